@@ -1,0 +1,73 @@
+/**
+ * Synth entry point: renders every example app into dist/ (one folder per release, manifests only).
+ * Used by `npm run synth` and by `cdk8s synth` (through cdk8s.yaml, which sets CDK8S_OUTDIR).
+ *
+ *   npm run synth                       all apps into dist/
+ *   npm run synth -- --only graphistry  one app (benchmarks use this)
+ *   npm run synth -- --out /tmp/x       another output directory
+ */
+import { App } from 'cdk8s';
+import { distFiles, notesText, renderApp, RenderedRelease, writeDist } from '../lib/release';
+import { EXAMPLE_APPS, ExampleApp } from './registry';
+
+export interface SynthOptions {
+  /** Only these example apps (by name). @default all */
+  readonly only?: readonly string[];
+}
+
+/** Builds the construct tree of the selected example apps. */
+export function buildApp(options: SynthOptions = {}, apps: readonly ExampleApp[] = EXAMPLE_APPS): App {
+  const unknown = (options.only ?? []).filter((n) => !apps.some((a) => a.name === n));
+  if (unknown.length) {
+    throw new Error(`'--only' is ${JSON.stringify(unknown)}; allowed: ${apps.map((a) => a.name).join(', ') || '(no apps registered)'}`);
+  }
+  const app = new App({ outdir: 'dist' });
+  for (const a of apps) {
+    if (!options.only || options.only.includes(a.name)) a.build(app);
+  }
+  return app;
+}
+
+/** Renders the selected apps in memory: constructs validated, objects synthesized, nothing written. */
+export function synthesize(options: SynthOptions = {}, apps: readonly ExampleApp[] = EXAMPLE_APPS): RenderedRelease[] {
+  return renderApp(buildApp(options, apps));
+}
+
+function parseArgs(argv: readonly string[]): SynthOptions & { out: string; quiet: boolean } {
+  let out = process.env.CDK8S_OUTDIR ?? 'dist';
+  const only: string[] = [];
+  let quiet = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--only') only.push(...(argv[++i] ?? '').split(',').filter(Boolean));
+    else if (a === '--out') out = argv[++i] ?? out;
+    else if (a === '--quiet') quiet = true;
+    else throw new Error(`unknown argument ${JSON.stringify(a)}; allowed: --only <app[,app]>, --out <dir>, --quiet`);
+  }
+  return { out, only: only.length ? only : undefined, quiet };
+}
+
+function main(): void {
+  const args = parseArgs(process.argv.slice(2));
+  let releases: RenderedRelease[];
+  try {
+    releases = synthesize(args);
+  } catch (e) {
+    process.stderr.write(`synth failed; nothing was written to ${args.out}/\n\n${(e as Error).message}\n`);
+    process.exit(1);
+  }
+  const files = distFiles(releases);
+  writeDist(args.out, files);
+  if (!args.quiet) {
+    for (const r of releases) {
+      for (const w of r.warnings) process.stderr.write(`WARNING [${r.name}] ${w}\n`);
+    }
+    for (const r of releases) {
+      const notes = notesText(r);
+      if (notes) process.stdout.write(`${notes}\n`);
+    }
+    process.stdout.write(`synthesized ${releases.length} release(s), ${[...files.keys()].filter((f) => f.endsWith('.yaml')).length} manifest(s) into ${args.out}/\n`);
+  }
+}
+
+if (require.main === module) main();

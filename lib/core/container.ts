@@ -1,0 +1,93 @@
+import { k8s } from 'cdk8s-plus-28';
+import { IConstruct } from 'constructs';
+import { EnvBuilder } from './env';
+import { check } from './errors';
+import { Images } from './images';
+import { renderResources, Resources } from './resources';
+import { SecurityProfile } from './security';
+import { InitWait, WAIT_RESOURCES } from './waits';
+
+/** A port a container listens on. */
+export interface ContainerPortSpec {
+  /** Port name (IANA_SVC_NAME: at most 15 characters, lowercase, digits and '-'); Services and probes refer to it. */
+  readonly name?: string;
+  readonly port: number;
+  /** @default TCP */
+  readonly protocol?: 'TCP' | 'UDP';
+}
+
+/** Everything a container needs; the security context comes from the pod's profile, so no container can forget it. */
+export interface ContainerOptions {
+  readonly name: string;
+  /** The image, already resolved through `Images.of(scope).resolve(...)`. */
+  readonly image: string;
+  readonly command?: readonly string[];
+  readonly args?: readonly string[];
+  readonly ports?: readonly ContainerPortSpec[];
+  readonly env?: EnvBuilder;
+  readonly resources: Resources;
+  readonly liveness?: k8s.Probe;
+  readonly readiness?: k8s.Probe;
+  readonly startup?: k8s.Probe;
+  readonly volumeMounts?: readonly k8s.VolumeMount[];
+  readonly lifecycle?: k8s.Lifecycle;
+  readonly workingDir?: string;
+  /** @default IfNotPresent (images are pinned, so re-pulling buys nothing) */
+  readonly imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
+}
+
+const PORT_NAME = /^(?=.*[a-z])[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** Validates and renders a container. `prop` prefixes error messages (`engine.nginx`). */
+export function buildContainer(prop: string, o: ContainerOptions, security: SecurityProfile): k8s.Container {
+  check(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(o.name) && o.name.length <= 63, `${prop}.name`, o.name, 'a DNS-1123 label');
+  const seenPorts = new Set<string>();
+  const ports = o.ports?.map((p, i) => {
+    check(Number.isInteger(p.port) && p.port >= 1 && p.port <= 65535, `${prop}.ports[${i}].port`, p.port, 'a port number 1-65535');
+    if (p.name !== undefined) {
+      check(p.name.length <= 15 && PORT_NAME.test(p.name), `${prop}.ports[${i}].name`, p.name, 'at most 15 lowercase letters, digits and \'-\', with at least one letter');
+      check(!seenPorts.has(p.name), `${prop}.ports[${i}].name`, p.name, 'a name not used by another port of this container');
+      seenPorts.add(p.name);
+    }
+    const key = `${p.port}/${p.protocol ?? 'TCP'}`;
+    check(!seenPorts.has(key), `${prop}.ports[${i}].port`, p.port, 'a port not declared twice on this container');
+    seenPorts.add(key);
+    return { name: p.name, containerPort: p.port, protocol: p.protocol };
+  });
+  return {
+    name: o.name,
+    image: o.image,
+    imagePullPolicy: o.imagePullPolicy ?? 'IfNotPresent',
+    command: o.command ? [...o.command] : undefined,
+    args: o.args ? [...o.args] : undefined,
+    workingDir: o.workingDir,
+    ports: ports?.length ? ports : undefined,
+    env: o.env?.build(),
+    envFrom: o.env?.buildFrom(),
+    resources: renderResources(`${prop}.resources`, o.resources),
+    livenessProbe: o.liveness,
+    readinessProbe: o.readiness,
+    startupProbe: o.startup,
+    volumeMounts: o.volumeMounts?.length ? [...o.volumeMounts] : undefined,
+    lifecycle: o.lifecycle,
+    securityContext: security.containerSecurityContext(),
+  };
+}
+
+/**
+ * Renders an init-container wait with its image pinned and redirected like every other image under `scope`, small
+ * fixed resources and the pod's security profile.
+ */
+export function buildWaitContainer(scope: IConstruct, wait: InitWait, security: SecurityProfile): k8s.Container {
+  return buildContainer(
+    `initContainers.${wait.name}`,
+    {
+      name: wait.name,
+      image: Images.of(scope).resolve(`initContainers.${wait.name}.image`, wait.image),
+      command: wait.command.length ? wait.command : undefined,
+      args: wait.args,
+      resources: WAIT_RESOURCES,
+    },
+    security,
+  );
+}

@@ -1,0 +1,161 @@
+import { IConstruct } from 'constructs';
+import { check, ConfigError } from './errors';
+
+const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-f0-9]{32,}$/;
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+const HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?))*(?::[0-9]+)?$|^\[[0-9a-fA-F:]+\](?::[0-9]+)?$/;
+
+/** The registry Docker uses for references without a registry host. */
+export const DOCKER_HUB = 'docker.io';
+
+/** A parsed container image reference: `[registry[:port]/]repository[:tag][@digest]`. */
+export class ImageRef {
+  /**
+   * Parses an image reference. The first path component is a registry when it contains '.' or ':' or is
+   * `localhost` (the rule the container runtimes use); otherwise the image lives on Docker Hub.
+   */
+  public static parse(ref: string, prop = 'image'): ImageRef {
+    const allowed = '[registry[:port]/]repository[:tag][@sha256:digest], for example ghcr.io/org/app:1.2.3';
+    check(typeof ref === 'string' && ref.trim().length > 0, prop, ref, allowed, 'it is empty');
+    check(!/\s/.test(ref), prop, ref, allowed, 'it contains whitespace');
+    let rest = ref;
+    let digest: string | undefined;
+    const at = rest.indexOf('@');
+    if (at >= 0) {
+      digest = rest.slice(at + 1);
+      rest = rest.slice(0, at);
+      check(DIGEST.test(digest), prop, ref, allowed, `the digest "${digest}" is not algorithm:hex`);
+    }
+    let tag: string | undefined;
+    const lastSlash = rest.lastIndexOf('/');
+    const colon = rest.lastIndexOf(':');
+    if (colon > lastSlash) {
+      tag = rest.slice(colon + 1);
+      rest = rest.slice(0, colon);
+      check(TAG.test(tag), prop, ref, allowed, `the tag "${tag}" is not a valid tag`);
+    }
+    let registry: string | undefined;
+    const firstSlash = rest.indexOf('/');
+    if (firstSlash > 0) {
+      const first = rest.slice(0, firstSlash);
+      if (first.includes('.') || first.includes(':') || first === 'localhost') {
+        registry = first;
+        rest = rest.slice(firstSlash + 1);
+        check(HOST.test(registry), prop, ref, allowed, `the registry "${registry}" is not a host[:port]`);
+      }
+    }
+    check(rest.length > 0, prop, ref, allowed, 'the repository is empty');
+    for (const part of rest.split('/')) {
+      check(PATH_COMPONENT.test(part), prop, ref, allowed, `the repository component "${part}" must be lowercase alphanumerics separated by '.', '_', '__' or '-'`);
+    }
+    return new ImageRef(registry, rest, tag, digest);
+  }
+
+  private constructor(
+    /** Registry host (with port) as written, or undefined for Docker Hub. */
+    public readonly registry: string | undefined,
+    /** Repository path as written (`graphistry/nginx`, `nginx`). */
+    public readonly repository: string,
+    /** Tag, if any. */
+    public readonly tag: string | undefined,
+    /** Digest (`sha256:...`), if any. */
+    public readonly digest: string | undefined,
+  ) {}
+
+  /** True when the reference names an exact image: a digest, or a tag other than `latest`. */
+  public get pinned(): boolean {
+    return this.digest !== undefined || (this.tag !== undefined && this.tag !== 'latest');
+  }
+
+  /** The repository with Docker Hub's implicit `library/` made explicit (`nginx` -> `library/nginx`). */
+  public get canonicalRepository(): string {
+    return this.registry === undefined && !this.repository.includes('/') ? `library/${this.repository}` : this.repository;
+  }
+
+  /**
+   * The same image served from another registry. The registry may carry a path prefix
+   * (`harbor.corp:8443/dockerhub-proxy`); Docker Hub's implicit `library/` is made explicit so mirrors resolve it.
+   */
+  public withRegistry(registry: string): ImageRef {
+    return new ImageRef(registry, this.canonicalRepository, this.tag, this.digest);
+  }
+
+  public toString(): string {
+    return `${this.registry ? `${this.registry}/` : ''}${this.repository}${this.tag ? `:${this.tag}` : ''}${this.digest ? `@${this.digest}` : ''}`;
+  }
+}
+
+/** Settings every image under a scope is rendered with. */
+export interface ImageSettings {
+  /**
+   * Registry (host[:port][/path-prefix]) that replaces the registry of every image rendered under this scope,
+   * init containers and third-party images included. For air-gapped clusters that pull from a mirror.
+   * @default - images are pulled from the registries they name
+   */
+  readonly registry?: string;
+  /**
+   * Names of existing `kubernetes.io/dockerconfigjson` Secrets added as imagePullSecrets to every pod under this scope.
+   * @default - none
+   */
+  readonly pullSecrets?: readonly string[];
+}
+
+/** Lets an image through the pin check; the reason is recorded in the rendered output's policy annotations. */
+export interface UnpinnedImageAllowance {
+  /** Why an unpinned image is acceptable here. Must not be empty. */
+  readonly reason: string;
+}
+
+const SETTINGS = new WeakMap<IConstruct, ImageSettings>();
+const REGISTRY = /^[a-zA-Z0-9.-]+(?::[0-9]+)?(\/[a-z0-9._-]+)*$/;
+
+/**
+ * Image resolution for a construct tree. `Images.configure(release, { registry })` once at the top; every construct
+ * below resolves its images through `Images.of(this).resolve(...)`, which pins and redirects in one place.
+ */
+export class Images {
+  /** Sets the image settings for `scope` and everything below it. */
+  public static configure(scope: IConstruct, settings: ImageSettings): void {
+    if (settings.registry !== undefined) {
+      check(REGISTRY.test(settings.registry), 'images.registry', settings.registry, 'host[:port][/path], without a scheme, for example registry.corp:5000/mirror');
+    }
+    for (const [i, s] of (settings.pullSecrets ?? []).entries()) {
+      check(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(s), `images.pullSecrets[${i}]`, s, 'the name of an existing Secret (DNS-1123 subdomain)');
+    }
+    SETTINGS.set(scope, settings);
+  }
+
+  /** The image resolver for `scope`: the nearest settings up the tree, or none. */
+  public static of(scope: IConstruct): Images {
+    const scopes = scope.node.scopes;
+    for (let i = scopes.length - 1; i >= 0; i--) {
+      const s = SETTINGS.get(scopes[i]);
+      if (s) return new Images(s);
+    }
+    return new Images({});
+  }
+
+  private constructor(public readonly settings: ImageSettings) {}
+
+  /**
+   * Validates and renders an image reference: rejects untagged and `:latest` images unless `allowUnpinned` carries a
+   * reason, then applies the registry redirect.
+   */
+  public resolve(prop: string, ref: string, allowUnpinned?: UnpinnedImageAllowance): string {
+    const image = ImageRef.parse(ref, prop);
+    if (!image.pinned) {
+      if (!allowUnpinned) {
+        throw new ConfigError(prop, ref, 'an image pinned by tag (not latest) or digest, e.g. nginx:1.27.2', 'an unpinned image changes under a running release');
+      }
+      check(allowUnpinned.reason.trim().length > 0, `${prop}.allowUnpinned.reason`, allowUnpinned.reason, 'a non-empty reason');
+    }
+    return (this.settings.registry ? image.withRegistry(this.settings.registry) : image).toString();
+  }
+
+  /** imagePullSecrets for a pod spec, or undefined when there are none. */
+  public pullSecrets(): Array<{ name: string }> | undefined {
+    const secrets = this.settings.pullSecrets ?? [];
+    return secrets.length ? secrets.map((name) => ({ name })) : undefined;
+  }
+}

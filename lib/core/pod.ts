@@ -1,0 +1,69 @@
+import { Duration } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { IConstruct } from 'constructs';
+import { check } from './errors';
+import { Images } from './images';
+import { ResolvedPlacement } from './placement';
+import { SecurityProfile } from './security';
+
+/** What goes into a pod spec; placement, security and pull secrets are always applied. */
+export interface PodOptions {
+  readonly containers: readonly k8s.Container[];
+  readonly initContainers?: readonly k8s.Container[];
+  readonly volumes?: readonly k8s.Volume[];
+  readonly security: SecurityProfile;
+  readonly placement: ResolvedPlacement;
+  /**
+   * ServiceAccount the pod runs as.
+   * @default - the namespace's default account
+   */
+  readonly serviceAccountName?: string;
+  /**
+   * Mount the ServiceAccount token. Off unless the pod talks to the API (waits, service discovery).
+   * @default false
+   */
+  readonly automountServiceAccountToken?: boolean;
+  /** @default - Kubernetes default (30s) */
+  readonly terminationGracePeriod?: Duration;
+  readonly hostAliases?: readonly k8s.HostAlias[];
+  /** @default - the cluster default runtime */
+  readonly runtimeClassName?: string;
+  /** @default - Kubernetes default */
+  readonly restartPolicy?: 'Always' | 'OnFailure' | 'Never';
+  readonly priorityClassName?: string;
+  readonly topologySpreadConstraints?: readonly k8s.TopologySpreadConstraint[];
+}
+
+/** Renders a pod spec from its parts, validating that container names are unique and volume mounts resolve. */
+export function buildPodSpec(scope: IConstruct, prop: string, o: PodOptions): k8s.PodSpec {
+  const names = new Set<string>();
+  for (const c of [...(o.initContainers ?? []), ...o.containers]) {
+    check(!names.has(c.name), `${prop}.containers`, c.name, 'unique container names', `${c.name} appears twice`);
+    names.add(c.name);
+  }
+  const volumes = new Set((o.volumes ?? []).map((v) => v.name));
+  for (const c of [...(o.initContainers ?? []), ...o.containers]) {
+    for (const m of c.volumeMounts ?? []) {
+      check(volumes.has(m.name), `${prop}.${c.name}.volumeMounts`, m.name, `one of the pod's volumes (${[...volumes].join(', ') || 'none'})`);
+    }
+  }
+  const grace = o.terminationGracePeriod?.toSeconds();
+  return {
+    serviceAccountName: o.serviceAccountName,
+    automountServiceAccountToken: o.automountServiceAccountToken ?? false,
+    securityContext: o.security.podSecurityContext(),
+    nodeSelector: o.placement.nodeSelector,
+    tolerations: o.placement.tolerations,
+    affinity: o.placement.affinity,
+    topologySpreadConstraints: o.topologySpreadConstraints?.length ? [...o.topologySpreadConstraints] : undefined,
+    imagePullSecrets: Images.of(scope).pullSecrets(),
+    terminationGracePeriodSeconds: grace,
+    hostAliases: o.hostAliases?.length ? [...o.hostAliases] : undefined,
+    runtimeClassName: o.runtimeClassName,
+    restartPolicy: o.restartPolicy,
+    priorityClassName: o.priorityClassName,
+    initContainers: o.initContainers?.length ? [...o.initContainers] : undefined,
+    containers: [...o.containers],
+    volumes: o.volumes?.length ? [...o.volumes] : undefined,
+  };
+}

@@ -1,0 +1,75 @@
+import { Duration } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { check } from './errors';
+
+/** Timing shared by every probe kind. Durations are typed and converted to whole seconds. */
+export interface ProbeTiming {
+  /** @default - Kubernetes default (0s) */
+  readonly initialDelay?: Duration;
+  /** @default - Kubernetes default (10s) */
+  readonly period?: Duration;
+  /** @default - Kubernetes default (1s) */
+  readonly timeout?: Duration;
+  /** @default - Kubernetes default (3) */
+  readonly failureThreshold?: number;
+  /** @default - Kubernetes default (1) */
+  readonly successThreshold?: number;
+}
+
+/** A port by number or by the container port's name. */
+export type ProbePort = number | string;
+
+function seconds(prop: string, d: Duration | undefined, min: number): number | undefined {
+  if (d === undefined) return undefined;
+  const s = d.toSeconds();
+  check(Number.isInteger(s) && s >= min, prop, `${s}s`, `a whole number of seconds >= ${min}`);
+  return s;
+}
+
+function timing(t: ProbeTiming): Partial<k8s.Probe> {
+  if (t.failureThreshold !== undefined) check(Number.isInteger(t.failureThreshold) && t.failureThreshold >= 1, 'probe.failureThreshold', t.failureThreshold, 'a whole number >= 1');
+  if (t.successThreshold !== undefined) check(Number.isInteger(t.successThreshold) && t.successThreshold >= 1, 'probe.successThreshold', t.successThreshold, 'a whole number >= 1');
+  return {
+    initialDelaySeconds: seconds('probe.initialDelay', t.initialDelay, 0),
+    periodSeconds: seconds('probe.period', t.period, 1),
+    timeoutSeconds: seconds('probe.timeout', t.timeout, 1),
+    failureThreshold: t.failureThreshold,
+    successThreshold: t.successThreshold,
+  };
+}
+
+function port(p: ProbePort): k8s.IntOrString {
+  if (typeof p === 'number') {
+    check(Number.isInteger(p) && p >= 1 && p <= 65535, 'probe.port', p, 'a port number 1-65535 or a container port name');
+    return k8s.IntOrString.fromNumber(p);
+  }
+  check(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(p) && p.length <= 15, 'probe.port', p, 'a port number 1-65535 or a container port name (IANA_SVC_NAME, at most 15 characters)');
+  return k8s.IntOrString.fromString(p);
+}
+
+/** Probe factories: exec, HTTP GET and TCP socket. */
+export class Probes {
+  /** Runs a command in the container; exit 0 is healthy. */
+  public static exec(command: readonly string[], t: ProbeTiming = {}): k8s.Probe {
+    check(command.length > 0, 'probe.command', command, 'a non-empty command');
+    return { exec: { command: [...command] }, ...timing(t) };
+  }
+
+  /** HTTP GET on a path; 2xx/3xx is healthy. */
+  public static http(path: string, p: ProbePort, t: ProbeTiming & { scheme?: 'HTTP' | 'HTTPS' } = {}): k8s.Probe {
+    check(path.startsWith('/'), 'probe.path', path, 'an absolute path starting with /');
+    return { httpGet: { path, port: port(p), scheme: t.scheme }, ...timing(t) };
+  }
+
+  /** A TCP connect to a port. */
+  public static tcp(p: ProbePort, t: ProbeTiming = {}): k8s.Probe {
+    return { tcpSocket: { port: port(p) }, ...timing(t) };
+  }
+}
+
+/** The port a probe targets (number or name), or undefined for exec probes. For checks that probes hit real ports. */
+export function probePort(probe: k8s.Probe | undefined): number | string | undefined {
+  const p = probe?.httpGet?.port ?? probe?.tcpSocket?.port ?? probe?.grpc?.port;
+  if (p === undefined) return undefined;
+  return typeof p === 'number' ? p : (p as k8s.IntOrString).value;
+}

@@ -1,0 +1,64 @@
+import { Size } from 'cdk8s';
+import { Cpu, k8s } from 'cdk8s-plus-28';
+import { check } from './errors';
+
+/**
+ * Requests and limits for one container. Both are required: a container without requests is scheduled blind and one
+ * without limits can starve its neighbours (the verification layer enforces this on every container).
+ */
+export interface Resources {
+  readonly cpu: { readonly request: Cpu; readonly limit: Cpu };
+  readonly memory: { readonly request: Size; readonly limit: Size };
+  /**
+   * Extended resources as limits (and equal requests), for example `{ 'nvidia.com/gpu': 1 }`.
+   * @default - none
+   */
+  readonly extended?: Readonly<Record<string, number>>;
+}
+
+/** CPU quantity in millicores. */
+export function cpuMillis(cpu: Cpu): number {
+  const a = cpu.amount;
+  return a.endsWith('m') ? Number(a.slice(0, -1)) : Math.round(Number(a) * 1000);
+}
+
+/** Shorthand: `resources('100m', '1', '128Mi', '512Mi')`-style typed constructor from millicores and mebibytes. */
+export function sized(cpuRequestMillis: number, cpuLimitMillis: number, memRequestMi: number, memLimitMi: number): Resources {
+  return {
+    cpu: { request: Cpu.millis(cpuRequestMillis), limit: Cpu.millis(cpuLimitMillis) },
+    memory: { request: Size.mebibytes(memRequestMi), limit: Size.mebibytes(memLimitMi) },
+  };
+}
+
+function memQuantity(s: Size): string {
+  const ki = s.toKibibytes();
+  if (ki % (1024 * 1024) === 0) return `${ki / (1024 * 1024)}Gi`;
+  return ki % 1024 === 0 ? `${ki / 1024}Mi` : `${ki}Ki`;
+}
+
+/** Validates and renders a Resources value as a Kubernetes ResourceRequirements. */
+export function renderResources(prop: string, r: Resources): k8s.ResourceRequirements {
+  const reqCpu = cpuMillis(r.cpu.request);
+  const limCpu = cpuMillis(r.cpu.limit);
+  check(reqCpu > 0, `${prop}.cpu.request`, r.cpu.request.amount, 'more than 0');
+  check(limCpu >= reqCpu, `${prop}.cpu.limit`, r.cpu.limit.amount, `at least the request (${r.cpu.request.amount})`);
+  const reqMem = r.memory.request.toKibibytes();
+  const limMem = r.memory.limit.toKibibytes();
+  check(reqMem > 0, `${prop}.memory.request`, memQuantity(r.memory.request), 'more than 0');
+  check(limMem >= reqMem, `${prop}.memory.limit`, memQuantity(r.memory.limit), `at least the request (${memQuantity(r.memory.request)})`);
+  const requests: Record<string, k8s.Quantity> = {
+    cpu: k8s.Quantity.fromString(r.cpu.request.amount),
+    memory: k8s.Quantity.fromString(memQuantity(r.memory.request)),
+  };
+  const limits: Record<string, k8s.Quantity> = {
+    cpu: k8s.Quantity.fromString(r.cpu.limit.amount),
+    memory: k8s.Quantity.fromString(memQuantity(r.memory.limit)),
+  };
+  for (const [name, n] of Object.entries(r.extended ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+    check(Number.isInteger(n) && n >= 0, `${prop}.extended.${name}`, n, 'a whole number >= 0');
+    if (n === 0) continue;
+    requests[name] = k8s.Quantity.fromNumber(n);
+    limits[name] = k8s.Quantity.fromNumber(n);
+  }
+  return { requests, limits };
+}

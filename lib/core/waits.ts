@@ -1,0 +1,80 @@
+import { k8s } from 'cdk8s-plus-28';
+import { check } from './errors';
+import { assertDnsLabel, assertDnsSubdomain } from './names';
+import { sized, Resources } from './resources';
+
+/** Image used to wait for Services and pods (reads the API, so the pod's ServiceAccount needs `rules`). */
+export const K8S_WAIT_FOR_IMAGE = 'groundnuty/k8s-wait-for:v2.0';
+/** Image whose `pg_isready` waits for Postgres (client only; any server version answers it). */
+export const PG_ISREADY_IMAGE = 'postgres:16.4-alpine3.20';
+
+/** Small, fixed resources for wait containers. */
+export const WAIT_RESOURCES: Resources = sized(10, 100, 16, 64);
+
+/** An init-container wait: the container to add and the API permissions its pod's ServiceAccount needs. */
+export interface InitWait {
+  /** Init container name. */
+  readonly name: string;
+  /** Image as written (resolve it through `Images.of(scope).resolve` before rendering). */
+  readonly image: string;
+  readonly command: string[];
+  readonly args: string[];
+  /** RBAC rules the pod's ServiceAccount needs for the wait to see its target (empty for network-only waits). */
+  readonly rules: k8s.PolicyRule[];
+  /** For Service waits: the Service name, so references can be checked. */
+  readonly service?: string;
+}
+
+export interface PostgresWaitOptions {
+  /** Host name of the Postgres server. */
+  readonly host: string;
+  /**
+   * Port the server listens on.
+   * @default 5432
+   */
+  readonly port?: number;
+  /** @default - any user */
+  readonly user?: string;
+  /** @default - any database */
+  readonly database?: string;
+}
+
+const READ_SERVICES: k8s.PolicyRule = { apiGroups: [''], resources: ['services', 'endpoints'], verbs: ['get', 'list', 'watch'] };
+const READ_PODS: k8s.PolicyRule = { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] };
+
+/** Factories for init-container waits. */
+export class WaitFor {
+  /** Waits until a Service in the pod's namespace has ready endpoints. */
+  public static service(service: string): InitWait {
+    assertDnsLabel('waitFor.service', service);
+    return { name: `wait-for-${service}`.slice(0, 63).replace(/-+$/, ''), image: K8S_WAIT_FOR_IMAGE, command: [], args: ['service', service], rules: [READ_SERVICES, READ_PODS], service };
+  }
+
+  /** Waits until every pod matching the label selector is ready (stronger than a Service wait: needs ready pods). */
+  public static pods(name: string, selector: Readonly<Record<string, string>>): InitWait {
+    assertDnsLabel('waitFor.pods.name', name, 54);
+    const entries = Object.entries(selector).sort(([a], [b]) => a.localeCompare(b));
+    check(entries.length > 0, 'waitFor.pods.selector', selector, 'at least one label');
+    const sel = entries.map(([k, v]) => `${k}=${v}`).join(',');
+    return { name: `wait-for-${name}`, image: K8S_WAIT_FOR_IMAGE, command: [], args: ['pod', `-l${sel}`], rules: [READ_PODS] };
+  }
+
+  /** Waits until `pg_isready` succeeds against the server. Needs no API access. */
+  public static postgres(options: PostgresWaitOptions): InitWait {
+    assertDnsSubdomain('postgres.host', options.host);
+    const port = options.port ?? 5432;
+    check(Number.isInteger(port) && port >= 1 && port <= 65535, 'postgres.port', port, 'a port number 1-65535');
+    const args = ['-h', options.host, '-p', String(port)];
+    if (options.user) args.push('-U', options.user);
+    if (options.database) args.push('-d', options.database);
+    const script = `until pg_isready ${args.map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ')}; do echo waiting for postgres at ${options.host}:${port}; sleep 2; done`;
+    return { name: 'wait-for-postgres', image: PG_ISREADY_IMAGE, command: ['sh', '-c'], args: [script], rules: [] };
+  }
+}
+
+/** Merges the RBAC rules of several waits into one deduplicated, ordered list. */
+export function waitRules(waits: readonly InitWait[]): k8s.PolicyRule[] {
+  const byKey = new Map<string, k8s.PolicyRule>();
+  for (const w of waits) for (const r of w.rules) byKey.set(JSON.stringify(r), r);
+  return [...byKey.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, r]) => r);
+}

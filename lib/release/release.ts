@@ -1,0 +1,87 @@
+import { Chart } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct, IConstruct } from 'constructs';
+import { check, ConfigError } from '../core/errors';
+import { GlobalPlacementProps, Placement } from '../core/placement';
+import { ImageSettings, Images } from '../core/images';
+import { assertDnsLabel } from '../core/names';
+
+export interface ReleaseProps {
+  /**
+   * Release name: the dist/ folder Argo CD deploys as one Application, and `app.kubernetes.io/instance`.
+   * @default - the construct id
+   */
+  readonly name?: string;
+  /** Namespace every namespaced object of the release lives in. */
+  readonly namespace: string;
+  /**
+   * Registry redirect and pull secrets for every image rendered in the release.
+   * @default - images pulled from the registries they name, no pull secrets
+   */
+  readonly images?: ImageSettings;
+  /**
+   * Release-wide nodeSelector, tolerations and affinity.
+   * @default - no constraints
+   */
+  readonly placement?: GlobalPlacementProps;
+  /**
+   * Render the Namespace object too (otherwise the GitOps tool or an operator creates it).
+   * @default false
+   */
+  readonly createNamespace?: boolean;
+}
+
+/**
+ * One deployable unit: a chart whose objects land in `dist/<name>/` and that Argo CD applies as one Application.
+ * It carries the release-wide image and placement settings every construct below it resolves against, and collects
+ * operator notes and synth warnings.
+ */
+export class Release extends Chart {
+  /** The release a construct belongs to. */
+  public static of(scope: IConstruct): Release {
+    const found = scope.node.scopes.slice().reverse().find((s) => s instanceof Release);
+    if (!found) throw new ConfigError('scope', scope.node.path, 'a construct inside a Release', 'the construct was created outside any Release');
+    return found as Release;
+  }
+
+  /** The release name (dist folder, instance label). */
+  public readonly releaseName: string;
+  /** The release namespace. */
+  public readonly releaseNamespace: string;
+  private readonly _notes: string[] = [];
+  private readonly _warnings: string[] = [];
+
+  constructor(scope: Construct, id: string, props: ReleaseProps) {
+    const name = props.name ?? id;
+    assertDnsLabel('release.name', name);
+    assertDnsLabel('release.namespace', props.namespace);
+    super(scope, id, { namespace: props.namespace, disableResourceNameHashes: true });
+    this.releaseName = name;
+    this.releaseNamespace = props.namespace;
+    Images.configure(this, props.images ?? {});
+    Placement.configure(this, props.placement ?? {});
+    if (props.createNamespace) {
+      new k8s.KubeNamespace(this, 'Namespace', { metadata: { name: props.namespace } });
+    }
+  }
+
+  /** Adds a paragraph to the operator notes (printed at synth, written outside the release folder). */
+  public addNote(text: string): void {
+    check(text.trim().length > 0, 'note', text, 'non-empty text');
+    this._notes.push(text.trim());
+  }
+
+  /** Adds a warning: printed at synth and listed at the top of the notes. It does not fail the synth. */
+  public addWarning(text: string): void {
+    check(text.trim().length > 0, 'warning', text, 'non-empty text');
+    if (!this._warnings.includes(text.trim())) this._warnings.push(text.trim());
+  }
+
+  public get notes(): readonly string[] {
+    return [...this._notes];
+  }
+
+  public get warnings(): readonly string[] {
+    return [...this._warnings];
+  }
+}

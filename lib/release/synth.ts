@@ -1,0 +1,118 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { App, Yaml } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { Release } from './release';
+
+/** A Kubernetes object as synthesized (plain JSON). */
+export type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; [k: string]: unknown }; [k: string]: unknown };
+
+/** One release, rendered in memory and not yet written. */
+export interface RenderedRelease {
+  readonly name: string;
+  readonly namespace: string;
+  readonly objects: Manifest[];
+  readonly notes: readonly string[];
+  readonly warnings: readonly string[];
+}
+
+/** Kinds that are not namespaced; their `metadata.namespace` is dropped (cdk8s sets the chart namespace on all). */
+export const CLUSTER_SCOPED_KINDS: ReadonlySet<string> = new Set([
+  'Namespace', 'Node', 'PersistentVolume', 'StorageClass', 'CustomResourceDefinition', 'ClusterRole',
+  'ClusterRoleBinding', 'PriorityClass', 'RuntimeClass', 'IngressClass', 'ValidatingWebhookConfiguration',
+  'MutatingWebhookConfiguration', 'APIService', 'CSIDriver', 'VolumeSnapshotClass',
+]);
+
+/** Thrown when construct validation fails; the message lists every error with its construct path. */
+export class SynthError extends Error {
+  constructor(public readonly errors: readonly string[]) {
+    super(`Synthesis failed with ${errors.length} error(s):\n  ${errors.join('\n  ')}`);
+    this.name = 'SynthError';
+  }
+}
+
+/** Runs every construct's `node.validate()` under `root` and throws one SynthError listing all failures. */
+export function validateConstructs(root: IConstruct): void {
+  const errors: string[] = [];
+  for (const c of root.node.findAll()) {
+    for (const e of c.node.validate()) errors.push(`[${c.node.path}] ${e}`);
+  }
+  if (errors.length) throw new SynthError(errors);
+}
+
+/** Synthesizes one release to plain objects (validating its constructs first). */
+export function renderRelease(release: Release): RenderedRelease {
+  validateConstructs(release);
+  const objects = (release.toJson() as Manifest[]).map(normalize);
+  const seen = new Map<string, string>();
+  for (const o of objects) {
+    const file = manifestFileName(o);
+    const id = `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+    if (seen.has(file)) {
+      throw new SynthError([`[${release.node.path}] two objects render to ${file}: ${seen.get(file)} and ${id}; give them distinct names`]);
+    }
+    seen.set(file, id);
+  }
+  return { name: release.releaseName, namespace: release.releaseNamespace, objects, notes: release.notes, warnings: release.warnings };
+}
+
+/** Synthesizes every release in an app, in release-name order. */
+export function renderApp(app: App): RenderedRelease[] {
+  validateConstructs(app);
+  const releases = app.node.findAll().filter((c): c is Release => c instanceof Release);
+  const names = new Set<string>();
+  for (const r of releases) {
+    if (names.has(r.releaseName)) throw new SynthError([`two releases are named ${r.releaseName}; release names are dist/ folders and must be unique`]);
+    names.add(r.releaseName);
+  }
+  return releases.sort((a, b) => a.releaseName.localeCompare(b.releaseName)).map(renderRelease);
+}
+
+function normalize(o: Manifest): Manifest {
+  if (CLUSTER_SCOPED_KINDS.has(o.kind) && o.metadata.namespace !== undefined) {
+    const { namespace: _ns, ...metadata } = o.metadata;
+    return { ...o, metadata: metadata as Manifest['metadata'] };
+  }
+  return o;
+}
+
+/** File name of one object inside its release folder: `<kind>-<name>.yaml`, lowercased. */
+export function manifestFileName(o: Manifest): string {
+  return `${o.kind.toLowerCase()}-${o.metadata.name}.yaml`.replace(/[^a-z0-9.-]/g, '-');
+}
+
+/** Name of the folder (beside the release folders) that holds notes and reports, never manifests. */
+export const REPORTS_DIR = '_reports';
+
+/** The files a set of releases writes, by path relative to the output directory. Pure: no disk access. */
+export function distFiles(releases: readonly RenderedRelease[]): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const r of releases) {
+    for (const o of r.objects) files.set(path.posix.join(r.name, manifestFileName(o)), Yaml.stringify(o));
+    const notes = notesText(r);
+    if (notes) files.set(path.posix.join(REPORTS_DIR, r.name, 'NOTES.txt'), notes);
+  }
+  return new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** The operator notes of a release as text (warnings first), or '' when it has none. */
+export function notesText(r: RenderedRelease): string {
+  const parts: string[] = [];
+  if (r.warnings.length) parts.push(`WARNINGS\n${r.warnings.map((w) => `- ${w}`).join('\n')}`);
+  if (r.notes.length) parts.push(...r.notes);
+  return parts.length ? `# ${r.name} (namespace ${r.namespace})\n\n${parts.join('\n\n')}\n` : '';
+}
+
+/**
+ * Replaces the contents of `outdir` with exactly `files`. Everything is rendered and checked before this is called,
+ * so a failed synth never leaves a half-written dist/.
+ */
+export function writeDist(outdir: string, files: ReadonlyMap<string, string>): void {
+  fs.rmSync(outdir, { recursive: true, force: true });
+  fs.mkdirSync(outdir, { recursive: true });
+  for (const [rel, content] of files) {
+    const full = path.join(outdir, rel);
+    fs.mkdirSync(path.dirname(full), { recursive: true });
+    fs.writeFileSync(full, content);
+  }
+}
