@@ -1,0 +1,3 @@
+// Public API of the package: re-exports only.
+export * from './core';
+export * from './release';
