@@ -21,7 +21,8 @@ export type ProbePort = number | string;
 
 function seconds(prop: string, d: Duration | undefined, min: number): number | undefined {
   if (d === undefined) return undefined;
-  const s = d.toSeconds();
+  const ms = d.toMilliseconds();
+  const s = ms / 1000;
   check(Number.isInteger(s) && s >= min, prop, `${s}s`, `a whole number of seconds >= ${min}`);
   return s;
 }

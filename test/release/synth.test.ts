@@ -1,0 +1,101 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { distFiles, manifestFileName, Release, renderApp, renderRelease, SynthError, writeDist } from '../../lib/release';
+import { buildApp, synthesize } from '../../apps/main';
+import { ExampleApp } from '../../apps/registry';
+
+function demoApp(name = 'demo', extra?: (r: Release) => void): ExampleApp {
+  return {
+    name,
+    description: 'test-only app',
+    build(app: App) {
+      const r = new Release(app, name, { namespace: 'demo-ns' });
+      new k8s.KubeConfigMap(r, 'Config', { metadata: { name: 'settings' }, data: { b: '2', a: '1' } });
+      new k8s.KubeClusterRole(r, 'Reader', { metadata: { name: 'reader' }, rules: [] });
+      r.addNote('Open http://demo.local');
+      extra?.(r);
+    },
+  };
+}
+
+describe('release synth pipeline', () => {
+  test('one folder per release, one file per object, notes outside the release folders', () => {
+    const files = distFiles(synthesize({}, [demoApp()]));
+    expect([...files.keys()]).toEqual(['_reports/demo/NOTES.txt', 'demo/clusterrole-reader.yaml', 'demo/configmap-settings.yaml']);
+    expect(files.get('demo/configmap-settings.yaml')).toContain('namespace: demo-ns');
+    expect(files.get('_reports/demo/NOTES.txt')).toContain('Open http://demo.local');
+  });
+
+  test('cluster-scoped objects carry no namespace', () => {
+    const [r] = synthesize({}, [demoApp()]);
+    const role = r.objects.find((o) => o.kind === 'ClusterRole')!;
+    expect(role.metadata.namespace).toBeUndefined();
+  });
+
+  test('output is byte-identical between runs', () => {
+    const a = distFiles(synthesize({}, [demoApp('a'), demoApp('b')]));
+    const b = distFiles(synthesize({}, [demoApp('a'), demoApp('b')]));
+    expect([...a.entries()]).toEqual([...b.entries()]);
+  });
+
+  test('--only selects apps by name', () => {
+    const releases = synthesize({ only: ['b'] }, [demoApp('a'), demoApp('b')]);
+    expect(releases.map((r) => r.name)).toEqual(['b']);
+  });
+
+  test('fails when --only names an unknown app', () => {
+    expect(() => buildApp({ only: ['nope'] }, [demoApp('a')])).toThrow(/'--only' is \["nope"\]; allowed: a/);
+  });
+
+  test('fails when construct validation fails, listing the construct path', () => {
+    const bad = demoApp('bad', (r) => {
+      const c = new Construct(r, 'Widget');
+      c.node.addValidation({ validate: () => ["'widget.size' is 0; allowed: 1-10"] });
+    });
+    expect(() => synthesize({}, [bad])).toThrow(SynthError);
+    expect(() => synthesize({}, [bad])).toThrow(/\[bad\/Widget\] 'widget.size' is 0/);
+  });
+
+  test('fails when two objects of a release render to the same file', () => {
+    const app = new App();
+    const r = new Release(app, 'dup', { namespace: 'x' });
+    new k8s.KubeConfigMap(r, 'A', { metadata: { name: 'same' } });
+    new k8s.KubeConfigMap(r, 'B', { metadata: { name: 'same' } });
+    expect(() => renderRelease(r)).toThrow(/two objects render to configmap-same.yaml/);
+  });
+
+  test('fails when two releases share a name', () => {
+    const app = new App();
+    new Release(app, 'one', { name: 'same', namespace: 'x' });
+    new Release(app, 'two', { name: 'same', namespace: 'y' });
+    expect(() => renderApp(app)).toThrow(/two releases are named same/);
+  });
+
+  test('fails when the release name is not a DNS label', () => {
+    expect(() => new Release(new App(), 'Bad_Name', { namespace: 'x' })).toThrow(/'release.name' is "Bad_Name"/);
+  });
+
+  test('writeDist replaces stale files', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dist-'));
+    fs.mkdirSync(path.join(dir, 'old-release'));
+    fs.writeFileSync(path.join(dir, 'old-release', 'x.yaml'), 'stale');
+    writeDist(dir, distFiles(synthesize({}, [demoApp()])));
+    expect(fs.existsSync(path.join(dir, 'old-release'))).toBe(false);
+    expect(fs.readdirSync(path.join(dir, 'demo')).sort()).toEqual(['clusterrole-reader.yaml', 'configmap-settings.yaml']);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('manifest file names are lowercase kind and name', () => {
+    expect(manifestFileName({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data-mount' } })).toBe('persistentvolumeclaim-data-mount.yaml');
+  });
+
+  test('createNamespace renders the Namespace object', () => {
+    const app = new App();
+    const r = new Release(app, 'ns', { namespace: 'iot-system', createNamespace: true });
+    expect(renderRelease(r).objects).toEqual([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'iot-system' } }]);
+  });
+});
