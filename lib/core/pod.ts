@@ -32,6 +32,12 @@ export interface PodOptions {
   readonly restartPolicy?: 'Always' | 'OnFailure' | 'Never';
   readonly priorityClassName?: string;
   readonly topologySpreadConstraints?: readonly k8s.TopologySpreadConstraint[];
+  /**
+   * Names of volumes that are not in `volumes` but exist at run time: a StatefulSet's `volumeClaimTemplates`, which the
+   * controller adds to each pod. Mounts of these names are accepted.
+   * @default - none
+   */
+  readonly claimTemplateNames?: readonly string[];
 }
 
 /** Renders a pod spec from its parts, validating that container names are unique and volume mounts resolve. */
@@ -41,7 +47,7 @@ export function buildPodSpec(scope: IConstruct, prop: string, o: PodOptions): k8
     check(!names.has(c.name), `${prop}.containers`, c.name, 'unique container names', `${c.name} appears twice`);
     names.add(c.name);
   }
-  const volumes = new Set((o.volumes ?? []).map((v) => v.name));
+  const volumes = new Set([...(o.volumes ?? []).map((v) => v.name), ...(o.claimTemplateNames ?? [])]);
   for (const c of [...(o.initContainers ?? []), ...o.containers]) {
     for (const m of c.volumeMounts ?? []) {
       check(volumes.has(m.name), `${prop}.${c.name}.volumeMounts`, m.name, `one of the pod's volumes (${[...volumes].join(', ') || 'none'})`);
