@@ -1,0 +1,4 @@
+export * from './config';
+export * from './exposure';
+export * from './kv';
+export * from './server';

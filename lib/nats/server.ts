@@ -1,0 +1,349 @@
+import { Duration, Size } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { checksumAnnotations } from '../core/checksum';
+import { buildContainer } from '../core/container';
+import { EnvBuilder } from '../core/env';
+import { check, ConfigError } from '../core/errors';
+import { ImageRef, Images } from '../core/images';
+import { assertLabels, selectorLabels, standardLabels } from '../core/labels';
+import { assertDnsLabel, deriveName } from '../core/names';
+import { NodeSelection, Placement, WorkloadPlacementOptions } from '../core/placement';
+import { buildPodSpec } from '../core/pod';
+import { policyExceptionAnnotations } from '../core/policy';
+import { Probes } from '../core/probes';
+import { renderResources, Resources, sized } from '../core/resources';
+import { SecurityProfile } from '../core/security';
+import { Release } from '../release/release';
+import { NATS_CLIENT_PORT, NATS_MONITOR_PORT, NatsConfig } from './config';
+import { NatsExposure, NatsPersistence } from './exposure';
+import { assertBucketName, NatsKvBucket } from './kv';
+
+/** The NATS image used unless `image` says otherwise: the official image, 2.10 line, Alpine variant, pinned. */
+export const NATS_IMAGE = 'nats:2.10.22-alpine';
+
+/** Longest server name: the StatefulSet's pods carry `controller-revision-hash: <name>-<10 chars>`, a 63-char label. */
+export const NATS_MAX_NAME = 52;
+
+/** Where the config file is mounted. */
+const CONFIG_DIR = '/etc/nats';
+const CONFIG_FILE = 'nats.conf';
+/** Where the JetStream store volume is mounted (NATS writes `<dir>/jetstream`). */
+const STORE_DIR = '/data';
+/** uid/gid the server runs as: the official image has no non-root user, so we pick one and own the volume with it. */
+const NATS_UID = 1000;
+
+/** JetStream limits; defaults are derived from the container's memory limit and the store volume's size. */
+export interface NatsJetStreamLimits {
+  /**
+   * Memory-backed streams at most this big. Must be below the container's memory limit.
+   * @default - a quarter of the memory limit
+   */
+  readonly maxMemoryStore?: Size;
+  /**
+   * File-backed streams at most this big. Must fit the store volume.
+   * @default - 90% of the store volume (claim size or emptyDir limit)
+   */
+  readonly maxFileStore?: Size;
+}
+
+export interface NatsServerProps {
+  /**
+   * Name of the StatefulSet, Services and ConfigMap (the Service name is the host clients use).
+   * @default - `<release name>-nats`
+   */
+  readonly name?: string;
+  /**
+   * Server image, pinned (tag or digest) and redirected like every image in the release.
+   * @default NATS_IMAGE (`nats:2.10.22-alpine`)
+   */
+  readonly image?: string;
+  /**
+   * How clients reach the client port.
+   * @default NatsExposure.clusterIp()
+   */
+  readonly exposure?: NatsExposure;
+  /**
+   * Run JetStream (streams, KV buckets, object store).
+   * @default true
+   */
+  readonly jetstream?: boolean;
+  /**
+   * JetStream store limits.
+   * @default - derived from resources and persistence
+   */
+  readonly jetstreamLimits?: NatsJetStreamLimits;
+  /**
+   * Where the JetStream store lives.
+   * @default NatsPersistence.ephemeral() (an emptyDir of 1 GiB)
+   */
+  readonly persistence?: NatsPersistence;
+  /**
+   * Requests and limits of the server container.
+   * @default - cpu 100m/1000m, memory 256Mi/512Mi
+   */
+  readonly resources?: Resources;
+  /**
+   * Largest message payload.
+   * @default 1 MiB
+   */
+  readonly maxPayload?: Size;
+  /**
+   * Node selection for the server pod.
+   * @default - the release-wide placement
+   */
+  readonly placement?: WorkloadPlacementOptions;
+  /**
+   * Extra labels on every object (validated).
+   * @default - none
+   */
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+function mebibytes(s: Size): number {
+  return s.toKibibytes() / 1024;
+}
+
+/** A storage quantity in the largest binary unit that divides it (5Gi rather than 5120Mi). */
+function storageQuantity(s: Size): k8s.Quantity {
+  const ki = s.toKibibytes();
+  if (ki % (1024 * 1024) === 0) return k8s.Quantity.fromString(`${ki / (1024 * 1024)}Gi`);
+  return k8s.Quantity.fromString(ki % 1024 === 0 ? `${ki / 1024}Mi` : `${ki}Ki`);
+}
+
+/**
+ * A single-node NATS server with JetStream: the low-level building block other constructs configure (the IoT fleet's
+ * message bus, a cache invalidation bus). One replica in a StatefulSet, a generated config file whose checksum rolls the
+ * pod, probes on the monitoring port, and a Service exposed as ClusterIP, NodePort or LoadBalancer.
+ *
+ * A StatefulSet rather than a Deployment because the JetStream store must never be opened by two servers at once: a
+ * StatefulSet replaces its pod (old one gone before the new one starts) and gives each pod its own claim from a
+ * template, where a Deployment's rolling update would start a second server on the same volume.
+ */
+export class NatsServer extends Construct {
+  /** The server name (StatefulSet, ConfigMap, client Service). */
+  public readonly name: string;
+  /** The client Service's name: the host in-cluster clients connect to. */
+  public readonly serviceName: string;
+  /** The headless Service the StatefulSet is governed by (also serves the monitoring port to scrapers). */
+  public readonly headlessServiceName: string;
+  /** The client port. */
+  public readonly clientPort = NATS_CLIENT_PORT;
+  /** The monitoring port. */
+  public readonly monitorPort = NATS_MONITOR_PORT;
+  /** `nats://<service>.<namespace>.svc:4222`: the URL in-cluster clients use. */
+  public readonly clientUrl: string;
+  /** Whether JetStream runs. */
+  public readonly jetstream: boolean;
+  /** The typed configuration the ConfigMap holds. */
+  public readonly config: NatsConfig;
+  /** The rendered config file. */
+  public readonly configText: string;
+  public readonly exposure: NatsExposure;
+  public readonly persistence: NatsPersistence;
+  public readonly configMap: k8s.KubeConfigMap;
+  /** The StatefulSet (construct id `Resource`). */
+  public readonly statefulSet: k8s.KubeStatefulSet;
+  public readonly service: k8s.KubeService;
+  public readonly headlessService: k8s.KubeService;
+  private readonly _buckets = new Map<string, NatsKvBucket>();
+
+  constructor(scope: Construct, id: string, props: NatsServerProps = {}) {
+    super(scope, id);
+    const release = Release.of(this);
+    const namespace = release.releaseNamespace;
+    this.name = props.name !== undefined ? assertDnsLabel('nats.name', props.name, NATS_MAX_NAME) : deriveName([release.releaseName, 'nats'], { maxLength: NATS_MAX_NAME });
+    this.serviceName = this.name;
+    this.headlessServiceName = `${this.name}-headless`;
+    this.clientUrl = `nats://${this.serviceName}.${namespace}.svc:${NATS_CLIENT_PORT}`;
+    this.exposure = props.exposure ?? NatsExposure.clusterIp();
+    this.persistence = props.persistence ?? NatsPersistence.ephemeral();
+    this.jetstream = props.jetstream ?? true;
+    const resources = props.resources ?? sized(100, 1000, 256, 512);
+    renderResources('nats.resources', resources);
+    const memoryLimitMi = mebibytes(resources.memory.limit);
+
+    const imageRef = props.image ?? NATS_IMAGE;
+    const image = Images.of(this).resolve('nats.image', imageRef);
+    const version = ImageRef.parse(imageRef, 'nats.image').tag;
+
+    if (!this.jetstream && props.jetstreamLimits) {
+      throw new ConfigError('nats.jetstreamLimits', props.jetstreamLimits, 'no limits when jetstream is false', 'JetStream is off, so the limits would have no effect');
+    }
+    let jsSettings: ConstructorParameters<typeof NatsConfig>[0]['jetstream'];
+    if (this.jetstream) {
+      const volumeMi = mebibytes(this.persistence.size);
+      const maxMemoryStore = props.jetstreamLimits?.maxMemoryStore ?? Size.mebibytes(Math.max(1, Math.floor(memoryLimitMi / 4)));
+      const maxFileStore = props.jetstreamLimits?.maxFileStore ?? Size.mebibytes(Math.max(1, Math.floor(volumeMi * 0.9)));
+      check(
+        mebibytes(maxMemoryStore) < memoryLimitMi,
+        'nats.jetstreamLimits.maxMemoryStore',
+        `${mebibytes(maxMemoryStore)}Mi`,
+        `less than the memory limit (${memoryLimitMi}Mi)`,
+        'memory streams at this size would get the server OOM-killed',
+      );
+      check(
+        mebibytes(maxFileStore) <= volumeMi,
+        'nats.jetstreamLimits.maxFileStore',
+        `${mebibytes(maxFileStore)}Mi`,
+        `at most the store volume's size (${volumeMi}Mi)`,
+        'the server would accept writes the volume cannot hold',
+      );
+      jsSettings = { storeDir: STORE_DIR, maxMemoryStore, maxFileStore };
+    }
+    this.config = new NatsConfig({ serverName: this.name, jetstream: jsSettings, maxPayload: props.maxPayload });
+    this.configText = this.config.render();
+
+    const identity = { name: 'nats', instance: release.releaseName, component: this.name };
+    const selector = selectorLabels(identity);
+    const extra = assertLabels('nats.labels', props.labels ?? {});
+    // The tag doubles as the version label when it is a valid label value (a digest-only reference has none).
+    const versionLabel = version && version.length <= 63 && /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(version) ? version : undefined;
+    const labels = { ...extra, ...standardLabels({ ...identity, version: versionLabel }) };
+
+    this.configMap = new k8s.KubeConfigMap(this, 'Config', {
+      metadata: { name: this.name, labels },
+      data: { [CONFIG_FILE]: this.configText },
+    });
+
+    const security = SecurityProfile.restricted({ runAsUser: NATS_UID, runAsGroup: NATS_UID, fsGroup: NATS_UID, readOnlyRootFilesystem: true });
+    // GOMEMLIMIT lets the Go runtime collect garbage before the cgroup limit OOM-kills the server.
+    const env = new EnvBuilder('NatsServer container nats').own('GOMEMLIMIT', `${Math.floor(memoryLimitMi * 0.9)}MiB`);
+    const mounts: k8s.VolumeMount[] = [{ name: 'config', mountPath: CONFIG_DIR, readOnly: true }];
+    if (this.jetstream) mounts.push({ name: 'data', mountPath: STORE_DIR });
+    const container = buildContainer(
+      'nats',
+      {
+        name: 'nats',
+        image,
+        command: ['nats-server'],
+        args: ['--config', `${CONFIG_DIR}/${CONFIG_FILE}`],
+        ports: [
+          { name: 'client', port: NATS_CLIENT_PORT },
+          { name: 'monitor', port: NATS_MONITOR_PORT },
+        ],
+        env,
+        resources,
+        // /healthz answers 200 once the server (and JetStream, when on) is ready; a slow JetStream recovery of a large
+        // store is covered by the startup probe's budget rather than by a long liveness delay.
+        startup: Probes.http('/healthz', 'monitor', { period: Duration.seconds(2), failureThreshold: 90 }),
+        liveness: Probes.http(this.jetstream ? '/healthz?js-enabled-only=true' : '/healthz', 'monitor', { period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 }),
+        readiness: Probes.http('/healthz', 'monitor', { period: Duration.seconds(5), timeout: Duration.seconds(3), failureThreshold: 3 }),
+        volumeMounts: mounts,
+      },
+      security,
+    );
+
+    const volumes: k8s.Volume[] = [{ name: 'config', configMap: { name: this.name, items: [{ key: CONFIG_FILE, path: CONFIG_FILE }] } }];
+    let claimTemplates: k8s.KubePersistentVolumeClaimProps[] | undefined;
+    if (this.jetstream) {
+      if (this.persistence.persistent) {
+        claimTemplates = [
+          {
+            metadata: { name: 'data', labels: selector },
+            spec: {
+              accessModes: ['ReadWriteOnce'],
+              storageClassName: this.persistence.storageClassName,
+              resources: { requests: { storage: storageQuantity(this.persistence.size) } },
+            },
+          },
+        ];
+      } else {
+        volumes.push({ name: 'data', emptyDir: { sizeLimit: storageQuantity(this.persistence.size) } });
+      }
+    }
+
+    const placement = Placement.of(this).forWorkload(props.placement ?? { nodeSelection: NodeSelection.inherit() }, 'nats.placement');
+    const podSpec = buildPodSpec(this, 'nats', {
+      containers: [container],
+      volumes,
+      security,
+      placement,
+      claimTemplateNames: claimTemplates ? ['data'] : undefined,
+      terminationGracePeriod: Duration.seconds(60),
+    });
+
+    this.statefulSet = new k8s.KubeStatefulSet(this, 'Resource', {
+      metadata: { name: this.name, labels, annotations: policyExceptionAnnotations(security.exceptions) },
+      spec: {
+        replicas: 1,
+        serviceName: this.headlessServiceName,
+        selector: { matchLabels: selector },
+        podManagementPolicy: 'OrderedReady',
+        updateStrategy: { type: 'RollingUpdate' },
+        template: {
+          metadata: { labels, annotations: checksumAnnotations(this.configText) },
+          spec: podSpec,
+        },
+        volumeClaimTemplates: claimTemplates,
+      },
+    });
+
+    const lbAnnotations = this.exposure.serviceType === 'LoadBalancer'
+      ? { ...this.exposure.annotations, ...policyExceptionAnnotations([{ rule: 'load-balancer', reason: this.exposure.reason! }]) }
+      : {};
+    this.service = new k8s.KubeService(this, 'Service', {
+      metadata: { name: this.serviceName, labels, annotations: Object.keys(lbAnnotations).length ? lbAnnotations : undefined },
+      spec: {
+        type: this.exposure.serviceType,
+        selector,
+        loadBalancerSourceRanges: this.exposure.sourceRanges,
+        ports: [
+          {
+            name: 'client',
+            port: NATS_CLIENT_PORT,
+            targetPort: k8s.IntOrString.fromString('client'),
+            protocol: 'TCP',
+            nodePort: this.exposure.nodePort,
+          },
+        ],
+      },
+    });
+    this.headlessService = new k8s.KubeService(this, 'Headless', {
+      metadata: { name: this.headlessServiceName, labels },
+      spec: {
+        clusterIp: 'None',
+        // The governing Service must resolve the pod before it is ready, or a server stuck in JetStream recovery
+        // cannot even be reached by name for debugging.
+        publishNotReadyAddresses: true,
+        selector,
+        ports: [
+          { name: 'client', port: NATS_CLIENT_PORT, targetPort: k8s.IntOrString.fromString('client'), protocol: 'TCP' },
+          { name: 'monitor', port: NATS_MONITOR_PORT, targetPort: k8s.IntOrString.fromString('monitor'), protocol: 'TCP' },
+        ],
+      },
+    });
+
+    if (this.exposure.external) {
+      release.addWarning(
+        `NATS server ${this.name} is reachable from outside the cluster (${this.exposure.serviceType}) without authentication: ` +
+          'anyone who can reach the port can read and write every subject and KV bucket. Restrict the network path ' +
+          '(load-balancer sourceRanges, firewall) until client authentication is configured.',
+      );
+    }
+    release.addNote(
+      `NATS ${this.name}: in-cluster clients connect to ${this.clientUrl}` +
+        (this.exposure.serviceType === 'NodePort' ? `; off-cluster clients to nats://<node address>:${this.exposure.nodePort}` : '') +
+        (this.exposure.serviceType === 'LoadBalancer' ? `; off-cluster clients to nats://<load balancer address>:${NATS_CLIENT_PORT}` : '') +
+        `. JetStream is ${this.jetstream ? `on, store ${this.persistence.persistent ? 'on a PersistentVolumeClaim' : 'in an emptyDir (lost when the pod is deleted)'}` : 'off'}.`,
+    );
+  }
+
+  /**
+   * Declares a JetStream KV bucket clients of this server use. The name is validated and must be unique on the server;
+   * the bucket itself is created by the first client that opens it.
+   */
+  public addKeyValueBucket(name: string, description: string): NatsKvBucket {
+    check(this.jetstream, 'nats.jetstream', false, 'true when KV buckets are used', `bucket ${JSON.stringify(name)} needs JetStream`);
+    assertBucketName(`nats.buckets.${name}`, name);
+    check(!this._buckets.has(name), `nats.buckets.${name}`, name, 'a bucket name not declared twice on one server');
+    const bucket: NatsKvBucket = { name, description };
+    this._buckets.set(name, bucket);
+    return bucket;
+  }
+
+  /** The declared KV buckets, in declaration order. */
+  public get buckets(): readonly NatsKvBucket[] {
+    return [...this._buckets.values()];
+  }
+}
