@@ -1,3 +1,5 @@
 // Public API of the package: re-exports only.
 export * from './core';
 export * from './release';
+export * from './nats';
+export * from './iot';

@@ -1,0 +1,148 @@
+import { Construct } from 'constructs';
+import { check, ConfigError } from '../core/errors';
+import { assertDnsLabel } from '../core/names';
+import { NatsServer, NatsServerProps } from '../nats/server';
+import { NatsKvBucket } from '../nats/kv';
+import { Release } from '../release/release';
+import { IotDeploymentCrd } from './crd';
+import { FleetDeployment, FleetDeploymentOptions } from './deployment';
+import { IotOperator, IotOperatorProps } from './operator';
+
+/** Default KV bucket names (the names the operator and the device agents were built with). */
+export const IOT_DESIRED_STATE_BUCKET = 'desired-state';
+export const IOT_AGENT_STATUS_BUCKET = 'agent-status';
+
+/** NATS settings for the fleet's server. JetStream is always on: the fleet's state lives in KV buckets. */
+export type IotFleetNatsOptions = Omit<NatsServerProps, 'jetstream'>;
+
+/** Operator settings; the NATS wiring is supplied by the fleet. */
+export type IotFleetOperatorOptions = Omit<IotOperatorProps, 'nats' | 'desiredStateBucket' | 'agentStatusBucket'>;
+
+export interface IotFleetProps {
+  /**
+   * Fleet name: prefix of the NATS server and operator names, and `app.kubernetes.io/part-of` of the CRs.
+   * @default - the release name
+   */
+  readonly name?: string;
+  /**
+   * The NATS server (ClusterIP, ephemeral store unless set).
+   * @default - NatsServer defaults, named `<fleet>-nats`
+   */
+  readonly nats?: IotFleetNatsOptions;
+  /**
+   * The operator.
+   * @default - IotOperator defaults, named `<fleet>-operator`
+   */
+  readonly operator?: IotFleetOperatorOptions;
+  /**
+   * KV bucket names.
+   * @default - `desired-state` and `agent-status`
+   */
+  readonly buckets?: { readonly desiredState?: string; readonly agentStatus?: string };
+  /**
+   * Render the CustomResourceDefinition. The CRD is cluster-wide: exactly one release per cluster should own it.
+   * @default true
+   */
+  readonly installCrd?: boolean;
+}
+
+/** Longest fleet name, so `<fleet>-operator` and `<fleet>-nats-headless` stay valid names. */
+const MAX_FLEET_NAME = 40;
+/** How many names a fleet-wide warning lists before summarizing. */
+const WARN_LIST = 5;
+
+function listNames(items: readonly string[]): string {
+  return items.length <= WARN_LIST ? items.join(', ') : `${items.slice(0, WARN_LIST).join(', ')} and ${items.length - WARN_LIST} more`;
+}
+
+/**
+ * An IoT fleet: the fleet-deployment CRD, a NATS JetStream server, the operator wired to it, and the fleet
+ * deployments added with `addDeployment`. Devices run an agent that connects to the same NATS server (through the
+ * server's exposure), publishes its labels in heartbeats, and runs with Podman whatever the operator's desired
+ * state says for it.
+ */
+export class IotFleet extends Construct {
+  public readonly name: string;
+  public readonly crd?: IotDeploymentCrd;
+  public readonly nats: NatsServer;
+  public readonly desiredStateBucket: NatsKvBucket;
+  public readonly agentStatusBucket: NatsKvBucket;
+  public readonly operator: IotOperator;
+  private readonly _deployments = new Map<string, FleetDeployment>();
+  private readonly release: Release;
+
+  constructor(scope: Construct, id: string, props: IotFleetProps = {}) {
+    super(scope, id);
+    this.release = Release.of(this);
+    this.name = assertDnsLabel('fleet.name', props.name ?? this.release.releaseName, MAX_FLEET_NAME);
+    if (props.installCrd ?? true) this.crd = new IotDeploymentCrd(this, 'Crd');
+    if ((props.nats as NatsServerProps | undefined)?.jetstream === false) {
+      throw new ConfigError('fleet.nats.jetstream', false, 'true (or unset)', 'the fleet keeps desired state and agent status in JetStream KV buckets');
+    }
+    this.nats = new NatsServer(this, 'Nats', { name: `${this.name}-nats`, ...props.nats, jetstream: true });
+    this.desiredStateBucket = this.nats.addKeyValueBucket(
+      props.buckets?.desiredState ?? IOT_DESIRED_STATE_BUCKET,
+      'desired state per device and deployment (key <device>.<deployment>), written by the operator, read by agents',
+    );
+    this.agentStatusBucket = this.nats.addKeyValueBucket(
+      props.buckets?.agentStatus ?? IOT_AGENT_STATUS_BUCKET,
+      'agent heartbeats, labels and per-deployment phase (key status.<device>), written by agents, read by the operator',
+    );
+    this.operator = new IotOperator(this, 'Operator', {
+      name: `${this.name}-operator`,
+      ...props.operator,
+      nats: this.nats,
+      desiredStateBucket: this.desiredStateBucket,
+      agentStatusBucket: this.agentStatusBucket,
+    });
+    this.release.addNote(
+      `IoT fleet ${this.name}: list deployments with \`kubectl -n ${this.release.releaseNamespace} get iotdeploy\` ` +
+        `(plain \`get deployments\` lists apps/v1). Device agents connect to the NATS server ${this.nats.name} and use the KV buckets ` +
+        `${this.desiredStateBucket.name} and ${this.agentStatusBucket.name}.`,
+    );
+    this.node.addValidation({ validate: () => this.collectWarnings() });
+  }
+
+  /**
+   * Adds a fleet deployment: a typed CR targeting devices by label. Re-using a name is an error; to upgrade, change the
+   * image of the existing call (same name, new image).
+   */
+  public addDeployment(name: string, options: FleetDeploymentOptions): FleetDeployment {
+    if (this._deployments.has(name)) {
+      throw new ConfigError(`deployments.${name}`, name, 'a name not used by another deployment of this fleet', 'the name is already added; to upgrade, change the image of the existing deployment');
+    }
+    // Both kinds are called Deployment and dist/ names files <kind>-<name>.yaml.
+    check(name !== this.operator.name, `deployments.${name}`, name, `a name other than the operator's Deployment (${this.operator.name})`, 'both render to deployment-<name>.yaml');
+    const d = new FleetDeployment(this, name, options, { instance: this.release.releaseName, fleet: this.name });
+    this._deployments.set(name, d);
+    return d;
+  }
+
+  /** The fleet deployments, in the order they were added. */
+  public get deployments(): readonly FleetDeployment[] {
+    return [...this._deployments.values()];
+  }
+
+  /** Folds per-deployment findings into one warning each (so 10,000 deployments do not make 10,000 warnings). */
+  private collectWarnings(): string[] {
+    const lowPorts: string[] = [];
+    const secretEnv: string[] = [];
+    for (const d of this._deployments.values()) {
+      if (d.findings.privilegedHostPorts.length) lowPorts.push(`${d.name} (${d.findings.privilegedHostPorts.join(', ')})`);
+      if (d.findings.secretLikeEnv.length) secretEnv.push(`${d.name} (${d.findings.secretLikeEnv.join(', ')})`);
+    }
+    if (lowPorts.length) {
+      this.release.addWarning(
+        `fleet ${this.name}: host ports below 1024 in ${listNames(lowPorts)}: device agents run rootless Podman, which cannot bind them ` +
+          'unless the device sets net.ipv4.ip_unprivileged_port_start; map a port >= 1024 instead.',
+      );
+    }
+    if (secretEnv.length) {
+      this.release.addWarning(
+        `fleet ${this.name}: env names that look like credentials in ${listNames(secretEnv)}: fleet env values are plain text in the CR, ` +
+          'in git and in NATS KV.',
+      );
+    }
+    return [];
+  }
+}

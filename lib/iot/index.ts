@@ -1,0 +1,5 @@
+export * from './schema';
+export * from './crd';
+export * from './deployment';
+export * from './operator';
+export * from './fleet';

@@ -1,0 +1,77 @@
+import { k8s } from 'cdk8s-plus-28';
+
+/**
+ * An OpenAPI v3 schema as a CustomResourceDefinition holds it, written with the JSON keys Kubernetes reads
+ * (`x-kubernetes-list-type`, not `xKubernetesListType`). The same object feeds the CRD (through
+ * `toJsonSchemaProps`), `cdk8s import` and schema validation in tests, so there is exactly one definition.
+ */
+export interface CrdSchema {
+  readonly type?: 'object' | 'array' | 'string' | 'integer' | 'number' | 'boolean';
+  readonly description?: string;
+  readonly properties?: Readonly<Record<string, CrdSchema>>;
+  readonly required?: readonly string[];
+  readonly items?: CrdSchema;
+  readonly additionalProperties?: CrdSchema;
+  readonly enum?: ReadonlyArray<string | number>;
+  readonly default?: unknown;
+  readonly pattern?: string;
+  readonly format?: 'date-time' | 'int32' | 'int64';
+  readonly minimum?: number;
+  readonly maximum?: number;
+  readonly minLength?: number;
+  readonly maxLength?: number;
+  readonly minItems?: number;
+  readonly maxItems?: number;
+  readonly minProperties?: number;
+  readonly maxProperties?: number;
+  /** Value validations only (no type, description or default inside), as structural schemas require. */
+  readonly anyOf?: readonly CrdSchema[];
+  /** Value validations only, as for anyOf. */
+  readonly oneOf?: readonly CrdSchema[];
+  readonly 'x-kubernetes-list-type'?: 'atomic' | 'set' | 'map';
+  readonly 'x-kubernetes-list-map-keys'?: readonly string[];
+  readonly 'x-kubernetes-map-type'?: 'atomic' | 'granular';
+  readonly 'x-kubernetes-preserve-unknown-fields'?: boolean;
+}
+
+/** A deep, plain-JSON copy of a schema (for fields the L1 class passes through untouched: items, additionalProperties). */
+function plain(schema: CrdSchema): unknown {
+  return JSON.parse(JSON.stringify(schema));
+}
+
+/**
+ * Converts a schema to the typed L1 `JSONSchemaProps`. The L1 class renames its camelCase fields to JSON keys but
+ * passes `items` and `additionalProperties` through as they are, so those stay in JSON form. The synthesized CRD is
+ * therefore exactly `schema` (a unit test checks the round trip).
+ */
+export function toJsonSchemaProps(schema: CrdSchema): k8s.JsonSchemaProps {
+  const props: Record<string, k8s.JsonSchemaProps> | undefined = schema.properties
+    ? Object.fromEntries(Object.entries(schema.properties).map(([k, v]) => [k, toJsonSchemaProps(v)]))
+    : undefined;
+  return {
+    type: schema.type,
+    description: schema.description,
+    properties: props,
+    required: schema.required ? [...schema.required] : undefined,
+    items: schema.items ? plain(schema.items) : undefined,
+    additionalProperties: schema.additionalProperties ? plain(schema.additionalProperties) : undefined,
+    enum: schema.enum ? [...schema.enum] : undefined,
+    default: schema.default,
+    pattern: schema.pattern,
+    format: schema.format,
+    minimum: schema.minimum,
+    maximum: schema.maximum,
+    minLength: schema.minLength,
+    maxLength: schema.maxLength,
+    minItems: schema.minItems,
+    maxItems: schema.maxItems,
+    minProperties: schema.minProperties,
+    maxProperties: schema.maxProperties,
+    anyOf: schema.anyOf?.map(toJsonSchemaProps),
+    oneOf: schema.oneOf?.map(toJsonSchemaProps),
+    xKubernetesListType: schema['x-kubernetes-list-type'],
+    xKubernetesListMapKeys: schema['x-kubernetes-list-map-keys'] ? [...schema['x-kubernetes-list-map-keys']] : undefined,
+    xKubernetesMapType: schema['x-kubernetes-map-type'],
+    xKubernetesPreserveUnknownFields: schema['x-kubernetes-preserve-unknown-fields'],
+  };
+}
