@@ -1,0 +1,60 @@
+import { check, ConfigError } from '../core/errors';
+
+/** Characters that force an argument into double quotes (nginx would otherwise split or end the directive there). */
+const NEEDS_QUOTES = /[\s;{}"'#\\]/;
+/** Control characters (newlines included) never belong in a config argument: they could start a new directive. */
+const CONTROL = /[\u0000-\u001f\u007f]/;
+const NAME = /^[a-z_][a-z0-9_]*$/;
+
+/**
+ * Renders one argument: bare when nginx reads it as one token, otherwise double-quoted with `"` and `\` escaped.
+ * `$variables` stay live in both forms (nginx interpolates inside double quotes too).
+ */
+export function renderNginxArg(prop: string, arg: string | number): string {
+  if (typeof arg === 'number') {
+    check(Number.isFinite(arg), prop, arg, 'a finite number');
+    return String(arg);
+  }
+  if (CONTROL.test(arg)) {
+    throw new ConfigError(prop, arg, 'text without control characters', 'a newline or control character would split the directive and let the value inject configuration');
+  }
+  if (arg === '' || NEEDS_QUOTES.test(arg)) return `"${arg.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+  return arg;
+}
+
+/** A simple directive: a name and its arguments, ended by `;`. */
+export class NginxDirective {
+  /** `NginxDirective.of('proxy_read_timeout', '3600s')`. */
+  public static of(name: string, ...args: ReadonlyArray<string | number>): NginxDirective {
+    check(NAME.test(name), 'nginx.directive', name, 'a directive name: lowercase letters, digits and _');
+    return new NginxDirective(name, args.map((a, i) => renderNginxArg(`nginx.${name}[${i}]`, a)));
+  }
+
+  private constructor(
+    /** The directive name. */
+    public readonly name: string,
+    private readonly args: readonly string[],
+  ) {}
+
+  /** The directive as one line, without indentation. */
+  public render(): string {
+    return this.args.length ? `${this.name} ${this.args.join(' ')};` : `${this.name};`;
+  }
+}
+
+/** Four spaces per level, the nginx documentation's own style. */
+export function indent(lines: readonly string[], levels = 1): string[] {
+  const pad = '    '.repeat(levels);
+  return lines.map((l) => (l.length ? `${pad}${l}` : l));
+}
+
+/** Renders a block `head {` ... `}` around already-rendered body lines. */
+export function block(head: string, body: readonly string[]): string[] {
+  return [`${head} {`, ...indent(body), '}'];
+}
+
+/** Throws unless `name` is an nginx variable reference (`$http_upgrade`). */
+export function assertNginxVariable(prop: string, name: string): string {
+  check(/^\$[a-z_][a-z0-9_]*$/.test(name), prop, name, 'an nginx variable: $ followed by lowercase letters, digits and _');
+  return name;
+}

@@ -1,0 +1,3 @@
+export * from './directive';
+export * from './server';
+export * from './conf-file';
