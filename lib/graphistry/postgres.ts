@@ -1,0 +1,124 @@
+import { check } from '../core/errors';
+import { EnvSource, EnvValue } from '../core/env';
+import { assertDnsLabel, assertDnsSubdomain } from '../core/names';
+import { ExternalRef } from '../core/policy';
+import { InitWait, WaitFor } from '../core/waits';
+
+/** A key in an existing Secret. */
+export interface SecretKeyRef {
+  /** Name of the Secret (created by an operator or a secret manager, never by this library). */
+  readonly name: string;
+  /** Key inside the Secret. */
+  readonly key: string;
+}
+
+export interface ExternalPostgresProps {
+  /** Host name of the server (`pg.corp.example`, `graphistry-primary.db.svc`). */
+  readonly host: string;
+  /**
+   * Port the server (or the PgBouncer / RDS Proxy in front of it) listens on.
+   * @default 5432
+   */
+  readonly port?: number;
+  /** Database name. */
+  readonly database: string;
+  /** User name. */
+  readonly user: string;
+  /** Where the password is: a key in an existing Secret. */
+  readonly passwordSecret: SecretKeyRef;
+}
+
+export interface CrunchyPostgresProps {
+  /** Name of the Crunchy PGO `PostgresCluster` (its primary Service is `<cluster>-primary`). */
+  readonly cluster: string;
+  /** The PGO user whose Secret `<cluster>-pguser-<user>` holds host, port, dbname, user and password. */
+  readonly user: string;
+  /**
+   * Port the init-container wait probes (the connection env itself comes from the Secret).
+   * @default 5432
+   */
+  readonly port?: number;
+}
+
+/**
+ * How Graphistry's services reach Postgres. The connection env (POSTGRES_HOST, POSTGRES_PORT, POSTGRES_DB,
+ * POSTGRES_USER, POSTGRES_PASSWORD) and the `pg_isready` init wait both come from here, so they cannot disagree.
+ * The password is always read from a Secret; there is no default credential.
+ */
+export class Postgres {
+  /** A server outside the release: managed Postgres, RDS, a PgBouncer, or a cluster another team runs. */
+  public static external(props: ExternalPostgresProps): Postgres {
+    assertDnsSubdomain('postgres.host', props.host);
+    const port = props.port ?? 5432;
+    check(Number.isInteger(port) && port >= 1 && port <= 65535, 'postgres.port', port, 'a port number 1-65535');
+    check(/^[A-Za-z_][A-Za-z0-9_$-]{0,62}$/.test(props.database), 'postgres.database', props.database, 'a Postgres identifier of at most 63 characters');
+    check(/^[A-Za-z_][A-Za-z0-9_$@.-]{0,62}$/.test(props.user), 'postgres.user', props.user, 'a Postgres role name of at most 63 characters');
+    assertDnsSubdomain('postgres.passwordSecret.name', props.passwordSecret.name);
+    check(/^[-._a-zA-Z0-9]+$/.test(props.passwordSecret.key), 'postgres.passwordSecret.key', props.passwordSecret.key, "a Secret key: letters, digits, '-', '_' and '.'");
+    return new Postgres(
+      props.host,
+      port,
+      {
+        POSTGRES_HOST: props.host,
+        POSTGRES_PORT: String(port),
+        POSTGRES_DB: props.database,
+        POSTGRES_USER: props.user,
+        POSTGRES_PASSWORD: EnvSource.secret(props.passwordSecret.name, props.passwordSecret.key),
+      },
+      props.passwordSecret.name,
+      { user: props.user, database: props.database },
+    );
+  }
+
+  /**
+   * A Crunchy PGO cluster in the same namespace: every connection value is read from the user Secret PGO maintains
+   * (`<cluster>-pguser-<user>`), so a password rotation by PGO needs no change here.
+   */
+  public static crunchy(props: CrunchyPostgresProps): Postgres {
+    assertDnsLabel('postgres.cluster', props.cluster, 63 - '-primary'.length);
+    assertDnsLabel('postgres.user', props.user);
+    const port = props.port ?? 5432;
+    check(Number.isInteger(port) && port >= 1 && port <= 65535, 'postgres.port', port, 'a port number 1-65535');
+    const secret = `${props.cluster}-pguser-${props.user}`;
+    assertDnsSubdomain('postgres.secret', secret);
+    return new Postgres(
+      `${props.cluster}-primary`,
+      port,
+      {
+        POSTGRES_HOST: EnvSource.secret(secret, 'host'),
+        POSTGRES_PORT: EnvSource.secret(secret, 'port'),
+        POSTGRES_DB: EnvSource.secret(secret, 'dbname'),
+        POSTGRES_USER: EnvSource.secret(secret, 'user'),
+        POSTGRES_PASSWORD: EnvSource.secret(secret, 'password'),
+      },
+      secret,
+      {},
+    );
+  }
+
+  private constructor(
+    /** Host the init wait probes. */
+    public readonly host: string,
+    /** Port the init wait probes. */
+    public readonly port: number,
+    private readonly envMap: Readonly<Record<string, EnvValue>>,
+    /** The Secret holding the password (and, for PGO, everything else). */
+    public readonly secretName: string,
+    private readonly waitIdentity: { user?: string; database?: string },
+  ) {}
+
+  /** POSTGRES_HOST, POSTGRES_PORT, POSTGRES_DB, POSTGRES_USER, POSTGRES_PASSWORD. */
+  public env(): Record<string, EnvValue> {
+    return { ...this.envMap };
+  }
+
+  /** The `pg_isready` init wait against this server. */
+  public wait(): InitWait {
+    return WaitFor.postgres({ host: this.host, port: this.port, ...this.waitIdentity });
+  }
+
+  /** The Secret a pod using this connection references. */
+  public externalRefs(): ExternalRef[] {
+    return [{ kind: 'Secret', name: this.secretName }];
+  }
+}
