@@ -61,3 +61,12 @@ export function graphistryRootProfile(): SecurityProfile {
     addCapabilities: { capabilities: GRAPHISTRY_ROOT_CAPABILITIES, reason: GRAPHISTRY_CAPABILITIES_REASON },
   });
 }
+
+/**
+ * The profile for init containers of a pod running `main`: when the pod runs as root (the pod-level uid applies to
+ * every container), they run as root too, but without any capability added back, which a wait or a copy never needs.
+ */
+export function initContainerProfile(main: SecurityProfile): SecurityProfile {
+  const root = main.exceptions.find((e) => e.rule === 'non-root');
+  return root ? SecurityProfile.restricted({ runAsRoot: { reason: root.reason } }) : main;
+}

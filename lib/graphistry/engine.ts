@@ -23,6 +23,7 @@ import {
   graphistryImage,
   GraphistryRepositories,
   graphistryRootProfile,
+  initContainerProfile,
   NGINX_DEFAULT_RESOURCES,
 } from './defaults';
 import { ENGINE_DISPATCHER_FILE, engineDispatcherConfig } from './engine-dispatcher';
@@ -230,15 +231,6 @@ interface ContainerPlan {
   readonly mounts: k8s.VolumeMount[];
   readonly command?: string[];
   readonly args?: string[];
-}
-
-/**
- * The profile of the init containers: when the pod runs as root (the pod-level uid applies to every container), they
- * run as root too but without the capabilities the main containers add back, which a wait or a copy never needs.
- */
-function initProfile(main: SecurityProfile): SecurityProfile {
-  const root = main.exceptions.find((e) => e.rule === 'non-root');
-  return root ? SecurityProfile.restricted({ runAsRoot: { reason: root.reason } }) : main;
 }
 
 /** A size as a Kubernetes quantity in the largest whole binary unit (20Gi, 512Mi, 100Ki). */
@@ -484,7 +476,7 @@ export class EngineDaemonSet extends Construct {
     // Init: the services the engine needs must answer before it starts, then the viz bundle is copied into the
     // pod's own emptyDir (a shared PVC subPath raced when several pods rewrote the same files during a rollout).
     const waits: InitWait[] = [WaitFor.service(redis), WaitFor.service(daskScheduler), props.postgres.wait()];
-    const initSecurity = initProfile(security);
+    const initSecurity = initContainerProfile(security);
     const initContainers = waits.map((w) => buildWaitContainer(this, w, initSecurity));
     if (viz) {
       initContainers.push(

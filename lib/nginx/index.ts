@@ -1,3 +1,3 @@
-export * from './directive';
+export { assertNginxVariable, NginxDirective, renderNginxArg } from './directive';
 export * from './server';
 export * from './conf-file';

@@ -1,0 +1,155 @@
+import { ApiObject, App } from 'cdk8s';
+import { Release, ReleaseProps, renderRelease } from '../../lib/release';
+import { EXTERNAL_REFS_ANNOTATION } from '../../lib/core/policy';
+import { NexusProxy, NexusProxyProps, Tier } from '../../lib/graphistry';
+
+type Obj = Record<string, any>;
+
+const base: NexusProxyProps = { dataMountClaim: 'data-mount', localMediaMountClaim: 'local-media-mount' };
+
+function render(props: Partial<NexusProxyProps> = {}, release: Partial<ReleaseProps> = {}) {
+  const app = new App();
+  const r = new Release(app, 'graphistry', { namespace: 'gx', ...release });
+  const proxy = new NexusProxy(r, 'NexusProxy', { ...base, ...props });
+  const rendered = renderRelease(r);
+  const find = (kind: string) => rendered.objects.find((o) => o.kind === kind) as Obj;
+  const deployment = find('Deployment');
+  const pod = deployment.spec.template.spec;
+  return { proxy, rendered, objects: rendered.objects, find, deployment, pod, nginx: pod.containers[0] as Obj };
+}
+
+describe('NexusProxy (defaults)', () => {
+  const r = render();
+
+  test('defaults snapshot', () => {
+    expect(r.objects).toMatchSnapshot();
+  });
+
+  test('renders a Deployment, its Service and the wait RBAC', () => {
+    expect(r.objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
+      'Deployment/nexus-proxy',
+      'Role/nexus-proxy',
+      'RoleBinding/nexus-proxy',
+      'Service/nexus-proxy',
+      'ServiceAccount/nexus-proxy',
+    ]);
+    expect(ApiObject.of(r.proxy)).toBe(r.proxy.deployment);
+  });
+
+  test('one nginx container from the Graphistry nginx image, listening on 80', () => {
+    expect(r.pod.containers).toHaveLength(1);
+    expect(r.nginx.image).toBe('graphistry/streamgl-nginx:v2.50.7-universal');
+    expect(r.nginx.ports).toEqual([{ name: 'http', containerPort: 80 }]);
+    expect(r.deployment.spec.replicas).toBe(1);
+  });
+
+  test('its only init container waits for the nexus Service', () => {
+    expect(r.pod.initContainers).toHaveLength(1);
+    expect(r.pod.initContainers[0]).toMatchObject({ name: 'wait-for-nexus', image: 'groundnuty/k8s-wait-for:v2.0', args: ['service', 'nexus'] });
+    expect(r.pod.automountServiceAccountToken).toBe(true);
+    expect(r.pod.serviceAccountName).toBe('nexus-proxy');
+  });
+
+  test('readiness and liveness probes curl /healthz on the port the container listens on', () => {
+    for (const probe of [r.nginx.readinessProbe, r.nginx.livenessProbe]) {
+      const url = (probe.exec.command as string[]).find((a) => a.startsWith('http://'))!;
+      const port = Number(new URL(url).port || 80);
+      expect(new URL(url).pathname).toBe('/healthz');
+      expect((r.nginx.ports as Obj[]).map((p) => p.containerPort)).toContain(port);
+    }
+  });
+
+  test('the Service selects the proxy pods and its target port exists on the container', () => {
+    const svc = r.find('Service');
+    for (const [k, v] of Object.entries(svc.spec.selector as Record<string, string>)) expect(r.deployment.spec.template.metadata.labels[k]).toBe(v);
+    expect(svc.spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }]);
+    expect((r.nginx.ports as Obj[]).some((p) => p.name === svc.spec.ports[0].targetPort)).toBe(true);
+  });
+
+  test('emptyDirs stand in for /streamgl, /pivot and /upload content; both PVCs are mounted', () => {
+    const vol = (name: string) => (r.pod.volumes as Obj[]).find((v) => v.name === name)!;
+    for (const name of ['streamgl-empty', 'pivot-empty', 'upload-empty']) expect(vol(name).emptyDir).toEqual({});
+    expect(vol('data-mount').persistentVolumeClaim).toEqual({ claimName: 'data-mount' });
+    expect(vol('local-media-mount').persistentVolumeClaim).toEqual({ claimName: 'local-media-mount' });
+    expect((r.nginx.volumeMounts as Obj[]).map((m) => m.mountPath).sort()).toEqual([
+      '/opt/graphistry/apps/core/nexus/staticfiles',
+      '/opt/graphistry/apps/core/pivot/www',
+      '/opt/graphistry/apps/core/viz/build',
+      '/opt/graphistry/data',
+      '/opt/graphistry/data/uploads',
+    ]);
+  });
+
+  test('reuses the nginx resources and records its root exception on the Deployment', () => {
+    expect(r.nginx.resources).toEqual({ requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1000m', memory: '1Gi' } });
+    expect(r.deployment.metadata.annotations['policy.ops-kit.io/non-root']).toMatch(/root/);
+    expect(r.deployment.spec.template.metadata.annotations).toBeUndefined();
+  });
+
+  test('in-cluster URL and an operator note', () => {
+    expect(r.proxy.url).toBe('http://nexus-proxy.gx.svc.cluster.local');
+    expect(r.rendered.notes.join('\n')).toContain('http://nexus-proxy.gx.svc.cluster.local');
+  });
+});
+
+describe('NexusProxy custom', () => {
+  const r = render(
+    { httpPort: 8088, nexusService: 'nexus-api', tag: 'v2.51.0', replicas: 2, env: { EXTRA_NGINX_LOGS: 'on' }, additionalExternalRefs: [{ kind: 'PersistentVolumeClaim', name: 'data-mount' }] },
+    { images: { registry: 'harbor.corp/mirror', pullSecrets: ['harbor'] }, placement: { nodeSelector: { 'graphistry.io/role': 'cpu' }, tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'graphistry', effect: 'NoSchedule' }] } },
+  );
+
+  test('custom snapshot', () => {
+    expect(r.objects).toMatchSnapshot();
+  });
+
+  test('http port is the Service port; the container keeps 80', () => {
+    expect(r.find('Service').spec.ports[0]).toMatchObject({ port: 8088, targetPort: 'http' });
+    expect(r.nginx.ports[0].containerPort).toBe(80);
+    expect(r.proxy.url).toBe('http://nexus-proxy.gx.svc.cluster.local:8088');
+  });
+
+  test('global placement, pull secrets and registry redirect apply to the pod and its init container', () => {
+    expect(r.pod.nodeSelector).toEqual({ 'graphistry.io/role': 'cpu' });
+    expect(r.pod.tolerations).toEqual([{ key: 'dedicated', operator: 'Equal', value: 'graphistry', effect: 'NoSchedule' }]);
+    expect(r.pod.imagePullSecrets).toEqual([{ name: 'harbor' }]);
+    expect(r.nginx.image).toBe('harbor.corp/mirror/graphistry/streamgl-nginx:v2.51.0-universal');
+    expect(r.pod.initContainers[0].image).toBe('harbor.corp/mirror/groundnuty/k8s-wait-for:v2.0');
+    expect(r.pod.initContainers[0].args).toEqual(['service', 'nexus-api']);
+  });
+
+  test('user env is merged; external refs are declared', () => {
+    expect((r.nginx.env as Obj[]).find((e) => e.name === 'EXTRA_NGINX_LOGS')!.value).toBe('on');
+    expect(r.deployment.metadata.annotations[EXTERNAL_REFS_ANNOTATION]).toBe('PersistentVolumeClaim/data-mount');
+    expect(r.deployment.spec.replicas).toBe(2);
+  });
+});
+
+describe('NexusProxy tier contract', () => {
+  test('renders at exactly the platform tier', () => {
+    expect(Tier.ALL.filter((t) => NexusProxy.rendersAt(t))).toEqual([Tier.PLATFORM]);
+    expect(() => render({ tier: Tier.PLATFORM })).not.toThrow();
+  });
+
+  test.each([Tier.ANALYTICS, Tier.VIZ, Tier.FULL])('fails when the tier is %s', (tier) => {
+    expect(() => render({ tier })).toThrow(new RegExp(`'tier' is "${tier.name}", but from analytics up the engine DaemonSet's nginx fronts nexus.*allowed: platform`));
+  });
+
+  test('fails when user env sets the owned namespace suffix', () => {
+    expect(() => render({ env: { K8S_NAMESPACE_SUFFIX: '.other' } })).toThrow(/'env.K8S_NAMESPACE_SUFFIX' is ".other", but K8S_NAMESPACE_SUFFIX is owned by NexusProxy/);
+  });
+
+  test('fails on bad ports, replicas and names', () => {
+    expect(() => render({ httpPort: 65536 })).toThrow(/'httpPort' is 65536/);
+    expect(() => render({ replicas: 0 })).toThrow(/'replicas' is 0/);
+    expect(() => render({ nexusService: 'Nexus' })).toThrow(/'nexusService' is "Nexus"/);
+    expect(() => render({ image: 'nginx' })).toThrow(/'image' is "nginx"/);
+  });
+});
+
+describe('NexusProxy init security', () => {
+  test('the wait runs without the capabilities nginx needs', () => {
+    const r = render();
+    expect(r.pod.initContainers[0].securityContext.capabilities).toEqual({ drop: ['ALL'] });
+    expect(r.nginx.securityContext.capabilities.add).toContain('NET_BIND_SERVICE');
+  });
+});
