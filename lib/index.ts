@@ -3,3 +3,5 @@ export * from './core';
 export * from './release';
 export * from './nats';
 export * from './iot';
+export * from './graphistry';
+export * from './nginx';
