@@ -23,8 +23,17 @@ export class CaddyEnvRef {
   }
 }
 
-/** One argument of a directive: a literal string (quoted when needed) or an environment reference. */
-export type CaddyArg = string | number | CaddyEnvRef;
+/** A string that is always rendered double-quoted (credentials, header values), whatever it contains. */
+export class CaddyQuoted {
+  public static of(value: string): CaddyQuoted {
+    return new CaddyQuoted(value);
+  }
+
+  private constructor(public readonly value: string) {}
+}
+
+/** One argument of a directive: a literal string (quoted when needed), an always-quoted string, or an env reference. */
+export type CaddyArg = string | number | CaddyEnvRef | CaddyQuoted;
 
 const DIRECTIVE_NAME = /^(?:[a-z][a-z0-9_]*|@[A-Za-z0-9_-]+)$/;
 
@@ -160,7 +169,9 @@ export function renderArg(arg: CaddyArg, prop = 'caddyfile.arg'): string {
     if (!Number.isFinite(arg)) throw new ConfigError(prop, arg, 'a finite number');
     return String(arg);
   }
-  if (typeof arg !== 'string') throw new ConfigError(prop, arg, 'a string, number or CaddyEnvRef');
+  const forceQuotes = arg instanceof CaddyQuoted;
+  if (arg instanceof CaddyQuoted) arg = arg.value;
+  if (typeof arg !== 'string') throw new ConfigError(prop, arg, 'a string, number, CaddyQuoted or CaddyEnvRef');
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(arg)) {
     throw new ConfigError(prop, arg, 'a value without newlines or other control characters', 'a Caddyfile token cannot hold one');
@@ -169,6 +180,7 @@ export function renderArg(arg: CaddyArg, prop = 'caddyfile.arg'): string {
     throw new ConfigError(prop, arg, 'a value without "{$"', 'Caddy substitutes {$NAME} with an environment variable before parsing');
   }
   const needsQuotes =
+    forceQuotes ||
     arg.length === 0 || /[\s"\\`]/.test(arg) || arg.startsWith('#') || arg === '{' || arg === '}' || arg.startsWith('<<');
   if (!needsQuotes) return arg;
   if (/\\"/.test(arg) || arg.endsWith('\\')) {

@@ -1,4 +1,4 @@
-import { CaddyDirective, CaddyEnvRef, Caddyfile, CaddySite, renderArg } from '../../lib/ingress/caddyfile';
+import { CaddyDirective, CaddyEnvRef, Caddyfile, CaddyQuoted, CaddySite, renderArg } from '../../lib/ingress/caddyfile';
 
 describe('renderArg (Caddyfile token quoting)', () => {
   test('leaves plain tokens bare and renders numbers and placeholders as written', () => {
@@ -101,5 +101,13 @@ describe('Caddyfile rendering', () => {
 
   test('fails at construction when an argument cannot be rendered', () => {
     expect(() => CaddyDirective.of('respond', ['a\nb'])).toThrow(/'caddyfile.respond'/);
+  });
+});
+
+describe('CaddyQuoted', () => {
+  test('is always quoted, and still rejects what a quoted token cannot hold', () => {
+    expect(renderArg(CaddyQuoted.of('plain'))).toBe('"plain"');
+    expect(renderArg(CaddyQuoted.of('a"b'))).toBe('"a\\"b"');
+    expect(() => renderArg(CaddyQuoted.of('a\nb'))).toThrow(/newlines/);
   });
 });

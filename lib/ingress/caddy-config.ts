@@ -1,0 +1,304 @@
+import { check, ConfigError } from '../core/errors';
+import { CaddyArg, CaddyDirective, Caddyfile, CaddySite } from './caddyfile';
+import {
+  CADDY_HEALTH_PATH,
+  CADDY_PLACEHOLDER_COOKIE_SECRET,
+  CaddyAccessLogOptions,
+  CaddyCookieSecret,
+  CaddyLbFallback,
+  CaddyLogFormat,
+  CaddyLogLevel,
+  CaddyLogOutput,
+  CaddyProxyRoute,
+  CaddySessionRoute,
+  CaddyStickyCookieOptions,
+  CaddyUpstream,
+} from './routing';
+import { CaddyTls, CaddyTlsMode } from './tls';
+
+/** Everything that shapes the Caddyfile (the routing half of CaddyIngressProps). */
+export interface CaddyfileProps {
+  /** The pool (or single upstream) the catch-all and the session routes proxy to. */
+  readonly upstream: CaddyUpstream;
+  /**
+   * Routes pinned by a session value in the query string. Only with a pool upstream.
+   * @default []
+   */
+  readonly sessionRoutes?: readonly CaddySessionRoute[];
+  /**
+   * The sticky-cookie catch-all. Only with a pool upstream (a single upstream is proxied without affinity).
+   * @default - cookie `caddy_sticky`, placeholder secret (warned), round-robin fallback, when the upstream is a pool
+   */
+  readonly stickyCookie?: CaddyStickyCookieOptions;
+  /**
+   * Path prefixes proxied to their own upstreams.
+   * @default []
+   */
+  readonly proxyRoutes?: readonly CaddyProxyRoute[];
+  /**
+   * TLS mode.
+   * @default CaddyTls.ingress()
+   */
+  readonly tls?: CaddyTls;
+  /**
+   * Access log.
+   * @default - enabled, stdout, json, INFO
+   */
+  readonly accessLog?: CaddyAccessLogOptions;
+  /**
+   * Port Caddy listens on for plain HTTP inside the container. Unprivileged (>= 1024), so Caddy runs as non-root
+   * without NET_BIND_SERVICE; the Service maps port 80 to it.
+   * @default 8080
+   */
+  readonly httpPort?: number;
+  /**
+   * Port Caddy listens on for HTTPS inside the container (self mode). The Service maps port 443 to it.
+   * @default 8443
+   */
+  readonly httpsPort?: number;
+  /**
+   * Enable Caddy's admin API on localhost:2019 (needed for `caddy reload` and Caddy's own metrics endpoint).
+   * Off by default: a config change rolls the pods through the checksum annotation, and nothing in the pod should
+   * reconfigure Caddy at runtime.
+   * @default false
+   */
+  readonly adminApi?: boolean;
+  /**
+   * Whether the cluster Ingress in front of Caddy terminates TLS (decides HSTS and the external scheme in ingress mode).
+   * @default false
+   */
+  readonly ingressTerminatesTls?: boolean;
+}
+
+/** Paths of the static certificate inside the container (the Secret is mounted there). */
+export const CADDY_TLS_MOUNT = '/etc/caddy/tls';
+
+const MATCHER_NAME = /^[A-Za-z0-9_-]+$/;
+const PATH_PATTERN = /^\/[A-Za-z0-9._~%!$&'()+,;=:@\/-]*\*?$/;
+const PREFIX = /^(\/[A-Za-z0-9._~%!$&'()+,;=:@-]+)+$/;
+const QUERY_KEY = /^[A-Za-z0-9._~-]+$/;
+const COOKIE_NAME = /^[A-Za-z0-9_.-]+$/;
+const HOST_PORT = /^(?:\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+const RESERVED_MATCHERS = new Set(['health']);
+
+/** A path pattern reduced to what overlap checks need: a literal, or a literal prefix. */
+interface Pattern {
+  readonly prop: string;
+  readonly text: string;
+  readonly literal: string;
+  readonly prefix: boolean;
+}
+
+function toPattern(prop: string, text: string): Pattern {
+  const prefix = text.endsWith('*');
+  return { prop, text, literal: prefix ? text.slice(0, -1) : text, prefix };
+}
+
+/** True when some request path matches both patterns. */
+function overlaps(a: Pattern, b: Pattern): boolean {
+  if (a.prefix && b.prefix) return a.literal.startsWith(b.literal) || b.literal.startsWith(a.literal);
+  if (a.prefix) return b.literal.startsWith(a.literal);
+  if (b.prefix) return a.literal.startsWith(b.literal);
+  return a.literal === b.literal;
+}
+
+/** Validated, defaulted routing inputs. */
+interface Resolved {
+  readonly upstream: CaddyUpstream;
+  readonly sessionRoutes: readonly CaddySessionRoute[];
+  readonly proxyRoutes: ReadonlyArray<Required<CaddyProxyRoute>>;
+  readonly cookie?: { readonly name: string; readonly secret: CaddyCookieSecret; readonly fallback: CaddyLbFallback };
+  readonly tls: CaddyTls;
+  readonly log?: { readonly output: CaddyLogOutput; readonly format: CaddyLogFormat; readonly level: CaddyLogLevel };
+  readonly httpPort: number;
+  readonly httpsPort: number;
+  readonly adminApi: boolean;
+  readonly hsts?: string;
+}
+
+/** Validates the routing props and fills in defaults. Throws ConfigError naming the prop. */
+export function resolveCaddyfileProps(props: CaddyfileProps): Resolved {
+  const httpPort = props.httpPort ?? 8080;
+  const httpsPort = props.httpsPort ?? 8443;
+  for (const [prop, p] of [['httpPort', httpPort], ['httpsPort', httpsPort]] as const) {
+    check(Number.isInteger(p) && p >= 1024 && p <= 65535, prop, p, 'a port 1024-65535', 'ports below 1024 need NET_BIND_SERVICE, which a non-root process under no_new_privs cannot use; the Service maps 80/443 to these ports');
+  }
+  check(httpPort !== httpsPort, 'httpsPort', httpsPort, `a port other than httpPort (${httpPort})`);
+  const tls = props.tls ?? CaddyTls.ingress();
+  const upstream = props.upstream;
+  check(upstream instanceof CaddyUpstream, 'upstream', upstream, 'CaddyUpstream.dynamicA({...}) or CaddyUpstream.single(...)');
+
+  const sessionRoutes = props.sessionRoutes ?? [];
+  if (sessionRoutes.length && !upstream.isPool) {
+    throw new ConfigError('sessionRoutes', sessionRoutes.map((r) => r.name), 'no session routes with a single upstream', 'session affinity chooses among the upstreams of a pool (CaddyUpstream.dynamicA)');
+  }
+  if (props.stickyCookie !== undefined && !upstream.isPool) {
+    throw new ConfigError('stickyCookie', props.stickyCookie.name ?? 'caddy_sticky', 'no sticky cookie with a single upstream', 'a cookie pins a browser to one upstream of a pool (CaddyUpstream.dynamicA)');
+  }
+
+  const names = new Set<string>();
+  const claimName = (prop: string, name: string) => {
+    check(MATCHER_NAME.test(name), prop, name, "a matcher name: letters, digits, '_' and '-'");
+    check(!RESERVED_MATCHERS.has(name), prop, name, `a name other than ${[...RESERVED_MATCHERS].join(', ')}`);
+    check(!names.has(name), prop, name, 'a name not used by another route');
+    names.add(name);
+  };
+  const patterns: Pattern[] = [toPattern('health', CADDY_HEALTH_PATH)];
+  const claimPattern = (p: Pattern) => {
+    for (const other of patterns) {
+      if (overlaps(p, other)) {
+        const what = other.prop === 'health' ? `the health path ${CADDY_HEALTH_PATH}` : `${other.prop} (${other.text})`;
+        throw new ConfigError(p.prop, p.text, 'a path no other route matches', `it overlaps ${what}, and Caddy would pick one route by matcher specificity rather than by the order written`);
+      }
+    }
+    patterns.push(p);
+  };
+
+  sessionRoutes.forEach((r, i) => {
+    const prop = `sessionRoutes[${i}]`;
+    claimName(`${prop}.name`, r.name);
+    check(r.paths.length > 0, `${prop}.paths`, r.paths, 'at least one path pattern');
+    check(QUERY_KEY.test(r.queryKey), `${prop}.queryKey`, r.queryKey, "a query parameter name: letters, digits, '.', '_', '~' and '-'");
+    const own: Pattern[] = [];
+    r.paths.forEach((p, j) => {
+      check(PATH_PATTERN.test(p), `${prop}.paths[${j}]`, p, "a path pattern starting with '/', optionally ending in one '*' (e.g. /streamgl/* or /graph/socket.io*)");
+      const pat = toPattern(`${prop}.paths[${j}]`, p);
+      for (const o of own) check(!overlaps(pat, o), pat.prop, p, 'a pattern not already covered by this route', `it overlaps ${o.text}`);
+      own.push(pat);
+    });
+    own.forEach(claimPattern);
+  });
+
+  const proxyRoutes = (props.proxyRoutes ?? []).map((r, i) => {
+    const prop = `proxyRoutes[${i}]`;
+    check(PREFIX.test(r.pathPrefix), `${prop}.pathPrefix`, r.pathPrefix, "a path prefix such as /grafana: starts with '/', no trailing '/', no '*'");
+    const m = HOST_PORT.exec(r.upstream);
+    check(m !== null && Number(m[1]) >= 1 && Number(m[1]) <= 65535, `${prop}.upstream`, r.upstream, 'host:port, for example grafana.ns.svc.cluster.local:3000');
+    const name = r.name ?? r.pathPrefix.slice(1).replace(/[^A-Za-z0-9_-]+/g, '_');
+    claimName(r.name !== undefined ? `${prop}.name` : `${prop}.pathPrefix`, name);
+    claimPattern(toPattern(`${prop}.pathPrefix`, r.pathPrefix));
+    claimPattern(toPattern(`${prop}.pathPrefix`, `${r.pathPrefix}/*`));
+    return { name, pathPrefix: r.pathPrefix, upstream: r.upstream };
+  });
+
+  let cookie: Resolved['cookie'];
+  if (upstream.isPool) {
+    const c = props.stickyCookie ?? {};
+    const name = c.name ?? 'caddy_sticky';
+    check(COOKIE_NAME.test(name), 'stickyCookie.name', name, "a cookie name: letters, digits, '_', '.' and '-'");
+    cookie = { name, secret: c.secret ?? CaddyCookieSecret.literal(CADDY_PLACEHOLDER_COOKIE_SECRET), fallback: c.fallback ?? CaddyLbFallback.roundRobin() };
+  }
+
+  const log = props.accessLog ?? {};
+  const enumCheck = <T extends string>(prop: string, v: T | undefined, e: Record<string, T>) => {
+    if (v !== undefined) check(Object.values(e).includes(v), prop, v, Object.values(e).join(', '));
+  };
+  enumCheck('accessLog.output', log.output, CaddyLogOutput);
+  enumCheck('accessLog.format', log.format, CaddyLogFormat);
+  enumCheck('accessLog.level', log.level, CaddyLogLevel);
+
+  return {
+    upstream,
+    sessionRoutes,
+    proxyRoutes,
+    cookie,
+    tls,
+    log: log.enabled === false ? undefined : { output: log.output ?? CaddyLogOutput.STDOUT, format: log.format ?? CaddyLogFormat.JSON, level: log.level ?? CaddyLogLevel.INFO },
+    httpPort,
+    httpsPort,
+    adminApi: props.adminApi ?? false,
+    hsts: tls.hstsHeader(props.ingressTerminatesTls ?? false),
+  };
+}
+
+function durationArg(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+/** `reverse_proxy` to the pool (with an lb_policy) or to one address. */
+function reverseProxy(upstream: CaddyUpstream, lbPolicy?: CaddyDirective): CaddyDirective {
+  const spec = upstream.spec;
+  if (spec.kind === 'single') return CaddyDirective.of('reverse_proxy', [spec.address]);
+  const discovery = [CaddyDirective.of('refresh', [durationArg(spec.refreshMs)])];
+  if (spec.resolvers.length) discovery.push(CaddyDirective.of('resolvers', spec.resolvers));
+  const body = [CaddyDirective.block('dynamic', ['a', spec.name, spec.port], discovery)];
+  if (lbPolicy) body.push(lbPolicy);
+  return CaddyDirective.block('reverse_proxy', [], body);
+}
+
+function healthHandle(): CaddyDirective {
+  return CaddyDirective.block('handle', [CADDY_HEALTH_PATH], [CaddyDirective.of('respond', [200])], 'Terminal: answers probes without touching an upstream.');
+}
+
+function cookiePolicy(c: NonNullable<Resolved['cookie']>): CaddyDirective {
+  const args: CaddyArg[] = ['cookie', c.name, c.secret.caddyArg];
+  return CaddyDirective.block('lb_policy', args, [CaddyDirective.of('fallback', [c.fallback.policy, ...c.fallback.args])]);
+}
+
+/**
+ * Builds the Caddyfile: global options, the main site (TLS, HSTS, access log, the terminal health handle, session
+ * routes, extra proxy routes, the catch-all) and, in self mode, a plain-HTTP site for probes and redirects.
+ */
+export function buildCaddyfile(props: CaddyfileProps): Caddyfile {
+  const r = resolveCaddyfileProps(props);
+  const global: CaddyDirective[] = [r.adminApi ? CaddyDirective.of('admin', ['localhost:2019']) : CaddyDirective.of('admin', ['off'])];
+  global.push(CaddyDirective.of('http_port', [r.httpPort]));
+  if (r.tls.servesHttps) global.push(CaddyDirective.of('https_port', [r.httpsPort]));
+  if (r.tls.trustedProxies.length) {
+    global.push(
+      CaddyDirective.block('servers', [], [CaddyDirective.of('trusted_proxies', ['static', ...r.tls.trustedProxies])], 'Trust X-Forwarded-* (Proto, For) from the proxy in front, so the sticky cookie stays Secure behind a TLS terminator.'),
+    );
+  }
+
+  const site: CaddyDirective[] = [];
+  if (r.tls.mode === CaddyTlsMode.SELF) {
+    site.push(
+      r.tls.certificateSecret !== undefined
+        ? CaddyDirective.of('tls', [`${CADDY_TLS_MOUNT}/tls.crt`, `${CADDY_TLS_MOUNT}/tls.key`])
+        : CaddyDirective.of('tls', [r.tls.acmeEmail!]),
+    );
+  }
+  if (r.hsts) site.push(CaddyDirective.of('header', ['Strict-Transport-Security', r.hsts]));
+  if (r.log) {
+    site.push(
+      CaddyDirective.block('log', [], [
+        CaddyDirective.of('output', [r.log.output]),
+        CaddyDirective.of('format', [r.log.format]),
+        CaddyDirective.of('level', [r.log.level]),
+      ]),
+    );
+    site.push(CaddyDirective.of('log_skip', [CADDY_HEALTH_PATH]));
+  }
+  site.push(healthHandle());
+  for (const s of r.sessionRoutes) {
+    site.push(CaddyDirective.of(`@${s.name}`, ['path', ...s.paths], { comment: `Session route: pinned by the value of ?${s.queryKey}= (hash of the value, so every client of a session reaches one upstream).` }));
+    site.push(CaddyDirective.block('handle', [`@${s.name}`], [reverseProxy(r.upstream, CaddyDirective.of('lb_policy', ['query', s.queryKey]))]));
+  }
+  for (const p of r.proxyRoutes) {
+    site.push(CaddyDirective.of(`@${p.name}`, ['path', p.pathPrefix, `${p.pathPrefix}/*`]));
+    site.push(CaddyDirective.block('handle', [`@${p.name}`], [reverseProxy(CaddyUpstream.single(p.upstream))]));
+  }
+  site.push(
+    CaddyDirective.block(
+      'handle',
+      [],
+      [reverseProxy(r.upstream, r.cookie ? cookiePolicy(r.cookie) : undefined)],
+      r.cookie ? `Catch-all: a browser is pinned by the ${r.cookie.name} cookie; its first request is placed by ${r.cookie.fallback.policy}.` : 'Catch-all.',
+    ),
+  );
+
+  const sites: CaddySite[] = [];
+  if (r.tls.mode === CaddyTlsMode.SELF) {
+    sites.push(new CaddySite(r.tls.domains, site));
+    sites.push(
+      new CaddySite(
+        [`http://:${r.httpPort}`],
+        [healthHandle(), CaddyDirective.block('handle', [], [CaddyDirective.of('redir', ['https://{host}{uri}', 308])])],
+        'Plain HTTP: probes (kubelet dials the pod IP) get the health answer; everything else is redirected to HTTPS.',
+      ),
+    );
+  } else {
+    sites.push(new CaddySite([`http://:${r.httpPort}`], site));
+  }
+  return new Caddyfile(global, sites, 'Rendered by cdk8s-ops-kit CaddyIngress. Change the construct props, not this file.');
+}
