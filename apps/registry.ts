@@ -1,4 +1,5 @@
 import { App } from 'cdk8s';
+import { iotFleetApp } from './iot-fleet';
 
 /** An example system: one file under apps/ that adds one or more Releases to the app. */
 export interface ExampleApp {
@@ -14,4 +15,6 @@ export interface ExampleApp {
  * Every example app `npm run synth` renders into dist/. Product issues add theirs here; a throwaway demo app does not
  * belong in this list.
  */
-export const EXAMPLE_APPS: readonly ExampleApp[] = [];
+export const EXAMPLE_APPS: readonly ExampleApp[] = [
+  iotFleetApp,
+];

@@ -1,0 +1,57 @@
+import { App, Size } from 'cdk8s';
+import { FleetRollout, IotFleet } from '../lib/iot';
+import { NatsExposure, NatsPersistence } from '../lib/nats';
+import { Release } from '../lib/release';
+import type { ExampleApp } from './registry';
+
+/**
+ * The IoT platform's cluster side: the fleet-deployment CRD, a NATS JetStream server that devices reach through a
+ * load balancer (k3d's klipper-lb maps host port 4222 to it), the operator, and three fleet deployments that select
+ * devices by their `group` and `device` labels.
+ */
+export function buildIotFleet(app: App): Release {
+  const release = new Release(app, 'iot-fleet', { namespace: 'iot-system' });
+  const fleet = new IotFleet(release, 'Fleet', {
+    nats: {
+      exposure: NatsExposure.loadBalancer({
+        reason: 'device agents connect from outside the cluster; k3d maps host port 4222 to the load balancer',
+      }),
+      persistence: NatsPersistence.volume({ size: Size.gibibytes(5) }),
+    },
+  });
+
+  // Every device of the lab group serves a small web page on host port 8080.
+  fleet.addDeployment('hello-web', {
+    targetSelector: { matchLabels: { group: 'lab' } },
+    image: 'docker.io/library/nginx:1.27.2-alpine',
+    ports: ['8080:80'],
+  });
+  // One named device runs a metrics exporter.
+  fleet.addDeployment('edge-exporter', {
+    targetSelector: { matchLabels: { device: 'iot-smoke-vm' } },
+    image: 'quay.io/prometheus/node-exporter:v1.8.2',
+    ports: ['9100:9100'],
+  });
+  // Field devices (any group but lab) run the sensor bridge, ten devices at a time.
+  fleet.addDeployment('sensor-bridge', {
+    targetSelector: {
+      matchExpressions: [
+        { key: 'group', operator: 'In', values: ['field-north', 'field-south'] },
+        { key: 'device', operator: 'Exists' },
+      ],
+    },
+    image: 'docker.io/eclipse-mosquitto:2.0.20',
+    ports: ['1883:1883'],
+    env: { LOG_LEVEL: 'info', SITE: 'field' },
+    rollout: FleetRollout.rolling({ maxConcurrent: 10 }),
+  });
+  return release;
+}
+
+export const iotFleetApp: ExampleApp = {
+  name: 'iot-fleet',
+  description: 'IoT fleet: fleet-deployment CRD, NATS JetStream behind a load balancer, operator, three label-selected deployments',
+  build: (app) => {
+    buildIotFleet(app);
+  },
+};

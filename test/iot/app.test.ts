@@ -1,0 +1,54 @@
+import { App } from 'cdk8s';
+import { buildIotFleet, iotFleetApp } from '../../apps/iot-fleet';
+import { EXAMPLE_APPS } from '../../apps/registry';
+import { IOT_DEPLOYMENT_SCHEMA } from '../../lib/iot';
+import { renderRelease } from '../../lib/release';
+import { crdValidator } from './schema-validator';
+
+describe('apps/iot-fleet', () => {
+  const out = renderRelease(buildIotFleet(new App()));
+  const byKind = (kind: string, apiVersion?: string) => out.objects.filter((o) => o.kind === kind && (!apiVersion || o.apiVersion === apiVersion)) as any[];
+  const crs = byKind('Deployment', 'iot.nationtech.io/v1alpha1');
+
+  test('is registered for npm run synth', () => {
+    expect(EXAMPLE_APPS).toContain(iotFleetApp);
+    expect(iotFleetApp.name).toBe('iot-fleet');
+  });
+
+  test('renders the iot-fleet release in iot-system: CRD, NATS, operator, three CRs', () => {
+    expect(out.name).toBe('iot-fleet');
+    expect(out.namespace).toBe('iot-system');
+    expect(out.objects.map((o) => `${o.apiVersion} ${o.kind}/${o.metadata.name}`).sort()).toMatchSnapshot();
+    expect(byKind('CustomResourceDefinition')).toHaveLength(1);
+    expect(byKind('StatefulSet')).toHaveLength(1);
+    expect(byKind('Deployment', 'apps/v1')).toHaveLength(1);
+    expect(crs).toHaveLength(3);
+    for (const o of out.objects.filter((x) => x.kind !== 'CustomResourceDefinition')) expect(o.metadata.namespace).toBe('iot-system');
+  });
+
+  test('NATS is exposed by a LoadBalancer on 4222 with no pinned node port and a recorded reason', () => {
+    const svc = byKind('Service').find((s) => s.spec.type === 'LoadBalancer');
+    expect(svc.spec.ports).toEqual([{ name: 'client', port: 4222, targetPort: 'client', protocol: 'TCP' }]);
+    expect(svc.metadata.annotations['policy.ops-kit.io/load-balancer']).toMatch(/device agents/);
+  });
+
+  test('the three deployments select devices by group and device labels and pass the CRD schema', () => {
+    const validate = crdValidator(IOT_DEPLOYMENT_SCHEMA);
+    for (const cr of crs) expect(validate(cr)).toEqual({ valid: true, errors: [] });
+    const keys = new Set(crs.flatMap((cr) => [...Object.keys(cr.spec.targetSelector.matchLabels ?? {}), ...(cr.spec.targetSelector.matchExpressions ?? []).map((e: any) => e.key)]));
+    expect([...keys].sort()).toEqual(['device', 'group']);
+  });
+
+  test('the operator is wired to the NATS Service and the declared buckets', () => {
+    const op = byKind('Deployment', 'apps/v1')[0];
+    const env = Object.fromEntries(op.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
+    const svc = byKind('Service').find((s) => s.spec.type === 'LoadBalancer');
+    expect(env.NATS_URL).toBe(`nats://${svc.metadata.name}.iot-system.svc:4222`);
+    expect(env.IOT_DESIRED_STATE_BUCKET).toBe('desired-state');
+    expect(env.IOT_AGENT_STATUS_BUCKET).toBe('agent-status');
+  });
+
+  test('JetStream keeps its store on a claim', () => {
+    expect(byKind('StatefulSet')[0].spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('5Gi');
+  });
+});

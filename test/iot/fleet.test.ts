@@ -1,0 +1,224 @@
+import { ApiObject, App } from 'cdk8s';
+import { ConfigError } from '../../lib/core';
+import { FleetDeploymentOptions, FleetRollout, IOT_DEPLOYMENT_SCHEMA, IotFleet, IotFleetProps, parseFleetPortMapping } from '../../lib/iot';
+import { Manifest, Release, renderRelease, RenderedRelease } from '../../lib/release';
+import { crdValidator } from './schema-validator';
+
+const validate = crdValidator(IOT_DEPLOYMENT_SCHEMA);
+
+const base: FleetDeploymentOptions = {
+  targetSelector: { matchLabels: { group: 'lab' } },
+  image: 'nginx:1.27.2-alpine',
+  ports: ['8080:80'],
+};
+
+function fleetIn(props: IotFleetProps = {}, images?: { registry: string }): { release: Release; fleet: IotFleet } {
+  const release = new Release(new App(), 'r', { namespace: 'iot', images });
+  return { release, fleet: new IotFleet(release, 'Fleet', props) };
+}
+
+function crs(out: RenderedRelease): any[] {
+  return out.objects.filter((o: Manifest) => o.apiVersion === 'iot.nationtech.io/v1alpha1');
+}
+
+describe('IotFleet.addDeployment', () => {
+  const { release, fleet } = fleetIn();
+  const web = fleet.addDeployment('web', base);
+  fleet.addDeployment('bridge', {
+    targetSelector: {
+      matchLabels: { group: 'field', device: 'pi-7' },
+      matchExpressions: [{ key: 'example.com/site', operator: 'NotIn', values: ['lab'] }],
+    },
+    image: 'eclipse-mosquitto@sha256:' + 'b'.repeat(64),
+    ports: ['1883:1883/tcp', '5353:53/udp'],
+    env: { ZED: 'z', ALPHA: 'a' },
+    rollout: FleetRollout.rolling({ maxConcurrent: 5 }),
+    labels: { team: 'edge' },
+  });
+  const out = renderRelease(release);
+  const [crWeb, crBridge] = [crs(out).find((o) => o.metadata.name === 'web'), crs(out).find((o) => o.metadata.name === 'bridge')];
+
+  test('snapshot', () => {
+    expect(crs(out)).toMatchSnapshot();
+  });
+
+  test('renders typed CRs in the release namespace, after the CRD and the operator', () => {
+    expect(crs(out)).toHaveLength(2);
+    expect(crWeb).toMatchObject({ apiVersion: 'iot.nationtech.io/v1alpha1', kind: 'Deployment', metadata: { name: 'web', namespace: 'iot' } });
+    expect(crWeb.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('1');
+    const crd = out.objects.find((o) => o.kind === 'CustomResourceDefinition') as any;
+    expect(Number(crd.metadata.annotations['argocd.argoproj.io/sync-wave'])).toBeLessThan(Number(crWeb.metadata.annotations['argocd.argoproj.io/sync-wave']));
+    expect(web.node.findChild('Resource')).toBe(web.resource);
+    expect(ApiObject.of(web.resource).kind).toBe('Deployment');
+  });
+
+  test('the CRs pass the CRD\'s own schema', () => {
+    for (const cr of crs(out)) expect(validate(cr)).toEqual({ valid: true, errors: [] });
+  });
+
+  test('targets devices by labels, sorted for stable output', () => {
+    expect(crWeb.spec.targetSelector).toEqual({ matchLabels: { group: 'lab' } });
+    expect(crBridge.spec.targetSelector).toEqual({
+      matchLabels: { device: 'pi-7', group: 'field' },
+      matchExpressions: [{ key: 'example.com/site', operator: 'NotIn', values: ['lab'] }],
+    });
+  });
+
+  test('carries a PodmanV0 score: image, normalized ports, env sorted by name', () => {
+    expect(crWeb.spec.score).toEqual({ type: 'PodmanV0', data: { image: 'nginx:1.27.2-alpine', ports: ['8080:80'] } });
+    expect(crBridge.spec.score.data.ports).toEqual(['1883:1883', '5353:53/udp']);
+    expect(crBridge.spec.score.data.env).toEqual([{ name: 'ALPHA', value: 'a' }, { name: 'ZED', value: 'z' }]);
+  });
+
+  test('renders the rollout', () => {
+    expect(crWeb.spec.rollout).toEqual({ strategy: 'AllAtOnce' });
+    expect(crBridge.spec.rollout).toEqual({ strategy: 'Rolling', maxConcurrent: 5 });
+  });
+
+  test('labels: the fleet\'s own plus the user\'s', () => {
+    expect(crBridge.metadata.labels).toEqual({
+      team: 'edge',
+      'app.kubernetes.io/instance': 'r',
+      'app.kubernetes.io/part-of': 'r',
+      'app.kubernetes.io/component': 'fleet-deployment',
+      'app.kubernetes.io/managed-by': 'cdk8s-ops-kit',
+    });
+  });
+
+  test('lists the deployments in order', () => {
+    expect(fleet.deployments.map((d) => d.name)).toEqual(['web', 'bridge']);
+  });
+});
+
+describe('IotFleet behaviour', () => {
+  function renderOne(options: FleetDeploymentOptions, images?: { registry: string }): any {
+    const { release, fleet } = fleetIn({}, images);
+    fleet.addDeployment('web', options);
+    return crs(renderRelease(release))[0];
+  }
+
+  test('an upgrade is the same name with a new image: same object, only the image changes', () => {
+    const v1 = renderOne(base);
+    const v2 = renderOne({ ...base, image: 'nginx:1.27.3-alpine' });
+    expect([v2.apiVersion, v2.kind, v2.metadata.namespace, v2.metadata.name]).toEqual([v1.apiVersion, v1.kind, v1.metadata.namespace, v1.metadata.name]);
+    expect({ ...v2, spec: { ...v2.spec, score: { ...v2.spec.score, data: { ...v2.spec.score.data, image: 'X' } } } }).toEqual({
+      ...v1,
+      spec: { ...v1.spec, score: { ...v1.spec.score, data: { ...v1.spec.score.data, image: 'X' } } },
+    });
+    expect(v2.spec.score.data.image).toBe('nginx:1.27.3-alpine');
+  });
+
+  test('device images follow the release registry redirect', () => {
+    expect(renderOne(base, { registry: 'mirror.corp:5000' }).spec.score.data.image).toBe('mirror.corp:5000/library/nginx:1.27.2-alpine');
+  });
+
+  test('one warning lists every deployment that maps a host port below 1024', () => {
+    const { release, fleet } = fleetIn();
+    fleet.addDeployment('a', { ...base, ports: ['80:80'] });
+    fleet.addDeployment('b', { ...base, ports: ['443:443', '8443:443'] });
+    fleet.addDeployment('c', base);
+    const out = renderRelease(release);
+    const w = out.warnings.filter((x) => x.includes('below 1024'));
+    expect(w).toEqual([expect.stringContaining('a (80), b (443)')]);
+    expect(w[0]).toMatch(/rootless Podman/);
+  });
+
+  test('warns when env names look like credentials', () => {
+    const { release, fleet } = fleetIn();
+    fleet.addDeployment('a', { ...base, env: { DB_PASSWORD: 'x', LEVEL: 'info' } });
+    expect(renderRelease(release).warnings.join('\n')).toMatch(/a \(DB_PASSWORD\).*plain text/);
+  });
+
+  test('the CRD can be left to another release', () => {
+    const { release, fleet } = fleetIn({ installCrd: false });
+    expect(fleet.crd).toBeUndefined();
+    expect(renderRelease(release).objects.some((o) => o.kind === 'CustomResourceDefinition')).toBe(false);
+  });
+
+  test('custom bucket names reach both the server declaration and the operator', () => {
+    const { release, fleet } = fleetIn({ buckets: { desiredState: 'desired', agentStatus: 'status' } });
+    const op = renderRelease(release).objects.find((o) => o.kind === 'Deployment' && o.apiVersion === 'apps/v1') as any;
+    const env = Object.fromEntries(op.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
+    expect([env.IOT_DESIRED_STATE_BUCKET, env.IOT_AGENT_STATUS_BUCKET]).toEqual(fleet.nats.buckets.map((b) => b.name));
+    expect(fleet.nats.buckets.map((b) => b.name)).toEqual(['desired', 'status']);
+  });
+});
+
+describe('IotFleet fails when', () => {
+  function add(options: Partial<FleetDeploymentOptions>, name = 'web'): void {
+    fleetIn().fleet.addDeployment(name, { ...base, ...options } as FleetDeploymentOptions);
+  }
+
+  test('fails when the selector is empty', () => {
+    expect(() => add({ targetSelector: {} })).toThrow(/'deployments.web.targetSelector' is \{\}.*every device/);
+    expect(() => add({ targetSelector: { matchLabels: {}, matchExpressions: [] } })).toThrow(ConfigError);
+  });
+
+  test('fails when a selector label key or value is invalid', () => {
+    expect(() => add({ targetSelector: { matchLabels: { 'bad key': 'x' } } })).toThrow(/deployments.web.targetSelector.matchLabels/);
+    expect(() => add({ targetSelector: { matchLabels: { group: 'lab one' } } })).toThrow(/'deployments.web.targetSelector.matchLabels.group' is "lab one"/);
+  });
+
+  test('fails when a selector requirement has the wrong values for its operator', () => {
+    expect(() => add({ targetSelector: { matchExpressions: [{ key: 'group', operator: 'In' }] } })).toThrow(/matchExpressions\[0\].values.*at least one value/);
+    expect(() => add({ targetSelector: { matchExpressions: [{ key: 'group', operator: 'Exists', values: ['a'] }] } })).toThrow(/no values for operator Exists/);
+    expect(() => add({ targetSelector: { matchExpressions: [{ key: 'group', operator: 'Gt' as never, values: ['1'] }] } })).toThrow(/operator/);
+    expect(() => add({ targetSelector: { matchExpressions: [{ key: 'group', operator: 'In', values: ['a', 'a'] }] } })).toThrow(/each value once/);
+  });
+
+  test('fails when a port mapping is malformed or out of range', () => {
+    expect(() => add({ ports: ['80'] })).toThrow(/'deployments.web.ports\[0\]' is "80".*hostPort:containerPort/);
+    expect(() => add({ ports: ['70000:80'] })).toThrow(/host port 70000 is out of range/);
+    expect(() => add({ ports: ['8080:0'] })).toThrow(/container port 0 is out of range/);
+    expect(() => add({ ports: ['8080:80/sctp'] })).toThrow(ConfigError);
+    expect(() => add({ ports: ['0:80'] })).toThrow(/host port 0/);
+  });
+
+  test('fails when a host port is mapped twice', () => {
+    expect(() => add({ ports: ['8080:80', '8080:81'] })).toThrow(/'deployments.web.ports\[1\]' is "8080:81".*8080\/tcp is already mapped/);
+    expect(() => add({ ports: ['8080:80', '8080:80/tcp'] })).toThrow(ConfigError);
+    expect(() => add({ ports: ['5353:53/udp', '5353:53/tcp'] })).not.toThrow();
+  });
+
+  test('fails when the image is not pinned', () => {
+    expect(() => add({ image: 'nginx' })).toThrow(/'deployments.web.image' is "nginx".*pinned/);
+    expect(() => add({ image: 'docker.io/library/nginx:latest' })).toThrow(/pinned/);
+  });
+
+  test('fails when the name is not a DNS label (dots break the NATS KV key)', () => {
+    expect(() => add({}, 'hello.web')).toThrow(/'deployments.hello.web.name' is "hello.web"/);
+    expect(() => add({}, 'Web')).toThrow(ConfigError);
+    expect(() => add({}, 'w'.repeat(64))).toThrow(ConfigError);
+  });
+
+  test('fails when a name is added twice or equals the operator\'s Deployment', () => {
+    const { fleet } = fleetIn();
+    fleet.addDeployment('web', base);
+    expect(() => fleet.addDeployment('web', base)).toThrow(/already added; to upgrade, change the image/);
+    expect(() => fleet.addDeployment('r-operator', base)).toThrow(/operator's Deployment/);
+  });
+
+  test('fails when an env name is invalid', () => {
+    expect(() => add({ env: { '1ABC': 'x' } })).toThrow(/deployments.web.env/);
+  });
+
+  test('fails when user labels replace the fleet\'s', () => {
+    expect(() => add({ labels: { 'app.kubernetes.io/part-of': 'other' } })).toThrow(/set by the fleet/);
+    expect(() => add({ labels: { ok: 'bad value' } })).toThrow(ConfigError);
+  });
+
+  test('fails when a rolling rollout has no devices in flight', () => {
+    expect(() => FleetRollout.rolling({ maxConcurrent: 0 })).toThrow(/'rollout.maxConcurrent' is 0/);
+  });
+
+  test('fails when the fleet name is too long for derived names', () => {
+    expect(() => fleetIn({ name: 'f'.repeat(41) })).toThrow(/'fleet.name'/);
+  });
+});
+
+describe('parseFleetPortMapping', () => {
+  test('parses host, container and protocol', () => {
+    expect(parseFleetPortMapping('p', '8080:80')).toEqual({ hostPort: 8080, containerPort: 80, protocol: 'tcp' });
+    expect(parseFleetPortMapping('p', '5353:53/udp')).toEqual({ hostPort: 5353, containerPort: 53, protocol: 'udp' });
+  });
+});

@@ -1,0 +1,152 @@
+import { App } from 'cdk8s';
+import { ConfigError } from '../../lib/core';
+import { IOT_OPERATOR_RULES, IotFleet, IotFleetProps, IotOperator, OperatorScope } from '../../lib/iot';
+import { NatsServer } from '../../lib/nats';
+import { Manifest, Release, renderRelease, RenderedRelease } from '../../lib/release';
+
+function render(props: IotFleetProps = {}): { fleet: IotFleet; out: RenderedRelease } {
+  const release = new Release(new App(), 'r', { namespace: 'iot' });
+  const fleet = new IotFleet(release, 'Fleet', props);
+  return { fleet, out: renderRelease(release) };
+}
+
+function find(out: RenderedRelease, kind: string, name?: string): any {
+  const o = out.objects.find((x: Manifest) => x.kind === kind && (name === undefined || x.metadata.name === name) && x.apiVersion !== 'iot.nationtech.io/v1alpha1');
+  if (!o) throw new Error(`no ${kind} ${name ?? ''}`);
+  return o;
+}
+
+function envOf(c: any): Record<string, string> {
+  return Object.fromEntries(c.env.map((e: any) => [e.name, e.value]));
+}
+
+describe('IotOperator (namespaced, default)', () => {
+  const { fleet, out } = render();
+  const dep = find(out, 'Deployment', 'r-operator');
+  const pod = dep.spec.template.spec;
+  const c = pod.containers[0];
+
+  test('snapshot', () => {
+    expect(out.objects.filter((o) => ['Deployment', 'ServiceAccount', 'Role', 'RoleBinding'].includes(o.kind) && o.apiVersion !== 'iot.nationtech.io/v1alpha1')).toMatchSnapshot();
+  });
+
+  test('the Deployment is the Resource child', () => {
+    expect(fleet.operator.node.findChild('Resource')).toBe(fleet.operator.deployment);
+  });
+
+  test('NATS URL and bucket names come from the NATS server object', () => {
+    const env = envOf(c);
+    expect(env.NATS_URL).toBe(fleet.nats.clientUrl);
+    expect(env.NATS_URL).toBe('nats://r-nats.iot.svc:4222');
+    expect(fleet.nats.buckets.map((b) => b.name)).toEqual([env.IOT_DESIRED_STATE_BUCKET, env.IOT_AGENT_STATUS_BUCKET]);
+    expect(env.IOT_DESIRED_STATE_BUCKET).toBe('desired-state');
+    expect(env.IOT_AGENT_STATUS_BUCKET).toBe('agent-status');
+    expect(env.WATCH_NAMESPACE).toBe('iot');
+    expect(env.RUST_LOG).toBe('info');
+  });
+
+  test('the NATS URL resolves to the client Service and its port', () => {
+    const url = new URL(envOf(c).NATS_URL);
+    const svc = find(out, 'Service', url.hostname.split('.')[0]);
+    expect(url.hostname).toBe(`${svc.metadata.name}.${svc.metadata.namespace}.svc`);
+    expect(svc.spec.ports.map((p: any) => p.port)).toContain(Number(url.port));
+  });
+
+  test('RBAC is a namespaced Role with exactly the CRs, their status and events', () => {
+    const role = find(out, 'Role');
+    expect(role.rules).toEqual(IOT_OPERATOR_RULES.map((r) => ({ ...r })));
+    const verbs = role.rules.flatMap((r: any) => r.verbs);
+    expect(verbs).not.toContain('*');
+    expect(verbs).not.toContain('delete');
+    expect(role.rules.flatMap((r: any) => r.resources).sort()).toEqual(['deployments', 'deployments/status', 'events', 'events']);
+    expect(role.rules.find((r: any) => r.resources.includes('deployments')).apiGroups).toEqual(['iot.nationtech.io']);
+    expect(out.objects.some((o) => o.kind === 'ClusterRole' || o.kind === 'ClusterRoleBinding')).toBe(false);
+  });
+
+  test('the RoleBinding binds the pod\'s ServiceAccount to the Role in the release namespace', () => {
+    const rb = find(out, 'RoleBinding');
+    const role = find(out, 'Role');
+    const sa = find(out, 'ServiceAccount');
+    expect(rb.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.metadata.name });
+    expect(rb.subjects).toEqual([{ kind: 'ServiceAccount', name: sa.metadata.name, namespace: 'iot' }]);
+    expect(pod.serviceAccountName).toBe(sa.metadata.name);
+    expect(pod.automountServiceAccountToken).toBe(true);
+  });
+
+  test('one replica, replaced with Recreate (no leader election: never two at once)', () => {
+    expect(dep.spec.replicas).toBe(1);
+    expect(dep.spec.strategy).toEqual({ type: 'Recreate' });
+  });
+
+  test('pinned image, probes on the declared health port, restricted security context', () => {
+    expect(c.image).toBe('hub.nationtech.io/nationtech/iot-operator-v0:0.1.0');
+    expect(c.ports).toEqual([{ name: 'health', containerPort: 8080 }]);
+    expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'health' });
+    expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'health' });
+    expect(envOf(c).HEALTH_ADDR).toBe('0.0.0.0:8080');
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    expect(c.resources.requests).toBeDefined();
+    expect(c.resources.limits).toBeDefined();
+  });
+});
+
+describe('IotOperator (cluster scope)', () => {
+  const { out } = render({ operator: { scope: OperatorScope.cluster({ reason: 'fleets in several tenant namespaces' }), logLevel: 'iot_operator=debug,kube=info', env: { EXTRA: '1' } } });
+
+  test('uses a ClusterRole and ClusterRoleBinding carrying the cluster-scope exception', () => {
+    const cr = find(out, 'ClusterRole');
+    const crb = find(out, 'ClusterRoleBinding');
+    expect(cr.metadata.name).toBe('iot-r-operator');
+    expect(cr.metadata.namespace).toBeUndefined();
+    expect(cr.metadata.annotations['policy.ops-kit.io/cluster-scope']).toBe('fleets in several tenant namespaces');
+    expect(crb.metadata.annotations['policy.ops-kit.io/cluster-scope']).toBe('fleets in several tenant namespaces');
+    expect(cr.rules).toEqual(IOT_OPERATOR_RULES.map((r) => ({ ...r })));
+    expect(crb.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'iot-r-operator' });
+    expect(crb.subjects).toEqual([{ kind: 'ServiceAccount', name: 'r-operator', namespace: 'iot' }]);
+    expect(out.objects.some((o) => o.kind === 'Role' || o.kind === 'RoleBinding')).toBe(false);
+  });
+
+  test('watches every namespace (no WATCH_NAMESPACE), keeps the wiring and adds the user env', () => {
+    const env = envOf(find(out, 'Deployment', 'r-operator').spec.template.spec.containers[0]);
+    expect(env.WATCH_NAMESPACE).toBeUndefined();
+    expect(env.RUST_LOG).toBe('iot_operator=debug,kube=info');
+    expect(env.EXTRA).toBe('1');
+    expect(env.NATS_URL).toBe('nats://r-nats.iot.svc:4222');
+  });
+});
+
+describe('IotOperator fails when', () => {
+  test('fails when cluster scope has no reason', () => {
+    expect(() => OperatorScope.cluster({ reason: '' })).toThrow(/operator.scope.cluster.reason/);
+  });
+
+  test('fails when the operator image is not pinned', () => {
+    expect(() => render({ operator: { image: 'hub.nationtech.io/nationtech/iot-operator-v0:latest' } })).toThrow(/'operator.image'.*pinned/);
+  });
+
+  test('fails when the user env overrides the NATS wiring', () => {
+    expect(() => render({ operator: { env: { NATS_URL: 'nats://elsewhere:4222' } } })).toThrow(/'operator.env.NATS_URL'.*owned/);
+  });
+
+  test('fails when a bucket is not declared on the NATS server', () => {
+    const release = new Release(new App(), 'r', { namespace: 'iot' });
+    const nats = new NatsServer(release, 'Nats');
+    const a = nats.addKeyValueBucket('a', 'x');
+    const other = new NatsServer(release, 'Other', { name: 'other' });
+    const b = other.addKeyValueBucket('b', 'x');
+    expect(() => new IotOperator(release, 'Op', { nats, desiredStateBucket: a, agentStatusBucket: b })).toThrow(/'operator.agentStatusBucket' is "b".*declared on NATS server r-nats/);
+  });
+
+  test('fails when the NATS server runs without JetStream', () => {
+    const release = new Release(new App(), 'r', { namespace: 'iot' });
+    const nats = new NatsServer(release, 'Nats', { jetstream: false });
+    const fake = { name: 'x', description: 'x' };
+    expect(() => new IotOperator(release, 'Op', { nats, desiredStateBucket: fake, agentStatusBucket: fake })).toThrow(ConfigError);
+    expect(() => render({ nats: { jetstream: false } as never })).toThrow(/'fleet.nats.jetstream' is false/);
+  });
+
+  test('fails when the log level is not a RUST_LOG filter', () => {
+    expect(() => render({ operator: { logLevel: 'info; rm -rf' } })).toThrow(/operator.logLevel/);
+  });
+});

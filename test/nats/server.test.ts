@@ -1,0 +1,232 @@
+import { ApiObject, App, Size } from 'cdk8s';
+import { configChecksum, ConfigError, sized } from '../../lib/core';
+import { NatsExposure, NatsPersistence, NatsServer, NatsServerProps } from '../../lib/nats';
+import { Manifest, Release, renderRelease, RenderedRelease } from '../../lib/release';
+
+function render(props: NatsServerProps = {}, images?: { registry: string }): { server: NatsServer; out: RenderedRelease } {
+  const release = new Release(new App(), 'r', { namespace: 'ns', images });
+  const server = new NatsServer(release, 'Nats', props);
+  return { server, out: renderRelease(release) };
+}
+
+function find(out: RenderedRelease, kind: string, name?: string): any {
+  const o = out.objects.find((x: Manifest) => x.kind === kind && (name === undefined || x.metadata.name === name));
+  if (!o) throw new Error(`no ${kind} ${name ?? ''}`);
+  return o;
+}
+
+describe('NatsServer defaults', () => {
+  const { server, out } = render();
+  const sts = find(out, 'StatefulSet');
+  const pod = sts.spec.template.spec;
+  const c = pod.containers[0];
+
+  test('snapshot', () => {
+    expect(out.objects).toMatchSnapshot();
+  });
+
+  test('renders a ConfigMap, a single-replica StatefulSet, a client Service and its headless Service', () => {
+    expect(out.objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
+      'ConfigMap/r-nats',
+      'Service/r-nats',
+      'Service/r-nats-headless',
+      'StatefulSet/r-nats',
+    ]);
+    expect(sts.spec.replicas).toBe(1);
+    expect(sts.spec.serviceName).toBe('r-nats-headless');
+    expect(find(out, 'Service', 'r-nats-headless').spec.clusterIP).toBe('None');
+  });
+
+  test('the StatefulSet is the Resource child, for escape hatches', () => {
+    expect(server.node.findChild('Resource')).toBe(server.statefulSet);
+    ApiObject.of(server.statefulSet).addJsonPatch();
+  });
+
+  test('the pod runs the pinned nats 2.10 alpine image on the mounted generated config', () => {
+    expect(c.image).toBe('nats:2.10.22-alpine');
+    expect([...c.command, ...c.args]).toEqual(['nats-server', '--config', '/etc/nats/nats.conf']);
+    const cm = find(out, 'ConfigMap');
+    expect(cm.data['nats.conf']).toBe(server.configText);
+    const configVolume = pod.volumes.find((v: any) => v.name === 'config');
+    expect(configVolume.configMap.name).toBe(cm.metadata.name);
+    expect(c.volumeMounts).toContainEqual({ name: 'config', mountPath: '/etc/nats', readOnly: true });
+  });
+
+  test('the pod template carries the checksum of the config, so a config change rolls the pod', () => {
+    expect(sts.spec.template.metadata.annotations['checksum/config']).toBe(configChecksum(server.configText));
+    const other = render({ maxPayload: Size.mebibytes(2) });
+    expect(find(other.out, 'StatefulSet').spec.template.metadata.annotations['checksum/config']).not.toBe(
+      sts.spec.template.metadata.annotations['checksum/config'],
+    );
+  });
+
+  test('JetStream is on, with its store on an emptyDir and limits derived from memory and volume', () => {
+    expect(server.jetstream).toBe(true);
+    expect(server.configText).toContain('jetstream {\n  store_dir: "/data"');
+    // a quarter of the 512Mi memory limit; 90% of the 1Gi emptyDir
+    expect(server.configText).toContain(`max_memory_store: ${128 * 1024 * 1024}`);
+    expect(server.configText).toContain(`max_file_store: ${921 * 1024 * 1024}`);
+    expect(pod.volumes).toContainEqual({ name: 'data', emptyDir: { sizeLimit: '1Gi' } });
+    expect(c.volumeMounts).toContainEqual({ name: 'data', mountPath: '/data' });
+    expect(sts.spec.volumeClaimTemplates).toBeUndefined();
+  });
+
+  test('listens on 4222 (client) and 8222 (monitoring); probes hit /healthz on the monitoring port', () => {
+    expect(c.ports).toEqual([
+      { name: 'client', containerPort: 4222 },
+      { name: 'monitor', containerPort: 8222 },
+    ]);
+    for (const probe of [c.startupProbe, c.livenessProbe, c.readinessProbe]) {
+      expect(probe.httpGet.port).toBe('monitor');
+      expect(probe.httpGet.path).toMatch(/^\/healthz/);
+    }
+    expect(server.configText).toContain('port: 4222\nhttp_port: 8222\n');
+  });
+
+  test('the client Service is ClusterIP and resolves to the client container port', () => {
+    const svc = find(out, 'Service', 'r-nats');
+    expect(svc.spec.type).toBe('ClusterIP');
+    expect(svc.spec.ports).toEqual([{ name: 'client', port: 4222, targetPort: 'client', protocol: 'TCP' }]);
+    expect(svc.spec.selector).toEqual(sts.spec.selector.matchLabels);
+    for (const [k, v] of Object.entries(svc.spec.selector)) expect(sts.spec.template.metadata.labels[k]).toBe(v);
+    expect(c.ports.map((p: any) => p.name)).toContain(svc.spec.ports[0].targetPort);
+    expect(server.clientUrl).toBe('nats://r-nats.ns.svc:4222');
+  });
+
+  test('runs restricted: non-root uid owning the volume, read-only root, no escalation, all capabilities dropped', () => {
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    expect(c.resources.limits.memory).toBe('512Mi');
+    expect(c.env).toEqual([{ name: 'GOMEMLIMIT', value: '460MiB' }]);
+  });
+
+  test('selectors carry no version label', () => {
+    expect(sts.metadata.labels['app.kubernetes.io/version']).toBe('2.10.22-alpine');
+    expect(Object.keys(sts.spec.selector.matchLabels)).not.toContain('app.kubernetes.io/version');
+  });
+
+  test('a ClusterIP server adds no warning', () => {
+    expect(out.warnings).toEqual([]);
+  });
+});
+
+describe('NatsServer custom', () => {
+  test('snapshot', () => {
+    const { out } = render({
+      name: 'bus',
+      exposure: NatsExposure.nodePort(30422),
+      persistence: NatsPersistence.volume({ size: Size.gibibytes(5), storageClassName: 'fast' }),
+      jetstreamLimits: { maxMemoryStore: Size.mebibytes(64), maxFileStore: Size.gibibytes(4) },
+      resources: sized(200, 2000, 512, 1024),
+    });
+    expect(out.objects).toMatchSnapshot();
+  });
+
+  test('NodePort pins the node port on the client port', () => {
+    const { out } = render({ exposure: NatsExposure.nodePort(30422) });
+    const svc = find(out, 'Service', 'r-nats');
+    expect(svc.spec.type).toBe('NodePort');
+    expect(svc.spec.ports[0]).toMatchObject({ port: 4222, nodePort: 30422 });
+    expect(out.warnings.join()).toMatch(/without authentication/);
+  });
+
+  test('LoadBalancer pins no node port and records the load-balancer exception', () => {
+    const { out } = render({
+      exposure: NatsExposure.loadBalancer({ reason: 'devices connect from outside', sourceRanges: ['10.0.0.0/8'], annotations: { 'metallb.universe.tf/address-pool': 'iot' } }),
+    });
+    const svc = find(out, 'Service', 'r-nats');
+    expect(svc.spec.type).toBe('LoadBalancer');
+    expect(svc.spec.ports[0].port).toBe(4222);
+    expect(svc.spec.ports[0].nodePort).toBeUndefined();
+    expect(svc.spec.loadBalancerSourceRanges).toEqual(['10.0.0.0/8']);
+    expect(svc.metadata.annotations).toEqual({
+      'metallb.universe.tf/address-pool': 'iot',
+      'policy.ops-kit.io/load-balancer': 'devices connect from outside',
+    });
+    expect(out.warnings).toHaveLength(1);
+    expect(out.warnings[0]).toMatch(/LoadBalancer.*without authentication/);
+  });
+
+  test('persistence puts the store on a claim template instead of an emptyDir', () => {
+    const { out, server } = render({ persistence: NatsPersistence.volume({ size: Size.gibibytes(5), storageClassName: 'fast' }) });
+    const sts = find(out, 'StatefulSet');
+    expect(sts.spec.volumeClaimTemplates).toEqual([
+      {
+        metadata: { name: 'data', labels: sts.spec.selector.matchLabels },
+        spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'fast', resources: { requests: { storage: '5Gi' } } },
+      },
+    ]);
+    expect(sts.spec.template.spec.volumes.map((v: any) => v.name)).toEqual(['config']);
+    expect(sts.spec.template.spec.containers[0].volumeMounts).toContainEqual({ name: 'data', mountPath: '/data' });
+    expect(server.configText).toContain(`max_file_store: ${Math.floor(5120 * 0.9) * 1024 * 1024}`);
+  });
+
+  test('JetStream can be switched off: no jetstream block, no store volume, plain /healthz liveness', () => {
+    const { out, server } = render({ jetstream: false });
+    const sts = find(out, 'StatefulSet');
+    const c = sts.spec.template.spec.containers[0];
+    expect(server.configText).not.toMatch(/jetstream/);
+    expect(sts.spec.template.spec.volumes.map((v: any) => v.name)).toEqual(['config']);
+    expect(c.volumeMounts.map((m: any) => m.name)).toEqual(['config']);
+    expect(c.livenessProbe.httpGet.path).toBe('/healthz');
+  });
+
+  test('the image follows the release registry redirect', () => {
+    const { out } = render({}, { registry: 'mirror.corp:5000/hub' });
+    expect(find(out, 'StatefulSet').spec.template.spec.containers[0].image).toBe('mirror.corp:5000/hub/library/nats:2.10.22-alpine');
+  });
+
+  test('declares KV buckets once, in order', () => {
+    const { server } = render();
+    server.addKeyValueBucket('desired-state', 'a');
+    server.addKeyValueBucket('agent_status', 'b');
+    expect(server.buckets.map((b) => b.name)).toEqual(['desired-state', 'agent_status']);
+  });
+});
+
+describe('NatsServer fails when', () => {
+  test('fails when the NodePort is out of range', () => {
+    expect(() => NatsExposure.nodePort(29999)).toThrow(ConfigError);
+    expect(() => NatsExposure.nodePort(32768)).toThrow(/'exposure.nodePort' is 32768.*30000-32767/);
+    expect(() => NatsExposure.nodePort(4222)).toThrow(/use NatsExposure.loadBalancer/);
+    expect(() => NatsExposure.nodePort(30422.5)).toThrow(ConfigError);
+  });
+
+  test('fails when a LoadBalancer has no reason or a bad source range', () => {
+    expect(() => NatsExposure.loadBalancer({ reason: ' ' })).toThrow(/exposure.loadBalancer.reason/);
+    expect(() => NatsExposure.loadBalancer({ reason: 'x', sourceRanges: ['10.0.0.0'] })).toThrow(/sourceRanges\[0\]/);
+  });
+
+  test('fails when the image is not pinned', () => {
+    expect(() => render({ image: 'nats' })).toThrow(/'nats.image' is "nats".*pinned/);
+    expect(() => render({ image: 'nats:latest' })).toThrow(ConfigError);
+  });
+
+  test('fails when the memory store would not fit the memory limit', () => {
+    expect(() => render({ jetstreamLimits: { maxMemoryStore: Size.mebibytes(512) } })).toThrow(/'nats.jetstreamLimits.maxMemoryStore' is "512Mi".*less than the memory limit \(512Mi\)/);
+  });
+
+  test('fails when the file store would not fit the volume', () => {
+    expect(() => render({ jetstreamLimits: { maxFileStore: Size.gibibytes(2) } })).toThrow(/'nats.jetstreamLimits.maxFileStore' is "2048Mi".*1024Mi/);
+  });
+
+  test('fails when JetStream limits are given with JetStream off', () => {
+    expect(() => render({ jetstream: false, jetstreamLimits: { maxMemoryStore: Size.mebibytes(1) } })).toThrow(/nats.jetstreamLimits/);
+  });
+
+  test('fails when the name is too long for a StatefulSet', () => {
+    expect(() => render({ name: 'n'.repeat(53) })).toThrow(/'nats.name'.*at most 52/);
+  });
+
+  test('fails when a KV bucket needs JetStream, has a bad name or is declared twice', () => {
+    expect(() => render({ jetstream: false }).server.addKeyValueBucket('b', 'x')).toThrow(/nats.jetstream/);
+    const { server } = render();
+    expect(() => server.addKeyValueBucket('a.b', 'x')).toThrow(/KV bucket name/);
+    server.addKeyValueBucket('a', 'x');
+    expect(() => server.addKeyValueBucket('a', 'x')).toThrow(/not declared twice/);
+  });
+
+  test('fails when persistence is smaller than 1 MiB', () => {
+    expect(() => NatsPersistence.volume({ size: Size.kibibytes(10) })).toThrow(/persistence.volume.size/);
+  });
+});
