@@ -1,0 +1,257 @@
+import { Size } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { check, ConfigError } from '../core/errors';
+import { isDnsSubdomain } from '../core/names';
+import { standardLabels, selectorLabels } from '../core/labels';
+import { Release } from '../release/release';
+
+/**
+ * Default StorageClass of the telemetry PVCs. Deliberately separate from the application's class: an app class that
+ * is NFS/RWX would otherwise land the Prometheus TSDB, Jaeger's Badger store and Grafana's SQLite on a networked
+ * filesystem whose fsync and flock semantics those stores rely on.
+ */
+export const TELEMETRY_STORAGE_CLASS = 'retain-sc-telemetry';
+
+/** The images the stack renders by default, pinned by tag. Every one goes through `Images.of(scope).resolve`. */
+export const TELEMETRY_IMAGES = {
+  collector: 'otel/opentelemetry-collector-contrib:0.116.0',
+  prometheus: 'prom/prometheus:v2.54.1',
+  grafana: 'grafana/grafana:11.2.2',
+  jaeger: 'jaegertracing/all-in-one:1.62.0',
+  dcgmExporter: 'nvcr.io/nvidia/k8s/dcgm-exporter:3.3.8-3.6.0-ubuntu22.04',
+  nodeExporter: 'quay.io/prometheus/node-exporter:v1.8.2',
+} as const;
+
+/** Value of `app.kubernetes.io/component` on every telemetry object. */
+export const TELEMETRY_COMPONENT = 'telemetry';
+
+/** Where a member keeps its data. */
+export interface TelemetryPersistence {
+  /**
+   * Keep the data on a PersistentVolumeClaim. Without it the data lives in an emptyDir and is lost whenever the pod
+   * is rescheduled or restarted on another node (Grafana dashboards and users, Jaeger traces, Prometheus history).
+   * @default true
+   */
+  readonly enabled?: boolean;
+  /**
+   * Requested size of the claim.
+   * @default - per member: Prometheus 20Gi, Jaeger 10Gi, Grafana 2Gi
+   */
+  readonly size?: Size;
+  /**
+   * StorageClass of the claim. Use a block-storage class with a Retain reclaim policy; not NFS.
+   * @default - the stack's `storageClassName` (`retain-sc-telemetry`)
+   */
+  readonly storageClassName?: string;
+  /**
+   * Use an existing claim (made by another release or by hand) instead of rendering one. The workload declares it
+   * in its `refs.ops-kit.io/external` annotation.
+   * @default - the member renders its own claim
+   */
+  readonly existingClaim?: string;
+}
+
+/**
+ * The group that owns a member's data volume (`securityContext.fsGroup`). The kubelet chowns the volume to it on
+ * attach, so a non-root process can write to a freshly provisioned block volume that starts out as root:root 0755.
+ */
+export class FsGroup {
+  /** Volumes are owned by this group id. */
+  public static of(gid: number): FsGroup {
+    check(Number.isInteger(gid) && gid >= 0, 'fsGroup', gid, 'a group id: a whole number >= 0');
+    return new FsGroup(gid);
+  }
+
+  /**
+   * No fsGroup: the volume keeps the ownership the storage backend gives it. For NFS exports prepared with open
+   * permissions, where a recursive chown on every mount is slow or refused.
+   */
+  public static none(): FsGroup {
+    return new FsGroup(undefined);
+  }
+
+  private constructor(
+    /** The group id, or undefined for none. */
+    public readonly gid: number | undefined,
+  ) {}
+}
+
+/** A UI the stack serves under a path prefix, for a reverse proxy to route to. */
+export interface TelemetryRoute {
+  /** Which UI. */
+  readonly ui: 'grafana' | 'prometheus' | 'jaeger';
+  /** Path prefix, starting with '/' and without a trailing slash (`/grafana`). */
+  readonly pathPrefix: string;
+  /** Service (in the release namespace) to proxy to. */
+  readonly serviceName: string;
+  /** Service port to proxy to. */
+  readonly port: number;
+  /**
+   * Whether the proxy must strip the prefix before forwarding. Always false: every backend is configured to serve
+   * under its prefix itself (Prometheus `--web.route-prefix`, Jaeger `QUERY_BASE_PATH`, Grafana
+   * `serve_from_sub_path`), so the proxy forwards the path unchanged.
+   */
+  readonly stripPrefix: false;
+}
+
+const PATH_PREFIX = /^(\/[A-Za-z0-9._~-]+)+$/;
+
+/** Throws unless `prefix` is an absolute URL path without a trailing slash (`/grafana`, `/ops/grafana`). */
+export function assertPathPrefix(prop: string, prefix: string): string {
+  check(typeof prefix === 'string' && PATH_PREFIX.test(prefix), prop, prefix, "a path starting with '/', made of letters, digits and '.', '_', '~', '-' segments, without a trailing slash (for example /grafana)");
+  return prefix;
+}
+
+/** A parsed `host:port` endpoint. */
+export interface HostPort {
+  readonly host: string;
+  readonly port: number;
+}
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+/**
+ * Parses and validates `host:port` with no scheme and no path: a DNS name, an IPv4 address or a bracketed IPv6
+ * address, and a port 1-65535. Scrapers take the value verbatim as a target, so anything else would fail at runtime.
+ */
+export function parseHostPort(prop: string, endpoint: string): HostPort {
+  const allowed = 'host:port with no scheme or path, for example dcgm-exporter.gpu-operator.svc:9400, 10.0.0.5:9100 or [fd00::5]:9100';
+  check(typeof endpoint === 'string' && endpoint.length > 0, prop, endpoint, allowed, 'it is empty');
+  check(!endpoint.includes('://'), prop, endpoint, allowed, 'it has a scheme');
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^:/\s[\]]+):(\d{1,5})$/.exec(endpoint);
+  if (!m) throw new ConfigError(prop, endpoint, allowed);
+  const host = m[1];
+  const port = Number(m[2]);
+  check(port >= 1 && port <= 65535, prop, endpoint, allowed, `port ${port} is out of range`);
+  if (!host.startsWith('[') && !IPV4.test(host)) {
+    check(isDnsSubdomain(host.toLowerCase()) && host === host.toLowerCase(), prop, endpoint, allowed, `"${host}" is not a lowercase DNS name or IPv4 address`);
+  }
+  return { host, port };
+}
+
+/** A memory or storage size as a Kubernetes quantity (`20Gi`, `512Mi`, `100Ki`). */
+export function sizeQuantity(size: Size): string {
+  const ki = size.toKibibytes();
+  if (ki % (1024 * 1024) === 0) return `${ki / (1024 * 1024)}Gi`;
+  return ki % 1024 === 0 ? `${ki / 1024}Mi` : `${ki}Ki`;
+}
+
+/** Identity of one stack member: its object name and the labels derived from it. */
+export class MemberIdentity {
+  /** Selector labels (name, instance, component): stable across upgrades. */
+  public readonly selector: Record<string, string>;
+  /** Full labels for metadata and pod templates. */
+  public readonly labels: Record<string, string>;
+  /** Release namespace. */
+  public readonly namespace: string;
+
+  constructor(
+    scope: Construct,
+    /** The member's object name (`prometheus`, or `<prefix>-prometheus`). */
+    public readonly name: string,
+    partOf?: string,
+  ) {
+    const release = Release.of(scope);
+    const identity = { name, instance: release.releaseName, component: TELEMETRY_COMPONENT };
+    this.selector = selectorLabels(identity);
+    this.labels = standardLabels({ ...identity, partOf });
+    this.namespace = release.releaseNamespace;
+  }
+}
+
+/** Per-member data volume: the pod volume plus, when one is rendered, the claim. */
+export interface DataVolume {
+  readonly volume: k8s.Volume;
+  readonly claim?: k8s.KubePersistentVolumeClaim;
+  /** The claim name when it is made outside this app. */
+  readonly externalClaim?: string;
+}
+
+/**
+ * Renders a member's data volume: a ReadWriteOnce claim (or a reference to an existing one) when persistence is on,
+ * an emptyDir otherwise. The claim carries `Prune=false` so Argo CD keeps it (and the data) when persistence is
+ * switched off or the member is removed; deleting data is an operator decision.
+ */
+export function dataVolume(
+  scope: Construct,
+  prop: string,
+  id: MemberIdentity,
+  persistence: TelemetryPersistence | undefined,
+  defaults: { readonly size: Size; readonly storageClassName: string },
+): DataVolume {
+  const name = 'data';
+  if (persistence?.enabled === false) {
+    check(persistence.existingClaim === undefined, `${prop}.existingClaim`, persistence.existingClaim, 'unset when persistence is disabled');
+    return { volume: { name, emptyDir: {} } };
+  }
+  if (persistence?.existingClaim !== undefined) {
+    check(isDnsSubdomain(persistence.existingClaim), `${prop}.existingClaim`, persistence.existingClaim, 'the name of an existing PersistentVolumeClaim (DNS-1123 subdomain)');
+    check(persistence.size === undefined && persistence.storageClassName === undefined, `${prop}.existingClaim`, persistence.existingClaim, 'either existingClaim or size/storageClassName, not both', 'the size and class of an existing claim are not ours to set');
+    return { volume: { name, persistentVolumeClaim: { claimName: persistence.existingClaim } }, externalClaim: persistence.existingClaim };
+  }
+  const size = persistence?.size ?? defaults.size;
+  check(size.toKibibytes() > 0, `${prop}.size`, sizeQuantity(size), 'more than 0');
+  const storageClassName = persistence?.storageClassName ?? defaults.storageClassName;
+  check(isDnsSubdomain(storageClassName), `${prop}.storageClassName`, storageClassName, 'a StorageClass name (DNS-1123 subdomain)');
+  const claimName = `${id.name}-data`;
+  const claim = new k8s.KubePersistentVolumeClaim(scope, 'Data', {
+    metadata: { name: claimName, labels: id.labels, annotations: { 'argocd.argoproj.io/sync-options': 'Prune=false' } },
+    spec: {
+      accessModes: ['ReadWriteOnce'],
+      storageClassName,
+      resources: { requests: { storage: k8s.Quantity.fromString(sizeQuantity(size)) } },
+    },
+  });
+  return { volume: { name, persistentVolumeClaim: { claimName } }, claim };
+}
+
+/** Throws unless `name` is a Secret name. */
+export function assertSecretName(prop: string, name: string): string {
+  check(typeof name === 'string' && isDnsSubdomain(name), prop, name, 'the name of an existing Secret (DNS-1123 subdomain)');
+  return name;
+}
+
+/** Throws unless `key` is a Secret data key. */
+export function assertSecretDataKey(prop: string, key: string): string {
+  check(typeof key === 'string' && /^[-._a-zA-Z0-9]+$/.test(key) && key.length <= 253, prop, key, "a Secret data key: letters, digits, '-', '_' and '.'");
+  return key;
+}
+
+/** A port a member's Service exposes. */
+export interface ServicePortSpec {
+  /** Port name; the Service targets the container port of the same name. */
+  readonly name: string;
+  readonly port: number;
+}
+
+/**
+ * Renders a member's ClusterIP Service. `nodeLocal` sets `internalTrafficPolicy: Local`: callers reach the pod on
+ * their own node only. Per-node agents use it so OTLP stays on the node and a node-local scraper sees its own node's
+ * exporter, not a random one.
+ */
+export function renderService(scope: Construct, id: MemberIdentity, ports: readonly ServicePortSpec[], nodeLocal: boolean): k8s.KubeService {
+  return new k8s.KubeService(scope, 'Service', {
+    metadata: { name: id.name, labels: id.labels },
+    spec: {
+      type: 'ClusterIP',
+      internalTrafficPolicy: nodeLocal ? 'Local' : undefined,
+      selector: id.selector,
+      ports: ports.map((p) => ({ name: p.name, port: p.port, targetPort: k8s.IntOrString.fromString(p.name), protocol: 'TCP' })),
+    },
+  });
+}
+
+/** Workload-metadata annotations: policy exceptions and external references (undefined when there are none). */
+export function workloadAnnotations(...maps: ReadonlyArray<Record<string, string>>): Record<string, string> | undefined {
+  const out = Object.assign({}, ...maps) as Record<string, string>;
+  return Object.keys(out).length ? out : undefined;
+}
+
+/** A Go duration string (`72h`, `90m`, `45s`) for settings parsed with Go's time.ParseDuration. */
+export function goDuration(prop: string, seconds: number): string {
+  check(Number.isInteger(seconds) && seconds > 0, prop, `${seconds}s`, 'a positive whole number of seconds');
+  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
+  if (seconds % 60 === 0) return `${seconds / 60}m`;
+  return `${seconds}s`;
+}

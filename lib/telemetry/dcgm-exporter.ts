@@ -1,0 +1,180 @@
+import { Duration } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { buildContainer } from '../core/container';
+import { EnvBuilder, EnvMap } from '../core/env';
+import { check } from '../core/errors';
+import { Images } from '../core/images';
+import { NodeSelection, Placement, Toleration } from '../core/placement';
+import { buildPodSpec } from '../core/pod';
+import { PolicyException, policyExceptionAnnotations } from '../core/policy';
+import { Probes } from '../core/probes';
+import { Resources, sized } from '../core/resources';
+import { SecurityProfile } from '../core/security';
+import { HostPort, MemberIdentity, parseHostPort, renderService, TELEMETRY_IMAGES, workloadAnnotations } from './common';
+
+/** The node label the NVIDIA GPU feature discovery (and the GPU Operator) puts on GPU nodes. */
+export const GPU_PRESENT_LABEL = 'nvidia.com/gpu.present';
+
+/** Operator settings of the bundled dcgm-exporter. */
+export interface DcgmExporterOptions {
+  /**
+   * Image, pinned.
+   * @default 'nvcr.io/nvidia/k8s/dcgm-exporter:3.3.8-3.6.0-ubuntu22.04'
+   */
+  readonly image?: string;
+  /**
+   * Requests and limits.
+   * @default - 100m/500m CPU, 128Mi/512Mi memory
+   */
+  readonly resources?: Resources;
+  /**
+   * Node labels selecting GPU nodes. Never inherits the release-wide selector: a split-pool cluster pins the app to
+   * CPU nodes there, and the exporter must stay on the GPU nodes.
+   * @default { 'nvidia.com/gpu.present': 'true' }
+   */
+  readonly nodeSelector?: Readonly<Record<string, string>>;
+  /**
+   * Tolerations before the release-wide ones.
+   * @default - tolerate the `nvidia.com/gpu` NoSchedule taint GPU node pools carry
+   */
+  readonly tolerations?: readonly Toleration[];
+  /**
+   * Collect DCGM profiling metrics (SM occupancy, tensor-core and memory-bandwidth activity). They read GPU
+   * performance counters, which the driver restricts to CAP_SYS_ADMIN, so this adds that capability (a recorded
+   * `capabilities-dropped` exception).
+   * @default true
+   */
+  readonly profilingMetrics?: boolean;
+  /**
+   * Label GPU metrics with the pod and namespace using each GPU, read from the kubelet's pod-resources socket
+   * (a read-only hostPath mount of /var/lib/kubelet/pod-resources, recorded as a `no-host-access` exception).
+   * @default false
+   */
+  readonly podResourcesMapping?: boolean;
+  /**
+   * RuntimeClass giving the container the NVIDIA driver (`nvidia` on clusters where it is not the default runtime).
+   * @default - the cluster default runtime
+   */
+  readonly runtimeClassName?: string;
+  /**
+   * Extra environment (`DCGM_EXPORTER_*` settings). Keys the stack owns are rejected.
+   * @default - none
+   */
+  readonly env?: EnvMap;
+}
+
+/** Where GPU metrics come from. */
+export class DcgmExporterSource {
+  /** The stack's own dcgm-exporter DaemonSet on every GPU node, with a node-local Service. */
+  public static bundled(options: DcgmExporterOptions = {}): DcgmExporterSource {
+    return new DcgmExporterSource('bundled', options, undefined);
+  }
+
+  /**
+   * An exporter managed elsewhere (the NVIDIA GPU Operator's, required on GKE Container-Optimized OS where the bundled
+   * image cannot load the driver). No DaemonSet or Service is rendered; every scraper targets `endpoint` (`host:port`,
+   * no scheme). Prefer an endpoint that reaches one pod per node (node-local or per pod), or GPU series collapse to
+   * whichever pod answered.
+   */
+  public static external(endpoint: string): DcgmExporterSource {
+    return new DcgmExporterSource('external', undefined, parseHostPort('dcgmExporter.external', endpoint));
+  }
+
+  /** No GPU metrics (CPU-only clusters). */
+  public static none(): DcgmExporterSource {
+    return new DcgmExporterSource('none', undefined, undefined);
+  }
+
+  private constructor(
+    public readonly kind: 'bundled' | 'external' | 'none',
+    public readonly options: DcgmExporterOptions | undefined,
+    public readonly endpoint: HostPort | undefined,
+  ) {}
+}
+
+/** What the stack wires into the exporter. */
+export interface DcgmExporterProps extends DcgmExporterOptions {
+  readonly name: string;
+  /** @default - none */
+  readonly partOf?: string;
+}
+
+/** NVIDIA dcgm-exporter as a DaemonSet on GPU nodes, with a ClusterIP Service using `internalTrafficPolicy: Local`. */
+export class DcgmExporter extends Construct {
+  public static readonly PORT = 9400;
+
+  public readonly daemonSet: k8s.KubeDaemonSet;
+  public readonly service: k8s.KubeService;
+  public readonly serviceName: string;
+  /** Labels of the exporter pods (what per-pod scrape jobs select). */
+  public readonly podLabels: Readonly<Record<string, string>>;
+
+  constructor(scope: Construct, id: string, props: DcgmExporterProps) {
+    super(scope, id);
+    const ident = new MemberIdentity(this, props.name, props.partOf);
+    this.serviceName = ident.name;
+    this.podLabels = ident.selector;
+
+    const profiling = props.profilingMetrics ?? true;
+    const security = SecurityProfile.restricted({
+      runAsRoot: { reason: 'DCGM opens the NVIDIA device nodes and runs its host engine in the container, which the image only supports as root' },
+      addCapabilities: profiling
+        ? { capabilities: ['SYS_ADMIN'], reason: 'DCGM profiling metrics read GPU performance counters, which the NVIDIA driver restricts to CAP_SYS_ADMIN (turn off with profilingMetrics: false)' }
+        : undefined,
+    });
+    const hostExceptions: PolicyException[] = [];
+    const volumes: k8s.Volume[] = [];
+    const mounts: k8s.VolumeMount[] = [];
+    const env = new EnvBuilder('DcgmExporter').own('DCGM_EXPORTER_LISTEN', `:${DcgmExporter.PORT}`).own('DCGM_EXPORTER_KUBERNETES', String(props.podResourcesMapping ?? false));
+    if (props.podResourcesMapping) {
+      volumes.push({ name: 'pod-resources', hostPath: { path: '/var/lib/kubelet/pod-resources', type: 'Directory' } });
+      mounts.push({ name: 'pod-resources', mountPath: '/var/lib/kubelet/pod-resources', readOnly: true });
+      hostExceptions.push({ rule: 'no-host-access', reason: 'dcgm-exporter reads the kubelet pod-resources socket (read-only hostPath) to label GPU metrics with the pod using each GPU' });
+    }
+    env.user(props.env, 'dcgmExporter.env');
+    if (props.runtimeClassName !== undefined) {
+      check(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(props.runtimeClassName), 'dcgmExporter.runtimeClassName', props.runtimeClassName, 'a RuntimeClass name (DNS-1123 subdomain)');
+    }
+
+    const container = buildContainer(
+      'dcgm-exporter',
+      {
+        name: 'dcgm-exporter',
+        image: Images.of(this).resolve('dcgmExporter.image', props.image ?? TELEMETRY_IMAGES.dcgmExporter),
+        ports: [{ name: 'metrics', port: DcgmExporter.PORT }],
+        env,
+        resources: props.resources ?? sized(100, 500, 128, 512),
+        // The host engine takes tens of seconds to enumerate GPUs before /health answers.
+        readiness: Probes.http('/health', 'metrics', { initialDelay: Duration.seconds(45), period: Duration.seconds(10) }),
+        liveness: Probes.http('/health', 'metrics', { initialDelay: Duration.seconds(45), period: Duration.seconds(15), failureThreshold: 4 }),
+        volumeMounts: mounts,
+      },
+      security,
+    );
+    const placement = Placement.of(this).forWorkload(
+      {
+        nodeSelection: NodeSelection.exactly(props.nodeSelector ?? { [GPU_PRESENT_LABEL]: 'true' }, 'dcgmExporter.nodeSelector'),
+        tolerations: props.tolerations ?? [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
+      },
+      'dcgmExporter.placement',
+    );
+    const spec = buildPodSpec(this, 'dcgmExporter', {
+      containers: [container],
+      volumes,
+      security,
+      // The release-wide affinity is written for the app's pool; the exporter follows the GPUs instead.
+      placement: { ...placement, affinity: undefined },
+      runtimeClassName: props.runtimeClassName,
+    });
+    this.daemonSet = new k8s.KubeDaemonSet(this, 'Resource', {
+      metadata: { name: ident.name, labels: ident.labels, annotations: workloadAnnotations(policyExceptionAnnotations([...security.exceptions, ...hostExceptions])) },
+      spec: {
+        selector: { matchLabels: ident.selector },
+        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1) } },
+        template: { metadata: { labels: ident.labels }, spec },
+      },
+    });
+    this.service = renderService(this, ident, [{ name: 'metrics', port: DcgmExporter.PORT }], true);
+  }
+}

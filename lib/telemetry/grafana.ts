@@ -1,0 +1,196 @@
+import { Duration, Size } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { checksumAnnotations } from '../core/checksum';
+import { buildContainer } from '../core/container';
+import { EnvBuilder, EnvMap, EnvSource } from '../core/env';
+import { check } from '../core/errors';
+import { Images } from '../core/images';
+import { NodeSelection, Placement } from '../core/placement';
+import { buildPodSpec } from '../core/pod';
+import { externalRefsAnnotation, ExternalRef, policyExceptionAnnotations } from '../core/policy';
+import { Probes } from '../core/probes';
+import { Resources, sized } from '../core/resources';
+import { SecurityProfile } from '../core/security';
+import { dataVolume, FsGroup, MemberIdentity, renderService, TELEMETRY_IMAGES, TELEMETRY_STORAGE_CLASS, TelemetryPersistence, workloadAnnotations } from './common';
+import { GrafanaDatasources } from './grafana-datasources';
+import { GrafanaAdminSecret } from './mode';
+
+/** Operator settings of Grafana. */
+export interface GrafanaOptions {
+  /**
+   * Image, pinned.
+   * @default 'grafana/grafana:11.2.2'
+   */
+  readonly image?: string;
+  /**
+   * Requests and limits.
+   * @default - 100m/500m CPU, 128Mi/512Mi memory
+   */
+  readonly resources?: Resources;
+  /**
+   * Volume for Grafana's SQLite database (users, dashboards, sessions).
+   * @default - a 2Gi ReadWriteOnce claim on the stack's storage class
+   */
+  readonly persistence?: TelemetryPersistence;
+  /**
+   * Group owning the data volume (the image runs as uid 472).
+   * @default FsGroup.of(472)
+   */
+  readonly fsGroup?: FsGroup;
+  /**
+   * Let visitors browse without logging in, as Viewer (never Editor or Admin: anonymous Admin lets anyone who reaches
+   * the URL edit dashboards, add datasources and query everything).
+   * @default false
+   */
+  readonly anonymousAccess?: boolean;
+  /**
+   * Grafana's `root_url`: the URL users reach it at. Needed absolute for OAuth callbacks, share links and alert
+   * images. Its path must be the stack's Grafana route prefix.
+   * @default - the stack's `publicUrl` plus the route prefix when set, otherwise the route prefix alone (`/grafana`)
+   */
+  readonly rootUrl?: string;
+  /**
+   * Extra environment (any `GF_<SECTION>_<KEY>` setting) over the stack's defaults. Keys the stack owns (server URL,
+   * admin credentials, anonymous access, paths) are rejected.
+   * @default - none
+   */
+  readonly env?: EnvMap;
+  /**
+   * Node labels for the Grafana pod.
+   * @default - the release-wide nodeSelector
+   */
+  readonly nodeSelector?: Readonly<Record<string, string>>;
+}
+
+/** What the stack wires into Grafana. */
+export interface GrafanaProps extends GrafanaOptions {
+  readonly name: string;
+  /** @default - none */
+  readonly partOf?: string;
+  /** Path prefix Grafana serves under (`serve_from_sub_path`). */
+  readonly routePrefix: string;
+  /** Absolute base URL users reach the stack at. @default - relative URLs */
+  readonly publicUrl?: string;
+  /** The admin credentials Secret. */
+  readonly admin: Required<GrafanaAdminSecret>;
+  /** Provisioned datasources. */
+  readonly datasources: GrafanaDatasources;
+  /** @default 'retain-sc-telemetry' */
+  readonly storageClassName?: string;
+}
+
+/**
+ * Grafana with provisioned datasources, admin credentials from an existing Secret, anonymous access off, and served
+ * under its route prefix. One replica with Recreate: its SQLite database sits on a ReadWriteOnce volume.
+ */
+export class Grafana extends Construct {
+  public static readonly PORT = 3000;
+
+  public readonly deployment: k8s.KubeDeployment;
+  public readonly service: k8s.KubeService;
+  /** The datasource provisioning ConfigMap. */
+  public readonly configMap: k8s.KubeConfigMap;
+  public readonly claim?: k8s.KubePersistentVolumeClaim;
+  public readonly serviceName: string;
+  /** The root URL Grafana is configured with. */
+  public readonly rootUrl: string;
+
+  constructor(scope: Construct, id: string, props: GrafanaProps) {
+    super(scope, id);
+    const ident = new MemberIdentity(this, props.name, props.partOf);
+    this.serviceName = ident.name;
+    this.rootUrl = resolveRootUrl(props);
+
+    const data = { 'datasources.yaml': props.datasources.toYaml() };
+    this.configMap = new k8s.KubeConfigMap(this, 'Config', { metadata: { name: `${ident.name}-datasources`, labels: ident.labels }, data });
+    const data_ = dataVolume(this, 'grafana.persistence', ident, props.persistence, { size: Size.gibibytes(2), storageClassName: props.storageClassName ?? TELEMETRY_STORAGE_CLASS });
+    this.claim = data_.claim;
+
+    const anonymous = props.anonymousAccess ?? false;
+    const env = new EnvBuilder('Grafana')
+      .own('GF_SERVER_HTTP_PORT', String(Grafana.PORT))
+      .own('GF_SERVER_ROOT_URL', this.rootUrl)
+      .own('GF_SERVER_SERVE_FROM_SUB_PATH', 'true')
+      // Read on first start only (when the database is created); later rotations go through `grafana cli admin
+      // reset-admin-password`.
+      .own('GF_SECURITY_ADMIN_USER', EnvSource.secret(props.admin.secretName, props.admin.userKey))
+      .own('GF_SECURITY_ADMIN_PASSWORD', EnvSource.secret(props.admin.secretName, props.admin.passwordKey))
+      .own('GF_AUTH_ANONYMOUS_ENABLED', String(anonymous))
+      .own('GF_AUTH_ANONYMOUS_ORG_ROLE', 'Viewer')
+      .own('GF_PATHS_DATA', '/var/lib/grafana')
+      .own('GF_PATHS_PROVISIONING', '/etc/grafana/provisioning')
+      .defaults({
+        GF_ANALYTICS_REPORTING_ENABLED: 'false',
+        GF_ANALYTICS_CHECK_FOR_UPDATES: 'false',
+        GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES: 'false',
+        GF_USERS_ALLOW_SIGN_UP: 'false',
+        GF_LOG_MODE: 'console',
+      })
+      .user(props.env, 'grafana.env');
+
+    const security = SecurityProfile.restricted({ runAsUser: 472, runAsGroup: 472, fsGroup: (props.fsGroup ?? FsGroup.of(472)).gid });
+    const container = buildContainer(
+      'grafana',
+      {
+        name: 'grafana',
+        image: Images.of(this).resolve('grafana.image', props.image ?? TELEMETRY_IMAGES.grafana),
+        ports: [{ name: 'http', port: Grafana.PORT }],
+        env,
+        resources: props.resources ?? sized(100, 500, 128, 512),
+        // /api/health answers with and without the sub-path prefix, and needs no login.
+        readiness: Probes.http('/api/health', 'http', { period: Duration.seconds(10) }),
+        liveness: Probes.http('/api/health', 'http', { initialDelay: Duration.seconds(30), period: Duration.seconds(15), failureThreshold: 6 }),
+        volumeMounts: [
+          { name: 'datasources', mountPath: '/etc/grafana/provisioning/datasources', readOnly: true },
+          { name: 'data', mountPath: '/var/lib/grafana' },
+        ],
+      },
+      security,
+    );
+    const spec = buildPodSpec(this, 'grafana', {
+      containers: [container],
+      volumes: [{ name: 'datasources', configMap: { name: this.configMap.name } }, data_.volume],
+      security,
+      placement: Placement.of(this).forWorkload({ nodeSelection: NodeSelection.fallback(props.nodeSelector, 'grafana.nodeSelector') }, 'grafana.placement'),
+    });
+    const refs: ExternalRef[] = [{ kind: 'Secret', name: props.admin.secretName }];
+    if (data_.externalClaim) refs.push({ kind: 'PersistentVolumeClaim', name: data_.externalClaim });
+    this.deployment = new k8s.KubeDeployment(this, 'Resource', {
+      metadata: {
+        name: ident.name,
+        labels: ident.labels,
+        annotations: workloadAnnotations(policyExceptionAnnotations(security.exceptions), externalRefsAnnotation(refs)),
+      },
+      spec: {
+        replicas: 1,
+        strategy: { type: 'Recreate' },
+        selector: { matchLabels: ident.selector },
+        template: { metadata: { labels: ident.labels, annotations: checksumAnnotations(data) }, spec },
+      },
+    });
+    this.service = renderService(this, ident, [{ name: 'http', port: Grafana.PORT }], false);
+  }
+}
+
+/** The path part of a root URL (Grafana also accepts `%(protocol)s://%(domain)s:%(http_port)s/...` templates). */
+function rootUrlPath(url: string): string | undefined {
+  const m = /^(?:(?:https?|%\(protocol\)s):\/\/[^/\s]+)?(\/[^\s?#]*)?$/.exec(url);
+  if (!m) return undefined;
+  return (m[1] ?? '/').replace(/\/+$/, '') || '/';
+}
+
+function resolveRootUrl(props: GrafanaProps): string {
+  const prefix = props.routePrefix;
+  if (props.rootUrl === undefined) return props.publicUrl ? `${props.publicUrl}${prefix}/` : prefix;
+  const path = rootUrlPath(props.rootUrl);
+  check(path !== undefined, 'grafana.rootUrl', props.rootUrl, 'an http(s) URL or an absolute path, without query or fragment');
+  check(
+    path === prefix,
+    'grafana.rootUrl',
+    props.rootUrl,
+    `a URL whose path is the Grafana route prefix ${prefix}`,
+    `its path ${path} differs from the route prefix, so the reverse proxy and Grafana would disagree on where Grafana lives`,
+  );
+  return props.rootUrl;
+}

@@ -1,0 +1,169 @@
+import { Duration, Size } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { buildContainer } from '../core/container';
+import { EnvBuilder, EnvMap } from '../core/env';
+import { check } from '../core/errors';
+import { Images } from '../core/images';
+import { NodeSelection, Placement } from '../core/placement';
+import { buildPodSpec } from '../core/pod';
+import { externalRefsAnnotation, policyExceptionAnnotations } from '../core/policy';
+import { Probes } from '../core/probes';
+import { Resources, sized } from '../core/resources';
+import { SecurityProfile } from '../core/security';
+import { dataVolume, FsGroup, goDuration, MemberIdentity, renderService, TELEMETRY_IMAGES, TELEMETRY_STORAGE_CLASS, TelemetryPersistence, workloadAnnotations } from './common';
+
+/** Operator settings of Jaeger. */
+export interface JaegerOptions {
+  /**
+   * Image (the all-in-one distribution: collector, query and UI in one process), pinned.
+   * @default 'jaegertracing/all-in-one:1.62.0'
+   */
+  readonly image?: string;
+  /**
+   * Requests and limits.
+   * @default - 100m/500m CPU, 256Mi/1Gi memory
+   */
+  readonly resources?: Resources;
+  /**
+   * Volume for the embedded Badger store. With persistence off, traces are kept in memory (bounded by
+   * `MEMORY_MAX_TRACES`, default 50000) and lost on restart.
+   * @default - a 10Gi ReadWriteOnce claim on the stack's storage class
+   */
+  readonly persistence?: TelemetryPersistence;
+  /**
+   * Group owning the Badger volume (the image runs as uid 10001).
+   * @default FsGroup.of(10001)
+   */
+  readonly fsGroup?: FsGroup;
+  /**
+   * How long spans are kept in Badger (`BADGER_SPAN_STORE_TTL`).
+   * @default Duration.hours(72)
+   */
+  readonly retention?: Duration;
+  /**
+   * Extra environment over the stack's defaults (Jaeger reads its flags from env, `--a.b` as `A_B`). Keys the stack
+   * owns (storage type and paths, base path, OTLP) are rejected.
+   * @default - none
+   */
+  readonly env?: EnvMap;
+  /**
+   * Node labels for the Jaeger pod.
+   * @default - the release-wide nodeSelector
+   */
+  readonly nodeSelector?: Readonly<Record<string, string>>;
+}
+
+/** What the stack wires into Jaeger. */
+export interface JaegerProps extends JaegerOptions {
+  readonly name: string;
+  /** @default - none */
+  readonly partOf?: string;
+  /** Path prefix the query UI serves under (`QUERY_BASE_PATH`). */
+  readonly routePrefix: string;
+  /** @default 'retain-sc-telemetry' */
+  readonly storageClassName?: string;
+}
+
+/**
+ * Jaeger all-in-one: receives OTLP from the collectors, stores spans in Badger on a ReadWriteOnce volume, serves the
+ * UI under its route prefix. One replica with Recreate: Badger is a single-writer embedded store.
+ */
+export class Jaeger extends Construct {
+  /** Query UI and API. */
+  public static readonly QUERY_PORT = 16686;
+  public static readonly OTLP_GRPC_PORT = 4317;
+  public static readonly OTLP_HTTP_PORT = 4318;
+  /** Admin port: health check and metrics. */
+  public static readonly ADMIN_PORT = 14269;
+
+  public readonly deployment: k8s.KubeDeployment;
+  public readonly service: k8s.KubeService;
+  public readonly claim?: k8s.KubePersistentVolumeClaim;
+  public readonly serviceName: string;
+  /** OTLP/gRPC endpoint (`host:port`) the collector exports traces to. */
+  public readonly otlpGrpcEndpoint: string;
+  /** URL of the query API inside the cluster, including the base path (for Grafana's datasource). */
+  public readonly internalUrl: string;
+
+  constructor(scope: Construct, id: string, props: JaegerProps) {
+    super(scope, id);
+    const ident = new MemberIdentity(this, props.name, props.partOf);
+    this.serviceName = ident.name;
+    this.otlpGrpcEndpoint = `${ident.name}:${Jaeger.OTLP_GRPC_PORT}`;
+    this.internalUrl = `http://${ident.name}:${Jaeger.QUERY_PORT}${props.routePrefix}`;
+
+    const data_ = dataVolume(this, 'jaeger.persistence', ident, props.persistence, { size: Size.gibibytes(10), storageClassName: props.storageClassName ?? TELEMETRY_STORAGE_CLASS });
+    this.claim = data_.claim;
+    const persistent = props.persistence?.enabled !== false;
+
+    const env = new EnvBuilder('Jaeger')
+      .own('QUERY_BASE_PATH', props.routePrefix)
+      .own('COLLECTOR_OTLP_ENABLED', 'true')
+      .own('SPAN_STORAGE_TYPE', persistent ? 'badger' : 'memory');
+    if (persistent) {
+      env
+        .own('BADGER_EPHEMERAL', 'false')
+        .own('BADGER_DIRECTORY_KEY', '/badger/key')
+        .own('BADGER_DIRECTORY_VALUE', '/badger/data')
+        .defaults({ BADGER_SPAN_STORE_TTL: goDuration('jaeger.retention', (props.retention ?? Duration.hours(72)).toSeconds()) });
+    } else {
+      check(props.retention === undefined, 'jaeger.retention', props.retention?.toHumanString(), 'unset when persistence is disabled', 'the in-memory store has no time-based retention (bound it with MEMORY_MAX_TRACES in env)');
+      env.defaults({ MEMORY_MAX_TRACES: '50000' });
+    }
+    env.user(props.env, 'jaeger.env');
+
+    const security = SecurityProfile.restricted({ runAsUser: 10001, runAsGroup: 10001, fsGroup: (props.fsGroup ?? FsGroup.of(10001)).gid });
+    const container = buildContainer(
+      'jaeger',
+      {
+        name: 'jaeger',
+        image: Images.of(this).resolve('jaeger.image', props.image ?? TELEMETRY_IMAGES.jaeger),
+        ports: [
+          { name: 'http-query', port: Jaeger.QUERY_PORT },
+          { name: 'otlp-grpc', port: Jaeger.OTLP_GRPC_PORT },
+          { name: 'otlp-http', port: Jaeger.OTLP_HTTP_PORT },
+          { name: 'admin', port: Jaeger.ADMIN_PORT },
+        ],
+        env,
+        resources: props.resources ?? sized(100, 500, 256, 1024),
+        readiness: Probes.http('/', 'admin', { period: Duration.seconds(10) }),
+        liveness: Probes.http('/', 'admin', { initialDelay: Duration.seconds(10), period: Duration.seconds(15), failureThreshold: 4 }),
+        volumeMounts: [{ name: 'data', mountPath: '/badger' }],
+      },
+      security,
+    );
+    const spec = buildPodSpec(this, 'jaeger', {
+      containers: [container],
+      volumes: [data_.volume],
+      security,
+      placement: Placement.of(this).forWorkload({ nodeSelection: NodeSelection.fallback(props.nodeSelector, 'jaeger.nodeSelector') }, 'jaeger.placement'),
+    });
+    this.deployment = new k8s.KubeDeployment(this, 'Resource', {
+      metadata: {
+        name: ident.name,
+        labels: ident.labels,
+        annotations: workloadAnnotations(
+          policyExceptionAnnotations(security.exceptions),
+          externalRefsAnnotation(data_.externalClaim ? [{ kind: 'PersistentVolumeClaim', name: data_.externalClaim }] : []),
+        ),
+      },
+      spec: {
+        replicas: 1,
+        strategy: { type: 'Recreate' },
+        selector: { matchLabels: ident.selector },
+        template: { metadata: { labels: ident.labels }, spec },
+      },
+    });
+    this.service = renderService(
+      this,
+      ident,
+      [
+        { name: 'http-query', port: Jaeger.QUERY_PORT },
+        { name: 'otlp-grpc', port: Jaeger.OTLP_GRPC_PORT },
+        { name: 'otlp-http', port: Jaeger.OTLP_HTTP_PORT },
+      ],
+      false,
+    );
+  }
+}

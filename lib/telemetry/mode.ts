@@ -1,0 +1,133 @@
+import { check } from '../core/errors';
+import { assertSecretDataKey, assertSecretName } from './common';
+
+/** An existing Secret holding Grafana's admin user name and password. The stack never generates or defaults them. */
+export interface GrafanaAdminSecret {
+  /** Name of the Secret (in the release namespace, created before the release is applied). */
+  readonly secretName: string;
+  /**
+   * Key holding the admin user name.
+   * @default 'admin-user'
+   */
+  readonly userKey?: string;
+  /**
+   * Key holding the admin password.
+   * @default 'admin-password'
+   */
+  readonly passwordKey?: string;
+}
+
+/** Options of the self-hosted mode. */
+export interface SelfHostedOptions {
+  /** Where Grafana's admin credentials come from. */
+  readonly grafanaAdmin: GrafanaAdminSecret;
+}
+
+/** Wire protocol to the cloud OTLP endpoint. */
+export enum OtlpProtocol {
+  /** OTLP over HTTP (protobuf); the endpoint is a base URL such as `https://otlp.example.com/otlp`. */
+  HTTP = 'http',
+  /** OTLP over gRPC; the endpoint is `https://host:port` or `host:port`. */
+  GRPC = 'grpc',
+}
+
+/** How the collector authenticates to the cloud endpoint. Credentials are always read from an existing Secret. */
+export class CloudAuth {
+  /**
+   * HTTP basic auth (Grafana Cloud: the instance id and an access-policy token), through the collector's
+   * `basicauth` extension.
+   */
+  public static basic(options: { readonly secretName: string; readonly usernameKey: string; readonly passwordKey: string }): CloudAuth {
+    assertSecretName('mode.cloud.auth.secretName', options.secretName);
+    assertSecretDataKey('mode.cloud.auth.usernameKey', options.usernameKey);
+    assertSecretDataKey('mode.cloud.auth.passwordKey', options.passwordKey);
+    return new CloudAuth('basic', options.secretName, { username: options.usernameKey, password: options.passwordKey });
+  }
+
+  /**
+   * One request header whose whole value is stored in the Secret (`Authorization: Bearer ...`, `api-key: ...`).
+   */
+  public static header(options: { readonly secretName: string; readonly key: string; readonly headerName?: string }): CloudAuth {
+    assertSecretName('mode.cloud.auth.secretName', options.secretName);
+    assertSecretDataKey('mode.cloud.auth.key', options.key);
+    const headerName = options.headerName ?? 'Authorization';
+    check(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(headerName), 'mode.cloud.auth.headerName', headerName, 'an HTTP header name (token characters only)');
+    return new CloudAuth('header', options.secretName, { header: options.key }, headerName);
+  }
+
+  /** No authentication, for a gateway on a trusted network that authenticates by other means. */
+  public static none(): CloudAuth {
+    return new CloudAuth('none', undefined, {});
+  }
+
+  private constructor(
+    /** Which scheme. */
+    public readonly kind: 'basic' | 'header' | 'none',
+    /** The Secret the credentials come from. */
+    public readonly secretName: string | undefined,
+    /** Secret keys by role (`username`, `password`, `header`). */
+    public readonly keys: Readonly<Record<string, string>>,
+    /** The header name, for `header`. */
+    public readonly headerName?: string,
+  ) {}
+}
+
+/** Options of the cloud mode. */
+export interface CloudOptions {
+  /** OTLP endpoint of the managed backend (Grafana Cloud, Honeycomb, an OTLP gateway). */
+  readonly endpoint: string;
+  /** How the collector authenticates. */
+  readonly auth: CloudAuth;
+  /**
+   * Wire protocol.
+   * @default OtlpProtocol.HTTP
+   */
+  readonly protocol?: OtlpProtocol;
+}
+
+/**
+ * Where telemetry goes. Self-hosted renders the whole stack (collector, Prometheus, Jaeger, Grafana, exporters);
+ * cloud renders only the per-node collector and the exporters, and the collector ships everything to a managed
+ * backend.
+ */
+export class TelemetryMode {
+  /** In-cluster backends: Prometheus for metrics, Jaeger for traces, Grafana on top. */
+  public static selfHosted(options: SelfHostedOptions): TelemetryMode {
+    const g = options.grafanaAdmin;
+    assertSecretName('mode.selfHosted.grafanaAdmin.secretName', g.secretName);
+    const userKey = assertSecretDataKey('mode.selfHosted.grafanaAdmin.userKey', g.userKey ?? 'admin-user');
+    const passwordKey = assertSecretDataKey('mode.selfHosted.grafanaAdmin.passwordKey', g.passwordKey ?? 'admin-password');
+    return new TelemetryMode('selfHosted', { secretName: g.secretName, userKey, passwordKey }, undefined);
+  }
+
+  /** A managed OTLP backend; no Prometheus, Jaeger or Grafana objects are rendered. */
+  public static cloud(options: CloudOptions): TelemetryMode {
+    const protocol = options.protocol ?? OtlpProtocol.HTTP;
+    check(Object.values(OtlpProtocol).includes(protocol), 'mode.cloud.protocol', protocol, 'OtlpProtocol.HTTP or OtlpProtocol.GRPC');
+    const endpoint = options.endpoint;
+    if (protocol === OtlpProtocol.HTTP) {
+      check(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(endpoint ?? ''), 'mode.cloud.endpoint', endpoint, 'an http(s) URL without query or fragment, for example https://otlp-gateway-prod-eu-west-2.grafana.net/otlp');
+    } else {
+      check(/^(https?:\/\/)?[^\s/?#:]+(:\d{1,5})$/.test(endpoint ?? ''), 'mode.cloud.endpoint', endpoint, 'host:port or https://host:port for OTLP/gRPC, for example api.honeycomb.io:443');
+    }
+    if (endpoint.startsWith('http://') && options.auth.kind !== 'none') {
+      check(false, 'mode.cloud.endpoint', endpoint, 'an https URL when credentials are sent', 'the credentials would cross the network in clear text');
+    }
+    check(options.auth instanceof CloudAuth, 'mode.cloud.auth', options.auth, 'CloudAuth.basic(...), CloudAuth.header(...) or CloudAuth.none()');
+    return new TelemetryMode('cloud', undefined, { endpoint, auth: options.auth, protocol });
+  }
+
+  private constructor(
+    /** Which mode. */
+    public readonly kind: 'selfHosted' | 'cloud',
+    /** Grafana admin Secret (self-hosted). */
+    public readonly grafanaAdmin: Required<GrafanaAdminSecret> | undefined,
+    /** Cloud settings (cloud). */
+    public readonly cloud: Required<CloudOptions> | undefined,
+  ) {}
+
+  /** True in self-hosted mode. */
+  public get selfHosted(): boolean {
+    return this.kind === 'selfHosted';
+  }
+}

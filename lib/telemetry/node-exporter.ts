@@ -1,0 +1,188 @@
+import { Duration } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { buildContainer } from '../core/container';
+import { Images } from '../core/images';
+import { NodeSelection, Placement, Toleration } from '../core/placement';
+import { buildPodSpec } from '../core/pod';
+import { PolicyException, policyExceptionAnnotations } from '../core/policy';
+import { Probes } from '../core/probes';
+import { Resources, sized } from '../core/resources';
+import { SecurityProfile } from '../core/security';
+import { HostPort, MemberIdentity, parseHostPort, renderService, TELEMETRY_IMAGES, workloadAnnotations } from './common';
+
+/**
+ * How much of the node node-exporter may see. Host access breaks the `no-host-access` policy rule, so each piece is
+ * a named exception whose reason is written onto the DaemonSet.
+ */
+export class NodeExporterHostAccess {
+  /**
+   * The node's /proc, /sys and root filesystem mounted read-only, and the node's network namespace: every collector
+   * describes the node. Host PID is not needed: the mounted /proc already shows the host's PID 1 mount table.
+   */
+  public static full(): NodeExporterHostAccess {
+    return new NodeExporterHostAccess(true, true);
+  }
+
+  /**
+   * No host access, for clusters whose policy forbids it outright. CPU, memory, load, vmstat and disk I/O still
+   * describe the node (the kernel does not namespace them); filesystem and network collectors would describe the pod
+   * instead, so they are switched off.
+   */
+  public static none(): NodeExporterHostAccess {
+    return new NodeExporterHostAccess(false, false);
+  }
+
+  private constructor(
+    /** Read-only hostPath mounts of /proc, /sys and /. */
+    public readonly hostFilesystems: boolean,
+    /** `hostNetwork: true`. */
+    public readonly hostNetwork: boolean,
+  ) {}
+}
+
+/** Operator settings of the bundled node-exporter. */
+export interface NodeExporterOptions {
+  /**
+   * Image, pinned.
+   * @default 'quay.io/prometheus/node-exporter:v1.8.2'
+   */
+  readonly image?: string;
+  /**
+   * Requests and limits.
+   * @default - 50m/250m CPU, 32Mi/128Mi memory
+   */
+  readonly resources?: Resources;
+  /**
+   * What of the node the exporter may see.
+   * @default NodeExporterHostAccess.full()
+   */
+  readonly hostAccess?: NodeExporterHostAccess;
+  /**
+   * Node labels restricting the DaemonSet. Empty means every node, and the release-wide selector is never inherited:
+   * host metrics are wanted from every node the app runs on, whichever pool that is.
+   * @default {} (every node)
+   */
+  readonly nodeSelector?: Readonly<Record<string, string>>;
+  /**
+   * Tolerations before the release-wide ones.
+   * @default - `operator: Exists` (tolerate every taint, so tainted GPU or tenant nodes are covered too)
+   */
+  readonly tolerations?: readonly Toleration[];
+}
+
+/** Where host metrics come from. */
+export class NodeExporterSource {
+  /** The stack's own node-exporter DaemonSet on every node, with a node-local Service. */
+  public static bundled(options: NodeExporterOptions = {}): NodeExporterSource {
+    return new NodeExporterSource('bundled', options, undefined);
+  }
+
+  /**
+   * An exporter managed elsewhere (kube-prometheus-stack's, to avoid two DaemonSets per node). No DaemonSet or Service
+   * is rendered; every scraper targets `endpoint` (`host:port`, no scheme).
+   */
+  public static external(endpoint: string): NodeExporterSource {
+    return new NodeExporterSource('external', undefined, parseHostPort('nodeExporter.external', endpoint));
+  }
+
+  /** No host metrics. */
+  public static none(): NodeExporterSource {
+    return new NodeExporterSource('none', undefined, undefined);
+  }
+
+  private constructor(
+    public readonly kind: 'bundled' | 'external' | 'none',
+    public readonly options: NodeExporterOptions | undefined,
+    public readonly endpoint: HostPort | undefined,
+  ) {}
+}
+
+/** What the stack wires into the exporter. */
+export interface NodeExporterProps extends NodeExporterOptions {
+  readonly name: string;
+  /** @default - none */
+  readonly partOf?: string;
+}
+
+/** Collectors whose data is namespaced and would describe the pod, not the node, without host network or mounts. */
+const POD_SCOPED_COLLECTORS = ['arp', 'conntrack', 'filesystem', 'netclass', 'netdev', 'netstat', 'sockstat'];
+
+/** Prometheus node-exporter as a DaemonSet on every node, with a ClusterIP Service using `internalTrafficPolicy: Local`. */
+export class NodeExporter extends Construct {
+  public static readonly PORT = 9100;
+
+  public readonly daemonSet: k8s.KubeDaemonSet;
+  public readonly service: k8s.KubeService;
+  public readonly serviceName: string;
+  /** Labels of the exporter pods (what per-pod scrape jobs select). */
+  public readonly podLabels: Readonly<Record<string, string>>;
+
+  constructor(scope: Construct, id: string, props: NodeExporterProps) {
+    super(scope, id);
+    const ident = new MemberIdentity(this, props.name, props.partOf);
+    this.serviceName = ident.name;
+    this.podLabels = ident.selector;
+    const access = props.hostAccess ?? NodeExporterHostAccess.full();
+
+    const args = [`--web.listen-address=:${NodeExporter.PORT}`];
+    const volumes: k8s.Volume[] = [];
+    const mounts: k8s.VolumeMount[] = [];
+    const exceptions: PolicyException[] = [];
+    if (access.hostFilesystems) {
+      args.push('--path.procfs=/host/proc', '--path.sysfs=/host/sys', '--path.rootfs=/host/root', '--collector.filesystem.mount-points-exclude=^/(dev|proc|sys|run/credentials/.+|var/lib/docker/.+|var/lib/kubelet/.+|var/lib/containerd/.+)($|/)');
+      for (const [name, path] of [['proc', '/proc'], ['sys', '/sys'], ['root', '/']] as const) {
+        volumes.push({ name, hostPath: { path } });
+        mounts.push({ name, mountPath: `/host/${name}`, readOnly: true, mountPropagation: name === 'root' ? 'HostToContainer' : undefined });
+      }
+      exceptions.push({ rule: 'no-host-access', reason: "node-exporter reads the node's /proc, /sys and root filesystem through read-only hostPath mounts to report host CPU, memory, disk and filesystem metrics" });
+    }
+    if (access.hostNetwork) {
+      exceptions.push({ rule: 'no-host-access', reason: "node-exporter joins the node's network namespace (hostNetwork) so interface and socket metrics describe the node, not the pod" });
+    }
+    if (!access.hostFilesystems || !access.hostNetwork) {
+      const off = POD_SCOPED_COLLECTORS.filter((c) => (c === 'filesystem' ? !access.hostFilesystems : !access.hostNetwork));
+      args.push(...off.map((c) => `--no-collector.${c}`));
+    }
+
+    const security = SecurityProfile.restricted({ runAsUser: 65534, runAsGroup: 65534, readOnlyRootFilesystem: true });
+    const container = buildContainer(
+      'node-exporter',
+      {
+        name: 'node-exporter',
+        image: Images.of(this).resolve('nodeExporter.image', props.image ?? TELEMETRY_IMAGES.nodeExporter),
+        args,
+        ports: [{ name: 'metrics', port: NodeExporter.PORT }],
+        resources: props.resources ?? sized(50, 250, 32, 128),
+        readiness: Probes.http('/', 'metrics', { period: Duration.seconds(10) }),
+        liveness: Probes.http('/', 'metrics', { period: Duration.seconds(15), failureThreshold: 4 }),
+        volumeMounts: mounts,
+      },
+      security,
+    );
+    const own = props.nodeSelector ?? {};
+    const placement = Placement.of(this).forWorkload(
+      {
+        nodeSelection: Object.keys(own).length ? NodeSelection.exactly(own, 'nodeExporter.nodeSelector') : NodeSelection.everywhere(),
+        tolerations: props.tolerations ?? [{ operator: 'Exists' }],
+      },
+      'nodeExporter.placement',
+    );
+    const spec = buildPodSpec(this, 'nodeExporter', {
+      containers: [container],
+      volumes,
+      security,
+      // The release-wide affinity is written for the app's pool; host metrics are wanted from every node.
+      placement: { ...placement, affinity: undefined },
+    });
+    this.daemonSet = new k8s.KubeDaemonSet(this, 'Resource', {
+      metadata: { name: ident.name, labels: ident.labels, annotations: workloadAnnotations(policyExceptionAnnotations([...security.exceptions, ...exceptions])) },
+      spec: {
+        selector: { matchLabels: ident.selector },
+        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1) } },
+        template: { metadata: { labels: ident.labels }, spec: { ...spec, hostNetwork: access.hostNetwork || undefined } },
+      },
+    });
+    this.service = renderService(this, ident, [{ name: 'metrics', port: NodeExporter.PORT }], true);
+  }
+}

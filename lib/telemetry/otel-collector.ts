@@ -1,0 +1,254 @@
+import { Duration } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { checksumAnnotations } from '../core/checksum';
+import { buildContainer, ContainerPortSpec } from '../core/container';
+import { EnvBuilder, EnvMap, EnvSource } from '../core/env';
+import { check } from '../core/errors';
+import { Images } from '../core/images';
+import { NodeSelection, Placement, Toleration } from '../core/placement';
+import { buildPodSpec } from '../core/pod';
+import { externalRefsAnnotation, policyExceptionAnnotations } from '../core/policy';
+import { Probes } from '../core/probes';
+import { Resources, sized } from '../core/resources';
+import { SecurityProfile } from '../core/security';
+import { CollectorConfig } from './collector-config';
+import { MemberIdentity, renderService, TELEMETRY_IMAGES, workloadAnnotations } from './common';
+import { OtlpProtocol, TelemetryMode } from './mode';
+import { renderScrapeConfig, staticScrapeJob } from './prometheus-config';
+
+/** Operator settings of the per-node collector. */
+export interface OtelCollectorOptions {
+  /**
+   * Image, pinned. The contrib distribution: the cloud mode's `basicauth` extension is not in the core one.
+   * @default 'otel/opentelemetry-collector-contrib:0.116.0'
+   */
+  readonly image?: string;
+  /**
+   * Requests and limits. `GOMEMLIMIT` is set to 80% of the memory limit and `memory_limiter` refuses data above 80%
+   * of it, so the collector sheds load instead of being OOM-killed.
+   * @default - 100m/500m CPU, 128Mi/512Mi memory
+   */
+  readonly resources?: Resources;
+  /**
+   * Node labels restricting the DaemonSet. Empty means every node, and the release-wide selector is never inherited:
+   * the collector's Service is node-local, so a node without a collector silently drops every span and metric its
+   * pods send (the split-pool failure: app on GPU nodes, collector pinned to CPU nodes).
+   * @default {} (every node)
+   */
+  readonly nodeSelector?: Readonly<Record<string, string>>;
+  /**
+   * Tolerations before the release-wide ones.
+   * @default - `nvidia.com/gpu=true:NoSchedule` and `operator: Exists` (every taint)
+   */
+  readonly tolerations?: readonly Toleration[];
+  /**
+   * Extra environment. Keys the stack owns (pod IP, node name, GOMEMLIMIT, cloud credentials) are rejected.
+   * @default - none
+   */
+  readonly env?: EnvMap;
+}
+
+/** A fixed target the collector scrapes in cloud mode. */
+export interface CollectorScrapeTarget {
+  readonly jobName: string;
+  /** `host:port`. */
+  readonly target: string;
+}
+
+/** What the stack wires into the collector. */
+export interface OtelCollectorProps extends OtelCollectorOptions {
+  readonly name: string;
+  /** @default - none */
+  readonly partOf?: string;
+  readonly mode: TelemetryMode;
+  /** Self-hosted: Jaeger's OTLP/gRPC `host:port`. */
+  readonly jaegerEndpoint?: string;
+  /** Cloud: exporters the collector scrapes and forwards (Prometheus does this in self-hosted mode). @default [] */
+  readonly scrapeTargets?: readonly CollectorScrapeTarget[];
+}
+
+/** Default tolerations of the collector: the NVIDIA GPU Operator taint, and every other taint. */
+export const COLLECTOR_DEFAULT_TOLERATIONS: readonly Toleration[] = [
+  { key: 'nvidia.com/gpu', operator: 'Equal', value: 'true', effect: 'NoSchedule' },
+  { operator: 'Exists' },
+];
+
+/**
+ * The OpenTelemetry Collector as a DaemonSet on every node, behind a ClusterIP Service with
+ * `internalTrafficPolicy: Local`: a pod's OTLP stays on its node, and each collector only ever sees its own node's
+ * traffic.
+ */
+export class OtelCollector extends Construct {
+  public static readonly OTLP_GRPC_PORT = 4317;
+  public static readonly OTLP_HTTP_PORT = 4318;
+  /** Prometheus exporter with the metrics applications push over OTLP (self-hosted). */
+  public static readonly APP_METRICS_PORT = 8889;
+  /** The collector's own metrics (queue sizes, drops, export failures). */
+  public static readonly SELF_METRICS_PORT = 8888;
+  public static readonly HEALTH_PORT = 13133;
+
+  public readonly daemonSet: k8s.KubeDaemonSet;
+  public readonly service: k8s.KubeService;
+  public readonly configMap: k8s.KubeConfigMap;
+  /** The generated configuration. */
+  public readonly config: CollectorConfig;
+  public readonly serviceName: string;
+  /** Labels of the collector pods (what per-pod scrape jobs select). */
+  public readonly podLabels: Readonly<Record<string, string>>;
+
+  constructor(scope: Construct, id: string, props: OtelCollectorProps) {
+    super(scope, id);
+    const ident = new MemberIdentity(this, props.name, props.partOf);
+    this.serviceName = ident.name;
+    this.podLabels = ident.selector;
+    const selfHosted = props.mode.selfHosted;
+    const resources = props.resources ?? sized(100, 500, 128, 512);
+
+    const env = new EnvBuilder('OtelCollector')
+      .own('MY_POD_IP', EnvSource.field('status.podIP'))
+      .own('K8S_NODE_NAME', EnvSource.field('spec.nodeName'))
+      .own('GOMEMLIMIT', `${Math.floor(resources.memory.limit.toMebibytes() * 0.8)}MiB`);
+    const secrets: string[] = [];
+    const cloud = props.mode.cloud;
+    if (cloud?.auth.secretName) {
+      secrets.push(cloud.auth.secretName);
+      for (const [role, key] of Object.entries(cloud.auth.keys)) env.own(CLOUD_ENV[role], EnvSource.secret(cloud.auth.secretName, key));
+    }
+    env.user(props.env, 'collector.env');
+
+    this.config = selfHosted ? selfHostedConfig(props) : cloudConfig(props);
+    const data = { 'collector.yaml': this.config.toYaml() };
+    this.configMap = new k8s.KubeConfigMap(this, 'Config', { metadata: { name: `${ident.name}-config`, labels: ident.labels }, data });
+
+    const ports: ContainerPortSpec[] = [
+      { name: 'otlp-grpc', port: OtelCollector.OTLP_GRPC_PORT },
+      { name: 'otlp-http', port: OtelCollector.OTLP_HTTP_PORT },
+    ];
+    if (selfHosted) ports.push({ name: 'metrics', port: OtelCollector.APP_METRICS_PORT });
+    ports.push({ name: 'self-metrics', port: OtelCollector.SELF_METRICS_PORT }, { name: 'health', port: OtelCollector.HEALTH_PORT });
+
+    const security = SecurityProfile.restricted({ runAsUser: 10001, runAsGroup: 10001, readOnlyRootFilesystem: true });
+    const container = buildContainer(
+      'otel-collector',
+      {
+        name: 'otel-collector',
+        image: Images.of(this).resolve('collector.image', props.image ?? TELEMETRY_IMAGES.collector),
+        args: ['--config=/conf/collector.yaml'],
+        ports,
+        env,
+        resources,
+        // The health_check extension answers on its root path.
+        readiness: Probes.http('/', 'health', { period: Duration.seconds(10) }),
+        liveness: Probes.http('/', 'health', { period: Duration.seconds(15), failureThreshold: 4 }),
+        volumeMounts: [{ name: 'config', mountPath: '/conf', readOnly: true }],
+      },
+      security,
+    );
+    const own = props.nodeSelector ?? {};
+    const placement = Placement.of(this).forWorkload(
+      {
+        nodeSelection: Object.keys(own).length ? NodeSelection.exactly(own, 'collector.nodeSelector') : NodeSelection.everywhere(),
+        tolerations: props.tolerations ?? COLLECTOR_DEFAULT_TOLERATIONS,
+      },
+      'collector.placement',
+    );
+    const spec = buildPodSpec(this, 'collector', {
+      containers: [container],
+      volumes: [{ name: 'config', configMap: { name: this.configMap.name } }],
+      security,
+      // The release-wide affinity is written for the app's pool; the collector must follow every pod to its node.
+      placement: { ...placement, affinity: undefined },
+    });
+    this.daemonSet = new k8s.KubeDaemonSet(this, 'Resource', {
+      metadata: {
+        name: ident.name,
+        labels: ident.labels,
+        annotations: workloadAnnotations(policyExceptionAnnotations(security.exceptions), externalRefsAnnotation(secrets.map((name) => ({ kind: 'Secret' as const, name })))),
+      },
+      spec: {
+        selector: { matchLabels: ident.selector },
+        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1) } },
+        template: { metadata: { labels: ident.labels, annotations: checksumAnnotations(data) }, spec },
+      },
+    });
+    this.service = renderService(
+      this,
+      ident,
+      [
+        { name: 'otlp-grpc', port: OtelCollector.OTLP_GRPC_PORT },
+        { name: 'otlp-http', port: OtelCollector.OTLP_HTTP_PORT },
+      ],
+      true,
+    );
+  }
+}
+
+/** Env names the cloud credentials are exposed under, by role. */
+const CLOUD_ENV: Record<string, string> = {
+  username: 'OTEL_CLOUD_USERNAME',
+  password: 'OTEL_CLOUD_PASSWORD',
+  header: 'OTEL_CLOUD_AUTH_HEADER',
+};
+
+const POD_IP = '${env:MY_POD_IP}';
+
+/** Components both modes share: health check, OTLP in, memory limiter, batching, self-metrics. */
+function baseConfig(): CollectorConfig {
+  return new CollectorConfig()
+    .addExtension('health_check', { endpoint: `${POD_IP}:${OtelCollector.HEALTH_PORT}` })
+    .addReceiver('otlp', {
+      protocols: {
+        grpc: { endpoint: `${POD_IP}:${OtelCollector.OTLP_GRPC_PORT}` },
+        http: { endpoint: `${POD_IP}:${OtelCollector.OTLP_HTTP_PORT}` },
+      },
+    })
+    .addProcessor('memory_limiter', { check_interval: '1s', limit_percentage: 80, spike_limit_percentage: 25 })
+    .setTelemetry({
+      metrics: { readers: [{ pull: { exporter: { prometheus: { host: POD_IP, port: OtelCollector.SELF_METRICS_PORT } } } }] },
+    });
+}
+
+function selfHostedConfig(props: OtelCollectorProps): CollectorConfig {
+  check(props.jaegerEndpoint !== undefined, 'collector.jaegerEndpoint', props.jaegerEndpoint, "Jaeger's OTLP/gRPC host:port (required in self-hosted mode)");
+  const processors = ['memory_limiter', 'batch'];
+  return baseConfig()
+    .addProcessor('batch', {})
+    .addExporter('otlp/jaeger', { endpoint: props.jaegerEndpoint, tls: { insecure: true } })
+    .addExporter('prometheus', { endpoint: `${POD_IP}:${OtelCollector.APP_METRICS_PORT}` })
+    .addPipeline('traces', { receivers: ['otlp'], processors, exporters: ['otlp/jaeger'] })
+    .addPipeline('metrics', { receivers: ['otlp'], processors, exporters: ['prometheus'] })
+    .validate();
+}
+
+function cloudConfig(props: OtelCollectorProps): CollectorConfig {
+  const cloud = props.mode.cloud!;
+  const config = baseConfig();
+  const exporterId = cloud.protocol === OtlpProtocol.GRPC ? 'otlp/cloud' : 'otlphttp/cloud';
+  const exporter: Record<string, unknown> = { endpoint: cloud.endpoint };
+  if (cloud.auth.kind === 'basic') {
+    config.addExtension('basicauth/cloud', { client_auth: { username: `\${env:${CLOUD_ENV.username}}`, password: `\${env:${CLOUD_ENV.password}}` } });
+    exporter.auth = { authenticator: 'basicauth/cloud' };
+  } else if (cloud.auth.kind === 'header') {
+    exporter.headers = { [cloud.auth.headerName!]: `\${env:${CLOUD_ENV.header}}` };
+  }
+  config
+    // Series the collector scrapes carry no node identity of their own; name the node they came from.
+    .addProcessor('resource/node', { attributes: [{ key: 'k8s.node.name', value: '${env:K8S_NODE_NAME}', action: 'insert' }] })
+    .addProcessor('batch', {})
+    .addExporter(exporterId, exporter);
+  const targets = props.scrapeTargets ?? [];
+  const metricsReceivers = ['otlp'];
+  if (targets.length) {
+    config.addReceiver('prometheus/exporters', {
+      config: { scrape_configs: targets.map((t, i) => renderScrapeConfig(`collector.scrapeTargets[${i}]`, staticScrapeJob({ jobName: t.jobName, targets: [t.target], scrapeInterval: Duration.seconds(30) }))) },
+    });
+    metricsReceivers.push('prometheus/exporters');
+  }
+  const processors = ['memory_limiter', 'resource/node', 'batch'];
+  return config
+    .addPipeline('traces', { receivers: ['otlp'], processors, exporters: [exporterId] })
+    .addPipeline('metrics', { receivers: metricsReceivers, processors, exporters: [exporterId] })
+    .addPipeline('logs', { receivers: ['otlp'], processors, exporters: [exporterId] })
+    .validate();
+}

@@ -1,0 +1,214 @@
+import { Duration, Size } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { checksumAnnotations } from '../core/checksum';
+import { buildContainer } from '../core/container';
+import { check } from '../core/errors';
+import { Images } from '../core/images';
+import { NodeSelection, Placement } from '../core/placement';
+import { buildPodSpec } from '../core/pod';
+import { externalRefsAnnotation, policyExceptionAnnotations } from '../core/policy';
+import { Probes } from '../core/probes';
+import { NamespacedAccess } from '../core/rbac';
+import { Resources, sized } from '../core/resources';
+import { SecurityProfile } from '../core/security';
+import { dataVolume, FsGroup, MemberIdentity, renderService, sizeQuantity, TELEMETRY_IMAGES, TELEMETRY_STORAGE_CLASS, TelemetryPersistence, workloadAnnotations } from './common';
+import { PrometheusConfig, promDuration, ScrapeConfig, staticScrapeJob } from './prometheus-config';
+
+/** Operator settings of the in-cluster Prometheus. */
+export interface PrometheusOptions {
+  /**
+   * Image, pinned.
+   * @default 'prom/prometheus:v2.54.1'
+   */
+  readonly image?: string;
+  /**
+   * Requests and limits.
+   * @default - 200m/1 CPU, 512Mi/2Gi memory
+   */
+  readonly resources?: Resources;
+  /**
+   * TSDB volume.
+   * @default - a 20Gi ReadWriteOnce claim on the stack's storage class
+   */
+  readonly persistence?: TelemetryPersistence;
+  /**
+   * How long samples are kept (`--storage.tsdb.retention.time`).
+   * @default Duration.days(15)
+   */
+  readonly retention?: Duration;
+  /**
+   * Upper bound on the TSDB size (`--storage.tsdb.retention.size`); oldest blocks go first. Keep it below the claim
+   * size, or Prometheus fills the volume and stops ingesting.
+   * @default - no size bound
+   */
+  readonly retentionSize?: Size;
+  /**
+   * Enable the admin API (`--web.enable-admin-api`: delete series, clean tombstones, snapshot). Anyone who can reach
+   * Prometheus can then delete data, so keep it off in production; switch it on to drop stale series after a
+   * scrape-config change.
+   * @default false
+   */
+  readonly enableAdminApi?: boolean;
+  /**
+   * Default scrape interval.
+   * @default Duration.seconds(15)
+   */
+  readonly scrapeInterval?: Duration;
+  /**
+   * Group owning the TSDB volume (the image runs as nobody, 65534).
+   * @default FsGroup.of(65534)
+   */
+  readonly fsGroup?: FsGroup;
+  /**
+   * Node labels for the Prometheus pod.
+   * @default - the release-wide nodeSelector
+   */
+  readonly nodeSelector?: Readonly<Record<string, string>>;
+  /**
+   * More scrape jobs, appended after the stack's own.
+   * @default - none
+   */
+  readonly extraScrapeConfigs?: readonly ScrapeConfig[];
+}
+
+/** What the stack wires into Prometheus. */
+export interface PrometheusProps extends PrometheusOptions {
+  /** Object name (Deployment, Service, ServiceAccount, ...). */
+  readonly name: string;
+  /** `app.kubernetes.io/part-of`. @default - none */
+  readonly partOf?: string;
+  /** Path prefix Prometheus serves under (`--web.route-prefix`). */
+  readonly routePrefix: string;
+  /** URL (absolute, or a path) Prometheus generates links with (`--web.external-url`). */
+  readonly externalUrl: string;
+  /** Scrape jobs for the stack's exporters and collector. */
+  readonly scrapeConfigs: readonly ScrapeConfig[];
+  /** @default 'retain-sc-telemetry' */
+  readonly storageClassName?: string;
+}
+
+/**
+ * Single-replica Prometheus: a Deployment with the Recreate strategy (two pods must never share the TSDB, and a
+ * ReadWriteOnce volume cannot attach twice), a namespaced ServiceAccount for pod discovery, and a generated
+ * `prometheus.yml`. For HA, remote-write to a managed backend or add Thanos; that is out of scope here.
+ */
+export class Prometheus extends Construct {
+  /** Port of the HTTP API and UI. */
+  public static readonly PORT = 9090;
+
+  public readonly deployment: k8s.KubeDeployment;
+  public readonly service: k8s.KubeService;
+  public readonly configMap: k8s.KubeConfigMap;
+  /** ServiceAccount, Role (get/list/watch pods, services, endpoints in the release namespace) and RoleBinding. */
+  public readonly access: NamespacedAccess;
+  /** The claim, when one is rendered. */
+  public readonly claim?: k8s.KubePersistentVolumeClaim;
+  /** The generated configuration. */
+  public readonly config: PrometheusConfig;
+  /** The Service name. */
+  public readonly serviceName: string;
+  /** URL of the HTTP API inside the cluster, including the route prefix (for Grafana's datasource). */
+  public readonly internalUrl: string;
+
+  constructor(scope: Construct, id: string, props: PrometheusProps) {
+    super(scope, id);
+    const ident = new MemberIdentity(this, props.name, props.partOf);
+    const prefix = props.routePrefix;
+    this.serviceName = ident.name;
+    this.internalUrl = `http://${ident.name}:${Prometheus.PORT}${prefix}`;
+
+    this.config = new PrometheusConfig({ scrapeInterval: props.scrapeInterval ?? Duration.seconds(15), scrapeTimeout: minDuration(Duration.seconds(10), props.scrapeInterval) });
+    this.config.addScrapeConfig(staticScrapeJob({ jobName: 'prometheus', targets: [`localhost:${Prometheus.PORT}`], metricsPath: `${prefix}/metrics` }), 'prometheus.scrapeConfigs[prometheus]');
+    for (const job of props.scrapeConfigs) this.config.addScrapeConfig(job, `prometheus.scrapeConfigs[${job.jobName}]`);
+    for (const [i, job] of (props.extraScrapeConfigs ?? []).entries()) this.config.addScrapeConfig(job, `prometheus.extraScrapeConfigs[${i}]`);
+    const configYaml = this.config.toYaml();
+    const data = { 'prometheus.yml': configYaml };
+
+    this.configMap = new k8s.KubeConfigMap(this, 'Config', { metadata: { name: `${ident.name}-config`, labels: ident.labels }, data });
+
+    this.access = new NamespacedAccess(this, 'Access', {
+      name: ident.name,
+      labels: ident.labels,
+      rules: [{ apiGroups: [''], resources: ['pods', 'services', 'endpoints'], verbs: ['get', 'list', 'watch'] }],
+    });
+
+    const data_ = dataVolume(this, 'prometheus.persistence', ident, props.persistence, { size: Size.gibibytes(20), storageClassName: props.storageClassName ?? TELEMETRY_STORAGE_CLASS });
+    this.claim = data_.claim;
+
+    const retention = promDuration('prometheus.retention', props.retention ?? Duration.days(15));
+    const args = [
+      '--config.file=/etc/prometheus/prometheus.yml',
+      '--storage.tsdb.path=/prometheus',
+      `--storage.tsdb.retention.time=${retention}`,
+    ];
+    if (props.retentionSize !== undefined) {
+      const mb = props.retentionSize.toMebibytes();
+      check(Number.isInteger(mb) && mb > 0, 'prometheus.retentionSize', sizeQuantity(props.retentionSize), 'a whole number of MiB > 0');
+      const claimSize = data_.claim ? (props.persistence?.size ?? Size.gibibytes(20)) : undefined;
+      if (claimSize) {
+        check(props.retentionSize.toKibibytes() < claimSize.toKibibytes(), 'prometheus.retentionSize', sizeQuantity(props.retentionSize), `less than the claim size (${sizeQuantity(claimSize)})`, 'the TSDB would fill the volume before retention deletes anything');
+      }
+      // Prometheus reads MB as 2^20 bytes.
+      args.push(`--storage.tsdb.retention.size=${mb}MB`);
+    }
+    args.push(`--web.listen-address=:${Prometheus.PORT}`, `--web.route-prefix=${prefix}`, `--web.external-url=${props.externalUrl}`);
+    if (props.enableAdminApi) args.push('--web.enable-admin-api');
+
+    const security = SecurityProfile.restricted({
+      runAsUser: 65534,
+      runAsGroup: 65534,
+      fsGroup: (props.fsGroup ?? FsGroup.of(65534)).gid,
+      readOnlyRootFilesystem: true,
+    });
+    const container = buildContainer(
+      'prometheus',
+      {
+        name: 'prometheus',
+        image: Images.of(this).resolve('prometheus.image', props.image ?? TELEMETRY_IMAGES.prometheus),
+        args,
+        ports: [{ name: 'http', port: Prometheus.PORT }],
+        resources: props.resources ?? sized(200, 1000, 512, 2048),
+        readiness: Probes.http(`${prefix}/-/ready`, 'http', { period: Duration.seconds(10), failureThreshold: 3 }),
+        liveness: Probes.http(`${prefix}/-/healthy`, 'http', { period: Duration.seconds(15), failureThreshold: 4 }),
+        // Replaying a large WAL after a restart takes minutes; liveness waits for the first successful start.
+        startup: Probes.http(`${prefix}/-/ready`, 'http', { period: Duration.seconds(10), failureThreshold: 60 }),
+        volumeMounts: [
+          { name: 'config', mountPath: '/etc/prometheus', readOnly: true },
+          { name: 'data', mountPath: '/prometheus' },
+        ],
+      },
+      security,
+    );
+    const spec = buildPodSpec(this, 'prometheus', {
+      containers: [container],
+      volumes: [{ name: 'config', configMap: { name: this.configMap.name } }, data_.volume],
+      security,
+      placement: Placement.of(this).forWorkload({ nodeSelection: NodeSelection.fallback(props.nodeSelector, 'prometheus.nodeSelector') }, 'prometheus.placement'),
+      serviceAccountName: this.access.serviceAccountName,
+      // Explicit: some hardened namespaces flip the default to false, which silently breaks pod discovery.
+      automountServiceAccountToken: true,
+    });
+    this.deployment = new k8s.KubeDeployment(this, 'Resource', {
+      metadata: {
+        name: ident.name,
+        labels: ident.labels,
+        annotations: workloadAnnotations(
+          policyExceptionAnnotations(security.exceptions),
+          externalRefsAnnotation(data_.externalClaim ? [{ kind: 'PersistentVolumeClaim', name: data_.externalClaim }] : []),
+        ),
+      },
+      spec: {
+        replicas: 1,
+        strategy: { type: 'Recreate' },
+        selector: { matchLabels: ident.selector },
+        template: { metadata: { labels: ident.labels, annotations: checksumAnnotations(data) }, spec },
+      },
+    });
+    this.service = renderService(this, ident, [{ name: 'http', port: Prometheus.PORT }], false);
+  }
+}
+
+function minDuration(a: Duration, b: Duration | undefined): Duration {
+  return b !== undefined && b.toMilliseconds() < a.toMilliseconds() ? b : a;
+}
