@@ -1,0 +1,522 @@
+import { Duration } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { checksumAnnotations } from '../core/checksum';
+import { buildContainer } from '../core/container';
+import { EnvBuilder, EnvSource } from '../core/env';
+import { check, ConfigError } from '../core/errors';
+import { Images } from '../core/images';
+import { assertLabelKey, selectorLabels, standardLabels } from '../core/labels';
+import { assertDnsLabel, deriveName, isDnsSubdomain } from '../core/names';
+import { Placement, WorkloadPlacementOptions } from '../core/placement';
+import { buildPodSpec } from '../core/pod';
+import { ExternalRef, externalRefsAnnotation, policyExceptionAnnotations } from '../core/policy';
+import { Probes } from '../core/probes';
+import { Resources, sized } from '../core/resources';
+import { SecurityProfile } from '../core/security';
+import { Release } from '../release/release';
+import { buildCaddyfile, CADDY_TLS_MOUNT, CaddyfileProps, resolveCaddyfileProps } from './caddy-config';
+import { Caddyfile } from './caddyfile';
+import { CADDY_COOKIE_SECRET_ENV, CADDY_HEALTH_PATH, CADDY_PLACEHOLDER_COOKIE_SECRET } from './routing';
+import { CaddyTls, CaddyTlsMode } from './tls';
+
+/** Directory the Caddyfile ConfigMap is mounted at. */
+export const CADDY_CONFIG_MOUNT = '/etc/caddy/config';
+
+/**
+ * The Caddy image and what it ships: the probe style depends on it (exec `curl` where the image has curl, an HTTP GET
+ * where it does not).
+ */
+export class CaddyImage {
+  /** Graphistry's wrapper image: Caddy 2.11 with curl. */
+  public static readonly DEFAULT_WRAPPER = 'graphistry/caddy:v2.50.7-universal';
+  /** The official image (Caddy 2.10, Alpine, no curl). */
+  public static readonly DEFAULT_UPSTREAM = 'caddy:2.10.2-alpine';
+
+  /**
+   * An image bundling Caddy (>= 2.8) with curl, probed with an exec `curl` on the health path (the default, Graphistry's
+   * wrapper image).
+   */
+  public static wrapper(ref: string = CaddyImage.DEFAULT_WRAPPER): CaddyImage {
+    return new CaddyImage(ref, true);
+  }
+
+  /**
+   * The official Caddy image (or another without curl), probed with an HTTP GET. The escape hatch when the wrapper
+   * lags a Caddy fix you need. Needs Caddy >= 2.8 for the rendered Caddyfile (`lb_policy query`, `log_skip`).
+   */
+  public static upstream(ref: string = CaddyImage.DEFAULT_UPSTREAM): CaddyImage {
+    return new CaddyImage(ref, false);
+  }
+
+  private constructor(
+    /** The image reference (resolved through `Images.of(scope)` when rendered). */
+    public readonly ref: string,
+    /** Whether the image has curl for exec probes. */
+    public readonly hasCurl: boolean,
+  ) {}
+}
+
+/** `externalTrafficPolicy` of a NodePort or LoadBalancer Service. */
+export enum CaddyExternalTrafficPolicy {
+  /** Any node forwards to any Caddy pod (client IP is replaced by the node's). */
+  CLUSTER = 'Cluster',
+  /** Only nodes running a Caddy pod accept traffic; keeps the client IP. */
+  LOCAL = 'Local',
+}
+
+/** Options for a NodePort Service. */
+export interface CaddyNodePortOptions {
+  /**
+   * Node port for HTTP.
+   * @default - allocated by Kubernetes
+   */
+  readonly nodePort?: number;
+  /**
+   * Node port for HTTPS (self TLS mode only).
+   * @default - allocated by Kubernetes
+   */
+  readonly nodePortHttps?: number;
+  /** @default - Kubernetes default (Cluster) */
+  readonly externalTrafficPolicy?: CaddyExternalTrafficPolicy;
+}
+
+/** Options for a LoadBalancer Service. */
+export interface CaddyLoadBalancerOptions extends CaddyNodePortOptions {
+  /**
+   * Why this Service may be a LoadBalancer: recorded as the `policy.ops-kit.io/load-balancer` exception on the Service
+   * (the verification policy forbids undeclared LoadBalancers).
+   */
+  readonly reason: string;
+  /**
+   * A fixed IP for the load balancer (MetalLB, some clouds). Deprecated by Kubernetes in favour of provider
+   * annotations, still widely honoured.
+   * @default - allocated by the provider
+   */
+  readonly loadBalancerIP?: string;
+}
+
+/** The type of Caddy's Service, as factories so type-specific fields cannot be set on the wrong type. */
+export class CaddyServiceType {
+  /** In-cluster only (behind a cluster Ingress): the default. */
+  public static clusterIp(): CaddyServiceType {
+    return new CaddyServiceType('ClusterIP', {});
+  }
+
+  /** Exposed on every node's port (an external load balancer, Tanzu, bare metal). */
+  public static nodePort(options: CaddyNodePortOptions = {}): CaddyServiceType {
+    checkNodePorts(options);
+    return new CaddyServiceType('NodePort', options);
+  }
+
+  /** A cloud or MetalLB load balancer. Needs a reason (policy exception). */
+  public static loadBalancer(options: CaddyLoadBalancerOptions): CaddyServiceType {
+    check(typeof options.reason === 'string' && options.reason.trim().length > 0, 'service.type.reason', options.reason, 'a non-empty reason why this Service is a LoadBalancer');
+    checkNodePorts(options);
+    if (options.loadBalancerIP !== undefined) {
+      check(/^(\d{1,3}\.){3}\d{1,3}$|^[0-9a-fA-F:]+:[0-9a-fA-F:]*$/.test(options.loadBalancerIP), 'service.type.loadBalancerIP', options.loadBalancerIP, 'an IPv4 or IPv6 address');
+    }
+    return new CaddyServiceType('LoadBalancer', options);
+  }
+
+  private constructor(
+    public readonly type: 'ClusterIP' | 'NodePort' | 'LoadBalancer',
+    public readonly options: Partial<CaddyLoadBalancerOptions>,
+  ) {}
+}
+
+function checkNodePorts(o: CaddyNodePortOptions): void {
+  for (const [prop, p] of [['nodePort', o.nodePort], ['nodePortHttps', o.nodePortHttps]] as const) {
+    if (p !== undefined) check(Number.isInteger(p) && p >= 1 && p <= 65535, `service.type.${prop}`, p, 'a port number (the cluster node-port range, 30000-32767 by default)');
+  }
+  if (o.nodePort !== undefined && o.nodePort === o.nodePortHttps) {
+    throw new ConfigError('service.type.nodePortHttps', o.nodePortHttps, `a port other than nodePort (${o.nodePort})`);
+  }
+  if (o.externalTrafficPolicy !== undefined) {
+    check(Object.values(CaddyExternalTrafficPolicy).includes(o.externalTrafficPolicy), 'service.type.externalTrafficPolicy', o.externalTrafficPolicy, 'Cluster or Local');
+  }
+}
+
+/** Caddy's Service. */
+export interface CaddyServiceOptions {
+  /** @default CaddyServiceType.clusterIp() */
+  readonly type?: CaddyServiceType;
+  /**
+   * Annotations (cloud load balancer settings, MetalLB pools, ...).
+   * @default {}
+   */
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
+/** One `spec.tls` entry of the Ingress, passed through. */
+export interface CaddyIngressTlsEntry {
+  /** @default - the controller's default hosts */
+  readonly hosts?: readonly string[];
+  /** @default - no Secret (SNI routing only) */
+  readonly secretName?: string;
+}
+
+/** The Kubernetes Ingress in front of Caddy. */
+export interface CaddyIngressResourceOptions {
+  /**
+   * Render the Ingress. Turn off when the external L7 sits at the Service layer (NodePort or LoadBalancer behind an
+   * external load balancer, a mesh, port-forward). Not available in self TLS mode, where Caddy is the edge.
+   * @default true (false in self TLS mode)
+   */
+  readonly enabled?: boolean;
+  /**
+   * `spec.ingressClassName`.
+   * @default - the cluster's default IngressClass
+   */
+  readonly className?: string;
+  /**
+   * Host names routed to Caddy (one rule each).
+   * @default - every host
+   */
+  readonly hosts?: readonly string[];
+  /**
+   * TLS entries, passed through to `spec.tls`. When present, the Ingress terminates TLS and the external URL is HTTPS.
+   * @default []
+   */
+  readonly tls?: readonly CaddyIngressTlsEntry[];
+  /**
+   * Annotations (cert-manager issuer, controller settings).
+   * @default {}
+   */
+  readonly annotations?: Readonly<Record<string, string>>;
+  /**
+   * Maximum request body size, rendered as the quoted `nginx.ingress.kubernetes.io/proxy-body-size` annotation, only
+   * when `className` is `nginx` (other controllers ignore nginx annotations). `'0'` disables the limit.
+   * @default - the controller's default (1m for ingress-nginx)
+   */
+  readonly proxyBodySize?: string | number;
+}
+
+/** Spreading Caddy replicas over failure domains. */
+export interface CaddyTopologySpreadOptions {
+  /**
+   * Spread the replicas.
+   * @default true when replicas > 1
+   */
+  readonly enabled?: boolean;
+  /** @default 'kubernetes.io/hostname' */
+  readonly topologyKey?: string;
+  /** @default 'ScheduleAnyway' */
+  readonly whenUnsatisfiable?: 'ScheduleAnyway' | 'DoNotSchedule';
+}
+
+/** Props of CaddyIngress: the Caddyfile's routing plus the Kubernetes objects around it. */
+export interface CaddyIngressProps extends Omit<CaddyfileProps, 'ingressTerminatesTls'> {
+  /**
+   * Name of the Deployment, Service and Ingress (the ConfigMap is `<name>-caddyfile`).
+   * @default - derived from the construct id
+   */
+  readonly name?: string;
+  /**
+   * `app.kubernetes.io/part-of` label.
+   * @default - none
+   */
+  readonly partOf?: string;
+  /** @default CaddyImage.wrapper() */
+  readonly image?: CaddyImage;
+  /**
+   * Replicas. More than one is safe: the sticky cookie is an HMAC of the upstream address with a key every replica
+   * shares, and session routes hash the session value, so no state is shared between replicas.
+   * @default 1
+   */
+  readonly replicas?: number;
+  /** @default - spread over hostnames when replicas > 1 */
+  readonly topologySpread?: CaddyTopologySpreadOptions;
+  /**
+   * Render a PodDisruptionBudget (maxUnavailable 1). Only with replicas > 1: with one replica it would block node
+   * drains.
+   * @default true when replicas > 1
+   */
+  readonly podDisruptionBudget?: boolean;
+  /** @default 100m/1 CPU, 128Mi/512Mi memory */
+  readonly resources?: Resources;
+  /** @default - the release-wide placement */
+  readonly placement?: WorkloadPlacementOptions;
+  /**
+   * User (and group) id Caddy runs as. The official image defaults to root, so a non-root id is set explicitly.
+   * @default 1000
+   */
+  readonly runAsUser?: number;
+  /** @default - ClusterIP, no annotations */
+  readonly service?: CaddyServiceOptions;
+  /** @default - enabled (except in self TLS mode), default class, every host, no TLS */
+  readonly ingress?: CaddyIngressResourceOptions;
+}
+
+const NGINX_BODY_SIZE = 'nginx.ingress.kubernetes.io/proxy-body-size';
+
+function annotations(prop: string, a: Readonly<Record<string, string>> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(a ?? {}).sort()) {
+    assertLabelKey(`${prop}`, k);
+    check(typeof a![k] === 'string', `${prop}.${k}`, a![k], 'a string (annotation values are strings; quote numbers)');
+    out[k] = a![k];
+  }
+  return out;
+}
+
+/**
+ * Caddy as the L7 entry point of an application: a typed Caddyfile (session routes pinned by a query value, a
+ * sticky-cookie catch-all over a DNS-discovered pool or a single upstream, extra proxy routes, a terminal health
+ * handle, access log, one of four TLS modes) in a ConfigMap, and the Deployment, Service, optional Ingress and (for
+ * HA) PodDisruptionBudget that run it. Any change to the Caddyfile changes the pod template's checksum annotation and
+ * rolls Caddy.
+ *
+ * Caddy listens on unprivileged ports (8080, and 8443 in self mode) and runs as non-root with every capability
+ * dropped; the Service maps 80/443 to them. Binding :80 as non-root would need NET_BIND_SERVICE, which a process
+ * started under no_new_privs (allowPrivilegeEscalation: false) cannot pick up from the binary's file capabilities.
+ */
+export class CaddyIngress extends Construct {
+  /** Object name of the Deployment, Service and Ingress. */
+  public readonly name: string;
+  /** The Caddyfile as a typed document. */
+  public readonly caddyfile: Caddyfile;
+  /** The rendered Caddyfile (the ConfigMap's `Caddyfile` key). */
+  public readonly caddyfileText: string;
+  /** The TLS mode. */
+  public readonly tls: CaddyTls;
+  /** The scheme browsers use to reach the application (derive cookie `Secure` flags and absolute URLs from it). */
+  public readonly externalScheme: 'http' | 'https';
+  /** The Deployment (id `Resource`). */
+  public readonly deployment: k8s.KubeDeployment;
+  public readonly configMap: k8s.KubeConfigMap;
+  public readonly service: k8s.KubeService;
+  /** The Ingress, when rendered. */
+  public readonly ingress?: k8s.KubeIngress;
+  /** The PodDisruptionBudget, when rendered. */
+  public readonly podDisruptionBudget?: k8s.KubePodDisruptionBudget;
+
+  constructor(scope: Construct, id: string, props: CaddyIngressProps) {
+    super(scope, id);
+    const release = Release.of(this);
+    const configSuffix = '-caddyfile';
+    this.name = props.name !== undefined
+      ? assertDnsLabel('name', props.name, 63 - configSuffix.length)
+      : deriveName([id], { reserve: configSuffix.length });
+    this.tls = props.tls ?? CaddyTls.ingress();
+    const tls = this.tls;
+
+    // Ingress first: whether it terminates TLS decides HSTS and the external scheme.
+    const ing = props.ingress ?? {};
+    const ingressEnabled = ing.enabled ?? tls.mode !== CaddyTlsMode.SELF;
+    if (ingressEnabled && tls.mode === CaddyTlsMode.SELF) {
+      throw new ConfigError('ingress.enabled', true, 'false in self TLS mode', 'Caddy terminates TLS itself and redirects plain HTTP, so an HTTP Ingress in front of it would loop; expose Caddy with a NodePort or LoadBalancer Service');
+    }
+    const ingressTls = ingressEnabled ? ing.tls ?? [] : [];
+    const caddyfileProps: CaddyfileProps = { ...props, tls, ingressTerminatesTls: ingressTls.length > 0 };
+    const resolved = resolveCaddyfileProps(caddyfileProps);
+    this.caddyfile = buildCaddyfile(caddyfileProps);
+    this.caddyfileText = this.caddyfile.render();
+    this.externalScheme = tls.externalScheme(ingressTls.length > 0);
+
+    if (resolved.cookie?.secret.isPlaceholder) {
+      release.addWarning(
+        `${this.node.path}: the sticky-cookie secret is the placeholder "${CADDY_PLACEHOLDER_COOKIE_SECRET}"; anyone can forge a cookie that picks an upstream. ` +
+          'Create a Secret (kubectl create secret generic <name> --from-literal=cookie-secret="$(openssl rand -hex 32)") and pass stickyCookie.secret: CaddyCookieSecret.fromSecret(<name>, \'cookie-secret\').',
+      );
+    }
+    if (tls.mode === CaddyTlsMode.EXTERNAL && resolved.hsts) {
+      release.addNote(
+        `EXTERNAL TLS TOPOLOGY (${this.name}): Caddy sends Strict-Transport-Security because an external terminator serves HTTPS. ` +
+          'If that load balancer also serves plain HTTP, browsers that saw HTTPS once keep refusing HTTP for the HSTS max-age.',
+      );
+    }
+    if (tls.mode === CaddyTlsMode.SELF && tls.certificateSecret === undefined && tls.acmeStorageClaim === undefined) {
+      release.addNote(`ACME STORAGE (${this.name}): certificates live in an emptyDir and are re-ordered by every new Caddy pod; set tls.acmeStorageClaim to keep them.`);
+    }
+
+    // Workload.
+    const replicas = props.replicas ?? 1;
+    check(Number.isInteger(replicas) && replicas >= 1, 'replicas', replicas, 'a whole number >= 1');
+    const pdb = props.podDisruptionBudget ?? replicas > 1;
+    if (pdb && replicas < 2) {
+      throw new ConfigError('podDisruptionBudget', true, 'only with replicas > 1', 'a budget over a single replica blocks every node drain');
+    }
+    const runAsUser = props.runAsUser ?? 1000;
+    check(Number.isInteger(runAsUser) && runAsUser > 0, 'runAsUser', runAsUser, 'a non-zero user id');
+    const security = SecurityProfile.restricted({ runAsUser, runAsGroup: runAsUser, fsGroup: runAsUser, readOnlyRootFilesystem: true });
+    const image = props.image ?? CaddyImage.wrapper();
+    check(image instanceof CaddyImage, 'image', image, 'CaddyImage.wrapper(...) or CaddyImage.upstream(...)');
+
+    const identity = { name: 'caddy', instance: release.releaseName, component: this.name };
+    const selector = selectorLabels(identity);
+    const labels = standardLabels({ ...identity, partOf: props.partOf });
+
+    const env = new EnvBuilder(`CaddyIngress ${this.name}`)
+      .own('XDG_DATA_HOME', '/data')
+      .own('XDG_CONFIG_HOME', '/config');
+    const refs: ExternalRef[] = [];
+    const secretRef = resolved.cookie?.secret.secretRef;
+    if (secretRef) {
+      env.own(CADDY_COOKIE_SECRET_ENV, EnvSource.secret(secretRef.secretName, secretRef.key));
+      refs.push({ kind: 'Secret', name: secretRef.secretName });
+    }
+
+    const volumes: k8s.Volume[] = [
+      { name: 'caddyfile', configMap: { name: `${this.name}${configSuffix}` } },
+      tls.acmeStorageClaim !== undefined
+        ? { name: 'data', persistentVolumeClaim: { claimName: tls.acmeStorageClaim } }
+        : { name: 'data', emptyDir: {} },
+      { name: 'config', emptyDir: {} },
+      { name: 'tmp', emptyDir: {} },
+    ];
+    const mounts: k8s.VolumeMount[] = [
+      { name: 'caddyfile', mountPath: CADDY_CONFIG_MOUNT, readOnly: true },
+      { name: 'data', mountPath: '/data' },
+      { name: 'config', mountPath: '/config' },
+      { name: 'tmp', mountPath: '/tmp' },
+    ];
+    if (tls.acmeStorageClaim !== undefined) refs.push({ kind: 'PersistentVolumeClaim', name: tls.acmeStorageClaim });
+    if (tls.certificateSecret !== undefined) {
+      volumes.push({ name: 'tls', secret: { secretName: tls.certificateSecret } });
+      mounts.push({ name: 'tls', mountPath: CADDY_TLS_MOUNT, readOnly: true });
+      refs.push({ kind: 'Secret', name: tls.certificateSecret });
+    }
+
+    const healthUrl = `http://127.0.0.1:${resolved.httpPort}${CADDY_HEALTH_PATH}`;
+    // Readiness gates Service endpoints: a new pod receives traffic only once Caddy has parsed its config and bound
+    // its port. The health handle never touches an upstream, so one failure is a precise signal.
+    const readinessTiming = { period: Duration.seconds(3), timeout: Duration.seconds(2), failureThreshold: 1 };
+    const livenessTiming = { initialDelay: Duration.seconds(5), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 };
+    const probe = (t: typeof readinessTiming | typeof livenessTiming) =>
+      image.hasCurl ? Probes.exec(['curl', '-sf', '-o', '/dev/null', healthUrl], t) : Probes.http(CADDY_HEALTH_PATH, 'http', t);
+
+    const ports = [{ name: 'http', port: resolved.httpPort }];
+    if (tls.servesHttps) ports.push({ name: 'https', port: resolved.httpsPort });
+    const container = buildContainer(
+      'caddy',
+      {
+        name: 'caddy',
+        image: Images.of(this).resolve('image', image.ref),
+        command: ['caddy', 'run', '--config', `${CADDY_CONFIG_MOUNT}/Caddyfile`, '--adapter', 'caddyfile'],
+        ports,
+        env,
+        resources: props.resources ?? sized(100, 1000, 128, 512),
+        readiness: probe(readinessTiming),
+        liveness: probe(livenessTiming),
+        volumeMounts: mounts,
+        // Let kube-proxy and the Ingress drop this endpoint before Caddy starts draining on SIGTERM.
+        lifecycle: { preStop: { exec: { command: ['sh', '-c', 'sleep 10'] } } },
+      },
+      security,
+    );
+
+    const spread = props.topologySpread ?? {};
+    const spreadOn = spread.enabled ?? replicas > 1;
+    const topologySpreadConstraints: k8s.TopologySpreadConstraint[] = spreadOn
+      ? [{
+        maxSkew: 1,
+        topologyKey: spread.topologyKey ?? 'kubernetes.io/hostname',
+        whenUnsatisfiable: spread.whenUnsatisfiable ?? 'ScheduleAnyway',
+        labelSelector: { matchLabels: selector },
+      }]
+      : [];
+    if (spread.topologyKey !== undefined) assertLabelKey('topologySpread.topologyKey', spread.topologyKey);
+
+    const podSpec = buildPodSpec(this, 'caddy', {
+      containers: [container],
+      volumes,
+      security,
+      placement: Placement.of(this).forWorkload(props.placement ?? {}),
+      // Caddy drains in-flight requests forever by default; long-lived WebSockets get ~80s after the preStop sleep.
+      terminationGracePeriod: Duration.seconds(90),
+      topologySpreadConstraints,
+    });
+
+    this.configMap = new k8s.KubeConfigMap(this, 'ConfigMap', {
+      metadata: { name: `${this.name}${configSuffix}`, labels },
+      data: { Caddyfile: this.caddyfileText },
+    });
+
+    this.deployment = new k8s.KubeDeployment(this, 'Resource', {
+      metadata: {
+        name: this.name,
+        labels,
+        annotations: nonEmpty({ ...policyExceptionAnnotations(security.exceptions), ...externalRefsAnnotation(refs) }),
+      },
+      spec: {
+        replicas,
+        selector: { matchLabels: selector },
+        // maxUnavailable 0: the old pod serves until the new one is ready (with one replica the surge pod is the
+        // only path during a rollout).
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) } },
+        template: {
+          metadata: { labels, annotations: checksumAnnotations(this.caddyfileText) },
+          spec: podSpec,
+        },
+      },
+    });
+
+    // Service.
+    const svc = props.service ?? {};
+    const type = svc.type ?? CaddyServiceType.clusterIp();
+    check(type instanceof CaddyServiceType, 'service.type', type, 'CaddyServiceType.clusterIp(), .nodePort({...}) or .loadBalancer({...})');
+    const so = type.options;
+    if (so.nodePortHttps !== undefined && !tls.servesHttps) {
+      throw new ConfigError('service.type.nodePortHttps', so.nodePortHttps, 'only in self TLS mode', `Caddy listens for HTTPS only in self mode (the mode is ${tls.mode}), so the Service has no https port`);
+    }
+    const servicePorts: k8s.ServicePort[] = [{ name: 'http', port: 80, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP', nodePort: so.nodePort }];
+    if (tls.servesHttps) {
+      servicePorts.push({ name: 'https', port: 443, targetPort: k8s.IntOrString.fromString('https'), protocol: 'TCP', nodePort: so.nodePortHttps });
+    }
+    const svcAnnotations = {
+      ...annotations('service.annotations', svc.annotations),
+      ...(type.type === 'LoadBalancer' ? policyExceptionAnnotations([{ rule: 'load-balancer', reason: so.reason! }]) : {}),
+    };
+    this.service = new k8s.KubeService(this, 'Service', {
+      metadata: { name: this.name, labels, annotations: nonEmpty(svcAnnotations) },
+      spec: {
+        type: type.type,
+        selector,
+        ports: servicePorts,
+        loadBalancerIp: so.loadBalancerIP,
+        externalTrafficPolicy: so.externalTrafficPolicy,
+      },
+    });
+
+    // Ingress.
+    if (ingressEnabled) {
+      const ingAnnotations = annotations('ingress.annotations', ing.annotations);
+      if (ing.className !== undefined) check(isDnsSubdomain(ing.className), 'ingress.className', ing.className, 'an IngressClass name');
+      if (ing.proxyBodySize !== undefined) {
+        const size = String(ing.proxyBodySize);
+        check(/^\d+[kKmMgG]?$/.test(size), 'ingress.proxyBodySize', ing.proxyBodySize, "a size such as 0 (no limit), 512m or 10g");
+        if (ing.className === 'nginx') ingAnnotations[NGINX_BODY_SIZE] = size;
+      }
+      const hosts = ing.hosts ?? [];
+      hosts.forEach((h, i) => check(isDnsSubdomain(h.replace(/^\*\./, '')), `ingress.hosts[${i}]`, h, 'a DNS name (a leading *. for a wildcard)'));
+      const backend: k8s.IngressBackend = { service: { name: this.name, port: { name: 'http' } } };
+      const http: k8s.HttpIngressRuleValue = { paths: [{ path: '/', pathType: 'Prefix', backend }] };
+      const tlsEntries = ingressTls.map((t, i) => {
+        if (t.secretName !== undefined) check(isDnsSubdomain(t.secretName), `ingress.tls[${i}].secretName`, t.secretName, 'a Secret name');
+        return { hosts: t.hosts ? [...t.hosts] : undefined, secretName: t.secretName };
+      });
+      this.ingress = new k8s.KubeIngress(this, 'Ingress', {
+        metadata: { name: this.name, labels, annotations: nonEmpty(ingAnnotations) },
+        spec: {
+          ingressClassName: ing.className,
+          rules: hosts.length ? hosts.map((host) => ({ host, http })) : [{ http }],
+          tls: tlsEntries.length ? tlsEntries : undefined,
+        },
+      });
+    } else if (props.ingress !== undefined && (ing.tls?.length || ing.hosts?.length || ing.className !== undefined)) {
+      throw new ConfigError('ingress', { enabled: false }, 'no className, hosts or tls when the Ingress is disabled', 'they would be silently ignored');
+    }
+
+    if (pdb) {
+      this.podDisruptionBudget = new k8s.KubePodDisruptionBudget(this, 'Budget', {
+        metadata: { name: this.name, labels },
+        spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
+      });
+    }
+  }
+}
+
+function nonEmpty(a: Record<string, string>): Record<string, string> | undefined {
+  return Object.keys(a).length ? a : undefined;
+}

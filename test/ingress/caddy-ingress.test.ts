@@ -1,0 +1,339 @@
+import { ApiObject, App, JsonPatch } from 'cdk8s';
+import { Manifest, Release, renderRelease } from '../../lib/release';
+import {
+  CaddyCookieSecret,
+  CaddyExternalTrafficPolicy,
+  CaddyImage,
+  CaddyIngress,
+  CaddyIngressProps,
+  CaddyServiceType,
+  CaddyTls,
+  CaddyUpstream,
+} from '../../lib/ingress';
+import { docsRouting, singleUpstreamRouting } from './fixtures';
+
+type Obj = Manifest & { spec?: any; data?: any; metadata: Manifest['metadata'] & { annotations?: any } };
+
+function synth(props: Partial<CaddyIngressProps> = {}, releaseProps: { images?: { registry?: string } } = {}) {
+  const app = new App();
+  const release = new Release(app, 'docs', { namespace: 'apps', ...releaseProps });
+  const caddy = new CaddyIngress(release, 'Caddy', { ...docsRouting(), ...props });
+  const rendered = renderRelease(release);
+  const objects = rendered.objects as Obj[];
+  const get = (kind: string) => objects.find((o) => o.kind === kind);
+  return { caddy, rendered, objects, get, release };
+}
+
+const SELF = CaddyTls.self({ domains: ['docs.example.com'], certificateSecret: 'docs-tls' });
+
+describe('CaddyIngress defaults', () => {
+  const { caddy, objects, get, rendered } = synth();
+  const deployment = get('Deployment')!;
+  const pod = deployment.spec.template.spec;
+  const container = pod.containers[0];
+
+  test('renders a Deployment, ConfigMap, Service and Ingress (no PodDisruptionBudget with one replica)', () => {
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(['ConfigMap/caddy-caddyfile', 'Deployment/caddy', 'Ingress/caddy', 'Service/caddy']);
+    expect(objects).toMatchSnapshot();
+  });
+
+  test('the ConfigMap holds exactly the rendered Caddyfile, and the container runs it', () => {
+    expect(get('ConfigMap')!.data).toEqual({ Caddyfile: caddy.caddyfileText });
+    expect(container.command).toEqual(['caddy', 'run', '--config', '/etc/caddy/config/Caddyfile', '--adapter', 'caddyfile']);
+    const mount = container.volumeMounts.find((m: any) => m.mountPath === '/etc/caddy/config');
+    expect(pod.volumes.find((v: any) => v.name === mount.name).configMap.name).toBe('caddy-caddyfile');
+  });
+
+  test('the pod template carries the checksum of the Caddyfile', () => {
+    const { configChecksum } = jest.requireActual('../../lib/core/checksum');
+    expect(deployment.spec.template.metadata.annotations['checksum/config']).toBe(configChecksum(caddy.caddyfileText));
+  });
+
+  test('one replica, RollingUpdate with maxUnavailable 0, 90s grace, preStop sleep 10', () => {
+    expect(deployment.spec.replicas).toBe(1);
+    expect(deployment.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
+    expect(pod.terminationGracePeriodSeconds).toBe(90);
+    expect(container.lifecycle.preStop.exec.command).toEqual(['sh', '-c', 'sleep 10']);
+  });
+
+  test('the wrapper image is probed with exec curl on the health path, on the port Caddy listens on', () => {
+    expect(container.image).toBe('graphistry/caddy:v2.50.7-universal');
+    for (const p of [container.readinessProbe, container.livenessProbe]) {
+      expect(p.exec.command).toEqual(['curl', '-sf', '-o', '/dev/null', 'http://127.0.0.1:8080/caddy/health/']);
+    }
+    expect(container.readinessProbe.failureThreshold).toBe(1);
+    expect(container.ports).toEqual([{ name: 'http', containerPort: 8080 }]);
+    expect(caddy.caddyfileText).toContain('http://:8080 {');
+  });
+
+  test('runs non-root with every capability dropped and a read-only root filesystem', () => {
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(container.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    expect(container.securityContext.capabilities.add).toBeUndefined();
+    const writable = container.volumeMounts.filter((m: any) => !m.readOnly).map((m: any) => m.mountPath).sort();
+    expect(writable).toEqual(['/config', '/data', '/tmp']);
+  });
+
+  test('the Secret-held cookie key reaches Caddy as an env var and is declared external', () => {
+    const env = container.env.find((e: any) => e.name === 'CADDY_LB_COOKIE_SECRET');
+    expect(env.valueFrom.secretKeyRef).toEqual({ name: 'docs-lb', key: 'hmac' });
+    expect(caddy.caddyfileText).toContain('"{$CADDY_LB_COOKIE_SECRET}"');
+    expect(get('ConfigMap')!.data.Caddyfile).not.toMatch(/hmac|docs-lb/);
+    expect(deployment.metadata.annotations['refs.ops-kit.io/external']).toBe('Secret/docs-lb');
+    expect(rendered.warnings).toEqual([]);
+  });
+
+  test('the ClusterIP Service maps port 80 to the container http port only', () => {
+    const svc = get('Service')!;
+    expect(svc.spec.type).toBe('ClusterIP');
+    expect(svc.spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }]);
+    expect(svc.spec.selector).toEqual(deployment.spec.selector.matchLabels);
+    expect(deployment.spec.template.metadata.labels).toMatchObject(svc.spec.selector);
+  });
+
+  test('the Ingress routes every path to the Service http port, without nginx annotations', () => {
+    const ing = get('Ingress')!;
+    expect(ing.spec.rules).toEqual([{ http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'caddy', port: { name: 'http' } } } }] } }]);
+    expect(ing.metadata.annotations).toBeUndefined();
+    expect(caddy.externalScheme).toBe('http');
+  });
+
+  test('selectors hold no version label', () => {
+    expect(Object.keys(deployment.spec.selector.matchLabels).sort()).toEqual(['app.kubernetes.io/component', 'app.kubernetes.io/instance', 'app.kubernetes.io/name']);
+  });
+
+  test('the main child is the Deployment, under id Resource, and its escape hatch works', () => {
+    expect(caddy.deployment.node.id).toBe('Resource');
+    const app = new App();
+    const release = new Release(app, 'docs', { namespace: 'apps' });
+    const patched = new CaddyIngress(release, 'Caddy', docsRouting());
+    ApiObject.of(patched.deployment).addJsonPatch(JsonPatch.add('/spec/minReadySeconds', 5));
+    const d = renderRelease(release).objects.find((o) => o.kind === 'Deployment') as Obj;
+    expect(d.spec.minReadySeconds).toBe(5);
+  });
+});
+
+describe('CaddyIngress with the placeholder cookie secret', () => {
+  test('adds a synth warning naming the fix', () => {
+    const { rendered, caddy } = synth({ stickyCookie: { name: 'sticky' } });
+    expect(rendered.warnings).toHaveLength(1);
+    expect(rendered.warnings[0]).toMatch(/sticky-cookie secret is the placeholder.*CaddyCookieSecret.fromSecret/);
+    expect(caddy.caddyfileText).toContain('lb_policy cookie sticky "change-me-insecure-placeholder-cookie-secret" {');
+  });
+
+  test('a single upstream has no cookie and no warning', () => {
+    const { rendered, caddy, get } = synth({ ...singleUpstreamRouting(), sessionRoutes: undefined, stickyCookie: undefined, proxyRoutes: undefined });
+    expect(rendered.warnings).toEqual([]);
+    expect(caddy.caddyfileText).not.toContain('lb_policy');
+    expect(get('Deployment')!.metadata.annotations).toBeUndefined();
+  });
+});
+
+describe('CaddyIngress custom (self TLS, LoadBalancer, HA, upstream image)', () => {
+  const { objects, get, caddy, rendered } = synth(
+    {
+      name: 'edge',
+      tls: SELF,
+      image: CaddyImage.upstream(),
+      replicas: 3,
+      stickyCookie: { name: 'docs_affinity', secret: CaddyCookieSecret.literal('0123456789abcdef') },
+      service: {
+        type: CaddyServiceType.loadBalancer({ reason: 'edge of the docs app on MetalLB', loadBalancerIP: '10.0.0.50', nodePort: 30080, nodePortHttps: 30443, externalTrafficPolicy: CaddyExternalTrafficPolicy.LOCAL }),
+        annotations: { 'metallb.universe.tf/address-pool': 'public' },
+      },
+    },
+    { images: { registry: 'mirror.corp:5000' } },
+  );
+  const deployment = get('Deployment')!;
+  const container = deployment.spec.template.spec.containers[0];
+
+  test('snapshot', () => {
+    expect(objects).toMatchSnapshot();
+  });
+
+  test('the upstream image is probed with httpGet on the named http port, through the registry mirror', () => {
+    expect(container.image).toBe('mirror.corp:5000/library/caddy:2.10.2-alpine');
+    for (const p of [container.readinessProbe, container.livenessProbe]) expect(p.httpGet).toEqual({ path: '/caddy/health/', port: 'http' });
+  });
+
+  test('self mode adds the https port to the container and the Service, and mounts the certificate', () => {
+    expect(container.ports).toEqual([{ name: 'http', containerPort: 8080 }, { name: 'https', containerPort: 8443 }]);
+    const svc = get('Service')!;
+    expect(svc.spec.ports).toEqual([
+      { name: 'http', port: 80, targetPort: 'http', protocol: 'TCP', nodePort: 30080 },
+      { name: 'https', port: 443, targetPort: 'https', protocol: 'TCP', nodePort: 30443 },
+    ]);
+    const tlsVolume = deployment.spec.template.spec.volumes.find((v: any) => v.secret);
+    expect(tlsVolume.secret.secretName).toBe('docs-tls');
+    expect(container.volumeMounts.find((m: any) => m.name === tlsVolume.name)).toEqual({ name: tlsVolume.name, mountPath: '/etc/caddy/tls', readOnly: true });
+    expect(caddy.caddyfileText).toContain('tls /etc/caddy/tls/tls.crt /etc/caddy/tls/tls.key');
+    expect(deployment.metadata.annotations['refs.ops-kit.io/external']).toBe('Secret/docs-tls');
+    expect(caddy.externalScheme).toBe('https');
+  });
+
+  test('no Ingress in self mode (Caddy is the edge)', () => {
+    expect(get('Ingress')).toBeUndefined();
+  });
+
+  test('the LoadBalancer carries the policy exception with the operator\'s reason, its IP, policy and annotations', () => {
+    const svc = get('Service')!;
+    expect(svc.spec.type).toBe('LoadBalancer');
+    expect(svc.spec.loadBalancerIP).toBe('10.0.0.50');
+    expect(svc.spec.externalTrafficPolicy).toBe('Local');
+    expect(svc.metadata.annotations).toEqual({ 'metallb.universe.tf/address-pool': 'public', 'policy.ops-kit.io/load-balancer': 'edge of the docs app on MetalLB' });
+  });
+
+  test('HA: three replicas spread over hosts and a PodDisruptionBudget selecting them', () => {
+    expect(deployment.spec.replicas).toBe(3);
+    expect(deployment.spec.template.spec.topologySpreadConstraints).toEqual([
+      { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: deployment.spec.selector.matchLabels } },
+    ]);
+    const pdb = get('PodDisruptionBudget')!;
+    expect(pdb.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: deployment.spec.selector.matchLabels } });
+  });
+
+  test('a literal secret is quoted in the ConfigMap and is not a placeholder', () => {
+    expect(get('ConfigMap')!.data.Caddyfile).toContain('lb_policy cookie docs_affinity "0123456789abcdef" {');
+    expect(rendered.warnings).toEqual([]);
+    expect(container.env.find((e: any) => e.name === 'CADDY_LB_COOKIE_SECRET')).toBeUndefined();
+  });
+});
+
+describe('CaddyIngress checksum', () => {
+  test('changing only the catch-all fallback changes the checksum annotation and the ConfigMap, nothing else', () => {
+    const { CaddyLbFallback } = jest.requireActual('../../lib/ingress');
+    const a = synth().objects;
+    const b = synth({ stickyCookie: { ...docsRouting().stickyCookie, fallback: CaddyLbFallback.random() } }).objects;
+    const diffs: string[] = [];
+    a.forEach((o, i) => {
+      if (JSON.stringify(o) !== JSON.stringify(b[i])) diffs.push(`${o.kind}/${o.metadata.name}`);
+    });
+    expect(diffs.sort()).toEqual(['ConfigMap/caddy-caddyfile', 'Deployment/caddy']);
+    const da = a.find((o) => o.kind === 'Deployment')!;
+    const db = b.find((o) => o.kind === 'Deployment')!;
+    expect(da.spec.template.metadata.annotations['checksum/config']).not.toBe(db.spec.template.metadata.annotations['checksum/config']);
+    expect({ ...da.spec.template, metadata: {} }).toEqual({ ...db.spec.template, metadata: {} });
+  });
+});
+
+describe('CaddyIngress Service and Ingress knobs', () => {
+  test('NodePort with a node port and external traffic policy', () => {
+    const svc = synth({ service: { type: CaddyServiceType.nodePort({ nodePort: 30080, externalTrafficPolicy: CaddyExternalTrafficPolicy.CLUSTER }) } }).get('Service')!;
+    expect(svc.spec.type).toBe('NodePort');
+    expect(svc.spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP', nodePort: 30080 }]);
+    expect(svc.spec.externalTrafficPolicy).toBe('Cluster');
+    expect(svc.metadata.annotations).toBeUndefined();
+  });
+
+  test('nginx class: the body-size annotation is rendered quoted, next to the user annotations, with hosts and TLS passed through', () => {
+    const { get, caddy, rendered } = synth({
+      ingress: {
+        className: 'nginx',
+        hosts: ['docs.example.com'],
+        tls: [{ hosts: ['docs.example.com'], secretName: 'docs-example-tls' }],
+        annotations: { 'cert-manager.io/cluster-issuer': 'letsencrypt' },
+        proxyBodySize: 0,
+      },
+    });
+    const ing = get('Ingress')!;
+    expect(ing.spec.ingressClassName).toBe('nginx');
+    expect(ing.metadata.annotations).toEqual({ 'cert-manager.io/cluster-issuer': 'letsencrypt', 'nginx.ingress.kubernetes.io/proxy-body-size': '0' });
+    expect(ing.spec.rules.map((r: any) => r.host)).toEqual(['docs.example.com']);
+    expect(ing.spec.tls).toEqual([{ hosts: ['docs.example.com'], secretName: 'docs-example-tls' }]);
+    // The Ingress terminates TLS: the site is HTTPS, so Caddy sends HSTS.
+    expect(caddy.externalScheme).toBe('https');
+    expect(caddy.caddyfileText).toContain('header Strict-Transport-Security max-age=31536000');
+    expect(rendered.objects.length).toBe(4);
+  });
+
+  test('another class gets no nginx annotation', () => {
+    const ing = synth({ ingress: { className: 'traefik', proxyBodySize: '512m' } }).get('Ingress')!;
+    expect(ing.metadata.annotations).toBeUndefined();
+  });
+
+  test('the Ingress can be disabled', () => {
+    expect(synth({ ingress: { enabled: false } }).get('Ingress')).toBeUndefined();
+  });
+
+  test('external mode adds the HSTS advisory to the release notes', () => {
+    const { rendered } = synth({ tls: CaddyTls.external() });
+    expect(rendered.notes.join('\n')).toMatch(/EXTERNAL TLS TOPOLOGY \(caddy\)/);
+  });
+
+  test('self mode with ACME uses the storage claim for /data and declares it', () => {
+    const { get, rendered } = synth({ tls: CaddyTls.self({ domains: ['docs.example.com'], acmeEmail: 'ops@example.com', acmeStorageClaim: 'caddy-data' }) });
+    const d = get('Deployment')!;
+    expect(d.spec.template.spec.volumes.find((v: any) => v.name === 'data')).toEqual({ name: 'data', persistentVolumeClaim: { claimName: 'caddy-data' } });
+    expect(d.metadata.annotations['refs.ops-kit.io/external']).toBe('PersistentVolumeClaim/caddy-data,Secret/docs-lb');
+    expect(rendered.notes).toEqual([]);
+  });
+
+  test('self mode with ACME and no storage claim notes that certificates are re-ordered', () => {
+    const { rendered } = synth({ tls: CaddyTls.self({ domains: ['docs.example.com'], acmeEmail: 'ops@example.com' }) });
+    expect(rendered.notes.join('\n')).toMatch(/ACME STORAGE/);
+  });
+
+  test('topology spread and budget can be set explicitly', () => {
+    const { get } = synth({ replicas: 2, topologySpread: { topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule' }, podDisruptionBudget: false });
+    expect(get('Deployment')!.spec.template.spec.topologySpreadConstraints[0]).toMatchObject({ topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule' });
+    expect(get('PodDisruptionBudget')).toBeUndefined();
+  });
+});
+
+describe('CaddyIngress fails when', () => {
+  test('an Ingress is asked for in self mode', () => {
+    expect(() => synth({ tls: SELF, ingress: { enabled: true } })).toThrow(/'ingress.enabled' is true, but Caddy terminates TLS itself/);
+  });
+
+  test('Ingress settings are given with the Ingress disabled', () => {
+    expect(() => synth({ ingress: { enabled: false, className: 'nginx' } })).toThrow(/'ingress' is \{"enabled":false\}/);
+  });
+
+  test('nodePortHttps is set outside self mode', () => {
+    expect(() => synth({ service: { type: CaddyServiceType.nodePort({ nodePortHttps: 30443 }) } })).toThrow(/'service.type.nodePortHttps' is 30443, but Caddy listens for HTTPS only in self mode \(the mode is ingress\)/);
+  });
+
+  test('a LoadBalancer has no reason', () => {
+    expect(() => CaddyServiceType.loadBalancer({ reason: ' ' })).toThrow(/'service.type.reason' is " "/);
+  });
+
+  test('node ports are out of range or equal, or the load balancer IP is not an IP', () => {
+    expect(() => CaddyServiceType.nodePort({ nodePort: 70000 })).toThrow(/'service.type.nodePort' is 70000/);
+    expect(() => CaddyServiceType.nodePort({ nodePort: 30080, nodePortHttps: 30080 })).toThrow(/'service.type.nodePortHttps' is 30080/);
+    expect(() => CaddyServiceType.loadBalancer({ reason: 'r', loadBalancerIP: 'my-lb' })).toThrow(/'service.type.loadBalancerIP' is "my-lb"/);
+    expect(() => CaddyServiceType.nodePort({ externalTrafficPolicy: 'Nearest' as CaddyExternalTrafficPolicy })).toThrow(/'service.type.externalTrafficPolicy' is "Nearest"/);
+  });
+
+  test('replicas is not a whole number >= 1', () => {
+    expect(() => synth({ replicas: 0 })).toThrow(/'replicas' is 0/);
+  });
+
+  test('a PodDisruptionBudget is asked for with one replica', () => {
+    expect(() => synth({ podDisruptionBudget: true })).toThrow(/'podDisruptionBudget' is true, but a budget over a single replica blocks every node drain/);
+  });
+
+  test('runAsUser is root', () => {
+    expect(() => synth({ runAsUser: 0 })).toThrow(/'runAsUser' is 0/);
+  });
+
+  test('the name is not a DNS label short enough for the ConfigMap suffix', () => {
+    expect(() => synth({ name: 'Edge' })).toThrow(/'name' is "Edge"/);
+    expect(() => synth({ name: 'a'.repeat(60) })).toThrow(/'name' is "a{60}", but it is 60 characters long/);
+  });
+
+  test('the image is unpinned', () => {
+    expect(() => synth({ image: CaddyImage.upstream('caddy:latest') })).toThrow(/'image' is "caddy:latest"/);
+  });
+
+  test('an annotation key, Ingress class, host, TLS secret or body size is malformed', () => {
+    expect(() => synth({ service: { annotations: { 'bad key!': 'x' } } })).toThrow(/'service.annotations' is "bad key!"/);
+    expect(() => synth({ ingress: { className: 'Nginx Class' } })).toThrow(/'ingress.className' is "Nginx Class"/);
+    expect(() => synth({ ingress: { hosts: ['not a host'] } })).toThrow(/'ingress.hosts\[0\]' is "not a host"/);
+    expect(() => synth({ ingress: { tls: [{ secretName: 'Bad_Secret' }] } })).toThrow(/'ingress.tls\[0\].secretName' is "Bad_Secret"/);
+    expect(() => synth({ ingress: { className: 'nginx', proxyBodySize: '10 GB' } })).toThrow(/'ingress.proxyBodySize' is "10 GB"/);
+  });
+
+  test('the construct is created outside a Release', () => {
+    expect(() => new CaddyIngress(new App(), 'Caddy', { upstream: CaddyUpstream.single('a:1') })).toThrow(/'scope'.*outside any Release/);
+  });
+});
