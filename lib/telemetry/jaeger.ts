@@ -108,7 +108,7 @@ export class Jaeger extends Construct {
         .own('BADGER_DIRECTORY_VALUE', '/badger/data')
         .defaults({ BADGER_SPAN_STORE_TTL: goDuration('jaeger.retention', (props.retention ?? Duration.hours(72)).toSeconds()) });
     } else {
-      check(props.retention === undefined, 'jaeger.retention', props.retention?.toHumanString(), 'unset when persistence is disabled', 'the in-memory store has no time-based retention (bound it with MEMORY_MAX_TRACES in env)');
+      check(props.retention === undefined, 'jaeger.retention', props.retention && goDuration('jaeger.retention', props.retention.toSeconds()), 'unset when persistence is disabled', 'the in-memory store has no time-based retention (bound it with MEMORY_MAX_TRACES in env)');
       env.defaults({ MEMORY_MAX_TRACES: '50000' });
     }
     env.user(props.env, 'jaeger.env');
