@@ -3,5 +3,6 @@ export * from './core';
 export * from './release';
 export * from './nats';
 export * from './iot';
+export * from './verify';
 export * from './graphistry';
 export * from './nginx';

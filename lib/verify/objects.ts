@@ -1,0 +1,166 @@
+import { CLUSTER_SCOPED_KINDS } from '../release/synth';
+import { KubeObject } from './types';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+/** Loosely typed JSON, for walking manifests whose shape the schema check has already vouched for (or not). */
+export type Json = any;
+
+/** Kinds that are cluster-scoped: the release pipeline's list plus the rest of the 1.28 built-ins. */
+const CLUSTER_SCOPED = new Set([
+  ...CLUSTER_SCOPED_KINDS,
+  'ComponentStatus', 'CertificateSigningRequest', 'FlowSchema', 'PriorityLevelConfiguration', 'ValidatingAdmissionPolicy',
+  'ValidatingAdmissionPolicyBinding', 'CSINode', 'VolumeAttachment', 'SelfSubjectReview', 'TokenReview',
+  'SelfSubjectAccessReview', 'SelfSubjectRulesReview', 'SubjectAccessReview',
+]);
+
+/** True for cluster-scoped kinds. */
+export function isClusterScoped(kind: string): boolean {
+  return CLUSTER_SCOPED.has(kind);
+}
+
+/** `Kind/namespace/name`, or `Kind/name` for cluster-scoped objects and objects without a namespace. */
+export function objectId(o: KubeObject): string {
+  const ns = isClusterScoped(o.kind) ? undefined : o.metadata?.namespace;
+  return ns ? `${o.kind}/${ns}/${o.metadata?.name}` : `${o.kind}/${o.metadata?.name}`;
+}
+
+/** The object's namespace ('' for cluster-scoped objects and objects that name none). */
+export function namespaceOf(o: KubeObject): string {
+  return isClusterScoped(o.kind) ? '' : ((o.metadata?.namespace as string | undefined) ?? '');
+}
+
+/** The API group of an apiVersion (`apps/v1` is `apps`, `v1` is ''). */
+export function groupOf(apiVersion: string): string {
+  const i = apiVersion.indexOf('/');
+  return i < 0 ? '' : apiVersion.slice(0, i);
+}
+
+/** The object's annotations (empty when none). */
+export function annotationsOf(o: { metadata?: Json }): Record<string, string> {
+  const a = o.metadata?.annotations;
+  return a && typeof a === 'object' ? (a as Record<string, string>) : {};
+}
+
+/** A pod template found in a workload, with where it sits. */
+export interface PodTemplate {
+  /** The workload (or Pod) that holds it. */
+  readonly owner: KubeObject;
+  /** Path of the pod spec inside the owner (`spec.template.spec`). */
+  readonly specPath: string;
+  readonly spec: Json;
+  /** Labels of the pod template (what Services select). */
+  readonly labels: Record<string, string>;
+  /** Pods that run until stopped (need probes) as opposed to run-to-completion Jobs. */
+  readonly longRunning: boolean;
+}
+
+const TEMPLATE_PATHS: Record<string, { path: string[]; longRunning: boolean }> = {
+  Deployment: { path: ['spec', 'template'], longRunning: true },
+  StatefulSet: { path: ['spec', 'template'], longRunning: true },
+  DaemonSet: { path: ['spec', 'template'], longRunning: true },
+  ReplicaSet: { path: ['spec', 'template'], longRunning: true },
+  ReplicationController: { path: ['spec', 'template'], longRunning: true },
+  Job: { path: ['spec', 'template'], longRunning: false },
+  CronJob: { path: ['spec', 'jobTemplate', 'spec', 'template'], longRunning: false },
+};
+
+/** The pod template of a workload (or the spec of a bare Pod), or undefined for objects that run no pods. */
+export function podTemplateOf(o: KubeObject): PodTemplate | undefined {
+  if (o.kind === 'Pod' && o.apiVersion === 'v1') {
+    const spec = (o as Json).spec;
+    if (!spec || typeof spec !== 'object') return undefined;
+    const restart = spec.restartPolicy ?? 'Always';
+    return { owner: o, specPath: 'spec', spec, labels: ((o.metadata as Json).labels ?? {}) as Record<string, string>, longRunning: restart === 'Always' };
+  }
+  const where = TEMPLATE_PATHS[o.kind];
+  if (!where) return undefined;
+  let t: Json = o;
+  for (const p of where.path) t = t?.[p];
+  if (!t || typeof t !== 'object' || !t.spec || typeof t.spec !== 'object') return undefined;
+  return {
+    owner: o,
+    specPath: `${where.path.join('.')}.spec`,
+    spec: t.spec,
+    labels: (t.metadata?.labels ?? {}) as Record<string, string>,
+    longRunning: where.longRunning,
+  };
+}
+
+/** A container of a pod spec, with its path and whether it is an init container. */
+export interface ContainerAt {
+  readonly c: Json;
+  readonly path: string;
+  readonly init: boolean;
+  /** Init containers with `restartPolicy: Always` (native sidecars) run as long as the pod. */
+  readonly sidecar: boolean;
+}
+
+/** Every container of a pod spec: init containers first, then containers, then ephemeral containers. */
+export function containersOf(t: PodTemplate): ContainerAt[] {
+  const out: ContainerAt[] = [];
+  const list = (key: string, init: boolean) => {
+    const cs = t.spec[key];
+    if (!Array.isArray(cs)) return;
+    cs.forEach((c: Json, i: number) => {
+      if (c && typeof c === 'object') out.push({ c, path: `${t.specPath}.${key}[${i}]`, init, sidecar: init && c.restartPolicy === 'Always' });
+    });
+  };
+  list('initContainers', true);
+  list('containers', false);
+  list('ephemeralContainers', false);
+  return out;
+}
+
+/** True when every key/value of `selector` is among `labels` (an empty selector matches nothing here). */
+export function selects(selector: Record<string, string> | undefined, labels: Record<string, string>): boolean {
+  const entries = Object.entries(selector ?? {});
+  return entries.length > 0 && entries.every(([k, v]) => labels[k] === v);
+}
+
+/** True when a LabelSelector (matchLabels + matchExpressions) matches `labels`. */
+export function labelSelectorMatches(sel: Json, labels: Record<string, string>): boolean {
+  if (!sel || typeof sel !== 'object') return false;
+  const ml = (sel.matchLabels ?? {}) as Record<string, string>;
+  const exprs = (Array.isArray(sel.matchExpressions) ? sel.matchExpressions : []) as Json[];
+  if (!Object.keys(ml).length && !exprs.length) return false;
+  if (!Object.entries(ml).every(([k, v]) => labels[k] === v)) return false;
+  return exprs.every((e) => {
+    const has = Object.prototype.hasOwnProperty.call(labels, e.key);
+    const values = (e.values ?? []) as string[];
+    switch (e.operator) {
+      case 'In': return has && values.includes(labels[e.key]);
+      case 'NotIn': return !has || !values.includes(labels[e.key]);
+      case 'Exists': return has;
+      case 'DoesNotExist': return !has;
+      default: return false;
+    }
+  });
+}
+
+/** Shows a value compactly for a message. */
+export function show(v: unknown): string {
+  let s: string;
+  if (v === undefined) s = 'undefined';
+  else if (typeof v === 'string') s = JSON.stringify(v);
+  else {
+    try {
+      s = JSON.stringify(v);
+    } catch {
+      s = String(v);
+    }
+  }
+  return s.length > 160 ? `${s.slice(0, 157)}...` : s;
+}
+
+/** Canonical JSON (sorted keys) for comparing two values. */
+export function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v as object)
+      .filter((k) => (v as Json)[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Json)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'undefined';
+}

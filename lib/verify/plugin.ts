@@ -1,0 +1,108 @@
+import * as path from 'path';
+import { loadManifestFiles } from './load';
+import { formatReport, verifyManifests } from './verify';
+import { VerifyReport } from './types';
+
+/**
+ * The part of cdk8s-cli's ValidationContext this plugin uses (declared here so the library does not depend on the
+ * CLI package).
+ */
+export interface ValidationPluginContext {
+  /** Paths of the synthesized manifest files. */
+  readonly manifests: readonly string[];
+  readonly logger: { log(message: string): void };
+  readonly report: {
+    addViolation(violation: {
+      readonly ruleName: string;
+      readonly recommendation: string;
+      readonly fix: string;
+      readonly violatingResources: ReadonlyArray<{ readonly resourceName: string; readonly locations: readonly string[]; readonly manifestPath: string }>;
+    }): void;
+    submit(status: 'success' | 'failure', metadata?: Readonly<Record<string, string>>): void;
+  };
+}
+
+/** `properties` of the cdk8s.yaml `validations:` entry. */
+export interface OpsKitValidationProperties {
+  /**
+   * Kubernetes schema definitions, relative to the working directory.
+   * @default - as `verifyManifests` (`$OPS_KIT_K8S_SCHEMA`, else ../shared/schemas/k8s-v1.28.0/_definitions.json)
+   */
+  readonly schemaPath?: string;
+  /**
+   * CRD directories, relative to the working directory.
+   * @default - as `verifyManifests` (`$OPS_KIT_CRD_DIRS`, else ../shared/crds)
+   */
+  readonly crdDirs?: readonly string[];
+  /**
+   * Run the schema check.
+   * @default true
+   */
+  readonly schema?: boolean;
+}
+
+/**
+ * cdk8s validation plugin: runs the verification layer over the files `cdk8s synth` wrote. Each folder is verified
+ * as one release (references must resolve inside it), exactly as `npm run synth` does before writing.
+ *
+ * cdk8s.yaml:
+ * ```yaml
+ * validations:
+ *   - package: ./verify-plugin.js
+ *     version: 0.1.0
+ *     class: OpsKitValidation
+ * ```
+ */
+export class OpsKitValidation {
+  constructor(private readonly properties: OpsKitValidationProperties = {}) {}
+
+  public async validate(context: ValidationPluginContext): Promise<void> {
+    const byDir = new Map<string, string[]>();
+    for (const m of [...context.manifests].sort()) {
+      const dir = path.dirname(m);
+      if (!byDir.has(dir)) byDir.set(dir, []);
+      byDir.get(dir)!.push(m);
+    }
+    const reports: VerifyReport[] = [];
+    try {
+      for (const [dir, files] of byDir) {
+        const loaded = loadManifestFiles(files);
+        reports.push(verifyManifests(loaded.objects, {
+          name: path.basename(dir),
+          files: loaded.files,
+          schemaPath: this.properties.schemaPath,
+          crdDirs: this.properties.crdDirs,
+          schema: this.properties.schema,
+        }));
+      }
+    } catch (e) {
+      context.report.addViolation({
+        ruleName: 'verify-error',
+        recommendation: `verification could not run: ${(e as Error).message}`,
+        fix: 'fix the manifests or the plugin properties in cdk8s.yaml',
+        violatingResources: [],
+      });
+      context.report.submit('failure');
+      return;
+    }
+    for (const r of reports) {
+      for (const v of r.violations) {
+        context.report.addViolation({
+          ruleName: v.rule,
+          recommendation: `${v.object}: ${v.message}`,
+          fix: v.fix,
+          violatingResources: [{ resourceName: v.object, locations: [v.path ?? '(object)'], manifestPath: v.file ?? '' }],
+        });
+      }
+      if (r.ok && (r.exceptions.length || r.externals.length)) context.logger.log(formatReport(r).trimEnd());
+    }
+    const count = (f: (r: VerifyReport) => number) => String(reports.reduce((s, r) => s + f(r), 0));
+    context.report.submit(reports.every((r) => r.ok) ? 'success' : 'failure', {
+      releases: String(reports.length),
+      objects: count((r) => r.objectCount),
+      violations: count((r) => r.violations.length),
+      exceptions: count((r) => r.exceptions.length),
+      externals: count((r) => r.externals.length),
+    });
+  }
+}

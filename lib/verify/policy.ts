@@ -1,0 +1,207 @@
+import { ConfigError } from '../core/errors';
+import { ImageRef } from '../core/images';
+import { POLICY_EXCEPTION_PREFIX } from '../core/policy';
+import { annotationsOf, ContainerAt, containersOf, Json, podTemplateOf, show } from './objects';
+import { parseQuantity } from './quantity';
+import { isPolicyRule, POLICY_RULES, PolicyRuleId } from './rules';
+import { KubeObject } from './types';
+
+/** A policy finding before exceptions are applied. */
+export interface PolicyFinding {
+  readonly rule: PolicyRuleId;
+  readonly message: string;
+  readonly fix: string;
+  readonly path?: string;
+}
+
+/** A malformed exception annotation. */
+export interface ExceptionProblem {
+  readonly message: string;
+  readonly fix: string;
+  readonly path: string;
+}
+
+/** The exceptions an object declares (`policy.ops-kit.io/<rule>: <reason>`), and any malformed ones. */
+export function declaredExceptions(o: KubeObject): { exceptions: Map<PolicyRuleId, string>; problems: ExceptionProblem[] } {
+  const exceptions = new Map<PolicyRuleId, string>();
+  const problems: ExceptionProblem[] = [];
+  for (const [key, value] of Object.entries(annotationsOf(o))) {
+    if (!key.startsWith(POLICY_EXCEPTION_PREFIX)) continue;
+    const rule = key.slice(POLICY_EXCEPTION_PREFIX.length);
+    const path = `metadata.annotations.${key}`;
+    if (!isPolicyRule(rule)) {
+      problems.push({ path, message: `annotation ${key} names no policy rule`, fix: `use one of: ${POLICY_RULES.map((r) => POLICY_EXCEPTION_PREFIX + r).join(', ')}` });
+      continue;
+    }
+    if (typeof value !== 'string' || !value.trim()) {
+      problems.push({ path, message: `annotation ${key} has no reason`, fix: 'write why the exception is needed as the annotation value (policyExceptionAnnotations does this)' });
+      continue;
+    }
+    exceptions.set(rule, value.trim());
+  }
+  return { exceptions, problems };
+}
+
+const SECRET_WORDS = new Set(['PASSWORD', 'PASSWD', 'SECRET', 'TOKEN', 'KEY', 'APIKEY', 'CREDENTIALS']);
+/** Trailing name parts that say the value is where a secret lives, not the secret itself (`TLS_KEY_FILE`). */
+const LOCATOR_WORDS = new Set(['FILE', 'PATH', 'DIR', 'FILENAME']);
+
+/**
+ * True when an env var name looks like it holds a credential: one of its parts (split on `_`, `-`, `.` and
+ * camelCase) is PASSWORD, SECRET, TOKEN or KEY (`DB_PASSWORD`, `apiKey`, `JWT_SECRET`), unless it ends in FILE, PATH
+ * or DIR (`TLS_KEY_FILE` names a file, it is not the key).
+ */
+export function looksSecret(name: string): boolean {
+  const parts = name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((p) => p.toUpperCase());
+  if (!parts.some((p) => SECRET_WORDS.has(p))) return false;
+  return !LOCATOR_WORDS.has(parts[parts.length - 1]);
+}
+
+function containerLabel(at: ContainerAt): string {
+  return `${at.init ? 'init container' : 'container'} ${show(at.c.name)}`;
+}
+
+/** Runs every policy rule on one object. */
+export function policyFindings(o: KubeObject): PolicyFinding[] {
+  const out: PolicyFinding[] = [];
+  const add = (rule: PolicyRuleId, message: string, fix: string, path?: string) => out.push({ rule, message, fix, path });
+  const spec = (o as Json).spec;
+
+  if ((o.kind === 'ClusterRole' || o.kind === 'ClusterRoleBinding') && o.apiVersion.startsWith('rbac.authorization.k8s.io/')) {
+    add('cluster-scope', `${o.kind} ${show(o.metadata.name)} reaches every namespace, but the object does not declare cluster scope`,
+      `use a namespaced Role/RoleBinding (NamespacedAccess), or annotate the object with ${POLICY_EXCEPTION_PREFIX}cluster-scope: <why the release needs cluster-wide access>`);
+  }
+  if (o.kind === 'Service' && o.apiVersion === 'v1' && spec?.type === 'LoadBalancer') {
+    add('load-balancer', `Service ${show(o.metadata.name)} is type LoadBalancer, which exposes it outside the cluster, but it is not declared`,
+      `use ClusterIP (behind the ingress) or NodePort, or annotate the Service with ${POLICY_EXCEPTION_PREFIX}load-balancer: <why it must be exposed>`, 'spec.type');
+  }
+
+  const t = podTemplateOf(o);
+  if (!t) return out;
+  const pod = t.spec;
+  const psc = (pod.securityContext ?? {}) as Json;
+  const sp = t.specPath;
+
+  for (const key of ['hostNetwork', 'hostPID', 'hostIPC'] as const) {
+    if (pod[key] === true) {
+      add('no-host-access', `the pod sets ${key}: true`, `remove ${key}, or annotate the workload with ${POLICY_EXCEPTION_PREFIX}no-host-access: <reason>`, `${sp}.${key}`);
+    }
+  }
+  (Array.isArray(pod.volumes) ? pod.volumes : []).forEach((v: Json, i: number) => {
+    if (v?.hostPath) {
+      add('no-host-access', `volume ${show(v.name)} mounts the node path ${show(v.hostPath.path)}`,
+        `use a PersistentVolumeClaim, emptyDir, ConfigMap or Secret; if the node's files are the point, annotate the workload with ${POLICY_EXCEPTION_PREFIX}no-host-access: <reason>`, `${sp}.volumes[${i}].hostPath`);
+    }
+  });
+
+  for (const at of containersOf(t)) {
+    const c = at.c;
+    const who = containerLabel(at);
+    const csc = (c.securityContext ?? {}) as Json;
+    const ephemeral = at.path.includes('.ephemeralContainers[');
+
+    // pinned-images
+    if (typeof c.image !== 'string' || !c.image) {
+      add('pinned-images', `${who} has no image`, 'set an image pinned by tag or digest', `${at.path}.image`);
+    } else {
+      try {
+        const ref = ImageRef.parse(c.image, `${at.path}.image`);
+        if (!ref.pinned) {
+          add('pinned-images', `${who} uses ${show(c.image)}, which is ${ref.tag === 'latest' ? 'the moving tag :latest' : 'untagged (so :latest)'}`,
+            'pin the image by tag or digest (for example nginx:1.27.2); Images.of(scope).resolve(...) rejects unpinned images', `${at.path}.image`);
+        }
+      } catch (e) {
+        const why = e instanceof ConfigError ? e.message : String(e);
+        add('pinned-images', `${who} has an invalid image reference: ${why}`, 'write [registry/]repository:tag or repository@sha256:digest', `${at.path}.image`);
+      }
+    }
+
+    // non-root
+    const runAsUser = csc.runAsUser ?? psc.runAsUser;
+    const runAsNonRoot = csc.runAsNonRoot ?? psc.runAsNonRoot;
+    if (runAsUser === 0) {
+      add('non-root', `${who} runs as uid 0`, `run as a non-zero uid, or declare SecurityProfile.restricted({ runAsRoot: { reason } }) (annotation ${POLICY_EXCEPTION_PREFIX}non-root)`, `${at.path}.securityContext.runAsUser`);
+    } else if (runAsNonRoot !== true) {
+      add('non-root', `${who} may run as root: runAsNonRoot is ${runAsNonRoot === false ? 'false' : 'not set'} on the container or the pod`,
+        `set runAsNonRoot: true (SecurityProfile.restricted() does), or declare the runAsRoot exception with a reason (annotation ${POLICY_EXCEPTION_PREFIX}non-root)`, `${at.path}.securityContext.runAsNonRoot`);
+    }
+
+    // no-privilege-escalation
+    if (csc.allowPrivilegeEscalation !== false) {
+      add('no-privilege-escalation', `${who} allows privilege escalation (allowPrivilegeEscalation is ${csc.allowPrivilegeEscalation === true ? 'true' : 'not set, and Kubernetes defaults it to true'})`,
+        `set securityContext.allowPrivilegeEscalation: false (SecurityProfile.restricted() does), or annotate the workload with ${POLICY_EXCEPTION_PREFIX}no-privilege-escalation: <reason>`, `${at.path}.securityContext.allowPrivilegeEscalation`);
+    }
+
+    // no-privileged
+    if (csc.privileged === true) {
+      add('no-privileged', `${who} is privileged`, `remove privileged: true and add only the capability it needs, or annotate the workload with ${POLICY_EXCEPTION_PREFIX}no-privileged: <reason>`, `${at.path}.securityContext.privileged`);
+    }
+
+    // capabilities-dropped
+    const caps = (csc.capabilities ?? {}) as Json;
+    const drop = (Array.isArray(caps.drop) ? caps.drop : []) as string[];
+    const addCaps = (Array.isArray(caps.add) ? caps.add : []) as string[];
+    if (!drop.some((d) => String(d).toUpperCase() === 'ALL')) {
+      add('capabilities-dropped', `${who} does not drop ALL capabilities (drop is ${show(drop)})`, 'set securityContext.capabilities.drop: [ALL] (SecurityProfile.restricted() does)', `${at.path}.securityContext.capabilities.drop`);
+    }
+    if (addCaps.length) {
+      add('capabilities-dropped', `${who} adds capabilities ${addCaps.join(', ')}`,
+        `add capabilities only through SecurityProfile.restricted({ addCapabilities: { capabilities, reason } }), which records ${POLICY_EXCEPTION_PREFIX}capabilities-dropped`, `${at.path}.securityContext.capabilities.add`);
+    }
+
+    // seccomp-runtime-default
+    const seccomp = csc.seccompProfile?.type ?? psc.seccompProfile?.type;
+    if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost') {
+      add('seccomp-runtime-default', `${who} runs ${seccomp ? `with seccomp profile ${show(seccomp)}` : 'without a seccomp profile'}`,
+        'set seccompProfile.type: RuntimeDefault on the pod or container (SecurityProfile.restricted() does)', `${at.path}.securityContext.seccompProfile`);
+    }
+
+    // resources (ephemeral debug containers cannot have resources)
+    if (!ephemeral) {
+      const r = (c.resources ?? {}) as Json;
+      const missing: string[] = [];
+      for (const kind of ['requests', 'limits']) {
+        for (const res of ['cpu', 'memory']) if (r[kind]?.[res] === undefined) missing.push(`${kind}.${res}`);
+      }
+      if (missing.length) {
+        add('resources', `${who} has no ${missing.join(', ')}`, 'give every container, init containers included, cpu and memory requests and limits (core Resources / sized(...))', `${at.path}.resources`);
+      }
+      for (const res of Object.keys(r.requests ?? {})) {
+        const req = parseQuantity(r.requests[res]);
+        const lim = parseQuantity(r.limits?.[res]);
+        if (req !== undefined && lim !== undefined && req > lim) {
+          add('resources', `${who} requests ${res} ${show(r.requests[res])}, more than its limit ${show(r.limits[res])}`, 'make the limit at least the request', `${at.path}.resources.requests.${res}`);
+        }
+      }
+    }
+
+    // probes on long-running containers
+    if (t.longRunning && !ephemeral && (!at.init || at.sidecar)) {
+      const missing = ['readinessProbe', 'livenessProbe'].filter((p) => !c[p]);
+      if (missing.length) {
+        add('probes', `long-running ${who} has no ${missing.join(' and ')}`, `add ${missing.join(' and ')} (core Probes.http/tcp/exec), or annotate the workload with ${POLICY_EXCEPTION_PREFIX}probes: <why it cannot be probed>`, `${at.path}.${missing[0]}`);
+      }
+    }
+
+    // no-host-access: host ports
+    (Array.isArray(c.ports) ? c.ports : []).forEach((p: Json, i: number) => {
+      if (p?.hostPort) {
+        add('no-host-access', `${who} binds host port ${p.hostPort}`, `expose the port through a Service instead, or annotate the workload with ${POLICY_EXCEPTION_PREFIX}no-host-access: <reason>`, `${at.path}.ports[${i}].hostPort`);
+      }
+    });
+
+    // secret-env
+    (Array.isArray(c.env) ? c.env : []).forEach((e: Json, i: number) => {
+      if (!e || typeof e.name !== 'string' || !looksSecret(e.name)) return;
+      if (e.valueFrom?.secretKeyRef) return;
+      const source = e.valueFrom?.configMapKeyRef ? `ConfigMap ${show(e.valueFrom.configMapKeyRef.name)}` : e.valueFrom ? `a ${Object.keys(e.valueFrom)[0]}` : 'a literal value';
+      add('secret-env', `${who} env ${e.name} looks like a credential but comes from ${source}`,
+        `read it from a Secret: valueFrom.secretKeyRef (EnvSource.secret(name, key)); if it is not a secret, annotate the workload with ${POLICY_EXCEPTION_PREFIX}secret-env: <reason>`, `${at.path}.env[${i}]`);
+    });
+  }
+  return out;
+}

@@ -1,0 +1,78 @@
+import { RuleInfo } from './types';
+
+/**
+ * Policy rule ids. Constructs record deliberate exceptions as `policy.ops-kit.io/<id>: <reason>` annotations on the
+ * object (for pod rules: the workload's metadata), and the report prints every reason.
+ */
+export const POLICY_RULES = [
+  'pinned-images',
+  'non-root',
+  'no-privilege-escalation',
+  'no-privileged',
+  'capabilities-dropped',
+  'seccomp-runtime-default',
+  'resources',
+  'probes',
+  'no-host-access',
+  'cluster-scope',
+  'load-balancer',
+  'secret-env',
+] as const;
+
+/** A policy rule id. */
+export type PolicyRuleId = (typeof POLICY_RULES)[number];
+
+const rules: RuleInfo[] = [
+  // schema
+  { id: 'schema', category: 'schema', rationale: 'the API server rejects objects that do not match the Kubernetes 1.28 schema; unknown fields are typos that would be silently dropped' },
+  { id: 'schema-kind', category: 'schema', rationale: 'an object whose kind has no known schema cannot be checked and usually means a wrong apiVersion or a missing CRD' },
+  { id: 'duplicate-object', category: 'schema', rationale: 'two objects with the same kind, namespace and name overwrite each other on apply' },
+  // policy
+  { id: 'pinned-images', category: 'policy', rationale: 'an untagged or :latest image changes under a running release and cannot be rolled back' },
+  { id: 'non-root', category: 'policy', rationale: 'a container breakout from uid 0 is root on the node' },
+  { id: 'no-privilege-escalation', category: 'policy', rationale: 'setuid binaries must not be able to gain more privileges than the container started with' },
+  { id: 'no-privileged', category: 'policy', rationale: 'a privileged container has every device and capability of the node' },
+  { id: 'capabilities-dropped', category: 'policy', rationale: 'the default capability set (NET_RAW, CHOWN, ...) is more than an application needs' },
+  { id: 'seccomp-runtime-default', category: 'policy', rationale: 'without a seccomp profile every syscall is reachable, including the ones container escapes use' },
+  { id: 'resources', category: 'policy', rationale: 'a container without requests is scheduled blind, and one without limits can starve its neighbours' },
+  { id: 'probes', category: 'policy', rationale: 'without readiness a pod takes traffic before it listens; without liveness a hung process is never restarted' },
+  { id: 'no-host-access', category: 'policy', rationale: 'hostPath, host networking and host PID/IPC let a pod reach past its sandbox into the node' },
+  { id: 'cluster-scope', category: 'policy', rationale: 'cluster-wide RBAC reaches every namespace; a release must declare why it needs it' },
+  { id: 'load-balancer', category: 'policy', rationale: 'a LoadBalancer Service exposes the release outside the cluster and costs money; it must be deliberate' },
+  { id: 'secret-env', category: 'policy', rationale: 'a credential written as a literal env value ends up in Git, in `kubectl describe` and in every log of the manifest' },
+  { id: 'policy-exception', category: 'policy', rationale: 'an exception must name a real rule and say why, or it hides a mistake' },
+  // references
+  { id: 'service-selects-pods', category: 'reference', rationale: 'a Service that selects no pod has no endpoints, and traffic to it fails' },
+  { id: 'service-target-port', category: 'reference', rationale: 'a targetPort no selected container listens on makes the Service refuse connections' },
+  { id: 'probe-port', category: 'reference', rationale: 'a probe on a port name the container does not declare fails for ever, so the pod never becomes ready' },
+  { id: 'pod-references', category: 'reference', rationale: 'a pod whose ConfigMap, Secret, PVC or ServiceAccount does not exist never starts' },
+  { id: 'volume-mounts', category: 'reference', rationale: 'a volumeMount naming no declared volume is rejected by the API server' },
+  { id: 'ingress-backend', category: 'reference', rationale: 'an Ingress backend naming a missing Service or port returns 503 for its routes' },
+  { id: 'hpa-target', category: 'reference', rationale: 'an autoscaler whose target does not exist scales nothing' },
+  { id: 'rbac-references', category: 'reference', rationale: 'a binding to a missing Role or ServiceAccount grants nothing, and the pod fails at its first API call' },
+  { id: 'init-wait-service', category: 'reference', rationale: 'an init container waiting for a Service or pods that never exist blocks the pod for ever' },
+  { id: 'external-refs', category: 'reference', rationale: 'the external-references annotation must be readable, or the externals list an operator relies on is wrong' },
+  // upgrade safety
+  { id: 'upgrade-selector', category: 'upgrade', rationale: 'workload selectors are immutable; the apply fails and the workload must be deleted and recreated' },
+  { id: 'upgrade-statefulset', category: 'upgrade', rationale: 'StatefulSet serviceName, volumeClaimTemplates and podManagementPolicy are immutable' },
+  { id: 'upgrade-pvc', category: 'upgrade', rationale: 'a PVC\'s storage class, access modes, volume name, mode and selector are immutable' },
+  { id: 'upgrade-pvc-shrink', category: 'upgrade', rationale: 'a PVC can grow but never shrink' },
+  { id: 'upgrade-job-template', category: 'upgrade', rationale: 'a Job\'s pod template and selector are immutable; the Job must be deleted first' },
+  { id: 'upgrade-service-headless', category: 'upgrade', rationale: 'a Service\'s clusterIP is immutable, so it cannot switch to or from headless in place' },
+  { id: 'upgrade-stateful-removed', category: 'upgrade', rationale: 'removing or renaming a PVC, StatefulSet, Namespace or CRD deletes the data it holds' },
+  { id: 'upgrade-immutable-config', category: 'upgrade', rationale: 'the data of an immutable ConfigMap or Secret cannot change in place' },
+  { id: 'upgrade-role-ref', category: 'upgrade', rationale: 'a binding\'s roleRef is immutable' },
+];
+
+/** Every rule, by id. */
+export const RULES: ReadonlyMap<string, RuleInfo> = new Map(rules.map((r) => [r.id, r]));
+
+/** The one-line rationale of a rule. */
+export function rationale(rule: string): string {
+  return RULES.get(rule)?.rationale ?? '';
+}
+
+/** True when `rule` is a policy rule that objects may declare exceptions to. */
+export function isPolicyRule(rule: string): rule is PolicyRuleId {
+  return (POLICY_RULES as readonly string[]).includes(rule);
+}

@@ -1,0 +1,91 @@
+/** A Kubernetes object as plain JSON (the shape `renderRelease` produces and `loadManifestDir` reads). */
+export interface KubeObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: { readonly name: string; readonly namespace?: string; readonly [k: string]: unknown };
+  readonly [k: string]: unknown;
+}
+
+/** The four families of checks. */
+export type RuleCategory = 'schema' | 'policy' | 'reference' | 'upgrade';
+
+/** A verification rule: a stable id, its family and the one-line reason it exists. */
+export interface RuleInfo {
+  readonly id: string;
+  readonly category: RuleCategory;
+  readonly rationale: string;
+}
+
+/** One finding: which object broke which rule, what is wrong and how to fix it. */
+export interface Violation {
+  /** `Kind/namespace/name` (`Kind/name` for cluster-scoped objects). */
+  readonly object: string;
+  /** Rule id (see `RULES`). */
+  readonly rule: string;
+  /** What is wrong, naming the field and the value. */
+  readonly message: string;
+  /** What to do about it. */
+  readonly fix: string;
+  /** Dotted field path inside the object, when the finding is about one field (`spec.template.spec.containers[0].image`). */
+  readonly path?: string;
+  /** File the object was read from, when it was read from disk. */
+  readonly file?: string;
+}
+
+/** A policy exception an object declares with a `policy.ops-kit.io/<rule>` annotation. */
+export interface HonouredException {
+  readonly object: string;
+  readonly rule: string;
+  readonly reason: string;
+  /** True when the object would break the rule without the exception; false when the exception is not needed. */
+  readonly used: boolean;
+}
+
+/** An object the release references but does not render: an operator must create it before the release works. */
+export interface ExternalObject {
+  /** `Kind/namespace/name`. */
+  readonly ref: string;
+  /** The objects that reference it (`Deployment/ns/web`). */
+  readonly referencedBy: readonly string[];
+}
+
+/** The outcome of verifying one set of objects (normally one release). */
+export interface VerifyReport {
+  /** Release (or manifest set) name, for headings. */
+  readonly name: string;
+  readonly objectCount: number;
+  /** Sorted by object, then rule, then path. Empty when the objects pass. */
+  readonly violations: readonly Violation[];
+  /** Exceptions the objects declare, with their reasons. */
+  readonly exceptions: readonly HonouredException[];
+  /** Objects an operator must create first. */
+  readonly externals: readonly ExternalObject[];
+  /** True when there are no violations. */
+  readonly ok: boolean;
+}
+
+/** Where the schemas come from and which checks run. */
+export interface VerifyOptions {
+  /**
+   * Name used in report headings.
+   * @default 'manifests'
+   */
+  readonly name?: string;
+  /**
+   * Path of the Kubernetes JSON-schema definitions (`_definitions.json`).
+   * @default - `$OPS_KIT_K8S_SCHEMA`, else `../shared/schemas/k8s-v1.28.0/_definitions.json` beside the package root
+   */
+  readonly schemaPath?: string;
+  /**
+   * Directories whose `*.yaml` CustomResourceDefinitions give the schemas of custom resources.
+   * @default - `$OPS_KIT_CRD_DIRS` (path-delimiter separated), else `../shared/crds` beside the package root
+   */
+  readonly crdDirs?: readonly string[];
+  /**
+   * Run the schema check. Turn it off only where the schema file cannot be had (the other checks still run).
+   * @default true
+   */
+  readonly schema?: boolean;
+  /** File each object was read from (same order as the objects), for reports. @default - none */
+  readonly files?: readonly (string | undefined)[];
+}

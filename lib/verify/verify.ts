@@ -1,0 +1,152 @@
+import { POLICY_EXCEPTION_PREFIX } from '../core/policy';
+import { declaredExceptions, policyFindings } from './policy';
+import { referenceFindings } from './references';
+import { RULES } from './rules';
+import { defaultCrdDirs, releaseCrdVersions, SchemaValidator } from './schema';
+import { namespaceOf, objectId } from './objects';
+import { HonouredException, KubeObject, VerifyOptions, VerifyReport, Violation } from './types';
+
+function compare(a: string | undefined, b: string | undefined): number {
+  const x = a ?? '';
+  const y = b ?? '';
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/**
+ * Verifies one set of objects (normally one release): schema, policy (with declared exceptions), cross-object
+ * references. Pure apart from reading the schema files once per process. Objects are not modified.
+ */
+export function verifyManifests(objects: readonly KubeObject[], options: VerifyOptions = {}): VerifyReport {
+  const violations: Violation[] = [];
+  const exceptions: HonouredException[] = [];
+  const fileOf = new Map<KubeObject, string | undefined>();
+  objects.forEach((o, i) => fileOf.set(o, options.files?.[i]));
+  const push = (o: KubeObject, v: Omit<Violation, 'object' | 'file'>) => {
+    const file = fileOf.get(o);
+    violations.push({ object: o?.metadata?.name !== undefined ? objectId(o) : `${o?.kind ?? '?'}/(unnamed)`, ...v, ...(file ? { file } : {}) });
+  };
+
+  // Identity: every object named, no two the same.
+  const seen = new Map<string, KubeObject>();
+  for (const o of objects) {
+    if (!o?.metadata?.name) {
+      push(o, { rule: 'schema', message: 'the object has no metadata.name', fix: 'name every object', path: 'metadata.name' });
+      continue;
+    }
+    const id = `${String(o.apiVersion).split('/')[0]}|${o.kind}|${namespaceOf(o)}|${o.metadata.name}`;
+    if (seen.has(id)) {
+      push(o, { rule: 'duplicate-object', message: `${objectId(o)} is rendered twice`, fix: 'give the two objects distinct names (or distinct construct ids)', path: 'metadata.name' });
+    }
+    seen.set(id, o);
+  }
+
+  // Schema.
+  if (options.schema !== false) {
+    const validator = SchemaValidator.get(options.schemaPath);
+    const crdDirs = options.crdDirs ?? defaultCrdDirs();
+    const releaseCrds = releaseCrdVersions(objects);
+    for (const o of objects) {
+      for (const f of validator.validate(o, crdDirs, releaseCrds)) push(o, f);
+    }
+  }
+
+  // Policy, with the exceptions each object declares.
+  for (const o of objects) {
+    if (!o?.metadata?.name) continue;
+    const { exceptions: declared, problems } = declaredExceptions(o);
+    for (const p of problems) push(o, { rule: 'policy-exception', ...p });
+    const used = new Set<string>();
+    for (const f of policyFindings(o)) {
+      if (declared.has(f.rule)) used.add(f.rule);
+      else push(o, f);
+    }
+    for (const [rule, reason] of declared) exceptions.push({ object: objectId(o), rule, reason, used: used.has(rule) });
+  }
+
+  // References.
+  const refs = referenceFindings(objects);
+  for (const f of refs.findings) push(f.object, { rule: f.rule, message: f.message, fix: f.fix, path: f.path });
+
+  violations.sort((a, b) => compare(a.object, b.object) || compare(a.rule, b.rule) || compare(a.path, b.path) || compare(a.message, b.message));
+  exceptions.sort((a, b) => compare(a.object, b.object) || compare(a.rule, b.rule));
+  return {
+    name: options.name ?? 'manifests',
+    objectCount: objects.length,
+    violations,
+    exceptions,
+    externals: refs.externals,
+    ok: violations.length === 0,
+  };
+}
+
+/** A rendered release as `renderApp` returns it (only the fields verification needs). */
+export interface VerifiableRelease {
+  readonly name: string;
+  readonly objects: readonly KubeObject[];
+}
+
+/** Verifies each release on its own (references must resolve inside the release or be declared external). */
+export function verifyReleases(releases: readonly VerifiableRelease[], options: Omit<VerifyOptions, 'name' | 'files'> = {}): VerifyReport[] {
+  return releases.map((r) => verifyManifests(r.objects, { ...options, name: r.name }));
+}
+
+/** Renders a report as text: violations grouped by object with their fixes, then exceptions and externals. */
+export function formatReport(report: VerifyReport): string {
+  const lines: string[] = [];
+  const n = report.violations.length;
+  lines.push(`verify ${report.name}: ${report.objectCount} object(s), ${n ? `FAILED with ${n} violation(s)` : 'all checks passed'}`);
+  if (n) {
+    lines.push('', 'VIOLATIONS (object / rule / message / fix)');
+    let last = '';
+    for (const v of report.violations) {
+      if (v.object !== last) {
+        lines.push(`  ${v.object}${v.file ? `  (${v.file})` : ''}`);
+        last = v.object;
+      }
+      lines.push(`    [${v.rule}] ${v.message}`);
+      if (v.path) lines.push(`      at:  ${v.path}`);
+      lines.push(`      fix: ${v.fix}`);
+    }
+    const broken = [...new Set(report.violations.map((v) => v.rule))].sort();
+    lines.push('', 'RULES BROKEN');
+    for (const r of broken) lines.push(`  ${r}: ${RULES.get(r)?.rationale ?? ''}`);
+  }
+  if (report.exceptions.length) {
+    lines.push('', `EXCEPTIONS (declared with ${POLICY_EXCEPTION_PREFIX}<rule> annotations)`);
+    for (const e of report.exceptions) {
+      lines.push(`  ${e.object}  ${e.rule}: ${e.reason}${e.used ? '' : '  (not needed: the object passes this rule)'}`);
+    }
+  }
+  if (report.externals.length) {
+    lines.push('', 'EXTERNALS (create these before deploying; the release references but does not render them)');
+    for (const e of report.externals) lines.push(`  ${e.ref}  (referenced by ${e.referencedBy.join(', ')})`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Timing of one verification run, for benchmarks. */
+export interface VerificationTiming {
+  readonly objects: number;
+  readonly violations: number;
+  /** First run in this process: includes reading and compiling the schemas it needs. */
+  readonly firstMs: number;
+  /** Median of the further runs (schemas already compiled). */
+  readonly warmMs: number;
+}
+
+/** Times `verifyReleases` on already-rendered releases, separately from synthesis (for `npm run bench`). */
+export function timeVerification(releases: readonly VerifiableRelease[], runs = 3, options: Omit<VerifyOptions, 'name' | 'files'> = {}): VerificationTiming {
+  const once = () => {
+    const t0 = process.hrtime.bigint();
+    const reports = verifyReleases(releases, options);
+    return { ms: Number(process.hrtime.bigint() - t0) / 1e6, violations: reports.reduce((s, r) => s + r.violations.length, 0) };
+  };
+  const first = once();
+  const warm = Array.from({ length: Math.max(1, runs) }, () => once().ms).sort((a, b) => a - b);
+  return {
+    objects: releases.reduce((s, r) => s + r.objects.length, 0),
+    violations: first.violations,
+    firstMs: Math.round(first.ms * 10) / 10,
+    warmMs: Math.round(warm[Math.floor(warm.length / 2)] * 10) / 10,
+  };
+}
