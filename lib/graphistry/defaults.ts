@@ -23,6 +23,14 @@ export const GraphistryRepositories = {
   streamglViz: 'streamgl-viz',
   streamglSessions: 'streamgl-sessions',
   streamglGpu: 'streamgl-gpu',
+  /** nexus (Django); published per CUDA variant. dask-scheduler runs etlServerPython. */
+  nexus: 'graphistry-nexus',
+  /** Graphistry's Caddy build; CPU-only (`universal`). */
+  caddy: 'caddy',
+  /** pivot; published per CUDA variant. */
+  pivot: 'graphistry-pivot',
+  /** The Jupyter notebook with RAPIDS kernels; published per CUDA variant. */
+  notebook: 'jupyter-notebook',
 } as const;
 
 /**
