@@ -11,7 +11,7 @@ import { assertDnsLabel, assertDnsSubdomain } from '../core/names';
 import { NodeSelection, Placement, Toleration } from '../core/placement';
 import { buildPodSpec } from '../core/pod';
 import { ExternalRef, externalRefsAnnotation, policyExceptionAnnotations } from '../core/policy';
-import { Probes } from '../core/probes';
+import { Probes, ProbeTiming } from '../core/probes';
 import { NamespacedAccess } from '../core/rbac';
 import { Resources, sized } from '../core/resources';
 import { SecurityProfile } from '../core/security';
@@ -245,7 +245,7 @@ function describeEnv(v: EnvValue): unknown {
 }
 
 /** An exec probe running `curl` against localhost URLs (all must answer 2xx/3xx). */
-function curlProbe(urls: readonly string[], t: Parameters<typeof Probes.exec>[1]): k8s.Probe {
+function curlProbe(urls: readonly string[], t: ProbeTiming): k8s.Probe {
   const one = (u: string) => ['curl', '-fsS', '-o', '/dev/null', u];
   if (urls.length === 1) return Probes.exec(one(urls[0]), t);
   return Probes.exec(['sh', '-c', urls.map((u) => one(u).join(' ')).join(' && ')], t);
@@ -259,6 +259,11 @@ function curlProbe(urls: readonly string[], t: Parameters<typeof Probes.exec>[1]
  * dispatcher ConfigMap and the RBAC its init waits need.
  */
 export class EngineDaemonSet extends Construct {
+  /** Whether a release of this tier has an engine (analytics and above). */
+  public static rendersAt(tier: Tier): boolean {
+    return tier.atLeast(Tier.ANALYTICS);
+  }
+
   /** The DaemonSet (construct id `Resource`). */
   public readonly daemonSet: k8s.KubeDaemonSet;
   /** `engine-headless`: every engine pod's IP, for Caddy's dynamic upstreams. */
@@ -286,8 +291,8 @@ export class EngineDaemonSet extends Construct {
     const release = Release.of(this);
     const namespace = release.releaseNamespace;
     const tier = props.tier;
-    if (!tier.atLeast(Tier.ANALYTICS)) {
-      throw new ConfigError('tier', tier.name, Tier.ALL.filter((t) => t.atLeast(Tier.ANALYTICS)).join(', '), 'the platform tier renders no engine; it uses NexusProxy in front of nexus');
+    if (!EngineDaemonSet.rendersAt(tier)) {
+      throw new ConfigError('tier', tier.name, Tier.ALL.filter((t) => EngineDaemonSet.rendersAt(t)).join(', '), 'the platform tier renders no engine; it uses NexusProxy in front of nexus');
     }
     this.tier = tier;
     const viz = tier.atLeast(Tier.VIZ);

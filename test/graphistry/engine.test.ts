@@ -397,6 +397,10 @@ describe('EngineDaemonSet options', () => {
     expect(a).not.toBe(b);
   });
 
+  test('renders from analytics up; platform and the engine are mutually exclusive with NexusProxy', () => {
+    expect(Tier.ALL.filter((t) => EngineDaemonSet.rendersAt(t))).toEqual([Tier.ANALYTICS, Tier.VIZ, Tier.FULL]);
+  });
+
   test('fails when the tier is platform', () => {
     expect(() => render({ tier: Tier.PLATFORM })).toThrow(/'tier' is "platform", but the platform tier renders no engine; it uses NexusProxy.*allowed: analytics, viz, full/);
   });
