@@ -94,6 +94,10 @@ describe('IotOperator (namespaced, default)', () => {
 describe('IotOperator (cluster scope)', () => {
   const { out } = render({ operator: { scope: OperatorScope.cluster({ reason: 'fleets in several tenant namespaces' }), logLevel: 'iot_operator=debug,kube=info', env: { EXTRA: '1' } } });
 
+  test('snapshot', () => {
+    expect(out.objects.filter((o) => ['Deployment', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding'].includes(o.kind) && o.apiVersion !== 'iot.nationtech.io/v1alpha1')).toMatchSnapshot();
+  });
+
   test('uses a ClusterRole and ClusterRoleBinding carrying the cluster-scope exception', () => {
     const cr = find(out, 'ClusterRole');
     const crb = find(out, 'ClusterRoleBinding');

@@ -1,4 +1,4 @@
-import { ApiObject, App, Size } from 'cdk8s';
+import { ApiObject, App, JsonPatch, Size } from 'cdk8s';
 import { configChecksum, ConfigError, sized } from '../../lib/core';
 import { NatsExposure, NatsPersistence, NatsServer, NatsServerProps } from '../../lib/nats';
 import { Manifest, Release, renderRelease, RenderedRelease } from '../../lib/release';
@@ -37,9 +37,12 @@ describe('NatsServer defaults', () => {
     expect(find(out, 'Service', 'r-nats-headless').spec.clusterIP).toBe('None');
   });
 
-  test('the StatefulSet is the Resource child, for escape hatches', () => {
+  test('the StatefulSet is the Resource child, and a JSON patch on it reaches the output', () => {
     expect(server.node.findChild('Resource')).toBe(server.statefulSet);
-    ApiObject.of(server.statefulSet).addJsonPatch();
+    const release = new Release(new App(), 'p', { namespace: 'ns' });
+    const patched = new NatsServer(release, 'Nats');
+    ApiObject.of(patched.node.findChild('Resource')).addJsonPatch(JsonPatch.add('/spec/minReadySeconds', 10));
+    expect(find(renderRelease(release), 'StatefulSet').spec.minReadySeconds).toBe(10);
   });
 
   test('the pod runs the pinned nats 2.10 alpine image on the mounted generated config', () => {
