@@ -1,0 +1,172 @@
+/**
+ * A real Prometheus (Debian's 2.42) started with the arguments and prometheus.yml the TelemetryStack renders, to show
+ * two behaviours a config check cannot:
+ * - every DaemonSet pod becomes its own scrape target with a stable `node` label (the multi-node fix), and pods of
+ *   other releases, other ports and pods not Running are dropped, by the generated relabel rules run in Prometheus
+ *   itself;
+ * - the route prefix flags work: the API answers under /prometheus and not at the root.
+ *
+ * Debian's build has no Kubernetes SD, so the pods the rendered workloads would create (on a simulated 3-node
+ * split-pool cluster) are fed through file SD with the exact `__meta_kubernetes_pod_*` labels (see
+ * test/telemetry/sd-projection.ts). Changed from the rendered Deployment: the config path, the TSDB path and the
+ * listen address (loopback, random free port). Pod IPs are loopback addresses, so the failing scrapes stay local.
+ */
+import { ChildProcess, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as http from 'http';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import { stringify } from 'yaml';
+import { find, prometheusYaml, render } from '../telemetry/helpers';
+import { projectToFileSd, SimNode, SimPod, simulatePods } from '../telemetry/sd-projection';
+
+const PROMETHEUS = process.env.PROMETHEUS_BIN ?? '/usr/bin/prometheus';
+
+const NODES: SimNode[] = [
+  { name: 'cpu-1', ip: '127.20.0.1', labels: { 'graphistry.io/role': 'cpu' } },
+  { name: 'gpu-1', ip: '127.20.0.2', labels: { 'graphistry.io/role': 'gpu', 'nvidia.com/gpu.present': 'true' } },
+  { name: 'gpu-2', ip: '127.20.0.3', labels: { 'graphistry.io/role': 'gpu', 'nvidia.com/gpu.present': 'true' } },
+];
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function get(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { timeout: 2000, agent: false }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+  });
+}
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, proc: ChildProcess, log: () => string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null) throw new Error(`prometheus exited with ${proc.exitCode} while waiting for ${what}:\n${log()}`);
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what} (${String(last ?? '')}):\n${log()}`);
+}
+
+describe('Prometheus runs the generated scrape config', () => {
+  const { objects } = render({}, { placement: { nodeSelector: { 'graphistry.io/role': 'cpu' } } });
+  let proc: ChildProcess | undefined;
+  let tmp: string;
+  let base: string;
+  let output = '';
+  let targets: { activeTargets: any[]; droppedTargets: any[] };
+
+  // The release's own pods, plus three that must not be scraped: another release's dcgm-exporter, a Pending one,
+  // and one in another namespace.
+  const pods: SimPod[] = simulatePods(objects, NODES);
+  const dcgm = pods.find((p) => p.controller.name === 'dcgm-exporter')!;
+  const strays: SimPod[] = [
+    { ...dcgm, name: 'other-release-dcgm', ip: '127.31.0.1', labels: { ...dcgm.labels, 'app.kubernetes.io/instance': 'other' } },
+    { ...dcgm, name: 'pending-dcgm', ip: '127.31.0.2', phase: 'Pending' },
+    { ...dcgm, name: 'foreign-ns-dcgm', ip: '127.31.0.3', namespace: 'elsewhere' },
+  ];
+
+  beforeAll(async () => {
+    // Fail, never skip: a missing binary means the CI install step is broken.
+    if (!fs.existsSync(PROMETHEUS)) throw new Error(`prometheus not found at ${PROMETHEUS}; install the Debian package prometheus`);
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'prom-live-'));
+    const config = projectToFileSd(prometheusYaml(objects), [...pods, ...strays], tmp);
+    const configFile = path.join(tmp, 'prometheus.yml');
+    fs.writeFileSync(configFile, stringify(config));
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    const rendered: string[] = find(objects, 'Deployment', 'prometheus').spec.template.spec.containers[0].args;
+    const args = rendered.map((a) => {
+      if (a.startsWith('--config.file=')) return `--config.file=${configFile}`;
+      if (a.startsWith('--storage.tsdb.path=')) return `--storage.tsdb.path=${path.join(tmp, 'data')}`;
+      if (a.startsWith('--web.listen-address=')) return `--web.listen-address=127.0.0.1:${port}`;
+      return a;
+    });
+    expect(args.filter((a, i) => a !== rendered[i])).toHaveLength(3);
+    proc = spawn(PROMETHEUS, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    proc.stdout!.on('data', (d) => (output += d));
+    proc.stderr!.on('data', (d) => (output += d));
+    await until('readiness under /prometheus', async () => ((await get(`${base}/prometheus/-/ready`)).status === 200 ? true : undefined), proc, () => output);
+    // 1 self target + 2 dcgm (GPU nodes) + 3 node-exporter + 3 collector app-metrics + 3 collector self-metrics.
+    targets = await until(
+      'all targets',
+      async () => {
+        const r = JSON.parse((await get(`${base}/prometheus/api/v1/targets`)).body).data;
+        return r.activeTargets.length >= 12 ? r : undefined;
+      },
+      proc,
+      () => output,
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    if (proc && proc.exitCode === null) {
+      const exited = new Promise((r) => proc!.once('exit', r));
+      proc.kill('SIGTERM');
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 5000)))]);
+      clearTimeout(timer);
+      if (proc.exitCode === null) proc.kill('SIGKILL');
+    }
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  const byJob = (job: string) =>
+    targets.activeTargets
+      .filter((t) => t.labels.job === job)
+      .map((t) => `${t.labels.node}=${t.labels.instance}`)
+      .sort();
+  const ipOf = (controller: string, node: string) => pods.find((p) => p.controller.name === controller && p.node.name === node)!.ip;
+
+  test('the API serves under the route prefix only', async () => {
+    expect((await get(`${base}/prometheus/-/ready`)).status).toBe(200);
+    expect((await get(`${base}/-/ready`)).status).toBe(404);
+  });
+
+  test('each dcgm-exporter pod is a target on its GPU node', () => {
+    expect(byJob('dcgm-exporter')).toEqual([`gpu-1=${ipOf('dcgm-exporter', 'gpu-1')}:9400`, `gpu-2=${ipOf('dcgm-exporter', 'gpu-2')}:9400`]);
+  });
+
+  test('each node-exporter pod is a target on every node, at the node IP (hostNetwork)', () => {
+    expect(byJob('node-exporter')).toEqual(['cpu-1=127.20.0.1:9100', 'gpu-1=127.20.0.2:9100', 'gpu-2=127.20.0.3:9100']);
+  });
+
+  test("each collector pod is two targets: app metrics on 8889 and the collector's own on 8888", () => {
+    const expected = (port: number) => NODES.map((n) => `${n.name}=${ipOf('otel-collector', n.name)}:${port}`).sort();
+    expect(byJob('otel-collector')).toEqual(expected(8889));
+    expect(byJob('otel-collector-self')).toEqual(expected(8888));
+  });
+
+  test('targets carry namespace and pod labels, and nothing else is scraped', () => {
+    const t = targets.activeTargets.find((x) => x.labels.job === 'dcgm-exporter');
+    expect(t.labels).toMatchObject({ namespace: 'ns', pod: expect.stringMatching(/^dcgm-exporter-gpu-\d$/) });
+    expect(targets.activeTargets).toHaveLength(12);
+    const scrapedPods = new Set(targets.activeTargets.map((x) => x.labels.pod).filter(Boolean));
+    for (const s of strays) expect(scrapedPods.has(s.name)).toBe(false);
+    // Prometheus, Grafana and Jaeger pods are discovered (same namespace) but never scraped as exporters.
+    for (const p of pods.filter((x) => x.controller.kind === 'Deployment')) expect(scrapedPods.has(p.name)).toBe(false);
+    const dropped = new Set(targets.droppedTargets.map((x) => x.discoveredLabels.__meta_kubernetes_pod_name));
+    expect(dropped.has('other-release-dcgm')).toBe(true);
+    expect(dropped.has('pending-dcgm')).toBe(true);
+  });
+});
