@@ -4,14 +4,16 @@
 //   (a) `caddy adapt` accepts every TLS mode and the single-upstream shape, and the adapted JSON has the expected
 //       routes, handlers, order and policies (an exit code alone would miss a silently dropped block);
 //   (b) a live run on loopback, with a tiny DNS responder behind `dynamic a` and three upstreams on 127.0.0.1-3,
-//       shows the health path, the sticky cookie, session routing, the extra routes and the access log at work.
+//       shows the health path, the sticky cookie, session routing, the extra routes and the access log at work;
+//   (c) a live run in self TLS mode with a throwaway certificate: probes on plain HTTP, redirects, HTTPS with HSTS.
 import { ChildProcess, execFileSync, spawn } from 'child_process';
 import { createHmac } from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';
+import * as https from 'https';
 import * as os from 'os';
 import * as path from 'path';
-import { buildCaddyfile, CaddyfileProps } from '../../lib/ingress/caddy-config';
+import { buildCaddyfile, CADDY_TLS_MOUNT, CaddyfileProps } from '../../lib/ingress/caddy-config';
 import { CaddyUpstream } from '../../lib/ingress/routing';
 import { CaddyTls } from '../../lib/ingress/tls';
 import { docsRouting, singleUpstreamRouting } from '../ingress/fixtures';
@@ -36,6 +38,8 @@ function forThisCaddy(text: string, expected: { queryPolicies: number; cookieFal
   expect(r.counts).toEqual(expected);
   return r.text;
 }
+
+afterAll(() => fs.rmSync(workDir, { recursive: true, force: true }));
 
 function adapt(text: string): any {
   const file = path.join(workDir, `adapt-${Math.random().toString(36).slice(2)}.Caddyfile`);
@@ -224,6 +228,45 @@ async function upstreamOf(port: number, urlPath: string, headers: Record<string,
 
 const cookieFor = (dial: string) => createHmac('sha256', SECRET).update(dial).digest('hex');
 
+function httpsGet(port: number, urlPath: string, servername: string): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = https.get({ host: '127.0.0.1', port, path: urlPath, servername, headers: { host: servername }, rejectUnauthorized: false, agent: false, timeout: 5000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`timeout on ${urlPath}`)));
+    req.on('error', reject);
+  });
+}
+
+async function startCaddy(file: string, healthPort: number, log: { out: string; err: string }): Promise<ChildProcess> {
+  const proc = spawn(CADDY, ['run', '--config', file, '--adapter', 'caddyfile'], { env: caddyEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  proc.stdout!.on('data', (d) => (log.out += d));
+  proc.stderr!.on('data', (d) => (log.err += d));
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`caddy exited with ${proc.exitCode}:\n${log.err}`);
+    try {
+      if ((await get(healthPort, '/caddy/health/')).status === 200) return proc;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`caddy did not answer its health path within 15s:\n${log.err}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function stopCaddy(proc: ChildProcess | undefined): Promise<void> {
+  if (!proc || proc.exitCode !== null) return;
+  const exited = new Promise((r) => proc.once('exit', r));
+  proc.kill('SIGTERM');
+  const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
 describe(`live Caddy ${version.join('.')} on loopback`, () => {
   let dns: DnsResponder;
   let pool: Upstreams;
@@ -231,8 +274,7 @@ describe(`live Caddy ${version.join('.')} on loopback`, () => {
   let status: Upstreams;
   let caddy: ChildProcess | undefined;
   let port: number;
-  let stdout = '';
-  let stderr = '';
+  const log = { out: '', err: '' };
 
   beforeAll(async () => {
     pool = await Upstreams.start(['127.0.0.1', '127.0.0.2', '127.0.0.3']);
@@ -251,32 +293,12 @@ describe(`live Caddy ${version.join('.')} on loopback`, () => {
     }).render();
     const file = path.join(workDir, 'live.Caddyfile');
     fs.writeFileSync(file, forThisCaddy(text, { ...SESSION_COUNTS, trustedProxies: 1 }));
-    caddy = spawn(CADDY, ['run', '--config', file, '--adapter', 'caddyfile'], { env: caddyEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    caddy.stdout!.on('data', (d) => (stdout += d));
-    caddy.stderr!.on('data', (d) => (stderr += d));
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      if (caddy.exitCode !== null) throw new Error(`caddy exited with ${caddy.exitCode}:\n${stderr}`);
-      try {
-        if ((await get(port, '/caddy/health/')).status === 200) break;
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() > deadline) throw new Error(`caddy did not answer its health path within 15s:\n${stderr}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    caddy = await startCaddy(file, port, log);
   });
 
   afterAll(async () => {
-    if (caddy && caddy.exitCode === null) {
-      const exited = new Promise((r) => caddy!.once('exit', r));
-      caddy.kill('SIGTERM');
-      const timer = setTimeout(() => caddy!.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await stopCaddy(caddy);
     await Promise.all([dns?.close(), pool?.close(), kibana?.close(), status?.close()]);
-    fs.rmSync(workDir, { recursive: true, force: true });
   });
 
   test('the health path answers 200 without touching an upstream', async () => {
@@ -347,7 +369,7 @@ describe(`live Caddy ${version.join('.')} on loopback`, () => {
     await get(port, '/logged-path');
     const deadline = Date.now() + 5000;
     const entries = () =>
-      stdout
+      log.out
         .split('\n')
         .filter((l) => l.startsWith('{'))
         .map((l) => JSON.parse(l))
@@ -357,5 +379,66 @@ describe(`live Caddy ${version.join('.')} on loopback`, () => {
     expect(uris).toContain('/logged-path');
     expect(uris).toContain('/api/list');
     expect(uris.filter((u) => u.startsWith('/caddy/health'))).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// Self mode, live: Caddy terminates TLS with a static certificate (a throwaway self-signed one standing in for the
+// mounted Secret), serves probes on plain HTTP, and redirects everything else to HTTPS.
+
+describe(`live Caddy ${version.join('.')} in self TLS mode`, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'caddy-self-'));
+  const log = { out: '', err: '' };
+  let pool: Upstreams;
+  let caddy: ChildProcess | undefined;
+  let httpPort: number;
+  let httpsPort: number;
+
+  beforeAll(async () => {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', '/CN=docs.example.com',
+      '-addext', 'subjectAltName=DNS:docs.example.com', '-keyout', path.join(dir, 'tls.key'), '-out', path.join(dir, 'tls.crt')], { stdio: 'ignore', timeout: 20_000 });
+    pool = await Upstreams.start(['127.0.0.1']);
+    httpPort = await freePort();
+    httpsPort = await freePort();
+    const text = buildCaddyfile({
+      ...singleUpstreamRouting(),
+      upstream: CaddyUpstream.single(`127.0.0.1:${pool.port}`),
+      tls: CaddyTls.self({ domains: ['docs.example.com'], certificateSecret: 'docs-tls' }),
+      httpPort,
+      httpsPort,
+    }).render();
+    // Test-local: the certificate is read from the temp dir instead of the Secret's mount path.
+    expect(text).toContain(CADDY_TLS_MOUNT);
+    const file = path.join(dir, 'self.Caddyfile');
+    fs.writeFileSync(file, forThisCaddy(text.split(CADDY_TLS_MOUNT).join(dir), { queryPolicies: 0, cookieFallbacks: 0, logSkips: 1, trustedProxies: 0 }));
+    caddy = await startCaddy(file, httpPort, log);
+  });
+
+  afterAll(async () => {
+    await stopCaddy(caddy);
+    await pool?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('probes get 200 on plain HTTP by pod IP, without touching the upstream', async () => {
+    expect((await get(httpPort, '/caddy/health/')).status).toBe(200);
+    expect(pool.hits).toEqual([]);
+  });
+
+  test('plain HTTP for anything else is redirected to HTTPS on the standard port', async () => {
+    const r = await get(httpPort, '/some/page?x=1', { host: 'docs.example.com' });
+    expect(r.status).toBe(308);
+    expect(r.headers.location).toBe('https://docs.example.com/some/page?x=1');
+    expect(pool.hits).toEqual([]);
+  });
+
+  test('HTTPS serves the certificate for the domain, with HSTS, health and the proxy', async () => {
+    const health = await httpsGet(httpsPort, '/caddy/health/', 'docs.example.com');
+    expect(health.status).toBe(200);
+    expect(health.headers['strict-transport-security']).toBe('max-age=31536000');
+    const page = await httpsGet(httpsPort, '/app', 'docs.example.com');
+    expect(page.status).toBe(200);
+    expect(JSON.parse(page.body).upstream).toBe(pool.dials[0]);
+    expect(pool.hits.map((h) => h.url)).toEqual(['/app']);
   });
 });
