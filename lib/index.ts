@@ -6,3 +6,4 @@ export * from './iot';
 export * from './verify';
 export * from './graphistry';
 export * from './nginx';
+export * from './ingress';
