@@ -3,7 +3,7 @@ import * as iot from '../../imports/iot.nationtech.io';
 import { assertEnvName } from '../core/env';
 import { check, ConfigError } from '../core/errors';
 import { Images } from '../core/images';
-import { assertLabelKey, assertLabels, assertLabelValue } from '../core/labels';
+import { assertLabelKey, assertLabels, assertLabelValue, MANAGED_BY } from '../core/labels';
 import { assertDnsLabel } from '../core/names';
 import { IOT_CR_SYNC_WAVE, IOT_ROLLOUT_STRATEGIES, IOT_SELECTOR_OPERATORS } from './crd';
 
@@ -217,7 +217,7 @@ export class FleetDeployment extends Construct {
       'app.kubernetes.io/instance': identity.instance,
       'app.kubernetes.io/part-of': identity.fleet,
       'app.kubernetes.io/component': 'fleet-deployment',
-      'app.kubernetes.io/managed-by': 'cdk8s-ops-kit',
+      'app.kubernetes.io/managed-by': MANAGED_BY,
     };
     const extra = assertLabels(`${prop}.labels`, options.labels ?? {});
     for (const k of Object.keys(extra)) {

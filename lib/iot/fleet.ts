@@ -18,6 +18,20 @@ export type IotFleetNatsOptions = Omit<NatsServerProps, 'jetstream'>;
 /** Operator settings; the NATS wiring is supplied by the fleet. */
 export type IotFleetOperatorOptions = Omit<IotOperatorProps, 'nats' | 'desiredStateBucket' | 'agentStatusBucket'>;
 
+/** Names of the fleet's JetStream KV buckets. */
+export interface IotFleetBuckets {
+  /**
+   * Bucket the operator writes each device's desired state to.
+   * @default 'desired-state'
+   */
+  readonly desiredState?: string;
+  /**
+   * Bucket the device agents publish status and heartbeats to.
+   * @default 'agent-status'
+   */
+  readonly agentStatus?: string;
+}
+
 export interface IotFleetProps {
   /**
    * Fleet name: prefix of the NATS server and operator names, and `app.kubernetes.io/part-of` of the CRs.
@@ -35,10 +49,10 @@ export interface IotFleetProps {
    */
   readonly operator?: IotFleetOperatorOptions;
   /**
-   * KV bucket names.
+   * KV bucket names; they must match what the device agents were configured with.
    * @default - `desired-state` and `agent-status`
    */
-  readonly buckets?: { readonly desiredState?: string; readonly agentStatus?: string };
+  readonly buckets?: IotFleetBuckets;
   /**
    * Render the CustomResourceDefinition. The CRD is cluster-wide: exactly one release per cluster should own it.
    * @default true
