@@ -101,12 +101,11 @@ export class Jaeger extends Construct {
       .own('QUERY_BASE_PATH', props.routePrefix)
       .own('COLLECTOR_OTLP_ENABLED', 'true')
       .own('SPAN_STORAGE_TYPE', persistent ? 'badger' : 'memory');
+    // Badger's directories go in as flags: as env their names (BADGER_DIRECTORY_KEY) read like credentials.
+    const args: string[] = [];
     if (persistent) {
-      env
-        .own('BADGER_EPHEMERAL', 'false')
-        .own('BADGER_DIRECTORY_KEY', '/badger/key')
-        .own('BADGER_DIRECTORY_VALUE', '/badger/data')
-        .defaults({ BADGER_SPAN_STORE_TTL: goDuration('jaeger.retention', (props.retention ?? Duration.hours(72)).toSeconds()) });
+      args.push('--badger.ephemeral=false', '--badger.directory-key=/badger/key', '--badger.directory-value=/badger/data');
+      env.defaults({ BADGER_SPAN_STORE_TTL: goDuration('jaeger.retention', (props.retention ?? Duration.hours(72)).toSeconds()) });
     } else {
       check(props.retention === undefined, 'jaeger.retention', props.retention && goDuration('jaeger.retention', props.retention.toSeconds()), 'unset when persistence is disabled', 'the in-memory store has no time-based retention (bound it with MEMORY_MAX_TRACES in env)');
       env.defaults({ MEMORY_MAX_TRACES: '50000' });
@@ -119,6 +118,7 @@ export class Jaeger extends Construct {
       {
         name: 'jaeger',
         image: Images.of(this).resolve('jaeger.image', props.image ?? TELEMETRY_IMAGES.jaeger),
+        args: args.length ? args : undefined,
         ports: [
           { name: 'http-query', port: Jaeger.QUERY_PORT },
           { name: 'otlp-grpc', port: Jaeger.OTLP_GRPC_PORT },

@@ -155,7 +155,7 @@ describe('TelemetryStack defaults (self-hosted)', () => {
     const d = find(objects, 'Deployment', 'jaeger');
     const e = env(podSpec(d).containers[0]);
     expect(e.SPAN_STORAGE_TYPE).toBe('badger');
-    expect(e.BADGER_EPHEMERAL).toBe('false');
+    expect(podSpec(d).containers[0].args).toEqual(['--badger.ephemeral=false', '--badger.directory-key=/badger/key', '--badger.directory-value=/badger/data']);
     expect(e.QUERY_BASE_PATH).toBe('/jaeger');
     expect(e.BADGER_SPAN_STORE_TTL).toBe('72h');
     expect(podSpec(d).securityContext.fsGroup).toBe(10001);
@@ -363,7 +363,7 @@ describe('object sets', () => {
     for (const name of ['prometheus', 'grafana', 'jaeger']) expect(podSpec(find(objects, 'Deployment', name)).volumes).toContainEqual({ name: 'data', emptyDir: {} });
     const e = env(podSpec(find(objects, 'Deployment', 'jaeger')).containers[0]);
     expect(e.SPAN_STORAGE_TYPE).toBe('memory');
-    expect(e.BADGER_EPHEMERAL).toBeUndefined();
+    expect(podSpec(find(objects, 'Deployment', 'jaeger')).containers[0].args).toBeUndefined();
     expect(out.notes.join('\n')).not.toContain('StorageClass');
   });
 
