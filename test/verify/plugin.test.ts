@@ -1,0 +1,72 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as YAML from 'yaml';
+import { OpsKitValidation, ValidationPluginContext } from '../../lib/verify';
+
+const FIXTURES = path.join(__dirname, '..', 'fixtures', 'verify');
+const ROOT = path.join(__dirname, '..', '..');
+
+function fakeContext(manifests: string[]) {
+  const violations: Array<{ ruleName: string; recommendation: string; fix: string; violatingResources: ReadonlyArray<{ resourceName: string; locations: readonly string[]; manifestPath: string }> }> = [];
+  const logs: string[] = [];
+  let status: string | undefined;
+  let metadata: Readonly<Record<string, string>> | undefined;
+  const context: ValidationPluginContext = {
+    manifests,
+    logger: { log: (m) => logs.push(m) },
+    report: { addViolation: (v) => violations.push(v), submit: (s, m) => { status = s; metadata = m; } },
+  };
+  return { context, violations, logs, status: () => status, metadata: () => metadata };
+}
+
+describe('cdk8s validation plugin', () => {
+  test('cdk8s.yaml declares it as a local plugin with an exact version and the exported class', () => {
+    const config = YAML.parse(fs.readFileSync(path.join(ROOT, 'cdk8s.yaml'), 'utf-8'));
+    const entry = config.validations.find((v: { package: string }) => v.package === './verify-plugin.js');
+    expect(entry).toMatchObject({ class: 'OpsKitValidation' });
+    expect(entry.version).toMatch(/^\d+\.\d+\.\d+$/);
+    // The shim is plain CommonJS that loads the TypeScript plugin through tsx (test/integration/cdk8s-plugin.test.ts
+    // loads it in a real node process and runs `cdk8s synth` with it).
+    expect(fs.readFileSync(path.join(ROOT, 'verify-plugin.js'), 'utf-8')).toContain("'./lib/verify/plugin.ts'");
+  });
+
+  test('submits failure with one violation per finding, naming object, file and field', async () => {
+    const file = path.join(FIXTURES, 'broken', 'non-root--uid-0.yaml');
+    const f = fakeContext([file]);
+    await new OpsKitValidation().validate(f.context);
+    expect(f.status()).toBe('failure');
+    expect(f.violations).toHaveLength(1);
+    expect(f.violations[0]).toMatchObject({
+      ruleName: 'non-root',
+      recommendation: 'Deployment/shop/web: container "web" runs as uid 0',
+      violatingResources: [{ resourceName: 'Deployment/shop/web', manifestPath: file, locations: ['spec.template.spec.containers[0].securityContext.runAsUser'] }],
+    });
+    expect(f.metadata()).toMatchObject({ releases: '1', objects: '4', violations: '1' });
+  });
+
+  test('submits success and logs exceptions and externals for clean releases; each folder is one release', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ops-kit-plugin-'));
+    try {
+      for (const [rel, fixture] of [['a', 'non-root--declared-exception.yaml'], ['b', 'schema--base.yaml']]) {
+        fs.mkdirSync(path.join(dir, rel));
+        fs.copyFileSync(path.join(FIXTURES, 'clean', fixture), path.join(dir, rel, 'all.yaml'));
+      }
+      const f = fakeContext([path.join(dir, 'b', 'all.yaml'), path.join(dir, 'a', 'all.yaml')]);
+      await new OpsKitValidation().validate(f.context);
+      expect(f.status()).toBe('success');
+      expect(f.violations).toEqual([]);
+      expect(f.metadata()).toMatchObject({ releases: '2', objects: '8', violations: '0', exceptions: '1' });
+      expect(f.logs.join('\n')).toContain('Deployment/shop/web  non-root: the GPU engine image writes root-owned NFS exports');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('reports a verify-error instead of crashing when verification cannot run', async () => {
+    const f = fakeContext([path.join(FIXTURES, 'clean', 'schema--base.yaml')]);
+    await new OpsKitValidation({ schemaPath: '/nonexistent.json' }).validate(f.context);
+    expect(f.status()).toBe('failure');
+    expect(f.violations[0]).toMatchObject({ ruleName: 'verify-error', recommendation: expect.stringContaining('Kubernetes schema not found at /nonexistent.json') });
+  });
+});

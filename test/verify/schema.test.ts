@@ -1,0 +1,114 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { KubeObject, pointerToPath, SchemaValidator, SCHEMA_PATH_ENV, strictify, verifyManifests } from '../../lib/verify';
+
+const cm = (extra: Record<string, unknown> = {}): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'ns' }, data: { a: 'b' }, ...extra });
+
+describe('strictify', () => {
+  test('objects that list properties reject other fields; open maps stay open', () => {
+    const s = strictify({ type: 'object', properties: { a: { type: 'object', additionalProperties: { type: 'string' } } } }, false);
+    expect(s.additionalProperties).toBe(false);
+    expect(s.properties.a.additionalProperties).toEqual({ type: 'string' });
+  });
+
+  test('core int-or-string becomes one union type', () => {
+    expect(strictify({ oneOf: [{ type: 'string' }, { type: 'integer' }] }, false)).toEqual({ type: ['string', 'integer'] });
+  });
+
+  test('CRD extensions: preserve-unknown-fields stays open, int-or-string accepts both, embedded resources allow apiVersion/kind/metadata', () => {
+    const s = strictify({
+      type: 'object',
+      properties: {
+        open: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true, properties: { known: { type: 'string' } } },
+        port: { 'x-kubernetes-int-or-string': true },
+        template: { type: 'object', 'x-kubernetes-embedded-resource': true, properties: { spec: { type: 'object' } } },
+      },
+    }, true);
+    expect(s.properties.open.additionalProperties).toBeUndefined();
+    expect(s.properties.port.type).toEqual(['integer', 'string']);
+    expect(Object.keys(s.properties.template.properties).sort()).toEqual(['apiVersion', 'kind', 'metadata', 'spec']);
+    expect(s.properties.template.additionalProperties).toBe(false);
+  });
+
+  test('anyOf/allOf branches are not made strict (a branch only constrains)', () => {
+    const s = strictify({ type: 'object', properties: { a: { type: 'string' } }, anyOf: [{ properties: { a: { minLength: 1 } } }] }, true);
+    expect(s.anyOf[0].additionalProperties).toBeUndefined();
+    expect(s.additionalProperties).toBe(false);
+  });
+
+  test('unknown formats are dropped instead of failing compilation', () => {
+    expect(strictify({ type: 'string', format: 'hostname' }, true)).toEqual({ type: 'string' });
+    expect(strictify({ type: 'integer', format: 'int32' }, true)).toEqual({ type: 'integer', format: 'int32' });
+  });
+});
+
+describe('SchemaValidator', () => {
+  test('is compiled once per schema file and shared', () => {
+    expect(SchemaValidator.get()).toBe(SchemaValidator.get());
+  });
+
+  test('JSON pointers become readable paths', () => {
+    expect(pointerToPath('/spec/template/spec/containers/0/ports/1/name')).toBe('spec.template.spec.containers[0].ports[1].name');
+    expect(pointerToPath('/metadata/annotations/policy.ops-kit.io~1probes')).toBe('metadata.annotations.policy.ops-kit.io/probes');
+    expect(pointerToPath('')).toBe('');
+  });
+
+  test('int32 fields reject values out of range', () => {
+    const r = verifyManifests([{ apiVersion: 'v1', kind: 'Service', metadata: { name: 's', namespace: 'ns' }, spec: { ports: [{ port: 99999999999 }] } }]);
+    expect(r.violations.map((v) => v.message)).toEqual(expect.arrayContaining([expect.stringMatching(/spec\.ports\[0\]\.port is 99999999999, not a valid int32/)]));
+  });
+
+  test('Secret data must be base64', () => {
+    const r = verifyManifests([{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'ns' }, data: { password: 'not base64!' } }]);
+    expect(r.violations.map((v) => [v.rule, v.path])).toEqual([['schema', 'data.password']]);
+  });
+
+  test('a CRD rendered in the release wins over the shared one', () => {
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'servicemonitors.monitoring.coreos.com' },
+      spec: {
+        group: 'monitoring.coreos.com', scope: 'Namespaced', names: { kind: 'ServiceMonitor', plural: 'servicemonitors' },
+        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { only: { type: 'string' } } } } } } }],
+      },
+    };
+    const sm = { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: { name: 'm', namespace: 'ns' }, spec: { only: 'x' } };
+    expect(verifyManifests([crd, sm]).violations).toEqual([]);
+    expect(verifyManifests([sm]).violations.map((v) => v.message)).toEqual(expect.arrayContaining([expect.stringContaining('unknown field spec.only')]));
+  });
+
+  test('custom resource metadata is checked against ObjectMeta', () => {
+    const sm = { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: { name: 'm', namespace: 'ns', labelz: {} }, spec: { selector: {}, endpoints: [] } };
+    expect(verifyManifests([sm]).violations.map((v) => v.path)).toEqual(['metadata.labelz']);
+  });
+
+  test('a CRD directory can be given as an option', () => {
+    const sm = { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: { name: 'm', namespace: 'ns' }, spec: { selector: {}, endpoints: [] } };
+    expect(verifyManifests([sm], { crdDirs: [] }).violations.map((v) => v.rule)).toEqual(['schema-kind']);
+  });
+
+  test('schema: false skips only the schema check', () => {
+    const r = verifyManifests([cm({ bogus: 1 }), { ...cm(), kind: 'ClusterRole', apiVersion: 'rbac.authorization.k8s.io/v1', metadata: { name: 'x' } }], { schema: false });
+    expect(r.violations.map((v) => v.rule)).toEqual(['cluster-scope']);
+  });
+
+  test('fails when the schema file is missing, naming the override', () => {
+    expect(() => verifyManifests([cm()], { schemaPath: '/nonexistent/_definitions.json' })).toThrow(/Kubernetes schema not found at \/nonexistent\/_definitions.json; set OPS_KIT_K8S_SCHEMA/);
+  });
+
+  test('the schema path can come from the environment', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ops-kit-schema-'));
+    const copy = path.join(dir, 'defs.json');
+    fs.copyFileSync(SchemaValidator.get().schemaPath, copy);
+    const before = process.env[SCHEMA_PATH_ENV];
+    process.env[SCHEMA_PATH_ENV] = copy;
+    try {
+      expect(verifyManifests([cm({ bogus: 1 })]).violations.map((v) => v.path)).toEqual(['bogus']);
+      expect(SchemaValidator.get().schemaPath).toBe(copy);
+    } finally {
+      if (before === undefined) delete process.env[SCHEMA_PATH_ENV];
+      else process.env[SCHEMA_PATH_ENV] = before;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,145 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { synthesize, verifyAndWrite } from '../../apps/main';
+import { ExampleApp } from '../../apps/registry';
+import {
+  buildContainer, buildPodSpec, buildWaitContainer, EnvBuilder, EnvSource, externalRefsAnnotation, Images, NamespacedAccess, Placement,
+  policyExceptionAnnotations, Probes, SecurityProfile, sized, WaitFor, waitRules,
+} from '../../lib/core';
+import { Release, renderRelease } from '../../lib/release';
+import { formatReport, verifyManifests } from '../../lib/verify';
+
+const LABELS = { 'app.kubernetes.io/name': 'web', 'app.kubernetes.io/instance': 'shop' };
+
+interface WebOptions {
+  /** Image reference as written. */
+  readonly image?: string;
+  /** Add a LoadBalancer Service without declaring it. */
+  readonly undeclaredLoadBalancer?: boolean;
+  /** Run as root with a reasoned exception. */
+  readonly root?: boolean;
+}
+
+/** A small release built only from core primitives, the way product constructs build theirs. */
+function buildWeb(app: App, options: WebOptions = {}): Release {
+  const release = new Release(app, 'shop', { namespace: 'shop', images: { pullSecrets: ['regcred'] } });
+  const security = SecurityProfile.restricted(options.root ? { runAsRoot: { reason: 'the legacy image writes root-owned files' } } : {});
+  const wait = WaitFor.service('web-db');
+  const access = new NamespacedAccess(release, 'Access', { name: 'web', labels: LABELS, rules: waitRules([wait]) });
+  const web = buildContainer('web', {
+    name: 'web',
+    image: Images.of(release).resolve('web.image', options.image ?? 'nginx:1.27.2', options.image?.endsWith(':latest') ? { reason: 'test' } : undefined),
+    ports: [{ name: 'http', port: 8080 }],
+    env: new EnvBuilder('web').own('DB_PASSWORD', EnvSource.secret('web-db', 'password')).defaults({ LOG_LEVEL: 'info' }),
+    resources: sized(100, 500, 64, 256),
+    readiness: Probes.http('/healthz', 'http'),
+    liveness: Probes.tcp('http'),
+    volumeMounts: [{ name: 'config', mountPath: '/etc/web' }],
+  }, security);
+  new k8s.KubeConfigMap(release, 'Config', { metadata: { name: 'web-config' }, data: { 'nginx.conf': 'events {}\n' } });
+  new k8s.KubeDeployment(release, 'Deployment', {
+    metadata: {
+      name: 'web',
+      labels: LABELS,
+      annotations: { ...externalRefsAnnotation([{ kind: 'Secret', name: 'web-db' }, { kind: 'Secret', name: 'regcred' }, { kind: 'Service', name: 'web-db' }]), ...policyExceptionAnnotations(security.exceptions) },
+    },
+    spec: {
+      selector: { matchLabels: LABELS },
+      template: {
+        metadata: { labels: LABELS },
+        spec: buildPodSpec(release, 'web', {
+          containers: [web],
+          initContainers: [buildWaitContainer(release, wait, security)],
+          volumes: [{ name: 'config', configMap: { name: 'web-config' } }],
+          security,
+          placement: Placement.of(release).forWorkload({}),
+          serviceAccountName: access.serviceAccountName,
+          automountServiceAccountToken: true,
+        }),
+      },
+    },
+  });
+  new k8s.KubeService(release, 'Service', {
+    metadata: { name: 'web', labels: LABELS },
+    spec: { type: options.undeclaredLoadBalancer ? 'LoadBalancer' : 'ClusterIP', selector: LABELS, ports: [{ name: 'http', port: 80, targetPort: k8s.IntOrString.fromString('http') }] },
+  });
+  return release;
+}
+
+const webApp = (options: WebOptions = {}): ExampleApp => ({ name: 'web', description: 'test app', build: (app) => { buildWeb(app, options); } });
+
+describe('objects built from core primitives', () => {
+  const report = verifyManifests(renderRelease(buildWeb(new App())).objects, { name: 'shop' });
+
+  test('pass every check', () => {
+    expect(report.violations).toEqual([]);
+    expect(report.ok).toBe(true);
+  });
+
+  test('list the externals an operator must create, with who references them', () => {
+    expect(report.externals).toEqual([
+      { ref: 'Secret/shop/regcred', referencedBy: ['Deployment/shop/web'] },
+      { ref: 'Secret/shop/web-db', referencedBy: ['Deployment/shop/web'] },
+      { ref: 'Service/shop/web-db', referencedBy: ['Deployment/shop/web'] },
+    ]);
+    expect(formatReport(report)).toContain('Secret/shop/web-db  (referenced by Deployment/shop/web)');
+  });
+
+  test('a SecurityProfile exception is honoured and printed with its reason', () => {
+    const r = verifyManifests(renderRelease(buildWeb(new App(), { root: true })).objects, { name: 'shop' });
+    expect(r.ok).toBe(true);
+    expect(r.exceptions).toEqual([{ object: 'Deployment/shop/web', rule: 'non-root', reason: 'the legacy image writes root-owned files', used: true }]);
+    expect(formatReport(r)).toContain('Deployment/shop/web  non-root: the legacy image writes root-owned files');
+  });
+});
+
+describe('synth integration (apps/main.ts)', () => {
+  let out: string;
+  beforeEach(() => {
+    out = fs.mkdtempSync(path.join(os.tmpdir(), 'ops-kit-verify-'));
+    fs.writeFileSync(path.join(out, 'previous.txt'), 'left by the last good synth\n');
+  });
+  afterEach(() => fs.rmSync(out, { recursive: true, force: true }));
+
+  test('fails when a release breaks a rule, and writes nothing', () => {
+    const releases = synthesize({}, [webApp({ undeclaredLoadBalancer: true })]);
+    const result = verifyAndWrite(releases, out);
+    expect(result.ok).toBe(false);
+    expect(result.files).toBeUndefined();
+    expect(fs.readdirSync(out)).toEqual(['previous.txt']);
+    const text = formatReport(result.reports[0]);
+    expect(text).toContain('Service/shop/web');
+    expect(text).toContain('[load-balancer] Service "web" is type LoadBalancer');
+    expect(text).toContain('fix: use ClusterIP');
+  });
+
+  test('fails when an unpinned image slips past the constructs, and writes nothing', () => {
+    const result = verifyAndWrite(synthesize({}, [webApp({ image: 'nginx:latest' })]), out);
+    expect(result.ok).toBe(false);
+    expect(result.reports[0].violations.map((v) => v.rule)).toEqual(['pinned-images']);
+    expect(fs.readdirSync(out)).toEqual(['previous.txt']);
+  });
+
+  test('writes manifests and a verify report outside the release folder when every check passes', () => {
+    const result = verifyAndWrite(synthesize({}, [webApp({ root: true })]), out);
+    expect(result.ok).toBe(true);
+    expect(fs.existsSync(path.join(out, 'previous.txt'))).toBe(false);
+    const releaseFiles = fs.readdirSync(path.join(out, 'shop'));
+    expect(releaseFiles.every((f) => f.endsWith('.yaml'))).toBe(true);
+    expect(releaseFiles).toContain('deployment-web.yaml');
+    const report = fs.readFileSync(path.join(out, '_reports', 'shop', 'verify.txt'), 'utf-8');
+    expect(report).toContain('verify shop: 6 object(s), all checks passed');
+    expect(report).toContain('non-root: the legacy image writes root-owned files');
+    expect(report).toContain('EXTERNALS');
+    expect([...result.files!.keys()]).toEqual([...result.files!.keys()].sort());
+  });
+
+  test('the written output is byte-identical on every run', () => {
+    const a = verifyAndWrite(synthesize({}, [webApp()]), out).files!;
+    const b = verifyAndWrite(synthesize({}, [webApp()]), out).files!;
+    expect([...b.entries()]).toEqual([...a.entries()]);
+  });
+});
