@@ -76,9 +76,21 @@ function normalize(o: Manifest): Manifest {
   return o;
 }
 
-/** File name of one object inside its release folder: `<kind>-<name>.yaml`, lowercased. */
+/** API groups of Kubernetes itself; kinds from any other group carry the group in their file name. */
+function isBuiltInGroup(group: string): boolean {
+  return group === '' || ['apps', 'batch', 'autoscaling', 'policy'].includes(group) || group.endsWith('.k8s.io');
+}
+
+/**
+ * File name of one object inside its release folder: `<kind>-<name>.yaml`, lowercased. Custom resources carry their
+ * API group (`deployment.iot.nationtech.io-web.yaml`), so a custom kind that shares a built-in kind's name (an IoT
+ * fleet `Deployment`) never collides with it.
+ */
 export function manifestFileName(o: Manifest): string {
-  return `${o.kind.toLowerCase()}-${o.metadata.name}.yaml`.replace(/[^a-z0-9.-]/g, '-');
+  const slash = o.apiVersion.indexOf('/');
+  const group = slash >= 0 ? o.apiVersion.slice(0, slash) : '';
+  const kind = isBuiltInGroup(group) ? o.kind : `${o.kind}.${group}`;
+  return `${kind.toLowerCase()}-${o.metadata.name}.yaml`.replace(/[^a-z0-9.-]/g, '-');
 }
 
 /** Name of the folder (beside the release folders) that holds notes and reports, never manifests. */

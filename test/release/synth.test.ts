@@ -91,6 +91,14 @@ describe('release synth pipeline', () => {
 
   test('manifest file names are lowercase kind and name', () => {
     expect(manifestFileName({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data-mount' } })).toBe('persistentvolumeclaim-data-mount.yaml');
+    expect(manifestFileName({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'r' } })).toBe('role-r.yaml');
+  });
+
+  test('custom resources carry their group, so they never collide with a built-in kind of the same name', () => {
+    const cr = manifestFileName({ apiVersion: 'iot.nationtech.io/v1alpha1', kind: 'Deployment', metadata: { name: 'web' } });
+    const builtIn = manifestFileName({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' } });
+    expect(cr).toBe('deployment.iot.nationtech.io-web.yaml');
+    expect(builtIn).toBe('deployment-web.yaml');
   });
 
   test('createNamespace renders the Namespace object', () => {
