@@ -7,3 +7,4 @@ export * from './verify';
 export * from './graphistry';
 export * from './nginx';
 export * from './ingress';
+export * from './telemetry';

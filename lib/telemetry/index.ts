@@ -1,4 +1,5 @@
-export * from './common';
+// Shared public types; the helpers in common.ts (service, volume and name builders) stay internal.
+export { FsGroup, HostPort, TELEMETRY_COMPONENT, TELEMETRY_IMAGES, TELEMETRY_STORAGE_CLASS, TelemetryPersistence, TelemetryRoute } from './common';
 export * from './mode';
 export * from './prometheus-config';
 export * from './collector-config';

@@ -6,9 +6,9 @@ import {
   NodeExporterHostAccess,
   NodeExporterSource,
   OtlpProtocol,
-  parseHostPort,
   TelemetryMode,
 } from '../../lib/telemetry';
+import { parseHostPort } from '../../lib/telemetry/common';
 import { find, render } from './helpers';
 
 const basic = CloudAuth.basic({ secretName: 'otel-cloud', usernameKey: 'user', passwordKey: 'token' });
