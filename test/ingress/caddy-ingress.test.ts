@@ -10,6 +10,7 @@ import {
   CaddyTls,
   CaddyUpstream,
 } from '../../lib/ingress';
+import { KubeObject, verifyManifests } from '../../lib/verify';
 import { docsRouting, singleUpstreamRouting } from './fixtures';
 
 type Obj = Manifest & { spec?: any; data?: any; metadata: Manifest['metadata'] & { annotations?: any } };
@@ -335,5 +336,18 @@ describe('CaddyIngress fails when', () => {
 
   test('the construct is created outside a Release', () => {
     expect(() => new CaddyIngress(new App(), 'Caddy', { upstream: CaddyUpstream.single('a:1') })).toThrow(/'scope'.*outside any Release/);
+  });
+});
+
+describe('CaddyIngress passes the verification layer', () => {
+  const cases: Array<[string, Partial<CaddyIngressProps>]> = [
+    ['defaults', {}],
+    ['self TLS, LoadBalancer, HA, upstream image', { tls: SELF, image: CaddyImage.upstream(), replicas: 3, service: { type: CaddyServiceType.loadBalancer({ reason: 'edge' }) } }],
+    ['ACME with storage, NodePort', { tls: CaddyTls.self({ domains: ['docs.example.com'], acmeEmail: 'ops@example.com', acmeStorageClaim: 'caddy-data' }), service: { type: CaddyServiceType.nodePort() } }],
+    ['single upstream', { ...singleUpstreamRouting(), sessionRoutes: undefined, stickyCookie: undefined, proxyRoutes: undefined }],
+  ];
+  test.each(cases)('%s: schema, policy and references are clean, and the externals are declared', (_name, props) => {
+    const report = verifyManifests(synth(props).objects as unknown as KubeObject[]);
+    expect(report.violations).toEqual([]);
   });
 });
