@@ -5,3 +5,8 @@ export * from './postgres';
 export * from './engine-dispatcher';
 export * from './engine';
 export * from './nexus-proxy';
+export * from './secrets';
+export * from './storage';
+export * from './notes';
+export * from './services';
+export * from './stack';

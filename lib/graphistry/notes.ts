@@ -1,0 +1,119 @@
+import { check } from '../core/errors';
+import { Tier } from './tier';
+
+/** One titled block of operator notes. */
+export interface NoteSection {
+  /** Upper-case heading (`ACCESS`, `STORAGE TOPOLOGY`). */
+  readonly title: string;
+  /** Lines under it, in order. */
+  readonly lines: readonly string[];
+}
+
+/**
+ * Builds operator notes as titled sections with indented bullet lines, so every section reads the same and the text
+ * is deterministic (no timestamps, stable order: the order sections and lines are added).
+ */
+export class OperatorNotes {
+  private readonly sections: NoteSection[] = [];
+
+  /** Adds a section. Empty sections are dropped. */
+  public section(title: string, lines: readonly string[]): this {
+    check(/^[A-Z0-9][A-Z0-9 ()/:,.-]*$/.test(title), 'notes.section.title', title, 'an upper-case heading');
+    const kept = lines.map((l) => l.trimEnd()).filter((l) => l.length > 0);
+    if (kept.length) this.sections.push({ title, lines: kept });
+    return this;
+  }
+
+  /** The sections added so far. */
+  public get all(): readonly NoteSection[] {
+    return [...this.sections];
+  }
+
+  /** Each section as one paragraph: the heading, then one `- line` bullet per line. */
+  public render(): string[] {
+    return this.sections.map((s) => `${s.title}\n${s.lines.map((l) => `- ${l.trim()}`).join('\n')}`);
+  }
+}
+
+/** A route Caddy serves at the current tier, for the notes. */
+export interface RouteSummary {
+  /** Path pattern(s). */
+  readonly paths: string;
+  /** Where it goes and how it is balanced. */
+  readonly target: string;
+}
+
+/** What the notes need to know about a rendered stack. */
+export interface GraphistryNotesInput {
+  readonly tier: Tier;
+  readonly namespace: string;
+  /** `https://viz.example.com` when a host name is known, else undefined (then a port-forward recipe is printed). */
+  readonly siteUrl?: string;
+  /** Caddy's Service name. */
+  readonly caddyService: string;
+  /** Caddy's Service port for plain HTTP. */
+  readonly caddyServicePort: number;
+  readonly routes: readonly RouteSummary[];
+  /** In-cluster URLs (nexus, nexus-proxy) to print. */
+  readonly inClusterUrls: ReadonlyArray<readonly [string, string]>;
+  /** `kubectl create secret ...` lines for every Secret an operator must create first. */
+  readonly secretsToCreate: readonly string[];
+  /** Other objects to create first (StorageClass, ...). */
+  readonly otherPrerequisites: readonly string[];
+  readonly accessMode: string;
+  readonly storageClassName: string;
+  readonly claims: readonly string[];
+  /** Enabled graph-app-kit variants (full tier). */
+  readonly dashboards: readonly string[];
+}
+
+/** The tier-aware operator notes of a Graphistry release (what the seed chart prints as NOTES.txt). */
+export function graphistryNotes(i: GraphistryNotesInput): OperatorNotes {
+  const notes = new OperatorNotes();
+  const base = i.siteUrl ?? 'http://localhost:8080';
+  const tier = i.tier;
+
+  notes.section(`GRAPHISTRY (${tier.name.toUpperCase()} TIER)`, [
+    'Tiers: platform (nexus, nexus-proxy) < analytics (+ redis, dask-scheduler, engine: nginx, forge-etl-python, dask-cuda-worker) < viz (+ streamgl-viz, streamgl-sessions, streamgl-gpu) < full (+ pivot, notebook, graph-app-kit).',
+    'Postgres is a separate release and must be running before this one syncs.',
+  ]);
+
+  notes.section('BEFORE SYNCING, CREATE', [...i.secretsToCreate, ...i.otherPrerequisites]);
+
+  const access: string[] = [];
+  if (i.siteUrl) {
+    access.push(`Site: ${i.siteUrl}/`);
+  } else {
+    access.push(`No host name is configured; for a test run: kubectl -n ${i.namespace} port-forward --address 0.0.0.0 svc/${i.caddyService} 8080:${i.caddyServicePort}, then open ${base}/`);
+  }
+  access.push(`Nexus landing page, login and dashboard: ${base}/ (every tier)`);
+  if (tier.atLeast(Tier.ANALYTICS)) {
+    access.push(`ETL REST API: ${base}/api/v2/ (analytics and above)`);
+  } else {
+    access.push('ETL REST API: not at the platform tier (the GPU backends render from analytics up); v2 ETL routes answer with upstream errors.');
+  }
+  if (tier.atLeast(Tier.VIZ)) {
+    access.push(`Browser visualization: ${base}/graph/graph.html?dataset=<id> (viz and above)`);
+  } else if (tier.is(Tier.ANALYTICS)) {
+    access.push('Browser visualization (/graph/*) is NOT available at the analytics tier.');
+    access.push('/streamgl/* requests (old session bookmarks, iframe embeds) answer 502 from the engine nginx at this tier: expected, not a fault.');
+  }
+  if (tier.atLeast(Tier.FULL)) {
+    access.push(`Investigations (pivot): ${base}/pivot/; notebooks: ${base}/notebook/`);
+    for (const d of i.dashboards) access.push(`Dashboards (${d}): ${base}/${d}/dash/`);
+  }
+  for (const [what, url] of i.inClusterUrls) access.push(`In-cluster ${what}: ${url}`);
+  notes.section('ACCESS', access);
+
+  notes.section('ROUTES (CADDY)', i.routes.map((r) => `${r.paths} -> ${r.target}`));
+
+  const storage = [`Claims ${i.claims.join(', ')}: class ${i.storageClassName}, ${i.accessMode}; they render at every tier, so changing the tier never touches them.`];
+  if (i.accessMode === 'ReadWriteOnce') {
+    storage.push(
+      'ReadWriteOnce declares a single-node install. Every Graphistry pod mounts these claims, so on a second node its pods stay in ContainerCreating with "Multi-Attach error for volume".',
+      'Before adding a node: back the claims with an RWX class (NFS, EFS, CephFS, Longhorn RWX), migrate the data, and set storage.accessMode to StorageAccessMode.READ_WRITE_MANY (new claims; class and access mode are immutable).',
+    );
+  }
+  notes.section('STORAGE TOPOLOGY', storage);
+  return notes;
+}

@@ -1,0 +1,164 @@
+import { Duration } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { EnvBuilder, EnvFrom } from '../../core/env';
+import { check } from '../../core/errors';
+import { Images } from '../../core/images';
+import { assertDnsSubdomain } from '../../core/names';
+import { NodeSelection } from '../../core/placement';
+import { ExternalRef } from '../../core/policy';
+import { NamespacedAccess } from '../../core/rbac';
+import { Release } from '../../release/release';
+import { DEFAULT_GRAPHISTRY_TAG, graphistryImage } from '../defaults';
+import { DATA_PATH, NEXUS_STATIC_PATH } from '../engine';
+import { Postgres } from '../postgres';
+import { assertOperatorSecret, GraphistrySecretKind, optionalSecretName } from '../secrets';
+import { GraphistryServiceRepositories, SERVICE_DEFAULT_RESOURCES, graphistryServiceProfile, ServiceNames, ServicePorts } from './defaults';
+import { curlProbe, GraphistryServiceOptions, renderServiceWorkload, ServiceCommonProps } from './workload';
+
+/** Where nexus keeps uploaded media (on the data-mount volume). */
+export const NEXUS_MEDIA_PATH = '/nexus_media';
+
+export interface NexusProps extends ServiceCommonProps, GraphistryServiceOptions {
+  /** The Postgres server: connection env and the `pg_isready` init wait on the same host and port. */
+  readonly postgres: Postgres;
+  /** Name of the operator-created Secret with DJANGO_SECRET_KEY (loaded with envFrom). */
+  readonly jwtSecret: string;
+  /**
+   * Name of the operator-created Secret with GRAPHISTRY_NEXUS_ENCRYPTION_KEYS, GRAPHISTRY_NEXUS_SIGNING_KEY and
+   * GRAPHISTRY_NEXUS_SIGNING_SALT (loaded with envFrom; more nexus-only sensitive variables may live in it).
+   */
+  readonly requiredSecret: string;
+  /**
+   * Name of a Secret with feature credentials nexus reads only when the feature is on (LDAP bind password, SMTP,
+   * OAuth, Slack, Stripe), by environment variable name. Loaded with `optional: true`, so it may not exist yet.
+   * @default - none
+   */
+  readonly optionalSecret?: string;
+  /**
+   * Whether browsers reach the site over HTTPS (from the TLS mode in front of Caddy). Sets COOKIE_SECURE, so the
+   * session cookie is never sent over plain HTTP when the site is HTTPS, and still works when it is not.
+   */
+  readonly externalScheme: 'http' | 'https';
+  /** Claim name of the shared data PVC. */
+  readonly dataMountClaim: string;
+  /** Claim name of the media PVC nexus collects its static files into. */
+  readonly localMediaMountClaim: string;
+  /**
+   * Redis URL for nexus' cache and task queue.
+   * @default - none (the platform tier has no Redis)
+   */
+  readonly redisUrl?: string;
+  /**
+   * Graphistry release tag of the image.
+   * @default 'v2.50.7'
+   */
+  readonly tag?: string;
+  /**
+   * Replicas.
+   * @default 1
+   */
+  readonly replicas?: number;
+  /**
+   * More objects the pod references that an operator creates (the PVCs, when another release renders them).
+   * @default - the Postgres and crypto Secrets only
+   */
+  readonly additionalExternalRefs?: readonly ExternalRef[];
+}
+
+/**
+ * nexus: Graphistry's Django app (accounts, auth, datasets, the API and the landing pages) on port 8000. It reads
+ * its crypto from two operator-created Secrets, waits for Postgres on the configured port before starting, and marks
+ * its cookies Secure exactly when the site is served over HTTPS.
+ */
+export class Nexus extends Construct {
+  /** The Deployment (construct id `Resource`). */
+  public readonly deployment: k8s.KubeDeployment;
+  public readonly service: k8s.KubeService;
+  /** Labels selecting the nexus pods. */
+  public readonly selector: Readonly<Record<string, string>>;
+  /** ServiceAccount and RBAC, when an init wait reads the API (none by default). */
+  public readonly access?: NamespacedAccess;
+  /** The in-cluster URL (v2 API only; the v1 paths go through nginx). */
+  public readonly url: string;
+
+  constructor(scope: Construct, id: string, props: NexusProps) {
+    super(scope, id);
+    const release = Release.of(this);
+    const ns = release.releaseNamespace;
+    const jwt = assertOperatorSecret(GraphistrySecretKind.JWT, props.jwtSecret, ns, 'jwtSecret');
+    const required = assertOperatorSecret(GraphistrySecretKind.NEXUS, props.requiredSecret, ns, 'requiredSecret');
+    const optional = optionalSecretName('optionalSecret', props.optionalSecret);
+    check(props.externalScheme === 'http' || props.externalScheme === 'https', 'externalScheme', props.externalScheme, 'http or https');
+    assertDnsSubdomain('dataMountClaim', props.dataMountClaim);
+    assertDnsSubdomain('localMediaMountClaim', props.localMediaMountClaim);
+    if (props.redisUrl !== undefined) check(/^rediss?:\/\/\S+$/.test(props.redisUrl), 'redisUrl', props.redisUrl, 'a redis:// or rediss:// URL');
+    const tag = props.tag ?? DEFAULT_GRAPHISTRY_TAG;
+
+    const env = new EnvBuilder('Nexus')
+      .ownAll(props.postgres.env())
+      // Derived from the TLS mode, so nexus and Caddy can never disagree about whether the site is HTTPS.
+      .own('COOKIE_SECURE', props.externalScheme === 'https' ? 'True' : 'False')
+      .own('JWT_AUTH_COOKIE', 'graphistry_jwt')
+      .defaults({
+        APP_ENVIRONMENT: 'production',
+        DJANGO_ALLOWED_HOSTS: '*',
+        DJANGO_DEBUG: 'False',
+        DJANGO_SETTINGS_MODULE: 'config.settings.production',
+        ENABLE_DJANGO_SILK: 'False',
+        GRAPHISTRY_CPU_MODE: '0',
+        GRAPHISTRY_LOG_LEVEL: 'INFO',
+        LOG_LEVEL: 'INFO',
+        NODE_ENV: 'production',
+        ...(props.redisUrl ? { REDIS_URL: props.redisUrl } : {}),
+      })
+      .user(props.env, 'nexus.env')
+      .envFrom(EnvFrom.secret(jwt), 'jwtSecret')
+      .envFrom(EnvFrom.secret(required), 'nexusSecret');
+    // Feature credentials: absent on minimal installs, so the reference is optional and the pod starts without it.
+    if (optional) env.envFrom(EnvFrom.secret(optional, { optional: true }), 'nexus.optionalSecret');
+
+    const healthUrl = `http://localhost:${ServicePorts.NEXUS}/ht/`;
+    const parts = renderServiceWorkload(this, {
+      name: ServiceNames.NEXUS,
+      prop: 'nexus',
+      component: 'api',
+      version: tag,
+      containerName: 'nexus',
+      image: Images.of(this).resolve('nexus.image', props.image ?? graphistryImage(GraphistryServiceRepositories.nexus, tag, 'universal')),
+      ports: [{ name: 'http', port: ServicePorts.NEXUS }],
+      servicePorts: [{ name: 'http', port: ServicePorts.NEXUS, targetPort: 'http' }],
+      env,
+      resources: props.resources ?? SERVICE_DEFAULT_RESOURCES[ServiceNames.NEXUS],
+      // Migrations run at start-up, so liveness waits long; readiness keeps nexus out of rotation until it answers.
+      liveness: curlProbe(healthUrl, { initialDelay: Duration.seconds(180), period: Duration.seconds(60), timeout: Duration.seconds(30), failureThreshold: 3 }),
+      readiness: curlProbe(healthUrl, { initialDelay: Duration.seconds(20), period: Duration.seconds(10), timeout: Duration.seconds(10), failureThreshold: 3 }),
+      volumeMounts: [
+        { name: 'local-media-mount', mountPath: NEXUS_STATIC_PATH },
+        { name: 'data-mount', mountPath: DATA_PATH },
+        { name: 'data-mount', mountPath: NEXUS_MEDIA_PATH, subPath: 'nexus_media' },
+      ],
+      volumes: [
+        { name: 'local-media-mount', persistentVolumeClaim: { claimName: props.localMediaMountClaim } },
+        { name: 'data-mount', persistentVolumeClaim: { claimName: props.dataMountClaim } },
+      ],
+      waits: [props.postgres.wait()],
+      security: props.securityProfile ?? graphistryServiceProfile(),
+      nodeSelection: NodeSelection.inherit(),
+      tolerations: props.tolerations,
+      replicas: props.replicas,
+      rollout: props.rollout,
+      externalRefs: [
+        ...props.postgres.externalRefs(),
+        { kind: 'Secret', name: jwt },
+        { kind: 'Secret', name: required },
+        ...(props.additionalExternalRefs ?? []),
+      ],
+    });
+    this.deployment = parts.deployment;
+    this.service = parts.service;
+    this.selector = parts.selector;
+    this.access = parts.access;
+    this.url = `http://${ServiceNames.NEXUS}.${ns}.svc.cluster.local:${ServicePorts.NEXUS}`;
+  }
+}

@@ -1,0 +1,121 @@
+import { Duration } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { EnvBuilder } from '../../core/env';
+import { Images } from '../../core/images';
+import { assertDnsSubdomain } from '../../core/names';
+import { NodeSelection } from '../../core/placement';
+import { ExternalRef } from '../../core/policy';
+import { DEFAULT_CUDA_VARIANT, DEFAULT_GRAPHISTRY_TAG, graphistryImage } from '../defaults';
+import { GraphistryServiceRepositories, SERVICE_DEFAULT_RESOURCES, graphistryServiceProfile, ServiceNames, ServicePorts } from './defaults';
+import { curlProbe, GraphistryServiceOptions, renderServiceWorkload, ServiceCommonProps } from './workload';
+
+/** Where the notebook sees each graph-app-kit variant's views, to edit dashboards from Jupyter. */
+export const NOTEBOOK_GAK_PATHS = {
+  public: '/home/graphistry/graph-app-kit-public/',
+  private: '/home/graphistry/graph-app-kit-private/',
+} as const;
+
+export interface NotebookProps extends ServiceCommonProps, GraphistryServiceOptions {
+  /** Claim name of the shared data PVC (notebooks and dask-shared live on it). */
+  readonly dataMountClaim: string;
+  /**
+   * Claim of the public graph-app-kit views, mounted only when that variant is enabled. A mount of a claim the
+   * release does not render would leave the pod in FailedMount for ever.
+   * @default - not mounted
+   */
+  readonly gakPublicClaim?: string;
+  /**
+   * Claim of the private graph-app-kit views, mounted only when that variant is enabled.
+   * @default - not mounted
+   */
+  readonly gakPrivateClaim?: string;
+  /**
+   * Node labels for the notebook. Its RAPIDS kernel needs a GPU node: on split GPU/CPU pools set this to the GPU
+   * pool's label. When empty, the release-wide nodeSelector applies.
+   * @default {}
+   */
+  readonly nodeSelector?: Readonly<Record<string, string>>;
+  /**
+   * RuntimeClass for the pod (`nvidia` when the NVIDIA container runtime is not the node default).
+   * @default - the cluster's default runtime
+   */
+  readonly runtimeClassName?: string;
+  /**
+   * Graphistry release tag of the image.
+   * @default 'v2.50.7'
+   */
+  readonly tag?: string;
+  /**
+   * CUDA variant suffix of the image.
+   * @default '13'
+   */
+  readonly cudaVariant?: string;
+  /**
+   * More objects the pod references that an operator creates.
+   * @default - none
+   */
+  readonly additionalExternalRefs?: readonly ExternalRef[];
+}
+
+/**
+ * Jupyter with Graphistry's RAPIDS kernel (cudf, cuml, cugraph), on port 8888 under /notebook. GPU-bound like the
+ * engine: its own nodeSelector falls back to the release-wide one.
+ */
+export class Notebook extends Construct {
+  /** The Deployment (construct id `Resource`). */
+  public readonly deployment: k8s.KubeDeployment;
+  public readonly service: k8s.KubeService;
+  public readonly selector: Readonly<Record<string, string>>;
+
+  constructor(scope: Construct, id: string, props: NotebookProps) {
+    super(scope, id);
+    assertDnsSubdomain('dataMountClaim', props.dataMountClaim);
+    if (props.gakPublicClaim !== undefined) assertDnsSubdomain('gakPublicClaim', props.gakPublicClaim);
+    if (props.gakPrivateClaim !== undefined) assertDnsSubdomain('gakPrivateClaim', props.gakPrivateClaim);
+    if (props.runtimeClassName !== undefined) assertDnsSubdomain('notebook.runtimeClassName', props.runtimeClassName);
+    const tag = props.tag ?? DEFAULT_GRAPHISTRY_TAG;
+    const cuda = props.cudaVariant ?? DEFAULT_CUDA_VARIANT;
+
+    const mounts: k8s.VolumeMount[] = [
+      { name: 'data-mount', mountPath: '/home/graphistry/notebooks', subPath: 'notebooks' },
+      { name: 'data-mount', mountPath: '/home/graphistry/dask-shared', subPath: 'dask-shared' },
+    ];
+    const volumes: k8s.Volume[] = [{ name: 'data-mount', persistentVolumeClaim: { claimName: props.dataMountClaim } }];
+    if (props.gakPublicClaim) {
+      mounts.push({ name: 'gak-public', mountPath: NOTEBOOK_GAK_PATHS.public });
+      volumes.push({ name: 'gak-public', persistentVolumeClaim: { claimName: props.gakPublicClaim } });
+    }
+    if (props.gakPrivateClaim) {
+      mounts.push({ name: 'gak-private', mountPath: NOTEBOOK_GAK_PATHS.private });
+      volumes.push({ name: 'gak-private', persistentVolumeClaim: { claimName: props.gakPrivateClaim } });
+    }
+
+    const api = `http://localhost:${ServicePorts.NOTEBOOK}/notebook/api`;
+    const parts = renderServiceWorkload(this, {
+      name: ServiceNames.NOTEBOOK,
+      prop: 'notebook',
+      component: 'notebook',
+      version: tag,
+      containerName: 'notebook',
+      image: Images.of(this).resolve('notebook.image', props.image ?? graphistryImage(GraphistryServiceRepositories.notebook, tag, cuda)),
+      ports: [{ name: 'http', port: ServicePorts.NOTEBOOK }],
+      servicePorts: [{ name: 'http', port: ServicePorts.NOTEBOOK, targetPort: 'http' }],
+      env: new EnvBuilder('Notebook').defaults({ GRAPHISTRY_LOG_LEVEL: 'INFO', LOG_LEVEL: 'INFO' }).user(props.env, 'notebook.env'),
+      resources: props.resources ?? SERVICE_DEFAULT_RESOURCES[ServiceNames.NOTEBOOK],
+      liveness: curlProbe(api, { initialDelay: Duration.seconds(60), period: Duration.seconds(60), timeout: Duration.seconds(30), failureThreshold: 3 }),
+      readiness: curlProbe(api, { initialDelay: Duration.seconds(15), period: Duration.seconds(10), timeout: Duration.seconds(10), failureThreshold: 3 }),
+      volumeMounts: mounts,
+      volumes,
+      security: props.securityProfile ?? graphistryServiceProfile(),
+      nodeSelection: NodeSelection.fallback(props.nodeSelector, 'notebook.nodeSelector'),
+      tolerations: props.tolerations,
+      rollout: props.rollout,
+      runtimeClassName: props.runtimeClassName,
+      externalRefs: props.additionalExternalRefs,
+    });
+    this.deployment = parts.deployment;
+    this.service = parts.service;
+    this.selector = parts.selector;
+  }
+}

@@ -1,0 +1,259 @@
+import { ApiObject, App } from 'cdk8s';
+import { Construct } from 'constructs';
+import { ConfigError } from '../../lib/core/errors';
+import { EXTERNAL_REFS_ANNOTATION } from '../../lib/core/policy';
+import {
+  DaskScheduler,
+  DeploymentRollout,
+  GraphAppKit,
+  GraphAppKitVariant,
+  Nexus,
+  NexusProps,
+  Notebook,
+  Pivot,
+  Postgres,
+  Redis,
+} from '../../lib/graphistry';
+import { Release, ReleaseProps, renderRelease } from '../../lib/release';
+
+type Obj = Record<string, any>;
+
+const postgres = Postgres.external({ host: 'pg.db.svc.cluster.local', port: 6432, database: 'graphistry', user: 'graphistry', passwordSecret: { name: 'pg-password', key: 'password' } });
+const nexusBase: NexusProps = {
+  postgres,
+  jwtSecret: 'graphistry-jwt',
+  requiredSecret: 'graphistry-nexus',
+  externalScheme: 'https',
+  dataMountClaim: 'data-mount',
+  localMediaMountClaim: 'local-media-mount',
+};
+
+function render(build: (scope: Construct) => unknown, release: Partial<ReleaseProps> = {}) {
+  const app = new App();
+  const r = new Release(app, 'gx', { namespace: 'gx', ...release });
+  const construct = build(r);
+  const rendered = renderRelease(r);
+  const find = (kind: string, name?: string) => rendered.objects.find((o) => o.kind === kind && (name === undefined || o.metadata.name === name)) as Obj;
+  const deployment = find('Deployment');
+  const pod = deployment?.spec.template.spec as Obj;
+  return { construct, rendered, objects: rendered.objects, find, deployment, pod, main: pod?.containers[0] as Obj };
+}
+
+const envOf = (c: Obj) => Object.fromEntries(((c.env ?? []) as Obj[]).map((e) => [e.name, e.value ?? e.valueFrom]));
+
+/** Every probe of every container targets a port the container declares (by name or number). */
+function expectProbesOnDeclaredPorts(pod: Obj): void {
+  for (const c of pod.containers as Obj[]) {
+    const names = new Set(((c.ports ?? []) as Obj[]).map((p) => p.name));
+    const numbers = new Set(((c.ports ?? []) as Obj[]).map((p) => p.containerPort));
+    for (const probe of [c.livenessProbe, c.readinessProbe]) {
+      expect(probe).toBeDefined();
+      const port = probe.httpGet?.port ?? probe.tcpSocket?.port;
+      if (port !== undefined) expect(typeof port === 'string' ? names.has(port) : numbers.has(port)).toBe(true);
+      const url = ((probe.exec?.command ?? []) as string[]).find((a) => a.startsWith('http://'));
+      if (url) expect(numbers.has(Number(new URL(url).port))).toBe(true);
+    }
+  }
+}
+
+/** Every Service port forwards to a named port of the selected pod's container. */
+function expectServiceResolves(r: ReturnType<typeof render>): void {
+  const svc = r.find('Service');
+  const labels = r.deployment.spec.template.metadata.labels as Record<string, string>;
+  for (const [k, v] of Object.entries(svc.spec.selector as Record<string, string>)) expect(labels[k]).toBe(v);
+  const names = ((r.main.ports ?? []) as Obj[]).map((p) => p.name);
+  for (const p of svc.spec.ports as Obj[]) expect(names).toContain(p.targetPort);
+}
+
+describe('Nexus', () => {
+  const r = render((s) => new Nexus(s, 'Nexus', { ...nexusBase, optionalSecret: 'nexus-features' }));
+
+  test('defaults snapshot', () => {
+    expect(r.objects).toMatchSnapshot();
+  });
+
+  test('a Deployment and a ClusterIP Service on port 8000; the Deployment is the escape-hatch child', () => {
+    expect(r.objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['Deployment/nexus', 'Service/nexus']);
+    expect(r.find('Service').spec).toMatchObject({ type: 'ClusterIP', ports: [{ name: 'http', port: 8000, targetPort: 'http' }] });
+    expect(ApiObject.of(r.construct as Nexus)).toBe((r.construct as Nexus).deployment);
+    expectServiceResolves(r);
+    expectProbesOnDeclaredPorts(r.pod);
+  });
+
+  test('JWT and required Secrets load with envFrom; the optional one is optional: true', () => {
+    expect(r.main.envFrom).toEqual([
+      { secretRef: { name: 'graphistry-jwt' } },
+      { secretRef: { name: 'graphistry-nexus' } },
+      { secretRef: { name: 'nexus-features', optional: true } },
+    ]);
+    // The operator creates the two required ones; the optional one is not declared (nexus starts without it).
+    expect(r.deployment.metadata.annotations[EXTERNAL_REFS_ANNOTATION]).toBe('Secret/graphistry-jwt,Secret/graphistry-nexus,Secret/pg-password');
+  });
+
+  test('an unnamed optional Secret is skipped', () => {
+    const plain = render((s) => new Nexus(s, 'Nexus', { ...nexusBase, optionalSecret: '' }));
+    expect(plain.main.envFrom).toHaveLength(2);
+  });
+
+  test('Postgres env and the pg_isready wait use the same host and port', () => {
+    const env = envOf(r.main);
+    expect(env).toMatchObject({ POSTGRES_HOST: 'pg.db.svc.cluster.local', POSTGRES_PORT: '6432', POSTGRES_DB: 'graphistry', POSTGRES_USER: 'graphistry' });
+    expect(env.POSTGRES_PASSWORD).toEqual({ secretKeyRef: { name: 'pg-password', key: 'password' } });
+    expect(r.pod.initContainers).toHaveLength(1);
+    expect(r.pod.initContainers[0].args[0]).toContain("pg_isready '-h' 'pg.db.svc.cluster.local' '-p' '6432'");
+  });
+
+  test('COOKIE_SECURE follows the external scheme', () => {
+    expect(envOf(r.main).COOKIE_SECURE).toBe('True');
+    const http = render((s) => new Nexus(s, 'Nexus', { ...nexusBase, externalScheme: 'http' }));
+    expect(envOf(http.main).COOKIE_SECURE).toBe('False');
+  });
+
+  test('user env merges over the defaults', () => {
+    const custom = render((s) => new Nexus(s, 'Nexus', { ...nexusBase, env: { DJANGO_DEBUG: 'True', SESSION_COOKIE_AGE: '3600' } }));
+    expect(envOf(custom.main)).toMatchObject({ DJANGO_DEBUG: 'True', SESSION_COOKIE_AGE: '3600', DJANGO_SETTINGS_MODULE: 'config.settings.production' });
+  });
+
+  test('runs as root only through named exceptions recorded on the Deployment', () => {
+    const a = r.deployment.metadata.annotations;
+    expect(a['policy.ops-kit.io/non-root']).toMatch(/no_root_squash/);
+    expect(a['policy.ops-kit.io/capabilities-dropped']).toMatch(/SETUID/);
+    expect(r.main.securityContext.capabilities).toEqual({ drop: ['ALL'], add: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID'] });
+    // The wait runs as root too (the pod uid) but adds nothing back.
+    expect(r.pod.initContainers[0].securityContext.capabilities).toEqual({ drop: ['ALL'] });
+  });
+
+  test('rolls with maxUnavailable 0 by default, or Recreate', () => {
+    expect(r.deployment.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+    const rec = render((s) => new Nexus(s, 'Nexus', { ...nexusBase, rollout: DeploymentRollout.recreate() }));
+    expect(rec.deployment.spec.strategy).toEqual({ type: 'Recreate' });
+  });
+
+  test('fails when the user env sets a key nexus owns', () => {
+    expect(() => render((s) => new Nexus(s, 'Nexus', { ...nexusBase, env: { POSTGRES_HOST: 'other' } }))).toThrow(/nexus\.env\.POSTGRES_HOST/);
+    expect(() => render((s) => new Nexus(s, 'Nexus', { ...nexusBase, env: { COOKIE_SECURE: 'False' } }))).toThrow(ConfigError);
+  });
+
+  test('fails when the JWT Secret is unnamed, saying which Secret to create and how', () => {
+    expect(() => render((s) => new Nexus(s, 'Nexus', { ...nexusBase, jwtSecret: '' }))).toThrow(/'jwtSecret'.*kubectl -n gx create secret generic graphistry-jwt --from-literal=DJANGO_SECRET_KEY=/);
+  });
+
+  test('fails when the required nexus Secret is unnamed, naming its three keys', () => {
+    expect(() => render((s) => new Nexus(s, 'Nexus', { ...nexusBase, requiredSecret: ' ' }))).toThrow(
+      /GRAPHISTRY_NEXUS_ENCRYPTION_KEYS, GRAPHISTRY_NEXUS_SIGNING_KEY, GRAPHISTRY_NEXUS_SIGNING_SALT.*kubectl -n gx create secret generic graphistry-nexus/,
+    );
+  });
+
+  test('fails when the optional Secret name is not a Secret name', () => {
+    expect(() => render((s) => new Nexus(s, 'Nexus', { ...nexusBase, optionalSecret: 'Not_A_Name' }))).toThrow(/optionalSecret/);
+  });
+});
+
+describe('Redis', () => {
+  const r = render((s) => new Redis(s, 'Redis'));
+
+  test('a ClusterIP Service (never a LoadBalancer) on 6379', () => {
+    expect(r.find('Service').spec).toEqual({
+      type: 'ClusterIP',
+      selector: r.deployment.spec.selector.matchLabels,
+      ports: [{ name: 'redis', port: 6379, targetPort: 'redis', protocol: 'TCP' }],
+    });
+    expectServiceResolves(r);
+  });
+
+  test('runs as the image\'s redis user with no policy exception', () => {
+    expect(r.pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 999, fsGroup: 999 });
+    expect(r.deployment.metadata.annotations).toBeUndefined();
+    expect(r.main.image).toBe('redis:7.2.5-alpine3.20');
+    expect(r.main.livenessProbe.exec.command).toEqual(['redis-cli', 'ping']);
+  });
+});
+
+describe('DaskScheduler', () => {
+  const r = render((s) => new DaskScheduler(s, 'Dask'));
+
+  test('scheduler on 8786 and dashboard on 8787, both through the Service', () => {
+    expect(r.main.ports).toEqual([{ name: 'scheduler', containerPort: 8786 }, { name: 'dashboard', containerPort: 8787 }]);
+    expect((r.find('Service').spec.ports as Obj[]).map((p) => p.port)).toEqual([8786, 8787]);
+    expect(r.main.args).toEqual(['dask-scheduler', '--port', '8786', '--interface', 'eth0', '--no-show', '--dashboard-address', '8787']);
+    expect(r.main.image).toBe('graphistry/etl-server-python:v2.50.7-13');
+    expectServiceResolves(r);
+    expectProbesOnDeclaredPorts(r.pod);
+  });
+
+  test('carries no Postgres connection env', () => {
+    expect(Object.keys(envOf(r.main)).filter((k) => k.startsWith('POSTGRES_'))).toEqual([]);
+  });
+});
+
+describe('Pivot', () => {
+  const r = render((s) => new Pivot(s, 'Pivot', { postgres, dataMountClaim: 'data-mount' }));
+
+  test('Postgres env (its entrypoint waits for it) and the wait on the configured port', () => {
+    expect(envOf(r.main)).toMatchObject({ POSTGRES_HOST: 'pg.db.svc.cluster.local', POSTGRES_PORT: '6432', PORT: '8080', PIVOT_PORT: '8080' });
+    expect(r.pod.initContainers[0].args[0]).toContain("'-p' '6432'");
+    expectServiceResolves(r);
+    expectProbesOnDeclaredPorts(r.pod);
+  });
+
+  test('follows the release-wide placement', () => {
+    const p = render((s) => new Pivot(s, 'Pivot', { postgres, dataMountClaim: 'data-mount' }), { placement: { nodeSelector: { pool: 'cpu' } } });
+    expect(p.pod.nodeSelector).toEqual({ pool: 'cpu' });
+  });
+});
+
+describe('Notebook', () => {
+  test('mounts the gak claims only for the variants it is given', () => {
+    const both = render((s) => new Notebook(s, 'Notebook', { dataMountClaim: 'data-mount', gakPublicClaim: 'gak-public', gakPrivateClaim: 'gak-private' }));
+    expect((both.pod.volumes as Obj[]).map((v) => v.name)).toEqual(['data-mount', 'gak-public', 'gak-private']);
+    const onlyPublic = render((s) => new Notebook(s, 'Notebook', { dataMountClaim: 'data-mount', gakPublicClaim: 'gak-public' }));
+    expect((onlyPublic.pod.volumes as Obj[]).map((v) => v.name)).toEqual(['data-mount', 'gak-public']);
+    expect((onlyPublic.main.volumeMounts as Obj[]).map((m) => m.name)).not.toContain('gak-private');
+    expectProbesOnDeclaredPorts(both.pod);
+  });
+
+  test('its own nodeSelector overrides the release-wide one, and falls back to it when empty', () => {
+    const placement = { nodeSelector: { 'graphistry.io/role': 'cpu' } };
+    const own = render((s) => new Notebook(s, 'Notebook', { dataMountClaim: 'data-mount', nodeSelector: { 'graphistry.io/role': 'gpu' }, runtimeClassName: 'nvidia' }), { placement });
+    expect(own.pod.nodeSelector).toEqual({ 'graphistry.io/role': 'gpu' });
+    expect(own.pod.runtimeClassName).toBe('nvidia');
+    const fallback = render((s) => new Notebook(s, 'Notebook', { dataMountClaim: 'data-mount', nodeSelector: {} }), { placement });
+    expect(fallback.pod.nodeSelector).toEqual({ 'graphistry.io/role': 'cpu' });
+  });
+});
+
+describe('GraphAppKit', () => {
+  const credentials = { secretName: 'gak-credentials' };
+  const pub = render((s) => new GraphAppKit(s, 'Public', { variant: GraphAppKitVariant.PUBLIC, claimName: 'gak-public', credentials }));
+  const priv = render((s) => new GraphAppKit(s, 'Private', { variant: GraphAppKitVariant.PRIVATE, claimName: 'gak-private', credentials, nodeSelector: { gpu: 'yes' } }));
+
+  test('two instances of one construct: names, base paths and claims differ', () => {
+    expect(pub.deployment.metadata.name).toBe('graph-app-kit-public');
+    expect(priv.deployment.metadata.name).toBe('graph-app-kit-private');
+    expect(envOf(pub.main).BASE_PATH).toBe('public/dash/');
+    expect(envOf(priv.main).BASE_PATH).toBe('private/dash/');
+    expect(pub.pod.volumes).toEqual([{ name: 'views', persistentVolumeClaim: { claimName: 'gak-public' } }]);
+    expect(priv.pod.volumes).toEqual([{ name: 'views', persistentVolumeClaim: { claimName: 'gak-private' } }]);
+    expect(priv.pod.nodeSelector).toEqual({ gpu: 'yes' });
+    expectServiceResolves(pub);
+    expectProbesOnDeclaredPorts(pub.pod);
+  });
+
+  test('credentials come from the operator Secret, declared external', () => {
+    expect(envOf(pub.main).GRAPHISTRY_USERNAME).toEqual({ secretKeyRef: { name: 'gak-credentials', key: 'username' } });
+    expect(envOf(pub.main).GRAPHISTRY_PASSWORD).toEqual({ secretKeyRef: { name: 'gak-credentials', key: 'password' } });
+    expect(pub.deployment.metadata.annotations[EXTERNAL_REFS_ANNOTATION]).toBe('Secret/gak-credentials');
+  });
+
+  test('the views are seeded from the image only when missing (edits survive restarts)', () => {
+    const seed = pub.pod.initContainers[0];
+    expect(seed.image).toBe(pub.main.image);
+    expect(seed.command[2]).toBe('if [ ! -d /gak/views ]; then cp -r /apps/views /gak/views; fi && if [ ! -d /gak/css ]; then cp -r /apps/css /gak/css; fi && if [ ! -d /gak/util ]; then cp -r /apps/util /gak/util; fi');
+  });
+
+  test('fails when the credentials Secret is unnamed', () => {
+    expect(() => render((s) => new GraphAppKit(s, 'Public', { variant: GraphAppKitVariant.PUBLIC, claimName: 'gak-public', credentials: { secretName: '' } }))).toThrow(
+      /graphAppKit\.credentials\.secretName.*kubectl -n gx create secret generic/,
+    );
+  });
+});
