@@ -1,13 +1,12 @@
 /**
  * IoT fleet at scale: one IotFleet (CRD, NATS, operator) with N fleet deployments, each a typed CR with a selector,
- * ports and env, synthesized through the normal release pipeline. For `npm run bench` (register `fleetScenario(10000)`
- * in EXTRA_SCENARIOS) or directly: `npx tsx bench/fleet.ts 10000`.
+ * ports and env, synthesized through the normal release pipeline. `npm run bench` runs it with N = 10,000
+ * (bench/scenarios.ts); directly: `npx tsx bench/fleet.ts 10000`.
  */
 import { App } from 'cdk8s';
 import { FleetRollout, IotFleet } from '../lib/iot';
 import { NatsExposure } from '../lib/nats';
-import { distFiles, Release, renderApp } from '../lib/release';
-import type { Scenario } from './scenarios';
+import { Release, renderApp } from '../lib/release';
 
 /** A fresh App with one release holding a fleet of `n` deployments. */
 export function fleetApp(n: number): App {
@@ -37,33 +36,10 @@ export function synthFleet(n: number): number {
   return renderApp(fleetApp(n)).reduce((sum, r) => sum + r.objects.length, 0);
 }
 
-function timed<T>(phases: Record<string, number>, name: string, fn: () => T): T {
-  const t0 = process.hrtime.bigint();
-  const out = fn();
-  phases[name] = Number(process.hrtime.bigint() - t0) / 1e6;
-  return out;
-}
-
-/** The benchmark scenario: build, render and serialize a fleet of `n` deployments, timed per phase. */
-export function fleetScenario(n: number): Scenario {
-  return {
-    name: `iot fleet: ${n.toLocaleString('en-US')} deployments`,
-    run: () => {
-      const phases: Record<string, number> = {};
-      const app = timed(phases, 'build', () => fleetApp(n));
-      const releases = timed(phases, 'render', () => renderApp(app));
-      timed(phases, 'serialize', () => distFiles(releases));
-      return { objects: releases.reduce((sum, r) => sum + r.objects.length, 0), phases };
-    },
-  };
-}
-
 if (require.main === module) {
   const n = Number(process.argv[2] ?? 10000);
   const t0 = process.hrtime.bigint();
-  const result = fleetScenario(n).run();
+  const objects = synthFleet(n);
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  process.stdout.write(
-    `${JSON.stringify({ deployments: n, objects: result.objects, totalMs: Math.round(ms), phases: result.phases, maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`,
-  );
+  process.stdout.write(`${JSON.stringify({ deployments: n, objects, totalMs: Math.round(ms), maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`);
 }

@@ -18,6 +18,7 @@ import { SecurityProfile } from '../lib/core/security';
 import { distFiles, Release, renderApp, RenderedRelease } from '../lib/release';
 import { buildApp } from '../apps/main';
 import { EXAMPLE_APPS } from '../apps/registry';
+import { fleetApp } from './fleet';
 
 /** Phase timings in milliseconds plus the number of objects produced. */
 export interface ScenarioResult {
@@ -108,9 +109,6 @@ export function scenarios(): Scenario[] {
   list.push(synthScenario('all apps', () => buildApp()));
   list.push(synthScenario('scale: 1,000 objects', () => generatedApp(1000)));
   list.push(synthScenario('scale: 10,000 objects', () => generatedApp(10000)));
-  for (const extra of EXTRA_SCENARIOS) list.push(extra);
+  list.push(synthScenario('iot fleet: 10,000 deployments', () => fleetApp(10000)));
   return list;
 }
-
-/** Scenarios contributed by component folders (for example a 10,000-deployment IoT fleet). */
-export const EXTRA_SCENARIOS: Scenario[] = [];
