@@ -102,8 +102,8 @@ function overlaps(a: Pattern, b: Pattern): boolean {
   return a.literal === b.literal;
 }
 
-/** Validated, defaulted routing inputs. */
-interface Resolved {
+/** The routing props validated and defaulted (what the Caddyfile and the construct are built from). */
+export interface ResolvedCaddyfileProps {
   readonly upstream: CaddyUpstream;
   readonly sessionRoutes: readonly CaddySessionRoute[];
   readonly proxyRoutes: ReadonlyArray<Required<CaddyProxyRoute>>;
@@ -117,7 +117,7 @@ interface Resolved {
 }
 
 /** Validates the routing props and fills in defaults. Throws ConfigError naming the prop. */
-export function resolveCaddyfileProps(props: CaddyfileProps): Resolved {
+export function resolveCaddyfileProps(props: CaddyfileProps): ResolvedCaddyfileProps {
   const httpPort = props.httpPort ?? 8080;
   const httpsPort = props.httpsPort ?? 8443;
   for (const [prop, p] of [['httpPort', httpPort], ['httpsPort', httpsPort]] as const) {
@@ -181,7 +181,7 @@ export function resolveCaddyfileProps(props: CaddyfileProps): Resolved {
     return { name, pathPrefix: r.pathPrefix, upstream: r.upstream };
   });
 
-  let cookie: Resolved['cookie'];
+  let cookie: ResolvedCaddyfileProps['cookie'];
   if (upstream.isPool) {
     const c = props.stickyCookie ?? {};
     const name = c.name ?? 'caddy_sticky';
@@ -230,7 +230,7 @@ function healthHandle(): CaddyDirective {
   return CaddyDirective.block('handle', [CADDY_HEALTH_PATH], [CaddyDirective.of('respond', [200])], 'Terminal: answers probes without touching an upstream.');
 }
 
-function cookiePolicy(c: NonNullable<Resolved['cookie']>): CaddyDirective {
+function cookiePolicy(c: NonNullable<ResolvedCaddyfileProps['cookie']>): CaddyDirective {
   const args: CaddyArg[] = ['cookie', c.name, c.secret.caddyArg];
   return CaddyDirective.block('lb_policy', args, [CaddyDirective.of('fallback', [c.fallback.policy, ...c.fallback.args])]);
 }
