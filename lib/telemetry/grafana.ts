@@ -104,8 +104,8 @@ export class Grafana extends Construct {
 
     const data = { 'datasources.yaml': props.datasources.toYaml() };
     this.configMap = new k8s.KubeConfigMap(this, 'Config', { metadata: { name: `${ident.name}-datasources`, labels: ident.labels }, data });
-    const data_ = dataVolume(this, 'grafana.persistence', ident, props.persistence, { size: Size.gibibytes(2), storageClassName: props.storageClassName ?? TELEMETRY_STORAGE_CLASS });
-    this.claim = data_.claim;
+    const storage = dataVolume(this, 'grafana.persistence', ident, props.persistence, { size: Size.gibibytes(2), storageClassName: props.storageClassName ?? TELEMETRY_STORAGE_CLASS });
+    this.claim = storage.claim;
 
     const anonymous = props.anonymousAccess ?? false;
     const env = new EnvBuilder('Grafana')
@@ -150,12 +150,12 @@ export class Grafana extends Construct {
     );
     const spec = buildPodSpec(this, 'grafana', {
       containers: [container],
-      volumes: [{ name: 'datasources', configMap: { name: this.configMap.name } }, data_.volume],
+      volumes: [{ name: 'datasources', configMap: { name: this.configMap.name } }, storage.volume],
       security,
       placement: Placement.of(this).forWorkload({ nodeSelection: NodeSelection.fallback(props.nodeSelector, 'grafana.nodeSelector') }, 'grafana.placement'),
     });
     const refs: ExternalRef[] = [{ kind: 'Secret', name: props.admin.secretName }];
-    if (data_.externalClaim) refs.push({ kind: 'PersistentVolumeClaim', name: data_.externalClaim });
+    if (storage.externalClaim) refs.push({ kind: 'PersistentVolumeClaim', name: storage.externalClaim });
     this.deployment = new k8s.KubeDeployment(this, 'Resource', {
       metadata: {
         name: ident.name,

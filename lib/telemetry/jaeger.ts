@@ -93,8 +93,8 @@ export class Jaeger extends Construct {
     this.otlpGrpcEndpoint = `${ident.name}:${Jaeger.OTLP_GRPC_PORT}`;
     this.internalUrl = `http://${ident.name}:${Jaeger.QUERY_PORT}${props.routePrefix}`;
 
-    const data_ = dataVolume(this, 'jaeger.persistence', ident, props.persistence, { size: Size.gibibytes(10), storageClassName: props.storageClassName ?? TELEMETRY_STORAGE_CLASS });
-    this.claim = data_.claim;
+    const storage = dataVolume(this, 'jaeger.persistence', ident, props.persistence, { size: Size.gibibytes(10), storageClassName: props.storageClassName ?? TELEMETRY_STORAGE_CLASS });
+    this.claim = storage.claim;
     const persistent = props.persistence?.enabled !== false;
 
     const env = new EnvBuilder('Jaeger')
@@ -135,7 +135,7 @@ export class Jaeger extends Construct {
     );
     const spec = buildPodSpec(this, 'jaeger', {
       containers: [container],
-      volumes: [data_.volume],
+      volumes: [storage.volume],
       security,
       placement: Placement.of(this).forWorkload({ nodeSelection: NodeSelection.fallback(props.nodeSelector, 'jaeger.nodeSelector') }, 'jaeger.placement'),
     });
@@ -145,7 +145,7 @@ export class Jaeger extends Construct {
         labels: ident.labels,
         annotations: workloadAnnotations(
           policyExceptionAnnotations(security.exceptions),
-          externalRefsAnnotation(data_.externalClaim ? [{ kind: 'PersistentVolumeClaim', name: data_.externalClaim }] : []),
+          externalRefsAnnotation(storage.externalClaim ? [{ kind: 'PersistentVolumeClaim', name: storage.externalClaim }] : []),
         ),
       },
       spec: {

@@ -102,6 +102,7 @@ export class TelemetryMode {
 
   /** A managed OTLP backend; no Prometheus, Jaeger or Grafana objects are rendered. */
   public static cloud(options: CloudOptions): TelemetryMode {
+    check(options.auth instanceof CloudAuth, 'mode.cloud.auth', options.auth, 'CloudAuth.basic(...), CloudAuth.header(...) or CloudAuth.none()');
     const protocol = options.protocol ?? OtlpProtocol.HTTP;
     check(Object.values(OtlpProtocol).includes(protocol), 'mode.cloud.protocol', protocol, 'OtlpProtocol.HTTP or OtlpProtocol.GRPC');
     const endpoint = options.endpoint;
@@ -113,7 +114,6 @@ export class TelemetryMode {
     if (endpoint.startsWith('http://') && options.auth.kind !== 'none') {
       check(false, 'mode.cloud.endpoint', endpoint, 'an https URL when credentials are sent', 'the credentials would cross the network in clear text');
     }
-    check(options.auth instanceof CloudAuth, 'mode.cloud.auth', options.auth, 'CloudAuth.basic(...), CloudAuth.header(...) or CloudAuth.none()');
     return new TelemetryMode('cloud', undefined, { endpoint, auth: options.auth, protocol });
   }
 

@@ -133,8 +133,8 @@ export class Prometheus extends Construct {
       rules: [{ apiGroups: [''], resources: ['pods', 'services', 'endpoints'], verbs: ['get', 'list', 'watch'] }],
     });
 
-    const data_ = dataVolume(this, 'prometheus.persistence', ident, props.persistence, { size: Size.gibibytes(20), storageClassName: props.storageClassName ?? TELEMETRY_STORAGE_CLASS });
-    this.claim = data_.claim;
+    const storage = dataVolume(this, 'prometheus.persistence', ident, props.persistence, { size: Size.gibibytes(20), storageClassName: props.storageClassName ?? TELEMETRY_STORAGE_CLASS });
+    this.claim = storage.claim;
 
     const retention = promDuration('prometheus.retention', props.retention ?? Duration.days(15));
     const args = [
@@ -145,7 +145,7 @@ export class Prometheus extends Construct {
     if (props.retentionSize !== undefined) {
       const mb = props.retentionSize.toMebibytes();
       check(Number.isInteger(mb) && mb > 0, 'prometheus.retentionSize', sizeQuantity(props.retentionSize), 'a whole number of MiB > 0');
-      const claimSize = data_.claim ? (props.persistence?.size ?? Size.gibibytes(20)) : undefined;
+      const claimSize = storage.claim ? (props.persistence?.size ?? Size.gibibytes(20)) : undefined;
       if (claimSize) {
         check(props.retentionSize.toKibibytes() < claimSize.toKibibytes(), 'prometheus.retentionSize', sizeQuantity(props.retentionSize), `less than the claim size (${sizeQuantity(claimSize)})`, 'the TSDB would fill the volume before retention deletes anything');
       }
@@ -182,7 +182,7 @@ export class Prometheus extends Construct {
     );
     const spec = buildPodSpec(this, 'prometheus', {
       containers: [container],
-      volumes: [{ name: 'config', configMap: { name: this.configMap.name } }, data_.volume],
+      volumes: [{ name: 'config', configMap: { name: this.configMap.name } }, storage.volume],
       security,
       placement: Placement.of(this).forWorkload({ nodeSelection: NodeSelection.fallback(props.nodeSelector, 'prometheus.nodeSelector') }, 'prometheus.placement'),
       serviceAccountName: this.access.serviceAccountName,
@@ -195,7 +195,7 @@ export class Prometheus extends Construct {
         labels: ident.labels,
         annotations: workloadAnnotations(
           policyExceptionAnnotations(security.exceptions),
-          externalRefsAnnotation(data_.externalClaim ? [{ kind: 'PersistentVolumeClaim', name: data_.externalClaim }] : []),
+          externalRefsAnnotation(storage.externalClaim ? [{ kind: 'PersistentVolumeClaim', name: storage.externalClaim }] : []),
         ),
       },
       spec: {
