@@ -43,13 +43,13 @@ export function declaredExceptions(o: KubeObject): { exceptions: Map<PolicyRuleI
 }
 
 const SECRET_WORDS = new Set(['PASSWORD', 'PASSWD', 'SECRET', 'TOKEN', 'KEY', 'APIKEY', 'CREDENTIALS']);
-/** Trailing name parts that say the value is where a secret lives, not the secret itself (`TLS_KEY_FILE`). */
-const LOCATOR_WORDS = new Set(['FILE', 'PATH', 'DIR', 'FILENAME']);
+/** Name parts that say the value is where a secret lives or what it is called, not the secret itself (`TLS_KEY_FILE`). */
+const LOCATOR_WORDS = new Set(['FILE', 'FILENAME', 'PATH', 'DIR', 'DIRECTORY', 'URL', 'URI', 'ENDPOINT', 'NAME']);
 
 /**
  * True when an env var name looks like it holds a credential: one of its parts (split on `_`, `-`, `.` and
- * camelCase) is PASSWORD, SECRET, TOKEN or KEY (`DB_PASSWORD`, `apiKey`, `JWT_SECRET`), unless it ends in FILE, PATH
- * or DIR (`TLS_KEY_FILE` names a file, it is not the key).
+ * camelCase) is PASSWORD, SECRET, TOKEN or KEY (`DB_PASSWORD`, `apiKey`, `JWT_SECRET`), unless another part says it
+ * is a location or a name (`TLS_KEY_FILE`, `BADGER_DIRECTORY_KEY`, `OAUTH_TOKEN_URL`, `JWT_SECRET_NAME`).
  */
 export function looksSecret(name: string): boolean {
   const parts = name
@@ -58,7 +58,7 @@ export function looksSecret(name: string): boolean {
     .filter(Boolean)
     .map((p) => p.toUpperCase());
   if (!parts.some((p) => SECRET_WORDS.has(p))) return false;
-  return !LOCATOR_WORDS.has(parts[parts.length - 1]);
+  return !parts.some((p) => LOCATOR_WORDS.has(p));
 }
 
 function containerLabel(at: ContainerAt): string {

@@ -270,10 +270,18 @@ function checkWait(at: ContainerAt, ns: string, index: Index, requireRef: Requir
   }
 }
 
+const PORTS = new WeakMap<PodTemplate, Json[]>();
+
+/** The ports the serving containers of a pod template declare (init containers excluded, native sidecars included). */
 function containerPorts(t: PodTemplate): Json[] {
-  return containersOf(t)
-    .filter((at) => !at.init || at.sidecar)
-    .flatMap((at) => ((Array.isArray(at.c.ports) ? at.c.ports : []) as Json[]).map((p) => ({ ...p, container: at.c.name })));
+  let ports = PORTS.get(t);
+  if (!ports) {
+    ports = containersOf(t)
+      .filter((at) => !at.init || at.sidecar)
+      .flatMap((at) => (Array.isArray(at.c.ports) ? at.c.ports : []) as Json[]);
+    PORTS.set(t, ports);
+  }
+  return ports;
 }
 
 function checkService(o: KubeObject, ns: string, index: Index, add: Add): void {

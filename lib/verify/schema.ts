@@ -158,6 +158,7 @@ function crdVersions(o: Json, source: string, into: Map<string, CrdVersion>): vo
 
 const CRD_FILE_CACHE = new Map<string, Map<string, CrdVersion>>();
 const CRD_TEXT_CACHE = new Map<string, Array<{ file: string; text: string }>>();
+const CRD_LOOKUP_CACHE = new Map<string, CrdVersion | undefined>();
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -168,6 +169,14 @@ function escapeRegExp(s: string): string {
  * only the files that mention both the group and the kind are parsed (parsing a large CRD costs hundreds of ms).
  */
 function crdInDir(dir: string, group: string, kind: string, gvk: string): CrdVersion | undefined {
+  const lookup = `${dir}|${gvk}`;
+  if (CRD_LOOKUP_CACHE.has(lookup)) return CRD_LOOKUP_CACHE.get(lookup);
+  const found = findCrdInDir(dir, group, kind, gvk);
+  CRD_LOOKUP_CACHE.set(lookup, found);
+  return found;
+}
+
+function findCrdInDir(dir: string, group: string, kind: string, gvk: string): CrdVersion | undefined {
   let texts = CRD_TEXT_CACHE.get(dir);
   if (!texts) {
     texts = fs.existsSync(dir)
@@ -229,7 +238,7 @@ export class SchemaValidator {
     for (const [name, def] of Object.entries(definitions)) {
       for (const g of (def['x-kubernetes-group-version-kind'] ?? []) as Json[]) this.gvk.set(`${g.group}/${g.version}/${g.kind}`, name);
     }
-    this.ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true, verbose: true, validateSchema: false, logger: false });
+    this.ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true, verbose: true, validateSchema: false, logger: false, code: { optimize: false } });
     addFormats(this.ajv);
     this.ajv.addSchema({ $id: CORE_ID, definitions });
   }
