@@ -60,6 +60,8 @@ export class OpsKitValidation {
     const byDir = new Map<string, string[]>();
     for (const m of [...context.manifests].sort()) {
       const dir = path.dirname(m);
+      // Folders such as _reports hold no manifests (the same rule as loadManifestDir).
+      if (/^[_.]/.test(path.basename(dir))) continue;
       if (!byDir.has(dir)) byDir.set(dir, []);
       byDir.get(dir)!.push(m);
     }
