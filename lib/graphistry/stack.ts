@@ -425,6 +425,8 @@ export class GraphistryStack extends Construct {
     ];
     if (x.optionalSecret) secrets.push(`Secret ${x.optionalSecret} (optional nexus feature credentials, by env var name; nexus starts without it)`);
     if (x.gakCredentials) secrets.push(`Secret ${x.gakCredentials} (graph-app-kit account, keys username and password)`);
+    const cookie = this.engine ? props.caddy?.cookieSecret?.secretRef : undefined;
+    if (cookie) secrets.push(`Secret ${cookie.secretName} (Caddy sticky-cookie HMAC key): kubectl -n ${ns} create secret generic ${cookie.secretName} --from-literal=${cookie.key}="$(openssl rand -hex 32)"`);
     const other = [`StorageClass ${this.storage.storageClassName} (reclaimPolicy: Retain${this.storage.accessMode === StorageAccessMode.READ_WRITE_MANY ? ', ReadWriteMany-capable' : ''})`];
 
     const inCluster: Array<[string, string]> = [[`nexus (v2 API only)`, this.nexus.url]];

@@ -1,0 +1,77 @@
+import { GraphistryStackProps, StorageAccessMode, Tier } from '../../lib/graphistry';
+import { CaddyLbFallback } from '../../lib/ingress';
+import { stableStringify as canonical } from '../../lib/core/hash';
+import { checkUpgrade, differences, formatUpgradeReport, KubeObject } from '../../lib/verify';
+import { Obj, Rendered, renderStack, SELF_HOSTED } from './stack-fixtures';
+
+const pairs = (names: readonly string[]) => names.flatMap((a) => names.filter((b) => b !== a).map((b) => [a, b] as const));
+
+/** Renders every tier once with the same settings. */
+function allTiers(props: Partial<GraphistryStackProps>): Record<string, Rendered> {
+  const out: Record<string, Rendered> = {};
+  for (const tier of Tier.ALL) out[tier.name] = renderStack({ ...props, tier });
+  return out;
+}
+
+describe.each([
+  ['defaults', {}],
+  ['multi-node settings (ReadWriteMany, telemetry on)', { storage: { accessMode: StorageAccessMode.READ_WRITE_MANY, storageClassName: 'retain-sc-nfs' }, telemetry: SELF_HOSTED, engine: { nodeSelector: { gpu: 'true' } } }],
+] as Array<[string, Partial<GraphistryStackProps>]>)('tier transitions with %s', (_name, props) => {
+  let tiers: Record<string, Rendered>;
+  beforeAll(() => {
+    tiers = allTiers(props);
+  });
+
+  test.each(pairs(Tier.ALL.map((t) => t.name)))('%s -> %s: no immutable field changes and no stateful object disappears', (from, to) => {
+    const report = checkUpgrade(tiers[from].objects as KubeObject[], tiers[to].objects as KubeObject[]);
+    if (!report.ok) throw new Error(formatUpgradeReport(report));
+    expect(report.breaking).toEqual([]);
+  });
+
+  test('every tier renders byte-identical claims (same names, class, access mode and size)', () => {
+    const claims = (r: Rendered) => r.objects.filter((o) => o.kind === 'PersistentVolumeClaim').map((o) => canonical(o)).sort();
+    const platform = claims(tiers.platform);
+    expect(platform.length).toBeGreaterThanOrEqual(4);
+    for (const t of ['analytics', 'viz', 'full']) expect(claims(tiers[t])).toEqual(platform);
+  });
+
+  test('objects present on both sides of a transition keep their selectors and headless-ness', () => {
+    for (const [from, to] of pairs(Tier.ALL.map((t) => t.name))) {
+      for (const before of tiers[from].objects) {
+        const after = tiers[to].find(before.kind, before.metadata.name);
+        if (!after) continue;
+        if (before.spec?.selector?.matchLabels) expect(after.spec.selector).toEqual(before.spec.selector);
+        if (before.kind === 'Service') expect(after.spec.clusterIP).toEqual(before.spec.clusterIP);
+      }
+    }
+  });
+});
+
+describe('changing only the catch-all fallback', () => {
+  const before = renderStack({ tier: Tier.VIZ, caddy: { fallback: CaddyLbFallback.roundRobin() } });
+  const after = renderStack({ tier: Tier.VIZ, caddy: { fallback: CaddyLbFallback.leastConn() } });
+
+  const changed = () => {
+    const out: string[] = [];
+    for (const b of before.objects) {
+      const a = after.get(b.kind, b.metadata.name);
+      if (canonical(a) !== canonical(b)) out.push(`${b.kind}/${b.metadata.name}`);
+    }
+    return out.sort();
+  };
+
+  test('changes the Caddyfile and, through its checksum annotation, the Caddy pod template; nothing else', () => {
+    expect(after.ids).toEqual(before.ids);
+    expect(changed()).toEqual(['ConfigMap/caddy-caddyfile', 'Deployment/caddy']);
+    const diff = differences(before.get('Deployment', 'caddy'), after.get('Deployment', 'caddy'), '', 20);
+    expect(diff).toHaveLength(1);
+    expect(diff[0]).toMatch(/^spec\.template\.metadata\.annotations\.checksum\/config: /);
+    const cm = differences(before.get('ConfigMap', 'caddy-caddyfile'), after.get('ConfigMap', 'caddy-caddyfile'), '', 20);
+    expect(cm).toHaveLength(1);
+    expect((after.get('ConfigMap', 'caddy-caddyfile') as Obj).data.Caddyfile).toContain('fallback least_conn');
+  });
+
+  test('is a safe upgrade', () => {
+    expect(checkUpgrade(before.objects as KubeObject[], after.objects as KubeObject[]).ok).toBe(true);
+  });
+});
