@@ -1,4 +1,5 @@
 import { App } from 'cdk8s';
+import { graphistryApp } from './graphistry';
 import { iotFleetApp } from './iot-fleet';
 
 /** An example system: one file under apps/ that adds one or more Releases to the app. */
@@ -17,4 +18,5 @@ export interface ExampleApp {
  */
 export const EXAMPLE_APPS: readonly ExampleApp[] = [
   iotFleetApp,
+  graphistryApp,
 ];

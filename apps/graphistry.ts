@@ -1,0 +1,99 @@
+import { App } from 'cdk8s';
+import { GraphistryStack, GraphistryStackProps, Postgres, StorageAccessMode, Tier } from '../lib/graphistry';
+import { CaddyCookieSecret, CaddyLbFallback, CaddyServiceType, CaddyTls } from '../lib/ingress';
+import { Release } from '../lib/release';
+import { TelemetryMode } from '../lib/telemetry';
+import type { ExampleApp } from './registry';
+
+/**
+ * Postgres runs as its own release (Crunchy PGO in `graphistry-db`); these releases only connect to it. The password
+ * Secret is copied into each Graphistry namespace by the operator (or a secret manager).
+ */
+export const GRAPHISTRY_EXAMPLE_POSTGRES = {
+  host: 'postgres-primary.graphistry-db.svc.cluster.local',
+  port: 5432,
+  database: 'graphistry',
+  user: 'graphistry',
+  passwordSecret: { name: 'graphistry-postgres', key: 'password' },
+} as const;
+
+/** Settings every example release shares: external Postgres, operator-created crypto and cookie Secrets. */
+function common(tier: Tier): Omit<GraphistryStackProps, 'tier'> & { tier: Tier } {
+  return {
+    tier,
+    postgres: Postgres.external(GRAPHISTRY_EXAMPLE_POSTGRES),
+    jwtSecret: 'graphistry-jwt',
+    nexusSecret: 'graphistry-nexus',
+    caddy: {
+      // The sticky cookie's HMAC key comes from a Secret, so it is never in Git (analytics and above use it).
+      cookieSecret: CaddyCookieSecret.fromSecret('graphistry-caddy-cookie', 'cookie-secret'),
+    },
+  };
+}
+
+/**
+ * One single-node release per tier, each in its own namespace (the claim names are fixed, so two releases never share
+ * a namespace). ReadWriteOnce storage: every pod lands on the one node.
+ */
+export function buildGraphistrySingleNode(app: App, tier: Tier): Release {
+  const name = `graphistry-${tier.name}`;
+  const release = new Release(app, name, { namespace: name });
+  const base = common(tier);
+  new GraphistryStack(release, 'Graphistry', {
+    ...base,
+    caddy: { ...base.caddy, ingress: { hosts: [`${tier.name}.graphistry.example.internal`] } },
+    // The full tier's dashboards log in with their own Graphistry account.
+    graphAppKit: tier.atLeast(Tier.FULL) ? { credentials: { secretName: 'graphistry-gak-credentials' } } : undefined,
+  });
+  return release;
+}
+
+/** Node labels of the split-pool layout (the seed's recommended convention). */
+export const GRAPHISTRY_POOLS = {
+  cpu: { 'graphistry.io/role': 'cpu' },
+  gpu: { 'graphistry.io/role': 'gpu' },
+} as const;
+
+/**
+ * The multi-node layout: CPU singletons (Caddy, nexus, Redis, dask-scheduler, pivot) on a CPU pool through the
+ * release-wide selector; the engine, the notebook and graph-app-kit on the GPU pool through their own selectors; the
+ * NVIDIA GPU Operator's taint tolerated release-wide (tolerations only admit, they never move a pod). Storage is
+ * ReadWriteMany so pods on several nodes share the claims. An external load balancer terminates TLS and reaches
+ * Caddy on a node port; telemetry is self-hosted, with the collector and node-exporter on every node.
+ */
+export function buildGraphistryMultiNode(app: App): Release {
+  const release = new Release(app, 'graphistry-multinode', {
+    namespace: 'graphistry',
+    placement: {
+      nodeSelector: GRAPHISTRY_POOLS.cpu,
+      tolerations: [{ key: 'nvidia.com/gpu', operator: 'Equal', value: 'true', effect: 'NoSchedule' }],
+    },
+  });
+  const base = common(Tier.FULL);
+  new GraphistryStack(release, 'Graphistry', {
+    ...base,
+    publicUrl: 'https://graphistry.example.com',
+    storage: { accessMode: StorageAccessMode.READ_WRITE_MANY, storageClassName: 'retain-sc-nfs' },
+    caddy: {
+      ...base.caddy,
+      tls: CaddyTls.external(),
+      fallback: CaddyLbFallback.leastConn(),
+      service: { type: CaddyServiceType.nodePort({ nodePort: 30080 }) },
+      ingress: { enabled: false },
+    },
+    engine: { nodeSelector: GRAPHISTRY_POOLS.gpu },
+    notebook: { nodeSelector: GRAPHISTRY_POOLS.gpu },
+    graphAppKit: { nodeSelector: GRAPHISTRY_POOLS.gpu, credentials: { secretName: 'graphistry-gak-credentials' } },
+    telemetry: { mode: TelemetryMode.selfHosted({ grafanaAdmin: { secretName: 'graphistry-grafana-admin' } }) },
+  });
+  return release;
+}
+
+export const graphistryApp: ExampleApp = {
+  name: 'graphistry',
+  description: 'Graphistry: one single-node release per tier (platform, analytics, viz, full) and a split GPU/CPU multi-node release',
+  build: (app) => {
+    for (const tier of Tier.ALL) buildGraphistrySingleNode(app, tier);
+    buildGraphistryMultiNode(app);
+  },
+};

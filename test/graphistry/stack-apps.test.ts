@@ -1,0 +1,66 @@
+import { App } from 'cdk8s';
+import { graphistryApp, GRAPHISTRY_POOLS } from '../../apps/graphistry';
+import { EXAMPLE_APPS } from '../../apps/registry';
+import { renderApp, RenderedRelease } from '../../lib/release';
+import { KubeObject, verifyReleases } from '../../lib/verify';
+
+type Obj = Record<string, any>;
+
+describe('apps/graphistry.ts', () => {
+  let releases: RenderedRelease[];
+  beforeAll(() => {
+    const app = new App();
+    graphistryApp.build(app);
+    releases = renderApp(app);
+  });
+  const rel = (name: string) => releases.find((r) => r.name === name)!;
+  const get = (r: RenderedRelease, kind: string, name: string) => r.objects.find((o) => o.kind === kind && o.metadata.name === name) as Obj;
+
+  test('is registered, next to the other example apps', () => {
+    expect(EXAMPLE_APPS.map((a) => a.name)).toEqual(expect.arrayContaining(['graphistry', 'iot-fleet']));
+  });
+
+  test('five releases, each in its own namespace', () => {
+    expect(releases.map((r) => r.name)).toEqual(['graphistry-analytics', 'graphistry-full', 'graphistry-multinode', 'graphistry-platform', 'graphistry-viz']);
+    expect(new Set(releases.map((r) => r.namespace)).size).toBe(5);
+  });
+
+  test('every release passes verification (schema, policy with reasoned exceptions, references)', () => {
+    for (const report of verifyReleases(releases)) expect({ release: report.name, violations: report.violations }).toEqual({ release: report.name, violations: [] });
+  });
+
+  test('the single-node releases use ReadWriteOnce; the multi-node one ReadWriteMany', () => {
+    for (const r of releases) {
+      const modes = new Set((r.objects as Obj[]).filter((o) => o.kind === 'PersistentVolumeClaim' && o.metadata.labels?.['app.kubernetes.io/name'] === 'graphistry-storage').map((o) => (o as Obj).spec.accessModes[0]));
+      expect([...modes]).toEqual([r.name === 'graphistry-multinode' ? 'ReadWriteMany' : 'ReadWriteOnce']);
+    }
+  });
+
+  test('multi-node: split pools, GPU taint tolerated, external TLS, telemetry on', () => {
+    const m = rel('graphistry-multinode');
+    expect(get(m, 'DaemonSet', 'engine').spec.template.spec.nodeSelector).toEqual(GRAPHISTRY_POOLS.gpu);
+    expect(get(m, 'Deployment', 'notebook').spec.template.spec.nodeSelector).toEqual(GRAPHISTRY_POOLS.gpu);
+    expect(get(m, 'Deployment', 'graph-app-kit-public').spec.template.spec.nodeSelector).toEqual(GRAPHISTRY_POOLS.gpu);
+    for (const n of ['caddy', 'nexus', 'redis', 'dask-scheduler']) expect(get(m, 'Deployment', n).spec.template.spec.nodeSelector).toEqual(GRAPHISTRY_POOLS.cpu);
+    expect(get(m, 'DaemonSet', 'engine').spec.template.spec.tolerations).toContainEqual({ key: 'nvidia.com/gpu', operator: 'Equal', value: 'true', effect: 'NoSchedule' });
+    expect(get(m, 'Deployment', 'nexus').spec.template.spec.containers[0].env).toContainEqual({ name: 'COOKIE_SECURE', value: 'True' });
+    expect(get(m, 'Service', 'caddy').spec).toMatchObject({ type: 'NodePort', ports: [{ nodePort: 30080 }] });
+    expect(get(m, 'DaemonSet', 'otel-collector')).toBeDefined();
+    expect(m.notes.join('\n')).toContain('EXTERNAL TLS TOPOLOGY');
+    expect(m.warnings).toEqual([]);
+  });
+
+  test('Postgres is external: every wait targets the Postgres release\'s primary', () => {
+    const waits = releases.flatMap((r) => r.objects as Obj[]).flatMap((o) => ((o.spec?.template?.spec?.initContainers ?? []) as Obj[]).filter((c) => c.name === 'wait-for-postgres'));
+    expect(waits.length).toBeGreaterThan(5);
+    for (const w of waits) expect(w.args[0]).toContain("'-h' 'postgres-primary.graphistry-db.svc.cluster.local' '-p' '5432'");
+  });
+
+  test('no example release warns (cookie keys come from a Secret; placements agree with the storage)', () => {
+    expect(releases.flatMap((r) => r.warnings)).toEqual([]);
+  });
+
+  test('objects are KubeObjects the verifier accepts', () => {
+    expect((rel('graphistry-full').objects as KubeObject[]).length).toBeGreaterThan(20);
+  });
+});
