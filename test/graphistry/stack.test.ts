@@ -1,7 +1,7 @@
 import { ApiObject, JsonPatch } from 'cdk8s';
 import { ConfigError } from '../../lib/core/errors';
-import { EngineContainers, GraphistryStackProps, Tier } from '../../lib/graphistry';
-import { CaddyCookieSecret, CaddyTls } from '../../lib/ingress';
+import { DeploymentRollout, EngineContainers, GraphistryStackProps, StorageAccessMode, Tier } from '../../lib/graphistry';
+import { CaddyCookieSecret, CaddyLbFallback, CaddyTls } from '../../lib/ingress';
 import { CloudAuth, TelemetryMode } from '../../lib/telemetry';
 import { BASE, caddyfile, envOf, Obj, Rendered, renderStack, SELF_HOSTED } from './stack-fixtures';
 
@@ -123,6 +123,21 @@ describe('GraphistryStack per tier', () => {
 });
 
 describe('GraphistryStack wiring', () => {
+  test('custom snapshot (analytics, external TLS, ReadWriteMany, Recreate, least_conn, cookie Secret)', () => {
+    const r = renderStack({
+      tier: Tier.ANALYTICS,
+      publicUrl: 'https://g.example.com',
+      rollout: DeploymentRollout.recreate(),
+      storage: { accessMode: StorageAccessMode.READ_WRITE_MANY, storageClassName: 'retain-sc-nfs', dataMount: { volumeName: 'pv-data' } },
+      caddy: { tls: CaddyTls.external(), ingress: { enabled: false }, fallback: CaddyLbFallback.leastConn(), cookieSecret: CaddyCookieSecret.fromSecret('caddy-cookie', 'key') },
+      engine: { nodeSelector: { 'graphistry.io/role': 'gpu' } },
+      nexus: { optionalSecret: 'nexus-features', env: { DJANGO_DEBUG: 'True' } },
+    });
+    expect(r.objects).toMatchSnapshot();
+    for (const name of ['nexus', 'redis', 'dask-scheduler']) expect(r.get('Deployment', name).spec.strategy).toEqual({ type: 'Recreate' });
+    expect(r.get('PersistentVolumeClaim', 'data-mount').spec.volumeName).toBe('pv-data');
+  });
+
   test('COOKIE_SECURE follows the TLS mode in front of Caddy', () => {
     const cookie = (p: Partial<GraphistryStackProps>) => envOf(renderStack(p).get('Deployment', 'nexus').spec.template.spec.containers[0]).COOKIE_SECURE;
     expect(cookie({ caddy: { tls: CaddyTls.external(), ingress: { enabled: false } } })).toBe('True');
