@@ -16,6 +16,7 @@ import { Probes } from '../lib/core/probes';
 import { sized } from '../lib/core/resources';
 import { SecurityProfile } from '../lib/core/security';
 import { distFiles, Release, renderApp, RenderedRelease } from '../lib/release';
+import { verifyReleases } from '../lib/verify';
 import { buildApp } from '../apps/main';
 import { EXAMPLE_APPS } from '../apps/registry';
 import { fleetApp } from './fleet';
@@ -38,8 +39,14 @@ function timed<T>(phases: Record<string, number>, name: string, fn: () => T): T 
   return out;
 }
 
-/** Extra phases a scenario may run on rendered releases (verification registers itself here). */
-export const POST_RENDER_PHASES: Array<{ name: string; run: (releases: RenderedRelease[]) => void }> = [];
+/**
+ * Verification as synth runs it (schema, policy, references), timed twice: `verify` is the first run in the process
+ * and includes loading and compiling the Kubernetes schemas, `verify warm` a second run over the same objects.
+ */
+const POST_RENDER_PHASES: Array<{ name: string; run: (releases: RenderedRelease[]) => void }> = [
+  { name: 'verify', run: (releases) => void verifyReleases(releases) },
+  { name: 'verify warm', run: (releases) => void verifyReleases(releases) },
+];
 
 function synthScenario(name: string, build: () => App): Scenario {
   return {
