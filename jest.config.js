@@ -2,7 +2,7 @@
 // promtool, nats-server; `npm run test:integration`, run by .ci/run after installing the Debian packages).
 // README examples import the package by name, as a user would; map it to the sources.
 const moduleNameMapper = { '^cdk8s-ops-kit$': '<rootDir>/lib/index.ts' };
-const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' } }] };
+const transform = { '^.+\\.ts$': '<rootDir>/jest.transform.js' };
 module.exports = {
   projects: [
     {
