@@ -64,6 +64,8 @@ export const GRAPHISTRY_POOLS = {
 export function buildGraphistryMultiNode(app: App): Release {
   const release = new Release(app, 'graphistry-multinode', {
     namespace: 'graphistry',
+    // Graphistry's images come from its Docker Hub organisation with the pull credentials Graphistry issues.
+    images: { pullSecrets: ['graphistry-dockerhub'] },
     placement: {
       nodeSelector: GRAPHISTRY_POOLS.cpu,
       tolerations: [{ key: 'nvidia.com/gpu', operator: 'Equal', value: 'true', effect: 'NoSchedule' }],

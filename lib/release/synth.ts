@@ -2,6 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App, Yaml } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { Images } from '../core/images';
+import { EXTERNAL_REFS_ANNOTATION } from '../core/policy';
 import { Release } from './release';
 
 /** A Kubernetes object as synthesized (plain JSON). */
@@ -43,7 +45,8 @@ export function validateConstructs(root: IConstruct): void {
 /** Synthesizes one release to plain objects (validating its constructs first). */
 export function renderRelease(release: Release): RenderedRelease {
   validateConstructs(release);
-  const objects = (release.toJson() as Manifest[]).map(normalize);
+  const pullSecrets = new Set(Images.of(release).settings.pullSecrets ?? []);
+  const objects = (release.toJson() as Manifest[]).map(normalize).map((o) => declarePullSecrets(o, pullSecrets));
   const seen = new Map<string, string>();
   for (const o of objects) {
     const file = manifestFileName(o);
@@ -66,6 +69,29 @@ export function renderApp(app: App): RenderedRelease[] {
     names.add(r.releaseName);
   }
   return releases.sort((a, b) => a.releaseName.localeCompare(b.releaseName)).map(renderRelease);
+}
+
+/** The pod spec inside a workload (Pod, Deployment-like, Job, CronJob), if any. */
+function podSpecOf(o: Manifest): { imagePullSecrets?: Array<{ name?: string }> } | undefined {
+  const spec = o.spec as any;
+  if (!spec) return undefined;
+  if (o.kind === 'Pod') return spec;
+  return spec.template?.spec ?? spec.jobTemplate?.spec?.template?.spec;
+}
+
+/**
+ * The release's pull secrets (`ReleaseProps.images.pullSecrets`) name Secrets an operator creates: declare them as
+ * external references on every workload that uses them, merged into any refs the construct already declared, so the
+ * verification report lists them for the operator instead of failing on a Secret the release does not render.
+ */
+function declarePullSecrets(o: Manifest, pullSecrets: ReadonlySet<string>): Manifest {
+  if (pullSecrets.size === 0) return o;
+  const used = (podSpecOf(o)?.imagePullSecrets ?? []).map((s) => s.name).filter((n): n is string => !!n && pullSecrets.has(n));
+  if (used.length === 0) return o;
+  const annotations = { ...((o.metadata.annotations as Record<string, string> | undefined) ?? {}) };
+  const existing = annotations[EXTERNAL_REFS_ANNOTATION] ? annotations[EXTERNAL_REFS_ANNOTATION].split(',') : [];
+  annotations[EXTERNAL_REFS_ANNOTATION] = [...new Set([...existing, ...used.map((n) => `Secret/${n}`)])].sort().join(',');
+  return { ...o, metadata: { ...o.metadata, annotations } };
 }
 
 function normalize(o: Manifest): Manifest {

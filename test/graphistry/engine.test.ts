@@ -369,7 +369,7 @@ describe('EngineDaemonSet custom', () => {
   test('scratch size, JWT Secret name and extra external refs', () => {
     expect((r.pod.volumes as Obj[]).find((v) => v.name === 'uploads-scratch')!.emptyDir.sizeLimit).toBe('50Gi');
     expect(r.container('streamgl-viz').envFrom).toEqual([{ secretRef: { name: 'jwt-keys' } }]);
-    expect(r.ds.metadata.annotations[EXTERNAL_REFS_ANNOTATION]).toBe('PersistentVolumeClaim/data-mount,Secret/jwt-keys,Secret/pg');
+    expect(r.ds.metadata.annotations[EXTERNAL_REFS_ANNOTATION]).toBe('PersistentVolumeClaim/data-mount,Secret/harbor,Secret/jwt-keys,Secret/pg'); // the release pull secret too
   });
 });
 

@@ -119,7 +119,7 @@ describe('NexusProxy custom', () => {
 
   test('user env is merged; external refs are declared', () => {
     expect((r.nginx.env as Obj[]).find((e) => e.name === 'EXTRA_NGINX_LOGS')!.value).toBe('on');
-    expect(r.deployment.metadata.annotations[EXTERNAL_REFS_ANNOTATION]).toBe('PersistentVolumeClaim/data-mount');
+    expect(r.deployment.metadata.annotations[EXTERNAL_REFS_ANNOTATION]).toBe('PersistentVolumeClaim/data-mount,Secret/harbor'); // the release pull secret too
     expect(r.deployment.spec.replicas).toBe(2);
   });
 });

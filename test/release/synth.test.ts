@@ -106,4 +106,20 @@ describe('release synth pipeline', () => {
     const r = new Release(app, 'ns', { namespace: 'iot-system', createNamespace: true });
     expect(renderRelease(r).objects).toEqual([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'iot-system' } }]);
   });
+
+  test('the release pull secrets are declared external on the workloads that use them', () => {
+    const app = new App();
+    const r = new Release(app, 'pulls', { namespace: 'x', images: { pullSecrets: ['regcred'] } });
+    new k8s.KubeDeployment(r, 'Web', {
+      metadata: { name: 'web', annotations: { 'refs.ops-kit.io/external': 'Secret/web-tls' } },
+      spec: {
+        selector: { matchLabels: { a: 'b' } },
+        template: { metadata: { labels: { a: 'b' } }, spec: { imagePullSecrets: [{ name: 'regcred' }], containers: [{ name: 'c', image: 'nginx:1' }] } },
+      },
+    });
+    new k8s.KubeConfigMap(r, 'Cfg', { metadata: { name: 'cfg' } });
+    const [web, cfg] = ['Deployment', 'ConfigMap'].map((k) => renderRelease(r).objects.find((o) => o.kind === k)!);
+    expect((web.metadata.annotations as any)['refs.ops-kit.io/external']).toBe('Secret/regcred,Secret/web-tls');
+    expect(cfg.metadata.annotations).toBeUndefined();
+  });
 });
