@@ -7,9 +7,8 @@
  *   npm run synth -- --out /tmp/x       another output directory
  */
 import { App } from 'cdk8s';
-import * as path from 'path';
-import { distFiles, notesText, renderApp, RenderedRelease, REPORTS_DIR, writeDist } from '../lib/release';
-import { formatReport, verifyReleases, VerifyOptions, VerifyReport } from '../lib/verify';
+import { notesText, renderApp, RenderedRelease } from '../lib/release';
+import { formatReport, verifyAndWrite } from '../lib/verify';
 import { EXAMPLE_APPS, ExampleApp } from './registry';
 
 export interface SynthOptions {
@@ -35,30 +34,7 @@ export function synthesize(options: SynthOptions = {}, apps: readonly ExampleApp
   return renderApp(buildApp(options, apps));
 }
 
-/** The outcome of `verifyAndWrite`. */
-export interface VerifiedWrite {
-  /** True when every release passed verification and the output was written. */
-  readonly ok: boolean;
-  /** One report per release, in release order. */
-  readonly reports: readonly VerifyReport[];
-  /** The files written (relative paths), or undefined when verification failed and nothing was written. */
-  readonly files?: ReadonlyMap<string, string>;
-}
-
-/**
- * Verifies every rendered release (schema, policy, references) and, only when all pass, replaces `outdir` with the
- * manifests plus one `_reports/<release>/verify.txt` per release (reports never go inside a release folder).
- * When any release fails, nothing is written and `outdir` is left as it was.
- */
-export function verifyAndWrite(releases: readonly RenderedRelease[], outdir: string, options: Omit<VerifyOptions, 'name' | 'files'> = {}): VerifiedWrite {
-  const reports = verifyReleases(releases, options);
-  if (!reports.every((r) => r.ok)) return { ok: false, reports };
-  const files = distFiles(releases);
-  for (const r of reports) files.set(path.posix.join(REPORTS_DIR, r.name, 'verify.txt'), formatReport(r));
-  const sorted = new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  writeDist(outdir, sorted);
-  return { ok: true, reports, files: sorted };
-}
+export { verifyAndWrite } from '../lib/verify';
 
 function parseArgs(argv: readonly string[]): SynthOptions & { out: string; quiet: boolean } {
   let out = process.env.CDK8S_OUTDIR ?? 'dist';

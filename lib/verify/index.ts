@@ -8,3 +8,4 @@ export * from './load';
 export * from './verify';
 export * from './upgrade';
 export * from './plugin';
+export * from './write';

@@ -1,5 +1,5 @@
 import { App } from 'cdk8s';
-import { NatsExposure, NatsServer, Release } from 'cdk8s-ops-kit';
+import { formatReport, NatsExposure, NatsServer, Release, synthesizeToDist } from 'cdk8s-ops-kit';
 
 export function buildMessaging(app: App): NatsServer {
   const release = new Release(app, 'messaging', {
@@ -13,3 +13,14 @@ export function buildMessaging(app: App): NatsServer {
   nats.addKeyValueBucket('orders', 'order state by id');
   return nats;
 }
+
+// Validate, render, verify (schema, policy, references) and only then write dist/messaging/*.yaml.
+export function synth(outdir = 'dist'): boolean {
+  const app = new App();
+  buildMessaging(app);
+  const result = synthesizeToDist(app, outdir);
+  if (!result.ok) console.error(result.reports.map(formatReport).join('\n'));
+  return result.ok;
+}
+
+if (require.main === module) process.exit(synth() ? 0 : 1);

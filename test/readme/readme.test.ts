@@ -1,8 +1,9 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import { renderApp } from '../../lib/release';
-import { buildMessaging } from './example';
+import { buildMessaging, synth } from './example';
 
 const README = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
 const EXAMPLE = fs.readFileSync(path.join(__dirname, 'example.ts'), 'utf8');
@@ -27,5 +28,17 @@ describe('README example', () => {
     const svc = release.objects.find((o) => o.kind === 'Service' && (o as any).spec.type === 'NodePort') as any;
     expect(svc.spec.ports.find((p: any) => p.nodePort === 30422)).toBeDefined();
     expect(nats.buckets.map((b) => b.name)).toEqual(['orders']);
+  });
+
+  test('the example writes one release folder of manifests and a verification report beside it', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'readme-'));
+    try {
+      expect(synth(dir)).toBe(true);
+      expect(fs.readdirSync(dir).sort()).toEqual(['_reports', 'messaging']);
+      expect(fs.readdirSync(path.join(dir, 'messaging')).every((f) => f.endsWith('.yaml'))).toBe(true);
+      expect(fs.readFileSync(path.join(dir, '_reports', 'messaging', 'verify.txt'), 'utf8')).toContain('verify messaging');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
