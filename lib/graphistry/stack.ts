@@ -10,7 +10,7 @@ import { CaddyTls, CaddyTlsMode } from '../ingress/tls';
 import { Release } from '../release/release';
 import { TelemetryStack, TelemetryStackProps } from '../telemetry/telemetry-stack';
 import { DEFAULT_CUDA_VARIANT, DEFAULT_GRAPHISTRY_TAG } from './defaults';
-import { EngineDaemonSet, EngineDaemonSetProps } from './engine';
+import { EngineContainers, EngineDaemonSet, EngineDaemonSetProps } from './engine';
 import { NexusProxy, NexusProxyProps } from './nexus-proxy';
 import { graphistryNotes, RouteSummary } from './notes';
 import { Postgres } from './postgres';
@@ -281,13 +281,16 @@ export class GraphistryStack extends Construct {
     if (props.telemetry) {
       this.telemetry = new TelemetryStack(this, 'Telemetry', { publicUrl: this.siteUrl, ...props.telemetry, partOf: 'graphistry' });
     }
-    // Applications push OTLP to the node-local collector when telemetry is on (defaults; the user's env wins).
-    const otel: EnvMap = this.telemetry ? { ENABLE_OPEN_TELEMETRY: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: this.telemetry.otlpGrpcEndpoint } : {};
-    const withOtel = (env: EnvMap | undefined): EnvMap | undefined => (this.telemetry ? { ...otel, ...env } : env);
+    // Applications push OTLP to the node-local collector when telemetry is on (defaults; the user's env wins). Each
+    // one names itself: the engine's siblings share a pod, and without a service name their spans and metrics would
+    // all land under the SDK's `unknown_service`.
+    const telemetry = this.telemetry;
+    const withOtel = (service: string, env: EnvMap | undefined): EnvMap | undefined =>
+      telemetry ? { ENABLE_OPEN_TELEMETRY: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: telemetry.otlpGrpcEndpoint, OTEL_SERVICE_NAME: service, ...env } : env;
 
     this.nexus = new Nexus(this, 'Nexus', {
       ...props.nexus,
-      env: withOtel(props.nexus?.env),
+      env: withOtel('nexus', props.nexus?.env),
       postgres: props.postgres,
       jwtSecret,
       requiredSecret: nexusSecret,
@@ -308,14 +311,15 @@ export class GraphistryStack extends Construct {
       this.redis = new Redis(this, 'Redis', { ...props.redis, rollout });
       this.daskScheduler = new DaskScheduler(this, 'DaskScheduler', { ...props.daskScheduler, tag, cudaVariant, rollout });
       const e = props.engine ?? {};
-      const containerEnv = <T extends { env?: EnvMap }>(o: T | undefined): T | undefined => (this.telemetry ? ({ ...o, env: withOtel(o?.env) } as T) : o);
+      const containerEnv = <T extends { env?: EnvMap }>(container: string, o: T | undefined): T | undefined =>
+        telemetry ? ({ ...o, env: withOtel(container, o?.env) } as T) : o;
       this.engine = new EngineDaemonSet(this, 'Engine', {
         ...e,
-        forgeEtlPython: containerEnv(e.forgeEtlPython),
-        daskCudaWorker: containerEnv(e.daskCudaWorker),
-        streamglViz: containerEnv(e.streamglViz),
-        streamglSessions: containerEnv(e.streamglSessions),
-        streamglGpu: containerEnv(e.streamglGpu),
+        forgeEtlPython: containerEnv(EngineContainers.FORGE_ETL_PYTHON, e.forgeEtlPython),
+        daskCudaWorker: containerEnv(EngineContainers.DASK_CUDA_WORKER, e.daskCudaWorker),
+        streamglViz: containerEnv(EngineContainers.STREAMGL_VIZ, e.streamglViz),
+        streamglSessions: containerEnv(EngineContainers.STREAMGL_SESSIONS, e.streamglSessions),
+        streamglGpu: containerEnv(EngineContainers.STREAMGL_GPU, e.streamglGpu),
         tier,
         postgres: props.postgres,
         dataMountClaim,
@@ -330,7 +334,7 @@ export class GraphistryStack extends Construct {
     }
 
     if (full) {
-      this.pivot = new Pivot(this, 'Pivot', { ...props.pivot, env: withOtel(props.pivot?.env), postgres: props.postgres, dataMountClaim, tag, rollout });
+      this.pivot = new Pivot(this, 'Pivot', { ...props.pivot, env: withOtel('pivot', props.pivot?.env), postgres: props.postgres, dataMountClaim, tag, rollout });
       this.notebook = new Notebook(this, 'Notebook', {
         ...props.notebook,
         dataMountClaim,

@@ -178,6 +178,26 @@ describe('GraphistryStack wiring', () => {
     expect(envOf(r.get('Deployment', 'nexus').spec.template.spec.containers[0]).OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://elsewhere:4317');
   });
 
+  test('with telemetry on, each service names itself (OTEL_SERVICE_NAME), so the six engine siblings stay apart in traces', () => {
+    const r = renderStack({ tier: Tier.FULL, telemetry: SELF_HOSTED, engine: { streamglGpu: { env: { OTEL_SERVICE_NAME: 'gpu-router' } } } });
+    const engine = r.get('DaemonSet', 'engine').spec.template.spec.containers as Obj[];
+    const names = Object.fromEntries(engine.map((c) => [c.name, envOf(c).OTEL_SERVICE_NAME]));
+    expect(names).toEqual({
+      nginx: undefined,
+      'forge-etl-python': 'forge-etl-python',
+      'dask-cuda-worker': 'dask-cuda-worker',
+      'streamgl-viz': 'streamgl-viz',
+      'streamgl-sessions': 'streamgl-sessions',
+      // The operator's env still wins per key.
+      'streamgl-gpu': 'gpu-router',
+    });
+    expect(envOf(r.get('Deployment', 'nexus').spec.template.spec.containers[0]).OTEL_SERVICE_NAME).toBe('nexus');
+    expect(envOf(r.get('Deployment', 'pivot').spec.template.spec.containers[0]).OTEL_SERVICE_NAME).toBe('pivot');
+    // Without telemetry nothing OpenTelemetry-related is set.
+    const off = renderStack({ tier: Tier.VIZ });
+    for (const c of off.get('DaemonSet', 'engine').spec.template.spec.containers as Obj[]) expect(Object.keys(envOf(c)).filter((k) => k.startsWith('OTEL_'))).toEqual([]);
+  });
+
   test('a cookie Secret reaches Caddy by reference; its value never lands in the ConfigMap', () => {
     const r = renderStack({ tier: Tier.ANALYTICS, caddy: { cookieSecret: CaddyCookieSecret.fromSecret('caddy-cookie', 'key') } });
     expect(caddyfile(r)).toContain('lb_policy cookie graphistry_sticky "{$CADDY_LB_COOKIE_SECRET}"');
