@@ -199,7 +199,9 @@ export class NexusProxy extends Construct {
     this.url = `http://${NEXUS_PROXY_NAME}.${namespace}.svc.${clusterDomain}${httpPort === 80 ? '' : `:${httpPort}`}`;
     release.addNote(
       `nexus-proxy (platform tier) serves the v1 and v2 API paths in-cluster at ${this.url}; raw nexus (v2 only) stays on its own Service. ` +
-        `No Ingress is rendered at this tier: bring your own L7, or for a test run \`kubectl -n ${namespace} port-forward svc/${NEXUS_PROXY_NAME} 8080:${httpPort}\`.`,
+        // Whether anything fronts the proxy (Caddy, an Ingress, the operator's own L7) is the composition's business.
+        `To reach it directly for a test run (--address 0.0.0.0 lets a browser on another machine reach it; drop it to keep the forward on localhost): ` +
+        `\`kubectl -n ${namespace} port-forward --address 0.0.0.0 svc/${NEXUS_PROXY_NAME} 8080:${httpPort}\`, then open http://localhost:8080/.`,
     );
   }
 }

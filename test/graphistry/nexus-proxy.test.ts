@@ -90,6 +90,13 @@ describe('NexusProxy (defaults)', () => {
     expect(r.proxy.url).toBe('http://nexus-proxy.gx.svc.cluster.local');
     expect(r.rendered.notes.join('\n')).toContain('http://nexus-proxy.gx.svc.cluster.local');
   });
+
+  test('the note gives the port-forward recipe browsers on another machine can use, and claims nothing about what fronts it', () => {
+    const note = r.rendered.notes.join('\n');
+    expect(note).toContain('kubectl -n gx port-forward --address 0.0.0.0 svc/nexus-proxy 8080:80');
+    // Whether an L7 (Caddy, an Ingress) fronts the proxy depends on the composition, not on NexusProxy.
+    expect(note).not.toMatch(/No Ingress/);
+  });
 });
 
 describe('NexusProxy custom', () => {

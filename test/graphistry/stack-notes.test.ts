@@ -22,6 +22,13 @@ describe('operator notes per tier', () => {
     expect(section(byTier.platform, 'ROUTES (CADDY)')).toContain('/* (everything else) -> nexus-proxy.gx.svc.cluster.local:80');
   });
 
+  test('platform: the notes never deny the Caddy Ingress the stack renders, and give the direct nexus-proxy recipe', () => {
+    expect(byTier.platform.find('Ingress', 'caddy')).toBeDefined();
+    const all = byTier.platform.rendered.notes.join('\n');
+    expect(all).not.toMatch(/No Ingress is rendered/);
+    expect(all).toContain('kubectl -n gx port-forward --address 0.0.0.0 svc/nexus-proxy 8080:80');
+  });
+
   test('analytics: the ETL API, and the expected 502 on /streamgl/*', () => {
     const access = section(byTier.analytics, 'ACCESS');
     expect(access).toContain('ETL REST API: http://localhost:8080/api/v2/');
