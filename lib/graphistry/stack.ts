@@ -301,6 +301,7 @@ export class GraphistryStack extends Construct {
       redisUrl: analytics ? 'redis://redis:6379/0' : undefined,
       tag,
       rollout,
+      clusterDomain,
     });
 
     if (NexusProxy.rendersAt(tier)) {

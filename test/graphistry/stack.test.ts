@@ -1,6 +1,6 @@
 import { ApiObject, JsonPatch } from 'cdk8s';
 import { ConfigError } from '../../lib/core/errors';
-import { DeploymentRollout, EngineContainers, GraphistryStackProps, StorageAccessMode, Tier } from '../../lib/graphistry';
+import { DeploymentRollout, EngineContainers, GraphistryStackProps, Postgres, StorageAccessMode, Tier } from '../../lib/graphistry';
 import { CaddyCookieSecret, CaddyLbFallback, CaddyTls } from '../../lib/ingress';
 import { CloudAuth, TelemetryMode } from '../../lib/telemetry';
 import { BASE, caddyfile, envOf, Obj, Rendered, renderStack, SELF_HOSTED } from './stack-fixtures';
@@ -196,6 +196,17 @@ describe('GraphistryStack wiring', () => {
     // Without telemetry nothing OpenTelemetry-related is set.
     const off = renderStack({ tier: Tier.VIZ });
     for (const c of off.get('DaemonSet', 'engine').spec.template.spec.containers as Obj[]) expect(Object.keys(envOf(c)).filter((k) => k.startsWith('OTEL_'))).toEqual([]);
+  });
+
+  test('a custom clusterDomain reaches every in-cluster name the stack renders or prints', () => {
+    const postgres = Postgres.external({ host: 'pg.db', database: 'graphistry', user: 'graphistry', passwordSecret: { name: 'graphistry-postgres', key: 'password' } });
+    for (const tier of [Tier.PLATFORM, Tier.FULL]) {
+      const r = renderStack({ tier, postgres, clusterDomain: 'corp.internal' });
+      expect(r.stack.nexus.url).toBe('http://nexus.gx.svc.corp.internal:8000');
+      const text = `${JSON.stringify(r.objects)}\n${r.rendered.notes.join('\n')}`;
+      expect(text).toContain('.svc.corp.internal');
+      expect(text).not.toContain('cluster.local');
+    }
   });
 
   test('a cookie Secret reaches Caddy by reference; its value never lands in the ConfigMap', () => {

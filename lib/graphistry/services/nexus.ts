@@ -64,6 +64,11 @@ export interface NexusProps extends ServiceCommonProps, GraphistryServiceOptions
    * @default - the Postgres and crypto Secrets only
    */
   readonly additionalExternalRefs?: readonly ExternalRef[];
+  /**
+   * The cluster's DNS domain, for `url`.
+   * @default 'cluster.local'
+   */
+  readonly clusterDomain?: string;
 }
 
 /**
@@ -159,6 +164,7 @@ export class Nexus extends Construct {
     this.service = parts.service;
     this.selector = parts.selector;
     this.access = parts.access;
-    this.url = `http://${ServiceNames.NEXUS}.${ns}.svc.cluster.local:${ServicePorts.NEXUS}`;
+    const clusterDomain = assertDnsSubdomain('clusterDomain', props.clusterDomain ?? 'cluster.local');
+    this.url = `http://${ServiceNames.NEXUS}.${ns}.svc.${clusterDomain}:${ServicePorts.NEXUS}`;
   }
 }
