@@ -11,6 +11,7 @@ import { createHmac } from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as https from 'https';
+import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { buildCaddyfile, CADDY_TLS_MOUNT, CaddyfileProps } from '../../lib/ingress/caddy-config';
@@ -241,20 +242,39 @@ function httpsGet(port: number, urlPath: string, servername: string): Promise<Re
   });
 }
 
+/**
+ * Test-local, not one of the 2.6.2 substitutions: binds every listener to 127.0.0.1 (global `default_bind`), so the
+ * Caddy under test is reachable on loopback only. In a pod Caddy must listen on the pod IP, so the rendered file binds
+ * every interface.
+ */
+function loopbackOnly(text: string): string {
+  const lines = text.split('\n');
+  const open = lines.indexOf('{');
+  if (open < 0) throw new Error('loopbackOnly: the Caddyfile has no global options block');
+  lines.splice(open + 1, 0, '\tdefault_bind 127.0.0.1');
+  return lines.join('\n');
+}
+
 async function startCaddy(file: string, healthPort: number, log: { out: string; err: string }): Promise<ChildProcess> {
   const proc = spawn(CADDY, ['run', '--config', file, '--adapter', 'caddyfile'], { env: caddyEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   proc.stdout!.on('data', (d) => (log.out += d));
   proc.stderr!.on('data', (d) => (log.err += d));
   const deadline = Date.now() + 15_000;
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`caddy exited with ${proc.exitCode}:\n${log.err}`);
-    try {
-      if ((await get(healthPort, '/caddy/health/')).status === 200) return proc;
-    } catch {
-      // not listening yet
+  try {
+    for (;;) {
+      if (proc.exitCode !== null) throw new Error(`caddy exited with ${proc.exitCode}:\n${log.err}`);
+      try {
+        if ((await get(healthPort, '/caddy/health/')).status === 200) return proc;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) throw new Error(`caddy did not answer its health path within 15s:\n${log.err}`);
+      await new Promise((r) => setTimeout(r, 100));
     }
-    if (Date.now() > deadline) throw new Error(`caddy did not answer its health path within 15s:\n${log.err}`);
-    await new Promise((r) => setTimeout(r, 100));
+  } catch (e) {
+    // The caller never gets the process, so its afterAll cannot stop it: stop it here.
+    await stopCaddy(proc);
+    throw e;
   }
 }
 
@@ -292,13 +312,28 @@ describe(`live Caddy ${version.join('.')} on loopback`, () => {
       httpPort: port,
     }).render();
     const file = path.join(workDir, 'live.Caddyfile');
-    fs.writeFileSync(file, forThisCaddy(text, { ...SESSION_COUNTS, trustedProxies: 1 }));
+    fs.writeFileSync(file, loopbackOnly(forThisCaddy(text, { ...SESSION_COUNTS, trustedProxies: 1 })));
     caddy = await startCaddy(file, port, log);
   });
 
   afterAll(async () => {
     await stopCaddy(caddy);
     await Promise.all([dns?.close(), pool?.close(), kibana?.close(), status?.close()]);
+  });
+
+  test('the Caddy under test listens on 127.0.0.1 only', async () => {
+    const refused = await new Promise<string>((resolve) => {
+      const sock = net.connect({ host: '127.0.0.2', port, timeout: 2000 }, () => {
+        sock.destroy();
+        resolve('connected');
+      });
+      sock.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? String(e)));
+      sock.on('timeout', () => {
+        sock.destroy();
+        resolve('timeout');
+      });
+    });
+    expect(refused).toBe('ECONNREFUSED');
   });
 
   test('the health path answers 200 without touching an upstream', async () => {
@@ -410,7 +445,7 @@ describe(`live Caddy ${version.join('.')} in self TLS mode`, () => {
     // Test-local: the certificate is read from the temp dir instead of the Secret's mount path.
     expect(text).toContain(CADDY_TLS_MOUNT);
     const file = path.join(dir, 'self.Caddyfile');
-    fs.writeFileSync(file, forThisCaddy(text.split(CADDY_TLS_MOUNT).join(dir), { queryPolicies: 0, cookieFallbacks: 0, logSkips: 1, trustedProxies: 0 }));
+    fs.writeFileSync(file, loopbackOnly(forThisCaddy(text.split(CADDY_TLS_MOUNT).join(dir), { queryPolicies: 0, cookieFallbacks: 0, logSkips: 1, trustedProxies: 0 })));
     caddy = await startCaddy(file, httpPort, log);
   });
 
