@@ -65,6 +65,11 @@ export interface GraphistryNotesInput {
   readonly claims: readonly string[];
   /** Enabled graph-app-kit variants (full tier). */
   readonly dashboards: readonly string[];
+  /**
+   * Telemetry UIs that are deployed but get no Caddy route at this tier (self-hosted telemetry at the platform tier).
+   * @default - none
+   */
+  readonly unroutedTelemetryUis?: ReadonlyArray<{ readonly ui: string; readonly serviceName: string; readonly port: number; readonly pathPrefix: string }>;
 }
 
 /** The tier-aware operator notes of a Graphistry release (what the seed chart prints as NOTES.txt). */
@@ -103,6 +108,11 @@ export function graphistryNotes(i: GraphistryNotesInput): OperatorNotes {
     for (const d of i.dashboards) access.push(`Dashboards (${d}): ${base}/${d}/dash/`);
   }
   for (const [what, url] of i.inClusterUrls) access.push(`In-cluster ${what}: ${url}`);
+  const unrouted = i.unroutedTelemetryUis ?? [];
+  if (unrouted.length) {
+    access.push(`Telemetry UIs have no Caddy route at the ${tier.name} tier (they get one from analytics up); until then:`);
+    for (const u of unrouted) access.push(`${u.ui}: kubectl -n ${i.namespace} port-forward svc/${u.serviceName} ${u.port}:${u.port}, then http://localhost:${u.port}${u.pathPrefix}/`);
+  }
   notes.section('ACCESS', access);
 
   notes.section('ROUTES (CADDY)', i.routes.map((r) => `${r.paths} -> ${r.target}`));

@@ -451,6 +451,8 @@ export class GraphistryStack extends Construct {
       storageClassName: this.storage.storageClassName,
       claims: Object.keys(this.storage.claims),
       dashboards: x.dashboards,
+      // The telemetry stack's own note points at the reverse proxy, which only routes the UIs from analytics up.
+      unroutedTelemetryUis: this.telemetry && this.tier.below(Tier.ANALYTICS) ? this.telemetry.routes : undefined,
     }).render()) {
       release.addNote(text);
     }

@@ -29,6 +29,14 @@ describe('operator notes per tier', () => {
     expect(all).toContain('kubectl -n gx port-forward --address 0.0.0.0 svc/nexus-proxy 8080:80');
   });
 
+  test('platform with telemetry: the UIs have no Caddy route yet, so the notes say how to reach them', () => {
+    const access = section(byTier.platform, 'ACCESS');
+    expect(access).toContain('Telemetry UIs have no Caddy route at the platform tier (they get one from analytics up)');
+    expect(access).toContain('grafana: kubectl -n gx port-forward svc/grafana 3000:3000, then http://localhost:3000/grafana/');
+    expect(access).toContain('jaeger: kubectl -n gx port-forward svc/jaeger 16686:16686, then http://localhost:16686/jaeger/');
+    expect(section(byTier.analytics, 'ACCESS')).not.toContain('Telemetry UIs have no Caddy route');
+  });
+
   test('analytics: the ETL API, and the expected 502 on /streamgl/*', () => {
     const access = section(byTier.analytics, 'ACCESS');
     expect(access).toContain('ETL REST API: http://localhost:8080/api/v2/');
