@@ -185,8 +185,9 @@ export interface CaddyIngressResourceOptions {
    */
   readonly annotations?: Readonly<Record<string, string>>;
   /**
-   * Maximum request body size, rendered as the quoted `nginx.ingress.kubernetes.io/proxy-body-size` annotation, only
-   * when `className` is `nginx` (other controllers ignore nginx annotations). `'0'` disables the limit.
+   * Maximum request body size, rendered as the quoted `nginx.ingress.kubernetes.io/proxy-body-size` annotation. Only
+   * with `className: 'nginx'`: other controllers ignore nginx annotations, so setting it with another (or no) class
+   * fails synthesis instead of being silently dropped. `'0'` disables the limit.
    * @default - the controller's default (1m for ingress-nginx)
    */
   readonly proxyBodySize?: string | number;
@@ -486,7 +487,15 @@ export class CaddyIngress extends Construct {
       if (ing.proxyBodySize !== undefined) {
         const size = String(ing.proxyBodySize);
         check(/^\d+[kKmMgG]?$/.test(size), 'ingress.proxyBodySize', ing.proxyBodySize, "a size such as 0 (no limit), 512m or 10g");
-        if (ing.className === 'nginx') ingAnnotations[NGINX_BODY_SIZE] = size;
+        if (ing.className !== 'nginx') {
+          throw new ConfigError(
+            'ingress.proxyBodySize',
+            ing.proxyBodySize,
+            `unset unless ingress.className is 'nginx'`,
+            `only ingress-nginx reads it, and ingress.className is ${ing.className === undefined ? 'unset' : `"${ing.className}"`}; it would be silently dropped (set className: 'nginx', or put your controller's own body-size annotation in ingress.annotations)`,
+          );
+        }
+        ingAnnotations[NGINX_BODY_SIZE] = size;
       }
       const hosts = ing.hosts ?? [];
       hosts.forEach((h, i) => check(isDnsSubdomain(h.replace(/^\*\./, '')), `ingress.hosts[${i}]`, h, 'a DNS name (a leading *. for a wildcard)'));

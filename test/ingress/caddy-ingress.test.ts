@@ -248,8 +248,8 @@ describe('CaddyIngress Service and Ingress knobs', () => {
   });
 
   test('another class gets no nginx annotation', () => {
-    const ing = synth({ ingress: { className: 'traefik', proxyBodySize: '512m' } }).get('Ingress')!;
-    expect(ing.metadata.annotations).toBeUndefined();
+    const ing = synth({ ingress: { className: 'traefik', annotations: { 'traefik.ingress.kubernetes.io/router.entrypoints': 'websecure' } } }).get('Ingress')!;
+    expect(ing.metadata.annotations).toEqual({ 'traefik.ingress.kubernetes.io/router.entrypoints': 'websecure' });
   });
 
   test('the Ingress can be disabled', () => {
@@ -288,6 +288,11 @@ describe('CaddyIngress fails when', () => {
 
   test('Ingress settings are given with the Ingress disabled', () => {
     expect(() => synth({ ingress: { enabled: false, className: 'nginx' } })).toThrow(/'ingress' is \{"enabled":false\}/);
+  });
+
+  test('a body size is given for an Ingress class other than nginx (it would be silently dropped)', () => {
+    expect(() => synth({ ingress: { className: 'traefik', proxyBodySize: '512m' } })).toThrow(/'ingress.proxyBodySize' is "512m", but only ingress-nginx reads it, and ingress.className is "traefik"/);
+    expect(() => synth({ ingress: { proxyBodySize: 0 } })).toThrow(/'ingress.proxyBodySize' is 0, but only ingress-nginx reads it, and ingress.className is unset/);
   });
 
   test('nodePortHttps is set outside self mode', () => {
