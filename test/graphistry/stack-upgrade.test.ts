@@ -35,6 +35,14 @@ describe.each([
     for (const t of ['analytics', 'viz', 'full']) expect(claims(tiers[t])).toEqual(platform);
   });
 
+  test('the entry point (Caddy Service and Ingress) is identical at every tier, so a tier change never churns it', () => {
+    for (const kind of ['Service', 'Ingress']) {
+      const platform = tiers.platform.find(kind, 'caddy');
+      for (const t of ['analytics', 'viz', 'full']) expect(tiers[t].find(kind, 'caddy')).toEqual(platform);
+    }
+    expect(tiers.platform.find('Service', 'caddy')).toBeDefined();
+  });
+
   test('objects present on both sides of a transition keep their selectors and headless-ness', () => {
     for (const [from, to] of pairs(Tier.ALL.map((t) => t.name))) {
       for (const before of tiers[from].objects) {
