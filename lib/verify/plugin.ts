@@ -31,7 +31,7 @@ export interface OpsKitValidationProperties {
   readonly schemaPath?: string;
   /**
    * CRD directories, relative to the working directory.
-   * @default - as `verifyManifests` (`$OPS_KIT_CRD_DIRS`, else ../shared/crds)
+   * @default - as `verifyManifests` (`$OPS_KIT_CRD_DIRS`, else ../shared/crds; then the library's imports/crds)
    */
   readonly crdDirs?: readonly string[];
   /**

@@ -78,11 +78,23 @@ export function defaultSchemaPath(): string {
   return process.env[SCHEMA_PATH_ENV] || path.resolve(packageRoot(), '..', 'shared', 'schemas', 'k8s-v1.28.0', '_definitions.json');
 }
 
-/** CRD directories: `$OPS_KIT_CRD_DIRS`, else `../shared/crds` beside the package. */
+/**
+ * The CRDs this library defines itself (`imports/crds`, the files `cdk8s import` generates `imports/` from). A release
+ * may leave a cluster-wide CRD to another release (`IotFleet({ installCrd: false })`), and its custom resources must
+ * still be checked against the schema the library renders.
+ */
+export function packageCrdDir(): string {
+  return path.resolve(packageRoot(), 'imports', 'crds');
+}
+
+/**
+ * CRD directories: `$OPS_KIT_CRD_DIRS`, else `../shared/crds` beside the package; then the library's own CRDs
+ * (`packageCrdDir()`), which are always known unless `VerifyOptions.crdDirs` replaces the whole list.
+ */
 export function defaultCrdDirs(): string[] {
   const env = process.env[CRD_DIRS_ENV];
-  if (env !== undefined) return env.split(path.delimiter).filter(Boolean);
-  return [path.resolve(packageRoot(), '..', 'shared', 'crds')];
+  const shared = env !== undefined ? env.split(path.delimiter).filter(Boolean) : [path.resolve(packageRoot(), '..', 'shared', 'crds')];
+  return [...shared, packageCrdDir()];
 }
 
 /** A schema problem in one object, with a field path and a fix. */

@@ -78,7 +78,8 @@ export interface VerifyOptions {
   readonly schemaPath?: string;
   /**
    * Directories whose `*.yaml` CustomResourceDefinitions give the schemas of custom resources.
-   * @default - `$OPS_KIT_CRD_DIRS` (path-delimiter separated), else `../shared/crds` beside the package root
+   * @default - `$OPS_KIT_CRD_DIRS` (path-delimiter separated), else `../shared/crds` beside the package root; then the
+   * library's own CRDs (`imports/crds`)
    */
   readonly crdDirs?: readonly string[];
   /**

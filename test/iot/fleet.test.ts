@@ -2,6 +2,7 @@ import { ApiObject, App } from 'cdk8s';
 import { ConfigError } from '../../lib/core';
 import { FleetDeploymentOptions, FleetRollout, IOT_DEPLOYMENT_SCHEMA, IotFleet, IotFleetProps, parseFleetPortMapping } from '../../lib/iot';
 import { Manifest, Release, renderRelease, RenderedRelease } from '../../lib/release';
+import { verifyManifests } from '../../lib/verify';
 import { crdValidator } from './schema-validator';
 
 const validate = crdValidator(IOT_DEPLOYMENT_SCHEMA);
@@ -133,6 +134,13 @@ describe('IotFleet behaviour', () => {
     const { release, fleet } = fleetIn({ installCrd: false });
     expect(fleet.crd).toBeUndefined();
     expect(renderRelease(release).objects.some((o) => o.kind === 'CustomResourceDefinition')).toBe(false);
+  });
+
+  test('a fleet that leaves the CRD to another release still passes verification (the library ships its CRD)', () => {
+    const { release, fleet } = fleetIn({ installCrd: false });
+    fleet.addDeployment('web', base);
+    const report = verifyManifests(renderRelease(release).objects, { name: 'r' });
+    expect(report.violations).toEqual([]);
   });
 
   test('custom bucket names reach both the server declaration and the operator', () => {

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { KubeObject, pointerToPath, SchemaValidator, SCHEMA_PATH_ENV, strictify, verifyManifests } from '../../lib/verify';
+import { defaultCrdDirs, KubeObject, packageCrdDir, pointerToPath, SchemaValidator, SCHEMA_PATH_ENV, strictify, verifyManifests } from '../../lib/verify';
 
 const cm = (extra: Record<string, unknown> = {}): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'ns' }, data: { a: 'b' }, ...extra });
 
@@ -80,6 +80,19 @@ describe('SchemaValidator', () => {
   test('custom resource metadata is checked against ObjectMeta', () => {
     const sm = { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: { name: 'm', namespace: 'ns', labelz: {} }, spec: { selector: {}, endpoints: [] } };
     expect(verifyManifests([sm]).violations.map((v) => v.path)).toEqual(['metadata.labelz']);
+  });
+
+  test('the library\'s own CRDs (imports/crds) are known by default, so a CR validates without its CRD in the release', () => {
+    const cr = {
+      apiVersion: 'iot.nationtech.io/v1alpha1', kind: 'Deployment', metadata: { name: 'web', namespace: 'ns' },
+      spec: { targetSelector: { matchLabels: { group: 'lab' } }, score: { type: 'PodmanV0', data: { image: 'nginx:1.27.2' } } },
+    };
+    expect(verifyManifests([cr]).violations).toEqual([]);
+    const typo = { ...cr, spec: { ...cr.spec, score: { ...cr.spec.score, data: { image: 'nginx:1.27.2', comand: ['sh'] } } } };
+    const [v] = verifyManifests([typo]).violations;
+    expect(v).toMatchObject({ rule: 'schema', path: 'spec.score.data.comand' });
+    expect(v.message).toContain(`CRD deployments.iot.nationtech.io (${path.join(packageCrdDir(), 'iot.nationtech.io_deployments.yaml')})`);
+    expect(defaultCrdDirs()).toContain(packageCrdDir());
   });
 
   test('a CRD directory can be given as an option', () => {
