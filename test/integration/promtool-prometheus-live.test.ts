@@ -1,14 +1,15 @@
 /**
  * A real Prometheus (Debian's 2.42) started with the arguments and prometheus.yml the TelemetryStack renders, to show
  * two behaviours a config check cannot:
- * - every DaemonSet pod becomes its own scrape target with a stable `node` label (the multi-node fix), and pods of
- *   other releases, other ports and pods not Running are dropped, by the generated relabel rules run in Prometheus
- *   itself;
+ * - every DaemonSet pod becomes its own scrape target with a stable `node` label (the multi-node fix); pods of other
+ *   releases are never listed (the job's server-side label selector, applied by the projection as the API server
+ *   would), and other ports and pods not Running are dropped by the generated relabel rules run in Prometheus itself;
  * - the route prefix flags work: the API answers under /prometheus and not at the root.
  *
  * Debian's build has no Kubernetes SD, so the pods the rendered workloads would create (on a simulated 3-node
  * split-pool cluster) are fed through file SD with the exact `__meta_kubernetes_pod_*` labels (see
- * test/telemetry/sd-projection.ts). Changed from the rendered Deployment: the config path, the TSDB path and the
+ * test/telemetry/sd-projection.ts, which also checks the kubernetes_sd_configs blocks it replaces against Prometheus'
+ * own rules). Changed from the rendered Deployment: the config path, the TSDB path and the
  * listen address (loopback, random free port). Pod IPs are loopback addresses, so the failing scrapes stay local.
  */
 import { ChildProcess, spawn } from 'child_process';
@@ -163,10 +164,14 @@ describe('Prometheus runs the generated scrape config', () => {
     expect(targets.activeTargets).toHaveLength(12);
     const scrapedPods = new Set(targets.activeTargets.map((x) => x.labels.pod).filter(Boolean));
     for (const s of strays) expect(scrapedPods.has(s.name)).toBe(false);
-    // Prometheus, Grafana and Jaeger pods are discovered (same namespace) but never scraped as exporters.
+    // Prometheus, Grafana and Jaeger pods (same namespace) are never scraped as exporters.
     for (const p of pods.filter((x) => x.controller.kind === 'Deployment')) expect(scrapedPods.has(p.name)).toBe(false);
     const dropped = new Set(targets.droppedTargets.map((x) => x.discoveredLabels.__meta_kubernetes_pod_name));
-    expect(dropped.has('other-release-dcgm')).toBe(true);
+    // Another release's exporter is not even listed: the server-side label selector excludes it.
+    expect(dropped.has('other-release-dcgm')).toBe(false);
+    // A Pending pod of this release is listed, and the relabel rules drop it.
     expect(dropped.has('pending-dcgm')).toBe(true);
+    // The release's other pods (Prometheus, Grafana, Jaeger) are not listed by the exporter jobs either.
+    expect([...dropped].filter((n) => /^(prometheus|grafana|jaeger)-/.test(n))).toEqual([]);
   });
 });

@@ -8,6 +8,10 @@
  *    exact `__meta_kubernetes_pod_*` labels) and require a clean pass: global settings, every job, every relabel
  *    rule and regex, and the target files themselves are checked;
  * 3. check the collector's own scrape config (cloud mode, static targets only) verbatim.
+ * What step 2 replaces, the `kubernetes_sd_configs` blocks themselves, is checked by the projection against the rules
+ * Prometheus applies when it loads them (test/telemetry/sd-projection.ts, `checkKubernetesSdConfig`, with its own
+ * unit tests), and the projection lists pods through each block's namespaces and label selector as the API server
+ * would. No promtool with Kubernetes SD is available here: Debian ships only this build, and npm has none.
  * A missing promtool fails the suite: the CI install step is broken.
  */
 import { spawnSync } from 'child_process';
