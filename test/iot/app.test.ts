@@ -3,6 +3,7 @@ import { buildIotFleet, iotFleetApp } from '../../apps/iot-fleet';
 import { EXAMPLE_APPS } from '../../apps/registry';
 import { IOT_DEPLOYMENT_SCHEMA } from '../../lib/iot';
 import { renderRelease } from '../../lib/release';
+import { formatReport, verifyManifests } from '../../lib/verify';
 import { crdValidator } from './schema-validator';
 
 describe('apps/iot-fleet', () => {
@@ -46,6 +47,15 @@ describe('apps/iot-fleet', () => {
     expect(env.NATS_URL).toBe(`nats://${svc.metadata.name}.iot-system.svc:4222`);
     expect(env.IOT_DESIRED_STATE_BUCKET).toBe('desired-state');
     expect(env.IOT_AGENT_STATUS_BUCKET).toBe('agent-status');
+  });
+
+  test('passes the verification layer; its one exception is the NATS load balancer, with the reason', () => {
+    const report = verifyManifests(out.objects, { name: out.name });
+    expect(report.violations).toEqual([]);
+    const lb = byKind('Service').find((s) => s.spec.type === 'LoadBalancer');
+    expect(report.exceptions).toEqual([{ object: `Service/iot-system/${lb.metadata.name}`, rule: 'load-balancer', reason: expect.stringMatching(/device agents/), used: true }]);
+    expect(formatReport(report)).toContain(`Service/iot-system/${lb.metadata.name}  load-balancer: device agents`);
+    expect(report.externals).toEqual([]);
   });
 
   test('JetStream keeps its store on a claim', () => {
