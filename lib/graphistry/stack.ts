@@ -283,10 +283,13 @@ export class GraphistryStack extends Construct {
     }
     // Applications push OTLP to the node-local collector when telemetry is on (defaults; the user's env wins). Each
     // one names itself: the engine's siblings share a pod, and without a service name their spans and metrics would
-    // all land under the SDK's `unknown_service`.
+    // all land under the SDK's `unknown_service`. The protocol is stated because the endpoint is the collector's gRPC
+    // port and the OpenTelemetry SDKs disagree on their default (Python exporters speak gRPC, Node's http/protobuf).
     const telemetry = this.telemetry;
     const withOtel = (service: string, env: EnvMap | undefined): EnvMap | undefined =>
-      telemetry ? { ENABLE_OPEN_TELEMETRY: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: telemetry.otlpGrpcEndpoint, OTEL_SERVICE_NAME: service, ...env } : env;
+      telemetry
+        ? { ENABLE_OPEN_TELEMETRY: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: telemetry.otlpGrpcEndpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_SERVICE_NAME: service, ...env }
+        : env;
 
     this.nexus = new Nexus(this, 'Nexus', {
       ...props.nexus,

@@ -173,7 +173,11 @@ describe('GraphistryStack wiring', () => {
   test('with telemetry on, the services push OTLP to the node-local collector (user env still wins)', () => {
     const r = renderStack({ tier: Tier.VIZ, telemetry: SELF_HOSTED, nexus: { env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://elsewhere:4317' } } });
     const engine = r.get('DaemonSet', 'engine').spec.template.spec.containers as Obj[];
-    for (const c of engine.filter((x) => x.name !== 'nginx')) expect(envOf(c).OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://otel-collector:4317');
+    for (const c of engine.filter((x) => x.name !== 'nginx')) {
+      expect(envOf(c).OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://otel-collector:4317');
+      // the endpoint is the gRPC port, so the protocol is stated (SDK defaults differ between languages)
+      expect(envOf(c).OTEL_EXPORTER_OTLP_PROTOCOL).toBe('grpc');
+    }
     expect(envOf(engine[0]).OTEL_EXPORTER_OTLP_ENDPOINT).toBeUndefined();
     expect(envOf(r.get('Deployment', 'nexus').spec.template.spec.containers[0]).OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://elsewhere:4317');
   });
