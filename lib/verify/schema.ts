@@ -297,7 +297,10 @@ export class SchemaValidator {
     v = this.byCrdText.get(text);
     if (!v) {
       const root = strictify(schema, true);
-      root.properties = { ...(root.properties ?? {}), apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { $ref: OBJECT_META } };
+      // metadata is ObjectMeta; a CRD may only add restrictions (on name and generateName), which the API server enforces.
+      const crdMeta = schema?.properties?.metadata;
+      const metadata = crdMeta && typeof crdMeta === 'object' ? { allOf: [{ $ref: OBJECT_META }, strictify(crdMeta, true, true)] } : { $ref: OBJECT_META };
+      root.properties = { ...(root.properties ?? {}), apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata };
       if (root['x-kubernetes-preserve-unknown-fields'] !== true) root.additionalProperties = false;
       v = this.ajv.compile(root);
       this.byCrdText.set(text, v);

@@ -77,6 +77,17 @@ describe('SchemaValidator', () => {
     expect(verifyManifests([sm]).violations.map((v) => v.message)).toEqual(expect.arrayContaining([expect.stringContaining('unknown field spec.only')]));
   });
 
+  test('fails when a custom resource name breaks the CRD\'s metadata.name rule (the API server enforces it)', () => {
+    const cr = (name: string) => ({
+      apiVersion: 'iot.nationtech.io/v1alpha1', kind: 'Deployment', metadata: { name, namespace: 'ns', labels: { a: 'b' } },
+      spec: { targetSelector: { matchLabels: { group: 'lab' } }, score: { type: 'PodmanV0', data: { image: 'nginx:1.27.2' } } },
+    });
+    expect(verifyManifests([cr('hello-web')]).violations).toEqual([]);
+    const [v] = verifyManifests([cr('hello.web')]).violations;
+    expect(v).toMatchObject({ rule: 'schema', path: 'metadata.name' });
+    expect(v.message).toMatch(/^metadata\.name is "hello\.web", which does not match/);
+  });
+
   test('custom resource metadata is checked against ObjectMeta', () => {
     const sm = { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: { name: 'm', namespace: 'ns', labelz: {} }, spec: { selector: {}, endpoints: [] } };
     expect(verifyManifests([sm]).violations.map((v) => v.path)).toEqual(['metadata.labelz']);
