@@ -19,19 +19,23 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /** One relabeling step. */
 export interface RelabelConfig {
-  /** Labels whose values are joined with `separator` and matched against `regex`. */
+  /**
+   * Labels whose values are joined with `separator` and matched against `regex`. Required by every action except
+   * `replace`, which without them sets `targetLabel` to `replacement` on every target (a constant label).
+   * @default - none
+   */
   readonly sourceLabels?: readonly string[];
   /** @default ';' */
   readonly separator?: string;
   /** RE2 regular expression, anchored at both ends by Prometheus. @default '(.*)' */
   readonly regex?: string;
-  /** Label written by replace-like actions. */
+  /** Label written by replace-like actions (required by them). @default - none */
   readonly targetLabel?: string;
   /** Replacement with `$1`-style references to regex groups. @default '$1' */
   readonly replacement?: string;
   /** @default 'replace' */
   readonly action?: RelabelAction;
-  /** Modulus for `hashmod`. */
+  /** Modulus for `hashmod` (required by it). @default - none */
   readonly modulus?: number;
 }
 
@@ -126,7 +130,9 @@ function checkRelabel(prop: string, r: RelabelConfig): Record<string, unknown> {
   // A target label may be a template such as `${1}`; only literal names are checked.
   if (r.targetLabel !== undefined && !r.targetLabel.includes('$')) checkLabelName(`${prop}.targetLabel`, r.targetLabel);
   if (action === 'hashmod') check(Number.isInteger(r.modulus) && r.modulus! > 0, `${prop}.modulus`, r.modulus, 'a whole number > 0 (required by hashmod)');
-  if (['keep', 'drop', 'keepequal', 'dropequal', 'hashmod', 'replace', 'lowercase', 'uppercase'].includes(action)) {
+  // `replace` may omit its sources: the empty value matches the default regex and sets a constant label. The others
+  // would act on an empty string, which is never what was meant.
+  if (['keep', 'drop', 'keepequal', 'dropequal', 'hashmod', 'lowercase', 'uppercase'].includes(action)) {
     check((r.sourceLabels ?? []).length > 0, `${prop}.sourceLabels`, r.sourceLabels, `at least one label (required by action ${action})`);
   }
   return {

@@ -44,7 +44,7 @@ const VARIANTS: Array<[string, Parameters<typeof render>[0]]> = [
       prometheus: {
         retentionSize: Size.gibibytes(10),
         enableAdminApi: true,
-        extraScrapeConfigs: [{ jobName: 'app', metricsPath: '/internal/metrics', staticConfigs: [{ targets: ['app.ns.svc:8080'], labels: { team: 'viz' } }], metricRelabelConfigs: [{ sourceLabels: ['__name__'], regex: 'go_.*', action: 'drop' }] }],
+        extraScrapeConfigs: [{ jobName: 'app', metricsPath: '/internal/metrics', staticConfigs: [{ targets: ['app.ns.svc:8080'], labels: { team: 'viz' } }], relabelConfigs: [{ targetLabel: 'cluster', replacement: 'prod' }], metricRelabelConfigs: [{ sourceLabels: ['__name__'], regex: 'go_.*', action: 'drop' }] }],
       },
     },
   ],

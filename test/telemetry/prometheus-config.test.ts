@@ -47,6 +47,13 @@ describe('PrometheusConfig', () => {
     expect(relabel(rules, podTarget({ name: 'p', node: 'n', ip: '10.0.0.1', port: 9100, labels: { app: 'axb' } }))).toBeUndefined();
   });
 
+  test('a replace rule without source labels sets a constant label (valid in Prometheus)', () => {
+    const job = { jobName: 'a', staticConfigs: [{ targets: ['x:1'] }], relabelConfigs: [{ targetLabel: 'cluster', replacement: 'prod' }] };
+    const out = parse(new PrometheusConfig().addScrapeConfig(job).toYaml()).scrape_configs[0];
+    expect(out.relabel_configs).toEqual([{ target_label: 'cluster', replacement: 'prod' }]);
+    expect(relabel(out.relabel_configs, { __address__: 'x:1' })).toEqual({ __address__: 'x:1', cluster: 'prod' });
+  });
+
   test('fails when two jobs share a name', () => {
     const c = new PrometheusConfig().addScrapeConfig(staticScrapeJob({ jobName: 'a', targets: ['x:1'] }));
     expect(() => c.addScrapeConfig(staticScrapeJob({ jobName: 'a', targets: ['y:1'] }))).toThrow(/'scrapeConfigs\[1\].jobName' is "a"/);
