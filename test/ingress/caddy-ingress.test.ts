@@ -339,6 +339,16 @@ describe('CaddyIngress fails when', () => {
     expect(() => synth({ ingress: { className: 'nginx', proxyBodySize: '10 GB' } })).toThrow(/'ingress.proxyBodySize' is "10 GB"/);
   });
 
+  test('the topology key is not a label key', () => {
+    expect(() => synth({ replicas: 2, topologySpread: { topologyKey: 'not a key' } })).toThrow(/'topologySpread.topologyKey' is "not a key"/);
+  });
+
+  test('an annotation value is not a string, or the image or Service type is not built by its factory', () => {
+    expect(() => synth({ service: { annotations: { 'example.com/port': 8080 as unknown as string } } })).toThrow(/'service.annotations.example.com\/port' is 8080; allowed: a string/);
+    expect(() => synth({ image: 'caddy:2.10.2-alpine' as unknown as CaddyImage })).toThrow(/'image' is "caddy:2.10.2-alpine"; allowed: CaddyImage.wrapper/);
+    expect(() => synth({ service: { type: 'NodePort' as unknown as CaddyServiceType } })).toThrow(/'service.type' is "NodePort"; allowed: CaddyServiceType.clusterIp/);
+  });
+
   test('the construct is created outside a Release', () => {
     expect(() => new CaddyIngress(new App(), 'Caddy', { upstream: CaddyUpstream.single('a:1') })).toThrow(/'scope'.*outside any Release/);
   });

@@ -116,6 +116,22 @@ describe('fails when', () => {
     expect(() => render({ publicUrl: 'viz.example.com' })).toThrow(/'publicUrl' is "viz.example.com"/);
   });
 
+  test('fails when the dcgm-exporter RuntimeClass is not a valid name', () => {
+    expect(() => render({ dcgmExporter: DcgmExporterSource.bundled({ runtimeClassName: 'NVIDIA' }) })).toThrow(/'dcgmExporter.runtimeClassName' is "NVIDIA"/);
+  });
+
+  test('fails when the cloud protocol is not one the collector speaks', () => {
+    expect(() => TelemetryMode.cloud({ endpoint: 'https://otlp.example.com/otlp', auth: basic, protocol: 'thrift' as OtlpProtocol })).toThrow(/'mode.cloud.protocol' is "thrift"; allowed: OtlpProtocol.HTTP or OtlpProtocol.GRPC/);
+  });
+
+  test('fails when an extra scrape job has no targets, an empty target list, a bad label name or a hashmod without modulus', () => {
+    const job = (j: object) => render({ prometheus: { extraScrapeConfigs: [{ jobName: 'app', ...j }] } });
+    expect(() => job({})).toThrow(/'prometheus.extraScrapeConfigs\[0\]' is "app".*it has no targets/);
+    expect(() => job({ staticConfigs: [{ targets: [] }] })).toThrow(/'prometheus.extraScrapeConfigs\[0\].staticConfigs\[0\].targets' is \[\]; allowed: at least one host:port target/);
+    expect(() => job({ staticConfigs: [{ targets: ['a:1'], labels: { 'team-name': 'x' } }] })).toThrow(/'prometheus.extraScrapeConfigs\[0\].staticConfigs\[0\].labels' is "team-name"/);
+    expect(() => job({ staticConfigs: [{ targets: ['a:1'] }], relabelConfigs: [{ sourceLabels: ['__address__'], targetLabel: 'shard', action: 'hashmod' }] })).toThrow(/'prometheus.extraScrapeConfigs\[0\].relabelConfigs\[0\].modulus' is undefined; allowed: a whole number > 0/);
+  });
+
   test('fails when an fsGroup is negative', () => {
     expect(() => FsGroup.of(-1)).toThrow(/'fsGroup' is -1/);
   });
