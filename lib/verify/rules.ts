@@ -55,7 +55,7 @@ const rules: RuleInfo[] = [
   // upgrade safety
   { id: 'upgrade-selector', category: 'upgrade', rationale: 'workload selectors are immutable; the apply fails and the workload must be deleted and recreated' },
   { id: 'upgrade-statefulset', category: 'upgrade', rationale: 'StatefulSet serviceName, volumeClaimTemplates and podManagementPolicy are immutable' },
-  { id: 'upgrade-pvc', category: 'upgrade', rationale: 'a PVC\'s storage class, access modes, volume name, mode and selector are immutable' },
+  { id: 'upgrade-pvc', category: 'upgrade', rationale: 'a PVC\'s spec (storage class, access modes, volume name, mode, selector, data source) is immutable; only its storage request may change' },
   { id: 'upgrade-pvc-shrink', category: 'upgrade', rationale: 'a PVC can grow but never shrink' },
   { id: 'upgrade-job-template', category: 'upgrade', rationale: 'a Job\'s pod template and selector are immutable; the Job must be deleted first' },
   { id: 'upgrade-service-headless', category: 'upgrade', rationale: 'a Service\'s clusterIP is immutable, so it cannot switch to or from headless in place' },

@@ -114,13 +114,27 @@ export function checkUpgrade(oldObjects: readonly KubeObject[], newObjects: read
     }
 
     if (kind === 'PersistentVolumeClaim' && before.apiVersion === 'v1') {
-      for (const [field, label] of [[['spec', 'storageClassName'], 'storageClassName'], [['spec', 'accessModes'], 'accessModes'], [['spec', 'volumeName'], 'volumeName'], [['spec', 'volumeMode'], 'volumeMode'], [['spec', 'selector'], 'selector'], [['spec', 'dataSource'], 'dataSource']] as const) {
-        const x = get(b, field);
-        const y = get(a, field);
+      const named = ['storageClassName', 'accessModes', 'volumeName', 'volumeMode', 'selector', 'dataSource'] as const;
+      for (const label of named) {
+        const x = get(b, ['spec', label]);
+        const y = get(a, ['spec', label]);
         if (canonical(x) !== canonical(y)) {
           add(before, 'upgrade-pvc', `spec.${label} changes from ${show(x)} to ${show(y)}; it is immutable once the claim exists`,
             `keep spec.${label}; moving data to another class or mode means a new PVC under a new name and a copy`, `spec.${label}`);
         }
+      }
+      // The API server rejects every other spec change too (dataSourceRef, resources.limits, ...): only requests may grow.
+      const rest = (spec: Json) => {
+        const r: Json = { ...(spec ?? {}) };
+        for (const label of named) delete r[label];
+        const { requests: _requests, ...resources } = (r.resources && typeof r.resources === 'object' ? r.resources : {}) as Json;
+        if (Object.keys(resources).length) r.resources = resources;
+        else delete r.resources;
+        return r;
+      };
+      if (canonical(rest(b.spec)) !== canonical(rest(a.spec))) {
+        add(before, 'upgrade-pvc', `spec changes (${differences(rest(b.spec), rest(a.spec), 'spec').join('; ')}); a claim's spec is immutable except resources.requests`,
+          'keep the claim\'s spec; for a different source or limit, create a new PVC under a new name and copy the data', 'spec');
       }
       const sb = b.spec?.resources?.requests?.storage;
       const sa = a.spec?.resources?.requests?.storage;

@@ -30,6 +30,16 @@ describe('checkUpgrade (in memory)', () => {
     expect(r.breaking.map((v) => v.message)).toEqual(['spec.storageClassName changes from undefined to "fast"; it is immutable once the claim exists']);
   });
 
+  test('fails when any other PVC spec field changes (the API server allows only resources.requests to change)', () => {
+    const ref = { apiGroup: 'snapshot.storage.k8s.io', kind: 'VolumeSnapshot', name: 'nightly' };
+    const r = checkUpgrade([pvc('data', '1Gi')], [pvc('data', '2Gi', { dataSourceRef: ref, resources: { requests: { storage: '2Gi' }, limits: { storage: '4Gi' } } })]);
+    expect(r.breaking.map((v) => [v.rule, v.path])).toEqual([['upgrade-pvc', 'spec']]);
+    expect(r.breaking[0].message).toBe('spec changes (spec.dataSourceRef: undefined -> {"apiGroup":"snapshot.storage.k8s.io","kind":"VolumeSnapshot","name":"nightly"}; spec.resources: undefined -> {"limits":{"storage":"4Gi"}}); a claim\'s spec is immutable except resources.requests');
+    expect(r.notes).toHaveLength(1);
+    const bare: KubeObject = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', namespace: 'ns' }, spec: { accessModes: ['ReadWriteOnce'] } };
+    expect(checkUpgrade([bare], [pvc('data', '1Gi')]).ok).toBe(true);
+  });
+
   test('a removed PVC is reported; with two candidates no rename is guessed', () => {
     const r = checkUpgrade([pvc('data', '1Gi')], [pvc('a', '1Gi'), pvc('b', '1Gi')]);
     expect(r.breaking).toHaveLength(1);
