@@ -1,4 +1,4 @@
-import { canonical, groupOf, Json, namespaceOf, objectId, show } from './objects';
+import { annotationsOf, canonical, groupOf, Json, namespaceOf, objectId, show } from './objects';
 import { loadManifestDir } from './load';
 import { parseQuantity } from './quantity';
 import { RULES } from './rules';
@@ -73,7 +73,16 @@ export function checkUpgrade(oldObjects: readonly KubeObject[], newObjects: read
           Namespace: 'deleting a Namespace deletes every object in it, PVCs included',
           CustomResourceDefinition: 'deleting a CRD deletes every custom resource of that kind in the cluster',
         }[kind];
-        add(before, 'upgrade-stateful-removed', `${objectId(before)} is gone from the new output${renamed}: ${what}`,
+        // Argo CD does not delete an object marked Prune=false; the data survives, but nothing mounts it any more.
+        const kept = /(^|,)\s*Prune=false\s*(,|$)/.test(annotationsOf(before)['argocd.argoproj.io/sync-options'] ?? '');
+        const keptWhat = {
+          PersistentVolumeClaim: 'Argo CD keeps the claim (Prune=false), but the release no longer manages it and a renamed claim starts empty',
+          StatefulSet: 'Argo CD keeps the StatefulSet (Prune=false), but the release no longer manages it, and one under a new name claims new, empty volumes',
+          Namespace: 'Argo CD keeps the Namespace (Prune=false), but the release no longer manages it',
+          CustomResourceDefinition: 'Argo CD keeps the CRD (Prune=false), but the release no longer manages its schema',
+        }[kind];
+        const effect = kept ? keptWhat : what;
+        add(before, 'upgrade-stateful-removed', `${objectId(before)} is gone from the new output${renamed}: ${effect}`,
           `keep the ${kind} and its name (construct ids are part of the contract); if the removal is deliberate, back up the data and remove it by hand with pruning disabled (argocd.argoproj.io/sync-options: Prune=false)`);
       }
       continue;

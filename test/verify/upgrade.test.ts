@@ -46,6 +46,13 @@ describe('checkUpgrade (in memory)', () => {
     expect(r.breaking[0].message).toMatch(/^PersistentVolumeClaim\/ns\/data is gone from the new output: /);
   });
 
+  test('a removed claim that Argo CD keeps (Prune=false) is still reported, without claiming the data is deleted', () => {
+    const kept = pvc('data', '1Gi');
+    const r = checkUpgrade([{ ...kept, metadata: { ...kept.metadata, annotations: { 'argocd.argoproj.io/sync-options': 'ServerSideApply=true,Prune=false' } } }], [pvc('data2', '1Gi')]);
+    expect(r.breaking.map((v) => v.rule)).toEqual(['upgrade-stateful-removed']);
+    expect(r.breaking[0].message).toBe('PersistentVolumeClaim/ns/data is gone from the new output; it looks renamed to "data2": Argo CD keeps the claim (Prune=false), but the release no longer manages it and a renamed claim starts empty');
+  });
+
   test('a new apiVersion of the same object is not a removal (objects are matched by group, kind and name)', () => {
     const crd = (v: string): KubeObject => ({ apiVersion: v, kind: 'CustomResourceDefinition', metadata: { name: 'widgets.example.io' } });
     expect(checkUpgrade([crd('apiextensions.k8s.io/v1beta1')], [crd('apiextensions.k8s.io/v1')]).ok).toBe(true);
