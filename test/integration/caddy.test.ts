@@ -6,10 +6,9 @@
 //   (b) a live run on loopback, with a tiny DNS responder behind `dynamic a` and three upstreams on 127.0.0.1-3,
 //       shows the health path, the sticky cookie, session routing, the extra routes and the access log at work;
 //   (c) a live run in self TLS mode with a throwaway certificate: probes on plain HTTP, redirects, HTTPS with HSTS.
-import { ChildProcess, execFileSync, spawn } from 'child_process';
+import { ChildProcess, execFileSync } from 'child_process';
 import { createHmac } from 'crypto';
 import * as fs from 'fs';
-import * as http from 'http';
 import * as https from 'https';
 import * as net from 'net';
 import * as os from 'os';
@@ -19,6 +18,7 @@ import { CaddyUpstream } from '../../lib/ingress/routing';
 import { CaddyTls } from '../../lib/ingress/tls';
 import { docsRouting, singleUpstreamRouting } from '../ingress/fixtures';
 import { caddyVersion, LB_QUERY_HEADER, supportsUnmodified, toCaddy262 } from './support/caddy-compat';
+import { get, loopbackOnly, Reply, startCaddy as runCaddy, stopProcess } from './support/caddy-run';
 import { DnsResponder } from './support/dns-responder';
 import { freePort, Upstreams } from './support/upstreams';
 
@@ -202,25 +202,6 @@ describe(`caddy adapt (Caddy ${version.join('.')}, ${unmodified ? 'unmodified fi
 // ---------------------------------------------------------------------------------------------------------------
 // Live run on loopback.
 
-interface Reply {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-function get(port: number, urlPath: string, headers: Record<string, string> = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path: urlPath, headers, agent: false, timeout: 5000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('timeout', () => req.destroy(new Error(`timeout on ${urlPath}`)));
-    req.on('error', reject);
-  });
-}
-
 async function upstreamOf(port: number, urlPath: string, headers: Record<string, string> = {}): Promise<string> {
   const r = await get(port, urlPath, headers);
   expect(r.status).toBe(200);
@@ -242,49 +223,8 @@ function httpsGet(port: number, urlPath: string, servername: string): Promise<Re
   });
 }
 
-/**
- * Test-local, not one of the 2.6.2 substitutions: binds every listener to 127.0.0.1 (global `default_bind`), so the
- * Caddy under test is reachable on loopback only. In a pod Caddy must listen on the pod IP, so the rendered file binds
- * every interface.
- */
-function loopbackOnly(text: string): string {
-  const lines = text.split('\n');
-  const open = lines.indexOf('{');
-  if (open < 0) throw new Error('loopbackOnly: the Caddyfile has no global options block');
-  lines.splice(open + 1, 0, '\tdefault_bind 127.0.0.1');
-  return lines.join('\n');
-}
-
-async function startCaddy(file: string, healthPort: number, log: { out: string; err: string }): Promise<ChildProcess> {
-  const proc = spawn(CADDY, ['run', '--config', file, '--adapter', 'caddyfile'], { env: caddyEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-  proc.stdout!.on('data', (d) => (log.out += d));
-  proc.stderr!.on('data', (d) => (log.err += d));
-  const deadline = Date.now() + 15_000;
-  try {
-    for (;;) {
-      if (proc.exitCode !== null) throw new Error(`caddy exited with ${proc.exitCode}:\n${log.err}`);
-      try {
-        if ((await get(healthPort, '/caddy/health/')).status === 200) return proc;
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() > deadline) throw new Error(`caddy did not answer its health path within 15s:\n${log.err}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  } catch (e) {
-    // The caller never gets the process, so its afterAll cannot stop it: stop it here.
-    await stopCaddy(proc);
-    throw e;
-  }
-}
-
-async function stopCaddy(proc: ChildProcess | undefined): Promise<void> {
-  if (!proc || proc.exitCode !== null) return;
-  const exited = new Promise((r) => proc.once('exit', r));
-  proc.kill('SIGTERM');
-  const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
+function startCaddy(file: string, healthPort: number, log: { out: string; err: string }): Promise<ChildProcess> {
+  return runCaddy({ bin: CADDY, file, env: caddyEnv, healthPort, log });
 }
 
 describe(`live Caddy ${version.join('.')} on loopback`, () => {
@@ -317,7 +257,7 @@ describe(`live Caddy ${version.join('.')} on loopback`, () => {
   });
 
   afterAll(async () => {
-    await stopCaddy(caddy);
+    await stopProcess(caddy);
     await Promise.all([dns?.close(), pool?.close(), kibana?.close(), status?.close()]);
   });
 
@@ -450,7 +390,7 @@ describe(`live Caddy ${version.join('.')} in self TLS mode`, () => {
   });
 
   afterAll(async () => {
-    await stopCaddy(caddy);
+    await stopProcess(caddy);
     await pool?.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
