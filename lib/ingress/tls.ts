@@ -4,7 +4,7 @@ import { isDnsSubdomain } from '../core/names';
 
 /** Where TLS terminates in front of (or in) Caddy. */
 export enum CaddyTlsMode {
-  /** Caddy serves plain HTTP behind a cluster Ingress controller that owns TLS. */
+  /** Caddy serves plain HTTP (Service port 80, container port 8080) behind a cluster Ingress controller that owns TLS. */
   INGRESS = 'ingress',
   /** Caddy serves plain HTTP behind an external terminator (cloud or hardware load balancer). */
   EXTERNAL = 'external',
@@ -124,6 +124,11 @@ const CIDR = /^(\d{1,3}(\.\d{1,3}){3}(\/\d{1,2})?|[0-9a-fA-F:]+(\/\d{1,3})?)$/;
  * How Caddy's site is exposed: the four TLS modes as factories, so an illegal combination (a static certificate in
  * `off` mode, ACME without domains) cannot be written. Only `self` listens for HTTPS (and only then does the
  * container and the Service carry an https port).
+ *
+ * Ports: Caddy runs as non-root, so inside the container it listens on unprivileged ports (`httpPort`, default 8080;
+ * `httpsPort`, default 8443 in self mode). The Service publishes them as 80 and 443 (targeting the named container
+ * ports `http` and `https`), and the Ingress backend points at the Service's `http` port: "Caddy on :80" means the
+ * Service port.
  */
 export class CaddyTls {
   /** Caddy on plain HTTP behind a cluster Ingress (the default). Trusts `X-Forwarded-*` from private ranges. */
