@@ -157,6 +157,11 @@ export function renderDeviceSelector(prop: string, selector: DeviceSelector): io
 export interface FleetDeploymentIdentity {
   readonly instance: string;
   readonly fleet: string;
+  /**
+   * The CRD is rendered by another release, so it may not exist yet when Argo CD dry-runs this release's CRs.
+   * @default false
+   */
+  readonly crdElsewhere?: boolean;
 }
 
 /** What a FleetDeployment noticed that deserves a release warning (collected by the fleet, emitted once). */
@@ -228,7 +233,11 @@ export class FleetDeployment extends Construct {
       metadata: {
         name,
         labels: { ...extra, ...own },
-        annotations: { 'argocd.argoproj.io/sync-wave': IOT_CR_SYNC_WAVE },
+        annotations: {
+          'argocd.argoproj.io/sync-wave': IOT_CR_SYNC_WAVE,
+          // Argo CD skips the dry run by itself only when the CRD is part of the same sync.
+          ...(identity.crdElsewhere ? { 'argocd.argoproj.io/sync-options': 'SkipDryRunOnMissingResource=true' } : {}),
+        },
       },
       spec: {
         targetSelector: selector,

@@ -54,7 +54,9 @@ export interface IotFleetProps {
    */
   readonly buckets?: IotFleetBuckets;
   /**
-   * Render the CustomResourceDefinition. The CRD is cluster-wide: exactly one release per cluster should own it.
+   * Render the CustomResourceDefinition. The CRD is cluster-wide: exactly one release per cluster should own it. Without
+   * it, the CRs carry `SkipDryRunOnMissingResource=true`, so Argo CD's dry run does not fail the whole sync while the
+   * owning release has not applied the CRD yet.
    * @default true
    */
   readonly installCrd?: boolean;
@@ -127,7 +129,7 @@ export class IotFleet extends Construct {
     }
     // Both kinds are called Deployment and dist/ names files <kind>-<name>.yaml.
     check(name !== this.operator.name, `deployments.${name}`, name, `a name other than the operator's Deployment (${this.operator.name})`, 'both render to deployment-<name>.yaml');
-    const d = new FleetDeployment(this, name, options, { instance: this.release.releaseName, fleet: this.name });
+    const d = new FleetDeployment(this, name, options, { instance: this.release.releaseName, fleet: this.name, crdElsewhere: this.crd === undefined });
     this._deployments.set(name, d);
     return d;
   }

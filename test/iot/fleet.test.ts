@@ -143,6 +143,17 @@ describe('IotFleet behaviour', () => {
     expect(report.violations).toEqual([]);
   });
 
+  test('CRs skip the Argo CD dry run only when their CRD is in another release (it may not be applied yet)', () => {
+    const { release, fleet } = fleetIn({ installCrd: false });
+    fleet.addDeployment('web', base);
+    expect(crs(renderRelease(release))[0].metadata.annotations).toEqual({
+      'argocd.argoproj.io/sync-wave': '1',
+      'argocd.argoproj.io/sync-options': 'SkipDryRunOnMissingResource=true',
+    });
+    // With the CRD in the same sync, Argo CD skips the dry run by itself.
+    expect(renderOne(base).metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-wave': '1' });
+  });
+
   test('custom bucket names reach both the server declaration and the operator', () => {
     const { release, fleet } = fleetIn({ buckets: { desiredState: 'desired', agentStatus: 'status' } });
     const op = renderRelease(release).objects.find((o) => o.kind === 'Deployment' && o.apiVersion === 'apps/v1') as any;
