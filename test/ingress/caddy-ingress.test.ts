@@ -281,6 +281,45 @@ describe('CaddyIngress Service and Ingress knobs', () => {
   });
 });
 
+describe('CaddyIngress port chain: Ingress -> Service -> container -> Caddyfile -> probes', () => {
+  const cases: Array<[string, Partial<CaddyIngressProps>]> = [
+    ['defaults (wrapper image, exec probes)', {}],
+    ['custom ports, upstream image (httpGet probes)', { httpPort: 9080, image: CaddyImage.upstream() }],
+    ['self mode with custom ports', { tls: SELF, httpPort: 9080, httpsPort: 9443, service: { type: CaddyServiceType.nodePort() } }],
+  ];
+  test.each(cases)('%s', (_name, props) => {
+    const { get, caddy } = synth(props);
+    const svc = get('Service')!;
+    const container = get('Deployment')!.spec.template.spec.containers[0];
+    const containerPort = (name: string) => container.ports.find((p: any) => p.name === name)?.containerPort;
+    const servicePort = (name: string) => svc.spec.ports.find((p: any) => p.name === name);
+    // Service 80 -> the container's http port, which is where the Caddyfile serves plain HTTP.
+    const http = servicePort('http');
+    expect(http.port).toBe(80);
+    const httpPort = containerPort(http.targetPort);
+    expect(caddy.caddyfileText).toContain(`\thttp_port ${httpPort}\n`);
+    expect(caddy.caddyfileText).toContain(`http://:${httpPort} {`);
+    // Probes reach the health handle on that port.
+    for (const p of [container.readinessProbe, container.livenessProbe]) {
+      if (p.exec) expect(p.exec.command).toContain(`http://127.0.0.1:${httpPort}/caddy/health/`);
+      else expect(containerPort(p.httpGet.port)).toBe(httpPort);
+    }
+    // The Ingress (when rendered) targets the Service's http port.
+    const ing = get('Ingress');
+    if (ing) expect(servicePort(ing.spec.rules[0].http.paths[0].backend.service.port.name)).toBe(http);
+    // HTTPS: only in self mode, Service 443 -> the container's https port -> the Caddyfile's https_port.
+    if (caddy.tls.servesHttps) {
+      const https = servicePort('https');
+      expect(https.port).toBe(443);
+      expect(caddy.caddyfileText).toContain(`\thttps_port ${containerPort(https.targetPort)}\n`);
+    } else {
+      expect(servicePort('https')).toBeUndefined();
+      expect(containerPort('https')).toBeUndefined();
+      expect(caddy.caddyfileText).not.toContain('https_port');
+    }
+  });
+});
+
 describe('CaddyIngress fails when', () => {
   test('an Ingress is asked for in self mode', () => {
     expect(() => synth({ tls: SELF, ingress: { enabled: true } })).toThrow(/'ingress.enabled' is true, but Caddy terminates TLS itself/);
