@@ -127,8 +127,9 @@ export class IotFleet extends Construct {
     if (this._deployments.has(name)) {
       throw new ConfigError(`deployments.${name}`, name, 'a name not used by another deployment of this fleet', 'the name is already added; to upgrade, change the image of the existing deployment');
     }
-    // Both kinds are called Deployment and dist/ names files <kind>-<name>.yaml.
-    check(name !== this.operator.name, `deployments.${name}`, name, `a name other than the operator's Deployment (${this.operator.name})`, 'both render to deployment-<name>.yaml');
+    // Both kinds are called Deployment: one name for two different objects in one namespace misleads whoever debugs it.
+    check(name !== this.operator.name, `deployments.${name}`, name, `a name other than the operator's Deployment (${this.operator.name})`,
+      `kubectl, events and Argo CD show both as "Deployment ${name}" in the same namespace`);
     const d = new FleetDeployment(this, name, options, { instance: this.release.releaseName, fleet: this.name, crdElsewhere: this.crd === undefined });
     this._deployments.set(name, d);
     return d;

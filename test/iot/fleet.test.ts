@@ -214,7 +214,7 @@ describe('IotFleet fails when', () => {
     const { fleet } = fleetIn();
     fleet.addDeployment('web', base);
     expect(() => fleet.addDeployment('web', base)).toThrow(/already added; to upgrade, change the image/);
-    expect(() => fleet.addDeployment('r-operator', base)).toThrow(/operator's Deployment/);
+    expect(() => fleet.addDeployment('r-operator', base)).toThrow(/Argo CD show both as "Deployment r-operator".*operator's Deployment \(r-operator\)/);
   });
 
   test('fails when an env name is invalid', () => {
