@@ -170,6 +170,18 @@ describe('GraphistryStack wiring', () => {
     expect(routes({ tier: Tier.VIZ, telemetry: cloud })).toEqual([]);
   });
 
+  test('custom telemetry route prefixes reach both the Caddyfile and the backends, so they never disagree', () => {
+    const r = renderStack({
+      tier: Tier.ANALYTICS,
+      telemetry: { ...SELF_HOSTED, routePrefixes: { grafana: '/ops/grafana', prometheus: '/ops/prometheus', jaeger: '/ops/jaeger' } },
+    });
+    const cf = caddyfile(r);
+    for (const ui of ['grafana', 'prometheus', 'jaeger']) expect(cf).toContain(`@${ui} path /ops/${ui} /ops/${ui}/*`);
+    expect(cf).not.toMatch(/path \/grafana /);
+    const prometheusArgs = r.get('Deployment', 'prometheus').spec.template.spec.containers[0].args as string[];
+    expect(prometheusArgs).toContain('--web.route-prefix=/ops/prometheus');
+  });
+
   test('with telemetry on, the services push OTLP to the node-local collector (user env still wins)', () => {
     const r = renderStack({ tier: Tier.VIZ, telemetry: SELF_HOSTED, nexus: { env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://elsewhere:4317' } } });
     const engine = r.get('DaemonSet', 'engine').spec.template.spec.containers as Obj[];
