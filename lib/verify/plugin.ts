@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { loadManifestFiles } from './load';
-import { formatReport, verifyManifests } from './verify';
+import { formatReport, verifyReleases } from './verify';
 import { VerifyReport } from './types';
 
 /**
@@ -43,7 +43,8 @@ export interface OpsKitValidationProperties {
 
 /**
  * cdk8s validation plugin: runs the verification layer over the files `cdk8s synth` wrote. Each folder is verified
- * as one release (references must resolve inside it), exactly as `npm run synth` does before writing.
+ * as one release (references must resolve inside it, and no object may be in two folders), exactly as `npm run synth`
+ * does before writing.
  *
  * cdk8s.yaml:
  * ```yaml
@@ -65,18 +66,10 @@ export class OpsKitValidation {
       if (!byDir.has(dir)) byDir.set(dir, []);
       byDir.get(dir)!.push(m);
     }
-    const reports: VerifyReport[] = [];
+    let reports: VerifyReport[];
     try {
-      for (const [dir, files] of byDir) {
-        const loaded = loadManifestFiles(files);
-        reports.push(verifyManifests(loaded.objects, {
-          name: path.basename(dir),
-          files: loaded.files,
-          schemaPath: this.properties.schemaPath,
-          crdDirs: this.properties.crdDirs,
-          schema: this.properties.schema,
-        }));
-      }
+      const releases = [...byDir].map(([dir, files]) => ({ name: path.basename(dir), ...loadManifestFiles(files) }));
+      reports = verifyReleases(releases, { schemaPath: this.properties.schemaPath, crdDirs: this.properties.crdDirs, schema: this.properties.schema });
     } catch (e) {
       context.report.addViolation({
         ruleName: 'verify-error',

@@ -12,6 +12,15 @@ function compare(a: string | undefined, b: string | undefined): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
+/** What makes two objects the same object on the cluster: API group, kind, namespace and name. */
+function identityKey(o: KubeObject): string {
+  return `${String(o.apiVersion).split('/')[0]}|${o.kind}|${namespaceOf(o)}|${o.metadata.name}`;
+}
+
+function sortViolations(violations: Violation[]): Violation[] {
+  return violations.sort((a, b) => compare(a.object, b.object) || compare(a.rule, b.rule) || compare(a.path, b.path) || compare(a.message, b.message));
+}
+
 /**
  * Verifies one set of objects (normally one release): schema, policy (with declared exceptions), cross-object
  * references. Pure apart from reading the schema files once per process. Objects are not modified.
@@ -33,7 +42,7 @@ export function verifyManifests(objects: readonly KubeObject[], options: VerifyO
       push(o, { rule: 'schema', message: 'the object has no metadata.name', fix: 'name every object', path: 'metadata.name' });
       continue;
     }
-    const id = `${String(o.apiVersion).split('/')[0]}|${o.kind}|${namespaceOf(o)}|${o.metadata.name}`;
+    const id = identityKey(o);
     if (seen.has(id)) {
       push(o, { rule: 'duplicate-object', message: `${objectId(o)} is rendered twice`, fix: 'give the two objects distinct names (or distinct construct ids)', path: 'metadata.name' });
     }
@@ -67,7 +76,7 @@ export function verifyManifests(objects: readonly KubeObject[], options: VerifyO
   const refs = referenceFindings(objects);
   for (const f of refs.findings) push(f.object, { rule: f.rule, message: f.message, fix: f.fix, path: f.path });
 
-  violations.sort((a, b) => compare(a.object, b.object) || compare(a.rule, b.rule) || compare(a.path, b.path) || compare(a.message, b.message));
+  sortViolations(violations);
   exceptions.sort((a, b) => compare(a.object, b.object) || compare(a.rule, b.rule));
   return {
     name: options.name ?? 'manifests',
@@ -83,11 +92,47 @@ export function verifyManifests(objects: readonly KubeObject[], options: VerifyO
 export interface VerifiableRelease {
   readonly name: string;
   readonly objects: readonly KubeObject[];
+  /** File each object was read from (same order), for reports. @default - none */
+  readonly files?: readonly (string | undefined)[];
 }
 
-/** Verifies each release on its own (references must resolve inside the release or be declared external). */
+/**
+ * Verifies each release on its own (references must resolve inside the release or be declared external), and fails
+ * every release that renders an object another release renders too: each release is one Argo CD application, and two
+ * applications owning one object overwrite each other's changes and prune it when either stops rendering it.
+ */
 export function verifyReleases(releases: readonly VerifiableRelease[], options: Omit<VerifyOptions, 'name' | 'files'> = {}): VerifyReport[] {
-  return releases.map((r) => verifyManifests(r.objects, { ...options, name: r.name }));
+  const reports = releases.map((r) => verifyManifests(r.objects, { ...options, name: r.name, files: r.files }));
+  const owners = new Map<string, string[]>();
+  for (const r of releases) {
+    for (const id of new Set(r.objects.filter((o) => o?.metadata?.name).map(identityKey))) {
+      if (!owners.has(id)) owners.set(id, []);
+      owners.get(id)!.push(r.name);
+    }
+  }
+  return reports.map((report, i) => {
+    const shared: Violation[] = [];
+    const seen = new Set<string>();
+    for (const [j, o] of releases[i].objects.entries()) {
+      if (!o?.metadata?.name) continue;
+      const file = releases[i].files?.[j];
+      const id = identityKey(o);
+      const others = (owners.get(id) ?? []).filter((n) => n !== releases[i].name);
+      if (!others.length || seen.has(id)) continue;
+      seen.add(id);
+      shared.push({
+        object: objectId(o),
+        rule: 'duplicate-object',
+        message: `${objectId(o)} is also rendered by release ${others.join(', ')}; two applications would overwrite each other and prune it`,
+        fix: 'render it in exactly one release (cluster-wide objects such as CRDs in a shared release; for IotFleet, installCrd: false in the others)',
+        path: 'metadata.name',
+        ...(file ? { file } : {}),
+      });
+    }
+    if (!shared.length) return report;
+    const violations = sortViolations([...report.violations, ...shared]);
+    return { ...report, violations, ok: false };
+  });
 }
 
 /** Renders a report as text: violations grouped by object with their fixes, then exceptions and externals. */

@@ -50,7 +50,9 @@ describe('cdk8s validation plugin', () => {
     try {
       for (const [rel, fixture] of [['a', 'non-root--declared-exception.yaml'], ['b', 'schema--base.yaml']]) {
         fs.mkdirSync(path.join(dir, rel));
-        fs.copyFileSync(path.join(FIXTURES, 'clean', fixture), path.join(dir, rel, 'all.yaml'));
+        // Both fixtures render shop/web; in two releases they must live in two namespaces.
+        const text = fs.readFileSync(path.join(FIXTURES, 'clean', fixture), 'utf-8');
+        fs.writeFileSync(path.join(dir, rel, 'all.yaml'), rel === 'b' ? text.replace(/namespace: shop$/gm, 'namespace: shop-b') : text);
       }
       const f = fakeContext([path.join(dir, 'b', 'all.yaml'), path.join(dir, 'a', 'all.yaml')]);
       await new OpsKitValidation().validate(f.context);
@@ -58,6 +60,24 @@ describe('cdk8s validation plugin', () => {
       expect(f.violations).toEqual([]);
       expect(f.metadata()).toMatchObject({ releases: '2', objects: '8', violations: '0', exceptions: '1' });
       expect(f.logs.join('\n')).toContain('Deployment/shop/web  non-root: the GPU engine image writes root-owned NFS exports');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('fails when two release folders hold the same object', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ops-kit-plugin-'));
+    try {
+      for (const rel of ['a', 'b']) {
+        fs.mkdirSync(path.join(dir, rel));
+        fs.copyFileSync(path.join(FIXTURES, 'clean', 'schema--base.yaml'), path.join(dir, rel, 'all.yaml'));
+      }
+      const f = fakeContext([path.join(dir, 'a', 'all.yaml'), path.join(dir, 'b', 'all.yaml')]);
+      await new OpsKitValidation().validate(f.context);
+      expect(f.status()).toBe('failure');
+      expect(new Set(f.violations.map((v) => v.ruleName))).toEqual(new Set(['duplicate-object']));
+      expect(f.violations[0].recommendation).toMatch(/is also rendered by release b/);
+      expect(f.violations[0].violatingResources[0].manifestPath).toBe(path.join(dir, 'a', 'all.yaml'));
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -10,7 +10,7 @@ import {
   policyExceptionAnnotations, Probes, SecurityProfile, sized, WaitFor, waitRules,
 } from '../../lib/core';
 import { Release, renderRelease } from '../../lib/release';
-import { formatReport, verifyManifests } from '../../lib/verify';
+import { formatReport, KubeObject, verifyManifests, verifyReleases } from '../../lib/verify';
 
 const LABELS = { 'app.kubernetes.io/name': 'web', 'app.kubernetes.io/instance': 'shop' };
 
@@ -93,6 +93,29 @@ describe('objects built from core primitives', () => {
     expect(r.ok).toBe(true);
     expect(r.exceptions).toEqual([{ object: 'Deployment/shop/web', rule: 'non-root', reason: 'the legacy image writes root-owned files', used: true }]);
     expect(formatReport(r)).toContain('Deployment/shop/web  non-root: the legacy image writes root-owned files');
+  });
+});
+
+describe('objects shared between releases', () => {
+  const crd = (): KubeObject => ({
+    apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'widgets.example.io' },
+    spec: { group: 'example.io', scope: 'Namespaced', names: { kind: 'Widget', plural: 'widgets' }, versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object' } } }] },
+  });
+  const cm = (ns: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: ns }, data: { a: 'b' } });
+
+  test('fails when two releases render the same object (two Argo CD applications would fight over it)', () => {
+    const reports = verifyReleases([{ name: 'a', objects: [crd(), cm('ns')] }, { name: 'b', objects: [crd(), cm('ns')] }]);
+    expect(reports.map((r) => r.ok)).toEqual([false, false]);
+    expect(reports[0].violations.map((v) => [v.object, v.rule, v.message])).toEqual([
+      ['ConfigMap/ns/settings', 'duplicate-object', 'ConfigMap/ns/settings is also rendered by release b; two applications would overwrite each other and prune it'],
+      ['CustomResourceDefinition/widgets.example.io', 'duplicate-object', 'CustomResourceDefinition/widgets.example.io is also rendered by release b; two applications would overwrite each other and prune it'],
+    ]);
+    expect(reports[1].violations.map((v) => v.message)).toContain('CustomResourceDefinition/widgets.example.io is also rendered by release a; two applications would overwrite each other and prune it');
+    expect(formatReport(reports[0])).toContain('fix: render it in exactly one release');
+  });
+
+  test('the same name in two namespaces is two objects', () => {
+    expect(verifyReleases([{ name: 'a', objects: [cm('a')] }, { name: 'b', objects: [cm('b')] }]).map((r) => r.ok)).toEqual([true, true]);
   });
 });
 
