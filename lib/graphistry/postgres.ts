@@ -93,6 +93,7 @@ export class Postgres {
       },
       secret,
       {},
+      `${props.cluster}-primary`,
     );
   }
 
@@ -105,6 +106,8 @@ export class Postgres {
     /** The Secret holding the password (and, for PGO, everything else). */
     public readonly secretName: string,
     private readonly waitIdentity: { user?: string; database?: string },
+    /** A Service in the release namespace that another release (PGO) creates, which the wait resolves. */
+    private readonly namespaceService?: string,
   ) {}
 
   /** POSTGRES_HOST, POSTGRES_PORT, POSTGRES_DB, POSTGRES_USER, POSTGRES_PASSWORD. */
@@ -119,6 +122,8 @@ export class Postgres {
 
   /** The Secret a pod using this connection references. */
   public externalRefs(): ExternalRef[] {
-    return [{ kind: 'Secret', name: this.secretName }];
+    const refs: ExternalRef[] = [{ kind: 'Secret', name: this.secretName }];
+    if (this.namespaceService) refs.push({ kind: 'Service', name: this.namespaceService });
+    return refs;
   }
 }

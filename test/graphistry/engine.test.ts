@@ -387,7 +387,8 @@ describe('EngineDaemonSet options', () => {
     expect(r.env('forge-etl-python').POSTGRES_PASSWORD).toEqual({ secretKeyRef: { name: 'graphistry-pg-pguser-graphistry', key: 'password' } });
     const wait = (r.pod.initContainers as Obj[]).find((c) => c.name === 'wait-for-postgres')!;
     expect(wait.args[0]).toContain("'-h' 'graphistry-pg-primary' '-p' '5432'");
-    expect(r.ds.metadata.annotations[EXTERNAL_REFS_ANNOTATION]).toBe('Secret/graphistry-pg-pguser-graphistry');
+    // PGO creates both the Secret and the <cluster>-primary Service the wait resolves
+    expect(r.ds.metadata.annotations[EXTERNAL_REFS_ANNOTATION]).toBe('Secret/graphistry-pg-pguser-graphistry,Service/graphistry-pg-primary');
   });
 
   test('the config checksum changes with the dispatcher, so pods roll when it does', () => {
