@@ -61,11 +61,14 @@ export function assertEnvName(prop: string, name: string): string {
 /**
  * Builds a container's env list in a fixed order: keys the construct owns first (in the order it set them), then the
  * construct's defaults merged with the user's map (user wins per key), sorted by name. Owned keys cannot be set by the
- * user; every key appears once.
+ * user; every key appears once. None of this depends on the order of the calls: a key owned after the user set it is
+ * rejected just like a user key set after it was owned, and a default never replaces the user's value.
  */
 export class EnvBuilder {
   private readonly owned = new Map<string, EnvValue>();
   private readonly merged = new Map<string, EnvValue>();
+  /** Keys the user set, with the prop path they came from (for messages). */
+  private readonly userProps = new Map<string, string>();
   private readonly from: k8s.EnvFromSource[] = [];
 
   /**
@@ -78,6 +81,12 @@ export class EnvBuilder {
     assertEnvName(`${this.owner}.env`, name);
     if (this.owned.has(name)) {
       throw new ConfigError(`${this.owner}.env.${name}`, value, 'each owned key set once', `${name} is already set to ${showValue(describe(this.owned.get(name)!))}`);
+    }
+    if (this.merged.has(name)) {
+      const userProp = this.userProps.get(name);
+      // Otherwise both entries would render and Kubernetes would silently keep the later one.
+      if (userProp !== undefined) throw this.ownedKeyError(userProp, name, this.merged.get(name)!, value);
+      throw this.ownedDefaultError(name, this.merged.get(name)!, value);
     }
     this.owned.set(name, value);
     return this;
@@ -93,7 +102,9 @@ export class EnvBuilder {
   public defaults(values: EnvMap): this {
     for (const [k, v] of Object.entries(values)) {
       assertEnvName(`${this.owner}.env`, k);
-      this.merged.set(k, v);
+      if (this.owned.has(k)) throw this.ownedDefaultError(k, v, this.owned.get(k)!);
+      // The user's value wins whether it was given before or after the default.
+      if (!this.userProps.has(k)) this.merged.set(k, v);
     }
     return this;
   }
@@ -105,17 +116,31 @@ export class EnvBuilder {
   public user(values: EnvMap | undefined, prop: string): this {
     for (const [k, v] of Object.entries(values ?? {})) {
       assertEnvName(`${prop}`, k);
-      if (this.owned.has(k)) {
-        throw new ConfigError(
-          `${prop}.${k}`,
-          describe(v),
-          `any key except ${[...this.owned.keys()].join(', ')}`,
-          `${k} is owned by ${this.owner} (it is set to ${showValue(describe(this.owned.get(k)!))} from the construct's own wiring) and cannot be overridden`,
-        );
-      }
+      if (this.owned.has(k)) throw this.ownedKeyError(prop, k, v, this.owned.get(k)!);
       this.merged.set(k, v);
+      this.userProps.set(k, prop);
     }
     return this;
+  }
+
+  private ownedKeyError(prop: string, k: string, userValue: EnvValue, ownedValue: EnvValue): ConfigError {
+    const owned = new Set([...this.owned.keys(), k]);
+    return new ConfigError(
+      `${prop}.${k}`,
+      describe(userValue),
+      `any key except ${[...owned].join(', ')}`,
+      `${k} is owned by ${this.owner} (it is set to ${showValue(describe(ownedValue))} from the construct's own wiring) and cannot be overridden`,
+    );
+  }
+
+  /** A construct bug: a key both owned and defaulted would render twice. */
+  private ownedDefaultError(k: string, defaultValue: EnvValue, ownedValue: EnvValue): ConfigError {
+    return new ConfigError(
+      `${this.owner}.env.${k}`,
+      describe(defaultValue),
+      'a default for a key the construct does not own',
+      `${k} is owned by ${this.owner} (set to ${showValue(describe(ownedValue))}), so a default for it would render the key twice`,
+    );
   }
 
   /** Adds an envFrom source. The same Secret or ConfigMap twice is rejected. */

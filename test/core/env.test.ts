@@ -42,6 +42,26 @@ describe('EnvBuilder', () => {
     );
   });
 
+  test('fails when the construct owns a key after the user set it, and names the user prop', () => {
+    // Order must not matter: without this the user's entry rendered after the owned one and Kubernetes kept the last.
+    const b = new EnvBuilder('CaddyIngress caddy').user({ XDG_DATA_HOME: '/tmp' }, 'caddy.env');
+    expect(() => b.own('XDG_DATA_HOME', '/data')).toThrow(
+      /'caddy.env.XDG_DATA_HOME' is "\/tmp", but XDG_DATA_HOME is owned by CaddyIngress caddy .*cannot be overridden/,
+    );
+  });
+
+  test('fails when a default repeats an owned key, in either order', () => {
+    expect(() => new EnvBuilder('x').own('PORT', '1').defaults({ PORT: '2' })).toThrow(/'x.env.PORT' is "2", but PORT is owned by x/);
+    expect(() => new EnvBuilder('x').defaults({ PORT: '2' }).own('PORT', '1')).toThrow(/'x.env.PORT' is "2", but PORT is owned by x/);
+  });
+
+  test('every key appears once in the env list, whatever order the builder was called in', () => {
+    const env = new EnvBuilder('x').user({ B: 'user' }, 'env').defaults({ B: 'default', A: 'a' }).own('C', 'c').build()!;
+    expect(env.map((e) => e.name)).toEqual(['C', 'A', 'B']);
+    // a default set after the user's value does not replace it
+    expect(env.find((e) => e.name === 'B')!.value).toBe('user');
+  });
+
   test('fails when an owned key is set twice', () => {
     expect(() => new EnvBuilder('x').own('PORT', '1').own('PORT', '2')).toThrow(/'x.env.PORT' is "2", but PORT is already set/);
   });
