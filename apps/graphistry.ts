@@ -17,6 +17,13 @@ export const GRAPHISTRY_EXAMPLE_POSTGRES = {
   passwordSecret: { name: 'graphistry-postgres', key: 'password' },
 } as const;
 
+/**
+ * The Docker Hub pull secret (`kubernetes.io/dockerconfigjson`) every example release pulls with: Graphistry's images
+ * come from its Docker Hub organisation with the pull credentials Graphistry issues. The operator creates it (the
+ * notes print the command).
+ */
+export const GRAPHISTRY_PULL_SECRET = 'graphistry-dockerhub';
+
 /** Settings every example release shares: external Postgres, operator-created crypto and cookie Secrets. */
 function common(tier: Tier): Omit<GraphistryStackProps, 'tier'> & { tier: Tier } {
   return {
@@ -37,7 +44,7 @@ function common(tier: Tier): Omit<GraphistryStackProps, 'tier'> & { tier: Tier }
  */
 export function buildGraphistrySingleNode(app: App, tier: Tier): Release {
   const name = `graphistry-${tier.name}`;
-  const release = new Release(app, name, { namespace: name });
+  const release = new Release(app, name, { namespace: name, images: { pullSecrets: [GRAPHISTRY_PULL_SECRET] } });
   const base = common(tier);
   new GraphistryStack(release, 'Graphistry', {
     ...base,
@@ -64,8 +71,7 @@ export const GRAPHISTRY_POOLS = {
 export function buildGraphistryMultiNode(app: App): Release {
   const release = new Release(app, 'graphistry-multinode', {
     namespace: 'graphistry',
-    // Graphistry's images come from its Docker Hub organisation with the pull credentials Graphistry issues.
-    images: { pullSecrets: ['graphistry-dockerhub'] },
+    images: { pullSecrets: [GRAPHISTRY_PULL_SECRET] },
     placement: {
       nodeSelector: GRAPHISTRY_POOLS.cpu,
       tolerations: [{ key: 'nvidia.com/gpu', operator: 'Equal', value: 'true', effect: 'NoSchedule' }],

@@ -74,3 +74,17 @@ export function optionalSecretName(prop: string, name: string | undefined): stri
   }
   return name;
 }
+
+/** The server a `kubectl create secret docker-registry` command names for Docker Hub (kubectl's own default). */
+export const DOCKER_HUB_AUTH_SERVER = 'https://index.docker.io/v1/';
+
+/**
+ * A `kubectl create secret docker-registry` command for an image pull secret the release's pods name. The server is
+ * the release's registry redirect (its host, without the path prefix) when one is set, else Docker Hub, where
+ * Graphistry's images are published. The credentials come from the shell (`$REGISTRY_USER`, `$REGISTRY_TOKEN`), so
+ * the command line carries no secret.
+ */
+export function pullSecretCreateCommand(name: string, namespace: string, registry?: string): string {
+  const server = registry !== undefined ? registry.split('/')[0] : DOCKER_HUB_AUTH_SERVER;
+  return `kubectl -n ${namespace} create secret docker-registry ${name} --docker-server=${server} --docker-username="$REGISTRY_USER" --docker-password="$REGISTRY_TOKEN"`;
+}

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { EnvMap } from '../core/env';
 import { check, ConfigError } from '../core/errors';
+import { Images } from '../core/images';
 import { assertDnsSubdomain } from '../core/names';
 import { NodeSelection, Placement, Toleration } from '../core/placement';
 import { stableStringify } from '../core/hash';
@@ -14,7 +15,7 @@ import { EngineContainers, EngineDaemonSet, EngineDaemonSetProps } from './engin
 import { NexusProxy, NexusProxyProps } from './nexus-proxy';
 import { graphistryNotes, RouteSummary } from './notes';
 import { Postgres } from './postgres';
-import { assertOperatorSecret, GraphistrySecretKind, optionalSecretName } from './secrets';
+import { assertOperatorSecret, GraphistrySecretKind, optionalSecretName, pullSecretCreateCommand } from './secrets';
 import { DaskScheduler } from './services/dask-scheduler';
 import { GraphAppKit, GraphAppKitCredentials, GraphAppKitVariant, assertGakCredentials } from './services/graph-app-kit';
 import { Nexus } from './services/nexus';
@@ -433,6 +434,12 @@ export class GraphistryStack extends Construct {
     ];
     if (x.optionalSecret) secrets.push(`Secret ${x.optionalSecret} (optional nexus feature credentials, by env var name; nexus starts without it)`);
     if (x.gakCredentials) secrets.push(`Secret ${x.gakCredentials} (graph-app-kit account, keys username and password)`);
+    // Pull secrets: every one the release's pods name (Images settings of this stack's scope), so a release that
+    // adds one never ships notes that forget it.
+    const images = Images.of(this).settings;
+    for (const name of images.pullSecrets ?? []) {
+      secrets.push(`Secret ${name} (image pull secret${images.registry ? ` for ${images.registry.split('/')[0]}` : ", Docker Hub: Graphistry's images"}): ${pullSecretCreateCommand(name, ns, images.registry)}`);
+    }
     const cookie = this.engine ? props.caddy?.cookieSecret?.secretRef : undefined;
     if (cookie) secrets.push(`Secret ${cookie.secretName} (Caddy sticky-cookie HMAC key): kubectl -n ${ns} create secret generic ${cookie.secretName} --from-literal=${cookie.key}="$(openssl rand -hex 32)"`);
     const other = [`StorageClass ${this.storage.storageClassName} (reclaimPolicy: Retain${this.storage.accessMode === StorageAccessMode.READ_WRITE_MANY ? ', ReadWriteMany-capable' : ''})`];

@@ -1,5 +1,5 @@
 import { App } from 'cdk8s';
-import { graphistryApp, GRAPHISTRY_POOLS } from '../../apps/graphistry';
+import { graphistryApp, GRAPHISTRY_POOLS, GRAPHISTRY_PULL_SECRET } from '../../apps/graphistry';
 import { EXAMPLE_APPS } from '../../apps/registry';
 import { renderApp, RenderedRelease } from '../../lib/release';
 import { KubeObject, verifyReleases } from '../../lib/verify';
@@ -48,6 +48,15 @@ describe('apps/graphistry.ts', () => {
     expect(get(m, 'DaemonSet', 'otel-collector')).toBeDefined();
     expect(m.notes.join('\n')).toContain('EXTERNAL TLS TOPOLOGY');
     expect(m.warnings).toEqual([]);
+  });
+
+  test('every release pulls with the Docker Hub pull secret, and its notes say how to create it', () => {
+    for (const r of releases) {
+      const pods = (r.objects as Obj[]).map((o) => o.spec?.template?.spec).filter((s) => s !== undefined);
+      expect(pods.length).toBeGreaterThan(0);
+      for (const pod of pods) expect({ release: r.name, pullSecrets: pod.imagePullSecrets }).toEqual({ release: r.name, pullSecrets: [{ name: GRAPHISTRY_PULL_SECRET }] });
+      expect(r.notes.join('\n')).toContain(`kubectl -n ${r.namespace} create secret docker-registry ${GRAPHISTRY_PULL_SECRET} --docker-server=https://index.docker.io/v1/`);
+    }
   });
 
   test('Postgres is external: every wait targets the Postgres release\'s primary', () => {

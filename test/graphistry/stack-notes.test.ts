@@ -70,6 +70,24 @@ describe('operator notes per tier', () => {
     expect(create).toContain('StorageClass retain-sc (reclaimPolicy: Retain)');
   });
 
+  test('every pull secret of the release is listed with the docker-registry command that creates it; none without', () => {
+    const r = renderStack({ tier: Tier.VIZ }, { images: { pullSecrets: ['hub-a', 'hub-b'] } });
+    const create = section(r, 'BEFORE SYNCING, CREATE');
+    for (const name of ['hub-a', 'hub-b']) {
+      expect(create).toContain(
+        `Secret ${name} (image pull secret, Docker Hub: Graphistry's images): kubectl -n gx create secret docker-registry ${name} --docker-server=https://index.docker.io/v1/ --docker-username="$REGISTRY_USER" --docker-password="$REGISTRY_TOKEN"`,
+      );
+      // The notes and the pods agree: every pod template names the Secret the notes say to create.
+      expect(r.get('DaemonSet', 'engine').spec.template.spec.imagePullSecrets).toContainEqual({ name });
+    }
+    expect(section(byTier.viz, 'BEFORE SYNCING, CREATE')).not.toContain('docker-registry');
+  });
+
+  test('with a registry redirect, the pull secret is for that registry host', () => {
+    const r = renderStack({}, { images: { registry: 'harbor.corp:8443/dockerhub-proxy', pullSecrets: ['harbor'] } });
+    expect(section(r, 'BEFORE SYNCING, CREATE')).toContain('Secret harbor (image pull secret for harbor.corp:8443): kubectl -n gx create secret docker-registry harbor --docker-server=harbor.corp:8443 ');
+  });
+
   test('COOKIE SECRET WARNING with the placeholder from analytics up; none at platform (no cookie there)', () => {
     expect(byTier.platform.rendered.warnings.filter((w) => /placeholder/.test(w))).toEqual([]);
     for (const t of ['analytics', 'viz', 'full']) expect(byTier[t].rendered.warnings.join('\n')).toMatch(/sticky-cookie secret is the placeholder.*openssl rand -hex 32/);
