@@ -54,14 +54,18 @@ export class NodeSelection {
   }
 
   /**
-   * Run on every node: no selector at all, never inheriting the release-wide one. For per-node agents (log or metric
-   * collectors, node exporters) that must follow every workload wherever it lands.
+   * Run on every node: no selector at all, never inheriting the release-wide one (nor, by default, the release-wide
+   * affinity). For per-node agents (log or metric collectors, node exporters) that must follow every workload wherever
+   * it lands. Release-wide tolerations still apply: they only widen where a pod may go.
    */
   public static everywhere(): NodeSelection {
     return new NodeSelection('everywhere', {});
   }
 
-  /** Exactly this selector, ignoring the release-wide one (dcgm-exporter on `nvidia.com/gpu.present=true`). */
+  /**
+   * Exactly this selector, ignoring the release-wide one and, by default, the release-wide affinity (dcgm-exporter on
+   * `nvidia.com/gpu.present=true`).
+   */
   public static exactly(selector: Readonly<Record<string, string>>, prop = 'nodeSelector'): NodeSelection {
     const labels = assertLabels(prop, selector);
     check(Object.keys(labels).length > 0, prop, selector, 'at least one label; use NodeSelection.everywhere() for no selector');
@@ -109,9 +113,17 @@ export interface WorkloadPlacementOptions {
   readonly inheritTolerations?: boolean;
   /**
    * Affinity for this workload.
-   * @default - the release-wide affinity, if any
+   * @default - the release-wide affinity, if any and `inheritAffinity` allows it
    */
   readonly affinity?: k8s.Affinity;
+  /**
+   * Whether the release-wide affinity applies when the workload sets none. The release-wide affinity is written for
+   * the app's own pool, so a workload that chose its nodes itself (`everywhere()` or `exactly(...)`) does not take it:
+   * a required node affinity would otherwise pin a per-node agent to that pool, the same failure as an inherited
+   * selector.
+   * @default - false for NodeSelection.everywhere() and NodeSelection.exactly(...), true otherwise
+   */
+  readonly inheritAffinity?: boolean;
 }
 
 /** Placement fields ready for a pod spec. */
@@ -190,10 +202,12 @@ export class Placement {
       seen.add(key);
       return true;
     });
+    const selection = options.nodeSelection ?? NodeSelection.inherit();
+    const inheritAffinity = options.inheritAffinity ?? (selection.mode === 'inherit' || selection.mode === 'fallback');
     return {
-      nodeSelector: (options.nodeSelection ?? NodeSelection.inherit()).resolve(this.nodeSelector),
+      nodeSelector: selection.resolve(this.nodeSelector),
       tolerations: tolerations.length ? tolerations : undefined,
-      affinity: options.affinity ?? this.affinity,
+      affinity: options.affinity ?? (inheritAffinity ? this.affinity : undefined),
     };
   }
 }

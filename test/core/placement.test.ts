@@ -27,6 +27,33 @@ describe('Placement', () => {
     expect(p.tolerations).toEqual([{ operator: 'Exists' }, GPU_TAINT]);
   });
 
+  describe('release-wide affinity', () => {
+    const POOL_AFFINITY = {
+      nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'graphistry.io/role', operator: 'In', values: ['cpu'] }] }] } },
+    };
+    const withAffinity = new Placement({ nodeSelector: CPU, affinity: POOL_AFFINITY });
+
+    test('inherit and fallback workloads carry it', () => {
+      expect(withAffinity.forWorkload().affinity).toEqual(POOL_AFFINITY);
+      expect(withAffinity.forWorkload({ nodeSelection: NodeSelection.fallback(GPU) }).affinity).toEqual(POOL_AFFINITY);
+    });
+
+    test('everywhere never inherits it (a required node affinity would pin a per-node agent to one pool)', () => {
+      expect(withAffinity.forWorkload({ nodeSelection: NodeSelection.everywhere() }).affinity).toBeUndefined();
+    });
+
+    test('exactly does not inherit it either, since the workload chose its nodes itself', () => {
+      expect(withAffinity.forWorkload({ nodeSelection: NodeSelection.exactly(GPU) }).affinity).toBeUndefined();
+    });
+
+    test('inheritAffinity overrides the default, and a workload affinity always wins', () => {
+      expect(withAffinity.forWorkload({ nodeSelection: NodeSelection.everywhere(), inheritAffinity: true }).affinity).toEqual(POOL_AFFINITY);
+      expect(withAffinity.forWorkload({ inheritAffinity: false }).affinity).toBeUndefined();
+      const own = { podAntiAffinity: {} };
+      expect(withAffinity.forWorkload({ nodeSelection: NodeSelection.everywhere(), affinity: own }).affinity).toBe(own);
+    });
+  });
+
   test('exactly ignores the global selector', () => {
     expect(global.forWorkload({ nodeSelection: NodeSelection.exactly({ 'nvidia.com/gpu.present': 'true' }) }).nodeSelector).toEqual({ 'nvidia.com/gpu.present': 'true' });
   });
