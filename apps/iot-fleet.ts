@@ -5,16 +5,24 @@ import { Release } from '../lib/release';
 import type { ExampleApp } from './registry';
 
 /**
- * The IoT platform's cluster side: the fleet-deployment CRD, a NATS JetStream server that devices reach through a
- * load balancer (k3d's klipper-lb maps host port 4222 to it), the operator, and three fleet deployments that select
- * devices by their `group` and `device` labels.
+ * The network the device agents connect from: an example RFC 1918 device LAN. NATS has no client authentication yet
+ * (the seed defers it to per-device auth), so the load balancer admits this network only; set it to your devices'
+ * network (on k3d, the address range the host's port mapping forwards from).
+ */
+export const IOT_DEVICE_LAN_CIDR = '192.168.50.0/24';
+
+/**
+ * The IoT platform's cluster side: the fleet-deployment CRD, a NATS JetStream server that devices on the device LAN
+ * reach through a load balancer restricted to that LAN, the operator, and three fleet deployments that select devices
+ * by their `group` and `device` labels.
  */
 export function buildIotFleet(app: App): Release {
   const release = new Release(app, 'iot-fleet', { namespace: 'iot-system' });
   const fleet = new IotFleet(release, 'Fleet', {
     nats: {
       exposure: NatsExposure.loadBalancer({
-        reason: 'device agents connect from outside the cluster; k3d maps host port 4222 to the load balancer',
+        reason: 'device agents connect from the device LAN outside the cluster; the load balancer admits that LAN only',
+        sourceRanges: [IOT_DEVICE_LAN_CIDR],
       }),
       persistence: NatsPersistence.volume({ size: Size.gibibytes(5) }),
     },
@@ -50,7 +58,7 @@ export function buildIotFleet(app: App): Release {
 
 export const iotFleetApp: ExampleApp = {
   name: 'iot-fleet',
-  description: 'IoT fleet: fleet-deployment CRD, NATS JetStream behind a load balancer, operator, three label-selected deployments',
+  description: 'IoT fleet: fleet-deployment CRD, NATS JetStream behind a load balancer restricted to the device LAN, operator, three label-selected deployments',
   build: (app) => {
     buildIotFleet(app);
   },

@@ -111,6 +111,14 @@ export class IotFleet extends Construct {
       desiredStateBucket: this.desiredStateBucket,
       agentStatusBucket: this.agentStatusBucket,
     });
+    if (this.nats.exposure.external) {
+      // The NATS server's own warning says the port is unauthenticated; for a fleet that means more than data access.
+      this.release.addWarning(
+        `fleet ${this.name}: the ${this.desiredStateBucket.name} KV bucket decides which image every device runs, and NATS ${this.nats.name} ` +
+          'has no client authentication: whoever can reach its client port can run any container on every device of the fleet. ' +
+          'Keep the exposure limited to the device network until per-device authentication is in place.',
+      );
+    }
     this.release.addNote(
       `IoT fleet ${this.name}: list deployments with \`kubectl -n ${this.release.releaseNamespace} get iotdeploy\` ` +
         `(plain \`get deployments\` lists apps/v1). Device agents connect to the NATS server ${this.nats.name} and use the KV buckets ` +

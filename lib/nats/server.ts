@@ -279,9 +279,11 @@ export class NatsServer extends Construct {
       },
     });
 
-    const lbAnnotations = this.exposure.serviceType === 'LoadBalancer'
-      ? { ...this.exposure.annotations, ...policyExceptionAnnotations([{ rule: 'load-balancer', reason: this.exposure.reason! }]) }
-      : {};
+    const lbExceptions = this.exposure.serviceType === 'LoadBalancer' ? [{ rule: 'load-balancer', reason: this.exposure.reason! }] : [];
+    if (this.exposure.openToAllSourcesReason !== undefined) {
+      lbExceptions.push({ rule: 'load-balancer', reason: `open to every source address: ${this.exposure.openToAllSourcesReason}` });
+    }
+    const lbAnnotations = this.exposure.serviceType === 'LoadBalancer' ? { ...this.exposure.annotations, ...policyExceptionAnnotations(lbExceptions) } : {};
     this.service = new k8s.KubeService(this, 'Service', {
       metadata: { name: this.serviceName, labels, annotations: Object.keys(lbAnnotations).length ? lbAnnotations : undefined },
       spec: {
@@ -314,19 +316,31 @@ export class NatsServer extends Construct {
       },
     });
 
-    if (this.exposure.external) {
-      release.addWarning(
-        `NATS server ${this.name} is reachable from outside the cluster (${this.exposure.serviceType}) without authentication: ` +
-          'anyone who can reach the port can read and write every subject and KV bucket. Restrict the network path ' +
-          '(load-balancer sourceRanges, firewall) until client authentication is configured.',
-      );
-    }
+    const unauthenticated = this.unauthenticatedExposureWarning();
+    if (unauthenticated) release.addWarning(unauthenticated);
     release.addNote(
       `NATS ${this.name}: in-cluster clients connect to ${this.clientUrl}` +
         (this.exposure.serviceType === 'NodePort' ? `; off-cluster clients to nats://<node address>:${this.exposure.nodePort}` : '') +
         (this.exposure.serviceType === 'LoadBalancer' ? `; off-cluster clients to nats://<load balancer address>:${NATS_CLIENT_PORT}` : '') +
         `. JetStream is ${this.jetstream ? `on, store ${this.persistence.persistent ? 'on a PersistentVolumeClaim' : 'in an emptyDir (lost when the pod is deleted)'}` : 'off'}.`,
     );
+  }
+
+  /** The warning an externally reachable server gets: who can reach the unauthenticated client port, and how. */
+  private unauthenticatedExposureWarning(): string | undefined {
+    const e = this.exposure;
+    const risk = 'without client authentication: whoever reaches the port can read and write every subject and KV bucket.';
+    if (e.serviceType === 'NodePort') {
+      return `NATS server ${this.name} is reachable on port ${e.nodePort} of every node (NodePort) ${risk} ` +
+        'A NodePort Service has no source ranges: restrict the nodes\' port with a firewall or a NetworkPolicy until client authentication is configured.';
+    }
+    if (e.serviceType !== 'LoadBalancer') return undefined;
+    if (e.openToAllSourcesReason !== undefined) {
+      return `NATS server ${this.name} is published by a LoadBalancer open to every source address (acknowledged: ${e.openToAllSourcesReason}) ${risk} ` +
+        'Set sourceRanges or put a firewall in front of the load balancer until client authentication is configured.';
+    }
+    return `NATS server ${this.name} is published by a LoadBalancer that admits only ${e.sourceRanges!.join(', ')} (loadBalancerSourceRanges), still ${risk} ` +
+      'Every host in those ranges is trusted; the cloud load balancer or kube-proxy enforces the ranges, so check that your load-balancer implementation honours loadBalancerSourceRanges.';
   }
 
   /**

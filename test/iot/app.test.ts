@@ -1,5 +1,5 @@
 import { App } from 'cdk8s';
-import { buildIotFleet, iotFleetApp } from '../../apps/iot-fleet';
+import { buildIotFleet, IOT_DEVICE_LAN_CIDR, iotFleetApp } from '../../apps/iot-fleet';
 import { EXAMPLE_APPS } from '../../apps/registry';
 import { IOT_DEPLOYMENT_SCHEMA } from '../../lib/iot';
 import { renderRelease } from '../../lib/release';
@@ -31,6 +31,20 @@ describe('apps/iot-fleet', () => {
     const svc = byKind('Service').find((s) => s.spec.type === 'LoadBalancer');
     expect(svc.spec.ports).toEqual([{ name: 'client', port: 4222, targetPort: 'client', protocol: 'TCP' }]);
     expect(svc.metadata.annotations['policy.ops-kit.io/load-balancer']).toMatch(/device agents/);
+  });
+
+  test('the NATS load balancer admits only the device LAN, a private (RFC 1918) range, and the warnings say it is unauthenticated', () => {
+    const svc = byKind('Service').find((s) => s.spec.type === 'LoadBalancer');
+    expect(svc.spec.loadBalancerSourceRanges).toEqual([IOT_DEVICE_LAN_CIDR]);
+    const [addr, prefix] = IOT_DEVICE_LAN_CIDR.split('/');
+    const [a, b] = addr.split('.').map(Number);
+    expect(a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168)).toBe(true);
+    expect(Number(prefix)).toBeGreaterThanOrEqual(8);
+    expect(out.warnings).toEqual(expect.arrayContaining([
+      expect.stringContaining(`admits only ${IOT_DEVICE_LAN_CIDR} (loadBalancerSourceRanges), still without client authentication`),
+      expect.stringMatching(/desired-state KV bucket decides which image every device runs/),
+    ]));
+    expect(out.warnings.join('\n')).not.toMatch(/open to every source/);
   });
 
   test('the three deployments select devices by group and device labels and pass the CRD schema', () => {

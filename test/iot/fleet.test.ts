@@ -1,6 +1,7 @@
 import { ApiObject, App } from 'cdk8s';
 import { ConfigError } from '../../lib/core';
 import { FleetDeploymentOptions, FleetRollout, IOT_DEPLOYMENT_SCHEMA, IotFleet, IotFleetProps, parseFleetPortMapping } from '../../lib/iot';
+import { NatsExposure } from '../../lib/nats';
 import { Manifest, Release, renderRelease, RenderedRelease } from '../../lib/release';
 import { verifyManifests } from '../../lib/verify';
 import { crdValidator } from './schema-validator';
@@ -128,6 +129,17 @@ describe('IotFleet behaviour', () => {
     const { release, fleet } = fleetIn();
     fleet.addDeployment('a', { ...base, env: { DB_PASSWORD: 'x', LEVEL: 'info' } });
     expect(renderRelease(release).warnings.join('\n')).toMatch(/a \(DB_PASSWORD\).*plain text/);
+  });
+
+  test('an externally reachable NATS gets one fleet warning: the desired-state bucket decides what every device runs', () => {
+    const external = fleetIn({ nats: { exposure: NatsExposure.loadBalancer({ reason: 'devices', sourceRanges: ['10.20.0.0/16'] }) } });
+    external.fleet.addDeployment('a', base);
+    external.fleet.addDeployment('b', base);
+    const w = renderRelease(external.release).warnings.filter((x) => x.startsWith('fleet r:'));
+    expect(w).toEqual([expect.stringMatching(/desired-state KV bucket decides which image every device runs.*r-nats has no client authentication/)]);
+    const internal = fleetIn();
+    internal.fleet.addDeployment('a', base);
+    expect(renderRelease(internal.release).warnings).toEqual([]);
   });
 
   test('the CRD can be left to another release', () => {

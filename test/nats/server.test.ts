@@ -130,7 +130,7 @@ describe('NatsServer custom', () => {
     const svc = find(out, 'Service', 'r-nats');
     expect(svc.spec.type).toBe('NodePort');
     expect(svc.spec.ports[0]).toMatchObject({ port: 4222, nodePort: 30422 });
-    expect(out.warnings.join()).toMatch(/without authentication/);
+    expect(out.warnings.join()).toMatch(/without client authentication/);
   });
 
   test('LoadBalancer pins no node port and records the load-balancer exception', () => {
@@ -147,7 +147,29 @@ describe('NatsServer custom', () => {
       'policy.ops-kit.io/load-balancer': 'devices connect from outside',
     });
     expect(out.warnings).toHaveLength(1);
-    expect(out.warnings[0]).toMatch(/LoadBalancer.*without authentication/);
+    expect(out.warnings[0]).toMatch(/LoadBalancer that admits only 10\.0\.0\.0\/8 \(loadBalancerSourceRanges\), still without client authentication/);
+  });
+
+  test('a LoadBalancer open to every source carries no source ranges, records both reasons and says so in its warning', () => {
+    const { out } = render({
+      exposure: NatsExposure.loadBalancer({ reason: 'devices connect from outside', openToAllSources: { reason: 'devices roam on mobile networks; the site firewall filters 4222' } }),
+    });
+    const svc = find(out, 'Service', 'r-nats');
+    expect(svc.spec.loadBalancerSourceRanges).toBeUndefined();
+    expect(svc.metadata.annotations).toEqual({
+      'policy.ops-kit.io/load-balancer': 'devices connect from outside; open to every source address: devices roam on mobile networks; the site firewall filters 4222',
+    });
+    expect(out.warnings).toEqual([expect.stringMatching(/open to every source address \(acknowledged: devices roam on mobile networks.*\) without client authentication/)]);
+  });
+
+  test('source ranges accept IPv4 and IPv6 CIDRs, kept in the given order', () => {
+    const { out } = render({ exposure: NatsExposure.loadBalancer({ reason: 'r', sourceRanges: ['192.168.50.0/24', '2001:db8:10::/48', '10.1.2.3/32'] }) });
+    expect(find(out, 'Service', 'r-nats').spec.loadBalancerSourceRanges).toEqual(['192.168.50.0/24', '2001:db8:10::/48', '10.1.2.3/32']);
+  });
+
+  test('a NodePort warning names the port and says a NodePort has no source ranges', () => {
+    const { out } = render({ exposure: NatsExposure.nodePort(30422) });
+    expect(out.warnings).toEqual([expect.stringMatching(/port 30422 of every node \(NodePort\) without client authentication.*no source ranges/)]);
   });
 
   test('persistence puts the store on a claim template instead of an emptyDir', () => {
@@ -198,6 +220,25 @@ describe('NatsServer fails when', () => {
   test('fails when a LoadBalancer has no reason or a bad source range', () => {
     expect(() => NatsExposure.loadBalancer({ reason: ' ' })).toThrow(/exposure.loadBalancer.reason/);
     expect(() => NatsExposure.loadBalancer({ reason: 'x', sourceRanges: ['10.0.0.0'] })).toThrow(/sourceRanges\[0\]/);
+    for (const bad of ['256.0.0.0/8', '10.0.0.0/33', '10.0.0/8', '010.0.0.0/8', '2001:db8::/129', 'fe80::zz/64', 'host/24', '10.0.0.0/8 ']) {
+      expect(() => NatsExposure.loadBalancer({ reason: 'x', sourceRanges: [bad] })).toThrow(new RegExp(`'exposure.loadBalancer.sourceRanges\\[0\\]' is ${JSON.stringify(bad).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}.*CIDR`));
+    }
+    expect(() => NatsExposure.loadBalancer({ reason: 'x', sourceRanges: ['10.0.0.0/8', '10.0.0.0/8'] })).toThrow(/'exposure.loadBalancer.sourceRanges\[1\]'.*each range once/);
+  });
+
+  test('fails when a LoadBalancer is neither restricted to source ranges nor acknowledged as open', () => {
+    expect(() => NatsExposure.loadBalancer({ reason: 'devices' })).toThrow(/'exposure.loadBalancer.sourceRanges' is undefined, but NATS has no client authentication.*openToAllSources/);
+    expect(() => NatsExposure.loadBalancer({ reason: 'devices', sourceRanges: [] })).toThrow(ConfigError);
+  });
+
+  test('fails when a source range admits every address (that is openToAllSources)', () => {
+    expect(() => NatsExposure.loadBalancer({ reason: 'x', sourceRanges: ['0.0.0.0/0'] })).toThrow(/'exposure.loadBalancer.sourceRanges\[0\]' is "0.0.0.0\/0", but a \/0 range admits every address.*openToAllSources/);
+    expect(() => NatsExposure.loadBalancer({ reason: 'x', sourceRanges: ['10.0.0.0/8', '::/0'] })).toThrow(/sourceRanges\[1\]/);
+  });
+
+  test('fails when an open load balancer has no reason of its own, or also has source ranges', () => {
+    expect(() => NatsExposure.loadBalancer({ reason: 'x', openToAllSources: { reason: ' ' } })).toThrow(/'exposure.loadBalancer.openToAllSources.reason'/);
+    expect(() => NatsExposure.loadBalancer({ reason: 'x', sourceRanges: ['10.0.0.0/8'], openToAllSources: { reason: 'y' } })).toThrow(/either sourceRanges or openToAllSources, not both/);
   });
 
   test('fails when the image is not pinned', () => {
