@@ -1,6 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { check } from './errors';
-import { assertDnsLabel, assertDnsSubdomain } from './names';
+import { assertLabels } from './labels';
+import { assertDnsLabel, assertDnsSubdomain, deriveName } from './names';
 import { sized, Resources } from './resources';
 
 /** Image used to wait for Services and pods (reads the API, so the pod's ServiceAccount needs `rules`). */
@@ -47,13 +48,14 @@ export class WaitFor {
   /** Waits until a Service in the pod's namespace has ready endpoints. */
   public static service(service: string): InitWait {
     assertDnsLabel('waitFor.service', service);
-    return { name: `wait-for-${service}`.slice(0, 63).replace(/-+$/, ''), image: K8S_WAIT_FOR_IMAGE, command: [], args: ['service', service], rules: [READ_SERVICES, READ_PODS], service };
+    // A long Service name is shortened with a hash, so waits for two long names that share a prefix never collide.
+    return { name: deriveName(['wait-for', service]), image: K8S_WAIT_FOR_IMAGE, command: [], args: ['service', service], rules: [READ_SERVICES, READ_PODS], service };
   }
 
   /** Waits until every pod matching the label selector is ready (stronger than a Service wait: needs ready pods). */
   public static pods(name: string, selector: Readonly<Record<string, string>>): InitWait {
     assertDnsLabel('waitFor.pods.name', name, 54);
-    const entries = Object.entries(selector).sort(([a], [b]) => a.localeCompare(b));
+    const entries = Object.entries(assertLabels('waitFor.pods.selector', selector)).sort(([a], [b]) => a.localeCompare(b));
     check(entries.length > 0, 'waitFor.pods.selector', selector, 'at least one label');
     const sel = entries.map(([k, v]) => `${k}=${v}`).join(',');
     return { name: `wait-for-${name}`, image: K8S_WAIT_FOR_IMAGE, command: [], args: ['pod', `-l${sel}`], rules: [READ_PODS] };

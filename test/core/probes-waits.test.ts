@@ -94,6 +94,21 @@ describe('WaitFor', () => {
     expect(() => WaitFor.postgres({ host: 'PG host' })).toThrow(/'postgres.host'/);
   });
 
+  test('waits for two long Service names sharing a prefix get distinct container names', () => {
+    const prefix = 'graphistry-analytics-customer-environment-dask-schedul';
+    const a = WaitFor.service(`${prefix}-a`);
+    const b = WaitFor.service(`${prefix}-b`);
+    expect(a.name).not.toBe(b.name);
+    for (const w of [a, b]) expect(w.name.length).toBeLessThanOrEqual(63);
+    expect(WaitFor.service('redis').name).toBe('wait-for-redis');
+  });
+
+  test('fails when a pod wait selector is not a valid label selector', () => {
+    // a comma in a value would smuggle a second requirement into the -l argument
+    expect(() => WaitFor.pods('dask', { app: 'dask,tier=gpu' })).toThrow(/'waitFor.pods.selector.app' is "dask,tier=gpu"/);
+    expect(() => WaitFor.pods('dask', { 'bad key': 'x' })).toThrow(/'waitFor.pods.selector' is "bad key"/);
+  });
+
   test('fails when the service name is not a DNS label', () => {
     expect(() => WaitFor.service('Redis')).toThrow(/'waitFor.service' is "Redis"/);
   });
