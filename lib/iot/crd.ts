@@ -23,7 +23,7 @@ export const IOT_API_VERSION = `${IOT_GROUP}/${IOT_VERSION}`;
 
 /** Argo CD sync wave of the CRD: before everything else, so the API knows the kind when the CRs are applied. */
 export const IOT_CRD_SYNC_WAVE = '-1';
-/** Argo CD sync wave of the CRs: after the CRD, the NATS server and the operator (wave 0). */
+/** Argo CD sync wave of the CRs: after the CRD and the NATS server (wave -1) and the operator (wave 0). */
 export const IOT_CR_SYNC_WAVE = '1';
 
 /** Enumerations of the schema, shared with the TypeScript API so the two cannot drift. */

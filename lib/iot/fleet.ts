@@ -12,8 +12,18 @@ import { IotOperator, IotOperatorProps } from './operator';
 export const IOT_DESIRED_STATE_BUCKET = 'desired-state';
 export const IOT_AGENT_STATUS_BUCKET = 'agent-status';
 
-/** NATS settings for the fleet's server. JetStream is always on: the fleet's state lives in KV buckets. */
-export type IotFleetNatsOptions = Omit<NatsServerProps, 'jetstream'>;
+/**
+ * Argo CD sync wave of the fleet's NATS objects: with the CRD (-1), before the operator (0, no annotation) and the CRs
+ * (1). The operator exits when NATS is not reachable at start-up ("expected INFO, got nothing" in the seed), so Argo CD
+ * starts it only once the NATS StatefulSet is ready.
+ */
+export const IOT_NATS_SYNC_WAVE = -1;
+
+/**
+ * NATS settings for the fleet's server. JetStream is always on (the fleet's state lives in KV buckets) and the sync
+ * wave is the fleet's (IOT_NATS_SYNC_WAVE).
+ */
+export type IotFleetNatsOptions = Omit<NatsServerProps, 'jetstream' | 'syncWave'>;
 
 /** Operator settings; the NATS wiring is supplied by the fleet. */
 export type IotFleetOperatorOptions = Omit<IotOperatorProps, 'nats' | 'desiredStateBucket' | 'agentStatusBucket'>;
@@ -95,7 +105,7 @@ export class IotFleet extends Construct {
     if ((props.nats as NatsServerProps | undefined)?.jetstream === false) {
       throw new ConfigError('fleet.nats.jetstream', false, 'true (or unset)', 'the fleet keeps desired state and agent status in JetStream KV buckets');
     }
-    this.nats = new NatsServer(this, 'Nats', { name: `${this.name}-nats`, ...props.nats, jetstream: true });
+    this.nats = new NatsServer(this, 'Nats', { name: `${this.name}-nats`, ...props.nats, jetstream: true, syncWave: IOT_NATS_SYNC_WAVE });
     this.desiredStateBucket = this.nats.addKeyValueBucket(
       props.buckets?.desiredState ?? IOT_DESIRED_STATE_BUCKET,
       'desired state per device and deployment (key <device>.<deployment>), written by the operator, read by agents',

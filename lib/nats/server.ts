@@ -98,6 +98,13 @@ export interface NatsServerProps {
    * @default - none
    */
   readonly labels?: Readonly<Record<string, string>>;
+  /**
+   * Argo CD sync wave of every object of the server (`argocd.argoproj.io/sync-wave`). Argo CD applies a wave and waits
+   * until it is healthy (the StatefulSet ready, a LoadBalancer Service with an address) before the next, so a lower
+   * wave than the server's clients makes them start against a running server.
+   * @default - no annotation (wave 0)
+   */
+  readonly syncWave?: number;
 }
 
 function mebibytes(s: Size): number {
@@ -201,8 +208,12 @@ export class NatsServer extends Construct {
     const versionLabel = version && version.length <= 63 && /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(version) ? version : undefined;
     const labels = { ...extra, ...standardLabels({ ...identity, version: versionLabel }) };
 
+    if (props.syncWave !== undefined) check(Number.isInteger(props.syncWave), 'nats.syncWave', props.syncWave, 'a whole number (negative waves come first)');
+    const wave: Record<string, string> = props.syncWave !== undefined ? { 'argocd.argoproj.io/sync-wave': String(props.syncWave) } : {};
+    const annotations = (a: Record<string, string>): Record<string, string> | undefined => (Object.keys({ ...a, ...wave }).length ? { ...a, ...wave } : undefined);
+
     this.configMap = new k8s.KubeConfigMap(this, 'Config', {
-      metadata: { name: this.name, labels },
+      metadata: { name: this.name, labels, annotations: annotations({}) },
       data: { [CONFIG_FILE]: this.configText },
     });
 
@@ -264,7 +275,7 @@ export class NatsServer extends Construct {
     });
 
     this.statefulSet = new k8s.KubeStatefulSet(this, 'Resource', {
-      metadata: { name: this.name, labels, annotations: policyExceptionAnnotations(security.exceptions) },
+      metadata: { name: this.name, labels, annotations: annotations(policyExceptionAnnotations(security.exceptions)) },
       spec: {
         replicas: 1,
         serviceName: this.headlessServiceName,
@@ -285,7 +296,7 @@ export class NatsServer extends Construct {
     }
     const lbAnnotations = this.exposure.serviceType === 'LoadBalancer' ? { ...this.exposure.annotations, ...policyExceptionAnnotations(lbExceptions) } : {};
     this.service = new k8s.KubeService(this, 'Service', {
-      metadata: { name: this.serviceName, labels, annotations: Object.keys(lbAnnotations).length ? lbAnnotations : undefined },
+      metadata: { name: this.serviceName, labels, annotations: annotations(lbAnnotations) },
       spec: {
         type: this.exposure.serviceType,
         selector,
@@ -302,7 +313,7 @@ export class NatsServer extends Construct {
       },
     });
     this.headlessService = new k8s.KubeService(this, 'Headless', {
-      metadata: { name: this.headlessServiceName, labels },
+      metadata: { name: this.headlessServiceName, labels, annotations: annotations({}) },
       spec: {
         clusterIp: 'None',
         // The governing Service must resolve the pod before it is ready, or a server stuck in JetStream recovery

@@ -54,6 +54,22 @@ describe('IotFleet.addDeployment', () => {
     expect(ApiObject.of(web.resource).kind).toBe('Deployment');
   });
 
+  test('Argo CD sync waves: the CRD and every NATS object at -1, the operator at 0, the CRs at 1', () => {
+    const wave = (o: Manifest) => Number((o.metadata.annotations ?? {})['argocd.argoproj.io/sync-wave'] ?? 0);
+    const waves: Record<string, number[]> = {};
+    for (const o of out.objects) {
+      const labels = o.metadata.labels ?? {};
+      const role = o.apiVersion === 'iot.nationtech.io/v1alpha1' ? 'cr'
+        : o.kind === 'CustomResourceDefinition' ? 'crd'
+        : labels['app.kubernetes.io/name'] === 'nats' ? 'nats'
+        : labels['app.kubernetes.io/name'] === 'iot-operator' ? 'operator'
+        : `other ${o.kind}/${o.metadata.name}`;
+      (waves[role] ??= []).push(wave(o));
+    }
+    expect(waves).toEqual({ crd: [-1], nats: [-1, -1, -1, -1], operator: [0, 0, 0, 0], cr: [1, 1] });
+    expect(Object.values(waves).flat()).toHaveLength(out.objects.length);
+  });
+
   test('the CRs pass the CRD\'s own schema', () => {
     for (const cr of crs(out)) expect(validate(cr)).toEqual({ valid: true, errors: [] });
   });

@@ -201,6 +201,18 @@ describe('NatsServer custom', () => {
     expect(find(out, 'StatefulSet').spec.template.spec.containers[0].image).toBe('mirror.corp:5000/hub/library/nats:2.10.22-alpine');
   });
 
+  test('a sync wave annotates every object of the server, next to the annotations they already carry', () => {
+    const { out } = render({ syncWave: -1, exposure: NatsExposure.loadBalancer({ reason: 'devices', sourceRanges: ['10.0.0.0/8'] }) });
+    expect(out.objects.map((o) => [`${o.kind}/${o.metadata.name}`, o.metadata.annotations?.['argocd.argoproj.io/sync-wave']])).toEqual([
+      ['ConfigMap/r-nats', '-1'],
+      ['StatefulSet/r-nats', '-1'],
+      ['Service/r-nats', '-1'],
+      ['Service/r-nats-headless', '-1'],
+    ]);
+    expect(find(out, 'Service', 'r-nats').metadata.annotations['policy.ops-kit.io/load-balancer']).toBe('devices');
+    expect(render().out.objects.every((o) => o.metadata.annotations?.['argocd.argoproj.io/sync-wave'] === undefined)).toBe(true);
+  });
+
   test('declares KV buckets once, in order', () => {
     const { server } = render();
     server.addKeyValueBucket('desired-state', 'a');
@@ -239,6 +251,10 @@ describe('NatsServer fails when', () => {
   test('fails when an open load balancer has no reason of its own, or also has source ranges', () => {
     expect(() => NatsExposure.loadBalancer({ reason: 'x', openToAllSources: { reason: ' ' } })).toThrow(/'exposure.loadBalancer.openToAllSources.reason'/);
     expect(() => NatsExposure.loadBalancer({ reason: 'x', sourceRanges: ['10.0.0.0/8'], openToAllSources: { reason: 'y' } })).toThrow(/either sourceRanges or openToAllSources, not both/);
+  });
+
+  test('fails when the sync wave is not a whole number', () => {
+    expect(() => render({ syncWave: 0.5 })).toThrow(/'nats.syncWave' is 0.5; allowed: a whole number/);
   });
 
   test('fails when the image is not pinned', () => {
