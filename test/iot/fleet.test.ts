@@ -55,10 +55,10 @@ describe('IotFleet.addDeployment', () => {
   });
 
   test('Argo CD sync waves: the CRD and every NATS object at -1, the operator at 0, the CRs at 1', () => {
-    const wave = (o: Manifest) => Number((o.metadata.annotations ?? {})['argocd.argoproj.io/sync-wave'] ?? 0);
+    const wave = (o: Manifest) => Number((o.metadata.annotations as Record<string, string> | undefined)?.['argocd.argoproj.io/sync-wave'] ?? 0);
     const waves: Record<string, number[]> = {};
     for (const o of out.objects) {
-      const labels = o.metadata.labels ?? {};
+      const labels = (o.metadata.labels ?? {}) as Record<string, string>;
       const role = o.apiVersion === 'iot.nationtech.io/v1alpha1' ? 'cr'
         : o.kind === 'CustomResourceDefinition' ? 'crd'
         : labels['app.kubernetes.io/name'] === 'nats' ? 'nats'

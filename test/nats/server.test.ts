@@ -203,14 +203,15 @@ describe('NatsServer custom', () => {
 
   test('a sync wave annotates every object of the server, next to the annotations they already carry', () => {
     const { out } = render({ syncWave: -1, exposure: NatsExposure.loadBalancer({ reason: 'devices', sourceRanges: ['10.0.0.0/8'] }) });
-    expect(out.objects.map((o) => [`${o.kind}/${o.metadata.name}`, o.metadata.annotations?.['argocd.argoproj.io/sync-wave']])).toEqual([
+    const wave = (o: Manifest) => (o.metadata.annotations as Record<string, string> | undefined)?.['argocd.argoproj.io/sync-wave'];
+    expect(out.objects.map((o) => [`${o.kind}/${o.metadata.name}`, wave(o)])).toEqual([
       ['ConfigMap/r-nats', '-1'],
       ['StatefulSet/r-nats', '-1'],
       ['Service/r-nats', '-1'],
       ['Service/r-nats-headless', '-1'],
     ]);
     expect(find(out, 'Service', 'r-nats').metadata.annotations['policy.ops-kit.io/load-balancer']).toBe('devices');
-    expect(render().out.objects.every((o) => o.metadata.annotations?.['argocd.argoproj.io/sync-wave'] === undefined)).toBe(true);
+    expect(render().out.objects.map(wave)).toEqual([undefined, undefined, undefined, undefined]);
   });
 
   test('declares KV buckets once, in order', () => {
