@@ -10,3 +10,4 @@ export * from './storage';
 export * from './notes';
 export * from './services';
 export * from './stack';
+export * from './pod-security';

@@ -1,4 +1,6 @@
 import { check } from '../core/errors';
+import { GPU_PRESENT_LABEL } from '../telemetry/dcgm-exporter';
+import { PodSecurityRequirement } from './pod-security';
 import { Tier } from './tier';
 
 /** One titled block of operator notes. */
@@ -70,6 +72,76 @@ export interface GraphistryNotesInput {
    * @default - none
    */
   readonly unroutedTelemetryUis?: ReadonlyArray<{ readonly ui: string; readonly serviceName: string; readonly port: number; readonly pathPrefix: string }>;
+  /**
+   * Node labels the rendered pods select: one entry per distinct nodeSelector, with the workloads using it.
+   * @default - none (no pod selects nodes)
+   */
+  readonly nodeLabels?: ReadonlyArray<{ readonly selector: Readonly<Record<string, string>>; readonly workloads: readonly string[]; readonly releaseWide?: boolean }>;
+  /**
+   * Workloads without a nodeSelector (they run on any node).
+   * @default - none
+   */
+  readonly anyNodeWorkloads?: readonly string[];
+  /**
+   * Whether the release renders its own Namespace object.
+   * @default false
+   */
+  readonly namespaceRendered?: boolean;
+  /**
+   * The Pod Security level the namespace needs, derived from the rendered pods.
+   * @default - not stated
+   */
+  readonly podSecurity?: PodSecurityRequirement;
+}
+
+/** `a, b (reason; reason)` per group of workloads sharing the same reasons. */
+function groupedByReasons(items: ReadonlyArray<{ readonly name: string; readonly reasons: readonly string[] }>): string {
+  const groups = new Map<string, string[]>();
+  for (const i of items) {
+    const key = i.reasons.join('; ');
+    groups.set(key, [...(groups.get(key) ?? []), i.name]);
+  }
+  return [...groups].map(([reasons, names]) => `${names.join(', ')} (${reasons})`).join('; ');
+}
+
+/** The NODES AND NAMESPACE lines: namespace creation, its Pod Security level and the node labels placement needs. */
+export function nodesAndNamespaceLines(i: GraphistryNotesInput): string[] {
+  const lines: string[] = [];
+  const ns = i.namespace;
+  if (i.namespaceRendered) {
+    lines.push(`Namespace ${ns} is rendered by this release.`);
+  } else {
+    lines.push(`Namespace ${ns} is not rendered by this release: set CreateNamespace=true in the Argo CD Application's syncOptions, or create it first (kubectl create namespace ${ns}).`);
+  }
+  const ps = i.podSecurity;
+  if (ps) {
+    const label = `pod-security.kubernetes.io/enforce=${ps.level}`;
+    const how = `kubectl label namespace ${ns} ${label}` + (i.namespaceRendered ? '' : `, or with CreateNamespace=true the Application's spec.syncPolicy.managedNamespaceMetadata.labels`);
+    if (ps.level === 'restricted') {
+      lines.push(`Pod Security: every pod meets the restricted level, so the namespace may enforce it (${how}).`);
+    } else {
+      lines.push(
+        `Pod Security: the namespace must admit the ${ps.level} level: ${how}. ` +
+          'A namespace enforcing a stricter level (RKE2 with the CIS profile, OpenShift, hardened cluster defaults) rejects these pods at creation, and their workloads never get pods.',
+      );
+      if (ps.privileged.length) lines.push(`Privileged level needed by: ${groupedByReasons(ps.privileged)}.`);
+      if (ps.baseline.length) lines.push(`Baseline level needed by: ${groupedByReasons(ps.baseline)}.`);
+    }
+  }
+  const nodeLabels = i.nodeLabels ?? [];
+  if (!nodeLabels.length) {
+    lines.push('Node labels: none required; no pod has a nodeSelector.');
+  } else {
+    for (const n of nodeLabels) {
+      const pairs = Object.entries(n.selector).map(([k, v]) => `${k}=${v}`).join(',');
+      const source = GPU_PRESENT_LABEL in n.selector
+        ? 'set by NVIDIA GPU Feature Discovery or the GPU Operator on GPU nodes'
+        : `kubectl label node <node> ${Object.entries(n.selector).map(([k, v]) => `${k}=${v}`).join(' ')}`;
+      lines.push(`Nodes labelled ${pairs}${n.releaseWide ? ' (the release-wide nodeSelector)' : ''} for ${n.workloads.join(', ')} (${source}); without such a node they never run (Deployments stay Pending, DaemonSets create no pods).`);
+    }
+    if (i.anyNodeWorkloads?.length) lines.push(`Any node (no nodeSelector): ${i.anyNodeWorkloads.join(', ')}.`);
+  }
+  return lines;
 }
 
 /** The tier-aware operator notes of a Graphistry release (what the seed chart prints as NOTES.txt). */
@@ -84,6 +156,8 @@ export function graphistryNotes(i: GraphistryNotesInput): OperatorNotes {
   ]);
 
   notes.section('BEFORE SYNCING, CREATE', [...i.secretsToCreate, ...i.otherPrerequisites]);
+
+  notes.section('NODES AND NAMESPACE', nodesAndNamespaceLines(i));
 
   const access: string[] = [];
   if (i.siteUrl) {

@@ -1,3 +1,4 @@
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { EnvMap } from '../core/env';
 import { check, ConfigError } from '../core/errors';
@@ -14,6 +15,7 @@ import { DEFAULT_CUDA_VARIANT, DEFAULT_GRAPHISTRY_TAG } from './defaults';
 import { EngineContainers, EngineDaemonSet, EngineDaemonSetProps } from './engine';
 import { NexusProxy, NexusProxyProps } from './nexus-proxy';
 import { graphistryNotes, RouteSummary } from './notes';
+import { podSecurityRequirement, renderedWorkloads } from './pod-security';
 import { Postgres } from './postgres';
 import { assertOperatorSecret, GraphistrySecretKind, optionalSecretName, pullSecretCreateCommand } from './secrets';
 import { DaskScheduler } from './services/dask-scheduler';
@@ -447,6 +449,24 @@ export class GraphistryStack extends Construct {
     const inCluster: Array<[string, string]> = [[`nexus (v2 API only)`, this.nexus.url]];
     if (this.nexusProxy) inCluster.unshift(['nexus-proxy (v1 and v2 API)', this.nexusProxy.url]);
 
+    // Cluster prerequisites, read from the pods this stack renders (so they follow every prop that moves a pod).
+    const workloads = renderedWorkloads(this);
+    const globalSelector = stableStringify(Placement.of(this).nodeSelector);
+    const bySelector = new Map<string, { selector: Record<string, string>; workloads: string[]; releaseWide: boolean }>();
+    const anyNode: string[] = [];
+    for (const w of workloads) {
+      const selector: Record<string, string> = w.pod.nodeSelector ?? {};
+      if (!Object.keys(selector).length) {
+        anyNode.push(w.name);
+        continue;
+      }
+      const key = stableStringify(selector);
+      const entry = bySelector.get(key) ?? { selector, workloads: [], releaseWide: key === globalSelector };
+      entry.workloads.push(w.name);
+      bySelector.set(key, entry);
+    }
+    const namespaceRendered = release.node.findAll().some((c) => c instanceof ApiObject && c.kind === 'Namespace' && c.name === ns);
+
     for (const text of graphistryNotes({
       tier: this.tier,
       namespace: ns,
@@ -463,6 +483,11 @@ export class GraphistryStack extends Construct {
       dashboards: x.dashboards,
       // The telemetry stack's own note points at the reverse proxy, which only routes the UIs from analytics up.
       unroutedTelemetryUis: this.telemetry && this.tier.below(Tier.ANALYTICS) ? this.telemetry.routes : undefined,
+      // The release-wide selector first, then the workloads' own selectors in the order they render.
+      nodeLabels: [...bySelector.values()].sort((a, b) => Number(b.releaseWide) - Number(a.releaseWide)),
+      anyNodeWorkloads: anyNode,
+      namespaceRendered,
+      podSecurity: podSecurityRequirement(workloads),
     }).render()) {
       release.addNote(text);
     }

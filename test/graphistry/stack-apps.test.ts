@@ -59,6 +59,18 @@ describe('apps/graphistry.ts', () => {
     }
   });
 
+  test('multi-node notes: namespace not rendered, privileged Pod Security (bundled exporters), both pool labels and the GPU-present label', () => {
+    const nodes = rel('graphistry-multinode').notes.find((n) => n.startsWith('NODES AND NAMESPACE\n'))!;
+    expect(nodes).toContain('Namespace graphistry is not rendered by this release: set CreateNamespace=true');
+    expect(nodes).toContain('kubectl label namespace graphistry pod-security.kubernetes.io/enforce=privileged');
+    expect(nodes).toContain('Nodes labelled graphistry.io/role=cpu (the release-wide nodeSelector) for ');
+    expect(nodes).toContain('Nodes labelled graphistry.io/role=gpu for engine, notebook, graph-app-kit-public, graph-app-kit-private');
+    expect(nodes).toContain('Nodes labelled nvidia.com/gpu.present=true for dcgm-exporter');
+    for (const single of ['graphistry-platform', 'graphistry-viz']) {
+      expect(rel(single).notes.find((n) => n.startsWith('NODES AND NAMESPACE\n'))).toContain('enforce=baseline');
+    }
+  });
+
   test('Postgres is external: every wait targets the Postgres release\'s primary', () => {
     const waits = releases.flatMap((r) => r.objects as Obj[]).flatMap((o) => ((o.spec?.template?.spec?.initContainers ?? []) as Obj[]).filter((c) => c.name === 'wait-for-postgres'));
     expect(waits.length).toBeGreaterThan(5);

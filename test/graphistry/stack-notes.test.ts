@@ -1,6 +1,7 @@
-import { OperatorNotes, StorageAccessMode, Tier } from '../../lib/graphistry';
+import { evaluatePodSecurity, OperatorNotes, PodSecurityLevel, StorageAccessMode, Tier } from '../../lib/graphistry';
 import { CaddyCookieSecret, CaddyTls } from '../../lib/ingress';
-import { Rendered, renderStack, SELF_HOSTED } from './stack-fixtures';
+import { DcgmExporterSource, NodeExporterSource } from '../../lib/telemetry';
+import { Obj, Rendered, renderStack, SELF_HOSTED } from './stack-fixtures';
 
 /** The paragraph of the notes that starts with `title`. */
 function section(r: Rendered, title: string): string {
@@ -119,6 +120,83 @@ describe('operator notes per tier', () => {
     expect(text.startsWith('# graphistry (namespace gx)\n\nWARNINGS\n- ')).toBe(true);
     expect(text).toContain('\nACCESS\n');
     expect(text).toContain('\nSTORAGE TOPOLOGY\n');
+  });
+});
+
+describe('NODES AND NAMESPACE notes (derived from the rendered pods)', () => {
+  const CPU = { 'graphistry.io/role': 'cpu' };
+  const GPU = { 'graphistry.io/role': 'gpu' };
+  let split: Rendered;
+  let plain: Rendered;
+  beforeAll(() => {
+    split = renderStack(
+      { tier: Tier.FULL, telemetry: SELF_HOSTED, storage: { accessMode: StorageAccessMode.READ_WRITE_MANY }, engine: { nodeSelector: GPU }, notebook: { nodeSelector: GPU }, graphAppKit: { credentials: { secretName: 'gak-credentials' }, nodeSelector: GPU } },
+      { placement: { nodeSelector: CPU } },
+    );
+    plain = renderStack({ tier: Tier.VIZ });
+  });
+  const lines = (r: Rendered) => section(r, 'NODES AND NAMESPACE').split('\n');
+  const line = (r: Rendered, start: string) => lines(r).find((l) => l.startsWith(`- ${start}`)) ?? '';
+  /** The loosest level over every pod the release renders, evaluated on the written manifests. */
+  const renderedLevel = (r: Rendered): PodSecurityLevel => {
+    const order: PodSecurityLevel[] = ['restricted', 'baseline', 'privileged'];
+    const pods = r.objects.map((o: Obj) => o.spec?.template?.spec).filter((p) => p !== undefined);
+    return order[Math.max(...pods.map((p) => order.indexOf(evaluatePodSecurity(p).level)))];
+  };
+
+  test('the namespace is not rendered: the notes say to create it or let Argo CD (CreateNamespace=true)', () => {
+    expect(plain.find('Namespace', 'gx')).toBeUndefined();
+    expect(line(plain, 'Namespace gx')).toBe('- Namespace gx is not rendered by this release: set CreateNamespace=true in the Argo CD Application\'s syncOptions, or create it first (kubectl create namespace gx).');
+    const own = renderStack({ tier: Tier.PLATFORM }, { createNamespace: true });
+    expect(own.find('Namespace', 'gx')).toBeDefined();
+    expect(line(own, 'Namespace gx')).toBe('- Namespace gx is rendered by this release.');
+  });
+
+  test('without telemetry the pods need baseline (Graphistry images run as root with default-set capabilities), and the level agrees with the manifests', () => {
+    expect(renderedLevel(plain)).toBe('baseline');
+    expect(line(plain, 'Pod Security')).toContain('must admit the baseline level: kubectl label namespace gx pod-security.kubernetes.io/enforce=baseline');
+    const baseline = line(plain, 'Baseline level needed by');
+    expect(baseline).toMatch(/nexus, dask-scheduler, engine \(runAsUser 0; capabilities CHOWN, DAC_OVERRIDE, FOWNER, SETGID, SETUID\)/);
+    // Caddy and Redis run non-root with every capability dropped: they are not named.
+    expect(baseline).not.toMatch(/caddy|redis/);
+    expect(line(plain, 'Privileged level needed by')).toBe('');
+  });
+
+  test('the bundled exporters need privileged (dcgm-exporter SYS_ADMIN, node-exporter host network and paths), and the level agrees with the manifests', () => {
+    expect(renderedLevel(split)).toBe('privileged');
+    expect(line(split, 'Pod Security')).toContain('pod-security.kubernetes.io/enforce=privileged');
+    const privileged = line(split, 'Privileged level needed by');
+    expect(privileged).toContain('dcgm-exporter (capabilities SYS_ADMIN)');
+    expect(privileged).toMatch(/node-exporter \(hostNetwork; hostPath volumes [^)]*\/proc/);
+  });
+
+  test('with the exporters external or without profiling, baseline is enough again', () => {
+    const ext = renderStack({ tier: Tier.VIZ, telemetry: { ...SELF_HOSTED, dcgmExporter: DcgmExporterSource.bundled({ profilingMetrics: false }), nodeExporter: NodeExporterSource.none() } });
+    expect(renderedLevel(ext)).toBe('baseline');
+    expect(line(ext, 'Pod Security')).toContain('enforce=baseline');
+    expect(line(ext, 'Baseline level needed by')).toContain('dcgm-exporter (runAsUser 0)');
+  });
+
+  test('node labels: the release-wide selector, the GPU pool selectors and the GPU-present label, each with the workloads that need it', () => {
+    expect(line(split, 'Nodes labelled graphistry.io/role=cpu')).toMatch(
+      /^- Nodes labelled graphistry\.io\/role=cpu \(the release-wide nodeSelector\) for .*nexus, redis, dask-scheduler, pivot, caddy \(kubectl label node <node> graphistry\.io\/role=cpu\)/,
+    );
+    expect(line(split, 'Nodes labelled graphistry.io/role=gpu')).toContain('for engine, notebook, graph-app-kit-public, graph-app-kit-private (kubectl label node <node> graphistry.io/role=gpu)');
+    expect(line(split, 'Nodes labelled nvidia.com/gpu.present=true')).toContain('for dcgm-exporter (set by NVIDIA GPU Feature Discovery or the GPU Operator on GPU nodes)');
+    expect(line(split, 'Any node')).toBe('- Any node (no nodeSelector): node-exporter, otel-collector.');
+    // Every workload the notes name under a selector renders with exactly that selector.
+    for (const l of lines(split).filter((x) => x.startsWith('- Nodes labelled '))) {
+      const [k, v] = /^- Nodes labelled ([^=]+)=(\S+)/.exec(l)!.slice(1);
+      const names = /for (.*) \((?:kubectl|set by)/.exec(l)![1].split(', ');
+      for (const n of names) {
+        const w = split.objects.find((o: Obj) => o.metadata.name === n && o.spec?.template)!;
+        expect({ n, selector: w.spec.template.spec.nodeSelector }).toEqual({ n, selector: { [k]: v } });
+      }
+    }
+  });
+
+  test('no selector anywhere: no node labels are required', () => {
+    expect(line(plain, 'Node labels')).toBe('- Node labels: none required; no pod has a nodeSelector.');
   });
 });
 
