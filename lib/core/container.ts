@@ -6,6 +6,7 @@ import { Images } from './images';
 import { renderResources, Resources } from './resources';
 import { SecurityProfile } from './security';
 import { InitWait, WAIT_RESOURCES } from './waits';
+import { isPortName } from './names';
 
 /** A port a container listens on. */
 export interface ContainerPortSpec {
@@ -36,8 +37,6 @@ export interface ContainerOptions {
   readonly imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
 }
 
-const PORT_NAME = /^(?=.*[a-z])[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
 /** Validates and renders a container. `prop` prefixes error messages (`engine.nginx`). */
 export function buildContainer(prop: string, o: ContainerOptions, security: SecurityProfile): k8s.Container {
   check(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(o.name) && o.name.length <= 63, `${prop}.name`, o.name, 'a DNS-1123 label');
@@ -45,7 +44,7 @@ export function buildContainer(prop: string, o: ContainerOptions, security: Secu
   const ports = o.ports?.map((p, i) => {
     check(Number.isInteger(p.port) && p.port >= 1 && p.port <= 65535, `${prop}.ports[${i}].port`, p.port, 'a port number 1-65535');
     if (p.name !== undefined) {
-      check(p.name.length <= 15 && PORT_NAME.test(p.name), `${prop}.ports[${i}].name`, p.name, 'at most 15 lowercase letters, digits and \'-\', with at least one letter');
+      check(isPortName(p.name), `${prop}.ports[${i}].name`, p.name, "at most 15 lowercase letters, digits and '-' (never two in a row), with at least one letter");
       check(!seenPorts.has(p.name), `${prop}.ports[${i}].name`, p.name, 'a name not used by another port of this container');
       seenPorts.add(p.name);
     }
@@ -54,6 +53,11 @@ export function buildContainer(prop: string, o: ContainerOptions, security: Secu
     seenPorts.add(key);
     return { name: p.name, containerPort: p.port, protocol: p.protocol };
   });
+  // The API server rejects a liveness or startup probe whose successThreshold is not 1.
+  for (const [kind, probe] of [['liveness', o.liveness], ['startup', o.startup]] as const) {
+    const n = probe?.successThreshold;
+    check(n === undefined || n === 1, `${prop}.${kind}.successThreshold`, n, '1', `the API server rejects any other value for a ${kind} probe`);
+  }
   return {
     name: o.name,
     image: o.image,

@@ -44,6 +44,21 @@ export function assertDnsSubdomain(prop: string, name: string): string {
   return name;
 }
 
+/**
+ * True when `name` is a valid container port name (IANA_SVC_NAME, as the API server checks it): at most 15 characters
+ * of lowercase letters, digits and '-', at least one letter, no '-' at either end and never two in a row.
+ */
+export function isPortName(name: string): boolean {
+  return (
+    typeof name === 'string' &&
+    name.length >= 1 &&
+    name.length <= 15 &&
+    /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) &&
+    /[a-z]/.test(name) &&
+    !name.includes('--')
+  );
+}
+
 export interface DeriveNameOptions {
   /**
    * Characters to leave free for the longest suffix the caller appends later (for example `-headless` is 9).

@@ -1,6 +1,7 @@
 import { Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { check } from './errors';
+import { isPortName } from './names';
 
 /** Timing shared by every probe kind. Durations are typed and converted to whole seconds. */
 export interface ProbeTiming {
@@ -44,7 +45,7 @@ function port(p: ProbePort): k8s.IntOrString {
     check(Number.isInteger(p) && p >= 1 && p <= 65535, 'probe.port', p, 'a port number 1-65535 or a container port name');
     return k8s.IntOrString.fromNumber(p);
   }
-  check(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(p) && p.length <= 15, 'probe.port', p, 'a port number 1-65535 or a container port name (IANA_SVC_NAME, at most 15 characters)');
+  check(isPortName(p), 'probe.port', p, "a port number 1-65535 or a container port name (at most 15 lowercase letters, digits and '-', with at least one letter)");
   return k8s.IntOrString.fromString(p);
 }
 

@@ -6,6 +6,7 @@ import { EnvBuilder } from '../../lib/core/env';
 import { Images } from '../../lib/core/images';
 import { NodeSelection, Placement } from '../../lib/core/placement';
 import { buildPodSpec } from '../../lib/core/pod';
+import { Probes } from '../../lib/core/probes';
 import { NamespacedAccess } from '../../lib/core/rbac';
 import { sized } from '../../lib/core/resources';
 import { SecurityProfile } from '../../lib/core/security';
@@ -27,6 +28,19 @@ describe('buildContainer', () => {
     const base = { name: 'web', image: 'nginx:1', resources: sized(1, 1, 1, 1) };
     expect(() => buildContainer('web', { ...base, ports: [{ port: 80 }, { port: 80 }] }, security)).toThrow(/'web.ports\[1\].port' is 80/);
     expect(() => buildContainer('web', { ...base, ports: [{ name: 'much-too-long-port-name', port: 80 }] }, security)).toThrow(/'web.ports\[0\].name'/);
+  });
+
+  test('fails when a port name has two dashes in a row (Kubernetes rejects it)', () => {
+    const base = { name: 'web', image: 'nginx:1', resources: sized(1, 1, 1, 1) };
+    expect(() => buildContainer('web', { ...base, ports: [{ name: 'http--alt', port: 80 }] }, security)).toThrow(/'web.ports\[0\].name' is "http--alt"/);
+  });
+
+  test('fails when a liveness or startup probe needs more than one success (the API server only accepts 1)', () => {
+    const base = { name: 'web', image: 'nginx:1', resources: sized(1, 1, 1, 1) };
+    const twice = Probes.tcp(80, { successThreshold: 2 });
+    expect(() => buildContainer('web', { ...base, liveness: twice }, security)).toThrow(/'web.liveness.successThreshold' is 2, but the API server rejects any other value for a liveness probe; allowed: 1/);
+    expect(() => buildContainer('web', { ...base, startup: twice }, security)).toThrow(/'web.startup.successThreshold' is 2, .*; allowed: 1/);
+    expect(buildContainer('web', { ...base, readiness: twice }, security).readinessProbe!.successThreshold).toBe(2);
   });
 
   test('fails when the container name is not a DNS label', () => {

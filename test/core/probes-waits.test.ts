@@ -39,6 +39,10 @@ describe('Probes', () => {
     expect(() => Probes.tcp(80, { timeout: Duration.millis(500) })).toThrow(/'probe.timeout' is "0.5s"/);
   });
 
+  test.each(['8080', 'http--alt', 'much-too-long-name'])('fails when a probe port name is %j (not an IANA service name)', (name) => {
+    expect(() => Probes.tcp(name)).toThrow(new RegExp(`'probe.port' is "${name}"`));
+  });
+
   test('fails when the path is relative or the port is out of range', () => {
     expect(() => Probes.http('healthz', 80)).toThrow(/'probe.path' is "healthz"/);
     expect(() => Probes.tcp(70000)).toThrow(/'probe.port' is 70000/);
