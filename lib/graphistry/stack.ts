@@ -199,6 +199,16 @@ export interface GraphistryStackProps {
   readonly graphAppKit?: GraphistryGraphAppKitOptions;
 }
 
+/** The notes line for the Postgres password Secret: its key, and how to create it unless PGO maintains it. */
+function postgresSecretLine(postgres: Postgres, ns: string): string {
+  const password = postgres.env().POSTGRES_PASSWORD;
+  const key = typeof password === 'string' ? undefined : password.valueFrom.secretKeyRef?.key;
+  const name = postgres.secretName;
+  if (name.includes('-pguser-')) return `Secret ${name} (Postgres connection, maintained by PGO in this namespace)`;
+  return `Secret ${name} (Postgres password${key ? `, key ${key}` : ''}; the database role's password, copied from where the Postgres release keeps it): ` +
+    `kubectl -n ${ns} create secret generic ${name} --from-literal=${key ?? 'password'}="$POSTGRES_PASSWORD"`;
+}
+
 /**
  * A complete Graphistry deployment at one tier: nexus and Caddy always; nexus-proxy at the platform tier; Redis,
  * dask-scheduler and the engine DaemonSet from analytics (with Caddy balancing the engine pods, viz sessions pinned
@@ -432,7 +442,7 @@ export class GraphistryStack extends Construct {
     const secrets = [
       `Secret ${x.jwtSecret} (JWT signing key): ${GraphistrySecretKind.JWT.createCommand(x.jwtSecret, ns)}`,
       `Secret ${x.nexusSecret} (nexus keys): ${GraphistrySecretKind.NEXUS.createCommand(x.nexusSecret, ns)}`,
-      `Secret ${props.postgres.secretName} (Postgres password${props.postgres.secretName.includes('-pguser-') ? ', maintained by PGO' : ''})`,
+      postgresSecretLine(props.postgres, ns),
     ];
     if (x.optionalSecret) secrets.push(`Secret ${x.optionalSecret} (optional nexus feature credentials, by env var name; nexus starts without it)`);
     if (x.gakCredentials) secrets.push(`Secret ${x.gakCredentials} (graph-app-kit account, keys username and password)`);

@@ -1,4 +1,4 @@
-import { evaluatePodSecurity, OperatorNotes, PodSecurityLevel, StorageAccessMode, Tier } from '../../lib/graphistry';
+import { evaluatePodSecurity, OperatorNotes, PodSecurityLevel, Postgres, StorageAccessMode, Tier } from '../../lib/graphistry';
 import { CaddyCookieSecret, CaddyTls } from '../../lib/ingress';
 import { DcgmExporterSource, NodeExporterSource } from '../../lib/telemetry';
 import { Obj, Rendered, renderStack, SELF_HOSTED } from './stack-fixtures';
@@ -66,9 +66,17 @@ describe('operator notes per tier', () => {
     const create = section(byTier.full, 'BEFORE SYNCING, CREATE');
     expect(create).toContain('kubectl -n gx create secret generic graphistry-jwt --from-literal=DJANGO_SECRET_KEY="$(openssl rand -hex 32)"');
     expect(create).toContain('kubectl -n gx create secret generic graphistry-nexus --from-literal=GRAPHISTRY_NEXUS_ENCRYPTION_KEYS=');
-    expect(create).toContain('Secret graphistry-postgres');
+    expect(create).toContain('Secret graphistry-postgres (Postgres password, key password; ');
+    expect(create).toContain('kubectl -n gx create secret generic graphistry-postgres --from-literal=password="$POSTGRES_PASSWORD"');
     expect(create).toContain('Secret gak-credentials');
     expect(create).toContain('StorageClass retain-sc (reclaimPolicy: Retain)');
+  });
+
+  test('a PGO-maintained Postgres Secret gets no create command (PGO writes it)', () => {
+    const r = renderStack({ postgres: Postgres.crunchy({ cluster: 'pg', user: 'graphistry' }) });
+    const create = section(r, 'BEFORE SYNCING, CREATE');
+    expect(create).toContain('Secret pg-pguser-graphistry (Postgres connection, maintained by PGO in this namespace)');
+    expect(create).not.toContain('create secret generic pg-pguser-graphistry');
   });
 
   test('every pull secret of the release is listed with the docker-registry command that creates it; none without', () => {
