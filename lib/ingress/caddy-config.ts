@@ -223,6 +223,22 @@ function reverseProxy(upstream: CaddyUpstream, lbPolicy?: CaddyDirective): Caddy
   if (spec.resolvers.length) discovery.push(CaddyDirective.of('resolvers', spec.resolvers));
   const body = [CaddyDirective.block('dynamic', ['a', spec.name, spec.port], discovery)];
   if (lbPolicy) body.push(lbPolicy);
+  // Failover (see CaddyPoolFailoverOptions): one comment above the first failover line says what the lines do.
+  const f = spec.failover;
+  const failover: CaddyDirective[] = [];
+  if (f.tryMs > 0) failover.push(CaddyDirective.of('lb_try_duration', [durationArg(f.tryMs)]));
+  if (f.tryIntervalMs !== undefined) failover.push(CaddyDirective.of('lb_try_interval', [durationArg(f.tryIntervalMs)]));
+  if (f.failMs > 0) failover.push(CaddyDirective.of('fail_duration', [durationArg(f.failMs)]));
+  if (f.maxFails !== undefined) failover.push(CaddyDirective.of('max_fails', [f.maxFails]));
+  if (failover.length) {
+    const what = [
+      f.failMs > 0 ? `an upstream that fails (a terminating pod still in DNS) is skipped for ${durationArg(f.failMs)}` : undefined,
+      f.tryMs > 0 ? `the request tries another for up to ${durationArg(f.tryMs)}` : undefined,
+    ].filter((x) => x !== undefined).join(' and ');
+    const first = failover[0];
+    failover[0] = CaddyDirective.of(first.name, first.args, { comment: `Failover: ${what}.` });
+    body.push(...failover);
+  }
   return CaddyDirective.block('reverse_proxy', [], body);
 }
 

@@ -30,8 +30,11 @@ export const CADDY_CONFIG_MOUNT = '/etc/caddy/config';
 export class CaddyImage {
   /** Graphistry's wrapper image: Caddy 2.11 with curl. */
   public static readonly DEFAULT_WRAPPER = 'graphistry/caddy:v2.50.7-universal';
-  /** The official image (Caddy 2.10, Alpine, no curl). */
-  public static readonly DEFAULT_UPSTREAM = 'caddy:2.10.2-alpine';
+  /**
+   * The official image (Alpine, no curl). 2.11.2 is the first release that keeps passive-health state for a `dynamic`
+   * pool, which the pool failover (`CaddyPoolFailoverOptions`) relies on for pinned requests.
+   */
+  public static readonly DEFAULT_UPSTREAM = 'caddy:2.11.2-alpine';
 
   /**
    * An image bundling Caddy (>= 2.8) with curl, probed with an exec `curl` on the health path (the default, Graphistry's

@@ -27,6 +27,96 @@ export interface CaddyDynamicUpstreamOptions {
    * @default - the pod's resolver (cluster DNS)
    */
   readonly resolvers?: readonly string[];
+  /**
+   * What Caddy does when an upstream of the pool cannot be reached: retry on another upstream, and skip the failed
+   * one for a while (passive health). Applies to every `reverse_proxy` that uses the pool (session routes and the
+   * catch-all).
+   * @default - retry for 5s, skip a failed upstream for 10s
+   */
+  readonly failover?: CaddyPoolFailoverOptions;
+}
+
+/**
+ * Retries and passive health for a DNS-discovered pool. A pod that is terminating (a DaemonSet roll, a node drain)
+ * stops listening at once, but its address stays in the pool until the next DNS refresh (`refresh`, plus the DNS
+ * TTL). Without failover every request Caddy sends there in that window answers 502, and requests pinned to it (by
+ * the sticky cookie or a session hash) keep failing. With it, Caddy marks the upstream down on the first refused
+ * connection and tries another, so the client sees a short delay instead of an error.
+ *
+ * Needs Caddy >= 2.11.2 for the pinned requests: before that release Caddy dropped a `dynamic` upstream's failure
+ * count after every try (passive health did not apply to a DNS pool), so a retry of a request pinned by the cookie or
+ * a session hash chose the same dead upstream until `tryDuration` ran out and then failed; unpinned requests (a new
+ * browser placed by the fallback policy) still moved on. Graphistry's wrapper image runs Caddy 2.11 (v2.50.6 reported
+ * 2.11.2); `CaddyImage.upstream()` defaults to 2.11.2. The workload's own shutdown (a preStop pause while it still serves, so it leaves DNS before it
+ * stops listening) closes the same window from the other side, on any Caddy version.
+ * @see https://caddyserver.com/docs/caddyfile/directives/reverse_proxy#load-balancing
+ * @see https://caddyserver.com/docs/caddyfile/directives/reverse_proxy#passive-health-checks
+ */
+export interface CaddyPoolFailoverOptions {
+  /**
+   * How long Caddy keeps choosing another upstream for one request whose upstream failed (`lb_try_duration`). A
+   * request whose connection could not be established is retried whatever its method (nothing reached the upstream);
+   * after a connection was made, only GET requests are retried. When every upstream is down, the client gets the
+   * error after this long. `Duration.seconds(0)` turns retries off (a refused connection answers 502 at once).
+   * @default Duration.seconds(5)
+   */
+  readonly tryDuration?: Duration;
+  /**
+   * Pause between two tries (`lb_try_interval`). Only with retries on.
+   * @default - Caddy's default (250ms), not rendered
+   */
+  readonly tryInterval?: Duration;
+  /**
+   * Passive health: how long an upstream that failed a request is skipped (`fail_duration`). This is also what lets a
+   * retry leave a pinned upstream: the cookie and session-hash policies pick the same upstream again until it is
+   * marked down. About the DNS refresh interval is right: by then the pod has left the pool. `Duration.seconds(0)`
+   * turns passive health off, which needs `tryDuration` 0 too.
+   * @default Duration.seconds(10)
+   */
+  readonly failDuration?: Duration;
+  /**
+   * Failed requests within `failDuration` that mark an upstream down (`max_fails`). Only with passive health on.
+   * @default - Caddy's default (1), not rendered
+   */
+  readonly maxFails?: number;
+}
+
+/** The failover settings validated, in milliseconds (0 = off). */
+export interface ResolvedCaddyFailover {
+  readonly tryMs: number;
+  readonly tryIntervalMs?: number;
+  readonly failMs: number;
+  readonly maxFails?: number;
+}
+
+function wholeMs(prop: string, d: Duration, allowZero: boolean): number {
+  const ms = d.toMilliseconds({ integral: false });
+  check(Number.isInteger(ms) && (allowZero ? ms >= 0 : ms > 0), prop, `${ms}ms`, allowZero ? 'a whole number of milliseconds >= 0 (0 turns it off)' : 'a whole number of milliseconds > 0');
+  return ms;
+}
+
+function resolveFailover(o: CaddyPoolFailoverOptions): ResolvedCaddyFailover {
+  const tryMs = wholeMs('upstream.failover.tryDuration', o.tryDuration ?? Duration.seconds(5), true);
+  const failMs = wholeMs('upstream.failover.failDuration', o.failDuration ?? Duration.seconds(10), true);
+  if (tryMs > 0 && failMs === 0) {
+    throw new ConfigError(
+      'upstream.failover.failDuration',
+      '0ms',
+      `more than 0 while tryDuration is on (${tryMs}ms), or tryDuration 0 too`,
+      'without passive health the cookie and session-hash policies pick the failed upstream again on every retry, so retries only add delay',
+    );
+  }
+  let tryIntervalMs: number | undefined;
+  if (o.tryInterval !== undefined) {
+    tryIntervalMs = wholeMs('upstream.failover.tryInterval', o.tryInterval, false);
+    check(tryMs > 0, 'upstream.failover.tryInterval', `${tryIntervalMs}ms`, 'unset while tryDuration is 0', 'there are no retries to pause between');
+    check(tryIntervalMs < tryMs, 'upstream.failover.tryInterval', `${tryIntervalMs}ms`, `less than tryDuration (${tryMs}ms)`, 'otherwise no second try fits in the retry window');
+  }
+  if (o.maxFails !== undefined) {
+    check(Number.isInteger(o.maxFails) && o.maxFails >= 1, 'upstream.failover.maxFails', o.maxFails, 'a whole number >= 1');
+    check(failMs > 0, 'upstream.failover.maxFails', o.maxFails, 'unset while failDuration is 0', 'failures are only counted with passive health on');
+  }
+  return { tryMs, tryIntervalMs, failMs, maxFails: o.maxFails };
 }
 
 /**
@@ -48,7 +138,8 @@ export class CaddyUpstream {
     resolvers.forEach((r, i) => {
       check(/^(?:(?:udp|tcp)\/)?[A-Za-z0-9.:\[\]-]+$/.test(r), `upstream.resolvers[${i}]`, r, 'a resolver address such as 10.96.0.10:53 or udp/10.96.0.10:53');
     });
-    return new CaddyUpstream({ kind: 'dynamic-a', name: options.name, port: options.port, refreshMs: ms, resolvers: [...resolvers] });
+    const failover = resolveFailover(options.failover ?? {});
+    return new CaddyUpstream({ kind: 'dynamic-a', name: options.name, port: options.port, refreshMs: ms, resolvers: [...resolvers], failover });
   }
 
   /** One fixed upstream, `host:port` (a ClusterIP Service, for example `nexus-proxy.ns.svc.cluster.local:80`). */
@@ -62,7 +153,7 @@ export class CaddyUpstream {
   private constructor(
     /** @internal */
     public readonly spec:
-      | { kind: 'dynamic-a'; name: string; port: number; refreshMs: number; resolvers: string[] }
+      | { kind: 'dynamic-a'; name: string; port: number; refreshMs: number; resolvers: string[]; failover: ResolvedCaddyFailover }
       | { kind: 'single'; address: string },
   ) {}
 

@@ -116,6 +116,65 @@ describe('routes', () => {
   });
 });
 
+describe('pool failover (retries and passive health)', () => {
+  /** The reverse_proxy of every handle, keyed by the handle's matcher ('' for the catch-all). */
+  function proxies(extra: Partial<CaddyfileProps> = {}): Map<string, CaddyDirective> {
+    const handles = mainSite(extra).filter((d) => d.name === 'handle' && d.args[0] !== CADDY_HEALTH_PATH);
+    return new Map(handles.map((h) => [String(h.args[0] ?? ''), h.children('reverse_proxy')[0]]));
+  }
+  const args = (rp: CaddyDirective, name: string) => rp.children(name).map((d) => d.args);
+
+  test('by default every reverse_proxy over the pool (session routes and the catch-all) retries for 5s and skips a failed upstream for 10s', () => {
+    const pool = [...proxies()].filter(([m]) => m === '@doc' || m === '@live' || m === '');
+    expect(pool).toHaveLength(3);
+    for (const [, rp] of pool) {
+      expect(args(rp, 'lb_try_duration')).toEqual([['5s']]);
+      expect(args(rp, 'fail_duration')).toEqual([['10s']]);
+      // Caddy's own defaults (250ms between tries, 1 failure marks an upstream down) are not repeated.
+      expect(rp.children('lb_try_interval')).toEqual([]);
+      expect(rp.children('max_fails')).toEqual([]);
+    }
+    expect(render()).toContain(
+      '\t\t\tlb_policy query doc\n' +
+        '\t\t\t# Failover: an upstream that fails (a terminating pod still in DNS) is skipped for 10s and the request tries another for up to 5s.\n' +
+        '\t\t\tlb_try_duration 5s\n\t\t\tfail_duration 10s\n\t\t}',
+    );
+  });
+
+  test('routes to a fixed upstream (extra proxy routes, a single-upstream catch-all) have no failover: there is nothing to fail over to', () => {
+    const fixed = [...proxies()].filter(([m]) => m === '@kibana' || m === '@status_page');
+    expect(fixed).toHaveLength(2);
+    for (const [, rp] of fixed) expect(rp.block).toBeUndefined();
+    expect(render({}, singleUpstreamRouting())).not.toMatch(/lb_try|fail_duration|max_fails/);
+  });
+
+  test('the windows, the pause between tries and the failure count are configurable', () => {
+    const upstream = CaddyUpstream.dynamicA({
+      name: 'pool.test',
+      port: 80,
+      failover: { tryDuration: Duration.seconds(2), tryInterval: Duration.millis(100), failDuration: Duration.seconds(30), maxFails: 2 },
+    });
+    for (const [, rp] of proxies({ upstream })) {
+      if (rp.block === undefined) continue;
+      expect(rp.block.slice(2).map((d) => [d.name, ...d.args])).toEqual([
+        ['lb_try_duration', '2s'],
+        ['lb_try_interval', '100ms'],
+        ['fail_duration', '30s'],
+        ['max_fails', 2],
+      ]);
+    }
+  });
+
+  test('retries and passive health can be turned off (0), together or passive health alone', () => {
+    const off = CaddyUpstream.dynamicA({ name: 'pool.test', port: 80, failover: { tryDuration: Duration.seconds(0), failDuration: Duration.seconds(0) } });
+    expect(render({ upstream: off })).not.toMatch(/lb_try|fail_duration|max_fails|Failover/);
+    const passiveOnly = CaddyUpstream.dynamicA({ name: 'pool.test', port: 80, failover: { tryDuration: Duration.seconds(0) } });
+    const text = render({ upstream: passiveOnly });
+    expect(text).not.toContain('lb_try_duration');
+    expect(text).toContain('# Failover: an upstream that fails (a terminating pod still in DNS) is skipped for 10s.\n\t\t\tfail_duration 10s');
+  });
+});
+
 describe('access log', () => {
   test('is on by default: stdout, json, INFO, and skips the health path', () => {
     const site = mainSite();
@@ -290,6 +349,19 @@ describe('fails when', () => {
     expect(() => CaddyUpstream.single('gateway')).toThrow(/'upstream' is "gateway"; allowed: host:port/);
     expect(() => CaddyUpstream.single('gateway:99999')).toThrow(/'upstream' is 99999/);
     expect(() => render({ upstream: 'x:1' as unknown as CaddyUpstream })).toThrow(/'upstream' is "x:1"/);
+  });
+
+  test('pool failover retries without passive health, or has settings that cannot take effect', () => {
+    const pool = (failover: object) => () => CaddyUpstream.dynamicA({ name: 'a.b', port: 80, failover });
+    expect(pool({ failDuration: Duration.seconds(0) })).toThrow(
+      /'upstream.failover.failDuration' is "0ms", but without passive health the cookie and session-hash policies pick the failed upstream again on every retry.*allowed: more than 0 while tryDuration is on \(5000ms\), or tryDuration 0 too/,
+    );
+    expect(pool({ tryDuration: Duration.millis(1.5) })).toThrow(/'upstream.failover.tryDuration' is "1.5ms"; allowed: a whole number of milliseconds >= 0/);
+    expect(pool({ tryInterval: Duration.seconds(5) })).toThrow(/'upstream.failover.tryInterval' is "5000ms".*allowed: less than tryDuration \(5000ms\)/);
+    expect(pool({ tryDuration: Duration.seconds(0), tryInterval: Duration.millis(100) })).toThrow(/'upstream.failover.tryInterval' is "100ms", but there are no retries to pause between/);
+    expect(pool({ tryInterval: Duration.seconds(0) })).toThrow(/'upstream.failover.tryInterval' is "0ms"; allowed: a whole number of milliseconds > 0/);
+    expect(pool({ maxFails: 0 })).toThrow(/'upstream.failover.maxFails' is 0; allowed: a whole number >= 1/);
+    expect(pool({ tryDuration: Duration.seconds(0), failDuration: Duration.seconds(0), maxFails: 3 })).toThrow(/'upstream.failover.maxFails' is 3, but failures are only counted with passive health on/);
   });
 
   test('self mode lacks domains or a certificate source, or mixes ACME-only settings with a certificate', () => {

@@ -153,7 +153,7 @@ describe('CaddyIngress custom (self TLS, LoadBalancer, HA, upstream image)', () 
   });
 
   test('the upstream image is probed with httpGet on the named http port, through the registry mirror', () => {
-    expect(container.image).toBe('mirror.corp:5000/library/caddy:2.10.2-alpine');
+    expect(container.image).toBe('mirror.corp:5000/library/caddy:2.11.2-alpine');
     for (const p of [container.readinessProbe, container.livenessProbe]) expect(p.httpGet).toEqual({ path: '/caddy/health/', port: 'http' });
   });
 

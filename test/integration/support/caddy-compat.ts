@@ -97,3 +97,12 @@ export function caddyVersion(bin = 'caddy'): [number, number, number] {
 export function supportsUnmodified(v: readonly [number, number, number]): boolean {
   return v[0] > 2 || (v[0] === 2 && v[1] >= 8);
 }
+
+/**
+ * True when this Caddy keeps passive-health state for `dynamic` upstreams across tries (2.11.2, caddyserver/caddy
+ * #7539). Before that, a dynamic upstream's failures were dropped after every try, so `fail_duration` had no effect on
+ * a DNS pool and a retry of a pinned request (cookie, session hash) chose the same failed upstream again.
+ */
+export function keepsDynamicPassiveHealth(v: readonly [number, number, number]): boolean {
+  return v[0] > 2 || (v[0] === 2 && (v[1] > 11 || (v[1] === 11 && v[2] >= 2)));
+}
