@@ -2,7 +2,7 @@ import { App } from 'cdk8s';
 import { GraphistryStack, GraphistryStackProps, Postgres, StorageAccessMode, Tier } from '../lib/graphistry';
 import { CaddyCookieSecret, CaddyLbFallback, CaddyServiceType, CaddyTls } from '../lib/ingress';
 import { Release } from '../lib/release';
-import { TelemetryMode } from '../lib/telemetry';
+import { DcgmExporterSource, TelemetryMode } from '../lib/telemetry';
 import type { ExampleApp } from './registry';
 
 /**
@@ -55,6 +55,12 @@ export function buildGraphistrySingleNode(app: App, tier: Tier): Release {
   return release;
 }
 
+/**
+ * The RuntimeClass that gives GPU pods the NVIDIA container runtime. k3s and the NVIDIA GPU Operator register the
+ * runtime under this name without making it the containerd default, so a GPU pod without it sees no CUDA device.
+ */
+export const GRAPHISTRY_GPU_RUNTIME_CLASS = 'nvidia';
+
 /** Node labels of the split-pool layout (the seed's recommended convention). */
 export const GRAPHISTRY_POOLS = {
   cpu: { 'graphistry.io/role': 'cpu' },
@@ -66,7 +72,8 @@ export const GRAPHISTRY_POOLS = {
  * release-wide selector; the engine, the notebook and graph-app-kit on the GPU pool through their own selectors; the
  * NVIDIA GPU Operator's taint tolerated release-wide (tolerations only admit, they never move a pod). Storage is
  * ReadWriteMany so pods on several nodes share the claims. An external load balancer terminates TLS and reaches
- * Caddy on a node port; telemetry is self-hosted, with the collector and node-exporter on every node.
+ * Caddy on a node port; telemetry is self-hosted, with the collector and node-exporter on every node. The GPU pods
+ * (engine, notebook, graph-app-kit, dcgm-exporter) run under the `nvidia` RuntimeClass.
  */
 export function buildGraphistryMultiNode(app: App): Release {
   const release = new Release(app, 'graphistry-multinode', {
@@ -89,10 +96,14 @@ export function buildGraphistryMultiNode(app: App): Release {
       service: { type: CaddyServiceType.nodePort({ nodePort: 30080 }) },
       ingress: { enabled: false },
     },
-    engine: { nodeSelector: GRAPHISTRY_POOLS.gpu },
-    notebook: { nodeSelector: GRAPHISTRY_POOLS.gpu },
-    graphAppKit: { nodeSelector: GRAPHISTRY_POOLS.gpu, credentials: { secretName: 'graphistry-gak-credentials' } },
-    telemetry: { mode: TelemetryMode.selfHosted({ grafanaAdmin: { secretName: 'graphistry-grafana-admin' } }) },
+    // Every GPU workload names the NVIDIA RuntimeClass (the notes state the prerequisite).
+    engine: { nodeSelector: GRAPHISTRY_POOLS.gpu, runtimeClassName: GRAPHISTRY_GPU_RUNTIME_CLASS },
+    notebook: { nodeSelector: GRAPHISTRY_POOLS.gpu, runtimeClassName: GRAPHISTRY_GPU_RUNTIME_CLASS },
+    graphAppKit: { nodeSelector: GRAPHISTRY_POOLS.gpu, runtimeClassName: GRAPHISTRY_GPU_RUNTIME_CLASS, credentials: { secretName: 'graphistry-gak-credentials' } },
+    telemetry: {
+      mode: TelemetryMode.selfHosted({ grafanaAdmin: { secretName: 'graphistry-grafana-admin' } }),
+      dcgmExporter: DcgmExporterSource.bundled({ runtimeClassName: GRAPHISTRY_GPU_RUNTIME_CLASS }),
+    },
   });
   return release;
 }

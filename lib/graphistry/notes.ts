@@ -92,6 +92,12 @@ export interface GraphistryNotesInput {
    * @default - not stated
    */
   readonly podSecurity?: PodSecurityRequirement;
+  /**
+   * The GPU workloads that render (engine, notebook, graph-app-kit, dcgm-exporter), each with the RuntimeClass its pod
+   * names (undefined: the node's default runtime).
+   * @default - none
+   */
+  readonly gpuWorkloads?: ReadonlyArray<{ readonly name: string; readonly runtimeClassName?: string }>;
 }
 
 /** `a, b (reason; reason)` per group of workloads sharing the same reasons. */
@@ -127,6 +133,24 @@ export function nodesAndNamespaceLines(i: GraphistryNotesInput): string[] {
       if (ps.privileged.length) lines.push(`Privileged level needed by: ${groupedByReasons(ps.privileged)}.`);
       if (ps.baseline.length) lines.push(`Baseline level needed by: ${groupedByReasons(ps.baseline)}.`);
     }
+  }
+  const gpu = i.gpuWorkloads ?? [];
+  const byClass = new Map<string, string[]>();
+  const onDefault: string[] = [];
+  for (const w of gpu) {
+    if (w.runtimeClassName === undefined) onDefault.push(w.name);
+    else byClass.set(w.runtimeClassName, [...(byClass.get(w.runtimeClassName) ?? []), w.name]);
+  }
+  for (const [rc, names] of byClass) {
+    lines.push(
+      `GPU runtime: ${names.join(', ')} ${names.length === 1 ? 'runs' : 'run'} under RuntimeClass ${rc}, which must exist and select the NVIDIA container runtime on the GPU nodes (k3s and the NVIDIA GPU Operator create it; check with kubectl get runtimeclass ${rc}). Without it their pods are rejected at creation.`,
+    );
+  }
+  if (onDefault.length) {
+    lines.push(
+      `GPU runtime: ${onDefault.join(', ')} ${onDefault.length === 1 ? 'uses' : 'use'} the node's default container runtime, so the NVIDIA runtime must be the containerd default on the GPU nodes; otherwise the containers start without the GPU (CUDA and NVML calls fail). ` +
+        "Where it is not the default (k3s, GPU Operator with RuntimeClass or CDI), set runtimeClassName: 'nvidia' (engine, notebook and graphAppKit props; telemetry dcgmExporter: DcgmExporterSource.bundled({ runtimeClassName })).",
+    );
   }
   const nodeLabels = i.nodeLabels ?? [];
   if (!nodeLabels.length) {

@@ -475,6 +475,11 @@ export class GraphistryStack extends Construct {
       entry.workloads.push(w.name);
       bySelector.set(key, entry);
     }
+    // The GPU workloads and the RuntimeClass each pod names, for the GPU runtime prerequisite.
+    const gpuNames = [this.engine?.daemonSet, this.notebook?.deployment, this.graphAppKitPublic?.deployment, this.graphAppKitPrivate?.deployment, this.telemetry?.dcgmExporter?.daemonSet]
+      .filter((o): o is ApiObject => o !== undefined)
+      .map((o) => o.name);
+    const gpuWorkloads = workloads.filter((w) => gpuNames.includes(w.name)).map((w) => ({ name: w.name, runtimeClassName: w.pod.runtimeClassName as string | undefined }));
     const namespaceRendered = release.node.findAll().some((c) => c instanceof ApiObject && c.kind === 'Namespace' && c.name === ns);
 
     for (const text of graphistryNotes({
@@ -498,6 +503,7 @@ export class GraphistryStack extends Construct {
       anyNodeWorkloads: anyNode,
       namespaceRendered,
       podSecurity: podSecurityRequirement(workloads),
+      gpuWorkloads,
     }).render()) {
       release.addNote(text);
     }

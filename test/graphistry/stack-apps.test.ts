@@ -1,5 +1,5 @@
 import { App } from 'cdk8s';
-import { graphistryApp, GRAPHISTRY_POOLS, GRAPHISTRY_PULL_SECRET } from '../../apps/graphistry';
+import { graphistryApp, GRAPHISTRY_GPU_RUNTIME_CLASS, GRAPHISTRY_POOLS, GRAPHISTRY_PULL_SECRET } from '../../apps/graphistry';
 import { EXAMPLE_APPS } from '../../apps/registry';
 import { renderApp, RenderedRelease } from '../../lib/release';
 import { KubeObject, verifyReleases } from '../../lib/verify';
@@ -69,6 +69,16 @@ describe('apps/graphistry.ts', () => {
     for (const single of ['graphistry-platform', 'graphistry-viz']) {
       expect(rel(single).notes.find((n) => n.startsWith('NODES AND NAMESPACE\n'))).toContain('enforce=baseline');
     }
+  });
+
+  test('multi-node: every GPU workload runs under the nvidia RuntimeClass, the CPU ones under the default runtime; the notes state the prerequisite', () => {
+    const m = rel('graphistry-multinode');
+    const gpu = [['DaemonSet', 'engine'], ['Deployment', 'notebook'], ['Deployment', 'graph-app-kit-public'], ['Deployment', 'graph-app-kit-private'], ['DaemonSet', 'dcgm-exporter']];
+    for (const [kind, name] of gpu) expect({ name, rc: get(m, kind, name).spec.template.spec.runtimeClassName }).toEqual({ name, rc: GRAPHISTRY_GPU_RUNTIME_CLASS });
+    for (const name of ['caddy', 'nexus', 'prometheus']) expect(get(m, 'Deployment', name).spec.template.spec.runtimeClassName).toBeUndefined();
+    expect(m.notes.join('\n')).toContain('GPU runtime: dcgm-exporter, engine, notebook, graph-app-kit-public, graph-app-kit-private run under RuntimeClass nvidia, which must exist');
+    // The single-node examples keep the node default; their notes say that the NVIDIA runtime must then be the default.
+    expect(rel('graphistry-viz').notes.join('\n')).toContain("GPU runtime: engine uses the node's default container runtime, so the NVIDIA runtime must be the containerd default");
   });
 
   test('Postgres is external: every wait targets the Postgres release\'s primary', () => {

@@ -203,6 +203,15 @@ describe('NODES AND NAMESPACE notes (derived from the rendered pods)', () => {
     }
   });
 
+  test('GPU runtime: workloads naming a RuntimeClass need it to exist; the others need the NVIDIA runtime as the node default', () => {
+    const r = renderStack({ tier: Tier.FULL, telemetry: SELF_HOSTED, engine: { runtimeClassName: 'nvidia' }, graphAppKit: { credentials: { secretName: 'gak-credentials' }, runtimeClassName: 'nvidia' } });
+    expect(line(r, 'GPU runtime: engine')).toContain('GPU runtime: engine, graph-app-kit-public, graph-app-kit-private run under RuntimeClass nvidia, which must exist');
+    expect(line(r, 'GPU runtime: dcgm')).toContain("GPU runtime: dcgm-exporter, notebook use the node's default container runtime");
+    expect(line(plain, 'GPU runtime')).toContain("GPU runtime: engine uses the node's default container runtime");
+    // No GPU workload at the platform tier without telemetry: no GPU runtime line.
+    expect(section(renderStack({ tier: Tier.PLATFORM }), 'NODES AND NAMESPACE')).not.toContain('GPU runtime');
+  });
+
   test('no selector anywhere: no node labels are required', () => {
     expect(line(plain, 'Node labels')).toBe('- Node labels: none required; no pod has a nodeSelector.');
   });
