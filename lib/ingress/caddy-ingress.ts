@@ -384,7 +384,14 @@ export class CaddyIngress extends Construct {
 
     const healthUrl = `http://127.0.0.1:${resolved.httpPort}${CADDY_HEALTH_PATH}`;
     // Readiness gates Service endpoints: a new pod receives traffic only once Caddy has parsed its config and bound
-    // its port. The health handle never touches an upstream, so one failure is a precise signal.
+    // its port. failureThreshold 1 is deliberate (the Graphistry seed chose it, and it is kept): the health handle is
+    // terminal and never touches an upstream, so its answer is binary ("Caddy is bound and serving") and one failure
+    // is a real one, not upstream noise; the endpoint then leaves within one period (3s) instead of several. The
+    // trade-off: with the exec probe, a fork of curl starved by CPU throttling could fail once and drop the endpoint
+    // until the next success (one period; with replicas: 1 that is the whole site for ~3s). The 2s timeout absorbs
+    // ordinary fork latency; if throttling is seen, raise the CPU limit or use CaddyImage.upstream() (httpGet, no
+    // fork) rather than raising the threshold, which would also slow the removal of a Caddy that really stopped.
+    // Liveness restarts, so it tolerates 3 failures.
     const readinessTiming = { period: Duration.seconds(3), timeout: Duration.seconds(2), failureThreshold: 1 };
     const livenessTiming = { initialDelay: Duration.seconds(5), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 };
     const probe = (t: typeof readinessTiming | typeof livenessTiming) =>

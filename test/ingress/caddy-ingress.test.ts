@@ -67,6 +67,11 @@ describe('CaddyIngress defaults', () => {
     expect(caddy.caddyfileText).toContain('http://:8080 {');
   });
 
+  test('readiness drops the endpoint on the first failed probe (threshold 1, every 3s, 2s timeout); liveness restarts only after 3 failures', () => {
+    expect(container.readinessProbe).toMatchObject({ failureThreshold: 1, periodSeconds: 3, timeoutSeconds: 2 });
+    expect(container.livenessProbe).toMatchObject({ failureThreshold: 3, periodSeconds: 10, timeoutSeconds: 5, initialDelaySeconds: 5 });
+  });
+
   test('runs non-root with every capability dropped and a read-only root filesystem', () => {
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } });
     expect(container.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
