@@ -20,14 +20,44 @@ import { Release } from '../release/release';
 import { IOT_DEPLOYMENT_PLURAL, IOT_GROUP } from './crd';
 
 /**
- * Default operator image. The operator is built and published by the IoT platform project (hub.nationtech.io); pin
- * the release you run with `image`.
+ * The operator's runtime contract, and where each part comes from.
+ *
+ * From the seed (003, the IoT platform's `iot-operator-v0` pull request):
+ * - the custom resource it reconciles: `deployments.iot.nationtech.io/v1alpha1`, `spec.targetSelector` with
+ *   matchLabels only ("matchExpressions deferred"), the `PodmanV0` score, rollout, and `.status.aggregate`
+ *   (lib/iot/crd.ts);
+ * - it talks to NATS JetStream: desired state under `<device>.<deployment>`, agent heartbeats read from the
+ *   `agent-status` bucket under `status.<device>`; it opens both KV buckets at start-up and exits when NATS is not
+ *   reachable yet ("expected INFO, got nothing"), which is why the fleet's NATS objects sync in an earlier wave;
+ * - it is a Rust kube-rs controller with a 5-second status aggregator, one process, no leader election;
+ * - its chart was to be published on hub.nationtech.io, whose operator image "hasn't been published yet", and that
+ *   chart shipped a ClusterRole. The seed ran the operator host-side against `nats://localhost:4222`.
+ *
+ * This library's assumptions, not in the seed (check them against the image you pin before syncing):
+ * - the image reference IOT_OPERATOR_IMAGE (repository path and tag) and that it runs as a non-root uid with a
+ *   read-only root filesystem;
+ * - the environment variable names in IOT_OPERATOR_ENV (`NATS_URL`, `IOT_DESIRED_STATE_BUCKET`,
+ *   `IOT_AGENT_STATUS_BUCKET`, `WATCH_NAMESPACE`, `HEALTH_ADDR`; `RUST_LOG` is the Rust logging convention) and the
+ *   `desired-state` bucket name;
+ * - that it honours `WATCH_NAMESPACE` and so works with a namespaced Role; if it lists deployments in every namespace,
+ *   the Role gets 403s: use `OperatorScope.cluster(...)`;
+ * - an HTTP health server with `/healthz` and `/readyz` on `HEALTH_ADDR`: choose `OperatorProbes.tcp(port)` or
+ *   `OperatorProbes.none({ reason })` for an image without one.
+ * A private registry needs no option here: name a docker-registry Secret in `Release({ images: { pullSecrets } })` and
+ * every pod of the release, the operator included, pulls with it (the notes say which Secret to create).
+ */
+
+/**
+ * Default operator image. The operator is built by the IoT platform project and meant to be published on
+ * hub.nationtech.io; the repository path and tag are this library's assumption (see the contract above): pin the
+ * release you run with `image`.
  */
 export const IOT_OPERATOR_IMAGE = 'hub.nationtech.io/nationtech/iot-operator-v0:0.1.0';
 
 /**
- * The environment contract between this construct and the operator image: the variables the operator reads.
- * The values come from the NatsServer object, so the URL and bucket names can never disagree with the server.
+ * The environment contract between this construct and the operator image: the variables the construct sets. The names
+ * are this library's assumption (the seed does not name them). The values come from the NatsServer object, so the URL
+ * and bucket names can never disagree with the server.
  */
 export const IOT_OPERATOR_ENV = {
   /** NATS client URL, `nats://<service>.<namespace>.svc:4222`. */
@@ -38,7 +68,7 @@ export const IOT_OPERATOR_ENV = {
   agentStatusBucket: 'IOT_AGENT_STATUS_BUCKET',
   /** Namespace the operator watches; unset means every namespace (cluster scope). */
   watchNamespace: 'WATCH_NAMESPACE',
-  /** `host:port` the operator serves `/healthz` and `/readyz` on. */
+  /** `host:port` the operator serves its HTTP health endpoints on (set with `OperatorProbes.http()` only). */
   healthAddr: 'HEALTH_ADDR',
   /** Log filter (the operator is a Rust binary: `info`, `iot_operator=debug,kube=info`). */
   logLevel: 'RUST_LOG',
@@ -63,6 +93,74 @@ export class OperatorScope {
     /** True for cluster scope. */
     public readonly cluster: boolean,
     /** The cluster-scope reason. */
+    public readonly reason: string | undefined,
+  ) {}
+}
+
+/** Options of the operator's HTTP health endpoints. */
+export interface OperatorHttpProbeOptions {
+  /**
+   * Port the operator serves its health endpoints on; the construct passes `0.0.0.0:<port>` in `HEALTH_ADDR`.
+   * @default 8080
+   */
+  readonly port?: number;
+  /**
+   * Liveness path: failing answers restart the container.
+   * @default '/healthz'
+   */
+  readonly livenessPath?: string;
+  /**
+   * Readiness path.
+   * @default '/readyz'
+   */
+  readonly readinessPath?: string;
+}
+
+/**
+ * How Kubernetes checks the operator: HTTP endpoints (the default, an assumption about the image), a TCP connect to a
+ * port the image listens on, or no probes at all (a recorded policy exception) for an image that serves nothing.
+ */
+export class OperatorProbes {
+  /** HTTP liveness and readiness probes on the operator's health server (`HEALTH_ADDR`). */
+  public static http(options: OperatorHttpProbeOptions = {}): OperatorProbes {
+    const port = options.port ?? 8080;
+    check(Number.isInteger(port) && port >= 1 && port <= 65535, 'operator.probes.http.port', port, 'a port number 1-65535');
+    const liveness = options.livenessPath ?? '/healthz';
+    const readiness = options.readinessPath ?? '/readyz';
+    check(typeof liveness === 'string' && liveness.startsWith('/'), 'operator.probes.http.livenessPath', liveness, 'an absolute path starting with /');
+    check(typeof readiness === 'string' && readiness.startsWith('/'), 'operator.probes.http.readinessPath', readiness, 'an absolute path starting with /');
+    return new OperatorProbes('http', port, liveness, readiness, undefined);
+  }
+
+  /**
+   * TCP connect probes on a port the operator image listens on (a metrics or webhook port). The construct sets no
+   * `HEALTH_ADDR`: the port is the image's own.
+   */
+  public static tcp(port: number): OperatorProbes {
+    check(Number.isInteger(port) && port >= 1 && port <= 65535, 'operator.probes.tcp', port, 'a port number 1-65535 the operator image listens on');
+    return new OperatorProbes('tcp', port, undefined, undefined, undefined);
+  }
+
+  /**
+   * No probes, for an image that serves no health endpoint and listens on no port. Kubernetes then restarts the
+   * operator only when its process exits (the seed's operator exits on fatal controller or NATS errors). Recorded as
+   * the `probes` policy exception on the Deployment, with the reason.
+   */
+  public static none(options: { readonly reason: string }): OperatorProbes {
+    check(typeof options.reason === 'string' && options.reason.trim().length > 0, 'operator.probes.none.reason', options.reason, 'a non-empty reason (recorded as the probes policy exception)');
+    return new OperatorProbes('none', undefined, undefined, undefined, options.reason);
+  }
+
+  private constructor(
+    /** The probe kind. */
+    public readonly kind: 'http' | 'tcp' | 'none',
+    /** The probed port (http and tcp). */
+    public readonly port: number | undefined,
+    /** Liveness path (http). */
+    public readonly livenessPath: string | undefined,
+    /** Readiness path (http). */
+    public readonly readinessPath: string | undefined,
+    /** Why there are no probes (none). */
     public readonly reason: string | undefined,
   ) {}
 }
@@ -100,10 +198,11 @@ export interface IotOperatorProps {
    */
   readonly logLevel?: string;
   /**
-   * Port the operator serves `/healthz` (liveness) and `/readyz` (readiness) on.
-   * @default 8080
+   * How Kubernetes checks the operator. The default assumes an HTTP health server the seed does not show: pick
+   * `OperatorProbes.tcp(port)` or `OperatorProbes.none({ reason })` for an image without `/healthz`.
+   * @default OperatorProbes.http() (`/healthz` and `/readyz` on 8080, `HEALTH_ADDR=0.0.0.0:8080`)
    */
-  readonly healthPort?: number;
+  readonly probes?: OperatorProbes;
   /**
    * Extra environment variables. The wiring variables (IOT_OPERATOR_ENV) are owned by the construct.
    * @default - none
@@ -133,7 +232,8 @@ export const IOT_OPERATOR_RULES: readonly k8s.PolicyRule[] = [
 /**
  * The IoT operator: watches fleet deployment CRs, publishes each matching device's desired state to NATS KV and folds
  * the agents' status back into the CRs' `.status.aggregate`. One replica with the Recreate strategy: it has no
- * leader election, so two instances must never run at once (both would write the same status).
+ * leader election, so two instances must never run at once (both would write the same status). What the construct
+ * takes from the seed and what it assumes about the image is listed at the top of this file.
  */
 export class IotOperator extends Construct {
   public readonly name: string;
@@ -166,7 +266,7 @@ export class IotOperator extends Construct {
     const selector = selectorLabels(identity);
     const labels = standardLabels({ ...identity, partOf: 'iot-platform', version: tag && /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(tag) ? tag : undefined });
 
-    const healthPort = props.healthPort ?? 8080;
+    const probes = props.probes ?? OperatorProbes.http();
     const logLevel = props.logLevel ?? 'info';
     check(/^[A-Za-z0-9_:=,.-]+$/.test(logLevel), 'operator.logLevel', logLevel, 'a RUST_LOG filter such as info or iot_operator=debug,kube=info');
     this.env = new EnvBuilder('IotOperator container operator')
@@ -174,23 +274,26 @@ export class IotOperator extends Construct {
       .own(IOT_OPERATOR_ENV.desiredStateBucket, props.desiredStateBucket.name)
       .own(IOT_OPERATOR_ENV.agentStatusBucket, props.agentStatusBucket.name);
     if (!opScope.cluster) this.env.own(IOT_OPERATOR_ENV.watchNamespace, namespace);
-    this.env.own(IOT_OPERATOR_ENV.healthAddr, `0.0.0.0:${healthPort}`);
+    if (probes.kind === 'http') this.env.own(IOT_OPERATOR_ENV.healthAddr, `0.0.0.0:${probes.port}`);
     this.env.defaults({ [IOT_OPERATOR_ENV.logLevel]: logLevel }).user(props.env, 'operator.env');
 
     const security = SecurityProfile.restricted({ runAsUser: props.runAsUser ?? 65532, runAsGroup: props.runAsUser ?? 65532, readOnlyRootFilesystem: true });
+    const livenessTiming = { initialDelay: Duration.seconds(5), period: Duration.seconds(10), timeout: Duration.seconds(3), failureThreshold: 3 };
+    const readinessTiming = { period: Duration.seconds(5), timeout: Duration.seconds(3), failureThreshold: 3 };
     const container = buildContainer(
       'operator',
       {
         name: 'operator',
         image,
-        ports: [{ name: 'health', port: healthPort }],
+        ports: probes.port !== undefined ? [{ name: 'health', port: probes.port }] : undefined,
         env: this.env,
         resources: props.resources ?? sized(50, 500, 64, 256),
-        liveness: Probes.http('/healthz', 'health', { initialDelay: Duration.seconds(5), period: Duration.seconds(10), timeout: Duration.seconds(3), failureThreshold: 3 }),
-        readiness: Probes.http('/readyz', 'health', { period: Duration.seconds(5), timeout: Duration.seconds(3), failureThreshold: 3 }),
+        liveness: probes.kind === 'http' ? Probes.http(probes.livenessPath!, 'health', livenessTiming) : probes.kind === 'tcp' ? Probes.tcp('health', livenessTiming) : undefined,
+        readiness: probes.kind === 'http' ? Probes.http(probes.readinessPath!, 'health', readinessTiming) : probes.kind === 'tcp' ? Probes.tcp('health', readinessTiming) : undefined,
       },
       security,
     );
+    const workloadExceptions = [...security.exceptions, ...(probes.kind === 'none' ? [{ rule: 'probes', reason: probes.reason! }] : [])];
 
     if (opScope.cluster) {
       const annotations = policyExceptionAnnotations([{ rule: 'cluster-scope', reason: opScope.reason! }]);
@@ -212,7 +315,7 @@ export class IotOperator extends Construct {
 
     const placement = Placement.of(this).forWorkload(props.placement ?? { nodeSelection: NodeSelection.inherit() }, 'operator.placement');
     this.deployment = new k8s.KubeDeployment(this, 'Resource', {
-      metadata: { name: this.name, labels, annotations: policyExceptionAnnotations(security.exceptions) },
+      metadata: { name: this.name, labels, annotations: policyExceptionAnnotations(workloadExceptions) },
       spec: {
         replicas: 1,
         strategy: { type: 'Recreate' },
@@ -230,5 +333,17 @@ export class IotOperator extends Construct {
         },
       },
     });
+
+    // The image's registry may need credentials (the seed's was not public yet): the release's pull secrets cover it.
+    const pullSecrets = Images.of(this).settings.pullSecrets ?? [];
+    const registry = ImageRef.parse(image, 'operator.image').registry ?? 'docker.io';
+    release.addNote(
+      pullSecrets.length
+        ? `IoT operator ${this.name}: the image ${image} is pulled with the release's pull secrets (${pullSecrets.join(', ')}); before syncing, create each in ` +
+            `${namespace}: \`kubectl -n ${namespace} create secret docker-registry <name> --docker-server=${registry} --docker-username=... --docker-password=...\`.`
+        : `IoT operator ${this.name}: the image ${image} is pulled without credentials. If ${registry} requires them, create a docker-registry Secret in ` +
+            `${namespace} and name it in Release({ images: { pullSecrets: [...] } }): every pod of the release then pulls with it, and verification lists it as an external Secret. ` +
+            'Before syncing, check the image against the operator contract this library assumes (IOT_OPERATOR_ENV names, health endpoints, WATCH_NAMESPACE; documented in lib/iot/operator.ts).',
+    );
   }
 }

@@ -1,11 +1,14 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { App } from 'cdk8s';
 import { ConfigError } from '../../lib/core';
-import { IOT_OPERATOR_RULES, IotFleet, IotFleetProps, IotOperator, OperatorScope } from '../../lib/iot';
+import { IOT_OPERATOR_ENV, IOT_OPERATOR_IMAGE, IOT_OPERATOR_RULES, IotFleet, IotFleetProps, IotOperator, OperatorProbes, OperatorScope } from '../../lib/iot';
 import { NatsServer } from '../../lib/nats';
 import { Manifest, Release, renderRelease, RenderedRelease } from '../../lib/release';
+import { verifyManifests } from '../../lib/verify';
 
-function render(props: IotFleetProps = {}): { fleet: IotFleet; out: RenderedRelease } {
-  const release = new Release(new App(), 'r', { namespace: 'iot' });
+function render(props: IotFleetProps = {}, pullSecrets?: string[]): { fleet: IotFleet; out: RenderedRelease } {
+  const release = new Release(new App(), 'r', { namespace: 'iot', images: pullSecrets ? { pullSecrets } : undefined });
   const fleet = new IotFleet(release, 'Fleet', props);
   return { fleet, out: renderRelease(release) };
 }
@@ -120,7 +123,85 @@ describe('IotOperator (cluster scope)', () => {
   });
 });
 
+describe('IotOperator probes', () => {
+  function operatorOf(probes: OperatorProbes): { out: RenderedRelease; dep: any; c: any } {
+    const { out } = render({ operator: { probes } });
+    const dep = find(out, 'Deployment', 'r-operator');
+    return { out, dep, c: dep.spec.template.spec.containers[0] };
+  }
+
+  test('http with a custom port and paths: the probes, the named port and HEALTH_ADDR agree', () => {
+    const { c } = operatorOf(OperatorProbes.http({ port: 9090, livenessPath: '/live', readinessPath: '/ready' }));
+    expect(c.ports).toEqual([{ name: 'health', containerPort: 9090 }]);
+    expect(c.livenessProbe.httpGet).toEqual({ path: '/live', port: 'health' });
+    expect(c.readinessProbe.httpGet).toEqual({ path: '/ready', port: 'health' });
+    expect(envOf(c).HEALTH_ADDR).toBe('0.0.0.0:9090');
+  });
+
+  test('tcp probes connect to the image\'s own port and set no HEALTH_ADDR', () => {
+    const { c, dep } = operatorOf(OperatorProbes.tcp(9000));
+    expect(c.ports).toEqual([{ name: 'health', containerPort: 9000 }]);
+    expect(c.livenessProbe.tcpSocket).toEqual({ port: 'health' });
+    expect(c.readinessProbe.tcpSocket).toEqual({ port: 'health' });
+    expect(c.livenessProbe.httpGet).toBeUndefined();
+    expect(envOf(c).HEALTH_ADDR).toBeUndefined();
+    expect(dep.metadata.annotations?.['policy.ops-kit.io/probes']).toBeUndefined();
+  });
+
+  test('none renders no probes, no port and no HEALTH_ADDR, and records the probes exception the verifier accepts', () => {
+    const { out, dep, c } = operatorOf(OperatorProbes.none({ reason: 'the pinned operator build serves no health endpoint' }));
+    expect(c.livenessProbe).toBeUndefined();
+    expect(c.readinessProbe).toBeUndefined();
+    expect(c.ports).toBeUndefined();
+    expect(envOf(c).HEALTH_ADDR).toBeUndefined();
+    expect(dep.metadata.annotations['policy.ops-kit.io/probes']).toBe('the pinned operator build serves no health endpoint');
+    expect(dep.spec.template.metadata.annotations?.['policy.ops-kit.io/probes']).toBeUndefined();
+    const report = verifyManifests(out.objects, { name: 'r' });
+    expect(report.violations).toEqual([]);
+    expect(report.exceptions).toContainEqual({ object: 'Deployment/iot/r-operator', rule: 'probes', reason: 'the pinned operator build serves no health endpoint', used: true });
+  });
+});
+
+describe('IotOperator pull secrets and contract', () => {
+  test('without release pull secrets, the notes say how to add one through the release image settings', () => {
+    const { out } = render();
+    const note = out.notes.find((n) => n.startsWith('IoT operator r-operator'));
+    expect(note).toMatch(/hub\.nationtech\.io\/nationtech\/iot-operator-v0:0\.1\.0 is pulled without credentials\. If hub\.nationtech\.io requires them.*Release\(\{ images: \{ pullSecrets/);
+    expect(find(out, 'Deployment', 'r-operator').spec.template.spec.imagePullSecrets).toBeUndefined();
+  });
+
+  test('release pull secrets reach the operator pod, are declared external, and the notes say to create them', () => {
+    const { out } = render({}, ['hub-nationtech']);
+    const dep = find(out, 'Deployment', 'r-operator');
+    expect(dep.spec.template.spec.imagePullSecrets).toEqual([{ name: 'hub-nationtech' }]);
+    expect(verifyManifests(out.objects, { name: 'r' }).externals).toContainEqual(expect.objectContaining({ ref: 'Secret/iot/hub-nationtech', referencedBy: expect.arrayContaining(['Deployment/iot/r-operator']) }));
+    expect(out.notes.find((n) => n.startsWith('IoT operator r-operator'))).toMatch(/pull secrets \(hub-nationtech\); before syncing.*create secret docker-registry <name> --docker-server=hub\.nationtech\.io/);
+  });
+
+  test('the file docstring lists every assumed part of the runtime contract apart from what the seed states', () => {
+    const source = fs.readFileSync(path.join(__dirname, '..', '..', 'lib', 'iot', 'operator.ts'), 'utf8');
+    const contract = /\/\*\*\n \* The operator's runtime contract[\s\S]*?\*\//.exec(source)?.[0] ?? '';
+    const [seed, assumed] = contract.split("This library's assumptions");
+    expect(seed).toMatch(/From the seed/);
+    expect(assumed).toBeDefined();
+    for (const name of Object.values(IOT_OPERATOR_ENV)) expect({ name, assumed: assumed.includes(`\`${name}\``) }).toEqual({ name, assumed: true });
+    expect(assumed).toMatch(/IOT_OPERATOR_IMAGE/);
+    expect(assumed).toMatch(/\/healthz.*\/readyz/);
+    expect(assumed).toMatch(/OperatorScope\.cluster/);
+    expect(seed).not.toMatch(/NATS_URL|HEALTH_ADDR|WATCH_NAMESPACE|healthz/);
+    expect(IOT_OPERATOR_IMAGE.startsWith('hub.nationtech.io/')).toBe(true);
+  });
+});
+
 describe('IotOperator fails when', () => {
+  test('fails when a probe choice is invalid', () => {
+    expect(() => OperatorProbes.none({ reason: ' ' })).toThrow(/'operator.probes.none.reason' is " "/);
+    expect(() => OperatorProbes.tcp(0)).toThrow(/'operator.probes.tcp' is 0; allowed: a port number 1-65535/);
+    expect(() => OperatorProbes.http({ port: 70000 })).toThrow(/'operator.probes.http.port' is 70000/);
+    expect(() => OperatorProbes.http({ livenessPath: 'healthz' })).toThrow(/'operator.probes.http.livenessPath' is "healthz".*absolute path/);
+    expect(() => OperatorProbes.http({ readinessPath: '' })).toThrow(/operator.probes.http.readinessPath/);
+  });
+
   test('fails when cluster scope has no reason', () => {
     expect(() => OperatorScope.cluster({ reason: '' })).toThrow(/operator.scope.cluster.reason/);
   });
