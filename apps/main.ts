@@ -59,7 +59,13 @@ function main(): void {
     process.stderr.write(`synth failed; nothing was written to ${args.out}/\n\n${(e as Error).message}\n`);
     process.exit(1);
   }
-  const result = verifyAndWrite(releases, args.out);
+  let result: ReturnType<typeof verifyAndWrite>;
+  try {
+    result = verifyAndWrite(releases, args.out);
+  } catch (e) {
+    process.stderr.write(`synth failed; nothing was written to ${args.out}/\n\n${(e as Error).message}\n`);
+    process.exit(1);
+  }
   if (!result.ok) {
     const failed = result.reports.filter((r) => !r.ok);
     process.stderr.write(`synth failed verification; nothing was written to ${args.out}/\n\n${failed.map(formatReport).join('\n')}`);

@@ -1,7 +1,9 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { App, Yaml } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { ConfigError } from '../core/errors';
 import { Images } from '../core/images';
 import { EXTERNAL_REFS_ANNOTATION } from '../core/policy';
 import { Release } from './release';
@@ -142,10 +144,32 @@ export function notesText(r: RenderedRelease): string {
 }
 
 /**
+ * Why `outdir` must not be replaced (it is deleted first), or undefined when it may be: the filesystem root, the home
+ * directory, the working directory or one of its parents, and any directory that holds `.git` or `package.json`
+ * are never synth output, so a mistyped `--out .` cannot wipe a checkout.
+ */
+export function unsafeOutdirReason(outdir: string, cwd: string = process.cwd()): string | undefined {
+  const abs = path.resolve(cwd, outdir);
+  if (abs === path.parse(abs).root) return 'it is the filesystem root';
+  if (abs === path.resolve(os.homedir())) return 'it is the home directory';
+  const up = path.relative(abs, path.resolve(cwd));
+  if (up === '' || (!up.startsWith('..') && !path.isAbsolute(up))) return 'it holds the working directory';
+  for (const marker of ['.git', 'package.json']) {
+    if (fs.existsSync(path.join(abs, marker))) return `it holds ${marker}, so it is a project, not synth output`;
+  }
+  return undefined;
+}
+
+/**
  * Replaces the contents of `outdir` with exactly `files`. Everything is rendered and checked before this is called,
- * so a failed synth never leaves a half-written dist/.
+ * so a failed synth never leaves a half-written dist/. Refuses (deleting nothing) an `outdir` that cannot be synth
+ * output (see `unsafeOutdirReason`).
  */
 export function writeDist(outdir: string, files: ReadonlyMap<string, string>): void {
+  const unsafe = unsafeOutdirReason(outdir);
+  if (unsafe) {
+    throw new ConfigError('outdir', outdir, 'a directory that holds only synthesized manifests (such as dist/), or a new one', `replacing it would delete it first and ${unsafe}`);
+  }
   fs.rmSync(outdir, { recursive: true, force: true });
   fs.mkdirSync(outdir, { recursive: true });
   for (const [rel, content] of files) {

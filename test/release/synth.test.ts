@@ -4,7 +4,7 @@ import * as path from 'path';
 import { App } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { distFiles, manifestFileName, Release, renderApp, renderRelease, SynthError, writeDist } from '../../lib/release';
+import { distFiles, manifestFileName, Release, renderApp, renderRelease, SynthError, unsafeOutdirReason, writeDist } from '../../lib/release';
 import { buildApp, synthesize } from '../../apps/main';
 import { ExampleApp } from '../../apps/registry';
 
@@ -87,6 +87,35 @@ describe('release synth pipeline', () => {
     expect(fs.existsSync(path.join(dir, 'old-release'))).toBe(false);
     expect(fs.readdirSync(path.join(dir, 'demo')).sort()).toEqual(['clusterrole-reader.yaml', 'configmap-settings.yaml']);
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('fails when the output directory looks like a project, and deletes nothing', () => {
+    // writeDist replaces its output directory whole: `--out .` must not wipe the checkout.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'proj-'));
+    try {
+      for (const marker of ['package.json', '.git']) {
+        fs.rmSync(path.join(dir, 'package.json'), { force: true });
+        fs.rmSync(path.join(dir, '.git'), { recursive: true, force: true });
+        if (marker === '.git') fs.mkdirSync(path.join(dir, '.git'));
+        else fs.writeFileSync(path.join(dir, marker), '{}');
+        fs.writeFileSync(path.join(dir, 'keep.ts'), 'source');
+        expect(() => writeDist(dir, distFiles(synthesize({}, [demoApp()])))).toThrow(
+          new RegExp(`'outdir' is ".*", but replacing it would delete it first and it holds ${marker.replace('.', '\\.')}`),
+        );
+        expect(fs.readFileSync(path.join(dir, 'keep.ts'), 'utf8')).toBe('source');
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('refuses the filesystem root, the home directory and any directory holding the working directory', () => {
+    expect(unsafeOutdirReason('/', '/work/main')).toMatch(/filesystem root/);
+    expect(unsafeOutdirReason(os.homedir(), '/elsewhere')).toMatch(/home directory/);
+    expect(unsafeOutdirReason('.', '/work/main')).toMatch(/working directory/);
+    expect(unsafeOutdirReason('..', '/work/main')).toMatch(/working directory/);
+    expect(unsafeOutdirReason('dist', '/work/main')).toBeUndefined();
+    expect(unsafeOutdirReason('/tmp/ops-kit-nonexistent-out', '/work/main')).toBeUndefined();
   });
 
   test('manifest file names are lowercase kind and name', () => {
