@@ -2,11 +2,27 @@ import { Duration } from 'cdk8s';
 import { check, ConfigError } from '../core/errors';
 import { isDnsSubdomain } from '../core/names';
 
-/** Where TLS terminates in front of (or in) Caddy. */
+/**
+ * Where TLS terminates in front of (or in) Caddy.
+ *
+ * Trust boundary of `ingress` and `external`: Caddy believes the `X-Forwarded-For`, `-Proto` and `-Host` headers of
+ * any peer in `trustedProxies`, which defaults to `private_ranges` (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16,
+ * 127.0.0.0/8, fd00::/8, ::1). That covers the Ingress controller or load balancer, but also every other pod in the
+ * cluster: a pod that calls Caddy's Service directly can set the client IP that lands in the access log and is
+ * forwarded upstream, and can claim HTTPS. Narrow it with the `trustedProxies` option of `CaddyTls.ingress()` /
+ * `CaddyTls.external()` to the addresses the real proxy connects from (the ingress controller's pod CIDR, the load
+ * balancer's subnet).
+ */
 export enum CaddyTlsMode {
-  /** Caddy serves plain HTTP (Service port 80, container port 8080) behind a cluster Ingress controller that owns TLS. */
+  /**
+   * Caddy serves plain HTTP (Service port 80, container port 8080) behind a cluster Ingress controller that owns TLS.
+   * Trusts `X-Forwarded-*` from private ranges unless `trustedProxies` narrows it.
+   */
   INGRESS = 'ingress',
-  /** Caddy serves plain HTTP behind an external terminator (cloud or hardware load balancer). */
+  /**
+   * Caddy serves plain HTTP behind an external terminator (cloud or hardware load balancer). Trusts `X-Forwarded-*`
+   * from private ranges unless `trustedProxies` narrows it.
+   */
   EXTERNAL = 'external',
   /** Caddy terminates TLS itself (static certificate from a Secret, or ACME). */
   SELF = 'self',
@@ -67,6 +83,13 @@ export class CaddyHsts {
 /** Options for `CaddyTls.ingress()`. */
 export interface CaddyIngressTlsOptions {
   /**
+   * Peers whose `X-Forwarded-*` headers Caddy trusts: `private_ranges` or CIDRs. The default trusts every private
+   * address, so any pod in the cluster that reaches Caddy's Service directly can spoof the client IP Caddy logs and
+   * forwards; list the ingress controller's addresses (its pods' CIDR) to narrow it.
+   * @default ['private_ranges']
+   */
+  readonly trustedProxies?: readonly string[];
+  /**
    * HSTS. The cluster Ingress usually owns this.
    * @default - enabled when the Ingress has TLS entries (the external URL is HTTPS), otherwise disabled
    */
@@ -77,7 +100,9 @@ export interface CaddyIngressTlsOptions {
 export interface CaddyExternalTlsOptions {
   /**
    * Proxies whose `X-Forwarded-*` headers Caddy trusts: `private_ranges` or CIDRs. Trusting the terminator's
-   * `X-Forwarded-Proto: https` is what keeps the sticky cookie `Secure; SameSite=None` (Caddy >= 2.8).
+   * `X-Forwarded-Proto: https` is what keeps the sticky cookie `Secure; SameSite=None` (Caddy >= 2.8). The default
+   * trusts every private address, so any pod in the cluster that reaches Caddy's Service directly can spoof the client
+   * IP Caddy logs and forwards; list the load balancer's addresses (its subnet) to narrow it.
    * @default ['private_ranges']
    */
   readonly trustedProxies?: readonly string[];
@@ -117,6 +142,15 @@ export interface CaddySelfTlsOptions {
   readonly hsts?: CaddyHsts;
 }
 
+function trustedProxies(given: readonly string[] | undefined): string[] {
+  const proxies = given ?? ['private_ranges'];
+  check(proxies.length > 0, 'tls.trustedProxies', proxies, "at least one entry ('private_ranges' or a CIDR)");
+  proxies.forEach((p, i) => {
+    check(p === 'private_ranges' || CIDR.test(p), `tls.trustedProxies[${i}]`, p, "'private_ranges' or an IP range in CIDR form such as 10.0.0.0/8");
+  });
+  return [...proxies];
+}
+
 const EMAIL = /^[^\s@"{}\\]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
 const CIDR = /^(\d{1,3}(\.\d{1,3}){3}(\/\d{1,2})?|[0-9a-fA-F:]+(\/\d{1,3})?)$/;
 
@@ -131,22 +165,21 @@ const CIDR = /^(\d{1,3}(\.\d{1,3}){3}(\/\d{1,2})?|[0-9a-fA-F:]+(\/\d{1,3})?)$/;
  * Service port.
  */
 export class CaddyTls {
-  /** Caddy on plain HTTP behind a cluster Ingress (the default). Trusts `X-Forwarded-*` from private ranges. */
+  /**
+   * Caddy on plain HTTP behind a cluster Ingress (the default). Trusts `X-Forwarded-*` from `trustedProxies` (every
+   * private address unless narrowed; see CaddyTlsMode for what that lets in-cluster pods spoof).
+   */
   public static ingress(options: CaddyIngressTlsOptions = {}): CaddyTls {
-    return new CaddyTls(CaddyTlsMode.INGRESS, { trustedProxies: ['private_ranges'], hsts: options.hsts });
+    return new CaddyTls(CaddyTlsMode.INGRESS, { trustedProxies: trustedProxies(options.trustedProxies), hsts: options.hsts });
   }
 
   /**
    * Caddy on plain HTTP behind an external TLS terminator. Trusts `X-Forwarded-Proto` from `trustedProxies` so the
-   * sticky cookie stays Secure, and sends HSTS (the external URL is HTTPS).
+   * sticky cookie stays Secure, and sends HSTS (the external URL is HTTPS). `trustedProxies` defaults to every private
+   * address (see CaddyTlsMode for what that lets in-cluster pods spoof).
    */
   public static external(options: CaddyExternalTlsOptions = {}): CaddyTls {
-    const proxies = options.trustedProxies ?? ['private_ranges'];
-    check(proxies.length > 0, 'tls.trustedProxies', proxies, "at least one entry ('private_ranges' or a CIDR)");
-    proxies.forEach((p, i) => {
-      check(p === 'private_ranges' || CIDR.test(p), `tls.trustedProxies[${i}]`, p, "'private_ranges' or an IP range in CIDR form such as 10.0.0.0/8");
-    });
-    return new CaddyTls(CaddyTlsMode.EXTERNAL, { trustedProxies: [...proxies], hsts: options.hsts ?? CaddyHsts.enabled() });
+    return new CaddyTls(CaddyTlsMode.EXTERNAL, { trustedProxies: trustedProxies(options.trustedProxies), hsts: options.hsts ?? CaddyHsts.enabled() });
   }
 
   /** Caddy terminates TLS with a certificate from an existing Secret, or from ACME. */

@@ -204,6 +204,13 @@ describe('TLS modes', () => {
     expect(render({ ingressTerminatesTls: true })).toContain('header Strict-Transport-Security max-age=31536000');
   });
 
+  test('ingress: trustedProxies narrows the peers whose X-Forwarded-* Caddy believes (private_ranges would include every pod)', () => {
+    const text = render({ tls: CaddyTls.ingress({ trustedProxies: ['10.42.7.0/24', 'fd00:42::/64'] }) });
+    expect(text).toContain('trusted_proxies static 10.42.7.0/24 fd00:42::/64');
+    expect(text).not.toContain('private_ranges');
+    expect(CaddyTls.ingress().trustedProxies).toEqual(['private_ranges']);
+  });
+
   test('external: trusts the configured proxies and sends HSTS', () => {
     const text = render({ tls: CaddyTls.external({ trustedProxies: ['10.0.0.0/8', '192.168.0.0/16'], hsts: CaddyHsts.enabled({ maxAge: Duration.days(30), includeSubDomains: true }) }) });
     expect(text).toContain('trusted_proxies static 10.0.0.0/8 192.168.0.0/16');
@@ -375,9 +382,11 @@ describe('fails when', () => {
     expect(() => CaddyTls.self({ domains: ['a.example.com'], certificateSecret: 'Bad' })).toThrow(/'tls.certificateSecret' is "Bad"/);
   });
 
-  test('external trusted proxies are empty or not ranges', () => {
-    expect(() => CaddyTls.external({ trustedProxies: [] })).toThrow(/'tls.trustedProxies' is \[\]/);
-    expect(() => CaddyTls.external({ trustedProxies: ['everyone'] })).toThrow(/'tls.trustedProxies\[0\]' is "everyone"/);
+  test('external or ingress trusted proxies are empty or not ranges', () => {
+    for (const mode of [CaddyTls.external, CaddyTls.ingress]) {
+      expect(() => mode({ trustedProxies: [] })).toThrow(/'tls.trustedProxies' is \[\]/);
+      expect(() => mode({ trustedProxies: ['everyone'] })).toThrow(/'tls.trustedProxies\[0\]' is "everyone"; allowed: 'private_ranges' or an IP range in CIDR form/);
+    }
   });
 
   test('HSTS preload lacks includeSubDomains or a year', () => {
