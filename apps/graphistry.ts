@@ -39,6 +39,19 @@ function common(tier: Tier): Omit<GraphistryStackProps, 'tier'> & { tier: Tier }
 }
 
 /**
+ * The IngressClass the single-node examples' Ingress names (ingress-nginx). Without a class, only a cluster with a
+ * default IngressClass would serve it.
+ */
+export const GRAPHISTRY_INGRESS_CLASS = 'nginx';
+
+/**
+ * The request body limit at the Ingress controller: the engine's per-pod upload scratch (20 GiB by default) is where
+ * uploaded bodies land, so a larger body could not be stored anyway. ingress-nginx's 1m default would cut every
+ * dataset upload with 413.
+ */
+export const GRAPHISTRY_UPLOAD_LIMIT = '20g';
+
+/**
  * One single-node release per tier, each in its own namespace (the claim names are fixed, so two releases never share
  * a namespace). ReadWriteOnce storage: every pod lands on the one node.
  */
@@ -48,7 +61,10 @@ export function buildGraphistrySingleNode(app: App, tier: Tier): Release {
   const base = common(tier);
   new GraphistryStack(release, 'Graphistry', {
     ...base,
-    caddy: { ...base.caddy, ingress: { hosts: [`${tier.name}.graphistry.example.internal`] } },
+    caddy: {
+      ...base.caddy,
+      ingress: { className: GRAPHISTRY_INGRESS_CLASS, proxyBodySize: GRAPHISTRY_UPLOAD_LIMIT, hosts: [`${tier.name}.graphistry.example.internal`] },
+    },
     // The full tier's dashboards log in with their own Graphistry account.
     graphAppKit: tier.atLeast(Tier.FULL) ? { credentials: { secretName: 'graphistry-gak-credentials' } } : undefined,
   });

@@ -73,6 +73,12 @@ export interface GraphistryNotesInput {
    */
   readonly unroutedTelemetryUis?: ReadonlyArray<{ readonly ui: string; readonly serviceName: string; readonly port: number; readonly pathPrefix: string }>;
   /**
+   * The Ingress in front of Caddy, when rendered: its name, IngressClass (undefined: the cluster default) and the
+   * ingress-nginx body-size limit it sets.
+   * @default - no Ingress
+   */
+  readonly ingress?: { readonly name: string; readonly className?: string; readonly proxyBodySize?: string };
+  /**
    * Node labels the rendered pods select: one entry per distinct nodeSelector, with the workloads using it.
    * @default - none (no pod selects nodes)
    */
@@ -188,6 +194,19 @@ export function graphistryNotes(i: GraphistryNotesInput): OperatorNotes {
     access.push(`Site: ${i.siteUrl}/`);
   } else {
     access.push(`No host name is configured; for a test run: kubectl -n ${i.namespace} port-forward --address 0.0.0.0 svc/${i.caddyService} 8080:${i.caddyServicePort}, then open ${base}/`);
+  }
+  if (i.ingress) {
+    const ing = i.ingress;
+    if (ing.className !== undefined) {
+      access.push(
+        `Ingress ${ing.name} (class ${ing.className}) routes to Caddy: the ${ing.className} IngressClass and its controller must exist (kubectl get ingressclass ${ing.className}).` +
+          (ing.proxyBodySize !== undefined ? ` Request bodies up to ${ing.proxyBodySize === '0' ? 'any size' : ing.proxyBodySize} pass it (proxy-body-size), so dataset uploads are not cut at the controller's 1m default.` : ''),
+      );
+    } else {
+      access.push(
+        `Ingress ${ing.name} names no IngressClass: the cluster's default IngressClass serves it, and without one no controller picks it up (set caddy.ingress.className). Check its request body limit: ingress-nginx cuts uploads above 1m by default (caddy.ingress.proxyBodySize with className 'nginx').`,
+      );
+    }
   }
   access.push(`Nexus landing page, login and dashboard: ${base}/ (every tier)`);
   if (tier.atLeast(Tier.ANALYTICS)) {

@@ -199,6 +199,12 @@ export interface GraphistryStackProps {
   readonly graphAppKit?: GraphistryGraphAppKitOptions;
 }
 
+/** Name, class and ingress-nginx body-size limit of the rendered Ingress, read from the object itself. */
+function ingressSummary(ingress: ApiObject): { name: string; className?: string; proxyBodySize?: string } {
+  const json = ingress.toJson();
+  return { name: ingress.name, className: json.spec?.ingressClassName, proxyBodySize: json.metadata?.annotations?.['nginx.ingress.kubernetes.io/proxy-body-size'] };
+}
+
 /** The notes line for the Postgres password Secret: its key, and how to create it unless PGO maintains it. */
 function postgresSecretLine(postgres: Postgres, ns: string): string {
   const password = postgres.env().POSTGRES_PASSWORD;
@@ -504,6 +510,7 @@ export class GraphistryStack extends Construct {
       namespaceRendered,
       podSecurity: podSecurityRequirement(workloads),
       gpuWorkloads,
+      ingress: this.caddy.ingress ? ingressSummary(this.caddy.ingress) : undefined,
     }).render()) {
       release.addNote(text);
     }

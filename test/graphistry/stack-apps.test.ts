@@ -1,5 +1,5 @@
 import { App } from 'cdk8s';
-import { graphistryApp, GRAPHISTRY_GPU_RUNTIME_CLASS, GRAPHISTRY_POOLS, GRAPHISTRY_PULL_SECRET } from '../../apps/graphistry';
+import { graphistryApp, GRAPHISTRY_GPU_RUNTIME_CLASS, GRAPHISTRY_INGRESS_CLASS, GRAPHISTRY_POOLS, GRAPHISTRY_PULL_SECRET, GRAPHISTRY_UPLOAD_LIMIT } from '../../apps/graphistry';
 import { EXAMPLE_APPS } from '../../apps/registry';
 import { renderApp, RenderedRelease } from '../../lib/release';
 import { KubeObject, verifyReleases } from '../../lib/verify';
@@ -79,6 +79,17 @@ describe('apps/graphistry.ts', () => {
     expect(m.notes.join('\n')).toContain('GPU runtime: dcgm-exporter, engine, notebook, graph-app-kit-public, graph-app-kit-private run under RuntimeClass nvidia, which must exist');
     // The single-node examples keep the node default; their notes say that the NVIDIA runtime must then be the default.
     expect(rel('graphistry-viz').notes.join('\n')).toContain("GPU runtime: engine uses the node's default container runtime, so the NVIDIA runtime must be the containerd default");
+  });
+
+  test('single-node: the Caddy Ingress names its class and lets uploads through (quoted body size); the notes name the class', () => {
+    for (const r of releases.filter((x) => x.name !== 'graphistry-multinode')) {
+      const ing = get(r, 'Ingress', 'caddy');
+      expect(ing.spec.ingressClassName).toBe(GRAPHISTRY_INGRESS_CLASS);
+      expect(ing.metadata.annotations['nginx.ingress.kubernetes.io/proxy-body-size']).toBe(GRAPHISTRY_UPLOAD_LIMIT);
+      expect(typeof ing.metadata.annotations['nginx.ingress.kubernetes.io/proxy-body-size']).toBe('string');
+      expect(r.notes.join('\n')).toContain(`Ingress caddy (class ${GRAPHISTRY_INGRESS_CLASS}) routes to Caddy`);
+    }
+    expect(get(rel('graphistry-multinode'), 'Ingress', 'caddy')).toBeUndefined();
   });
 
   test('Postgres is external: every wait targets the Postgres release\'s primary', () => {

@@ -118,6 +118,15 @@ describe('operator notes per tier', () => {
     expect(section(ext, 'ACCESS')).toContain('Site: https://g.example.com/');
   });
 
+  test('ACCESS names the Ingress class and body-size limit read from the rendered Ingress; without a class it says the default class must exist', () => {
+    const r = renderStack({ tier: Tier.VIZ, caddy: { ingress: { className: 'nginx', proxyBodySize: '8g' } } });
+    expect(r.get('Ingress', 'caddy').spec.ingressClassName).toBe('nginx');
+    expect(section(r, 'ACCESS')).toContain('Ingress caddy (class nginx) routes to Caddy: the nginx IngressClass and its controller must exist (kubectl get ingressclass nginx). Request bodies up to 8g pass it (proxy-body-size)');
+    expect(section(byTier.viz, 'ACCESS')).toContain("Ingress caddy names no IngressClass: the cluster's default IngressClass serves it, and without one no controller picks it up (set caddy.ingress.className).");
+    const none = renderStack({ tier: Tier.VIZ, caddy: { tls: CaddyTls.external(), ingress: { enabled: false } } });
+    expect(section(none, 'ACCESS')).not.toContain('Ingress');
+  });
+
   test('the site URL comes from the Ingress host and its TLS', () => {
     const r = renderStack({ tier: Tier.VIZ, caddy: { ingress: { hosts: ['g.example.com'], tls: [{ hosts: ['g.example.com'], secretName: 'g-tls' }] } } });
     expect(r.stack.siteUrl).toBe('https://g.example.com');
