@@ -72,6 +72,9 @@ export class SecurityProfile {
     for (const [k, v] of [['runAsUser', options.runAsUser], ['runAsGroup', options.runAsGroup], ['fsGroup', options.fsGroup]] as const) {
       if (v !== undefined) check(Number.isInteger(v) && v >= 0, `security.${k}`, v, 'a whole number >= 0');
     }
+    if (options.runAsRoot && options.runAsUser !== undefined && options.runAsUser !== 0) {
+      check(false, 'security.runAsUser', options.runAsUser, 'unset (or 0) with runAsRoot; drop runAsRoot to run as this uid', 'runAsRoot runs the pod as uid 0');
+    }
     if (options.runAsUser === 0 && !options.runAsRoot) {
       check(false, 'security.runAsUser', 0, 'a non-zero uid; running as root needs the runAsRoot option with a reason');
     }

@@ -43,6 +43,13 @@ describe('SecurityProfile', () => {
     expect(() => SecurityProfile.restricted({ runAsUser: 0 })).toThrow(/'security.runAsUser' is 0; allowed: a non-zero uid/);
   });
 
+  test('fails when runAsRoot is combined with a non-zero uid (the uid was silently replaced by 0)', () => {
+    expect(() => SecurityProfile.restricted({ runAsRoot: { reason: 'legacy image' }, runAsUser: 1000 })).toThrow(
+      /'security.runAsUser' is 1000, but runAsRoot runs the pod as uid 0; allowed: unset \(or 0\) with runAsRoot/,
+    );
+    expect(SecurityProfile.restricted({ runAsRoot: { reason: 'legacy image' }, runAsUser: 0 }).podSecurityContext().runAsUser).toBe(0);
+  });
+
   test('fails when a capability is ALL', () => {
     expect(() => SecurityProfile.restricted({ addCapabilities: { capabilities: ['ALL'], reason: 'x' } })).toThrow(/not ALL/);
   });
