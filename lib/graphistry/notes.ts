@@ -73,6 +73,11 @@ export interface GraphistryNotesInput {
    */
   readonly unroutedTelemetryUis?: ReadonlyArray<{ readonly ui: string; readonly serviceName: string; readonly port: number; readonly pathPrefix: string }>;
   /**
+   * Telemetry UIs Caddy routes that have no login of their own (Prometheus, Jaeger), and the ones that do (Grafana).
+   * @default - none routed
+   */
+  readonly routedTelemetryUis?: ReadonlyArray<{ readonly ui: string; readonly pathPrefix: string; readonly serviceName: string; readonly port: number; readonly ownLogin: boolean }>;
+  /**
    * The Ingress in front of Caddy, when rendered: its name, IngressClass (undefined: the cluster default) and the
    * ingress-nginx body-size limit it sets.
    * @default - no Ingress
@@ -233,6 +238,19 @@ export function graphistryNotes(i: GraphistryNotesInput): OperatorNotes {
   notes.section('ACCESS', access);
 
   notes.section('ROUTES (CADDY)', i.routes.map((r) => `${r.paths} -> ${r.target}`));
+
+  const routedUis = i.routedTelemetryUis ?? [];
+  const open = routedUis.filter((u) => !u.ownLogin);
+  if (open.length) {
+    const withLogin = routedUis.filter((u) => u.ownLogin);
+    const paths = open.map((u) => `${u.pathPrefix}/ (${u.ui})`).join(' and ');
+    notes.section('UNAUTHENTICATED ROUTES', [
+      `${paths} ${open.length === 1 ? 'is' : 'are'} routed by Caddy without any authentication: whoever reaches ${i.siteUrl ?? 'the site'} can run any metrics query, list every scrape target (node names, pod IPs) and read traces (request URLs, dataset and session ids).` +
+        (withLogin.length ? ` ${withLogin.map((u) => `${u.pathPrefix}/ (${u.ui})`).join(', ')} has its own login.` : ''),
+      `Restrict them in front of Caddy: allow ${open.map((u) => `${u.pathPrefix}/`).join(' and ')} only from trusted source ranges or behind your SSO proxy at the load balancer or Ingress controller, or block the paths there and use Grafana's Explore, which reaches Prometheus and Jaeger as datasources behind its login.`,
+      `For a one-off look without any route: ${open.map((u) => `kubectl -n ${i.namespace} port-forward svc/${u.serviceName} ${u.port}:${u.port}`).join('; ')}.`,
+    ]);
+  }
 
   const storage = [`Claims ${i.claims.join(', ')}: class ${i.storageClassName}, ${i.accessMode}; they render at every tier, so changing the tier never touches them.`];
   if (i.accessMode === 'ReadWriteOnce') {

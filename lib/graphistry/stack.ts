@@ -511,6 +511,8 @@ export class GraphistryStack extends Construct {
       podSecurity: podSecurityRequirement(workloads),
       gpuWorkloads,
       ingress: this.caddy.ingress ? ingressSummary(this.caddy.ingress) : undefined,
+      // The UIs Caddy routes (analytics and up); Grafana is the only one with a login of its own.
+      routedTelemetryUis: this.telemetry && this.tier.atLeast(Tier.ANALYTICS) ? this.telemetry.routes.map((r) => ({ ...r, ownLogin: r.ui === 'grafana' })) : undefined,
     }).render()) {
       release.addNote(text);
     }

@@ -58,6 +58,22 @@ describe('operator notes per tier', () => {
     expect(full).toContain('Dashboards (private): http://localhost:8080/private/dash/');
   });
 
+  test('UNAUTHENTICATED ROUTES whenever Caddy routes /prometheus and /jaeger (Grafana has its own login), with how to restrict them', () => {
+    const open = section(byTier.analytics, 'UNAUTHENTICATED ROUTES');
+    expect(open).toContain('/prometheus/ (prometheus) and /jaeger/ (jaeger) are routed by Caddy without any authentication');
+    expect(open).toContain('/grafana/ (grafana) has its own login.');
+    expect(open).toContain('allow /prometheus/ and /jaeger/ only from trusted source ranges or behind your SSO proxy at the load balancer or Ingress controller');
+    expect(open).toContain('kubectl -n gx port-forward svc/prometheus 9090:9090; kubectl -n gx port-forward svc/jaeger 16686:16686');
+    expect(section(byTier.full, 'UNAUTHENTICATED ROUTES')).toContain('/prometheus/ (prometheus)');
+    // No route, no warning: platform (telemetry unrouted) and no telemetry at all.
+    expect(section(byTier.platform, 'UNAUTHENTICATED ROUTES')).toBe('');
+    expect(section(renderStack({ tier: Tier.VIZ }), 'UNAUTHENTICATED ROUTES')).toBe('');
+    // The paths follow the route prefixes Caddy actually serves.
+    const custom = renderStack({ tier: Tier.ANALYTICS, telemetry: { ...SELF_HOSTED, routePrefixes: { prometheus: '/ops/prom' } } });
+    expect(section(custom, 'ROUTES (CADDY)')).toContain('/ops/prom* -> prometheus.gx.svc.cluster.local:9090');
+    expect(section(custom, 'UNAUTHENTICATED ROUTES')).toContain('/ops/prom/ (prometheus) and /jaeger/ (jaeger) are routed by Caddy without any authentication');
+  });
+
   test('without a host name, the notes give a port-forward recipe to Caddy', () => {
     expect(section(byTier.viz, 'ACCESS')).toContain('kubectl -n gx port-forward --address 0.0.0.0 svc/caddy 8080:80');
   });
