@@ -40,14 +40,10 @@ export function buildIotFleet(app: App): Release {
     image: 'quay.io/prometheus/node-exporter:v1.8.2',
     ports: ['9100:9100'],
   });
-  // Field devices (any group but lab) run the sensor bridge, ten devices at a time.
+  // Every device of the field group runs the sensor bridge, ten devices at a time. matchLabels only: the operator
+  // (v0, per the seed) does not evaluate matchExpressions.
   fleet.addDeployment('sensor-bridge', {
-    targetSelector: {
-      matchExpressions: [
-        { key: 'group', operator: 'In', values: ['field-north', 'field-south'] },
-        { key: 'device', operator: 'Exists' },
-      ],
-    },
+    targetSelector: { matchLabels: { group: 'field' } },
     image: 'docker.io/eclipse-mosquitto:2.0.20',
     ports: ['1883:1883'],
     env: { LOG_LEVEL: 'info', SITE: 'field' },

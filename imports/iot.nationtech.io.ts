@@ -112,7 +112,7 @@ export interface DeploymentSpec {
   readonly score: DeploymentSpecScore;
 
   /**
-   * Devices the deployment targets, by the labels their agents publish. Must not be empty: an empty selector would target the whole fleet.
+   * Devices the deployment targets, by the labels their agents publish. matchLabels is required and not empty: the v0 operator reads matchLabels only, and an empty selector would target the whole fleet.
    *
    * @schema DeploymentSpec#targetSelector
    */
@@ -208,13 +208,13 @@ export function toJson_DeploymentSpecScore(obj: DeploymentSpecScore | undefined)
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
- * Devices the deployment targets, by the labels their agents publish. Must not be empty: an empty selector would target the whole fleet.
+ * Devices the deployment targets, by the labels their agents publish. matchLabels is required and not empty: the v0 operator reads matchLabels only, and an empty selector would target the whole fleet.
  *
  * @schema DeploymentSpecTargetSelector
  */
 export interface DeploymentSpecTargetSelector {
   /**
-   * Label requirements a device must meet, all of them.
+   * Further label requirements a device must meet, all of them. Honoured only by an operator that evaluates matchExpressions: the v0 operator reads matchLabels only and ignores them, targeting every device that matches matchLabels.
    *
    * @schema DeploymentSpecTargetSelector#matchExpressions
    */
@@ -225,7 +225,7 @@ export interface DeploymentSpecTargetSelector {
    *
    * @schema DeploymentSpecTargetSelector#matchLabels
    */
-  readonly matchLabels?: { [key: string]: string };
+  readonly matchLabels: { [key: string]: string };
 }
 
 /**

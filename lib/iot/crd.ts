@@ -84,7 +84,10 @@ export const IOT_DEPLOYMENT_SCHEMA: CrdSchema = {
       properties: {
         targetSelector: {
           type: 'object',
-          description: 'Devices the deployment targets, by the labels their agents publish. Must not be empty: an empty selector would target the whole fleet.',
+          description: 'Devices the deployment targets, by the labels their agents publish. matchLabels is required and not empty: the v0 operator reads matchLabels only, and an empty selector would target the whole fleet.',
+          // matchLabels is required because the operator's selector struct is matchLabels-only (seed: "matchExpressions
+          // deferred"): a CR without it would fail to deserialize, and in kube-rs one bad object fails the whole watch.
+          required: ['matchLabels'],
           properties: {
             matchLabels: {
               type: 'object',
@@ -94,13 +97,12 @@ export const IOT_DEPLOYMENT_SCHEMA: CrdSchema = {
             },
             matchExpressions: {
               type: 'array',
-              description: 'Label requirements a device must meet, all of them.',
+              description: 'Further label requirements a device must meet, all of them. Honoured only by an operator that evaluates matchExpressions: the v0 operator reads matchLabels only and ignores them, targeting every device that matches matchLabels.',
               minItems: 1,
               items: labelSelectorRequirement,
               'x-kubernetes-list-type': 'atomic',
             },
           },
-          anyOf: [{ required: ['matchLabels'] }, { required: ['matchExpressions'] }],
         },
         score: {
           type: 'object',

@@ -22,20 +22,31 @@ export interface DeviceSelectorRequirement {
 
 /**
  * Which devices a deployment targets, by the labels their agents publish in every heartbeat (`group=...`,
- * `device=...`). All conditions must hold. It cannot be empty: an empty selector would target the whole fleet, so say
- * so explicitly with `{ matchExpressions: [{ key: 'device', operator: 'Exists' }] }`.
+ * `device=...`). All conditions must hold.
+ *
+ * `matchLabels` is required and not empty: the seed's operator (v0) resolves selectors by matchLabels only, and an
+ * empty selector would target the whole fleet (to mean that, give every agent a common label such as `fleet=main` and
+ * select it). `matchExpressions` is in the CRD for operators that evaluate it, but an operator without that support
+ * ignores it and targets every device matching `matchLabels` alone: the fleet renders it only when the operator is
+ * declared to support it (`operator.supports.matchExpressions: true`), and warns once per release that it relies on it.
  */
 export interface DeviceSelector {
+  /** Labels a device must carry with exactly these values; at least one. */
+  readonly matchLabels: Readonly<Record<string, string>>;
   /**
-   * Labels a device must carry with exactly these values.
-   * @default - none
-   */
-  readonly matchLabels?: Readonly<Record<string, string>>;
-  /**
-   * Further requirements.
+   * Further requirements. Needs an operator that evaluates them (`operator.supports.matchExpressions: true`).
    * @default - none
    */
   readonly matchExpressions?: readonly DeviceSelectorRequirement[];
+}
+
+/** What the operator that reads the selectors understands. */
+export interface DeviceSelectorSupport {
+  /**
+   * The operator evaluates `matchExpressions`.
+   * @default false
+   */
+  readonly matchExpressions?: boolean;
 }
 
 /** How the fleet moves to a new spec. */
@@ -110,21 +121,31 @@ export function parseFleetPortMapping(prop: string, mapping: string): FleetPortM
   return { hostPort, containerPort, protocol: (m[3] as 'tcp' | 'udp' | undefined) ?? 'tcp' };
 }
 
-/** Validates a device selector and renders it for the CR. */
-export function renderDeviceSelector(prop: string, selector: DeviceSelector): iot.DeploymentSpecTargetSelector {
+/**
+ * Validates a device selector and renders it for the CR. `matchExpressions` is rejected unless `support` says the
+ * operator evaluates it (an operator that does not would ignore it and target more devices than asked for).
+ */
+export function renderDeviceSelector(prop: string, selector: DeviceSelector, support: DeviceSelectorSupport = {}): iot.DeploymentSpecTargetSelector {
   const labels = Object.entries(selector.matchLabels ?? {});
   const expressions = selector.matchExpressions ?? [];
   check(
-    labels.length > 0 || expressions.length > 0,
-    prop,
-    selector,
-    'at least one matchLabels entry or matchExpressions requirement',
-    'an empty selector would target every device in the fleet; to mean that, say { matchExpressions: [{ key: \'device\', operator: \'Exists\' }] }',
+    labels.length > 0,
+    `${prop}.matchLabels`,
+    selector.matchLabels,
+    'at least one label (key: value) a device must carry',
+    'the operator selects devices by matchLabels, and an empty selector would target every device in the fleet; to mean that, give every agent a common label (fleet=main) and select it',
   );
   for (const [k, v] of labels) {
     assertLabelKey(`${prop}.matchLabels`, k);
     assertLabelValue(`${prop}.matchLabels.${k}`, v);
   }
+  check(
+    expressions.length === 0 || support.matchExpressions === true,
+    `${prop}.matchExpressions`,
+    expressions,
+    'matchLabels only, or operator.supports.matchExpressions: true for an operator image that evaluates matchExpressions',
+    'the seed\'s operator (v0) reads matchLabels only: it would ignore these requirements and run the deployment on every device matching matchLabels',
+  );
   const renderedExpressions = expressions.map((e, i): iot.DeploymentSpecTargetSelectorMatchExpressions => {
     const p = `${prop}.matchExpressions[${i}]`;
     assertLabelKey(`${p}.key`, e.key);
@@ -148,7 +169,7 @@ export function renderDeviceSelector(prop: string, selector: DeviceSelector): io
     };
   });
   return {
-    matchLabels: labels.length ? Object.fromEntries(labels.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : undefined,
+    matchLabels: Object.fromEntries(labels.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
     matchExpressions: renderedExpressions.length ? renderedExpressions : undefined,
   };
 }
@@ -162,6 +183,11 @@ export interface FleetDeploymentIdentity {
    * @default false
    */
   readonly crdElsewhere?: boolean;
+  /**
+   * What the operator's selector evaluation supports.
+   * @default - matchLabels only
+   */
+  readonly selectorSupport?: DeviceSelectorSupport;
 }
 
 /** What a FleetDeployment noticed that deserves a release warning (collected by the fleet, emitted once). */
@@ -170,6 +196,8 @@ export interface FleetDeploymentFindings {
   readonly privilegedHostPorts: readonly number[];
   /** Env names that look like credentials. */
   readonly secretLikeEnv: readonly string[];
+  /** The selector uses matchExpressions (it relies on the operator evaluating them). */
+  readonly usesMatchExpressions: boolean;
 }
 
 /**
@@ -194,7 +222,7 @@ export class FleetDeployment extends Construct {
     assertDnsLabel(`${prop}.name`, name);
     super(scope, name);
     this.name = name;
-    const selector = renderDeviceSelector(`${prop}.targetSelector`, options.targetSelector);
+    const selector = renderDeviceSelector(`${prop}.targetSelector`, options.targetSelector, identity.selectorSupport);
     this.image = Images.of(this).resolve(`${prop}.image`, options.image);
 
     const seenHost = new Set<string>();
@@ -215,7 +243,7 @@ export class FleetDeployment extends Construct {
       if (SECRET_LIKE.test(n)) secretLike.push(n);
       return { name: n, value: options.env![n] };
     });
-    this.findings = { privilegedHostPorts: privileged, secretLikeEnv: secretLike };
+    this.findings = { privilegedHostPorts: privileged, secretLikeEnv: secretLike, usesMatchExpressions: selector.matchExpressions !== undefined };
 
     const rollout = options.rollout ?? FleetRollout.allAtOnce();
     const own: Record<string, string> = {

@@ -148,7 +148,12 @@ export class IotFleet extends Construct {
     // Both kinds are called Deployment: one name for two different objects in one namespace misleads whoever debugs it.
     check(name !== this.operator.name, `deployments.${name}`, name, `a name other than the operator's Deployment (${this.operator.name})`,
       `kubectl, events and Argo CD show both as "Deployment ${name}" in the same namespace`);
-    const d = new FleetDeployment(this, name, options, { instance: this.release.releaseName, fleet: this.name, crdElsewhere: this.crd === undefined });
+    const d = new FleetDeployment(this, name, options, {
+      instance: this.release.releaseName,
+      fleet: this.name,
+      crdElsewhere: this.crd === undefined,
+      selectorSupport: this.operator.selectorSupport,
+    });
     this._deployments.set(name, d);
     return d;
   }
@@ -162,9 +167,18 @@ export class IotFleet extends Construct {
   private collectWarnings(): string[] {
     const lowPorts: string[] = [];
     const secretEnv: string[] = [];
+    const expressions: string[] = [];
     for (const d of this._deployments.values()) {
       if (d.findings.privilegedHostPorts.length) lowPorts.push(`${d.name} (${d.findings.privilegedHostPorts.join(', ')})`);
       if (d.findings.secretLikeEnv.length) secretEnv.push(`${d.name} (${d.findings.secretLikeEnv.join(', ')})`);
+      if (d.findings.usesMatchExpressions) expressions.push(d.name);
+    }
+    if (expressions.length) {
+      this.release.addWarning(
+        `fleet ${this.name}: ${listNames(expressions)} select devices with matchExpressions (operator.supports.matchExpressions is set): ` +
+          'an operator without matchExpressions support (the seed\'s v0 reads matchLabels only) ignores them and runs these deployments on every device ' +
+          'matching their matchLabels. Pin an operator image that evaluates matchExpressions.',
+      );
     }
     if (lowPorts.length) {
       this.release.addWarning(

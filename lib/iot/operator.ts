@@ -18,6 +18,7 @@ import { NatsKvBucket } from '../nats/kv';
 import { NatsServer } from '../nats/server';
 import { Release } from '../release/release';
 import { IOT_DEPLOYMENT_PLURAL, IOT_GROUP } from './crd';
+import { DeviceSelectorSupport } from './deployment';
 
 /**
  * The operator's runtime contract, and where each part comes from.
@@ -188,6 +189,13 @@ export interface IotOperatorProps {
    */
   readonly scope?: OperatorScope;
   /**
+   * What the operator image supports beyond the seed's contract. Fleet deployments may select devices with
+   * `matchExpressions` only when `matchExpressions: true`: the seed's operator (v0) reads matchLabels only and ignores
+   * expressions, so a deployment would run on every device matching its matchLabels.
+   * @default - matchLabels only
+   */
+  readonly supports?: DeviceSelectorSupport;
+  /**
    * Requests and limits.
    * @default - cpu 50m/500m, memory 64Mi/256Mi
    */
@@ -245,6 +253,8 @@ export class IotOperator extends Construct {
   public readonly roleBinding: k8s.KubeRoleBinding | k8s.KubeClusterRoleBinding;
   /** The env the operator gets (for tests and wiring checks). */
   public readonly env: EnvBuilder;
+  /** What the operator's selector evaluation supports (`props.supports`). */
+  public readonly selectorSupport: Required<DeviceSelectorSupport>;
 
   constructor(scope: Construct, id: string, props: IotOperatorProps) {
     super(scope, id);
@@ -252,6 +262,7 @@ export class IotOperator extends Construct {
     const namespace = release.releaseNamespace;
     this.name = props.name !== undefined ? assertDnsLabel('operator.name', props.name) : deriveName([release.releaseName, 'iot-operator']);
     const opScope = props.scope ?? OperatorScope.namespace();
+    this.selectorSupport = { matchExpressions: props.supports?.matchExpressions === true };
 
     check(props.nats.jetstream, 'operator.nats.jetstream', false, 'true', 'the operator keeps desired state and agent status in JetStream KV buckets');
     for (const [prop, bucket] of [['desiredStateBucket', props.desiredStateBucket], ['agentStatusBucket', props.agentStatusBucket]] as const) {

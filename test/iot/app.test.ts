@@ -54,6 +54,14 @@ describe('apps/iot-fleet', () => {
     expect([...keys].sort()).toEqual(['device', 'group']);
   });
 
+  test('every deployment selects with matchLabels only: the operator (v0, per the seed) evaluates nothing else', () => {
+    for (const cr of crs) {
+      expect({ name: cr.metadata.name, keys: Object.keys(cr.spec.targetSelector) }).toEqual({ name: cr.metadata.name, keys: ['matchLabels'] });
+      expect(Object.keys(cr.spec.targetSelector.matchLabels).length).toBeGreaterThan(0);
+    }
+    expect(out.warnings.join('\n')).not.toMatch(/matchExpressions/);
+  });
+
   test('the operator is wired to the NATS Service and the declared buckets', () => {
     const op = byKind('Deployment', 'apps/v1')[0];
     const env = Object.fromEntries(op.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));

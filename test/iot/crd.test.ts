@@ -111,9 +111,9 @@ describe('IotDeploymentCrd', () => {
       expect(validate(goodCr())).toEqual({ valid: true, errors: [] });
     });
 
-    test('accepts a CR selecting by expressions only, without ports, env or rollout', () => {
+    test('accepts a CR selecting by labels and expressions, without ports, env or rollout', () => {
       const cr = goodCr();
-      cr.spec.targetSelector = { matchExpressions: [{ key: 'example.com/site', operator: 'In', values: ['a', 'b'] }, { key: 'device', operator: 'Exists' }] };
+      cr.spec.targetSelector = { matchLabels: { group: 'field' }, matchExpressions: [{ key: 'example.com/site', operator: 'In', values: ['a', 'b'] }, { key: 'device', operator: 'Exists' }] };
       cr.spec.score.data = { image: 'nginx@sha256:' + 'a'.repeat(64) };
       delete cr.spec.rollout;
       expect(validate(cr)).toEqual({ valid: true, errors: [] });
@@ -142,11 +142,12 @@ describe('IotDeploymentCrd', () => {
       ['an empty targetSelector', (cr) => (cr.spec.targetSelector = {}), '/spec/targetSelector '],
       ['empty matchLabels', (cr) => (cr.spec.targetSelector = { matchLabels: {} }), '/spec/targetSelector/matchLabels '],
       ['a label value with a space', (cr) => (cr.spec.targetSelector.matchLabels.group = 'lab one'), '/spec/targetSelector/matchLabels/group '],
-      ['an In requirement without values', (cr) => (cr.spec.targetSelector = { matchExpressions: [{ key: 'group', operator: 'In' }] }), '/spec/targetSelector/matchExpressions/0 '],
-      ['an In requirement with empty values', (cr) => (cr.spec.targetSelector = { matchExpressions: [{ key: 'group', operator: 'In', values: [] }] }), '/spec/targetSelector/matchExpressions/0/values '],
-      ['an Exists requirement with values', (cr) => (cr.spec.targetSelector = { matchExpressions: [{ key: 'group', operator: 'Exists', values: ['a'] }] }), '/spec/targetSelector/matchExpressions/0/values '],
-      ['an unknown selector operator', (cr) => (cr.spec.targetSelector = { matchExpressions: [{ key: 'group', operator: 'Gt', values: ['1'] }] }), '/spec/targetSelector/matchExpressions/0/operator '],
-      ['a bad selector key', (cr) => (cr.spec.targetSelector = { matchExpressions: [{ key: '-group', operator: 'Exists' }] }), '/spec/targetSelector/matchExpressions/0/key '],
+      ['matchExpressions without matchLabels (the v0 operator reads matchLabels only)', (cr) => (cr.spec.targetSelector = { matchExpressions: [{ key: 'device', operator: 'Exists' }] }), '/spec/targetSelector '],
+      ['an In requirement without values', (cr) => (cr.spec.targetSelector.matchExpressions = [{ key: 'group', operator: 'In' }]), '/spec/targetSelector/matchExpressions/0 '],
+      ['an In requirement with empty values', (cr) => (cr.spec.targetSelector.matchExpressions = [{ key: 'group', operator: 'In', values: [] }]), '/spec/targetSelector/matchExpressions/0/values '],
+      ['an Exists requirement with values', (cr) => (cr.spec.targetSelector.matchExpressions = [{ key: 'group', operator: 'Exists', values: ['a'] }]), '/spec/targetSelector/matchExpressions/0/values '],
+      ['an unknown selector operator', (cr) => (cr.spec.targetSelector.matchExpressions = [{ key: 'group', operator: 'Gt', values: ['1'] }]), '/spec/targetSelector/matchExpressions/0/operator '],
+      ['a bad selector key', (cr) => (cr.spec.targetSelector.matchExpressions = [{ key: '-group', operator: 'Exists' }]), '/spec/targetSelector/matchExpressions/0/key '],
       ['an unknown score type', (cr) => (cr.spec.score.type = 'Docker'), '/spec/score/type '],
       ['no image', (cr) => delete cr.spec.score.data.image, '/spec/score/data '],
       ['an image with whitespace', (cr) => (cr.spec.score.data.image = 'nginx 1.27'), '/spec/score/data/image '],

@@ -23,8 +23,11 @@ function crs(out: RenderedRelease): any[] {
   return out.objects.filter((o: Manifest) => o.apiVersion === 'iot.nationtech.io/v1alpha1');
 }
 
+/** A fleet whose operator is declared to evaluate matchExpressions. */
+const withExpressions: IotFleetProps = { operator: { supports: { matchExpressions: true } } };
+
 describe('IotFleet.addDeployment', () => {
-  const { release, fleet } = fleetIn();
+  const { release, fleet } = fleetIn(withExpressions);
   const web = fleet.addDeployment('web', base);
   fleet.addDeployment('bridge', {
     targetSelector: {
@@ -105,6 +108,43 @@ describe('IotFleet.addDeployment', () => {
 
   test('lists the deployments in order', () => {
     expect(fleet.deployments.map((d) => d.name)).toEqual(['web', 'bridge']);
+  });
+
+  test('warns once that the bridge relies on the operator evaluating matchExpressions', () => {
+    expect(out.warnings.filter((w) => w.includes('matchExpressions'))).toEqual([
+      expect.stringMatching(/^fleet r: bridge select devices with matchExpressions \(operator.supports.matchExpressions is set\): an operator without matchExpressions support.*every device matching their matchLabels/),
+    ]);
+  });
+});
+
+describe('IotFleet selectors and the operator\'s matchExpressions support', () => {
+  const expr = { key: 'example.com/site', operator: 'NotIn' as const, values: ['lab'] };
+
+  test('the CRD requires matchLabels and keeps matchExpressions optional, documented as operator-dependent', () => {
+    const selector = IOT_DEPLOYMENT_SCHEMA.properties!.spec.properties!.targetSelector;
+    expect(selector.required).toEqual(['matchLabels']);
+    expect(selector.properties!.matchLabels.minProperties).toBe(1);
+    expect(selector.properties!.matchExpressions).toBeDefined();
+    expect(selector.properties!.matchExpressions.description).toMatch(/v0 operator reads matchLabels only and ignores them/);
+    expect(validate({ apiVersion: 'iot.nationtech.io/v1alpha1', kind: 'Deployment', metadata: { name: 'x' }, spec: { targetSelector: { matchExpressions: [expr] }, score: { type: 'PodmanV0', data: { image: 'a:1' } } } }).valid).toBe(false);
+  });
+
+  test('one warning per release, however many deployments rely on matchExpressions; none without them', () => {
+    const { release, fleet } = fleetIn(withExpressions);
+    for (const n of ['a', 'b', 'c', 'd', 'e', 'f', 'g']) fleet.addDeployment(n, { ...base, targetSelector: { matchLabels: { group: 'lab' }, matchExpressions: [expr] } });
+    fleet.addDeployment('plain', base);
+    const w = renderRelease(release).warnings.filter((x) => x.includes('matchExpressions'));
+    expect(w).toEqual([expect.stringContaining('fleet r: a, b, c, d, e and 2 more select devices with matchExpressions')]);
+    const plain = fleetIn(withExpressions);
+    plain.fleet.addDeployment('plain', base);
+    expect(renderRelease(plain.release).warnings).toEqual([]);
+  });
+
+  test('without the opt-in, a matchLabels selector renders as before and the operator is recorded as matchLabels-only', () => {
+    const { release, fleet } = fleetIn();
+    fleet.addDeployment('web', base);
+    expect(fleet.operator.selectorSupport).toEqual({ matchExpressions: false });
+    expect(crs(renderRelease(release))[0].spec.targetSelector).toEqual({ matchLabels: { group: 'lab' } });
   });
 });
 
@@ -192,13 +232,27 @@ describe('IotFleet behaviour', () => {
 });
 
 describe('IotFleet fails when', () => {
-  function add(options: Partial<FleetDeploymentOptions>, name = 'web'): void {
-    fleetIn().fleet.addDeployment(name, { ...base, ...options } as FleetDeploymentOptions);
+  function add(options: Partial<FleetDeploymentOptions>, name = 'web', props: IotFleetProps = withExpressions): void {
+    fleetIn(props).fleet.addDeployment(name, { ...base, ...options } as FleetDeploymentOptions);
   }
+  const lab = { group: 'lab' };
 
   test('fails when the selector is empty', () => {
-    expect(() => add({ targetSelector: {} })).toThrow(/'deployments.web.targetSelector' is \{\}.*every device/);
-    expect(() => add({ targetSelector: { matchLabels: {}, matchExpressions: [] } })).toThrow(ConfigError);
+    expect(() => add({ targetSelector: {} as never })).toThrow(/'deployments.web.targetSelector.matchLabels' is undefined, but the operator selects devices by matchLabels, and an empty selector would target every device/);
+    expect(() => add({ targetSelector: { matchLabels: {}, matchExpressions: [] } })).toThrow(/'deployments.web.targetSelector.matchLabels' is \{\}/);
+  });
+
+  test('fails when a selector has matchExpressions but no matchLabels (the operator reads matchLabels)', () => {
+    expect(() => add({ targetSelector: { matchExpressions: [{ key: 'device', operator: 'Exists' }] } as never })).toThrow(/'deployments.web.targetSelector.matchLabels' is undefined/);
+  });
+
+  test('fails when a selector uses matchExpressions and the operator is not declared to evaluate them', () => {
+    const selector = { matchLabels: lab, matchExpressions: [{ key: 'device', operator: 'Exists' as const }] };
+    expect(() => add({ targetSelector: selector }, 'web', {})).toThrow(
+      /'deployments.web.targetSelector.matchExpressions' is .*, but the seed's operator \(v0\) reads matchLabels only: it would ignore these requirements.*allowed: matchLabels only, or operator.supports.matchExpressions: true/,
+    );
+    expect(() => add({ targetSelector: selector }, 'web', { operator: { supports: { matchExpressions: false } } })).toThrow(ConfigError);
+    expect(() => add({ targetSelector: selector })).not.toThrow();
   });
 
   test('fails when a selector label key or value is invalid', () => {
@@ -207,10 +261,10 @@ describe('IotFleet fails when', () => {
   });
 
   test('fails when a selector requirement has the wrong values for its operator', () => {
-    expect(() => add({ targetSelector: { matchExpressions: [{ key: 'group', operator: 'In' }] } })).toThrow(/matchExpressions\[0\].values.*at least one value/);
-    expect(() => add({ targetSelector: { matchExpressions: [{ key: 'group', operator: 'Exists', values: ['a'] }] } })).toThrow(/no values for operator Exists/);
-    expect(() => add({ targetSelector: { matchExpressions: [{ key: 'group', operator: 'Gt' as never, values: ['1'] }] } })).toThrow(/operator/);
-    expect(() => add({ targetSelector: { matchExpressions: [{ key: 'group', operator: 'In', values: ['a', 'a'] }] } })).toThrow(/each value once/);
+    expect(() => add({ targetSelector: { matchLabels: lab, matchExpressions: [{ key: 'group', operator: 'In' }] } })).toThrow(/matchExpressions\[0\].values.*at least one value/);
+    expect(() => add({ targetSelector: { matchLabels: lab, matchExpressions: [{ key: 'group', operator: 'Exists', values: ['a'] }] } })).toThrow(/no values for operator Exists/);
+    expect(() => add({ targetSelector: { matchLabels: lab, matchExpressions: [{ key: 'group', operator: 'Gt' as never, values: ['1'] }] } })).toThrow(/matchExpressions\[0\].operator/);
+    expect(() => add({ targetSelector: { matchLabels: lab, matchExpressions: [{ key: 'group', operator: 'In', values: ['a', 'a'] }] } })).toThrow(/each value once/);
   });
 
   test('fails when a port mapping is malformed or out of range', () => {
