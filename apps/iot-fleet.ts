@@ -40,13 +40,14 @@ export function buildIotFleet(app: App): Release {
     image: 'quay.io/prometheus/node-exporter:v1.8.2',
     ports: ['9100:9100'],
   });
-  // Every device of the field group runs the sensor bridge, ten devices at a time. matchLabels only: the operator
-  // (v0, per the seed) does not evaluate matchExpressions.
-  fleet.addDeployment('sensor-bridge', {
+  // Every device of the field group runs an HTTP echo server on host port 8081, ten devices at a time. traefik/whoami
+  // listens on :80 with no configuration (it answers with the request and the container's name and addresses), so the
+  // mapping works as shipped. matchLabels only: the operator (v0, per the seed) does not evaluate matchExpressions.
+  fleet.addDeployment('field-echo', {
     targetSelector: { matchLabels: { group: 'field' } },
-    image: 'docker.io/eclipse-mosquitto:2.0.20',
-    ports: ['1883:1883'],
-    env: { LOG_LEVEL: 'info', SITE: 'field' },
+    image: 'docker.io/traefik/whoami:v1.11.0',
+    ports: ['8081:80'],
+    env: { WHOAMI_NAME: 'field-echo' },
     rollout: FleetRollout.rolling({ maxConcurrent: 10 }),
   });
   return release;

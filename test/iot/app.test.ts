@@ -54,6 +54,34 @@ describe('apps/iot-fleet', () => {
     expect([...keys].sort()).toEqual(['device', 'group']);
   });
 
+  test('every example workload maps a container port its image listens on with its stock configuration', () => {
+    // What each pinned image serves with no config or args (the score passes image, ports and env only).
+    const listens: Record<string, number[]> = {
+      'docker.io/library/nginx:1.27.2-alpine': [80],
+      'quay.io/prometheus/node-exporter:v1.8.2': [9100],
+      'docker.io/traefik/whoami:v1.11.0': [80],
+    };
+    const hostPorts: number[] = [];
+    for (const cr of crs) {
+      const { image, ports } = cr.spec.score.data;
+      expect({ image, known: image in listens }).toEqual({ image, known: true });
+      expect(ports.length).toBeGreaterThan(0);
+      for (const p of ports as string[]) {
+        const [host, container] = p.split('/')[0].split(':').map(Number);
+        expect({ image, container, listened: listens[image].includes(container) }).toEqual({ image, container, listened: true });
+        // Rootless Podman on the device: host ports >= 1024.
+        expect(host).toBeGreaterThanOrEqual(1024);
+        hostPorts.push(host);
+      }
+    }
+    expect(new Set(hostPorts).size).toBe(hostPorts.length);
+    expect(crs.find((cr) => cr.metadata.name === 'field-echo').spec.score.data).toEqual({
+      image: 'docker.io/traefik/whoami:v1.11.0',
+      ports: ['8081:80'],
+      env: [{ name: 'WHOAMI_NAME', value: 'field-echo' }],
+    });
+  });
+
   test('every deployment selects with matchLabels only: the operator (v0, per the seed) evaluates nothing else', () => {
     for (const cr of crs) {
       expect({ name: cr.metadata.name, keys: Object.keys(cr.spec.targetSelector) }).toEqual({ name: cr.metadata.name, keys: ['matchLabels'] });
