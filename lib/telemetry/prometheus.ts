@@ -1,4 +1,4 @@
-import { Duration, Size } from 'cdk8s';
+import { Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { checksumAnnotations } from '../core/checksum';
@@ -12,6 +12,7 @@ import { Probes } from '../core/probes';
 import { NamespacedAccess } from '../core/rbac';
 import { Resources, sized } from '../core/resources';
 import { SecurityProfile } from '../core/security';
+import { Release } from '../release/release';
 import { dataVolume, FsGroup, MemberIdentity, renderService, sizeQuantity, TELEMETRY_IMAGES, TELEMETRY_STORAGE_CLASS, TelemetryPersistence, workloadAnnotations } from './common';
 import { PrometheusConfig, promDuration, ScrapeConfig, staticScrapeJob } from './prometheus-config';
 
@@ -38,9 +39,13 @@ export interface PrometheusOptions {
    */
   readonly retention?: Duration;
   /**
-   * Upper bound on the TSDB size (`--storage.tsdb.retention.size`); oldest blocks go first. Keep it below the claim
-   * size, or Prometheus fills the volume and stops ingesting.
-   * @default - no size bound
+   * Upper bound on the TSDB size (`--storage.tsdb.retention.size`): once blocks, WAL and head chunks together exceed
+   * it, the oldest blocks go first, whatever `retention` says. Must stay below the claim size: on a full volume
+   * Prometheus fails its writes, and after a restart it cannot even replay its WAL, so it crash-loops until someone
+   * deletes data by hand. The headroom is for compaction, which writes a new block before it deletes the ones it
+   * replaces.
+   * @default - 85% of the claim size when the stack renders the claim (17Gi of the default 20Gi); no bound on an
+   * emptyDir or an existing claim (its size is not known here; set this, and synthesis warns until you do)
    */
   readonly retentionSize?: Size;
   /**
@@ -133,7 +138,7 @@ export class Prometheus extends Construct {
       rules: [{ apiGroups: [''], resources: ['pods', 'services', 'endpoints'], verbs: ['get', 'list', 'watch'] }],
     });
 
-    const storage = dataVolume(this, 'prometheus.persistence', ident, props.persistence, { size: Size.gibibytes(20), storageClassName: props.storageClassName ?? TELEMETRY_STORAGE_CLASS });
+    const storage = dataVolume(this, 'prometheus.persistence', ident, props.persistence, { size: PROMETHEUS_CLAIM_SIZE, storageClassName: props.storageClassName ?? TELEMETRY_STORAGE_CLASS });
     this.claim = storage.claim;
 
     const retention = promDuration('prometheus.retention', props.retention ?? Duration.days(15));
@@ -142,15 +147,25 @@ export class Prometheus extends Construct {
       '--storage.tsdb.path=/prometheus',
       `--storage.tsdb.retention.time=${retention}`,
     ];
-    if (props.retentionSize !== undefined) {
-      const mb = props.retentionSize.toMebibytes();
-      check(Number.isInteger(mb) && mb > 0, 'prometheus.retentionSize', sizeQuantity(props.retentionSize), 'a whole number of MiB > 0');
-      const claimSize = storage.claim ? (props.persistence?.size ?? Size.gibibytes(20)) : undefined;
+    const claimSize = storage.claim ? (props.persistence?.size ?? PROMETHEUS_CLAIM_SIZE) : undefined;
+    const retentionSize = props.retentionSize ?? (claimSize ? defaultRetentionSize(claimSize) : undefined);
+    if (props.retentionSize === undefined && claimSize) {
+      check(retentionSize!.toMebibytes() > 0, 'prometheus.persistence.size', sizeQuantity(claimSize), 'at least 2Mi', 'the default retentionSize is 85% of the claim in whole MiB');
+    }
+    if (retentionSize !== undefined) {
+      const kib = retentionSize.toKibibytes({ rounding: SizeRoundingBehavior.NONE });
+      const mb = kib / 1024;
+      check(Number.isInteger(mb) && mb > 0, 'prometheus.retentionSize', sizeQuantity(retentionSize), 'a whole number of MiB > 0');
       if (claimSize) {
-        check(props.retentionSize.toKibibytes() < claimSize.toKibibytes(), 'prometheus.retentionSize', sizeQuantity(props.retentionSize), `less than the claim size (${sizeQuantity(claimSize)})`, 'the TSDB would fill the volume before retention deletes anything');
+        check(kib < claimSize.toKibibytes(), 'prometheus.retentionSize', sizeQuantity(retentionSize), `less than the claim size (${sizeQuantity(claimSize)})`, 'the TSDB would fill the volume before retention deletes anything');
       }
       // Prometheus reads MB as 2^20 bytes.
       args.push(`--storage.tsdb.retention.size=${mb}MB`);
+    } else if (storage.externalClaim !== undefined) {
+      Release.of(this).addWarning(
+        `${this.node.path}: Prometheus stores its TSDB on the existing claim ${storage.externalClaim} with no size bound; ` +
+          'set prometheus.retentionSize to about 85% of that claim, or a full volume leaves Prometheus crash-looping.',
+      );
     }
     args.push(`--web.listen-address=:${Prometheus.PORT}`, `--web.route-prefix=${prefix}`, `--web.external-url=${props.externalUrl}`);
     if (props.enableAdminApi) args.push('--web.enable-admin-api');
@@ -207,6 +222,17 @@ export class Prometheus extends Construct {
     });
     this.service = renderService(this, ident, [{ name: 'http', port: Prometheus.PORT }], false);
   }
+}
+
+/** Size of the claim the stack renders for Prometheus unless `persistence.size` says otherwise. */
+export const PROMETHEUS_CLAIM_SIZE = Size.gibibytes(20);
+
+/** Share of the claim the default `retentionSize` takes (the rest is compaction headroom). */
+export const PROMETHEUS_RETENTION_SHARE = 0.85;
+
+/** The default TSDB size bound for a claim: 85% of it, in whole MiB. */
+export function defaultRetentionSize(claim: Size): Size {
+  return Size.mebibytes(Math.floor((claim.toKibibytes({ rounding: SizeRoundingBehavior.FLOOR }) / 1024) * PROMETHEUS_RETENTION_SHARE));
 }
 
 function minDuration(a: Duration, b: Duration | undefined): Duration {

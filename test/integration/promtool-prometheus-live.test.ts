@@ -144,6 +144,11 @@ describe('Prometheus runs the generated scrape config', () => {
     expect((await get(`${base}/-/ready`)).status).toBe(404);
   });
 
+  test('the TSDB is bounded by time (15d) and by size (85% of the 20Gi claim), as the rendered flags say', async () => {
+    const info = JSON.parse((await get(`${base}/prometheus/api/v1/status/runtimeinfo`)).body).data;
+    expect(info.storageRetention).toBe('15d or 17GiB');
+  });
+
   test('each dcgm-exporter pod is a target on its GPU node', () => {
     expect(byJob('dcgm-exporter')).toEqual([`gpu-1=${ipOf('dcgm-exporter', 'gpu-1')}:9400`, `gpu-2=${ipOf('dcgm-exporter', 'gpu-2')}:9400`]);
   });

@@ -121,6 +121,12 @@ describe('TelemetryStack defaults (self-hosted)', () => {
     expect(podSpec(d).volumes).toContainEqual({ name: 'data', persistentVolumeClaim: { claimName: 'prometheus-data' } });
   });
 
+  test('Prometheus bounds its TSDB at 85% of its 20Gi claim (17Gi), so a full volume cannot crash-loop it', () => {
+    const args: string[] = podSpec(find(objects, 'Deployment', 'prometheus')).containers[0].args;
+    expect(args).toContain('--storage.tsdb.retention.size=17408MB');
+    expect(17408 * 2 ** 20).toBe(0.85 * 20 * 2 ** 30);
+  });
+
   test('Prometheus may only read pods, services and endpoints, in its own namespace', () => {
     expect(find(objects, 'Role', 'prometheus').rules).toEqual([{ apiGroups: [''], resources: ['pods', 'services', 'endpoints'], verbs: ['get', 'list', 'watch'] }]);
     const rb = find(objects, 'RoleBinding', 'prometheus');

@@ -75,9 +75,26 @@ describe('fails when', () => {
     expect(() => render({ collector: { env: { MY_POD_IP: '0.0.0.0' } } })).toThrow(/'collector.env.MY_POD_IP'/);
   });
 
+  test('the default Prometheus retention size follows the claim: 85% of a larger claim, none on an emptyDir, a warning on an existing claim', () => {
+    const argsOf = (r: ReturnType<typeof render>) => r.objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'prometheus')!.spec.template.spec.containers[0].args as string[];
+    const sizeArg = (args: string[]) => args.find((a) => a.startsWith('--storage.tsdb.retention.size='));
+    expect(sizeArg(argsOf(render({ prometheus: { persistence: { size: Size.gibibytes(100) } } })))).toBe('--storage.tsdb.retention.size=87040MB');
+    // Rounded down to whole MiB: 85% of 1000Mi is 850Mi.
+    expect(sizeArg(argsOf(render({ prometheus: { persistence: { size: Size.mebibytes(1000) } } })))).toBe('--storage.tsdb.retention.size=850MB');
+    expect(sizeArg(argsOf(render({ prometheus: { persistence: { enabled: false } } })))).toBeUndefined();
+    const existing = render({ prometheus: { persistence: { existingClaim: 'prom-old' } } });
+    expect(sizeArg(argsOf(existing))).toBeUndefined();
+    expect(existing.out.warnings.join('\n')).toMatch(/existing claim prom-old with no size bound; set prometheus.retentionSize/);
+    const bounded = render({ prometheus: { persistence: { existingClaim: 'prom-old' }, retentionSize: Size.gibibytes(40) } });
+    expect(sizeArg(argsOf(bounded))).toBe('--storage.tsdb.retention.size=40960MB');
+    expect(bounded.out.warnings.join('\n')).not.toMatch(/prom-old/);
+  });
+
   test('fails when the Prometheus retention size would fill its claim', () => {
     expect(() => render({ prometheus: { retentionSize: Size.gibibytes(20) } })).toThrow(/'prometheus.retentionSize' is "20Gi", but the TSDB would fill the volume/);
     expect(() => render({ prometheus: { retentionSize: Size.gibibytes(50), persistence: { size: Size.gibibytes(40) } } })).toThrow(/less than the claim size \(40Gi\)/);
+    expect(() => render({ prometheus: { retentionSize: Size.kibibytes(1536) } })).toThrow(/'prometheus.retentionSize' is "1536Ki"; allowed: a whole number of MiB > 0/);
+    expect(() => render({ prometheus: { persistence: { size: Size.mebibytes(1) } } })).toThrow(/'prometheus.persistence.size' is "1Mi", but the default retentionSize is 85% of the claim/);
   });
 
   test('fails when Jaeger retention is set without persistence', () => {
