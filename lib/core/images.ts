@@ -140,7 +140,7 @@ export class Images {
 
   /**
    * Validates and renders an image reference: rejects untagged and `:latest` images unless `allowUnpinned` carries a
-   * reason, then applies the registry redirect.
+   * reason, then applies the registry redirect (images already under the mirror's registry and path are left alone).
    */
   public resolve(prop: string, ref: string, allowUnpinned?: UnpinnedImageAllowance): string {
     const image = ImageRef.parse(ref, prop);
@@ -150,7 +150,11 @@ export class Images {
       }
       check(allowUnpinned.reason.trim().length > 0, `${prop}.allowUnpinned.reason`, allowUnpinned.reason, 'a non-empty reason');
     }
-    return (this.settings.registry ? image.withRegistry(this.settings.registry) : image).toString();
+    const mirror = this.settings.registry;
+    // An image the operator already pointed at the mirror (an override written with the mirror's path) stays as is:
+    // prefixing it again would name an image the mirror does not hold.
+    if (!mirror || `${image.registry ?? ''}/${image.repository}`.startsWith(`${mirror}/`)) return image.toString();
+    return image.withRegistry(mirror).toString();
   }
 
   /** imagePullSecrets for a pod spec, or undefined when there are none. */

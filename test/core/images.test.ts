@@ -54,6 +54,13 @@ describe('Images', () => {
     expect(images.resolve('d', 'groundnuty/k8s-wait-for:v2.0')).toBe('mirror.corp:5000/proxy/groundnuty/k8s-wait-for:v2.0');
   });
 
+  test('an image already on the mirror is not redirected a second time', () => {
+    const { child } = tree({ registry: 'mirror.corp:5000/proxy' });
+    expect(Images.of(child).resolve('a', 'mirror.corp:5000/proxy/library/nginx:1.27.2')).toBe('mirror.corp:5000/proxy/library/nginx:1.27.2');
+    // a registry that merely shares a prefix is still redirected
+    expect(Images.of(child).resolve('b', 'mirror.corp:5000/proxy2/app:1.0')).toBe('mirror.corp:5000/proxy/proxy2/app:1.0');
+  });
+
   test('the nearest configuration wins', () => {
     const { chart, child } = tree({ registry: 'outer.corp' });
     Images.configure(child.node.scope!, { registry: 'inner.corp' });
