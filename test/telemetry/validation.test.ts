@@ -76,7 +76,7 @@ describe('fails when', () => {
   });
 
   test('the default Prometheus retention size follows the claim: 85% of a larger claim, none on an emptyDir, a warning on an existing claim', () => {
-    const argsOf = (r: ReturnType<typeof render>) => r.objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'prometheus')!.spec.template.spec.containers[0].args as string[];
+    const argsOf = (r: ReturnType<typeof render>) => (r.objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'prometheus') as any).spec.template.spec.containers[0].args as string[];
     const sizeArg = (args: string[]) => args.find((a) => a.startsWith('--storage.tsdb.retention.size='));
     expect(sizeArg(argsOf(render({ prometheus: { persistence: { size: Size.gibibytes(100) } } })))).toBe('--storage.tsdb.retention.size=87040MB');
     // Rounded down to whole MiB: 85% of 1000Mi is 850Mi.
