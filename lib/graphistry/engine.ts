@@ -162,6 +162,17 @@ export interface EngineDaemonSetProps {
    */
   readonly securityProfile?: SecurityProfile;
   /**
+   * How long every main container of a terminating engine pod keeps serving before it gets SIGTERM (a preStop
+   * `sleep`). Caddy finds the engine pods with a `dynamic a` lookup refreshed every 10 s, on top of the DNS TTL, so it
+   * keeps sending requests (and pinned sessions) to a pod for a while after the pod starts terminating; the delay
+   * lets it drop the pod first. It applies to all six containers, not only nginx: a container without a hook is
+   * signalled at once, and nginx would then answer 502 for the siblings it forwards to. It counts against the pod's
+   * 60 s termination grace period. `Duration.seconds(0)` renders no hook. An image without `sh` fails the hook
+   * (a FailedPreStopHook event) and stops at once, as without it.
+   * @default Duration.seconds(15)
+   */
+  readonly preStopDelay?: Duration;
+  /**
    * Size limit of the per-pod upload scratch emptyDir (nginx writes request bodies, forge-etl-python reads them).
    * A pod exceeding it is evicted.
    * @default 20 GiB
@@ -232,6 +243,11 @@ interface ContainerPlan {
   readonly command?: string[];
   readonly args?: string[];
 }
+
+/** The engine pod's termination grace period: the preStop delay, then the containers' own shutdown. */
+export const ENGINE_TERMINATION_GRACE = Duration.seconds(60);
+/** Default preStop delay: Caddy's 10 s `dynamic a` refresh plus CoreDNS' default 5 s TTL. */
+export const ENGINE_DEFAULT_PRESTOP_DELAY = Duration.seconds(15);
 
 /** A size as a Kubernetes quantity in the largest whole binary unit (20Gi, 512Mi, 100Ki). */
 function quantity(size: Size): k8s.Quantity {
@@ -313,6 +329,16 @@ export class EngineDaemonSet extends Construct {
     const scratchLimit = props.uploadsScratchSizeLimit ?? Size.gibibytes(20);
     check(scratchLimit.toKibibytes({ rounding: SizeRoundingBehavior.NONE }) >= 1024, 'uploadsScratchSizeLimit', quantity(scratchLimit).value, 'at least 1 MiB');
     const security = props.securityProfile ?? graphistryRootProfile();
+    const preStopMs = (props.preStopDelay ?? ENGINE_DEFAULT_PRESTOP_DELAY).toMilliseconds();
+    const graceSeconds = ENGINE_TERMINATION_GRACE.toSeconds();
+    check(
+      Number.isInteger(preStopMs / 1000) && preStopMs >= 0 && preStopMs / 1000 < graceSeconds,
+      'preStopDelay',
+      `${preStopMs / 1000}s`,
+      `whole seconds from 0 to ${graceSeconds - 1}`,
+      `it counts against the pod's ${graceSeconds}s termination grace period, which must leave the containers time to stop`,
+    );
+    const lifecycle: k8s.Lifecycle | undefined = preStopMs > 0 ? { preStop: { exec: { command: ['sh', '-c', `sleep ${preStopMs / 1000}`] } } } : undefined;
 
     const identity = { name: 'engine', instance: release.releaseName, component: 'gpu-engine' };
     this.selector = selectorLabels(identity);
@@ -473,7 +499,7 @@ export class EngineDaemonSet extends Construct {
     const containers = plans.map((p) =>
       buildContainer(
         p.prop,
-        { name: p.name, image: p.image, command: p.command, args: p.args, ports: p.ports, env: p.env, resources: p.resources, liveness: p.liveness, readiness: p.readiness, volumeMounts: p.mounts },
+        { name: p.name, image: p.image, command: p.command, args: p.args, ports: p.ports, env: p.env, resources: p.resources, liveness: p.liveness, readiness: p.readiness, volumeMounts: p.mounts, lifecycle },
         security,
       ),
     );
@@ -531,7 +557,7 @@ export class EngineDaemonSet extends Construct {
       // The k8s-wait-for init containers read Services and pods from the API; set explicitly because hardened
       // namespaces flip the default off.
       automountServiceAccountToken: true,
-      terminationGracePeriod: Duration.seconds(60),
+      terminationGracePeriod: ENGINE_TERMINATION_GRACE,
       hostAliases,
       runtimeClassName: props.runtimeClassName,
     });

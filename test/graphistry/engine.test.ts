@@ -1,4 +1,4 @@
-import { ApiObject, App, JsonPatch, Size } from 'cdk8s';
+import { ApiObject, App, Duration, JsonPatch, Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
 import { Manifest, Release, ReleaseProps, renderRelease } from '../../lib/release';
 import { SecurityProfile } from '../../lib/core/security';
@@ -189,6 +189,16 @@ describe('EngineDaemonSet at viz (defaults)', () => {
     expect(r.pod.runtimeClassName).toBeUndefined();
     expect(r.pod.automountServiceAccountToken).toBe(true);
     expect(r.pod.serviceAccountName).toBe('engine');
+  });
+
+  test('every main container sleeps 15s in preStop (Caddy drops a terminating pod first), well inside the 60s grace; init containers have no hook', () => {
+    const sleep = { preStop: { exec: { command: ['sh', '-c', 'sleep 15'] } } };
+    for (const c of r.pod.containers as Obj[]) expect({ name: c.name, lifecycle: c.lifecycle }).toEqual({ name: c.name, lifecycle: sleep });
+    expect(r.container('nginx').lifecycle).toEqual(sleep);
+    // Longer than Caddy's 10s dynamic-A refresh, shorter than the grace period it counts against.
+    expect(15).toBeGreaterThan(10);
+    expect(r.pod.terminationGracePeriodSeconds - 15).toBeGreaterThanOrEqual(30);
+    for (const c of r.pod.initContainers as Obj[]) expect(c.lifecycle).toBeUndefined();
   });
 
   test('volumes: per-pod viz-build-cache filled by an init copy from the streamgl-viz image and served by nginx', () => {
@@ -400,6 +410,18 @@ describe('EngineDaemonSet options', () => {
 
   test('renders from analytics up; platform and the engine are mutually exclusive with NexusProxy', () => {
     expect(Tier.ALL.filter((t) => EngineDaemonSet.rendersAt(t))).toEqual([Tier.ANALYTICS, Tier.VIZ, Tier.FULL]);
+  });
+
+  test('preStopDelay: a custom delay on every container; 0 renders no hook', () => {
+    const custom = render({ tier: Tier.ANALYTICS, preStopDelay: Duration.seconds(25) });
+    for (const c of custom.pod.containers as Obj[]) expect(c.lifecycle).toEqual({ preStop: { exec: { command: ['sh', '-c', 'sleep 25'] } } });
+    const none = render({ tier: Tier.ANALYTICS, preStopDelay: Duration.seconds(0) });
+    for (const c of none.pod.containers as Obj[]) expect(c.lifecycle).toBeUndefined();
+  });
+
+  test('fails when preStopDelay is not whole seconds below the 60s grace period', () => {
+    expect(() => render({ preStopDelay: Duration.seconds(60) })).toThrow(/'preStopDelay' is "60s".*60s termination grace period.*allowed: whole seconds from 0 to 59/s);
+    expect(() => render({ preStopDelay: Duration.millis(1500) })).toThrow(/'preStopDelay' is "1.5s"/);
   });
 
   test('fails when the tier is platform', () => {
