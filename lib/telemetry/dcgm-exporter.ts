@@ -24,8 +24,10 @@ export interface DcgmExporterOptions {
    */
   readonly image?: string;
   /**
-   * Requests and limits.
-   * @default - 100m/500m CPU, 128Mi/512Mi memory
+   * Requests and limits. The memory default is sized for the DCGM host engine the exporter embeds: its native
+   * (non-Go) memory grows with the number of GPUs, steady state sits around 400-500Mi even on one GPU, and 8-GPU nodes
+   * peak past 512Mi during collection, so a 512Mi limit OOM-kills the exporter on exactly the nodes that matter most.
+   * @default - 100m/500m CPU, 512Mi/1Gi memory
    */
   readonly resources?: Resources;
   /**
@@ -117,6 +119,11 @@ export class DcgmExporter extends Construct {
     this.podLabels = ident.selector;
 
     const profiling = props.profilingMetrics ?? true;
+    // The capability is spelled SYS_ADMIN on purpose, never CAP_SYS_ADMIN: the container keeps
+    // allowPrivilegeEscalation: false, and the API server rejects that combination when capabilities.add holds the
+    // literal "CAP_SYS_ADMIN" ("cannot set allowPrivilegeEscalation to false and capabilities.Add CAP_SYS_ADMIN"),
+    // while the runtime grants the same capability for either spelling. no_new_privs is no real boundary for a process
+    // that holds SYS_ADMIN, which is why the capability is a recorded exception with its reason.
     const security = SecurityProfile.restricted({
       runAsRoot: { reason: 'DCGM opens the NVIDIA device nodes and runs its host engine in the container, which the image only supports as root' },
       addCapabilities: profiling
@@ -144,7 +151,7 @@ export class DcgmExporter extends Construct {
         image: Images.of(this).resolve('dcgmExporter.image', props.image ?? TELEMETRY_IMAGES.dcgmExporter),
         ports: [{ name: 'metrics', port: DcgmExporter.PORT }],
         env,
-        resources: props.resources ?? sized(100, 500, 128, 512),
+        resources: props.resources ?? sized(100, 500, 512, 1024),
         // The host engine takes tens of seconds to enumerate GPUs before /health answers.
         readiness: Probes.http('/health', 'metrics', { initialDelay: Duration.seconds(45), period: Duration.seconds(10) }),
         liveness: Probes.http('/health', 'metrics', { initialDelay: Duration.seconds(45), period: Duration.seconds(15), failureThreshold: 4 }),

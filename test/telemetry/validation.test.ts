@@ -190,4 +190,16 @@ describe('dcgm-exporter defaults', () => {
     expect(c.securityContext.privileged).toBe(false);
     expect(ds.spec.template.spec.securityContext.runAsUser).toBe(0);
   });
+
+  test('the profiling capability is spelled SYS_ADMIN: the API server rejects CAP_SYS_ADMIN next to allowPrivilegeEscalation false', () => {
+    const c = find(render().objects, 'DaemonSet', 'dcgm-exporter').spec.template.spec.containers[0];
+    expect(c.securityContext.allowPrivilegeEscalation).toBe(false);
+    expect(c.securityContext.capabilities.add).toEqual(['SYS_ADMIN']);
+    expect(c.securityContext.capabilities.add.some((cap: string) => cap.startsWith('CAP_'))).toBe(false);
+  });
+
+  test('memory: 512Mi request, 1Gi limit, room for the embedded DCGM host engine on multi-GPU nodes', () => {
+    const c = find(render().objects, 'DaemonSet', 'dcgm-exporter').spec.template.spec.containers[0];
+    expect(c.resources).toEqual({ requests: { cpu: '100m', memory: '512Mi' }, limits: { cpu: '500m', memory: '1Gi' } });
+  });
 });
