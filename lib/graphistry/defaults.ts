@@ -78,3 +78,13 @@ export function initContainerProfile(main: SecurityProfile): SecurityProfile {
   const root = main.exceptions.find((e) => e.rule === 'non-root');
   return root ? SecurityProfile.restricted({ runAsRoot: { reason: root.reason } }) : main;
 }
+
+/**
+ * The DNS server Graphistry's nginx image resolves service names through (its `NGINX_RESOLVER` env, a `defaults()`
+ * key, so `env.NGINX_RESOLVER` overrides it): the cluster DNS Service by its usual name, `kube-dns` in `kube-system`.
+ * Clusters name it differently (RKE2 `rke2-coredns-rke2-coredns.kube-system`, OpenShift `dns-default.openshift-dns`);
+ * there nginx fails to start with "host not found in resolver" until the env names the real Service.
+ */
+export function defaultNginxResolver(clusterDomain: string): string {
+  return `kube-dns.kube-system.svc.${clusterDomain}`;
+}

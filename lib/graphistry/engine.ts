@@ -24,6 +24,7 @@ import {
   GraphistryRepositories,
   graphistryRootProfile,
   initContainerProfile,
+  defaultNginxResolver,
   NGINX_DEFAULT_RESOURCES,
 } from './defaults';
 import { ENGINE_DISPATCHER_FILE, engineDispatcherConfig } from './engine-dispatcher';
@@ -198,7 +199,13 @@ export interface EngineDaemonSetProps {
    * @default 'cluster.local'
    */
   readonly clusterDomain?: string;
-  /** @default - defaults */
+  /**
+   * The nginx container. Its `env.NGINX_RESOLVER` is the DNS server nginx resolves service names through, by default
+   * `kube-dns.kube-system.svc.<clusterDomain>`. Where the cluster DNS Service has another name (RKE2
+   * `rke2-coredns-rke2-coredns.kube-system.svc.cluster.local`, OpenShift `dns-default.openshift-dns.svc.cluster.local`)
+   * set it, or nginx fails to start with "host not found in resolver".
+   * @default - defaults
+   */
   readonly nginx?: EngineContainerOptions;
   /** @default - defaults */
   readonly forgeEtlPython?: EngineContainerOptions;
@@ -301,6 +308,8 @@ export class EngineDaemonSet extends Construct {
   public readonly dispatcherConfig: string;
   /** Names of the main containers, in order. */
   public readonly containerNames: readonly string[];
+  /** NGINX_RESOLVER as nginx gets it (the cluster DNS Service it resolves names through); undefined when it comes from a reference. */
+  public readonly nginxResolver?: string;
 
   constructor(scope: Construct, id: string, props: EngineDaemonSetProps) {
     super(scope, id);
@@ -378,7 +387,7 @@ export class EngineDaemonSet extends Construct {
         EngineContainers.NGINX,
         'nginx',
         { PORT: String(plan.nginx), K8S_NAMESPACE_SUFFIX: `.${namespace}.svc.${clusterDomain}` },
-        { IS_K8S: '1', NGINX_RESOLVER: `kube-dns.kube-system.svc.${clusterDomain}` },
+        { IS_K8S: '1', NGINX_RESOLVER: defaultNginxResolver(clusterDomain) },
         props.nginx?.env,
       ),
       resources: props.nginx?.resources ?? ENGINE_DEFAULT_RESOURCES[EngineContainers.NGINX],
@@ -495,6 +504,8 @@ export class EngineDaemonSet extends Construct {
       });
     }
     this.containerNames = plans.map((p) => p.name);
+    const resolver = plans[0].env.get('NGINX_RESOLVER');
+    this.nginxResolver = typeof resolver === 'string' ? resolver : undefined;
 
     const containers = plans.map((p) =>
       buildContainer(

@@ -16,7 +16,7 @@ import { Resources } from '../core/resources';
 import { SecurityProfile } from '../core/security';
 import { WaitFor, waitRules } from '../core/waits';
 import { Release } from '../release/release';
-import { DEFAULT_GRAPHISTRY_TAG, graphistryImage, GraphistryRepositories, graphistryRootProfile, initContainerProfile, NGINX_DEFAULT_RESOURCES } from './defaults';
+import { DEFAULT_GRAPHISTRY_TAG, defaultNginxResolver, graphistryImage, GraphistryRepositories, graphistryRootProfile, initContainerProfile, NGINX_DEFAULT_RESOURCES } from './defaults';
 import { DATA_PATH, NEXUS_STATIC_PATH, UPLOADS_PATH, VIZ_BUILD_PATH } from './engine';
 import { Tier } from './tier';
 
@@ -63,6 +63,10 @@ export interface NexusProxyProps {
   readonly replicas?: number;
   /**
    * Environment merged over the defaults (yours win per key); K8S_NAMESPACE_SUFFIX is owned and refused.
+   * NGINX_RESOLVER is the DNS server nginx resolves service names through, by default
+   * `kube-dns.kube-system.svc.<clusterDomain>`. Where the cluster DNS Service has another name (RKE2
+   * `rke2-coredns-rke2-coredns.kube-system.svc.cluster.local`, OpenShift `dns-default.openshift-dns.svc.cluster.local`)
+   * set it, or nginx fails to start with "host not found in resolver".
    * @default {}
    */
   readonly env?: EnvMap;
@@ -109,6 +113,8 @@ export class NexusProxy extends Construct {
   public readonly selector: Readonly<Record<string, string>>;
   /** The in-cluster URL serving both v1 and v2 paths. */
   public readonly url: string;
+  /** NGINX_RESOLVER as nginx gets it (the cluster DNS Service it resolves names through); undefined when it comes from a reference. */
+  public readonly nginxResolver?: string;
 
   constructor(scope: Construct, id: string, props: NexusProxyProps) {
     super(scope, id);
@@ -135,8 +141,10 @@ export class NexusProxy extends Construct {
 
     const env = new EnvBuilder('NexusProxy')
       .own('K8S_NAMESPACE_SUFFIX', `.${namespace}.svc.${clusterDomain}`)
-      .defaults({ IS_K8S: '1', NGINX_RESOLVER: `kube-dns.kube-system.svc.${clusterDomain}` })
+      .defaults({ IS_K8S: '1', NGINX_RESOLVER: defaultNginxResolver(clusterDomain) })
       .user(props.env, 'env');
+    const resolver = env.get('NGINX_RESOLVER');
+    this.nginxResolver = typeof resolver === 'string' ? resolver : undefined;
     const healthz = ['curl', '-fsS', '-o', '/dev/null', 'http://localhost:80/healthz'];
     const container = buildContainer(
       'nexusProxy',

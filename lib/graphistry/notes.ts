@@ -78,6 +78,12 @@ export interface GraphistryNotesInput {
    */
   readonly routedTelemetryUis?: ReadonlyArray<{ readonly ui: string; readonly pathPrefix: string; readonly serviceName: string; readonly port: number; readonly ownLogin: boolean }>;
   /**
+   * The nginx that resolves service names at run time (engine from analytics up, nexus-proxy at platform): which one,
+   * the prop that sets its NGINX_RESOLVER, and the value it gets (undefined when it comes from a reference).
+   * @default - none
+   */
+  readonly nginxResolver?: { readonly where: string; readonly prop: string; readonly value?: string; readonly clusterDomain: string };
+  /**
    * The Ingress in front of Caddy, when rendered: its name, IngressClass (undefined: the cluster default) and the
    * ingress-nginx body-size limit it sets.
    * @default - no Ingress
@@ -249,6 +255,17 @@ export function graphistryNotes(i: GraphistryNotesInput): OperatorNotes {
         (withLogin.length ? ` ${withLogin.map((u) => `${u.pathPrefix}/ (${u.ui})`).join(', ')} has its own login.` : ''),
       `Restrict them in front of Caddy: allow ${open.map((u) => `${u.pathPrefix}/`).join(' and ')} only from trusted source ranges or behind your SSO proxy at the load balancer or Ingress controller, or block the paths there and use Grafana's Explore, which reaches Prometheus and Jaeger as datasources behind its login.`,
       `For a one-off look without any route: ${open.map((u) => `kubectl -n ${i.namespace} port-forward svc/${u.serviceName} ${u.port}:${u.port}`).join('; ')}.`,
+    ]);
+  }
+
+  if (i.nginxResolver) {
+    const r = i.nginxResolver;
+    const m = r.value !== undefined ? /^([a-z0-9-]+)\.([a-z0-9-]+)\.svc\b/.exec(r.value) : null;
+    notes.section('CLUSTER DNS', [
+      r.value !== undefined
+        ? `nginx (${r.where}) resolves service names through NGINX_RESOLVER=${r.value}; that DNS Service must exist${m ? ` (kubectl -n ${m[2]} get service ${m[1]})` : ''}, or nginx fails to start with "host not found in resolver".`
+        : `nginx (${r.where}) takes NGINX_RESOLVER from a reference; it must name the cluster DNS Service, or nginx fails to start with "host not found in resolver".`,
+      `Clusters name that Service differently: RKE2 rke2-coredns-rke2-coredns.kube-system.svc.${r.clusterDomain}, OpenShift dns-default.openshift-dns.svc.${r.clusterDomain}. Set ${r.prop}.NGINX_RESOLVER to the right name there.`,
     ]);
   }
 

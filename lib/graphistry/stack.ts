@@ -436,13 +436,14 @@ export class GraphistryStack extends Construct {
       optionalSecret,
       gakCredentials: gakCredentials?.secretName,
       dashboards: full ? [...(gakPublicOn ? ['public'] : []), ...(gakPrivateOn ? ['private'] : [])] : [],
+      clusterDomain,
     });
   }
 
   private addNotes(
     release: Release,
     props: GraphistryStackProps,
-    x: { routes: RouteSummary[]; jwtSecret: string; nexusSecret: string; optionalSecret?: string; gakCredentials?: string; dashboards: string[] },
+    x: { routes: RouteSummary[]; jwtSecret: string; nexusSecret: string; optionalSecret?: string; gakCredentials?: string; dashboards: string[]; clusterDomain: string },
   ): void {
     const ns = release.releaseNamespace;
     const secrets = [
@@ -511,6 +512,11 @@ export class GraphistryStack extends Construct {
       podSecurity: podSecurityRequirement(workloads),
       gpuWorkloads,
       ingress: this.caddy.ingress ? ingressSummary(this.caddy.ingress) : undefined,
+      nginxResolver: this.engine
+        ? { where: 'engine pods', prop: 'engine.nginx.env', value: this.engine.nginxResolver, clusterDomain: x.clusterDomain }
+        : this.nexusProxy
+          ? { where: 'nexus-proxy', prop: 'nexusProxy.env', value: this.nexusProxy.nginxResolver, clusterDomain: x.clusterDomain }
+          : undefined,
       // The UIs Caddy routes (analytics and up); Grafana is the only one with a login of its own.
       routedTelemetryUis: this.telemetry && this.tier.atLeast(Tier.ANALYTICS) ? this.telemetry.routes.map((r) => ({ ...r, ownLogin: r.ui === 'grafana' })) : undefined,
     }).render()) {

@@ -74,6 +74,23 @@ describe('operator notes per tier', () => {
     expect(section(custom, 'UNAUTHENTICATED ROUTES')).toContain('/ops/prom/ (prometheus) and /jaeger/ (jaeger) are routed by Caddy without any authentication');
   });
 
+  test('CLUSTER DNS names the NGINX_RESOLVER nginx really gets, the prop that sets it, and the RKE2/OpenShift names', () => {
+    const platform = section(byTier.platform, 'CLUSTER DNS');
+    expect(platform).toContain('nginx (nexus-proxy) resolves service names through NGINX_RESOLVER=kube-dns.kube-system.svc.cluster.local; that DNS Service must exist (kubectl -n kube-system get service kube-dns)');
+    expect(platform).toContain('Set nexusProxy.env.NGINX_RESOLVER');
+    const viz = section(byTier.viz, 'CLUSTER DNS');
+    expect(viz).toContain('nginx (engine pods) resolves service names through NGINX_RESOLVER=kube-dns.kube-system.svc.cluster.local');
+    expect(viz).toContain('RKE2 rke2-coredns-rke2-coredns.kube-system.svc.cluster.local, OpenShift dns-default.openshift-dns.svc.cluster.local. Set engine.nginx.env.NGINX_RESOLVER');
+    // An override shows up in the notes and on the container alike.
+    const rke2 = 'rke2-coredns-rke2-coredns.kube-system.svc.cluster.local';
+    const r = renderStack({ tier: Tier.ANALYTICS, engine: { nginx: { env: { NGINX_RESOLVER: rke2 } } } });
+    expect(section(r, 'CLUSTER DNS')).toContain(`NGINX_RESOLVER=${rke2}; that DNS Service must exist (kubectl -n kube-system get service rke2-coredns-rke2-coredns)`);
+    const nginx = (r.get('DaemonSet', 'engine').spec.template.spec.containers as Obj[]).find((c) => c.name === 'nginx')!;
+    expect(nginx.env).toContainEqual({ name: 'NGINX_RESOLVER', value: rke2 });
+    const p = renderStack({ nexusProxy: { env: { NGINX_RESOLVER: 'dns-default.openshift-dns.svc.cluster.local' } } });
+    expect(section(p, 'CLUSTER DNS')).toContain('(kubectl -n openshift-dns get service dns-default)');
+  });
+
   test('without a host name, the notes give a port-forward recipe to Caddy', () => {
     expect(section(byTier.viz, 'ACCESS')).toContain('kubectl -n gx port-forward --address 0.0.0.0 svc/caddy 8080:80');
   });
