@@ -14,7 +14,8 @@ export function fleetApp(n: number): App {
   const app = new App();
   const release = new Release(app, 'iot-fleet-scale', { namespace: 'iot-scale' });
   const fleet = new IotFleet(release, 'Fleet', {
-    nats: { exposure: NatsExposure.loadBalancer({ reason: 'benchmark: devices connect from outside the cluster' }) },
+    nats: { exposure: NatsExposure.loadBalancer({ reason: 'benchmark: devices connect from outside the cluster', sourceRanges: ['10.20.0.0/16'] }) },
+    operator: { supports: { matchExpressions: true } },
   });
   for (let i = 0; i < n; i++) {
     fleet.addDeployment(`app-${i}`, {
