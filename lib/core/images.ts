@@ -1,5 +1,6 @@
 import { IConstruct } from 'constructs';
 import { check, ConfigError } from './errors';
+import { PolicyException } from './policy';
 
 const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-f0-9]{32,}$/;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
@@ -101,10 +102,20 @@ export interface ImageSettings {
   readonly pullSecrets?: readonly string[];
 }
 
-/** Lets an image through the pin check; the reason is recorded in the rendered output's policy annotations. */
+/**
+ * Lets an image through the pin check. The construct records the reason on its workload with
+ * `policyExceptionAnnotations([unpinnedImageException(allowance)])`; the verification layer rejects an unpinned image
+ * on a workload without that annotation.
+ */
 export interface UnpinnedImageAllowance {
   /** Why an unpinned image is acceptable here. Must not be empty. */
   readonly reason: string;
+}
+
+/** The `pinned-images` policy exception for an allowed unpinned image, for the workload's annotations. */
+export function unpinnedImageException(allowance: UnpinnedImageAllowance): PolicyException {
+  check(allowance.reason.trim().length > 0, 'allowUnpinned.reason', allowance.reason, 'a non-empty reason');
+  return { rule: 'pinned-images', reason: allowance.reason };
 }
 
 const SETTINGS = new WeakMap<IConstruct, ImageSettings>();

@@ -1,6 +1,10 @@
 import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ImageRef, Images } from '../../lib/core/images';
+import { k8s } from 'cdk8s-plus-28';
+import { ImageRef, Images, unpinnedImageException } from '../../lib/core/images';
+import { policyExceptionAnnotations } from '../../lib/core/policy';
+import { Release, renderRelease } from '../../lib/release';
+import { verifyManifests } from '../../lib/verify';
 
 describe('ImageRef.parse', () => {
   test.each([
@@ -84,6 +88,26 @@ describe('Images', () => {
     const { child } = tree();
     expect(Images.of(child).resolve('img', 'dev/app:latest', { reason: 'dev cluster tracks main' })).toBe('dev/app:latest');
     expect(() => Images.of(child).resolve('img', 'dev/app:latest', { reason: ' ' })).toThrow(/'img.allowUnpinned.reason'/);
+  });
+
+  test('an allowed unpinned image carries its reason into the output, and verification accepts it there', () => {
+    const allowance = { reason: 'the dev cluster tracks main' };
+    const render = (annotate: boolean) => {
+      const release = new Release(new App(), 'dev', { namespace: 'dev' });
+      const image = Images.of(release).resolve('web.image', 'corp/web:latest', allowance);
+      new k8s.KubeDeployment(release, 'Web', {
+        metadata: { name: 'web', annotations: annotate ? policyExceptionAnnotations([unpinnedImageException(allowance)]) : undefined },
+        spec: {
+          selector: { matchLabels: { app: 'web' } },
+          template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image }] } },
+        },
+      });
+      const objects = renderRelease(release).objects;
+      return verifyManifests(objects, { schema: false }).violations.filter((v) => v.rule === 'pinned-images');
+    };
+    expect(unpinnedImageException(allowance)).toEqual({ rule: 'pinned-images', reason: 'the dev cluster tracks main' });
+    expect(render(false)).toHaveLength(1);
+    expect(render(true)).toEqual([]);
   });
 
   test('fails when the registry has a scheme', () => {
