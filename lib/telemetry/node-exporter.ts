@@ -2,6 +2,7 @@ import { Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { buildContainer } from '../core/container';
+import { EnvBuilder, EnvSource } from '../core/env';
 import { Images } from '../core/images';
 import { NodeSelection, Placement, Toleration } from '../core/placement';
 import { buildPodSpec } from '../core/pod';
@@ -19,6 +20,12 @@ export class NodeExporterHostAccess {
   /**
    * The node's /proc, /sys and root filesystem mounted read-only, and the node's network namespace: every collector
    * describes the node. Host PID is not needed: the mounted /proc already shows the host's PID 1 mount table.
+   *
+   * In the node's network namespace the exporter listens on the node's primary IP only (`status.hostIP` through the
+   * downward API), not on every interface: host metrics are not published on public, storage or other secondary
+   * interfaces. Scraping is unaffected, because a hostNetwork pod's IP is the node's IP, so Prometheus (pod
+   * discovery), the node-local Service and the kubelet's probes all dial that address. Port 9100 must still be free on
+   * that address: a second node-exporter (kube-prometheus-stack's) would collide, use `NodeExporterSource.external`.
    */
   public static full(): NodeExporterHostAccess {
     return new NodeExporterHostAccess(true, true);
@@ -105,6 +112,9 @@ export interface NodeExporterProps extends NodeExporterOptions {
   readonly partOf?: string;
 }
 
+/** The environment variable holding the node's IP (downward API), expanded into the listen address. */
+export const HOST_IP_ENV = 'HOST_IP';
+
 /** Collectors whose data is namespaced and would describe the pod, not the node, without host network or mounts. */
 const POD_SCOPED_COLLECTORS = ['arp', 'conntrack', 'filesystem', 'netclass', 'netdev', 'netstat', 'sockstat'];
 
@@ -125,7 +135,11 @@ export class NodeExporter extends Construct {
     this.podLabels = ident.selector;
     const access = props.hostAccess ?? NodeExporterHostAccess.full();
 
-    const args = [`--web.listen-address=:${NodeExporter.PORT}`];
+    // With hostNetwork, bind the node's primary IP only (see NodeExporterHostAccess.full). The brackets make the
+    // address valid for an IPv6 node IP as well as an IPv4 one. Without hostNetwork the pod's own namespace is private.
+    const args = [access.hostNetwork ? `--web.listen-address=[$(${HOST_IP_ENV})]:${NodeExporter.PORT}` : `--web.listen-address=:${NodeExporter.PORT}`];
+    const env = new EnvBuilder('NodeExporter');
+    if (access.hostNetwork) env.own(HOST_IP_ENV, EnvSource.field('status.hostIP'));
     const volumes: k8s.Volume[] = [];
     const mounts: k8s.VolumeMount[] = [];
     const exceptions: PolicyException[] = [];
@@ -152,6 +166,7 @@ export class NodeExporter extends Construct {
         name: 'node-exporter',
         image: Images.of(this).resolve('nodeExporter.image', props.image ?? TELEMETRY_IMAGES.nodeExporter),
         args,
+        env,
         ports: [{ name: 'metrics', port: NodeExporter.PORT }],
         resources: props.resources ?? sized(50, 250, 32, 128),
         readiness: Probes.http('/', 'metrics', { period: Duration.seconds(10) }),

@@ -4,13 +4,17 @@
  * - every DaemonSet pod becomes its own scrape target with a stable `node` label (the multi-node fix); pods of other
  *   releases are never listed (the job's server-side label selector, applied by the projection as the API server
  *   would), and other ports and pods not Running are dropped by the generated relabel rules run in Prometheus itself;
- * - the route prefix flags work: the API answers under /prometheus and not at the root.
+ * - the route prefix flags work: the API answers under /prometheus and not at the root;
+ * - node-exporter (Debian's real binary) started with the rendered flags, its $(HOST_IP) expanded from the downward API
+ *   as the kubelet would, binds the node IP only, and Prometheus still scrapes it at the pod IP (hostNetwork: the same
+ *   address).
  *
  * Debian's build has no Kubernetes SD, so the pods the rendered workloads would create (on a simulated 3-node
  * split-pool cluster) are fed through file SD with the exact `__meta_kubernetes_pod_*` labels (see
  * test/telemetry/sd-projection.ts, which also checks the kubernetes_sd_configs blocks it replaces against Prometheus'
  * own rules). Changed from the rendered Deployment: the config path, the TSDB path and the
  * listen address (loopback, random free port). Pod IPs are loopback addresses, so the failing scrapes stay local.
+ * Changed from the rendered node-exporter: the /host/* paths point at this machine's /proc, /sys and /.
  */
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
@@ -23,6 +27,33 @@ import { find, prometheusYaml, render } from '../telemetry/helpers';
 import { projectToFileSd, SimNode, SimPod, simulatePods } from '../telemetry/sd-projection';
 
 const PROMETHEUS = process.env.PROMETHEUS_BIN ?? '/usr/bin/prometheus';
+const NODE_EXPORTER = process.env.NODE_EXPORTER_BIN ?? '/usr/bin/prometheus-node-exporter';
+
+/** Expands `$(NAME)` in container args from the container's env, as the kubelet does (unknown names stay literal). */
+function expandArgs(args: readonly string[], env: ReadonlyArray<{ name: string; value?: string; valueFrom?: any }>, fields: Record<string, string>): string[] {
+  const values: Record<string, string> = {};
+  for (const e of env ?? []) {
+    const v = e.value ?? fields[e.valueFrom?.fieldRef?.fieldPath];
+    if (v === undefined) throw new Error(`no value for env ${e.name} in the simulation`);
+    values[e.name] = v;
+  }
+  return args.map((a) => a.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, n) => values[n] ?? m));
+}
+
+/** Resolves with the connect error code, or 'connected'. */
+function tryConnect(host: string, port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const sock = net.connect({ host, port, timeout: 2000 }, () => {
+      sock.destroy();
+      resolve('connected');
+    });
+    sock.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? String(e)));
+    sock.on('timeout', () => {
+      sock.destroy();
+      resolve('timeout');
+    });
+  });
+}
 
 const NODES: SimNode[] = [
   { name: 'cpu-1', ip: '127.20.0.1', labels: { 'graphistry.io/role': 'cpu' } },
@@ -72,6 +103,9 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, proc: Ch
 describe('Prometheus runs the generated scrape config', () => {
   const { objects } = render({}, { placement: { nodeSelector: { 'graphistry.io/role': 'cpu' } } });
   let proc: ChildProcess | undefined;
+  let exporter: ChildProcess | undefined;
+  let exporterOutput = '';
+  const exporterNode = NODES[0];
   let tmp: string;
   let base: string;
   let output = '';
@@ -90,7 +124,21 @@ describe('Prometheus runs the generated scrape config', () => {
   beforeAll(async () => {
     // Fail, never skip: a missing binary means the CI install step is broken.
     if (!fs.existsSync(PROMETHEUS)) throw new Error(`prometheus not found at ${PROMETHEUS}; install the Debian package prometheus`);
+    if (!fs.existsSync(NODE_EXPORTER)) throw new Error(`node-exporter not found at ${NODE_EXPORTER}; install the Debian package prometheus-node-exporter`);
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'prom-live-'));
+
+    // The node-exporter pod of the first node, with the rendered flags and env.
+    const ne = find(objects, 'DaemonSet', 'node-exporter').spec.template.spec;
+    expect(ne.hostNetwork).toBe(true);
+    const neArgs = expandArgs(ne.containers[0].args, ne.containers[0].env, { 'status.hostIP': exporterNode.ip }).map((a) =>
+      a.replace(/^--path\.(procfs|sysfs|rootfs)=\/host\/(proc|sys|root)$/, (_m, flag, dir) => `--path.${flag}=${dir === 'root' ? '/' : `/${dir}`}`),
+    );
+    expect(neArgs).toContain(`--web.listen-address=[${exporterNode.ip}]:9100`);
+    exporter = spawn(NODE_EXPORTER, neArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
+    exporter.stdout!.on('data', (d) => (exporterOutput += d));
+    exporter.stderr!.on('data', (d) => (exporterOutput += d));
+    await until('node-exporter on the node IP', async () => ((await get(`http://${exporterNode.ip}:9100/metrics`)).status === 200 ? true : undefined), exporter, () => exporterOutput);
+
     const config = projectToFileSd(prometheusYaml(objects), [...pods, ...strays], tmp);
     const configFile = path.join(tmp, 'prometheus.yml');
     fs.writeFileSync(configFile, stringify(config));
@@ -121,13 +169,15 @@ describe('Prometheus runs the generated scrape config', () => {
   }, 60_000);
 
   afterAll(async () => {
-    if (proc && proc.exitCode === null) {
-      const exited = new Promise((r) => proc!.once('exit', r));
-      proc.kill('SIGTERM');
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 5000)))]);
-      clearTimeout(timer);
-      if (proc.exitCode === null) proc.kill('SIGKILL');
+    for (const p of [proc, exporter]) {
+      if (p && p.exitCode === null && p.signalCode === null) {
+        const exited = new Promise((r) => p.once('exit', r));
+        p.kill('SIGTERM');
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 5000)))]);
+        clearTimeout(timer);
+        if (p.exitCode === null) p.kill('SIGKILL');
+      }
     }
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
@@ -156,6 +206,29 @@ describe('Prometheus runs the generated scrape config', () => {
   test('each node-exporter pod is a target on every node, at the node IP (hostNetwork)', () => {
     expect(byJob('node-exporter')).toEqual(['cpu-1=127.20.0.1:9100', 'gpu-1=127.20.0.2:9100', 'gpu-2=127.20.0.3:9100']);
   });
+
+  test('node-exporter with the rendered flags listens on its node IP only, not on the other addresses of the host', async () => {
+    expect(await tryConnect(exporterNode.ip, 9100)).toBe('connected');
+    expect(await tryConnect('127.0.0.1', 9100)).toBe('ECONNREFUSED');
+    expect(await tryConnect(NODES[1].ip, 9100)).toBe('ECONNREFUSED');
+  });
+
+  test('Prometheus scrapes that node-exporter at its pod IP (the node IP, hostNetwork): the target is up', async () => {
+    const target = await until(
+      `the node-exporter target on ${exporterNode.name} to be scraped`,
+      async () => {
+        const r = JSON.parse((await get(`${base}/prometheus/api/v1/targets?state=active`)).body).data;
+        const t = r.activeTargets.find((x: any) => x.labels.job === 'node-exporter' && x.labels.node === exporterNode.name);
+        return t && t.health !== 'unknown' ? t : undefined;
+      },
+      proc!,
+      () => output,
+      40_000,
+    );
+    expect(target.labels.instance).toBe(`${exporterNode.ip}:9100`);
+    expect(target.lastError).toBe('');
+    expect(target.health).toBe('up');
+  }, 50_000);
 
   test("each collector pod is two targets: app metrics on 8889 and the collector's own on 8888", () => {
     const expected = (port: number) => NODES.map((n) => `${n.name}=${ipOf('otel-collector', n.name)}:${port}`).sort();

@@ -168,6 +168,16 @@ describe('node-exporter host access', () => {
     expect(reasons[1]).toMatch(/hostNetwork/);
   });
 
+  test("with hostNetwork it listens on the node's IP only (downward API), not on every host interface; the probes and the scrape port still match", () => {
+    const c = find(render().objects, 'DaemonSet', 'node-exporter').spec.template.spec.containers[0];
+    const listen = c.args.filter((a: string) => a.startsWith('--web.listen-address='));
+    expect(listen).toEqual(['--web.listen-address=[$(HOST_IP)]:9100']);
+    expect(c.env).toEqual([{ name: 'HOST_IP', valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } }]);
+    // The kubelet probes the pod IP, which with hostNetwork is the node IP the exporter binds.
+    expect(c.readinessProbe.httpGet).toEqual({ path: '/', port: 'metrics' });
+    expect(c.ports).toEqual([{ name: 'metrics', containerPort: 9100 }]);
+  });
+
   test('no access: no host fields, no exception, and the pod-scoped collectors are off', () => {
     const ds = find(render({ nodeExporter: NodeExporterSource.bundled({ hostAccess: NodeExporterHostAccess.none() }) }).objects, 'DaemonSet', 'node-exporter');
     const spec = ds.spec.template.spec;
@@ -176,6 +186,9 @@ describe('node-exporter host access', () => {
     expect(ds.metadata.annotations).toBeUndefined();
     expect(spec.containers[0].args).toEqual(expect.arrayContaining(['--no-collector.filesystem', '--no-collector.netdev']));
     expect(spec.containers[0].args.some((a: string) => a.startsWith('--path.'))).toBe(false);
+    // In the pod's own network namespace every interface is the pod's: listen on all of them, no node IP needed.
+    expect(spec.containers[0].args).toContain('--web.listen-address=:9100');
+    expect(spec.containers[0].env).toBeUndefined();
   });
 });
 
