@@ -170,8 +170,7 @@ export class DcgmExporter extends Construct {
       containers: [container],
       volumes,
       security,
-      // The release-wide affinity is written for the app's pool; the exporter follows the GPUs instead.
-      placement: { ...placement, affinity: undefined },
+      placement,
       runtimeClassName: props.runtimeClassName,
     });
     this.daemonSet = new k8s.KubeDaemonSet(this, 'Resource', {

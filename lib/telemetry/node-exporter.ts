@@ -187,8 +187,7 @@ export class NodeExporter extends Construct {
       containers: [container],
       volumes,
       security,
-      // The release-wide affinity is written for the app's pool; host metrics are wanted from every node.
-      placement: { ...placement, affinity: undefined },
+      placement,
     });
     this.daemonSet = new k8s.KubeDaemonSet(this, 'Resource', {
       metadata: { name: ident.name, labels: ident.labels, annotations: workloadAnnotations(policyExceptionAnnotations([...security.exceptions, ...exceptions])) },

@@ -157,8 +157,7 @@ export class OtelCollector extends Construct {
       containers: [container],
       volumes: [{ name: 'config', configMap: { name: this.configMap.name } }],
       security,
-      // The release-wide affinity is written for the app's pool; the collector must follow every pod to its node.
-      placement: { ...placement, affinity: undefined },
+      placement,
     });
     this.daemonSet = new k8s.KubeDaemonSet(this, 'Resource', {
       metadata: {

@@ -293,6 +293,8 @@ describe('split-pool placement', () => {
     const spec = podSpec(find(objects, 'DaemonSet', 'dcgm-exporter'));
     expect(spec.nodeSelector).toEqual({ 'nvidia.com/gpu.present': 'true' });
     expect(spec.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }, tenant]);
+    // NodeSelection.exactly(...) never takes the release-wide affinity (written for the app's pool).
+    expect(spec.affinity).toBeUndefined();
   });
 
   test('Prometheus, Jaeger and Grafana follow the global selector, tolerations and affinity', () => {
