@@ -58,6 +58,16 @@ export function assertEnvName(prop: string, name: string): string {
   return name;
 }
 
+/** Why a construct owns a key, for the message when the user tries to set it. */
+export interface OwnedKeyHint {
+  /**
+   * What controls the key's value instead of env: a prop (`the 'streamglGpu.workers' prop`) or the wiring
+   * (`the engine port plan`). The owned-key error says the value comes from it.
+   * @default - "the construct's own wiring"
+   */
+  readonly controlledBy?: string;
+}
+
 /**
  * Builds a container's env list in a fixed order: keys the construct owns first (in the order it set them), then the
  * construct's defaults merged with the user's map (user wins per key), sorted by name. Owned keys cannot be set by the
@@ -69,6 +79,8 @@ export class EnvBuilder {
   private readonly merged = new Map<string, EnvValue>();
   /** Keys the user set, with the prop path they came from (for messages). */
   private readonly userProps = new Map<string, string>();
+  /** What controls each owned key that has a hint (for messages). */
+  private readonly hints = new Map<string, OwnedKeyHint>();
   private readonly from: k8s.EnvFromSource[] = [];
 
   /**
@@ -76,25 +88,38 @@ export class EnvBuilder {
    */
   constructor(private readonly owner: string) {}
 
-  /** Sets a key the construct owns: wiring that must stay authoritative (ports, hostnames). */
-  public own(name: string, value: EnvValue): this {
+  /**
+   * Sets a key the construct owns: wiring that must stay authoritative (ports, hostnames).
+   * @param hint what controls the value, named in the error when the user tries to set the key
+   */
+  public own(name: string, value: EnvValue, hint?: OwnedKeyHint): this {
     assertEnvName(`${this.owner}.env`, name);
+    if (hint?.controlledBy !== undefined) {
+      check(hint.controlledBy.trim().length > 0, `${this.owner}.env.${name}.controlledBy`, hint.controlledBy, 'a non-empty description of what sets the key');
+    }
     if (this.owned.has(name)) {
       throw new ConfigError(`${this.owner}.env.${name}`, value, 'each owned key set once', `${name} is already set to ${showValue(describe(this.owned.get(name)!))}`);
     }
     if (this.merged.has(name)) {
       const userProp = this.userProps.get(name);
       // Otherwise both entries would render and Kubernetes would silently keep the later one.
-      if (userProp !== undefined) throw this.ownedKeyError(userProp, name, this.merged.get(name)!, value);
+      if (userProp !== undefined) throw this.ownedKeyError(userProp, name, this.merged.get(name)!, value, hint);
       throw this.ownedDefaultError(name, this.merged.get(name)!, value);
     }
     this.owned.set(name, value);
+    if (hint) this.hints.set(name, hint);
     return this;
   }
 
-  /** Sets several owned keys. */
-  public ownAll(values: EnvMap): this {
-    for (const [k, v] of Object.entries(values)) this.own(k, v);
+  /**
+   * Sets several owned keys.
+   * @param hints per key, what controls its value (keys without a hint get the generic message)
+   */
+  public ownAll(values: EnvMap, hints: Readonly<Record<string, OwnedKeyHint>> = {}): this {
+    for (const k of Object.keys(hints)) {
+      check(k in values, `${this.owner}.env hints`, k, `a key this call owns (${Object.keys(values).join(', ') || 'none'})`);
+    }
+    for (const [k, v] of Object.entries(values)) this.own(k, v, hints[k]);
     return this;
   }
 
@@ -116,20 +141,21 @@ export class EnvBuilder {
   public user(values: EnvMap | undefined, prop: string): this {
     for (const [k, v] of Object.entries(values ?? {})) {
       assertEnvName(`${prop}`, k);
-      if (this.owned.has(k)) throw this.ownedKeyError(prop, k, v, this.owned.get(k)!);
+      if (this.owned.has(k)) throw this.ownedKeyError(prop, k, v, this.owned.get(k)!, this.hints.get(k));
       this.merged.set(k, v);
       this.userProps.set(k, prop);
     }
     return this;
   }
 
-  private ownedKeyError(prop: string, k: string, userValue: EnvValue, ownedValue: EnvValue): ConfigError {
+  private ownedKeyError(prop: string, k: string, userValue: EnvValue, ownedValue: EnvValue, hint: OwnedKeyHint | undefined): ConfigError {
     const owned = new Set([...this.owned.keys(), k]);
+    const source = hint?.controlledBy ?? "the construct's own wiring";
     return new ConfigError(
       `${prop}.${k}`,
       describe(userValue),
       `any key except ${[...owned].join(', ')}`,
-      `${k} is owned by ${this.owner} (it is set to ${showValue(describe(ownedValue))} from the construct's own wiring) and cannot be overridden`,
+      `${k} is owned by ${this.owner} (it is set to ${showValue(describe(ownedValue))} from ${source}) and cannot be overridden`,
     );
   }
 

@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { checksumAnnotations } from '../core/checksum';
 import { buildContainer, buildWaitContainer, ContainerPortSpec } from '../core/container';
 import { EnvBuilder, EnvFrom, EnvMap, EnvValue } from '../core/env';
-import { check, ConfigError, showValue } from '../core/errors';
+import { check, ConfigError } from '../core/errors';
 import { Images } from '../core/images';
 import { selectorLabels, standardLabels } from '../core/labels';
 import { assertDnsLabel, assertDnsSubdomain } from '../core/names';
@@ -263,10 +263,6 @@ function quantity(size: Size): k8s.Quantity {
   return k8s.Quantity.fromString(ki % 1024 === 0 ? `${ki / 1024}Mi` : `${Math.ceil(ki)}Ki`);
 }
 
-function describeEnv(v: EnvValue): unknown {
-  return typeof v === 'string' ? v : v.valueFrom;
-}
-
 /** An exec probe running `curl` against localhost URLs (all must answer 2xx/3xx). */
 function curlProbe(urls: readonly string[], t: ProbeTiming): k8s.Probe {
   const one = (u: string) => ['curl', '-fsS', '-o', '/dev/null', u];
@@ -359,18 +355,8 @@ export class EngineDaemonSet extends Construct {
     // Env: each container gets its own builder, so no container inherits another's map (dask-cuda-worker once
     // received forge-etl-python's env this way).
     const envFor = (container: string, prop: string, owned: Record<string, EnvValue>, defaults: EnvMap, user: EnvMap | undefined) => {
-      const b = new EnvBuilder(`EngineDaemonSet container ${container}`).ownAll(owned).defaults(defaults);
-      for (const [k, v] of Object.entries(user ?? {})) {
-        if (k in owned) {
-          throw new ConfigError(
-            `${prop}.env.${k}`,
-            describeEnv(v),
-            `any key except ${Object.keys(owned).join(', ')}`,
-            `${k} is owned by the engine (${container} gets ${showValue(describeEnv(owned[k]))} from ${OWNED_KEY_SOURCES[k] ?? "the construct's wiring"}) and cannot be overridden by env`,
-          );
-        }
-      }
-      return b.user(user, `${prop}.env`);
+      const hints = Object.fromEntries(Object.keys(owned).filter((k) => k in OWNED_KEY_SOURCES).map((k) => [k, { controlledBy: OWNED_KEY_SOURCES[k] }]));
+      return new EnvBuilder(`EngineDaemonSet container ${container}`).ownAll(owned, hints).defaults(defaults).user(user, `${prop}.env`);
     };
     const pg = props.postgres.env();
 

@@ -50,6 +50,29 @@ describe('EnvBuilder', () => {
     );
   });
 
+  test('fails when user env sets an owned key with a hint, naming what controls the key', () => {
+    const b = new EnvBuilder('EngineDaemonSet container streamgl-gpu').own('STREAMGL_NUM_WORKERS', '4', { controlledBy: "the 'streamglGpu.workers' prop" });
+    expect(() => b.user({ STREAMGL_NUM_WORKERS: '8' }, 'streamglGpu.env')).toThrow(
+      /'streamglGpu.env.STREAMGL_NUM_WORKERS' is "8", but STREAMGL_NUM_WORKERS is owned by EngineDaemonSet container streamgl-gpu \(it is set to "4" from the 'streamglGpu.workers' prop\) and cannot be overridden/,
+    );
+    // the same message when the user's key came first
+    const c = new EnvBuilder('x').user({ PORT: '9000' }, 'app.env');
+    expect(() => c.own('PORT', '80', { controlledBy: "the 'httpPort' prop" })).toThrow(/'app.env.PORT' is "9000", but PORT is owned by x \(it is set to "80" from the 'httpPort' prop\)/);
+    // without a hint the generic source is named
+    expect(() => new EnvBuilder('x').own('PORT', '80').user({ PORT: '1' }, 'env')).toThrow(/from the construct's own wiring/);
+  });
+
+  test('ownAll takes hints per key', () => {
+    const b = new EnvBuilder('x').ownAll({ PORT: '80', HOST: 'h' }, { HOST: { controlledBy: "the 'host' prop" } });
+    expect(() => b.user({ HOST: 'other' }, 'env')).toThrow(/HOST is owned by x \(it is set to "h" from the 'host' prop\)/);
+    expect(() => b.user({ PORT: '1' }, 'env')).toThrow(/PORT is owned by x \(it is set to "80" from the construct's own wiring\)/);
+  });
+
+  test('fails when a hint is empty or names a key the call does not own', () => {
+    expect(() => new EnvBuilder('x').own('PORT', '80', { controlledBy: ' ' })).toThrow(/'x.env.PORT.controlledBy' is " "; allowed: a non-empty description/);
+    expect(() => new EnvBuilder('x').ownAll({ PORT: '80' }, { HOST: { controlledBy: 'y' } })).toThrow(/'x.env hints' is "HOST"; allowed: a key this call owns \(PORT\)/);
+  });
+
   test('fails when a default repeats an owned key, in either order', () => {
     expect(() => new EnvBuilder('x').own('PORT', '1').defaults({ PORT: '2' })).toThrow(/'x.env.PORT' is "2", but PORT is owned by x/);
     expect(() => new EnvBuilder('x').defaults({ PORT: '2' }).own('PORT', '1')).toThrow(/'x.env.PORT' is "2", but PORT is owned by x/);

@@ -434,7 +434,7 @@ describe('EngineDaemonSet options', () => {
 
   test('fails when user env tries to set an owned key, with the prop that controls it', () => {
     expect(() => render({ forgeEtlPython: { env: { PORT: '9000' } } })).toThrow(
-      /'forgeEtlPython.env.PORT' is "9000", but PORT is owned by the engine \(forge-etl-python gets "8200" from the engine port plan/,
+      /'forgeEtlPython.env.PORT' is "9000", but PORT is owned by EngineDaemonSet container forge-etl-python \(it is set to "8200" from the engine port plan/,
     );
     expect(() => render({ streamglGpu: { env: { STREAMGL_NUM_WORKERS: '8' } } })).toThrow(/'streamglGpu.env.STREAMGL_NUM_WORKERS' is "8".*the 'streamglGpu.workers' prop/);
     expect(() => render({ streamglViz: { env: { POSTGRES_HOST: 'other' } } })).toThrow(/'streamglViz.env.POSTGRES_HOST' is "other".*the 'postgres' prop/);
