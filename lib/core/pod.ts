@@ -40,14 +40,24 @@ export interface PodOptions {
   readonly claimTemplateNames?: readonly string[];
 }
 
-/** Renders a pod spec from its parts, validating that container names are unique and volume mounts resolve. */
+/**
+ * Renders a pod spec from its parts, validating that container names are unique and volume mounts resolve. The
+ * security profile's host access (hostNetwork, hostPID, hostPaths volumes) is rendered here; its exceptions are in
+ * `security.exceptions`.
+ */
 export function buildPodSpec(scope: IConstruct, prop: string, o: PodOptions): k8s.PodSpec {
   const names = new Set<string>();
   for (const c of [...(o.initContainers ?? []), ...o.containers]) {
     check(!names.has(c.name), `${prop}.containers`, c.name, 'unique container names', `${c.name} appears twice`);
     names.add(c.name);
   }
-  const volumes = new Set([...(o.volumes ?? []).map((v) => v.name), ...(o.claimTemplateNames ?? [])]);
+  const ownVolumes = new Set([...(o.volumes ?? []).map((v) => v.name), ...(o.claimTemplateNames ?? [])]);
+  const hostVolumes = o.security.hostPathVolumes();
+  for (const v of hostVolumes) {
+    check(!ownVolumes.has(v.name), `${prop}.volumes`, v.name, "names distinct from the security profile's hostPaths volumes", `${v.name} is also a hostPaths volume`);
+  }
+  const allVolumes = [...(o.volumes ?? []), ...hostVolumes];
+  const volumes = new Set([...ownVolumes, ...hostVolumes.map((v) => v.name)]);
   for (const c of [...(o.initContainers ?? []), ...o.containers]) {
     for (const m of c.volumeMounts ?? []) {
       check(volumes.has(m.name), `${prop}.${c.name}.volumeMounts`, m.name, `one of the pod's volumes (${[...volumes].join(', ') || 'none'})`);
@@ -67,9 +77,11 @@ export function buildPodSpec(scope: IConstruct, prop: string, o: PodOptions): k8
     hostAliases: o.hostAliases?.length ? [...o.hostAliases] : undefined,
     runtimeClassName: o.runtimeClassName,
     restartPolicy: o.restartPolicy,
+    hostNetwork: o.security.hostNetwork || undefined,
+    hostPid: o.security.hostPID || undefined,
     priorityClassName: o.priorityClassName,
     initContainers: o.initContainers?.length ? [...o.initContainers] : undefined,
     containers: [...o.containers],
-    volumes: o.volumes?.length ? [...o.volumes] : undefined,
+    volumes: allVolumes.length ? allVolumes : undefined,
   };
 }

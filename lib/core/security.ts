@@ -1,6 +1,31 @@
 import { k8s } from 'cdk8s-plus-28';
 import { check } from './errors';
+import { assertDnsLabel } from './names';
 import { PolicyException } from './policy';
+
+/**
+ * A read-only mount of a path on the node (a hostPath volume). Types that create the path on the node
+ * (`DirectoryOrCreate`, `FileOrCreate`) are not offered: a read-only mount never writes to the node.
+ */
+export interface HostPathMount {
+  /** Volume name in the pod (a DNS label). */
+  readonly name: string;
+  /** Absolute path on the node. */
+  readonly hostPath: string;
+  /** Absolute path where the containers that mount it see it. */
+  readonly mountPath: string;
+  /**
+   * What must exist at `hostPath` before the pod starts.
+   * @default - no check (Kubernetes' empty type)
+   */
+  readonly type?: 'Directory' | 'File' | 'Socket';
+  /**
+   * `HostToContainer` shows the container mounts the node makes after the pod started (node-exporter's view of the
+   * root filesystem). `Bidirectional` is not offered: it needs a privileged container.
+   * @default - none (Kubernetes' None)
+   */
+  readonly mountPropagation?: 'HostToContainer';
+}
 
 /** Options that loosen the restricted profile. Each carries the reason, which is recorded in the output. */
 export interface SecurityExceptions {
@@ -19,6 +44,23 @@ export interface SecurityExceptions {
    * @default - not allowed
    */
   readonly allowPrivilegeEscalation?: { readonly reason: string };
+  /**
+   * Read-only hostPath mounts of node paths (a `no-host-access` exception). `buildPodSpec` adds the volumes; the
+   * containers that read them add `hostPathMounts()` to their volumeMounts.
+   * @default - none
+   */
+  readonly hostPaths?: { readonly mounts: readonly HostPathMount[]; readonly reason: string };
+  /**
+   * Join the node's network namespace (`hostNetwork: true`, a `no-host-access` exception). The pod's IP is the node's,
+   * and its ports are bound on the node.
+   * @default - the pod's own network namespace
+   */
+  readonly hostNetwork?: { readonly reason: string };
+  /**
+   * Share the node's PID namespace (`hostPID: true`, a `no-host-access` exception).
+   * @default - the pod's own PID namespace
+   */
+  readonly hostPID?: { readonly reason: string };
 }
 
 /** Settings that are not exceptions. */
@@ -69,6 +111,24 @@ export class SecurityProfile {
       ex.push({ rule: 'capabilities-dropped', reason: options.addCapabilities!.reason });
     }
     if (need('allowPrivilegeEscalation', options.allowPrivilegeEscalation)) ex.push({ rule: 'no-privilege-escalation', reason: options.allowPrivilegeEscalation!.reason });
+    if (need('hostPaths', options.hostPaths)) {
+      const mounts = options.hostPaths!.mounts;
+      check(mounts.length > 0, 'security.hostPaths.mounts', mounts, 'at least one mount; leave hostPaths unset for none');
+      const names = new Set<string>();
+      mounts.forEach((m, i) => {
+        const at = `security.hostPaths.mounts[${i}]`;
+        assertDnsLabel(`${at}.name`, m.name);
+        check(!names.has(m.name), `${at}.name`, m.name, 'unique volume names', `${m.name} appears twice`);
+        names.add(m.name);
+        check(isAbsolutePath(m.hostPath), `${at}.hostPath`, m.hostPath, "an absolute node path without '..' segments (/proc, /var/lib/kubelet/pod-resources)");
+        check(isAbsolutePath(m.mountPath), `${at}.mountPath`, m.mountPath, "an absolute container path without '..' segments");
+        if (m.type !== undefined) check(['Directory', 'File', 'Socket'].includes(m.type), `${at}.type`, m.type, 'Directory, File or Socket');
+        if (m.mountPropagation !== undefined) check(m.mountPropagation === 'HostToContainer', `${at}.mountPropagation`, m.mountPropagation, 'HostToContainer');
+      });
+      ex.push({ rule: 'no-host-access', reason: options.hostPaths!.reason });
+    }
+    if (need('hostNetwork', options.hostNetwork)) ex.push({ rule: 'no-host-access', reason: options.hostNetwork!.reason });
+    if (need('hostPID', options.hostPID)) ex.push({ rule: 'no-host-access', reason: options.hostPID!.reason });
     for (const [k, v] of [['runAsUser', options.runAsUser], ['runAsGroup', options.runAsGroup], ['fsGroup', options.fsGroup]] as const) {
       if (v !== undefined) check(Number.isInteger(v) && v >= 0, `security.${k}`, v, 'a whole number >= 0');
     }
@@ -93,6 +153,26 @@ export class SecurityProfile {
     };
   }
 
+  /** True when the pod joins the node's network namespace (the `hostNetwork` exception). */
+  public get hostNetwork(): boolean {
+    return this.options.hostNetwork !== undefined;
+  }
+
+  /** True when the pod shares the node's PID namespace (the `hostPID` exception). */
+  public get hostPID(): boolean {
+    return this.options.hostPID !== undefined;
+  }
+
+  /** The hostPath volumes of the `hostPaths` exception (`buildPodSpec` adds them to the pod). */
+  public hostPathVolumes(): k8s.Volume[] {
+    return (this.options.hostPaths?.mounts ?? []).map((m) => ({ name: m.name, hostPath: { path: m.hostPath, type: m.type } }));
+  }
+
+  /** Read-only mounts of the `hostPaths` volumes, for the containers that read them. */
+  public hostPathMounts(): k8s.VolumeMount[] {
+    return (this.options.hostPaths?.mounts ?? []).map((m) => ({ name: m.name, mountPath: m.mountPath, readOnly: true, mountPropagation: m.mountPropagation }));
+  }
+
   /** The container-level securityContext (applied to every container, init containers included). */
   public containerSecurityContext(): k8s.SecurityContext {
     const root = this.options.runAsRoot !== undefined;
@@ -108,4 +188,11 @@ export class SecurityProfile {
       seccompProfile: { type: 'RuntimeDefault' },
     };
   }
+}
+
+/** An absolute path with no empty, `.` or `..` segments (a trailing slash only on `/` itself). */
+function isAbsolutePath(p: string): boolean {
+  if (p === '/') return true;
+  if (!p.startsWith('/') || p.endsWith('/')) return false;
+  return p.slice(1).split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..');
 }

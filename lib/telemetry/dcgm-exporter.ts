@@ -7,7 +7,7 @@ import { check } from '../core/errors';
 import { Images } from '../core/images';
 import { NodeSelection, Placement, Toleration } from '../core/placement';
 import { buildPodSpec } from '../core/pod';
-import { PolicyException, policyExceptionAnnotations } from '../core/policy';
+import { policyExceptionAnnotations } from '../core/policy';
 import { Probes } from '../core/probes';
 import { Resources, sized } from '../core/resources';
 import { SecurityProfile } from '../core/security';
@@ -129,16 +129,14 @@ export class DcgmExporter extends Construct {
       addCapabilities: profiling
         ? { capabilities: ['SYS_ADMIN'], reason: 'DCGM profiling metrics read GPU performance counters, which the NVIDIA driver restricts to CAP_SYS_ADMIN (turn off with profilingMetrics: false)' }
         : undefined,
+      hostPaths: props.podResourcesMapping
+        ? {
+            mounts: [{ name: 'pod-resources', hostPath: '/var/lib/kubelet/pod-resources', mountPath: '/var/lib/kubelet/pod-resources', type: 'Directory' }],
+            reason: 'dcgm-exporter reads the kubelet pod-resources socket (read-only hostPath) to label GPU metrics with the pod using each GPU',
+          }
+        : undefined,
     });
-    const hostExceptions: PolicyException[] = [];
-    const volumes: k8s.Volume[] = [];
-    const mounts: k8s.VolumeMount[] = [];
     const env = new EnvBuilder('DcgmExporter').own('DCGM_EXPORTER_LISTEN', `:${DcgmExporter.PORT}`).own('DCGM_EXPORTER_KUBERNETES', String(props.podResourcesMapping ?? false));
-    if (props.podResourcesMapping) {
-      volumes.push({ name: 'pod-resources', hostPath: { path: '/var/lib/kubelet/pod-resources', type: 'Directory' } });
-      mounts.push({ name: 'pod-resources', mountPath: '/var/lib/kubelet/pod-resources', readOnly: true });
-      hostExceptions.push({ rule: 'no-host-access', reason: 'dcgm-exporter reads the kubelet pod-resources socket (read-only hostPath) to label GPU metrics with the pod using each GPU' });
-    }
     env.user(props.env, 'dcgmExporter.env');
     if (props.runtimeClassName !== undefined) {
       check(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(props.runtimeClassName), 'dcgmExporter.runtimeClassName', props.runtimeClassName, 'a RuntimeClass name (DNS-1123 subdomain)');
@@ -155,7 +153,7 @@ export class DcgmExporter extends Construct {
         // The host engine takes tens of seconds to enumerate GPUs before /health answers.
         readiness: Probes.http('/health', 'metrics', { initialDelay: Duration.seconds(45), period: Duration.seconds(10) }),
         liveness: Probes.http('/health', 'metrics', { initialDelay: Duration.seconds(45), period: Duration.seconds(15), failureThreshold: 4 }),
-        volumeMounts: mounts,
+        volumeMounts: security.hostPathMounts(),
       },
       security,
     );
@@ -168,13 +166,12 @@ export class DcgmExporter extends Construct {
     );
     const spec = buildPodSpec(this, 'dcgmExporter', {
       containers: [container],
-      volumes,
       security,
       placement,
       runtimeClassName: props.runtimeClassName,
     });
     this.daemonSet = new k8s.KubeDaemonSet(this, 'Resource', {
-      metadata: { name: ident.name, labels: ident.labels, annotations: workloadAnnotations(policyExceptionAnnotations([...security.exceptions, ...hostExceptions])) },
+      metadata: { name: ident.name, labels: ident.labels, annotations: workloadAnnotations(policyExceptionAnnotations(security.exceptions)) },
       spec: {
         selector: { matchLabels: ident.selector },
         updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1) } },

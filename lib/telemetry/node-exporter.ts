@@ -6,7 +6,7 @@ import { EnvBuilder, EnvSource } from '../core/env';
 import { Images } from '../core/images';
 import { NodeSelection, Placement, Toleration } from '../core/placement';
 import { buildPodSpec } from '../core/pod';
-import { PolicyException, policyExceptionAnnotations } from '../core/policy';
+import { policyExceptionAnnotations } from '../core/policy';
 import { Probes } from '../core/probes';
 import { Resources, sized } from '../core/resources';
 import { SecurityProfile } from '../core/security';
@@ -140,26 +140,30 @@ export class NodeExporter extends Construct {
     const args = [access.hostNetwork ? `--web.listen-address=[$(${HOST_IP_ENV})]:${NodeExporter.PORT}` : `--web.listen-address=:${NodeExporter.PORT}`];
     const env = new EnvBuilder('NodeExporter');
     if (access.hostNetwork) env.own(HOST_IP_ENV, EnvSource.field('status.hostIP'));
-    const volumes: k8s.Volume[] = [];
-    const mounts: k8s.VolumeMount[] = [];
-    const exceptions: PolicyException[] = [];
     if (access.hostFilesystems) {
       args.push('--path.procfs=/host/proc', '--path.sysfs=/host/sys', '--path.rootfs=/host/root', '--collector.filesystem.mount-points-exclude=^/(dev|proc|sys|run/credentials/.+|var/lib/docker/.+|var/lib/kubelet/.+|var/lib/containerd/.+)($|/)');
-      for (const [name, path] of [['proc', '/proc'], ['sys', '/sys'], ['root', '/']] as const) {
-        volumes.push({ name, hostPath: { path } });
-        mounts.push({ name, mountPath: `/host/${name}`, readOnly: true, mountPropagation: name === 'root' ? 'HostToContainer' : undefined });
-      }
-      exceptions.push({ rule: 'no-host-access', reason: "node-exporter reads the node's /proc, /sys and root filesystem through read-only hostPath mounts to report host CPU, memory, disk and filesystem metrics" });
-    }
-    if (access.hostNetwork) {
-      exceptions.push({ rule: 'no-host-access', reason: "node-exporter joins the node's network namespace (hostNetwork) so interface and socket metrics describe the node, not the pod" });
     }
     if (!access.hostFilesystems || !access.hostNetwork) {
       const off = POD_SCOPED_COLLECTORS.filter((c) => (c === 'filesystem' ? !access.hostFilesystems : !access.hostNetwork));
       args.push(...off.map((c) => `--no-collector.${c}`));
     }
 
-    const security = SecurityProfile.restricted({ runAsUser: 65534, runAsGroup: 65534, readOnlyRootFilesystem: true });
+    const security = SecurityProfile.restricted({
+      runAsUser: 65534,
+      runAsGroup: 65534,
+      readOnlyRootFilesystem: true,
+      hostPaths: access.hostFilesystems
+        ? {
+            mounts: [
+              { name: 'proc', hostPath: '/proc', mountPath: '/host/proc' },
+              { name: 'sys', hostPath: '/sys', mountPath: '/host/sys' },
+              { name: 'root', hostPath: '/', mountPath: '/host/root', mountPropagation: 'HostToContainer' },
+            ],
+            reason: "node-exporter reads the node's /proc, /sys and root filesystem through read-only hostPath mounts to report host CPU, memory, disk and filesystem metrics",
+          }
+        : undefined,
+      hostNetwork: access.hostNetwork ? { reason: "node-exporter joins the node's network namespace (hostNetwork) so interface and socket metrics describe the node, not the pod" } : undefined,
+    });
     const container = buildContainer(
       'node-exporter',
       {
@@ -171,7 +175,7 @@ export class NodeExporter extends Construct {
         resources: props.resources ?? sized(50, 250, 32, 128),
         readiness: Probes.http('/', 'metrics', { period: Duration.seconds(10) }),
         liveness: Probes.http('/', 'metrics', { period: Duration.seconds(15), failureThreshold: 4 }),
-        volumeMounts: mounts,
+        volumeMounts: security.hostPathMounts(),
       },
       security,
     );
@@ -185,16 +189,15 @@ export class NodeExporter extends Construct {
     );
     const spec = buildPodSpec(this, 'nodeExporter', {
       containers: [container],
-      volumes,
       security,
       placement,
     });
     this.daemonSet = new k8s.KubeDaemonSet(this, 'Resource', {
-      metadata: { name: ident.name, labels: ident.labels, annotations: workloadAnnotations(policyExceptionAnnotations([...security.exceptions, ...exceptions])) },
+      metadata: { name: ident.name, labels: ident.labels, annotations: workloadAnnotations(policyExceptionAnnotations(security.exceptions)) },
       spec: {
         selector: { matchLabels: ident.selector },
         updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1) } },
-        template: { metadata: { labels: ident.labels }, spec: { ...spec, hostNetwork: access.hostNetwork || undefined } },
+        template: { metadata: { labels: ident.labels }, spec },
       },
     });
     this.service = renderService(this, ident, [{ name: 'metrics', port: NodeExporter.PORT }], true);

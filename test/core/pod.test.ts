@@ -83,6 +83,36 @@ describe('buildPodSpec', () => {
     expect(() => buildPodSpec(child, 'web', { containers: [container], security, placement: Placement.of(child).forWorkload() })).toThrow(/'web.web.volumeMounts' is "data"/);
   });
 
+  test("renders the security profile's host access: hostNetwork, hostPID and the hostPath volumes after the pod's own", () => {
+    const { child } = scope();
+    const host = SecurityProfile.restricted({
+      hostPaths: { mounts: [{ name: 'proc', hostPath: '/proc', mountPath: '/host/proc' }], reason: 'reads /proc' },
+      hostNetwork: { reason: 'node network' },
+      hostPID: { reason: 'node processes' },
+    });
+    const container = buildContainer('agent', { name: 'agent', image: 'nginx:1.27.2', resources: sized(1, 1, 1, 1), volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, ...host.hostPathMounts()] }, host);
+    const spec = buildPodSpec(child, 'agent', { containers: [container], volumes: [{ name: 'tmp', emptyDir: {} }], security: host, placement: Placement.of(child).forWorkload() });
+    expect(spec.hostNetwork).toBe(true);
+    expect(spec.hostPid).toBe(true);
+    expect(spec.volumes).toEqual([{ name: 'tmp', emptyDir: {} }, { name: 'proc', hostPath: { path: '/proc', type: undefined } }]);
+    // the API field is spelled hostPID
+    expect(k8s.toJson_PodSpec(spec)).toMatchObject({ hostNetwork: true, hostPID: true });
+    // without host access none of the fields is rendered
+    const plain = buildPodSpec(child, 'web', { containers: [buildContainer('web', { name: 'web', image: 'nginx:1.27.2', resources: sized(1, 1, 1, 1) }, security)], security, placement: Placement.of(child).forWorkload() });
+    expect(plain.hostNetwork).toBeUndefined();
+    expect(plain.hostPid).toBeUndefined();
+    expect(plain.volumes).toBeUndefined();
+  });
+
+  test("fails when a pod volume shares a name with the profile's hostPaths volume", () => {
+    const { child } = scope();
+    const host = SecurityProfile.restricted({ hostPaths: { mounts: [{ name: 'data', hostPath: '/data', mountPath: '/data' }], reason: 'reads /data' } });
+    const container = buildContainer('web', { name: 'web', image: 'nginx:1.27.2', resources: sized(1, 1, 1, 1) }, host);
+    expect(() => buildPodSpec(child, 'web', { containers: [container], volumes: [{ name: 'data', emptyDir: {} }], security: host, placement: Placement.of(child).forWorkload() })).toThrow(
+      /'web.volumes' is "data", but data is also a hostPaths volume/,
+    );
+  });
+
   test('fails when two containers share a name', () => {
     const { child } = scope();
     const c = buildContainer('web', { name: 'web', image: 'nginx:1.27.2', resources: sized(1, 1, 1, 1) }, security);

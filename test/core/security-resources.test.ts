@@ -4,7 +4,7 @@ import { checksumAnnotations, configChecksum, CONFIG_CHECKSUM_ANNOTATION } from 
 import { ConfigError, propPath } from '../../lib/core/errors';
 import { externalRefsAnnotation, policyExceptionAnnotations } from '../../lib/core/policy';
 import { renderResources, sized } from '../../lib/core/resources';
-import { SecurityProfile } from '../../lib/core/security';
+import { HostPathMount, SecurityProfile } from '../../lib/core/security';
 
 describe('SecurityProfile', () => {
   test('restricted by default', () => {
@@ -48,6 +48,77 @@ describe('SecurityProfile', () => {
       /'security.runAsUser' is 1000, but runAsRoot runs the pod as uid 0; allowed: unset \(or 0\) with runAsRoot/,
     );
     expect(SecurityProfile.restricted({ runAsRoot: { reason: 'legacy image' }, runAsUser: 0 }).podSecurityContext().runAsUser).toBe(0);
+  });
+
+  describe('host access', () => {
+    const host = SecurityProfile.restricted({
+      hostPaths: {
+        mounts: [
+          { name: 'proc', hostPath: '/proc', mountPath: '/host/proc' },
+          { name: 'root', hostPath: '/', mountPath: '/host/root', mountPropagation: 'HostToContainer' },
+          { name: 'sock', hostPath: '/var/lib/kubelet/pod-resources', mountPath: '/pr', type: 'Directory' },
+        ],
+        reason: 'reads node files',
+      },
+      hostNetwork: { reason: 'node network metrics' },
+      hostPID: { reason: 'sees node processes' },
+    });
+
+    test('each loosening is a no-host-access exception carrying its reason, joined into one annotation', () => {
+      expect(host.exceptions).toEqual([
+        { rule: 'no-host-access', reason: 'reads node files' },
+        { rule: 'no-host-access', reason: 'node network metrics' },
+        { rule: 'no-host-access', reason: 'sees node processes' },
+      ]);
+      expect(policyExceptionAnnotations(host.exceptions)).toEqual({ 'policy.ops-kit.io/no-host-access': 'reads node files; node network metrics; sees node processes' });
+      expect(host.hostNetwork).toBe(true);
+      expect(host.hostPID).toBe(true);
+    });
+
+    test('hostPaths become hostPath volumes and read-only mounts', () => {
+      expect(host.hostPathVolumes()).toEqual([
+        { name: 'proc', hostPath: { path: '/proc', type: undefined } },
+        { name: 'root', hostPath: { path: '/', type: undefined } },
+        { name: 'sock', hostPath: { path: '/var/lib/kubelet/pod-resources', type: 'Directory' } },
+      ]);
+      expect(host.hostPathMounts()).toEqual([
+        { name: 'proc', mountPath: '/host/proc', readOnly: true, mountPropagation: undefined },
+        { name: 'root', mountPath: '/host/root', readOnly: true, mountPropagation: 'HostToContainer' },
+        { name: 'sock', mountPath: '/pr', readOnly: true, mountPropagation: undefined },
+      ]);
+    });
+
+    test('the restricted profile has no host access', () => {
+      const p = SecurityProfile.restricted();
+      expect(p.hostNetwork).toBe(false);
+      expect(p.hostPID).toBe(false);
+      expect(p.hostPathVolumes()).toEqual([]);
+      expect(p.hostPathMounts()).toEqual([]);
+    });
+
+    test('fails when a host access reason is empty', () => {
+      expect(() => SecurityProfile.restricted({ hostNetwork: { reason: '' } })).toThrow(/'security.hostNetwork.reason' is ""; allowed: a non-empty reason/);
+      expect(() => SecurityProfile.restricted({ hostPID: { reason: '  ' } })).toThrow(/'security.hostPID.reason' is "  "/);
+      expect(() => SecurityProfile.restricted({ hostPaths: { mounts: [{ name: 'p', hostPath: '/proc', mountPath: '/p' }], reason: '' } })).toThrow(/'security.hostPaths.reason' is ""/);
+    });
+
+    test('fails when a hostPath is not absolute', () => {
+      const one = (m: Partial<HostPathMount>) => () =>
+        SecurityProfile.restricted({ hostPaths: { mounts: [{ name: 'p', hostPath: '/proc', mountPath: '/p', ...m }], reason: 'r' } });
+      expect(one({ hostPath: 'proc' })).toThrow(/'security.hostPaths.mounts\[0\].hostPath' is "proc"; allowed: an absolute node path/);
+      expect(one({ hostPath: '/var/../etc' })).toThrow(/'security.hostPaths.mounts\[0\].hostPath' is "\/var\/..\/etc"/);
+      expect(one({ hostPath: '/proc/' })).toThrow(/hostPath' is "\/proc\/"/);
+      expect(one({ hostPath: '' })).toThrow(/hostPath' is ""/);
+      expect(one({ mountPath: 'host/proc' })).toThrow(/'security.hostPaths.mounts\[0\].mountPath' is "host\/proc"; allowed: an absolute container path/);
+    });
+
+    test('fails when hostPaths has no mounts, a bad or repeated name, or a writable type', () => {
+      expect(() => SecurityProfile.restricted({ hostPaths: { mounts: [], reason: 'r' } })).toThrow(/'security.hostPaths.mounts'.*at least one mount/);
+      const m = { name: 'p', hostPath: '/proc', mountPath: '/p' };
+      expect(() => SecurityProfile.restricted({ hostPaths: { mounts: [m, { ...m, mountPath: '/q' }], reason: 'r' } })).toThrow(/'security.hostPaths.mounts\[1\].name' is "p", but p appears twice/);
+      expect(() => SecurityProfile.restricted({ hostPaths: { mounts: [{ ...m, name: 'Proc_Dir' }], reason: 'r' } })).toThrow(/'security.hostPaths.mounts\[0\].name' is "Proc_Dir"/);
+      expect(() => SecurityProfile.restricted({ hostPaths: { mounts: [{ ...m, type: 'DirectoryOrCreate' as 'Directory' }], reason: 'r' } })).toThrow(/'security.hostPaths.mounts\[0\].type' is "DirectoryOrCreate"; allowed: Directory, File or Socket/);
+    });
   });
 
   test('fails when a capability is ALL', () => {
