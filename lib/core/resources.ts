@@ -1,4 +1,4 @@
-import { Size } from 'cdk8s';
+import { Size, SizeRoundingBehavior } from 'cdk8s';
 import { Cpu, k8s } from 'cdk8s-plus-28';
 import { check } from './errors';
 
@@ -14,6 +14,22 @@ export interface Resources {
    * @default - none
    */
   readonly extended?: Readonly<Record<string, number>>;
+  /**
+   * Resources requested but not limited. `ephemeral-storage` reserves node disk for an emptyDir whose own `sizeLimit`
+   * already caps it, so the scheduler accounts for the disk without a container-wide limit (which would also count
+   * logs and the writable layer, and evict the pod for them).
+   * @default - none
+   */
+  readonly requestsOnly?: RequestOnlyResources;
+}
+
+/** Resources a container requests without a limit. */
+export interface RequestOnlyResources {
+  /**
+   * Local ephemeral storage (emptyDir, logs, writable layer) the scheduler reserves on the node.
+   * @default - none requested
+   */
+  readonly 'ephemeral-storage'?: Size;
 }
 
 /** CPU quantity in millicores. */
@@ -59,6 +75,13 @@ export function renderResources(prop: string, r: Resources): k8s.ResourceRequire
     if (n === 0) continue;
     requests[name] = k8s.Quantity.fromNumber(n);
     limits[name] = k8s.Quantity.fromNumber(n);
+  }
+  const storage = r.requestsOnly?.['ephemeral-storage'];
+  if (storage !== undefined) {
+    // Whole KiB, rounded up: a fractional size must not reserve less than asked.
+    const whole = Size.kibibytes(Math.ceil(storage.toKibibytes({ rounding: SizeRoundingBehavior.NONE })));
+    check(whole.toKibibytes() > 0, `${prop}.requestsOnly.ephemeral-storage`, memQuantity(whole), 'more than 0');
+    requests['ephemeral-storage'] = k8s.Quantity.fromString(memQuantity(whole));
   }
   return { requests, limits };
 }

@@ -175,7 +175,8 @@ export interface EngineDaemonSetProps {
   readonly preStopDelay?: Duration;
   /**
    * Size limit of the per-pod upload scratch emptyDir (nginx writes request bodies, forge-etl-python reads them).
-   * A pod exceeding it is evicted.
+   * A pod exceeding it is evicted. nginx requests the same amount of ephemeral storage (request only, no limit), so
+   * the scheduler only places the pod where that disk is free, unless `nginx.resources.requestsOnly` sets its own.
    * @default 20 GiB
    */
   readonly uploadsScratchSizeLimit?: Size;
@@ -261,6 +262,16 @@ function quantity(size: Size): k8s.Quantity {
   const ki = size.toKibibytes({ rounding: SizeRoundingBehavior.NONE });
   if (ki % (1024 * 1024) === 0) return k8s.Quantity.fromString(`${ki / (1024 * 1024)}Gi`);
   return k8s.Quantity.fromString(ki % 1024 === 0 ? `${ki / 1024}Mi` : `${Math.ceil(ki)}Ki`);
+}
+
+/**
+ * nginx writes the upload scratch emptyDir, so it requests ephemeral storage equal to the scratch sizeLimit: the
+ * scheduler reserves that disk on the node, while the emptyDir's own sizeLimit stays the cap (no container-wide
+ * ephemeral-storage limit, which would also count logs and the writable layer). A request the user set wins.
+ */
+function withScratchRequest(r: Resources, scratch: Size): Resources {
+  if (r.requestsOnly?.['ephemeral-storage'] !== undefined) return r;
+  return { ...r, requestsOnly: { ...r.requestsOnly, 'ephemeral-storage': scratch } };
 }
 
 /** An exec probe running `curl` against localhost URLs (all must answer 2xx/3xx). */
@@ -376,7 +387,7 @@ export class EngineDaemonSet extends Construct {
         { IS_K8S: '1', NGINX_RESOLVER: defaultNginxResolver(clusterDomain) },
         props.nginx?.env,
       ),
-      resources: props.nginx?.resources ?? ENGINE_DEFAULT_RESOURCES[EngineContainers.NGINX],
+      resources: withScratchRequest(props.nginx?.resources ?? ENGINE_DEFAULT_RESOURCES[EngineContainers.NGINX], scratchLimit),
       // Readiness gates endpoint membership: Caddy's resolver adds a pod as soon as it is Ready, so without it a
       // rolling update sends browsers to a pod whose nginx is not bound yet.
       liveness: curlProbe([`http://localhost:${plan.nginx}/healthz`], { initialDelay: Duration.seconds(30), period: Duration.seconds(30), timeout: Duration.seconds(5), failureThreshold: 3 }),

@@ -146,6 +146,20 @@ describe('resources', () => {
     expect(r.requests['nvidia.com/gpu']).toBe(1);
   });
 
+  test('request-only resources go to requests and never to limits', () => {
+    const r = plain(renderResources('r', { ...sized(100, 100, 64, 64), requestsOnly: { 'ephemeral-storage': Size.gibibytes(20) } }));
+    expect(r.requests['ephemeral-storage']).toBe('20Gi');
+    expect(r.limits).toEqual({ cpu: '100m', memory: '64Mi' });
+    expect(plain(renderResources('r', { ...sized(100, 100, 64, 64), requestsOnly: { 'ephemeral-storage': Size.mebibytes(512) } })).requests['ephemeral-storage']).toBe('512Mi');
+    expect(plain(renderResources('r', { ...sized(100, 100, 64, 64), requestsOnly: {} })).requests).toEqual({ cpu: '100m', memory: '64Mi' });
+  });
+
+  test('fails when a request-only ephemeral-storage is zero', () => {
+    expect(() => renderResources('engine.nginx.resources', { ...sized(100, 100, 64, 64), requestsOnly: { 'ephemeral-storage': Size.gibibytes(0) } })).toThrow(
+      /'engine.nginx.resources.requestsOnly.ephemeral-storage' is "0Gi"; allowed: more than 0/,
+    );
+  });
+
   test('fails when a limit is below its request', () => {
     expect(() => renderResources('engine.nginx.resources', sized(500, 100, 64, 64))).toThrow(/'engine.nginx.resources.cpu.limit' is "100m"; allowed: at least the request \(500m\)/);
     expect(() =>

@@ -4,6 +4,7 @@ import { Manifest, Release, ReleaseProps, renderRelease } from '../../lib/releas
 import { SecurityProfile } from '../../lib/core/security';
 import { EXTERNAL_REFS_ANNOTATION } from '../../lib/core/policy';
 import { CONFIG_CHECKSUM_ANNOTATION } from '../../lib/core/checksum';
+import { NGINX_DEFAULT_RESOURCES } from '../../lib/graphistry/defaults';
 import {
   EngineDaemonSet,
   EngineDaemonSetProps,
@@ -224,6 +225,15 @@ describe('EngineDaemonSet at viz (defaults)', () => {
     expect(users).toEqual(['nginx', 'forge-etl-python']);
   });
 
+  test('nginx, which writes the upload scratch, requests ephemeral storage equal to its sizeLimit, with no limit', () => {
+    expect(r.container('nginx').resources.requests['ephemeral-storage']).toBe('20Gi');
+    expect(r.container('nginx').resources.limits['ephemeral-storage']).toBeUndefined();
+    // counted once: the reader and every other container request none
+    for (const c of [...(r.pod.containers as Obj[]), ...(r.pod.initContainers as Obj[])].filter((c) => c.name !== 'nginx')) {
+      expect(c.resources.requests['ephemeral-storage']).toBeUndefined();
+    }
+  });
+
   test('init waits for redis, dask-scheduler (pinned k8s-wait-for) and postgres (pg_isready on 5432), with read access', () => {
     const init = r.pod.initContainers as Obj[];
     expect(init.map((c) => c.name)).toEqual(['wait-for-redis', 'wait-for-dask-scheduler', 'wait-for-postgres', 'copy-viz-static']);
@@ -378,6 +388,7 @@ describe('EngineDaemonSet custom', () => {
 
   test('scratch size, JWT Secret name and extra external refs', () => {
     expect((r.pod.volumes as Obj[]).find((v) => v.name === 'uploads-scratch')!.emptyDir.sizeLimit).toBe('50Gi');
+    expect(r.container('nginx').resources.requests['ephemeral-storage']).toBe('50Gi');
     expect(r.container('streamgl-viz').envFrom).toEqual([{ secretRef: { name: 'jwt-keys' } }]);
     expect(r.ds.metadata.annotations[EXTERNAL_REFS_ANNOTATION]).toBe('PersistentVolumeClaim/data-mount,Secret/harbor,Secret/jwt-keys,Secret/pg'); // the release pull secret too
   });
@@ -417,6 +428,13 @@ describe('EngineDaemonSet options', () => {
     for (const c of custom.pod.containers as Obj[]) expect(c.lifecycle).toEqual({ preStop: { exec: { command: ['sh', '-c', 'sleep 25'] } } });
     const none = render({ tier: Tier.ANALYTICS, preStopDelay: Duration.seconds(0) });
     for (const c of none.pod.containers as Obj[]) expect(c.lifecycle).toBeUndefined();
+  });
+
+  test("the user's own nginx ephemeral-storage request wins over the scratch size", () => {
+    const nginx = { resources: { ...NGINX_DEFAULT_RESOURCES, requestsOnly: { 'ephemeral-storage': Size.gibibytes(30) } } };
+    const r = render({ nginx, uploadsScratchSizeLimit: Size.gibibytes(10) });
+    expect(r.container('nginx').resources.requests['ephemeral-storage']).toBe('30Gi');
+    expect(r.container('nginx').resources.limits['ephemeral-storage']).toBeUndefined();
   });
 
   test('fails when preStopDelay is not whole seconds below the 60s grace period', () => {
