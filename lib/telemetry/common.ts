@@ -2,7 +2,10 @@ import { Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { check, ConfigError } from '../core/errors';
+import { checksumAnnotations } from '../core/checksum';
 import { isDnsSubdomain } from '../core/names';
+import { ExternalRef, externalRefsAnnotation, policyExceptionAnnotations } from '../core/policy';
+import { SecurityProfile } from '../core/security';
 import { standardLabels, selectorLabels } from '../core/labels';
 import { Release } from '../release/release';
 
@@ -246,6 +249,41 @@ export function renderService(scope: Construct, id: MemberIdentity, ports: reado
 export function workloadAnnotations(...maps: ReadonlyArray<Record<string, string>>): Record<string, string> | undefined {
   const out = Object.assign({}, ...maps) as Record<string, string>;
   return Object.keys(out).length ? out : undefined;
+}
+
+/** What a stateful backend's Deployment is made of. */
+export interface BackendDeploymentParts {
+  readonly spec: k8s.PodSpec;
+  readonly security: SecurityProfile;
+  /** The data volume: an existing claim it names is declared external. */
+  readonly storage: DataVolume;
+  /** Other objects the pod needs that the app does not render (an admin Secret). */
+  readonly externalRefs?: readonly ExternalRef[];
+  /** The generated config the pod mounts; its checksum rolls the pod when it changes. */
+  readonly config?: Record<string, string>;
+}
+
+/**
+ * The Deployment of a stateful telemetry backend (Prometheus, Grafana, Jaeger): one replica with the Recreate
+ * strategy, because each holds a ReadWriteOnce data volume that two pods of a rolling update could not both mount.
+ * Policy exceptions and external references go on the Deployment's metadata.
+ */
+export function renderBackendDeployment(scope: Construct, id: MemberIdentity, parts: BackendDeploymentParts): k8s.KubeDeployment {
+  const refs: ExternalRef[] = [...(parts.externalRefs ?? [])];
+  if (parts.storage.externalClaim) refs.push({ kind: 'PersistentVolumeClaim', name: parts.storage.externalClaim });
+  return new k8s.KubeDeployment(scope, 'Resource', {
+    metadata: {
+      name: id.name,
+      labels: id.labels,
+      annotations: workloadAnnotations(policyExceptionAnnotations(parts.security.exceptions), externalRefsAnnotation(refs)),
+    },
+    spec: {
+      replicas: 1,
+      strategy: { type: 'Recreate' },
+      selector: { matchLabels: id.selector },
+      template: { metadata: { labels: id.labels, annotations: parts.config ? checksumAnnotations(parts.config) : undefined }, spec: parts.spec },
+    },
+  });
 }
 
 /** A Go duration string (`72h`, `90m`, `45s`) for settings parsed with Go's time.ParseDuration. */

@@ -1,18 +1,17 @@
 import { Duration, Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { checksumAnnotations } from '../core/checksum';
 import { buildContainer } from '../core/container';
 import { EnvBuilder, EnvMap, EnvSource } from '../core/env';
 import { check } from '../core/errors';
 import { Images } from '../core/images';
 import { NodeSelection, Placement } from '../core/placement';
 import { buildPodSpec } from '../core/pod';
-import { externalRefsAnnotation, ExternalRef, policyExceptionAnnotations } from '../core/policy';
+import { ExternalRef } from '../core/policy';
 import { Probes } from '../core/probes';
 import { Resources, sized } from '../core/resources';
 import { SecurityProfile } from '../core/security';
-import { dataVolume, FsGroup, MemberIdentity, renderService, TELEMETRY_IMAGES, TELEMETRY_STORAGE_CLASS, TelemetryPersistence, workloadAnnotations } from './common';
+import { dataVolume, FsGroup, MemberIdentity, renderService, TELEMETRY_IMAGES, TELEMETRY_STORAGE_CLASS, TelemetryPersistence, renderBackendDeployment } from './common';
 import { GrafanaDatasources } from './grafana-datasources';
 import { GrafanaAdminSecret } from './mode';
 
@@ -154,21 +153,8 @@ export class Grafana extends Construct {
       security,
       placement: Placement.of(this).forWorkload({ nodeSelection: NodeSelection.fallback(props.nodeSelector, 'grafana.nodeSelector') }, 'grafana.placement'),
     });
-    const refs: ExternalRef[] = [{ kind: 'Secret', name: props.admin.secretName }];
-    if (storage.externalClaim) refs.push({ kind: 'PersistentVolumeClaim', name: storage.externalClaim });
-    this.deployment = new k8s.KubeDeployment(this, 'Resource', {
-      metadata: {
-        name: ident.name,
-        labels: ident.labels,
-        annotations: workloadAnnotations(policyExceptionAnnotations(security.exceptions), externalRefsAnnotation(refs)),
-      },
-      spec: {
-        replicas: 1,
-        strategy: { type: 'Recreate' },
-        selector: { matchLabels: ident.selector },
-        template: { metadata: { labels: ident.labels, annotations: checksumAnnotations(data) }, spec },
-      },
-    });
+    const externalRefs: ExternalRef[] = [{ kind: 'Secret', name: props.admin.secretName }];
+    this.deployment = renderBackendDeployment(this, ident, { spec, security, storage, externalRefs, config: data });
     this.service = renderService(this, ident, [{ name: 'http', port: Grafana.PORT }], false);
   }
 }

@@ -7,11 +7,10 @@ import { check } from '../core/errors';
 import { Images } from '../core/images';
 import { NodeSelection, Placement } from '../core/placement';
 import { buildPodSpec } from '../core/pod';
-import { externalRefsAnnotation, policyExceptionAnnotations } from '../core/policy';
 import { Probes } from '../core/probes';
 import { Resources, sized } from '../core/resources';
 import { SecurityProfile } from '../core/security';
-import { dataVolume, FsGroup, goDuration, MemberIdentity, renderService, TELEMETRY_IMAGES, TELEMETRY_STORAGE_CLASS, TelemetryPersistence, workloadAnnotations } from './common';
+import { dataVolume, FsGroup, goDuration, MemberIdentity, renderService, TELEMETRY_IMAGES, TELEMETRY_STORAGE_CLASS, TelemetryPersistence, renderBackendDeployment } from './common';
 
 /** Operator settings of Jaeger. */
 export interface JaegerOptions {
@@ -139,22 +138,7 @@ export class Jaeger extends Construct {
       security,
       placement: Placement.of(this).forWorkload({ nodeSelection: NodeSelection.fallback(props.nodeSelector, 'jaeger.nodeSelector') }, 'jaeger.placement'),
     });
-    this.deployment = new k8s.KubeDeployment(this, 'Resource', {
-      metadata: {
-        name: ident.name,
-        labels: ident.labels,
-        annotations: workloadAnnotations(
-          policyExceptionAnnotations(security.exceptions),
-          externalRefsAnnotation(storage.externalClaim ? [{ kind: 'PersistentVolumeClaim', name: storage.externalClaim }] : []),
-        ),
-      },
-      spec: {
-        replicas: 1,
-        strategy: { type: 'Recreate' },
-        selector: { matchLabels: ident.selector },
-        template: { metadata: { labels: ident.labels }, spec },
-      },
-    });
+    this.deployment = renderBackendDeployment(this, ident, { spec, security, storage });
     this.service = renderService(
       this,
       ident,

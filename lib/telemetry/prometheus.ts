@@ -1,19 +1,17 @@
 import { Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { checksumAnnotations } from '../core/checksum';
 import { buildContainer } from '../core/container';
 import { check } from '../core/errors';
 import { Images } from '../core/images';
 import { NodeSelection, Placement } from '../core/placement';
 import { buildPodSpec } from '../core/pod';
-import { externalRefsAnnotation, policyExceptionAnnotations } from '../core/policy';
 import { Probes } from '../core/probes';
 import { NamespacedAccess } from '../core/rbac';
 import { Resources, sized } from '../core/resources';
 import { SecurityProfile } from '../core/security';
 import { Release } from '../release/release';
-import { dataVolume, FsGroup, MemberIdentity, renderService, sizeQuantity, TELEMETRY_IMAGES, TELEMETRY_STORAGE_CLASS, TelemetryPersistence, workloadAnnotations } from './common';
+import { dataVolume, FsGroup, MemberIdentity, renderService, sizeQuantity, TELEMETRY_IMAGES, TELEMETRY_STORAGE_CLASS, TelemetryPersistence, renderBackendDeployment } from './common';
 import { PrometheusConfig, promDuration, ScrapeConfig, staticScrapeJob } from './prometheus-config';
 
 /** Operator settings of the in-cluster Prometheus. */
@@ -204,22 +202,7 @@ export class Prometheus extends Construct {
       // Explicit: some hardened namespaces flip the default to false, which silently breaks pod discovery.
       automountServiceAccountToken: true,
     });
-    this.deployment = new k8s.KubeDeployment(this, 'Resource', {
-      metadata: {
-        name: ident.name,
-        labels: ident.labels,
-        annotations: workloadAnnotations(
-          policyExceptionAnnotations(security.exceptions),
-          externalRefsAnnotation(storage.externalClaim ? [{ kind: 'PersistentVolumeClaim', name: storage.externalClaim }] : []),
-        ),
-      },
-      spec: {
-        replicas: 1,
-        strategy: { type: 'Recreate' },
-        selector: { matchLabels: ident.selector },
-        template: { metadata: { labels: ident.labels, annotations: checksumAnnotations(data) }, spec },
-      },
-    });
+    this.deployment = renderBackendDeployment(this, ident, { spec, security, storage, config: data });
     this.service = renderService(this, ident, [{ name: 'http', port: Prometheus.PORT }], false);
   }
 }
