@@ -11,6 +11,7 @@ import { App } from 'cdk8s';
 import { Release, renderRelease } from '../../lib/release';
 import { buildDispatcherConfig, EngineDaemonSet, EngineDaemonSetProps, Postgres, Tier } from '../../lib/graphistry';
 import { NginxConfFile, NginxDirective, NginxMainConfig } from '../../lib/nginx';
+import { freePort } from './support/net';
 
 const NGINX = '/usr/sbin/nginx';
 jest.setTimeout(30_000);
@@ -63,16 +64,6 @@ function nginxTest(files: string[]): { status: number | null; output: string } {
   }
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe('nginx -t on the rendered dispatcher', () => {
   test('the nginx binary is installed (Debian nginx-light)', () => {

@@ -18,13 +18,13 @@
  */
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
-import * as http from 'http';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { stringify } from 'yaml';
 import { find, prometheusYaml, render } from '../telemetry/helpers';
 import { projectToFileSd, SimNode, SimPod, simulatePods } from '../telemetry/sd-projection';
+import { freePort, httpGet as get } from './support/net';
 
 const PROMETHEUS = process.env.PROMETHEUS_BIN ?? '/usr/bin/prometheus';
 const NODE_EXPORTER = process.env.NODE_EXPORTER_BIN ?? '/usr/bin/prometheus-node-exporter';
@@ -61,28 +61,7 @@ const NODES: SimNode[] = [
   { name: 'gpu-2', ip: '127.20.0.3', labels: { 'graphistry.io/role': 'gpu', 'nvidia.com/gpu.present': 'true' } },
 ];
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
-function get(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get(url, { timeout: 2000, agent: false }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-  });
-}
 
 async function until<T>(what: string, fn: () => Promise<T | undefined>, proc: ChildProcess, log: () => string, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

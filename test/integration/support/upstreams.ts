@@ -61,11 +61,4 @@ export class Upstreams {
   }
 }
 
-/** A free TCP port on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(() => r(undefined)));
-  return port;
-}
+export { freePort } from './net';
