@@ -9,6 +9,7 @@ export * from './probes';
 export * from './waits';
 export * from './checksum';
 export * from './policy';
+export * from './retention';
 export * from './security';
 export * from './resources';
 export * from './container';

@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { check } from '../core/errors';
 import { standardLabels } from '../core/labels';
 import { assertDnsSubdomain } from '../core/names';
+import { keepStateAnnotations } from '../core/retention';
 import { Release } from '../release/release';
 
 /** How many nodes may mount a claim at once. */
@@ -91,8 +92,11 @@ const DEFAULT_SIZES: Readonly<Record<string, Size>> = {
   [GraphistryClaims.GAK_PRIVATE]: Size.gibibytes(1),
 };
 
-/** Argo CD never prunes the claims: a claim removed from Git (a disabled variant) keeps its volume and data. */
-export const KEEP_ON_PRUNE_ANNOTATIONS: Readonly<Record<string, string>> = { 'argocd.argoproj.io/sync-options': 'Prune=false' };
+/**
+ * Neither Argo CD (on prune or Application deletion) nor Helm (on uninstall) deletes the claims: a claim removed from
+ * Git (a disabled variant) keeps its volume and data.
+ */
+export const KEEP_ON_PRUNE_ANNOTATIONS: Readonly<Record<string, string>> = keepStateAnnotations();
 
 function storageQuantity(prop: string, size: Size): string {
   const ki = size.toKibibytes({ rounding: SizeRoundingBehavior.NONE });

@@ -1,6 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { MANAGED_BY } from '../core/labels';
+import { keepStateAnnotations } from '../core/retention';
 import { CrdSchema, toJsonSchemaProps } from './schema';
 
 /** API group of the IoT platform's resources. */
@@ -219,8 +220,8 @@ export interface IotDeploymentCrdProps {
 
 /**
  * The CustomResourceDefinition of fleet deployments. Cluster-scoped and shared: render it in exactly one release per
- * cluster. Argo CD never prunes it (deleting a CRD deletes every CR of its kind) and applies it in wave -1, before
- * the CRs.
+ * cluster. Neither Argo CD (prune, Application deletion) nor Helm (uninstall) deletes it (deleting a CRD deletes every
+ * CR of its kind: `keepStateAnnotations`), and Argo CD applies it in wave -1, before the CRs.
  */
 export class IotDeploymentCrd extends Construct {
   /** The CRD object (construct id `Resource`). */
@@ -232,10 +233,7 @@ export class IotDeploymentCrd extends Construct {
       metadata: {
         name: IOT_DEPLOYMENT_CRD_NAME,
         labels: { 'app.kubernetes.io/part-of': 'iot-platform', 'app.kubernetes.io/managed-by': MANAGED_BY, ...props.labels },
-        annotations: {
-          'argocd.argoproj.io/sync-options': 'Prune=false',
-          'argocd.argoproj.io/sync-wave': IOT_CRD_SYNC_WAVE,
-        },
+        annotations: { ...keepStateAnnotations(), 'argocd.argoproj.io/sync-wave': IOT_CRD_SYNC_WAVE },
       },
       spec: {
         group: IOT_GROUP,

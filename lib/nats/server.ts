@@ -12,6 +12,7 @@ import { NodeSelection, Placement, WorkloadPlacementOptions } from '../core/plac
 import { buildPodSpec } from '../core/pod';
 import { policyExceptionAnnotations } from '../core/policy';
 import { Probes } from '../core/probes';
+import { keepStateAnnotations } from '../core/retention';
 import { renderResources, Resources, sized } from '../core/resources';
 import { SecurityProfile } from '../core/security';
 import { Release } from '../release/release';
@@ -251,7 +252,8 @@ export class NatsServer extends Construct {
       if (this.persistence.persistent) {
         claimTemplates = [
           {
-            metadata: { name: 'data', labels: selector },
+            // copied onto each claim the StatefulSet creates, so Argo CD never prunes or deletes the JetStream store
+            metadata: { name: 'data', labels: selector, annotations: keepStateAnnotations({ helm: false }) },
             spec: {
               accessModes: ['ReadWriteOnce'],
               storageClassName: this.persistence.storageClassName,

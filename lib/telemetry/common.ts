@@ -5,6 +5,7 @@ import { check, ConfigError } from '../core/errors';
 import { checksumAnnotations } from '../core/checksum';
 import { isDnsSubdomain } from '../core/names';
 import { ExternalRef, externalRefsAnnotation, policyExceptionAnnotations } from '../core/policy';
+import { keepStateAnnotations } from '../core/retention';
 import { SecurityProfile } from '../core/security';
 import { standardLabels, selectorLabels } from '../core/labels';
 import { Release } from '../release/release';
@@ -173,8 +174,9 @@ export interface DataVolume {
 
 /**
  * Renders a member's data volume: a ReadWriteOnce claim (or a reference to an existing one) when persistence is on,
- * an emptyDir otherwise. The claim carries `Prune=false` so Argo CD keeps it (and the data) when persistence is
- * switched off or the member is removed; deleting data is an operator decision.
+ * an emptyDir otherwise. The claim carries the keep-state annotations (`keepStateAnnotations`), so Argo CD and Helm keep
+ * it (and the data) when persistence is switched off, the member is removed or the release is deleted; deleting data is
+ * an operator decision.
  */
 export function dataVolume(
   scope: Construct,
@@ -199,7 +201,7 @@ export function dataVolume(
   check(isDnsSubdomain(storageClassName), `${prop}.storageClassName`, storageClassName, 'a StorageClass name (DNS-1123 subdomain)');
   const claimName = `${id.name}-data`;
   const claim = new k8s.KubePersistentVolumeClaim(scope, 'Data', {
-    metadata: { name: claimName, labels: id.labels, annotations: { 'argocd.argoproj.io/sync-options': 'Prune=false' } },
+    metadata: { name: claimName, labels: id.labels, annotations: keepStateAnnotations() },
     spec: {
       accessModes: ['ReadWriteOnce'],
       storageClassName,

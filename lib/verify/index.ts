@@ -9,3 +9,4 @@ export * from './verify';
 export * from './upgrade';
 export * from './plugin';
 export * from './write';
+export * from './retention';

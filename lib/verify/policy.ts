@@ -3,6 +3,7 @@ import { ImageRef } from '../core/images';
 import { POLICY_EXCEPTION_PREFIX } from '../core/policy';
 import { annotationsOf, ContainerAt, containersOf, Json, podTemplateOf, show } from './objects';
 import { parseQuantity } from './quantity';
+import { keepStateFindings } from './retention';
 import { isPolicyRule, POLICY_RULES, PolicyRuleId } from './rules';
 import { KubeObject } from './types';
 
@@ -79,6 +80,8 @@ export function policyFindings(o: KubeObject): PolicyFinding[] {
     add('load-balancer', `Service ${show(o.metadata.name)} is type LoadBalancer, which exposes it outside the cluster, but it is not declared`,
       `use ClusterIP (behind the ingress) or NodePort, or annotate the Service with ${POLICY_EXCEPTION_PREFIX}load-balancer: <why it must be exposed>`, 'spec.type');
   }
+
+  out.push(...keepStateFindings(o));
 
   const t = podTemplateOf(o);
   if (!t) return out;

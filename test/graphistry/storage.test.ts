@@ -36,8 +36,8 @@ describe('GraphistryStorage', () => {
     expect(d.byName['gak-public'].spec.resources.requests.storage).toBe('1Gi');
   });
 
-  test('Argo CD never prunes a claim', () => {
-    for (const o of d.objects) expect(o.metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-options': 'Prune=false' });
+  test('neither Argo CD (prune, Application deletion) nor Helm (uninstall) deletes a claim', () => {
+    for (const o of d.objects) expect(o.metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false', 'helm.sh/resource-policy': 'keep' });
   });
 
   test('ReadWriteMany, a class override and volumeName rebinding', () => {

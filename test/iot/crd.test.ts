@@ -53,8 +53,9 @@ describe('IotDeploymentCrd', () => {
     expect(version).toMatchObject({ name: 'v1alpha1', served: true, storage: true, subresources: { status: {} } });
   });
 
-  test('is protected from pruning and ordered before the CRs', () => {
-    expect(crd.metadata.annotations['argocd.argoproj.io/sync-options']).toBe('Prune=false');
+  test('survives pruning, Application deletion and helm uninstall (seed 003), and is ordered before the CRs', () => {
+    expect(crd.metadata.annotations['argocd.argoproj.io/sync-options']).toBe('Prune=false,Delete=false');
+    expect(crd.metadata.annotations['helm.sh/resource-policy']).toBe('keep');
     expect(Number(crd.metadata.annotations['argocd.argoproj.io/sync-wave'])).toBe(Number(IOT_CRD_SYNC_WAVE));
     expect(Number(IOT_CRD_SYNC_WAVE)).toBeLessThan(0);
     expect(Number(IOT_CRD_SYNC_WAVE)).toBeLessThan(Number(IOT_CR_SYNC_WAVE));

@@ -177,7 +177,8 @@ describe('NatsServer custom', () => {
     const sts = find(out, 'StatefulSet');
     expect(sts.spec.volumeClaimTemplates).toEqual([
       {
-        metadata: { name: 'data', labels: sts.spec.selector.matchLabels },
+        // the claims inherit the template's annotations: Argo CD never prunes or deletes the JetStream store
+        metadata: { name: 'data', labels: sts.spec.selector.matchLabels, annotations: { 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false' } },
         spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'fast', resources: { requests: { storage: '5Gi' } } },
       },
     ]);

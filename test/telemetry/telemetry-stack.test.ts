@@ -232,9 +232,11 @@ describe('TelemetryStack defaults (self-hosted)', () => {
     expect(stack.otlpHttpEndpoint).toBe('http://otel-collector:4318');
   });
 
-  test('PVCs are kept by Argo CD when persistence is switched off', () => {
-    for (const pvc of objects.filter((o) => o.kind === 'PersistentVolumeClaim') as any[]) {
-      expect(pvc.metadata.annotations['argocd.argoproj.io/sync-options']).toBe('Prune=false');
+  test('PVCs are kept by Argo CD (prune, Application deletion) and Helm (uninstall) when persistence is switched off', () => {
+    const claims = objects.filter((o) => o.kind === 'PersistentVolumeClaim') as any[];
+    expect(claims.length).toBeGreaterThan(0);
+    for (const pvc of claims) {
+      expect(pvc.metadata.annotations).toMatchObject({ 'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false', 'helm.sh/resource-policy': 'keep' });
     }
   });
 
