@@ -8,3 +8,4 @@ export * from './graphistry';
 export * from './nginx';
 export * from './ingress';
 export * from './telemetry';
+export * from './gitops';

@@ -63,6 +63,59 @@ const labelSelectorRequirement: CrdSchema = {
 
 const timestamp = (description: string): CrdSchema => ({ type: 'string', format: 'date-time', description });
 
+/**
+ * `status.aggregate`: the fleet-wide state the operator folds from the device agents' heartbeats. Declared with literal
+ * keys so code that reads the status (the Argo CD health check in lib/gitops) names its fields from this definition and
+ * fails to compile when one is renamed.
+ */
+export const IOT_AGGREGATE_STATUS_SCHEMA = {
+  type: 'object',
+  description: 'Fleet-wide state of this deployment, folded from the device agents\' heartbeats.',
+  properties: {
+    succeeded: { type: 'integer', minimum: 0, description: 'Matching devices running the deployment.' },
+    failed: { type: 'integer', minimum: 0, description: 'Matching devices whose last reconcile failed.' },
+    pending: { type: 'integer', minimum: 0, description: 'Matching devices that reported but have not run it yet.' },
+    lastError: {
+      type: 'object',
+      description: 'The most recent failure on any device.',
+      properties: {
+        deviceId: { type: 'string' },
+        message: { type: 'string' },
+        at: timestamp('When the failure was reported.'),
+      },
+    },
+    recentEvents: {
+      type: 'array',
+      description: 'The latest reconcile events across the fleet, newest first.',
+      items: {
+        type: 'object',
+        properties: {
+          at: timestamp('When the event happened on the device.'),
+          severity: { type: 'string', enum: [...IOT_EVENT_SEVERITIES] },
+          deviceId: { type: 'string' },
+          message: { type: 'string' },
+          deployment: { type: 'string' },
+        },
+      },
+      'x-kubernetes-list-type': 'atomic',
+    },
+    lastHeartbeatAt: timestamp('Newest heartbeat among the matching devices: how fresh the aggregate is.'),
+  },
+} as const satisfies CrdSchema;
+
+/** A field of `status.aggregate`. */
+export type IotAggregateStatusField = keyof typeof IOT_AGGREGATE_STATUS_SCHEMA.properties;
+
+/** `status`, written by the operator (the status subresource). */
+export const IOT_STATUS_SCHEMA = {
+  type: 'object',
+  description: 'Written by the operator.',
+  properties: {
+    observedScoreString: { type: 'string', description: 'The score the operator last published, for change detection.' },
+    aggregate: IOT_AGGREGATE_STATUS_SCHEMA,
+  },
+} as const satisfies CrdSchema;
+
 /** The openAPIV3Schema of `deployments.iot.nationtech.io/v1alpha1`: the one definition of the resource. */
 export const IOT_DEPLOYMENT_SCHEMA: CrdSchema = {
   type: 'object',
@@ -156,47 +209,7 @@ export const IOT_DEPLOYMENT_SCHEMA: CrdSchema = {
         },
       },
     },
-    status: {
-      type: 'object',
-      description: 'Written by the operator.',
-      properties: {
-        observedScoreString: { type: 'string', description: 'The score the operator last published, for change detection.' },
-        aggregate: {
-          type: 'object',
-          description: 'Fleet-wide state of this deployment, folded from the device agents\' heartbeats.',
-          properties: {
-            succeeded: { type: 'integer', minimum: 0, description: 'Matching devices running the deployment.' },
-            failed: { type: 'integer', minimum: 0, description: 'Matching devices whose last reconcile failed.' },
-            pending: { type: 'integer', minimum: 0, description: 'Matching devices that reported but have not run it yet.' },
-            lastError: {
-              type: 'object',
-              description: 'The most recent failure on any device.',
-              properties: {
-                deviceId: { type: 'string' },
-                message: { type: 'string' },
-                at: timestamp('When the failure was reported.'),
-              },
-            },
-            recentEvents: {
-              type: 'array',
-              description: 'The latest reconcile events across the fleet, newest first.',
-              items: {
-                type: 'object',
-                properties: {
-                  at: timestamp('When the event happened on the device.'),
-                  severity: { type: 'string', enum: [...IOT_EVENT_SEVERITIES] },
-                  deviceId: { type: 'string' },
-                  message: { type: 'string' },
-                  deployment: { type: 'string' },
-                },
-              },
-              'x-kubernetes-list-type': 'atomic',
-            },
-            lastHeartbeatAt: timestamp('Newest heartbeat among the matching devices: how fresh the aggregate is.'),
-          },
-        },
-      },
-    },
+    status: IOT_STATUS_SCHEMA,
   },
 };
 
