@@ -10,3 +10,4 @@ export * from './upgrade';
 export * from './plugin';
 export * from './write';
 export * from './retention';
+export * from './kubernetes';
