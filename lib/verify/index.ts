@@ -11,3 +11,4 @@ export * from './plugin';
 export * from './write';
 export * from './retention';
 export * from './kubernetes';
+export * from './diff';

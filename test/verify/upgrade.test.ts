@@ -125,7 +125,8 @@ describe('upgrade-check CLI (bin/upgrade-check.ts)', () => {
   });
 
   test('fails with usage (exit 2) when the arguments are wrong or a directory is missing', () => {
-    expect(capture([path.join(broken, 'old')])).toMatchObject({ code: 2, err: expect.stringContaining('usage: npm run upgrade-check -- <old-dir> <new-dir>') });
+    expect(capture([])).toMatchObject({ code: 2, err: expect.stringContaining('npm run upgrade-check -- <old-dir> <new-dir>') });
+    expect(capture(['a', 'b', 'c'])).toMatchObject({ code: 2, err: expect.stringContaining('usage: npm run upgrade-check -- <git-ref> [--dist <dir>]') });
     expect(capture(['/nonexistent', path.join(broken, 'old')])).toMatchObject({ code: 2, err: expect.stringContaining('/nonexistent is not a directory') });
   });
 });
