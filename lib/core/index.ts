@@ -15,3 +15,4 @@ export * from './resources';
 export * from './container';
 export * from './pod';
 export * from './rbac';
+export * from './validate';

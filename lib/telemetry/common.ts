@@ -1,7 +1,7 @@
 import { Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { check, ConfigError } from '../core/errors';
+import { check } from '../core/errors';
 import { checksumAnnotations } from '../core/checksum';
 import { isDnsSubdomain } from '../core/names';
 import { ExternalRef, externalRefsAnnotation, policyExceptionAnnotations } from '../core/policy';
@@ -107,32 +107,7 @@ export function assertPathPrefix(prop: string, prefix: string): string {
   return prefix;
 }
 
-/** A parsed `host:port` endpoint. */
-export interface HostPort {
-  readonly host: string;
-  readonly port: number;
-}
-
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-
-/**
- * Parses and validates `host:port` with no scheme and no path: a DNS name, an IPv4 address or a bracketed IPv6
- * address, and a port 1-65535. Scrapers take the value verbatim as a target, so anything else would fail at runtime.
- */
-export function parseHostPort(prop: string, endpoint: string): HostPort {
-  const allowed = 'host:port with no scheme or path, for example dcgm-exporter.gpu-operator.svc:9400, 10.0.0.5:9100 or [fd00::5]:9100';
-  check(typeof endpoint === 'string' && endpoint.length > 0, prop, endpoint, allowed, 'it is empty');
-  check(!endpoint.includes('://'), prop, endpoint, allowed, 'it has a scheme');
-  const m = /^(\[[0-9a-fA-F:.]+\]|[^:/\s[\]]+):(\d{1,5})$/.exec(endpoint);
-  if (!m) throw new ConfigError(prop, endpoint, allowed);
-  const host = m[1];
-  const port = Number(m[2]);
-  check(port >= 1 && port <= 65535, prop, endpoint, allowed, `port ${port} is out of range`);
-  if (!host.startsWith('[') && !IPV4.test(host)) {
-    check(isDnsSubdomain(host.toLowerCase()) && host === host.toLowerCase(), prop, endpoint, allowed, `"${host}" is not a lowercase DNS name or IPv4 address`);
-  }
-  return { host, port };
-}
+export { HostPort, parseHostPort } from '../core/validate';
 
 /** A memory or storage size as a Kubernetes quantity (`20Gi`, `512Mi`, `100Ki`). */
 export function sizeQuantity(size: Size): string {

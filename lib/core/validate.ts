@@ -1,0 +1,301 @@
+import { isIPv4, isIPv6 } from 'net';
+import { Duration } from 'cdk8s';
+import { check, ConfigError } from './errors';
+import { isDnsSubdomain } from './names';
+
+/**
+ * Typed validators for the values the Kubernetes API server (and the programs we configure) accept. Every construct
+ * validates through these instead of its own regex or range, so one class of mistake is closed everywhere at once.
+ * Each throws a ConfigError naming the prop, the value and what is allowed, and returns the value (or its parsed
+ * form) so it can be used inline.
+ */
+
+/** Largest value of a Kubernetes int32 field (replicas, ports, uids, sync waves, counts). */
+export const INT32_MAX = 2 ** 31 - 1;
+/** Smallest value of a Kubernetes int32 field. */
+export const INT32_MIN = -(2 ** 31);
+/** The NodePort range of a default kube-apiserver (`--service-node-port-range`). */
+export const NODE_PORT_RANGE = { min: 30000, max: 32767 } as const;
+
+/** Bounds of an integer range. */
+export interface IntRange {
+  /** @default INT32_MIN */
+  readonly min?: number;
+  /** @default INT32_MAX */
+  readonly max?: number;
+}
+
+function rangeText(min: number, max: number): string {
+  if (max === INT32_MAX && min === INT32_MIN) return 'a whole number (32-bit)';
+  if (max === INT32_MAX) return `a whole number >= ${min}`;
+  return `a whole number ${min}-${max}`;
+}
+
+/**
+ * Throws unless `value` is a whole number in `[min, max]` (int32 bounds by default). Rejects NaN, fractions,
+ * infinities and anything JavaScript would print in exponent form (`1e+21`), which YAML would carry as a float the
+ * API server refuses.
+ */
+export function assertInt(prop: string, value: number, range: IntRange = {}, allowed?: string): number {
+  const min = range.min ?? INT32_MIN;
+  const max = range.max ?? INT32_MAX;
+  const what = allowed ?? rangeText(min, max);
+  const exponent = typeof value === 'number' && /e/i.test(String(value));
+  const why = exponent ? 'it would be written in exponent form, which the API server does not read as an integer' : typeof value === 'number' && Number.isFinite(value) && !Number.isInteger(value) ? 'it is not a whole number' : undefined;
+  check(typeof value === 'number' && Number.isSafeInteger(value) && !exponent, prop, value, what, why);
+  check(value >= min && value <= max, prop, value, what, value > max ? `it is above ${max}` : `it is below ${min}`);
+  return value;
+}
+
+/** Throws unless `value` is a TCP/UDP port, 1-65535 (or `min`-65535: 1024 for unprivileged listeners). */
+export function assertPort(prop: string, value: number, options: { readonly min?: number; readonly reason?: string } = {}): number {
+  const min = options.min ?? 1;
+  check(typeof value === 'number' && Number.isSafeInteger(value) && value >= min && value <= 65535, prop, value, `a port number ${min}-65535`, options.reason);
+  return value;
+}
+
+/** Throws unless `value` is in the API server's NodePort range (30000-32767 by default). */
+export function assertNodePort(prop: string, value: number, reason?: string): number {
+  const { min, max } = NODE_PORT_RANGE;
+  check(
+    typeof value === 'number' && Number.isSafeInteger(value) && value >= min && value <= max,
+    prop,
+    value,
+    `a port in the NodePort range ${min}-${max} (the API server rejects any other)`,
+    reason,
+  );
+  return value;
+}
+
+/**
+ * Throws unless `value` is a Linux user id the API server accepts for `runAsUser` (0 to 2^31-1). `nonZero` rejects
+ * root, for props that only ever mean a non-root user.
+ */
+export function assertUid(prop: string, value: number, options: { readonly nonZero?: boolean } = {}): number {
+  const min = options.nonZero ? 1 : 0;
+  return assertInt(prop, value, { min, max: INT32_MAX }, `a user id ${min}-${INT32_MAX}${options.nonZero ? ' (not root)' : ''}`);
+}
+
+/** Throws unless `value` is a group id the API server accepts (`runAsGroup`, `fsGroup`: 0 to 2^31-1). */
+export function assertGid(prop: string, value: number): number {
+  return assertInt(prop, value, { min: 0, max: INT32_MAX }, `a group id 0-${INT32_MAX}`);
+}
+
+/** Throws unless `value` is a replica count (0 to 2^31-1, or `min` upwards). */
+export function assertReplicas(prop: string, value: number, min = 0): number {
+  return assertInt(prop, value, { min });
+}
+
+/**
+ * Throws unless `host` is a DNS host name: a lowercase DNS-1123 subdomain (what the API server accepts for Ingress
+ * hosts and what TLS certificates name). No upper case, no '_', no spaces, not empty.
+ */
+export function assertHostname(prop: string, host: string): string {
+  const allowed = "a lowercase DNS name such as app.example.com (letters, digits, '-' and '.')";
+  check(typeof host === 'string' && host.length > 0, prop, host, allowed, 'it is empty');
+  check(isDnsSubdomain(host), prop, host, allowed);
+  return host;
+}
+
+/** Throws unless `host` is a DNS host name or a wildcard `*.` followed by one (Ingress hosts, TLS SANs). */
+export function assertWildcardHost(prop: string, host: string): string {
+  const allowed = "a lowercase DNS name such as app.example.com, or a wildcard such as *.example.com (one leading '*.' only)";
+  check(typeof host === 'string' && host.length > 0, prop, host, allowed, 'it is empty');
+  const bare = host.startsWith('*.') ? host.slice(2) : host;
+  check(isDnsSubdomain(bare), prop, host, allowed);
+  return host;
+}
+
+/** True when `value` is an IPv4 address in dotted-decimal form without leading zeros, or an IPv6 address. */
+export function isIp(value: string): boolean {
+  return typeof value === 'string' && (isStrictIPv4(value) || isIPv6(value));
+}
+
+function isStrictIPv4(value: string): boolean {
+  return isIPv4(value) && value.split('.').every((o) => o === '0' || !o.startsWith('0'));
+}
+
+/** The address family of an IP literal, or undefined. */
+export function ipFamily(value: string): 4 | 6 | undefined {
+  if (isStrictIPv4(value)) return 4;
+  if (typeof value === 'string' && isIPv6(value)) return 6;
+  return undefined;
+}
+
+/** Throws unless `value` is an IPv4 or IPv6 address (no brackets, no port). */
+export function assertIp(prop: string, value: string, family?: 4 | 6): string {
+  const allowed = family === 4 ? 'an IPv4 address such as 10.0.0.5' : family === 6 ? 'an IPv6 address such as fd00::5' : 'an IPv4 or IPv6 address such as 10.0.0.5 or fd00::5';
+  const f = ipFamily(value);
+  check(f !== undefined && (family === undefined || f === family), prop, value, allowed);
+  return value;
+}
+
+/** A parsed CIDR: its family, prefix length and the first and last address as integers. */
+export interface Cidr {
+  readonly family: 4 | 6;
+  readonly prefix: number;
+  readonly first: bigint;
+  readonly last: bigint;
+}
+
+function ipToBigInt(ip: string, family: 4 | 6): bigint {
+  if (family === 4) return ip.split('.').reduce((acc, o) => (acc << 8n) + BigInt(Number(o)), 0n);
+  // Expand `::` and an embedded IPv4 tail.
+  let text = ip;
+  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (v4) {
+    const n = ipToBigInt(v4[1], 4);
+    text = `${text.slice(0, -v4[1].length)}${(n >> 16n).toString(16)}:${(n & 0xffffn).toString(16)}`;
+  }
+  const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
+  const h = head ? head.split(':') : [];
+  const t = tail !== undefined && tail ? tail.split(':') : [];
+  const groups = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
+  return groups.reduce((acc, g) => (acc << 16n) + BigInt(parseInt(g, 16)), 0n);
+}
+
+/**
+ * Parses a CIDR the way Kubernetes does (`net.ParseCIDR`: address/prefix, IPv4 prefix 0-32, IPv6 0-128); undefined
+ * when malformed. The address need not be the network address (`10.1.2.3/8` means 10.0.0.0/8).
+ */
+export function parseCidr(value: string): Cidr | undefined {
+  if (typeof value !== 'string') return undefined;
+  const m = /^([^/]+)\/(0|[1-9][0-9]{0,2})$/.exec(value);
+  if (!m) return undefined;
+  const family = ipFamily(m[1]);
+  const prefix = Number(m[2]);
+  if (family === undefined || prefix > (family === 4 ? 32 : 128)) return undefined;
+  const bits = BigInt(family === 4 ? 32 : 128);
+  const hostBits = bits - BigInt(prefix);
+  const addr = ipToBigInt(m[1], family);
+  const first = (addr >> hostBits) << hostBits;
+  const last = first + (1n << hostBits) - 1n;
+  return { family, prefix, first, last };
+}
+
+/** Throws unless `value` is an IPv4 or IPv6 CIDR (`10.0.0.0/8`, `fd00::/8`). Returns it parsed. */
+export function assertCidr(prop: string, value: string): Cidr {
+  const c = parseCidr(value);
+  if (!c) throw new ConfigError(prop, value, 'an IPv4 or IPv6 CIDR such as 10.20.0.0/16 or 2001:db8::/32 (address/prefix, IPv4 prefix at most 32, IPv6 at most 128)');
+  return c;
+}
+
+/** Throws unless `value` is an IP address or a CIDR (trusted proxies, allow lists). */
+export function assertIpOrCidr(prop: string, value: string): string {
+  check(ipFamily(value) !== undefined || parseCidr(value) !== undefined, prop, value, 'an IPv4 or IPv6 address or CIDR such as 10.0.0.0/8, 192.168.1.10 or fd00::/8');
+  return value;
+}
+
+/**
+ * The address families whose every address is covered by the union of `cidrs` (for example `0.0.0.0/1` and
+ * `128.0.0.0/1` together cover all of IPv4). Malformed entries are ignored.
+ */
+export function familiesFullyCovered(cidrs: readonly string[]): Array<4 | 6> {
+  const out: Array<4 | 6> = [];
+  for (const family of [4, 6] as const) {
+    const ranges = cidrs.map(parseCidr).filter((c): c is Cidr => c !== undefined && c.family === family).sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
+    const end = (1n << BigInt(family === 4 ? 32 : 128)) - 1n;
+    let next = 0n;
+    for (const r of ranges) {
+      if (r.first > next) break;
+      if (r.last + 1n > next) next = r.last + 1n;
+    }
+    if (ranges.length && next > end) out.push(family);
+  }
+  return out;
+}
+
+/** A parsed `host:port`. */
+export interface HostPort {
+  readonly host: string;
+  readonly port: number;
+}
+
+/**
+ * Parses and validates `host:port` with no scheme and no path: a lowercase DNS name, an IPv4 address or a bracketed
+ * IPv6 address, and a port 1-65535. Upstreams, scrape targets and resolvers take the value verbatim, so anything else
+ * would fail (or go somewhere else) at run time.
+ */
+export function parseHostPort(prop: string, endpoint: string): HostPort {
+  const allowed = 'host:port with no scheme or path, for example dcgm-exporter.gpu-operator.svc:9400, 10.0.0.5:9100 or [fd00::5]:9100';
+  check(typeof endpoint === 'string' && endpoint.length > 0, prop, endpoint, allowed, 'it is empty');
+  check(!endpoint.includes('://'), prop, endpoint, allowed, 'it has a scheme');
+  const m = /^(\[[^\]]*\]|[^:/\s[\]]+):(\d{1,5})$/.exec(endpoint);
+  if (!m) throw new ConfigError(prop, endpoint, allowed);
+  const host = m[1];
+  const port = Number(m[2]);
+  check(port >= 1 && port <= 65535, prop, endpoint, allowed, `port ${port} is out of range`);
+  if (host.startsWith('[')) {
+    check(ipFamily(host.slice(1, -1)) === 6, prop, endpoint, allowed, `${host} is not a bracketed IPv6 address`);
+  } else if (/^[0-9.]+$/.test(host)) {
+    check(ipFamily(host) === 4, prop, endpoint, allowed, `"${host}" is not an IPv4 address`);
+  } else {
+    check(isDnsSubdomain(host), prop, endpoint, allowed, `"${host}" is not a lowercase DNS name or IPv4 address`);
+  }
+  return { host, port };
+}
+
+/**
+ * Throws unless `value` is a DNS resolver address: an IP with an optional port and an optional `udp/` or `tcp/`
+ * network prefix (`10.96.0.10`, `10.96.0.10:53`, `udp/[fd00::a]:53`).
+ */
+export function assertResolver(prop: string, value: string): string {
+  const allowed = 'a resolver IP address with an optional port and udp/ or tcp/ prefix, for example 10.96.0.10:53 or udp/10.96.0.10:53';
+  const m = /^(?:(?:udp|tcp)\/)?(.+)$/.exec(typeof value === 'string' ? value : '');
+  check(m !== null, prop, value, allowed);
+  const rest = m[1];
+  if (ipFamily(rest) !== undefined) return value;
+  const hp = /^(\[[^\]]+\]|[0-9.]+):(\d{1,5})$/.exec(rest);
+  check(hp !== null, prop, value, allowed);
+  const host = hp[1].startsWith('[') ? hp[1].slice(1, -1) : hp[1];
+  check(ipFamily(host) !== undefined && (hp[1].startsWith('[') ? ipFamily(host) === 6 : ipFamily(host) === 4), prop, value, allowed);
+  check(Number(hp[2]) >= 1 && Number(hp[2]) <= 65535, prop, value, allowed, `port ${hp[2]} is out of range`);
+  return value;
+}
+
+/** Bounds of a duration check. */
+export interface DurationBounds {
+  /** Smallest allowed value, in the unit checked. @default 1 */
+  readonly min?: number;
+  /** Largest allowed value, in the unit checked. @default INT32_MAX */
+  readonly max?: number;
+}
+
+/** Throws unless `d` is a whole number of seconds within bounds (probe timings, grace periods). Returns the seconds. */
+export function assertWholeSeconds(prop: string, d: Duration, bounds: DurationBounds = {}): number {
+  const min = bounds.min ?? 1;
+  const max = bounds.max ?? INT32_MAX;
+  const s = d.toMilliseconds({ integral: false }) / 1000;
+  check(Number.isSafeInteger(s) && s >= min && s <= max, prop, `${s}s`, max === INT32_MAX ? `a whole number of seconds >= ${min}` : `a whole number of seconds ${min}-${max}`);
+  return s;
+}
+
+/** Throws unless `d` is a whole number of milliseconds within bounds. Returns the milliseconds. */
+export function assertWholeMilliseconds(prop: string, d: Duration, bounds: DurationBounds = {}): number {
+  const min = bounds.min ?? 1;
+  const max = bounds.max ?? Number.MAX_SAFE_INTEGER;
+  const ms = d.toMilliseconds({ integral: false });
+  check(Number.isSafeInteger(ms) && ms >= min && ms <= max, prop, `${ms}ms`, `a whole number of milliseconds >= ${min}${min === 0 ? ' (0 turns it off)' : ''}`);
+  return ms;
+}
+
+const QUANTITY = /^[+-]?(\d+(\.\d*)?|\.\d+)(([KMGTPE]i)|[numkMGTPE]|[eE][+-]?\d+)?$/;
+
+/**
+ * Throws unless `value` is a Kubernetes resource quantity (`500m`, `1Gi`, `2`, `1.5G`), as the API server parses it.
+ * Negative quantities are rejected unless `allowNegative`.
+ */
+export function assertQuantity(prop: string, value: string, options: { readonly allowNegative?: boolean } = {}): string {
+  const allowed = "a Kubernetes quantity: a number with an optional suffix (n, u, m, k, M, G, T, P, E, Ki, Mi, Gi, Ti, Pi, Ei), for example 500m or 10Gi";
+  check(typeof value === 'string' && QUANTITY.test(value), prop, value, allowed);
+  if (!options.allowNegative) check(!value.startsWith('-'), prop, value, `${allowed}, not negative`);
+  return value;
+}
+
+/**
+ * Throws unless `value` is an Argo CD sync wave (a whole int32, negative first) and returns it as the annotation
+ * string. `String(1e21)` is `1e+21`, which Argo CD cannot parse: this is where that is caught.
+ */
+export function syncWave(prop: string, value: number): string {
+  return String(assertInt(prop, value, {}, 'a whole number (32-bit; negative waves come first)'));
+}
