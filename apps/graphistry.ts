@@ -109,7 +109,7 @@ export function buildGraphistryMultiNode(app: App): Release {
       ...base.caddy,
       tls: CaddyTls.external(),
       fallback: CaddyLbFallback.leastConn(),
-      service: { type: CaddyServiceType.nodePort({ nodePort: 30080 }) },
+      service: { type: CaddyServiceType.nodePort({ nodePort: 30080, reason: 'the external load balancer terminates TLS and reaches Caddy on this port of every CPU node' }) },
       ingress: { enabled: false },
     },
     // Every GPU workload names the NVIDIA RuntimeClass (the notes state the prerequisite).

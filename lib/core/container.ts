@@ -7,6 +7,7 @@ import { renderResources, Resources } from './resources';
 import { SecurityProfile } from './security';
 import { InitWait, WAIT_RESOURCES } from './waits';
 import { isPortName } from './names';
+import { assertPort } from './validate';
 
 /** A port a container listens on. */
 export interface ContainerPortSpec {
@@ -42,7 +43,7 @@ export function buildContainer(prop: string, o: ContainerOptions, security: Secu
   check(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(o.name) && o.name.length <= 63, `${prop}.name`, o.name, 'a DNS-1123 label');
   const seenPorts = new Set<string>();
   const ports = o.ports?.map((p, i) => {
-    check(Number.isInteger(p.port) && p.port >= 1 && p.port <= 65535, `${prop}.ports[${i}].port`, p.port, 'a port number 1-65535');
+    assertPort(`${prop}.ports[${i}].port`, p.port);
     if (p.name !== undefined) {
       check(isPortName(p.name), `${prop}.ports[${i}].name`, p.name, "at most 15 lowercase letters, digits and '-' (never two in a row), with at least one letter");
       check(!seenPorts.has(p.name), `${prop}.ports[${i}].name`, p.name, 'a name not used by another port of this container');

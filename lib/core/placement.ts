@@ -3,6 +3,7 @@ import { IConstruct } from 'constructs';
 import { check, propPath } from './errors';
 import { assertLabels, assertLabelKey } from './labels';
 import { stableStringify } from './hash';
+import { assertInt } from './validate';
 
 /** A taint toleration. Mirrors the Kubernetes field, validated. */
 export interface Toleration {
@@ -148,7 +149,7 @@ export function assertToleration(prop: string, t: Toleration): k8s.Toleration {
   }
   if (t.tolerationSeconds !== undefined) {
     check(t.effect === 'NoExecute', propPath(prop, 'tolerationSeconds'), t.tolerationSeconds, 'only with effect NoExecute');
-    check(Number.isInteger(t.tolerationSeconds) && t.tolerationSeconds >= 0, propPath(prop, 'tolerationSeconds'), t.tolerationSeconds, 'a whole number of seconds >= 0');
+    assertInt(propPath(prop, 'tolerationSeconds'), t.tolerationSeconds, { min: 0, max: Number.MAX_SAFE_INTEGER }, 'a whole number of seconds >= 0');
   }
   const out: k8s.Toleration = {
     key: t.key,

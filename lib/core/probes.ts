@@ -2,6 +2,7 @@ import { Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { check } from './errors';
 import { isPortName } from './names';
+import { assertInt, assertWholeSeconds } from './validate';
 
 /** Timing shared by every probe kind. Durations are typed and converted to whole seconds. */
 export interface ProbeTiming {
@@ -22,15 +23,12 @@ export type ProbePort = number | string;
 
 function seconds(prop: string, d: Duration | undefined, min: number): number | undefined {
   if (d === undefined) return undefined;
-  const ms = d.toMilliseconds();
-  const s = ms / 1000;
-  check(Number.isInteger(s) && s >= min, prop, `${s}s`, `a whole number of seconds >= ${min}`);
-  return s;
+  return assertWholeSeconds(prop, d, { min });
 }
 
 function timing(t: ProbeTiming): Partial<k8s.Probe> {
-  if (t.failureThreshold !== undefined) check(Number.isInteger(t.failureThreshold) && t.failureThreshold >= 1, 'probe.failureThreshold', t.failureThreshold, 'a whole number >= 1');
-  if (t.successThreshold !== undefined) check(Number.isInteger(t.successThreshold) && t.successThreshold >= 1, 'probe.successThreshold', t.successThreshold, 'a whole number >= 1');
+  if (t.failureThreshold !== undefined) assertInt('probe.failureThreshold', t.failureThreshold, { min: 1 });
+  if (t.successThreshold !== undefined) assertInt('probe.successThreshold', t.successThreshold, { min: 1 });
   return {
     initialDelaySeconds: seconds('probe.initialDelay', t.initialDelay, 0),
     periodSeconds: seconds('probe.period', t.period, 1),
@@ -42,7 +40,7 @@ function timing(t: ProbeTiming): Partial<k8s.Probe> {
 
 function port(p: ProbePort): k8s.IntOrString {
   if (typeof p === 'number') {
-    check(Number.isInteger(p) && p >= 1 && p <= 65535, 'probe.port', p, 'a port number 1-65535 or a container port name');
+    check(Number.isSafeInteger(p) && p >= 1 && p <= 65535, 'probe.port', p, 'a port number 1-65535 or a container port name');
     return k8s.IntOrString.fromNumber(p);
   }
   check(isPortName(p), 'probe.port', p, "a port number 1-65535 or a container port name (at most 15 lowercase letters, digits and '-', with at least one letter)");

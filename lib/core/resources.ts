@@ -1,6 +1,7 @@
 import { Size, SizeRoundingBehavior } from 'cdk8s';
 import { Cpu, k8s } from 'cdk8s-plus-28';
 import { check } from './errors';
+import { assertInt } from './validate';
 
 /**
  * Requests and limits for one container. Both are required: a container without requests is scheduled blind and one
@@ -71,7 +72,7 @@ export function renderResources(prop: string, r: Resources): k8s.ResourceRequire
     memory: k8s.Quantity.fromString(memQuantity(r.memory.limit)),
   };
   for (const [name, n] of Object.entries(r.extended ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
-    check(Number.isInteger(n) && n >= 0, `${prop}.extended.${name}`, n, 'a whole number >= 0');
+    assertInt(`${prop}.extended.${name}`, n, { min: 0 });
     if (n === 0) continue;
     requests[name] = k8s.Quantity.fromNumber(n);
     limits[name] = k8s.Quantity.fromNumber(n);

@@ -2,6 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { check } from './errors';
 import { assertDnsLabel } from './names';
 import { PolicyException } from './policy';
+import { assertGid, assertUid } from './validate';
 
 /**
  * A read-only mount of a path on the node (a hostPath volume). Types that create the path on the node
@@ -129,9 +130,9 @@ export class SecurityProfile {
     }
     if (need('hostNetwork', options.hostNetwork)) ex.push({ rule: 'no-host-access', reason: options.hostNetwork!.reason });
     if (need('hostPID', options.hostPID)) ex.push({ rule: 'no-host-access', reason: options.hostPID!.reason });
-    for (const [k, v] of [['runAsUser', options.runAsUser], ['runAsGroup', options.runAsGroup], ['fsGroup', options.fsGroup]] as const) {
-      if (v !== undefined) check(Number.isInteger(v) && v >= 0, `security.${k}`, v, 'a whole number >= 0');
-    }
+    if (options.runAsUser !== undefined) assertUid('security.runAsUser', options.runAsUser);
+    if (options.runAsGroup !== undefined) assertGid('security.runAsGroup', options.runAsGroup);
+    if (options.fsGroup !== undefined) assertGid('security.fsGroup', options.fsGroup);
     if (options.runAsRoot && options.runAsUser !== undefined && options.runAsUser !== 0) {
       check(false, 'security.runAsUser', options.runAsUser, 'unset (or 0) with runAsRoot; drop runAsRoot to run as this uid', 'runAsRoot runs the pod as uid 0');
     }

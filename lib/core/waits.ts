@@ -3,6 +3,7 @@ import { check } from './errors';
 import { assertLabels } from './labels';
 import { assertDnsLabel, assertDnsSubdomain, deriveName } from './names';
 import { sized, Resources } from './resources';
+import { assertPort } from './validate';
 
 /** Image used to wait for Services and pods (reads the API, so the pod's ServiceAccount needs `rules`). */
 export const K8S_WAIT_FOR_IMAGE = 'groundnuty/k8s-wait-for:v2.0';
@@ -65,7 +66,7 @@ export class WaitFor {
   public static postgres(options: PostgresWaitOptions): InitWait {
     assertDnsSubdomain('postgres.host', options.host);
     const port = options.port ?? 5432;
-    check(Number.isInteger(port) && port >= 1 && port <= 65535, 'postgres.port', port, 'a port number 1-65535');
+    assertPort('postgres.port', port);
     const args = ['-h', options.host, '-p', String(port)];
     if (options.user) args.push('-U', options.user);
     if (options.database) args.push('-d', options.database);

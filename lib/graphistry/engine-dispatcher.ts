@@ -1,6 +1,6 @@
 import { Duration } from 'cdk8s';
 import { NginxConfFile } from '../nginx/conf-file';
-import { NginxDirective } from '../nginx/directive';
+import { NginxDirective, NginxVar } from '../nginx/directive';
 import { NginxAction, NginxListen, NginxLocation, NginxMap, NginxServer } from '../nginx/server';
 import { DispatchRoute, EnginePortPlan } from './ports';
 
@@ -71,10 +71,10 @@ export function buildDispatcherConfig(routes: readonly DispatchRoute[], options:
             NginxAction.proxyPass(`http://${upstream}:${r.port}`, {
               httpVersion: '1.1',
               headers: [
-                ['Host', '$http_host'],
-                ['Upgrade', '$http_upgrade'],
-                ['Connection', CONNECTION_VARIABLE],
-                ['X-Forwarded-For', '$proxy_add_x_forwarded_for'],
+                ['Host', NginxVar.of('$http_host')],
+                ['Upgrade', NginxVar.of('$http_upgrade')],
+                ['Connection', NginxVar.of(CONNECTION_VARIABLE)],
+                ['X-Forwarded-For', NginxVar.of('$proxy_add_x_forwarded_for')],
               ],
               readTimeout: Duration.hours(1),
               sendTimeout: Duration.hours(1),

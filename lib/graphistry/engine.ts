@@ -31,6 +31,7 @@ import { ENGINE_DISPATCHER_FILE, engineDispatcherConfig } from './engine-dispatc
 import { EnginePortPlan } from './ports';
 import { Postgres } from './postgres';
 import { Tier } from './tier';
+import { assertPort } from '../core/validate';
 
 /** Names of the engine pod's containers, in the order they are rendered. */
 export const EngineContainers = {
@@ -338,7 +339,7 @@ export class EngineDaemonSet extends Construct {
     const daskScheduler = assertDnsLabel('daskSchedulerService', props.daskSchedulerService ?? 'dask-scheduler');
     const clusterDomain = assertDnsSubdomain('clusterDomain', props.clusterDomain ?? 'cluster.local');
     const httpPort = props.httpPort ?? 80;
-    check(Number.isInteger(httpPort) && httpPort >= 1 && httpPort <= 65535, 'httpPort', httpPort, 'a port number 1-65535');
+    assertPort('httpPort', httpPort);
     assertDnsSubdomain('dataMountClaim', props.dataMountClaim);
     assertDnsSubdomain('localMediaMountClaim', props.localMediaMountClaim);
     if (props.runtimeClassName !== undefined) assertDnsSubdomain('runtimeClassName', props.runtimeClassName);

@@ -3,7 +3,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { buildContainer, buildWaitContainer } from '../core/container';
 import { EnvBuilder, EnvMap } from '../core/env';
-import { check, ConfigError } from '../core/errors';
+import { ConfigError } from '../core/errors';
 import { Images } from '../core/images';
 import { selectorLabels, standardLabels } from '../core/labels';
 import { assertDnsLabel, assertDnsSubdomain } from '../core/names';
@@ -19,6 +19,7 @@ import { Release } from '../release/release';
 import { DEFAULT_GRAPHISTRY_TAG, defaultNginxResolver, graphistryImage, GraphistryRepositories, graphistryRootProfile, initContainerProfile, NGINX_DEFAULT_RESOURCES } from './defaults';
 import { DATA_PATH, NEXUS_STATIC_PATH, UPLOADS_PATH, VIZ_BUILD_PATH } from './engine';
 import { Tier } from './tier';
+import { assertPort, assertReplicas } from '../core/validate';
 
 /** Name of the Deployment, Service and ServiceAccount. Clients integrate against this name. */
 export const NEXUS_PROXY_NAME = 'nexus-proxy';
@@ -125,9 +126,9 @@ export class NexusProxy extends Construct {
     }
     const tag = props.tag ?? DEFAULT_GRAPHISTRY_TAG;
     const httpPort = props.httpPort ?? 80;
-    check(Number.isInteger(httpPort) && httpPort >= 1 && httpPort <= 65535, 'httpPort', httpPort, 'a port number 1-65535');
+    assertPort('httpPort', httpPort);
     const replicas = props.replicas ?? 1;
-    check(Number.isInteger(replicas) && replicas >= 1, 'replicas', replicas, 'a whole number >= 1');
+    assertReplicas('replicas', replicas, 1);
     const nexus = assertDnsLabel('nexusService', props.nexusService ?? 'nexus');
     const clusterDomain = assertDnsSubdomain('clusterDomain', props.clusterDomain ?? 'cluster.local');
     assertDnsSubdomain('dataMountClaim', props.dataMountClaim);

@@ -3,6 +3,7 @@ import { EnvSource, EnvValue } from '../core/env';
 import { assertDnsLabel, assertDnsSubdomain } from '../core/names';
 import { ExternalRef } from '../core/policy';
 import { InitWait, WaitFor } from '../core/waits';
+import { assertPort } from '../core/validate';
 
 /** A key in an existing Secret. */
 export interface SecretKeyRef {
@@ -50,7 +51,7 @@ export class Postgres {
   public static external(props: ExternalPostgresProps): Postgres {
     assertDnsSubdomain('postgres.host', props.host);
     const port = props.port ?? 5432;
-    check(Number.isInteger(port) && port >= 1 && port <= 65535, 'postgres.port', port, 'a port number 1-65535');
+    assertPort('postgres.port', port);
     check(/^[A-Za-z_][A-Za-z0-9_$-]{0,62}$/.test(props.database), 'postgres.database', props.database, 'a Postgres identifier of at most 63 characters');
     check(/^[A-Za-z_][A-Za-z0-9_$@.-]{0,62}$/.test(props.user), 'postgres.user', props.user, 'a Postgres role name of at most 63 characters');
     assertDnsSubdomain('postgres.passwordSecret.name', props.passwordSecret.name);
@@ -78,7 +79,7 @@ export class Postgres {
     assertDnsLabel('postgres.cluster', props.cluster, 63 - '-primary'.length);
     assertDnsLabel('postgres.user', props.user);
     const port = props.port ?? 5432;
-    check(Number.isInteger(port) && port >= 1 && port <= 65535, 'postgres.port', port, 'a port number 1-65535');
+    assertPort('postgres.port', port);
     const secret = `${props.cluster}-pguser-${props.user}`;
     assertDnsSubdomain('postgres.secret', secret);
     return new Postgres(

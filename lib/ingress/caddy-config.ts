@@ -1,4 +1,5 @@
 import { check, ConfigError } from '../core/errors';
+import { assertPort, parseHostPort } from '../core/validate';
 import { CaddyArg, CaddyDirective, Caddyfile, CaddySite } from './caddyfile';
 import {
   CADDY_HEALTH_PATH,
@@ -70,6 +71,9 @@ export interface CaddyfileProps {
   readonly ingressTerminatesTls?: boolean;
 }
 
+/** Port of Caddy's admin API (on localhost) when `adminApi` is on. */
+export const CADDY_ADMIN_PORT = 2019;
+
 /** Paths of the static certificate inside the container (the Secret is mounted there). */
 export const CADDY_TLS_MOUNT = '/etc/caddy/tls';
 
@@ -78,7 +82,6 @@ const PATH_PATTERN = /^\/[A-Za-z0-9._~%!$&'()+,;=:@\/-]*\*?$/;
 const PREFIX = /^(\/[A-Za-z0-9._~%!$&'()+,;=:@-]+)+$/;
 const QUERY_KEY = /^[A-Za-z0-9._~-]+$/;
 const COOKIE_NAME = /^[A-Za-z0-9_.-]+$/;
-const HOST_PORT = /^(?:\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 const RESERVED_MATCHERS = new Set(['health']);
 
 /** A path pattern reduced to what overlap checks need: a literal, or a literal prefix. */
@@ -91,7 +94,9 @@ interface Pattern {
 
 function toPattern(prop: string, text: string): Pattern {
   const prefix = text.endsWith('*');
-  return { prop, text, literal: prefix ? text.slice(0, -1) : text, prefix };
+  // Caddy's path matcher is case-insensitive: /API and /api are the same route, so overlaps compare lower case.
+  const literal = (prefix ? text.slice(0, -1) : text).toLowerCase();
+  return { prop, text, literal, prefix };
 }
 
 /** True when some request path matches both patterns. */
@@ -121,9 +126,14 @@ export function resolveCaddyfileProps(props: CaddyfileProps): ResolvedCaddyfileP
   const httpPort = props.httpPort ?? 8080;
   const httpsPort = props.httpsPort ?? 8443;
   for (const [prop, p] of [['httpPort', httpPort], ['httpsPort', httpsPort]] as const) {
-    check(Number.isInteger(p) && p >= 1024 && p <= 65535, prop, p, 'a port 1024-65535', 'ports below 1024 need NET_BIND_SERVICE, which a non-root process under no_new_privs cannot use; the Service maps 80/443 to these ports');
+    assertPort(prop, p, { min: 1024, reason: Number.isSafeInteger(p) && p >= 1 && p < 1024 ? 'ports below 1024 need NET_BIND_SERVICE, which a non-root process under no_new_privs cannot use; the Service maps 80/443 to these ports' : undefined });
   }
   check(httpPort !== httpsPort, 'httpsPort', httpsPort, `a port other than httpPort (${httpPort})`);
+  if (props.adminApi) {
+    for (const [prop, p] of [['httpPort', httpPort], ['httpsPort', httpsPort]] as const) {
+      check(p !== CADDY_ADMIN_PORT, prop, p, `a port other than ${CADDY_ADMIN_PORT} while adminApi is on`, `Caddy's admin API listens on localhost:${CADDY_ADMIN_PORT}, and the site could not bind it`);
+    }
+  }
   const tls = props.tls ?? CaddyTls.ingress();
   const upstream = props.upstream;
   check(upstream instanceof CaddyUpstream, 'upstream', upstream, 'CaddyUpstream.dynamicA({...}) or CaddyUpstream.single(...)');
@@ -148,7 +158,15 @@ export function resolveCaddyfileProps(props: CaddyfileProps): ResolvedCaddyfileP
     for (const other of patterns) {
       if (overlaps(p, other)) {
         const what = other.prop === 'health' ? `the health path ${CADDY_HEALTH_PATH}` : `${other.prop} (${other.text})`;
-        throw new ConfigError(p.prop, p.text, 'a path no other route matches', `it overlaps ${what}, and Caddy would pick one route by matcher specificity rather than by the order written`);
+        const caseOnly = p.text !== other.text && p.text.toLowerCase() === other.text.toLowerCase();
+        throw new ConfigError(
+          p.prop,
+          p.text,
+          'a path no other route matches (Caddy matches paths case-insensitively)',
+          caseOnly
+            ? `it differs from ${what} only in case, and Caddy matches paths case-insensitively, so one of the two routes is unreachable`
+            : `it overlaps ${what}, and Caddy would pick one route by matcher specificity rather than by the order written`,
+        );
       }
     }
     patterns.push(p);
@@ -172,8 +190,7 @@ export function resolveCaddyfileProps(props: CaddyfileProps): ResolvedCaddyfileP
   const proxyRoutes = (props.proxyRoutes ?? []).map((r, i) => {
     const prop = `proxyRoutes[${i}]`;
     check(PREFIX.test(r.pathPrefix), `${prop}.pathPrefix`, r.pathPrefix, "a path prefix such as /grafana: starts with '/', no trailing '/', no '*'");
-    const m = HOST_PORT.exec(r.upstream);
-    check(m !== null && Number(m[1]) >= 1 && Number(m[1]) <= 65535, `${prop}.upstream`, r.upstream, 'host:port, for example grafana.ns.svc.cluster.local:3000');
+    parseHostPort(`${prop}.upstream`, r.upstream);
     const name = r.name ?? r.pathPrefix.slice(1).replace(/[^A-Za-z0-9_-]+/g, '_');
     claimName(r.name !== undefined ? `${prop}.name` : `${prop}.pathPrefix`, name);
     claimPattern(toPattern(`${prop}.pathPrefix`, r.pathPrefix));
@@ -257,7 +274,7 @@ function cookiePolicy(c: NonNullable<ResolvedCaddyfileProps['cookie']>): CaddyDi
  */
 export function buildCaddyfile(props: CaddyfileProps): Caddyfile {
   const r = resolveCaddyfileProps(props);
-  const global: CaddyDirective[] = [r.adminApi ? CaddyDirective.of('admin', ['localhost:2019']) : CaddyDirective.of('admin', ['off'])];
+  const global: CaddyDirective[] = [r.adminApi ? CaddyDirective.of('admin', [`localhost:${CADDY_ADMIN_PORT}`]) : CaddyDirective.of('admin', ['off'])];
   global.push(CaddyDirective.of('http_port', [r.httpPort]));
   if (r.tls.servesHttps) global.push(CaddyDirective.of('https_port', [r.httpsPort]));
   if (r.tls.trustedProxies.length) {

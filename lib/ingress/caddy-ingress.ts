@@ -14,6 +14,7 @@ import { ExternalRef, externalRefsAnnotation, policyExceptionAnnotations } from 
 import { Probes } from '../core/probes';
 import { Resources, sized } from '../core/resources';
 import { SecurityProfile } from '../core/security';
+import { assertIp, assertNodePort, assertReplicas, assertUid, assertWildcardHost } from '../core/validate';
 import { Release } from '../release/release';
 import { buildCaddyfile, CADDY_TLS_MOUNT, CaddyfileProps, resolveCaddyfileProps } from './caddy-config';
 import { Caddyfile } from './caddyfile';
@@ -71,6 +72,12 @@ export enum CaddyExternalTrafficPolicy {
 /** Options for a NodePort Service. */
 export interface CaddyNodePortOptions {
   /**
+   * Why Caddy must be reachable on a port of every node (an external load balancer in front of the nodes, bare
+   * metal): recorded as the `policy.ops-kit.io/node-port` exception on the Service (for a LoadBalancer, as the
+   * `load-balancer` exception).
+   */
+  readonly reason: string;
+  /**
    * Node port for HTTP.
    * @default - allocated by Kubernetes
    */
@@ -87,11 +94,6 @@ export interface CaddyNodePortOptions {
 /** Options for a LoadBalancer Service. */
 export interface CaddyLoadBalancerOptions extends CaddyNodePortOptions {
   /**
-   * Why this Service may be a LoadBalancer: recorded as the `policy.ops-kit.io/load-balancer` exception on the Service
-   * (the verification policy forbids undeclared LoadBalancers).
-   */
-  readonly reason: string;
-  /**
    * A fixed IP for the load balancer (MetalLB, some clouds). Deprecated by Kubernetes in favour of provider
    * annotations, still widely honoured.
    * @default - allocated by the provider
@@ -107,7 +109,8 @@ export class CaddyServiceType {
   }
 
   /** Exposed on every node's port (an external load balancer, Tanzu, bare metal). */
-  public static nodePort(options: CaddyNodePortOptions = {}): CaddyServiceType {
+  public static nodePort(options: CaddyNodePortOptions): CaddyServiceType {
+    check(typeof options?.reason === 'string' && options.reason.trim().length > 0, 'service.type.reason', options?.reason, 'a non-empty reason why every node must serve Caddy (recorded as the node-port policy exception)');
     checkNodePorts(options);
     return new CaddyServiceType('NodePort', options);
   }
@@ -117,7 +120,7 @@ export class CaddyServiceType {
     check(typeof options.reason === 'string' && options.reason.trim().length > 0, 'service.type.reason', options.reason, 'a non-empty reason why this Service is a LoadBalancer');
     checkNodePorts(options);
     if (options.loadBalancerIP !== undefined) {
-      check(/^(\d{1,3}\.){3}\d{1,3}$|^[0-9a-fA-F:]+:[0-9a-fA-F:]*$/.test(options.loadBalancerIP), 'service.type.loadBalancerIP', options.loadBalancerIP, 'an IPv4 or IPv6 address');
+      assertIp('service.type.loadBalancerIP', options.loadBalancerIP);
     }
     return new CaddyServiceType('LoadBalancer', options);
   }
@@ -130,7 +133,7 @@ export class CaddyServiceType {
 
 function checkNodePorts(o: CaddyNodePortOptions): void {
   for (const [prop, p] of [['nodePort', o.nodePort], ['nodePortHttps', o.nodePortHttps]] as const) {
-    if (p !== undefined) check(Number.isInteger(p) && p >= 1 && p <= 65535, `service.type.${prop}`, p, 'a port number (the cluster node-port range, 30000-32767 by default)');
+    if (p !== undefined) assertNodePort(`service.type.${prop}`, p);
   }
   if (o.nodePort !== undefined && o.nodePort === o.nodePortHttps) {
     throw new ConfigError('service.type.nodePortHttps', o.nodePortHttps, `a port other than nodePort (${o.nodePort})`);
@@ -336,13 +339,13 @@ export class CaddyIngress extends Construct {
 
     // Workload.
     const replicas = props.replicas ?? 1;
-    check(Number.isInteger(replicas) && replicas >= 1, 'replicas', replicas, 'a whole number >= 1');
+    assertReplicas('replicas', replicas, 1);
     const pdb = props.podDisruptionBudget ?? replicas > 1;
     if (pdb && replicas < 2) {
       throw new ConfigError('podDisruptionBudget', true, 'only with replicas > 1', 'a budget over a single replica blocks every node drain');
     }
     const runAsUser = props.runAsUser ?? 1000;
-    check(Number.isInteger(runAsUser) && runAsUser > 0, 'runAsUser', runAsUser, 'a non-zero user id');
+    assertUid('runAsUser', runAsUser, { nonZero: true });
     const security = SecurityProfile.restricted({ runAsUser, runAsGroup: runAsUser, fsGroup: runAsUser, readOnlyRootFilesystem: true });
     const image = props.image ?? CaddyImage.wrapper();
     check(image instanceof CaddyImage, 'image', image, 'CaddyImage.wrapper(...) or CaddyImage.upstream(...)');
@@ -478,6 +481,7 @@ export class CaddyIngress extends Construct {
     const svcAnnotations = {
       ...annotations('service.annotations', svc.annotations),
       ...(type.type === 'LoadBalancer' ? policyExceptionAnnotations([{ rule: 'load-balancer', reason: so.reason! }]) : {}),
+      ...(type.type === 'NodePort' ? policyExceptionAnnotations([{ rule: 'node-port', reason: so.reason! }]) : {}),
     };
     this.service = new k8s.KubeService(this, 'Service', {
       metadata: { name: this.name, labels, annotations: nonEmpty(svcAnnotations) },
@@ -508,11 +512,12 @@ export class CaddyIngress extends Construct {
         ingAnnotations[NGINX_BODY_SIZE] = size;
       }
       const hosts = ing.hosts ?? [];
-      hosts.forEach((h, i) => check(isDnsSubdomain(h.replace(/^\*\./, '')), `ingress.hosts[${i}]`, h, 'a DNS name (a leading *. for a wildcard)'));
+      hosts.forEach((h, i) => assertWildcardHost(`ingress.hosts[${i}]`, h));
       const backend: k8s.IngressBackend = { service: { name: this.name, port: { name: 'http' } } };
       const http: k8s.HttpIngressRuleValue = { paths: [{ path: '/', pathType: 'Prefix', backend }] };
       const tlsEntries = ingressTls.map((t, i) => {
         if (t.secretName !== undefined) check(isDnsSubdomain(t.secretName), `ingress.tls[${i}].secretName`, t.secretName, 'a Secret name');
+        (t.hosts ?? []).forEach((h, j) => assertWildcardHost(`ingress.tls[${i}].hosts[${j}]`, h));
         return { hosts: t.hosts ? [...t.hosts] : undefined, secretName: t.secretName };
       });
       this.ingress = new k8s.KubeIngress(this, 'Ingress', {

@@ -1,12 +1,11 @@
 import { Duration } from 'cdk8s';
 import { check, ConfigError } from '../core/errors';
 import { isDnsSubdomain } from '../core/names';
+import { assertInt, assertPort, assertResolver, assertWholeMilliseconds, ipFamily, parseHostPort } from '../core/validate';
 import { CaddyArg, CaddyEnvRef, CaddyQuoted } from './caddyfile';
 
 /** The path of the terminal health handle (probes hit it; it never reaches an upstream and is not access-logged). */
 export const CADDY_HEALTH_PATH = '/caddy/health/';
-
-const HOST_PORT = /^(?:\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 
 /** Options for a DNS-discovered upstream pool. */
 export interface CaddyDynamicUpstreamOptions {
@@ -90,9 +89,7 @@ export interface ResolvedCaddyFailover {
 }
 
 function wholeMs(prop: string, d: Duration, allowZero: boolean): number {
-  const ms = d.toMilliseconds({ integral: false });
-  check(Number.isInteger(ms) && (allowZero ? ms >= 0 : ms > 0), prop, `${ms}ms`, allowZero ? 'a whole number of milliseconds >= 0 (0 turns it off)' : 'a whole number of milliseconds > 0');
-  return ms;
+  return assertWholeMilliseconds(prop, d, { min: allowZero ? 0 : 1 });
 }
 
 function resolveFailover(o: CaddyPoolFailoverOptions): ResolvedCaddyFailover {
@@ -113,7 +110,7 @@ function resolveFailover(o: CaddyPoolFailoverOptions): ResolvedCaddyFailover {
     check(tryIntervalMs < tryMs, 'upstream.failover.tryInterval', `${tryIntervalMs}ms`, `less than tryDuration (${tryMs}ms)`, 'otherwise no second try fits in the retry window');
   }
   if (o.maxFails !== undefined) {
-    check(Number.isInteger(o.maxFails) && o.maxFails >= 1, 'upstream.failover.maxFails', o.maxFails, 'a whole number >= 1');
+    assertInt('upstream.failover.maxFails', o.maxFails, { min: 1 });
     check(failMs > 0, 'upstream.failover.maxFails', o.maxFails, 'unset while failDuration is 0', 'failures are only counted with passive health on');
   }
   return { tryMs, tryIntervalMs, failMs, maxFails: o.maxFails };
@@ -129,24 +126,20 @@ export class CaddyUpstream {
    * @see https://caddyserver.com/docs/caddyfile/directives/reverse_proxy#aaaaa
    */
   public static dynamicA(options: CaddyDynamicUpstreamOptions): CaddyUpstream {
-    check(isDnsSubdomain(options.name) || /^\d{1,3}(\.\d{1,3}){3}$/.test(options.name), 'upstream.name', options.name, 'a DNS name such as engine-headless.ns.svc.cluster.local');
+    check(isDnsSubdomain(options.name) || ipFamily(options.name) === 4, 'upstream.name', options.name, 'a lowercase DNS name such as engine-headless.ns.svc.cluster.local');
     checkPort('upstream.port', options.port);
     const refresh = options.refresh ?? Duration.seconds(10);
     const ms = refresh.toMilliseconds();
     check(Number.isInteger(ms) && ms >= 1000, 'upstream.refresh', `${ms}ms`, 'at least 1 second, whole milliseconds');
     const resolvers = options.resolvers ?? [];
-    resolvers.forEach((r, i) => {
-      check(/^(?:(?:udp|tcp)\/)?[A-Za-z0-9.:\[\]-]+$/.test(r), `upstream.resolvers[${i}]`, r, 'a resolver address such as 10.96.0.10:53 or udp/10.96.0.10:53');
-    });
+    resolvers.forEach((r, i) => assertResolver(`upstream.resolvers[${i}]`, r));
     const failover = resolveFailover(options.failover ?? {});
     return new CaddyUpstream({ kind: 'dynamic-a', name: options.name, port: options.port, refreshMs: ms, resolvers: [...resolvers], failover });
   }
 
   /** One fixed upstream, `host:port` (a ClusterIP Service, for example `nexus-proxy.ns.svc.cluster.local:80`). */
   public static single(address: string): CaddyUpstream {
-    const m = HOST_PORT.exec(address);
-    check(m !== null, 'upstream', address, 'host:port, for example nexus-proxy.ns.svc.cluster.local:80');
-    checkPort('upstream', Number(m[1]));
+    parseHostPort('upstream', address);
     return new CaddyUpstream({ kind: 'single', address });
   }
 
@@ -164,7 +157,7 @@ export class CaddyUpstream {
 }
 
 function checkPort(prop: string, port: number): void {
-  check(Number.isInteger(port) && port >= 1 && port <= 65535, prop, port, 'a port number 1-65535');
+  assertPort(prop, port);
 }
 
 /**

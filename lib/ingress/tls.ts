@@ -1,6 +1,7 @@
 import { Duration } from 'cdk8s';
 import { check, ConfigError } from '../core/errors';
 import { isDnsSubdomain } from '../core/names';
+import { assertWildcardHost, ipFamily, parseCidr } from '../core/validate';
 
 /**
  * Where TLS terminates in front of (or in) Caddy.
@@ -146,13 +147,12 @@ function trustedProxies(given: readonly string[] | undefined): string[] {
   const proxies = given ?? ['private_ranges'];
   check(proxies.length > 0, 'tls.trustedProxies', proxies, "at least one entry ('private_ranges' or a CIDR)");
   proxies.forEach((p, i) => {
-    check(p === 'private_ranges' || CIDR.test(p), `tls.trustedProxies[${i}]`, p, "'private_ranges' or an IP range in CIDR form such as 10.0.0.0/8");
+    check(p === 'private_ranges' || ipFamily(p) !== undefined || parseCidr(p) !== undefined, `tls.trustedProxies[${i}]`, p, "'private_ranges', an IP address or an IP range in CIDR form such as 10.0.0.0/8");
   });
   return [...proxies];
 }
 
 const EMAIL = /^[^\s@"{}\\]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
-const CIDR = /^(\d{1,3}(\.\d{1,3}){3}(\/\d{1,2})?|[0-9a-fA-F:]+(\/\d{1,3})?)$/;
 
 /**
  * How Caddy's site is exposed: the four TLS modes as factories, so an illegal combination (a static certificate in
@@ -187,8 +187,7 @@ export class CaddyTls {
     check(options.domains.length > 0, 'tls.domains', options.domains, 'at least one host name', 'Caddy needs the names it serves to pick the certificate and redirect HTTP to HTTPS');
     const seen = new Set<string>();
     options.domains.forEach((d, i) => {
-      const bare = d.startsWith('*.') ? d.slice(2) : d;
-      check(isDnsSubdomain(bare), `tls.domains[${i}]`, d, 'a lowercase DNS name such as graphistry.example.com (a leading *. for a wildcard)');
+      assertWildcardHost(`tls.domains[${i}]`, d);
       check(!seen.has(d), `tls.domains[${i}]`, d, 'each domain once');
       seen.add(d);
       if (d.startsWith('*.') && options.certificateSecret === undefined) {

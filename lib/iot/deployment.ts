@@ -6,6 +6,7 @@ import { Images } from '../core/images';
 import { assertLabelKey, assertLabels, assertLabelValue, MANAGED_BY } from '../core/labels';
 import { assertDnsLabel } from '../core/names';
 import { IOT_CR_SYNC_WAVE, IOT_ROLLOUT_STRATEGIES, IOT_SELECTOR_OPERATORS } from './crd';
+import { assertInt } from '../core/validate';
 
 /** A label requirement on devices, as in a Kubernetes LabelSelector. */
 export interface DeviceSelectorRequirement {
@@ -58,7 +59,7 @@ export class FleetRollout {
 
   /** At most `maxConcurrent` devices update at the same time. */
   public static rolling(options: { readonly maxConcurrent: number }): FleetRollout {
-    check(Number.isInteger(options.maxConcurrent) && options.maxConcurrent >= 1, 'rollout.maxConcurrent', options.maxConcurrent, 'a whole number >= 1');
+    assertInt('rollout.maxConcurrent', options.maxConcurrent, { min: 1 });
     return new FleetRollout('Rolling', options.maxConcurrent);
   }
 

@@ -19,6 +19,7 @@ import { NatsServer } from '../nats/server';
 import { Release } from '../release/release';
 import { IOT_DEPLOYMENT_PLURAL, IOT_GROUP } from './crd';
 import { DeviceSelectorSupport } from './deployment';
+import { assertPort } from '../core/validate';
 
 /**
  * The operator's runtime contract, and where each part comes from.
@@ -125,7 +126,7 @@ export class OperatorProbes {
   /** HTTP liveness and readiness probes on the operator's health server (`HEALTH_ADDR`). */
   public static http(options: OperatorHttpProbeOptions = {}): OperatorProbes {
     const port = options.port ?? 8080;
-    check(Number.isInteger(port) && port >= 1 && port <= 65535, 'operator.probes.http.port', port, 'a port number 1-65535');
+    assertPort('operator.probes.http.port', port);
     const liveness = options.livenessPath ?? '/healthz';
     const readiness = options.readinessPath ?? '/readyz';
     check(typeof liveness === 'string' && liveness.startsWith('/'), 'operator.probes.http.livenessPath', liveness, 'an absolute path starting with /');
@@ -138,7 +139,7 @@ export class OperatorProbes {
    * `HEALTH_ADDR`: the port is the image's own.
    */
   public static tcp(port: number): OperatorProbes {
-    check(Number.isInteger(port) && port >= 1 && port <= 65535, 'operator.probes.tcp', port, 'a port number 1-65535 the operator image listens on');
+    assertPort('operator.probes.tcp', port, { reason: undefined });
     return new OperatorProbes('tcp', port, undefined, undefined, undefined);
   }
 

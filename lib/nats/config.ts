@@ -1,5 +1,6 @@
 import { Size } from 'cdk8s';
 import { check } from '../core/errors';
+import { assertPort } from '../core/validate';
 
 /** The port NATS clients connect to (the NATS default). */
 export const NATS_CLIENT_PORT = 4222;
@@ -80,11 +81,6 @@ function renderBlock(block: NatsConfBlock, indent: string): string[] {
 
 function bytes(s: Size): number {
   return Math.round(s.toKibibytes() * 1024);
-}
-
-function assertPort(prop: string, port: number): number {
-  check(Number.isInteger(port) && port >= 1 && port <= 65535, prop, port, 'a port number 1-65535');
-  return port;
 }
 
 /**

@@ -1,23 +1,7 @@
-import { isIPv4, isIPv6 } from 'net';
 import { Size } from 'cdk8s';
 import { check } from '../core/errors';
 import { assertLabelKey } from '../core/labels';
-
-/** The NodePort range of a default kube-apiserver (`--service-node-port-range`). */
-const NODE_PORT_RANGE = { min: 30000, max: 32767 } as const;
-
-/** An IPv4 or IPv6 CIDR as Kubernetes parses `loadBalancerSourceRanges` (net.ParseCIDR); undefined when malformed. */
-function parseCidr(value: string): { readonly family: 4 | 6; readonly prefix: number } | undefined {
-  if (typeof value !== 'string') return undefined;
-  const m = /^([^/]+)\/([0-9]{1,3})$/.exec(value);
-  if (!m) return undefined;
-  const prefix = Number(m[2]);
-  if (isIPv4(m[1]) && /^(?:0|[1-9][0-9]?|1[0-9]{2}|2[0-4][0-9]|25[0-5])(?:\.(?:0|[1-9][0-9]?|1[0-9]{2}|2[0-4][0-9]|25[0-5])){3}$/.test(m[1])) {
-    return prefix <= 32 ? { family: 4, prefix } : undefined;
-  }
-  if (isIPv6(m[1])) return prefix <= 128 ? { family: 6, prefix } : undefined;
-  return undefined;
-}
+import { assertNodePort, familiesFullyCovered, parseCidr } from '../core/validate';
 
 /** Acknowledges a load balancer every source address may connect to. */
 export interface NatsOpenLoadBalancer {
@@ -25,6 +9,15 @@ export interface NatsOpenLoadBalancer {
    * Why the client port may be open to every address the load balancer is reachable from (for example: devices
    * connect over the internet from changing addresses and a firewall in front of the load balancer restricts them).
    * Recorded with the `policy.ops-kit.io/load-balancer` exception and repeated in the release warning.
+   */
+  readonly reason: string;
+}
+
+/** Options for a NodePort Service. */
+export interface NatsNodePortOptions {
+  /**
+   * Why clients must reach the server on a port of every node (devices on the node network, no load balancer):
+   * recorded as the `policy.ops-kit.io/node-port` exception on the Service.
    */
   readonly reason: string;
 }
@@ -70,17 +63,14 @@ export class NatsExposure {
 
   /**
    * A NodePort Service with the client port pinned on every node. The port must lie in the apiserver's NodePort range
-   * (30000-32767 by default): the apiserver rejects any other value at apply time, so we reject it at synth.
+   * (30000-32767 by default): the apiserver rejects any other value at apply time, so we reject it at synth. A node
+   * port opens the client port on every node's address, so it takes a reason, recorded as the
+   * `policy.ops-kit.io/node-port` exception on the Service.
    */
-  public static nodePort(port: number): NatsExposure {
-    check(
-      Number.isInteger(port) && port >= NODE_PORT_RANGE.min && port <= NODE_PORT_RANGE.max,
-      'exposure.nodePort',
-      port,
-      `a port in the NodePort range ${NODE_PORT_RANGE.min}-${NODE_PORT_RANGE.max}`,
-      port === 4222 ? 'the NATS client port 4222 is outside the NodePort range; use NatsExposure.loadBalancer() to serve clients on 4222' : undefined,
-    );
-    return new NatsExposure('NodePort', port, undefined);
+  public static nodePort(port: number, options: NatsNodePortOptions): NatsExposure {
+    check(typeof options?.reason === 'string' && options.reason.trim().length > 0, 'exposure.nodePort.reason', options?.reason, 'a non-empty reason why every node must serve the client port (recorded as the node-port policy exception)');
+    assertNodePort('exposure.nodePort', port, port === 4222 ? 'the NATS client port 4222 is outside the NodePort range; use NatsExposure.loadBalancer() to serve clients on 4222' : undefined);
+    return new NatsExposure('NodePort', port, { reason: options.reason });
   }
 
   /**
@@ -119,6 +109,15 @@ export class NatsExposure {
       check(!seen.has(r), prop, r, 'each range once');
       seen.add(r);
     }
+    // Ranges that together cover a whole family (0.0.0.0/1 + 128.0.0.0/1) open the port to every address just like /0.
+    const covered = familiesFullyCovered(ranges);
+    check(
+      covered.length === 0,
+      'exposure.loadBalancer.sourceRanges',
+      ranges,
+      'client networks that leave some addresses out, or openToAllSources: { reason } to acknowledge a load balancer open to every address',
+      `together they cover every ${covered.map((f) => `IPv${f}`).join(' and ')} address, which admits the whole internet to a NATS without client authentication`,
+    );
     for (const k of Object.keys(options.annotations ?? {})) assertLabelKey('exposure.loadBalancer.annotations', k);
     return new NatsExposure('LoadBalancer', undefined, options);
   }
@@ -136,7 +135,7 @@ export class NatsExposure {
     return this.serviceType !== 'ClusterIP';
   }
 
-  /** The load-balancer exception reason (LoadBalancer only). */
+  /** The exception reason: load-balancer (LoadBalancer) or node-port (NodePort). */
   public get reason(): string | undefined {
     return this.lb?.reason;
   }

@@ -19,6 +19,7 @@ import { Release } from '../release/release';
 import { NATS_CLIENT_PORT, NATS_MONITOR_PORT, NatsConfig } from './config';
 import { NatsExposure, NatsPersistence } from './exposure';
 import { assertBucketName, NatsKvBucket } from './kv';
+import { syncWave } from '../core/validate';
 
 /** The NATS image used unless `image` says otherwise: the official image, 2.10 line, Alpine variant, pinned. */
 export const NATS_IMAGE = 'nats:2.10.22-alpine';
@@ -209,8 +210,7 @@ export class NatsServer extends Construct {
     const versionLabel = version && version.length <= 63 && /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(version) ? version : undefined;
     const labels = { ...extra, ...standardLabels({ ...identity, version: versionLabel }) };
 
-    if (props.syncWave !== undefined) check(Number.isInteger(props.syncWave), 'nats.syncWave', props.syncWave, 'a whole number (negative waves come first)');
-    const wave: Record<string, string> = props.syncWave !== undefined ? { 'argocd.argoproj.io/sync-wave': String(props.syncWave) } : {};
+    const wave: Record<string, string> = props.syncWave !== undefined ? { 'argocd.argoproj.io/sync-wave': syncWave('nats.syncWave', props.syncWave) } : {};
     const annotations = (a: Record<string, string>): Record<string, string> | undefined => (Object.keys({ ...a, ...wave }).length ? { ...a, ...wave } : undefined);
 
     this.configMap = new k8s.KubeConfigMap(this, 'Config', {
@@ -292,11 +292,11 @@ export class NatsServer extends Construct {
       },
     });
 
-    const lbExceptions = this.exposure.serviceType === 'LoadBalancer' ? [{ rule: 'load-balancer', reason: this.exposure.reason! }] : [];
+    const lbExceptions = this.exposure.serviceType === 'LoadBalancer' ? [{ rule: 'load-balancer', reason: this.exposure.reason! }] : this.exposure.serviceType === 'NodePort' ? [{ rule: 'node-port', reason: this.exposure.reason! }] : [];
     if (this.exposure.openToAllSourcesReason !== undefined) {
       lbExceptions.push({ rule: 'load-balancer', reason: `open to every source address: ${this.exposure.openToAllSourcesReason}` });
     }
-    const lbAnnotations = this.exposure.serviceType === 'LoadBalancer' ? { ...this.exposure.annotations, ...policyExceptionAnnotations(lbExceptions) } : {};
+    const lbAnnotations = this.exposure.serviceType !== 'ClusterIP' ? { ...this.exposure.annotations, ...policyExceptionAnnotations(lbExceptions) } : {};
     this.service = new k8s.KubeService(this, 'Service', {
       metadata: { name: this.serviceName, labels, annotations: annotations(lbAnnotations) },
       spec: {

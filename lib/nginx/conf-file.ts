@@ -1,6 +1,6 @@
 import { check } from '../core/errors';
 import { block, NginxDirective, renderNginxArg } from './directive';
-import { NginxMap, NginxServer } from './server';
+import { NginxMap, NginxServer, serverNameCoverage } from './server';
 
 export interface NginxConfFileProps {
   /**
@@ -39,7 +39,9 @@ export class NginxConfFile {
         check(!rivals.some((s) => s.listen.some((o) => o.key === l.key && o.defaultServer)), 'nginx.server.listen', l.key, 'one default server per address and port', 'nginx refuses a second default_server');
       }
       for (const name of server.serverNames) {
-        check(!rivals.some((s) => s.serverNames.includes(name)), 'nginx.server.serverNames', name, `a host name no other server on ${l.key} answers for`, 'nginx would ignore the second server for it');
+        const mine = serverNameCoverage(name);
+        const rival = rivals.find((s) => s.serverNames.some((n) => serverNameCoverage(n).some((x) => mine.includes(x))));
+        check(rival === undefined, 'nginx.server.serverNames', name, `a host name no other server on ${l.key} answers for`, 'nginx would ignore the second server for it');
       }
     }
     this.servers.push(server);

@@ -30,6 +30,12 @@ export class NginxDirective {
     return new NginxDirective(name, args.map((a, i) => renderNginxArg(`nginx.${name}[${i}]`, a)));
   }
 
+  /** A directive whose arguments are already rendered (by renderNginxArg or renderNginxValue). */
+  public static raw(name: string, renderedArgs: readonly string[]): NginxDirective {
+    check(NAME.test(name), 'nginx.directive', name, 'a directive name: lowercase letters, digits and _');
+    return new NginxDirective(name, renderedArgs);
+  }
+
   private constructor(
     /** The directive name. */
     public readonly name: string,
@@ -51,6 +57,34 @@ export function indent(lines: readonly string[], levels = 1): string[] {
 /** Renders a block `head {` ... `}` around already-rendered body lines. */
 export function block(head: string, body: readonly string[]): string[] {
   return [`${head} {`, ...indent(body), '}'];
+}
+
+/**
+ * A reference to an nginx variable (`$http_host`), for the values nginx interpolates (header values, map results).
+ * The only way to put a `$` into those values: a plain string is a literal and may not contain `$`, because nginx
+ * has no escape for it and would read `abc$host` as text plus the Host header.
+ */
+export class NginxVar {
+  /** `NginxVar.of('$http_upgrade')`. */
+  public static of(name: string): NginxVar {
+    return new NginxVar(assertNginxVariable('nginx.variable', name));
+  }
+
+  private constructor(public readonly name: string) {}
+
+  public toString(): string {
+    return this.name;
+  }
+}
+
+/**
+ * Renders a value nginx interpolates: an NginxVar as its reference, a string as a literal, which must hold no `$`
+ * (nginx would read it as the start of a variable and has no escape for it).
+ */
+export function renderNginxValue(prop: string, value: string | NginxVar): string {
+  if (value instanceof NginxVar) return value.name;
+  check(typeof value === 'string' && !value.includes('$'), prop, value, 'a literal without "$", or NginxVar.of(\'$name\') to reference a variable', 'nginx reads "$" as the start of a variable name and has no escape for a literal "$"');
+  return renderNginxArg(prop, value);
 }
 
 /** Throws unless `name` is an nginx variable reference (`$http_upgrade`). */

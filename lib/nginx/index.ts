@@ -1,3 +1,3 @@
-export { assertNginxVariable, NginxDirective, renderNginxArg } from './directive';
+export { assertNginxVariable, NginxDirective, NginxVar, renderNginxArg, renderNginxValue } from './directive';
 export * from './server';
 export * from './conf-file';

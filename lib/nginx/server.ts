@@ -1,15 +1,11 @@
 import { Duration } from 'cdk8s';
 import { check } from '../core/errors';
-import { assertNginxVariable, block, NginxDirective, renderNginxArg } from './directive';
+import { assertNginxVariable, block, NginxDirective, NginxVar, renderNginxArg, renderNginxValue } from './directive';
+import { assertPort, ipFamily } from '../core/validate';
 
 const SERVER_NAME = /^(_|(\*\.|\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)$/;
-const ADDRESS = /^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:]+\]|localhost)$/;
 const HEADER = /^[A-Za-z0-9-]+$/;
 
-function assertPort(prop: string, port: number): number {
-  check(Number.isInteger(port) && port >= 1 && port <= 65535, prop, port, 'a port number 1-65535');
-  return port;
-}
 
 function seconds(prop: string, d: Duration): string {
   const s = d.toSeconds();
@@ -34,7 +30,8 @@ export class NginxListen {
 
   /** Listen on one address only (`127.0.0.1` keeps a listener inside the pod's network namespace). */
   public static address(address: string, port: number, options: NginxListenOptions = {}): NginxListen {
-    check(ADDRESS.test(address), 'nginx.listen.address', address, 'an IPv4 address, a bracketed IPv6 address or localhost');
+    const bare = address.startsWith('[') && address.endsWith(']') ? address.slice(1, -1) : address;
+    check(address === 'localhost' || (bare !== address ? ipFamily(bare) === 6 : ipFamily(address) === 4), 'nginx.listen.address', address, 'an IPv4 address, a bracketed IPv6 address or localhost');
     return new NginxListen(address, assertPort('nginx.listen.port', port), options.defaultServer ?? false);
   }
 
@@ -45,15 +42,34 @@ export class NginxListen {
     public readonly defaultServer: boolean,
   ) {}
 
-  /** `address:port` (or `*:port`): servers with the same key compete for the same requests. */
+  /**
+   * `address:port` (or `*:port`): servers with the same key compete for the same requests. The address is canonical,
+   * as nginx binds it: `0.0.0.0` is `*`, `localhost` is `127.0.0.1`, IPv6 in its compressed lowercase form.
+   */
   public get key(): string {
-    return `${this.address ?? '*'}:${this.port}`;
+    return `${canonicalAddress(this.address)}:${this.port}`;
   }
 
   public render(): NginxDirective {
     const target = this.address ? `${this.address}:${this.port}` : String(this.port);
     return this.defaultServer ? NginxDirective.of('listen', target, 'default_server') : NginxDirective.of('listen', target);
   }
+}
+
+/** The address nginx binds for a listen address (see NginxListen.key). */
+function canonicalAddress(address: string | undefined): string {
+  if (address === undefined || address === '0.0.0.0') return '*';
+  if (address === 'localhost') return '127.0.0.1';
+  if (address.startsWith('[')) return new URL(`http://${address}/`).hostname;
+  return address;
+}
+
+/**
+ * The host names a `server_name` entry answers for: `.example.com` is nginx's shorthand for `example.com` and
+ * `*.example.com` together.
+ */
+export function serverNameCoverage(name: string): string[] {
+  return name.startsWith('.') ? [name.slice(1), `*${name}`] : [name];
 }
 
 export interface NginxProxyOptions {
@@ -63,10 +79,11 @@ export interface NginxProxyOptions {
    */
   readonly httpVersion?: '1.0' | '1.1';
   /**
-   * `proxy_set_header` entries, in order. A header may appear once (case-insensitive).
+   * `proxy_set_header` entries, in order. A header may appear once (case-insensitive). A string value is literal and
+   * may not contain `$`; reference a variable with `NginxVar.of('$http_host')`.
    * @default - none (nginx sends Host $proxy_host and Connection close)
    */
-  readonly headers?: ReadonlyArray<readonly [string, string]>;
+  readonly headers?: ReadonlyArray<readonly [string, string | NginxVar]>;
   /**
    * How long nginx waits between two reads from the upstream before closing the connection.
    * @default - nginx's default (60s)
@@ -101,7 +118,7 @@ export class NginxAction {
       check(HEADER.test(name), 'nginx.proxy_set_header', name, 'a header name: letters, digits and -');
       check(!seen.has(name.toLowerCase()), 'nginx.proxy_set_header', name, 'each header once', `${name} is set twice and nginx would send both`);
       seen.add(name.toLowerCase());
-      out.push(NginxDirective.of('proxy_set_header', name, value));
+      out.push(NginxDirective.raw('proxy_set_header', [renderNginxArg('nginx.proxy_set_header', name), renderNginxValue(`nginx.proxy_set_header.${name}`, value)]));
     }
     if (options.readTimeout) out.push(NginxDirective.of('proxy_read_timeout', seconds('nginx.proxy_read_timeout', options.readTimeout)));
     if (options.sendTimeout) out.push(NginxDirective.of('proxy_send_timeout', seconds('nginx.proxy_send_timeout', options.sendTimeout)));
@@ -113,7 +130,7 @@ export class NginxAction {
   /** Answers with a status code (and optional text body) without contacting any upstream. */
   public static respond(status: number, text?: string): NginxAction {
     check(Number.isInteger(status) && status >= 100 && status <= 599, 'nginx.return', status, 'an HTTP status code 100-599');
-    return new NginxAction([text === undefined ? NginxDirective.of('return', status) : NginxDirective.of('return', status, text)], undefined);
+    return new NginxAction([text === undefined ? NginxDirective.of('return', status) : NginxDirective.raw('return', [String(status), renderNginxValue('nginx.return.text', text)])], undefined);
   }
 
   private constructor(
@@ -233,21 +250,31 @@ export interface NginxMapProps {
   readonly source: string;
   /** The variable the map defines (`$connection_upgrade`). Must be unique in the whole nginx configuration. */
   readonly variable: string;
-  /** Value when no entry matches. */
-  readonly defaultValue: string;
+  /** Value when no entry matches (a literal without `$`, or an NginxVar). */
+  readonly defaultValue: string | NginxVar;
   /**
-   * Source value to result, in order (`['', 'close']` matches an empty source).
+   * Source value to result, in order (`['', 'close']` matches an empty source). Keys are literal strings: one that
+   * starts with `~` (which nginx would read as a regular expression) is escaped with a leading backslash, so it still
+   * matches the text itself. Results are literals without `$`, or NginxVars.
    * @default - none
    */
-  readonly entries?: ReadonlyArray<readonly [string, string]>;
+  readonly entries?: ReadonlyArray<readonly [string, string | NginxVar]>;
+}
+
+/**
+ * A map key as nginx reads it literally: a leading `~` would make the key a regular expression, and a leading `\`
+ * is stripped by nginx, so both get one more leading backslash.
+ */
+function mapKey(key: string): string {
+  return key.startsWith('~') || key.startsWith('\\') ? `\\${key}` : key;
 }
 
 /** A `map` block defining a variable from another. */
 export class NginxMap {
   public readonly variable: string;
   private readonly source: string;
-  private readonly defaultValue: string;
-  private readonly entries: ReadonlyArray<readonly [string, string]>;
+  private readonly defaultValue: string | NginxVar;
+  private readonly entries: ReadonlyArray<readonly [string, string | NginxVar]>;
 
   constructor(props: NginxMapProps) {
     this.source = assertNginxVariable('nginx.map.source', props.source);
@@ -265,8 +292,8 @@ export class NginxMap {
 
   public render(): string[] {
     const body = [
-      `default ${renderNginxArg('nginx.map.defaultValue', this.defaultValue)};`,
-      ...this.entries.map(([k, v]) => `${renderNginxArg('nginx.map.entries', k)} ${renderNginxArg('nginx.map.entries', v)};`),
+      `default ${renderNginxValue('nginx.map.defaultValue', this.defaultValue)};`,
+      ...this.entries.map(([k, v]) => `${renderNginxArg('nginx.map.entries', mapKey(k))} ${renderNginxValue(`nginx.map.entries.${k}`, v)};`),
     ];
     return block(`map ${this.source} ${this.variable}`, body);
   }

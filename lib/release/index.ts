@@ -1,2 +1,3 @@
 export * from './release';
 export * from './synth';
+export * from './node-ports';

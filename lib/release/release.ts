@@ -5,6 +5,7 @@ import { check, ConfigError } from '../core/errors';
 import { GlobalPlacementProps, Placement } from '../core/placement';
 import { ImageSettings, Images } from '../core/images';
 import { assertDnsLabel } from '../core/names';
+import { nodePortCollisions } from './node-ports';
 
 export interface ReleaseProps {
   /**
@@ -60,6 +61,7 @@ export class Release extends Chart {
     this.releaseNamespace = props.namespace;
     Images.configure(this, props.images ?? {});
     Placement.configure(this, props.placement ?? {});
+    this.node.addValidation({ validate: () => nodePortCollisions(this) });
     if (props.createNamespace) {
       new k8s.KubeNamespace(this, 'Namespace', { metadata: { name: props.namespace } });
     }

@@ -2,6 +2,7 @@ import { Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { check } from '../core/errors';
+import { assertGid } from '../core/validate';
 import { checksumAnnotations } from '../core/checksum';
 import { isDnsSubdomain } from '../core/names';
 import { ExternalRef, externalRefsAnnotation, policyExceptionAnnotations } from '../core/policy';
@@ -63,7 +64,7 @@ export interface TelemetryPersistence {
 export class FsGroup {
   /** Volumes are owned by this group id. */
   public static of(gid: number): FsGroup {
-    check(Number.isInteger(gid) && gid >= 0, 'fsGroup', gid, 'a group id: a whole number >= 0');
+    assertGid('fsGroup', gid);
     return new FsGroup(gid);
   }
 

@@ -2,6 +2,7 @@ import { Duration } from 'cdk8s';
 import { stringify } from 'yaml';
 import { check, ConfigError } from '../core/errors';
 import { parseHostPort } from './common';
+import { assertInt, assertPort } from '../core/validate';
 
 /**
  * Typed builder for `prometheus.yml` (the subset this library renders: global settings and scrape configs with
@@ -129,7 +130,10 @@ function checkRelabel(prop: string, r: RelabelConfig): Record<string, unknown> {
   }
   // A target label may be a template such as `${1}`; only literal names are checked.
   if (r.targetLabel !== undefined && !r.targetLabel.includes('$')) checkLabelName(`${prop}.targetLabel`, r.targetLabel);
-  if (action === 'hashmod') check(Number.isInteger(r.modulus) && r.modulus! > 0, `${prop}.modulus`, r.modulus, 'a whole number > 0 (required by hashmod)');
+  if (action === 'hashmod') {
+    check(r.modulus !== undefined, `${prop}.modulus`, r.modulus, 'a whole number > 0 (required by hashmod)');
+    assertInt(`${prop}.modulus`, r.modulus, { min: 1, max: Number.MAX_SAFE_INTEGER });
+  }
   // `replace` may omit its sources: the empty value matches the default regex and sets a constant label. The others
   // would act on an empty string, which is never what was meant.
   if (['keep', 'drop', 'keepequal', 'dropequal', 'hashmod', 'lowercase', 'uppercase'].includes(action)) {
@@ -225,7 +229,7 @@ export interface PodScrapeJobOptions {
 export function podScrapeJob(o: PodScrapeJobOptions): ScrapeConfig {
   const labels = Object.entries(o.podLabels).sort(([a], [b]) => a.localeCompare(b));
   check(labels.length > 0, `${o.jobName}.podLabels`, o.podLabels, 'at least one label');
-  check(Number.isInteger(o.port) && o.port >= 1 && o.port <= 65535, `${o.jobName}.port`, o.port, 'a port number 1-65535');
+  assertPort(`${o.jobName}.port`, o.port);
   const metaLabel = (k: string) => `__meta_kubernetes_pod_label_${k.replace(/[^a-zA-Z0-9_]/g, '_')}`;
   const escape = (v: string) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return {

@@ -80,6 +80,10 @@ export function policyFindings(o: KubeObject): PolicyFinding[] {
     add('load-balancer', `Service ${show(o.metadata.name)} is type LoadBalancer, which exposes it outside the cluster, but it is not declared`,
       `use ClusterIP (behind the ingress) or NodePort, or annotate the Service with ${POLICY_EXCEPTION_PREFIX}load-balancer: <why it must be exposed>`, 'spec.type');
   }
+  if (o.kind === 'Service' && o.apiVersion === 'v1' && spec?.type === 'NodePort') {
+    add('node-port', `Service ${show(o.metadata.name)} is type NodePort, which opens its port on every node's address, but it is not declared`,
+      `use ClusterIP behind the ingress, or annotate the Service with ${POLICY_EXCEPTION_PREFIX}node-port: <why every node must serve it> (CaddyServiceType.nodePort({ reason }) and NatsExposure.nodePort(port, { reason }) do)`, 'spec.type');
+  }
 
   out.push(...keepStateFindings(o));
 

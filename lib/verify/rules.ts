@@ -16,6 +16,7 @@ export const POLICY_RULES = [
   'no-host-access',
   'cluster-scope',
   'load-balancer',
+  'node-port',
   'secret-env',
   'keep-state',
 ] as const;
@@ -40,6 +41,7 @@ const rules: RuleInfo[] = [
   { id: 'no-host-access', category: 'policy', rationale: 'hostPath, host networking and host PID/IPC let a pod reach past its sandbox into the node' },
   { id: 'cluster-scope', category: 'policy', rationale: 'cluster-wide RBAC reaches every namespace; a release must declare why it needs it' },
   { id: 'load-balancer', category: 'policy', rationale: 'a LoadBalancer Service exposes the release outside the cluster and costs money; it must be deliberate' },
+  { id: 'node-port', category: 'policy', rationale: 'a NodePort Service opens its port on every node\'s address, past any ingress; it must be deliberate' },
   { id: 'secret-env', category: 'policy', rationale: 'a credential written as a literal env value ends up in Git, in `kubectl describe` and in every log of the manifest' },
   { id: 'keep-state', category: 'policy', rationale: 'deleting a CRD deletes every custom resource of its kind, and deleting a claim can delete its volume: neither may be a side effect of pruning, deleting the Application or uninstalling the chart' },
   { id: 'policy-exception', category: 'policy', rationale: 'an exception must name a real rule and say why, or it hides a mistake' },

@@ -354,7 +354,7 @@ describe('fails when', () => {
     expect(() => CaddyUpstream.dynamicA({ name: 'a.b', port: 80, refresh: Duration.millis(100) })).toThrow(/'upstream.refresh' is "100ms"/);
     expect(() => CaddyUpstream.dynamicA({ name: 'a.b', port: 80, resolvers: ['a b'] })).toThrow(/'upstream.resolvers\[0\]'/);
     expect(() => CaddyUpstream.single('gateway')).toThrow(/'upstream' is "gateway"; allowed: host:port/);
-    expect(() => CaddyUpstream.single('gateway:99999')).toThrow(/'upstream' is 99999/);
+    expect(() => CaddyUpstream.single('gateway:99999')).toThrow(/'upstream' is "gateway:99999", but port 99999 is out of range/);
     expect(() => render({ upstream: 'x:1' as unknown as CaddyUpstream })).toThrow(/'upstream' is "x:1"/);
   });
 
@@ -366,8 +366,8 @@ describe('fails when', () => {
     expect(pool({ tryDuration: Duration.millis(1.5) })).toThrow(/'upstream.failover.tryDuration' is "1.5ms"; allowed: a whole number of milliseconds >= 0/);
     expect(pool({ tryInterval: Duration.seconds(5) })).toThrow(/'upstream.failover.tryInterval' is "5000ms".*allowed: less than tryDuration \(5000ms\)/);
     expect(pool({ tryDuration: Duration.seconds(0), tryInterval: Duration.millis(100) })).toThrow(/'upstream.failover.tryInterval' is "100ms", but there are no retries to pause between/);
-    expect(pool({ tryInterval: Duration.seconds(0) })).toThrow(/'upstream.failover.tryInterval' is "0ms"; allowed: a whole number of milliseconds > 0/);
-    expect(pool({ maxFails: 0 })).toThrow(/'upstream.failover.maxFails' is 0; allowed: a whole number >= 1/);
+    expect(pool({ tryInterval: Duration.seconds(0) })).toThrow(/'upstream.failover.tryInterval' is "0ms"; allowed: a whole number of milliseconds >= 1/);
+    expect(pool({ maxFails: 0 })).toThrow(/'upstream.failover.maxFails' is 0, but it is below 1; allowed: a whole number >= 1/);
     expect(pool({ tryDuration: Duration.seconds(0), failDuration: Duration.seconds(0), maxFails: 3 })).toThrow(/'upstream.failover.maxFails' is 3, but failures are only counted with passive health on/);
   });
 
@@ -385,7 +385,7 @@ describe('fails when', () => {
   test('external or ingress trusted proxies are empty or not ranges', () => {
     for (const mode of [CaddyTls.external, CaddyTls.ingress]) {
       expect(() => mode({ trustedProxies: [] })).toThrow(/'tls.trustedProxies' is \[\]/);
-      expect(() => mode({ trustedProxies: ['everyone'] })).toThrow(/'tls.trustedProxies\[0\]' is "everyone"; allowed: 'private_ranges' or an IP range in CIDR form/);
+      expect(() => mode({ trustedProxies: ['everyone'] })).toThrow(/'tls.trustedProxies\[0\]' is "everyone"; allowed: 'private_ranges', an IP address or an IP range in CIDR form/);
     }
   });
 

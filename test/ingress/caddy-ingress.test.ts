@@ -224,11 +224,11 @@ describe('CaddyIngress checksum', () => {
 
 describe('CaddyIngress Service and Ingress knobs', () => {
   test('NodePort with a node port and external traffic policy', () => {
-    const svc = synth({ service: { type: CaddyServiceType.nodePort({ nodePort: 30080, externalTrafficPolicy: CaddyExternalTrafficPolicy.CLUSTER }) } }).get('Service')!;
+    const svc = synth({ service: { type: CaddyServiceType.nodePort({ reason: 'an external load balancer reaches the nodes', nodePort: 30080, externalTrafficPolicy: CaddyExternalTrafficPolicy.CLUSTER }) } }).get('Service')!;
     expect(svc.spec.type).toBe('NodePort');
     expect(svc.spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP', nodePort: 30080 }]);
     expect(svc.spec.externalTrafficPolicy).toBe('Cluster');
-    expect(svc.metadata.annotations).toBeUndefined();
+    expect(svc.metadata.annotations).toEqual({ 'policy.ops-kit.io/node-port': 'an external load balancer reaches the nodes' });
   });
 
   test('nginx class: the body-size annotation is rendered quoted, next to the user annotations, with hosts and TLS passed through', () => {
@@ -290,7 +290,7 @@ describe('CaddyIngress port chain: Ingress -> Service -> container -> Caddyfile 
   const cases: Array<[string, Partial<CaddyIngressProps>]> = [
     ['defaults (wrapper image, exec probes)', {}],
     ['custom ports, upstream image (httpGet probes)', { httpPort: 9080, image: CaddyImage.upstream() }],
-    ['self mode with custom ports', { tls: SELF, httpPort: 9080, httpsPort: 9443, service: { type: CaddyServiceType.nodePort() } }],
+    ['self mode with custom ports', { tls: SELF, httpPort: 9080, httpsPort: 9443, service: { type: CaddyServiceType.nodePort({ reason: 'an external load balancer reaches the nodes' }) } }],
   ];
   test.each(cases)('%s', (_name, props) => {
     const { get, caddy } = synth(props);
@@ -340,7 +340,7 @@ describe('CaddyIngress fails when', () => {
   });
 
   test('nodePortHttps is set outside self mode', () => {
-    expect(() => synth({ service: { type: CaddyServiceType.nodePort({ nodePortHttps: 30443 }) } })).toThrow(/'service.type.nodePortHttps' is 30443, but Caddy listens for HTTPS only in self mode \(the mode is ingress\)/);
+    expect(() => synth({ service: { type: CaddyServiceType.nodePort({ reason: 'an external load balancer reaches the nodes', nodePortHttps: 30443 }) } })).toThrow(/'service.type.nodePortHttps' is 30443, but Caddy listens for HTTPS only in self mode \(the mode is ingress\)/);
   });
 
   test('a LoadBalancer has no reason', () => {
@@ -348,10 +348,10 @@ describe('CaddyIngress fails when', () => {
   });
 
   test('node ports are out of range or equal, or the load balancer IP is not an IP', () => {
-    expect(() => CaddyServiceType.nodePort({ nodePort: 70000 })).toThrow(/'service.type.nodePort' is 70000/);
-    expect(() => CaddyServiceType.nodePort({ nodePort: 30080, nodePortHttps: 30080 })).toThrow(/'service.type.nodePortHttps' is 30080/);
+    expect(() => CaddyServiceType.nodePort({ reason: 'an external load balancer reaches the nodes', nodePort: 70000 })).toThrow(/'service.type.nodePort' is 70000/);
+    expect(() => CaddyServiceType.nodePort({ reason: 'an external load balancer reaches the nodes', nodePort: 30080, nodePortHttps: 30080 })).toThrow(/'service.type.nodePortHttps' is 30080/);
     expect(() => CaddyServiceType.loadBalancer({ reason: 'r', loadBalancerIP: 'my-lb' })).toThrow(/'service.type.loadBalancerIP' is "my-lb"/);
-    expect(() => CaddyServiceType.nodePort({ externalTrafficPolicy: 'Nearest' as CaddyExternalTrafficPolicy })).toThrow(/'service.type.externalTrafficPolicy' is "Nearest"/);
+    expect(() => CaddyServiceType.nodePort({ reason: 'an external load balancer reaches the nodes', externalTrafficPolicy: 'Nearest' as CaddyExternalTrafficPolicy })).toThrow(/'service.type.externalTrafficPolicy' is "Nearest"/);
   });
 
   test('replicas is not a whole number >= 1', () => {
@@ -402,7 +402,7 @@ describe('CaddyIngress passes the verification layer', () => {
   const cases: Array<[string, Partial<CaddyIngressProps>]> = [
     ['defaults', {}],
     ['self TLS, LoadBalancer, HA, upstream image', { tls: SELF, image: CaddyImage.upstream(), replicas: 3, service: { type: CaddyServiceType.loadBalancer({ reason: 'edge' }) } }],
-    ['ACME with storage, NodePort', { tls: CaddyTls.self({ domains: ['docs.example.com'], acmeEmail: 'ops@example.com', acmeStorageClaim: 'caddy-data' }), service: { type: CaddyServiceType.nodePort() } }],
+    ['ACME with storage, NodePort', { tls: CaddyTls.self({ domains: ['docs.example.com'], acmeEmail: 'ops@example.com', acmeStorageClaim: 'caddy-data' }), service: { type: CaddyServiceType.nodePort({ reason: 'an external load balancer reaches the nodes' }) } }],
     ['single upstream', { ...singleUpstreamRouting(), sessionRoutes: undefined, stickyCookie: undefined, proxyRoutes: undefined }],
   ];
   test.each(cases)('%s: schema, policy and references are clean, and the externals are declared', (_name, props) => {

@@ -117,7 +117,7 @@ describe('NatsServer custom', () => {
   test('snapshot', () => {
     const { out } = render({
       name: 'bus',
-      exposure: NatsExposure.nodePort(30422),
+      exposure: NatsExposure.nodePort(30422, { reason: 'clients on the node network' }),
       persistence: NatsPersistence.volume({ size: Size.gibibytes(5), storageClassName: 'fast' }),
       jetstreamLimits: { maxMemoryStore: Size.mebibytes(64), maxFileStore: Size.gibibytes(4) },
       resources: sized(200, 2000, 512, 1024),
@@ -126,7 +126,7 @@ describe('NatsServer custom', () => {
   });
 
   test('NodePort pins the node port on the client port', () => {
-    const { out } = render({ exposure: NatsExposure.nodePort(30422) });
+    const { out } = render({ exposure: NatsExposure.nodePort(30422, { reason: 'clients on the node network' }) });
     const svc = find(out, 'Service', 'r-nats');
     expect(svc.spec.type).toBe('NodePort');
     expect(svc.spec.ports[0]).toMatchObject({ port: 4222, nodePort: 30422 });
@@ -168,7 +168,7 @@ describe('NatsServer custom', () => {
   });
 
   test('a NodePort warning names the port and says a NodePort has no source ranges', () => {
-    const { out } = render({ exposure: NatsExposure.nodePort(30422) });
+    const { out } = render({ exposure: NatsExposure.nodePort(30422, { reason: 'clients on the node network' }) });
     expect(out.warnings).toEqual([expect.stringMatching(/port 30422 of every node \(NodePort\) without client authentication.*no source ranges/)]);
   });
 
@@ -225,10 +225,10 @@ describe('NatsServer custom', () => {
 
 describe('NatsServer fails when', () => {
   test('fails when the NodePort is out of range', () => {
-    expect(() => NatsExposure.nodePort(29999)).toThrow(ConfigError);
-    expect(() => NatsExposure.nodePort(32768)).toThrow(/'exposure.nodePort' is 32768.*30000-32767/);
-    expect(() => NatsExposure.nodePort(4222)).toThrow(/use NatsExposure.loadBalancer/);
-    expect(() => NatsExposure.nodePort(30422.5)).toThrow(ConfigError);
+    expect(() => NatsExposure.nodePort(29999, { reason: 'clients on the node network' })).toThrow(ConfigError);
+    expect(() => NatsExposure.nodePort(32768, { reason: 'clients on the node network' })).toThrow(/'exposure.nodePort' is 32768.*30000-32767/);
+    expect(() => NatsExposure.nodePort(4222, { reason: 'clients on the node network' })).toThrow(/use NatsExposure.loadBalancer/);
+    expect(() => NatsExposure.nodePort(30422.5, { reason: 'r' })).toThrow(ConfigError);
   });
 
   test('fails when a LoadBalancer has no reason or a bad source range', () => {
@@ -256,7 +256,7 @@ describe('NatsServer fails when', () => {
   });
 
   test('fails when the sync wave is not a whole number', () => {
-    expect(() => render({ syncWave: 0.5 })).toThrow(/'nats.syncWave' is 0.5; allowed: a whole number/);
+    expect(() => render({ syncWave: 0.5 })).toThrow(/'nats.syncWave' is 0.5, but it is not a whole number; allowed: a whole number/);
   });
 
   test('fails when the image is not pinned', () => {
@@ -290,5 +290,13 @@ describe('NatsServer fails when', () => {
 
   test('fails when persistence is smaller than 1 MiB', () => {
     expect(() => NatsPersistence.volume({ size: Size.kibibytes(10) })).toThrow(/persistence.volume.size/);
+  });
+});
+
+describe('NatsExposure.nodePort reason', () => {
+  test('fails when the node port has no reason, and records it as the node-port exception', () => {
+    expect(() => NatsExposure.nodePort(30422, { reason: ' ' })).toThrow("'exposure.nodePort.reason' is \" \"; allowed: a non-empty reason why every node must serve the client port");
+    const { out } = render({ exposure: NatsExposure.nodePort(30422, { reason: 'devices on the node network' }) });
+    expect(find(out, 'Service', 'r-nats').metadata.annotations['policy.ops-kit.io/node-port']).toBe('devices on the node network');
   });
 });

@@ -8,6 +8,7 @@ import {
   NginxMainConfig,
   NginxMap,
   NginxServer,
+  NginxVar,
   renderNginxArg,
 } from '../../lib/nginx';
 
@@ -15,7 +16,7 @@ const proxyServer = (name: string, port: number, listen = NginxListen.address('1
   new NginxServer({
     listen: [listen],
     serverNames: [name],
-    locations: [NginxLocation.prefix('/', NginxAction.proxyPass(`http://127.0.0.1:${port}`, { httpVersion: '1.1', headers: [['Host', '$http_host']] }))],
+    locations: [NginxLocation.prefix('/', NginxAction.proxyPass(`http://127.0.0.1:${port}`, { httpVersion: '1.1', headers: [['Host', NginxVar.of('$http_host')]] }))],
   });
 
 describe('nginx arguments', () => {
@@ -54,7 +55,7 @@ describe('NginxConfFile', () => {
             '/',
             NginxAction.proxyPass('http://127.0.0.1:8200', {
               httpVersion: '1.1',
-              headers: [['Upgrade', '$http_upgrade'], ['Connection', '$conn']],
+              headers: [['Upgrade', NginxVar.of('$http_upgrade')], ['Connection', NginxVar.of('$conn')]],
               readTimeout: Duration.hours(1),
               sendTimeout: Duration.minutes(5),
               buffering: false,
@@ -141,5 +142,40 @@ describe('NginxMainConfig', () => {
     }).render();
     expect(conf).toMatchSnapshot();
     expect(conf.startsWith('pid /tmp/x/nginx.pid;\nevents {\n    worker_connections 64;\n}\nhttp {\n    access_log off;\n\n    server {\n        listen 127.0.0.1:8080;\n')).toBe(true);
+  });
+});
+
+describe('hostile values (issue 19)', () => {
+  test('fails when a header value holds a literal "$" (nginx would interpolate it); NginxVar references a variable', () => {
+    expect(() => NginxAction.proxyPass('http://a:1', { headers: [['X-Token', 'abc$host']] })).toThrow(
+      `'nginx.proxy_set_header.X-Token' is "abc$host", but nginx reads "$" as the start of a variable name and has no escape for a literal "$"; allowed: a literal without "$", or NginxVar.of('$name') to reference a variable`,
+    );
+    expect(() => NginxAction.respond(200, 'costs $5')).toThrow(`'nginx.return.text' is "costs $5"`);
+    const rendered = NginxLocation.prefix('/', NginxAction.proxyPass('http://a:1', { headers: [['Host', NginxVar.of('$http_host')], ['X-Mode', 'plain text']] })).render().join('\n');
+    expect(rendered).toContain('proxy_set_header Host $http_host;');
+    expect(rendered).toContain('proxy_set_header X-Mode "plain text";');
+    expect(() => NginxVar.of('http_host')).toThrow(`'nginx.variable' is "http_host"`);
+  });
+
+  test('a map key starting with "~" is escaped, so nginx matches the text instead of a regular expression', () => {
+    const m = new NginxMap({ source: '$http_x_k', variable: '$r', defaultValue: 'none', entries: [['~a.c', 'literal'], ['\\x', 'slash']] });
+    expect(m.render()).toEqual(['map $http_x_k $r {', '    default none;', '    "\\\\~a.c" literal;', '    "\\\\\\\\x" slash;', '}']);
+    expect(() => new NginxMap({ source: '$a', variable: '$b', defaultValue: 'x', entries: [['k', 'has$var']] })).toThrow(`'nginx.map.entries.k' is "has$var"`);
+  });
+
+  test('fails when two servers are default on the same socket written differently (80 and 0.0.0.0:80)', () => {
+    const file = new NginxConfFile().addServer(new NginxServer({ listen: [NginxListen.port(80, { defaultServer: true })], serverNames: ['_'] }));
+    expect(() => file.addServer(new NginxServer({ listen: [NginxListen.address('0.0.0.0', 80, { defaultServer: true })], serverNames: ['a.example.com'] }))).toThrow(
+      "'nginx.server.listen' is \"*:80\", but nginx refuses a second default_server; allowed: one default server per address and port",
+    );
+  });
+
+  test('fails when one host name is claimed on the same socket written differently (localhost and 127.0.0.1), or through .example.com', () => {
+    const file = new NginxConfFile().addServer(new NginxServer({ listen: [NginxListen.address('127.0.0.1', 81)], serverNames: ['b.example.com', 'example.com'] }));
+    expect(() => file.addServer(new NginxServer({ listen: [NginxListen.address('localhost', 81)], serverNames: ['b.example.com'] }))).toThrow(
+      "'nginx.server.serverNames' is \"b.example.com\", but nginx would ignore the second server for it; allowed: a host name no other server on 127.0.0.1:81 answers for",
+    );
+    expect(() => file.addServer(new NginxServer({ listen: [NginxListen.address('127.0.0.1', 81)], serverNames: ['.example.com'] }))).toThrow("'nginx.server.serverNames' is \".example.com\"");
+    expect(NginxListen.address('[0:0::1]', 80).key).toBe('[::1]:80');
   });
 });

@@ -9,7 +9,9 @@ export function buildMessaging(app: App): NatsServer {
     // every workload lands on the infra pool unless it says otherwise
     placement: { nodeSelector: { 'node-role.corp.example/infra': 'true' } },
   });
-  const nats = new NatsServer(release, 'Nats', { exposure: NatsExposure.nodePort(30422) });
+  // devices on the plant network reach NATS on port 30422 of every node; the reason is recorded in the output
+  const exposure = NatsExposure.nodePort(30422, { reason: 'devices on the plant network connect to the nodes directly' });
+  const nats = new NatsServer(release, 'Nats', { exposure });
   nats.addKeyValueBucket('orders', 'order state by id');
   return nats;
 }

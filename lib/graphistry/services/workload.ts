@@ -15,6 +15,7 @@ import { SecurityProfile } from '../../core/security';
 import { InitWait, waitRules } from '../../core/waits';
 import { Release } from '../../release/release';
 import { initContainerProfile } from '../defaults';
+import { assertInt, assertReplicas } from '../../core/validate';
 
 /**
  * How a CPU-side Deployment replaces its pods on a change. Rolling (the default) keeps the old pod serving until the
@@ -28,7 +29,7 @@ export class DeploymentRollout {
    */
   public static rolling(options: { readonly maxSurge?: number } = {}): DeploymentRollout {
     const maxSurge = options.maxSurge ?? 1;
-    check(Number.isInteger(maxSurge) && maxSurge >= 1, 'rollout.maxSurge', maxSurge, 'a whole number >= 1 (maxUnavailable is 0, so a rollout needs room for at least one new pod)');
+    assertInt('rollout.maxSurge', maxSurge, { min: 1 }, 'a whole number >= 1 (maxUnavailable is 0, so a rollout needs room for at least one new pod)');
     return new DeploymentRollout({ type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(maxSurge), maxUnavailable: k8s.IntOrString.fromNumber(0) } });
   }
 
@@ -145,7 +146,7 @@ export function renderServiceWorkload(scope: Construct, spec: ServiceWorkloadSpe
   const selector = selectorLabels(identity);
   const labels = standardLabels({ ...identity, partOf: 'graphistry', version: spec.version });
   const replicas = spec.replicas ?? 1;
-  check(Number.isInteger(replicas) && replicas >= 0, `${spec.prop}.replicas`, replicas, 'a whole number >= 0');
+  assertReplicas(`${spec.prop}.replicas`, replicas);
   for (const p of spec.ports) check(p.name !== undefined, `${spec.prop}.ports`, p.port, 'a named port (Services and probes refer to ports by name)');
   for (const sp of spec.servicePorts) {
     check(spec.ports.some((p) => p.name === sp.targetPort), `${spec.prop}.servicePorts.${sp.name}`, sp.targetPort, `a container port name (${spec.ports.map((p) => p.name).join(', ')})`);

@@ -1,0 +1,93 @@
+import { App } from 'cdk8s';
+import { SecurityProfile } from '../../lib/core';
+import { CaddyIngress, CaddyServiceType, CaddyTls, CaddyUpstream, resolveCaddyfileProps } from '../../lib/ingress';
+import { NatsExposure, NatsServer } from '../../lib/nats';
+import { NginxListen } from '../../lib/nginx';
+import { Release } from '../../lib/release';
+import { singleUpstreamRouting } from '../ingress/fixtures';
+
+// The shared validators (lib/core/validate.ts) at work in the constructs the review found accepting bad values.
+
+function caddy(props: Partial<ConstructorParameters<typeof CaddyIngress>[2]>): CaddyIngress {
+  const release = new Release(new App(), 'r', { namespace: 'ns' });
+  return new CaddyIngress(release, 'Caddy', { ...singleUpstreamRouting(), ...props });
+}
+
+describe('Kubernetes value ranges', () => {
+  test('fails when the Caddy nodePort factory is given a port outside 30000-32767 (80 passed before)', () => {
+    expect(() => CaddyServiceType.nodePort({ nodePort: 80, reason: 'r' })).toThrow(
+      "'service.type.nodePort' is 80; allowed: a port in the NodePort range 30000-32767 (the API server rejects any other)",
+    );
+    expect(() => CaddyServiceType.loadBalancer({ reason: 'r', nodePortHttps: 40000 })).toThrow("'service.type.nodePortHttps' is 40000; allowed: a port in the NodePort range 30000-32767");
+  });
+
+  test('fails when runAsUser is above 2^31-1', () => {
+    expect(() => SecurityProfile.restricted({ runAsUser: 2 ** 31 })).toThrow("'security.runAsUser' is 2147483648, but it is above 2147483647; allowed: a user id 0-2147483647");
+    expect(() => caddy({ runAsUser: 2 ** 32 })).toThrow("'runAsUser' is 4294967296, but it is above 2147483647; allowed: a user id 1-2147483647 (not root)");
+  });
+
+  test('fails when an Ingress host or TLS host is not a DNS name (UPPER_case, empty, spaces)', () => {
+    expect(() => caddy({ ingress: { hosts: ['UPPER_case'] } })).toThrow("'ingress.hosts[0]' is \"UPPER_case\"; allowed: a lowercase DNS name such as app.example.com, or a wildcard");
+    expect(() => caddy({ ingress: { tls: [{ hosts: ['ok.example.com', ''] }] } })).toThrow("'ingress.tls[0].hosts[1]' is \"\", but it is empty");
+    expect(() => caddy({ ingress: { tls: [{ hosts: ['has space.example.com'] }] } })).toThrow("'ingress.tls[0].hosts[0]' is \"has space.example.com\"; allowed: a lowercase DNS name");
+  });
+
+  test('fails when replicas are negative or a sync wave would print as 1e+21', () => {
+    expect(() => caddy({ replicas: -1 })).toThrow("'replicas' is -1, but it is below 1; allowed: a whole number >= 1");
+    const release = new Release(new App(), 'r', { namespace: 'ns' });
+    expect(() => new NatsServer(release, 'Nats', { syncWave: 1e21 })).toThrow("'nats.syncWave' is 1e+21, but it would be written in exponent form");
+  });
+});
+
+describe('addresses', () => {
+  test('fails when a load balancer IP, trusted proxy, upstream or resolver does not parse', () => {
+    expect(() => CaddyServiceType.loadBalancer({ reason: 'r', loadBalancerIP: '300.1.1.1' })).toThrow("'service.type.loadBalancerIP' is \"300.1.1.1\"; allowed: an IPv4 or IPv6 address");
+    expect(() => CaddyTls.ingress({ trustedProxies: ['10.0.0.0/99'] })).toThrow("'tls.trustedProxies[0]' is \"10.0.0.0/99\"; allowed: 'private_ranges', an IP address or an IP range in CIDR form");
+    expect(() => CaddyTls.ingress({ trustedProxies: ['999.1.1.1'] })).toThrow("'tls.trustedProxies[0]' is \"999.1.1.1\"");
+    expect(() => CaddyUpstream.single('999.999.999.999:80')).toThrow("'upstream' is \"999.999.999.999:80\", but \"999.999.999.999\" is not an IPv4 address");
+    expect(() => CaddyUpstream.dynamicA({ name: 'pool.ns.svc.cluster.local', port: 80, resolvers: ['kube-dns'] })).toThrow("'upstream.resolvers[0]' is \"kube-dns\"; allowed: a resolver IP address");
+    expect(() => resolveCaddyfileProps({ ...singleUpstreamRouting(), proxyRoutes: [{ pathPrefix: '/x', upstream: 'UPPER:80' }] })).toThrow("'proxyRoutes[0].upstream' is \"UPPER:80\"");
+    expect(() => NginxListen.address('1.2.3.999', 80)).toThrow("'nginx.listen.address' is \"1.2.3.999\"; allowed: an IPv4 address, a bracketed IPv6 address or localhost");
+  });
+
+  test('fails when LoadBalancer source ranges together cover all of IPv4 or IPv6 (0.0.0.0/1 + 128.0.0.0/1)', () => {
+    expect(() => NatsExposure.loadBalancer({ reason: 'r', sourceRanges: ['0.0.0.0/1', '128.0.0.0/1'] })).toThrow(
+      "'exposure.loadBalancer.sourceRanges' is [\"0.0.0.0/1\",\"128.0.0.0/1\"], but together they cover every IPv4 address, which admits the whole internet to a NATS without client authentication; allowed: client networks that leave some addresses out, or openToAllSources: { reason }",
+    );
+    expect(() => NatsExposure.loadBalancer({ reason: 'r', sourceRanges: ['::/1', '8000::/1', '10.0.0.0/8'] })).toThrow('together they cover every IPv6 address');
+    expect(NatsExposure.loadBalancer({ reason: 'r', sourceRanges: ['0.0.0.0/1', '192.168.0.0/16'] }).sourceRanges).toEqual(['0.0.0.0/1', '192.168.0.0/16']);
+  });
+});
+
+describe('collisions', () => {
+  test('fails when two Caddy routes differ only in case (Caddy matches paths case-insensitively)', () => {
+    const routing = singleUpstreamRouting();
+    expect(() => resolveCaddyfileProps({ ...routing, proxyRoutes: [{ pathPrefix: '/grafana', upstream: 'g.ns.svc:3000' }, { name: 'g2', pathPrefix: '/Grafana', upstream: 'h.ns.svc:3000' }] })).toThrow(
+      "'proxyRoutes[1].pathPrefix' is \"/Grafana\", but it differs from proxyRoutes[0].pathPrefix (/grafana) only in case, and Caddy matches paths case-insensitively, so one of the two routes is unreachable; allowed: a path no other route matches",
+    );
+    expect(() => resolveCaddyfileProps({ ...routing, proxyRoutes: [{ pathPrefix: '/CADDY/health', upstream: 'g.ns.svc:3000' }] })).toThrow("'proxyRoutes[0].pathPrefix' is \"/CADDY/health/*\", but it overlaps the health path /caddy/health/");
+  });
+
+  test("fails when httpPort is Caddy's admin port while the admin API is on", () => {
+    expect(() => resolveCaddyfileProps({ ...singleUpstreamRouting(), adminApi: true, httpPort: 2019 })).toThrow(
+      "'httpPort' is 2019, but Caddy's admin API listens on localhost:2019, and the site could not bind it; allowed: a port other than 2019 while adminApi is on",
+    );
+    expect(resolveCaddyfileProps({ ...singleUpstreamRouting(), adminApi: false, httpPort: 2019 }).httpPort).toBe(2019);
+  });
+
+  test('fails when two Services of one release claim the same node port', () => {
+    const release = new Release(new App(), 'r', { namespace: 'ns' });
+    new CaddyIngress(release, 'A', { ...singleUpstreamRouting(), name: 'a', service: { type: CaddyServiceType.nodePort({ nodePort: 30080, reason: 'lb' }) } });
+    new NatsServer(release, 'Nats', { exposure: NatsExposure.nodePort(30080, { reason: 'devices' }) });
+    const errors = release.node.validate();
+    expect(errors).toEqual([
+      "'nodePort' is 30080, but Service a (r/A/Service) and Service r-nats (r/Nats/Service) both claim it, and the API server allocates each node port to one Service only; allowed: a node port no other Service of the release claims",
+    ]);
+  });
+
+  test('a NodePort Service carries its reason as the node-port exception', () => {
+    const c = caddy({ service: { type: CaddyServiceType.nodePort({ nodePort: 30081, reason: 'the site load balancer reaches the nodes' }) } });
+    expect(c.service.toJson().metadata.annotations).toEqual({ 'policy.ops-kit.io/node-port': 'the site load balancer reaches the nodes' });
+    expect(() => CaddyServiceType.nodePort({ reason: '' })).toThrow("'service.type.reason' is \"\"; allowed: a non-empty reason why every node must serve Caddy");
+  });
+});
