@@ -1,4 +1,5 @@
 import { check } from './errors';
+import { assertDnsLabel, assertDnsSubdomain } from './names';
 
 /**
  * Annotation prefix under which a construct records a deliberate exception to a verification policy rule, on the
@@ -39,8 +40,30 @@ export interface ExternalRef {
   readonly name: string;
 }
 
-/** The annotation declaring external references; empty when there are none. Sorted and deduplicated. */
-export function externalRefsAnnotation(refs: readonly ExternalRef[]): Record<string, string> {
+/** The kinds an external reference may name. */
+export const EXTERNAL_REF_KINDS: readonly ExternalRef['kind'][] = ['ConfigMap', 'PersistentVolumeClaim', 'Secret', 'Service', 'ServiceAccount'];
+
+/**
+ * Throws unless every reference names a known kind and a valid object name (a DNS-1123 subdomain; a DNS label for a
+ * Service). The annotation is a comma-separated `Kind/name` list, so a name holding ',' or '/' would forge extra
+ * entries (`a,Secret/b` is two refs) and an operator would be told to create objects nobody uses.
+ */
+export function assertExternalRefs(prop: string, refs: readonly ExternalRef[]): readonly ExternalRef[] {
+  refs.forEach((r, i) => {
+    check(EXTERNAL_REF_KINDS.includes(r?.kind), `${prop}[${i}].kind`, r?.kind, EXTERNAL_REF_KINDS.join(', '));
+    if (r.kind === 'Service') assertDnsLabel(`${prop}[${i}].name`, r.name);
+    else assertDnsSubdomain(`${prop}[${i}].name`, r.name);
+  });
+  return refs;
+}
+
+/**
+ * The annotation declaring external references; empty when there are none. Sorted and deduplicated; every reference
+ * is validated like an object name (see assertExternalRefs).
+ * @param prop the prop the references came from, for messages
+ */
+export function externalRefsAnnotation(refs: readonly ExternalRef[], prop = 'externalRefs'): Record<string, string> {
+  assertExternalRefs(prop, refs);
   const items = [...new Set(refs.map((r) => `${r.kind}/${r.name}`))].sort();
   return items.length ? { [EXTERNAL_REFS_ANNOTATION]: items.join(',') } : {};
 }

@@ -10,7 +10,7 @@ import { selectorLabels, standardLabels } from '../core/labels';
 import { assertDnsLabel, assertDnsSubdomain } from '../core/names';
 import { NodeSelection, Placement, Toleration } from '../core/placement';
 import { buildPodSpec } from '../core/pod';
-import { ExternalRef, externalRefsAnnotation, policyExceptionAnnotations } from '../core/policy';
+import { assertExternalRefs, ExternalRef, externalRefsAnnotation, policyExceptionAnnotations } from '../core/policy';
 import { Probes, ProbeTiming } from '../core/probes';
 import { NamespacedAccess } from '../core/rbac';
 import { Resources, sized } from '../core/resources';
@@ -571,7 +571,7 @@ export class EngineDaemonSet extends Construct {
       runtimeClassName: props.runtimeClassName,
     });
 
-    const external: ExternalRef[] = [...props.postgres.externalRefs(), ...(viz ? [{ kind: 'Secret' as const, name: jwtSecret }] : []), ...(props.additionalExternalRefs ?? [])];
+    const external: ExternalRef[] = [...props.postgres.externalRefs(), ...(viz ? [{ kind: 'Secret' as const, name: jwtSecret }] : []), ...assertExternalRefs('additionalExternalRefs', props.additionalExternalRefs ?? [])];
     const annotations = { ...policyExceptionAnnotations(security.exceptions), ...externalRefsAnnotation(external) };
     this.daemonSet = new k8s.KubeDaemonSet(this, 'Resource', {
       metadata: { name: EngineNames.DAEMON_SET, labels, annotations: Object.keys(annotations).length ? annotations : undefined },

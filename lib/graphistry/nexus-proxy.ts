@@ -186,7 +186,7 @@ export class NexusProxy extends Construct {
       automountServiceAccountToken: true,
     });
 
-    const annotations = { ...policyExceptionAnnotations(security.exceptions), ...externalRefsAnnotation(props.additionalExternalRefs ?? []) };
+    const annotations = { ...policyExceptionAnnotations(security.exceptions), ...externalRefsAnnotation(props.additionalExternalRefs ?? [], 'additionalExternalRefs') };
     this.deployment = new k8s.KubeDeployment(this, 'Resource', {
       metadata: { name: NEXUS_PROXY_NAME, labels, annotations: Object.keys(annotations).length ? annotations : undefined },
       spec: {

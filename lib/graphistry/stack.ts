@@ -47,7 +47,8 @@ export interface GraphistryCaddyOptions
   /**
    * The HMAC key of the `graphistry_sticky` cookie (analytics and above). It pins a browser's non-session traffic to
    * one engine pod; it authenticates nothing. Every Caddy replica shares it.
-   * @default - a placeholder literal; synthesis warns (COOKIE SECRET WARNING)
+   * Required from the analytics tier up (synthesis fails without it, naming the Secret to create); never defaulted.
+   * @default - none
    */
   readonly cookieSecret?: CaddyCookieSecret;
   /**
@@ -166,7 +167,7 @@ export interface GraphistryStackProps {
   readonly storage?: Omit<GraphistryStorageProps, 'gakPublicEnabled' | 'gakPrivateEnabled'>;
   /**
    * Caddy, the L7 entry point at every tier.
-   * @default - ingress TLS mode, ClusterIP Service, Ingress on every host, placeholder cookie secret (warned)
+   * @default - ingress TLS mode, ClusterIP Service, Ingress on every host; `cookieSecret` is required from analytics up
    */
   readonly caddy?: GraphistryCaddyOptions;
   /**
@@ -405,6 +406,8 @@ export class GraphistryStack extends Construct {
       upstream = CaddyUpstream.dynamicA({ name: pool, port: this.engine.upstreamPort });
       sessionRoutes = GRAPHISTRY_SESSION_ROUTES;
       const fallback = caddyOpts.fallback ?? CaddyLbFallback.roundRobin();
+      check(caddyOpts.cookieSecret !== undefined, 'caddy.cookieSecret', undefined, `CaddyCookieSecret.fromSecret('graphistry-caddy-cookie', 'cookie-secret') naming an operator-created Secret`,
+        `from the analytics tier up Caddy pins browsers with an HMAC cookie whose key is never defaulted; create it with kubectl -n ${ns} create secret generic graphistry-caddy-cookie --from-literal=cookie-secret="$(openssl rand -hex 32)"`);
       stickyCookie = { name: GRAPHISTRY_STICKY_COOKIE, secret: caddyOpts.cookieSecret, fallback };
       for (const s of sessionRoutes) routes.push({ paths: s.paths.join(' '), target: `engine pool ${pool}:${this.engine.upstreamPort}, pinned by the value of ?${s.queryKey}= (HRW)` });
       routes.push({ paths: '/* (everything else)', target: `engine pool, pinned per browser by the ${GRAPHISTRY_STICKY_COOKIE} cookie; first assignment ${fallback.policy}` });

@@ -3,7 +3,6 @@ import { assertPort, parseHostPort } from '../core/validate';
 import { CaddyArg, CaddyDirective, Caddyfile, CaddySite } from './caddyfile';
 import {
   CADDY_HEALTH_PATH,
-  CADDY_PLACEHOLDER_COOKIE_SECRET,
   CaddyAccessLogOptions,
   CaddyCookieSecret,
   CaddyLbFallback,
@@ -28,7 +27,7 @@ export interface CaddyfileProps {
   readonly sessionRoutes?: readonly CaddySessionRoute[];
   /**
    * The sticky-cookie catch-all. Only with a pool upstream (a single upstream is proxied without affinity).
-   * @default - cookie `caddy_sticky`, placeholder secret (warned), round-robin fallback, when the upstream is a pool
+   * @default - with a pool upstream: required for its `secret`; cookie `caddy_sticky`, round-robin fallback
    */
   readonly stickyCookie?: CaddyStickyCookieOptions;
   /**
@@ -203,7 +202,16 @@ export function resolveCaddyfileProps(props: CaddyfileProps): ResolvedCaddyfileP
     const c = props.stickyCookie ?? {};
     const name = c.name ?? 'caddy_sticky';
     check(COOKIE_NAME.test(name), 'stickyCookie.name', name, "a cookie name: letters, digits, '_', '.' and '-'");
-    cookie = { name, secret: c.secret ?? CaddyCookieSecret.literal(CADDY_PLACEHOLDER_COOKIE_SECRET), fallback: c.fallback ?? CaddyLbFallback.roundRobin() };
+    if (c.secret === undefined) {
+      throw new ConfigError(
+        'stickyCookie.secret',
+        undefined,
+        "CaddyCookieSecret.fromSecret('<secret-name>', 'cookie-secret') naming an operator-created Secret",
+        'the sticky cookie is an HMAC whose key must not be guessable, and no key is ever defaulted; create the Secret with ' +
+          'kubectl create secret generic <secret-name> --from-literal=cookie-secret="$(openssl rand -hex 32)"',
+      );
+    }
+    cookie = { name, secret: c.secret, fallback: c.fallback ?? CaddyLbFallback.roundRobin() };
   }
 
   const log = props.accessLog ?? {};

@@ -18,7 +18,7 @@ import { assertIp, assertNodePort, assertReplicas, assertUid, assertWildcardHost
 import { Release } from '../release/release';
 import { buildCaddyfile, CADDY_TLS_MOUNT, CaddyfileProps, resolveCaddyfileProps } from './caddy-config';
 import { Caddyfile } from './caddyfile';
-import { CADDY_COOKIE_SECRET_ENV, CADDY_HEALTH_PATH, CADDY_PLACEHOLDER_COOKIE_SECRET } from './routing';
+import { CADDY_COOKIE_SECRET_ENV, CADDY_HEALTH_PATH } from './routing';
 import { CaddyTls, CaddyTlsMode } from './tls';
 
 /** Directory the Caddyfile ConfigMap is mounted at. */
@@ -321,12 +321,6 @@ export class CaddyIngress extends Construct {
     this.caddyfileText = this.caddyfile.render();
     this.externalScheme = tls.externalScheme(ingressTls.length > 0);
 
-    if (resolved.cookie?.secret.isPlaceholder) {
-      release.addWarning(
-        `${this.node.path}: the sticky-cookie secret is the placeholder "${CADDY_PLACEHOLDER_COOKIE_SECRET}"; anyone can forge a cookie that picks an upstream. ` +
-          'Create a Secret (kubectl create secret generic <name> --from-literal=cookie-secret="$(openssl rand -hex 32)") and pass stickyCookie.secret: CaddyCookieSecret.fromSecret(<name>, \'cookie-secret\').',
-      );
-    }
     if (tls.mode === CaddyTlsMode.EXTERNAL && resolved.hsts) {
       release.addNote(
         `EXTERNAL TLS TOPOLOGY (${this.name}): Caddy sends Strict-Transport-Security because an external terminator serves HTTPS. ` +

@@ -200,9 +200,6 @@ export class CaddyLbFallback {
   ) {}
 }
 
-/** Literal value used when no cookie secret is given. Synthesis warns about it. */
-export const CADDY_PLACEHOLDER_COOKIE_SECRET = 'change-me-insecure-placeholder-cookie-secret';
-
 /** The environment variable a Secret-backed cookie secret reaches Caddy through. */
 export const CADDY_COOKIE_SECRET_ENV = 'CADDY_LB_COOKIE_SECRET';
 
@@ -250,11 +247,6 @@ export class CaddyCookieSecret {
     private readonly value: string | undefined,
   ) {}
 
-  /** True for the built-in placeholder (synthesis warns). */
-  public get isPlaceholder(): boolean {
-    return this.value === CADDY_PLACEHOLDER_COOKIE_SECRET;
-  }
-
   /** The Caddyfile argument: the quoted literal, or the environment reference. */
   public get caddyArg(): CaddyArg {
     return this.secretRef ? CaddyEnvRef.of(CADDY_COOKIE_SECRET_ENV) : CaddyQuoted.of(this.value!);
@@ -297,8 +289,8 @@ export interface CaddyStickyCookieOptions {
    */
   readonly name?: string;
   /**
-   * The HMAC key.
-   * @default - a placeholder literal; synthesis adds a warning
+   * The HMAC key, normally `CaddyCookieSecret.fromSecret(name, key)` (an operator-created Secret). Required with a
+   * pool upstream: there is no default key, because a key anyone can read lets anyone forge the cookie.
    */
   readonly secret?: CaddyCookieSecret;
   /**

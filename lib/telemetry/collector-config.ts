@@ -8,6 +8,51 @@ import { check, ConfigError } from '../core/errors';
  * @see https://opentelemetry.io/docs/collector/configuration/
  */
 
+/**
+ * A value the collector expands when it loads its config: `${env:NAME}`, optionally inside literal text
+ * (`CollectorEnv.concat(CollectorEnv.env('MY_POD_IP'), ':4317')`). Every other string in a CollectorConfig is literal:
+ * the collector (0.116, the version TELEMETRY_IMAGES pins) expands `${env:...}`, `${file:...}` and any other
+ * `${scheme:...}` in every string value and reads `$$` as one literal `$`, so the builder writes each `$` of a plain
+ * string as `$$`. A user value such as `https://gw/${file:/var/run/secrets/token}` then stays text instead of
+ * reading a file into the config.
+ * @see https://opentelemetry.io/docs/collector/configuration/#environment-variables
+ */
+export class CollectorEnv {
+  /** `${env:NAME}`. */
+  public static env(name: string): CollectorEnv {
+    check(/^[A-Za-z_][A-Za-z0-9_]*$/.test(name), 'collector.env', name, 'an environment variable name: letters, digits and _, not starting with a digit');
+    return new CollectorEnv(`\${env:${name}}`);
+  }
+
+  /** Literal parts (escaped) and references joined into one value. */
+  public static concat(...parts: ReadonlyArray<string | number | CollectorEnv>): CollectorEnv {
+    return new CollectorEnv(parts.map((p) => (p instanceof CollectorEnv ? p.text : escapeCollectorString(String(p)))).join(''));
+  }
+
+  private constructor(
+    /** The text as the collector reads it. */
+    public readonly text: string,
+  ) {}
+
+  public toString(): string {
+    return this.text;
+  }
+}
+
+/** A literal string as the collector must read it: every `$` doubled, so nothing is expanded. */
+export function escapeCollectorString(value: string): string {
+  return value.replace(/\$/g, '$$$$');
+}
+
+/** Renders settings for the YAML file: CollectorEnv values as their text, every other string escaped. */
+function renderSettings(v: unknown): unknown {
+  if (v instanceof CollectorEnv) return v.text;
+  if (typeof v === 'string') return escapeCollectorString(v);
+  if (Array.isArray(v)) return v.map(renderSettings);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [escapeCollectorString(k), renderSettings(x)]));
+  return v;
+}
+
 /** Settings of one component (receiver, processor, exporter or extension), as the collector reads them. */
 export type ComponentSettings = Readonly<Record<string, unknown>>;
 
@@ -181,9 +226,12 @@ export class CollectorConfig {
     return [...this.components[kind].keys()];
   }
 
-  /** The configuration as the plain object the collector reads. */
+  /**
+   * The configuration as the plain object the collector reads: literal strings escaped (`$` as `$$`), CollectorEnv
+   * values as references.
+   */
   public toJson(): Record<string, unknown> {
-    const obj = (m: Map<string, ComponentSettings>) => Object.fromEntries([...m.entries()].map(([k, v]) => [k, { ...v }]));
+    const obj = (m: Map<string, ComponentSettings>) => Object.fromEntries([...m.entries()].map(([k, v]) => [k, renderSettings(v) as Record<string, unknown>]));
     const out: Record<string, unknown> = {};
     if (this.components.extensions.size) out.extensions = obj(this.components.extensions);
     out.receivers = obj(this.components.receivers);
@@ -194,7 +242,7 @@ export class CollectorConfig {
     service.pipelines = Object.fromEntries(
       [...this.pipelines.entries()].map(([id, p]) => [id, { receivers: [...p.receivers], ...(p.processors?.length ? { processors: [...p.processors] } : {}), exporters: [...p.exporters] }]),
     );
-    if (this.telemetry) service.telemetry = this.telemetry;
+    if (this.telemetry) service.telemetry = renderSettings(this.telemetry);
     out.service = service;
     return out;
   }

@@ -22,6 +22,24 @@ export interface GrafanaDatasource {
   readonly jsonData?: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * A literal string as Grafana's provisioning loader must read it. Grafana (11.2, the version TELEMETRY_IMAGES pins)
+ * replaces `$NAME` and `${NAME}` in every value of a provisioning file with the environment variable and reads `$$`
+ * as one literal `$`, so each `$` is doubled: a URL or header holding `$GF_SECURITY_ADMIN_PASSWORD` stays text
+ * instead of leaking the admin password to the datasource.
+ * @see https://grafana.com/docs/grafana/latest/administration/provisioning/#using-environment-variables
+ */
+export function escapeGrafanaProvisioning(value: string): string {
+  return value.replace(/\$/g, '$$$$');
+}
+
+function escapeDeep(v: unknown): unknown {
+  if (typeof v === 'string') return escapeGrafanaProvisioning(v);
+  if (Array.isArray(v)) return v.map(escapeDeep);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, escapeDeep(x)]));
+  return v;
+}
+
 /** The provisioning file builder. Datasources are not editable in the UI, so the file stays the source of truth. */
 export class GrafanaDatasources {
   private readonly items: GrafanaDatasource[] = [];
@@ -45,9 +63,9 @@ export class GrafanaDatasources {
     return [...this.items];
   }
 
-  /** The provisioning file as a plain object. */
+  /** The provisioning file as a plain object, every string escaped for Grafana's `$` expansion. */
   public toJson(): Record<string, unknown> {
-    return {
+    return escapeDeep({
       apiVersion: 1,
       datasources: this.items.map((d) => ({
         name: d.name,
@@ -59,7 +77,7 @@ export class GrafanaDatasources {
         editable: false,
         ...(d.jsonData ? { jsonData: { ...d.jsonData } } : {}),
       })),
-    };
+    }) as Record<string, unknown>;
   }
 
   /** The provisioning file as YAML text. */

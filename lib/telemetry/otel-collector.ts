@@ -12,7 +12,7 @@ import { externalRefsAnnotation, policyExceptionAnnotations } from '../core/poli
 import { Probes } from '../core/probes';
 import { Resources, sized } from '../core/resources';
 import { SecurityProfile } from '../core/security';
-import { CollectorConfig } from './collector-config';
+import { CollectorConfig, CollectorEnv } from './collector-config';
 import { MemberIdentity, renderService, TELEMETRY_IMAGES, workloadAnnotations } from './common';
 import { OtlpProtocol, TelemetryMode } from './mode';
 import { renderScrapeConfig, staticScrapeJob } from './prometheus-config';
@@ -190,16 +190,17 @@ const CLOUD_ENV: Record<string, string> = {
   header: 'OTEL_CLOUD_AUTH_HEADER',
 };
 
-const POD_IP = '${env:MY_POD_IP}';
+const POD_IP = CollectorEnv.env('MY_POD_IP');
+const onPodIp = (port: number) => CollectorEnv.concat(POD_IP, `:${port}`);
 
 /** Components both modes share: health check, OTLP in, memory limiter, batching, self-metrics. */
 function baseConfig(): CollectorConfig {
   return new CollectorConfig()
-    .addExtension('health_check', { endpoint: `${POD_IP}:${OtelCollector.HEALTH_PORT}` })
+    .addExtension('health_check', { endpoint: onPodIp(OtelCollector.HEALTH_PORT) })
     .addReceiver('otlp', {
       protocols: {
-        grpc: { endpoint: `${POD_IP}:${OtelCollector.OTLP_GRPC_PORT}` },
-        http: { endpoint: `${POD_IP}:${OtelCollector.OTLP_HTTP_PORT}` },
+        grpc: { endpoint: onPodIp(OtelCollector.OTLP_GRPC_PORT) },
+        http: { endpoint: onPodIp(OtelCollector.OTLP_HTTP_PORT) },
       },
     })
     .addProcessor('memory_limiter', { check_interval: '1s', limit_percentage: 80, spike_limit_percentage: 25 })
@@ -214,7 +215,7 @@ function selfHostedConfig(props: OtelCollectorProps): CollectorConfig {
   return baseConfig()
     .addProcessor('batch', {})
     .addExporter('otlp/jaeger', { endpoint: props.jaegerEndpoint, tls: { insecure: true } })
-    .addExporter('prometheus', { endpoint: `${POD_IP}:${OtelCollector.APP_METRICS_PORT}` })
+    .addExporter('prometheus', { endpoint: onPodIp(OtelCollector.APP_METRICS_PORT) })
     .addPipeline('traces', { receivers: ['otlp'], processors, exporters: ['otlp/jaeger'] })
     .addPipeline('metrics', { receivers: ['otlp'], processors, exporters: ['prometheus'] })
     .validate();
@@ -226,14 +227,14 @@ function cloudConfig(props: OtelCollectorProps): CollectorConfig {
   const exporterId = cloud.protocol === OtlpProtocol.GRPC ? 'otlp/cloud' : 'otlphttp/cloud';
   const exporter: Record<string, unknown> = { endpoint: cloud.endpoint };
   if (cloud.auth.kind === 'basic') {
-    config.addExtension('basicauth/cloud', { client_auth: { username: `\${env:${CLOUD_ENV.username}}`, password: `\${env:${CLOUD_ENV.password}}` } });
+    config.addExtension('basicauth/cloud', { client_auth: { username: CollectorEnv.env(CLOUD_ENV.username), password: CollectorEnv.env(CLOUD_ENV.password) } });
     exporter.auth = { authenticator: 'basicauth/cloud' };
   } else if (cloud.auth.kind === 'header') {
-    exporter.headers = { [cloud.auth.headerName!]: `\${env:${CLOUD_ENV.header}}` };
+    exporter.headers = { [cloud.auth.headerName!]: CollectorEnv.env(CLOUD_ENV.header) };
   }
   config
     // Series the collector scrapes carry no node identity of their own; name the node they came from.
-    .addProcessor('resource/node', { attributes: [{ key: 'k8s.node.name', value: '${env:K8S_NODE_NAME}', action: 'insert' }] })
+    .addProcessor('resource/node', { attributes: [{ key: 'k8s.node.name', value: CollectorEnv.env('K8S_NODE_NAME'), action: 'insert' }] })
     .addProcessor('batch', {})
     .addExporter(exporterId, exporter);
   const targets = props.scrapeTargets ?? [];

@@ -1,6 +1,9 @@
 import { Duration } from 'cdk8s';
 import { stringify } from 'yaml';
 import { check, ConfigError } from '../core/errors';
+import { RE2JS } from 're2js';
+import { assertLabels } from '../core/labels';
+import { assertDnsLabel } from '../core/names';
 import { parseHostPort } from './common';
 import { assertInt, assertPort } from '../core/validate';
 
@@ -110,6 +113,19 @@ export function promDuration(prop: string, d: Duration): string {
   return `${ms}ms`;
 }
 
+/**
+ * Throws unless `regex` is an RE2 regular expression, the syntax Prometheus (Go's regexp) accepts. JavaScript's own
+ * RegExp is more permissive: lookarounds (`(?=x)`) and backreferences pass it, and promtool rejects them.
+ */
+export function assertRe2(prop: string, regex: string): string {
+  try {
+    RE2JS.compile(`^(?:${regex})$`);
+  } catch (e) {
+    throw new ConfigError(prop, regex, 'an RE2 regular expression (Prometheus syntax: no lookarounds or backreferences)', (e as Error).message);
+  }
+  return regex;
+}
+
 function checkLabelName(prop: string, name: string): void {
   check(LABEL_NAME.test(name), prop, name, 'a Prometheus label name: letters, digits and _, not starting with a digit');
 }
@@ -119,11 +135,7 @@ function checkRelabel(prop: string, r: RelabelConfig): Record<string, unknown> {
   check(ACTIONS.includes(action), `${prop}.action`, action, ACTIONS.join(', '));
   for (const [i, l] of (r.sourceLabels ?? []).entries()) checkLabelName(`${prop}.sourceLabels[${i}]`, l);
   if (r.regex !== undefined) {
-    try {
-      new RegExp(`^(?:${r.regex})$`);
-    } catch (e) {
-      throw new ConfigError(`${prop}.regex`, r.regex, 'a valid regular expression', (e as Error).message);
-    }
+    assertRe2(`${prop}.regex`, r.regex);
   }
   if (NEEDS_TARGET.includes(action)) {
     check(r.targetLabel !== undefined, `${prop}.targetLabel`, r.targetLabel, `a label name (required by action ${action})`);
@@ -160,7 +172,9 @@ function checkStatic(prop: string, s: StaticConfig): Record<string, unknown> {
 function checkKubernetesSd(prop: string, k: KubernetesSdConfig): Record<string, unknown> {
   const roles: KubernetesSdRole[] = ['pod', 'service', 'endpoints', 'endpointslice', 'node', 'ingress'];
   check(roles.includes(k.role), `${prop}.role`, k.role, roles.join(', '));
-  const selector = Object.entries(k.labelSelector ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  // The selector is one `k=v,k2=v2` string: a ',' or '!=' inside a value would silently add selector terms.
+  const selector = Object.entries(assertLabels(`${prop}.labelSelector`, k.labelSelector ?? {})).sort(([a], [b]) => a.localeCompare(b));
+  for (const n of k.namespaces ?? []) assertDnsLabel(`${prop}.namespaces`, n);
   return {
     role: k.role,
     namespaces: k.namespaces ? { names: [...k.namespaces] } : undefined,

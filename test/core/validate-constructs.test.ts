@@ -1,5 +1,5 @@
 import { App } from 'cdk8s';
-import { SecurityProfile } from '../../lib/core';
+import { assertExternalRefs, externalRefsAnnotation, SecurityProfile } from '../../lib/core';
 import { CaddyIngress, CaddyServiceType, CaddyTls, CaddyUpstream, resolveCaddyfileProps } from '../../lib/ingress';
 import { NatsExposure, NatsServer } from '../../lib/nats';
 import { NginxListen } from '../../lib/nginx';
@@ -89,5 +89,16 @@ describe('collisions', () => {
     const c = caddy({ service: { type: CaddyServiceType.nodePort({ nodePort: 30081, reason: 'the site load balancer reaches the nodes' }) } });
     expect(c.service.toJson().metadata.annotations).toEqual({ 'policy.ops-kit.io/node-port': 'the site load balancer reaches the nodes' });
     expect(() => CaddyServiceType.nodePort({ reason: '' })).toThrow("'service.type.reason' is \"\"; allowed: a non-empty reason why every node must serve Caddy");
+  });
+});
+
+describe('external references', () => {
+  test('fails when an external ref name holds a comma (it would forge extra refs) or is not an object name', () => {
+    expect(() => externalRefsAnnotation([{ kind: 'Secret', name: 'a,Secret/b,ConfigMap/c' }], 'additionalExternalRefs')).toThrow(
+      "'additionalExternalRefs[0].name' is \"a,Secret/b,ConfigMap/c\"; allowed: a DNS-1123 subdomain",
+    );
+    expect(() => assertExternalRefs('additionalExternalRefs', [{ kind: 'Service', name: 'a.b' }])).toThrow("'additionalExternalRefs[0].name' is \"a.b\"; allowed: a DNS-1123 label");
+    expect(() => assertExternalRefs('additionalExternalRefs', [{ kind: 'Pod' as 'Secret', name: 'a' }])).toThrow("'additionalExternalRefs[0].kind' is \"Pod\"; allowed: ConfigMap, PersistentVolumeClaim, Secret, Service, ServiceAccount");
+    expect(externalRefsAnnotation([{ kind: 'Secret', name: 'b' }, { kind: 'Secret', name: 'a' }])).toEqual({ 'refs.ops-kit.io/external': 'Secret/a,Secret/b' });
   });
 });

@@ -1,5 +1,6 @@
 import { App } from 'cdk8s';
 import { GraphistryStack, GraphistryStackProps, Postgres, Tier } from '../../lib/graphistry';
+import { CaddyCookieSecret } from '../../lib/ingress';
 import { distFiles, Release, ReleaseProps, renderRelease, RenderedRelease } from '../../lib/release';
 import { TelemetryMode } from '../../lib/telemetry';
 
@@ -20,6 +21,7 @@ export const BASE: GraphistryStackProps = {
   jwtSecret: 'graphistry-jwt',
   nexusSecret: 'graphistry-nexus',
   graphAppKit: { credentials: { secretName: 'gak-credentials' } },
+  caddy: { cookieSecret: CaddyCookieSecret.fromSecret('graphistry-caddy-cookie', 'cookie-secret') },
 };
 
 export const SELF_HOSTED = { mode: TelemetryMode.selfHosted({ grafanaAdmin: { secretName: 'grafana-admin' } }) };
@@ -41,7 +43,7 @@ export interface Rendered {
 export function renderStack(props: Partial<GraphistryStackProps> = {}, release: Partial<ReleaseProps> = {}): Rendered {
   const app = new App();
   const r = new Release(app, 'graphistry', { namespace: 'gx', ...release });
-  const stack = new GraphistryStack(r, 'Graphistry', { ...BASE, ...props });
+  const stack = new GraphistryStack(r, 'Graphistry', { ...BASE, ...props, caddy: { ...BASE.caddy, ...props.caddy } });
   const rendered = renderRelease(r);
   const objects = rendered.objects as Obj[];
   const find = (kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name);

@@ -130,9 +130,13 @@ describe('operator notes per tier', () => {
     expect(section(r, 'BEFORE SYNCING, CREATE')).toContain('Secret harbor (image pull secret for harbor.corp:8443): kubectl -n gx create secret docker-registry harbor --docker-server=harbor.corp:8443 ');
   });
 
-  test('COOKIE SECRET WARNING with the placeholder from analytics up; none at platform (no cookie there)', () => {
-    expect(byTier.platform.rendered.warnings.filter((w) => /placeholder/.test(w))).toEqual([]);
-    for (const t of ['analytics', 'viz', 'full']) expect(byTier[t].rendered.warnings.join('\n')).toMatch(/sticky-cookie secret is the placeholder.*openssl rand -hex 32/);
+  test('fails without a cookie secret from analytics up, naming the Secret to create; the platform tier needs none', () => {
+    for (const tier of [Tier.ANALYTICS, Tier.VIZ, Tier.FULL]) {
+      expect(() => renderStack({ tier, caddy: { cookieSecret: undefined } })).toThrow(
+        `'caddy.cookieSecret' is undefined, but from the analytics tier up Caddy pins browsers with an HMAC cookie whose key is never defaulted; create it with kubectl -n gx create secret generic graphistry-caddy-cookie --from-literal=cookie-secret="$(openssl rand -hex 32)"; allowed: CaddyCookieSecret.fromSecret('graphistry-caddy-cookie', 'cookie-secret') naming an operator-created Secret`,
+      );
+    }
+    expect(renderStack({ tier: Tier.PLATFORM, caddy: { cookieSecret: undefined } }).rendered.warnings).toEqual([]);
     const withSecret = renderStack({ tier: Tier.ANALYTICS, caddy: { cookieSecret: CaddyCookieSecret.fromSecret('caddy-cookie', 'cookie-secret') } });
     expect(withSecret.rendered.warnings).toEqual([]);
     expect(section(withSecret, 'BEFORE SYNCING, CREATE')).toContain('kubectl -n gx create secret generic caddy-cookie --from-literal=cookie-secret="$(openssl rand -hex 32)"');
@@ -166,8 +170,9 @@ describe('operator notes per tier', () => {
   });
 
   test('the notes are written to _reports/<release>/NOTES.txt, warnings first', () => {
-    const text = byTier.analytics.notesFile!;
-    expect(text.startsWith('# graphistry (namespace gx)\n\nWARNINGS\n- ')).toBe(true);
+    expect(byTier.analytics.notesFile!).not.toContain('WARNINGS');
+    const text = renderStack({ tier: Tier.ANALYTICS, engine: { nodeSelector: { pool: 'gpu' } } }).notesFile!;
+    expect(text.startsWith('# graphistry (namespace gx)\n\nWARNINGS\n- STORAGE TOPOLOGY')).toBe(true);
     expect(text).toContain('\nACCESS\n');
     expect(text).toContain('\nSTORAGE TOPOLOGY\n');
   });

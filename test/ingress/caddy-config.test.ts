@@ -13,6 +13,8 @@ import {
 import { CaddyHsts, CaddyTls } from '../../lib/ingress/tls';
 import { docsRouting, expectGolden, singleUpstreamRouting } from './fixtures';
 
+const DOCS_SECRET = CaddyCookieSecret.fromSecret('docs-lb', 'hmac');
+
 function render(extra: Partial<CaddyfileProps> = {}, base: CaddyfileProps = docsRouting()): string {
   return buildCaddyfile({ ...base, ...extra }).render();
 }
@@ -81,18 +83,26 @@ describe('routes', () => {
   });
 
   test('weighted round robin renders its weights', () => {
-    expect(render({ stickyCookie: { fallback: CaddyLbFallback.weightedRoundRobin([3, 1, 0]) } })).toContain('fallback weighted_round_robin 3 1 0');
+    expect(render({ stickyCookie: { secret: DOCS_SECRET, fallback: CaddyLbFallback.weightedRoundRobin([3, 1, 0]) } })).toContain('fallback weighted_round_robin 3 1 0');
   });
 
   test('the fallback choices render their Caddy policy names', () => {
-    expect(render({ stickyCookie: { fallback: CaddyLbFallback.roundRobin() } })).toContain('fallback round_robin');
-    expect(render({ stickyCookie: { fallback: CaddyLbFallback.random() } })).toContain('fallback random');
+    expect(render({ stickyCookie: { secret: DOCS_SECRET, fallback: CaddyLbFallback.roundRobin() } })).toContain('fallback round_robin');
+    expect(render({ stickyCookie: { secret: DOCS_SECRET, fallback: CaddyLbFallback.random() } })).toContain('fallback random');
   });
 
-  test('the default catch-all uses cookie caddy_sticky with a placeholder and round robin', () => {
-    const text = render({ stickyCookie: undefined });
-    expect(text).toContain('lb_policy cookie caddy_sticky "change-me-insecure-placeholder-cookie-secret" {');
+  test('the default catch-all uses cookie caddy_sticky and round robin, with the key from the Secret', () => {
+    const text = render({ stickyCookie: { secret: DOCS_SECRET } });
+    expect(text).toContain('lb_policy cookie caddy_sticky "{$CADDY_LB_COOKIE_SECRET}" {');
     expect(text).toContain('fallback round_robin');
+  });
+
+  test('fails when a pool has no cookie secret (no key is ever defaulted), naming the Secret to create', () => {
+    for (const stickyCookie of [undefined, { name: 'x' }]) {
+      expect(() => render({ stickyCookie })).toThrow(
+        `'stickyCookie.secret' is undefined, but the sticky cookie is an HMAC whose key must not be guessable, and no key is ever defaulted; create the Secret with kubectl create secret generic <secret-name> --from-literal=cookie-secret="$(openssl rand -hex 32)"; allowed: CaddyCookieSecret.fromSecret('<secret-name>', 'cookie-secret') naming an operator-created Secret`,
+      );
+    }
   });
 
   test('a single upstream proxies without any lb_policy, dynamic discovery or session route', () => {
@@ -304,7 +314,7 @@ describe('fails when', () => {
   });
 
   test('the cookie name is not a token', () => {
-    expect(() => render({ stickyCookie: { name: 'my cookie' } })).toThrow(/'stickyCookie.name' is "my cookie"/);
+    expect(() => render({ stickyCookie: { name: 'my cookie', secret: DOCS_SECRET } })).toThrow(/'stickyCookie.name' is "my cookie"/);
   });
 
   test('a literal secret contains a newline (and the message does not show the secret)', () => {

@@ -119,12 +119,9 @@ describe('CaddyIngress defaults', () => {
   });
 });
 
-describe('CaddyIngress with the placeholder cookie secret', () => {
-  test('adds a synth warning naming the fix', () => {
-    const { rendered, caddy } = synth({ stickyCookie: { name: 'sticky' } });
-    expect(rendered.warnings).toHaveLength(1);
-    expect(rendered.warnings[0]).toMatch(/sticky-cookie secret is the placeholder.*CaddyCookieSecret.fromSecret/);
-    expect(caddy.caddyfileText).toContain('lb_policy cookie sticky "change-me-insecure-placeholder-cookie-secret" {');
+describe('CaddyIngress without a cookie secret', () => {
+  test('fails when a pool has no cookie secret, naming the Secret to create instead of rendering a placeholder', () => {
+    expect(() => synth({ stickyCookie: { name: 'sticky' } })).toThrow(/'stickyCookie.secret' is undefined, .*kubectl create secret generic <secret-name> --from-literal=cookie-secret=/);
   });
 
   test('a single upstream has no cookie and no warning', () => {

@@ -6,7 +6,7 @@ import { check } from '../../core/errors';
 import { Images } from '../../core/images';
 import { assertDnsSubdomain } from '../../core/names';
 import { NodeSelection } from '../../core/placement';
-import { ExternalRef } from '../../core/policy';
+import { assertExternalRefs, ExternalRef } from '../../core/policy';
 import { NamespacedAccess } from '../../core/rbac';
 import { Release } from '../../release/release';
 import { DEFAULT_GRAPHISTRY_TAG, graphistryImage } from '../defaults';
@@ -157,7 +157,7 @@ export class Nexus extends Construct {
         ...props.postgres.externalRefs(),
         { kind: 'Secret', name: jwt },
         { kind: 'Secret', name: required },
-        ...(props.additionalExternalRefs ?? []),
+        ...assertExternalRefs('additionalExternalRefs', props.additionalExternalRefs ?? []),
       ],
     });
     this.deployment = parts.deployment;

@@ -5,7 +5,7 @@ import { EnvBuilder } from '../../core/env';
 import { Images } from '../../core/images';
 import { assertDnsSubdomain } from '../../core/names';
 import { NodeSelection } from '../../core/placement';
-import { ExternalRef } from '../../core/policy';
+import { assertExternalRefs, ExternalRef } from '../../core/policy';
 import { DEFAULT_CUDA_VARIANT, DEFAULT_GRAPHISTRY_TAG, graphistryImage } from '../defaults';
 import { GraphistryServiceRepositories, SERVICE_DEFAULT_RESOURCES, graphistryServiceProfile, ServiceNames, ServicePorts } from './defaults';
 import { curlProbe, GraphistryServiceOptions, renderServiceWorkload, ServiceCommonProps } from './workload';
@@ -112,7 +112,7 @@ export class Notebook extends Construct {
       tolerations: props.tolerations,
       rollout: props.rollout,
       runtimeClassName: props.runtimeClassName,
-      externalRefs: props.additionalExternalRefs,
+      externalRefs: props.additionalExternalRefs && assertExternalRefs('additionalExternalRefs', props.additionalExternalRefs),
     });
     this.deployment = parts.deployment;
     this.service = parts.service;

@@ -5,7 +5,7 @@ import { EnvBuilder } from '../../core/env';
 import { Images } from '../../core/images';
 import { assertDnsSubdomain } from '../../core/names';
 import { NodeSelection } from '../../core/placement';
-import { ExternalRef } from '../../core/policy';
+import { assertExternalRefs, ExternalRef } from '../../core/policy';
 import { DEFAULT_GRAPHISTRY_TAG, graphistryImage } from '../defaults';
 import { DATA_PATH } from '../engine';
 import { Postgres } from '../postgres';
@@ -72,7 +72,7 @@ export class Pivot extends Construct {
       nodeSelection: NodeSelection.inherit(),
       tolerations: props.tolerations,
       rollout: props.rollout,
-      externalRefs: [...props.postgres.externalRefs(), ...(props.additionalExternalRefs ?? [])],
+      externalRefs: [...props.postgres.externalRefs(), ...assertExternalRefs('additionalExternalRefs', props.additionalExternalRefs ?? [])],
     });
     this.deployment = parts.deployment;
     this.service = parts.service;
