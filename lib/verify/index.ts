@@ -3,6 +3,7 @@ export * from './rules';
 export * from './quantity';
 export * from './schema';
 export * from './policy';
+export * from './hardening';
 export * from './references';
 export * from './load';
 export * from './verify';

@@ -1,6 +1,7 @@
 import { ConfigError } from '../core/errors';
 import { ImageRef } from '../core/images';
 import { POLICY_EXCEPTION_PREFIX } from '../core/policy';
+import { hardeningFindings } from './hardening';
 import { annotationsOf, ContainerAt, containersOf, Json, podTemplateOf, show } from './objects';
 import { parseQuantity } from './quantity';
 import { keepStateFindings } from './retention';
@@ -58,7 +59,9 @@ export function looksSecret(name: string): boolean {
     .split(/[^A-Za-z0-9]+/)
     .filter(Boolean)
     .map((p) => p.toUpperCase());
-  if (!parts.some((p) => SECRET_WORDS.has(p))) return false;
+  // PGPASSWORD, MYSQL_PWD, SMTP_PASS: a secret word glued to a prefix (not BYPASS), or the short forms PASS and PWD.
+  const secret = (p: string) => SECRET_WORDS.has(p) || /(PASSWORD|PASSWD|SECRET|TOKEN|APIKEY)$/.test(p) || p === 'PASS' || p === 'PWD';
+  if (!parts.some(secret)) return false;
   return !parts.some((p) => LOCATOR_WORDS.has(p));
 }
 
@@ -88,7 +91,7 @@ export function policyFindings(o: KubeObject): PolicyFinding[] {
   out.push(...keepStateFindings(o));
 
   const t = podTemplateOf(o);
-  if (!t) return out;
+  if (!t) return [...out, ...hardeningFindings(o)];
   const pod = t.spec;
   const psc = (pod.securityContext ?? {}) as Json;
   const sp = t.specPath;
@@ -210,5 +213,6 @@ export function policyFindings(o: KubeObject): PolicyFinding[] {
         `read it from a Secret: valueFrom.secretKeyRef (EnvSource.secret(name, key)); if it is not a secret, annotate the workload with ${POLICY_EXCEPTION_PREFIX}secret-env: <reason>`, `${at.path}.env[${i}]`);
     });
   }
+  out.push(...hardeningFindings(o));
   return out;
 }

@@ -19,6 +19,16 @@ export const POLICY_RULES = [
   'node-port',
   'secret-env',
   'keep-state',
+  'secret-literal-data',
+  'url-credentials',
+  'proc-mount',
+  'safe-sysctls',
+  'selinux-type',
+  'apparmor',
+  'rbac-wildcards',
+  'rbac-escalation',
+  'rbac-admin-binding',
+  'service-account-token',
 ] as const;
 
 /** A policy rule id. */
@@ -28,6 +38,10 @@ const rules: RuleInfo[] = [
   // schema
   { id: 'schema', category: 'schema', rationale: 'the API server rejects objects that do not match the Kubernetes 1.28 schema; unknown fields are typos that would be silently dropped' },
   { id: 'schema-kind', category: 'schema', rationale: 'an object whose kind has no known schema cannot be checked and usually means a wrong apiVersion or a missing CRD' },
+  { id: 'object-names', category: 'schema', rationale: 'the API server rejects an object whose name or label keys and values break the DNS-1123 and label syntax (label values at most 63 characters)' },
+  { id: 'workload-selector', category: 'schema', rationale: 'the API server rejects a workload whose selector is empty or does not match its own pod template labels' },
+  { id: 'unique-names', category: 'schema', rationale: 'duplicate container or port names are rejected, and a duplicate env name silently keeps only the last value' },
+  { id: 'value-ranges', category: 'schema', rationale: 'negative replicas, ports outside 1-65535 and ids above 2^31-1 are rejected by the API server, which the schema alone does not show' },
   { id: 'duplicate-object', category: 'schema', rationale: 'two objects with the same kind, namespace and name overwrite each other on apply' },
   // policy
   { id: 'pinned-images', category: 'policy', rationale: 'an untagged or :latest image changes under a running release and cannot be rolled back' },
@@ -44,6 +58,16 @@ const rules: RuleInfo[] = [
   { id: 'node-port', category: 'policy', rationale: 'a NodePort Service opens its port on every node\'s address, past any ingress; it must be deliberate' },
   { id: 'secret-env', category: 'policy', rationale: 'a credential written as a literal env value ends up in Git, in `kubectl describe` and in every log of the manifest' },
   { id: 'keep-state', category: 'policy', rationale: 'deleting a CRD deletes every custom resource of its kind, and deleting a claim can delete its volume: neither may be a side effect of pruning, deleting the Application or uninstalling the chart' },
+  { id: 'secret-literal-data', category: 'policy', rationale: 'a Secret with literal data in the rendered manifests puts the credential in Git; operators create Secrets' },
+  { id: 'url-credentials', category: 'policy', rationale: 'a URL with user:password@ in a literal value is a credential in Git and in every describe output' },
+  { id: 'proc-mount', category: 'policy', rationale: 'an Unmasked /proc exposes kernel interfaces Pod Security baseline forbids' },
+  { id: 'safe-sysctls', category: 'policy', rationale: 'sysctls outside the safe set change the node kernel for every pod on it' },
+  { id: 'selinux-type', category: 'policy', rationale: 'a custom SELinux type, user or role can lift the container out of its confinement' },
+  { id: 'apparmor', category: 'policy', rationale: 'an Unconfined AppArmor profile removes the mandatory access control Pod Security baseline requires' },
+  { id: 'rbac-wildcards', category: 'policy', rationale: "a '*' in verbs, resources or apiGroups grants everything, including what is added later" },
+  { id: 'rbac-escalation', category: 'policy', rationale: 'escalate, bind, impersonate, or Secret reads together with pods/exec let a holder grant itself more' },
+  { id: 'rbac-admin-binding', category: 'policy', rationale: 'the built-in cluster-admin, admin and edit roles read every Secret; least privilege binds a narrow Role' },
+  { id: 'service-account-token', category: 'policy', rationale: 'a ServiceAccount that leaves automountServiceAccountToken unset gives every pod an API token it rarely needs' },
   { id: 'policy-exception', category: 'policy', rationale: 'an exception must name a real rule and say why, or it hides a mistake' },
   // references
   { id: 'service-selects-pods', category: 'reference', rationale: 'a Service that selects no pod has no endpoints, and traffic to it fails' },
@@ -65,6 +89,10 @@ const rules: RuleInfo[] = [
   { id: 'upgrade-service-headless', category: 'upgrade', rationale: 'a Service\'s clusterIP is immutable, so it cannot switch to or from headless in place' },
   { id: 'upgrade-stateful-removed', category: 'upgrade', rationale: 'removing or renaming a PVC, StatefulSet, Namespace or CRD deletes the data it holds' },
   { id: 'upgrade-immutable-config', category: 'upgrade', rationale: 'the data of an immutable ConfigMap or Secret cannot change in place' },
+  { id: 'upgrade-secret-type', category: 'upgrade', rationale: "a Secret's type is immutable; the apply is rejected" },
+  { id: 'upgrade-crd-scope', category: 'upgrade', rationale: "a CRD's scope (Namespaced or Cluster) is immutable; changing it means deleting the CRD and every resource of its kind" },
+  { id: 'upgrade-storage-class', category: 'upgrade', rationale: "a StorageClass's provisioner, parameters and reclaim policy are immutable" },
+  { id: 'upgrade-template-labels', category: 'upgrade', rationale: 'with the selector unchanged (it is immutable), new pod template labels that it no longer matches are rejected' },
   { id: 'upgrade-role-ref', category: 'upgrade', rationale: 'a binding\'s roleRef is immutable' },
 ];
 

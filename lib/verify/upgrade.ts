@@ -1,4 +1,4 @@
-import { annotationsOf, canonical, groupOf, Json, namespaceOf, objectId, show } from './objects';
+import { annotationsOf, canonical, groupOf, Json, labelSelectorMatches, namespaceOf, objectId, show } from './objects';
 import { loadManifestDir } from './load';
 import { parseQuantity } from './quantity';
 import { RULES } from './rules';
@@ -182,6 +182,33 @@ export function checkUpgrade(oldObjects: readonly KubeObject[], newObjects: read
         add(before, 'upgrade-immutable-config', `immutable changes from true to ${show(a.immutable)}; an immutable ${kind} cannot be made mutable`, `create the ${kind} under a new name`, 'immutable');
       } else if (canonical([b.data, b.binaryData, b.stringData]) !== canonical([a.data, a.binaryData, a.stringData])) {
         add(before, 'upgrade-immutable-config', `the data of an immutable ${kind} changes`, `name immutable ${kind}s after a hash of their content, so a change is a new object and the pods roll to it`, 'data');
+      }
+    }
+
+    if (WORKLOADS.has(kind) && groupOf(before.apiVersion) === 'apps' && canonical(b.spec?.selector) === canonical(a.spec?.selector) && a.spec?.selector) {
+      const labels = (a.spec?.template?.metadata?.labels ?? {}) as Record<string, string>;
+      if (!labelSelectorMatches(a.spec.selector, labels)) {
+        add(before, 'upgrade-template-labels', `the pod template labels change to ${show(labels)}, which the unchanged spec.selector ${show(a.spec.selector)} no longer matches; the apply is rejected`,
+          'keep every selector label on the pod template (change only labels the selector does not use)', 'spec.template.metadata.labels');
+      }
+    }
+
+    if (kind === 'Secret' && before.apiVersion === 'v1' && (b.type ?? 'Opaque') !== (a.type ?? 'Opaque')) {
+      add(before, 'upgrade-secret-type', `type changes from ${show(b.type ?? 'Opaque')} to ${show(a.type ?? 'Opaque')}; a Secret's type is immutable`,
+        'create a Secret of the new type under a new name and point the consumers at it', 'type');
+    }
+
+    if (kind === 'CustomResourceDefinition' && groupOf(before.apiVersion) === 'apiextensions.k8s.io' && b.spec?.scope !== a.spec?.scope) {
+      add(before, 'upgrade-crd-scope', `spec.scope changes from ${show(b.spec?.scope)} to ${show(a.spec?.scope)}; it is immutable`,
+        'keep the scope; a different scope is a new CRD (new group or kind), with the resources migrated by hand', 'spec.scope');
+    }
+
+    if (kind === 'StorageClass' && groupOf(before.apiVersion) === 'storage.k8s.io') {
+      for (const field of ['provisioner', 'parameters', 'reclaimPolicy', 'volumeBindingMode'] as const) {
+        if (canonical(b[field]) !== canonical(a[field])) {
+          add(before, 'upgrade-storage-class', `${field} changes (${differences(b[field], a[field], field).join('; ')}); it is immutable`,
+            'create a StorageClass under a new name for new claims; existing volumes keep the class they were provisioned with', field);
+        }
       }
     }
 

@@ -1,4 +1,5 @@
 import { POLICY_EXCEPTION_PREFIX } from '../core/policy';
+import { apiFindings } from './hardening';
 import { declaredExceptions, policyFindings } from './policy';
 import { referenceFindings } from './references';
 import { RULES } from './rules';
@@ -57,6 +58,12 @@ export function verifyManifests(objects: readonly KubeObject[], options: VerifyO
     for (const o of objects) {
       for (const f of validator.validate(o, crdDirs, releaseCrds)) push(o, f);
     }
+  }
+
+  // What the API server rejects beyond the schema (names, selectors, ranges, duplicates).
+  for (const o of objects) {
+    if (!o?.metadata?.name) continue;
+    for (const f of apiFindings(o)) push(o, f);
   }
 
   // Policy, with the exceptions each object declares.

@@ -96,7 +96,7 @@ describe('references', () => {
   });
 
   test('a Secret the release renders satisfies the reference, and its keys are checked', () => {
-    const secret = (data: Record<string, string>): KubeObject => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'api', namespace: 'a' }, stringData: data });
+    const secret = (data: Record<string, string>): KubeObject => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'api', namespace: 'a', annotations: { 'policy.ops-kit.io/secret-literal-data': 'a test fixture' } }, stringData: data });
     expect(verifyManifests([dep('a'), svc('a'), secret({ token: 'x' })]).violations).toEqual([]);
     expect(verifyManifests([dep('a'), svc('a'), secret({ tokn: 'x' })]).violations.map((v) => v.message)).toEqual([
       'container "api" env API_TOKEN reads key "token" of Secret "api", which has no such key (it has tokn)',
