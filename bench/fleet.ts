@@ -24,7 +24,8 @@ export function fleetApp(n: number): App {
           ? { matchLabels: { group: `group-${i % 100}` } }
           : { matchLabels: { device: `device-${i}` }, matchExpressions: [{ key: 'group', operator: 'NotIn', values: ['quarantine'] }] },
       image: `registry.example.com/fleet/app-${i % 50}:1.${i % 7}.0`,
-      ports: [`${10000 + (i % 50000)}:8080`, `${60000 + (i % 5000)}:9090/udp`],
+      // Host ports unique per deployment up to 10,000: two deployments that can share a device must not share a port.
+      ports: [`${10000 + (i % 50000)}:8080`, `${50000 + (i % 10000)}:9090/udp`],
       env: { LOG_LEVEL: 'info', INSTANCE: String(i) },
       rollout: i % 3 === 0 ? FleetRollout.rolling({ maxConcurrent: 10 }) : undefined,
     });

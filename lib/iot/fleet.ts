@@ -7,6 +7,7 @@ import { Release } from '../release/release';
 import { IotDeploymentCrd } from './crd';
 import { FleetDeployment, FleetDeploymentOptions } from './deployment';
 import { IotOperator, IotOperatorProps } from './operator';
+import { FleetHostPorts } from './host-ports';
 
 /** Default KV bucket names (the names the operator and the device agents were built with). */
 export const IOT_DESIRED_STATE_BUCKET = 'desired-state';
@@ -95,6 +96,7 @@ export class IotFleet extends Construct {
   public readonly agentStatusBucket: NatsKvBucket;
   public readonly operator: IotOperator;
   private readonly _deployments = new Map<string, FleetDeployment>();
+  private readonly hostPorts: FleetHostPorts;
   private readonly release: Release;
 
   constructor(scope: Construct, id: string, props: IotFleetProps = {}) {
@@ -121,6 +123,7 @@ export class IotFleet extends Construct {
       desiredStateBucket: this.desiredStateBucket,
       agentStatusBucket: this.agentStatusBucket,
     });
+    this.hostPorts = new FleetHostPorts(this.operator.selectorSupport.matchExpressions);
     if (this.nats.exposure.external) {
       // The NATS server's own warning says the port is unauthenticated; for a fleet that means more than data access.
       this.release.addWarning(
@@ -154,6 +157,7 @@ export class IotFleet extends Construct {
       crdElsewhere: this.crd === undefined,
       selectorSupport: this.operator.selectorSupport,
     });
+    this.hostPorts.claim(`deployments.${name}`, name, options.targetSelector, d.ports, options.ports ?? []);
     this._deployments.set(name, d);
     return d;
   }

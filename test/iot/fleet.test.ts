@@ -131,7 +131,7 @@ describe('IotFleet selectors and the operator\'s matchExpressions support', () =
 
   test('one warning per release, however many deployments rely on matchExpressions; none without them', () => {
     const { release, fleet } = fleetIn(withExpressions);
-    for (const n of ['a', 'b', 'c', 'd', 'e', 'f', 'g']) fleet.addDeployment(n, { ...base, targetSelector: { matchLabels: { group: 'lab' }, matchExpressions: [expr] } });
+    for (const [i, n] of ['a', 'b', 'c', 'd', 'e', 'f', 'g'].entries()) fleet.addDeployment(n, { ...base, ports: [`${9000 + i}:80`], targetSelector: { matchLabels: { group: 'lab' }, matchExpressions: [expr] } });
     fleet.addDeployment('plain', base);
     const w = renderRelease(release).warnings.filter((x) => x.includes('matchExpressions'));
     expect(w).toEqual([expect.stringContaining('fleet r: a, b, c, d, e and 2 more select devices with matchExpressions')]);
@@ -190,7 +190,7 @@ describe('IotFleet behaviour', () => {
   test('an externally reachable NATS gets one fleet warning: the desired-state bucket decides what every device runs', () => {
     const external = fleetIn({ nats: { exposure: NatsExposure.loadBalancer({ reason: 'devices', sourceRanges: ['10.20.0.0/16'] }) } });
     external.fleet.addDeployment('a', base);
-    external.fleet.addDeployment('b', base);
+    external.fleet.addDeployment('b', { ...base, ports: ['8081:80'] });
     const w = renderRelease(external.release).warnings.filter((x) => x.startsWith('fleet r:'));
     expect(w).toEqual([expect.stringMatching(/desired-state KV bucket decides which image every device runs.*r-nats has no client authentication/)]);
     const internal = fleetIn();
@@ -321,5 +321,32 @@ describe('parseFleetPortMapping', () => {
   test('parses host, container and protocol', () => {
     expect(parseFleetPortMapping('p', '8080:80')).toEqual({ hostPort: 8080, containerPort: 80, protocol: 'tcp' });
     expect(parseFleetPortMapping('p', '5353:53/udp')).toEqual({ hostPort: 5353, containerPort: 53, protocol: 'udp' });
+  });
+});
+
+describe('host port collisions across fleet deployments (issue 19)', () => {
+  const img = 'docker.io/library/nginx:1.27.2-alpine';
+
+  test('fails when two deployments map the same host port onto devices both may select', () => {
+    const { fleet } = fleetIn();
+    fleet.addDeployment('web', { targetSelector: { matchLabels: { group: 'lab' } }, image: img, ports: ['8080:80'] });
+    expect(() => fleet.addDeployment('echo', { targetSelector: { matchLabels: { device: 'pi-7' } }, image: img, ports: ['9000:9000', '8080:80'] })).toThrow(
+      `'deployments.echo.ports[1]' is "8080:80", but deployment web maps host port 8080/tcp too, and its selector {"group":"lab"} can select the same devices as {"device":"pi-7"}; Podman would start only one of them; allowed: a host port no other deployment maps on devices both may select`,
+    );
+  });
+
+  test('the same host port on disjoint selectors, or on another protocol, is fine', () => {
+    const { fleet } = fleetIn();
+    fleet.addDeployment('web-lab', { targetSelector: { matchLabels: { group: 'lab' } }, image: img, ports: ['8080:80'] });
+    fleet.addDeployment('web-field', { targetSelector: { matchLabels: { group: 'field' } }, image: img, ports: ['8080:80'] });
+    fleet.addDeployment('dns', { targetSelector: { matchLabels: { group: 'lab' } }, image: img, ports: ['8080:53/udp'] });
+    expect(fleet.deployments.map((d) => d.name)).toEqual(['web-lab', 'web-field', 'dns']);
+  });
+
+  test('matchExpressions separate selectors only when the operator evaluates them', () => {
+    const withExpr = fleetIn({ operator: { supports: { matchExpressions: true } } }).fleet;
+    withExpr.addDeployment('a', { targetSelector: { matchLabels: { group: 'lab' } }, image: img, ports: ['8080:80'] });
+    withExpr.addDeployment('b', { targetSelector: { matchLabels: { site: 'x' }, matchExpressions: [{ key: 'group', operator: 'NotIn', values: ['lab'] }] }, image: img, ports: ['8080:80'] });
+    expect(withExpr.deployments).toHaveLength(2);
   });
 });
