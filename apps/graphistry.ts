@@ -1,6 +1,6 @@
 import { App } from 'cdk8s';
 import { GraphistryStack, GraphistryStackProps, Postgres, StorageAccessMode, Tier } from '../lib/graphistry';
-import { CaddyCookieSecret, CaddyLbFallback, CaddyServiceType, CaddyTls } from '../lib/ingress';
+import { CaddyCookieSecret, CaddyLbFallback, CaddyRouteAuth, CaddyServiceType, CaddyTls } from '../lib/ingress';
 import { Release } from '../lib/release';
 import { DcgmExporterSource, TelemetryMode } from '../lib/telemetry';
 import type { ExampleApp } from './registry';
@@ -111,6 +111,9 @@ export function buildGraphistryMultiNode(app: App): Release {
       fallback: CaddyLbFallback.leastConn(),
       service: { type: CaddyServiceType.nodePort({ nodePort: 30080, reason: 'the external load balancer terminates TLS and reaches Caddy on this port of every CPU node' }) },
       ingress: { enabled: false },
+      // /prometheus and /jaeger have no login of their own: Caddy asks for the account in an operator-created Secret
+      // (keys username and password-hash; the notes print the command that creates it).
+      telemetryAuth: CaddyRouteAuth.basic({ secretName: 'graphistry-telemetry-auth' }),
     },
     // Every GPU workload names the NVIDIA RuntimeClass (the notes state the prerequisite).
     engine: { nodeSelector: GRAPHISTRY_POOLS.gpu, runtimeClassName: GRAPHISTRY_GPU_RUNTIME_CLASS },

@@ -76,7 +76,15 @@ export interface GraphistryNotesInput {
    * Telemetry UIs Caddy routes that have no login of their own (Prometheus, Jaeger), and the ones that do (Grafana).
    * @default - none routed
    */
-  readonly routedTelemetryUis?: ReadonlyArray<{ readonly ui: string; readonly pathPrefix: string; readonly serviceName: string; readonly port: number; readonly ownLogin: boolean }>;
+  readonly routedTelemetryUis?: ReadonlyArray<{
+    readonly ui: string;
+    readonly pathPrefix: string;
+    readonly serviceName: string;
+    readonly port: number;
+    readonly ownLogin: boolean;
+    /** How Caddy authenticates the route (CaddyRouteAuth.spec), when it is not the UI's own login. */
+    readonly auth?: { readonly kind: 'basic'; readonly secretName: string } | { readonly kind: 'forward'; readonly upstream: string } | { readonly kind: 'none'; readonly reason: string };
+  }>;
   /**
    * The nginx that resolves service names at run time (engine from analytics up, nexus-proxy at platform): which one,
    * the prop that sets its NGINX_RESOLVER, and the value it gets (undefined when it comes from a reference).
@@ -246,12 +254,19 @@ export function graphistryNotes(i: GraphistryNotesInput): OperatorNotes {
   notes.section('ROUTES (CADDY)', i.routes.map((r) => `${r.paths} -> ${r.target}`));
 
   const routedUis = i.routedTelemetryUis ?? [];
-  const open = routedUis.filter((u) => !u.ownLogin);
+  const guarded = routedUis.filter((u) => !u.ownLogin && u.auth !== undefined && u.auth.kind !== 'none');
+  if (guarded.length) {
+    notes.section('ROUTE LOGIN', guarded.map((u) => {
+      const a = u.auth!;
+      return `${u.pathPrefix}/ (${u.ui}): ${a.kind === 'basic' ? `Caddy asks for the basic-auth account in Secret ${a.secretName} (rotate: recreate the Secret, then restart Caddy)` : a.kind === 'forward' ? `Caddy asks ${a.upstream} (forward auth) before every request` : ''}.`;
+    }));
+  }
+  const open = routedUis.filter((u) => !u.ownLogin && (u.auth === undefined || u.auth.kind === 'none'));
   if (open.length) {
     const withLogin = routedUis.filter((u) => u.ownLogin);
     const paths = open.map((u) => `${u.pathPrefix}/ (${u.ui})`).join(' and ');
     notes.section('UNAUTHENTICATED ROUTES', [
-      `${paths} ${open.length === 1 ? 'is' : 'are'} routed by Caddy without any authentication: whoever reaches ${i.siteUrl ?? 'the site'} can run any metrics query, list every scrape target (node names, pod IPs) and read traces (request URLs, dataset and session ids).` +
+      `${paths} ${open.length === 1 ? 'is' : 'are'} routed by Caddy without any authentication${open.map((u) => (u.auth?.kind === 'none' ? ` (turned off: ${u.auth.reason})` : '')).find((x) => x) ?? ''}: whoever reaches ${i.siteUrl ?? 'the site'} can run any metrics query, list every scrape target (node names, pod IPs) and read traces (request URLs, dataset and session ids).` +
         (withLogin.length ? ` ${withLogin.map((u) => `${u.pathPrefix}/ (${u.ui})`).join(', ')} has its own login.` : ''),
       `Restrict them in front of Caddy: allow ${open.map((u) => `${u.pathPrefix}/`).join(' and ')} only from trusted source ranges or behind your SSO proxy at the load balancer or Ingress controller, or block the paths there and use Grafana's Explore, which reaches Prometheus and Jaeger as datasources behind its login.`,
       `For a one-off look without any route: ${open.map((u) => `kubectl -n ${i.namespace} port-forward svc/${u.serviceName} ${u.port}:${u.port}`).join('; ')}.`,

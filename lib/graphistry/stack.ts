@@ -7,7 +7,7 @@ import { assertDnsSubdomain } from '../core/names';
 import { NodeSelection, Placement, Toleration } from '../core/placement';
 import { stableStringify } from '../core/hash';
 import { CaddyIngress, CaddyIngressProps } from '../ingress/caddy-ingress';
-import { CaddyCookieSecret, CaddyLbFallback, CaddyProxyRoute, CaddySessionRoute, CaddyUpstream, CADDY_HEALTH_PATH } from '../ingress/routing';
+import { CaddyCookieSecret, CaddyLbFallback, CaddyProxyRoute, CaddyRouteAuth, CaddySessionRoute, CaddyUpstream, CADDY_HEALTH_PATH } from '../ingress/routing';
 import { CaddyTls, CaddyTlsMode } from '../ingress/tls';
 import { Release } from '../release/release';
 import { TelemetryStack, TelemetryStackProps } from '../telemetry/telemetry-stack';
@@ -51,6 +51,15 @@ export interface GraphistryCaddyOptions
    * @default - none
    */
   readonly cookieSecret?: CaddyCookieSecret;
+  /**
+   * Authentication of the Prometheus and Jaeger routes Caddy serves (analytics and above with self-hosted
+   * telemetry; Grafana has its own login). Whoever reaches those paths can otherwise run any metrics query, list every
+   * scrape target and read traces. Usually `CaddyRouteAuth.basic({ secretName })` with an operator-created Secret
+   * holding `username` and `password-hash`; `CaddyRouteAuth.none({ reason })` turns it off with the reason in the
+   * notes.
+   * @default - none; required when those routes are rendered (synthesis fails naming the Secret to create)
+   */
+  readonly telemetryAuth?: CaddyRouteAuth;
   /**
    * How a browser without a valid cookie is first placed (analytics and above). The only routing choice an operator
    * makes: the viz session channels always hash the session value.
@@ -198,6 +207,27 @@ export interface GraphistryStackProps {
   readonly notebook?: GraphistryGpuServiceOptions;
   /** @default - both variants enabled (full tier); credentials required then */
   readonly graphAppKit?: GraphistryGraphAppKitOptions;
+}
+
+/** Secret name the notes and the error suggest for the telemetry routes' basic-auth account. */
+export const GRAPHISTRY_TELEMETRY_AUTH_SECRET = 'graphistry-telemetry-auth';
+
+/** The command that creates a basic-auth account Secret for Caddy (the hash from Caddy's own hash-password). */
+export function basicAuthSecretCommand(secretName: string, ns: string, usernameKey = 'username', passwordHashKey = 'password-hash'): string {
+  return `kubectl -n ${ns} create secret generic ${secretName} --from-literal=${usernameKey}=<user> --from-literal=${passwordHashKey}="$(caddy hash-password --plaintext '<password>')"`;
+}
+
+/** The telemetry routes' authentication: required (never defaulted) once Caddy routes Prometheus and Jaeger. */
+function telemetryRouteAuth(auth: CaddyRouteAuth | undefined, ns: string): CaddyRouteAuth {
+  check(
+    auth !== undefined,
+    'caddy.telemetryAuth',
+    auth,
+    `CaddyRouteAuth.basic({ secretName: '${GRAPHISTRY_TELEMETRY_AUTH_SECRET}' }), CaddyRouteAuth.forward({...}) or CaddyRouteAuth.none({ reason })`,
+    `Caddy routes /prometheus and /jaeger, which have no login of their own; create the account with ${basicAuthSecretCommand(GRAPHISTRY_TELEMETRY_AUTH_SECRET, ns)}`,
+  );
+  check(auth instanceof CaddyRouteAuth, 'caddy.telemetryAuth', auth, 'CaddyRouteAuth.basic({...}), .forward({...}) or .none({ reason })');
+  return auth;
 }
 
 /** Name, class and ingress-nginx body-size limit of the rendered Ingress, read from the object itself. */
@@ -394,7 +424,8 @@ export class GraphistryStack extends Construct {
     if (this.telemetry && analytics) {
       for (const r of this.telemetry.routes) {
         const upstream = `${r.serviceName}.${ns}.svc.${clusterDomain}:${r.port}`;
-        telemetryRoutes.push({ name: r.ui, pathPrefix: r.pathPrefix, upstream });
+        const auth = r.ui === 'grafana' ? undefined : telemetryRouteAuth(caddyOpts.telemetryAuth, ns);
+        telemetryRoutes.push({ name: r.ui, pathPrefix: r.pathPrefix, upstream, auth });
         routes.push({ paths: `${r.pathPrefix}*`, target: `${upstream} (${r.ui})` });
       }
     }
@@ -420,7 +451,7 @@ export class GraphistryStack extends Construct {
       upstream = CaddyUpstream.single(address);
       routes.push({ paths: '/* (everything else)', target: `${address} (nexus-proxy: v1-to-v2 rewrites, then nexus)` });
     }
-    const { cookieSecret: _c, fallback: _f, ...caddyProps } = caddyOpts;
+    const { cookieSecret: _c, fallback: _f, telemetryAuth: _a, ...caddyProps } = caddyOpts;
     this.caddy = new CaddyIngress(this, 'Caddy', {
       ...caddyProps,
       name: 'caddy',
@@ -464,6 +495,10 @@ export class GraphistryStack extends Construct {
     }
     const cookie = this.engine ? props.caddy?.cookieSecret?.secretRef : undefined;
     if (cookie) secrets.push(`Secret ${cookie.secretName} (Caddy sticky-cookie HMAC key): kubectl -n ${ns} create secret generic ${cookie.secretName} --from-literal=${cookie.key}="$(openssl rand -hex 32)"`);
+    const routeAuth = this.telemetry && this.tier.atLeast(Tier.ANALYTICS) ? props.caddy?.telemetryAuth?.spec : undefined;
+    if (routeAuth?.kind === 'basic') {
+      secrets.push(`Secret ${routeAuth.secretName} (login of the Prometheus and Jaeger routes, bcrypt hash): ${basicAuthSecretCommand(routeAuth.secretName, ns, routeAuth.usernameKey, routeAuth.passwordHashKey)}`);
+    }
     const other = [`StorageClass ${this.storage.storageClassName} (reclaimPolicy: Retain${this.storage.accessMode === StorageAccessMode.READ_WRITE_MANY ? ', ReadWriteMany-capable' : ''})`];
 
     const inCluster: Array<[string, string]> = [[`nexus (v2 API only)`, this.nexus.url]];
@@ -521,7 +556,9 @@ export class GraphistryStack extends Construct {
           ? { where: 'nexus-proxy', prop: 'nexusProxy.env', value: this.nexusProxy.nginxResolver, clusterDomain: x.clusterDomain }
           : undefined,
       // The UIs Caddy routes (analytics and up); Grafana is the only one with a login of its own.
-      routedTelemetryUis: this.telemetry && this.tier.atLeast(Tier.ANALYTICS) ? this.telemetry.routes.map((r) => ({ ...r, ownLogin: r.ui === 'grafana' })) : undefined,
+      routedTelemetryUis: this.telemetry && this.tier.atLeast(Tier.ANALYTICS)
+        ? this.telemetry.routes.map((r) => ({ ...r, ownLogin: r.ui === 'grafana', auth: r.ui === 'grafana' ? undefined : props.caddy?.telemetryAuth?.spec }))
+        : undefined,
     }).render()) {
       release.addNote(text);
     }

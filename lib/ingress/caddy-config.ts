@@ -1,6 +1,6 @@
 import { check, ConfigError } from '../core/errors';
 import { assertPort, parseHostPort } from '../core/validate';
-import { CaddyArg, CaddyDirective, Caddyfile, CaddySite } from './caddyfile';
+import { CaddyArg, CaddyDirective, CaddyEnvRef, Caddyfile, CaddySite } from './caddyfile';
 import {
   CADDY_HEALTH_PATH,
   CaddyAccessLogOptions,
@@ -10,6 +10,7 @@ import {
   CaddyLogLevel,
   CaddyLogOutput,
   CaddyProxyRoute,
+  CaddyRouteAuth,
   CaddySessionRoute,
   CaddyStickyCookieOptions,
   CaddyUpstream,
@@ -110,7 +111,7 @@ function overlaps(a: Pattern, b: Pattern): boolean {
 export interface ResolvedCaddyfileProps {
   readonly upstream: CaddyUpstream;
   readonly sessionRoutes: readonly CaddySessionRoute[];
-  readonly proxyRoutes: ReadonlyArray<Required<CaddyProxyRoute>>;
+  readonly proxyRoutes: ReadonlyArray<Required<Omit<CaddyProxyRoute, 'auth'>> & { readonly auth?: CaddyRouteAuth }>;
   readonly cookie?: { readonly name: string; readonly secret: CaddyCookieSecret; readonly fallback: CaddyLbFallback };
   readonly tls: CaddyTls;
   readonly log?: { readonly output: CaddyLogOutput; readonly format: CaddyLogFormat; readonly level: CaddyLogLevel };
@@ -194,7 +195,8 @@ export function resolveCaddyfileProps(props: CaddyfileProps): ResolvedCaddyfileP
     claimName(r.name !== undefined ? `${prop}.name` : `${prop}.pathPrefix`, name);
     claimPattern(toPattern(`${prop}.pathPrefix`, r.pathPrefix));
     claimPattern(toPattern(`${prop}.pathPrefix`, `${r.pathPrefix}/*`));
-    return { name, pathPrefix: r.pathPrefix, upstream: r.upstream };
+    if (r.auth !== undefined) check(r.auth instanceof CaddyRouteAuth, `${prop}.auth`, r.auth, 'CaddyRouteAuth.basic({...}), .forward({...}) or .none({ reason })');
+    return { name, pathPrefix: r.pathPrefix, upstream: r.upstream, auth: r.auth };
   });
 
   let cookie: ResolvedCaddyfileProps['cookie'];
@@ -267,6 +269,19 @@ function reverseProxy(upstream: CaddyUpstream, lbPolicy?: CaddyDirective): Caddy
   return CaddyDirective.block('reverse_proxy', [], body);
 }
 
+/** The directives that authenticate a proxy route (Caddy runs them before `reverse_proxy` whatever the order). */
+function routeAuth(auth: CaddyRouteAuth | undefined): CaddyDirective[] {
+  const spec = auth?.spec;
+  if (!spec || spec.kind === 'none') return [];
+  if (spec.kind === 'basic') {
+    const env = auth!.envNames!;
+    return [CaddyDirective.block('basicauth', [], [CaddyDirective.line([CaddyEnvRef.of(env.user), CaddyEnvRef.of(env.hash)])], `Basic auth: the account comes from Secret ${spec.secretName} (keys ${spec.usernameKey}, ${spec.passwordHashKey}).`)];
+  }
+  const body = [CaddyDirective.of('uri', [spec.uri])];
+  if (spec.copyHeaders.length) body.push(CaddyDirective.of('copy_headers', spec.copyHeaders));
+  return [CaddyDirective.block('forward_auth', [spec.upstream], body, 'Forward auth: every request is checked by the authentication service first.')];
+}
+
 function healthHandle(): CaddyDirective {
   return CaddyDirective.block('handle', [CADDY_HEALTH_PATH], [CaddyDirective.of('respond', [200])], 'Terminal: answers probes without touching an upstream.');
 }
@@ -317,7 +332,7 @@ export function buildCaddyfile(props: CaddyfileProps): Caddyfile {
   }
   for (const p of r.proxyRoutes) {
     site.push(CaddyDirective.of(`@${p.name}`, ['path', p.pathPrefix, `${p.pathPrefix}/*`]));
-    site.push(CaddyDirective.block('handle', [`@${p.name}`], [reverseProxy(CaddyUpstream.single(p.upstream))]));
+    site.push(CaddyDirective.block('handle', [`@${p.name}`], [...routeAuth(p.auth), reverseProxy(CaddyUpstream.single(p.upstream))]));
   }
   site.push(
     CaddyDirective.block(

@@ -357,6 +357,21 @@ export class CaddyIngress extends Construct {
       env.own(CADDY_COOKIE_SECRET_ENV, EnvSource.secret(secretRef.secretName, secretRef.key));
       refs.push({ kind: 'Secret', name: secretRef.secretName });
     }
+    // Basic-auth accounts of proxy routes: user and hash reach Caddy as environment variables from their Secret.
+    const authEnv = new Map<string, EnvSource>();
+    for (const r of resolved.proxyRoutes) {
+      const spec = r.auth?.spec;
+      const names = r.auth?.envNames;
+      if (spec?.kind !== 'basic' || !names) continue;
+      const known = authEnv.get(names.user)?.valueFrom.secretKeyRef;
+      if (known && (known.key !== spec.usernameKey || authEnv.get(names.hash)!.valueFrom.secretKeyRef!.key !== spec.passwordHashKey)) {
+        throw new ConfigError(`proxyRoutes.${r.name}.auth`, spec.secretName, 'the same usernameKey and passwordHashKey for every route that reads this Secret', 'one Secret feeds one account');
+      }
+      authEnv.set(names.user, EnvSource.secret(spec.secretName, spec.usernameKey));
+      authEnv.set(names.hash, EnvSource.secret(spec.secretName, spec.passwordHashKey));
+      refs.push({ kind: 'Secret', name: spec.secretName });
+    }
+    for (const [name, source] of authEnv) env.own(name, source);
 
     const volumes: k8s.Volume[] = [
       { name: 'caddyfile', configMap: { name: `${this.name}${configSuffix}` } },

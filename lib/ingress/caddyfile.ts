@@ -54,6 +54,15 @@ export interface CaddyDirectiveOptions {
 
 /** A directive (or sub-directive, or named matcher definition) with its arguments and optional block. */
 export class CaddyDirective {
+  /**
+   * A line of arguments without a directive name, as some blocks take (the `<username> <hash>` account lines of
+   * `basicauth`). The first argument is rendered like any other, so it may be an environment reference.
+   */
+  public static line(args: readonly CaddyArg[]): CaddyDirective {
+    if (args.length === 0) throw new ConfigError('caddyfile.line', args, 'at least one argument');
+    return new CaddyDirective('', args, undefined, undefined);
+  }
+
   /** `name arg...`, with an optional block. */
   public static of(name: string, args: readonly CaddyArg[] = [], options: CaddyDirectiveOptions = {}): CaddyDirective {
     return new CaddyDirective(name, args, options.block, options.comment);
@@ -70,7 +79,7 @@ export class CaddyDirective {
     public readonly block: readonly CaddyDirective[] | undefined,
     public readonly comment: string | undefined,
   ) {
-    if (!DIRECTIVE_NAME.test(name)) {
+    if (name !== '' && !DIRECTIVE_NAME.test(name)) {
       throw new ConfigError('caddyfile.directive', name, 'a lowercase directive name or a named matcher (@name)');
     }
     for (const a of args) renderArg(a, `caddyfile.${name}`); // validate now, so the error points at the caller
@@ -145,7 +154,7 @@ function renderBody(directives: readonly CaddyDirective[], depth: number, out: s
     const opensGroup = d.block !== undefined || d.comment !== undefined || d.name.startsWith('@');
     if (spaced && prev && opensGroup && !prev.name.startsWith('@')) out.push('');
     if (d.comment) out.push(...commentLines(d.comment, indent));
-    const head = [d.name, ...d.args.map((a) => renderArg(a, `caddyfile.${d.name}`))].join(' ');
+    const head = [...(d.name ? [d.name] : []), ...d.args.map((a) => renderArg(a, `caddyfile.${d.name || 'line'}`))].join(' ');
     if (d.block === undefined) {
       out.push(`${indent}${head}`);
     } else {

@@ -268,6 +268,91 @@ export interface CaddySessionRoute {
   readonly queryKey: string;
 }
 
+/** Options of `CaddyRouteAuth.basic`. */
+export interface CaddyBasicAuthOptions {
+  /** Name of the operator-created Secret holding the account. */
+  readonly secretName: string;
+  /**
+   * Key holding the user name.
+   * @default 'username'
+   */
+  readonly usernameKey?: string;
+  /**
+   * Key holding the bcrypt hash of the password, as `caddy hash-password --plaintext '<password>'` prints it. Caddy
+   * 2.6 and 2.7 print (and need) the base64-encoded form, which later releases still accept.
+   * @default 'password-hash'
+   */
+  readonly passwordHashKey?: string;
+}
+
+/** Options of `CaddyRouteAuth.forward`. */
+export interface CaddyForwardAuthOptions {
+  /** `host:port` of the authentication service (oauth2-proxy, Authelia, an SSO gateway). */
+  readonly upstream: string;
+  /** Path Caddy asks for every request; a 2xx lets it through, anything else is answered to the client. */
+  readonly uri: string;
+  /**
+   * Response headers of the authentication service copied onto the proxied request (`Remote-User`).
+   * @default - none
+   */
+  readonly copyHeaders?: readonly string[];
+}
+
+/**
+ * Who may use a proxy route. Credentials never live in the Caddyfile: basic auth reads the account from an
+ * operator-created Secret (environment variables Caddy substitutes when it loads the file), and forward auth asks
+ * another service. Turning authentication off takes a reason.
+ */
+export class CaddyRouteAuth {
+  /**
+   * HTTP basic auth (Caddy's `basicauth`, spelled so that Caddy 2.6 reads it and 2.8+ still accepts it) with the
+   * account from a Secret.
+   * @see https://caddyserver.com/docs/caddyfile/directives/basic_auth
+   */
+  public static basic(options: CaddyBasicAuthOptions): CaddyRouteAuth {
+    check(isDnsSubdomain(options?.secretName ?? ''), 'auth.basic.secretName', options?.secretName, 'the name of an operator-created Secret (DNS-1123 subdomain)');
+    const usernameKey = options.usernameKey ?? 'username';
+    const passwordHashKey = options.passwordHashKey ?? 'password-hash';
+    for (const [prop, k] of [['usernameKey', usernameKey], ['passwordHashKey', passwordHashKey]] as const) {
+      check(/^[-._a-zA-Z0-9]+$/.test(k), `auth.basic.${prop}`, k, "a Secret key: letters, digits, '-', '_' and '.'");
+    }
+    check(usernameKey !== passwordHashKey, 'auth.basic.passwordHashKey', passwordHashKey, `a key other than usernameKey (${usernameKey})`);
+    return new CaddyRouteAuth({ kind: 'basic', secretName: options.secretName, usernameKey, passwordHashKey });
+  }
+
+  /**
+   * Forward auth (Caddy's `forward_auth`, 2.5.1+): every request is first sent to `uri` on the authentication service.
+   * @see https://caddyserver.com/docs/caddyfile/directives/forward_auth
+   */
+  public static forward(options: CaddyForwardAuthOptions): CaddyRouteAuth {
+    parseHostPort('auth.forward.upstream', options?.upstream);
+    check(typeof options.uri === 'string' && /^\/[A-Za-z0-9._~%!$&'()*+,;=:@\/?-]*$/.test(options.uri), 'auth.forward.uri', options.uri, "an absolute path such as /oauth2/auth (no spaces or braces)");
+    (options.copyHeaders ?? []).forEach((h, i) => check(/^[A-Za-z0-9-]+$/.test(h), `auth.forward.copyHeaders[${i}]`, h, 'a header name: letters, digits and -'));
+    return new CaddyRouteAuth({ kind: 'forward', upstream: options.upstream, uri: options.uri, copyHeaders: [...(options.copyHeaders ?? [])] });
+  }
+
+  /** No authentication, with the reason (recorded in the operator notes). */
+  public static none(options: { readonly reason: string }): CaddyRouteAuth {
+    check(typeof options?.reason === 'string' && options.reason.trim().length > 0, 'auth.none.reason', options?.reason, 'a non-empty reason why the route needs no authentication');
+    return new CaddyRouteAuth({ kind: 'none', reason: options.reason.trim() });
+  }
+
+  private constructor(
+    /** @internal */
+    public readonly spec:
+      | { kind: 'basic'; secretName: string; usernameKey: string; passwordHashKey: string }
+      | { kind: 'forward'; upstream: string; uri: string; copyHeaders: string[] }
+      | { kind: 'none'; reason: string },
+  ) {}
+
+  /** The environment variables a basic-auth account reaches Caddy through (derived from the Secret name). */
+  public get envNames(): { readonly user: string; readonly hash: string } | undefined {
+    if (this.spec.kind !== 'basic') return undefined;
+    const base = `CADDY_AUTH_${this.spec.secretName.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}`;
+    return { user: `${base}_USER`, hash: `${base}_HASH` };
+  }
+}
+
 /** A path prefix proxied to its own upstream instead of the pool (for example `/grafana` to the Grafana Service). */
 export interface CaddyProxyRoute {
   /**
@@ -279,6 +364,11 @@ export interface CaddyProxyRoute {
   readonly pathPrefix: string;
   /** Upstream `host:port`. The path is passed on unchanged, so the backend must serve under the prefix. */
   readonly upstream: string;
+  /**
+   * Authentication in front of the upstream.
+   * @default - none (the upstream is reached by whoever reaches Caddy)
+   */
+  readonly auth?: CaddyRouteAuth;
 }
 
 /** The sticky-cookie catch-all: every request no other route takes. */

@@ -1,6 +1,6 @@
 import { App } from 'cdk8s';
 import { assertExternalRefs, externalRefsAnnotation, SecurityProfile } from '../../lib/core';
-import { CaddyIngress, CaddyServiceType, CaddyTls, CaddyUpstream, resolveCaddyfileProps } from '../../lib/ingress';
+import { CaddyIngress, CaddyRouteAuth, CaddyServiceType, CaddyTls, CaddyUpstream, resolveCaddyfileProps } from '../../lib/ingress';
 import { NatsExposure, NatsServer } from '../../lib/nats';
 import { NginxListen } from '../../lib/nginx';
 import { Release } from '../../lib/release';
@@ -100,5 +100,23 @@ describe('external references', () => {
     expect(() => assertExternalRefs('additionalExternalRefs', [{ kind: 'Service', name: 'a.b' }])).toThrow("'additionalExternalRefs[0].name' is \"a.b\"; allowed: a DNS-1123 label");
     expect(() => assertExternalRefs('additionalExternalRefs', [{ kind: 'Pod' as 'Secret', name: 'a' }])).toThrow("'additionalExternalRefs[0].kind' is \"Pod\"; allowed: ConfigMap, PersistentVolumeClaim, Secret, Service, ServiceAccount");
     expect(externalRefsAnnotation([{ kind: 'Secret', name: 'b' }, { kind: 'Secret', name: 'a' }])).toEqual({ 'refs.ops-kit.io/external': 'Secret/a,Secret/b' });
+  });
+});
+
+describe('CaddyRouteAuth', () => {
+  test('fails when the basic-auth Secret, its keys, the forward-auth upstream or the reason are malformed', () => {
+    expect(() => CaddyRouteAuth.basic({ secretName: 'Bad_Name' })).toThrow("'auth.basic.secretName' is \"Bad_Name\"; allowed: the name of an operator-created Secret (DNS-1123 subdomain)");
+    expect(() => CaddyRouteAuth.basic({ secretName: 'a', usernameKey: 'user name' })).toThrow("'auth.basic.usernameKey' is \"user name\"; allowed: a Secret key");
+    expect(() => CaddyRouteAuth.basic({ secretName: 'a', usernameKey: 'k', passwordHashKey: 'k' })).toThrow("'auth.basic.passwordHashKey' is \"k\"; allowed: a key other than usernameKey (k)");
+    expect(() => CaddyRouteAuth.forward({ upstream: 'http://auth:80', uri: '/verify' })).toThrow("'auth.forward.upstream' is \"http://auth:80\", but it has a scheme");
+    expect(() => CaddyRouteAuth.forward({ upstream: 'auth.ns.svc:80', uri: 'verify' })).toThrow("'auth.forward.uri' is \"verify\"; allowed: an absolute path");
+    expect(() => CaddyRouteAuth.none({ reason: '' })).toThrow("'auth.none.reason' is \"\"; allowed: a non-empty reason why the route needs no authentication");
+  });
+
+  test('basic auth renders a basicauth block fed by environment variables, never the hash itself', () => {
+    const auth = CaddyRouteAuth.basic({ secretName: 'telemetry-auth' });
+    const props = { ...singleUpstreamRouting(), proxyRoutes: [{ pathPrefix: '/prometheus', upstream: 'prometheus.ns.svc:9090', auth }] };
+    const text = caddy(props).caddyfileText;
+    expect(text).toContain('\thandle @prometheus {\n\t\t# Basic auth: the account comes from Secret telemetry-auth (keys username, password-hash).\n\t\tbasicauth {\n\t\t\t"{$CADDY_AUTH_TELEMETRY_AUTH_USER}" "{$CADDY_AUTH_TELEMETRY_AUTH_HASH}"\n\t\t}\n\t\treverse_proxy prometheus.ns.svc:9090\n\t}');
   });
 });

@@ -1,6 +1,6 @@
 import { App } from 'cdk8s';
 import { GraphistryStack, GraphistryStackProps, Postgres, Tier } from '../../lib/graphistry';
-import { CaddyCookieSecret } from '../../lib/ingress';
+import { CaddyCookieSecret, CaddyRouteAuth } from '../../lib/ingress';
 import { distFiles, Release, ReleaseProps, renderRelease, RenderedRelease } from '../../lib/release';
 import { TelemetryMode } from '../../lib/telemetry';
 
@@ -21,7 +21,7 @@ export const BASE: GraphistryStackProps = {
   jwtSecret: 'graphistry-jwt',
   nexusSecret: 'graphistry-nexus',
   graphAppKit: { credentials: { secretName: 'gak-credentials' } },
-  caddy: { cookieSecret: CaddyCookieSecret.fromSecret('graphistry-caddy-cookie', 'cookie-secret') },
+  caddy: { cookieSecret: CaddyCookieSecret.fromSecret('graphistry-caddy-cookie', 'cookie-secret'), telemetryAuth: CaddyRouteAuth.basic({ secretName: 'telemetry-auth' }) },
 };
 
 export const SELF_HOSTED = { mode: TelemetryMode.selfHosted({ grafanaAdmin: { secretName: 'grafana-admin' } }) };

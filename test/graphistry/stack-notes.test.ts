@@ -1,5 +1,5 @@
 import { evaluatePodSecurity, OperatorNotes, PodSecurityLevel, Postgres, StorageAccessMode, Tier } from '../../lib/graphistry';
-import { CaddyCookieSecret, CaddyTls } from '../../lib/ingress';
+import { CaddyCookieSecret, CaddyRouteAuth, CaddyTls } from '../../lib/ingress';
 import { DcgmExporterSource, NodeExporterSource } from '../../lib/telemetry';
 import { Obj, Rendered, renderStack, SELF_HOSTED } from './stack-fixtures';
 
@@ -58,20 +58,52 @@ describe('operator notes per tier', () => {
     expect(full).toContain('Dashboards (private): http://localhost:8080/private/dash/');
   });
 
-  test('UNAUTHENTICATED ROUTES whenever Caddy routes /prometheus and /jaeger (Grafana has its own login), with how to restrict them', () => {
-    const open = section(byTier.analytics, 'UNAUTHENTICATED ROUTES');
-    expect(open).toContain('/prometheus/ (prometheus) and /jaeger/ (jaeger) are routed by Caddy without any authentication');
+  test('ROUTE LOGIN when Caddy guards /prometheus and /jaeger with basic auth, and the Secret to create', () => {
+    const login = section(byTier.analytics, 'ROUTE LOGIN');
+    expect(login).toContain('/prometheus/ (prometheus): Caddy asks for the basic-auth account in Secret telemetry-auth');
+    expect(login).toContain('/jaeger/ (jaeger): Caddy asks for the basic-auth account in Secret telemetry-auth');
+    expect(section(byTier.analytics, 'UNAUTHENTICATED ROUTES')).toBe('');
+    expect(section(byTier.analytics, 'BEFORE SYNCING, CREATE')).toContain(
+      `Secret telemetry-auth (login of the Prometheus and Jaeger routes, bcrypt hash): kubectl -n gx create secret generic telemetry-auth --from-literal=username=<user> --from-literal=password-hash="$(caddy hash-password --plaintext '<password>')"`,
+    );
+    expect(section(byTier.platform, 'ROUTE LOGIN')).toBe('');
+  });
+
+  test('fails when Caddy routes /prometheus and /jaeger without telemetryAuth, naming the Secret to create', () => {
+    expect(() => renderStack({ tier: Tier.ANALYTICS, telemetry: SELF_HOSTED, caddy: { telemetryAuth: undefined } })).toThrow(
+      `'caddy.telemetryAuth' is undefined, but Caddy routes /prometheus and /jaeger, which have no login of their own; create the account with kubectl -n gx create secret generic graphistry-telemetry-auth --from-literal=username=<user> --from-literal=password-hash="$(caddy hash-password --plaintext '<password>')"; allowed: CaddyRouteAuth.basic({ secretName: 'graphistry-telemetry-auth' }), CaddyRouteAuth.forward({...}) or CaddyRouteAuth.none({ reason })`,
+    );
+    // The platform tier routes no telemetry UI, so it needs none.
+    expect(() => renderStack({ tier: Tier.PLATFORM, telemetry: SELF_HOSTED, caddy: { telemetryAuth: undefined } })).not.toThrow();
+  });
+
+  test('UNAUTHENTICATED ROUTES when authentication is turned off with a reason (Grafana has its own login), with how to restrict them', () => {
+    const off = renderStack({ tier: Tier.ANALYTICS, telemetry: SELF_HOSTED, caddy: { telemetryAuth: CaddyRouteAuth.none({ reason: 'the site sits behind the corporate SSO proxy' }) } });
+    const open = section(off, 'UNAUTHENTICATED ROUTES');
+    expect(open).toContain('/prometheus/ (prometheus) and /jaeger/ (jaeger) are routed by Caddy without any authentication (turned off: the site sits behind the corporate SSO proxy)');
     expect(open).toContain('/grafana/ (grafana) has its own login.');
     expect(open).toContain('allow /prometheus/ and /jaeger/ only from trusted source ranges or behind your SSO proxy at the load balancer or Ingress controller');
     expect(open).toContain('kubectl -n gx port-forward svc/prometheus 9090:9090; kubectl -n gx port-forward svc/jaeger 16686:16686');
-    expect(section(byTier.full, 'UNAUTHENTICATED ROUTES')).toContain('/prometheus/ (prometheus)');
-    // No route, no warning: platform (telemetry unrouted) and no telemetry at all.
-    expect(section(byTier.platform, 'UNAUTHENTICATED ROUTES')).toBe('');
+    expect(off.get('ConfigMap', 'caddy-caddyfile').data.Caddyfile).not.toContain('basicauth');
     expect(section(renderStack({ tier: Tier.VIZ }), 'UNAUTHENTICATED ROUTES')).toBe('');
     // The paths follow the route prefixes Caddy actually serves.
     const custom = renderStack({ tier: Tier.ANALYTICS, telemetry: { ...SELF_HOSTED, routePrefixes: { prometheus: '/ops/prom' } } });
     expect(section(custom, 'ROUTES (CADDY)')).toContain('/ops/prom* -> prometheus.gx.svc.cluster.local:9090');
-    expect(section(custom, 'UNAUTHENTICATED ROUTES')).toContain('/ops/prom/ (prometheus) and /jaeger/ (jaeger) are routed by Caddy without any authentication');
+    expect(section(custom, 'ROUTE LOGIN')).toContain('/ops/prom/ (prometheus): Caddy asks');
+  });
+
+  test('the Caddyfile guards the Prometheus and Jaeger handles, not Grafana, with the account from the Secret', () => {
+    const r = byTier.analytics;
+    const caddyfile: string = r.get('ConfigMap', 'caddy-caddyfile').data.Caddyfile;
+    const handle = (name: string) => caddyfile.slice(caddyfile.indexOf(`handle @${name} {`), caddyfile.indexOf('\n\t}\n', caddyfile.indexOf(`handle @${name} {`)));
+    expect(handle('prometheus')).toContain('basicauth {\n\t\t\t"{$CADDY_AUTH_TELEMETRY_AUTH_USER}" "{$CADDY_AUTH_TELEMETRY_AUTH_HASH}"\n\t\t}');
+    expect(handle('jaeger')).toContain('basicauth {');
+    expect(handle('grafana')).not.toContain('basicauth');
+    const env = r.get('Deployment', 'caddy').spec.template.spec.containers[0].env;
+    expect(env).toEqual(expect.arrayContaining([
+      { name: 'CADDY_AUTH_TELEMETRY_AUTH_USER', valueFrom: { secretKeyRef: { name: 'telemetry-auth', key: 'username' } } },
+      { name: 'CADDY_AUTH_TELEMETRY_AUTH_HASH', valueFrom: { secretKeyRef: { name: 'telemetry-auth', key: 'password-hash' } } },
+    ]));
   });
 
   test('CLUSTER DNS names the NGINX_RESOLVER nginx really gets, the prop that sets it, and the RKE2/OpenShift names', () => {

@@ -93,7 +93,7 @@ describe('every reference resolves (verification layer)', () => {
     const report = verifyManifests(r.objects as KubeObject[], { name: tier });
     expect(report.violations).toEqual([]);
     const externals = report.externals.map((e) => e.ref);
-    const expected = ['Secret/gx/grafana-admin', ...(tier === 'platform' ? [] : ['Secret/gx/graphistry-caddy-cookie']), 'Secret/gx/graphistry-jwt', 'Secret/gx/graphistry-nexus', 'Secret/gx/graphistry-postgres'];
+    const expected = ['Secret/gx/grafana-admin', ...(tier === 'platform' ? [] : ['Secret/gx/graphistry-caddy-cookie']), 'Secret/gx/graphistry-jwt', 'Secret/gx/graphistry-nexus', 'Secret/gx/graphistry-postgres', ...(tier === 'platform' ? [] : ['Secret/gx/telemetry-auth'])];
     if (tier === 'full') expected.splice(0, 0, 'Secret/gx/gak-credentials');
     expect(externals).toEqual(expected);
   });
