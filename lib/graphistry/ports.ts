@@ -1,5 +1,6 @@
-import { check, ConfigError } from '../core/errors';
+import { ConfigError } from '../core/errors';
 import { Tier } from './tier';
+import { assertInt } from '../core/validate';
 
 /** nginx's public listener inside the engine pod (Caddy's upstream, the `nginx` Service's target). */
 export const ENGINE_NGINX_PORT = 80;
@@ -67,7 +68,7 @@ export class EnginePortPlan {
   public static forTier(tier: Tier, options: EnginePortPlanOptions = {}): EnginePortPlan {
     const prop = options.prop ?? 'streamglGpu.workers';
     const n = options.streamglWorkers ?? DEFAULT_STREAMGL_WORKERS;
-    check(Number.isInteger(n) && n >= 1, prop, n, 'a whole number >= 1');
+    assertInt(prop, n, { min: 1 });
     const plan = new EnginePortPlan(tier, n);
     if (tier.atLeast(Tier.VIZ) && plan.listServer >= FORGE_ETL_PYTHON_PORT) {
       const layout = EnginePortPlan.describe(plan.allocations());

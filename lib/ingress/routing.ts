@@ -130,7 +130,7 @@ export class CaddyUpstream {
     checkPort('upstream.port', options.port);
     const refresh = options.refresh ?? Duration.seconds(10);
     const ms = refresh.toMilliseconds();
-    check(Number.isInteger(ms) && ms >= 1000, 'upstream.refresh', `${ms}ms`, 'at least 1 second, whole milliseconds');
+    check(Number.isSafeInteger(ms) && ms >= 1000, 'upstream.refresh', `${ms}ms`, 'at least 1 second, whole milliseconds');
     const resolvers = options.resolvers ?? [];
     resolvers.forEach((r, i) => assertResolver(`upstream.resolvers[${i}]`, r));
     const failover = resolveFailover(options.failover ?? {});
@@ -187,7 +187,7 @@ export class CaddyLbFallback {
    */
   public static weightedRoundRobin(weights: readonly number[]): CaddyLbFallback {
     check(weights.length >= 1, 'stickyCookie.fallback.weights', weights, 'at least one weight');
-    weights.forEach((w, i) => check(Number.isInteger(w) && w >= 0, `stickyCookie.fallback.weights[${i}]`, w, 'a whole number >= 0'));
+    weights.forEach((w, i) => assertInt(`stickyCookie.fallback.weights[${i}]`, w, { min: 0 }));
     check(weights.some((w) => w > 0), 'stickyCookie.fallback.weights', weights, 'at least one weight above 0');
     return new CaddyLbFallback('weighted_round_robin', [...weights]);
   }

@@ -59,7 +59,7 @@ export class CaddyHsts {
   /** Send the header. */
   public static enabled(options: CaddyHstsOptions = {}): CaddyHsts {
     const maxAge = (options.maxAge ?? Duration.days(365)).toSeconds();
-    check(Number.isInteger(maxAge) && maxAge > 0, 'tls.hsts.maxAge', `${maxAge}s`, 'a whole number of seconds > 0');
+    check(Number.isSafeInteger(maxAge) && maxAge > 0, 'tls.hsts.maxAge', `${maxAge}s`, 'a whole number of seconds > 0');
     if (options.preload) {
       check(options.includeSubDomains === true, 'tls.hsts.preload', true, 'preload only together with includeSubDomains: true', 'preload lists require includeSubDomains');
       check(maxAge >= 31536000, 'tls.hsts.maxAge', `${maxAge}s`, 'at least 31536000s (one year) with preload');

@@ -1,16 +1,13 @@
 import { Duration } from 'cdk8s';
 import { check } from '../core/errors';
 import { assertNginxVariable, block, NginxDirective, NginxVar, renderNginxArg, renderNginxValue } from './directive';
-import { assertPort, ipFamily } from '../core/validate';
+import { assertInt, assertPort, assertWholeSeconds, ipFamily } from '../core/validate';
 
 const SERVER_NAME = /^(_|(\*\.|\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)$/;
 const HEADER = /^[A-Za-z0-9-]+$/;
 
-
 function seconds(prop: string, d: Duration): string {
-  const s = d.toSeconds();
-  check(Number.isInteger(s) && s >= 1, prop, `${s}s`, 'a whole number of seconds >= 1');
-  return `${s}s`;
+  return `${assertWholeSeconds(prop, d)}s`;
 }
 
 export interface NginxListenOptions {
@@ -129,7 +126,7 @@ export class NginxAction {
 
   /** Answers with a status code (and optional text body) without contacting any upstream. */
   public static respond(status: number, text?: string): NginxAction {
-    check(Number.isInteger(status) && status >= 100 && status <= 599, 'nginx.return', status, 'an HTTP status code 100-599');
+    assertInt('nginx.return', status, { min: 100, max: 599 }, 'an HTTP status code 100-599');
     return new NginxAction([text === undefined ? NginxDirective.of('return', status) : NginxDirective.raw('return', [String(status), renderNginxValue('nginx.return.text', text)])], undefined);
   }
 

@@ -266,7 +266,7 @@ export function renderBackendDeployment(scope: Construct, id: MemberIdentity, pa
 
 /** A Go duration string (`72h`, `90m`, `45s`) for settings parsed with Go's time.ParseDuration. */
 export function goDuration(prop: string, seconds: number): string {
-  check(Number.isInteger(seconds) && seconds > 0, prop, `${seconds}s`, 'a positive whole number of seconds');
+  check(Number.isSafeInteger(seconds) && seconds > 0, prop, `${seconds}s`, 'a positive whole number of seconds');
   if (seconds % 3600 === 0) return `${seconds / 3600}h`;
   if (seconds % 60 === 0) return `${seconds / 60}m`;
   return `${seconds}s`;

@@ -1,5 +1,5 @@
 import { check } from '../core/errors';
-import { assertSecretDataKey, assertSecretName } from './common';
+import { assertSecretDataKey, assertSecretName, parseHostPort } from './common';
 
 /** An existing Secret holding Grafana's admin user name and password. The stack never generates or defaults them. */
 export interface GrafanaAdminSecret {
@@ -110,6 +110,7 @@ export class TelemetryMode {
       check(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(endpoint ?? ''), 'mode.cloud.endpoint', endpoint, 'an http(s) URL without query or fragment, for example https://otlp-gateway-prod-eu-west-2.grafana.net/otlp');
     } else {
       check(/^(https?:\/\/)?[^\s/?#:]+(:\d{1,5})$/.test(endpoint ?? ''), 'mode.cloud.endpoint', endpoint, 'host:port or https://host:port for OTLP/gRPC, for example api.honeycomb.io:443');
+      parseHostPort('mode.cloud.endpoint', endpoint.replace(/^https?:\/\//, ''));
     }
     if (endpoint.startsWith('http://') && options.auth.kind !== 'none') {
       check(false, 'mode.cloud.endpoint', endpoint, 'an https URL when credentials are sent', 'the credentials would cross the network in clear text');

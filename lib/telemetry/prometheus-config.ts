@@ -107,7 +107,7 @@ export interface PrometheusGlobalConfig {
  */
 export function promDuration(prop: string, d: Duration): string {
   const ms = d.toMilliseconds();
-  check(Number.isInteger(ms) && ms > 0, prop, `${ms}ms`, 'a positive whole number of milliseconds');
+  check(Number.isSafeInteger(ms) && ms > 0, prop, `${ms}ms`, 'a positive whole number of milliseconds');
   const units: Array<[string, number]> = [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]];
   for (const [unit, size] of units) if (ms % size === 0) return `${ms / size}${unit}`;
   return `${ms}ms`;

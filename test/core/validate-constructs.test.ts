@@ -1,8 +1,9 @@
 import { App } from 'cdk8s';
 import { assertExternalRefs, externalRefsAnnotation, SecurityProfile } from '../../lib/core';
-import { CaddyIngress, CaddyRouteAuth, CaddyServiceType, CaddyTls, CaddyUpstream, resolveCaddyfileProps } from '../../lib/ingress';
+import { CaddyIngress, CaddyLbFallback, CaddyRouteAuth, CaddyServiceType, CaddyTls, CaddyUpstream, resolveCaddyfileProps } from '../../lib/ingress';
 import { NatsExposure, NatsServer } from '../../lib/nats';
-import { NginxListen } from '../../lib/nginx';
+import { NginxAction, NginxListen } from '../../lib/nginx';
+import { CloudAuth, OtlpProtocol, TelemetryMode } from '../../lib/telemetry';
 import { Release } from '../../lib/release';
 import { singleUpstreamRouting } from '../ingress/fixtures';
 
@@ -118,5 +119,13 @@ describe('CaddyRouteAuth', () => {
     const props = { ...singleUpstreamRouting(), proxyRoutes: [{ pathPrefix: '/prometheus', upstream: 'prometheus.ns.svc:9090', auth }] };
     const text = caddy(props).caddyfileText;
     expect(text).toContain('\thandle @prometheus {\n\t\t# Basic auth: the account comes from Secret telemetry-auth (keys username, password-hash).\n\t\tbasicauth {\n\t\t\t"{$CADDY_AUTH_TELEMETRY_AUTH_USER}" "{$CADDY_AUTH_TELEMETRY_AUTH_HASH}"\n\t\t}\n\t\treverse_proxy prometheus.ns.svc:9090\n\t}');
+  });
+});
+
+describe('counts that would print as 1e+21', () => {
+  test('fails when a worker count, weight or status is in exponent form', () => {
+    expect(() => CaddyLbFallback.weightedRoundRobin([1e21])).toThrow("'stickyCookie.fallback.weights[0]' is 1e+21, but it would be written in exponent form");
+    expect(() => NginxAction.respond(1e21)).toThrow("'nginx.return' is 1e+21");
+    expect(() => TelemetryMode.cloud({ endpoint: 'api.example.com:99999', auth: CloudAuth.none(), protocol: OtlpProtocol.GRPC })).toThrow("'mode.cloud.endpoint' is \"api.example.com:99999\", but port 99999 is out of range");
   });
 });

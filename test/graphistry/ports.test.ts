@@ -83,7 +83,7 @@ describe('EnginePortPlan', () => {
   });
 
   test('fails when N is not a whole number >= 1', () => {
-    expect(() => EnginePortPlan.forTier(Tier.VIZ, { streamglWorkers: 0 })).toThrow(/'streamglGpu.workers' is 0; allowed: a whole number >= 1/);
+    expect(() => EnginePortPlan.forTier(Tier.VIZ, { streamglWorkers: 0 })).toThrow(/'streamglGpu.workers' is 0, but it is below 1; allowed: a whole number >= 1/);
     expect(() => EnginePortPlan.forTier(Tier.ANALYTICS, { streamglWorkers: 2.5 })).toThrow(/is 2.5/);
   });
 });
