@@ -79,6 +79,7 @@ const rules: RuleInfo[] = [
   { id: 'hpa-target', category: 'reference', rationale: 'an autoscaler whose target does not exist scales nothing' },
   { id: 'rbac-references', category: 'reference', rationale: 'a binding to a missing Role or ServiceAccount grants nothing, and the pod fails at its first API call' },
   { id: 'init-wait-service', category: 'reference', rationale: 'an init container waiting for a Service or pods that never exist blocks the pod for ever' },
+  { id: 'node-port-collision', category: 'reference', rationale: 'node ports are allocated cluster-wide, one Service per port: the second Service that claims one is rejected' },
   { id: 'external-refs', category: 'reference', rationale: 'the external-references annotation must be readable, or the externals list an operator relies on is wrong' },
   // upgrade safety
   { id: 'upgrade-selector', category: 'upgrade', rationale: 'workload selectors are immutable; the apply fails and the workload must be deleted and recreated' },

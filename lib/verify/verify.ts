@@ -79,6 +79,14 @@ export function verifyManifests(objects: readonly KubeObject[], options: VerifyO
     for (const [rule, reason] of declared) exceptions.push({ object: objectId(o), rule, reason, used: used.has(rule) });
   }
 
+  // Node ports: one Service per port, within the release (verifyReleases also checks across releases).
+  for (const [port, owners] of nodePortClaims(objects)) {
+    if (owners.length < 2) continue;
+    for (const o of owners.slice(1)) {
+      push(o, { rule: 'node-port-collision', message: `nodePort ${port} is also claimed by ${objectId(owners[0])}; the API server allocates each node port to one Service`, fix: 'give each Service its own node port, or leave nodePort unset so the API server picks a free one', path: 'spec.ports' });
+    }
+  }
+
   // References.
   const refs = referenceFindings(objects);
   for (const f of refs.findings) push(f.object, { rule: f.rule, message: f.message, fix: f.fix, path: f.path });
@@ -93,6 +101,17 @@ export function verifyManifests(objects: readonly KubeObject[], options: VerifyO
     externals: refs.externals,
     ok: violations.length === 0,
   };
+}
+
+/** Services by the node ports they claim (each Service once per port). */
+function nodePortClaims(objects: readonly KubeObject[]): Map<number, KubeObject[]> {
+  const claims = new Map<number, KubeObject[]>();
+  for (const o of objects) {
+    if (o?.kind !== 'Service' || o.apiVersion !== 'v1') continue;
+    const ports = ((o as { spec?: { ports?: Array<{ nodePort?: unknown }> } }).spec?.ports ?? []).map((p) => p?.nodePort).filter((n): n is number => typeof n === 'number');
+    for (const n of new Set(ports)) claims.set(n, [...(claims.get(n) ?? []), o]);
+  }
+  return claims;
 }
 
 /** A rendered release as `renderApp` returns it (only the fields verification needs). */
@@ -117,6 +136,7 @@ export function verifyReleases(releases: readonly VerifiableRelease[], options: 
       owners.get(id)!.push(r.name);
     }
   }
+  const portClaims = releases.map((r) => nodePortClaims(r.objects));
   return reports.map((report, i) => {
     const shared: Violation[] = [];
     const seen = new Set<string>();
@@ -134,6 +154,18 @@ export function verifyReleases(releases: readonly VerifiableRelease[], options: 
         fix: 'render it in exactly one release (cluster-wide objects such as CRDs in a shared release; for IotFleet, installCrd: false in the others)',
         path: 'metadata.name',
         ...(file ? { file } : {}),
+      });
+    }
+    // Node ports are cluster-wide: a port another release's Service claims collides too.
+    for (const [port, owners] of portClaims[i]) {
+      const elsewhere = releases.filter((_, k) => k !== i && portClaims[k].has(port)).map((r) => r.name);
+      if (!elsewhere.length) continue;
+      shared.push({
+        object: objectId(owners[0]),
+        rule: 'node-port-collision',
+        message: `nodePort ${port} is also claimed by a Service of release ${elsewhere.join(', ')}; node ports are allocated cluster-wide, one Service per port`,
+        fix: 'give each release its own node ports, or leave nodePort unset so the API server picks a free one',
+        path: 'spec.ports',
       });
     }
     if (!shared.length) return report;

@@ -114,6 +114,19 @@ describe('objects shared between releases', () => {
     expect(formatReport(reports[0])).toContain('fix: render it in exactly one release');
   });
 
+  test('fails when two releases claim the same node port (node ports are cluster-wide)', () => {
+    const svc = (ns: string, nodePort: number): KubeObject => ({
+      apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: ns, annotations: { 'policy.ops-kit.io/node-port': 'test' } },
+      spec: { type: 'NodePort', ports: [{ port: 80, nodePort }] },
+    });
+    const reports = verifyReleases([{ name: 'a', objects: [svc('a', 30080)] }, { name: 'b', objects: [svc('b', 30080)] }], { schema: false });
+    expect(reports.map((r) => r.violations.map((v) => [v.object, v.rule, v.message]))).toEqual([
+      [['Service/a/web', 'node-port-collision', 'nodePort 30080 is also claimed by a Service of release b; node ports are allocated cluster-wide, one Service per port']],
+      [['Service/b/web', 'node-port-collision', 'nodePort 30080 is also claimed by a Service of release a; node ports are allocated cluster-wide, one Service per port']],
+    ]);
+    expect(verifyReleases([{ name: 'a', objects: [svc('a', 30080)] }, { name: 'b', objects: [svc('b', 30081)] }], { schema: false }).map((r) => r.ok)).toEqual([true, true]);
+  });
+
   test('the same name in two namespaces is two objects', () => {
     expect(verifyReleases([{ name: 'a', objects: [cm('a')] }, { name: 'b', objects: [cm('b')] }]).map((r) => r.ok)).toEqual([true, true]);
   });
