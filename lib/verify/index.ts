@@ -1,6 +1,7 @@
 export * from './types';
 export * from './rules';
 export * from './quantity';
+export * from './schema-source';
 export * from './schema';
 export * from './policy';
 export * from './hardening';

@@ -26,12 +26,12 @@ export interface ValidationPluginContext {
 export interface OpsKitValidationProperties {
   /**
    * Kubernetes schema definitions, relative to the working directory.
-   * @default - as `verifyManifests` (`$OPS_KIT_K8S_SCHEMA`, else ../shared/schemas/k8s-v1.28.0/_definitions.json)
+   * @default - as `verifyManifests` (`$OPS_KIT_K8S_SCHEMA`, else the definitions the package ships)
    */
   readonly schemaPath?: string;
   /**
    * CRD directories, relative to the working directory.
-   * @default - as `verifyManifests` (`$OPS_KIT_CRD_DIRS`, else ../shared/crds; then the library's imports/crds)
+   * @default - as `verifyManifests` (`$OPS_KIT_CRD_DIRS`, else none; the CRDs the package knows are always searched after)
    */
   readonly crdDirs?: readonly string[];
   /**

@@ -1,14 +1,8 @@
-import * as fs from 'fs';
 import * as path from 'path';
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
-import * as YAML from 'yaml';
 import { groupOf, Json, show } from './objects';
+import { CRD_DIRS_ENV, CrdVersion, crdSearchDescription, crdVersions, defaultSchemaPath, findCrd, kubernetesDefinitions } from './schema-source';
 import { KubeObject } from './types';
-
-/** Environment variable that overrides the Kubernetes schema path. */
-export const SCHEMA_PATH_ENV = 'OPS_KIT_K8S_SCHEMA';
-/** Environment variable that overrides the CRD directories (separated by the platform's path delimiter). */
-export const CRD_DIRS_ENV = 'OPS_KIT_CRD_DIRS';
 
 const CORE_ID = 'k8s-v1.28.json';
 const OBJECT_META = `${CORE_ID}#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta`;
@@ -61,40 +55,6 @@ function applyEnums(definitions: Record<string, Json>): void {
       }
     }
   }
-}
-
-/** The directory holding this package's package.json (source and compiled layouts alike). */
-function packageRoot(): string {
-  let d = __dirname;
-  while (path.dirname(d) !== d) {
-    if (fs.existsSync(path.join(d, 'package.json'))) return d;
-    d = path.dirname(d);
-  }
-  return process.cwd();
-}
-
-/** The Kubernetes schema path: the option, else `$OPS_KIT_K8S_SCHEMA`, else `../shared/schemas/...` beside the package. */
-export function defaultSchemaPath(): string {
-  return process.env[SCHEMA_PATH_ENV] || path.resolve(packageRoot(), '..', 'shared', 'schemas', 'k8s-v1.28.0', '_definitions.json');
-}
-
-/**
- * The CRDs this library defines itself (`imports/crds`, the files `cdk8s import` generates `imports/` from). A release
- * may leave a cluster-wide CRD to another release (`IotFleet({ installCrd: false })`), and its custom resources must
- * still be checked against the schema the library renders.
- */
-export function packageCrdDir(): string {
-  return path.resolve(packageRoot(), 'imports', 'crds');
-}
-
-/**
- * CRD directories: `$OPS_KIT_CRD_DIRS`, else `../shared/crds` beside the package; then the library's own CRDs
- * (`packageCrdDir()`), which are always known unless `VerifyOptions.crdDirs` replaces the whole list.
- */
-export function defaultCrdDirs(): string[] {
-  const env = process.env[CRD_DIRS_ENV];
-  const shared = env !== undefined ? env.split(path.delimiter).filter(Boolean) : [path.resolve(packageRoot(), '..', 'shared', 'crds')];
-  return [...shared, packageCrdDir()];
 }
 
 /** A schema problem in one object, with a field path and a fix. */
@@ -152,65 +112,6 @@ function addFormats(ajv: Ajv): void {
   ajv.addFormat('date-time', /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$/);
 }
 
-/** One version of a CustomResourceDefinition: where it came from and its schema. */
-export interface CrdVersion {
-  readonly crd: string;
-  readonly schema: Json | undefined;
-}
-
-function crdVersions(o: Json, source: string, into: Map<string, CrdVersion>): void {
-  if (o?.kind !== 'CustomResourceDefinition' || !String(o.apiVersion ?? '').startsWith('apiextensions.k8s.io/')) return;
-  const group = o.spec?.group;
-  const kind = o.spec?.names?.kind;
-  for (const v of (o.spec?.versions ?? []) as Json[]) {
-    const gvk = `${group}/${v?.name}/${kind}`;
-    if (!into.has(gvk)) into.set(gvk, { crd: `${o.metadata?.name} (${source})`, schema: v?.schema?.openAPIV3Schema });
-  }
-}
-
-const CRD_FILE_CACHE = new Map<string, Map<string, CrdVersion>>();
-const CRD_TEXT_CACHE = new Map<string, Array<{ file: string; text: string }>>();
-const CRD_LOOKUP_CACHE = new Map<string, CrdVersion | undefined>();
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-/**
- * The CRD version for `group/version/kind` defined in a directory's YAML files. Files are read once per process and
- * only the files that mention both the group and the kind are parsed (parsing a large CRD costs hundreds of ms).
- */
-function crdInDir(dir: string, group: string, kind: string, gvk: string): CrdVersion | undefined {
-  const lookup = `${dir}|${gvk}`;
-  if (CRD_LOOKUP_CACHE.has(lookup)) return CRD_LOOKUP_CACHE.get(lookup);
-  const found = findCrdInDir(dir, group, kind, gvk);
-  CRD_LOOKUP_CACHE.set(lookup, found);
-  return found;
-}
-
-function findCrdInDir(dir: string, group: string, kind: string, gvk: string): CrdVersion | undefined {
-  let texts = CRD_TEXT_CACHE.get(dir);
-  if (!texts) {
-    texts = fs.existsSync(dir)
-      ? fs.readdirSync(dir).filter((n) => /\.(ya?ml|json)$/.test(n)).sort().map((n) => ({ file: path.join(dir, n), text: fs.readFileSync(path.join(dir, n), 'utf-8') }))
-      : [];
-    CRD_TEXT_CACHE.set(dir, texts);
-  }
-  const mentions = (text: string, field: string, value: string) => new RegExp(`["']?${field}["']?\\s*:\\s*["']?${escapeRegExp(value)}["']?\\s*[,\\n\\r}]`).test(text);
-  for (const { file, text } of texts) {
-    if (!mentions(text, 'group', group) || !mentions(text, 'kind', kind)) continue;
-    let parsed = CRD_FILE_CACHE.get(file);
-    if (!parsed) {
-      parsed = new Map();
-      for (const doc of YAML.parseAllDocuments(text)) crdVersions(doc.toJS(), file, parsed);
-      CRD_FILE_CACHE.set(file, parsed);
-    }
-    const found = parsed.get(gvk);
-    if (found) return found;
-  }
-  return undefined;
-}
-
 /**
  * Validates objects against the Kubernetes 1.28 definitions and CRD schemas. Schemas are compiled on first use and
  * cached for the life of the process (`SchemaValidator.get` returns the shared instance for a schema path).
@@ -237,12 +138,7 @@ export class SchemaValidator {
   private readonly byCrdText = new Map<string, ValidateFunction>();
 
   private constructor(public readonly schemaPath: string) {
-    if (!fs.existsSync(schemaPath)) {
-      throw new Error(
-        `Kubernetes schema not found at ${schemaPath}; set ${SCHEMA_PATH_ENV} or VerifyOptions.schemaPath to the _definitions.json of Kubernetes 1.28, or pass { schema: false } to skip the schema check`,
-      );
-    }
-    const raw = JSON.parse(fs.readFileSync(schemaPath, 'utf-8')) as { definitions: Record<string, Json> };
+    const raw = kubernetesDefinitions(schemaPath);
     const definitions = Object.fromEntries(Object.entries(raw.definitions).map(([name, def]) => [name, strictify(def, false)])) as Record<string, Json>;
     applyEnums(definitions);
     const quantity = definitions[QUANTITY_DEF];
@@ -255,7 +151,10 @@ export class SchemaValidator {
     this.ajv.addSchema({ $id: CORE_ID, definitions });
   }
 
-  /** Validates one object. `releaseCrds` holds CRD versions rendered by the same release (they win over shared ones). */
+  /**
+   * Validates one object. `releaseCrds` holds CRD versions rendered by the same release (they win); then `crdDirs`,
+   * the library's own CRDs and the third-party CRDs the package ships are searched, in that order.
+   */
   public validate(o: KubeObject, crdDirs: readonly string[], releaseCrds: ReadonlyMap<string, CrdVersion>): SchemaFinding[] {
     if (!o || typeof o !== 'object' || typeof o.apiVersion !== 'string' || typeof o.kind !== 'string') {
       return [{ rule: 'schema', message: 'the object has no apiVersion or kind', fix: 'every manifest needs apiVersion, kind and metadata.name' }];
@@ -273,12 +172,12 @@ export class SchemaValidator {
       }
       label = `the Kubernetes 1.28 schema of ${o.kind}`;
     } else {
-      const crd = releaseCrds.get(key) ?? crdDirs.map((d) => crdInDir(d, group, o.kind, key)).find((c) => c);
+      const crd = releaseCrds.get(key) ?? findCrd(group, o.kind, key, crdDirs);
       if (!crd) {
         return [{
           rule: 'schema-kind',
-          message: `no schema for apiVersion ${show(o.apiVersion)} kind ${show(o.kind)}: it is not a Kubernetes 1.28 kind, and no CustomResourceDefinition for it is in the release or in ${crdDirs.join(', ') || '(no CRD directories)'}`,
-          fix: 'check the apiVersion and kind (for example apps/v1 Deployment, networking.k8s.io/v1 Ingress), or add the CRD to the release or to the shared CRD directory',
+          message: `no schema for apiVersion ${show(o.apiVersion)} kind ${show(o.kind)}: it is not a Kubernetes 1.28 kind, and no CustomResourceDefinition for it is in the release or in ${crdSearchDescription(crdDirs)}`,
+          fix: `check the apiVersion and kind (for example apps/v1 Deployment, networking.k8s.io/v1 Ingress), or render the CRD in the release, or name a directory holding it in VerifyOptions.crdDirs or $${CRD_DIRS_ENV}`,
           path: 'apiVersion',
         }];
       }

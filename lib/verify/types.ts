@@ -72,18 +72,20 @@ export interface VerifyOptions {
    */
   readonly name?: string;
   /**
-   * Path of the Kubernetes JSON-schema definitions (`_definitions.json`).
-   * @default - `$OPS_KIT_K8S_SCHEMA`, else `../shared/schemas/k8s-v1.28.0/_definitions.json` beside the package root
+   * Path of the Kubernetes JSON-schema definitions (a `_definitions.json`, or a `.json.gz` written by
+   * `npm run vendor-schemas`).
+   * @default - `$OPS_KIT_K8S_SCHEMA`, else the Kubernetes 1.28 definitions the package ships (`schemas/`)
    */
   readonly schemaPath?: string;
   /**
-   * Directories whose `*.yaml` CustomResourceDefinitions give the schemas of custom resources.
-   * @default - `$OPS_KIT_CRD_DIRS` (path-delimiter separated), else `../shared/crds` beside the package root; then the
-   * library's own CRDs (`imports/crds`)
+   * Directories whose `*.yaml` CustomResourceDefinitions give the schemas of custom resources. They are searched
+   * first; the library's own CRDs (`imports/crds`) and the third-party CRDs the package ships (Argo CD
+   * Application/AppProject, prometheus-operator ServiceMonitor/PodMonitor) are always searched after them.
+   * @default - `$OPS_KIT_CRD_DIRS` (path-delimiter separated), else none
    */
   readonly crdDirs?: readonly string[];
   /**
-   * Run the schema check. Turn it off only where the schema file cannot be had (the other checks still run).
+   * Run the schema check (the other checks run either way).
    * @default true
    */
   readonly schema?: boolean;

@@ -3,7 +3,8 @@ import { apiFindings } from './hardening';
 import { declaredExceptions, policyFindings } from './policy';
 import { referenceFindings } from './references';
 import { RULES } from './rules';
-import { defaultCrdDirs, releaseCrdVersions, SchemaValidator } from './schema';
+import { releaseCrdVersions, SchemaValidator } from './schema';
+import { defaultCrdDirs } from './schema-source';
 import { namespaceOf, objectId } from './objects';
 import { HonouredException, KubeObject, VerifyOptions, VerifyReport, Violation } from './types';
 

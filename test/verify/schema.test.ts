@@ -1,7 +1,10 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { defaultCrdDirs, KubeObject, packageCrdDir, pointerToPath, SchemaValidator, SCHEMA_PATH_ENV, strictify, verifyManifests } from '../../lib/verify';
+import {
+  BUNDLED_CRDS, BUNDLED_KUBERNETES_SCHEMA, CRD_DIRS_ENV, defaultCrdDirs, KubeObject, kubernetesDefinitions, packageCrdDir, packageRoot, pointerToPath,
+  SchemaValidator, SCHEMA_PATH_ENV, strictify, verifyManifests,
+} from '../../lib/verify';
 
 const cm = (extra: Record<string, unknown> = {}): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'ns' }, data: { a: 'b' }, ...extra });
 
@@ -103,12 +106,48 @@ describe('SchemaValidator', () => {
     const [v] = verifyManifests([typo]).violations;
     expect(v).toMatchObject({ rule: 'schema', path: 'spec.score.data.comand' });
     expect(v.message).toContain(`CRD deployments.iot.nationtech.io (${path.join(packageCrdDir(), 'iot.nationtech.io_deployments.yaml')})`);
-    expect(defaultCrdDirs()).toContain(packageCrdDir());
   });
 
-  test('a CRD directory can be given as an option', () => {
-    const sm = { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: { name: 'm', namespace: 'ns' }, spec: { selector: {}, endpoints: [] } };
-    expect(verifyManifests([sm], { crdDirs: [] }).violations.map((v) => v.rule)).toEqual(['schema-kind']);
+  test('the third-party CRDs the package ships (Argo CD, prometheus-operator) are known without any directory', () => {
+    const sm = { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: { name: 'm', namespace: 'ns' }, spec: { selector: {}, endpoints: [{ port: 'web' }] } };
+    expect(verifyManifests([sm], { crdDirs: [] }).violations).toEqual([]);
+    const app = {
+      apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'a', namespace: 'argocd' },
+      spec: { project: 'default', destination: { server: 'https://kubernetes.default.svc', namespace: 'x' }, source: { repoURL: 'https://git.example/r', path: 'dist/x', targetRevision: 'main' } },
+    };
+    expect(verifyManifests([app]).violations).toEqual([]);
+    const [v] = verifyManifests([{ ...app, spec: { ...app.spec, syncPolicy: { automated: { prnue: true } } } }]).violations;
+    expect(v).toMatchObject({ rule: 'schema', path: 'spec.syncPolicy.automated.prnue' });
+    expect(v.message).toContain(`CRD applications.argoproj.io (shipped with cdk8s-ops-kit in ${BUNDLED_CRDS})`);
+    const project = { apiVersion: 'argoproj.io/v1alpha1', kind: 'AppProject', metadata: { name: 'p', namespace: 'argocd' }, spec: { description: 'a field named description survives vendoring', sourceRepos: ['*'] } };
+    expect(verifyManifests([project]).violations).toEqual([]);
+  });
+
+  test('a CRD in a directory given as an option wins over the shipped one', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ops-kit-crds-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'sm.yaml'), [
+        'apiVersion: apiextensions.k8s.io/v1', 'kind: CustomResourceDefinition', 'metadata: { name: servicemonitors.monitoring.coreos.com }',
+        'spec:', '  group: monitoring.coreos.com', '  names: { kind: ServiceMonitor, plural: servicemonitors }', '  scope: Namespaced',
+        '  versions:', '    - name: v1', '      served: true', '      storage: true',
+        '      schema: { openAPIV3Schema: { type: object, properties: { spec: { type: object, properties: { only: { type: string } } } } } }', '',
+      ].join('\n'));
+      const sm = { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: { name: 'm', namespace: 'ns' }, spec: { only: 'x' } };
+      expect(verifyManifests([sm], { crdDirs: [dir] }).violations).toEqual([]);
+      // The shipped ServiceMonitor knows no spec.only (and requires selector and endpoints).
+      expect(verifyManifests([sm]).violations.map((v) => v.path)).toContain('spec.only');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('fails when a custom kind has no CRD anywhere, naming where it looked', () => {
+    const [v] = verifyManifests([{ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'ns' } }], { crdDirs: [] }).violations;
+    expect(v.rule).toBe('schema-kind');
+    expect(v.message).toContain('apiVersion "example.com/v1" kind "Widget"');
+    expect(v.message).toContain(packageCrdDir());
+    expect(v.message).toContain(`the CRDs shipped in ${BUNDLED_CRDS} (AppProject, Application, PodMonitor, ServiceMonitor)`);
+    expect(v.fix).toContain(CRD_DIRS_ENV);
   });
 
   test('schema: false skips only the schema check', () => {
@@ -120,10 +159,16 @@ describe('SchemaValidator', () => {
     expect(() => verifyManifests([cm()], { schemaPath: '/nonexistent/_definitions.json' })).toThrow(/Kubernetes schema not found at \/nonexistent\/_definitions.json; set OPS_KIT_K8S_SCHEMA/);
   });
 
-  test('the schema path can come from the environment', () => {
+  test('by default the schema is the copy the package ships (no environment variable, nothing outside the package)', () => {
+    expect(process.env[SCHEMA_PATH_ENV]).toBeUndefined();
+    expect(SchemaValidator.get().schemaPath).toBe(path.join(packageRoot(), BUNDLED_KUBERNETES_SCHEMA));
+    expect(defaultCrdDirs()).toEqual([]);
+  });
+
+  test('the schema path can come from the environment (a plain _definitions.json)', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ops-kit-schema-'));
     const copy = path.join(dir, 'defs.json');
-    fs.copyFileSync(SchemaValidator.get().schemaPath, copy);
+    fs.writeFileSync(copy, JSON.stringify({ definitions: kubernetesDefinitions().definitions }));
     const before = process.env[SCHEMA_PATH_ENV];
     process.env[SCHEMA_PATH_ENV] = copy;
     try {
