@@ -1,10 +1,15 @@
 /**
  * Synth entry point: renders every example app into dist/ (one folder per release, manifests only).
- * Used by `npm run synth` and by `cdk8s synth` (through cdk8s.yaml, which sets CDK8S_OUTDIR).
+ * Used by `npm run synth` and by `cdk8s synth` (through cdk8s.yaml).
  *
  *   npm run synth                       all apps into dist/
  *   npm run synth -- --only graphistry  one app (benchmarks use this)
  *   npm run synth -- --out /tmp/x       another output directory
+ *   npm run synth -- --quiet            print nothing but errors
+ *
+ * `cdk8s synth` deletes its `output` folder before it starts the app and passes it in CDK8S_OUTDIR; cdk8s.yaml points
+ * it at a scratch folder, and the app replaces dist/ itself (atomically, only after verification) and copies the same
+ * files into CDK8S_OUTDIR for the CLI's validation plugin.
  */
 import { App } from 'cdk8s';
 import { notesText, renderApp, RenderedRelease } from '../lib/release';
@@ -37,7 +42,7 @@ export function synthesize(options: SynthOptions = {}, apps: readonly ExampleApp
 export { verifyAndWrite } from '../lib/verify';
 
 function parseArgs(argv: readonly string[]): SynthOptions & { out: string; quiet: boolean } {
-  let out = process.env.CDK8S_OUTDIR ?? 'dist';
+  let out = 'dist';
   const only: string[] = [];
   let quiet = false;
   for (let i = 0; i < argv.length; i++) {
@@ -61,7 +66,7 @@ function main(): void {
   }
   let result: ReturnType<typeof verifyAndWrite>;
   try {
-    result = verifyAndWrite(releases, args.out);
+    result = verifyAndWrite(releases, args.out, { cdk8sOutdir: process.env.CDK8S_OUTDIR || undefined, quiet: args.quiet });
   } catch (e) {
     process.stderr.write(`synth failed; nothing was written to ${args.out}/\n\n${(e as Error).message}\n`);
     process.exit(1);
@@ -76,9 +81,6 @@ function main(): void {
     for (const r of result.reports) {
       // Passing reports list the exceptions (with reasons) and the externals an operator must create.
       process.stdout.write(r.exceptions.length || r.externals.length ? `${formatReport(r)}\n` : `verify ${r.name}: ${r.objectCount} object(s), all checks passed\n`);
-    }
-    for (const r of releases) {
-      for (const w of r.warnings) process.stderr.write(`WARNING [${r.name}] ${w}\n`);
     }
     for (const r of releases) {
       const notes = notesText(r);

@@ -143,10 +143,19 @@ export function notesText(r: RenderedRelease): string {
   return parts.length ? `# ${r.name} (namespace ${r.namespace})\n\n${parts.join('\n\n')}\n` : '';
 }
 
+/** The marker file in every output directory this library writes: only a marked (or empty) directory is replaced. */
+export const OUTPUT_MARKER = '.ops-kit-output';
+
+const MARKER_TEXT = [
+  '# Written by cdk8s-ops-kit: this directory is synth output, and every synth replaces it whole.',
+  '# A synth refuses to replace a non-empty directory without this file, so keep nothing else here.',
+  '',
+].join('\n');
+
 /**
- * Why `outdir` must not be replaced (it is deleted first), or undefined when it may be: the filesystem root, the home
- * directory, the working directory or one of its parents, and any directory that holds `.git` or `package.json`
- * are never synth output, so a mistyped `--out .` cannot wipe a checkout.
+ * Why `outdir` must not be replaced, or undefined when it may be: the filesystem root, the home directory, the working
+ * directory or one of its parents, and any directory that holds `.git` or `package.json` are never synth output, so a
+ * mistyped `--out .` cannot wipe a checkout.
  */
 export function unsafeOutdirReason(outdir: string, cwd: string = process.cwd()): string | undefined {
   const abs = path.resolve(cwd, outdir);
@@ -161,20 +170,99 @@ export function unsafeOutdirReason(outdir: string, cwd: string = process.cwd()):
 }
 
 /**
- * Replaces the contents of `outdir` with exactly `files`. Everything is rendered and checked before this is called,
- * so a failed synth never leaves a half-written dist/. Refuses (deleting nothing) an `outdir` that cannot be synth
- * output (see `unsafeOutdirReason`).
+ * Why an existing `outdir` was not written by this library, or undefined when it may be replaced: it is missing,
+ * empty, or carries the `OUTPUT_MARKER` an earlier synth wrote.
+ */
+export function unmarkedOutdirReason(outdir: string): string | undefined {
+  const abs = path.resolve(outdir);
+  let stat: fs.Stats;
+  try {
+    stat = fs.lstatSync(abs);
+  } catch {
+    return undefined;
+  }
+  if (!stat.isDirectory()) return 'it exists and is not a directory';
+  if (fs.existsSync(path.join(abs, OUTPUT_MARKER))) return undefined;
+  if (fs.readdirSync(abs).length === 0) return undefined;
+  return `it is not empty and holds no ${OUTPUT_MARKER} marker, so this library did not write it (or a version before the marker did): ` +
+    `move it away, or if it is synth output, mark it with \`touch ${path.join(outdir, OUTPUT_MARKER)}\``;
+}
+
+/** Staging and retired copies of `outdir`, beside it (same filesystem, so the swap is a rename). */
+function siblingPrefix(abs: string, kind: 'new' | 'old'): string {
+  return path.join(path.dirname(abs), `.${path.basename(abs)}.ops-kit-${kind}-`);
+}
+
+/** Removes staging and retired copies a killed synth left beside `abs` (only ours: they hold the marker). */
+function removeLeftovers(abs: string): void {
+  const dir = path.dirname(abs);
+  const pattern = new RegExp(`^\\.${path.basename(abs).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.ops-kit-(new|old)-[A-Za-z0-9]{6}$`);
+  for (const name of fs.readdirSync(dir)) {
+    const full = path.join(dir, name);
+    if (pattern.test(name) && fs.existsSync(path.join(full, OUTPUT_MARKER))) fs.rmSync(full, { recursive: true, force: true });
+  }
+}
+
+/** An I/O failure while writing output; the previous output is unchanged. */
+export class OutputWriteError extends Error {
+  constructor(public readonly outdir: string, public readonly cause: Error & { code?: string }) {
+    super(`could not write ${outdir} (${cause.code ?? cause.name}: ${cause.message}); the previous contents of ${outdir} are unchanged`);
+    this.name = 'OutputWriteError';
+  }
+}
+
+/**
+ * Replaces `outdir` with exactly `files` (plus the `OUTPUT_MARKER`), atomically: everything is written into a staging
+ * directory beside it, and only when every write succeeded is the old directory swapped out by rename. A failure at any
+ * point (a full disk, a file too large, no permission) leaves the old output byte-identical.
+ *
+ * Refuses, touching nothing, an `outdir` that cannot be synth output (see `unsafeOutdirReason`) and an existing,
+ * non-empty `outdir` without the marker (see `unmarkedOutdirReason`): this never deletes a directory it did not write.
  */
 export function writeDist(outdir: string, files: ReadonlyMap<string, string>): void {
-  const unsafe = unsafeOutdirReason(outdir);
-  if (unsafe) {
-    throw new ConfigError('outdir', outdir, 'a directory that holds only synthesized manifests (such as dist/), or a new one', `replacing it would delete it first and ${unsafe}`);
+  const abs = path.resolve(outdir);
+  const allowed = 'a directory that holds only synthesized manifests (such as dist/), or a new one';
+  const unsafe = unsafeOutdirReason(abs);
+  if (unsafe) throw new ConfigError('outdir', outdir, allowed, `replacing it would delete it first and ${unsafe}`);
+  const unmarked = unmarkedOutdirReason(outdir);
+  if (unmarked) throw new ConfigError('outdir', outdir, allowed, unmarked);
+  let staging: string | undefined;
+  try {
+    fs.mkdirSync(path.dirname(abs), { recursive: true });
+    removeLeftovers(abs);
+    staging = fs.mkdtempSync(siblingPrefix(abs, 'new'));
+    // The marker first, so a staging directory a killed synth leaves behind is recognisably ours.
+    fs.writeFileSync(path.join(staging, OUTPUT_MARKER), MARKER_TEXT);
+    for (const [rel, content] of files) {
+      const full = path.join(staging, rel);
+      fs.mkdirSync(path.dirname(full), { recursive: true });
+      fs.writeFileSync(full, content);
+    }
+    swapIn(staging, abs);
+  } catch (e) {
+    if (staging) fs.rmSync(staging, { recursive: true, force: true });
+    throw new OutputWriteError(outdir, e as Error);
   }
-  fs.rmSync(outdir, { recursive: true, force: true });
-  fs.mkdirSync(outdir, { recursive: true });
-  for (const [rel, content] of files) {
-    const full = path.join(outdir, rel);
-    fs.mkdirSync(path.dirname(full), { recursive: true });
-    fs.writeFileSync(full, content);
+}
+
+/** Moves `staging` to `abs`; an existing `abs` is retired first and put back if the second rename fails. */
+function swapIn(staging: string, abs: string): void {
+  if (!fs.existsSync(abs)) {
+    fs.renameSync(staging, abs);
+    return;
+  }
+  const retired = `${siblingPrefix(abs, 'old')}${path.basename(staging).slice(-6)}`;
+  fs.renameSync(abs, retired);
+  try {
+    fs.renameSync(staging, abs);
+  } catch (e) {
+    fs.renameSync(retired, abs);
+    throw e;
+  }
+  // The new output is in place; a retired copy that cannot be removed now is removed by the next synth.
+  try {
+    fs.rmSync(retired, { recursive: true, force: true });
+  } catch {
+    // ignored: see above
   }
 }

@@ -4,6 +4,34 @@ import { distFiles, renderApp, RenderedRelease, REPORTS_DIR, writeDist } from '.
 import { VerifyOptions, VerifyReport } from './types';
 import { formatReport, verifyReleases } from './verify';
 
+/** Options of `verifyAndWrite` / `synthesizeToDist`: where the schemas come from, plus how to write and report. */
+export interface SynthesizeOptions extends Omit<VerifyOptions, 'name' | 'files'> {
+  /**
+   * Also write the verified output into this folder: the one `cdk8s synth` passes in `CDK8S_OUTDIR` and runs its
+   * validation plugins on. The CLI deletes that folder before the app starts, so point cdk8s.yaml's `output` at a
+   * scratch folder and pass `process.env.CDK8S_OUTDIR` here: `outdir` (dist/) is then replaced only by a synth that
+   * succeeded, whichever way it was started. Ignored when it is `outdir` itself.
+   * @default - no second copy
+   */
+  readonly cdk8sOutdir?: string;
+  /**
+   * Do not print the releases' warnings to stderr (they are still returned, and listed in each release's NOTES.txt).
+   * @default false
+   */
+  readonly quiet?: boolean;
+  /**
+   * Where printed warnings go.
+   * @default - process.stderr
+   */
+  readonly warn?: (line: string) => void;
+}
+
+/** One synth warning: the release it belongs to and its text. */
+export interface ReleaseWarning {
+  readonly release: string;
+  readonly message: string;
+}
+
 /** The outcome of `verifyAndWrite` / `synthesizeToDist`. */
 export interface VerifiedWrite {
   /** True when every release passed verification and the output was written. */
@@ -12,30 +40,54 @@ export interface VerifiedWrite {
   readonly releases: readonly RenderedRelease[];
   /** One report per release, in release order. */
   readonly reports: readonly VerifyReport[];
+  /** Every release's warnings, in release order (printed unless `quiet`; they do not fail the synth). */
+  readonly warnings: readonly ReleaseWarning[];
   /** The files written (relative paths), or undefined when verification failed and nothing was written. */
   readonly files?: ReadonlyMap<string, string>;
 }
 
 /**
- * Verifies every rendered release (schema, policy, references) and, only when all pass, replaces `outdir` with the
- * manifests plus one `_reports/<release>/verify.txt` per release (reports never go inside a release folder).
- * When any release fails, nothing is written and `outdir` is left as it was.
+ * The files a synth writes for verified releases, by path relative to the output directory, sorted: each release's
+ * manifests, and beside (never inside) the release folders its `NOTES.txt` and `verify.txt`. Pure: no disk access.
  */
-export function verifyAndWrite(releases: readonly RenderedRelease[], outdir: string, options: Omit<VerifyOptions, 'name' | 'files'> = {}): VerifiedWrite {
-  const reports = verifyReleases(releases, options);
-  if (!reports.every((r) => r.ok)) return { ok: false, releases, reports };
+export function outputFiles(releases: readonly RenderedRelease[], reports: readonly VerifyReport[]): Map<string, string> {
   const files = distFiles(releases);
   for (const r of reports) files.set(path.posix.join(REPORTS_DIR, r.name, 'verify.txt'), formatReport(r));
-  const sorted = new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  writeDist(outdir, sorted);
-  return { ok: true, releases, reports, files: sorted };
+  return new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** The warnings of a set of releases, flattened in release order. */
+export function releaseWarnings(releases: readonly RenderedRelease[]): ReleaseWarning[] {
+  return releases.flatMap((r) => r.warnings.map((message) => ({ release: r.name, message })));
+}
+
+/**
+ * Verifies every rendered release (schema, policy, references) and, only when all pass, replaces `outdir` with the
+ * manifests plus one `_reports/<release>/verify.txt` per release (reports never go inside a release folder). The
+ * write is atomic (see `writeDist`): when verification or any write fails, `outdir` is left byte-identical.
+ */
+export function verifyAndWrite(releases: readonly RenderedRelease[], outdir: string, options: SynthesizeOptions = {}): VerifiedWrite {
+  const { cdk8sOutdir, quiet, warn, ...verifyOptions } = options;
+  const warnings = releaseWarnings(releases);
+  if (!quiet) {
+    const print = warn ?? ((line: string) => process.stderr.write(`${line}\n`));
+    for (const w of warnings) print(`WARNING [${w.release}] ${w.message}`);
+  }
+  const reports = verifyReleases(releases, verifyOptions);
+  if (!reports.every((r) => r.ok)) return { ok: false, releases, reports, warnings };
+  const files = outputFiles(releases, reports);
+  // The CLI's scratch copy first: if it cannot be written, outdir is not touched either.
+  if (cdk8sOutdir !== undefined && path.resolve(cdk8sOutdir) !== path.resolve(outdir)) writeDist(cdk8sOutdir, files);
+  writeDist(outdir, files);
+  return { ok: true, releases, reports, warnings, files };
 }
 
 /**
  * The whole pipeline for an app of Releases: validate constructs, render in memory, verify, and only then write one
  * folder per release into `outdir` (the rendered-manifests pattern). Throws on construct validation errors; returns
- * `ok: false` with the reports (and writes nothing) when verification fails.
+ * `ok: false` with the reports (and writes nothing) when verification fails. Warnings are returned, and printed to
+ * stderr unless `quiet`.
  */
-export function synthesizeToDist(app: App, outdir: string, options: Omit<VerifyOptions, 'name' | 'files'> = {}): VerifiedWrite {
+export function synthesizeToDist(app: App, outdir: string, options: SynthesizeOptions = {}): VerifiedWrite {
   return verifyAndWrite(renderApp(app), outdir, options);
 }

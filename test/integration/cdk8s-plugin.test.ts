@@ -10,6 +10,12 @@ const ROOT = path.join(__dirname, '..', '..');
 const CDK8S = path.join(ROOT, 'node_modules', '.bin', 'cdk8s');
 const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'verify');
 const env = { ...process.env, CDK8S_CHECK_UPGRADE: 'false' };
+const TSX = `${JSON.stringify(process.execPath)} ${JSON.stringify(path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'))}`;
+
+/** Every file below `dir` with its bytes, for byte-for-byte comparisons. */
+function snapshot(dir: string): Record<string, string> {
+  return Object.fromEntries(listFiles(dir).map((f) => [f, fs.readFileSync(path.join(dir, f)).toString('base64')]));
+}
 
 function listFiles(dir: string): string[] {
   const out: string[] = [];
@@ -32,23 +38,38 @@ describe('cdk8s synth with the verification plugin', () => {
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   test('the CommonJS shim loads the TypeScript plugin in a plain node process', () => {
-    const r = spawnSync(process.execPath, ['-e', "const m = require('./verify-plugin.js'); process.stdout.write(typeof new m.OpsKitValidation({}).validate)"], { cwd: ROOT, encoding: 'utf-8', timeout: 60_000 });
+    const r = spawnSync(process.execPath, ['-e', "const m = require('./plugin.js'); process.stdout.write(typeof new m.OpsKitValidation({}).validate)"], { cwd: ROOT, encoding: 'utf-8', timeout: 60_000 });
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('function');
   });
 
-  test('the project app synthesizes and passes the plugin; release folders hold only manifests', () => {
+  test('the project app synthesizes and passes the plugin; the app writes dist/ itself, the CLI\'s folder is a scratch copy', () => {
     expect(fs.existsSync(CDK8S)).toBe(true);
     const out = path.join(tmp, 'dist');
-    const r = spawnSync(CDK8S, ['synth', '--output', out], { cwd: ROOT, env, encoding: 'utf-8', timeout: 120_000 });
+    const scratch = path.join(tmp, 'scratch');
+    // The project's cdk8s.yaml, with the app writing into tmp instead of the checkout's dist/.
+    const r = spawnSync(CDK8S, ['synth', '--output', scratch, '--app', `${TSX} apps/main.ts --out ${out}`], { cwd: ROOT, env, encoding: 'utf-8', timeout: 120_000 });
     expect({ status: r.status, stderr: r.stderr }).toMatchObject({ status: 0 });
     expect(r.stdout).toContain('Performing validations');
     expect(r.stdout).toContain('Validations ended succesfully');
     const files = listFiles(out);
     expect(files.filter((f) => f.endsWith('construct-metadata.json'))).toEqual([]);
     for (const f of files) {
-      expect({ f, ok: f.startsWith('_reports/') || f.endsWith('.yaml') }).toEqual({ f, ok: true });
+      expect({ f, ok: f.startsWith('_reports/') || f.endsWith('.yaml') || f === '.ops-kit-output' }).toEqual({ f, ok: true });
     }
+    expect(snapshot(scratch)).toEqual(snapshot(out));
+  });
+
+  test('fails when the app fails under cdk8s synth, and the previous dist/ stays byte-identical', () => {
+    const out = path.join(tmp, 'dist');
+    const before = snapshot(out);
+    expect(Object.keys(before).length).toBeGreaterThan(10);
+    const r = spawnSync(CDK8S, ['synth', '--output', path.join(tmp, 'scratch'), '--app', `${TSX} apps/main.ts --only no-such-app --out ${out}`], {
+      cwd: ROOT, env, encoding: 'utf-8', timeout: 120_000,
+    });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain(`'--only' is ["no-such-app"]`);
+    expect(snapshot(out)).toEqual(before);
   });
 
   test('fails (exit 2) with a readable report when an app writes a broken manifest', () => {
@@ -66,7 +87,7 @@ describe('cdk8s synth with the verification plugin', () => {
       `app: ${JSON.stringify(`${process.execPath} app.js`)}`,
       'output: dist',
       'validations:',
-      `  - package: ${JSON.stringify(path.join(ROOT, 'verify-plugin.js'))}`,
+      `  - package: ${JSON.stringify(path.join(ROOT, 'plugin.js'))}`,
       '    version: 0.1.0',
       '    class: OpsKitValidation',
       '',

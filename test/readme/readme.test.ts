@@ -34,7 +34,7 @@ describe('README example', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'readme-'));
     try {
       expect(synth(dir)).toBe(true);
-      expect(fs.readdirSync(dir).sort()).toEqual(['_reports', 'messaging']);
+      expect(fs.readdirSync(dir).sort()).toEqual(['.ops-kit-output', '_reports', 'messaging']);
       expect(fs.readdirSync(path.join(dir, 'messaging')).every((f) => f.endsWith('.yaml'))).toBe(true);
       expect(fs.readFileSync(path.join(dir, '_reports', 'messaging', 'verify.txt'), 'utf8')).toContain('verify messaging');
     } finally {

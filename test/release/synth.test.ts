@@ -4,7 +4,7 @@ import * as path from 'path';
 import { App } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { distFiles, manifestFileName, Release, renderApp, renderRelease, SynthError, unsafeOutdirReason, writeDist } from '../../lib/release';
+import { distFiles, manifestFileName, OUTPUT_MARKER, Release, renderApp, renderRelease, SynthError, unsafeOutdirReason, writeDist } from '../../lib/release';
 import { buildApp, synthesize } from '../../apps/main';
 import { ExampleApp } from '../../apps/registry';
 
@@ -81,6 +81,7 @@ describe('release synth pipeline', () => {
 
   test('writeDist replaces stale files', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dist-'));
+    fs.writeFileSync(path.join(dir, OUTPUT_MARKER), '');
     fs.mkdirSync(path.join(dir, 'old-release'));
     fs.writeFileSync(path.join(dir, 'old-release', 'x.yaml'), 'stale');
     writeDist(dir, distFiles(synthesize({}, [demoApp()])));

@@ -23,12 +23,26 @@ function fakeContext(manifests: string[]) {
 describe('cdk8s validation plugin', () => {
   test('cdk8s.yaml declares it as a local plugin with an exact version and the exported class', () => {
     const config = YAML.parse(fs.readFileSync(path.join(ROOT, 'cdk8s.yaml'), 'utf-8'));
-    const entry = config.validations.find((v: { package: string }) => v.package === './verify-plugin.js');
+    const entry = config.validations.find((v: { package: string }) => v.package === './plugin.js');
     expect(entry).toMatchObject({ class: 'OpsKitValidation' });
     expect(entry.version).toMatch(/^\d+\.\d+\.\d+$/);
-    // The shim is plain CommonJS that loads the TypeScript plugin through tsx (test/integration/cdk8s-plugin.test.ts
-    // loads it in a real node process and runs `cdk8s synth` with it).
-    expect(fs.readFileSync(path.join(ROOT, 'verify-plugin.js'), 'utf-8')).toContain("'./lib/verify/plugin.ts'");
+    // The shim is plain CommonJS: in a checkout it loads the TypeScript plugin through tsx (test/integration/cdk8s-plugin.test.ts
+    // loads it in a real node process and runs `cdk8s synth` with it), in the package the compiled one.
+    const shim = fs.readFileSync(path.join(ROOT, 'plugin.js'), 'utf-8');
+    expect(shim).toContain("'./lib/verify/plugin.ts'");
+    expect(shim).toContain("require('./build/lib/verify/plugin.js')");
+  });
+
+  test('the package publishes it as cdk8s-ops-kit/plugin and ships the file', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf-8'));
+    expect(pkg.exports['./plugin']).toEqual({ types: './build/lib/verify/plugin.d.ts', default: './plugin.js' });
+    expect(pkg.files).toContain('plugin.js');
+  });
+
+  test('cdk8s.yaml sends the CLI\'s output to a scratch folder (the CLI deletes it first), never to dist/', () => {
+    const config = YAML.parse(fs.readFileSync(path.join(ROOT, 'cdk8s.yaml'), 'utf-8'));
+    expect(config.output).toBe('.cdk8s-out');
+    expect(fs.readFileSync(path.join(ROOT, '.gitignore'), 'utf-8')).toContain('.cdk8s-out/');
   });
 
   test('submits failure with one violation per finding, naming object, file and field', async () => {

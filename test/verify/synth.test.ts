@@ -9,7 +9,7 @@ import {
   buildContainer, buildPodSpec, buildWaitContainer, EnvBuilder, EnvSource, externalRefsAnnotation, Images, NamespacedAccess, Placement,
   policyExceptionAnnotations, Probes, SecurityProfile, sized, WaitFor, waitRules,
 } from '../../lib/core';
-import { Release, renderRelease } from '../../lib/release';
+import { OUTPUT_MARKER, Release, renderRelease } from '../../lib/release';
 import { formatReport, KubeObject, verifyManifests, verifyReleases } from '../../lib/verify';
 
 const LABELS = { 'app.kubernetes.io/name': 'web', 'app.kubernetes.io/instance': 'shop' };
@@ -136,6 +136,8 @@ describe('synth integration (apps/main.ts)', () => {
   let out: string;
   beforeEach(() => {
     out = fs.mkdtempSync(path.join(os.tmpdir(), 'ops-kit-verify-'));
+    // The output of an earlier synth: marked, so a synth may replace it.
+    fs.writeFileSync(path.join(out, OUTPUT_MARKER), '');
     fs.writeFileSync(path.join(out, 'previous.txt'), 'left by the last good synth\n');
   });
   afterEach(() => fs.rmSync(out, { recursive: true, force: true }));
@@ -145,7 +147,8 @@ describe('synth integration (apps/main.ts)', () => {
     const result = verifyAndWrite(releases, out);
     expect(result.ok).toBe(false);
     expect(result.files).toBeUndefined();
-    expect(fs.readdirSync(out)).toEqual(['previous.txt']);
+    expect(fs.readdirSync(out).sort()).toEqual([OUTPUT_MARKER, 'previous.txt']);
+    expect(fs.readFileSync(path.join(out, 'previous.txt'), 'utf8')).toBe('left by the last good synth\n');
     const text = formatReport(result.reports[0]);
     expect(text).toContain('Service/shop/web');
     expect(text).toContain('[load-balancer] Service "web" is type LoadBalancer');
@@ -156,7 +159,7 @@ describe('synth integration (apps/main.ts)', () => {
     const result = verifyAndWrite(synthesize({}, [webApp({ image: 'nginx:latest' })]), out);
     expect(result.ok).toBe(false);
     expect(result.reports[0].violations.map((v) => v.rule)).toEqual(['pinned-images']);
-    expect(fs.readdirSync(out)).toEqual(['previous.txt']);
+    expect(fs.readdirSync(out).sort()).toEqual([OUTPUT_MARKER, 'previous.txt']);
   });
 
   test('writes manifests and a verify report outside the release folder when every check passes', () => {
@@ -177,5 +180,35 @@ describe('synth integration (apps/main.ts)', () => {
     const a = verifyAndWrite(synthesize({}, [webApp()]), out).files!;
     const b = verifyAndWrite(synthesize({}, [webApp()]), out).files!;
     expect([...b.entries()]).toEqual([...a.entries()]);
+  });
+
+  test('cdk8sOutdir gets the same files (for cdk8s synth\'s validation plugin); outdir is only written after it', () => {
+    const scratch = path.join(out, '..', `${path.basename(out)}-cdk8s`);
+    try {
+      const result = verifyAndWrite(synthesize({}, [webApp()]), out, { cdk8sOutdir: scratch });
+      expect(result.ok).toBe(true);
+      for (const f of result.files!.keys()) expect(fs.readFileSync(path.join(scratch, f), 'utf8')).toBe(fs.readFileSync(path.join(out, f), 'utf8'));
+      // A scratch folder that cannot be written (here: someone else's) stops the synth before outdir is touched.
+      fs.rmSync(scratch, { recursive: true, force: true });
+      fs.mkdirSync(scratch);
+      fs.writeFileSync(path.join(scratch, 'foreign.txt'), 'x');
+      const before = fs.readFileSync(path.join(out, 'shop', 'deployment-web.yaml'), 'utf8');
+      expect(() => verifyAndWrite(synthesize({}, [webApp({ root: true })]), out, { cdk8sOutdir: scratch })).toThrow(/holds no \.ops-kit-output marker/);
+      expect(fs.readFileSync(path.join(out, 'shop', 'deployment-web.yaml'), 'utf8')).toBe(before);
+    } finally {
+      fs.rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
+  test('warnings are returned, and printed unless quiet', () => {
+    const warned = (extra: (r: Release) => void): ExampleApp => ({ name: 'warned', description: 'test app', build: (app) => extra(buildWeb(app)) });
+    const app = warned((r) => r.addWarning('the web tier has one replica'));
+    const printed: string[] = [];
+    const result = verifyAndWrite(synthesize({}, [app]), out, { warn: (l) => printed.push(l) });
+    expect(result.warnings).toEqual([{ release: 'shop', message: 'the web tier has one replica' }]);
+    expect(printed).toEqual(['WARNING [shop] the web tier has one replica']);
+    printed.length = 0;
+    expect(verifyAndWrite(synthesize({}, [app]), out, { quiet: true, warn: (l) => printed.push(l) }).warnings).toHaveLength(1);
+    expect(printed).toEqual([]);
   });
 });

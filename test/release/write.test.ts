@@ -1,0 +1,163 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { spawnSync } from 'child_process';
+import { OUTPUT_MARKER, OutputWriteError, writeDist } from '../../lib/release';
+
+// The node module object: the library's `import * as fs` reads through to it, so a spy here is seen there.
+const nodeFs = require('fs') as typeof fs;
+const ROOT = path.join(__dirname, '..', '..');
+
+/** Every file and folder below `dir` with its bytes (folders as null), so two snapshots compare byte for byte. */
+function tree(dir: string): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const full = path.join(d, e.name);
+      const rel = path.relative(dir, full);
+      if (e.isDirectory()) {
+        out[rel] = null;
+        walk(full);
+      } else out[rel] = fs.readFileSync(full).toString('base64');
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+const files = (n: number, tag = 'v2'): Map<string, string> =>
+  new Map(Array.from({ length: n }, (_, i) => [`app/configmap-c${i}.yaml`, `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c${i}\ndata:\n  tag: ${tag}\n`]));
+
+function ioError(code: string, syscall: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`${code}: simulated failure, ${syscall}`), { code, syscall });
+}
+
+describe('writeDist (atomic output)', () => {
+  let parent: string;
+  let out: string;
+  beforeEach(() => {
+    parent = fs.mkdtempSync(path.join(os.tmpdir(), 'ops-kit-write-'));
+    out = path.join(parent, 'dist');
+    writeDist(out, files(5, 'v1'));
+  });
+  afterEach(() => {
+    jest.restoreAllMocks();
+    fs.rmSync(parent, { recursive: true, force: true });
+  });
+
+  test('writes exactly the files plus the marker, and replaces the previous output whole', () => {
+    expect(Object.keys(tree(out))).toEqual([OUTPUT_MARKER, 'app', ...[0, 1, 2, 3, 4].map((i) => `app/configmap-c${i}.yaml`)]);
+    expect(fs.readFileSync(path.join(out, OUTPUT_MARKER), 'utf8')).toMatch(/^# Written by cdk8s-ops-kit/);
+    writeDist(out, new Map([['other/x.yaml', 'a: 1\n']]));
+    expect(Object.keys(tree(out))).toEqual([OUTPUT_MARKER, 'other', 'other/x.yaml']);
+    // No staging or retired copy is left beside it.
+    expect(fs.readdirSync(parent)).toEqual(['dist']);
+  });
+
+  for (const code of ['ENOSPC', 'EFBIG', 'EIO']) {
+    test(`fails when a write fails midway with ${code}: the previous output stays byte-identical`, () => {
+      const before = tree(out);
+      const real = nodeFs.writeFileSync;
+      let calls = 0;
+      jest.spyOn(nodeFs, 'writeFileSync').mockImplementation(((...args: Parameters<typeof fs.writeFileSync>) => {
+        // The marker and two manifests succeed; the third manifest hits the error.
+        if (++calls === 4) throw ioError(code, 'write');
+        return real(...args);
+      }) as typeof fs.writeFileSync);
+      let error: unknown;
+      try {
+        writeDist(out, files(5));
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(OutputWriteError);
+      expect((error as Error).message).toBe(`could not write ${out} (${code}: ${code}: simulated failure, write); the previous contents of ${out} are unchanged`);
+      expect(calls).toBe(4);
+      expect(tree(out)).toEqual(before);
+      expect(fs.readdirSync(parent)).toEqual(['dist']);
+    });
+  }
+
+  test('fails when the staging directory cannot be created (EACCES): the previous output stays byte-identical', () => {
+    const before = tree(out);
+    jest.spyOn(nodeFs, 'mkdtempSync').mockImplementation(() => {
+      throw ioError('EACCES', 'mkdtemp');
+    });
+    expect(() => writeDist(out, files(5))).toThrow(/could not write .*dist \(EACCES: .*\); the previous contents of .*dist are unchanged/);
+    expect(tree(out)).toEqual(before);
+  });
+
+  test('fails when the swap itself fails: the previous output is put back', () => {
+    const before = tree(out);
+    const real = nodeFs.renameSync;
+    let calls = 0;
+    jest.spyOn(nodeFs, 'renameSync').mockImplementation(((from: fs.PathLike, to: fs.PathLike) => {
+      // 1: dist -> retired copy (succeeds), 2: staging -> dist (fails), 3: retired copy -> dist (restores).
+      if (++calls === 2) throw ioError('EXDEV', 'rename');
+      return real(from, to);
+    }) as typeof fs.renameSync);
+    expect(() => writeDist(out, files(5))).toThrow(OutputWriteError);
+    expect(calls).toBe(3);
+    expect(tree(out)).toEqual(before);
+    expect(fs.readdirSync(parent)).toEqual(['dist']);
+  });
+
+  test('fails when the output directory is not empty and carries no marker, and touches nothing', () => {
+    const mine = path.join(parent, 'mine');
+    fs.mkdirSync(mine);
+    fs.writeFileSync(path.join(mine, 'notes.md'), 'my notes\n');
+    expect(() => writeDist(mine, files(1))).toThrow(
+      `'outdir' is ${JSON.stringify(mine)}, but it is not empty and holds no ${OUTPUT_MARKER} marker, so this library did not write it (or a version before the marker did): ` +
+        `move it away, or if it is synth output, mark it with \`touch ${path.join(mine, OUTPUT_MARKER)}\`; allowed: a directory that holds only synthesized manifests (such as dist/), or a new one`,
+    );
+    expect(tree(mine)).toEqual({ 'notes.md': Buffer.from('my notes\n').toString('base64') });
+    expect(fs.readdirSync(parent).sort()).toEqual(['dist', 'mine']);
+  });
+
+  test('fails when the output path is a file', () => {
+    const file = path.join(parent, 'file');
+    fs.writeFileSync(file, 'x');
+    expect(() => writeDist(file, files(1))).toThrow(/but it exists and is not a directory/);
+    expect(fs.readFileSync(file, 'utf8')).toBe('x');
+  });
+
+  test('an empty directory and a missing one may be written; missing parents are created', () => {
+    const empty = path.join(parent, 'empty');
+    fs.mkdirSync(empty);
+    writeDist(empty, files(1));
+    writeDist(path.join(parent, 'a', 'b', 'new'), files(1));
+    expect(fs.existsSync(path.join(empty, 'app', 'configmap-c0.yaml'))).toBe(true);
+    expect(fs.existsSync(path.join(parent, 'a', 'b', 'new', OUTPUT_MARKER))).toBe(true);
+  });
+
+  test('copies a killed synth left beside the output are removed; anything else beside it is not', () => {
+    const staging = path.join(parent, '.dist.ops-kit-new-AbC123');
+    fs.mkdirSync(staging);
+    fs.writeFileSync(path.join(staging, OUTPUT_MARKER), '');
+    const foreign = path.join(parent, '.dist.ops-kit-old-ZZZ999');
+    fs.mkdirSync(foreign);
+    fs.writeFileSync(path.join(foreign, 'keep'), 'not ours: no marker');
+    writeDist(out, files(1));
+    expect(fs.readdirSync(parent).sort()).toEqual(['.dist.ops-kit-old-ZZZ999', 'dist']);
+  });
+});
+
+describe('npm run synth --out', () => {
+  test('fails when --out names a non-empty directory without the marker, and leaves it untouched', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ops-kit-out-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'thesis.tex'), 'years of work\n');
+      const { CDK8S_OUTDIR: _ignored, ...env } = process.env;
+      const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'apps/main.ts', '--only', 'iot-fleet', '--out', dir], {
+        cwd: ROOT, encoding: 'utf8', timeout: 120_000, env,
+      });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(`synth failed; nothing was written to ${dir}/`);
+      expect(r.stderr).toContain(`'outdir' is ${JSON.stringify(dir)}, but it is not empty and holds no ${OUTPUT_MARKER} marker`);
+      expect(fs.readdirSync(dir)).toEqual(['thesis.tex']);
+      expect(fs.readFileSync(path.join(dir, 'thesis.tex'), 'utf8')).toBe('years of work\n');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
