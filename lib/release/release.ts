@@ -32,16 +32,49 @@ export interface ReleaseProps {
   readonly createNamespace?: boolean;
 }
 
+const RELEASE_SYMBOL = Symbol.for('cdk8s-ops-kit.Release');
+
+/**
+ * The error for a construct created outside any Release: it names the construct, where it was created and the fix.
+ * The library's constructs take their namespace, release name, image mirror, pull secrets and placement from the
+ * enclosing Release, and a plain cdk8s Chart has none of them (there are no hidden defaults for them).
+ */
+function notInRelease(scope: IConstruct): ConfigError {
+  const kind = scope.constructor?.name || 'construct';
+  const chart = scope.node.scopes.slice(0, -1).reverse().find((s) => Chart.isChart(s));
+  const where = chart ? `it is created in the cdk8s Chart ${JSON.stringify(chart.node.path)}, which is not a Release` : 'it is not inside any chart';
+  const id = JSON.stringify(scope.node.id || 'Id');
+  return new ConfigError(
+    'scope',
+    scope.node.path,
+    `a Release, or a construct inside one: const release = new Release(app, 'my-release', { namespace: 'my-namespace' }); new ${kind}(release, ${id.replace(/"/g, "'")}, ...)`,
+    `${kind} ${JSON.stringify(scope.node.path)} is outside any Release (${where}); the library's constructs take their namespace, release name, image mirror and placement from the enclosing Release`,
+  );
+}
+
 /**
  * One deployable unit: a chart whose objects land in `dist/<name>/` and that Argo CD applies as one Application.
  * It carries the release-wide image and placement settings every construct below it resolves against, and collects
- * operator notes and synth warnings.
+ * operator notes and synth warnings. Every construct of this library must be created inside a Release.
  */
 export class Release extends Chart {
-  /** The release a construct belongs to. */
+  /** True for a Release (also one made by another copy of this library). */
+  public static isRelease(x: unknown): x is Release {
+    return x !== null && typeof x === 'object' && RELEASE_SYMBOL in x;
+  }
+
+  /**
+   * `instanceof Release` is true for releases only. (cdk8s's Chart answers `instanceof` by duck typing, and a subclass
+   * inherits that: without this every plain Chart would pass for a Release.)
+   */
+  public static [Symbol.hasInstance](x: unknown): x is Release {
+    return Release.isRelease(x);
+  }
+
+  /** The release a construct belongs to; throws, naming the construct and the fix, when it is outside any Release. */
   public static of(scope: IConstruct): Release {
-    const found = scope.node.scopes.slice().reverse().find((s) => s instanceof Release);
-    if (!found) throw new ConfigError('scope', scope.node.path, 'a construct inside a Release', 'the construct was created outside any Release');
+    const found = scope.node.scopes.slice().reverse().find((s) => Release.isRelease(s));
+    if (!found) throw notInRelease(scope);
     return found as Release;
   }
 
@@ -57,6 +90,7 @@ export class Release extends Chart {
     assertDnsLabel('release.name', name);
     assertDnsLabel('release.namespace', props.namespace);
     super(scope, id, { namespace: props.namespace, disableResourceNameHashes: true });
+    Object.defineProperty(this, RELEASE_SYMBOL, { value: true });
     this.releaseName = name;
     this.releaseNamespace = props.namespace;
     Images.configure(this, props.images ?? {});

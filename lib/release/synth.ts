@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Yaml } from 'cdk8s';
+import { App, Chart, Yaml } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { ConfigError } from '../core/errors';
 import { Images } from '../core/images';
@@ -61,10 +61,17 @@ export function renderRelease(release: Release): RenderedRelease {
   return { name: release.releaseName, namespace: release.releaseNamespace, objects, notes: release.notes, warnings: release.warnings };
 }
 
-/** Synthesizes every release in an app, in release-name order. */
+/**
+ * Synthesizes every release in an app, in release-name order. Fails when the app holds a cdk8s Chart that is not a
+ * Release: its objects would be written nowhere.
+ */
 export function renderApp(app: App): RenderedRelease[] {
+  const strays = app.node.findAll().filter((c) => Chart.isChart(c) && !Release.isRelease(c));
+  if (strays.length) {
+    throw new SynthError(strays.map((c) => `[${c.node.path}] is a cdk8s Chart, not a Release, so its objects would not be written to any dist/ folder; create a Release instead (new Release(scope, id, { namespace }))`));
+  }
   validateConstructs(app);
-  const releases = app.node.findAll().filter((c): c is Release => c instanceof Release);
+  const releases = app.node.findAll().filter((c): c is Release => Release.isRelease(c));
   const names = new Set<string>();
   for (const r of releases) {
     if (names.has(r.releaseName)) throw new SynthError([`two releases are named ${r.releaseName}; release names are dist/ folders and must be unique`]);
