@@ -355,7 +355,8 @@ export class IotOperator extends Construct {
             `${namespace}: \`kubectl -n ${namespace} create secret docker-registry <name> --docker-server=${registry} --docker-username=... --docker-password=...\`.`
         : `IoT operator ${this.name}: the image ${image} is pulled without credentials. If ${registry} requires them, create a docker-registry Secret in ` +
             `${namespace} and name it in Release({ images: { pullSecrets: [...] } }): every pod of the release then pulls with it, and verification lists it as an external Secret. ` +
-            'Before syncing, check the image against the operator contract this library assumes (IOT_OPERATOR_ENV names, health endpoints, WATCH_NAMESPACE; documented in lib/iot/operator.ts).',
+            `Before syncing, check the image against the operator contract this library assumes: it reads ${Object.values(IOT_OPERATOR_ENV).join(', ')}, ` +
+            'honours WATCH_NAMESPACE, and serves the health endpoints the probes prop names (IOT_OPERATOR_ENV and IotOperatorProps document each).',
     );
   }
 }

@@ -14,3 +14,4 @@ export * from './write';
 export * from './retention';
 export * from './kubernetes';
 export * from './diff';
+export * from './testing';

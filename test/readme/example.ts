@@ -16,11 +16,13 @@ export function buildMessaging(app: App): NatsServer {
   return nats;
 }
 
-// Validate, render, verify (schema, policy, references) and only then write dist/messaging/*.yaml.
+// Validate, render, verify (schema, policy, references) and only then replace dist/ (atomically) with
+// dist/messaging/*.yaml. Warnings are printed to stderr. Under `cdk8s synth`, the folder the CLI passes in
+// CDK8S_OUTDIR gets the same files, for its validation plugins.
 export function synth(outdir = 'dist'): boolean {
   const app = new App();
   buildMessaging(app);
-  const result = synthesizeToDist(app, outdir);
+  const result = synthesizeToDist(app, outdir, { cdk8sOutdir: process.env.CDK8S_OUTDIR });
   if (!result.ok) console.error(result.reports.map(formatReport).join('\n'));
   return result.ok;
 }

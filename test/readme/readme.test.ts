@@ -2,17 +2,36 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
+import { synthesize } from '../../apps/main';
 import { renderApp } from '../../lib/release';
+import { releaseWarnings } from '../../lib/verify';
 import { buildMessaging, synth } from './example';
 
 const README = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
 const EXAMPLE = fs.readFileSync(path.join(__dirname, 'example.ts'), 'utf8');
+const TEST_EXAMPLE = fs.readFileSync(path.join(__dirname, 'example.test.ts'), 'utf8');
 
 describe('README example', () => {
   test('the README quotes test/readme/example.ts verbatim', () => {
     const m = README.match(/<!-- README-EXAMPLE:START -->\n```ts\n([\s\S]*?)```\n<!-- README-EXAMPLE:END -->/);
     expect(m).not.toBeNull();
     expect(m![1]).toBe(EXAMPLE);
+  });
+
+  test('the README quotes the consumer snapshot test, test/readme/example.test.ts, verbatim', () => {
+    const m = README.match(/<!-- README-TEST-EXAMPLE:START -->\n```ts\n([\s\S]*?)```\n<!-- README-TEST-EXAMPLE:END -->/);
+    expect(m).not.toBeNull();
+    expect(m![1]).toBe(TEST_EXAMPLE);
+  });
+
+  test('the README names no file the package does not ship (package.json files)', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8'));
+    // The part of the README written for package users, up to the section about this repository's own layout.
+    const forUsers = README.slice(README.indexOf('## Using the library from another project'), README.indexOf('## Folder layout'));
+    const named = [...forUsers.matchAll(/\b((?:schemas|imports|build|lib)\/[\w./*-]+\.(?:ts|js|gz|yaml|json)|plugin\.js)\b/g)].map((x) => x[1]);
+    expect(named.length).toBeGreaterThan(0);
+    const shipped = (f: string) => (pkg.files as string[]).some((g) => new RegExp(`^${g.replace(/\./g, '\\.').replace(/\*\*\//g, '(?:.*/)?').replace(/\*/g, '[^/]*')}$`).test(f));
+    expect(named.filter((f) => !f.includes('*') && !shipped(f) && !f.startsWith('test/'))).toEqual([]);
   });
 
   test('the example synthesizes, with the mirror and placement applied', () => {
@@ -32,13 +51,40 @@ describe('README example', () => {
 
   test('the example writes one release folder of manifests and a verification report beside it', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'readme-'));
+    const before = process.env.CDK8S_OUTDIR;
+    delete process.env.CDK8S_OUTDIR;
     try {
       expect(synth(dir)).toBe(true);
       expect(fs.readdirSync(dir).sort()).toEqual(['.ops-kit-output', '_reports', 'messaging']);
       expect(fs.readdirSync(path.join(dir, 'messaging')).every((f) => f.endsWith('.yaml'))).toBe(true);
       expect(fs.readFileSync(path.join(dir, '_reports', 'messaging', 'verify.txt'), 'utf8')).toContain('verify messaging');
     } finally {
+      if (before !== undefined) process.env.CDK8S_OUTDIR = before;
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  test('the example honours CDK8S_OUTDIR: under cdk8s synth the CLI\'s folder gets the same files as dist/', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'readme-'));
+    const before = process.env.CDK8S_OUTDIR;
+    process.env.CDK8S_OUTDIR = path.join(dir, 'cdk8s-out');
+    try {
+      expect(synth(path.join(dir, 'dist'))).toBe(true);
+      for (const f of ['messaging/statefulset-messaging-nats.yaml', '_reports/messaging/verify.txt']) {
+        expect(fs.readFileSync(path.join(dir, 'cdk8s-out', f), 'utf8')).toBe(fs.readFileSync(path.join(dir, 'dist', f), 'utf8'));
+      }
+    } finally {
+      if (before === undefined) delete process.env.CDK8S_OUTDIR;
+      else process.env.CDK8S_OUTDIR = before;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('the operator notes and warnings of every example app name no file of this repository (a package user has none)', () => {
+    const releases = synthesize();
+    const texts = [...releases.flatMap((r) => r.notes), ...releaseWarnings(releases).map((w) => w.message)];
+    expect(texts.length).toBeGreaterThan(20);
+    const repoFile = /(?<![\w/.-])(?:lib|apps(?!\/v\d)|test|bench|bin|imports|schemas|shared)\/[\w./-]+|\.\.\/shared|\b[\w-]+\.ts\b/g;
+    expect(texts.flatMap((t) => t.match(repoFile) ?? [])).toEqual([]);
   });
 });
