@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import * as iot from '../../imports/iot.nationtech.io';
 import { assertEnvName } from '../core/env';
-import { check, ConfigError } from '../core/errors';
+import { check, ErrorCollector } from '../core/errors';
 import { Images } from '../core/images';
 import { assertLabelKey, assertLabels, assertLabelValue, MANAGED_BY } from '../core/labels';
 import { assertDnsLabel } from '../core/names';
@@ -219,28 +219,33 @@ export class FleetDeployment extends Construct {
 
   constructor(scope: Construct, name: string, options: FleetDeploymentOptions, identity: FleetDeploymentIdentity) {
     const prop = `deployments.${name}`;
+    // Every option check runs before the resource is built, and all their errors are reported together.
+    const errors = new ErrorCollector();
     // No dots and at most 63: the name is a NATS KV key token (`<device>.<deployment>`) and a Podman container name.
-    assertDnsLabel(`${prop}.name`, name);
+    errors.attempt(() => assertDnsLabel(`${prop}.name`, name));
+    // A name with '/' cannot even be a construct id: report what was found so far.
+    if (name.includes('/')) errors.throwIfAny();
     super(scope, name);
     this.name = name;
-    const selector = renderDeviceSelector(`${prop}.targetSelector`, options.targetSelector, identity.selectorSupport);
-    this.image = Images.of(this).resolve(`${prop}.image`, options.image);
+    const selector = errors.attempt(() => renderDeviceSelector(`${prop}.targetSelector`, options.targetSelector, identity.selectorSupport), { matchLabels: {} });
+    this.image = errors.attempt(() => Images.of(this).resolve(`${prop}.image`, options.image), options.image);
 
     const seenHost = new Set<string>();
     const privileged: number[] = [];
-    this.ports = (options.ports ?? []).map((mapping, i) => {
-      const p = parseFleetPortMapping(`${prop}.ports[${i}]`, mapping);
+    this.ports = (options.ports ?? []).flatMap((mapping, i) => {
+      const p = errors.attempt(() => parseFleetPortMapping(`${prop}.ports[${i}]`, mapping));
+      if (!p) return [];
       const key = `${p.hostPort}/${p.protocol}`;
-      check(!seenHost.has(key), `${prop}.ports[${i}]`, mapping, 'each host port once per protocol', `host port ${key} is already mapped`);
+      errors.check(!seenHost.has(key), `${prop}.ports[${i}]`, mapping, 'each host port once per protocol', `host port ${key} is already mapped`);
       seenHost.add(key);
       if (p.hostPort < 1024) privileged.push(p.hostPort);
-      return p;
+      return [p];
     });
 
     const secretLike: string[] = [];
     const envNames = Object.keys(options.env ?? {}).sort();
     const env = envNames.map((n): iot.DeploymentSpecScoreDataEnv => {
-      assertEnvName(`${prop}.env`, n);
+      errors.attempt(() => assertEnvName(`${prop}.env`, n));
       if (SECRET_LIKE.test(n)) secretLike.push(n);
       return { name: n, value: options.env![n] };
     });
@@ -253,10 +258,11 @@ export class FleetDeployment extends Construct {
       'app.kubernetes.io/component': 'fleet-deployment',
       'app.kubernetes.io/managed-by': MANAGED_BY,
     };
-    const extra = assertLabels(`${prop}.labels`, options.labels ?? {});
+    const extra = errors.attempt(() => assertLabels(`${prop}.labels`, options.labels ?? {}), {});
     for (const k of Object.keys(extra)) {
-      if (k in own) throw new ConfigError(`${prop}.labels.${k}`, extra[k], `any key except ${Object.keys(own).join(', ')}`, `${k} is set by the fleet`);
+      errors.check(!(k in own), `${prop}.labels.${k}`, extra[k], `any key except ${Object.keys(own).join(', ')}`, `${k} is set by the fleet`);
     }
+    errors.throwIfAny();
 
     this.resource = new iot.Deployment(this, 'Resource', {
       metadata: {

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { check, ConfigError } from '../core/errors';
+import { check, ConfigError, ErrorCollector } from '../core/errors';
 import { assertDnsLabel } from '../core/names';
 import { NatsServer, NatsServerProps } from '../nats/server';
 import { NatsKvBucket } from '../nats/kv';
@@ -102,27 +102,37 @@ export class IotFleet extends Construct {
   constructor(scope: Construct, id: string, props: IotFleetProps = {}) {
     super(scope, id);
     this.release = Release.of(this);
-    this.name = assertDnsLabel('fleet.name', props.name ?? this.release.releaseName, MAX_FLEET_NAME);
+    // The fleet's own checks and those of the NATS server and operator it builds are reported together.
+    const errors = new ErrorCollector();
+    this.name = errors.attempt(() => assertDnsLabel('fleet.name', props.name ?? this.release.releaseName, MAX_FLEET_NAME), 'fleet');
+    errors.check((props.nats as NatsServerProps | undefined)?.jetstream !== false, 'fleet.nats.jetstream', false, 'true (or unset)',
+      'the fleet keeps desired state and agent status in JetStream KV buckets');
     if (props.installCrd ?? true) this.crd = new IotDeploymentCrd(this, 'Crd');
-    if ((props.nats as NatsServerProps | undefined)?.jetstream === false) {
-      throw new ConfigError('fleet.nats.jetstream', false, 'true (or unset)', 'the fleet keeps desired state and agent status in JetStream KV buckets');
-    }
-    this.nats = new NatsServer(this, 'Nats', { name: `${this.name}-nats`, ...props.nats, jetstream: true, syncWave: IOT_NATS_SYNC_WAVE });
-    this.desiredStateBucket = this.nats.addKeyValueBucket(
+    const nats = errors.attempt(() => new NatsServer(this, 'Nats', { name: `${this.name}-nats`, ...props.nats, jetstream: true, syncWave: IOT_NATS_SYNC_WAVE }));
+    // The buckets and the operator are built on the server: without it there is nothing more to check.
+    if (!nats) errors.throwIfAny();
+    this.nats = nats!;
+    const before = errors.errors.length;
+    const bucket = (name: string, description: string): NatsKvBucket => errors.attempt(() => this.nats.addKeyValueBucket(name, description), { name, description });
+    this.desiredStateBucket = bucket(
       props.buckets?.desiredState ?? IOT_DESIRED_STATE_BUCKET,
       'desired state per device and deployment (key <device>.<deployment>), written by the operator, read by agents',
     );
-    this.agentStatusBucket = this.nats.addKeyValueBucket(
+    this.agentStatusBucket = bucket(
       props.buckets?.agentStatus ?? IOT_AGENT_STATUS_BUCKET,
       'agent heartbeats, labels and per-deployment phase (key status.<device>), written by agents, read by the operator',
     );
-    this.operator = new IotOperator(this, 'Operator', {
+    // The operator checks its buckets against the server's: after a bucket error it would only repeat it.
+    if (errors.errors.length > before) errors.throwIfAny();
+    const operator = errors.attempt(() => new IotOperator(this, 'Operator', {
       name: `${this.name}-operator`,
       ...props.operator,
       nats: this.nats,
       desiredStateBucket: this.desiredStateBucket,
       agentStatusBucket: this.agentStatusBucket,
-    });
+    }));
+    errors.throwIfAny();
+    this.operator = operator!;
     this.hostPorts = new FleetHostPorts(this.operator.selectorSupport.matchExpressions);
     if (this.nats.exposure.external) {
       // The NATS server's own warning says the port is unauthenticated; for a fleet that means more than data access.

@@ -3,7 +3,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { buildContainer } from '../core/container';
 import { EnvBuilder, EnvMap } from '../core/env';
-import { check } from '../core/errors';
+import { check, ErrorCollector } from '../core/errors';
 import { ImageRef, Images } from '../core/images';
 import { selectorLabels, standardLabels } from '../core/labels';
 import { assertDnsLabel, deriveName } from '../core/names';
@@ -261,33 +261,37 @@ export class IotOperator extends Construct {
     super(scope, id);
     const release = Release.of(this);
     const namespace = release.releaseNamespace;
-    this.name = props.name !== undefined ? assertDnsLabel('operator.name', props.name) : deriveName([release.releaseName, 'iot-operator']);
+    // Every prop check runs before anything is built, and all their errors are reported together.
+    const errors = new ErrorCollector();
+    this.name = props.name !== undefined ? errors.attempt(() => assertDnsLabel('operator.name', props.name!), 'operator') : deriveName([release.releaseName, 'iot-operator']);
     const opScope = props.scope ?? OperatorScope.namespace();
     this.selectorSupport = { matchExpressions: props.supports?.matchExpressions === true };
 
-    check(props.nats.jetstream, 'operator.nats.jetstream', false, 'true', 'the operator keeps desired state and agent status in JetStream KV buckets');
+    errors.check(props.nats.jetstream, 'operator.nats.jetstream', false, 'true', 'the operator keeps desired state and agent status in JetStream KV buckets');
     for (const [prop, bucket] of [['desiredStateBucket', props.desiredStateBucket], ['agentStatusBucket', props.agentStatusBucket]] as const) {
-      check(props.nats.buckets.includes(bucket), `operator.${prop}`, bucket.name, `a bucket declared on NATS server ${props.nats.name} (${props.nats.buckets.map((b) => b.name).join(', ') || 'none'})`);
+      errors.check(props.nats.buckets.includes(bucket), `operator.${prop}`, bucket.name, `a bucket declared on NATS server ${props.nats.name} (${props.nats.buckets.map((b) => b.name).join(', ') || 'none'})`);
     }
-    check(props.desiredStateBucket !== props.agentStatusBucket, 'operator.agentStatusBucket', props.agentStatusBucket.name, 'a bucket other than the desired-state bucket');
+    errors.check(props.desiredStateBucket !== props.agentStatusBucket, 'operator.agentStatusBucket', props.agentStatusBucket.name, 'a bucket other than the desired-state bucket');
 
     const imageRef = props.image ?? IOT_OPERATOR_IMAGE;
-    const image = Images.of(this).resolve('operator.image', imageRef);
-    const tag = ImageRef.parse(imageRef, 'operator.image').tag;
+    const image = errors.attempt(() => Images.of(this).resolve('operator.image', imageRef), imageRef);
+    const tag = errors.errors.some((e) => e.prop === 'operator.image') ? undefined : ImageRef.parse(imageRef, 'operator.image').tag;
     const identity = { name: 'iot-operator', instance: release.releaseName, component: 'operator' };
     const selector = selectorLabels(identity);
     const labels = standardLabels({ ...identity, partOf: 'iot-platform', version: tag && /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(tag) ? tag : undefined });
 
     const probes = props.probes ?? OperatorProbes.http();
     const logLevel = props.logLevel ?? 'info';
-    check(/^[A-Za-z0-9_:=,.-]+$/.test(logLevel), 'operator.logLevel', logLevel, 'a RUST_LOG filter such as info or iot_operator=debug,kube=info');
+    errors.check(/^[A-Za-z0-9_:=,.-]+$/.test(logLevel), 'operator.logLevel', logLevel, 'a RUST_LOG filter such as info or iot_operator=debug,kube=info');
     this.env = new EnvBuilder('IotOperator container operator')
       .own(IOT_OPERATOR_ENV.natsUrl, props.nats.clientUrl)
       .own(IOT_OPERATOR_ENV.desiredStateBucket, props.desiredStateBucket.name)
       .own(IOT_OPERATOR_ENV.agentStatusBucket, props.agentStatusBucket.name);
     if (!opScope.cluster) this.env.own(IOT_OPERATOR_ENV.watchNamespace, namespace);
     if (probes.kind === 'http') this.env.own(IOT_OPERATOR_ENV.healthAddr, `0.0.0.0:${probes.port}`);
-    this.env.defaults({ [IOT_OPERATOR_ENV.logLevel]: logLevel }).user(props.env, 'operator.env');
+    errors.attempt(() => this.env.defaults({ [IOT_OPERATOR_ENV.logLevel]: logLevel }).user(props.env, 'operator.env'));
+    const placement = errors.attempt(() => Placement.of(this).forWorkload(props.placement ?? { nodeSelection: NodeSelection.inherit() }, 'operator.placement'));
+    errors.throwIfAny();
 
     const security = SecurityProfile.restricted({ runAsUser: props.runAsUser ?? 65532, runAsGroup: props.runAsUser ?? 65532, readOnlyRootFilesystem: true });
     const livenessTiming = { initialDelay: Duration.seconds(5), period: Duration.seconds(10), timeout: Duration.seconds(3), failureThreshold: 3 };
@@ -325,7 +329,6 @@ export class IotOperator extends Construct {
       this.roleBinding = access.roleBinding;
     }
 
-    const placement = Placement.of(this).forWorkload(props.placement ?? { nodeSelection: NodeSelection.inherit() }, 'operator.placement');
     this.deployment = new k8s.KubeDeployment(this, 'Resource', {
       metadata: { name: this.name, labels, annotations: policyExceptionAnnotations(workloadExceptions) },
       spec: {
@@ -337,7 +340,7 @@ export class IotOperator extends Construct {
           spec: buildPodSpec(this, 'operator', {
             containers: [container],
             security,
-            placement,
+            placement: placement!,
             serviceAccountName: this.name,
             // The operator talks to the Kubernetes API.
             automountServiceAccountToken: true,

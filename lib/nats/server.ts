@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { checksumAnnotations } from '../core/checksum';
 import { buildContainer } from '../core/container';
 import { EnvBuilder } from '../core/env';
-import { check, ConfigError } from '../core/errors';
+import { check, ErrorCollector } from '../core/errors';
 import { ImageRef, Images } from '../core/images';
 import { assertLabels, selectorLabels, standardLabels } from '../core/labels';
 import { assertDnsLabel, deriveName } from '../core/names';
@@ -161,7 +161,11 @@ export class NatsServer extends Construct {
     super(scope, id);
     const release = Release.of(this);
     const namespace = release.releaseNamespace;
-    this.name = props.name !== undefined ? assertDnsLabel('nats.name', props.name, NATS_MAX_NAME) : deriveName([release.releaseName, 'nats'], { maxLength: NATS_MAX_NAME });
+    // Every prop check runs before anything is built, and all their errors are reported together.
+    const errors = new ErrorCollector();
+    this.name = props.name !== undefined
+      ? errors.attempt(() => assertDnsLabel('nats.name', props.name!, NATS_MAX_NAME), 'invalid')
+      : deriveName([release.releaseName, 'nats'], { maxLength: NATS_MAX_NAME });
     this.serviceName = this.name;
     this.headlessServiceName = `${this.name}-headless`;
     this.clientUrl = `nats://${this.serviceName}.${namespace}.svc:${NATS_CLIENT_PORT}`;
@@ -169,29 +173,27 @@ export class NatsServer extends Construct {
     this.persistence = props.persistence ?? NatsPersistence.ephemeral();
     this.jetstream = props.jetstream ?? true;
     const resources = props.resources ?? sized(100, 1000, 256, 512);
-    renderResources('nats.resources', resources);
+    errors.attempt(() => renderResources('nats.resources', resources));
     const memoryLimitMi = mebibytes(resources.memory.limit);
 
     const imageRef = props.image ?? NATS_IMAGE;
-    const image = Images.of(this).resolve('nats.image', imageRef);
-    const version = ImageRef.parse(imageRef, 'nats.image').tag;
+    const image = errors.attempt(() => Images.of(this).resolve('nats.image', imageRef), imageRef);
+    const version = errors.errors.some((e) => e.prop === 'nats.image') ? undefined : ImageRef.parse(imageRef, 'nats.image').tag;
 
-    if (!this.jetstream && props.jetstreamLimits) {
-      throw new ConfigError('nats.jetstreamLimits', props.jetstreamLimits, 'no limits when jetstream is false', 'JetStream is off, so the limits would have no effect');
-    }
+    errors.check(this.jetstream || !props.jetstreamLimits, 'nats.jetstreamLimits', props.jetstreamLimits, 'no limits when jetstream is false', 'JetStream is off, so the limits would have no effect');
     let jsSettings: ConstructorParameters<typeof NatsConfig>[0]['jetstream'];
     if (this.jetstream) {
       const volumeMi = mebibytes(this.persistence.size);
       const maxMemoryStore = props.jetstreamLimits?.maxMemoryStore ?? Size.mebibytes(Math.max(1, Math.floor(memoryLimitMi / 4)));
       const maxFileStore = props.jetstreamLimits?.maxFileStore ?? Size.mebibytes(Math.max(1, Math.floor(volumeMi * 0.9)));
-      check(
+      errors.check(
         mebibytes(maxMemoryStore) < memoryLimitMi,
         'nats.jetstreamLimits.maxMemoryStore',
         `${mebibytes(maxMemoryStore)}Mi`,
         `less than the memory limit (${memoryLimitMi}Mi)`,
         'memory streams at this size would get the server OOM-killed',
       );
-      check(
+      errors.check(
         mebibytes(maxFileStore) <= volumeMi,
         'nats.jetstreamLimits.maxFileStore',
         `${mebibytes(maxFileStore)}Mi`,
@@ -200,17 +202,21 @@ export class NatsServer extends Construct {
       );
       jsSettings = { storeDir: STORE_DIR, maxMemoryStore, maxFileStore };
     }
-    this.config = new NatsConfig({ serverName: this.name, jetstream: jsSettings, maxPayload: props.maxPayload });
+    const config = errors.attempt(() => new NatsConfig({ serverName: this.name, jetstream: jsSettings, maxPayload: props.maxPayload }));
+    const extra = errors.attempt(() => assertLabels('nats.labels', props.labels ?? {}), {});
+    const waveValue = props.syncWave !== undefined ? errors.attempt(() => syncWave('nats.syncWave', props.syncWave!)) : undefined;
+    errors.throwIfAny();
+
+    this.config = config!;
     this.configText = this.config.render();
 
     const identity = { name: 'nats', instance: release.releaseName, component: this.name };
     const selector = selectorLabels(identity);
-    const extra = assertLabels('nats.labels', props.labels ?? {});
     // The tag doubles as the version label when it is a valid label value (a digest-only reference has none).
     const versionLabel = version && version.length <= 63 && /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(version) ? version : undefined;
     const labels = { ...extra, ...standardLabels({ ...identity, version: versionLabel }) };
 
-    const wave: Record<string, string> = props.syncWave !== undefined ? { 'argocd.argoproj.io/sync-wave': syncWave('nats.syncWave', props.syncWave) } : {};
+    const wave: Record<string, string> = waveValue !== undefined ? { 'argocd.argoproj.io/sync-wave': waveValue } : {};
     const annotations = (a: Record<string, string>): Record<string, string> | undefined => (Object.keys({ ...a, ...wave }).length ? { ...a, ...wave } : undefined);
 
     this.configMap = new k8s.KubeConfigMap(this, 'Config', {

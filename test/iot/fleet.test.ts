@@ -1,5 +1,5 @@
 import { ApiObject, App } from 'cdk8s';
-import { ConfigError } from '../../lib/core';
+import { ConfigError, ConfigErrors } from '../../lib/core';
 import { FleetDeploymentOptions, FleetRollout, IOT_DEPLOYMENT_SCHEMA, IotFleet, IotFleetProps, parseFleetPortMapping } from '../../lib/iot';
 import { NatsExposure } from '../../lib/nats';
 import { Manifest, Release, renderRelease, RenderedRelease } from '../../lib/release';
@@ -310,6 +310,37 @@ describe('IotFleet fails when', () => {
 
   test('fails when a rolling rollout has no devices in flight', () => {
     expect(() => FleetRollout.rolling({ maxConcurrent: 0 })).toThrow(/'rollout.maxConcurrent' is 0/);
+  });
+
+  test('fails when a deployment has several mistakes, reporting all of them in one error', () => {
+    let error: unknown;
+    try {
+      add({ image: 'nginx', ports: ['80', '8080:80', '8080:81'], env: { '1ABC': 'x' }, labels: { 'app.kubernetes.io/part-of': 'other' } }, 'Web');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigErrors);
+    expect((error as ConfigErrors).errors.map((e) => e.prop)).toEqual([
+      'deployments.Web.name', 'deployments.Web.image', 'deployments.Web.ports[0]', 'deployments.Web.ports[2]', 'deployments.Web.env',
+      'deployments.Web.labels.app.kubernetes.io/part-of',
+    ]);
+    expect((error as Error).message).toMatch(/^6 configuration errors:\n/);
+  });
+
+  test('fails when the fleet and what it builds are misconfigured, reporting every mistake in one error', () => {
+    const props = (p: IotFleetProps) => {
+      try {
+        fleetIn(p);
+      } catch (e) {
+        return (e as ConfigErrors).errors.map((x) => x.prop);
+      }
+      return [];
+    };
+    expect(props({ name: 'f'.repeat(41), operator: { image: 'operator', logLevel: 'a b' } })).toEqual(['fleet.name', 'operator.image', 'operator.logLevel']);
+    // The operator checks its buckets against the server's, so after a bucket error it is not built (it would repeat it).
+    expect(props({ name: 'f'.repeat(41), buckets: { desiredState: 'same', agentStatus: 'same' }, operator: { image: 'operator' } })).toEqual(['fleet.name', 'nats.buckets.same']);
+    // The buckets and the operator live on the NATS server: when it cannot be built, its errors end the report.
+    expect(props({ name: 'f'.repeat(41), nats: { image: 'nats' }, operator: { image: 'operator' } })).toEqual(['fleet.name', 'nats.image']);
   });
 
   test('fails when the fleet name is too long for derived names', () => {

@@ -1,5 +1,5 @@
 import { ApiObject, App, JsonPatch, Size } from 'cdk8s';
-import { configChecksum, ConfigError, sized } from '../../lib/core';
+import { configChecksum, ConfigError, ConfigErrors, sized } from '../../lib/core';
 import { NatsExposure, NatsPersistence, NatsServer, NatsServerProps } from '../../lib/nats';
 import { Manifest, Release, renderRelease, RenderedRelease } from '../../lib/release';
 
@@ -253,6 +253,19 @@ describe('NatsServer fails when', () => {
   test('fails when an open load balancer has no reason of its own, or also has source ranges', () => {
     expect(() => NatsExposure.loadBalancer({ reason: 'x', openToAllSources: { reason: ' ' } })).toThrow(/'exposure.loadBalancer.openToAllSources.reason'/);
     expect(() => NatsExposure.loadBalancer({ reason: 'x', sourceRanges: ['10.0.0.0/8'], openToAllSources: { reason: 'y' } })).toThrow(/either sourceRanges or openToAllSources, not both/);
+  });
+
+  test('fails when several props are wrong, reporting every mistake in one error', () => {
+    let error: unknown;
+    try {
+      render({ name: 'Bad_Name', image: 'nats:latest', syncWave: 0.5, labels: { 'bad key!': 'x' } });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigErrors);
+    expect((error as ConfigErrors).errors.map((e) => e.prop)).toEqual(['nats.name', 'nats.image', 'nats.labels', 'nats.syncWave']);
+    expect((error as Error).message).toMatch(/^4 configuration errors:\n {2}- 'nats.name' is "Bad_Name"/);
+    expect((error as Error).message).toContain("- 'nats.syncWave' is 0.5, but it is not a whole number");
   });
 
   test('fails when the sync wave is not a whole number', () => {
