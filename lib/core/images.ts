@@ -1,5 +1,5 @@
 import { IConstruct } from 'constructs';
-import { check, ConfigError } from './errors';
+import { check, ConfigError, ErrorCollector } from './errors';
 import { PolicyException } from './policy';
 
 const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-f0-9]{32,}$/;
@@ -128,12 +128,14 @@ const REGISTRY = /^[a-zA-Z0-9.-]+(?::[0-9]+)?(\/[a-z0-9._-]+)*$/;
 export class Images {
   /** Sets the image settings for `scope` and everything below it. */
   public static configure(scope: IConstruct, settings: ImageSettings): void {
+    const errors = new ErrorCollector();
     if (settings.registry !== undefined) {
-      check(REGISTRY.test(settings.registry), 'images.registry', settings.registry, 'host[:port][/path], without a scheme, for example registry.corp:5000/mirror');
+      errors.check(REGISTRY.test(settings.registry), 'images.registry', settings.registry, 'host[:port][/path], without a scheme, for example registry.corp:5000/mirror');
     }
     for (const [i, s] of (settings.pullSecrets ?? []).entries()) {
-      check(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(s), `images.pullSecrets[${i}]`, s, 'the name of an existing Secret (DNS-1123 subdomain)');
+      errors.check(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(s), `images.pullSecrets[${i}]`, s, 'the name of an existing Secret (DNS-1123 subdomain)');
     }
+    errors.throwIfAny();
     SETTINGS.set(scope, settings);
   }
 

@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { checksumAnnotations } from '../core/checksum';
 import { buildContainer, buildWaitContainer, ContainerPortSpec } from '../core/container';
 import { EnvBuilder, EnvFrom, EnvMap, EnvValue } from '../core/env';
-import { check, ConfigError } from '../core/errors';
+import { ConfigError, ErrorCollector } from '../core/errors';
 import { Images } from '../core/images';
 import { selectorLabels, standardLabels } from '../core/labels';
 import { assertDnsLabel, assertDnsSubdomain } from '../core/names';
@@ -329,32 +329,36 @@ export class EngineDaemonSet extends Construct {
     }
     this.tier = tier;
     const viz = tier.atLeast(Tier.VIZ);
-    const plan = EnginePortPlan.forTier(tier, { streamglWorkers: props.streamglGpu?.workers });
-    this.ports = plan;
+    // Every prop check runs before anything is built, and all their errors are reported together.
+    const errors = new ErrorCollector();
+    const planned = errors.attempt(() => EnginePortPlan.forTier(tier, { streamglWorkers: props.streamglGpu?.workers }));
 
     const tag = props.tag ?? DEFAULT_GRAPHISTRY_TAG;
     const cuda = props.cudaVariant ?? DEFAULT_CUDA_VARIANT;
-    const jwtSecret = assertDnsSubdomain('jwtSecret', props.jwtSecret ?? 'graphistry-jwt');
-    const redis = assertDnsLabel('redisService', props.redisService ?? 'redis');
-    const daskScheduler = assertDnsLabel('daskSchedulerService', props.daskSchedulerService ?? 'dask-scheduler');
-    const clusterDomain = assertDnsSubdomain('clusterDomain', props.clusterDomain ?? 'cluster.local');
+    const jwtSecret = errors.attempt(() => assertDnsSubdomain('jwtSecret', props.jwtSecret ?? 'graphistry-jwt'), '');
+    const redis = errors.attempt(() => assertDnsLabel('redisService', props.redisService ?? 'redis'), '');
+    const daskScheduler = errors.attempt(() => assertDnsLabel('daskSchedulerService', props.daskSchedulerService ?? 'dask-scheduler'), '');
+    const clusterDomain = errors.attempt(() => assertDnsSubdomain('clusterDomain', props.clusterDomain ?? 'cluster.local'), '');
     const httpPort = props.httpPort ?? 80;
-    assertPort('httpPort', httpPort);
-    assertDnsSubdomain('dataMountClaim', props.dataMountClaim);
-    assertDnsSubdomain('localMediaMountClaim', props.localMediaMountClaim);
-    if (props.runtimeClassName !== undefined) assertDnsSubdomain('runtimeClassName', props.runtimeClassName);
+    errors.attempt(() => assertPort('httpPort', httpPort));
+    errors.attempt(() => assertDnsSubdomain('dataMountClaim', props.dataMountClaim));
+    errors.attempt(() => assertDnsSubdomain('localMediaMountClaim', props.localMediaMountClaim));
+    if (props.runtimeClassName !== undefined) errors.attempt(() => assertDnsSubdomain('runtimeClassName', props.runtimeClassName!));
     const scratchLimit = props.uploadsScratchSizeLimit ?? Size.gibibytes(20);
-    check(scratchLimit.toKibibytes({ rounding: SizeRoundingBehavior.NONE }) >= 1024, 'uploadsScratchSizeLimit', quantity(scratchLimit).value, 'at least 1 MiB');
+    errors.check(scratchLimit.toKibibytes({ rounding: SizeRoundingBehavior.NONE }) >= 1024, 'uploadsScratchSizeLimit', quantity(scratchLimit).value, 'at least 1 MiB');
     const security = props.securityProfile ?? graphistryRootProfile();
     const preStopMs = (props.preStopDelay ?? ENGINE_DEFAULT_PRESTOP_DELAY).toMilliseconds();
     const graceSeconds = ENGINE_TERMINATION_GRACE.toSeconds();
-    check(
+    errors.check(
       Number.isInteger(preStopMs / 1000) && preStopMs >= 0 && preStopMs / 1000 < graceSeconds,
       'preStopDelay',
       `${preStopMs / 1000}s`,
       `whole seconds from 0 to ${graceSeconds - 1}`,
       `it counts against the pod's ${graceSeconds}s termination grace period, which must leave the containers time to stop`,
     );
+    errors.throwIfAny();
+    const plan = planned!;
+    this.ports = plan;
     const lifecycle: k8s.Lifecycle | undefined = preStopMs > 0 ? { preStop: { exec: { command: ['sh', '-c', `sleep ${preStopMs / 1000}`] } } } : undefined;
 
     const identity = { name: 'engine', instance: release.releaseName, component: 'gpu-engine' };

@@ -3,7 +3,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { buildContainer, buildWaitContainer } from '../core/container';
 import { EnvBuilder, EnvMap } from '../core/env';
-import { ConfigError } from '../core/errors';
+import { ConfigError, ErrorCollector } from '../core/errors';
 import { Images } from '../core/images';
 import { selectorLabels, standardLabels } from '../core/labels';
 import { assertDnsLabel, assertDnsSubdomain } from '../core/names';
@@ -125,14 +125,17 @@ export class NexusProxy extends Construct {
       throw new ConfigError('tier', tier.name, 'platform', 'from analytics up the engine DaemonSet\'s nginx fronts nexus; render NexusProxy only at exactly the platform tier');
     }
     const tag = props.tag ?? DEFAULT_GRAPHISTRY_TAG;
+    // Every prop check runs before anything is built, and all their errors are reported together.
+    const errors = new ErrorCollector();
     const httpPort = props.httpPort ?? 80;
-    assertPort('httpPort', httpPort);
+    errors.attempt(() => assertPort('httpPort', httpPort));
     const replicas = props.replicas ?? 1;
-    assertReplicas('replicas', replicas, 1);
-    const nexus = assertDnsLabel('nexusService', props.nexusService ?? 'nexus');
-    const clusterDomain = assertDnsSubdomain('clusterDomain', props.clusterDomain ?? 'cluster.local');
-    assertDnsSubdomain('dataMountClaim', props.dataMountClaim);
-    assertDnsSubdomain('localMediaMountClaim', props.localMediaMountClaim);
+    errors.attempt(() => assertReplicas('replicas', replicas, 1));
+    const nexus = errors.attempt(() => assertDnsLabel('nexusService', props.nexusService ?? 'nexus'), '');
+    const clusterDomain = errors.attempt(() => assertDnsSubdomain('clusterDomain', props.clusterDomain ?? 'cluster.local'), '');
+    errors.attempt(() => assertDnsSubdomain('dataMountClaim', props.dataMountClaim));
+    errors.attempt(() => assertDnsSubdomain('localMediaMountClaim', props.localMediaMountClaim));
+    errors.throwIfAny();
     const security = props.securityProfile ?? graphistryRootProfile();
     const namespace = release.releaseNamespace;
 

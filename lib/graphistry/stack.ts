@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { EnvMap } from '../core/env';
-import { check, ConfigError } from '../core/errors';
+import { check, ErrorCollector } from '../core/errors';
 import { Images } from '../core/images';
 import { assertDnsSubdomain } from '../core/names';
 import { NodeSelection, Placement, Toleration } from '../core/placement';
@@ -285,32 +285,30 @@ export class GraphistryStack extends Construct {
     super(scope, id);
     const release = Release.of(this);
     const ns = release.releaseNamespace;
-    check(props.tier instanceof Tier, 'tier', props.tier, 'Tier.PLATFORM, Tier.ANALYTICS, Tier.VIZ or Tier.FULL');
-    check(props.postgres instanceof Postgres, 'postgres', props.postgres, 'Postgres.external({...}) or Postgres.crunchy({...})');
-    const tier = props.tier;
-    this.tier = tier;
+    // The stack's own prop checks run before any member is built, and all their errors are reported together (each
+    // member then checks the props it is given).
+    const errors = new ErrorCollector();
+    errors.check(props.tier instanceof Tier, 'tier', props.tier, 'Tier.PLATFORM, Tier.ANALYTICS, Tier.VIZ or Tier.FULL');
+    errors.check(props.postgres instanceof Postgres, 'postgres', props.postgres, 'Postgres.external({...}) or Postgres.crunchy({...})');
     // Crypto first: without these nexus cannot start, so a missing name is the first thing an operator must fix.
-    const jwtSecret = assertOperatorSecret(GraphistrySecretKind.JWT, props.jwtSecret, ns, 'jwtSecret');
-    const nexusSecret = assertOperatorSecret(GraphistrySecretKind.NEXUS, props.nexusSecret, ns, 'nexusSecret');
-    if (jwtSecret === nexusSecret) {
-      throw new ConfigError('nexusSecret', nexusSecret, `a Secret other than jwtSecret (${jwtSecret})`, 'the JWT key is shared with the streamgl containers, the nexus keys must stay nexus-only');
+    const jwt = errors.attempt(() => assertOperatorSecret(GraphistrySecretKind.JWT, props.jwtSecret, ns, 'jwtSecret'));
+    const nexus = errors.attempt(() => assertOperatorSecret(GraphistrySecretKind.NEXUS, props.nexusSecret, ns, 'nexusSecret'));
+    if (jwt !== undefined && nexus !== undefined) {
+      errors.check(jwt !== nexus, 'nexusSecret', nexus, `a Secret other than jwtSecret (${jwt})`, 'the JWT key is shared with the streamgl containers, the nexus keys must stay nexus-only');
     }
-    const optionalSecret = optionalSecretName('nexus.optionalSecret', props.nexus?.optionalSecret);
-    const tag = props.tag ?? DEFAULT_GRAPHISTRY_TAG;
-    const cudaVariant = props.cudaVariant ?? DEFAULT_CUDA_VARIANT;
-    const clusterDomain = assertDnsSubdomain('clusterDomain', props.clusterDomain ?? 'cluster.local');
+    const optionalSecret = errors.attempt(() => optionalSecretName('nexus.optionalSecret', props.nexus?.optionalSecret));
+    const clusterDomain = errors.attempt(() => assertDnsSubdomain('clusterDomain', props.clusterDomain ?? 'cluster.local'), 'cluster.local');
     const rollout = props.rollout ?? DeploymentRollout.rolling();
-    check(rollout instanceof DeploymentRollout, 'rollout', rollout, 'DeploymentRollout.rolling({...}) or DeploymentRollout.recreate()');
-    const full = tier.atLeast(Tier.FULL);
-    const analytics = tier.atLeast(Tier.ANALYTICS);
-
+    errors.check(rollout instanceof DeploymentRollout, 'rollout', rollout, 'DeploymentRollout.rolling({...}) or DeploymentRollout.recreate()');
+    const tier = props.tier;
+    const full = props.tier instanceof Tier && tier.atLeast(Tier.FULL);
     const gak = props.graphAppKit ?? {};
     const gakPublicOn = gak.public?.enabled ?? true;
     const gakPrivateOn = gak.private?.enabled ?? true;
-    const gakCredentials = full && (gakPublicOn || gakPrivateOn) ? assertGakCredentials('graphAppKit.credentials', gak.credentials, ns) : undefined;
+    const gakCredentials = full && (gakPublicOn || gakPrivateOn) ? errors.attempt(() => assertGakCredentials('graphAppKit.credentials', gak.credentials, ns)) : undefined;
 
     // Storage: at every tier, so no tier change ever removes or recreates a claim.
-    this.storage = new GraphistryStorage(this, 'Storage', { ...props.storage, gakPublicEnabled: gakPublicOn, gakPrivateEnabled: gakPrivateOn });
+    const storage = errors.attempt(() => new GraphistryStorage(this, 'Storage', { ...props.storage, gakPublicEnabled: gakPublicOn, gakPrivateEnabled: gakPrivateOn }));
     const dataMountClaim = GraphistryClaims.DATA_MOUNT;
     const localMediaMountClaim = GraphistryClaims.LOCAL_MEDIA_MOUNT;
 
@@ -323,9 +321,18 @@ export class GraphistryStack extends Construct {
     const host = (tls.servesHttps ? tls.domains[0] : undefined) ?? (ingressEnabled ? caddyOpts.ingress?.hosts?.[0] : undefined);
     if (props.publicUrl !== undefined) {
       const m = /^(https?):\/\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:\d{1,5})?$/.exec(props.publicUrl);
-      check(m !== null, 'publicUrl', props.publicUrl, 'a scheme and host without path, for example https://graphistry.example.com');
-      check(m[1] === this.externalScheme, 'publicUrl', props.publicUrl, `a ${this.externalScheme}:// URL`, `the Caddy TLS mode (${tls.mode}) makes the site ${this.externalScheme}, and nexus' cookie flags follow it`);
+      if (errors.check(m !== null, 'publicUrl', props.publicUrl, 'a scheme and host without path, for example https://graphistry.example.com')) {
+        errors.check(m![1] === this.externalScheme, 'publicUrl', props.publicUrl, `a ${this.externalScheme}:// URL`, `the Caddy TLS mode (${tls.mode}) makes the site ${this.externalScheme}, and nexus' cookie flags follow it`);
+      }
     }
+    errors.throwIfAny();
+    const jwtSecret = jwt!;
+    const nexusSecret = nexus!;
+    this.storage = storage!;
+    this.tier = tier;
+    const tag = props.tag ?? DEFAULT_GRAPHISTRY_TAG;
+    const cudaVariant = props.cudaVariant ?? DEFAULT_CUDA_VARIANT;
+    const analytics = tier.atLeast(Tier.ANALYTICS);
     this.siteUrl = props.publicUrl ?? (host && !host.startsWith('*') ? `${this.externalScheme}://${host}` : undefined);
 
     if (props.telemetry) {

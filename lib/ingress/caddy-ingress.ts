@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { checksumAnnotations } from '../core/checksum';
 import { buildContainer } from '../core/container';
 import { EnvBuilder, EnvSource } from '../core/env';
-import { check, ConfigError } from '../core/errors';
+import { check, ConfigError, ErrorCollector } from '../core/errors';
 import { Images } from '../core/images';
 import { assertLabelKey, selectorLabels, standardLabels } from '../core/labels';
 import { assertDnsLabel, deriveName, isDnsSubdomain } from '../core/names';
@@ -302,8 +302,10 @@ export class CaddyIngress extends Construct {
     super(scope, id);
     const release = Release.of(this);
     const configSuffix = '-caddyfile';
+    // Every prop check runs before anything is built, and all their errors are reported together.
+    const errors = new ErrorCollector();
     this.name = props.name !== undefined
-      ? assertDnsLabel('name', props.name, 63 - configSuffix.length)
+      ? errors.attempt(() => assertDnsLabel('name', props.name!, 63 - configSuffix.length), 'invalid')
       : deriveName([id], { reserve: configSuffix.length });
     this.tls = props.tls ?? CaddyTls.ingress();
     const tls = this.tls;
@@ -311,17 +313,17 @@ export class CaddyIngress extends Construct {
     // Ingress first: whether it terminates TLS decides HSTS and the external scheme.
     const ing = props.ingress ?? {};
     const ingressEnabled = ing.enabled ?? tls.mode !== CaddyTlsMode.SELF;
-    if (ingressEnabled && tls.mode === CaddyTlsMode.SELF) {
-      throw new ConfigError('ingress.enabled', true, 'false in self TLS mode', 'Caddy terminates TLS itself and redirects plain HTTP, so an HTTP Ingress in front of it would loop; expose Caddy with a NodePort or LoadBalancer Service');
-    }
     const ingressTls = ingressEnabled ? ing.tls ?? [] : [];
     const caddyfileProps: CaddyfileProps = { ...props, tls, ingressTerminatesTls: ingressTls.length > 0 };
-    const resolved = resolveCaddyfileProps(caddyfileProps);
-    this.caddyfile = buildCaddyfile(caddyfileProps);
+    const resolved = errors.attempt(() => resolveCaddyfileProps(caddyfileProps));
+    const caddyfile = resolved ? errors.attempt(() => buildCaddyfile(caddyfileProps)) : undefined;
+    checkWorkloadProps(props, tls, ingressEnabled, errors);
+    errors.throwIfAny();
+    this.caddyfile = caddyfile!;
     this.caddyfileText = this.caddyfile.render();
     this.externalScheme = tls.externalScheme(ingressTls.length > 0);
 
-    if (tls.mode === CaddyTlsMode.EXTERNAL && resolved.hsts) {
+    if (tls.mode === CaddyTlsMode.EXTERNAL && resolved!.hsts) {
       release.addNote(
         `EXTERNAL TLS TOPOLOGY (${this.name}): Caddy sends Strict-Transport-Security because an external terminator serves HTTPS. ` +
           'If that load balancer also serves plain HTTP, browsers that saw HTTPS once keep refusing HTTP for the HSTS max-age.',
@@ -333,16 +335,10 @@ export class CaddyIngress extends Construct {
 
     // Workload.
     const replicas = props.replicas ?? 1;
-    assertReplicas('replicas', replicas, 1);
     const pdb = props.podDisruptionBudget ?? replicas > 1;
-    if (pdb && replicas < 2) {
-      throw new ConfigError('podDisruptionBudget', true, 'only with replicas > 1', 'a budget over a single replica blocks every node drain');
-    }
     const runAsUser = props.runAsUser ?? 1000;
-    assertUid('runAsUser', runAsUser, { nonZero: true });
     const security = SecurityProfile.restricted({ runAsUser, runAsGroup: runAsUser, fsGroup: runAsUser, readOnlyRootFilesystem: true });
     const image = props.image ?? CaddyImage.wrapper();
-    check(image instanceof CaddyImage, 'image', image, 'CaddyImage.wrapper(...) or CaddyImage.upstream(...)');
 
     const identity = { name: 'caddy', instance: release.releaseName, component: this.name };
     const selector = selectorLabels(identity);
@@ -352,14 +348,14 @@ export class CaddyIngress extends Construct {
       .own('XDG_DATA_HOME', '/data')
       .own('XDG_CONFIG_HOME', '/config');
     const refs: ExternalRef[] = [];
-    const secretRef = resolved.cookie?.secret.secretRef;
+    const secretRef = resolved!.cookie?.secret.secretRef;
     if (secretRef) {
       env.own(CADDY_COOKIE_SECRET_ENV, EnvSource.secret(secretRef.secretName, secretRef.key));
       refs.push({ kind: 'Secret', name: secretRef.secretName });
     }
     // Basic-auth accounts of proxy routes: user and hash reach Caddy as environment variables from their Secret.
     const authEnv = new Map<string, EnvSource>();
-    for (const r of resolved.proxyRoutes) {
+    for (const r of resolved!.proxyRoutes) {
       const spec = r.auth?.spec;
       const names = r.auth?.envNames;
       if (spec?.kind !== 'basic' || !names) continue;
@@ -394,7 +390,7 @@ export class CaddyIngress extends Construct {
       refs.push({ kind: 'Secret', name: tls.certificateSecret });
     }
 
-    const healthUrl = `http://127.0.0.1:${resolved.httpPort}${CADDY_HEALTH_PATH}`;
+    const healthUrl = `http://127.0.0.1:${resolved!.httpPort}${CADDY_HEALTH_PATH}`;
     // Readiness gates Service endpoints: a new pod receives traffic only once Caddy has parsed its config and bound
     // its port. failureThreshold 1 is deliberate (the Graphistry seed chose it, and it is kept): the health handle is
     // terminal and never touches an upstream, so its answer is binary ("Caddy is bound and serving") and one failure
@@ -409,8 +405,8 @@ export class CaddyIngress extends Construct {
     const probe = (t: typeof readinessTiming | typeof livenessTiming) =>
       image.hasCurl ? Probes.exec(['curl', '-sf', '-o', '/dev/null', healthUrl], t) : Probes.http(CADDY_HEALTH_PATH, 'http', t);
 
-    const ports = [{ name: 'http', port: resolved.httpPort }];
-    if (tls.servesHttps) ports.push({ name: 'https', port: resolved.httpsPort });
+    const ports = [{ name: 'http', port: resolved!.httpPort }];
+    if (tls.servesHttps) ports.push({ name: 'https', port: resolved!.httpsPort });
     const container = buildContainer(
       'caddy',
       {
@@ -439,7 +435,6 @@ export class CaddyIngress extends Construct {
         labelSelector: { matchLabels: selector },
       }]
       : [];
-    if (spread.topologyKey !== undefined) assertLabelKey('topologySpread.topologyKey', spread.topologyKey);
 
     const podSpec = buildPodSpec(this, 'caddy', {
       containers: [container],
@@ -478,11 +473,7 @@ export class CaddyIngress extends Construct {
     // Service.
     const svc = props.service ?? {};
     const type = svc.type ?? CaddyServiceType.clusterIp();
-    check(type instanceof CaddyServiceType, 'service.type', type, 'CaddyServiceType.clusterIp(), .nodePort({...}) or .loadBalancer({...})');
     const so = type.options;
-    if (so.nodePortHttps !== undefined && !tls.servesHttps) {
-      throw new ConfigError('service.type.nodePortHttps', so.nodePortHttps, 'only in self TLS mode', `Caddy listens for HTTPS only in self mode (the mode is ${tls.mode}), so the Service has no https port`);
-    }
     const servicePorts: k8s.ServicePort[] = [{ name: 'http', port: 80, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP', nodePort: so.nodePort }];
     if (tls.servesHttps) {
       servicePorts.push({ name: 'https', port: 443, targetPort: k8s.IntOrString.fromString('https'), protocol: 'TCP', nodePort: so.nodePortHttps });
@@ -506,29 +497,11 @@ export class CaddyIngress extends Construct {
     // Ingress.
     if (ingressEnabled) {
       const ingAnnotations = annotations('ingress.annotations', ing.annotations);
-      if (ing.className !== undefined) check(isDnsSubdomain(ing.className), 'ingress.className', ing.className, 'an IngressClass name');
-      if (ing.proxyBodySize !== undefined) {
-        const size = String(ing.proxyBodySize);
-        check(/^\d+[kKmMgG]?$/.test(size), 'ingress.proxyBodySize', ing.proxyBodySize, "a size such as 0 (no limit), 512m or 10g");
-        if (ing.className !== 'nginx') {
-          throw new ConfigError(
-            'ingress.proxyBodySize',
-            ing.proxyBodySize,
-            `unset unless ingress.className is 'nginx'`,
-            `only ingress-nginx reads it, and ingress.className is ${ing.className === undefined ? 'unset' : `"${ing.className}"`}; it would be silently dropped (set className: 'nginx', or put your controller's own body-size annotation in ingress.annotations)`,
-          );
-        }
-        ingAnnotations[NGINX_BODY_SIZE] = size;
-      }
+      if (ing.proxyBodySize !== undefined) ingAnnotations[NGINX_BODY_SIZE] = String(ing.proxyBodySize);
       const hosts = ing.hosts ?? [];
-      hosts.forEach((h, i) => assertWildcardHost(`ingress.hosts[${i}]`, h));
       const backend: k8s.IngressBackend = { service: { name: this.name, port: { name: 'http' } } };
       const http: k8s.HttpIngressRuleValue = { paths: [{ path: '/', pathType: 'Prefix', backend }] };
-      const tlsEntries = ingressTls.map((t, i) => {
-        if (t.secretName !== undefined) check(isDnsSubdomain(t.secretName), `ingress.tls[${i}].secretName`, t.secretName, 'a Secret name');
-        (t.hosts ?? []).forEach((h, j) => assertWildcardHost(`ingress.tls[${i}].hosts[${j}]`, h));
-        return { hosts: t.hosts ? [...t.hosts] : undefined, secretName: t.secretName };
-      });
+      const tlsEntries = ingressTls.map((t) => ({ hosts: t.hosts ? [...t.hosts] : undefined, secretName: t.secretName }));
       this.ingress = new k8s.KubeIngress(this, 'Ingress', {
         metadata: { name: this.name, labels, annotations: nonEmpty(ingAnnotations) },
         spec: {
@@ -537,8 +510,6 @@ export class CaddyIngress extends Construct {
           tls: tlsEntries.length ? tlsEntries : undefined,
         },
       });
-    } else if (props.ingress !== undefined && (ing.tls?.length || ing.hosts?.length || ing.className !== undefined)) {
-      throw new ConfigError('ingress', { enabled: false }, 'no className, hosts or tls when the Ingress is disabled', 'they would be silently ignored');
     }
 
     if (pdb) {
@@ -547,6 +518,55 @@ export class CaddyIngress extends Construct {
         spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
       });
     }
+  }
+}
+
+/**
+ * The checks of CaddyIngress's workload, Service and Ingress props that need no rendering, recorded in `errors` (so
+ * they are reported together with the Caddyfile's).
+ */
+function checkWorkloadProps(props: CaddyIngressProps, tls: CaddyTls, ingressEnabled: boolean, errors: ErrorCollector): void {
+  const ing = props.ingress ?? {};
+  errors.check(!(ingressEnabled && tls.mode === CaddyTlsMode.SELF), 'ingress.enabled', true, 'false in self TLS mode',
+    'Caddy terminates TLS itself and redirects plain HTTP, so an HTTP Ingress in front of it would loop; expose Caddy with a NodePort or LoadBalancer Service');
+  const replicas = props.replicas ?? 1;
+  errors.attempt(() => assertReplicas('replicas', replicas, 1));
+  const pdb = props.podDisruptionBudget ?? replicas > 1;
+  errors.check(!(pdb && replicas < 2), 'podDisruptionBudget', true, 'only with replicas > 1', 'a budget over a single replica blocks every node drain');
+  const runAsUser = props.runAsUser ?? 1000;
+  errors.attempt(() => assertUid('runAsUser', runAsUser, { nonZero: true }));
+  errors.check(props.image === undefined || props.image instanceof CaddyImage, 'image', props.image, 'CaddyImage.wrapper(...) or CaddyImage.upstream(...)');
+  const spread = props.topologySpread ?? {};
+  if (spread.topologyKey !== undefined) errors.attempt(() => assertLabelKey('topologySpread.topologyKey', spread.topologyKey!));
+  const svc = props.service ?? {};
+  const type = svc.type ?? CaddyServiceType.clusterIp();
+  if (errors.check(type instanceof CaddyServiceType, 'service.type', type, 'CaddyServiceType.clusterIp(), .nodePort({...}) or .loadBalancer({...})')) {
+    const so = type.options;
+    errors.check(so.nodePortHttps === undefined || tls.servesHttps, 'service.type.nodePortHttps', so.nodePortHttps, 'only in self TLS mode',
+      `Caddy listens for HTTPS only in self mode (the mode is ${tls.mode}), so the Service has no https port`);
+  }
+  errors.attempt(() => annotations('service.annotations', svc.annotations));
+  if (ingressEnabled) {
+    errors.attempt(() => annotations('ingress.annotations', ing.annotations));
+    if (ing.className !== undefined) errors.check(isDnsSubdomain(ing.className), 'ingress.className', ing.className, 'an IngressClass name');
+    if (ing.proxyBodySize !== undefined) {
+      errors.check(/^\d+[kKmMgG]?$/.test(String(ing.proxyBodySize)), 'ingress.proxyBodySize', ing.proxyBodySize, 'a size such as 0 (no limit), 512m or 10g');
+      errors.check(
+        ing.className === 'nginx',
+        'ingress.proxyBodySize',
+        ing.proxyBodySize,
+        `unset unless ingress.className is 'nginx'`,
+        `only ingress-nginx reads it, and ingress.className is ${ing.className === undefined ? 'unset' : `"${ing.className}"`}; it would be silently dropped (set className: 'nginx', or put your controller's own body-size annotation in ingress.annotations)`,
+      );
+    }
+    (ing.hosts ?? []).forEach((h, i) => errors.attempt(() => assertWildcardHost(`ingress.hosts[${i}]`, h)));
+    (ing.tls ?? []).forEach((t, i) => {
+      if (t.secretName !== undefined) errors.check(isDnsSubdomain(t.secretName), `ingress.tls[${i}].secretName`, t.secretName, 'a Secret name');
+      (t.hosts ?? []).forEach((h, j) => errors.attempt(() => assertWildcardHost(`ingress.tls[${i}].hosts[${j}]`, h)));
+    });
+  } else {
+    errors.check(props.ingress === undefined || !(ing.tls?.length || ing.hosts?.length || ing.className !== undefined), 'ingress', { enabled: false },
+      'no className, hosts or tls when the Ingress is disabled', 'they would be silently ignored');
   }
 }
 

@@ -1,7 +1,7 @@
 import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
-import { check, ConfigError } from '../core/errors';
+import { check, ConfigError, ErrorCollector } from '../core/errors';
 import { GlobalPlacementProps, Placement } from '../core/placement';
 import { ImageSettings, Images } from '../core/images';
 import { assertDnsLabel } from '../core/names';
@@ -87,14 +87,17 @@ export class Release extends Chart {
 
   constructor(scope: Construct, id: string, props: ReleaseProps) {
     const name = props.name ?? id;
-    assertDnsLabel('release.name', name);
-    assertDnsLabel('release.namespace', props.namespace);
+    // Every prop check runs before the chart is built, and all their errors are reported together.
+    const errors = new ErrorCollector();
+    errors.attempt(() => assertDnsLabel('release.name', name));
+    errors.attempt(() => assertDnsLabel('release.namespace', props.namespace));
     super(scope, id, { namespace: props.namespace, disableResourceNameHashes: true });
     Object.defineProperty(this, RELEASE_SYMBOL, { value: true });
     this.releaseName = name;
     this.releaseNamespace = props.namespace;
-    Images.configure(this, props.images ?? {});
-    Placement.configure(this, props.placement ?? {});
+    errors.attempt(() => Images.configure(this, props.images ?? {}));
+    errors.attempt(() => Placement.configure(this, props.placement ?? {}));
+    errors.throwIfAny();
     this.node.addValidation({ validate: () => nodePortCollisions(this) });
     if (props.createNamespace) {
       new k8s.KubeNamespace(this, 'Namespace', { metadata: { name: props.namespace } });

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { check } from '../core/errors';
+import { check, ErrorCollector } from '../core/errors';
 import { assertLabelValue } from '../core/labels';
 import { assertDnsLabel, isDnsSubdomain } from '../core/names';
 import { Release } from '../release/release';
@@ -120,28 +120,33 @@ export class TelemetryStack extends Construct {
 
   constructor(scope: Construct, id: string, props: TelemetryStackProps) {
     super(scope, id);
-    check(props.mode instanceof TelemetryMode, 'mode', props.mode, 'TelemetryMode.selfHosted({...}) or TelemetryMode.cloud({...})');
+    // Every prop check runs before any member is built, and all their errors are reported together.
+    const errors = new ErrorCollector();
+    errors.check(props.mode instanceof TelemetryMode, 'mode', props.mode, 'TelemetryMode.selfHosted({...}) or TelemetryMode.cloud({...})');
     this.mode = props.mode;
     const release = Release.of(this);
     const prefix = props.namePrefix;
-    if (prefix !== undefined) assertDnsLabel('namePrefix', prefix, 30);
-    if (props.partOf !== undefined) assertLabelValue('partOf', props.partOf);
+    if (prefix !== undefined) errors.attempt(() => assertDnsLabel('namePrefix', prefix, 30));
+    if (props.partOf !== undefined) errors.attempt(() => assertLabelValue('partOf', props.partOf!));
     const name = (member: string) => (prefix ? `${prefix}-${member}` : member);
     const storageClassName = props.storageClassName ?? TELEMETRY_STORAGE_CLASS;
-    check(isDnsSubdomain(storageClassName), 'storageClassName', storageClassName, 'a StorageClass name (DNS-1123 subdomain)');
-    const selfHosted = props.mode.selfHosted;
-    if (!selfHosted) {
+    errors.check(isDnsSubdomain(storageClassName), 'storageClassName', storageClassName, 'a StorageClass name (DNS-1123 subdomain)');
+    const selfHosted = props.mode instanceof TelemetryMode && props.mode.selfHosted;
+    if (props.mode instanceof TelemetryMode && !selfHosted) {
       for (const member of ['prometheus', 'grafana', 'jaeger'] as const) {
-        check(props[member] === undefined, member, props[member], 'unset in cloud mode', `cloud mode renders no ${member}; its settings would be ignored`);
+        errors.check(props[member] === undefined, member, props[member], 'unset in cloud mode', `cloud mode renders no ${member}; its settings would be ignored`);
       }
     }
-    const routePrefixes = resolveRoutePrefixes(props.routePrefixes);
-    const publicUrl = resolvePublicUrl(props.publicUrl);
+    const prefixes = errors.attempt(() => resolveRoutePrefixes(props.routePrefixes));
+    const url = errors.attempt(() => resolvePublicUrl(props.publicUrl));
 
     const dcgmSource = props.dcgmExporter ?? DcgmExporterSource.bundled();
     const nodeSource = props.nodeExporter ?? NodeExporterSource.bundled();
-    check(dcgmSource instanceof DcgmExporterSource, 'dcgmExporter', dcgmSource, 'DcgmExporterSource.bundled(...), .external(...) or .none()');
-    check(nodeSource instanceof NodeExporterSource, 'nodeExporter', nodeSource, 'NodeExporterSource.bundled(...), .external(...) or .none()');
+    errors.check(dcgmSource instanceof DcgmExporterSource, 'dcgmExporter', dcgmSource, 'DcgmExporterSource.bundled(...), .external(...) or .none()');
+    errors.check(nodeSource instanceof NodeExporterSource, 'nodeExporter', nodeSource, 'NodeExporterSource.bundled(...), .external(...) or .none()');
+    errors.throwIfAny();
+    const routePrefixes = prefixes!;
+    const publicUrl = url;
     if (dcgmSource.kind === 'bundled') {
       this.dcgmExporter = new DcgmExporter(this, 'DcgmExporter', { ...dcgmSource.options, name: name('dcgm-exporter'), partOf: props.partOf });
     }

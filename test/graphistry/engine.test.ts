@@ -1,6 +1,7 @@
 import { ApiObject, App, Duration, JsonPatch, Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
 import { Manifest, Release, ReleaseProps, renderRelease } from '../../lib/release';
+import { ConfigErrors } from '../../lib/core/errors';
 import { SecurityProfile } from '../../lib/core/security';
 import { EXTERNAL_REFS_ANNOTATION } from '../../lib/core/policy';
 import { CONFIG_CHECKSUM_ANNOTATION } from '../../lib/core/checksum';
@@ -440,6 +441,17 @@ describe('EngineDaemonSet options', () => {
   test('fails when preStopDelay is not whole seconds below the 60s grace period', () => {
     expect(() => render({ preStopDelay: Duration.seconds(60) })).toThrow(/'preStopDelay' is "60s".*60s termination grace period.*allowed: whole seconds from 0 to 59/s);
     expect(() => render({ preStopDelay: Duration.millis(1500) })).toThrow(/'preStopDelay' is "1.5s"/);
+  });
+
+  test('fails when several props are wrong, reporting every mistake in one error', () => {
+    let error: unknown;
+    try {
+      render({ streamglGpu: { workers: 109 }, httpPort: 0, preStopDelay: Duration.seconds(60), runtimeClassName: 'Nvidia!' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigErrors);
+    expect((error as ConfigErrors).errors.map((e) => e.prop)).toEqual(['streamglGpu.workers', 'httpPort', 'runtimeClassName', 'preStopDelay']);
   });
 
   test('fails when the tier is platform', () => {

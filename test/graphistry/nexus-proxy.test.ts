@@ -1,5 +1,6 @@
 import { ApiObject, App } from 'cdk8s';
 import { Release, ReleaseProps, renderRelease } from '../../lib/release';
+import { ConfigErrors } from '../../lib/core/errors';
 import { EXTERNAL_REFS_ANNOTATION } from '../../lib/core/policy';
 import { NexusProxy, NexusProxyProps, Tier } from '../../lib/graphistry';
 
@@ -143,6 +144,17 @@ describe('NexusProxy tier contract', () => {
 
   test('fails when user env sets the owned namespace suffix', () => {
     expect(() => render({ env: { K8S_NAMESPACE_SUFFIX: '.other' } })).toThrow(/'env.K8S_NAMESPACE_SUFFIX' is ".other", but K8S_NAMESPACE_SUFFIX is owned by NexusProxy/);
+  });
+
+  test('fails when several props are wrong, reporting every mistake in one error', () => {
+    let error: unknown;
+    try {
+      render({ httpPort: 65536, replicas: 0, nexusService: 'Nexus' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigErrors);
+    expect((error as ConfigErrors).errors.map((e) => e.prop)).toEqual(['httpPort', 'replicas', 'nexusService']);
   });
 
   test('fails on bad ports, replicas and names', () => {

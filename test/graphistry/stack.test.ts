@@ -1,5 +1,5 @@
 import { ApiObject, JsonPatch } from 'cdk8s';
-import { ConfigError } from '../../lib/core/errors';
+import { ConfigError, ConfigErrors } from '../../lib/core/errors';
 import { DeploymentRollout, EngineContainers, GraphistryStackProps, Postgres, StorageAccessMode, Tier } from '../../lib/graphistry';
 import { CaddyCookieSecret, CaddyLbFallback, CaddyTls } from '../../lib/ingress';
 import { CloudAuth, TelemetryMode } from '../../lib/telemetry';
@@ -233,6 +233,18 @@ describe('GraphistryStack wiring', () => {
 });
 
 describe('GraphistryStack fails when', () => {
+  test('fails when several props are wrong, reporting every mistake in one error', () => {
+    let error: unknown;
+    try {
+      renderStack({ tier: Tier.FULL, jwtSecret: '', nexus: { optionalSecret: 'Bad Name' }, clusterDomain: 'cluster..local', graphAppKit: {}, publicUrl: 'ftp://g.example.com' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigErrors);
+    expect((error as ConfigErrors).errors.map((e) => e.prop)).toEqual(['jwtSecret', 'nexus.optionalSecret', 'clusterDomain', 'graphAppKit.credentials.secretName', 'publicUrl']);
+    expect((error as Error).message).toMatch(/^5 configuration errors:\n {2}- 'jwtSecret' is ""/);
+  });
+
   test('fails when the JWT Secret name is empty, saying which Secret to create and how', () => {
     expect(() => renderStack({ jwtSecret: '' })).toThrow(ConfigError);
     expect(() => renderStack({ jwtSecret: '' })).toThrow(/'jwtSecret' is "".*kubectl -n gx create secret generic graphistry-jwt --from-literal=DJANGO_SECRET_KEY="\$\(openssl rand -hex 32\)".*jwtSecret: 'graphistry-jwt'/);

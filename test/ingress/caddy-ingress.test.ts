@@ -1,4 +1,5 @@
 import { ApiObject, App, JsonPatch } from 'cdk8s';
+import { ConfigErrors } from '../../lib/core';
 import { Manifest, Release, renderRelease } from '../../lib/release';
 import {
   CaddyCookieSecret,
@@ -323,6 +324,19 @@ describe('CaddyIngress port chain: Ingress -> Service -> container -> Caddyfile 
 });
 
 describe('CaddyIngress fails when', () => {
+  test('fails when several props are wrong, reporting every mistake (the Caddyfile\'s included) in one error', () => {
+    let error: unknown;
+    try {
+      synth({ name: 'Caddy!', replicas: 0, httpPort: 70000, ingress: { className: 'traefik', proxyBodySize: '512m', hosts: ['bad host'] } } as Partial<CaddyIngressProps>);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigErrors);
+    const props = (error as ConfigErrors).errors.map((e) => e.prop);
+    expect(props).toEqual(['name', 'httpPort', 'replicas', 'ingress.proxyBodySize', 'ingress.hosts[0]']);
+    expect((error as Error).message).toMatch(/^5 configuration errors:\n {2}- 'name' is "Caddy!"/);
+  });
+
   test('an Ingress is asked for in self mode', () => {
     expect(() => synth({ tls: SELF, ingress: { enabled: true } })).toThrow(/'ingress.enabled' is true, but Caddy terminates TLS itself/);
   });

@@ -4,6 +4,7 @@ import { GraphistryStack } from '../../lib/graphistry';
 import { CaddyIngress, CaddyUpstream } from '../../lib/ingress';
 import { IotFleet } from '../../lib/iot';
 import { NatsServer } from '../../lib/nats';
+import { ConfigErrors } from '../../lib/core';
 import { Release, renderApp, SynthError } from '../../lib/release';
 import { TelemetryMode, TelemetryStack } from '../../lib/telemetry';
 import { BASE } from '../graphistry/stack-fixtures';
@@ -63,5 +64,18 @@ describe('constructs outside a Release', () => {
     new k8s.KubeConfigMap(stray, 'Cfg', { metadata: { name: 'lost' } });
     expect(() => renderApp(app)).toThrow(SynthError);
     expect(() => renderApp(app)).toThrow(/\[stray\] is a cdk8s Chart, not a Release, so its objects would not be written to any dist\/ folder/);
+  });
+});
+
+describe('Release fails when', () => {
+  test('fails when several props are wrong, reporting every mistake in one error', () => {
+    let error: unknown;
+    try {
+      new Release(new App(), 'Bad_Name', { namespace: 'Bad Namespace', images: { registry: 'https://mirror', pullSecrets: ['ok', 'Not OK'] } });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigErrors);
+    expect((error as ConfigErrors).errors.map((e) => e.prop)).toEqual(['release.name', 'release.namespace', 'images.registry', 'images.pullSecrets[1]']);
   });
 });

@@ -1,4 +1,5 @@
 import { Duration, Size } from 'cdk8s';
+import { ConfigErrors } from '../../lib/core';
 import {
   CloudAuth,
   DcgmExporterSource,
@@ -214,5 +215,18 @@ describe('dcgm-exporter defaults', () => {
   test('memory: 512Mi request, 1Gi limit, room for the embedded DCGM host engine on multi-GPU nodes', () => {
     const c = find(render().objects, 'DaemonSet', 'dcgm-exporter').spec.template.spec.containers[0];
     expect(c.resources).toEqual({ requests: { cpu: '100m', memory: '512Mi' }, limits: { cpu: '500m', memory: '1Gi' } });
+  });
+});
+
+describe('TelemetryStack fails when', () => {
+  test('fails when several props are wrong, reporting every mistake in one error', () => {
+    let error: unknown;
+    try {
+      render({ namePrefix: 'Bad_Prefix', storageClassName: 'Fast SSD', publicUrl: 'viz.example.com', routePrefixes: { grafana: '/x', prometheus: '/x' } });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigErrors);
+    expect((error as ConfigErrors).errors.map((e) => e.prop)).toEqual(['namePrefix', 'storageClassName', 'routePrefixes.prometheus', 'publicUrl']);
   });
 });
