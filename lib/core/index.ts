@@ -16,3 +16,4 @@ export * from './container';
 export * from './pod';
 export * from './rbac';
 export * from './validate';
+export * from './props';

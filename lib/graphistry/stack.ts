@@ -5,6 +5,7 @@ import { check, ErrorCollector } from '../core/errors';
 import { Images } from '../core/images';
 import { assertDnsSubdomain } from '../core/names';
 import { NodeSelection, Placement, Toleration } from '../core/placement';
+import { forwardProps } from '../core/props';
 import { stableStringify } from '../core/hash';
 import { CaddyIngress, CaddyIngressProps } from '../ingress/caddy-ingress';
 import { CaddyCookieSecret, CaddyLbFallback, CaddyProxyRoute, CaddyRouteAuth, CaddySessionRoute, CaddyUpstream, CADDY_HEALTH_PATH } from '../ingress/routing';
@@ -337,6 +338,7 @@ export class GraphistryStack extends Construct {
 
     if (props.telemetry) {
       this.telemetry = new TelemetryStack(this, 'Telemetry', { publicUrl: this.siteUrl, ...props.telemetry, partOf: 'graphistry' });
+      forwardProps(this.telemetry, { prefix: 'telemetry' });
     }
     // Applications push OTLP to the node-local collector when telemetry is on (defaults; the user's env wins). Each
     // one names itself: the engine's siblings share a pod, and without a service name their spans and metrics would
@@ -469,6 +471,8 @@ export class GraphistryStack extends Construct {
       stickyCookie,
       proxyRoutes: telemetryRoutes,
     });
+    // Caddy's props are the stack's caddy props, except the sticky cookie's, which the stack names itself.
+    forwardProps(this.caddy, { prefix: 'caddy', renames: { 'stickyCookie.secret': 'caddy.cookieSecret', 'stickyCookie.fallback': 'caddy.fallback' } });
 
     this.addNotes(release, props, {
       routes,
@@ -586,7 +590,8 @@ export class GraphistryStack extends Construct {
       if (split.length) {
         release.addWarning(
           `STORAGE TOPOLOGY: the claims are ReadWriteOnce, but ${split.join(', ')} select other nodes than the release-wide selector (${key(global)}); ` +
-            'pods on different nodes cannot attach the same ReadWriteOnce claim (Multi-Attach error). Use storage.accessMode StorageAccessMode.READ_WRITE_MANY with an RWX StorageClass.',
+            'pods on different nodes cannot attach the same ReadWriteOnce claim (Multi-Attach error). Use ReadWriteMany claims, from a StorageClass that provides them.',
+          { scope: this, prop: 'storage.accessMode', value: 'StorageAccessMode.READ_WRITE_MANY' },
         );
       }
     }

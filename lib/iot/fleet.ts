@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { check, ConfigError, ErrorCollector } from '../core/errors';
 import { assertDnsLabel } from '../core/names';
+import { forwardProps } from '../core/props';
 import { NatsServer, NatsServerProps } from '../nats/server';
 import { NatsKvBucket } from '../nats/kv';
 import { Release } from '../release/release';
@@ -112,6 +113,7 @@ export class IotFleet extends Construct {
     // The buckets and the operator are built on the server: without it there is nothing more to check.
     if (!nats) errors.throwIfAny();
     this.nats = nats!;
+    forwardProps(this.nats, { prefix: 'nats' });
     const before = errors.errors.length;
     const bucket = (name: string, description: string): NatsKvBucket => errors.attempt(() => this.nats.addKeyValueBucket(name, description), { name, description });
     this.desiredStateBucket = bucket(
@@ -134,6 +136,7 @@ export class IotFleet extends Construct {
     errors.throwIfAny();
     this.operator = operator!;
     this.hostPorts = new FleetHostPorts(this.operator.selectorSupport.matchExpressions);
+    forwardProps(this.operator, { prefix: 'operator' });
     if (this.nats.exposure.external) {
       // The NATS server's own warning says the port is unauthenticated; for a fleet that means more than data access.
       this.release.addWarning(
@@ -192,6 +195,7 @@ export class IotFleet extends Construct {
         `fleet ${this.name}: ${listNames(expressions)} select devices with matchExpressions (operator.supports.matchExpressions is set): ` +
           'an operator without matchExpressions support (the seed\'s v0 reads matchLabels only) ignores them and runs these deployments on every device ' +
           'matching their matchLabels. Pin an operator image that evaluates matchExpressions.',
+        { scope: this, prop: 'operator.image', value: "'registry.example.com/iot-operator:<a version that evaluates matchExpressions>'" },
       );
     }
     if (lowPorts.length) {

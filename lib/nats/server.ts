@@ -336,7 +336,13 @@ export class NatsServer extends Construct {
     });
 
     const unauthenticated = this.unauthenticatedExposureWarning();
-    if (unauthenticated) release.addWarning(unauthenticated);
+    if (unauthenticated) {
+      // An open load balancer is fixed in the app: restrict it to the clients' networks.
+      const fix = this.exposure.serviceType === 'LoadBalancer' && this.exposure.openToAllSourcesReason !== undefined
+        ? { scope: this, prop: 'exposure', value: `NatsExposure.loadBalancer({ reason: ${JSON.stringify(this.exposure.reason ?? 'clients outside the cluster')}, sourceRanges: ['10.0.0.0/8'] })` }
+        : undefined;
+      release.addWarning(unauthenticated, fix);
+    }
     release.addNote(
       `NATS ${this.name}: in-cluster clients connect to ${this.clientUrl}` +
         (this.exposure.serviceType === 'NodePort' ? `; off-cluster clients to nats://<node address>:${this.exposure.nodePort}` : '') +
@@ -356,7 +362,7 @@ export class NatsServer extends Construct {
     if (e.serviceType !== 'LoadBalancer') return undefined;
     if (e.openToAllSourcesReason !== undefined) {
       return `NATS server ${this.name} is published by a LoadBalancer open to every source address (acknowledged: ${e.openToAllSourcesReason}) ${risk} ` +
-        'Set sourceRanges or put a firewall in front of the load balancer until client authentication is configured.';
+        'Restrict it to the clients\' networks, or put a firewall in front of the load balancer, until client authentication is configured.';
     }
     return `NATS server ${this.name} is published by a LoadBalancer that admits only ${e.sourceRanges!.join(', ')} (loadBalancerSourceRanges), still ${risk} ` +
       'Every host in those ranges is trusted; the cloud load balancer or kube-proxy enforces the ranges, so check that your load-balancer implementation honours loadBalancerSourceRanges.';

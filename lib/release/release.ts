@@ -6,6 +6,7 @@ import { GlobalPlacementProps, Placement } from '../core/placement';
 import { ImageSettings, Images } from '../core/images';
 import { assertDnsLabel } from '../core/names';
 import { nodePortCollisions } from './node-ports';
+import { userProp } from '../core/props';
 
 export interface ReleaseProps {
   /**
@@ -83,7 +84,7 @@ export class Release extends Chart {
   /** The release namespace. */
   public readonly releaseNamespace: string;
   private readonly _notes: string[] = [];
-  private readonly _warnings: string[] = [];
+  private readonly _warnings: Array<{ readonly message: string; readonly fix?: WarningFix }> = [];
 
   constructor(scope: Construct, id: string, props: ReleaseProps) {
     const name = props.name ?? id;
@@ -110,17 +111,64 @@ export class Release extends Chart {
     this._notes.push(text.trim());
   }
 
-  /** Adds a warning: printed at synth and listed at the top of the notes. It does not fail the synth. */
-  public addWarning(text: string): void {
+  /**
+   * Adds a warning: printed at synth and listed at the top of the notes. It does not fail the synth. When a prop
+   * change silences it, pass it as `fix`: the warning then names that prop as the user wrote it (in the props of the
+   * construct they created, see `forwardProps`) and a value that compiles.
+   */
+  public addWarning(text: string, fix?: WarningFix): void {
     check(text.trim().length > 0, 'warning', text, 'non-empty text');
-    if (!this._warnings.includes(text.trim())) this._warnings.push(text.trim());
+    const message = text.trim();
+    if (!this._warnings.some((w) => w.message === message && w.fix?.prop === fix?.prop && w.fix?.scope === fix?.scope)) this._warnings.push({ message, fix });
   }
 
   public get notes(): readonly string[] {
     return [...this._notes];
   }
 
+  /** The warnings as printed: each with its fix, in the user's prop names. */
   public get warnings(): readonly string[] {
-    return [...this._warnings];
+    return this.warningDetails.map((w) => w.text);
   }
+
+  /** The warnings with their fixes resolved to the construct the user created and the prop path they wrote. */
+  public get warningDetails(): readonly SynthWarning[] {
+    return this._warnings.map(({ message, fix }) => {
+      if (!fix) return { message, text: message };
+      const { construct, prop } = userProp(fix.scope, fix.prop);
+      const resolved = { construct: construct.constructor.name, path: construct.node.path, prop, value: fix.value };
+      return { message, text: `${message} Fix: in the props of ${resolved.construct} ${JSON.stringify(resolved.path)}, set ${prop}: ${fix.value}.`, fix: resolved };
+    });
+  }
+}
+
+/** A prop change that silences a warning. */
+export interface WarningFix {
+  /** The construct whose props hold `prop` (normally the one adding the warning). */
+  readonly scope: IConstruct;
+  /** The prop, as a path in `scope`'s props (`stickyCookie.secret`). */
+  readonly prop: string;
+  /**
+   * A value that fixes it, as a TypeScript expression over names the package or cdk8s exports
+   * (`CaddyCookieSecret.fromSecret('caddy-cookie', 'cookie-secret')`); a test compiles every one.
+   */
+  readonly value: string;
+}
+
+/** A warning as a release reports it. */
+export interface SynthWarning {
+  /** What is wrong and why it matters. */
+  readonly message: string;
+  /** The message followed by the fix, as printed and written to NOTES.txt. */
+  readonly text: string;
+  /** The fix, in the props of the construct the user created. */
+  readonly fix?: {
+    /** Class of the construct the user created (`GraphistryStack`). */
+    readonly construct: string;
+    /** Its construct path. */
+    readonly path: string;
+    /** The prop path in its props (`caddy.cookieSecret`). */
+    readonly prop: string;
+    readonly value: string;
+  };
 }

@@ -161,8 +161,9 @@ export class Prometheus extends Construct {
       args.push(`--storage.tsdb.retention.size=${mb}MB`);
     } else if (storage.externalClaim !== undefined) {
       Release.of(this).addWarning(
-        `${this.node.path}: Prometheus stores its TSDB on the existing claim ${storage.externalClaim} with no size bound; ` +
-          'set prometheus.retentionSize to about 85% of that claim, or a full volume leaves Prometheus crash-looping.',
+        `${this.node.path}: Prometheus stores its TSDB on the existing claim ${storage.externalClaim} with no size bound, and a full volume leaves ` +
+          'Prometheus crash-looping; bound the TSDB at about 85% of that claim\'s size (the value below is for a 20Gi claim).',
+        { scope: this, prop: 'retentionSize', value: 'Size.gibibytes(17)' },
       );
     }
     args.push(`--web.listen-address=:${Prometheus.PORT}`, `--web.route-prefix=${prefix}`, `--web.external-url=${props.externalUrl}`);

@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { check, ErrorCollector } from '../core/errors';
+import { forwardProps } from '../core/props';
 import { assertLabelValue } from '../core/labels';
 import { assertDnsLabel, isDnsSubdomain } from '../core/names';
 import { Release } from '../release/release';
@@ -211,6 +212,7 @@ export class TelemetryStack extends Construct {
       scrapeConfigs: jobs,
       storageClassName,
     });
+    forwardProps(this.prometheus, { prefix: 'prometheus' });
 
     const datasources = new GrafanaDatasources()
       .add({ name: 'Prometheus', type: 'prometheus', uid: 'prometheus', url: this.prometheus.internalUrl, isDefault: true, jsonData: { httpMethod: 'POST' } })

@@ -85,7 +85,7 @@ describe('fails when', () => {
     expect(sizeArg(argsOf(render({ prometheus: { persistence: { enabled: false } } })))).toBeUndefined();
     const existing = render({ prometheus: { persistence: { existingClaim: 'prom-old' } } });
     expect(sizeArg(argsOf(existing))).toBeUndefined();
-    expect(existing.out.warnings.join('\n')).toMatch(/existing claim prom-old with no size bound; set prometheus.retentionSize/);
+    expect(existing.out.warnings.join('\n')).toMatch(/existing claim prom-old with no size bound.*Fix: in the props of TelemetryStack "r\/Telemetry", set prometheus.retentionSize: Size.gibibytes\(17\)\./);
     const bounded = render({ prometheus: { persistence: { existingClaim: 'prom-old' }, retentionSize: Size.gibibytes(40) } });
     expect(sizeArg(argsOf(bounded))).toBe('--storage.tsdb.retention.size=40960MB');
     expect(bounded.out.warnings.join('\n')).not.toMatch(/prom-old/);

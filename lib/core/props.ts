@@ -1,0 +1,51 @@
+import { IConstruct } from 'constructs';
+
+/**
+ * How a child construct's props are written in the props of the construct that creates it, so a message about a
+ * child's prop can name the prop the user actually wrote (GraphistryStack's `telemetry.prometheus.retentionSize`
+ * rather than Prometheus's `retentionSize`).
+ */
+export interface ForwardedProps {
+  /**
+   * Path in the parent's props under which the child's props are written (`telemetry`); '' when the parent passes
+   * them through at its own top level.
+   */
+  readonly prefix: string;
+  /**
+   * Child prop paths the parent names differently, each to its full path in the parent's props
+   * (`{ 'stickyCookie.secret': 'caddy.cookieSecret' }`). A path below a renamed one is renamed with it.
+   * @default - none
+   */
+  readonly renames?: Readonly<Record<string, string>>;
+}
+
+const FORWARDED = new WeakMap<IConstruct, ForwardedProps>();
+
+/** Declares how `child`'s props appear in the props of the construct that created it (its scope). */
+export function forwardProps(child: IConstruct, forwarded: ForwardedProps): void {
+  FORWARDED.set(child, forwarded);
+}
+
+/** A prop as the user wrote it: the construct they created and the path in its props. */
+export interface UserProp {
+  readonly construct: IConstruct;
+  readonly prop: string;
+}
+
+/**
+ * The construct the user created and the prop path they wrote, for `prop` of `scope`'s props: follows `forwardProps`
+ * declarations up the tree, and stops at the first construct whose props nobody forwarded (the one the user created).
+ * Resolve late (at synth), so parents may declare after their children are built.
+ */
+export function userProp(scope: IConstruct, prop: string): UserProp {
+  let construct = scope;
+  let path = prop;
+  for (;;) {
+    const forwarded = FORWARDED.get(construct);
+    const parent = construct.node.scope;
+    if (!forwarded || !parent) return { construct, prop: path };
+    const rename = Object.entries(forwarded.renames ?? {}).find(([from]) => path === from || path.startsWith(`${from}.`));
+    path = rename ? `${rename[1]}${path.slice(rename[0].length)}` : forwarded.prefix ? `${forwarded.prefix}.${path}` : path;
+    construct = parent;
+  }
+}
