@@ -20,7 +20,7 @@ echo "packing the library"
 tarball=$(ls "$work"/cdk8s-ops-kit-*.tgz)
 tar -tzf "$tarball" > "$work/contents"
 echo "tarball: $(basename "$tarball") ($(wc -c <"$tarball") bytes, $(wc -l <"$work/contents") files)"
-for f in package/schemas/kubernetes-1.28.0.json.gz package/schemas/crds.json.gz package/plugin.js package/build/lib/index.js package/imports/crds/iot.nationtech.io_deployments.yaml; do
+for f in package/schemas/kubernetes-1.28.0.json.gz package/schemas/crds.json.gz package/plugin.js package/plugin.d.ts package/build/lib/index.js package/imports/crds/iot.nationtech.io_deployments.yaml; do
   grep -qx "$f" "$work/contents" || { echo "the package does not ship $f" >&2; exit 1; }
 done
 
@@ -36,6 +36,9 @@ if grep -rlF "$repo" node_modules/cdk8s-ops-kit >/dev/null; then
   grep -rlF "$repo" node_modules/cdk8s-ops-kit >&2
   exit 1
 fi
+
+echo "the plugin is importable from the package: cdk8s-ops-kit/plugin"
+"${clean[@]}" node -e 'const { OpsKitValidation } = require("cdk8s-ops-kit/plugin"); if (typeof new OpsKitValidation({}).validate !== "function") process.exit(1)'
 
 echo "compiling the consumer app and its test"
 "${clean[@]}" npm run --silent build

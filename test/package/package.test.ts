@@ -33,12 +33,12 @@ describe('the CI consumer project (.ci/consumer, run by .ci/consumer.sh)', () =>
     expect(consumer.dependencies['cdk8s-ops-kit']).toBe('file:./cdk8s-ops-kit.tgz');
   });
 
-  test('imports the library by its package name only', () => {
-    const sources = ['src/main.ts', 'test/main.test.ts'].map((f) => fs.readFileSync(path.join(ROOT, '.ci', 'consumer', f), 'utf8'));
-    const imports = sources.flatMap((s) => [...s.matchAll(/from '([^']+)'/g)].map((m) => m[1]));
-    expect(imports.filter((i) => i.includes('ops-kit'))).toEqual(expect.arrayContaining(['cdk8s-ops-kit']));
+  test('imports the library through its package entry points only (cdk8s-ops-kit, cdk8s-ops-kit/plugin)', () => {
+    const files = ['src/main.ts', 'src/plugin-types.ts', 'test/main.test.ts'];
+    const imports = files.flatMap((f) => [...fs.readFileSync(path.join(ROOT, '.ci', 'consumer', f), 'utf8').matchAll(/from '([^']+)'/g)].map((m) => m[1]));
+    expect(imports).toEqual(expect.arrayContaining(['cdk8s-ops-kit', 'cdk8s-ops-kit/plugin']));
+    expect(imports.filter((i) => i.includes('ops-kit') && !['cdk8s-ops-kit', 'cdk8s-ops-kit/plugin'].includes(i))).toEqual([]);
     expect(imports.filter((i) => i.startsWith('.') && !i.startsWith('../src/'))).toEqual([]);
-    expect(imports.filter((i) => i.startsWith('cdk8s-ops-kit/'))).toEqual([]);
   });
 
   test('loads the validation plugin from the package, by path (offline)', () => {

@@ -35,8 +35,8 @@ describe('cdk8s validation plugin', () => {
 
   test('the package publishes it as cdk8s-ops-kit/plugin and ships the file', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf-8'));
-    expect(pkg.exports['./plugin']).toEqual({ types: './build/lib/verify/plugin.d.ts', default: './plugin.js' });
-    expect(pkg.files).toContain('plugin.js');
+    expect(pkg.exports['./plugin']).toEqual({ types: './plugin.d.ts', default: './plugin.js' });
+    expect(pkg.files).toEqual(expect.arrayContaining(['plugin.js', 'plugin.d.ts']));
   });
 
   test('cdk8s.yaml sends the CLI\'s output to a scratch folder (the CLI deletes it first), never to dist/', () => {
