@@ -1,7 +1,7 @@
 // A team's app: Graphistry at the analytics tier and an IoT fleet, each its own release (one Argo CD application).
 // Everything comes from the package entry point.
 import { App } from 'cdk8s';
-import { formatReport, GraphistryStack, IotFleet, NatsExposure, Postgres, Release, synthesizeToDist, Tier } from 'cdk8s-ops-kit';
+import { CaddyCookieSecret, formatReport, GraphistryStack, IotFleet, NatsExposure, Postgres, Release, synthesizeToDist, Tier } from 'cdk8s-ops-kit';
 
 export function buildGraphistry(app: App): GraphistryStack {
   const release = new Release(app, 'graphistry', { namespace: 'graphistry' });
@@ -15,6 +15,7 @@ export function buildGraphistry(app: App): GraphistryStack {
     }),
     jwtSecret: 'graphistry-jwt',
     nexusSecret: 'graphistry-nexus',
+    caddy: { cookieSecret: CaddyCookieSecret.fromSecret('graphistry-caddy-cookie', 'cookie-secret') },
   });
 }
 

@@ -26,7 +26,9 @@ describe('the releases this project deploys', () => {
 
   test('graphistry at the analytics tier runs the engine and names the Secrets to create', () => {
     expect(graphistry.manifests.some((o) => o.kind === 'DaemonSet')).toBe(true);
-    expect(graphistry.report.externals.map((e) => e.ref)).toEqual(expect.arrayContaining(['Secret/graphistry/graphistry-jwt', 'Secret/graphistry/graphistry-postgres']));
+    expect(graphistry.report.externals.map((e) => e.ref)).toEqual(expect.arrayContaining([
+      'Secret/graphistry/graphistry-caddy-cookie', 'Secret/graphistry/graphistry-jwt', 'Secret/graphistry/graphistry-postgres',
+    ]));
   });
 
   test('the files match the snapshot', () => {
