@@ -72,11 +72,16 @@ export class Release extends Chart {
     return Release.isRelease(x);
   }
 
+  /** The release a construct belongs to, or undefined outside any Release. */
+  public static tryOf(scope: IConstruct): Release | undefined {
+    return scope.node.scopes.slice().reverse().find((s): s is Release => Release.isRelease(s));
+  }
+
   /** The release a construct belongs to; throws, naming the construct and the fix, when it is outside any Release. */
   public static of(scope: IConstruct): Release {
-    const found = scope.node.scopes.slice().reverse().find((s) => Release.isRelease(s));
+    const found = Release.tryOf(scope);
     if (!found) throw notInRelease(scope);
-    return found as Release;
+    return found;
   }
 
   /** The release name (dist folder, instance label). */
