@@ -17,3 +17,7 @@ export * from './pod';
 export * from './rbac';
 export * from './validate';
 export * from './props';
+export * from './workload';
+export * from './endpoint';
+export * from './service';
+export * from './wiring';

@@ -1,4 +1,5 @@
 import { k8s } from 'cdk8s-plus-28';
+import { ServiceEndpoint } from './endpoint';
 import { check } from './errors';
 import { assertLabels } from './labels';
 import { assertDnsLabel, assertDnsSubdomain, deriveName } from './names';
@@ -46,8 +47,12 @@ const READ_PODS: k8s.PolicyRule = { apiGroups: [''], resources: ['pods'], verbs:
 
 /** Factories for init-container waits. */
 export class WaitFor {
-  /** Waits until a Service in the pod's namespace has ready endpoints. */
-  public static service(service: string): InitWait {
+  /**
+   * Waits until a Service in the pod's namespace has ready endpoints. Pass the Service's endpoint (a plain name only
+   * for a Service the app does not render).
+   */
+  public static service(target: string | ServiceEndpoint): InitWait {
+    const service = typeof target === 'string' ? target : target.name;
     assertDnsLabel('waitFor.service', service);
     // A long Service name is shortened with a hash, so waits for two long names that share a prefix never collide.
     return { name: deriveName(['wait-for', service]), image: K8S_WAIT_FOR_IMAGE, command: [], args: ['service', service], rules: [READ_SERVICES, READ_PODS], service };

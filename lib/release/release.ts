@@ -1,6 +1,7 @@
 import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
+import { ClusterDomain, DEFAULT_CLUSTER_DOMAIN } from '../core/endpoint';
 import { check, ConfigError, ErrorCollector } from '../core/errors';
 import { GlobalPlacementProps, Placement } from '../core/placement';
 import { ImageSettings, Images } from '../core/images';
@@ -26,6 +27,11 @@ export interface ReleaseProps {
    * @default - no constraints
    */
   readonly placement?: GlobalPlacementProps;
+  /**
+   * The cluster's DNS domain, which every Service FQDN below the release ends in.
+   * @default 'cluster.local'
+   */
+  readonly clusterDomain?: string;
   /**
    * Render the Namespace object too (otherwise the GitOps tool or an operator creates it).
    * @default false
@@ -103,6 +109,7 @@ export class Release extends Chart {
     this.releaseNamespace = props.namespace;
     errors.attempt(() => Images.configure(this, props.images ?? {}));
     errors.attempt(() => Placement.configure(this, props.placement ?? {}));
+    errors.attempt(() => ClusterDomain.configure(this, props.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN, 'release.clusterDomain'));
     errors.throwIfAny();
     this.node.addValidation({ validate: () => nodePortCollisions(this) });
     if (props.createNamespace) {

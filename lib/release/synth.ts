@@ -4,6 +4,7 @@ import * as path from 'path';
 import { App, Chart, Yaml } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { ConfigError } from '../core/errors';
+import { ConnectionRecord, Wiring } from '../core/wiring';
 import { Images } from '../core/images';
 import { EXTERNAL_REFS_ANNOTATION } from '../core/policy';
 import { Release } from './release';
@@ -18,6 +19,12 @@ export interface RenderedRelease {
   readonly objects: Manifest[];
   readonly notes: readonly string[];
   readonly warnings: readonly string[];
+  /**
+   * The wiring graph's edges that touch this release: connections from its workloads, and connections from elsewhere
+   * (another release, an outside peer) into its Services and pods. Each record names both releases, so a renderer
+   * can tell egress from ingress and order releases.
+   */
+  readonly connections: readonly ConnectionRecord[];
 }
 
 /** Kinds that are not namespaced; their `metadata.namespace` is dropped (cdk8s sets the chart namespace on all). */
@@ -58,7 +65,20 @@ export function renderRelease(release: Release): RenderedRelease {
     }
     seen.set(file, id);
   }
-  return { name: release.releaseName, namespace: release.releaseNamespace, objects, notes: release.notes, warnings: release.warnings };
+  return { name: release.releaseName, namespace: release.releaseNamespace, objects, notes: release.notes, warnings: release.warnings, connections: releaseConnections(release) };
+}
+
+/** The name of the Release a construct belongs to (undefined outside any Release). */
+function releaseNameOf(scope: IConstruct): string | undefined {
+  return Release.tryOf(scope)?.releaseName;
+}
+
+/** The records of every connection of the app that starts or ends in `release`, in the order they were made. */
+export function releaseConnections(release: Release): ConnectionRecord[] {
+  const name = release.releaseName;
+  return Wiring.of(release)
+    .connections.map((c) => c.toRecord(releaseNameOf))
+    .filter((r) => (r.from.type === 'workload' && r.from.release === name) || (r.to.type !== 'external' && r.to.release === name));
 }
 
 /**
