@@ -6,6 +6,7 @@ export * from './schema';
 export * from './policy';
 export * from './hardening';
 export * from './references';
+export * from './wiring';
 export * from './load';
 export * from './verify';
 export * from './upgrade';

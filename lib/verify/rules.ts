@@ -81,6 +81,10 @@ const rules: RuleInfo[] = [
   { id: 'init-wait-service', category: 'reference', rationale: 'an init container waiting for a Service or pods that never exist blocks the pod for ever' },
   { id: 'node-port-collision', category: 'reference', rationale: 'node ports are allocated cluster-wide, one Service per port: the second Service that claims one is rejected' },
   { id: 'external-refs', category: 'reference', rationale: 'the external-references annotation must be readable, or the externals list an operator relies on is wrong' },
+  // wiring graph (connections recorded by the constructs, checked against every release of the app)
+  { id: 'wiring-client', category: 'wiring', rationale: 'a connection from pods the app does not render is an allow rule and a wait for nothing' },
+  { id: 'wiring-target', category: 'wiring', rationale: 'a URL or address naming a Service that is not rendered, or that selects no pods, fails at run time' },
+  { id: 'wiring-port', category: 'wiring', rationale: 'a connection to a port the Service or its pods do not declare is refused at run time' },
   // upgrade safety
   { id: 'upgrade-selector', category: 'upgrade', rationale: 'workload selectors are immutable; the apply fails and the workload must be deleted and recreated' },
   { id: 'upgrade-statefulset', category: 'upgrade', rationale: 'StatefulSet serviceName, volumeClaimTemplates and podManagementPolicy are immutable' },

@@ -6,8 +6,8 @@ export interface KubeObject {
   readonly [k: string]: unknown;
 }
 
-/** The four families of checks. */
-export type RuleCategory = 'schema' | 'policy' | 'reference' | 'upgrade';
+/** The families of checks. `wiring` checks the app's wiring graph (connections) against the rendered objects. */
+export type RuleCategory = 'schema' | 'policy' | 'reference' | 'wiring' | 'upgrade';
 
 /** A verification rule: a stable id, its family and the one-line reason it exists. */
 export interface RuleInfo {

@@ -1,5 +1,6 @@
 import { POLICY_EXCEPTION_PREFIX } from '../core/policy';
 import { apiFindings } from './hardening';
+import { ConnectionRecord } from '../core/wiring';
 import { declaredExceptions, policyFindings } from './policy';
 import { referenceFindings } from './references';
 import { RULES } from './rules';
@@ -7,6 +8,7 @@ import { releaseCrdVersions, SchemaValidator } from './schema';
 import { defaultCrdDirs } from './schema-source';
 import { namespaceOf, objectId } from './objects';
 import { HonouredException, KubeObject, VerifyOptions, VerifyReport, Violation } from './types';
+import { wiringFindingObject, wiringFindings } from './wiring';
 
 function compare(a: string | undefined, b: string | undefined): number {
   const x = a ?? '';
@@ -121,11 +123,25 @@ export interface VerifiableRelease {
   readonly objects: readonly KubeObject[];
   /** File each object was read from (same order), for reports. @default - none */
   readonly files?: readonly (string | undefined)[];
+  /**
+   * The wiring graph's connections that touch the release (`RenderedRelease.connections`). Each is checked once,
+   * in the report of the release its client runs in (or, for a client outside the app, of the target's release),
+   * against the objects of every release given.
+   * @default - none
+   */
+  readonly connections?: readonly ConnectionRecord[];
+}
+
+/** True when the connection's check belongs in the report of release `name` (of the releases `names`). */
+function ownsConnection(c: ConnectionRecord, name: string, names: ReadonlySet<string>): boolean {
+  if (c.from.type === 'workload' && c.from.release !== undefined && names.has(c.from.release)) return c.from.release === name;
+  return c.to.type !== 'external' && c.to.release === name;
 }
 
 /**
- * Verifies each release on its own (references must resolve inside the release or be declared external), and fails
- * every release that renders an object another release renders too: each release is one Argo CD application, and two
+ * Verifies each release on its own (references must resolve inside the release or be declared external), checks the
+ * wiring graph's connections against the objects of all the releases, and fails every release that renders an object
+ * another release renders too: each release is one Argo CD application, and two
  * applications owning one object overwrite each other's changes and prune it when either stops rendering it.
  */
 export function verifyReleases(releases: readonly VerifiableRelease[], options: Omit<VerifyOptions, 'name' | 'files'> = {}): VerifyReport[] {
@@ -138,8 +154,14 @@ export function verifyReleases(releases: readonly VerifiableRelease[], options: 
     }
   }
   const portClaims = releases.map((r) => nodePortClaims(r.objects));
+  const names = new Set(releases.map((r) => r.name));
+  const allObjects = releases.flatMap((r) => r.objects);
   return reports.map((report, i) => {
     const shared: Violation[] = [];
+    const owned = (releases[i].connections ?? []).filter((c) => ownsConnection(c, releases[i].name, names));
+    for (const f of wiringFindings(owned, allObjects)) {
+      shared.push({ object: wiringFindingObject(f), rule: f.rule, message: f.message, fix: f.fix, ...(f.path ? { path: f.path } : {}) });
+    }
     const seen = new Set<string>();
     for (const [j, o] of releases[i].objects.entries()) {
       if (!o?.metadata?.name) continue;
