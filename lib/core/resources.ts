@@ -47,11 +47,22 @@ export function sized(cpuRequestMillis: number, cpuLimitMillis: number, memReque
   };
 }
 
-function memQuantity(s: Size): string {
-  const ki = s.toKibibytes();
+/**
+ * A memory or storage size as a Kubernetes quantity in the largest binary unit that divides it (`20Gi`, `512Mi`,
+ * `100Ki`). A fraction of a KiB is rounded up, so a limit or request never ends up below what was asked. The one
+ * size-to-quantity conversion of the library.
+ */
+export function sizeQuantity(size: Size): string {
+  const ki = Math.ceil(size.toKibibytes({ rounding: SizeRoundingBehavior.NONE }));
   if (ki % (1024 * 1024) === 0) return `${ki / (1024 * 1024)}Gi`;
   return ki % 1024 === 0 ? `${ki / 1024}Mi` : `${ki}Ki`;
 }
+
+/** `sizeQuantity` as the typed quantity the `k8s` classes take. */
+export function quantityOf(size: Size): k8s.Quantity {
+  return k8s.Quantity.fromString(sizeQuantity(size));
+}
+
 
 /** Validates and renders a Resources value as a Kubernetes ResourceRequirements. */
 export function renderResources(prop: string, r: Resources): k8s.ResourceRequirements {
@@ -61,15 +72,15 @@ export function renderResources(prop: string, r: Resources): k8s.ResourceRequire
   check(limCpu >= reqCpu, `${prop}.cpu.limit`, r.cpu.limit.amount, `at least the request (${r.cpu.request.amount})`);
   const reqMem = r.memory.request.toKibibytes();
   const limMem = r.memory.limit.toKibibytes();
-  check(reqMem > 0, `${prop}.memory.request`, memQuantity(r.memory.request), 'more than 0');
-  check(limMem >= reqMem, `${prop}.memory.limit`, memQuantity(r.memory.limit), `at least the request (${memQuantity(r.memory.request)})`);
+  check(reqMem > 0, `${prop}.memory.request`, sizeQuantity(r.memory.request), 'more than 0');
+  check(limMem >= reqMem, `${prop}.memory.limit`, sizeQuantity(r.memory.limit), `at least the request (${sizeQuantity(r.memory.request)})`);
   const requests: Record<string, k8s.Quantity> = {
     cpu: k8s.Quantity.fromString(r.cpu.request.amount),
-    memory: k8s.Quantity.fromString(memQuantity(r.memory.request)),
+    memory: k8s.Quantity.fromString(sizeQuantity(r.memory.request)),
   };
   const limits: Record<string, k8s.Quantity> = {
     cpu: k8s.Quantity.fromString(r.cpu.limit.amount),
-    memory: k8s.Quantity.fromString(memQuantity(r.memory.limit)),
+    memory: k8s.Quantity.fromString(sizeQuantity(r.memory.limit)),
   };
   for (const [name, n] of Object.entries(r.extended ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
     assertInt(`${prop}.extended.${name}`, n, { min: 0 });
@@ -80,9 +91,9 @@ export function renderResources(prop: string, r: Resources): k8s.ResourceRequire
   const storage = r.requestsOnly?.['ephemeral-storage'];
   if (storage !== undefined) {
     // Whole KiB, rounded up: a fractional size must not reserve less than asked.
-    const whole = Size.kibibytes(Math.ceil(storage.toKibibytes({ rounding: SizeRoundingBehavior.NONE })));
-    check(whole.toKibibytes() > 0, `${prop}.requestsOnly.ephemeral-storage`, memQuantity(whole), 'more than 0');
-    requests['ephemeral-storage'] = k8s.Quantity.fromString(memQuantity(whole));
+    const q = sizeQuantity(storage);
+    check(storage.toKibibytes({ rounding: SizeRoundingBehavior.NONE }) > 0, `${prop}.requestsOnly.ephemeral-storage`, q, 'more than 0');
+    requests['ephemeral-storage'] = k8s.Quantity.fromString(q);
   }
   return { requests, limits };
 }

@@ -13,7 +13,7 @@ import { buildPodSpec } from '../core/pod';
 import { assertExternalRefs, ExternalRef, externalRefsAnnotation, policyExceptionAnnotations } from '../core/policy';
 import { Probes, ProbeTiming } from '../core/probes';
 import { NamespacedAccess } from '../core/rbac';
-import { Resources, sized } from '../core/resources';
+import { quantityOf, Resources, sized, sizeQuantity } from '../core/resources';
 import { SecurityProfile } from '../core/security';
 import { InitWait, WaitFor, waitRules } from '../core/waits';
 import { Release } from '../release/release';
@@ -258,13 +258,6 @@ export const ENGINE_TERMINATION_GRACE = Duration.seconds(60);
 /** Default preStop delay: Caddy's 10 s `dynamic a` refresh plus CoreDNS' default 5 s TTL. */
 export const ENGINE_DEFAULT_PRESTOP_DELAY = Duration.seconds(15);
 
-/** A size as a Kubernetes quantity in the largest whole binary unit (20Gi, 512Mi, 100Ki). */
-function quantity(size: Size): k8s.Quantity {
-  const ki = size.toKibibytes({ rounding: SizeRoundingBehavior.NONE });
-  if (ki % (1024 * 1024) === 0) return k8s.Quantity.fromString(`${ki / (1024 * 1024)}Gi`);
-  return k8s.Quantity.fromString(ki % 1024 === 0 ? `${ki / 1024}Mi` : `${Math.ceil(ki)}Ki`);
-}
-
 /**
  * nginx writes the upload scratch emptyDir, so it requests ephemeral storage equal to the scratch sizeLimit: the
  * scheduler reserves that disk on the node, while the emptyDir's own sizeLimit stays the cap (no container-wide
@@ -345,7 +338,7 @@ export class EngineDaemonSet extends Construct {
     errors.attempt(() => assertDnsSubdomain('localMediaMountClaim', props.localMediaMountClaim));
     if (props.runtimeClassName !== undefined) errors.attempt(() => assertDnsSubdomain('runtimeClassName', props.runtimeClassName!));
     const scratchLimit = props.uploadsScratchSizeLimit ?? Size.gibibytes(20);
-    errors.check(scratchLimit.toKibibytes({ rounding: SizeRoundingBehavior.NONE }) >= 1024, 'uploadsScratchSizeLimit', quantity(scratchLimit).value, 'at least 1 MiB');
+    errors.check(scratchLimit.toKibibytes({ rounding: SizeRoundingBehavior.NONE }) >= 1024, 'uploadsScratchSizeLimit', sizeQuantity(scratchLimit), 'at least 1 MiB');
     const security = props.securityProfile ?? graphistryRootProfile();
     const preStopMs = (props.preStopDelay ?? ENGINE_DEFAULT_PRESTOP_DELAY).toMilliseconds();
     const graceSeconds = ENGINE_TERMINATION_GRACE.toSeconds();
@@ -549,10 +542,10 @@ export class EngineDaemonSet extends Construct {
     const volumes: k8s.Volume[] = [
       { name: 'data-mount', persistentVolumeClaim: { claimName: props.dataMountClaim } },
       { name: 'local-media-mount', persistentVolumeClaim: { claimName: props.localMediaMountClaim } },
-      { name: 'uploads-scratch', emptyDir: { sizeLimit: quantity(scratchLimit) } },
+      { name: 'uploads-scratch', emptyDir: { sizeLimit: quantityOf(scratchLimit) } },
       { name: 'dispatcher-config', configMap: { name: EngineNames.DISPATCHER_CONFIG_MAP } },
     ];
-    if (viz) volumes.push({ name: 'viz-build-cache', emptyDir: { sizeLimit: quantity(VIZ_BUILD_CACHE_LIMIT) } });
+    if (viz) volumes.push({ name: 'viz-build-cache', emptyDir: { sizeLimit: quantityOf(VIZ_BUILD_CACHE_LIMIT) } });
 
     // Every intra-stack call by service name stays on this pod: the names resolve to loopback, where nginx :80 or
     // the :8080 dispatcher (or the service's own port) answers.

@@ -2,6 +2,7 @@ import { Size, SizeRoundingBehavior } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { check } from '../core/errors';
+import { sizeQuantity } from '../core/resources';
 import { standardLabels } from '../core/labels';
 import { assertDnsSubdomain } from '../core/names';
 import { keepStateAnnotations } from '../core/retention';
@@ -101,8 +102,7 @@ export const KEEP_ON_PRUNE_ANNOTATIONS: Readonly<Record<string, string>> = keepS
 function storageQuantity(prop: string, size: Size): string {
   const ki = size.toKibibytes({ rounding: SizeRoundingBehavior.NONE });
   check(Number.isInteger(ki) && ki >= 1024, prop, `${ki}Ki`, 'at least 1 MiB, in whole KiB');
-  if (ki % (1024 * 1024) === 0) return `${ki / (1024 * 1024)}Gi`;
-  return ki % 1024 === 0 ? `${ki / 1024}Mi` : `${ki}Ki`;
+  return sizeQuantity(size);
 }
 
 /**

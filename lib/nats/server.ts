@@ -13,7 +13,7 @@ import { buildPodSpec } from '../core/pod';
 import { policyExceptionAnnotations } from '../core/policy';
 import { Probes } from '../core/probes';
 import { keepStateAnnotations } from '../core/retention';
-import { renderResources, Resources, sized } from '../core/resources';
+import { quantityOf, renderResources, Resources, sized } from '../core/resources';
 import { SecurityProfile } from '../core/security';
 import { Release } from '../release/release';
 import { NATS_CLIENT_PORT, NATS_MONITOR_PORT, NatsConfig } from './config';
@@ -113,12 +113,6 @@ function mebibytes(s: Size): number {
   return s.toKibibytes() / 1024;
 }
 
-/** A storage quantity in the largest binary unit that divides it (5Gi rather than 5120Mi). */
-function storageQuantity(s: Size): k8s.Quantity {
-  const ki = s.toKibibytes();
-  if (ki % (1024 * 1024) === 0) return k8s.Quantity.fromString(`${ki / (1024 * 1024)}Gi`);
-  return k8s.Quantity.fromString(ki % 1024 === 0 ? `${ki / 1024}Mi` : `${ki}Ki`);
-}
 
 /**
  * A single-node NATS server with JetStream: the low-level building block other constructs configure (the IoT fleet's
@@ -263,12 +257,12 @@ export class NatsServer extends Construct {
             spec: {
               accessModes: ['ReadWriteOnce'],
               storageClassName: this.persistence.storageClassName,
-              resources: { requests: { storage: storageQuantity(this.persistence.size) } },
+              resources: { requests: { storage: quantityOf(this.persistence.size) } },
             },
           },
         ];
       } else {
-        volumes.push({ name: 'data', emptyDir: { sizeLimit: storageQuantity(this.persistence.size) } });
+        volumes.push({ name: 'data', emptyDir: { sizeLimit: quantityOf(this.persistence.size) } });
       }
     }
 

@@ -7,6 +7,7 @@ import { checksumAnnotations } from '../core/checksum';
 import { isDnsSubdomain } from '../core/names';
 import { ExternalRef, externalRefsAnnotation, policyExceptionAnnotations } from '../core/policy';
 import { keepStateAnnotations } from '../core/retention';
+import { sizeQuantity } from '../core/resources';
 import { SecurityProfile } from '../core/security';
 import { standardLabels, selectorLabels } from '../core/labels';
 import { Release } from '../release/release';
@@ -109,13 +110,6 @@ export function assertPathPrefix(prop: string, prefix: string): string {
 }
 
 export { HostPort, parseHostPort } from '../core/validate';
-
-/** A memory or storage size as a Kubernetes quantity (`20Gi`, `512Mi`, `100Ki`). */
-export function sizeQuantity(size: Size): string {
-  const ki = size.toKibibytes();
-  if (ki % (1024 * 1024) === 0) return `${ki / (1024 * 1024)}Gi`;
-  return ki % 1024 === 0 ? `${ki / 1024}Mi` : `${ki}Ki`;
-}
 
 /** Identity of one stack member: its object name and the labels derived from it. */
 export class MemberIdentity {

@@ -8,10 +8,10 @@ import { NodeSelection, Placement } from '../core/placement';
 import { buildPodSpec } from '../core/pod';
 import { Probes } from '../core/probes';
 import { NamespacedAccess } from '../core/rbac';
-import { Resources, sized } from '../core/resources';
+import { Resources, sized, sizeQuantity } from '../core/resources';
 import { SecurityProfile } from '../core/security';
 import { Release } from '../release/release';
-import { dataVolume, FsGroup, MemberIdentity, renderService, sizeQuantity, TELEMETRY_IMAGES, TELEMETRY_STORAGE_CLASS, TelemetryPersistence, renderBackendDeployment } from './common';
+import { dataVolume, FsGroup, MemberIdentity, renderService, TELEMETRY_IMAGES, TELEMETRY_STORAGE_CLASS, TelemetryPersistence, renderBackendDeployment } from './common';
 import { PrometheusConfig, promDuration, ScrapeConfig, staticScrapeJob } from './prometheus-config';
 
 /** Operator settings of the in-cluster Prometheus. */

@@ -5,6 +5,7 @@ import { EnvBuilder } from '../../core/env';
 import { Images, ImageRef } from '../../core/images';
 import { NodeSelection } from '../../core/placement';
 import { Probes } from '../../core/probes';
+import { quantityOf } from '../../core/resources';
 import { SecurityProfile } from '../../core/security';
 import { REDIS_IMAGE, SERVICE_DEFAULT_RESOURCES, ServiceNames, ServicePorts } from './defaults';
 import { GraphistryServiceOptions, renderServiceWorkload, ServiceCommonProps } from './workload';
@@ -40,7 +41,6 @@ export class Redis extends Construct {
     const ref = props.image ?? REDIS_IMAGE;
     const image = Images.of(this).resolve('redis.image', ref);
     const limit = props.dataSizeLimit ?? Size.gibibytes(2);
-    const mi = limit.toMebibytes();
     const ping = Probes.exec(['redis-cli', 'ping'], { initialDelay: Duration.seconds(5), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 });
     const parts = renderServiceWorkload(this, {
       name: ServiceNames.REDIS,
@@ -56,7 +56,7 @@ export class Redis extends Construct {
       liveness: ping,
       readiness: ping,
       volumeMounts: [{ name: 'data', mountPath: '/data' }],
-      volumes: [{ name: 'data', emptyDir: { sizeLimit: k8s.Quantity.fromString(`${mi}Mi`) } }],
+      volumes: [{ name: 'data', emptyDir: { sizeLimit: quantityOf(limit) } }],
       security: props.securityProfile ?? SecurityProfile.restricted({ runAsUser: REDIS_UID, runAsGroup: REDIS_UID, fsGroup: REDIS_UID }),
       nodeSelection: NodeSelection.inherit(),
       tolerations: props.tolerations,
