@@ -47,7 +47,20 @@ function port(p: ProbePort): k8s.IntOrString {
   return k8s.IntOrString.fromString(p);
 }
 
-/** Probe factories: exec, HTTP GET and TCP socket. */
+/** One HTTP check a curl probe makes inside the container. */
+export interface CurlCheck {
+  /** The port the container listens on. */
+  readonly port: number;
+  /** The path, starting with '/'. */
+  readonly path: string;
+  /**
+   * The loopback name to dial. `127.0.0.1` for servers that bind IPv4 only where `localhost` may resolve to `::1`.
+   * @default 'localhost'
+   */
+  readonly host?: 'localhost' | '127.0.0.1';
+}
+
+/** Probe factories: exec, HTTP GET, TCP socket, and curl inside the container. */
 export class Probes {
   /** Runs a command in the container; exit 0 is healthy. */
   public static exec(command: readonly string[], t: ProbeTiming = {}): k8s.Probe {
@@ -59,6 +72,23 @@ export class Probes {
   public static http(path: string, p: ProbePort, t: ProbeTiming & { scheme?: 'HTTP' | 'HTTPS' } = {}): k8s.Probe {
     check(path.startsWith('/'), 'probe.path', path, 'an absolute path starting with /');
     return { httpGet: { path, port: port(p), scheme: t.scheme }, ...timing(t) };
+  }
+
+  /**
+   * An exec probe that fetches loopback URLs with the image's own curl; every check must answer 2xx/3xx. For images
+   * whose health endpoint needs the `Host: localhost` an httpGet probe (which dials the pod IP) would not send, and
+   * for checks of several ports at once. `-S` keeps curl's error in the probe's failure event.
+   */
+  public static curl(checks: CurlCheck | readonly CurlCheck[], t: ProbeTiming = {}): k8s.Probe {
+    const list: readonly CurlCheck[] = Array.isArray(checks) ? checks : [checks as CurlCheck];
+    check(list.length > 0, 'probe.curl', list, 'at least one check');
+    const commands = list.map((c, i) => {
+      check(Number.isInteger(c.port) && c.port >= 1 && c.port <= 65535, `probe.curl[${i}].port`, c.port, 'a port number 1-65535');
+      check(typeof c.path === 'string' && /^\/[^\s']*$/.test(c.path), `probe.curl[${i}].path`, c.path, "an absolute path starting with /, without whitespace or quotes");
+      return ['curl', '-fsS', '-o', '/dev/null', `http://${c.host ?? 'localhost'}:${c.port}${c.path}`];
+    });
+    if (commands.length === 1) return Probes.exec(commands[0], t);
+    return Probes.exec(['sh', '-c', commands.map((c) => c.join(' ')).join(' && ')], t);
   }
 
   /** A TCP connect to a port. */

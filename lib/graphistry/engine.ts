@@ -11,7 +11,7 @@ import { assertDnsLabel, assertDnsSubdomain } from '../core/names';
 import { NodeSelection, Placement, Toleration } from '../core/placement';
 import { buildPodSpec } from '../core/pod';
 import { assertExternalRefs, ExternalRef, externalRefsAnnotation, policyExceptionAnnotations } from '../core/policy';
-import { Probes, ProbeTiming } from '../core/probes';
+import { Probes } from '../core/probes';
 import { NamespacedAccess } from '../core/rbac';
 import { quantityOf, Resources, sized, sizeQuantity } from '../core/resources';
 import { SecurityProfile } from '../core/security';
@@ -268,13 +268,6 @@ function withScratchRequest(r: Resources, scratch: Size): Resources {
   return { ...r, requestsOnly: { ...r.requestsOnly, 'ephemeral-storage': scratch } };
 }
 
-/** An exec probe running `curl` against localhost URLs (all must answer 2xx/3xx). */
-function curlProbe(urls: readonly string[], t: ProbeTiming): k8s.Probe {
-  const one = (u: string) => ['curl', '-fsS', '-o', '/dev/null', u];
-  if (urls.length === 1) return Probes.exec(one(urls[0]), t);
-  return Probes.exec(['sh', '-c', urls.map((u) => one(u).join(' ')).join(' && ')], t);
-}
-
 /**
  * The Graphistry engine: one pod per GPU node bundling the GPU-bound services as sibling containers, so every
  * intra-stack hop is localhost (nginx, forge-etl-python and dask-cuda-worker; plus streamgl-viz, streamgl-sessions
@@ -388,8 +381,8 @@ export class EngineDaemonSet extends Construct {
       resources: withScratchRequest(props.nginx?.resources ?? ENGINE_DEFAULT_RESOURCES[EngineContainers.NGINX], scratchLimit),
       // Readiness gates endpoint membership: Caddy's resolver adds a pod as soon as it is Ready, so without it a
       // rolling update sends browsers to a pod whose nginx is not bound yet.
-      liveness: curlProbe([`http://localhost:${plan.nginx}/healthz`], { initialDelay: Duration.seconds(30), period: Duration.seconds(30), timeout: Duration.seconds(5), failureThreshold: 3 }),
-      readiness: curlProbe([`http://localhost:${plan.nginx}/healthz`], { initialDelay: Duration.seconds(8), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 }),
+      liveness: Probes.curl({ port: plan.nginx, path: '/healthz' }, { initialDelay: Duration.seconds(30), period: Duration.seconds(30), timeout: Duration.seconds(5), failureThreshold: 3 }),
+      readiness: Probes.curl({ port: plan.nginx, path: '/healthz' }, { initialDelay: Duration.seconds(8), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 }),
       mounts: [
         { name: 'dispatcher-config', mountPath: `/etc/nginx/conf.d/${ENGINE_DISPATCHER_FILE}`, subPath: ENGINE_DISPATCHER_FILE, readOnly: true },
         dataMount,
@@ -413,8 +406,8 @@ export class EngineDaemonSet extends Construct {
         props.forgeEtlPython?.env,
       ),
       resources: props.forgeEtlPython?.resources ?? ENGINE_DEFAULT_RESOURCES[EngineContainers.FORGE_ETL_PYTHON],
-      liveness: curlProbe([`http://localhost:${plan.forgeEtlPython}/health`], { initialDelay: Duration.seconds(60), period: Duration.seconds(30), timeout: Duration.seconds(10), failureThreshold: 3 }),
-      readiness: curlProbe([`http://localhost:${plan.forgeEtlPython}/health`], { initialDelay: Duration.seconds(10), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 }),
+      liveness: Probes.curl({ port: plan.forgeEtlPython, path: '/health' }, { initialDelay: Duration.seconds(60), period: Duration.seconds(30), timeout: Duration.seconds(10), failureThreshold: 3 }),
+      readiness: Probes.curl({ port: plan.forgeEtlPython, path: '/health' }, { initialDelay: Duration.seconds(10), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 }),
       mounts: [dataMount, uploadsMount],
     });
     plans.push({
@@ -428,11 +421,11 @@ export class EngineDaemonSet extends Construct {
       resources: props.daskCudaWorker?.resources ?? ENGINE_DEFAULT_RESOURCES[EngineContainers.DASK_CUDA_WORKER],
       // forge-etl-python's /workerhealth checks the dask cluster through fep; it is called directly on fep's port,
       // not through the nginx dispatcher, so an nginx restart cannot cascade into killing the worker mid-batch.
-      liveness: curlProbe(
-        [`http://localhost:${plan.daskDashboard}/health`, `http://localhost:${plan.forgeEtlPython}/workerhealth`],
+      liveness: Probes.curl(
+        [{ port: plan.daskDashboard, path: '/health' }, { port: plan.forgeEtlPython, path: '/workerhealth' }],
         { initialDelay: Duration.seconds(180), period: Duration.seconds(120), timeout: Duration.seconds(30), failureThreshold: 3 },
       ),
-      readiness: curlProbe([`http://localhost:${plan.daskDashboard}/health`], { initialDelay: Duration.seconds(30), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 }),
+      readiness: Probes.curl({ port: plan.daskDashboard, path: '/health' }, { initialDelay: Duration.seconds(30), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 }),
       mounts: [dataMount],
     });
     if (viz) {
@@ -493,8 +486,8 @@ export class EngineDaemonSet extends Construct {
         ).envFrom(jwt),
         resources: props.streamglGpu?.resources ?? ENGINE_DEFAULT_RESOURCES[EngineContainers.STREAMGL_GPU],
         // The list-server port is computed from the same N as STREAMGL_NUM_WORKERS, so probe and router agree.
-        liveness: curlProbe([`http://localhost:${plan.listServer}/check-workers`], { initialDelay: Duration.seconds(60), period: Duration.seconds(30), timeout: Duration.seconds(10), failureThreshold: 3 }),
-        readiness: curlProbe([`http://localhost:${plan.listServer}/check-workers`], { initialDelay: Duration.seconds(20), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 }),
+        liveness: Probes.curl({ port: plan.listServer, path: '/check-workers' }, { initialDelay: Duration.seconds(60), period: Duration.seconds(30), timeout: Duration.seconds(10), failureThreshold: 3 }),
+        readiness: Probes.curl({ port: plan.listServer, path: '/check-workers' }, { initialDelay: Duration.seconds(20), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 }),
         mounts: [dataMount],
       });
     }

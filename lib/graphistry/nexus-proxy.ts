@@ -23,6 +23,8 @@ import { assertPort, assertReplicas } from '../core/validate';
 
 /** Name of the Deployment, Service and ServiceAccount. Clients integrate against this name. */
 export const NEXUS_PROXY_NAME = 'nexus-proxy';
+/** The port the proxy's nginx listens on (the image's default.conf; the Service maps `httpPort` to it). */
+export const NEXUS_PROXY_PORT = 80;
 /** Where the nginx image expects pivot's static bundle. */
 export const PIVOT_WWW_PATH = '/opt/graphistry/apps/core/pivot/www';
 
@@ -149,17 +151,17 @@ export class NexusProxy extends Construct {
       .user(props.env, 'env');
     const resolver = env.get('NGINX_RESOLVER');
     this.nginxResolver = typeof resolver === 'string' ? resolver : undefined;
-    const healthz = ['curl', '-fsS', '-o', '/dev/null', 'http://localhost:80/healthz'];
+    const healthz = { port: NEXUS_PROXY_PORT, path: '/healthz' };
     const container = buildContainer(
       'nexusProxy',
       {
         name: 'nginx',
         image: Images.of(this).resolve('image', props.image ?? graphistryImage(GraphistryRepositories.nginx, tag, 'universal')),
-        ports: [{ name: 'http', port: 80 }],
+        ports: [{ name: 'http', port: NEXUS_PROXY_PORT }],
         env,
         resources: props.resources ?? NGINX_DEFAULT_RESOURCES,
-        liveness: Probes.exec(healthz, { initialDelay: Duration.seconds(30), period: Duration.seconds(30), timeout: Duration.seconds(5), failureThreshold: 3 }),
-        readiness: Probes.exec(healthz, { initialDelay: Duration.seconds(5), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 }),
+        liveness: Probes.curl(healthz, { initialDelay: Duration.seconds(30), period: Duration.seconds(30), timeout: Duration.seconds(5), failureThreshold: 3 }),
+        readiness: Probes.curl(healthz, { initialDelay: Duration.seconds(5), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 }),
         volumeMounts: [
           { name: 'data-mount', mountPath: DATA_PATH },
           { name: 'local-media-mount', mountPath: NEXUS_STATIC_PATH },

@@ -390,7 +390,6 @@ export class CaddyIngress extends Construct {
       refs.push({ kind: 'Secret', name: tls.certificateSecret });
     }
 
-    const healthUrl = `http://127.0.0.1:${resolved!.httpPort}${CADDY_HEALTH_PATH}`;
     // Readiness gates Service endpoints: a new pod receives traffic only once Caddy has parsed its config and bound
     // its port. failureThreshold 1 is deliberate (the Graphistry seed chose it, and it is kept): the health handle is
     // terminal and never touches an upstream, so its answer is binary ("Caddy is bound and serving") and one failure
@@ -403,7 +402,7 @@ export class CaddyIngress extends Construct {
     const readinessTiming = { period: Duration.seconds(3), timeout: Duration.seconds(2), failureThreshold: 1 };
     const livenessTiming = { initialDelay: Duration.seconds(5), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 };
     const probe = (t: typeof readinessTiming | typeof livenessTiming) =>
-      image.hasCurl ? Probes.exec(['curl', '-sf', '-o', '/dev/null', healthUrl], t) : Probes.http(CADDY_HEALTH_PATH, 'http', t);
+      image.hasCurl ? Probes.curl({ host: '127.0.0.1', port: resolved!.httpPort, path: CADDY_HEALTH_PATH }, t) : Probes.http(CADDY_HEALTH_PATH, 'http', t);
 
     const ports = [{ name: 'http', port: resolved!.httpPort }];
     if (tls.servesHttps) ports.push({ name: 'https', port: resolved!.httpsPort });

@@ -35,6 +35,22 @@ describe('Probes', () => {
     expect(probePort(Probes.exec(['true']))).toBeUndefined();
   });
 
+  test('curl probes fetch loopback URLs with -fsS; several checks run in one shell, all must pass', () => {
+    expect(Probes.curl({ port: 8000, path: '/ht/' }).exec!.command).toEqual(['curl', '-fsS', '-o', '/dev/null', 'http://localhost:8000/ht/']);
+    expect(Probes.curl({ host: '127.0.0.1', port: 8080, path: '/caddy/health/' }).exec!.command).toEqual(['curl', '-fsS', '-o', '/dev/null', 'http://127.0.0.1:8080/caddy/health/']);
+    expect(Probes.curl([{ port: 8787, path: '/health' }, { port: 8080, path: '/workerhealth' }], { period: Duration.seconds(120) })).toMatchObject({
+      exec: { command: ['sh', '-c', 'curl -fsS -o /dev/null http://localhost:8787/health && curl -fsS -o /dev/null http://localhost:8080/workerhealth'] },
+      periodSeconds: 120,
+    });
+  });
+
+  test('fails when a curl check has no absolute path, a path a shell would split, or a bad port', () => {
+    expect(() => Probes.curl({ port: 80, path: 'healthz' })).toThrow("'probe.curl[0].path' is \"healthz\"; allowed: an absolute path starting with /, without whitespace or quotes");
+    expect(() => Probes.curl([{ port: 80, path: '/a' }, { port: 80, path: "/b' ; rm -rf /" }])).toThrow(/'probe.curl\[1\].path'/);
+    expect(() => Probes.curl({ port: 0, path: '/' })).toThrow("'probe.curl[0].port' is 0; allowed: a port number 1-65535");
+    expect(() => Probes.curl([])).toThrow("'probe.curl' is []; allowed: at least one check");
+  });
+
   test('fails when a duration is not a whole number of seconds', () => {
     expect(() => Probes.tcp(80, { timeout: Duration.millis(500) })).toThrow(/'probe.timeout' is "0.5s"/);
   });

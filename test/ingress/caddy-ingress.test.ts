@@ -61,7 +61,7 @@ describe('CaddyIngress defaults', () => {
   test('the wrapper image is probed with exec curl on the health path, on the port Caddy listens on', () => {
     expect(container.image).toBe('graphistry/caddy:v2.50.7-universal');
     for (const p of [container.readinessProbe, container.livenessProbe]) {
-      expect(p.exec.command).toEqual(['curl', '-sf', '-o', '/dev/null', 'http://127.0.0.1:8080/caddy/health/']);
+      expect(p.exec.command).toEqual(['curl', '-fsS', '-o', '/dev/null', 'http://127.0.0.1:8080/caddy/health/']);
     }
     expect(container.readinessProbe.failureThreshold).toBe(1);
     expect(container.ports).toEqual([{ name: 'http', containerPort: 8080 }]);

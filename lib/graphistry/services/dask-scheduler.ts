@@ -4,9 +4,10 @@ import { Construct } from 'constructs';
 import { EnvBuilder } from '../../core/env';
 import { Images } from '../../core/images';
 import { NodeSelection } from '../../core/placement';
+import { Probes } from '../../core/probes';
 import { DEFAULT_CUDA_VARIANT, DEFAULT_GRAPHISTRY_TAG, graphistryImage } from '../defaults';
 import { GraphistryServiceRepositories, SERVICE_DEFAULT_RESOURCES, graphistryServiceProfile, ServiceNames, ServicePorts } from './defaults';
-import { curlProbe, GraphistryServiceOptions, renderServiceWorkload, ServiceCommonProps } from './workload';
+import { GraphistryServiceOptions, renderServiceWorkload, ServiceCommonProps } from './workload';
 
 export interface DaskSchedulerProps extends ServiceCommonProps, GraphistryServiceOptions {
   /**
@@ -37,7 +38,7 @@ export class DaskScheduler extends Construct {
     super(scope, id);
     const tag = props.tag ?? DEFAULT_GRAPHISTRY_TAG;
     const cuda = props.cudaVariant ?? DEFAULT_CUDA_VARIANT;
-    const health = `http://localhost:${ServicePorts.DASK_DASHBOARD}/health`;
+    const health = { port: ServicePorts.DASK_DASHBOARD, path: '/health' };
     const parts = renderServiceWorkload(this, {
       name: ServiceNames.DASK_SCHEDULER,
       prop: 'daskScheduler',
@@ -57,8 +58,8 @@ export class DaskScheduler extends Construct {
       ],
       env: new EnvBuilder('DaskScheduler').defaults({ GRAPHISTRY_LOG_LEVEL: 'INFO', LOG_LEVEL: 'INFO' }).user(props.env, 'daskScheduler.env'),
       resources: props.resources ?? SERVICE_DEFAULT_RESOURCES[ServiceNames.DASK_SCHEDULER],
-      liveness: curlProbe(health, { initialDelay: Duration.seconds(30), period: Duration.seconds(30), timeout: Duration.seconds(10), failureThreshold: 3 }),
-      readiness: curlProbe(health, { initialDelay: Duration.seconds(10), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 }),
+      liveness: Probes.curl(health, { initialDelay: Duration.seconds(30), period: Duration.seconds(30), timeout: Duration.seconds(10), failureThreshold: 3 }),
+      readiness: Probes.curl(health, { initialDelay: Duration.seconds(10), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 }),
       security: props.securityProfile ?? graphistryServiceProfile(),
       nodeSelection: NodeSelection.inherit(),
       tolerations: props.tolerations,

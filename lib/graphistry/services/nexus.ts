@@ -7,6 +7,7 @@ import { Images } from '../../core/images';
 import { assertDnsSubdomain } from '../../core/names';
 import { NodeSelection } from '../../core/placement';
 import { assertExternalRefs, ExternalRef } from '../../core/policy';
+import { Probes } from '../../core/probes';
 import { NamespacedAccess } from '../../core/rbac';
 import { Release } from '../../release/release';
 import { DEFAULT_GRAPHISTRY_TAG, graphistryImage } from '../defaults';
@@ -14,7 +15,7 @@ import { DATA_PATH, NEXUS_STATIC_PATH } from '../engine';
 import { Postgres } from '../postgres';
 import { assertOperatorSecret, GraphistrySecretKind, optionalSecretName } from '../secrets';
 import { GraphistryServiceRepositories, SERVICE_DEFAULT_RESOURCES, graphistryServiceProfile, ServiceNames, ServicePorts } from './defaults';
-import { curlProbe, GraphistryServiceOptions, renderServiceWorkload, ServiceCommonProps } from './workload';
+import { GraphistryServiceOptions, renderServiceWorkload, ServiceCommonProps } from './workload';
 
 /** Where nexus keeps uploaded media (on the data-mount volume). */
 export const NEXUS_MEDIA_PATH = '/nexus_media';
@@ -123,7 +124,7 @@ export class Nexus extends Construct {
     // Feature credentials: absent on minimal installs, so the reference is optional and the pod starts without it.
     if (optional) env.envFrom(EnvFrom.secret(optional, { optional: true }), 'nexus.optionalSecret');
 
-    const healthUrl = `http://localhost:${ServicePorts.NEXUS}/ht/`;
+    const health = { port: ServicePorts.NEXUS, path: '/ht/' };
     const parts = renderServiceWorkload(this, {
       name: ServiceNames.NEXUS,
       prop: 'nexus',
@@ -136,8 +137,8 @@ export class Nexus extends Construct {
       env,
       resources: props.resources ?? SERVICE_DEFAULT_RESOURCES[ServiceNames.NEXUS],
       // Migrations run at start-up, so liveness waits long; readiness keeps nexus out of rotation until it answers.
-      liveness: curlProbe(healthUrl, { initialDelay: Duration.seconds(180), period: Duration.seconds(60), timeout: Duration.seconds(30), failureThreshold: 3 }),
-      readiness: curlProbe(healthUrl, { initialDelay: Duration.seconds(20), period: Duration.seconds(10), timeout: Duration.seconds(10), failureThreshold: 3 }),
+      liveness: Probes.curl(health, { initialDelay: Duration.seconds(180), period: Duration.seconds(60), timeout: Duration.seconds(30), failureThreshold: 3 }),
+      readiness: Probes.curl(health, { initialDelay: Duration.seconds(20), period: Duration.seconds(10), timeout: Duration.seconds(10), failureThreshold: 3 }),
       volumeMounts: [
         { name: 'local-media-mount', mountPath: NEXUS_STATIC_PATH },
         { name: 'data-mount', mountPath: DATA_PATH },

@@ -6,9 +6,10 @@ import { Images } from '../../core/images';
 import { assertDnsSubdomain } from '../../core/names';
 import { NodeSelection } from '../../core/placement';
 import { assertExternalRefs, ExternalRef } from '../../core/policy';
+import { Probes } from '../../core/probes';
 import { DEFAULT_CUDA_VARIANT, DEFAULT_GRAPHISTRY_TAG, graphistryImage } from '../defaults';
 import { GraphistryServiceRepositories, SERVICE_DEFAULT_RESOURCES, graphistryServiceProfile, ServiceNames, ServicePorts } from './defaults';
-import { curlProbe, GraphistryServiceOptions, renderServiceWorkload, ServiceCommonProps } from './workload';
+import { GraphistryServiceOptions, renderServiceWorkload, ServiceCommonProps } from './workload';
 
 /** Where the notebook sees each graph-app-kit variant's views, to edit dashboards from Jupyter. */
 export const NOTEBOOK_GAK_PATHS = {
@@ -91,7 +92,7 @@ export class Notebook extends Construct {
       volumes.push({ name: 'gak-private', persistentVolumeClaim: { claimName: props.gakPrivateClaim } });
     }
 
-    const api = `http://localhost:${ServicePorts.NOTEBOOK}/notebook/api`;
+    const api = { port: ServicePorts.NOTEBOOK, path: '/notebook/api' };
     const parts = renderServiceWorkload(this, {
       name: ServiceNames.NOTEBOOK,
       prop: 'notebook',
@@ -103,8 +104,8 @@ export class Notebook extends Construct {
       servicePorts: [{ name: 'http', port: ServicePorts.NOTEBOOK, targetPort: 'http' }],
       env: new EnvBuilder('Notebook').defaults({ GRAPHISTRY_LOG_LEVEL: 'INFO', LOG_LEVEL: 'INFO' }).user(props.env, 'notebook.env'),
       resources: props.resources ?? SERVICE_DEFAULT_RESOURCES[ServiceNames.NOTEBOOK],
-      liveness: curlProbe(api, { initialDelay: Duration.seconds(60), period: Duration.seconds(60), timeout: Duration.seconds(30), failureThreshold: 3 }),
-      readiness: curlProbe(api, { initialDelay: Duration.seconds(15), period: Duration.seconds(10), timeout: Duration.seconds(10), failureThreshold: 3 }),
+      liveness: Probes.curl(api, { initialDelay: Duration.seconds(60), period: Duration.seconds(60), timeout: Duration.seconds(30), failureThreshold: 3 }),
+      readiness: Probes.curl(api, { initialDelay: Duration.seconds(15), period: Duration.seconds(10), timeout: Duration.seconds(10), failureThreshold: 3 }),
       volumeMounts: mounts,
       volumes,
       security: props.securityProfile ?? graphistryServiceProfile(),

@@ -6,11 +6,12 @@ import { Images } from '../../core/images';
 import { assertDnsSubdomain } from '../../core/names';
 import { NodeSelection } from '../../core/placement';
 import { assertExternalRefs, ExternalRef } from '../../core/policy';
+import { Probes } from '../../core/probes';
 import { DEFAULT_GRAPHISTRY_TAG, graphistryImage } from '../defaults';
 import { DATA_PATH } from '../engine';
 import { Postgres } from '../postgres';
 import { GraphistryServiceRepositories, SERVICE_DEFAULT_RESOURCES, graphistryServiceProfile, ServiceNames, ServicePorts } from './defaults';
-import { curlProbe, GraphistryServiceOptions, renderServiceWorkload, ServiceCommonProps } from './workload';
+import { GraphistryServiceOptions, renderServiceWorkload, ServiceCommonProps } from './workload';
 
 export interface PivotProps extends ServiceCommonProps, GraphistryServiceOptions {
   /** The Postgres server. Pivot's entrypoint waits for it with these settings before the server starts. */
@@ -51,7 +52,7 @@ export class Pivot extends Construct {
       .ownAll({ PORT: port, PIVOT_PORT: port })
       .defaults({ NODE_ENV: 'production', GRAPHISTRY_LOG_LEVEL: 'INFO', LOG_LEVEL: 'INFO' })
       .user(props.env, 'pivot.env');
-    const health = `http://localhost:${port}/health`;
+    const health = { port: ServicePorts.PIVOT, path: '/health' };
     const parts = renderServiceWorkload(this, {
       name: ServiceNames.PIVOT,
       prop: 'pivot',
@@ -63,8 +64,8 @@ export class Pivot extends Construct {
       servicePorts: [{ name: 'http', port: ServicePorts.PIVOT, targetPort: 'http' }],
       env,
       resources: props.resources ?? SERVICE_DEFAULT_RESOURCES[ServiceNames.PIVOT],
-      liveness: curlProbe(health, { initialDelay: Duration.seconds(60), period: Duration.seconds(60), timeout: Duration.seconds(30), failureThreshold: 3 }),
-      readiness: curlProbe(health, { initialDelay: Duration.seconds(15), period: Duration.seconds(10), timeout: Duration.seconds(10), failureThreshold: 3 }),
+      liveness: Probes.curl(health, { initialDelay: Duration.seconds(60), period: Duration.seconds(60), timeout: Duration.seconds(30), failureThreshold: 3 }),
+      readiness: Probes.curl(health, { initialDelay: Duration.seconds(15), period: Duration.seconds(10), timeout: Duration.seconds(10), failureThreshold: 3 }),
       volumeMounts: [{ name: 'data-mount', mountPath: DATA_PATH }],
       volumes: [{ name: 'data-mount', persistentVolumeClaim: { claimName: props.dataMountClaim } }],
       waits: [props.postgres.wait()],

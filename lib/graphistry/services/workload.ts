@@ -8,7 +8,6 @@ import { selectorLabels, standardLabels } from '../../core/labels';
 import { NodeSelection, Placement, Toleration } from '../../core/placement';
 import { buildPodSpec } from '../../core/pod';
 import { ExternalRef, externalRefsAnnotation, policyExceptionAnnotations } from '../../core/policy';
-import { ProbeTiming, Probes } from '../../core/probes';
 import { NamespacedAccess } from '../../core/rbac';
 import { Resources } from '../../core/resources';
 import { SecurityProfile } from '../../core/security';
@@ -212,9 +211,4 @@ export function renderServiceWorkload(scope: Construct, spec: ServiceWorkloadSpe
     },
   });
   return { deployment, service, access, selector };
-}
-
-/** An exec probe that fetches a localhost URL with curl (the Graphistry images ship curl; Host stays `localhost`). */
-export function curlProbe(url: string, timing: ProbeTiming): k8s.Probe {
-  return Probes.exec(['curl', '-fsS', '-o', '/dev/null', url], timing);
 }
