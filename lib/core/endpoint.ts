@@ -43,6 +43,16 @@ export class ClusterDomain {
   public namespaceSuffix(namespace: string): string {
     return `${namespace}.svc.${this.domain}`;
   }
+
+  /**
+   * The FQDN of a Service by name: for a Service the app renders use its `ServiceEndpoint` instead; this is for the
+   * cluster's own Services the app only names (the cluster DNS Service `kube-dns` in `kube-system`).
+   */
+  public fqdn(service: string, namespace: string): string {
+    assertDnsLabel('service', service);
+    assertDnsLabel('namespace', namespace);
+    return `${service}.${this.namespaceSuffix(namespace)}`;
+  }
 }
 
 /**
@@ -300,7 +310,7 @@ export class ServiceEndpoint implements IConnectionTarget {
 
   /** `<name>.<namespace>.svc.<cluster domain>`. */
   public fqdn(): string {
-    return `${this.name}.${this.domain.namespaceSuffix(this.namespace)}`;
+    return this.domain.fqdn(this.name, this.namespace);
   }
 
   /** The Service's host name in `form`. */

@@ -142,6 +142,15 @@ export class SecurityProfile {
     this.exceptions = ex;
   }
 
+  /**
+   * The profile for the init containers of a pod running this profile (waits, copies): when the pod runs as root (the
+   * pod-level uid applies to every container) they run as root too, but without any capability added back, which a
+   * wait or a copy never needs; otherwise this profile itself.
+   */
+  public forInitContainers(): SecurityProfile {
+    return this.options.runAsRoot ? SecurityProfile.restricted({ runAsRoot: this.options.runAsRoot }) : this;
+  }
+
   /** The pod-level securityContext. */
   public podSecurityContext(): k8s.PodSecurityContext {
     const root = this.options.runAsRoot !== undefined;

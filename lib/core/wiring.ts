@@ -261,9 +261,19 @@ export class PodWiring {
   private readonly _refs: ExternalRef[] = [];
   private readonly _connections: Connection[] = [];
   private readonly _containers = new Map<string, ClientBinding>();
+  private _pod?: ClientBinding;
 
   /** @param workload the workload whose pods connect */
   constructor(public readonly workload: IWorkload) {}
+
+  /**
+   * The binding of the pod as a whole, for connections no single container owns (an init wait for a server the
+   * pod's containers need). It has no env: a server's `connect` that sets env needs a container's binding.
+   */
+  public pod(): ClientBinding {
+    if (!this._pod) this._pod = new ClientBinding(this, undefined, undefined);
+    return this._pod;
+  }
 
   /**
    * The binding of container `name`, whose env is `env` (the builder the container is rendered from). One per
@@ -358,11 +368,18 @@ export class ClientBinding {
   constructor(
     /** The pod-level collection (waits, volumes, external references). */
     public readonly pod: PodWiring,
-    /** The container that connects. */
-    public readonly container: string,
-    /** The container's env. */
-    public readonly env: EnvBuilder,
+    /** The container that connects (undefined for the pod-level binding). */
+    public readonly container: string | undefined,
+    private readonly _env: EnvBuilder | undefined,
   ) {}
+
+  /** The container's env; the pod-level binding has none. */
+  public get env(): EnvBuilder {
+    if (!this._env) {
+      throw new ConfigError('client.env', this.pod.workload.node.path, "a container's binding (PodWiring.container(name, env))", 'the pod-level binding has no env to set');
+    }
+    return this._env;
+  }
 
   /** The workload whose container this is. */
   public get workload(): IWorkload {
@@ -379,6 +396,15 @@ export class ClientBinding {
   /** Sets an env key the connection owns (users cannot override it; the hint says where it comes from). */
   public setEnv(name: string, value: EnvValue, hint?: OwnedKeyHint): this {
     this.env.own(name, value, hint);
+    return this;
+  }
+
+  /**
+   * Sets env defaults from a connection that the user's env may override per key (settings a client may point
+   * elsewhere on purpose, such as an OpenTelemetry endpoint).
+   */
+  public defaultEnv(values: Readonly<Record<string, EnvValue>>): this {
+    this.env.defaults(values);
     return this;
   }
 
@@ -404,6 +430,9 @@ export class ClientBinding {
   public mount(volume: k8s.Volume, mount: Omit<k8s.VolumeMount, 'name'>): k8s.VolumeMount {
     this.pod.addVolume(volume);
     const m: k8s.VolumeMount = { name: volume.name, ...mount };
+    if (this.container === undefined) {
+      throw new ConfigError('client.volumeMounts', m.mountPath, "a container's binding", 'the pod-level binding mounts into no container');
+    }
     if (this._mounts.some((x) => x.mountPath === m.mountPath)) {
       throw new ConfigError(`client.${this.container}.volumeMounts`, m.mountPath, 'one mount per path', `${m.mountPath} is already mounted in container ${this.container}`);
     }
