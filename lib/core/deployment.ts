@@ -7,6 +7,7 @@ import { ExternalRef, externalRefsAnnotation, PolicyException, policyExceptionAn
 import { ResolvedPlacement } from './placement';
 import { NamespacedAccess } from './rbac';
 import { SecurityProfile } from './security';
+import { assertInt, assertReplicas } from './validate';
 import { buildService, RenderedService, ServiceOptions } from './service';
 import { PodWiring } from './wiring';
 import { WorkloadConstruct } from './workload';
@@ -24,7 +25,7 @@ export class DeploymentRollout {
    */
   public static rolling(options: { readonly maxSurge?: number } = {}): DeploymentRollout {
     const maxSurge = options.maxSurge ?? 1;
-    check(Number.isInteger(maxSurge) && maxSurge >= 1, 'rollout.maxSurge', maxSurge, 'a whole number >= 1 (maxUnavailable is 0, so a rollout needs room for at least one new pod)');
+    assertInt('rollout.maxSurge', maxSurge, { min: 1 }, 'a whole number >= 1 (maxUnavailable is 0, so a rollout needs room for at least one new pod)');
     return new DeploymentRollout({ type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(maxSurge), maxUnavailable: k8s.IntOrString.fromNumber(0) } });
   }
 
@@ -144,7 +145,7 @@ function nonEmpty(a: Record<string, string>): Record<string, string> | undefined
  */
 export function renderDeployment(workload: WorkloadConstruct, spec: DeploymentSpec): RenderedDeployment {
   const replicas = spec.replicas ?? 1;
-  check(Number.isInteger(replicas) && replicas >= 0, `${spec.prop}.replicas`, replicas, 'a whole number >= 0');
+  assertReplicas(`${spec.prop}.replicas`, replicas);
   check(spec.containers.length > 0, `${spec.prop}.containers`, spec.containers, 'at least one container');
   const wiring = spec.wiring;
   const waits = wiring?.waits ?? [];

@@ -21,3 +21,4 @@ export * from './workload';
 export * from './endpoint';
 export * from './service';
 export * from './wiring';
+export * from './deployment';

@@ -17,9 +17,12 @@ export interface IWorkload extends IPodSelector, INetworkPolicyPeer {
   readonly selector: Readonly<Record<string, string>>;
 }
 
-/** The namespace a construct renders into (its chart's), or a clear error when the chart has none. */
+/**
+ * The namespace a construct renders into: its chart's, or (for a chart without one nested in a Release) the nearest
+ * enclosing chart's, where the release applies its objects; a clear error when no chart above it has one.
+ */
 export function namespaceOf(scope: IConstruct, what = 'the construct'): string {
-  const ns = Chart.of(scope).namespace;
+  const ns = [...scope.node.scopes].reverse().map((s) => (Chart.isChart(s) ? s.namespace : undefined)).find((n) => n);
   if (!ns) {
     throw new ConfigError(
       'namespace',

@@ -1,3 +1,4 @@
+import { ClusterDomain } from '../core/endpoint';
 import { check } from '../core/errors';
 import { Resources, sized } from '../core/resources';
 import { SecurityProfile } from '../core/security';
@@ -85,6 +86,6 @@ export function initContainerProfile(main: SecurityProfile): SecurityProfile {
  * Clusters name it differently (RKE2 `rke2-coredns-rke2-coredns.kube-system`, OpenShift `dns-default.openshift-dns`);
  * there nginx fails to start with "host not found in resolver" until the env names the real Service.
  */
-export function defaultNginxResolver(clusterDomain: string): string {
-  return `kube-dns.kube-system.svc.${clusterDomain}`;
+export function defaultNginxResolver(domain: ClusterDomain): string {
+  return domain.fqdn('kube-dns', 'kube-system');
 }

@@ -2,12 +2,13 @@ import { Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { checksumAnnotations } from '../core/checksum';
-import { buildContainer, buildWaitContainer, ContainerPortSpec } from '../core/container';
-import { EnvBuilder, EnvFrom, EnvMap, EnvValue } from '../core/env';
+import { buildContainer, buildWaitContainer, ContainerOptions } from '../core/container';
+import { ClusterDomain, HostForm, ServiceEndpoint } from '../core/endpoint';
+import { EnvBuilder, EnvFrom, EnvMap } from '../core/env';
 import { ConfigError, ErrorCollector } from '../core/errors';
 import { Images } from '../core/images';
 import { selectorLabels, standardLabels } from '../core/labels';
-import { assertDnsLabel, assertDnsSubdomain } from '../core/names';
+import { assertDnsSubdomain } from '../core/names';
 import { NodeSelection, Placement, Toleration } from '../core/placement';
 import { buildPodSpec } from '../core/pod';
 import { assertExternalRefs, ExternalRef, externalRefsAnnotation, policyExceptionAnnotations } from '../core/policy';
@@ -15,7 +16,9 @@ import { Probes } from '../core/probes';
 import { NamespacedAccess } from '../core/rbac';
 import { quantityOf, Resources, sized, sizeQuantity } from '../core/resources';
 import { SecurityProfile } from '../core/security';
-import { InitWait, WaitFor, waitRules } from '../core/waits';
+import { buildService } from '../core/service';
+import { ClientBinding, ConnectionKind, IConnectable, PodWiring } from '../core/wiring';
+import { WorkloadConstruct } from '../core/workload';
 import { Release } from '../release/release';
 import {
   DEFAULT_CUDA_VARIANT,
@@ -23,13 +26,14 @@ import {
   graphistryImage,
   GraphistryRepositories,
   graphistryRootProfile,
-  initContainerProfile,
   defaultNginxResolver,
   NGINX_DEFAULT_RESOURCES,
 } from './defaults';
 import { ENGINE_DISPATCHER_FILE, engineDispatcherConfig } from './engine-dispatcher';
 import { EnginePortPlan } from './ports';
 import { Postgres } from './postgres';
+import { DaskScheduler } from './services/dask-scheduler';
+import { Redis } from './services/redis';
 import { Tier } from './tier';
 import { assertPort } from '../core/validate';
 
@@ -105,6 +109,12 @@ export interface EngineContainerOptions {
    * @default - sized for the service (see ENGINE_DEFAULT_RESOURCES)
    */
   readonly resources?: Resources;
+  /**
+   * More servers this container connects to (an OpenTelemetry collector): each `connect` sets the env, waits and
+   * mounts it needs and records the connection, before the container is built.
+   * @default - none
+   */
+  readonly connections?: readonly IConnectable[];
 }
 
 /** Settings of the streamgl-gpu container. */
@@ -181,29 +191,24 @@ export interface EngineDaemonSetProps {
    * @default 20 GiB
    */
   readonly uploadsScratchSizeLimit?: Size;
+  /** Redis: the pods wait for it before starting (the services keep queues and caches in it). */
+  readonly redis: Redis;
+  /** The dask scheduler dask-cuda-worker registers with and forge-etl-python submits to; the pods wait for it. */
+  readonly daskScheduler: DaskScheduler;
   /**
-   * Service the pods wait for before starting (and that the services use for queues and caches).
-   * @default 'redis'
+   * The Services the engine's nginx proxies to by name (its image's routes: nexus for the API; pivot, the notebook
+   * and graph-app-kit at the full tier). Recorded in the wiring graph, so NetworkPolicies allow that traffic.
+   * @default - none recorded
    */
-  readonly redisService?: string;
-  /**
-   * Service of the dask scheduler dask-cuda-worker registers with (port 8786).
-   * @default 'dask-scheduler'
-   */
-  readonly daskSchedulerService?: string;
+  readonly proxied?: readonly ServiceEndpoint[];
   /**
    * Port of the `nginx` Service (the off-pod fallback). The container port stays 80.
    * @default 80
    */
   readonly httpPort?: number;
   /**
-   * The cluster's DNS domain, for the FQDN suffix nginx appends to service names.
-   * @default 'cluster.local'
-   */
-  readonly clusterDomain?: string;
-  /**
    * The nginx container. Its `env.NGINX_RESOLVER` is the DNS server nginx resolves service names through, by default
-   * `kube-dns.kube-system.svc.<clusterDomain>`. Where the cluster DNS Service has another name (RKE2
+   * `kube-dns.kube-system.svc.<cluster domain>`. Where the cluster DNS Service has another name (RKE2
    * `rke2-coredns-rke2-coredns.kube-system.svc.cluster.local`, OpenShift `dns-default.openshift-dns.svc.cluster.local`)
    * set it, or nginx fails to start with "host not found in resolver".
    * @default - defaults
@@ -230,28 +235,8 @@ export interface EngineDaemonSetProps {
 const OWNED_KEY_SOURCES: Readonly<Record<string, string>> = {
   PORT: 'the engine port plan (each container has its own fixed port)',
   STREAMGL_NUM_WORKERS: "the 'streamglGpu.workers' prop (it also sets the list-server probe port and the port guard)",
-  POSTGRES_HOST: "the 'postgres' prop",
-  POSTGRES_PORT: "the 'postgres' prop",
-  POSTGRES_DB: "the 'postgres' prop",
-  POSTGRES_USER: "the 'postgres' prop",
-  POSTGRES_PASSWORD: "the 'postgres' prop",
-  K8S_NAMESPACE_SUFFIX: "the release namespace and the 'clusterDomain' prop",
-  REMOTE_DASK: "the 'daskSchedulerService' prop",
+  K8S_NAMESPACE_SUFFIX: 'the release namespace and the cluster domain',
 };
-
-interface ContainerPlan {
-  readonly name: string;
-  readonly prop: string;
-  readonly image: string;
-  readonly ports: ContainerPortSpec[];
-  readonly env: EnvBuilder;
-  readonly resources: Resources;
-  readonly liveness: k8s.Probe;
-  readonly readiness: k8s.Probe;
-  readonly mounts: k8s.VolumeMount[];
-  readonly command?: string[];
-  readonly args?: string[];
-}
 
 /** The engine pod's termination grace period: the preStop delay, then the containers' own shutdown. */
 export const ENGINE_TERMINATION_GRACE = Duration.seconds(60);
@@ -268,6 +253,206 @@ function withScratchRequest(r: Resources, scratch: Size): Resources {
   return { ...r, requestsOnly: { ...r.requestsOnly, 'ephemeral-storage': scratch } };
 }
 
+/** The props key of each container's options. */
+type ContainerProp = 'nginx' | 'forgeEtlPython' | 'daskCudaWorker' | 'streamglViz' | 'streamglSessions' | 'streamglGpu';
+
+/** What every container recipe reads: the validated settings of one engine. */
+interface EngineContext {
+  readonly props: EngineDaemonSetProps;
+  readonly plan: EnginePortPlan;
+  readonly viz: boolean;
+  readonly tag: string;
+  readonly cuda: string;
+  readonly jwtSecret: string;
+  readonly scratchLimit: Size;
+  /** `<namespace>.svc.<cluster domain>`, the suffix nginx appends to service names. */
+  readonly namespaceSuffix: string;
+  readonly domain: ClusterDomain;
+  /** The main containers' preStop sleep (none for a zero delay). */
+  readonly preStop: k8s.Lifecycle | undefined;
+}
+
+/** How one container of the engine pod is built: its image, ports, owned env and connections, probes and mounts. */
+interface ContainerRecipe {
+  readonly name: string;
+  readonly prop: ContainerProp;
+  readonly repository: string;
+  /** Built per CUDA variant (GPU images) rather than `universal`. */
+  readonly gpu: boolean;
+  /** Runs at viz and above only. */
+  readonly vizOnly: boolean;
+  /** Loads the JWT Secret with envFrom (the streamgl containers verify nexus' tokens). */
+  readonly jwt: boolean;
+  /** Sets the container's owned env and connections on its binding, in the order they render; returns the rest. */
+  build(ctx: EngineContext, client: ClientBinding): Omit<ContainerOptions, 'name' | 'image' | 'env' | 'resources' | 'lifecycle'>;
+}
+
+const DATA_MOUNT: k8s.VolumeMount = { name: 'data-mount', mountPath: DATA_PATH };
+const UPLOADS_MOUNT: k8s.VolumeMount = { name: 'uploads-scratch', mountPath: UPLOADS_PATH };
+const own = (client: ClientBinding, values: Readonly<Record<string, string>>) => {
+  for (const [k, v] of Object.entries(values)) client.setEnv(k, v, OWNED_KEY_SOURCES[k] ? { controlledBy: OWNED_KEY_SOURCES[k] } : undefined);
+};
+
+/** The six containers, in the order the pod renders them. */
+const CONTAINER_RECIPES: readonly ContainerRecipe[] = [
+  {
+    name: EngineContainers.NGINX,
+    prop: 'nginx',
+    repository: GraphistryRepositories.nginx,
+    gpu: false,
+    vizOnly: false,
+    jwt: false,
+    build: (ctx, client) => {
+      own(client, { PORT: String(ctx.plan.nginx), K8S_NAMESPACE_SUFFIX: `.${ctx.namespaceSuffix}` });
+      // The image's routes reach these Services by name (with the suffix above).
+      for (const e of ctx.props.proxied ?? []) client.connect(e, undefined, { kind: ConnectionKind.INGRESS, purpose: 'nginx route' });
+      client.defaultEnv({ IS_K8S: '1', NGINX_RESOLVER: defaultNginxResolver(ctx.domain) });
+      const healthz = { port: ctx.plan.nginx, path: '/healthz' };
+      return {
+        ports: [{ name: EnginePortNames.NGINX, port: ctx.plan.nginx }],
+        // Readiness gates endpoint membership: Caddy's resolver adds a pod as soon as it is Ready, so without it a
+        // rolling update sends browsers to a pod whose nginx is not bound yet.
+        liveness: Probes.curl(healthz, { initialDelay: Duration.seconds(30), period: Duration.seconds(30), timeout: Duration.seconds(5), failureThreshold: 3 }),
+        readiness: Probes.curl(healthz, { initialDelay: Duration.seconds(8), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 }),
+        volumeMounts: [
+          { name: 'dispatcher-config', mountPath: `/etc/nginx/conf.d/${ENGINE_DISPATCHER_FILE}`, subPath: ENGINE_DISPATCHER_FILE, readOnly: true },
+          DATA_MOUNT,
+          UPLOADS_MOUNT,
+          { name: 'local-media-mount', mountPath: NEXUS_STATIC_PATH },
+          ...(ctx.viz ? [{ name: 'viz-build-cache', mountPath: VIZ_BUILD_PATH, readOnly: true }] : []),
+        ],
+      };
+    },
+  },
+  {
+    name: EngineContainers.FORGE_ETL_PYTHON,
+    prop: 'forgeEtlPython',
+    repository: GraphistryRepositories.etlServerPython,
+    gpu: true,
+    vizOnly: false,
+    jwt: false,
+    build: (ctx, client) => {
+      // The affinity hint pins each submission's persist/compute to the dask worker in this pod (soft: the scheduler
+      // still falls back to a remote worker), so partitions do not cross the node network.
+      own(client, { PORT: String(ctx.plan.forgeEtlPython), GRAPHISTRY_DASK_LOCAL_AFFINITY: '1' });
+      ctx.props.daskScheduler.connect(client, { addressEnv: 'REMOTE_DASK' });
+      ctx.props.postgres.connect(client);
+      const health = { port: ctx.plan.forgeEtlPython, path: '/health' };
+      return {
+        ports: [{ name: EnginePortNames.FORGE_ETL_PYTHON, port: ctx.plan.forgeEtlPython }],
+        liveness: Probes.curl(health, { initialDelay: Duration.seconds(60), period: Duration.seconds(30), timeout: Duration.seconds(10), failureThreshold: 3 }),
+        readiness: Probes.curl(health, { initialDelay: Duration.seconds(10), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 }),
+        volumeMounts: [DATA_MOUNT, UPLOADS_MOUNT],
+      };
+    },
+  },
+  {
+    name: EngineContainers.DASK_CUDA_WORKER,
+    prop: 'daskCudaWorker',
+    repository: GraphistryRepositories.etlServerPython,
+    gpu: true,
+    vizOnly: false,
+    jwt: false,
+    build: (ctx, client) => {
+      const scheduler = ctx.props.daskScheduler.connect(client);
+      return {
+        ports: [{ name: EnginePortNames.DASK_DASHBOARD, port: ctx.plan.daskDashboard }],
+        command: ['/entrypoints/rapids-entrypoint.sh'],
+        args: ['dask-cuda-worker', '--interface', 'eth0', '--dashboard-address', `localhost:${ctx.plan.daskDashboard}`, scheduler.hostPort(HostForm.SHORT)],
+        // forge-etl-python's /workerhealth checks the dask cluster through fep; it is called directly on fep's port,
+        // not through the nginx dispatcher, so an nginx restart cannot cascade into killing the worker mid-batch.
+        liveness: Probes.curl(
+          [{ port: ctx.plan.daskDashboard, path: '/health' }, { port: ctx.plan.forgeEtlPython, path: '/workerhealth' }],
+          { initialDelay: Duration.seconds(180), period: Duration.seconds(120), timeout: Duration.seconds(30), failureThreshold: 3 },
+        ),
+        readiness: Probes.curl({ port: ctx.plan.daskDashboard, path: '/health' }, { initialDelay: Duration.seconds(30), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 }),
+        volumeMounts: [DATA_MOUNT],
+      };
+    },
+  },
+  {
+    name: EngineContainers.STREAMGL_VIZ,
+    prop: 'streamglViz',
+    repository: GraphistryRepositories.streamglViz,
+    gpu: true,
+    vizOnly: true,
+    jwt: true,
+    build: (ctx, client) => {
+      // ETL submissions go to the same pod's nginx (the hostAliases pin its container name to 127.0.0.1), which
+      // forwards to the same pod's forge-etl-python: a loopback alias, not the `nginx` Service.
+      own(client, { PORT: String(ctx.plan.streamglViz), FORGE_ETL_HOSTNAME: EngineContainers.NGINX, FORGE_ETL_PORT: String(ctx.plan.nginx) });
+      ctx.props.postgres.connect(client);
+      const timing = (initialDelay: number, period: number) => ({ initialDelay: Duration.seconds(initialDelay), period: Duration.seconds(period), timeout: Duration.seconds(5), failureThreshold: 3 });
+      return {
+        ports: [
+          { name: EnginePortNames.STREAMGL_VIZ, port: ctx.plan.streamglViz },
+          { name: EnginePortNames.STREAMGL_VIZ_SECONDARY, port: ctx.plan.streamglVizSecondary },
+        ],
+        liveness: Probes.tcp(EnginePortNames.STREAMGL_VIZ, timing(60, 30)),
+        readiness: Probes.tcp(EnginePortNames.STREAMGL_VIZ, timing(10, 10)),
+        volumeMounts: [DATA_MOUNT],
+      };
+    },
+  },
+  {
+    name: EngineContainers.STREAMGL_SESSIONS,
+    prop: 'streamglSessions',
+    repository: GraphistryRepositories.streamglSessions,
+    gpu: true,
+    vizOnly: true,
+    jwt: true,
+    build: (ctx, client) => {
+      own(client, { PORT: String(ctx.plan.streamglSessions), NGINX_HOST: EngineContainers.NGINX });
+      ctx.props.postgres.connect(client);
+      const timing = (initialDelay: number, period: number) => ({ initialDelay: Duration.seconds(initialDelay), period: Duration.seconds(period), timeout: Duration.seconds(5), failureThreshold: 3 });
+      return {
+        ports: [{ name: EnginePortNames.STREAMGL_SESSIONS, port: ctx.plan.streamglSessions }],
+        liveness: Probes.tcp(EnginePortNames.STREAMGL_SESSIONS, timing(60, 30)),
+        readiness: Probes.tcp(EnginePortNames.STREAMGL_SESSIONS, timing(10, 10)),
+        volumeMounts: [DATA_MOUNT],
+      };
+    },
+  },
+  {
+    name: EngineContainers.STREAMGL_GPU,
+    prop: 'streamglGpu',
+    repository: GraphistryRepositories.streamglGpu,
+    gpu: true,
+    vizOnly: true,
+    jwt: true,
+    build: (ctx, client) => {
+      own(client, { PORT: String(ctx.plan.streamglGpu), STREAMGL_NUM_WORKERS: String(ctx.plan.streamglWorkers) });
+      ctx.props.postgres.connect(client);
+      // The list-server port is computed from the same N as STREAMGL_NUM_WORKERS, so probe and router agree.
+      const check = { port: ctx.plan.listServer, path: '/check-workers' };
+      return {
+        ports: [
+          { name: EnginePortNames.STREAMGL_GPU, port: ctx.plan.streamglGpu },
+          { name: EnginePortNames.STREAMGL_GPU_LIST_SERVER, port: ctx.plan.listServer },
+        ],
+        liveness: Probes.curl(check, { initialDelay: Duration.seconds(60), period: Duration.seconds(30), timeout: Duration.seconds(10), failureThreshold: 3 }),
+        readiness: Probes.curl(check, { initialDelay: Duration.seconds(20), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 }),
+        volumeMounts: [DATA_MOUNT],
+      };
+    },
+  },
+];
+
+/** The node-local shim Services (viz and above): each name the dispatcher answers for, and its ports. */
+const SHIMS: ReadonlyArray<{ readonly id: string; readonly name: string; readonly ports: (plan: EnginePortPlan) => Array<{ name: string; port: number; targetPort: string }> }> = [
+  { id: 'ForgeEtlPythonService', name: 'forge-etl-python', ports: (p) => [{ name: 'http', port: p.dispatcher, targetPort: EnginePortNames.FORGE_ETL_PYTHON }] },
+  { id: 'StreamglGpuService', name: 'streamgl-gpu', ports: (p) => [{ name: 'http', port: p.dispatcher, targetPort: EnginePortNames.STREAMGL_GPU }] },
+  { id: 'StreamglSessionsService', name: 'streamgl-sessions', ports: (p) => [{ name: 'http', port: p.dispatcher, targetPort: EnginePortNames.STREAMGL_SESSIONS }] },
+  {
+    id: 'StreamglVizService',
+    name: 'streamgl-viz',
+    ports: (p) => [
+      { name: 'http', port: p.dispatcher, targetPort: EnginePortNames.STREAMGL_VIZ },
+      { name: 'aux', port: p.streamglVizSecondary, targetPort: EnginePortNames.STREAMGL_VIZ_SECONDARY },
+    ],
+  },
+];
+
 /**
  * The Graphistry engine: one pod per GPU node bundling the GPU-bound services as sibling containers, so every
  * intra-stack hop is localhost (nginx, forge-etl-python and dask-cuda-worker; plus streamgl-viz, streamgl-sessions
@@ -275,7 +460,7 @@ function withScratchRequest(r: Resources, scratch: Size): Resources {
  * the shim Services that keep nginx's FQDN lookups on the same node, the `nginx` fallback Service, the :8080
  * dispatcher ConfigMap and the RBAC its init waits need.
  */
-export class EngineDaemonSet extends Construct {
+export class EngineDaemonSet extends WorkloadConstruct {
   /** Whether a release of this tier has an engine (analytics and above). */
   public static rendersAt(tier: Tier): boolean {
     return tier.atLeast(Tier.ANALYTICS);
@@ -285,10 +470,16 @@ export class EngineDaemonSet extends Construct {
   public readonly daemonSet: k8s.KubeDaemonSet;
   /** `engine-headless`: every engine pod's IP, for Caddy's dynamic upstreams. */
   public readonly headlessService: k8s.KubeService;
+  /** The headless Service's endpoint: Caddy's pool. */
+  public readonly headlessEndpoint: ServiceEndpoint;
   /** `nginx`: Cluster-policy fallback for callers outside the engine pods. */
   public readonly nginxService: k8s.KubeService;
+  /** The `nginx` Service's endpoint: the Graphistry API for in-cluster callers (graph-app-kit). */
+  public readonly nginxEndpoint: ServiceEndpoint;
   /** Node-local shim Services by name (viz and above; empty at analytics). */
   public readonly shimServices: Readonly<Record<string, k8s.KubeService>>;
+  /** The shim Services' endpoints by name. */
+  public readonly shimEndpoints: Readonly<Record<string, ServiceEndpoint>>;
   /** `engine-nginx-cfg`: the :8080 dispatcher conf.d file. */
   public readonly dispatcherConfigMap: k8s.KubeConfigMap;
   /** ServiceAccount, Role and RoleBinding for the init waits. */
@@ -298,6 +489,8 @@ export class EngineDaemonSet extends Construct {
   public readonly tier: Tier;
   /** Labels selecting the engine pods. */
   public readonly selector: Readonly<Record<string, string>>;
+  /** The pod's connections (waits, graph edges) per container. */
+  public readonly wiring: PodWiring;
   /** The dispatcher file's text, as mounted into nginx. */
   public readonly dispatcherConfig: string;
   /** Names of the main containers, in order. */
@@ -307,32 +500,61 @@ export class EngineDaemonSet extends Construct {
 
   constructor(scope: Construct, id: string, props: EngineDaemonSetProps) {
     super(scope, id);
+    const ctx = this.settings(props);
+    this.tier = props.tier;
+    this.ports = ctx.plan;
     const release = Release.of(this);
-    const namespace = release.releaseNamespace;
+    const identity = { name: 'engine', instance: release.releaseName, component: 'gpu-engine' };
+    this.selector = selectorLabels(identity);
+    const labels = standardLabels({ ...identity, partOf: 'graphistry', version: ctx.tag });
+    const security = props.securityProfile ?? graphistryRootProfile();
+
+    this.wiring = new PodWiring(this);
+    this.waitForServers(props);
+    const containers = this.buildContainers(ctx, security);
+    this.containerNames = containers.map((c) => c.name);
+    const resolver = containers[0].env?.find((e) => e.name === 'NGINX_RESOLVER');
+    this.nginxResolver = resolver?.value;
+
+    this.dispatcherConfig = engineDispatcherConfig(ctx.plan);
+    this.dispatcherConfigMap = new k8s.KubeConfigMap(this, 'DispatcherConfig', {
+      metadata: { name: EngineNames.DISPATCHER_CONFIG_MAP, labels },
+      data: { [ENGINE_DISPATCHER_FILE]: this.dispatcherConfig },
+    });
+    this.access = new NamespacedAccess(this, 'Access', { name: EngineNames.SERVICE_ACCOUNT, labels, rules: this.wiring.waitRules() });
+    this.daemonSet = this.renderDaemonSet(ctx, labels, security, containers);
+
+    const services = this.renderServices(ctx, labels);
+    this.headlessService = services.headless.service;
+    this.headlessEndpoint = services.headless.endpoint;
+    this.nginxService = services.nginx.service;
+    this.nginxEndpoint = services.nginx.endpoint;
+    this.shimServices = Object.fromEntries(Object.entries(services.shims).map(([k, v]) => [k, v.service]));
+    this.shimEndpoints = Object.fromEntries(Object.entries(services.shims).map(([k, v]) => [k, v.endpoint]));
+  }
+
+  /**
+   * Validates the props into the settings every part of the pod is built from; every prop check runs before anything
+   * is built, and all their errors are reported together.
+   */
+  private settings(props: EngineDaemonSetProps): EngineContext {
     const tier = props.tier;
     if (!EngineDaemonSet.rendersAt(tier)) {
       throw new ConfigError('tier', tier.name, Tier.ALL.filter((t) => EngineDaemonSet.rendersAt(t)).join(', '), 'the platform tier renders no engine; it uses NexusProxy in front of nexus');
     }
-    this.tier = tier;
-    const viz = tier.atLeast(Tier.VIZ);
-    // Every prop check runs before anything is built, and all their errors are reported together.
     const errors = new ErrorCollector();
-    const planned = errors.attempt(() => EnginePortPlan.forTier(tier, { streamglWorkers: props.streamglGpu?.workers }));
-
-    const tag = props.tag ?? DEFAULT_GRAPHISTRY_TAG;
-    const cuda = props.cudaVariant ?? DEFAULT_CUDA_VARIANT;
+    const plan = errors.attempt(() => EnginePortPlan.forTier(tier, { streamglWorkers: props.streamglGpu?.workers }));
     const jwtSecret = errors.attempt(() => assertDnsSubdomain('jwtSecret', props.jwtSecret ?? 'graphistry-jwt'), '');
-    const redis = errors.attempt(() => assertDnsLabel('redisService', props.redisService ?? 'redis'), '');
-    const daskScheduler = errors.attempt(() => assertDnsLabel('daskSchedulerService', props.daskSchedulerService ?? 'dask-scheduler'), '');
-    const clusterDomain = errors.attempt(() => assertDnsSubdomain('clusterDomain', props.clusterDomain ?? 'cluster.local'), '');
+    errors.check(props.redis instanceof Redis, 'redis', props.redis, 'the Redis service (GraphistryStack passes its own)');
+    errors.check(props.daskScheduler instanceof DaskScheduler, 'daskScheduler', props.daskScheduler, 'the dask scheduler service (GraphistryStack passes its own)');
     const httpPort = props.httpPort ?? 80;
     errors.attempt(() => assertPort('httpPort', httpPort));
     errors.attempt(() => assertDnsSubdomain('dataMountClaim', props.dataMountClaim));
     errors.attempt(() => assertDnsSubdomain('localMediaMountClaim', props.localMediaMountClaim));
     if (props.runtimeClassName !== undefined) errors.attempt(() => assertDnsSubdomain('runtimeClassName', props.runtimeClassName!));
+    errors.attempt(() => assertExternalRefs('additionalExternalRefs', props.additionalExternalRefs ?? []));
     const scratchLimit = props.uploadsScratchSizeLimit ?? Size.gibibytes(20);
     errors.check(scratchLimit.toKibibytes({ rounding: SizeRoundingBehavior.NONE }) >= 1024, 'uploadsScratchSizeLimit', sizeQuantity(scratchLimit), 'at least 1 MiB');
-    const security = props.securityProfile ?? graphistryRootProfile();
     const preStopMs = (props.preStopDelay ?? ENGINE_DEFAULT_PRESTOP_DELAY).toMilliseconds();
     const graceSeconds = ENGINE_TERMINATION_GRACE.toSeconds();
     errors.check(
@@ -343,178 +565,78 @@ export class EngineDaemonSet extends Construct {
       `it counts against the pod's ${graceSeconds}s termination grace period, which must leave the containers time to stop`,
     );
     errors.throwIfAny();
-    const plan = planned!;
-    this.ports = plan;
-    const lifecycle: k8s.Lifecycle | undefined = preStopMs > 0 ? { preStop: { exec: { command: ['sh', '-c', `sleep ${preStopMs / 1000}`] } } } : undefined;
-
-    const identity = { name: 'engine', instance: release.releaseName, component: 'gpu-engine' };
-    this.selector = selectorLabels(identity);
-    const labels = standardLabels({ ...identity, partOf: 'graphistry', version: tag });
-    const images = Images.of(this);
-    const image = (prop: string, override: string | undefined, repository: string, variant: string) =>
-      images.resolve(`${prop}.image`, override ?? graphistryImage(repository, tag, variant));
-
-    // Env: each container gets its own builder, so no container inherits another's map (dask-cuda-worker once
-    // received forge-etl-python's env this way).
-    const envFor = (container: string, prop: string, owned: Record<string, EnvValue>, defaults: EnvMap, user: EnvMap | undefined) => {
-      const hints = Object.fromEntries(Object.keys(owned).filter((k) => k in OWNED_KEY_SOURCES).map((k) => [k, { controlledBy: OWNED_KEY_SOURCES[k] }]));
-      return new EnvBuilder(`EngineDaemonSet container ${container}`).ownAll(owned, hints).defaults(defaults).user(user, `${prop}.env`);
+    const domain = ClusterDomain.of(this);
+    return {
+      props,
+      plan: plan!,
+      viz: tier.atLeast(Tier.VIZ),
+      tag: props.tag ?? DEFAULT_GRAPHISTRY_TAG,
+      cuda: props.cudaVariant ?? DEFAULT_CUDA_VARIANT,
+      jwtSecret,
+      scratchLimit,
+      namespaceSuffix: domain.namespaceSuffix(Release.of(this).releaseNamespace),
+      domain,
+      // Every main container sleeps preStopDelay before SIGTERM, so Caddy's `dynamic a` refresh drops a terminating
+      // pod before nginx and its siblings stop (see preStopDelay).
+      preStop: preStopMs > 0 ? { preStop: { exec: { command: ['sh', '-c', `sleep ${preStopMs / 1000}`] } } } : undefined,
     };
-    const pg = props.postgres.env();
+  }
 
-    const dataMount: k8s.VolumeMount = { name: 'data-mount', mountPath: DATA_PATH };
-    const uploadsMount: k8s.VolumeMount = { name: 'uploads-scratch', mountPath: UPLOADS_PATH };
+  /** The pod waits for the servers its containers need (Redis and the dask scheduler; Postgres through its clients). */
+  private waitForServers(props: EngineDaemonSetProps): void {
+    const pod = this.wiring.pod();
+    props.redis.connect(pod, { wait: true });
+    props.daskScheduler.connect(pod, { wait: true });
+  }
 
-    const plans: ContainerPlan[] = [];
-    plans.push({
-      name: EngineContainers.NGINX,
-      prop: 'nginx',
-      image: image('nginx', props.nginx?.image, GraphistryRepositories.nginx, 'universal'),
-      ports: [{ name: EnginePortNames.NGINX, port: plan.nginx }],
-      env: envFor(
-        EngineContainers.NGINX,
-        'nginx',
-        { PORT: String(plan.nginx), K8S_NAMESPACE_SUFFIX: `.${namespace}.svc.${clusterDomain}` },
-        { IS_K8S: '1', NGINX_RESOLVER: defaultNginxResolver(clusterDomain) },
-        props.nginx?.env,
-      ),
-      resources: withScratchRequest(props.nginx?.resources ?? ENGINE_DEFAULT_RESOURCES[EngineContainers.NGINX], scratchLimit),
-      // Readiness gates endpoint membership: Caddy's resolver adds a pod as soon as it is Ready, so without it a
-      // rolling update sends browsers to a pod whose nginx is not bound yet.
-      liveness: Probes.curl({ port: plan.nginx, path: '/healthz' }, { initialDelay: Duration.seconds(30), period: Duration.seconds(30), timeout: Duration.seconds(5), failureThreshold: 3 }),
-      readiness: Probes.curl({ port: plan.nginx, path: '/healthz' }, { initialDelay: Duration.seconds(8), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 }),
-      mounts: [
-        { name: 'dispatcher-config', mountPath: `/etc/nginx/conf.d/${ENGINE_DISPATCHER_FILE}`, subPath: ENGINE_DISPATCHER_FILE, readOnly: true },
-        dataMount,
-        uploadsMount,
-        { name: 'local-media-mount', mountPath: NEXUS_STATIC_PATH },
-        ...(viz ? [{ name: 'viz-build-cache', mountPath: VIZ_BUILD_PATH, readOnly: true }] : []),
-      ],
-    });
-    plans.push({
-      name: EngineContainers.FORGE_ETL_PYTHON,
-      prop: 'forgeEtlPython',
-      image: image('forgeEtlPython', props.forgeEtlPython?.image, GraphistryRepositories.etlServerPython, cuda),
-      ports: [{ name: EnginePortNames.FORGE_ETL_PYTHON, port: plan.forgeEtlPython }],
-      env: envFor(
-        EngineContainers.FORGE_ETL_PYTHON,
-        'forgeEtlPython',
-        // The affinity hint pins each submission's persist/compute to the dask worker in this pod (soft: the
-        // scheduler still falls back to a remote worker), so partitions do not cross the node network.
-        { PORT: String(plan.forgeEtlPython), GRAPHISTRY_DASK_LOCAL_AFFINITY: '1', REMOTE_DASK: `${daskScheduler}:8786`, ...pg },
-        {},
-        props.forgeEtlPython?.env,
-      ),
-      resources: props.forgeEtlPython?.resources ?? ENGINE_DEFAULT_RESOURCES[EngineContainers.FORGE_ETL_PYTHON],
-      liveness: Probes.curl({ port: plan.forgeEtlPython, path: '/health' }, { initialDelay: Duration.seconds(60), period: Duration.seconds(30), timeout: Duration.seconds(10), failureThreshold: 3 }),
-      readiness: Probes.curl({ port: plan.forgeEtlPython, path: '/health' }, { initialDelay: Duration.seconds(10), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 }),
-      mounts: [dataMount, uploadsMount],
-    });
-    plans.push({
-      name: EngineContainers.DASK_CUDA_WORKER,
-      prop: 'daskCudaWorker',
-      image: image('daskCudaWorker', props.daskCudaWorker?.image, GraphistryRepositories.etlServerPython, cuda),
-      ports: [{ name: EnginePortNames.DASK_DASHBOARD, port: plan.daskDashboard }],
-      command: ['/entrypoints/rapids-entrypoint.sh'],
-      args: ['dask-cuda-worker', '--interface', 'eth0', '--dashboard-address', `localhost:${plan.daskDashboard}`, `${daskScheduler}:8786`],
-      env: envFor(EngineContainers.DASK_CUDA_WORKER, 'daskCudaWorker', {}, {}, props.daskCudaWorker?.env),
-      resources: props.daskCudaWorker?.resources ?? ENGINE_DEFAULT_RESOURCES[EngineContainers.DASK_CUDA_WORKER],
-      // forge-etl-python's /workerhealth checks the dask cluster through fep; it is called directly on fep's port,
-      // not through the nginx dispatcher, so an nginx restart cannot cascade into killing the worker mid-batch.
-      liveness: Probes.curl(
-        [{ port: plan.daskDashboard, path: '/health' }, { port: plan.forgeEtlPython, path: '/workerhealth' }],
-        { initialDelay: Duration.seconds(180), period: Duration.seconds(120), timeout: Duration.seconds(30), failureThreshold: 3 },
-      ),
-      readiness: Probes.curl({ port: plan.daskDashboard, path: '/health' }, { initialDelay: Duration.seconds(30), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 }),
-      mounts: [dataMount],
-    });
-    if (viz) {
-      const jwt = EnvFrom.secret(jwtSecret);
-      plans.push({
-        name: EngineContainers.STREAMGL_VIZ,
-        prop: 'streamglViz',
-        image: image('streamglViz', props.streamglViz?.image, GraphistryRepositories.streamglViz, cuda),
-        ports: [
-          { name: EnginePortNames.STREAMGL_VIZ, port: plan.streamglViz },
-          { name: EnginePortNames.STREAMGL_VIZ_SECONDARY, port: plan.streamglVizSecondary },
-        ],
-        env: envFor(
-          EngineContainers.STREAMGL_VIZ,
-          'streamglViz',
-          // ETL submissions go to the same pod's nginx (hostAliases pin `nginx` to 127.0.0.1), which forwards to
-          // the same pod's forge-etl-python.
-          { PORT: String(plan.streamglViz), FORGE_ETL_HOSTNAME: 'nginx', FORGE_ETL_PORT: String(plan.nginx), ...pg },
-          {},
-          props.streamglViz?.env,
-        ).envFrom(jwt),
-        resources: props.streamglViz?.resources ?? ENGINE_DEFAULT_RESOURCES[EngineContainers.STREAMGL_VIZ],
-        liveness: Probes.tcp(EnginePortNames.STREAMGL_VIZ, { initialDelay: Duration.seconds(60), period: Duration.seconds(30), timeout: Duration.seconds(5), failureThreshold: 3 }),
-        readiness: Probes.tcp(EnginePortNames.STREAMGL_VIZ, { initialDelay: Duration.seconds(10), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 }),
-        mounts: [dataMount],
-      });
-      plans.push({
-        name: EngineContainers.STREAMGL_SESSIONS,
-        prop: 'streamglSessions',
-        image: image('streamglSessions', props.streamglSessions?.image, GraphistryRepositories.streamglSessions, cuda),
-        ports: [{ name: EnginePortNames.STREAMGL_SESSIONS, port: plan.streamglSessions }],
-        env: envFor(
-          EngineContainers.STREAMGL_SESSIONS,
-          'streamglSessions',
-          { PORT: String(plan.streamglSessions), NGINX_HOST: 'nginx', ...pg },
-          {},
-          props.streamglSessions?.env,
-        ).envFrom(jwt),
-        resources: props.streamglSessions?.resources ?? ENGINE_DEFAULT_RESOURCES[EngineContainers.STREAMGL_SESSIONS],
-        liveness: Probes.tcp(EnginePortNames.STREAMGL_SESSIONS, { initialDelay: Duration.seconds(60), period: Duration.seconds(30), timeout: Duration.seconds(5), failureThreshold: 3 }),
-        readiness: Probes.tcp(EnginePortNames.STREAMGL_SESSIONS, { initialDelay: Duration.seconds(10), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 }),
-        mounts: [dataMount],
-      });
-      plans.push({
-        name: EngineContainers.STREAMGL_GPU,
-        prop: 'streamglGpu',
-        image: image('streamglGpu', props.streamglGpu?.image, GraphistryRepositories.streamglGpu, cuda),
-        ports: [
-          { name: EnginePortNames.STREAMGL_GPU, port: plan.streamglGpu },
-          { name: EnginePortNames.STREAMGL_GPU_LIST_SERVER, port: plan.listServer },
-        ],
-        env: envFor(
-          EngineContainers.STREAMGL_GPU,
-          'streamglGpu',
-          { PORT: String(plan.streamglGpu), STREAMGL_NUM_WORKERS: String(plan.streamglWorkers), ...pg },
-          {},
-          props.streamglGpu?.env,
-        ).envFrom(jwt),
-        resources: props.streamglGpu?.resources ?? ENGINE_DEFAULT_RESOURCES[EngineContainers.STREAMGL_GPU],
-        // The list-server port is computed from the same N as STREAMGL_NUM_WORKERS, so probe and router agree.
-        liveness: Probes.curl({ port: plan.listServer, path: '/check-workers' }, { initialDelay: Duration.seconds(60), period: Duration.seconds(30), timeout: Duration.seconds(10), failureThreshold: 3 }),
-        readiness: Probes.curl({ port: plan.listServer, path: '/check-workers' }, { initialDelay: Duration.seconds(20), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 }),
-        mounts: [dataMount],
-      });
-    }
-    this.containerNames = plans.map((p) => p.name);
-    const resolver = plans[0].env.get('NGINX_RESOLVER');
-    this.nginxResolver = typeof resolver === 'string' ? resolver : undefined;
-
-    const containers = plans.map((p) =>
-      buildContainer(
-        p.prop,
-        { name: p.name, image: p.image, command: p.command, args: p.args, ports: p.ports, env: p.env, resources: p.resources, liveness: p.liveness, readiness: p.readiness, volumeMounts: p.mounts, lifecycle },
+  /**
+   * Builds the main containers from the recipe table. Each container gets its own env builder, so no container
+   * inherits another's map (dask-cuda-worker once received forge-etl-python's env this way).
+   */
+  private buildContainers(ctx: EngineContext, security: SecurityProfile): k8s.Container[] {
+    const images = Images.of(this);
+    return CONTAINER_RECIPES.filter((r) => ctx.viz || !r.vizOnly).map((r) => {
+      const o = ctx.props[r.prop];
+      const env = new EnvBuilder(`EngineDaemonSet container ${r.name}`);
+      const client = this.wiring.container(r.name, env);
+      const built = r.build(ctx, client);
+      for (const c of o?.connections ?? []) c.connect(client);
+      env.user(o?.env, `${r.prop}.env`);
+      if (r.jwt) env.envFrom(EnvFrom.secret(ctx.jwtSecret));
+      const defaultResources = ENGINE_DEFAULT_RESOURCES[r.name];
+      const resources = r.name === EngineContainers.NGINX ? withScratchRequest(o?.resources ?? defaultResources, ctx.scratchLimit) : o?.resources ?? defaultResources;
+      return buildContainer(
+        r.prop,
+        {
+          ...built,
+          name: r.name,
+          image: images.resolve(`${r.prop}.image`, o?.image ?? graphistryImage(r.repository, ctx.tag, r.gpu ? ctx.cuda : 'universal')),
+          env,
+          resources,
+          volumeMounts: [...(built.volumeMounts ?? []), ...client.volumeMounts],
+          lifecycle: ctx.preStop,
+        },
         security,
-      ),
-    );
+      );
+    });
+  }
 
-    // Init: the services the engine needs must answer before it starts, then the viz bundle is copied into the
-    // pod's own emptyDir (a shared PVC subPath raced when several pods rewrote the same files during a rollout).
-    const waits: InitWait[] = [WaitFor.service(redis), WaitFor.service(daskScheduler), props.postgres.wait()];
-    const initSecurity = initContainerProfile(security);
-    const initContainers = waits.map((w) => buildWaitContainer(this, w, initSecurity));
-    if (viz) {
+  /**
+   * The DaemonSet: init waits, then the viz bundle copied into the pod's own emptyDir (a shared PVC subPath raced
+   * when several pods rewrote the same files during a rollout), the volumes, the hostAliases that keep every
+   * intra-stack call by service name on this pod, and the policy and external-reference annotations.
+   */
+  private renderDaemonSet(ctx: EngineContext, labels: Record<string, string>, security: SecurityProfile, containers: k8s.Container[]): k8s.KubeDaemonSet {
+    const props = ctx.props;
+    const initSecurity = security.forInitContainers();
+    const initContainers = this.wiring.waits.map((w) => buildWaitContainer(this, w, initSecurity));
+    if (ctx.viz) {
       initContainers.push(
         buildContainer(
           'initContainers.copy-viz-static',
           {
             name: 'copy-viz-static',
-            image: plans.find((p) => p.name === EngineContainers.STREAMGL_VIZ)!.image,
+            image: containers.find((c) => c.name === EngineContainers.STREAMGL_VIZ)!.image!,
             command: ['sh', '-c', `cp -r ${VIZ_BUILD_PATH}/. /viz-build-cache/`],
             resources: COPY_VIZ_RESOURCES,
             volumeMounts: [{ name: 'viz-build-cache', mountPath: '/viz-build-cache' }],
@@ -523,33 +645,21 @@ export class EngineDaemonSet extends Construct {
         ),
       );
     }
-
-    this.dispatcherConfig = engineDispatcherConfig(plan);
-    this.dispatcherConfigMap = new k8s.KubeConfigMap(this, 'DispatcherConfig', {
-      metadata: { name: EngineNames.DISPATCHER_CONFIG_MAP, labels },
-      data: { [ENGINE_DISPATCHER_FILE]: this.dispatcherConfig },
-    });
-
-    this.access = new NamespacedAccess(this, 'Access', { name: EngineNames.SERVICE_ACCOUNT, labels, rules: waitRules(waits) });
-
     const volumes: k8s.Volume[] = [
       { name: 'data-mount', persistentVolumeClaim: { claimName: props.dataMountClaim } },
       { name: 'local-media-mount', persistentVolumeClaim: { claimName: props.localMediaMountClaim } },
-      { name: 'uploads-scratch', emptyDir: { sizeLimit: quantityOf(scratchLimit) } },
+      { name: 'uploads-scratch', emptyDir: { sizeLimit: quantityOf(ctx.scratchLimit) } },
       { name: 'dispatcher-config', configMap: { name: EngineNames.DISPATCHER_CONFIG_MAP } },
     ];
-    if (viz) volumes.push({ name: 'viz-build-cache', emptyDir: { sizeLimit: quantityOf(VIZ_BUILD_CACHE_LIMIT) } });
+    if (ctx.viz) volumes.push({ name: 'viz-build-cache', emptyDir: { sizeLimit: quantityOf(VIZ_BUILD_CACHE_LIMIT) } });
 
-    // Every intra-stack call by service name stays on this pod: the names resolve to loopback, where nginx :80 or
-    // the :8080 dispatcher (or the service's own port) answers.
-    const aliased = [EngineContainers.NGINX, EngineContainers.FORGE_ETL_PYTHON, EngineContainers.DASK_CUDA_WORKER] as string[];
-    if (viz) aliased.push(EngineContainers.STREAMGL_VIZ, EngineContainers.STREAMGL_SESSIONS, EngineContainers.STREAMGL_GPU);
-    const hostAliases: k8s.HostAlias[] = [{ ip: '127.0.0.1', hostnames: aliased }];
-
+    // Every intra-stack call by service name stays on this pod: the container names resolve to loopback, where nginx
+    // :80 or the :8080 dispatcher (or the service's own port) answers.
+    const hostAliases: k8s.HostAlias[] = [{ ip: '127.0.0.1', hostnames: containers.map((c) => c.name) }];
     const podSpec = buildPodSpec(this, 'engine', {
       containers,
       initContainers,
-      volumes,
+      volumes: [...volumes, ...this.wiring.volumes],
       security,
       placement: Placement.of(this).forWorkload({ nodeSelection: NodeSelection.fallback(props.nodeSelector, 'nodeSelector'), tolerations: props.tolerations }, 'engine'),
       serviceAccountName: this.access.serviceAccountName,
@@ -561,9 +671,9 @@ export class EngineDaemonSet extends Construct {
       runtimeClassName: props.runtimeClassName,
     });
 
-    const external: ExternalRef[] = [...props.postgres.externalRefs(), ...(viz ? [{ kind: 'Secret' as const, name: jwtSecret }] : []), ...assertExternalRefs('additionalExternalRefs', props.additionalExternalRefs ?? [])];
+    const external: ExternalRef[] = [...this.wiring.externalRefs, ...(ctx.viz ? [{ kind: 'Secret' as const, name: ctx.jwtSecret }] : []), ...(props.additionalExternalRefs ?? [])];
     const annotations = { ...policyExceptionAnnotations(security.exceptions), ...externalRefsAnnotation(external) };
-    this.daemonSet = new k8s.KubeDaemonSet(this, 'Resource', {
+    return new k8s.KubeDaemonSet(this, 'Resource', {
       metadata: { name: EngineNames.DAEMON_SET, labels, annotations: Object.keys(annotations).length ? annotations : undefined },
       spec: {
         selector: { matchLabels: { ...this.selector } },
@@ -575,45 +685,31 @@ export class EngineDaemonSet extends Construct {
         },
       },
     });
+  }
 
-    const service = (id: string, name: string, spec: Omit<k8s.ServiceSpec, 'selector'>) =>
-      new k8s.KubeService(this, id, { metadata: { name, labels }, spec: { ...spec, selector: { ...this.selector } } });
-    const port = (name: string, servicePort: number, target: string): k8s.ServicePort => ({ name, port: servicePort, targetPort: k8s.IntOrString.fromString(target), protocol: 'TCP' });
-
-    this.headlessService = service('HeadlessService', EngineNames.HEADLESS_SERVICE, {
-      clusterIp: 'None',
-      ports: [port('http', plan.nginx, EnginePortNames.NGINX)],
-    });
-    this.nginxService = service('NginxService', EngineNames.NGINX_SERVICE, {
+  /**
+   * The Services over the engine pods: `engine-headless` (Caddy's pool), `nginx` (the Cluster-policy fallback), and
+   * at viz and above the shims, which keep nginx's FQDN lookups (`<service>.<ns>.svc...:8080`) on this node: Local
+   * policy only routes to the engine pod on the caller's node, which is also where the upload the caller just wrote
+   * lives.
+   */
+  private renderServices(ctx: EngineContext, labels: Record<string, string>) {
+    const httpPort = ctx.props.httpPort ?? 80;
+    const headless = buildService(this, 'HeadlessService', { name: EngineNames.HEADLESS_SERVICE, labels, pods: this, headless: true, ports: [{ name: 'http', port: ctx.plan.nginx, targetPort: EnginePortNames.NGINX }] });
+    const nginx = buildService(this, 'NginxService', {
+      name: EngineNames.NGINX_SERVICE,
+      labels,
+      pods: this,
       type: 'ClusterIP',
       internalTrafficPolicy: 'Cluster',
-      ports: [port('http', httpPort, EnginePortNames.NGINX)],
+      ports: [{ name: 'http', port: httpPort, targetPort: EnginePortNames.NGINX }],
     });
-    // Shims keep nginx's FQDN lookups (`<service>.<ns>.svc...:8080`) on this node: Local policy only routes to the
-    // engine pod on the caller's node, which is also where the upload the caller just wrote lives.
-    const shims: Record<string, k8s.KubeService> = {};
-    if (viz) {
-      const local = (id: string, name: string, ports: k8s.ServicePort[]) => {
-        shims[name] = service(id, name, { type: 'ClusterIP', internalTrafficPolicy: 'Local', ports });
-      };
-      local('ForgeEtlPythonService', 'forge-etl-python', [port('http', plan.dispatcher, EnginePortNames.FORGE_ETL_PYTHON)]);
-      local('StreamglGpuService', 'streamgl-gpu', [port('http', plan.dispatcher, EnginePortNames.STREAMGL_GPU)]);
-      local('StreamglSessionsService', 'streamgl-sessions', [port('http', plan.dispatcher, EnginePortNames.STREAMGL_SESSIONS)]);
-      local('StreamglVizService', 'streamgl-viz', [
-        port('http', plan.dispatcher, EnginePortNames.STREAMGL_VIZ),
-        port('aux', plan.streamglVizSecondary, EnginePortNames.STREAMGL_VIZ_SECONDARY),
-      ]);
+    const shims: Record<string, ReturnType<typeof buildService>> = {};
+    if (ctx.viz) {
+      for (const shim of SHIMS) {
+        shims[shim.name] = buildService(this, shim.id, { name: shim.name, labels, pods: this, type: 'ClusterIP', internalTrafficPolicy: 'Local', ports: shim.ports(ctx.plan) });
+      }
     }
-    this.shimServices = shims;
-  }
-
-  /** Name of the headless Service Caddy resolves for its upstream pool. */
-  public get headlessServiceName(): string {
-    return EngineNames.HEADLESS_SERVICE;
-  }
-
-  /** The port Caddy dials on each engine pod (nginx). */
-  public get upstreamPort(): number {
-    return this.ports.nginx;
+    return { headless, nginx, shims };
   }
 }

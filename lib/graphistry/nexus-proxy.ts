@@ -1,22 +1,24 @@
 import { Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { buildContainer, buildWaitContainer } from '../core/container';
+import { DeploymentRollout, renderDeployment } from '../core/deployment';
+import { ClusterDomain, ServiceEndpoint } from '../core/endpoint';
 import { EnvBuilder, EnvMap } from '../core/env';
 import { ConfigError, ErrorCollector } from '../core/errors';
 import { Images } from '../core/images';
 import { selectorLabels, standardLabels } from '../core/labels';
-import { assertDnsLabel, assertDnsSubdomain } from '../core/names';
+import { assertDnsSubdomain } from '../core/names';
 import { NodeSelection, Placement } from '../core/placement';
-import { buildPodSpec } from '../core/pod';
-import { ExternalRef, externalRefsAnnotation, policyExceptionAnnotations } from '../core/policy';
+import { assertExternalRefs, ExternalRef } from '../core/policy';
 import { Probes } from '../core/probes';
 import { NamespacedAccess } from '../core/rbac';
 import { Resources } from '../core/resources';
 import { SecurityProfile } from '../core/security';
-import { WaitFor, waitRules } from '../core/waits';
+import { WaitFor } from '../core/waits';
+import { ConnectionKind, PodWiring } from '../core/wiring';
+import { WorkloadConstruct } from '../core/workload';
 import { Release } from '../release/release';
-import { DEFAULT_GRAPHISTRY_TAG, defaultNginxResolver, graphistryImage, GraphistryRepositories, graphistryRootProfile, initContainerProfile, NGINX_DEFAULT_RESOURCES } from './defaults';
+import { DEFAULT_GRAPHISTRY_TAG, defaultNginxResolver, graphistryImage, GraphistryRepositories, graphistryRootProfile, NGINX_DEFAULT_RESOURCES } from './defaults';
 import { DATA_PATH, NEXUS_STATIC_PATH, UPLOADS_PATH, VIZ_BUILD_PATH } from './engine';
 import { Tier } from './tier';
 import { assertPort, assertReplicas } from '../core/validate';
@@ -54,11 +56,8 @@ export interface NexusProxyProps {
    * @default 80
    */
   readonly httpPort?: number;
-  /**
-   * The nexus Service the proxy fronts; the pod's only init container waits for it.
-   * @default 'nexus'
-   */
-  readonly nexusService?: string;
+  /** The nexus Service the proxy fronts; the pod's only init container waits for it. */
+  readonly nexus: ServiceEndpoint;
   /**
    * Replicas of the proxy.
    * @default 1
@@ -67,7 +66,7 @@ export interface NexusProxyProps {
   /**
    * Environment merged over the defaults (yours win per key); K8S_NAMESPACE_SUFFIX is owned and refused.
    * NGINX_RESOLVER is the DNS server nginx resolves service names through, by default
-   * `kube-dns.kube-system.svc.<clusterDomain>`. Where the cluster DNS Service has another name (RKE2
+   * `kube-dns.kube-system.svc.<cluster domain>`. Where the cluster DNS Service has another name (RKE2
    * `rke2-coredns-rke2-coredns.kube-system.svc.cluster.local`, OpenShift `dns-default.openshift-dns.svc.cluster.local`)
    * set it, or nginx fails to start with "host not found in resolver".
    * @default {}
@@ -84,11 +83,6 @@ export interface NexusProxyProps {
    */
   readonly securityProfile?: SecurityProfile;
   /**
-   * The cluster's DNS domain, for the FQDN suffix nginx appends to service names and for `url`.
-   * @default 'cluster.local'
-   */
-  readonly clusterDomain?: string;
-  /**
    * Objects the pod references that an operator creates (the PVCs, when they are not rendered in this release).
    * @default - none
    */
@@ -101,7 +95,7 @@ export interface NexusProxyProps {
  * and the content directories of services that do not exist at this tier (/streamgl, /pivot, /upload) are empty
  * directories, so those routes answer 404.
  */
-export class NexusProxy extends Construct {
+export class NexusProxy extends WorkloadConstruct {
   /** Whether a NexusProxy belongs in a release of this tier (exactly platform). */
   public static rendersAt(tier: Tier): boolean {
     return tier.is(Tier.PLATFORM);
@@ -110,12 +104,14 @@ export class NexusProxy extends Construct {
   /** The Deployment (construct id `Resource`). */
   public readonly deployment: k8s.KubeDeployment;
   public readonly service: k8s.KubeService;
+  /** The proxy's Service endpoint (v1 and v2 API paths): what Caddy and in-cluster clients connect to. */
+  public readonly endpoint: ServiceEndpoint;
   /** ServiceAccount, Role and RoleBinding for the nexus wait. */
   public readonly access: NamespacedAccess;
   /** Labels selecting the proxy pods. */
   public readonly selector: Readonly<Record<string, string>>;
-  /** The in-cluster URL serving both v1 and v2 paths. */
-  public readonly url: string;
+  /** The pod's connections (the wait for nexus, the graph edge). */
+  public readonly wiring: PodWiring;
   /** NGINX_RESOLVER as nginx gets it (the cluster DNS Service it resolves names through); undefined when it comes from a reference. */
   public readonly nginxResolver?: string;
 
@@ -133,51 +129,52 @@ export class NexusProxy extends Construct {
     errors.attempt(() => assertPort('httpPort', httpPort));
     const replicas = props.replicas ?? 1;
     errors.attempt(() => assertReplicas('replicas', replicas, 1));
-    const nexus = errors.attempt(() => assertDnsLabel('nexusService', props.nexusService ?? 'nexus'), '');
-    const clusterDomain = errors.attempt(() => assertDnsSubdomain('clusterDomain', props.clusterDomain ?? 'cluster.local'), '');
+    errors.check(props.nexus instanceof ServiceEndpoint, 'nexus', props.nexus, "nexus' Service endpoint (Nexus.endpoint)");
     errors.attempt(() => assertDnsSubdomain('dataMountClaim', props.dataMountClaim));
     errors.attempt(() => assertDnsSubdomain('localMediaMountClaim', props.localMediaMountClaim));
+    errors.attempt(() => assertExternalRefs('additionalExternalRefs', props.additionalExternalRefs ?? []));
     errors.throwIfAny();
     const security = props.securityProfile ?? graphistryRootProfile();
-    const namespace = release.releaseNamespace;
+    const domain = ClusterDomain.of(this);
 
     const identity = { name: NEXUS_PROXY_NAME, instance: release.releaseName, component: 'proxy' };
     this.selector = selectorLabels(identity);
     const labels = standardLabels({ ...identity, partOf: 'graphistry', version: tag });
 
-    const env = new EnvBuilder('NexusProxy')
-      .own('K8S_NAMESPACE_SUFFIX', `.${namespace}.svc.${clusterDomain}`)
-      .defaults({ IS_K8S: '1', NGINX_RESOLVER: defaultNginxResolver(clusterDomain) })
-      .user(props.env, 'env');
+    const env = new EnvBuilder('NexusProxy');
+    this.wiring = new PodWiring(this);
+    const client = this.wiring.container('nginx', env);
+    env.own('K8S_NAMESPACE_SUFFIX', `.${domain.namespaceSuffix(release.releaseNamespace)}`);
+    client.connect(props.nexus, 'http', { kind: ConnectionKind.INGRESS, purpose: 'v1 and v2 API' });
+    client.addWait(WaitFor.service(props.nexus));
+    env.defaults({ IS_K8S: '1', NGINX_RESOLVER: defaultNginxResolver(domain) }).user(props.env, 'env');
     const resolver = env.get('NGINX_RESOLVER');
     this.nginxResolver = typeof resolver === 'string' ? resolver : undefined;
-    const healthz = { port: NEXUS_PROXY_PORT, path: '/healthz' };
-    const container = buildContainer(
-      'nexusProxy',
-      {
-        name: 'nginx',
-        image: Images.of(this).resolve('image', props.image ?? graphistryImage(GraphistryRepositories.nginx, tag, 'universal')),
-        ports: [{ name: 'http', port: NEXUS_PROXY_PORT }],
-        env,
-        resources: props.resources ?? NGINX_DEFAULT_RESOURCES,
-        liveness: Probes.curl(healthz, { initialDelay: Duration.seconds(30), period: Duration.seconds(30), timeout: Duration.seconds(5), failureThreshold: 3 }),
-        readiness: Probes.curl(healthz, { initialDelay: Duration.seconds(5), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 }),
-        volumeMounts: [
-          { name: 'data-mount', mountPath: DATA_PATH },
-          { name: 'local-media-mount', mountPath: NEXUS_STATIC_PATH },
-          { name: 'streamgl-empty', mountPath: VIZ_BUILD_PATH },
-          { name: 'pivot-empty', mountPath: PIVOT_WWW_PATH },
-          { name: 'upload-empty', mountPath: UPLOADS_PATH },
-        ],
-      },
-      security,
-    );
 
-    const wait = WaitFor.service(nexus);
-    this.access = new NamespacedAccess(this, 'Access', { name: NEXUS_PROXY_NAME, labels, rules: waitRules([wait]) });
-    const podSpec = buildPodSpec(this, 'nexusProxy', {
-      containers: [container],
-      initContainers: [buildWaitContainer(this, wait, initContainerProfile(security))],
+    const healthz = { port: NEXUS_PROXY_PORT, path: '/healthz' };
+    const parts = renderDeployment(this, {
+      name: NEXUS_PROXY_NAME,
+      prop: 'nexusProxy',
+      labels,
+      containers: [
+        {
+          name: 'nginx',
+          image: Images.of(this).resolve('image', props.image ?? graphistryImage(GraphistryRepositories.nginx, tag, 'universal')),
+          ports: [{ name: 'http', port: NEXUS_PROXY_PORT }],
+          env,
+          resources: props.resources ?? NGINX_DEFAULT_RESOURCES,
+          liveness: Probes.curl(healthz, { initialDelay: Duration.seconds(30), period: Duration.seconds(30), timeout: Duration.seconds(5), failureThreshold: 3 }),
+          readiness: Probes.curl(healthz, { initialDelay: Duration.seconds(5), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 }),
+          volumeMounts: [
+            { name: 'data-mount', mountPath: DATA_PATH },
+            { name: 'local-media-mount', mountPath: NEXUS_STATIC_PATH },
+            { name: 'streamgl-empty', mountPath: VIZ_BUILD_PATH },
+            { name: 'pivot-empty', mountPath: PIVOT_WWW_PATH },
+            { name: 'upload-empty', mountPath: UPLOADS_PATH },
+          ],
+        },
+      ],
+      wiring: this.wiring,
       volumes: [
         { name: 'data-mount', persistentVolumeClaim: { claimName: props.dataMountClaim } },
         { name: 'local-media-mount', persistentVolumeClaim: { claimName: props.localMediaMountClaim } },
@@ -187,35 +184,22 @@ export class NexusProxy extends Construct {
       ],
       security,
       placement: Placement.of(this).forWorkload({ nodeSelection: NodeSelection.inherit() }, 'nexusProxy'),
-      serviceAccountName: this.access.serviceAccountName,
-      automountServiceAccountToken: true,
+      replicas,
+      rollout: DeploymentRollout.rolling(),
+      externalRefs: props.additionalExternalRefs,
+      service: { name: NEXUS_PROXY_NAME, type: 'ClusterIP', ports: [{ name: 'http', port: httpPort, targetPort: 'http' }] },
     });
+    this.deployment = parts.deployment;
+    this.access = parts.access!;
+    this.service = parts.service!.service;
+    this.endpoint = parts.service!.endpoint;
 
-    const annotations = { ...policyExceptionAnnotations(security.exceptions), ...externalRefsAnnotation(props.additionalExternalRefs ?? [], 'additionalExternalRefs') };
-    this.deployment = new k8s.KubeDeployment(this, 'Resource', {
-      metadata: { name: NEXUS_PROXY_NAME, labels, annotations: Object.keys(annotations).length ? annotations : undefined },
-      spec: {
-        replicas,
-        selector: { matchLabels: { ...this.selector } },
-        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
-        template: { metadata: { labels }, spec: podSpec },
-      },
-    });
-    this.service = new k8s.KubeService(this, 'Service', {
-      metadata: { name: NEXUS_PROXY_NAME, labels },
-      spec: {
-        type: 'ClusterIP',
-        selector: { ...this.selector },
-        ports: [{ name: 'http', port: httpPort, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
-      },
-    });
-
-    this.url = `http://${NEXUS_PROXY_NAME}.${namespace}.svc.${clusterDomain}${httpPort === 80 ? '' : `:${httpPort}`}`;
+    const ns = release.releaseNamespace;
     release.addNote(
-      `nexus-proxy (platform tier) serves the v1 and v2 API paths in-cluster at ${this.url}; raw nexus (v2 only) stays on its own Service. ` +
+      `nexus-proxy (platform tier) serves the v1 and v2 API paths in-cluster at ${this.endpoint.url('http', 'http')}; raw nexus (v2 only) stays on its own Service. ` +
         // Whether anything fronts the proxy (Caddy, an Ingress, the operator's own L7) is the composition's business.
         `To reach it directly for a test run (--address 0.0.0.0 lets a browser on another machine reach it; drop it to keep the forward on localhost): ` +
-        `\`kubectl -n ${namespace} port-forward --address 0.0.0.0 svc/${NEXUS_PROXY_NAME} 8080:${httpPort}\`, then open http://localhost:8080/.`,
+        `\`kubectl -n ${ns} port-forward --address 0.0.0.0 svc/${this.endpoint.name} 8080:${httpPort}\`, then open http://localhost:8080/.`,
     );
   }
 }

@@ -1,6 +1,17 @@
+import { ApiObject } from 'cdk8s';
+import { ClusterDomain } from '../core/endpoint';
 import { check } from '../core/errors';
+import { stableStringify } from '../core/hash';
+import { Images } from '../core/images';
+import { NodeSelection, Placement } from '../core/placement';
+import type { Release } from '../release/release';
 import { GPU_PRESENT_LABEL } from '../telemetry/dcgm-exporter';
-import { PodSecurityRequirement } from './pod-security';
+import { TelemetryRoute } from '../telemetry/common';
+import { podSecurityRequirement, PodSecurityRequirement, renderedWorkloads } from './pod-security';
+import { Postgres } from './postgres';
+import { basicAuthSecretCommand, GraphistrySecretKind, pullSecretCreateCommand } from './secrets';
+import type { GraphistryStack, GraphistryStackProps } from './stack';
+import { StorageAccessMode } from './storage';
 import { Tier } from './tier';
 
 /** One titled block of operator notes. */
@@ -90,7 +101,7 @@ export interface GraphistryNotesInput {
    * the prop that sets its NGINX_RESOLVER, and the value it gets (undefined when it comes from a reference).
    * @default - none
    */
-  readonly nginxResolver?: { readonly where: string; readonly prop: string; readonly value?: string; readonly clusterDomain: string };
+  readonly nginxResolver?: { readonly where: string; readonly prop: string; readonly value?: string; readonly clusterDomain: ClusterDomain };
   /**
    * The Ingress in front of Caddy, when rendered: its name, IngressClass (undefined: the cluster default) and the
    * ingress-nginx body-size limit it sets.
@@ -280,7 +291,7 @@ export function graphistryNotes(i: GraphistryNotesInput): OperatorNotes {
       r.value !== undefined
         ? `nginx (${r.where}) resolves service names through NGINX_RESOLVER=${r.value}; that DNS Service must exist${m ? ` (kubectl -n ${m[2]} get service ${m[1]})` : ''}, or nginx fails to start with "host not found in resolver".`
         : `nginx (${r.where}) takes NGINX_RESOLVER from a reference; it must name the cluster DNS Service, or nginx fails to start with "host not found in resolver".`,
-      `Clusters name that Service differently: RKE2 rke2-coredns-rke2-coredns.kube-system.svc.${r.clusterDomain}, OpenShift dns-default.openshift-dns.svc.${r.clusterDomain}. Set ${r.prop}.NGINX_RESOLVER to the right name there.`,
+      `Clusters name that Service differently: RKE2 ${r.clusterDomain.fqdn('rke2-coredns-rke2-coredns', 'kube-system')}, OpenShift ${r.clusterDomain.fqdn('dns-default', 'openshift-dns')}. Set ${r.prop}.NGINX_RESOLVER to the right name there.`,
     ]);
   }
 
@@ -293,4 +304,147 @@ export function graphistryNotes(i: GraphistryNotesInput): OperatorNotes {
   }
   notes.section('STORAGE TOPOLOGY', storage);
   return notes;
+}
+
+/** Name, class and ingress-nginx body-size limit of the rendered Ingress, read from the object itself. */
+function ingressSummary(ingress: ApiObject): { name: string; className?: string; proxyBodySize?: string } {
+  const json = ingress.toJson();
+  return { name: ingress.name, className: json.spec?.ingressClassName, proxyBodySize: json.metadata?.annotations?.['nginx.ingress.kubernetes.io/proxy-body-size'] };
+}
+
+/** The notes line for the Postgres password Secret: its key, and how to create it unless PGO maintains it. */
+function postgresSecretLine(postgres: Postgres, ns: string): string {
+  const password = postgres.env().POSTGRES_PASSWORD;
+  const key = typeof password === 'string' ? undefined : password.valueFrom.secretKeyRef?.key;
+  const name = postgres.secretName;
+  if (name.includes('-pguser-')) return `Secret ${name} (Postgres connection, maintained by PGO in this namespace)`;
+  return `Secret ${name} (Postgres password${key ? `, key ${key}` : ''}; the database role's password, copied from where the Postgres release keeps it): ` +
+    `kubectl -n ${ns} create secret generic ${name} --from-literal=${key ?? 'password'}="$POSTGRES_PASSWORD"`;
+}
+
+/** A telemetry route as the notes print it (Service name and port number for port-forward recipes). */
+function uiOf(r: TelemetryRoute): { ui: string; serviceName: string; port: number; pathPrefix: string } {
+  return { ui: r.ui, serviceName: r.endpoint.name, port: r.endpoint.port(r.port).port, pathPrefix: r.pathPrefix };
+}
+
+/** What the stack hands its notes beyond its own members. */
+export interface StackNoteFacts {
+  readonly routes: readonly RouteSummary[];
+  readonly jwtSecret: string;
+  readonly nexusSecret: string;
+  readonly optionalSecret?: string;
+  readonly gakCredentials?: string;
+}
+
+/**
+ * Adds a Graphistry stack's operator notes to its release: the Secrets to create (pull secrets included: every one
+ * the release's pods name), and the cluster prerequisites read from the pods the stack renders, so they follow every
+ * prop that moves a pod.
+ */
+export function addStackNotes(stack: GraphistryStack, release: Release, props: GraphistryStackProps, x: StackNoteFacts): void {
+  const ns = release.releaseNamespace;
+  const secrets = [
+    `Secret ${x.jwtSecret} (JWT signing key): ${GraphistrySecretKind.JWT.createCommand(x.jwtSecret, ns)}`,
+    `Secret ${x.nexusSecret} (nexus keys): ${GraphistrySecretKind.NEXUS.createCommand(x.nexusSecret, ns)}`,
+    postgresSecretLine(props.postgres, ns),
+  ];
+  if (x.optionalSecret) secrets.push(`Secret ${x.optionalSecret} (optional nexus feature credentials, by env var name; nexus starts without it)`);
+  if (x.gakCredentials) secrets.push(`Secret ${x.gakCredentials} (graph-app-kit account, keys username and password)`);
+  const images = Images.of(stack).settings;
+  for (const name of images.pullSecrets ?? []) {
+    secrets.push(`Secret ${name} (image pull secret${images.registry ? ` for ${images.registry.split('/')[0]}` : ", Docker Hub: Graphistry's images"}): ${pullSecretCreateCommand(name, ns, images.registry)}`);
+  }
+  const cookie = stack.engine ? props.caddy?.cookieSecret?.secretRef : undefined;
+  if (cookie) secrets.push(`Secret ${cookie.secretName} (Caddy sticky-cookie HMAC key): kubectl -n ${ns} create secret generic ${cookie.secretName} --from-literal=${cookie.key}="$(openssl rand -hex 32)"`);
+  const routeAuth = stack.telemetry && stack.tier.atLeast(Tier.ANALYTICS) ? props.caddy?.telemetryAuth?.spec : undefined;
+  if (routeAuth?.kind === 'basic') {
+    secrets.push(`Secret ${routeAuth.secretName} (login of the Prometheus and Jaeger routes, bcrypt hash): ${basicAuthSecretCommand(routeAuth.secretName, ns, routeAuth.usernameKey, routeAuth.passwordHashKey)}`);
+  }
+  const other = [`StorageClass ${stack.storage.storageClassName} (reclaimPolicy: Retain${stack.storage.accessMode === StorageAccessMode.READ_WRITE_MANY ? ', ReadWriteMany-capable' : ''})`];
+
+  const inCluster: Array<[string, string]> = [['nexus (v2 API only)', stack.nexus.endpoint.url('http', 'http')]];
+  if (stack.nexusProxy) inCluster.unshift(['nexus-proxy (v1 and v2 API)', stack.nexusProxy.endpoint.url('http', 'http')]);
+
+  const workloads = renderedWorkloads(stack);
+  const globalSelector = stableStringify(Placement.of(stack).nodeSelector);
+  const bySelector = new Map<string, { selector: Record<string, string>; workloads: string[]; releaseWide: boolean }>();
+  const anyNode: string[] = [];
+  for (const w of workloads) {
+    const selector: Record<string, string> = w.pod.nodeSelector ?? {};
+    if (!Object.keys(selector).length) {
+      anyNode.push(w.name);
+      continue;
+    }
+    const key = stableStringify(selector);
+    const entry = bySelector.get(key) ?? { selector, workloads: [], releaseWide: key === globalSelector };
+    entry.workloads.push(w.name);
+    bySelector.set(key, entry);
+  }
+  // The GPU workloads and the RuntimeClass each pod names, for the GPU runtime prerequisite.
+  const gpuNames = [stack.engine?.daemonSet, stack.notebook?.deployment, stack.graphAppKitPublic?.deployment, stack.graphAppKitPrivate?.deployment, stack.telemetry?.dcgmExporter?.daemonSet]
+    .filter((o): o is NonNullable<typeof o> => o !== undefined)
+    .map((o) => o.name);
+  const gpuWorkloads = workloads.filter((w) => gpuNames.includes(w.name)).map((w) => ({ name: w.name, runtimeClassName: w.pod.runtimeClassName as string | undefined }));
+  const namespaceRendered = release.node.findAll().some((c) => c instanceof ApiObject && c.kind === 'Namespace' && c.name === ns);
+  const clusterDomain = ClusterDomain.of(stack);
+  const dashboards = [...(stack.graphAppKitPublic ? ['public'] : []), ...(stack.graphAppKitPrivate ? ['private'] : [])];
+  const telemetry = stack.telemetry;
+
+  for (const text of graphistryNotes({
+    tier: stack.tier,
+    namespace: ns,
+    siteUrl: stack.siteUrl,
+    caddyService: stack.caddy.endpoint.name,
+    caddyServicePort: stack.caddy.endpoint.port('http').port,
+    routes: x.routes,
+    inClusterUrls: inCluster,
+    secretsToCreate: secrets,
+    otherPrerequisites: other,
+    accessMode: stack.storage.accessMode,
+    storageClassName: stack.storage.storageClassName,
+    claims: Object.keys(stack.storage.claims),
+    dashboards,
+    // The telemetry stack's own note points at the reverse proxy, which only routes the UIs from analytics up.
+    unroutedTelemetryUis: telemetry && stack.tier.below(Tier.ANALYTICS) ? telemetry.routes.map(uiOf) : undefined,
+    // The release-wide selector first, then the workloads' own selectors in the order they render.
+    nodeLabels: [...bySelector.values()].sort((a, b) => Number(b.releaseWide) - Number(a.releaseWide)),
+    anyNodeWorkloads: anyNode,
+    namespaceRendered,
+    podSecurity: podSecurityRequirement(workloads),
+    gpuWorkloads,
+    ingress: stack.caddy.ingress ? ingressSummary(stack.caddy.ingress) : undefined,
+    nginxResolver: stack.engine
+      ? { where: 'engine pods', prop: 'engine.nginx.env', value: stack.engine.nginxResolver, clusterDomain }
+      : stack.nexusProxy
+        ? { where: 'nexus-proxy', prop: 'nexusProxy.env', value: stack.nexusProxy.nginxResolver, clusterDomain }
+        : undefined,
+    // The UIs Caddy routes (analytics and up); Grafana is the only one with a login of its own.
+    routedTelemetryUis: telemetry && stack.tier.atLeast(Tier.ANALYTICS)
+      ? telemetry.routes.map((r) => ({ ...uiOf(r), ownLogin: r.ui === 'grafana', auth: r.ui === 'grafana' ? undefined : props.caddy?.telemetryAuth?.spec }))
+      : undefined,
+  }).render()) {
+    release.addNote(text);
+  }
+}
+
+/**
+ * The STORAGE TOPOLOGY warning, or undefined: pods that share ReadWriteOnce claims but are pinned to other nodes than
+ * the release-wide selector can never all start.
+ */
+export function storageTopologyWarning(stack: GraphistryStack, props: GraphistryStackProps): string | undefined {
+  if (stack.storage.accessMode !== StorageAccessMode.READ_WRITE_ONCE) return undefined;
+  const global = Placement.of(stack).nodeSelector;
+  const key = (s: Readonly<Record<string, string>>) => stableStringify(s);
+  const split: string[] = [];
+  const pinned = (what: string, own: Readonly<Record<string, string>> | undefined, present: boolean) => {
+    if (!present) return;
+    const resolved = NodeSelection.fallback(own).resolve(global);
+    if (key(resolved) !== key(global)) split.push(`${what} (${key(resolved)})`);
+  };
+  pinned('engine', props.engine?.nodeSelector, stack.engine !== undefined);
+  pinned('notebook', props.notebook?.nodeSelector, stack.notebook !== undefined);
+  pinned('graph-app-kit', props.graphAppKit?.nodeSelector, stack.graphAppKitPublic !== undefined || stack.graphAppKitPrivate !== undefined);
+  if (!split.length) return undefined;
+  return `STORAGE TOPOLOGY: the claims are ReadWriteOnce, but ${split.join(', ')} select other nodes than the release-wide selector (${key(global)}); ` +
+    'pods on different nodes cannot attach the same ReadWriteOnce claim (Multi-Attach error). Use ReadWriteMany claims, from a StorageClass that provides them.';
 }

@@ -1,8 +1,10 @@
+import { ExternalEndpoint } from '../core/endpoint';
 import { check } from '../core/errors';
 import { EnvSource, EnvValue } from '../core/env';
 import { assertDnsLabel, assertDnsSubdomain } from '../core/names';
 import { ExternalRef } from '../core/policy';
 import { InitWait, WaitFor } from '../core/waits';
+import { ClientBinding, Connection, IConnectable } from '../core/wiring';
 import { assertPort } from '../core/validate';
 
 /** A key in an existing Secret. */
@@ -46,7 +48,22 @@ export interface CrunchyPostgresProps {
  * POSTGRES_USER, POSTGRES_PASSWORD) and the `pg_isready` init wait both come from here, so they cannot disagree.
  * The password is always read from a Secret; there is no default credential.
  */
-export class Postgres {
+/** How a client container is wired to Postgres. */
+export interface PostgresClientOptions {
+  /**
+   * Set the connection env (POSTGRES_HOST, POSTGRES_PORT, POSTGRES_DB, POSTGRES_USER, POSTGRES_PASSWORD), owned by the
+   * connection.
+   * @default true
+   */
+  readonly env?: boolean;
+  /**
+   * Wait in an init container until `pg_isready` answers on the same host and port.
+   * @default true
+   */
+  readonly wait?: boolean;
+}
+
+export class Postgres implements IConnectable {
   /** A server outside the release: managed Postgres, RDS, a PgBouncer, or a cluster another team runs. */
   public static external(props: ExternalPostgresProps): Postgres {
     assertDnsSubdomain('postgres.host', props.host);
@@ -57,8 +74,7 @@ export class Postgres {
     assertDnsSubdomain('postgres.passwordSecret.name', props.passwordSecret.name);
     check(/^[-._a-zA-Z0-9]+$/.test(props.passwordSecret.key), 'postgres.passwordSecret.key', props.passwordSecret.key, "a Secret key: letters, digits, '-', '_' and '.'");
     return new Postgres(
-      props.host,
-      port,
+      ExternalEndpoint.of({ host: props.host, ports: [{ name: 'postgres', port }], description: 'Postgres' }),
       {
         POSTGRES_HOST: props.host,
         POSTGRES_PORT: String(port),
@@ -83,8 +99,8 @@ export class Postgres {
     const secret = `${props.cluster}-pguser-${props.user}`;
     assertDnsSubdomain('postgres.secret', secret);
     return new Postgres(
-      `${props.cluster}-primary`,
-      port,
+      // PGO names the primary's Service `<cluster>-primary` in the cluster's namespace (this release's).
+      ExternalEndpoint.of({ host: `${props.cluster}-primary`, ports: [{ name: 'postgres', port }], description: `Crunchy PGO cluster ${props.cluster} primary` }),
       {
         POSTGRES_HOST: EnvSource.secret(secret, 'host'),
         POSTGRES_PORT: EnvSource.secret(secret, 'port'),
@@ -99,10 +115,8 @@ export class Postgres {
   }
 
   private constructor(
-    /** Host the init wait probes. */
-    public readonly host: string,
-    /** Port the init wait probes. */
-    public readonly port: number,
+    /** The server's address: what clients and the init wait dial, and what the wiring graph records. */
+    public readonly endpoint: ExternalEndpoint,
     private readonly envMap: Readonly<Record<string, EnvValue>>,
     /** The Secret holding the password (and, for PGO, everything else). */
     public readonly secretName: string,
@@ -110,6 +124,16 @@ export class Postgres {
     /** A Service in the release namespace that another release (PGO) creates, which the wait resolves. */
     private readonly namespaceService?: string,
   ) {}
+
+  /** Host the init wait probes. */
+  public get host(): string {
+    return this.endpoint.host;
+  }
+
+  /** Port the init wait probes. */
+  public get port(): number {
+    return this.endpoint.port().port;
+  }
 
   /** POSTGRES_HOST, POSTGRES_PORT, POSTGRES_DB, POSTGRES_USER, POSTGRES_PASSWORD. */
   public env(): Record<string, EnvValue> {
@@ -119,6 +143,18 @@ export class Postgres {
   /** The `pg_isready` init wait against this server. */
   public wait(): InitWait {
     return WaitFor.postgres({ host: this.host, port: this.port, ...this.waitIdentity });
+  }
+
+  /**
+   * Wires a client container: the graph edge, the connection env (credentials as Secret key references), the
+   * `pg_isready` wait and the Secret (and, for PGO, the Service) as external references.
+   */
+  public connect(client: ClientBinding, options: PostgresClientOptions = {}): Connection {
+    const c = client.connect(this.endpoint, 'postgres', { purpose: 'database' });
+    if (options.env ?? true) for (const [k, v] of Object.entries(this.envMap)) client.setEnv(k, v, c.envHint());
+    if (options.wait ?? true) client.addWait(this.wait());
+    for (const r of this.externalRefs()) client.addExternalRef(r);
+    return c;
   }
 
   /** The Secret a pod using this connection references. */

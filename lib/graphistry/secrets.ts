@@ -88,3 +88,11 @@ export function pullSecretCreateCommand(name: string, namespace: string, registr
   const server = registry !== undefined ? registry.split('/')[0] : DOCKER_HUB_AUTH_SERVER;
   return `kubectl -n ${namespace} create secret docker-registry ${name} --docker-server=${server} --docker-username="$REGISTRY_USER" --docker-password="$REGISTRY_TOKEN"`;
 }
+
+/** Secret name the notes and the error suggest for the telemetry routes' basic-auth account. */
+export const GRAPHISTRY_TELEMETRY_AUTH_SECRET = 'graphistry-telemetry-auth';
+
+/** The command that creates a basic-auth account Secret for Caddy (the hash from Caddy's own hash-password). */
+export function basicAuthSecretCommand(secretName: string, ns: string, usernameKey = 'username', passwordHashKey = 'password-hash'): string {
+  return `kubectl -n ${ns} create secret generic ${secretName} --from-literal=${usernameKey}=<user> --from-literal=${passwordHashKey}="$(caddy hash-password --plaintext '<password>')"`;
+}

@@ -1,32 +1,29 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { EnvMap } from '../core/env';
+import { DeploymentRollout } from '../core/deployment';
+import { ClusterDomain, ServiceEndpoint } from '../core/endpoint';
 import { check, ErrorCollector } from '../core/errors';
-import { Images } from '../core/images';
-import { assertDnsSubdomain } from '../core/names';
-import { NodeSelection, Placement, Toleration } from '../core/placement';
+import { Toleration } from '../core/placement';
 import { forwardProps } from '../core/props';
-import { stableStringify } from '../core/hash';
+import { ConnectionKind, IConnectable, Wiring } from '../core/wiring';
 import { CaddyIngress, CaddyIngressProps } from '../ingress/caddy-ingress';
 import { CaddyCookieSecret, CaddyLbFallback, CaddyProxyRoute, CaddyRouteAuth, CaddySessionRoute, CaddyUpstream, CADDY_HEALTH_PATH } from '../ingress/routing';
 import { CaddyTls, CaddyTlsMode } from '../ingress/tls';
 import { Release } from '../release/release';
 import { TelemetryStack, TelemetryStackProps } from '../telemetry/telemetry-stack';
 import { DEFAULT_CUDA_VARIANT, DEFAULT_GRAPHISTRY_TAG } from './defaults';
-import { EngineContainers, EngineDaemonSet, EngineDaemonSetProps } from './engine';
+import { EngineContainers, EngineContainerOptions, EngineDaemonSet, EngineDaemonSetProps } from './engine';
 import { NexusProxy, NexusProxyProps } from './nexus-proxy';
-import { graphistryNotes, RouteSummary } from './notes';
-import { podSecurityRequirement, renderedWorkloads } from './pod-security';
+import { addStackNotes, RouteSummary, storageTopologyWarning } from './notes';
 import { Postgres } from './postgres';
-import { assertOperatorSecret, GraphistrySecretKind, optionalSecretName, pullSecretCreateCommand } from './secrets';
+import { assertOperatorSecret, basicAuthSecretCommand, GRAPHISTRY_TELEMETRY_AUTH_SECRET, GraphistrySecretKind, optionalSecretName } from './secrets';
 import { DaskScheduler } from './services/dask-scheduler';
 import { GraphAppKit, GraphAppKitCredentials, GraphAppKitVariant, assertGakCredentials } from './services/graph-app-kit';
 import { Nexus } from './services/nexus';
 import { Notebook } from './services/notebook';
 import { Pivot } from './services/pivot';
 import { Redis, RedisProps } from './services/redis';
-import { DeploymentRollout, GraphistryServiceOptions } from './services/workload';
-import { GraphistryClaims, GraphistryStorage, GraphistryStorageProps, StorageAccessMode } from './storage';
+import { GraphistryServiceOptions } from './services/workload';
+import { GraphistryClaims, GraphistryStorage, GraphistryStorageProps } from './storage';
 import { Tier } from './tier';
 
 /** Name of the sticky cookie Caddy sets for non-session traffic. */
@@ -71,7 +68,7 @@ export interface GraphistryCaddyOptions
 
 /** Engine settings; the stack supplies tier, Postgres, claims, JWT Secret, tag and service names. */
 export interface GraphistryEngineOptions
-  extends Omit<EngineDaemonSetProps, 'tier' | 'postgres' | 'dataMountClaim' | 'localMediaMountClaim' | 'jwtSecret' | 'tag' | 'cudaVariant' | 'redisService' | 'daskSchedulerService' | 'clusterDomain' | 'additionalExternalRefs'> {}
+  extends Omit<EngineDaemonSetProps, 'tier' | 'postgres' | 'dataMountClaim' | 'localMediaMountClaim' | 'jwtSecret' | 'tag' | 'cudaVariant' | 'redis' | 'daskScheduler' | 'additionalExternalRefs'> {}
 
 /** nexus settings. */
 export interface GraphistryNexusOptions extends GraphistryServiceOptions {
@@ -161,7 +158,7 @@ export interface GraphistryStackProps {
   readonly cudaVariant?: string;
   /**
    * The cluster's DNS domain (service FQDNs for Caddy's upstreams and nginx).
-   * @default 'cluster.local'
+   * @default - the release's (`ReleaseProps.clusterDomain`, 'cluster.local' unless set)
    */
   readonly clusterDomain?: string;
   /**
@@ -199,7 +196,7 @@ export interface GraphistryStackProps {
   /** @default - defaults (platform tier only) */
   readonly nexusProxy?: GraphistryNexusProxyOptions;
   /** @default - defaults (analytics and above) */
-  readonly redis?: Omit<RedisProps, 'rollout'>;
+  readonly redis?: Omit<RedisProps, 'rollout' | 'connections'>;
   /** @default - defaults (analytics and above) */
   readonly daskScheduler?: GraphistryServiceOptions;
   /** @default - defaults (full tier) */
@@ -208,14 +205,6 @@ export interface GraphistryStackProps {
   readonly notebook?: GraphistryGpuServiceOptions;
   /** @default - both variants enabled (full tier); credentials required then */
   readonly graphAppKit?: GraphistryGraphAppKitOptions;
-}
-
-/** Secret name the notes and the error suggest for the telemetry routes' basic-auth account. */
-export const GRAPHISTRY_TELEMETRY_AUTH_SECRET = 'graphistry-telemetry-auth';
-
-/** The command that creates a basic-auth account Secret for Caddy (the hash from Caddy's own hash-password). */
-export function basicAuthSecretCommand(secretName: string, ns: string, usernameKey = 'username', passwordHashKey = 'password-hash'): string {
-  return `kubectl -n ${ns} create secret generic ${secretName} --from-literal=${usernameKey}=<user> --from-literal=${passwordHashKey}="$(caddy hash-password --plaintext '<password>')"`;
 }
 
 /** The telemetry routes' authentication: required (never defaulted) once Caddy routes Prometheus and Jaeger. */
@@ -231,20 +220,21 @@ function telemetryRouteAuth(auth: CaddyRouteAuth | undefined, ns: string): Caddy
   return auth;
 }
 
-/** Name, class and ingress-nginx body-size limit of the rendered Ingress, read from the object itself. */
-function ingressSummary(ingress: ApiObject): { name: string; className?: string; proxyBodySize?: string } {
-  const json = ingress.toJson();
-  return { name: ingress.name, className: json.spec?.ingressClassName, proxyBodySize: json.metadata?.annotations?.['nginx.ingress.kubernetes.io/proxy-body-size'] };
-}
-
-/** The notes line for the Postgres password Secret: its key, and how to create it unless PGO maintains it. */
-function postgresSecretLine(postgres: Postgres, ns: string): string {
-  const password = postgres.env().POSTGRES_PASSWORD;
-  const key = typeof password === 'string' ? undefined : password.valueFrom.secretKeyRef?.key;
-  const name = postgres.secretName;
-  if (name.includes('-pguser-')) return `Secret ${name} (Postgres connection, maintained by PGO in this namespace)`;
-  return `Secret ${name} (Postgres password${key ? `, key ${key}` : ''}; the database role's password, copied from where the Postgres release keeps it): ` +
-    `kubectl -n ${ns} create secret generic ${name} --from-literal=${key ?? 'password'}="$POSTGRES_PASSWORD"`;
+/** The settings every part of the stack is built from, validated once. */
+interface StackSettings {
+  readonly tier: Tier;
+  readonly full: boolean;
+  readonly analytics: boolean;
+  readonly tag: string;
+  readonly cudaVariant: string;
+  readonly rollout: DeploymentRollout;
+  readonly jwtSecret: string;
+  readonly nexusSecret: string;
+  readonly optionalSecret?: string;
+  readonly gakPublicOn: boolean;
+  readonly gakPrivateOn: boolean;
+  readonly gakCredentials?: Required<GraphAppKitCredentials>;
+  readonly tls: CaddyTls;
 }
 
 /**
@@ -252,7 +242,8 @@ function postgresSecretLine(postgres: Postgres, ns: string): string {
  * dask-scheduler and the engine DaemonSet from analytics (with Caddy balancing the engine pods, viz sessions pinned
  * by session value); the streamgl containers from viz; pivot, the notebook and graph-app-kit at full. Storage renders
  * at every tier. Release-wide placement and images come from the enclosing Release; the engine, the notebook and
- * graph-app-kit may override the node selector (falling back to the release-wide one).
+ * graph-app-kit may override the node selector (falling back to the release-wide one). The services connect to each
+ * other through their endpoints, so every in-cluster address, wait and route is an edge of the wiring graph.
  */
 export class GraphistryStack extends Construct {
   public readonly tier: Tier;
@@ -285,315 +276,254 @@ export class GraphistryStack extends Construct {
   constructor(scope: Construct, id: string, props: GraphistryStackProps) {
     super(scope, id);
     const release = Release.of(this);
-    const ns = release.releaseNamespace;
     // The stack's own prop checks run before any member is built, and all their errors are reported together (each
     // member then checks the props it is given).
     const errors = new ErrorCollector();
-    errors.check(props.tier instanceof Tier, 'tier', props.tier, 'Tier.PLATFORM, Tier.ANALYTICS, Tier.VIZ or Tier.FULL');
-    errors.check(props.postgres instanceof Postgres, 'postgres', props.postgres, 'Postgres.external({...}) or Postgres.crunchy({...})');
-    // Crypto first: without these nexus cannot start, so a missing name is the first thing an operator must fix.
-    const jwt = errors.attempt(() => assertOperatorSecret(GraphistrySecretKind.JWT, props.jwtSecret, ns, 'jwtSecret'));
-    const nexus = errors.attempt(() => assertOperatorSecret(GraphistrySecretKind.NEXUS, props.nexusSecret, ns, 'nexusSecret'));
-    if (jwt !== undefined && nexus !== undefined) {
-      errors.check(jwt !== nexus, 'nexusSecret', nexus, `a Secret other than jwtSecret (${jwt})`, 'the JWT key is shared with the streamgl containers, the nexus keys must stay nexus-only');
-    }
-    const optionalSecret = errors.attempt(() => optionalSecretName('nexus.optionalSecret', props.nexus?.optionalSecret));
-    const clusterDomain = errors.attempt(() => assertDnsSubdomain('clusterDomain', props.clusterDomain ?? 'cluster.local'), 'cluster.local');
-    const rollout = props.rollout ?? DeploymentRollout.rolling();
-    errors.check(rollout instanceof DeploymentRollout, 'rollout', rollout, 'DeploymentRollout.rolling({...}) or DeploymentRollout.recreate()');
-    const tier = props.tier;
-    const full = props.tier instanceof Tier && tier.atLeast(Tier.FULL);
-    const gak = props.graphAppKit ?? {};
-    const gakPublicOn = gak.public?.enabled ?? true;
-    const gakPrivateOn = gak.private?.enabled ?? true;
-    const gakCredentials = full && (gakPublicOn || gakPrivateOn) ? errors.attempt(() => assertGakCredentials('graphAppKit.credentials', gak.credentials, ns)) : undefined;
-
+    const s = this.settings(props, release.releaseNamespace, errors);
     // Storage: at every tier, so no tier change ever removes or recreates a claim.
-    const storage = errors.attempt(() => new GraphistryStorage(this, 'Storage', { ...props.storage, gakPublicEnabled: gakPublicOn, gakPrivateEnabled: gakPrivateOn }));
-    const dataMountClaim = GraphistryClaims.DATA_MOUNT;
-    const localMediaMountClaim = GraphistryClaims.LOCAL_MEDIA_MOUNT;
-
-    // Caddy's TLS mode decides the external scheme, which nexus' cookie flags must agree with.
-    const caddyOpts = props.caddy ?? {};
-    const tls = caddyOpts.tls ?? CaddyTls.ingress();
-    const ingressEnabled = caddyOpts.ingress?.enabled ?? tls.mode !== CaddyTlsMode.SELF;
-    const ingressTls = ingressEnabled ? caddyOpts.ingress?.tls ?? [] : [];
-    this.externalScheme = tls.externalScheme(ingressTls.length > 0);
-    const host = (tls.servesHttps ? tls.domains[0] : undefined) ?? (ingressEnabled ? caddyOpts.ingress?.hosts?.[0] : undefined);
-    if (props.publicUrl !== undefined) {
-      const m = /^(https?):\/\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:\d{1,5})?$/.exec(props.publicUrl);
-      if (errors.check(m !== null, 'publicUrl', props.publicUrl, 'a scheme and host without path, for example https://graphistry.example.com')) {
-        errors.check(m![1] === this.externalScheme, 'publicUrl', props.publicUrl, `a ${this.externalScheme}:// URL`, `the Caddy TLS mode (${tls.mode}) makes the site ${this.externalScheme}, and nexus' cookie flags follow it`);
-      }
-    }
+    const storage = errors.attempt(() => new GraphistryStorage(this, 'Storage', { ...props.storage, gakPublicEnabled: s.gakPublicOn, gakPrivateEnabled: s.gakPrivateOn }));
+    const site = this.site(props, s.tls, errors);
     errors.throwIfAny();
-    const jwtSecret = jwt!;
-    const nexusSecret = nexus!;
+    this.tier = s.tier;
     this.storage = storage!;
-    this.tier = tier;
-    const tag = props.tag ?? DEFAULT_GRAPHISTRY_TAG;
-    const cudaVariant = props.cudaVariant ?? DEFAULT_CUDA_VARIANT;
-    const analytics = tier.atLeast(Tier.ANALYTICS);
-    this.siteUrl = props.publicUrl ?? (host && !host.startsWith('*') ? `${this.externalScheme}://${host}` : undefined);
-
+    this.externalScheme = site.scheme;
+    this.siteUrl = site.url;
     if (props.telemetry) {
       this.telemetry = new TelemetryStack(this, 'Telemetry', { publicUrl: this.siteUrl, ...props.telemetry, partOf: 'graphistry' });
       forwardProps(this.telemetry, { prefix: 'telemetry' });
     }
-    // Applications push OTLP to the node-local collector when telemetry is on (defaults; the user's env wins). Each
-    // one names itself: the engine's siblings share a pod, and without a service name their spans and metrics would
-    // all land under the SDK's `unknown_service`. The protocol is stated because the endpoint is the collector's gRPC
-    // port and the OpenTelemetry SDKs disagree on their default (Python exporters speak gRPC, Node's http/protobuf).
-    const telemetry = this.telemetry;
-    const withOtel = (service: string, env: EnvMap | undefined): EnvMap | undefined =>
-      telemetry
-        ? { ENABLE_OPEN_TELEMETRY: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: telemetry.otlpGrpcEndpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_SERVICE_NAME: service, ...env }
-        : env;
 
-    this.nexus = new Nexus(this, 'Nexus', {
-      ...props.nexus,
-      env: withOtel('nexus', props.nexus?.env),
-      postgres: props.postgres,
-      jwtSecret,
-      requiredSecret: nexusSecret,
-      optionalSecret,
-      externalScheme: this.externalScheme,
-      dataMountClaim,
-      localMediaMountClaim,
-      redisUrl: analytics ? 'redis://redis:6379/0' : undefined,
-      tag,
-      rollout,
-      clusterDomain,
-    });
-
-    if (NexusProxy.rendersAt(tier)) {
-      this.nexusProxy = new NexusProxy(this, 'NexusProxy', { ...props.nexusProxy, tier, tag, dataMountClaim, localMediaMountClaim, clusterDomain });
+    if (s.analytics) {
+      this.redis = new Redis(this, 'Redis', { ...props.redis, rollout: s.rollout });
+      this.daskScheduler = new DaskScheduler(this, 'DaskScheduler', { ...props.daskScheduler, tag: s.tag, cudaVariant: s.cudaVariant, rollout: s.rollout });
     }
-
-    if (analytics) {
-      this.redis = new Redis(this, 'Redis', { ...props.redis, rollout });
-      this.daskScheduler = new DaskScheduler(this, 'DaskScheduler', { ...props.daskScheduler, tag, cudaVariant, rollout });
-      const e = props.engine ?? {};
-      const containerEnv = <T extends { env?: EnvMap }>(container: string, o: T | undefined): T | undefined =>
-        telemetry ? ({ ...o, env: withOtel(container, o?.env) } as T) : o;
-      this.engine = new EngineDaemonSet(this, 'Engine', {
-        ...e,
-        forgeEtlPython: containerEnv(EngineContainers.FORGE_ETL_PYTHON, e.forgeEtlPython),
-        daskCudaWorker: containerEnv(EngineContainers.DASK_CUDA_WORKER, e.daskCudaWorker),
-        streamglViz: containerEnv(EngineContainers.STREAMGL_VIZ, e.streamglViz),
-        streamglSessions: containerEnv(EngineContainers.STREAMGL_SESSIONS, e.streamglSessions),
-        streamglGpu: containerEnv(EngineContainers.STREAMGL_GPU, e.streamglGpu),
-        tier,
+    this.nexus = this.renderNexus(props, s);
+    if (NexusProxy.rendersAt(s.tier)) {
+      this.nexusProxy = new NexusProxy(this, 'NexusProxy', { ...props.nexusProxy, nexus: this.nexus.endpoint, ...this.claims(), tier: s.tier, tag: s.tag });
+    }
+    if (this.redis && this.daskScheduler) this.engine = this.renderEngine(props, s, this.redis, this.daskScheduler);
+    if (s.full) {
+      this.pivot = new Pivot(this, 'Pivot', {
+        ...props.pivot,
+        connections: this.otel('pivot'),
         postgres: props.postgres,
-        dataMountClaim,
-        localMediaMountClaim,
-        jwtSecret,
-        tag,
-        cudaVariant,
-        redisService: 'redis',
-        daskSchedulerService: 'dask-scheduler',
-        clusterDomain,
+        dataMountClaim: GraphistryClaims.DATA_MOUNT,
+        tag: s.tag,
+        rollout: s.rollout,
       });
-    }
-
-    if (full) {
-      this.pivot = new Pivot(this, 'Pivot', { ...props.pivot, env: withOtel('pivot', props.pivot?.env), postgres: props.postgres, dataMountClaim, tag, rollout });
       this.notebook = new Notebook(this, 'Notebook', {
         ...props.notebook,
-        dataMountClaim,
+        dataMountClaim: GraphistryClaims.DATA_MOUNT,
         // Only claims the release renders: a mount of a missing claim leaves the pod in FailedMount.
-        gakPublicClaim: gakPublicOn ? GraphistryClaims.GAK_PUBLIC : undefined,
-        gakPrivateClaim: gakPrivateOn ? GraphistryClaims.GAK_PRIVATE : undefined,
-        tag,
-        cudaVariant,
-        rollout,
+        gakPublicClaim: s.gakPublicOn ? GraphistryClaims.GAK_PUBLIC : undefined,
+        gakPrivateClaim: s.gakPrivateOn ? GraphistryClaims.GAK_PRIVATE : undefined,
+        tag: s.tag,
+        cudaVariant: s.cudaVariant,
+        rollout: s.rollout,
       });
-      const variant = (cid: string, v: GraphAppKitVariant, o: GraphAppKitVariantOptions | undefined, claimName: string) =>
-        new GraphAppKit(this, cid, {
-          image: o?.image,
-          env: o?.env,
-          resources: o?.resources,
-          variant: v,
-          claimName,
-          credentials: gakCredentials!,
-          nodeSelector: gak.nodeSelector,
-          tolerations: gak.tolerations,
-          runtimeClassName: gak.runtimeClassName,
-          tag,
-          cudaVariant,
-          rollout,
-        });
-      if (gakPublicOn) this.graphAppKitPublic = variant('GraphAppKitPublic', GraphAppKitVariant.PUBLIC, gak.public, GraphistryClaims.GAK_PUBLIC);
-      if (gakPrivateOn) this.graphAppKitPrivate = variant('GraphAppKitPrivate', GraphAppKitVariant.PRIVATE, gak.private, GraphistryClaims.GAK_PRIVATE);
+      if (s.gakPublicOn) this.graphAppKitPublic = this.renderGraphAppKit(props, s, 'GraphAppKitPublic', GraphAppKitVariant.PUBLIC, props.graphAppKit?.public, GraphistryClaims.GAK_PUBLIC);
+      if (s.gakPrivateOn) this.graphAppKitPrivate = this.renderGraphAppKit(props, s, 'GraphAppKitPrivate', GraphAppKitVariant.PRIVATE, props.graphAppKit?.private, GraphistryClaims.GAK_PRIVATE);
     }
+    this.recordNginxRoutes();
 
-    // Caddy: a single upstream (nexus-proxy) at platform, the engine pool with session affinity above it.
     const routes: RouteSummary[] = [{ paths: CADDY_HEALTH_PATH, target: 'answered by Caddy (200), never proxied' }];
+    this.caddy = this.renderCaddy(props, s, release, routes);
+    addStackNotes(this, release, props, { routes, jwtSecret: s.jwtSecret, nexusSecret: s.nexusSecret, optionalSecret: s.optionalSecret, gakCredentials: s.gakCredentials?.secretName });
+    const split = storageTopologyWarning(this, props);
+    if (split) release.addWarning(split, { scope: this, prop: 'storage.accessMode', value: 'StorageAccessMode.READ_WRITE_MANY' });
+  }
+
+  /**
+   * Validates the stack-wide props: tier, Postgres, the crypto Secrets (first: without them nexus cannot start), tag,
+   * rollout, graph-app-kit credentials, and the cluster domain everything below the stack resolves FQDNs against.
+   */
+  private settings(props: GraphistryStackProps, ns: string, errors: ErrorCollector): StackSettings {
+    errors.check(props.tier instanceof Tier, 'tier', props.tier, 'Tier.PLATFORM, Tier.ANALYTICS, Tier.VIZ or Tier.FULL');
+    errors.check(props.postgres instanceof Postgres, 'postgres', props.postgres, 'Postgres.external({...}) or Postgres.crunchy({...})');
+    const tier = props.tier;
+    const jwtSecret = errors.attempt(() => assertOperatorSecret(GraphistrySecretKind.JWT, props.jwtSecret, ns, 'jwtSecret'));
+    const nexusSecret = errors.attempt(() => assertOperatorSecret(GraphistrySecretKind.NEXUS, props.nexusSecret, ns, 'nexusSecret'));
+    if (jwtSecret !== undefined && nexusSecret !== undefined) {
+      errors.check(jwtSecret !== nexusSecret, 'nexusSecret', nexusSecret, `a Secret other than jwtSecret (${jwtSecret})`, 'the JWT key is shared with the streamgl containers, the nexus keys must stay nexus-only');
+    }
+    const optionalSecret = errors.attempt(() => optionalSecretName('nexus.optionalSecret', props.nexus?.optionalSecret));
+    if (props.clusterDomain !== undefined) errors.attempt(() => ClusterDomain.configure(this, props.clusterDomain!));
+    const rollout = props.rollout ?? DeploymentRollout.rolling();
+    errors.check(rollout instanceof DeploymentRollout, 'rollout', rollout, 'DeploymentRollout.rolling({...}) or DeploymentRollout.recreate()');
+    const full = tier instanceof Tier && tier.atLeast(Tier.FULL);
+    const gak = props.graphAppKit ?? {};
+    const gakPublicOn = gak.public?.enabled ?? true;
+    const gakPrivateOn = gak.private?.enabled ?? true;
+    return {
+      tier,
+      full,
+      analytics: tier instanceof Tier && tier.atLeast(Tier.ANALYTICS),
+      tag: props.tag ?? DEFAULT_GRAPHISTRY_TAG,
+      cudaVariant: props.cudaVariant ?? DEFAULT_CUDA_VARIANT,
+      rollout,
+      jwtSecret: jwtSecret!,
+      nexusSecret: nexusSecret!,
+      optionalSecret,
+      gakPublicOn,
+      gakPrivateOn,
+      gakCredentials: full && (gakPublicOn || gakPrivateOn) ? errors.attempt(() => assertGakCredentials('graphAppKit.credentials', gak.credentials, ns)) : undefined,
+      tls: props.caddy?.tls ?? CaddyTls.ingress(),
+    };
+  }
+
+  /** The scheme browsers use (from Caddy's TLS mode, which nexus' cookie flags must agree with) and the site URL. */
+  private site(props: GraphistryStackProps, tls: CaddyTls, errors: ErrorCollector): { scheme: 'http' | 'https'; url?: string } {
+    const caddyOpts = props.caddy ?? {};
+    const ingressEnabled = caddyOpts.ingress?.enabled ?? tls.mode !== CaddyTlsMode.SELF;
+    const ingressTls = ingressEnabled ? caddyOpts.ingress?.tls ?? [] : [];
+    const scheme = tls.externalScheme(ingressTls.length > 0);
+    const host = (tls.servesHttps ? tls.domains[0] : undefined) ?? (ingressEnabled ? caddyOpts.ingress?.hosts?.[0] : undefined);
+    if (props.publicUrl !== undefined) {
+      const m = /^(https?):\/\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:\d{1,5})?$/.exec(props.publicUrl);
+      if (errors.check(m !== null, 'publicUrl', props.publicUrl, 'a scheme and host without path, for example https://graphistry.example.com')) {
+        errors.check(m![1] === scheme, 'publicUrl', props.publicUrl, `a ${scheme}:// URL`, `the Caddy TLS mode (${tls.mode}) makes the site ${scheme}, and nexus' cookie flags follow it`);
+      }
+    }
+    return { scheme, url: props.publicUrl ?? (host && !host.startsWith('*') ? `${scheme}://${host}` : undefined) };
+  }
+
+  /** The claims every Graphistry pod mounts. */
+  private claims(): { dataMountClaim: string; localMediaMountClaim: string } {
+    return { dataMountClaim: GraphistryClaims.DATA_MOUNT, localMediaMountClaim: GraphistryClaims.LOCAL_MEDIA_MOUNT };
+  }
+
+  /**
+   * The application connects to the node-local collector when telemetry is on (env defaults; the user's env wins),
+   * each container under its own service name: the engine's siblings share a pod, and without a name their spans
+   * and metrics would all land under the SDK's `unknown_service`.
+   */
+  private otel(service: string): IConnectable[] {
+    const telemetry = this.telemetry;
+    if (!telemetry) return [];
+    return [{ connect: (client) => {
+      client.defaultEnv({ ENABLE_OPEN_TELEMETRY: 'true' });
+      telemetry.collector.connect(client, { serviceName: service });
+    } }];
+  }
+
+  /** nexus: Postgres, Redis (analytics and above), the crypto Secrets, the cookie flags from the site scheme. */
+  private renderNexus(props: GraphistryStackProps, s: StackSettings): Nexus {
+    return new Nexus(this, 'Nexus', {
+      ...props.nexus,
+      connections: this.otel('nexus'),
+      postgres: props.postgres,
+      redis: this.redis,
+      jwtSecret: s.jwtSecret,
+      requiredSecret: s.nexusSecret,
+      optionalSecret: s.optionalSecret,
+      externalScheme: this.externalScheme,
+      ...this.claims(),
+      tag: s.tag,
+      rollout: s.rollout,
+    });
+  }
+
+  /** The engine DaemonSet, every OpenTelemetry-capable container connected to the collector. */
+  private renderEngine(props: GraphistryStackProps, s: StackSettings, redis: Redis, daskScheduler: DaskScheduler): EngineDaemonSet {
+    const e = props.engine ?? {};
+    const withOtel = <T extends EngineContainerOptions>(container: string, o: T | undefined): T | undefined =>
+      this.telemetry ? ({ ...o, connections: [...(o?.connections ?? []), ...this.otel(container)] } as unknown as T) : o;
+    return new EngineDaemonSet(this, 'Engine', {
+      ...e,
+      forgeEtlPython: withOtel(EngineContainers.FORGE_ETL_PYTHON, e.forgeEtlPython),
+      daskCudaWorker: withOtel(EngineContainers.DASK_CUDA_WORKER, e.daskCudaWorker),
+      streamglViz: withOtel(EngineContainers.STREAMGL_VIZ, e.streamglViz),
+      streamglSessions: withOtel(EngineContainers.STREAMGL_SESSIONS, e.streamglSessions),
+      streamglGpu: withOtel(EngineContainers.STREAMGL_GPU, e.streamglGpu),
+      tier: s.tier,
+      postgres: props.postgres,
+      ...this.claims(),
+      jwtSecret: s.jwtSecret,
+      tag: s.tag,
+      cudaVariant: s.cudaVariant,
+      redis,
+      daskScheduler,
+    });
+  }
+
+  /** One graph-app-kit variant, calling Graphistry's API through the engine's `nginx` Service. */
+  private renderGraphAppKit(props: GraphistryStackProps, s: StackSettings, id: string, variant: GraphAppKitVariant, o: GraphAppKitVariantOptions | undefined, claimName: string): GraphAppKit {
+    const gak = props.graphAppKit ?? {};
+    return new GraphAppKit(this, id, {
+      image: o?.image,
+      env: o?.env,
+      resources: o?.resources,
+      variant,
+      claimName,
+      credentials: s.gakCredentials!,
+      graphistry: this.engine!.nginxEndpoint,
+      nodeSelector: gak.nodeSelector,
+      tolerations: gak.tolerations,
+      runtimeClassName: gak.runtimeClassName,
+      tag: s.tag,
+      cudaVariant: s.cudaVariant,
+      rollout: s.rollout,
+    });
+  }
+
+  /** The engine's nginx proxies the API and the full tier's apps by name: those routes are edges of the graph. */
+  private recordNginxRoutes(): void {
+    const engine = this.engine;
+    if (!engine) return;
+    const targets: ServiceEndpoint[] = [this.nexus.endpoint];
+    for (const w of [this.pivot, this.notebook, this.graphAppKitPublic, this.graphAppKitPrivate]) if (w) targets.push(w.endpoint);
+    const wiring = Wiring.of(this);
+    for (const t of targets) wiring.connect(engine, t, 'http', { container: EngineContainers.NGINX, kind: ConnectionKind.INGRESS, purpose: 'nginx route' });
+  }
+
+  /**
+   * Caddy: the engine pool with session affinity from analytics up (session routes hash the session value, the rest
+   * is pinned by the sticky cookie), nexus-proxy alone at the platform tier, and the telemetry UIs from analytics up.
+   */
+  private renderCaddy(props: GraphistryStackProps, s: StackSettings, release: Release, routes: RouteSummary[]): CaddyIngress {
+    const caddyOpts = props.caddy ?? {};
+    const ns = release.releaseNamespace;
     const telemetryRoutes: CaddyProxyRoute[] = [];
-    if (this.telemetry && analytics) {
+    if (this.telemetry && s.analytics) {
       for (const r of this.telemetry.routes) {
-        const upstream = `${r.serviceName}.${ns}.svc.${clusterDomain}:${r.port}`;
+        const upstream = CaddyUpstream.service(r.endpoint, r.port);
         const auth = r.ui === 'grafana' ? undefined : telemetryRouteAuth(caddyOpts.telemetryAuth, ns);
         telemetryRoutes.push({ name: r.ui, pathPrefix: r.pathPrefix, upstream, auth });
-        routes.push({ paths: `${r.pathPrefix}*`, target: `${upstream} (${r.ui})` });
+        routes.push({ paths: `${r.pathPrefix}*`, target: `${upstream.address} (${r.ui})` });
       }
     }
     let upstream: CaddyUpstream;
     let sessionRoutes: readonly CaddySessionRoute[] = [];
     let stickyCookie: CaddyIngressProps['stickyCookie'];
     if (this.engine) {
-      const pool = `${this.engine.headlessServiceName}.${ns}.svc.${clusterDomain}`;
-      upstream = CaddyUpstream.dynamicA({ name: pool, port: this.engine.upstreamPort });
+      upstream = CaddyUpstream.pool(this.engine.headlessEndpoint);
       sessionRoutes = GRAPHISTRY_SESSION_ROUTES;
       const fallback = caddyOpts.fallback ?? CaddyLbFallback.roundRobin();
       check(caddyOpts.cookieSecret !== undefined, 'caddy.cookieSecret', undefined, `CaddyCookieSecret.fromSecret('graphistry-caddy-cookie', 'cookie-secret') naming an operator-created Secret`,
         `from the analytics tier up Caddy pins browsers with an HMAC cookie whose key is never defaulted; create it with kubectl -n ${ns} create secret generic graphistry-caddy-cookie --from-literal=cookie-secret="$(openssl rand -hex 32)"`);
       stickyCookie = { name: GRAPHISTRY_STICKY_COOKIE, secret: caddyOpts.cookieSecret, fallback };
-      for (const s of sessionRoutes) routes.push({ paths: s.paths.join(' '), target: `engine pool ${pool}:${this.engine.upstreamPort}, pinned by the value of ?${s.queryKey}= (HRW)` });
+      for (const r of sessionRoutes) routes.push({ paths: r.paths.join(' '), target: `engine pool ${upstream.address}, pinned by the value of ?${r.queryKey}= (HRW)` });
       routes.push({ paths: '/* (everything else)', target: `engine pool, pinned per browser by the ${GRAPHISTRY_STICKY_COOKIE} cookie; first assignment ${fallback.policy}` });
     } else {
       if (caddyOpts.cookieSecret !== undefined || caddyOpts.fallback !== undefined) {
         release.addNote('CADDY: cookieSecret and fallback apply from the analytics tier up (the engine pool); at the platform tier Caddy proxies to nexus-proxy alone.');
       }
-      const proxy = this.nexusProxy!;
-      const address = `${proxy.service.name}.${ns}.svc.${clusterDomain}:${props.nexusProxy?.httpPort ?? 80}`;
-      upstream = CaddyUpstream.single(address);
-      routes.push({ paths: '/* (everything else)', target: `${address} (nexus-proxy: v1-to-v2 rewrites, then nexus)` });
+      upstream = CaddyUpstream.service(this.nexusProxy!.endpoint);
+      routes.push({ paths: '/* (everything else)', target: `${upstream.address} (nexus-proxy: v1-to-v2 rewrites, then nexus)` });
     }
     const { cookieSecret: _c, fallback: _f, telemetryAuth: _a, ...caddyProps } = caddyOpts;
-    this.caddy = new CaddyIngress(this, 'Caddy', {
+    const caddy = new CaddyIngress(this, 'Caddy', {
       ...caddyProps,
       name: 'caddy',
       partOf: 'graphistry',
-      tls,
+      tls: s.tls,
       upstream,
       sessionRoutes,
       stickyCookie,
       proxyRoutes: telemetryRoutes,
     });
     // Caddy's props are the stack's caddy props, except the sticky cookie's, which the stack names itself.
-    forwardProps(this.caddy, { prefix: 'caddy', renames: { 'stickyCookie.secret': 'caddy.cookieSecret', 'stickyCookie.fallback': 'caddy.fallback' } });
-
-    this.addNotes(release, props, {
-      routes,
-      jwtSecret,
-      nexusSecret,
-      optionalSecret,
-      gakCredentials: gakCredentials?.secretName,
-      dashboards: full ? [...(gakPublicOn ? ['public'] : []), ...(gakPrivateOn ? ['private'] : [])] : [],
-      clusterDomain,
-    });
-  }
-
-  private addNotes(
-    release: Release,
-    props: GraphistryStackProps,
-    x: { routes: RouteSummary[]; jwtSecret: string; nexusSecret: string; optionalSecret?: string; gakCredentials?: string; dashboards: string[]; clusterDomain: string },
-  ): void {
-    const ns = release.releaseNamespace;
-    const secrets = [
-      `Secret ${x.jwtSecret} (JWT signing key): ${GraphistrySecretKind.JWT.createCommand(x.jwtSecret, ns)}`,
-      `Secret ${x.nexusSecret} (nexus keys): ${GraphistrySecretKind.NEXUS.createCommand(x.nexusSecret, ns)}`,
-      postgresSecretLine(props.postgres, ns),
-    ];
-    if (x.optionalSecret) secrets.push(`Secret ${x.optionalSecret} (optional nexus feature credentials, by env var name; nexus starts without it)`);
-    if (x.gakCredentials) secrets.push(`Secret ${x.gakCredentials} (graph-app-kit account, keys username and password)`);
-    // Pull secrets: every one the release's pods name (Images settings of this stack's scope), so a release that
-    // adds one never ships notes that forget it.
-    const images = Images.of(this).settings;
-    for (const name of images.pullSecrets ?? []) {
-      secrets.push(`Secret ${name} (image pull secret${images.registry ? ` for ${images.registry.split('/')[0]}` : ", Docker Hub: Graphistry's images"}): ${pullSecretCreateCommand(name, ns, images.registry)}`);
-    }
-    const cookie = this.engine ? props.caddy?.cookieSecret?.secretRef : undefined;
-    if (cookie) secrets.push(`Secret ${cookie.secretName} (Caddy sticky-cookie HMAC key): kubectl -n ${ns} create secret generic ${cookie.secretName} --from-literal=${cookie.key}="$(openssl rand -hex 32)"`);
-    const routeAuth = this.telemetry && this.tier.atLeast(Tier.ANALYTICS) ? props.caddy?.telemetryAuth?.spec : undefined;
-    if (routeAuth?.kind === 'basic') {
-      secrets.push(`Secret ${routeAuth.secretName} (login of the Prometheus and Jaeger routes, bcrypt hash): ${basicAuthSecretCommand(routeAuth.secretName, ns, routeAuth.usernameKey, routeAuth.passwordHashKey)}`);
-    }
-    const other = [`StorageClass ${this.storage.storageClassName} (reclaimPolicy: Retain${this.storage.accessMode === StorageAccessMode.READ_WRITE_MANY ? ', ReadWriteMany-capable' : ''})`];
-
-    const inCluster: Array<[string, string]> = [[`nexus (v2 API only)`, this.nexus.url]];
-    if (this.nexusProxy) inCluster.unshift(['nexus-proxy (v1 and v2 API)', this.nexusProxy.url]);
-
-    // Cluster prerequisites, read from the pods this stack renders (so they follow every prop that moves a pod).
-    const workloads = renderedWorkloads(this);
-    const globalSelector = stableStringify(Placement.of(this).nodeSelector);
-    const bySelector = new Map<string, { selector: Record<string, string>; workloads: string[]; releaseWide: boolean }>();
-    const anyNode: string[] = [];
-    for (const w of workloads) {
-      const selector: Record<string, string> = w.pod.nodeSelector ?? {};
-      if (!Object.keys(selector).length) {
-        anyNode.push(w.name);
-        continue;
-      }
-      const key = stableStringify(selector);
-      const entry = bySelector.get(key) ?? { selector, workloads: [], releaseWide: key === globalSelector };
-      entry.workloads.push(w.name);
-      bySelector.set(key, entry);
-    }
-    // The GPU workloads and the RuntimeClass each pod names, for the GPU runtime prerequisite.
-    const gpuNames = [this.engine?.daemonSet, this.notebook?.deployment, this.graphAppKitPublic?.deployment, this.graphAppKitPrivate?.deployment, this.telemetry?.dcgmExporter?.daemonSet]
-      .filter((o): o is ApiObject => o !== undefined)
-      .map((o) => o.name);
-    const gpuWorkloads = workloads.filter((w) => gpuNames.includes(w.name)).map((w) => ({ name: w.name, runtimeClassName: w.pod.runtimeClassName as string | undefined }));
-    const namespaceRendered = release.node.findAll().some((c) => c instanceof ApiObject && c.kind === 'Namespace' && c.name === ns);
-
-    for (const text of graphistryNotes({
-      tier: this.tier,
-      namespace: ns,
-      siteUrl: this.siteUrl,
-      caddyService: this.caddy.name,
-      caddyServicePort: 80,
-      routes: x.routes,
-      inClusterUrls: inCluster,
-      secretsToCreate: secrets,
-      otherPrerequisites: other,
-      accessMode: this.storage.accessMode,
-      storageClassName: this.storage.storageClassName,
-      claims: Object.keys(this.storage.claims),
-      dashboards: x.dashboards,
-      // The telemetry stack's own note points at the reverse proxy, which only routes the UIs from analytics up.
-      unroutedTelemetryUis: this.telemetry && this.tier.below(Tier.ANALYTICS) ? this.telemetry.routes : undefined,
-      // The release-wide selector first, then the workloads' own selectors in the order they render.
-      nodeLabels: [...bySelector.values()].sort((a, b) => Number(b.releaseWide) - Number(a.releaseWide)),
-      anyNodeWorkloads: anyNode,
-      namespaceRendered,
-      podSecurity: podSecurityRequirement(workloads),
-      gpuWorkloads,
-      ingress: this.caddy.ingress ? ingressSummary(this.caddy.ingress) : undefined,
-      nginxResolver: this.engine
-        ? { where: 'engine pods', prop: 'engine.nginx.env', value: this.engine.nginxResolver, clusterDomain: x.clusterDomain }
-        : this.nexusProxy
-          ? { where: 'nexus-proxy', prop: 'nexusProxy.env', value: this.nexusProxy.nginxResolver, clusterDomain: x.clusterDomain }
-          : undefined,
-      // The UIs Caddy routes (analytics and up); Grafana is the only one with a login of its own.
-      routedTelemetryUis: this.telemetry && this.tier.atLeast(Tier.ANALYTICS)
-        ? this.telemetry.routes.map((r) => ({ ...r, ownLogin: r.ui === 'grafana', auth: r.ui === 'grafana' ? undefined : props.caddy?.telemetryAuth?.spec }))
-        : undefined,
-    }).render()) {
-      release.addNote(text);
-    }
-
-    // Pods that share ReadWriteOnce claims but are pinned to different node pools can never all start.
-    if (this.storage.accessMode === StorageAccessMode.READ_WRITE_ONCE) {
-      const global = Placement.of(this).nodeSelector;
-      const key = (s: Readonly<Record<string, string>>) => stableStringify(s);
-      const split: string[] = [];
-      const check2 = (what: string, own: Readonly<Record<string, string>> | undefined, present: boolean) => {
-        if (!present) return;
-        const resolved = NodeSelection.fallback(own).resolve(global);
-        if (key(resolved) !== key(global)) split.push(`${what} (${key(resolved)})`);
-      };
-      check2('engine', props.engine?.nodeSelector, this.engine !== undefined);
-      check2('notebook', props.notebook?.nodeSelector, this.notebook !== undefined);
-      check2('graph-app-kit', props.graphAppKit?.nodeSelector, this.graphAppKitPublic !== undefined || this.graphAppKitPrivate !== undefined);
-      if (split.length) {
-        release.addWarning(
-          `STORAGE TOPOLOGY: the claims are ReadWriteOnce, but ${split.join(', ')} select other nodes than the release-wide selector (${key(global)}); ` +
-            'pods on different nodes cannot attach the same ReadWriteOnce claim (Multi-Attach error). Use ReadWriteMany claims, from a StorageClass that provides them.',
-          { scope: this, prop: 'storage.accessMode', value: 'StorageAccessMode.READ_WRITE_MANY' },
-        );
-      }
-    }
+    forwardProps(caddy, { prefix: 'caddy', renames: { 'stickyCookie.secret': 'caddy.cookieSecret', 'stickyCookie.fallback': 'caddy.fallback' } });
+    return caddy;
   }
 }

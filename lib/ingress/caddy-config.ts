@@ -1,5 +1,6 @@
 import { check, ConfigError } from '../core/errors';
-import { assertPort, parseHostPort } from '../core/validate';
+import { assertPort } from '../core/validate';
+import { IWorkload } from '../core/workload';
 import { CaddyArg, CaddyDirective, CaddyEnvRef, Caddyfile, CaddySite } from './caddyfile';
 import {
   CADDY_HEALTH_PATH,
@@ -121,8 +122,11 @@ export interface ResolvedCaddyfileProps {
   readonly hsts?: string;
 }
 
-/** Validates the routing props and fills in defaults. Throws ConfigError naming the prop. */
-export function resolveCaddyfileProps(props: CaddyfileProps): ResolvedCaddyfileProps {
+/**
+ * Validates the routing props and fills in defaults. Throws ConfigError naming the prop. With `caddy` (the workload
+ * that runs the Caddyfile), upstreams taken from Service endpoints record Caddy's connections in the wiring graph.
+ */
+export function resolveCaddyfileProps(props: CaddyfileProps, caddy?: IWorkload): ResolvedCaddyfileProps {
   const httpPort = props.httpPort ?? 8080;
   const httpsPort = props.httpsPort ?? 8443;
   for (const [prop, p] of [['httpPort', httpPort], ['httpsPort', httpsPort]] as const) {
@@ -135,8 +139,8 @@ export function resolveCaddyfileProps(props: CaddyfileProps): ResolvedCaddyfileP
     }
   }
   const tls = props.tls ?? CaddyTls.ingress();
-  const upstream = props.upstream;
-  check(upstream instanceof CaddyUpstream, 'upstream', upstream, 'CaddyUpstream.dynamicA({...}) or CaddyUpstream.single(...)');
+  check(props.upstream instanceof CaddyUpstream, 'upstream', props.upstream, 'CaddyUpstream.pool(endpoint), .service(endpoint), .dynamicA({...}) or .single(...)');
+  const upstream = props.upstream.bind(caddy, 'the site');
 
   const sessionRoutes = props.sessionRoutes ?? [];
   if (sessionRoutes.length && !upstream.isPool) {
@@ -190,13 +194,13 @@ export function resolveCaddyfileProps(props: CaddyfileProps): ResolvedCaddyfileP
   const proxyRoutes = (props.proxyRoutes ?? []).map((r, i) => {
     const prop = `proxyRoutes[${i}]`;
     check(PREFIX.test(r.pathPrefix), `${prop}.pathPrefix`, r.pathPrefix, "a path prefix such as /grafana: starts with '/', no trailing '/', no '*'");
-    parseHostPort(`${prop}.upstream`, r.upstream);
+    check(r.upstream instanceof CaddyUpstream, `${prop}.upstream`, r.upstream, 'CaddyUpstream.service(endpoint) or CaddyUpstream.single(host:port)');
     const name = r.name ?? r.pathPrefix.slice(1).replace(/[^A-Za-z0-9_-]+/g, '_');
     claimName(r.name !== undefined ? `${prop}.name` : `${prop}.pathPrefix`, name);
     claimPattern(toPattern(`${prop}.pathPrefix`, r.pathPrefix));
     claimPattern(toPattern(`${prop}.pathPrefix`, `${r.pathPrefix}/*`));
     if (r.auth !== undefined) check(r.auth instanceof CaddyRouteAuth, `${prop}.auth`, r.auth, 'CaddyRouteAuth.basic({...}), .forward({...}) or .none({ reason })');
-    return { name, pathPrefix: r.pathPrefix, upstream: r.upstream, auth: r.auth };
+    return { name, pathPrefix: r.pathPrefix, upstream: r.upstream.bind(caddy, `the ${r.pathPrefix} route`), auth: r.auth };
   });
 
   let cookie: ResolvedCaddyfileProps['cookie'];
@@ -238,37 +242,6 @@ export function resolveCaddyfileProps(props: CaddyfileProps): ResolvedCaddyfileP
   };
 }
 
-function durationArg(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
-}
-
-/** `reverse_proxy` to the pool (with an lb_policy) or to one address. */
-function reverseProxy(upstream: CaddyUpstream, lbPolicy?: CaddyDirective): CaddyDirective {
-  const spec = upstream.spec;
-  if (spec.kind === 'single') return CaddyDirective.of('reverse_proxy', [spec.address]);
-  const discovery = [CaddyDirective.of('refresh', [durationArg(spec.refreshMs)])];
-  if (spec.resolvers.length) discovery.push(CaddyDirective.of('resolvers', spec.resolvers));
-  const body = [CaddyDirective.block('dynamic', ['a', spec.name, spec.port], discovery)];
-  if (lbPolicy) body.push(lbPolicy);
-  // Failover (see CaddyPoolFailoverOptions): one comment above the first failover line says what the lines do.
-  const f = spec.failover;
-  const failover: CaddyDirective[] = [];
-  if (f.tryMs > 0) failover.push(CaddyDirective.of('lb_try_duration', [durationArg(f.tryMs)]));
-  if (f.tryIntervalMs !== undefined) failover.push(CaddyDirective.of('lb_try_interval', [durationArg(f.tryIntervalMs)]));
-  if (f.failMs > 0) failover.push(CaddyDirective.of('fail_duration', [durationArg(f.failMs)]));
-  if (f.maxFails !== undefined) failover.push(CaddyDirective.of('max_fails', [f.maxFails]));
-  if (failover.length) {
-    const what = [
-      f.failMs > 0 ? `an upstream that fails (a terminating pod still in DNS) is skipped for ${durationArg(f.failMs)}` : undefined,
-      f.tryMs > 0 ? `the request tries another for up to ${durationArg(f.tryMs)}` : undefined,
-    ].filter((x) => x !== undefined).join(' and ');
-    const first = failover[0];
-    failover[0] = CaddyDirective.of(first.name, first.args, { comment: `Failover: ${what}.` });
-    body.push(...failover);
-  }
-  return CaddyDirective.block('reverse_proxy', [], body);
-}
-
 /** The directives that authenticate a proxy route (Caddy runs them before `reverse_proxy` whatever the order). */
 function routeAuth(auth: CaddyRouteAuth | undefined): CaddyDirective[] {
   const spec = auth?.spec;
@@ -296,7 +269,11 @@ function cookiePolicy(c: NonNullable<ResolvedCaddyfileProps['cookie']>): CaddyDi
  * routes, extra proxy routes, the catch-all) and, in self mode, a plain-HTTP site for probes and redirects.
  */
 export function buildCaddyfile(props: CaddyfileProps): Caddyfile {
-  const r = resolveCaddyfileProps(props);
+  return buildResolvedCaddyfile(resolveCaddyfileProps(props));
+}
+
+/** Builds the Caddyfile from props `resolveCaddyfileProps` already validated (and bound). */
+export function buildResolvedCaddyfile(r: ResolvedCaddyfileProps): Caddyfile {
   const global: CaddyDirective[] = [r.adminApi ? CaddyDirective.of('admin', [`localhost:${CADDY_ADMIN_PORT}`]) : CaddyDirective.of('admin', ['off'])];
   global.push(CaddyDirective.of('http_port', [r.httpPort]));
   if (r.tls.servesHttps) global.push(CaddyDirective.of('https_port', [r.httpsPort]));
@@ -328,17 +305,17 @@ export function buildCaddyfile(props: CaddyfileProps): Caddyfile {
   site.push(healthHandle());
   for (const s of r.sessionRoutes) {
     site.push(CaddyDirective.of(`@${s.name}`, ['path', ...s.paths], { comment: `Session route: pinned by the value of ?${s.queryKey}= (hash of the value, so every client of a session reaches one upstream).` }));
-    site.push(CaddyDirective.block('handle', [`@${s.name}`], [reverseProxy(r.upstream, CaddyDirective.of('lb_policy', ['query', s.queryKey]))]));
+    site.push(CaddyDirective.block('handle', [`@${s.name}`], [r.upstream.reverseProxy(CaddyDirective.of('lb_policy', ['query', s.queryKey]))]));
   }
   for (const p of r.proxyRoutes) {
     site.push(CaddyDirective.of(`@${p.name}`, ['path', p.pathPrefix, `${p.pathPrefix}/*`]));
-    site.push(CaddyDirective.block('handle', [`@${p.name}`], [...routeAuth(p.auth), reverseProxy(CaddyUpstream.single(p.upstream))]));
+    site.push(CaddyDirective.block('handle', [`@${p.name}`], [...routeAuth(p.auth), p.upstream.reverseProxy()]));
   }
   site.push(
     CaddyDirective.block(
       'handle',
       [],
-      [reverseProxy(r.upstream, r.cookie ? cookiePolicy(r.cookie) : undefined)],
+      [r.upstream.reverseProxy(r.cookie ? cookiePolicy(r.cookie) : undefined)],
       r.cookie ? `Catch-all: a browser is pinned by the ${r.cookie.name} cookie; its first request is placed by ${r.cookie.fallback.policy}.` : 'Catch-all.',
     ),
   );

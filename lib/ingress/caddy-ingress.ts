@@ -2,21 +2,23 @@ import { Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { checksumAnnotations } from '../core/checksum';
-import { buildContainer } from '../core/container';
+import { DeploymentRollout, renderDeployment } from '../core/deployment';
+import { ServiceEndpoint } from '../core/endpoint';
 import { EnvBuilder, EnvSource } from '../core/env';
 import { check, ConfigError, ErrorCollector } from '../core/errors';
 import { Images } from '../core/images';
 import { assertLabelKey, selectorLabels, standardLabels } from '../core/labels';
 import { assertDnsLabel, deriveName, isDnsSubdomain } from '../core/names';
 import { Placement, WorkloadPlacementOptions } from '../core/placement';
-import { buildPodSpec } from '../core/pod';
-import { ExternalRef, externalRefsAnnotation, policyExceptionAnnotations } from '../core/policy';
+import { ExternalRef, policyExceptionAnnotations } from '../core/policy';
 import { Probes } from '../core/probes';
 import { Resources, sized } from '../core/resources';
 import { SecurityProfile } from '../core/security';
+import { ServicePortOptions } from '../core/service';
 import { assertIp, assertNodePort, assertReplicas, assertUid, assertWildcardHost } from '../core/validate';
+import { WorkloadConstruct } from '../core/workload';
 import { Release } from '../release/release';
-import { buildCaddyfile, CADDY_TLS_MOUNT, CaddyfileProps, resolveCaddyfileProps } from './caddy-config';
+import { buildResolvedCaddyfile, CADDY_TLS_MOUNT, CaddyfileProps, ResolvedCaddyfileProps, resolveCaddyfileProps } from './caddy-config';
 import { Caddyfile } from './caddyfile';
 import { CADDY_COOKIE_SECRET_ENV, CADDY_HEALTH_PATH } from './routing';
 import { CaddyTls, CaddyTlsMode } from './tls';
@@ -267,18 +269,21 @@ function annotations(prop: string, a: Readonly<Record<string, string>> | undefin
   return out;
 }
 
+/** Suffix of the Caddyfile ConfigMap's name. */
+const CONFIG_SUFFIX = '-caddyfile';
+
 /**
  * Caddy as the L7 entry point of an application: a typed Caddyfile (session routes pinned by a query value, a
  * sticky-cookie catch-all over a DNS-discovered pool or a single upstream, extra proxy routes, a terminal health
  * handle, access log, one of four TLS modes) in a ConfigMap, and the Deployment, Service, optional Ingress and (for
  * HA) PodDisruptionBudget that run it. Any change to the Caddyfile changes the pod template's checksum annotation and
- * rolls Caddy.
+ * rolls Caddy. Upstreams taken from Service endpoints are recorded in the wiring graph as Caddy's ingress connections.
  *
  * Caddy listens on unprivileged ports (8080, and 8443 in self mode) and runs as non-root with every capability
  * dropped; the Service maps 80/443 to them. Binding :80 as non-root would need NET_BIND_SERVICE, which a process
  * started under no_new_privs (allowPrivilegeEscalation: false) cannot pick up from the binary's file capabilities.
  */
-export class CaddyIngress extends Construct {
+export class CaddyIngress extends WorkloadConstruct {
   /** Object name of the Deployment, Service and Ingress. */
   public readonly name: string;
   /** The Caddyfile as a typed document. */
@@ -289,10 +294,14 @@ export class CaddyIngress extends Construct {
   public readonly tls: CaddyTls;
   /** The scheme browsers use to reach the application (derive cookie `Secure` flags and absolute URLs from it). */
   public readonly externalScheme: 'http' | 'https';
+  /** Labels selecting the Caddy pods. */
+  public readonly selector: Readonly<Record<string, string>>;
   /** The Deployment (id `Resource`). */
   public readonly deployment: k8s.KubeDeployment;
   public readonly configMap: k8s.KubeConfigMap;
   public readonly service: k8s.KubeService;
+  /** The Service's endpoint (`http`, and `https` in self mode). */
+  public readonly endpoint: ServiceEndpoint;
   /** The Ingress, when rendered. */
   public readonly ingress?: k8s.KubeIngress;
   /** The PodDisruptionBudget, when rendered. */
@@ -301,61 +310,72 @@ export class CaddyIngress extends Construct {
   constructor(scope: Construct, id: string, props: CaddyIngressProps) {
     super(scope, id);
     const release = Release.of(this);
-    const configSuffix = '-caddyfile';
     // Every prop check runs before anything is built, and all their errors are reported together.
     const errors = new ErrorCollector();
     this.name = props.name !== undefined
-      ? errors.attempt(() => assertDnsLabel('name', props.name!, 63 - configSuffix.length), 'invalid')
-      : deriveName([id], { reserve: configSuffix.length });
+      ? errors.attempt(() => assertDnsLabel('name', props.name!, 63 - CONFIG_SUFFIX.length), 'invalid')
+      : deriveName([id], { reserve: CONFIG_SUFFIX.length });
     this.tls = props.tls ?? CaddyTls.ingress();
-    const tls = this.tls;
+    const identity = { name: 'caddy', instance: release.releaseName, component: this.name };
+    this.selector = selectorLabels(identity);
+    const labels = standardLabels({ ...identity, partOf: props.partOf });
 
     // Ingress first: whether it terminates TLS decides HSTS and the external scheme.
     const ing = props.ingress ?? {};
-    const ingressEnabled = ing.enabled ?? tls.mode !== CaddyTlsMode.SELF;
-    const ingressTls = ingressEnabled ? ing.tls ?? [] : [];
-    const caddyfileProps: CaddyfileProps = { ...props, tls, ingressTerminatesTls: ingressTls.length > 0 };
-    const resolved = errors.attempt(() => resolveCaddyfileProps(caddyfileProps));
-    const caddyfile = resolved ? errors.attempt(() => buildCaddyfile(caddyfileProps)) : undefined;
-    checkWorkloadProps(props, tls, ingressEnabled, errors);
+    const ingressEnabled = ing.enabled ?? this.tls.mode !== CaddyTlsMode.SELF;
+    const ingressTls = ingressEnabled ? ing.tls ?? [] : undefined;
+    const resolved = errors.attempt(() => resolveCaddyfileProps({ ...props, tls: this.tls, ingressTerminatesTls: (ingressTls ?? []).length > 0 }, this));
+    const caddyfile = resolved ? errors.attempt(() => buildResolvedCaddyfile(resolved)) : undefined;
+    checkWorkloadProps(props, this.tls, ingressEnabled, errors);
     errors.throwIfAny();
     this.caddyfile = caddyfile!;
     this.caddyfileText = this.caddyfile.render();
-    this.externalScheme = tls.externalScheme(ingressTls.length > 0);
+    this.externalScheme = this.tls.externalScheme((ingressTls ?? []).length > 0);
+    this.addTopologyNotes(release, resolved!);
 
-    if (tls.mode === CaddyTlsMode.EXTERNAL && resolved!.hsts) {
+    const replicas = props.replicas ?? 1;
+    this.configMap = new k8s.KubeConfigMap(this, 'ConfigMap', {
+      metadata: { name: `${this.name}${CONFIG_SUFFIX}`, labels },
+      data: { Caddyfile: this.caddyfileText },
+    });
+    const rendered = this.renderWorkload(props, resolved!, labels, replicas);
+    this.deployment = rendered.deployment;
+    this.service = rendered.service!.service;
+    this.endpoint = rendered.service!.endpoint;
+    if (ingressTls !== undefined) this.ingress = this.renderIngress(ing, ingressTls, labels);
+    if (props.podDisruptionBudget ?? replicas > 1) this.podDisruptionBudget = this.renderBudget(labels);
+  }
+
+  /** Notes about the TLS topology. */
+  private addTopologyNotes(release: Release, resolved: ResolvedCaddyfileProps): void {
+    if (this.tls.mode === CaddyTlsMode.EXTERNAL && resolved.hsts) {
       release.addNote(
         `EXTERNAL TLS TOPOLOGY (${this.name}): Caddy sends Strict-Transport-Security because an external terminator serves HTTPS. ` +
           'If that load balancer also serves plain HTTP, browsers that saw HTTPS once keep refusing HTTP for the HSTS max-age.',
       );
     }
-    if (tls.mode === CaddyTlsMode.SELF && tls.certificateSecret === undefined && tls.acmeStorageClaim === undefined) {
+    if (this.tls.mode === CaddyTlsMode.SELF && this.tls.certificateSecret === undefined && this.tls.acmeStorageClaim === undefined) {
       release.addNote(`ACME STORAGE (${this.name}): certificates live in an emptyDir and are re-ordered by every new Caddy pod; set tls.acmeStorageClaim to keep them.`);
     }
+  }
 
-    // Workload.
-    const replicas = props.replicas ?? 1;
-    const pdb = props.podDisruptionBudget ?? replicas > 1;
+  /** The Deployment and the Service: the Caddy container, its volumes and probes, spread and placement. */
+  private renderWorkload(props: CaddyIngressProps, resolved: ResolvedCaddyfileProps, labels: Record<string, string>, replicas: number) {
     const runAsUser = props.runAsUser ?? 1000;
     const security = SecurityProfile.restricted({ runAsUser, runAsGroup: runAsUser, fsGroup: runAsUser, readOnlyRootFilesystem: true });
     const image = props.image ?? CaddyImage.wrapper();
+    const tls = this.tls;
 
-    const identity = { name: 'caddy', instance: release.releaseName, component: this.name };
-    const selector = selectorLabels(identity);
-    const labels = standardLabels({ ...identity, partOf: props.partOf });
-
-    const env = new EnvBuilder(`CaddyIngress ${this.name}`)
-      .own('XDG_DATA_HOME', '/data')
-      .own('XDG_CONFIG_HOME', '/config');
+    const env = new EnvBuilder(`CaddyIngress ${this.name}`).own('XDG_DATA_HOME', '/data').own('XDG_CONFIG_HOME', '/config');
     const refs: ExternalRef[] = [];
-    const secretRef = resolved!.cookie?.secret.secretRef;
+    const secretRef = resolved.cookie?.secret.secretRef;
     if (secretRef) {
       env.own(CADDY_COOKIE_SECRET_ENV, EnvSource.secret(secretRef.secretName, secretRef.key));
       refs.push({ kind: 'Secret', name: secretRef.secretName });
     }
     // Basic-auth accounts of proxy routes: user and hash reach Caddy as environment variables from their Secret.
     const authEnv = new Map<string, EnvSource>();
-    for (const r of resolved!.proxyRoutes) {
+    for (const r of resolved.proxyRoutes) {
       const spec = r.auth?.spec;
       const names = r.auth?.envNames;
       if (spec?.kind !== 'basic' || !names) continue;
@@ -370,10 +390,8 @@ export class CaddyIngress extends Construct {
     for (const [name, source] of authEnv) env.own(name, source);
 
     const volumes: k8s.Volume[] = [
-      { name: 'caddyfile', configMap: { name: `${this.name}${configSuffix}` } },
-      tls.acmeStorageClaim !== undefined
-        ? { name: 'data', persistentVolumeClaim: { claimName: tls.acmeStorageClaim } }
-        : { name: 'data', emptyDir: {} },
+      { name: 'caddyfile', configMap: { name: `${this.name}${CONFIG_SUFFIX}` } },
+      tls.acmeStorageClaim !== undefined ? { name: 'data', persistentVolumeClaim: { claimName: tls.acmeStorageClaim } } : { name: 'data', emptyDir: {} },
       { name: 'config', emptyDir: {} },
       { name: 'tmp', emptyDir: {} },
     ];
@@ -402,121 +420,96 @@ export class CaddyIngress extends Construct {
     const readinessTiming = { period: Duration.seconds(3), timeout: Duration.seconds(2), failureThreshold: 1 };
     const livenessTiming = { initialDelay: Duration.seconds(5), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 };
     const probe = (t: typeof readinessTiming | typeof livenessTiming) =>
-      image.hasCurl ? Probes.curl({ host: '127.0.0.1', port: resolved!.httpPort, path: CADDY_HEALTH_PATH }, t) : Probes.http(CADDY_HEALTH_PATH, 'http', t);
+      image.hasCurl ? Probes.curl({ host: '127.0.0.1', port: resolved.httpPort, path: CADDY_HEALTH_PATH }, t) : Probes.http(CADDY_HEALTH_PATH, 'http', t);
+    const ports = [{ name: 'http', port: resolved.httpPort }];
+    if (tls.servesHttps) ports.push({ name: 'https', port: resolved.httpsPort });
 
-    const ports = [{ name: 'http', port: resolved!.httpPort }];
-    if (tls.servesHttps) ports.push({ name: 'https', port: resolved!.httpsPort });
-    const container = buildContainer(
-      'caddy',
-      {
-        name: 'caddy',
-        image: Images.of(this).resolve('image', image.ref),
-        command: ['caddy', 'run', '--config', `${CADDY_CONFIG_MOUNT}/Caddyfile`, '--adapter', 'caddyfile'],
-        ports,
-        env,
-        resources: props.resources ?? sized(100, 1000, 128, 512),
-        readiness: probe(readinessTiming),
-        liveness: probe(livenessTiming),
-        volumeMounts: mounts,
-        // Let kube-proxy and the Ingress drop this endpoint before Caddy starts draining on SIGTERM.
-        lifecycle: { preStop: { exec: { command: ['sh', '-c', 'sleep 10'] } } },
-      },
-      security,
-    );
-
-    const spread = props.topologySpread ?? {};
-    const spreadOn = spread.enabled ?? replicas > 1;
-    const topologySpreadConstraints: k8s.TopologySpreadConstraint[] = spreadOn
-      ? [{
-        maxSkew: 1,
-        topologyKey: spread.topologyKey ?? 'kubernetes.io/hostname',
-        whenUnsatisfiable: spread.whenUnsatisfiable ?? 'ScheduleAnyway',
-        labelSelector: { matchLabels: selector },
-      }]
-      : [];
-
-    const podSpec = buildPodSpec(this, 'caddy', {
-      containers: [container],
+    return renderDeployment(this, {
+      name: this.name,
+      prop: 'caddy',
+      labels,
+      containers: [
+        {
+          name: 'caddy',
+          image: Images.of(this).resolve('image', image.ref),
+          command: ['caddy', 'run', '--config', `${CADDY_CONFIG_MOUNT}/Caddyfile`, '--adapter', 'caddyfile'],
+          ports,
+          env,
+          resources: props.resources ?? sized(100, 1000, 128, 512),
+          readiness: probe(readinessTiming),
+          liveness: probe(livenessTiming),
+          volumeMounts: mounts,
+          // Let kube-proxy and the Ingress drop this endpoint before Caddy starts draining on SIGTERM.
+          lifecycle: { preStop: { exec: { command: ['sh', '-c', 'sleep 10'] } } },
+        },
+      ],
       volumes,
       security,
       placement: Placement.of(this).forWorkload(props.placement ?? {}),
+      replicas,
+      // maxUnavailable 0: the old pod serves until the new one is ready (with one replica the surge pod is the only
+      // path during a rollout).
+      rollout: DeploymentRollout.rolling(),
+      externalRefs: refs,
+      podAnnotations: checksumAnnotations(this.caddyfileText),
       // Caddy drains in-flight requests forever by default; long-lived WebSockets get ~80s after the preStop sleep.
       terminationGracePeriod: Duration.seconds(90),
-      topologySpreadConstraints,
+      topologySpreadConstraints: this.topologySpread(props, replicas),
+      service: this.serviceOptions(props),
     });
+  }
 
-    this.configMap = new k8s.KubeConfigMap(this, 'ConfigMap', {
-      metadata: { name: `${this.name}${configSuffix}`, labels },
-      data: { Caddyfile: this.caddyfileText },
-    });
+  /** Spreads the replicas over failure domains (by default when there is more than one). */
+  private topologySpread(props: CaddyIngressProps, replicas: number): k8s.TopologySpreadConstraint[] {
+    const spread = props.topologySpread ?? {};
+    if (!(spread.enabled ?? replicas > 1)) return [];
+    return [{
+      maxSkew: 1,
+      topologyKey: spread.topologyKey ?? 'kubernetes.io/hostname',
+      whenUnsatisfiable: spread.whenUnsatisfiable ?? 'ScheduleAnyway',
+      labelSelector: { matchLabels: { ...this.selector } },
+    }];
+  }
 
-    this.deployment = new k8s.KubeDeployment(this, 'Resource', {
-      metadata: {
-        name: this.name,
-        labels,
-        annotations: nonEmpty({ ...policyExceptionAnnotations(security.exceptions), ...externalRefsAnnotation(refs) }),
-      },
-      spec: {
-        replicas,
-        selector: { matchLabels: selector },
-        // maxUnavailable 0: the old pod serves until the new one is ready (with one replica the surge pod is the
-        // only path during a rollout).
-        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) } },
-        template: {
-          metadata: { labels, annotations: checksumAnnotations(this.caddyfileText) },
-          spec: podSpec,
-        },
-      },
-    });
-
-    // Service.
+  /** The Service: its type, the http (and, in self mode, https) port, and a LoadBalancer's policy exception. */
+  private serviceOptions(props: CaddyIngressProps) {
     const svc = props.service ?? {};
     const type = svc.type ?? CaddyServiceType.clusterIp();
     const so = type.options;
-    const servicePorts: k8s.ServicePort[] = [{ name: 'http', port: 80, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP', nodePort: so.nodePort }];
-    if (tls.servesHttps) {
-      servicePorts.push({ name: 'https', port: 443, targetPort: k8s.IntOrString.fromString('https'), protocol: 'TCP', nodePort: so.nodePortHttps });
-    }
+    const ports: ServicePortOptions[] = [{ name: 'http', port: 80, targetPort: 'http', nodePort: so.nodePort }];
+    if (this.tls.servesHttps) ports.push({ name: 'https', port: 443, targetPort: 'https', nodePort: so.nodePortHttps });
     const svcAnnotations = {
       ...annotations('service.annotations', svc.annotations),
       ...(type.type === 'LoadBalancer' ? policyExceptionAnnotations([{ rule: 'load-balancer', reason: so.reason! }]) : {}),
       ...(type.type === 'NodePort' ? policyExceptionAnnotations([{ rule: 'node-port', reason: so.reason! }]) : {}),
     };
-    this.service = new k8s.KubeService(this, 'Service', {
-      metadata: { name: this.name, labels, annotations: nonEmpty(svcAnnotations) },
+    return { name: this.name, annotations: svcAnnotations, type: type.type, ports, loadBalancerIp: so.loadBalancerIP, externalTrafficPolicy: so.externalTrafficPolicy };
+  }
+
+  /** The Ingress in front of Caddy: one rule per host (or every host) to the Service's http port. */
+  private renderIngress(ing: CaddyIngressResourceOptions, ingressTls: readonly CaddyIngressTlsEntry[], labels: Record<string, string>): k8s.KubeIngress {
+    const ingAnnotations = annotations('ingress.annotations', ing.annotations);
+    if (ing.proxyBodySize !== undefined) ingAnnotations[NGINX_BODY_SIZE] = String(ing.proxyBodySize);
+    const hosts = ing.hosts ?? [];
+    const backend: k8s.IngressBackend = { service: { name: this.endpoint.name, port: { name: this.endpoint.port('http').name } } };
+    const http: k8s.HttpIngressRuleValue = { paths: [{ path: '/', pathType: 'Prefix', backend }] };
+    const tlsEntries = ingressTls.map((t) => ({ hosts: t.hosts ? [...t.hosts] : undefined, secretName: t.secretName }));
+    return new k8s.KubeIngress(this, 'Ingress', {
+      metadata: { name: this.name, labels, annotations: nonEmpty(ingAnnotations) },
       spec: {
-        type: type.type,
-        selector,
-        ports: servicePorts,
-        loadBalancerIp: so.loadBalancerIP,
-        externalTrafficPolicy: so.externalTrafficPolicy,
+        ingressClassName: ing.className,
+        rules: hosts.length ? hosts.map((host) => ({ host, http })) : [{ http }],
+        tls: tlsEntries.length ? tlsEntries : undefined,
       },
     });
+  }
 
-    // Ingress.
-    if (ingressEnabled) {
-      const ingAnnotations = annotations('ingress.annotations', ing.annotations);
-      if (ing.proxyBodySize !== undefined) ingAnnotations[NGINX_BODY_SIZE] = String(ing.proxyBodySize);
-      const hosts = ing.hosts ?? [];
-      const backend: k8s.IngressBackend = { service: { name: this.name, port: { name: 'http' } } };
-      const http: k8s.HttpIngressRuleValue = { paths: [{ path: '/', pathType: 'Prefix', backend }] };
-      const tlsEntries = ingressTls.map((t) => ({ hosts: t.hosts ? [...t.hosts] : undefined, secretName: t.secretName }));
-      this.ingress = new k8s.KubeIngress(this, 'Ingress', {
-        metadata: { name: this.name, labels, annotations: nonEmpty(ingAnnotations) },
-        spec: {
-          ingressClassName: ing.className,
-          rules: hosts.length ? hosts.map((host) => ({ host, http })) : [{ http }],
-          tls: tlsEntries.length ? tlsEntries : undefined,
-        },
-      });
-    }
-
-    if (pdb) {
-      this.podDisruptionBudget = new k8s.KubePodDisruptionBudget(this, 'Budget', {
-        metadata: { name: this.name, labels },
-        spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
-      });
-    }
+  /** A PodDisruptionBudget of one unavailable replica (only with replicas > 1). */
+  private renderBudget(labels: Record<string, string>): k8s.KubePodDisruptionBudget {
+    return new k8s.KubePodDisruptionBudget(this, 'Budget', {
+      metadata: { name: this.name, labels },
+      spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: { ...this.selector } } },
+    });
   }
 }
 

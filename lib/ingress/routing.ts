@@ -1,8 +1,11 @@
 import { Duration } from 'cdk8s';
+import { HostForm, ServiceEndpoint } from '../core/endpoint';
 import { check, ConfigError } from '../core/errors';
 import { isDnsSubdomain } from '../core/names';
 import { assertInt, assertPort, assertResolver, assertWholeMilliseconds, ipFamily, parseHostPort } from '../core/validate';
-import { CaddyArg, CaddyEnvRef, CaddyQuoted } from './caddyfile';
+import { ConnectionKind, Wiring } from '../core/wiring';
+import { IWorkload } from '../core/workload';
+import { CaddyArg, CaddyDirective, CaddyEnvRef, CaddyQuoted } from './caddyfile';
 
 /** The path of the terminal health handle (probes hit it; it never reaches an upstream and is not access-logged). */
 export const CADDY_HEALTH_PATH = '/caddy/health/';
@@ -116,43 +119,203 @@ function resolveFailover(o: CaddyPoolFailoverOptions): ResolvedCaddyFailover {
   return { tryMs, tryIntervalMs, failMs, maxFails: o.maxFails };
 }
 
+/** Options of a pool from a headless Service's endpoint (the name and port come from the endpoint). */
+export interface CaddyEndpointPoolOptions extends Omit<CaddyDynamicUpstreamOptions, 'name' | 'port'> {
+  /**
+   * The endpoint port every upstream listens on.
+   * @default - the endpoint's only port
+   */
+  readonly port?: string;
+}
+
+function durationArg(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+/** The pool settings validated (refresh, resolvers, failover). */
+interface PoolSettings {
+  readonly refreshMs: number;
+  readonly resolvers: readonly string[];
+  readonly failover: ResolvedCaddyFailover;
+}
+
+function poolSettings(options: Omit<CaddyDynamicUpstreamOptions, 'name' | 'port'>): PoolSettings {
+  const refresh = options.refresh ?? Duration.seconds(10);
+  const ms = refresh.toMilliseconds();
+  check(Number.isSafeInteger(ms) && ms >= 1000, 'upstream.refresh', `${ms}ms`, 'at least 1 second, whole milliseconds');
+  const resolvers = options.resolvers ?? [];
+  resolvers.forEach((r, i) => assertResolver(`upstream.resolvers[${i}]`, r));
+  return { refreshMs: ms, resolvers: [...resolvers], failover: resolveFailover(options.failover ?? {}) };
+}
+
 /**
  * Where Caddy proxies: a pool discovered by DNS (`dynamic a`), which enables session routes and the sticky-cookie
- * catch-all, or one fixed upstream (a Service address), which needs neither.
+ * catch-all, or one fixed upstream, which needs neither. Inside an app, take both from Service endpoints
+ * (`pool(engine.headlessEndpoint)`, `service(proxy.endpoint)`): CaddyIngress then records its connections in the wiring
+ * graph. Each alternative renders its own `reverse_proxy`.
  */
-export class CaddyUpstream {
+export abstract class CaddyUpstream {
   /**
-   * A pool of upstreams from the A records of `name`, refreshed every `refresh`.
+   * A pool of upstreams from the A records of `name`, refreshed every `refresh` (a DNS name outside the app, or a
+   * test's; inside an app use `pool(endpoint)`).
    * @see https://caddyserver.com/docs/caddyfile/directives/reverse_proxy#aaaaa
    */
   public static dynamicA(options: CaddyDynamicUpstreamOptions): CaddyUpstream {
     check(isDnsSubdomain(options.name) || ipFamily(options.name) === 4, 'upstream.name', options.name, 'a lowercase DNS name such as engine-headless.ns.svc.cluster.local');
     checkPort('upstream.port', options.port);
-    const refresh = options.refresh ?? Duration.seconds(10);
-    const ms = refresh.toMilliseconds();
-    check(Number.isSafeInteger(ms) && ms >= 1000, 'upstream.refresh', `${ms}ms`, 'at least 1 second, whole milliseconds');
-    const resolvers = options.resolvers ?? [];
-    resolvers.forEach((r, i) => assertResolver(`upstream.resolvers[${i}]`, r));
-    const failover = resolveFailover(options.failover ?? {});
-    return new CaddyUpstream({ kind: 'dynamic-a', name: options.name, port: options.port, refreshMs: ms, resolvers: [...resolvers], failover });
+    return new DnsPoolUpstream(options.name, options.port, poolSettings(options));
   }
 
-  /** One fixed upstream, `host:port` (a ClusterIP Service, for example `nexus-proxy.ns.svc.cluster.local:80`). */
+  /**
+   * A pool of every ready pod behind a headless Service the app renders (its FQDN's A records). CaddyIngress records
+   * the connection.
+   */
+  public static pool(endpoint: ServiceEndpoint, options: CaddyEndpointPoolOptions = {}): CaddyUpstream {
+    check(endpoint instanceof ServiceEndpoint, 'upstream', endpoint, 'a Service endpoint');
+    check(endpoint.headless, 'upstream', endpoint.description, 'a headless Service endpoint (clusterIP: None)', "the A record of a ClusterIP Service is its one virtual IP, so Caddy would see a pool of one and pin nothing");
+    const port = endpoint.port(options.port, 'upstream.port');
+    return new EndpointPoolUpstream(endpoint, port.name, poolSettings(options));
+  }
+
+  /** One fixed upstream, `host:port` (outside the app, or a test's; inside an app use `service(endpoint)`). */
   public static single(address: string): CaddyUpstream {
     parseHostPort('upstream', address);
-    return new CaddyUpstream({ kind: 'single', address });
+    return new AddressUpstream(address);
   }
 
-  private constructor(
-    /** @internal */
-    public readonly spec:
-      | { kind: 'dynamic-a'; name: string; port: number; refreshMs: number; resolvers: string[]; failover: ResolvedCaddyFailover }
-      | { kind: 'single'; address: string },
-  ) {}
+  /** One Service the app renders, at its FQDN and port. CaddyIngress records the connection. */
+  public static service(endpoint: ServiceEndpoint, port?: string): CaddyUpstream {
+    check(endpoint instanceof ServiceEndpoint, 'upstream', endpoint, 'a Service endpoint');
+    return new EndpointUpstream(endpoint, endpoint.port(port, 'upstream.port').name);
+  }
 
   /** True for a DNS-discovered pool (load balancing and affinity apply). */
+  public abstract get isPool(): boolean;
+
+  /** What Caddy dials: `host:port`, or the pool's DNS name and port. */
+  public abstract get address(): string;
+
+  /**
+   * The upstream as `caddy` dials it: an endpoint upstream records Caddy's connection in the wiring graph and takes
+   * its address from it; address upstreams are returned as they are. Without `caddy` (a Caddyfile built on its
+   * own), the endpoint's FQDN is used and nothing is recorded.
+   */
+  public abstract bind(caddy?: IWorkload, purpose?: string): CaddyUpstream;
+
+  /** The `reverse_proxy` directive to this upstream (with an lb_policy, for pools). @internal */
+  public abstract reverseProxy(lbPolicy?: CaddyDirective): CaddyDirective;
+}
+
+class DnsPoolUpstream extends CaddyUpstream {
+  constructor(private readonly name: string, private readonly port: number, private readonly settings: PoolSettings) {
+    super();
+  }
+
   public get isPool(): boolean {
-    return this.spec.kind === 'dynamic-a';
+    return true;
+  }
+
+  public get address(): string {
+    return `${this.name}:${this.port}`;
+  }
+
+  public bind(): CaddyUpstream {
+    return this;
+  }
+
+  public reverseProxy(lbPolicy?: CaddyDirective): CaddyDirective {
+    const s = this.settings;
+    const discovery = [CaddyDirective.of('refresh', [durationArg(s.refreshMs)])];
+    if (s.resolvers.length) discovery.push(CaddyDirective.of('resolvers', s.resolvers));
+    const body = [CaddyDirective.block('dynamic', ['a', this.name, this.port], discovery)];
+    if (lbPolicy) body.push(lbPolicy);
+    // Failover (see CaddyPoolFailoverOptions): one comment above the first failover line says what the lines do.
+    const f = s.failover;
+    const failover: CaddyDirective[] = [];
+    if (f.tryMs > 0) failover.push(CaddyDirective.of('lb_try_duration', [durationArg(f.tryMs)]));
+    if (f.tryIntervalMs !== undefined) failover.push(CaddyDirective.of('lb_try_interval', [durationArg(f.tryIntervalMs)]));
+    if (f.failMs > 0) failover.push(CaddyDirective.of('fail_duration', [durationArg(f.failMs)]));
+    if (f.maxFails !== undefined) failover.push(CaddyDirective.of('max_fails', [f.maxFails]));
+    if (failover.length) {
+      const what = [
+        f.failMs > 0 ? `an upstream that fails (a terminating pod still in DNS) is skipped for ${durationArg(f.failMs)}` : undefined,
+        f.tryMs > 0 ? `the request tries another for up to ${durationArg(f.tryMs)}` : undefined,
+      ].filter((x) => x !== undefined).join(' and ');
+      const first = failover[0];
+      failover[0] = CaddyDirective.of(first.name, first.args, { comment: `Failover: ${what}.` });
+      body.push(...failover);
+    }
+    return CaddyDirective.block('reverse_proxy', [], body);
+  }
+}
+
+class EndpointPoolUpstream extends CaddyUpstream {
+  constructor(private readonly endpoint: ServiceEndpoint, private readonly portName: string, private readonly settings: PoolSettings) {
+    super();
+  }
+
+  public get isPool(): boolean {
+    return true;
+  }
+
+  public get address(): string {
+    return this.endpoint.hostPort(this.portName);
+  }
+
+  public bind(caddy?: IWorkload, purpose?: string): CaddyUpstream {
+    const port = this.endpoint.port(this.portName);
+    if (!caddy) return new DnsPoolUpstream(this.endpoint.fqdn(), port.port, this.settings);
+    const c = Wiring.of(caddy).connect(caddy, this.endpoint, this.portName, { kind: ConnectionKind.INGRESS, purpose });
+    return new DnsPoolUpstream(c.host(HostForm.FQDN), port.port, this.settings);
+  }
+
+  public reverseProxy(lbPolicy?: CaddyDirective): CaddyDirective {
+    return this.bind().reverseProxy(lbPolicy);
+  }
+}
+
+class AddressUpstream extends CaddyUpstream {
+  constructor(private readonly hostPort: string) {
+    super();
+  }
+
+  public get isPool(): boolean {
+    return false;
+  }
+
+  public get address(): string {
+    return this.hostPort;
+  }
+
+  public bind(): CaddyUpstream {
+    return this;
+  }
+
+  public reverseProxy(): CaddyDirective {
+    return CaddyDirective.of('reverse_proxy', [this.hostPort]);
+  }
+}
+
+class EndpointUpstream extends CaddyUpstream {
+  constructor(private readonly endpoint: ServiceEndpoint, private readonly portName: string) {
+    super();
+  }
+
+  public get isPool(): boolean {
+    return false;
+  }
+
+  public get address(): string {
+    return this.endpoint.hostPort(this.portName);
+  }
+
+  public bind(caddy?: IWorkload, purpose?: string): CaddyUpstream {
+    if (!caddy) return new AddressUpstream(this.endpoint.hostPort(this.portName));
+    return new AddressUpstream(Wiring.of(caddy).connect(caddy, this.endpoint, this.portName, { kind: ConnectionKind.INGRESS, purpose }).hostPort(HostForm.FQDN));
+  }
+
+  public reverseProxy(): CaddyDirective {
+    return this.bind().reverseProxy();
   }
 }
 
@@ -362,8 +525,11 @@ export interface CaddyProxyRoute {
   readonly name?: string;
   /** Path prefix without a trailing slash (`/grafana`): matches the prefix itself and everything below it. */
   readonly pathPrefix: string;
-  /** Upstream `host:port`. The path is passed on unchanged, so the backend must serve under the prefix. */
-  readonly upstream: string;
+  /**
+   * Where the prefix goes (`CaddyUpstream.service(grafana.endpoint)` inside an app). The path is passed on unchanged,
+   * so the backend must serve under the prefix.
+   */
+  readonly upstream: CaddyUpstream;
   /**
    * Authentication in front of the upstream.
    * @default - none (the upstream is reached by whoever reaches Caddy)

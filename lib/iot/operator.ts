@@ -1,21 +1,23 @@
 import { Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { buildContainer } from '../core/container';
+import { ContainerPortSpec } from '../core/container';
+import { DeploymentRollout, renderDeployment } from '../core/deployment';
 import { EnvBuilder, EnvMap } from '../core/env';
 import { check, ErrorCollector } from '../core/errors';
 import { ImageRef, Images } from '../core/images';
 import { selectorLabels, standardLabels } from '../core/labels';
 import { assertDnsLabel, deriveName } from '../core/names';
 import { NodeSelection, Placement, WorkloadPlacementOptions } from '../core/placement';
-import { buildPodSpec } from '../core/pod';
-import { policyExceptionAnnotations } from '../core/policy';
+import { PolicyException, policyExceptionAnnotations } from '../core/policy';
 import { Probes } from '../core/probes';
 import { NamespacedAccess } from '../core/rbac';
 import { Resources, sized } from '../core/resources';
 import { SecurityProfile } from '../core/security';
 import { NatsKvBucket } from '../nats/kv';
 import { NatsServer } from '../nats/server';
+import { PodWiring } from '../core/wiring';
+import { WorkloadConstruct } from '../core/workload';
 import { Release } from '../release/release';
 import { IOT_DEPLOYMENT_PLURAL, IOT_GROUP } from './crd';
 import { DeviceSelectorSupport } from './deployment';
@@ -118,11 +120,25 @@ export interface OperatorHttpProbeOptions {
   readonly readinessPath?: string;
 }
 
+/** What a probe alternative adds to the operator's container and Deployment. */
+export interface OperatorProbeParts {
+  /** The probed port, declared on the container as `health`. */
+  readonly ports?: readonly ContainerPortSpec[];
+  readonly liveness?: k8s.Probe;
+  readonly readiness?: k8s.Probe;
+  /** Policy exceptions the choice needs (no probes at all). */
+  readonly exceptions: readonly PolicyException[];
+}
+
+const LIVENESS_TIMING = { initialDelay: Duration.seconds(5), period: Duration.seconds(10), timeout: Duration.seconds(3), failureThreshold: 3 };
+const READINESS_TIMING = { period: Duration.seconds(5), timeout: Duration.seconds(3), failureThreshold: 3 };
+
 /**
  * How Kubernetes checks the operator: HTTP endpoints (the default, an assumption about the image), a TCP connect to a
- * port the image listens on, or no probes at all (a recorded policy exception) for an image that serves nothing.
+ * port the image listens on, or no probes at all (a recorded policy exception) for an image that serves nothing. Each
+ * alternative renders its own probes (and the env the HTTP health server needs).
  */
-export class OperatorProbes {
+export abstract class OperatorProbes {
   /** HTTP liveness and readiness probes on the operator's health server (`HEALTH_ADDR`). */
   public static http(options: OperatorHttpProbeOptions = {}): OperatorProbes {
     const port = options.port ?? 8080;
@@ -131,7 +147,7 @@ export class OperatorProbes {
     const readiness = options.readinessPath ?? '/readyz';
     check(typeof liveness === 'string' && liveness.startsWith('/'), 'operator.probes.http.livenessPath', liveness, 'an absolute path starting with /');
     check(typeof readiness === 'string' && readiness.startsWith('/'), 'operator.probes.http.readinessPath', readiness, 'an absolute path starting with /');
-    return new OperatorProbes('http', port, liveness, readiness, undefined);
+    return new HttpOperatorProbes(port, liveness, readiness);
   }
 
   /**
@@ -140,7 +156,7 @@ export class OperatorProbes {
    */
   public static tcp(port: number): OperatorProbes {
     assertPort('operator.probes.tcp', port, { reason: undefined });
-    return new OperatorProbes('tcp', port, undefined, undefined, undefined);
+    return new TcpOperatorProbes(port);
   }
 
   /**
@@ -150,21 +166,50 @@ export class OperatorProbes {
    */
   public static none(options: { readonly reason: string }): OperatorProbes {
     check(typeof options.reason === 'string' && options.reason.trim().length > 0, 'operator.probes.none.reason', options.reason, 'a non-empty reason (recorded as the probes policy exception)');
-    return new OperatorProbes('none', undefined, undefined, undefined, options.reason);
+    return new NoOperatorProbes(options.reason);
   }
 
-  private constructor(
-    /** The probe kind. */
-    public readonly kind: 'http' | 'tcp' | 'none',
-    /** The probed port (http and tcp). */
-    public readonly port: number | undefined,
-    /** Liveness path (http). */
-    public readonly livenessPath: string | undefined,
-    /** Readiness path (http). */
-    public readonly readinessPath: string | undefined,
-    /** Why there are no probes (none). */
-    public readonly reason: string | undefined,
-  ) {}
+  /**
+   * Sets the env the probes need (the HTTP health address) and returns what they add to the container and the
+   * Deployment.
+   */
+  public abstract bind(env: EnvBuilder): OperatorProbeParts;
+}
+
+class HttpOperatorProbes extends OperatorProbes {
+  constructor(private readonly port: number, private readonly livenessPath: string, private readonly readinessPath: string) {
+    super();
+  }
+
+  public bind(env: EnvBuilder): OperatorProbeParts {
+    env.own(IOT_OPERATOR_ENV.healthAddr, `0.0.0.0:${this.port}`);
+    return {
+      ports: [{ name: 'health', port: this.port }],
+      liveness: Probes.http(this.livenessPath, 'health', LIVENESS_TIMING),
+      readiness: Probes.http(this.readinessPath, 'health', READINESS_TIMING),
+      exceptions: [],
+    };
+  }
+}
+
+class TcpOperatorProbes extends OperatorProbes {
+  constructor(private readonly port: number) {
+    super();
+  }
+
+  public bind(): OperatorProbeParts {
+    return { ports: [{ name: 'health', port: this.port }], liveness: Probes.tcp('health', LIVENESS_TIMING), readiness: Probes.tcp('health', READINESS_TIMING), exceptions: [] };
+  }
+}
+
+class NoOperatorProbes extends OperatorProbes {
+  constructor(private readonly reason: string) {
+    super();
+  }
+
+  public bind(): OperatorProbeParts {
+    return { exceptions: [{ rule: 'probes', reason: this.reason }] };
+  }
 }
 
 export interface IotOperatorProps {
@@ -244,8 +289,10 @@ export const IOT_OPERATOR_RULES: readonly k8s.PolicyRule[] = [
  * leader election, so two instances must never run at once (both would write the same status). What the construct
  * takes from the seed and what it assumes about the image is listed at the top of this file.
  */
-export class IotOperator extends Construct {
+export class IotOperator extends WorkloadConstruct {
   public readonly name: string;
+  /** Labels selecting the operator pod. */
+  public readonly selector: Readonly<Record<string, string>>;
   /** The Deployment (construct id `Resource`). */
   public readonly deployment: k8s.KubeDeployment;
   public readonly serviceAccount: k8s.KubeServiceAccount;
@@ -254,6 +301,8 @@ export class IotOperator extends Construct {
   public readonly roleBinding: k8s.KubeRoleBinding | k8s.KubeClusterRoleBinding;
   /** The env the operator gets (for tests and wiring checks). */
   public readonly env: EnvBuilder;
+  /** The pod's connections (NATS). */
+  public readonly wiring: PodWiring;
   /** What the operator's selector evaluation supports (`props.supports`). */
   public readonly selectorSupport: Required<DeviceSelectorSupport>;
 
@@ -266,90 +315,95 @@ export class IotOperator extends Construct {
     this.name = props.name !== undefined ? errors.attempt(() => assertDnsLabel('operator.name', props.name!), 'operator') : deriveName([release.releaseName, 'iot-operator']);
     const opScope = props.scope ?? OperatorScope.namespace();
     this.selectorSupport = { matchExpressions: props.supports?.matchExpressions === true };
-
-    errors.check(props.nats.jetstream, 'operator.nats.jetstream', false, 'true', 'the operator keeps desired state and agent status in JetStream KV buckets');
-    for (const [prop, bucket] of [['desiredStateBucket', props.desiredStateBucket], ['agentStatusBucket', props.agentStatusBucket]] as const) {
-      errors.check(props.nats.buckets.includes(bucket), `operator.${prop}`, bucket.name, `a bucket declared on NATS server ${props.nats.name} (${props.nats.buckets.map((b) => b.name).join(', ') || 'none'})`);
-    }
-    errors.check(props.desiredStateBucket !== props.agentStatusBucket, 'operator.agentStatusBucket', props.agentStatusBucket.name, 'a bucket other than the desired-state bucket');
+    this.checkBuckets(props, errors);
 
     const imageRef = props.image ?? IOT_OPERATOR_IMAGE;
     const image = errors.attempt(() => Images.of(this).resolve('operator.image', imageRef), imageRef);
     const tag = errors.errors.some((e) => e.prop === 'operator.image') ? undefined : ImageRef.parse(imageRef, 'operator.image').tag;
     const identity = { name: 'iot-operator', instance: release.releaseName, component: 'operator' };
-    const selector = selectorLabels(identity);
+    this.selector = selectorLabels(identity);
     const labels = standardLabels({ ...identity, partOf: 'iot-platform', version: tag && /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(tag) ? tag : undefined });
 
     const probes = props.probes ?? OperatorProbes.http();
+    errors.check(probes instanceof OperatorProbes, 'operator.probes', probes, 'OperatorProbes.http({...}), .tcp(port) or .none({ reason })');
     const logLevel = props.logLevel ?? 'info';
     errors.check(/^[A-Za-z0-9_:=,.-]+$/.test(logLevel), 'operator.logLevel', logLevel, 'a RUST_LOG filter such as info or iot_operator=debug,kube=info');
-    this.env = new EnvBuilder('IotOperator container operator')
-      .own(IOT_OPERATOR_ENV.natsUrl, props.nats.clientUrl)
-      .own(IOT_OPERATOR_ENV.desiredStateBucket, props.desiredStateBucket.name)
-      .own(IOT_OPERATOR_ENV.agentStatusBucket, props.agentStatusBucket.name);
+    this.env = new EnvBuilder('IotOperator container operator');
+    this.wiring = new PodWiring(this);
+    props.nats.connect(this.wiring.container('operator', this.env), { urlEnv: IOT_OPERATOR_ENV.natsUrl, purpose: 'desired state and agent status (KV)' });
+    this.env.own(IOT_OPERATOR_ENV.desiredStateBucket, props.desiredStateBucket.name).own(IOT_OPERATOR_ENV.agentStatusBucket, props.agentStatusBucket.name);
     if (!opScope.cluster) this.env.own(IOT_OPERATOR_ENV.watchNamespace, namespace);
-    if (probes.kind === 'http') this.env.own(IOT_OPERATOR_ENV.healthAddr, `0.0.0.0:${probes.port}`);
+    const probeParts = probes instanceof OperatorProbes ? probes.bind(this.env) : undefined;
     errors.attempt(() => this.env.defaults({ [IOT_OPERATOR_ENV.logLevel]: logLevel }).user(props.env, 'operator.env'));
     const placement = errors.attempt(() => Placement.of(this).forWorkload(props.placement ?? { nodeSelection: NodeSelection.inherit() }, 'operator.placement'));
     errors.throwIfAny();
 
-    const security = SecurityProfile.restricted({ runAsUser: props.runAsUser ?? 65532, runAsGroup: props.runAsUser ?? 65532, readOnlyRootFilesystem: true });
-    const livenessTiming = { initialDelay: Duration.seconds(5), period: Duration.seconds(10), timeout: Duration.seconds(3), failureThreshold: 3 };
-    const readinessTiming = { period: Duration.seconds(5), timeout: Duration.seconds(3), failureThreshold: 3 };
-    const container = buildContainer(
-      'operator',
-      {
-        name: 'operator',
-        image,
-        ports: probes.port !== undefined ? [{ name: 'health', port: probes.port }] : undefined,
-        env: this.env,
-        resources: props.resources ?? sized(50, 500, 64, 256),
-        liveness: probes.kind === 'http' ? Probes.http(probes.livenessPath!, 'health', livenessTiming) : probes.kind === 'tcp' ? Probes.tcp('health', livenessTiming) : undefined,
-        readiness: probes.kind === 'http' ? Probes.http(probes.readinessPath!, 'health', readinessTiming) : probes.kind === 'tcp' ? Probes.tcp('health', readinessTiming) : undefined,
-      },
-      security,
-    );
-    const workloadExceptions = [...security.exceptions, ...(probes.kind === 'none' ? [{ rule: 'probes', reason: probes.reason! }] : [])];
+    const access = this.renderAccess(opScope, namespace, labels);
+    this.serviceAccount = access.serviceAccount;
+    this.role = access.role;
+    this.roleBinding = access.roleBinding;
 
-    if (opScope.cluster) {
-      const annotations = policyExceptionAnnotations([{ rule: 'cluster-scope', reason: opScope.reason! }]);
-      // Cluster objects share one namespace-less name space: prefix with the namespace so two installs never collide.
-      const clusterName = deriveName([namespace, this.name]);
-      this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: { name: this.name, labels } });
-      this.role = new k8s.KubeClusterRole(this, 'ClusterRole', { metadata: { name: clusterName, labels, annotations }, rules: IOT_OPERATOR_RULES.map((r) => ({ ...r })) });
-      this.roleBinding = new k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
+    const security = SecurityProfile.restricted({ runAsUser: props.runAsUser ?? 65532, runAsGroup: props.runAsUser ?? 65532, readOnlyRootFilesystem: true });
+    this.deployment = renderDeployment(this, {
+      name: this.name,
+      prop: 'operator',
+      labels,
+      containers: [
+        {
+          name: 'operator',
+          image,
+          ports: probeParts!.ports,
+          env: this.env,
+          resources: props.resources ?? sized(50, 500, 64, 256),
+          liveness: probeParts!.liveness,
+          readiness: probeParts!.readiness,
+        },
+      ],
+      wiring: this.wiring,
+      security,
+      placement: placement!,
+      replicas: 1,
+      // No leader election: two instances must never run at once (both would write the same status).
+      rollout: DeploymentRollout.recreate(),
+      policyExceptions: probeParts!.exceptions,
+      // The operator talks to the Kubernetes API.
+      serviceAccountName: this.name,
+    }).deployment;
+    this.addPullNote(release, image);
+  }
+
+  /** The buckets must be declared on the operator's NATS server, which must run JetStream. */
+  private checkBuckets(props: IotOperatorProps, errors: ErrorCollector): void {
+    errors.check(props.nats.jetstream, 'operator.nats.jetstream', false, 'true', 'the operator keeps desired state and agent status in JetStream KV buckets');
+    for (const [prop, bucket] of [['desiredStateBucket', props.desiredStateBucket], ['agentStatusBucket', props.agentStatusBucket]] as const) {
+      errors.check(props.nats.buckets.includes(bucket), `operator.${prop}`, bucket.name, `a bucket declared on NATS server ${props.nats.name} (${props.nats.buckets.map((b) => b.name).join(', ') || 'none'})`);
+    }
+    errors.check(props.desiredStateBucket !== props.agentStatusBucket, 'operator.agentStatusBucket', props.agentStatusBucket.name, 'a bucket other than the desired-state bucket');
+  }
+
+  /** The ServiceAccount and its RBAC: a namespaced Role, or a ClusterRole (a recorded exception) for cluster scope. */
+  private renderAccess(opScope: OperatorScope, namespace: string, labels: Record<string, string>) {
+    if (!opScope.cluster) {
+      const access = new NamespacedAccess(this, 'Access', { name: this.name, labels, rules: IOT_OPERATOR_RULES });
+      return { serviceAccount: access.serviceAccount, role: access.role as k8s.KubeRole | k8s.KubeClusterRole, roleBinding: access.roleBinding as k8s.KubeRoleBinding | k8s.KubeClusterRoleBinding };
+    }
+    const annotations = policyExceptionAnnotations([{ rule: 'cluster-scope', reason: opScope.reason! }]);
+    // Cluster objects share one namespace-less name space: prefix with the namespace so two installs never collide.
+    const clusterName = deriveName([namespace, this.name]);
+    return {
+      serviceAccount: new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: { name: this.name, labels } }),
+      role: new k8s.KubeClusterRole(this, 'ClusterRole', { metadata: { name: clusterName, labels, annotations }, rules: IOT_OPERATOR_RULES.map((r) => ({ ...r })) }),
+      roleBinding: new k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
         metadata: { name: clusterName, labels, annotations },
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterName },
         subjects: [{ kind: 'ServiceAccount', name: this.name, namespace }],
-      });
-    } else {
-      const access = new NamespacedAccess(this, 'Access', { name: this.name, labels, rules: IOT_OPERATOR_RULES });
-      this.serviceAccount = access.serviceAccount;
-      this.role = access.role;
-      this.roleBinding = access.roleBinding;
-    }
+      }),
+    };
+  }
 
-    this.deployment = new k8s.KubeDeployment(this, 'Resource', {
-      metadata: { name: this.name, labels, annotations: policyExceptionAnnotations(workloadExceptions) },
-      spec: {
-        replicas: 1,
-        strategy: { type: 'Recreate' },
-        selector: { matchLabels: selector },
-        template: {
-          metadata: { labels },
-          spec: buildPodSpec(this, 'operator', {
-            containers: [container],
-            security,
-            placement: placement!,
-            serviceAccountName: this.name,
-            // The operator talks to the Kubernetes API.
-            automountServiceAccountToken: true,
-          }),
-        },
-      },
-    });
-
-    // The image's registry may need credentials (the seed's was not public yet): the release's pull secrets cover it.
+  /** The note on pulling the operator image (the seed's registry was not public yet). */
+  private addPullNote(release: Release, image: string): void {
+    const namespace = release.releaseNamespace;
     const pullSecrets = Images.of(this).settings.pullSecrets ?? [];
     const registry = ImageRef.parse(image, 'operator.image').registry ?? 'docker.io';
     release.addNote(

@@ -1,6 +1,10 @@
 import { Duration, Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { HostForm, ServiceEndpoint } from '../core/endpoint';
+import { buildService } from '../core/service';
+import { ClientBinding, Connection } from '../core/wiring';
+import { WorkloadConstruct } from '../core/workload';
 import { checksumAnnotations } from '../core/checksum';
 import { buildContainer } from '../core/container';
 import { EnvBuilder } from '../core/env';
@@ -123,19 +127,33 @@ function mebibytes(s: Size): number {
  * StatefulSet replaces its pod (old one gone before the new one starts) and gives each pod its own claim from a
  * template, where a Deployment's rolling update would start a second server on the same volume.
  */
-export class NatsServer extends Construct {
+/** How a client container is wired to NATS. */
+export interface NatsClientOptions {
+  /**
+   * Env variable that receives the client URL (`nats://<service>.<namespace>.svc:4222`, resolvable from any
+   * namespace), owned by the connection.
+   */
+  readonly urlEnv: string;
+  /**
+   * What the client uses NATS for (the graph's purpose).
+   * @default 'messaging'
+   */
+  readonly purpose?: string;
+}
+
+export class NatsServer extends WorkloadConstruct {
   /** The server name (StatefulSet, ConfigMap, client Service). */
   public readonly name: string;
-  /** The client Service's name: the host in-cluster clients connect to. */
-  public readonly serviceName: string;
-  /** The headless Service the StatefulSet is governed by (also serves the monitoring port to scrapers). */
-  public readonly headlessServiceName: string;
+  /** Labels selecting the server pod. */
+  public readonly selector: Readonly<Record<string, string>>;
+  /** The client Service's endpoint (`client`): what in-cluster clients connect to. */
+  public readonly endpoint: ServiceEndpoint;
+  /** The headless Service's endpoint (`client`, `monitor`): the StatefulSet's governing Service, for scrapers. */
+  public readonly headlessEndpoint: ServiceEndpoint;
   /** The client port. */
   public readonly clientPort = NATS_CLIENT_PORT;
   /** The monitoring port. */
   public readonly monitorPort = NATS_MONITOR_PORT;
-  /** `nats://<service>.<namespace>.svc:4222`: the URL in-cluster clients use. */
-  public readonly clientUrl: string;
   /** Whether JetStream runs. */
   public readonly jetstream: boolean;
   /** The typed configuration the ConfigMap holds. */
@@ -154,15 +172,12 @@ export class NatsServer extends Construct {
   constructor(scope: Construct, id: string, props: NatsServerProps = {}) {
     super(scope, id);
     const release = Release.of(this);
-    const namespace = release.releaseNamespace;
     // Every prop check runs before anything is built, and all their errors are reported together.
     const errors = new ErrorCollector();
     this.name = props.name !== undefined
       ? errors.attempt(() => assertDnsLabel('nats.name', props.name!, NATS_MAX_NAME), 'invalid')
       : deriveName([release.releaseName, 'nats'], { maxLength: NATS_MAX_NAME });
-    this.serviceName = this.name;
-    this.headlessServiceName = `${this.name}-headless`;
-    this.clientUrl = `nats://${this.serviceName}.${namespace}.svc:${NATS_CLIENT_PORT}`;
+    const headlessName = `${this.name}-headless`;
     this.exposure = props.exposure ?? NatsExposure.clusterIp();
     this.persistence = props.persistence ?? NatsPersistence.ephemeral();
     this.jetstream = props.jetstream ?? true;
@@ -206,6 +221,7 @@ export class NatsServer extends Construct {
 
     const identity = { name: 'nats', instance: release.releaseName, component: this.name };
     const selector = selectorLabels(identity);
+    this.selector = selector;
     // The tag doubles as the version label when it is a valid label value (a digest-only reference has none).
     const versionLabel = version && version.length <= 63 && /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(version) ? version : undefined;
     const labels = { ...extra, ...standardLabels({ ...identity, version: versionLabel }) };
@@ -280,7 +296,7 @@ export class NatsServer extends Construct {
       metadata: { name: this.name, labels, annotations: annotations(policyExceptionAnnotations(security.exceptions)) },
       spec: {
         replicas: 1,
-        serviceName: this.headlessServiceName,
+        serviceName: headlessName,
         selector: { matchLabels: selector },
         podManagementPolicy: 'OrderedReady',
         updateStrategy: { type: 'RollingUpdate' },
@@ -297,37 +313,33 @@ export class NatsServer extends Construct {
       lbExceptions.push({ rule: 'load-balancer', reason: `open to every source address: ${this.exposure.openToAllSourcesReason}` });
     }
     const lbAnnotations = this.exposure.serviceType !== 'ClusterIP' ? { ...this.exposure.annotations, ...policyExceptionAnnotations(lbExceptions) } : {};
-    this.service = new k8s.KubeService(this, 'Service', {
-      metadata: { name: this.serviceName, labels, annotations: annotations(lbAnnotations) },
-      spec: {
-        type: this.exposure.serviceType,
-        selector,
-        loadBalancerSourceRanges: this.exposure.sourceRanges,
-        ports: [
-          {
-            name: 'client',
-            port: NATS_CLIENT_PORT,
-            targetPort: k8s.IntOrString.fromString('client'),
-            protocol: 'TCP',
-            nodePort: this.exposure.nodePort,
-          },
-        ],
-      },
+    const client = buildService(this, 'Service', {
+      name: this.name,
+      labels,
+      annotations: annotations(lbAnnotations),
+      pods: this,
+      type: this.exposure.serviceType,
+      loadBalancerSourceRanges: this.exposure.sourceRanges,
+      ports: [{ name: 'client', port: NATS_CLIENT_PORT, nodePort: this.exposure.nodePort }],
     });
-    this.headlessService = new k8s.KubeService(this, 'Headless', {
-      metadata: { name: this.headlessServiceName, labels, annotations: annotations({}) },
-      spec: {
-        clusterIp: 'None',
-        // The governing Service must resolve the pod before it is ready, or a server stuck in JetStream recovery
-        // cannot even be reached by name for debugging.
-        publishNotReadyAddresses: true,
-        selector,
-        ports: [
-          { name: 'client', port: NATS_CLIENT_PORT, targetPort: k8s.IntOrString.fromString('client'), protocol: 'TCP' },
-          { name: 'monitor', port: NATS_MONITOR_PORT, targetPort: k8s.IntOrString.fromString('monitor'), protocol: 'TCP' },
-        ],
-      },
+    this.service = client.service;
+    this.endpoint = client.endpoint;
+    const headless = buildService(this, 'Headless', {
+      name: headlessName,
+      labels,
+      annotations: annotations({}),
+      pods: this,
+      headless: true,
+      // The governing Service must resolve the pod before it is ready, or a server stuck in JetStream recovery
+      // cannot even be reached by name for debugging.
+      publishNotReadyAddresses: true,
+      ports: [
+        { name: 'client', port: NATS_CLIENT_PORT },
+        { name: 'monitor', port: NATS_MONITOR_PORT },
+      ],
     });
+    this.headlessService = headless.service;
+    this.headlessEndpoint = headless.endpoint;
 
     const unauthenticated = this.unauthenticatedExposureWarning();
     if (unauthenticated) {
@@ -338,11 +350,21 @@ export class NatsServer extends Construct {
       release.addWarning(unauthenticated, fix);
     }
     release.addNote(
-      `NATS ${this.name}: in-cluster clients connect to ${this.clientUrl}` +
+      `NATS ${this.name}: in-cluster clients connect to ${this.endpoint.url('nats', 'client', { form: HostForm.NAMESPACED })}` +
         (this.exposure.serviceType === 'NodePort' ? `; off-cluster clients to nats://<node address>:${this.exposure.nodePort}` : '') +
         (this.exposure.serviceType === 'LoadBalancer' ? `; off-cluster clients to nats://<load balancer address>:${NATS_CLIENT_PORT}` : '') +
         `. JetStream is ${this.jetstream ? `on, store ${this.persistence.persistent ? 'on a PersistentVolumeClaim' : 'in an emptyDir (lost when the pod is deleted)'}` : 'off'}.`,
     );
+  }
+
+  /**
+   * Wires a client container to the server: the graph edge and the client URL env (namespaced form, so a client in
+   * another namespace resolves it too).
+   */
+  public connect(client: ClientBinding, options: NatsClientOptions): Connection {
+    const c = client.connect(this.endpoint, 'client', { purpose: options.purpose ?? 'messaging' });
+    client.setEnv(options.urlEnv, c.url('nats', { form: HostForm.NAMESPACED }), c.envHint());
+    return c;
   }
 
   /** The warning an externally reachable server gets: who can reach the unauthenticated client port, and how. */

@@ -4,9 +4,15 @@ import { Construct } from 'constructs';
 import { check } from '../core/errors';
 import { assertGid } from '../core/validate';
 import { checksumAnnotations } from '../core/checksum';
+import { ContainerOptions } from '../core/container';
+import { DeploymentRollout, RenderedDeployment, renderDeployment } from '../core/deployment';
+import { EndpointPortSpec, ServiceEndpoint } from '../core/endpoint';
 import { isDnsSubdomain } from '../core/names';
-import { ExternalRef, externalRefsAnnotation, policyExceptionAnnotations } from '../core/policy';
+import { ResolvedPlacement } from '../core/placement';
+import { ExternalRef } from '../core/policy';
 import { keepStateAnnotations } from '../core/retention';
+import { buildService, RenderedService } from '../core/service';
+import { WorkloadConstruct } from '../core/workload';
 import { sizeQuantity } from '../core/resources';
 import { SecurityProfile } from '../core/security';
 import { standardLabels, selectorLabels } from '../core/labels';
@@ -89,10 +95,10 @@ export interface TelemetryRoute {
   readonly ui: 'grafana' | 'prometheus' | 'jaeger';
   /** Path prefix, starting with '/' and without a trailing slash (`/grafana`). */
   readonly pathPrefix: string;
-  /** Service (in the release namespace) to proxy to. */
-  readonly serviceName: string;
-  /** Service port to proxy to. */
-  readonly port: number;
+  /** The UI's Service: what the reverse proxy connects to. */
+  readonly endpoint: ServiceEndpoint;
+  /** The endpoint port (by name) serving the UI. */
+  readonly port: string;
   /**
    * Whether the proxy must strip the prefix before forwarding. Always false: every backend is configured to serve
    * under its prefix itself (Prometheus `--web.route-prefix`, Jaeger `QUERY_BASE_PATH`, Grafana
@@ -193,27 +199,20 @@ export function assertSecretDataKey(prop: string, key: string): string {
   return key;
 }
 
-/** A port a member's Service exposes. */
-export interface ServicePortSpec {
-  /** Port name; the Service targets the container port of the same name. */
-  readonly name: string;
-  readonly port: number;
-}
-
 /**
- * Renders a member's ClusterIP Service. `nodeLocal` sets `internalTrafficPolicy: Local`: callers reach the pod on
- * their own node only. Per-node agents use it so OTLP stays on the node and a node-local scraper sees its own node's
- * exporter, not a random one.
+ * Renders a member's ClusterIP Service (construct id `Service`) and its endpoint; each port targets the container
+ * port of the same name. `nodeLocal` sets `internalTrafficPolicy: Local`: callers reach the pod on their own node
+ * only. Per-node agents use it so OTLP stays on the node and a node-local scraper sees its own node's exporter, not a
+ * random one.
  */
-export function renderService(scope: Construct, id: MemberIdentity, ports: readonly ServicePortSpec[], nodeLocal: boolean): k8s.KubeService {
-  return new k8s.KubeService(scope, 'Service', {
-    metadata: { name: id.name, labels: id.labels },
-    spec: {
-      type: 'ClusterIP',
-      internalTrafficPolicy: nodeLocal ? 'Local' : undefined,
-      selector: id.selector,
-      ports: ports.map((p) => ({ name: p.name, port: p.port, targetPort: k8s.IntOrString.fromString(p.name), protocol: 'TCP' })),
-    },
+export function renderService(member: WorkloadConstruct, id: MemberIdentity, ports: readonly EndpointPortSpec[], nodeLocal: boolean): RenderedService {
+  return buildService(member, 'Service', {
+    name: id.name,
+    labels: id.labels,
+    pods: member,
+    type: 'ClusterIP',
+    internalTrafficPolicy: nodeLocal ? 'Local' : undefined,
+    ports,
   });
 }
 
@@ -225,36 +224,48 @@ export function workloadAnnotations(...maps: ReadonlyArray<Record<string, string
 
 /** What a stateful backend's Deployment is made of. */
 export interface BackendDeploymentParts {
-  readonly spec: k8s.PodSpec;
+  /** Prop path prefix of error messages (`prometheus`). */
+  readonly prop: string;
+  /** The backend's one container. */
+  readonly container: ContainerOptions;
+  /** The pod's volumes other than the data volume (which follows them). */
+  readonly volumes?: readonly k8s.Volume[];
   readonly security: SecurityProfile;
+  readonly placement: ResolvedPlacement;
   /** The data volume: an existing claim it names is declared external. */
   readonly storage: DataVolume;
   /** Other objects the pod needs that the app does not render (an admin Secret). */
   readonly externalRefs?: readonly ExternalRef[];
   /** The generated config the pod mounts; its checksum rolls the pod when it changes. */
   readonly config?: Record<string, string>;
+  /** A ServiceAccount the member renders (Prometheus' discovery account). @default - none */
+  readonly serviceAccountName?: string;
+  /** The Service's ports (each to the container port of the same name). */
+  readonly servicePorts: readonly EndpointPortSpec[];
 }
 
 /**
- * The Deployment of a stateful telemetry backend (Prometheus, Grafana, Jaeger): one replica with the Recreate
- * strategy, because each holds a ReadWriteOnce data volume that two pods of a rolling update could not both mount.
- * Policy exceptions and external references go on the Deployment's metadata.
+ * The Deployment and Service of a stateful telemetry backend (Prometheus, Grafana, Jaeger), through the core renderer:
+ * one replica with the Recreate strategy, because each holds a ReadWriteOnce data volume that two pods of a rolling
+ * update could not both mount. Policy exceptions and external references go on the Deployment's metadata.
  */
-export function renderBackendDeployment(scope: Construct, id: MemberIdentity, parts: BackendDeploymentParts): k8s.KubeDeployment {
+export function renderBackendDeployment(member: WorkloadConstruct, id: MemberIdentity, parts: BackendDeploymentParts): RenderedDeployment {
   const refs: ExternalRef[] = [...(parts.externalRefs ?? [])];
   if (parts.storage.externalClaim) refs.push({ kind: 'PersistentVolumeClaim', name: parts.storage.externalClaim });
-  return new k8s.KubeDeployment(scope, 'Resource', {
-    metadata: {
-      name: id.name,
-      labels: id.labels,
-      annotations: workloadAnnotations(policyExceptionAnnotations(parts.security.exceptions), externalRefsAnnotation(refs)),
-    },
-    spec: {
-      replicas: 1,
-      strategy: { type: 'Recreate' },
-      selector: { matchLabels: id.selector },
-      template: { metadata: { labels: id.labels, annotations: parts.config ? checksumAnnotations(parts.config) : undefined }, spec: parts.spec },
-    },
+  return renderDeployment(member, {
+    name: id.name,
+    prop: parts.prop,
+    labels: id.labels,
+    containers: [parts.container],
+    volumes: [...(parts.volumes ?? []), parts.storage.volume],
+    security: parts.security,
+    placement: parts.placement,
+    replicas: 1,
+    rollout: DeploymentRollout.recreate(),
+    externalRefs: refs,
+    podAnnotations: parts.config ? checksumAnnotations(parts.config) : undefined,
+    serviceAccountName: parts.serviceAccountName,
+    service: { name: id.name, labels: id.labels, type: 'ClusterIP', ports: parts.servicePorts },
   });
 }
 

@@ -1,6 +1,8 @@
 import { Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { PodEndpoint, ServiceEndpoint } from '../core/endpoint';
+import { WorkloadConstruct } from '../core/workload';
 import { buildContainer } from '../core/container';
 import { EnvBuilder, EnvMap } from '../core/env';
 import { check } from '../core/errors';
@@ -11,7 +13,8 @@ import { policyExceptionAnnotations } from '../core/policy';
 import { Probes } from '../core/probes';
 import { Resources, sized } from '../core/resources';
 import { SecurityProfile } from '../core/security';
-import { HostPort, MemberIdentity, parseHostPort, renderService, TELEMETRY_IMAGES, workloadAnnotations } from './common';
+import { MemberIdentity, renderService, TELEMETRY_IMAGES, workloadAnnotations } from './common';
+import { ExporterSource, externalExporter, IBundledExporter } from './scrape';
 
 /** The node label the NVIDIA GPU feature discovery (and the GPU Operator) puts on GPU nodes. */
 export const GPU_PRESENT_LABEL = 'nvidia.com/gpu.present';
@@ -67,10 +70,10 @@ export interface DcgmExporterOptions {
 }
 
 /** Where GPU metrics come from. */
-export class DcgmExporterSource {
+export class DcgmExporterSource extends ExporterSource<DcgmExporter> {
   /** The stack's own dcgm-exporter DaemonSet on every GPU node, with a node-local Service. */
   public static bundled(options: DcgmExporterOptions = {}): DcgmExporterSource {
-    return new DcgmExporterSource('bundled', options, undefined);
+    return new DcgmExporterSource('dcgm-exporter', (scope, id, p) => new DcgmExporter(scope, id, { ...options, ...p }), undefined);
   }
 
   /**
@@ -80,19 +83,13 @@ export class DcgmExporterSource {
    * whichever pod answered.
    */
   public static external(endpoint: string): DcgmExporterSource {
-    return new DcgmExporterSource('external', undefined, parseHostPort('dcgmExporter.external', endpoint));
+    return new DcgmExporterSource('dcgm-exporter', undefined, externalExporter('dcgmExporter.external', endpoint, 'dcgm-exporter (GPU metrics)'));
   }
 
   /** No GPU metrics (CPU-only clusters). */
   public static none(): DcgmExporterSource {
-    return new DcgmExporterSource('none', undefined, undefined);
+    return new DcgmExporterSource('dcgm-exporter', undefined, undefined);
   }
-
-  private constructor(
-    public readonly kind: 'bundled' | 'external' | 'none',
-    public readonly options: DcgmExporterOptions | undefined,
-    public readonly endpoint: HostPort | undefined,
-  ) {}
 }
 
 /** What the stack wires into the exporter. */
@@ -103,20 +100,23 @@ export interface DcgmExporterProps extends DcgmExporterOptions {
 }
 
 /** NVIDIA dcgm-exporter as a DaemonSet on GPU nodes, with a ClusterIP Service using `internalTrafficPolicy: Local`. */
-export class DcgmExporter extends Construct {
+export class DcgmExporter extends WorkloadConstruct implements IBundledExporter {
   public static readonly PORT = 9400;
 
   public readonly daemonSet: k8s.KubeDaemonSet;
   public readonly service: k8s.KubeService;
-  public readonly serviceName: string;
-  /** Labels of the exporter pods (what per-pod scrape jobs select). */
-  public readonly podLabels: Readonly<Record<string, string>>;
+  /** The node-local Service's endpoint. */
+  public readonly endpoint: ServiceEndpoint;
+  /** Labels selecting the exporter pods. */
+  public readonly selector: Readonly<Record<string, string>>;
+  /** The exporter pods on the metrics port (what per-pod scrape jobs target). */
+  public readonly metricsPods: PodEndpoint;
 
   constructor(scope: Construct, id: string, props: DcgmExporterProps) {
     super(scope, id);
     const ident = new MemberIdentity(this, props.name, props.partOf);
-    this.serviceName = ident.name;
-    this.podLabels = ident.selector;
+    this.selector = ident.selector;
+    this.metricsPods = PodEndpoint.of(this, [{ name: 'metrics', port: DcgmExporter.PORT }]);
 
     const profiling = props.profilingMetrics ?? true;
     // The capability is spelled SYS_ADMIN on purpose, never CAP_SYS_ADMIN: the container keeps
@@ -178,6 +178,8 @@ export class DcgmExporter extends Construct {
         template: { metadata: { labels: ident.labels }, spec },
       },
     });
-    this.service = renderService(this, ident, [{ name: 'metrics', port: DcgmExporter.PORT }], true);
+    const svc = renderService(this, ident, [{ name: 'metrics', port: DcgmExporter.PORT }], true);
+    this.service = svc.service;
+    this.endpoint = svc.endpoint;
   }
 }

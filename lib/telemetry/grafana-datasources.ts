@@ -1,5 +1,8 @@
 import { stringify } from 'yaml';
+import { HostForm, ServiceEndpoint } from '../core/endpoint';
 import { check } from '../core/errors';
+import { Wiring } from '../core/wiring';
+import { IWorkload } from '../core/workload';
 
 /**
  * Typed builder for a Grafana datasource provisioning file (`provisioning/datasources/*.yaml`).
@@ -40,9 +43,56 @@ function escapeDeep(v: unknown): unknown {
   return v;
 }
 
+/** A datasource served by a Service the app renders (its URL comes from Grafana's connection to it). */
+export interface GrafanaServiceDatasource extends Omit<GrafanaDatasource, 'url'> {
+  /** The Service Grafana's backend calls. */
+  readonly endpoint: ServiceEndpoint;
+  /**
+   * The endpoint port.
+   * @default - the endpoint's only port
+   */
+  readonly port?: string;
+  /**
+   * The path the API serves under (a route prefix).
+   * @default - none
+   */
+  readonly path?: string;
+}
+
 /** The provisioning file builder. Datasources are not editable in the UI, so the file stays the source of truth. */
 export class GrafanaDatasources {
   private readonly items: GrafanaDatasource[] = [];
+  private readonly services: Array<{ readonly index: number; readonly ds: GrafanaServiceDatasource }> = [];
+
+  /**
+   * Adds a datasource served by a Service the app renders. Grafana records its connection to it when it binds the
+   * datasources, and the URL (short Service name: Grafana runs in the Service's namespace) comes from that connection.
+   */
+  public addService(ds: GrafanaServiceDatasource): this {
+    check(ds.endpoint instanceof ServiceEndpoint, `grafana.datasources[${this.items.length}].endpoint`, ds.endpoint, 'a Service endpoint');
+    const { endpoint, port, path, ...rest } = ds;
+    this.add({ ...rest, url: endpoint.url('http', port, { path, form: HostForm.SHORT }) });
+    this.services.push({ index: this.items.length - 1, ds });
+    return this;
+  }
+
+  /**
+   * The datasources with Grafana's connections to the Services recorded in the wiring graph (URLs from the
+   * connections). Grafana calls this with itself.
+   */
+  public bind(grafana: IWorkload): GrafanaDatasources {
+    const out = new GrafanaDatasources();
+    this.items.forEach((item, i) => {
+      const svc = this.services.find((x) => x.index === i);
+      if (!svc) {
+        out.add(item);
+        return;
+      }
+      const c = Wiring.of(grafana).connect(grafana, svc.ds.endpoint, svc.ds.port, { purpose: `${item.name} datasource` });
+      out.add({ ...item, url: c.url('http', { path: svc.ds.path, form: HostForm.SHORT }) });
+    });
+    return out;
+  }
 
   /** Adds a datasource; names and uids must be unique and at most one may be the default. */
   public add(ds: GrafanaDatasource): this {

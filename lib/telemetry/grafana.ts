@@ -1,17 +1,16 @@
 import { Duration, Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { buildContainer } from '../core/container';
+import { ServiceEndpoint } from '../core/endpoint';
+import { WorkloadConstruct } from '../core/workload';
 import { EnvBuilder, EnvMap, EnvSource } from '../core/env';
 import { check } from '../core/errors';
 import { Images } from '../core/images';
 import { NodeSelection, Placement } from '../core/placement';
-import { buildPodSpec } from '../core/pod';
-import { ExternalRef } from '../core/policy';
 import { Probes } from '../core/probes';
 import { Resources, sized } from '../core/resources';
 import { SecurityProfile } from '../core/security';
-import { dataVolume, FsGroup, MemberIdentity, renderService, TELEMETRY_IMAGES, TELEMETRY_STORAGE_CLASS, TelemetryPersistence, renderBackendDeployment } from './common';
+import { dataVolume, FsGroup, MemberIdentity, TELEMETRY_IMAGES, TELEMETRY_STORAGE_CLASS, TelemetryPersistence, renderBackendDeployment } from './common';
 import { GrafanaDatasources } from './grafana-datasources';
 import { GrafanaAdminSecret } from './mode';
 
@@ -83,7 +82,7 @@ export interface GrafanaProps extends GrafanaOptions {
  * Grafana with provisioned datasources, admin credentials from an existing Secret, anonymous access off, and served
  * under its route prefix. One replica with Recreate: its SQLite database sits on a ReadWriteOnce volume.
  */
-export class Grafana extends Construct {
+export class Grafana extends WorkloadConstruct {
   public static readonly PORT = 3000;
 
   public readonly deployment: k8s.KubeDeployment;
@@ -91,17 +90,20 @@ export class Grafana extends Construct {
   /** The datasource provisioning ConfigMap. */
   public readonly configMap: k8s.KubeConfigMap;
   public readonly claim?: k8s.KubePersistentVolumeClaim;
-  public readonly serviceName: string;
+  /** The Service's endpoint (`http`). */
+  public readonly endpoint: ServiceEndpoint;
+  /** Labels selecting the Grafana pod. */
+  public readonly selector: Readonly<Record<string, string>>;
   /** The root URL Grafana is configured with. */
   public readonly rootUrl: string;
 
   constructor(scope: Construct, id: string, props: GrafanaProps) {
     super(scope, id);
     const ident = new MemberIdentity(this, props.name, props.partOf);
-    this.serviceName = ident.name;
+    this.selector = ident.selector;
     this.rootUrl = resolveRootUrl(props);
 
-    const data = { 'datasources.yaml': props.datasources.toYaml() };
+    const data = { 'datasources.yaml': props.datasources.bind(this).toYaml() };
     this.configMap = new k8s.KubeConfigMap(this, 'Config', { metadata: { name: `${ident.name}-datasources`, labels: ident.labels }, data });
     const storage = dataVolume(this, 'grafana.persistence', ident, props.persistence, { size: Size.gibibytes(2), storageClassName: props.storageClassName ?? TELEMETRY_STORAGE_CLASS });
     this.claim = storage.claim;
@@ -129,9 +131,9 @@ export class Grafana extends Construct {
       .user(props.env, 'grafana.env');
 
     const security = SecurityProfile.restricted({ runAsUser: 472, runAsGroup: 472, fsGroup: (props.fsGroup ?? FsGroup.of(472)).gid });
-    const container = buildContainer(
-      'grafana',
-      {
+    const parts = renderBackendDeployment(this, ident, {
+      prop: 'grafana',
+      container: {
         name: 'grafana',
         image: Images.of(this).resolve('grafana.image', props.image ?? TELEMETRY_IMAGES.grafana),
         ports: [{ name: 'http', port: Grafana.PORT }],
@@ -145,17 +147,17 @@ export class Grafana extends Construct {
           { name: 'data', mountPath: '/var/lib/grafana' },
         ],
       },
-      security,
-    );
-    const spec = buildPodSpec(this, 'grafana', {
-      containers: [container],
-      volumes: [{ name: 'datasources', configMap: { name: this.configMap.name } }, storage.volume],
+      volumes: [{ name: 'datasources', configMap: { name: this.configMap.name } }],
       security,
       placement: Placement.of(this).forWorkload({ nodeSelection: NodeSelection.fallback(props.nodeSelector, 'grafana.nodeSelector') }, 'grafana.placement'),
+      storage,
+      externalRefs: [{ kind: 'Secret', name: props.admin.secretName }],
+      config: data,
+      servicePorts: [{ name: 'http', port: Grafana.PORT }],
     });
-    const externalRefs: ExternalRef[] = [{ kind: 'Secret', name: props.admin.secretName }];
-    this.deployment = renderBackendDeployment(this, ident, { spec, security, storage, externalRefs, config: data });
-    this.service = renderService(this, ident, [{ name: 'http', port: Grafana.PORT }], false);
+    this.deployment = parts.deployment;
+    this.service = parts.service!.service;
+    this.endpoint = parts.service!.endpoint;
   }
 }
 

@@ -1,16 +1,16 @@
 import { Duration, Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { buildContainer } from '../core/container';
+import { ServiceEndpoint } from '../core/endpoint';
+import { WorkloadConstruct } from '../core/workload';
 import { EnvBuilder, EnvMap } from '../core/env';
 import { check } from '../core/errors';
 import { Images } from '../core/images';
 import { NodeSelection, Placement } from '../core/placement';
-import { buildPodSpec } from '../core/pod';
 import { Probes } from '../core/probes';
 import { Resources, sized } from '../core/resources';
 import { SecurityProfile } from '../core/security';
-import { dataVolume, FsGroup, goDuration, MemberIdentity, renderService, TELEMETRY_IMAGES, TELEMETRY_STORAGE_CLASS, TelemetryPersistence, renderBackendDeployment } from './common';
+import { dataVolume, FsGroup, goDuration, MemberIdentity, TELEMETRY_IMAGES, TELEMETRY_STORAGE_CLASS, TelemetryPersistence, renderBackendDeployment } from './common';
 
 /** Operator settings of Jaeger. */
 export interface JaegerOptions {
@@ -68,7 +68,7 @@ export interface JaegerProps extends JaegerOptions {
  * Jaeger all-in-one: receives OTLP from the collectors, stores spans in Badger on a ReadWriteOnce volume, serves the
  * UI under its route prefix. One replica with Recreate: Badger is a single-writer embedded store.
  */
-export class Jaeger extends Construct {
+export class Jaeger extends WorkloadConstruct {
   /** Query UI and API. */
   public static readonly QUERY_PORT = 16686;
   public static readonly OTLP_GRPC_PORT = 4317;
@@ -79,18 +79,18 @@ export class Jaeger extends Construct {
   public readonly deployment: k8s.KubeDeployment;
   public readonly service: k8s.KubeService;
   public readonly claim?: k8s.KubePersistentVolumeClaim;
-  public readonly serviceName: string;
-  /** OTLP/gRPC endpoint (`host:port`) the collector exports traces to. */
-  public readonly otlpGrpcEndpoint: string;
-  /** URL of the query API inside the cluster, including the base path (for Grafana's datasource). */
-  public readonly internalUrl: string;
+  /** The Service's endpoint: `http-query` (UI and API, under the route prefix), `otlp-grpc`, `otlp-http`. */
+  public readonly endpoint: ServiceEndpoint;
+  /** Labels selecting the Jaeger pod. */
+  public readonly selector: Readonly<Record<string, string>>;
+  /** The path prefix the query UI and API serve under. */
+  public readonly routePrefix: string;
 
   constructor(scope: Construct, id: string, props: JaegerProps) {
     super(scope, id);
     const ident = new MemberIdentity(this, props.name, props.partOf);
-    this.serviceName = ident.name;
-    this.otlpGrpcEndpoint = `${ident.name}:${Jaeger.OTLP_GRPC_PORT}`;
-    this.internalUrl = `http://${ident.name}:${Jaeger.QUERY_PORT}${props.routePrefix}`;
+    this.selector = ident.selector;
+    this.routePrefix = props.routePrefix;
 
     const storage = dataVolume(this, 'jaeger.persistence', ident, props.persistence, { size: Size.gibibytes(10), storageClassName: props.storageClassName ?? TELEMETRY_STORAGE_CLASS });
     this.claim = storage.claim;
@@ -112,9 +112,9 @@ export class Jaeger extends Construct {
     env.user(props.env, 'jaeger.env');
 
     const security = SecurityProfile.restricted({ runAsUser: 10001, runAsGroup: 10001, fsGroup: (props.fsGroup ?? FsGroup.of(10001)).gid });
-    const container = buildContainer(
-      'jaeger',
-      {
+    const parts = renderBackendDeployment(this, ident, {
+      prop: 'jaeger',
+      container: {
         name: 'jaeger',
         image: Images.of(this).resolve('jaeger.image', props.image ?? TELEMETRY_IMAGES.jaeger),
         args: args.length ? args : undefined,
@@ -131,23 +131,16 @@ export class Jaeger extends Construct {
         volumeMounts: [{ name: 'data', mountPath: '/badger' }],
       },
       security,
-    );
-    const spec = buildPodSpec(this, 'jaeger', {
-      containers: [container],
-      volumes: [storage.volume],
-      security,
       placement: Placement.of(this).forWorkload({ nodeSelection: NodeSelection.fallback(props.nodeSelector, 'jaeger.nodeSelector') }, 'jaeger.placement'),
-    });
-    this.deployment = renderBackendDeployment(this, ident, { spec, security, storage });
-    this.service = renderService(
-      this,
-      ident,
-      [
+      storage,
+      servicePorts: [
         { name: 'http-query', port: Jaeger.QUERY_PORT },
         { name: 'otlp-grpc', port: Jaeger.OTLP_GRPC_PORT },
         { name: 'otlp-http', port: Jaeger.OTLP_HTTP_PORT },
       ],
-      false,
-    );
+    });
+    this.deployment = parts.deployment;
+    this.service = parts.service!.service;
+    this.endpoint = parts.service!.endpoint;
   }
 }

@@ -1,6 +1,8 @@
 import { Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { PodEndpoint, ServiceEndpoint } from '../core/endpoint';
+import { WorkloadConstruct } from '../core/workload';
 import { buildContainer } from '../core/container';
 import { EnvBuilder, EnvSource } from '../core/env';
 import { Images } from '../core/images';
@@ -10,7 +12,8 @@ import { policyExceptionAnnotations } from '../core/policy';
 import { Probes } from '../core/probes';
 import { Resources, sized } from '../core/resources';
 import { SecurityProfile } from '../core/security';
-import { HostPort, MemberIdentity, parseHostPort, renderService, TELEMETRY_IMAGES, workloadAnnotations } from './common';
+import { MemberIdentity, renderService, TELEMETRY_IMAGES, workloadAnnotations } from './common';
+import { ExporterSource, externalExporter, IBundledExporter } from './scrape';
 
 /**
  * How much of the node node-exporter may see. Host access breaks the `no-host-access` policy rule, so each piece is
@@ -79,10 +82,10 @@ export interface NodeExporterOptions {
 }
 
 /** Where host metrics come from. */
-export class NodeExporterSource {
+export class NodeExporterSource extends ExporterSource<NodeExporter> {
   /** The stack's own node-exporter DaemonSet on every node, with a node-local Service. */
   public static bundled(options: NodeExporterOptions = {}): NodeExporterSource {
-    return new NodeExporterSource('bundled', options, undefined);
+    return new NodeExporterSource('node-exporter', (scope, id, p) => new NodeExporter(scope, id, { ...options, ...p }), undefined);
   }
 
   /**
@@ -90,19 +93,13 @@ export class NodeExporterSource {
    * is rendered; every scraper targets `endpoint` (`host:port`, no scheme).
    */
   public static external(endpoint: string): NodeExporterSource {
-    return new NodeExporterSource('external', undefined, parseHostPort('nodeExporter.external', endpoint));
+    return new NodeExporterSource('node-exporter', undefined, externalExporter('nodeExporter.external', endpoint, 'node-exporter (host metrics)'));
   }
 
   /** No host metrics. */
   public static none(): NodeExporterSource {
-    return new NodeExporterSource('none', undefined, undefined);
+    return new NodeExporterSource('node-exporter', undefined, undefined);
   }
-
-  private constructor(
-    public readonly kind: 'bundled' | 'external' | 'none',
-    public readonly options: NodeExporterOptions | undefined,
-    public readonly endpoint: HostPort | undefined,
-  ) {}
 }
 
 /** What the stack wires into the exporter. */
@@ -119,20 +116,23 @@ export const HOST_IP_ENV = 'HOST_IP';
 const POD_SCOPED_COLLECTORS = ['arp', 'conntrack', 'filesystem', 'netclass', 'netdev', 'netstat', 'sockstat'];
 
 /** Prometheus node-exporter as a DaemonSet on every node, with a ClusterIP Service using `internalTrafficPolicy: Local`. */
-export class NodeExporter extends Construct {
+export class NodeExporter extends WorkloadConstruct implements IBundledExporter {
   public static readonly PORT = 9100;
 
   public readonly daemonSet: k8s.KubeDaemonSet;
   public readonly service: k8s.KubeService;
-  public readonly serviceName: string;
-  /** Labels of the exporter pods (what per-pod scrape jobs select). */
-  public readonly podLabels: Readonly<Record<string, string>>;
+  /** The node-local Service's endpoint. */
+  public readonly endpoint: ServiceEndpoint;
+  /** Labels selecting the exporter pods. */
+  public readonly selector: Readonly<Record<string, string>>;
+  /** The exporter pods on the metrics port (what per-pod scrape jobs target). */
+  public readonly metricsPods: PodEndpoint;
 
   constructor(scope: Construct, id: string, props: NodeExporterProps) {
     super(scope, id);
     const ident = new MemberIdentity(this, props.name, props.partOf);
-    this.serviceName = ident.name;
-    this.podLabels = ident.selector;
+    this.selector = ident.selector;
+    this.metricsPods = PodEndpoint.of(this, [{ name: 'metrics', port: NodeExporter.PORT }]);
     const access = props.hostAccess ?? NodeExporterHostAccess.full();
 
     // With hostNetwork, bind the node's primary IP only (see NodeExporterHostAccess.full). The brackets make the
@@ -200,6 +200,8 @@ export class NodeExporter extends Construct {
         template: { metadata: { labels: ident.labels }, spec },
       },
     });
-    this.service = renderService(this, ident, [{ name: 'metrics', port: NodeExporter.PORT }], true);
+    const svc = renderService(this, ident, [{ name: 'metrics', port: NodeExporter.PORT }], true);
+    this.service = svc.service;
+    this.endpoint = svc.endpoint;
   }
 }

@@ -1,6 +1,9 @@
 import { Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { HostForm, PodEndpoint, ServiceEndpoint } from '../core/endpoint';
+import { ClientBinding, Connection, Wiring } from '../core/wiring';
+import { WorkloadConstruct } from '../core/workload';
 import { checksumAnnotations } from '../core/checksum';
 import { buildContainer, ContainerPortSpec } from '../core/container';
 import { EnvBuilder, EnvMap, EnvSource } from '../core/env';
@@ -15,7 +18,9 @@ import { SecurityProfile } from '../core/security';
 import { CollectorConfig, CollectorEnv } from './collector-config';
 import { MemberIdentity, renderService, TELEMETRY_IMAGES, workloadAnnotations } from './common';
 import { OtlpProtocol, TelemetryMode } from './mode';
-import { renderScrapeConfig, staticScrapeJob } from './prometheus-config';
+import { Jaeger } from './jaeger';
+import { renderScrapeConfig } from './prometheus-config';
+import { ScrapeTarget } from './scrape';
 
 /** Operator settings of the per-node collector. */
 export interface OtelCollectorOptions {
@@ -49,23 +54,19 @@ export interface OtelCollectorOptions {
   readonly env?: EnvMap;
 }
 
-/** A fixed target the collector scrapes in cloud mode. */
-export interface CollectorScrapeTarget {
-  readonly jobName: string;
-  /** `host:port`. */
-  readonly target: string;
-}
-
 /** What the stack wires into the collector. */
 export interface OtelCollectorProps extends OtelCollectorOptions {
   readonly name: string;
   /** @default - none */
   readonly partOf?: string;
   readonly mode: TelemetryMode;
-  /** Self-hosted: Jaeger's OTLP/gRPC `host:port`. */
-  readonly jaegerEndpoint?: string;
+  /**
+   * Self-hosted: the Jaeger the collector exports traces to (OTLP/gRPC).
+   * @default - none (required in self-hosted mode)
+   */
+  readonly jaeger?: Jaeger;
   /** Cloud: exporters the collector scrapes and forwards (Prometheus does this in self-hosted mode). @default [] */
-  readonly scrapeTargets?: readonly CollectorScrapeTarget[];
+  readonly scrapeTargets?: readonly ScrapeTarget[];
 }
 
 /** Default tolerations of the collector: the NVIDIA GPU Operator taint, and every other taint. */
@@ -79,7 +80,16 @@ export const COLLECTOR_DEFAULT_TOLERATIONS: readonly Toleration[] = [
  * `internalTrafficPolicy: Local`: a pod's OTLP stays on its node, and each collector only ever sees its own node's
  * traffic.
  */
-export class OtelCollector extends Construct {
+/** How an application container is wired to the collector. */
+export interface OtelClientOptions {
+  /**
+   * OTEL_SERVICE_NAME: the name the container's spans and metrics carry. Each container names itself: siblings in
+   * one pod would otherwise all land under the SDK's `unknown_service`.
+   */
+  readonly serviceName: string;
+}
+
+export class OtelCollector extends WorkloadConstruct {
   public static readonly OTLP_GRPC_PORT = 4317;
   public static readonly OTLP_HTTP_PORT = 4318;
   /** Prometheus exporter with the metrics applications push over OTLP (self-hosted). */
@@ -93,15 +103,17 @@ export class OtelCollector extends Construct {
   public readonly configMap: k8s.KubeConfigMap;
   /** The generated configuration. */
   public readonly config: CollectorConfig;
-  public readonly serviceName: string;
-  /** Labels of the collector pods (what per-pod scrape jobs select). */
-  public readonly podLabels: Readonly<Record<string, string>>;
+  /** The node-local Service's endpoint (OTLP gRPC and HTTP). */
+  public readonly endpoint: ServiceEndpoint;
+  /** Labels selecting the collector pods. */
+  public readonly selector: Readonly<Record<string, string>>;
+  /** The collector pods on their metrics ports (`metrics`, self-hosted only, and `self-metrics`), for pod scrapes. */
+  public readonly metricsPods: PodEndpoint;
 
   constructor(scope: Construct, id: string, props: OtelCollectorProps) {
     super(scope, id);
     const ident = new MemberIdentity(this, props.name, props.partOf);
-    this.serviceName = ident.name;
-    this.podLabels = ident.selector;
+    this.selector = ident.selector;
     const selfHosted = props.mode.selfHosted;
     const resources = props.resources ?? sized(100, 500, 128, 512);
 
@@ -117,7 +129,11 @@ export class OtelCollector extends Construct {
     }
     env.user(props.env, 'collector.env');
 
-    this.config = selfHosted ? selfHostedConfig(props) : cloudConfig(props);
+    this.metricsPods = PodEndpoint.of(this, [
+      ...(selfHosted ? [{ name: 'metrics', port: OtelCollector.APP_METRICS_PORT }] : []),
+      { name: 'self-metrics', port: OtelCollector.SELF_METRICS_PORT },
+    ]);
+    this.config = selfHosted ? selfHostedConfig(this, props) : cloudConfig(this, props);
     const data = { 'collector.yaml': this.config.toYaml() };
     this.configMap = new k8s.KubeConfigMap(this, 'Config', { metadata: { name: `${ident.name}-config`, labels: ident.labels }, data });
 
@@ -171,7 +187,7 @@ export class OtelCollector extends Construct {
         template: { metadata: { labels: ident.labels, annotations: checksumAnnotations(data) }, spec },
       },
     });
-    this.service = renderService(
+    const svc = renderService(
       this,
       ident,
       [
@@ -180,6 +196,20 @@ export class OtelCollector extends Construct {
       ],
       true,
     );
+    this.service = svc.service;
+    this.endpoint = svc.endpoint;
+  }
+
+  /**
+   * Wires an application container to the node-local collector: the graph edge, and OTLP env defaults the user's env
+   * may override (endpoint, the gRPC protocol, the service name). The protocol is stated because the endpoint is the
+   * gRPC port and the OpenTelemetry SDKs disagree on their default (Python exporters speak gRPC, Node's
+   * http/protobuf).
+   */
+  public connect(client: ClientBinding, options: OtelClientOptions): Connection {
+    const c = client.connect(this.endpoint, 'otlp-grpc', { purpose: 'OTLP traces and metrics' });
+    client.defaultEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: c.url('http', { form: HostForm.SHORT }), OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_SERVICE_NAME: options.serviceName });
+    return c;
   }
 }
 
@@ -209,19 +239,20 @@ function baseConfig(): CollectorConfig {
     });
 }
 
-function selfHostedConfig(props: OtelCollectorProps): CollectorConfig {
-  check(props.jaegerEndpoint !== undefined, 'collector.jaegerEndpoint', props.jaegerEndpoint, "Jaeger's OTLP/gRPC host:port (required in self-hosted mode)");
+function selfHostedConfig(collector: OtelCollector, props: OtelCollectorProps): CollectorConfig {
+  check(props.jaeger !== undefined, 'collector.jaeger', props.jaeger, 'the Jaeger the collector exports traces to (required in self-hosted mode)');
+  const jaeger = Wiring.of(collector).connect(collector, props.jaeger.endpoint, 'otlp-grpc', { purpose: 'traces' });
   const processors = ['memory_limiter', 'batch'];
   return baseConfig()
     .addProcessor('batch', {})
-    .addExporter('otlp/jaeger', { endpoint: props.jaegerEndpoint, tls: { insecure: true } })
+    .addExporter('otlp/jaeger', { endpoint: jaeger.hostPort(HostForm.SHORT), tls: { insecure: true } })
     .addExporter('prometheus', { endpoint: onPodIp(OtelCollector.APP_METRICS_PORT) })
     .addPipeline('traces', { receivers: ['otlp'], processors, exporters: ['otlp/jaeger'] })
     .addPipeline('metrics', { receivers: ['otlp'], processors, exporters: ['prometheus'] })
     .validate();
 }
 
-function cloudConfig(props: OtelCollectorProps): CollectorConfig {
+function cloudConfig(collector: OtelCollector, props: OtelCollectorProps): CollectorConfig {
   const cloud = props.mode.cloud!;
   const config = baseConfig();
   const exporterId = cloud.protocol === OtlpProtocol.GRPC ? 'otlp/cloud' : 'otlphttp/cloud';
@@ -241,7 +272,7 @@ function cloudConfig(props: OtelCollectorProps): CollectorConfig {
   const metricsReceivers = ['otlp'];
   if (targets.length) {
     config.addReceiver('prometheus/exporters', {
-      config: { scrape_configs: targets.map((t, i) => renderScrapeConfig(`collector.scrapeTargets[${i}]`, staticScrapeJob({ jobName: t.jobName, targets: [t.target], scrapeInterval: Duration.seconds(30) }))) },
+      config: { scrape_configs: targets.map((t, i) => renderScrapeConfig(`collector.scrapeTargets[${i}]`, t.bind(collector, { scrapeInterval: Duration.seconds(30) }))) },
     });
     metricsReceivers.push('prometheus/exporters');
   }

@@ -1,18 +1,19 @@
 import { Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { buildContainer } from '../core/container';
+import { ServiceEndpoint } from '../core/endpoint';
+import { WorkloadConstruct } from '../core/workload';
 import { check } from '../core/errors';
 import { Images } from '../core/images';
 import { NodeSelection, Placement } from '../core/placement';
-import { buildPodSpec } from '../core/pod';
 import { Probes } from '../core/probes';
 import { NamespacedAccess } from '../core/rbac';
 import { Resources, sized, sizeQuantity } from '../core/resources';
 import { SecurityProfile } from '../core/security';
 import { Release } from '../release/release';
-import { dataVolume, FsGroup, MemberIdentity, renderService, TELEMETRY_IMAGES, TELEMETRY_STORAGE_CLASS, TelemetryPersistence, renderBackendDeployment } from './common';
+import { dataVolume, FsGroup, MemberIdentity, TELEMETRY_IMAGES, TELEMETRY_STORAGE_CLASS, TelemetryPersistence, renderBackendDeployment } from './common';
 import { PrometheusConfig, promDuration, ScrapeConfig, staticScrapeJob } from './prometheus-config';
+import { ScrapeTarget } from './scrape';
 
 /** Operator settings of the in-cluster Prometheus. */
 export interface PrometheusOptions {
@@ -85,8 +86,8 @@ export interface PrometheusProps extends PrometheusOptions {
   readonly routePrefix: string;
   /** URL (absolute, or a path) Prometheus generates links with (`--web.external-url`). */
   readonly externalUrl: string;
-  /** Scrape jobs for the stack's exporters and collector. */
-  readonly scrapeConfigs: readonly ScrapeConfig[];
+  /** What the stack's Prometheus scrapes (exporter and collector pods, external exporters); each is recorded. */
+  readonly scrapeTargets: readonly ScrapeTarget[];
   /** @default 'retain-sc-telemetry' */
   readonly storageClassName?: string;
 }
@@ -96,7 +97,7 @@ export interface PrometheusProps extends PrometheusOptions {
  * ReadWriteOnce volume cannot attach twice), a namespaced ServiceAccount for pod discovery, and a generated
  * `prometheus.yml`. For HA, remote-write to a managed backend or add Thanos; that is out of scope here.
  */
-export class Prometheus extends Construct {
+export class Prometheus extends WorkloadConstruct {
   /** Port of the HTTP API and UI. */
   public static readonly PORT = 9090;
 
@@ -109,21 +110,23 @@ export class Prometheus extends Construct {
   public readonly claim?: k8s.KubePersistentVolumeClaim;
   /** The generated configuration. */
   public readonly config: PrometheusConfig;
-  /** The Service name. */
-  public readonly serviceName: string;
-  /** URL of the HTTP API inside the cluster, including the route prefix (for Grafana's datasource). */
-  public readonly internalUrl: string;
+  /** The Service's endpoint (`http`: the API and UI, under the route prefix). */
+  public readonly endpoint: ServiceEndpoint;
+  /** Labels selecting the Prometheus pod. */
+  public readonly selector: Readonly<Record<string, string>>;
+  /** The path prefix the API and UI serve under. */
+  public readonly routePrefix: string;
 
   constructor(scope: Construct, id: string, props: PrometheusProps) {
     super(scope, id);
     const ident = new MemberIdentity(this, props.name, props.partOf);
     const prefix = props.routePrefix;
-    this.serviceName = ident.name;
-    this.internalUrl = `http://${ident.name}:${Prometheus.PORT}${prefix}`;
+    this.selector = ident.selector;
+    this.routePrefix = prefix;
 
     this.config = new PrometheusConfig({ scrapeInterval: props.scrapeInterval ?? Duration.seconds(15), scrapeTimeout: minDuration(Duration.seconds(10), props.scrapeInterval) });
     this.config.addScrapeConfig(staticScrapeJob({ jobName: 'prometheus', targets: [`localhost:${Prometheus.PORT}`], metricsPath: `${prefix}/metrics` }), 'prometheus.scrapeConfigs[prometheus]');
-    for (const job of props.scrapeConfigs) this.config.addScrapeConfig(job, `prometheus.scrapeConfigs[${job.jobName}]`);
+    for (const target of props.scrapeTargets) this.config.addScrapeConfig(target.bind(this), `prometheus.scrapeConfigs[${target.jobName}]`);
     for (const [i, job] of (props.extraScrapeConfigs ?? []).entries()) this.config.addScrapeConfig(job, `prometheus.extraScrapeConfigs[${i}]`);
     const configYaml = this.config.toYaml();
     const data = { 'prometheus.yml': configYaml };
@@ -175,9 +178,9 @@ export class Prometheus extends Construct {
       fsGroup: (props.fsGroup ?? FsGroup.of(65534)).gid,
       readOnlyRootFilesystem: true,
     });
-    const container = buildContainer(
-      'prometheus',
-      {
+    const parts = renderBackendDeployment(this, ident, {
+      prop: 'prometheus',
+      container: {
         name: 'prometheus',
         image: Images.of(this).resolve('prometheus.image', props.image ?? TELEMETRY_IMAGES.prometheus),
         args,
@@ -192,19 +195,18 @@ export class Prometheus extends Construct {
           { name: 'data', mountPath: '/prometheus' },
         ],
       },
-      security,
-    );
-    const spec = buildPodSpec(this, 'prometheus', {
-      containers: [container],
-      volumes: [{ name: 'config', configMap: { name: this.configMap.name } }, storage.volume],
+      volumes: [{ name: 'config', configMap: { name: this.configMap.name } }],
       security,
       placement: Placement.of(this).forWorkload({ nodeSelection: NodeSelection.fallback(props.nodeSelector, 'prometheus.nodeSelector') }, 'prometheus.placement'),
+      storage,
+      config: data,
+      // Pod discovery reads the API; the token is mounted explicitly, since some hardened namespaces flip the default.
       serviceAccountName: this.access.serviceAccountName,
-      // Explicit: some hardened namespaces flip the default to false, which silently breaks pod discovery.
-      automountServiceAccountToken: true,
+      servicePorts: [{ name: 'http', port: Prometheus.PORT }],
     });
-    this.deployment = renderBackendDeployment(this, ident, { spec, security, storage, config: data });
-    this.service = renderService(this, ident, [{ name: 'http', port: Prometheus.PORT }], false);
+    this.deployment = parts.deployment;
+    this.service = parts.service!.service;
+    this.endpoint = parts.service!.endpoint;
   }
 }
 

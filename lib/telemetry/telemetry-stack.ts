@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { HostForm } from '../core/endpoint';
 import { check, ErrorCollector } from '../core/errors';
 import { forwardProps } from '../core/props';
 import { assertLabelValue } from '../core/labels';
@@ -11,9 +12,9 @@ import { GrafanaDatasources } from './grafana-datasources';
 import { Jaeger, JaegerOptions } from './jaeger';
 import { TelemetryMode } from './mode';
 import { NodeExporter, NodeExporterSource } from './node-exporter';
-import { CollectorScrapeTarget, OtelCollector, OtelCollectorOptions } from './otel-collector';
+import { OtelCollector, OtelCollectorOptions } from './otel-collector';
 import { Prometheus, PrometheusOptions } from './prometheus';
-import { podScrapeJob, ScrapeConfig, staticScrapeJob } from './prometheus-config';
+import { ScrapeTarget } from './scrape';
 
 /**
  * Path prefixes the UIs are served under. One setting feeds both sides: the backends' own sub-path flags and the
@@ -94,10 +95,11 @@ export interface TelemetryStackProps {
  * Metrics, traces and dashboards for a release: a per-node OpenTelemetry Collector, GPU and host exporters, and in
  * self-hosted mode Prometheus, Jaeger and Grafana. Correct on multi-node and split-pool clusters: the collector and
  * node-exporter run on every node, dcgm-exporter on every GPU node, and Prometheus scrapes each exporter pod
- * directly so no node's metrics go missing.
+ * directly so no node's metrics go missing. Every scrape, export and datasource is a connection in the wiring graph.
  */
 export class TelemetryStack extends Construct {
   public readonly mode: TelemetryMode;
+  /** The per-node collector; applications connect to it with `collector.connect(client, { serviceName })`. */
   public readonly collector: OtelCollector;
   /** Self-hosted only. */
   public readonly prometheus?: Prometheus;
@@ -114,138 +116,122 @@ export class TelemetryStack extends Construct {
    * serves under its prefix.
    */
   public readonly routes: readonly TelemetryRoute[];
-  /** OTLP/gRPC endpoint for applications in the namespace (`http://otel-collector:4317`); node-local. */
-  public readonly otlpGrpcEndpoint: string;
-  /** OTLP/HTTP endpoint for applications in the namespace (`http://otel-collector:4318`); node-local. */
-  public readonly otlpHttpEndpoint: string;
 
   constructor(scope: Construct, id: string, props: TelemetryStackProps) {
     super(scope, id);
-    // Every prop check runs before any member is built, and all their errors are reported together.
-    const errors = new ErrorCollector();
-    errors.check(props.mode instanceof TelemetryMode, 'mode', props.mode, 'TelemetryMode.selfHosted({...}) or TelemetryMode.cloud({...})');
     this.mode = props.mode;
     const release = Release.of(this);
-    const prefix = props.namePrefix;
-    if (prefix !== undefined) errors.attempt(() => assertDnsLabel('namePrefix', prefix, 30));
-    if (props.partOf !== undefined) errors.attempt(() => assertLabelValue('partOf', props.partOf!));
-    const name = (member: string) => (prefix ? `${prefix}-${member}` : member);
-    const storageClassName = props.storageClassName ?? TELEMETRY_STORAGE_CLASS;
-    errors.check(isDnsSubdomain(storageClassName), 'storageClassName', storageClassName, 'a StorageClass name (DNS-1123 subdomain)');
-    const selfHosted = props.mode instanceof TelemetryMode && props.mode.selfHosted;
-    if (props.mode instanceof TelemetryMode && !selfHosted) {
-      for (const member of ['prometheus', 'grafana', 'jaeger'] as const) {
-        errors.check(props[member] === undefined, member, props[member], 'unset in cloud mode', `cloud mode renders no ${member}; its settings would be ignored`);
-      }
-    }
-    const prefixes = errors.attempt(() => resolveRoutePrefixes(props.routePrefixes));
-    const url = errors.attempt(() => resolvePublicUrl(props.publicUrl));
+    const s = this.settings(props);
 
-    const dcgmSource = props.dcgmExporter ?? DcgmExporterSource.bundled();
-    const nodeSource = props.nodeExporter ?? NodeExporterSource.bundled();
-    errors.check(dcgmSource instanceof DcgmExporterSource, 'dcgmExporter', dcgmSource, 'DcgmExporterSource.bundled(...), .external(...) or .none()');
-    errors.check(nodeSource instanceof NodeExporterSource, 'nodeExporter', nodeSource, 'NodeExporterSource.bundled(...), .external(...) or .none()');
-    errors.throwIfAny();
-    const routePrefixes = prefixes!;
-    const publicUrl = url;
-    if (dcgmSource.kind === 'bundled') {
-      this.dcgmExporter = new DcgmExporter(this, 'DcgmExporter', { ...dcgmSource.options, name: name('dcgm-exporter'), partOf: props.partOf });
-    }
-    if (nodeSource.kind === 'bundled') {
-      this.nodeExporter = new NodeExporter(this, 'NodeExporter', { ...nodeSource.options, name: name('node-exporter'), partOf: props.partOf });
-    }
+    const dcgm = s.dcgmSource.bind(this, 'DcgmExporter', { name: s.name('dcgm-exporter'), partOf: props.partOf });
+    const node = s.nodeSource.bind(this, 'NodeExporter', { name: s.name('node-exporter'), partOf: props.partOf });
+    this.dcgmExporter = dcgm.exporter;
+    this.nodeExporter = node.exporter;
 
+    const selfHosted = props.mode.selfHosted;
     if (selfHosted) {
-      this.jaeger = new Jaeger(this, 'Jaeger', { ...props.jaeger, name: name('jaeger'), partOf: props.partOf, routePrefix: routePrefixes.jaeger, storageClassName });
-    }
-    const scrapeTargets: CollectorScrapeTarget[] = [];
-    if (!selfHosted) {
-      for (const [job, source, bundled, port] of [
-        ['dcgm-exporter', dcgmSource, this.dcgmExporter, DcgmExporter.PORT],
-        ['node-exporter', nodeSource, this.nodeExporter, NodeExporter.PORT],
-      ] as const) {
-        if (bundled) scrapeTargets.push({ jobName: job, target: `${bundled.serviceName}:${port}` });
-        if (source.endpoint) {
-          const target = `${source.endpoint.host}:${source.endpoint.port}`;
-          scrapeTargets.push({ jobName: job, target });
-          release.addWarning(
-            `${job} is external (${target}) in cloud mode: every per-node collector scrapes it, so unless that endpoint is node-local (internalTrafficPolicy: Local) its series are sent once per node`,
-          );
-        }
-      }
+      this.jaeger = new Jaeger(this, 'Jaeger', { ...props.jaeger, name: s.name('jaeger'), partOf: props.partOf, routePrefix: s.routePrefixes.jaeger, storageClassName: s.storageClassName });
+    } else {
+      for (const w of [...dcgm.collectorWarnings, ...node.collectorWarnings]) release.addWarning(w);
     }
     this.collector = new OtelCollector(this, 'Collector', {
       ...props.collector,
-      name: name('otel-collector'),
+      name: s.name('otel-collector'),
       partOf: props.partOf,
       mode: props.mode,
-      jaegerEndpoint: this.jaeger?.otlpGrpcEndpoint,
-      scrapeTargets,
+      jaeger: this.jaeger,
+      scrapeTargets: selfHosted ? [] : [...dcgm.collectorTargets, ...node.collectorTargets],
     });
-    this.otlpGrpcEndpoint = `http://${this.collector.serviceName}:${OtelCollector.OTLP_GRPC_PORT}`;
-    this.otlpHttpEndpoint = `http://${this.collector.serviceName}:${OtelCollector.OTLP_HTTP_PORT}`;
-
     if (!selfHosted) {
       this.routes = [];
       return;
     }
 
-    const ns = release.releaseNamespace;
-    const jobs: ScrapeConfig[] = [];
-    for (const [job, source, bundled, port] of [
-      ['dcgm-exporter', dcgmSource, this.dcgmExporter, DcgmExporter.PORT],
-      ['node-exporter', nodeSource, this.nodeExporter, NodeExporter.PORT],
-    ] as const) {
-      if (bundled) jobs.push(podScrapeJob({ jobName: job, namespace: ns, podLabels: bundled.podLabels, port }));
-      if (source.endpoint) jobs.push(staticScrapeJob({ jobName: job, targets: [`${source.endpoint.host}:${source.endpoint.port}`] }));
-    }
-    jobs.push(
-      podScrapeJob({ jobName: 'otel-collector', namespace: ns, podLabels: this.collector.podLabels, port: OtelCollector.APP_METRICS_PORT }),
-      podScrapeJob({ jobName: 'otel-collector-self', namespace: ns, podLabels: this.collector.podLabels, port: OtelCollector.SELF_METRICS_PORT }),
-    );
     this.prometheus = new Prometheus(this, 'Prometheus', {
       ...props.prometheus,
-      name: name('prometheus'),
+      name: s.name('prometheus'),
       partOf: props.partOf,
-      routePrefix: routePrefixes.prometheus,
-      externalUrl: `${publicUrl ?? ''}${routePrefixes.prometheus}`,
-      scrapeConfigs: jobs,
-      storageClassName,
+      routePrefix: s.routePrefixes.prometheus,
+      externalUrl: `${s.publicUrl ?? ''}${s.routePrefixes.prometheus}`,
+      scrapeTargets: [
+        ...dcgm.prometheusTargets,
+        ...node.prometheusTargets,
+        ScrapeTarget.pods('otel-collector', this.collector.metricsPods, 'metrics'),
+        ScrapeTarget.pods('otel-collector-self', this.collector.metricsPods, 'self-metrics'),
+      ],
+      storageClassName: s.storageClassName,
     });
     forwardProps(this.prometheus, { prefix: 'prometheus' });
+    this.grafana = this.renderGrafana(props, s, this.prometheus, this.jaeger!);
+    this.routes = [
+      { ui: 'grafana', pathPrefix: s.routePrefixes.grafana, endpoint: this.grafana.endpoint, port: 'http', stripPrefix: false },
+      { ui: 'prometheus', pathPrefix: s.routePrefixes.prometheus, endpoint: this.prometheus.endpoint, port: 'http', stripPrefix: false },
+      { ui: 'jaeger', pathPrefix: s.routePrefixes.jaeger, endpoint: this.jaeger!.endpoint, port: 'http-query', stripPrefix: false },
+    ];
+    this.addNote(release, props, s);
+  }
 
+  /**
+   * Validates the stack-wide props (mode, names, storage class, mode-specific members, route prefixes, public URL)
+   * before any member is built, reporting every mistake together.
+   */
+  private settings(props: TelemetryStackProps) {
+    const errors = new ErrorCollector();
+    errors.check(props.mode instanceof TelemetryMode, 'mode', props.mode, 'TelemetryMode.selfHosted({...}) or TelemetryMode.cloud({...})');
+    const prefix = props.namePrefix;
+    if (prefix !== undefined) errors.attempt(() => assertDnsLabel('namePrefix', prefix, 30));
+    if (props.partOf !== undefined) errors.attempt(() => assertLabelValue('partOf', props.partOf!));
+    const storageClassName = props.storageClassName ?? TELEMETRY_STORAGE_CLASS;
+    errors.check(isDnsSubdomain(storageClassName), 'storageClassName', storageClassName, 'a StorageClass name (DNS-1123 subdomain)');
+    if (props.mode instanceof TelemetryMode && !props.mode.selfHosted) {
+      for (const member of ['prometheus', 'grafana', 'jaeger'] as const) {
+        errors.check(props[member] === undefined, member, props[member], 'unset in cloud mode', `cloud mode renders no ${member}; its settings would be ignored`);
+      }
+    }
+    const prefixes = errors.attempt(() => resolveRoutePrefixes(props.routePrefixes));
+    const publicUrl = errors.attempt(() => resolvePublicUrl(props.publicUrl));
+    const dcgmSource = props.dcgmExporter ?? DcgmExporterSource.bundled();
+    const nodeSource = props.nodeExporter ?? NodeExporterSource.bundled();
+    errors.check(dcgmSource instanceof DcgmExporterSource, 'dcgmExporter', dcgmSource, 'DcgmExporterSource.bundled(...), .external(...) or .none()');
+    errors.check(nodeSource instanceof NodeExporterSource, 'nodeExporter', nodeSource, 'NodeExporterSource.bundled(...), .external(...) or .none()');
+    errors.throwIfAny();
+    const name = (member: string) => (prefix ? `${prefix}-${member}` : member);
+    return { name, storageClassName, routePrefixes: prefixes!, publicUrl, dcgmSource, nodeSource };
+  }
+
+  /** Grafana with Prometheus (the default) and Jaeger as datasources, reached through its connections to them. */
+  private renderGrafana(props: TelemetryStackProps, s: ReturnType<TelemetryStack['settings']>, prometheus: Prometheus, jaeger: Jaeger): Grafana {
     const datasources = new GrafanaDatasources()
-      .add({ name: 'Prometheus', type: 'prometheus', uid: 'prometheus', url: this.prometheus.internalUrl, isDefault: true, jsonData: { httpMethod: 'POST' } })
-      .add({ name: 'Jaeger', type: 'jaeger', uid: 'jaeger', url: this.jaeger!.internalUrl });
-    this.grafana = new Grafana(this, 'Grafana', {
+      .addService({ name: 'Prometheus', type: 'prometheus', uid: 'prometheus', endpoint: prometheus.endpoint, path: prometheus.routePrefix, isDefault: true, jsonData: { httpMethod: 'POST' } })
+      .addService({ name: 'Jaeger', type: 'jaeger', uid: 'jaeger', endpoint: jaeger.endpoint, port: 'http-query', path: jaeger.routePrefix });
+    return new Grafana(this, 'Grafana', {
       ...props.grafana,
-      name: name('grafana'),
+      name: s.name('grafana'),
       partOf: props.partOf,
-      routePrefix: routePrefixes.grafana,
-      publicUrl,
+      routePrefix: s.routePrefixes.grafana,
+      publicUrl: s.publicUrl,
       admin: props.mode.grafanaAdmin!,
       datasources,
-      storageClassName,
+      storageClassName: s.storageClassName,
     });
+  }
 
-    this.routes = [
-      { ui: 'grafana', pathPrefix: routePrefixes.grafana, serviceName: this.grafana.serviceName, port: Grafana.PORT, stripPrefix: false },
-      { ui: 'prometheus', pathPrefix: routePrefixes.prometheus, serviceName: this.prometheus.serviceName, port: Prometheus.PORT, stripPrefix: false },
-      { ui: 'jaeger', pathPrefix: routePrefixes.jaeger, serviceName: this.jaeger!.serviceName, port: Jaeger.QUERY_PORT, stripPrefix: false },
-    ];
+  /** The release note: the UIs, what to create first, and where applications send OTLP. */
+  private addNote(release: Release, props: TelemetryStackProps, s: ReturnType<TelemetryStack['settings']>): void {
     const admin = props.mode.grafanaAdmin!;
     const classes = [...new Set(
       [props.prometheus?.persistence, props.grafana?.persistence, props.jaeger?.persistence]
         .filter((p) => p?.enabled !== false && p?.existingClaim === undefined)
-        .map((p) => p?.storageClassName ?? storageClassName),
+        .map((p) => p?.storageClassName ?? s.storageClassName),
     )].sort();
+    const otlp = this.collector.endpoint;
     release.addNote(
       [
         'Telemetry (self-hosted):',
-        `- UIs: ${this.routes.map((r) => `${publicUrl ?? ''}${r.pathPrefix}/`).join(', ')} (through the release's reverse proxy).`,
+        `- UIs: ${this.routes.map((r) => `${s.publicUrl ?? ''}${r.pathPrefix}/`).join(', ')} (through the release's reverse proxy).`,
         `- Create before syncing: Secret ${admin.secretName} with keys ${admin.userKey} and ${admin.passwordKey} (Grafana admin, read on first start only)` +
           (classes.length ? `, and StorageClass ${classes.join(', ')} (block storage, reclaim policy Retain).` : '.'),
-        `- Applications send OTLP to ${this.otlpGrpcEndpoint} (gRPC) or ${this.otlpHttpEndpoint} (HTTP); the Service is node-local.`,
+        `- Applications send OTLP to ${otlp.url('http', 'otlp-grpc', { form: HostForm.SHORT })} (gRPC) or ${otlp.url('http', 'otlp-http', { form: HostForm.SHORT })} (HTTP); the Service is node-local.`,
       ].join('\n'),
     );
   }

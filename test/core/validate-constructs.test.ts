@@ -47,7 +47,7 @@ describe('addresses', () => {
     expect(() => CaddyTls.ingress({ trustedProxies: ['999.1.1.1'] })).toThrow("'tls.trustedProxies[0]' is \"999.1.1.1\"");
     expect(() => CaddyUpstream.single('999.999.999.999:80')).toThrow("'upstream' is \"999.999.999.999:80\", but \"999.999.999.999\" is not an IPv4 address");
     expect(() => CaddyUpstream.dynamicA({ name: 'pool.ns.svc.cluster.local', port: 80, resolvers: ['kube-dns'] })).toThrow("'upstream.resolvers[0]' is \"kube-dns\"; allowed: a resolver IP address");
-    expect(() => resolveCaddyfileProps({ ...singleUpstreamRouting(), proxyRoutes: [{ pathPrefix: '/x', upstream: 'UPPER:80' }] })).toThrow("'proxyRoutes[0].upstream' is \"UPPER:80\"");
+    expect(() => CaddyUpstream.single('UPPER:80')).toThrow("'upstream' is \"UPPER:80\"");
     expect(() => NginxListen.address('1.2.3.999', 80)).toThrow("'nginx.listen.address' is \"1.2.3.999\"; allowed: an IPv4 address, a bracketed IPv6 address or localhost");
   });
 
@@ -63,10 +63,10 @@ describe('addresses', () => {
 describe('collisions', () => {
   test('fails when two Caddy routes differ only in case (Caddy matches paths case-insensitively)', () => {
     const routing = singleUpstreamRouting();
-    expect(() => resolveCaddyfileProps({ ...routing, proxyRoutes: [{ pathPrefix: '/grafana', upstream: 'g.ns.svc:3000' }, { name: 'g2', pathPrefix: '/Grafana', upstream: 'h.ns.svc:3000' }] })).toThrow(
+    expect(() => resolveCaddyfileProps({ ...routing, proxyRoutes: [{ pathPrefix: '/grafana', upstream: CaddyUpstream.single('g.ns.svc:3000') }, { name: 'g2', pathPrefix: '/Grafana', upstream: CaddyUpstream.single('h.ns.svc:3000') }] })).toThrow(
       "'proxyRoutes[1].pathPrefix' is \"/Grafana\", but it differs from proxyRoutes[0].pathPrefix (/grafana) only in case, and Caddy matches paths case-insensitively, so one of the two routes is unreachable; allowed: a path no other route matches",
     );
-    expect(() => resolveCaddyfileProps({ ...routing, proxyRoutes: [{ pathPrefix: '/CADDY/health', upstream: 'g.ns.svc:3000' }] })).toThrow("'proxyRoutes[0].pathPrefix' is \"/CADDY/health/*\", but it overlaps the health path /caddy/health/");
+    expect(() => resolveCaddyfileProps({ ...routing, proxyRoutes: [{ pathPrefix: '/CADDY/health', upstream: CaddyUpstream.single('g.ns.svc:3000') }] })).toThrow("'proxyRoutes[0].pathPrefix' is \"/CADDY/health/*\", but it overlaps the health path /caddy/health/");
   });
 
   test("fails when httpPort is Caddy's admin port while the admin API is on", () => {
@@ -116,7 +116,7 @@ describe('CaddyRouteAuth', () => {
 
   test('basic auth renders a basicauth block fed by environment variables, never the hash itself', () => {
     const auth = CaddyRouteAuth.basic({ secretName: 'telemetry-auth' });
-    const props = { ...singleUpstreamRouting(), proxyRoutes: [{ pathPrefix: '/prometheus', upstream: 'prometheus.ns.svc:9090', auth }] };
+    const props = { ...singleUpstreamRouting(), proxyRoutes: [{ pathPrefix: '/prometheus', upstream: CaddyUpstream.single('prometheus.ns.svc:9090'), auth }] };
     const text = caddy(props).caddyfileText;
     expect(text).toContain('\thandle @prometheus {\n\t\t# Basic auth: the account comes from Secret telemetry-auth (keys username, password-hash).\n\t\tbasicauth {\n\t\t\t"{$CADDY_AUTH_TELEMETRY_AUTH_USER}" "{$CADDY_AUTH_TELEMETRY_AUTH_HASH}"\n\t\t}\n\t\treverse_proxy prometheus.ns.svc:9090\n\t}');
   });

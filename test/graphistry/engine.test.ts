@@ -7,31 +7,40 @@ import { EXTERNAL_REFS_ANNOTATION } from '../../lib/core/policy';
 import { CONFIG_CHECKSUM_ANNOTATION } from '../../lib/core/checksum';
 import { NGINX_DEFAULT_RESOURCES } from '../../lib/graphistry/defaults';
 import {
+  DaskScheduler,
   EngineDaemonSet,
   EngineDaemonSetProps,
   engineDispatcherConfig,
   EnginePortPlan,
   Postgres,
+  Redis,
   Tier,
   VIZ_BUILD_PATH,
 } from '../../lib/graphistry';
+import { Template } from '../support';
 
 type Obj = Record<string, any>;
 
 const postgres = Postgres.external({ host: 'pg.db.svc', database: 'graphistry', user: 'graphistry', passwordSecret: { name: 'pg-credentials', key: 'password' } });
-const base: EngineDaemonSetProps = { tier: Tier.VIZ, postgres, dataMountClaim: 'data-mount', localMediaMountClaim: 'local-media-mount' };
+const base: Omit<EngineDaemonSetProps, 'redis' | 'daskScheduler'> = { tier: Tier.VIZ, postgres, dataMountClaim: 'data-mount', localMediaMountClaim: 'local-media-mount' };
+
+/** The servers the engine waits for and connects to, in `scope`. */
+function servers(scope: Release): Pick<EngineDaemonSetProps, 'redis' | 'daskScheduler'> {
+  return { redis: new Redis(scope, 'Redis'), daskScheduler: new DaskScheduler(scope, 'DaskScheduler') };
+}
 
 function render(props: Partial<EngineDaemonSetProps> = {}, release: Partial<ReleaseProps> = {}) {
   const app = new App();
   const r = new Release(app, 'graphistry', { namespace: 'gx', ...release });
-  const engine = new EngineDaemonSet(r, 'Engine', { ...base, ...props });
-  const objects = renderRelease(r).objects;
+  const engine = new EngineDaemonSet(r, 'Engine', { ...base, ...servers(r), ...props });
+  const template = Template.fromRelease(r);
+  const objects = template.objectsOf(engine);
   const find = (kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name) as Obj | undefined;
   const ds = find('DaemonSet', 'engine')!;
   const pod = ds.spec.template.spec;
   const container = (name: string) => (pod.containers as Obj[]).find((c) => c.name === name)!;
   const env = (name: string) => Object.fromEntries(((container(name).env ?? []) as Obj[]).map((e) => [e.name, e.value ?? e.valueFrom]));
-  return { engine, objects, find, ds, pod, container, env, release: r };
+  return { engine, objects, template, find, ds, pod, container, env, release: r };
 }
 
 /** URLs a probe's exec command calls on localhost, as [port, path]. */
@@ -277,7 +286,7 @@ describe('EngineDaemonSet at viz (defaults)', () => {
   test('the DaemonSet is the construct\'s default child, and a JSON patch on a schema field survives', () => {
     const app = new App();
     const rel = new Release(app, 'graphistry', { namespace: 'gx' });
-    const engine = new EngineDaemonSet(rel, 'Engine', base);
+    const engine = new EngineDaemonSet(rel, 'Engine', { ...base, ...servers(rel) });
     expect(ApiObject.of(engine)).toBe(engine.daemonSet);
     ApiObject.of(engine).addJsonPatch(JsonPatch.add('/spec/minReadySeconds', 30));
     const ds = renderRelease(rel).objects.find((o) => o.kind === 'DaemonSet') as Obj;
@@ -467,7 +476,7 @@ describe('EngineDaemonSet options', () => {
       /'forgeEtlPython.env.PORT' is "9000", but PORT is owned by EngineDaemonSet container forge-etl-python \(it is set to "8200" from the engine port plan/,
     );
     expect(() => render({ streamglGpu: { env: { STREAMGL_NUM_WORKERS: '8' } } })).toThrow(/'streamglGpu.env.STREAMGL_NUM_WORKERS' is "8".*the 'streamglGpu.workers' prop/);
-    expect(() => render({ streamglViz: { env: { POSTGRES_HOST: 'other' } } })).toThrow(/'streamglViz.env.POSTGRES_HOST' is "other".*the 'postgres' prop/);
+    expect(() => render({ streamglViz: { env: { POSTGRES_HOST: 'other' } } })).toThrow(/'streamglViz.env.POSTGRES_HOST' is "other".*the connection to external Postgres \(pg.db.svc\) port postgres/);
     expect(() => render({ nginx: { env: { K8S_NAMESPACE_SUFFIX: '' } } })).toThrow(/'nginx.env.K8S_NAMESPACE_SUFFIX' is "".*cannot be overridden/);
     expect(() => render({ forgeEtlPython: { env: { GRAPHISTRY_DASK_LOCAL_AFFINITY: '0' } } })).toThrow(/'forgeEtlPython.env.GRAPHISTRY_DASK_LOCAL_AFFINITY' is "0"/);
   });

@@ -1,22 +1,23 @@
-import { ApiObject, App } from 'cdk8s';
-import { Release, ReleaseProps, renderRelease } from '../../lib/release';
+import { ApiObject } from 'cdk8s';
+import { ReleaseProps } from '../../lib/release';
 import { ConfigErrors } from '../../lib/core/errors';
 import { EXTERNAL_REFS_ANNOTATION } from '../../lib/core/policy';
 import { NexusProxy, NexusProxyProps, Tier } from '../../lib/graphistry';
+import { DemoWorkload, newRelease, Obj, Template } from '../support';
 
-type Obj = Record<string, any>;
+const base: Omit<NexusProxyProps, 'nexus'> = { dataMountClaim: 'data-mount', localMediaMountClaim: 'local-media-mount' };
 
-const base: NexusProxyProps = { dataMountClaim: 'data-mount', localMediaMountClaim: 'local-media-mount' };
-
-function render(props: Partial<NexusProxyProps> = {}, release: Partial<ReleaseProps> = {}) {
-  const app = new App();
-  const r = new Release(app, 'graphistry', { namespace: 'gx', ...release });
-  const proxy = new NexusProxy(r, 'NexusProxy', { ...base, ...props });
-  const rendered = renderRelease(r);
-  const find = (kind: string) => rendered.objects.find((o) => o.kind === kind) as Obj;
+/** A NexusProxy in front of a stand-in nexus Service (`nexusName`, port 8000), rendered. */
+function render(props: Partial<NexusProxyProps> = {}, release: Partial<ReleaseProps> = {}, nexusName = 'nexus') {
+  const r = newRelease({ id: 'graphistry', namespace: 'gx', ...release });
+  const nexus = new DemoWorkload(r, 'Nexus', { name: nexusName, ports: [{ name: 'http', port: 8000 }], service: [{ name: 'http', port: 8000 }] });
+  const proxy = new NexusProxy(r, 'NexusProxy', { ...base, nexus: nexus.endpoint!, ...props });
+  const t = Template.fromRelease(r);
+  const mine = t.objects.filter((o) => o.metadata.name === 'nexus-proxy');
+  const find = (kind: string) => t.find(kind, 'nexus-proxy');
   const deployment = find('Deployment');
   const pod = deployment.spec.template.spec;
-  return { proxy, rendered, objects: rendered.objects, find, deployment, pod, nginx: pod.containers[0] as Obj };
+  return { proxy, rendered: t.rendered, template: t, objects: mine, find, deployment, pod, nginx: pod.containers[0] as Obj };
 }
 
 describe('NexusProxy (defaults)', () => {
@@ -87,8 +88,8 @@ describe('NexusProxy (defaults)', () => {
     expect(r.deployment.spec.template.metadata.annotations).toBeUndefined();
   });
 
-  test('in-cluster URL and an operator note', () => {
-    expect(r.proxy.url).toBe('http://nexus-proxy.gx.svc.cluster.local');
+  test('in-cluster URL (from its endpoint) and an operator note', () => {
+    expect(r.proxy.endpoint.url('http', 'http')).toBe('http://nexus-proxy.gx.svc.cluster.local');
     expect(r.rendered.notes.join('\n')).toContain('http://nexus-proxy.gx.svc.cluster.local');
   });
 
@@ -102,8 +103,9 @@ describe('NexusProxy (defaults)', () => {
 
 describe('NexusProxy custom', () => {
   const r = render(
-    { httpPort: 8088, nexusService: 'nexus-api', tag: 'v2.51.0', replicas: 2, env: { EXTRA_NGINX_LOGS: 'on' }, additionalExternalRefs: [{ kind: 'PersistentVolumeClaim', name: 'data-mount' }] },
+    { httpPort: 8088, tag: 'v2.51.0', replicas: 2, env: { EXTRA_NGINX_LOGS: 'on' }, additionalExternalRefs: [{ kind: 'PersistentVolumeClaim', name: 'data-mount' }] },
     { images: { registry: 'harbor.corp/mirror', pullSecrets: ['harbor'] }, placement: { nodeSelector: { 'graphistry.io/role': 'cpu' }, tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'graphistry', effect: 'NoSchedule' }] } },
+    'nexus-api',
   );
 
   test('custom snapshot', () => {
@@ -113,7 +115,7 @@ describe('NexusProxy custom', () => {
   test('http port is the Service port; the container keeps 80', () => {
     expect(r.find('Service').spec.ports[0]).toMatchObject({ port: 8088, targetPort: 'http' });
     expect(r.nginx.ports[0].containerPort).toBe(80);
-    expect(r.proxy.url).toBe('http://nexus-proxy.gx.svc.cluster.local:8088');
+    expect(r.proxy.endpoint.url('http', 'http')).toBe('http://nexus-proxy.gx.svc.cluster.local:8088');
   });
 
   test('global placement, pull secrets and registry redirect apply to the pod and its init container', () => {
@@ -142,6 +144,18 @@ describe('NexusProxy tier contract', () => {
     expect(() => render({ tier })).toThrow(new RegExp(`'tier' is "${tier.name}", but from analytics up the engine DaemonSet's nginx fronts nexus.*allowed: platform`));
   });
 
+  test('waits for nexus and records the connection to it (the route the image proxies) in the wiring graph', () => {
+    const t = render().template;
+    expect(t.connections).toEqual([
+      expect.objectContaining({ kind: 'ingress', from: expect.objectContaining({ container: 'nginx', path: 'graphistry/NexusProxy' }), to: expect.objectContaining({ type: 'service', name: 'nexus' }) }),
+    ]);
+    expect(t.podSpec('Deployment', 'nexus-proxy').initContainers[0].args).toEqual(['service', 'nexus']);
+  });
+
+  test('fails when nexus is not a Service endpoint', () => {
+    expect(() => render({ nexus: 'nexus' as never })).toThrow(/'nexus' is "nexus"; allowed: nexus' Service endpoint \(Nexus.endpoint\)/);
+  });
+
   test('fails when user env sets the owned namespace suffix', () => {
     expect(() => render({ env: { K8S_NAMESPACE_SUFFIX: '.other' } })).toThrow(/'env.K8S_NAMESPACE_SUFFIX' is ".other", but K8S_NAMESPACE_SUFFIX is owned by NexusProxy/);
   });
@@ -149,18 +163,17 @@ describe('NexusProxy tier contract', () => {
   test('fails when several props are wrong, reporting every mistake in one error', () => {
     let error: unknown;
     try {
-      render({ httpPort: 65536, replicas: 0, nexusService: 'Nexus' });
+      render({ httpPort: 65536, replicas: 0, nexus: 'nexus' as never });
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigErrors);
-    expect((error as ConfigErrors).errors.map((e) => e.prop)).toEqual(['httpPort', 'replicas', 'nexusService']);
+    expect((error as ConfigErrors).errors.map((e) => e.prop)).toEqual(['httpPort', 'replicas', 'nexus']);
   });
 
   test('fails on bad ports, replicas and names', () => {
     expect(() => render({ httpPort: 65536 })).toThrow(/'httpPort' is 65536/);
     expect(() => render({ replicas: 0 })).toThrow(/'replicas' is 0/);
-    expect(() => render({ nexusService: 'Nexus' })).toThrow(/'nexusService' is "Nexus"/);
     expect(() => render({ image: 'nginx' })).toThrow(/'image' is "nginx"/);
   });
 });

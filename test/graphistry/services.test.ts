@@ -4,7 +4,6 @@ import { ConfigError } from '../../lib/core/errors';
 import { EXTERNAL_REFS_ANNOTATION } from '../../lib/core/policy';
 import {
   DaskScheduler,
-  DeploymentRollout,
   GraphAppKit,
   GraphAppKitVariant,
   Nexus,
@@ -14,7 +13,9 @@ import {
   Postgres,
   Redis,
 } from '../../lib/graphistry';
-import { Release, ReleaseProps, renderRelease } from '../../lib/release';
+import { DeploymentRollout } from '../../lib/core';
+import { Release, ReleaseProps } from '../../lib/release';
+import { DemoWorkload, Template } from '../support';
 
 type Obj = Record<string, any>;
 
@@ -28,15 +29,17 @@ const nexusBase: NexusProps = {
   localMediaMountClaim: 'local-media-mount',
 };
 
-function render(build: (scope: Construct) => unknown, release: Partial<ReleaseProps> = {}) {
+function render(build: (scope: Construct) => Construct, release: Partial<ReleaseProps> = {}) {
   const app = new App();
   const r = new Release(app, 'gx', { namespace: 'gx', ...release });
   const construct = build(r);
-  const rendered = renderRelease(r);
+  const template = Template.fromRelease(r);
+  // The construct's own objects (a stand-in server it connects to renders objects of its own).
+  const rendered = { ...template.rendered, objects: template.objectsOf(construct) };
   const find = (kind: string, name?: string) => rendered.objects.find((o) => o.kind === kind && (name === undefined || o.metadata.name === name)) as Obj;
   const deployment = find('Deployment');
   const pod = deployment?.spec.template.spec as Obj;
-  return { construct, rendered, objects: rendered.objects, find, deployment, pod, main: pod?.containers[0] as Obj };
+  return { construct, rendered, template, objects: rendered.objects, find, deployment, pod, main: pod?.containers[0] as Obj };
 }
 
 const envOf = (c: Obj) => Object.fromEntries(((c.env ?? []) as Obj[]).map((e) => [e.name, e.value ?? e.valueFrom]));
@@ -169,6 +172,45 @@ describe('Redis', () => {
   });
 });
 
+describe('Redis and DaskScheduler connect helpers', () => {
+  /** A nexus wired to a Redis in the same release. */
+  const withRedis = (env?: Record<string, string>) => render((s) => new Nexus(s, 'Nexus', { ...nexusBase, redis: new Redis(s, 'Redis'), env }));
+
+  test('nexus gets REDIS_URL (database 0) from its connection to Redis, which the graph records', () => {
+    const r = withRedis();
+    expect(envOf(r.main).REDIS_URL).toBe('redis://redis:6379/0');
+    expect(r.template.connections.filter((c) => c.to.type === 'service' && c.to.name === 'redis')).toEqual([
+      expect.objectContaining({ kind: 'client', purpose: 'cache and task queues', from: expect.objectContaining({ container: 'nexus' }) }),
+    ]);
+    // nexus does not wait for Redis (its start-up does not need it); the engine does.
+    expect(r.pod.initContainers.map((c: Obj) => c.name)).toEqual(['wait-for-postgres']);
+  });
+
+  test('fails when nexus.env points REDIS_URL elsewhere: the connection owns it (the graph and the env would disagree)', () => {
+    expect(() => withRedis({ REDIS_URL: 'redis://other:6379/0' })).toThrow(
+      "'nexus.env.REDIS_URL' is \"redis://other:6379/0\", but REDIS_URL is owned by Nexus (it is set to \"redis://redis:6379/0\" from the connection to Service gx/redis port redis)",
+    );
+  });
+
+  test('a pod-level connection waits without env; a container connection gives the address for a command line', () => {
+    const r = render((s) => {
+      const dask = new DaskScheduler(s, 'Dask');
+      return new DemoWorkload(s, 'Worker', {
+        name: 'worker',
+        connect: [(client) => client.setEnv('SCHEDULER', dask.connect(client, { wait: true }).hostPort()), (client) => new Redis(s, 'Redis').connect(client.pod.pod(), { wait: true })],
+      });
+    });
+    expect(envOf(r.main).SCHEDULER).toBe('dask-scheduler.gx.svc.cluster.local:8786');
+    expect(r.pod.initContainers.map((c: Obj) => c.args)).toEqual([['service', 'dask-scheduler'], ['service', 'redis']]);
+  });
+
+  test('fails when a database number is not a whole number', () => {
+    expect(() => render((s) => new DemoWorkload(s, 'W', { name: 'w', connect: [(client) => new Redis(s, 'Redis').connect(client, { urlEnv: 'R', database: -1 })] }))).toThrow(
+      "'redis.database' is -1; allowed: a whole number >= 0",
+    );
+  });
+});
+
 describe('DaskScheduler', () => {
   const r = render((s) => new DaskScheduler(s, 'Dask'));
 
@@ -222,10 +264,20 @@ describe('Notebook', () => {
   });
 });
 
+/** A stand-in for the engine's `nginx` Service graph-app-kit calls. */
+const graphistryApi = (s: Construct) => new DemoWorkload(s, 'Nginx', { name: 'nginx', ports: [{ name: 'http', port: 80 }], service: [{ name: 'http', port: 80 }] }).endpoint!;
+
 describe('GraphAppKit', () => {
   const credentials = { secretName: 'gak-credentials' };
-  const pub = render((s) => new GraphAppKit(s, 'Public', { variant: GraphAppKitVariant.PUBLIC, claimName: 'gak-public', credentials }));
-  const priv = render((s) => new GraphAppKit(s, 'Private', { variant: GraphAppKitVariant.PRIVATE, claimName: 'gak-private', credentials, nodeSelector: { gpu: 'yes' } }));
+  const pub = render((s) => new GraphAppKit(s, 'Public', { variant: GraphAppKitVariant.PUBLIC, claimName: 'gak-public', credentials, graphistry: graphistryApi(s) }));
+  const priv = render((s) => new GraphAppKit(s, 'Private', { variant: GraphAppKitVariant.PRIVATE, claimName: 'gak-private', credentials, graphistry: graphistryApi(s), nodeSelector: { gpu: 'yes' } }));
+
+  test('GRAPHISTRY_SERVER defaults to the API Service it connects to (the user may point it elsewhere)', () => {
+    expect(envOf(pub.main)).toMatchObject({ GRAPHISTRY_PROTOCOL: 'http', GRAPHISTRY_SERVER: 'nginx' });
+    expect(pub.template.connections).toEqual([expect.objectContaining({ purpose: 'Graphistry API', to: expect.objectContaining({ name: 'nginx', port: expect.objectContaining({ port: 80 }) }) })]);
+    const other = render((s) => new GraphAppKit(s, 'Public', { variant: GraphAppKitVariant.PUBLIC, claimName: 'gak-public', credentials, graphistry: graphistryApi(s), env: { GRAPHISTRY_SERVER: 'graphistry.example.com' } }));
+    expect(envOf(other.main).GRAPHISTRY_SERVER).toBe('graphistry.example.com');
+  });
 
   test('two instances of one construct: names, base paths and claims differ', () => {
     expect(pub.deployment.metadata.name).toBe('graph-app-kit-public');
@@ -252,7 +304,7 @@ describe('GraphAppKit', () => {
   });
 
   test('fails when the credentials Secret is unnamed', () => {
-    expect(() => render((s) => new GraphAppKit(s, 'Public', { variant: GraphAppKitVariant.PUBLIC, claimName: 'gak-public', credentials: { secretName: '' } }))).toThrow(
+    expect(() => render((s) => new GraphAppKit(s, 'Public', { variant: GraphAppKitVariant.PUBLIC, claimName: 'gak-public', credentials: { secretName: '' }, graphistry: graphistryApi(s) }))).toThrow(
       /graphAppKit\.credentials\.secretName.*kubectl -n gx create secret generic/,
     );
   });

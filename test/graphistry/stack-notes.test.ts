@@ -243,7 +243,7 @@ describe('NODES AND NAMESPACE notes (derived from the rendered pods)', () => {
     expect(renderedLevel(plain)).toBe('baseline');
     expect(line(plain, 'Pod Security')).toContain('must admit the baseline level: kubectl label namespace gx pod-security.kubernetes.io/enforce=baseline');
     const baseline = line(plain, 'Baseline level needed by');
-    expect(baseline).toMatch(/nexus, dask-scheduler, engine \(runAsUser 0; capabilities CHOWN, DAC_OVERRIDE, FOWNER, SETGID, SETUID\)/);
+    expect(baseline).toMatch(/dask-scheduler, nexus, engine \(runAsUser 0; capabilities CHOWN, DAC_OVERRIDE, FOWNER, SETGID, SETUID\)/);
     // Caddy and Redis run non-root with every capability dropped: they are not named.
     expect(baseline).not.toMatch(/caddy|redis/);
     expect(line(plain, 'Privileged level needed by')).toBe('');
@@ -266,7 +266,7 @@ describe('NODES AND NAMESPACE notes (derived from the rendered pods)', () => {
 
   test('node labels: the release-wide selector, the GPU pool selectors and the GPU-present label, each with the workloads that need it', () => {
     expect(line(split, 'Nodes labelled graphistry.io/role=cpu')).toMatch(
-      /^- Nodes labelled graphistry\.io\/role=cpu \(the release-wide nodeSelector\) for .*nexus, redis, dask-scheduler, pivot, caddy \(kubectl label node <node> graphistry\.io\/role=cpu\)/,
+      /^- Nodes labelled graphistry\.io\/role=cpu \(the release-wide nodeSelector\) for .*redis, dask-scheduler, nexus, pivot, caddy \(kubectl label node <node> graphistry\.io\/role=cpu\)/,
     );
     expect(line(split, 'Nodes labelled graphistry.io/role=gpu')).toContain('for engine, notebook, graph-app-kit-public, graph-app-kit-private (kubectl label node <node> graphistry.io/role=gpu)');
     expect(line(split, 'Nodes labelled nvidia.com/gpu.present=true')).toContain('for dcgm-exporter (set by NVIDIA GPU Feature Discovery or the GPU Operator on GPU nodes)');

@@ -1,6 +1,7 @@
 import { ApiObject, JsonPatch } from 'cdk8s';
 import { ConfigError, ConfigErrors } from '../../lib/core/errors';
-import { DeploymentRollout, EngineContainers, GraphistryStackProps, Postgres, StorageAccessMode, Tier } from '../../lib/graphistry';
+import { DeploymentRollout } from '../../lib/core';
+import { EngineContainers, GraphistryStackProps, Postgres, StorageAccessMode, Tier } from '../../lib/graphistry';
 import { CaddyCookieSecret, CaddyLbFallback, CaddyTls } from '../../lib/ingress';
 import { CloudAuth, TelemetryMode } from '../../lib/telemetry';
 import { BASE, caddyfile, envOf, Obj, Rendered, renderStack, SELF_HOSTED } from './stack-fixtures';
@@ -218,7 +219,7 @@ describe('GraphistryStack wiring', () => {
     const postgres = Postgres.external({ host: 'pg.db', database: 'graphistry', user: 'graphistry', passwordSecret: { name: 'graphistry-postgres', key: 'password' } });
     for (const tier of [Tier.PLATFORM, Tier.FULL]) {
       const r = renderStack({ tier, postgres, clusterDomain: 'corp.internal' });
-      expect(r.stack.nexus.url).toBe('http://nexus.gx.svc.corp.internal:8000');
+      expect(r.stack.nexus.endpoint.url('http')).toBe('http://nexus.gx.svc.corp.internal:8000');
       const text = `${JSON.stringify(r.objects)}\n${r.rendered.notes.join('\n')}`;
       expect(text).toContain('.svc.corp.internal');
       expect(text).not.toContain('cluster.local');

@@ -287,19 +287,19 @@ describe('fails when', () => {
   });
 
   test('two routes share a name, or a route is named health', () => {
-    expect(() => render({ proxyRoutes: [{ name: 'doc', pathPrefix: '/x', upstream: 'x:1' }] })).toThrow(/'proxyRoutes\[0\].name' is "doc"; allowed: a name not used by another route/);
+    expect(() => render({ proxyRoutes: [{ name: 'doc', pathPrefix: '/x', upstream: CaddyUpstream.single('x:1') }] })).toThrow(/'proxyRoutes\[0\].name' is "doc"; allowed: a name not used by another route/);
     expect(() => render({ sessionRoutes: [{ name: 'health', paths: ['/h*'], queryKey: 'id' }] })).toThrow(/'sessionRoutes\[0\].name' is "health"/);
     expect(() => render({ sessionRoutes: [{ name: 'bad name', paths: ['/h*'], queryKey: 'id' }] })).toThrow(/matcher name/);
   });
 
   test('a route would match the health path', () => {
     expect(() => render({ sessionRoutes: [{ name: 'c', paths: ['/caddy/*'], queryKey: 'id' }] })).toThrow(/'sessionRoutes\[0\].paths\[0\]' is "\/caddy\/\*", but it overlaps the health path/);
-    expect(() => render({ proxyRoutes: [{ pathPrefix: '/caddy', upstream: 'x:1' }] })).toThrow(/overlaps the health path/);
+    expect(() => render({ proxyRoutes: [{ pathPrefix: '/caddy', upstream: CaddyUpstream.single('x:1') }] })).toThrow(/overlaps the health path/);
   });
 
   test('two routes overlap (Caddy would not respect the written order)', () => {
-    expect(() => render({ proxyRoutes: [{ pathPrefix: '/api', upstream: 'x:1' }] })).toThrow(/'proxyRoutes\[0\].pathPrefix' is "\/api\/\*", but it overlaps sessionRoutes\[0\].paths\[0\] \(\/api\/doc\/\*\)/);
-    expect(() => render({ proxyRoutes: [{ pathPrefix: '/a', upstream: 'x:1' }, { pathPrefix: '/a/b', upstream: 'y:1' }] }, single)).toThrow(/'proxyRoutes\[1\].pathPrefix' is "\/a\/b"/);
+    expect(() => render({ proxyRoutes: [{ pathPrefix: '/api', upstream: CaddyUpstream.single('x:1') }] })).toThrow(/'proxyRoutes\[0\].pathPrefix' is "\/api\/\*", but it overlaps sessionRoutes\[0\].paths\[0\] \(\/api\/doc\/\*\)/);
+    expect(() => render({ proxyRoutes: [{ pathPrefix: '/a', upstream: CaddyUpstream.single('x:1') }, { pathPrefix: '/a/b', upstream: CaddyUpstream.single('y:1') }] }, single)).toThrow(/'proxyRoutes\[1\].pathPrefix' is "\/a\/b"/);
     expect(() => render({ sessionRoutes: [{ name: 's', paths: ['/x*', '/x/y'], queryKey: 'id' }] })).toThrow(/'sessionRoutes\[0\].paths\[1\]' is "\/x\/y"/);
   });
 
@@ -308,9 +308,9 @@ describe('fails when', () => {
     expect(() => render({ sessionRoutes: [{ name: 's', paths: ['a'], queryKey: 'id' }] })).toThrow(/starting with '\/'/);
     expect(() => render({ sessionRoutes: [{ name: 's', paths: [], queryKey: 'id' }] })).toThrow(/at least one path pattern/);
     expect(() => render({ sessionRoutes: [{ name: 's', paths: ['/s*'], queryKey: 'i d' }] })).toThrow(/'sessionRoutes\[0\].queryKey' is "i d"/);
-    expect(() => render({ proxyRoutes: [{ pathPrefix: '/grafana/', upstream: 'g:1' }] })).toThrow(/'proxyRoutes\[0\].pathPrefix' is "\/grafana\/"/);
-    expect(() => render({ proxyRoutes: [{ pathPrefix: '/', upstream: 'g:1' }] })).toThrow(/'proxyRoutes\[0\].pathPrefix' is "\/"/);
-    expect(() => render({ proxyRoutes: [{ pathPrefix: '/g', upstream: 'http://g' }] })).toThrow(/'proxyRoutes\[0\].upstream' is "http:\/\/g"/);
+    expect(() => render({ proxyRoutes: [{ pathPrefix: '/grafana/', upstream: CaddyUpstream.single('g:1') }] })).toThrow(/'proxyRoutes\[0\].pathPrefix' is "\/grafana\/"/);
+    expect(() => render({ proxyRoutes: [{ pathPrefix: '/', upstream: CaddyUpstream.single('g:1') }] })).toThrow(/'proxyRoutes\[0\].pathPrefix' is "\/"/);
+    expect(() => render({ proxyRoutes: [{ pathPrefix: '/g', upstream: 'http://g' as never }] })).toThrow(/'proxyRoutes\[0\].upstream' is "http:\/\/g"; allowed: CaddyUpstream.service\(endpoint\) or CaddyUpstream.single\(host:port\)/);
   });
 
   test('the cookie name is not a token', () => {

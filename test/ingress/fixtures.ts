@@ -17,8 +17,8 @@ export function docsRouting(): CaddyfileProps {
     ],
     stickyCookie: { name: 'docs_affinity', secret: CaddyCookieSecret.fromSecret('docs-lb', 'hmac'), fallback: CaddyLbFallback.leastConn() },
     proxyRoutes: [
-      { pathPrefix: '/kibana', upstream: 'kibana.logging.svc.cluster.local:5601' },
-      { name: 'status_page', pathPrefix: '/status', upstream: 'statuspage.apps.svc.cluster.local:8080' },
+      { pathPrefix: '/kibana', upstream: CaddyUpstream.single('kibana.logging.svc.cluster.local:5601') },
+      { name: 'status_page', pathPrefix: '/status', upstream: CaddyUpstream.single('statuspage.apps.svc.cluster.local:8080') },
     ],
   };
 }

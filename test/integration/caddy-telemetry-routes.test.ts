@@ -69,7 +69,7 @@ describe('Caddy routes and the telemetry backends agree on the route prefixes', 
     // The mapping an app writes (GraphistryStack does the same with Service DNS names): the prefix is passed through.
     const text = buildCaddyfile({
       upstream: CaddyUpstream.single(app.dials[0]),
-      proxyRoutes: stack.routes.map((r) => ({ name: r.ui, pathPrefix: r.pathPrefix, upstream: hostPort[r.ui] })),
+      proxyRoutes: stack.routes.map((r) => ({ name: r.ui, pathPrefix: r.pathPrefix, upstream: CaddyUpstream.single(hostPort[r.ui]) })),
       httpPort: port,
     }).render();
     let file = text;

@@ -279,8 +279,8 @@ describe(`live Caddy ${version.join('.')} on loopback`, () => {
       ...docsRouting(),
       upstream: CaddyUpstream.dynamicA({ name: 'pool.caddy.test', port: pool.port, resolvers: [`udp/${dns.address}`] }),
       proxyRoutes: [
-        { pathPrefix: '/kibana', upstream: `127.0.0.1:${kibana.port}` },
-        { name: 'status_page', pathPrefix: '/status', upstream: `127.0.0.1:${status.port}` },
+        { pathPrefix: '/kibana', upstream: CaddyUpstream.single(`127.0.0.1:${kibana.port}`) },
+        { name: 'status_page', pathPrefix: '/status', upstream: CaddyUpstream.single(`127.0.0.1:${status.port}`) },
       ],
       httpPort: port,
     }).render();

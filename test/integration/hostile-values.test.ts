@@ -62,9 +62,9 @@ describe('Caddy authenticates the telemetry-style proxy routes (real caddy)', ()
     const text = buildCaddyfile({
       upstream: CaddyUpstream.single(backends.dials[0]),
       proxyRoutes: [
-        { name: 'prometheus', pathPrefix: '/prometheus', upstream: backends.dials[0], auth },
-        { name: 'jaeger', pathPrefix: '/jaeger', upstream: backends.dials[0], auth: CaddyRouteAuth.forward({ upstream: `127.0.0.1:${authPort}`, uri: '/verify', copyHeaders: ['Remote-User'] }) },
-        { name: 'grafana', pathPrefix: '/grafana', upstream: backends.dials[0] },
+        { name: 'prometheus', pathPrefix: '/prometheus', upstream: CaddyUpstream.single(backends.dials[0]), auth },
+        { name: 'jaeger', pathPrefix: '/jaeger', upstream: CaddyUpstream.single(backends.dials[0]), auth: CaddyRouteAuth.forward({ upstream: `127.0.0.1:${authPort}`, uri: '/verify', copyHeaders: ['Remote-User'] }) },
+        { name: 'grafana', pathPrefix: '/grafana', upstream: CaddyUpstream.single(backends.dials[0]) },
       ],
       httpPort: port,
     }).render();

@@ -9,7 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import { Release, renderRelease } from '../../lib/release';
-import { buildDispatcherConfig, EngineDaemonSet, EngineDaemonSetProps, Postgres, Tier } from '../../lib/graphistry';
+import { buildDispatcherConfig, DaskScheduler, EngineDaemonSet, EngineDaemonSetProps, Postgres, Redis, Tier } from '../../lib/graphistry';
 import { NginxConfFile, NginxDirective, NginxMainConfig } from '../../lib/nginx';
 import { freePort } from './support/net';
 
@@ -25,6 +25,8 @@ function renderedDispatcher(props: Partial<EngineDaemonSetProps>): string {
     postgres: Postgres.external({ host: 'pg', database: 'g', user: 'g', passwordSecret: { name: 'pg', key: 'password' } }),
     dataMountClaim: 'data-mount',
     localMediaMountClaim: 'local-media-mount',
+    redis: new Redis(r, 'Redis'),
+    daskScheduler: new DaskScheduler(r, 'DaskScheduler'),
     ...props,
   });
   const cm = renderRelease(r).objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'engine-nginx-cfg') as unknown as { data: Record<string, string> };
@@ -102,6 +104,8 @@ describe('live Host-header dispatch on loopback', () => {
     postgres: Postgres.external({ host: 'pg', database: 'g', user: 'g', passwordSecret: { name: 'pg', key: 'password' } }),
     dataMountClaim: 'data-mount',
     localMediaMountClaim: 'local-media-mount',
+    redis: new Redis(rel, 'Redis'),
+    daskScheduler: new DaskScheduler(rel, 'DaskScheduler'),
   });
   const routes = engine.ports.dispatchRoutes();
 

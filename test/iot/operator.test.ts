@@ -1,3 +1,4 @@
+import { HostForm } from '../../lib/core';
 import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'cdk8s';
@@ -39,7 +40,7 @@ describe('IotOperator (namespaced, default)', () => {
 
   test('NATS URL and bucket names come from the NATS server object', () => {
     const env = envOf(c);
-    expect(env.NATS_URL).toBe(fleet.nats.clientUrl);
+    expect(env.NATS_URL).toBe(fleet.nats.endpoint.url('nats', 'client', { form: HostForm.NAMESPACED }));
     expect(env.NATS_URL).toBe('nats://r-nats.iot.svc:4222');
     expect(fleet.nats.buckets.map((b) => b.name)).toEqual([env.IOT_DESIRED_STATE_BUCKET, env.IOT_AGENT_STATUS_BUCKET]);
     expect(env.IOT_DESIRED_STATE_BUCKET).toBe('desired-state');

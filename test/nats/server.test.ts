@@ -1,3 +1,4 @@
+import { HostForm } from '../../lib/core';
 import { ApiObject, App, JsonPatch, Size } from 'cdk8s';
 import { configChecksum, ConfigError, ConfigErrors, sized } from '../../lib/core';
 import { NatsExposure, NatsPersistence, NatsServer, NatsServerProps } from '../../lib/nats';
@@ -93,7 +94,7 @@ describe('NatsServer defaults', () => {
     expect(svc.spec.selector).toEqual(sts.spec.selector.matchLabels);
     for (const [k, v] of Object.entries(svc.spec.selector)) expect(sts.spec.template.metadata.labels[k]).toBe(v);
     expect(c.ports.map((p: any) => p.name)).toContain(svc.spec.ports[0].targetPort);
-    expect(server.clientUrl).toBe('nats://r-nats.ns.svc:4222');
+    expect(server.endpoint.url('nats', 'client', { form: HostForm.NAMESPACED })).toBe('nats://r-nats.ns.svc:4222');
   });
 
   test('runs restricted: non-root uid owning the volume, read-only root, no escalation, all capabilities dropped', () => {

@@ -8,7 +8,7 @@ describe('messaging release', () => {
   const output = synthRelease(Release.of(nats));
 
   test('the NATS server is reachable on node port 30422 and pulls through the mirror', () => {
-    const service = output.manifests.find((o) => o.kind === 'Service' && o.metadata.name === nats.serviceName);
+    const service = output.manifests.find((o) => o.kind === 'Service' && o.metadata.name === nats.endpoint.name);
     expect(JSON.stringify(service)).toContain('"nodePort":30422');
     expect(output.files['messaging/statefulset-messaging-nats.yaml']).toContain('image: mirror.corp.example:5000/');
     expect(output.report.externals.map((e) => e.ref)).toContain('Secret/messaging/mirror-pull');

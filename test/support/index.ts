@@ -2,3 +2,4 @@
 export * from './match';
 export * from './template';
 export * from './workloads';
+export * from './addresses';

@@ -1,5 +1,5 @@
-import { App } from 'cdk8s';
-import { Construct } from 'constructs';
+import { ApiObject, App } from 'cdk8s';
+import { Construct, IConstruct } from 'constructs';
 import { ConnectionRecord } from '../../lib/core/wiring';
 import { Manifest, Release, ReleaseProps, renderApp, renderRelease, RenderedRelease } from '../../lib/release';
 import { assertLike, Matcher } from './match';
@@ -103,6 +103,12 @@ export class Template {
     const c = all.find((x) => x.name === container);
     if (!c) throw new Error(`${kind}/${name ?? '(only)'} has no container ${container}; it has ${all.map((x) => x.name).join(', ')}`);
     return c;
+  }
+
+  /** The rendered objects of the ApiObjects under `construct` (its own objects, not its neighbours'). */
+  public objectsOf(construct: IConstruct): Manifest[] {
+    const mine = new Set(construct.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject).map((o) => `${o.kind}/${o.name}`));
+    return this.objects.filter((o) => mine.has(`${o.kind}/${o.metadata.name}`));
   }
 
   /** Every workload object. */

@@ -1,3 +1,4 @@
+import { HostForm } from '../../lib/core';
 import { ApiObject, Size } from 'cdk8s';
 import { configChecksum } from '../../lib/core/checksum';
 import { ImageRef } from '../../lib/core/images';
@@ -222,14 +223,14 @@ describe('TelemetryStack defaults (self-hosted)', () => {
   });
 
   test('routes name the UI Services and ports, one per UI', () => {
-    expect(stack.routes).toEqual([
-      { ui: 'grafana', pathPrefix: '/grafana', serviceName: 'grafana', port: 3000, stripPrefix: false },
-      { ui: 'prometheus', pathPrefix: '/prometheus', serviceName: 'prometheus', port: 9090, stripPrefix: false },
-      { ui: 'jaeger', pathPrefix: '/jaeger', serviceName: 'jaeger', port: 16686, stripPrefix: false },
+    expect(stack.routes.map((r) => [r.ui, r.pathPrefix, r.endpoint.name, r.port, r.endpoint.port(r.port).port, r.stripPrefix])).toEqual([
+      ['grafana', '/grafana', 'grafana', 'http', 3000, false],
+      ['prometheus', '/prometheus', 'prometheus', 'http', 9090, false],
+      ['jaeger', '/jaeger', 'jaeger', 'http-query', 16686, false],
     ]);
-    for (const r of stack.routes) expect(find(objects, 'Service', r.serviceName).spec.ports.map((p: any) => p.port)).toContain(r.port);
-    expect(stack.otlpGrpcEndpoint).toBe('http://otel-collector:4317');
-    expect(stack.otlpHttpEndpoint).toBe('http://otel-collector:4318');
+    for (const r of stack.routes) expect(find(objects, 'Service', r.endpoint.name).spec.ports.map((p: any) => p.port)).toContain(r.endpoint.port(r.port).port);
+    expect(stack.collector.endpoint.url('http', 'otlp-grpc', { form: HostForm.SHORT })).toBe('http://otel-collector:4317');
+    expect(stack.collector.endpoint.url('http', 'otlp-http', { form: HostForm.SHORT })).toBe('http://otel-collector:4318');
   });
 
   test('PVCs are kept by Argo CD (prune, Application deletion) and Helm (uninstall) when persistence is switched off', () => {
@@ -476,7 +477,7 @@ describe('custom', () => {
 
   test('names carry the prefix, and the scrape jobs select the prefixed pods', () => {
     expect(kindsAndNames(objects).every((k) => k.split('/')[1].startsWith('obs-'))).toBe(true);
-    expect(stack.routes.map((r) => r.serviceName)).toEqual(['obs-grafana', 'obs-prometheus', 'obs-jaeger']);
+    expect(stack.routes.map((r) => r.endpoint.name)).toEqual(['obs-grafana', 'obs-prometheus', 'obs-jaeger']);
     const job = prometheusYaml(objects, 'obs-prometheus-config').scrape_configs.find((j: any) => j.job_name === 'node-exporter');
     expect(job.kubernetes_sd_configs[0].selectors[0].label).toContain('app.kubernetes.io/name=obs-node-exporter');
     expect(collectorYaml(objects, 'obs-otel-collector-config').exporters['otlp/jaeger'].endpoint).toBe('obs-jaeger:4317');

@@ -1,13 +1,14 @@
 import { Duration } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { EnvBuilder } from '../../core/env';
+import { HostForm } from '../../core/endpoint';
 import { Images } from '../../core/images';
 import { NodeSelection } from '../../core/placement';
 import { Probes } from '../../core/probes';
 import { DEFAULT_CUDA_VARIANT, DEFAULT_GRAPHISTRY_TAG, graphistryImage } from '../defaults';
 import { GraphistryServiceRepositories, SERVICE_DEFAULT_RESOURCES, graphistryServiceProfile, ServiceNames, ServicePorts } from './defaults';
-import { GraphistryServiceOptions, renderServiceWorkload, ServiceCommonProps } from './workload';
+import { WaitFor } from '../../core/waits';
+import { ClientBinding, Connection, IConnectable } from '../../core/wiring';
+import { GraphistryService, GraphistryServiceOptions, ServiceCommonProps } from './workload';
 
 export interface DaskSchedulerProps extends ServiceCommonProps, GraphistryServiceOptions {
   /**
@@ -22,29 +23,35 @@ export interface DaskSchedulerProps extends ServiceCommonProps, GraphistryServic
   readonly cudaVariant?: string;
 }
 
+/** How a client is wired to the dask scheduler. */
+export interface DaskSchedulerClientOptions {
+  /**
+   * Env variable that receives the scheduler's `host:port` (short name: clients share the namespace), owned by the
+   * connection.
+   * @default - none (take the address from the returned connection, for a command line)
+   */
+  readonly addressEnv?: string;
+  /**
+   * Wait in an init container until the scheduler's Service has ready endpoints.
+   * @default false
+   */
+  readonly wait?: boolean;
+}
+
 /**
  * The dask scheduler every engine pod's dask-cuda-worker registers with (port 8786; dashboard 8787). Workers register
  * by pod IP with the scheduler's in-memory registry, never through a Service of their own.
  */
-export class DaskScheduler extends Construct {
-  /** The Deployment (construct id `Resource`). */
-  public readonly deployment: k8s.KubeDeployment;
-  public readonly service: k8s.KubeService;
-  public readonly selector: Readonly<Record<string, string>>;
-  /** `dask-scheduler:8786`, the address workers and forge-etl-python dial. */
-  public readonly address: string;
-
+export class DaskScheduler extends GraphistryService implements IConnectable {
   constructor(scope: Construct, id: string, props: DaskSchedulerProps = {}) {
-    super(scope, id);
     const tag = props.tag ?? DEFAULT_GRAPHISTRY_TAG;
+    super(scope, id, { name: ServiceNames.DASK_SCHEDULER, component: 'scheduler', version: tag, container: 'dask-scheduler' }, 'DaskScheduler');
     const cuda = props.cudaVariant ?? DEFAULT_CUDA_VARIANT;
     const health = { port: ServicePorts.DASK_DASHBOARD, path: '/health' };
-    const parts = renderServiceWorkload(this, {
-      name: ServiceNames.DASK_SCHEDULER,
+    this.connectAll(props.connections);
+    this.env.defaults({ GRAPHISTRY_LOG_LEVEL: 'INFO', LOG_LEVEL: 'INFO' }).user(props.env, 'daskScheduler.env');
+    this.render({
       prop: 'daskScheduler',
-      component: 'scheduler',
-      version: tag,
-      containerName: 'dask-scheduler',
       image: Images.of(this).resolve('daskScheduler.image', props.image ?? graphistryImage(GraphistryServiceRepositories.daskScheduler, tag, cuda)),
       command: ['/entrypoints/rapids-entrypoint.sh'],
       args: ['dask-scheduler', '--port', String(ServicePorts.DASK_SCHEDULER), '--interface', 'eth0', '--no-show', '--dashboard-address', String(ServicePorts.DASK_DASHBOARD)],
@@ -56,7 +63,6 @@ export class DaskScheduler extends Construct {
         { name: 'scheduler', port: ServicePorts.DASK_SCHEDULER, targetPort: 'scheduler' },
         { name: 'dashboard', port: ServicePorts.DASK_DASHBOARD, targetPort: 'dashboard' },
       ],
-      env: new EnvBuilder('DaskScheduler').defaults({ GRAPHISTRY_LOG_LEVEL: 'INFO', LOG_LEVEL: 'INFO' }).user(props.env, 'daskScheduler.env'),
       resources: props.resources ?? SERVICE_DEFAULT_RESOURCES[ServiceNames.DASK_SCHEDULER],
       liveness: Probes.curl(health, { initialDelay: Duration.seconds(30), period: Duration.seconds(30), timeout: Duration.seconds(10), failureThreshold: 3 }),
       readiness: Probes.curl(health, { initialDelay: Duration.seconds(10), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 }),
@@ -65,9 +71,16 @@ export class DaskScheduler extends Construct {
       tolerations: props.tolerations,
       rollout: props.rollout,
     });
-    this.deployment = parts.deployment;
-    this.service = parts.service;
-    this.selector = parts.selector;
-    this.address = `${ServiceNames.DASK_SCHEDULER}:${ServicePorts.DASK_SCHEDULER}`;
+  }
+
+  /**
+   * Wires a client to the scheduler port: the graph edge, and as asked the address env and an init wait. Returns the
+   * connection (`hostPort(HostForm.SHORT)` for a worker's command line).
+   */
+  public connect(client: ClientBinding, options: DaskSchedulerClientOptions = {}): Connection {
+    const c = client.connect(this.endpoint, 'scheduler', { purpose: 'dask scheduler' });
+    if (options.addressEnv !== undefined) client.setEnv(options.addressEnv, c.hostPort(HostForm.SHORT), c.envHint());
+    if (options.wait) client.addWait(WaitFor.service(this.endpoint));
+    return c;
   }
 }

@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { EnvBuilder, EnvSource } from '../../core/env';
+import { HostForm, ServiceEndpoint } from '../../core/endpoint';
+import { EnvSource } from '../../core/env';
 import { check, ConfigError } from '../../core/errors';
 import { Images } from '../../core/images';
 import { assertDnsSubdomain, isDnsSubdomain } from '../../core/names';
@@ -11,7 +11,7 @@ import { sized } from '../../core/resources';
 import { Release } from '../../release/release';
 import { DEFAULT_CUDA_VARIANT, DEFAULT_GRAPHISTRY_TAG, graphistryImage } from '../defaults';
 import { GraphistryServiceRepositories, SERVICE_DEFAULT_RESOURCES, graphistryServiceProfile, ServiceNames, ServicePorts } from './defaults';
-import { GraphistryServiceOptions, renderServiceWorkload, ServiceCommonProps } from './workload';
+import { GraphistryService, GraphistryServiceOptions, ServiceCommonProps } from './workload';
 
 /** The two graph-app-kit deployments: the same Streamlit image serving different views under different paths. */
 export class GraphAppKitVariant {
@@ -72,10 +72,10 @@ export interface GraphAppKitProps extends ServiceCommonProps, GraphistryServiceO
    */
   readonly runtimeClassName?: string;
   /**
-   * Host the dashboards reach Graphistry's API on (inside the cluster).
-   * @default 'nginx' (the engine's nginx Service)
+   * The Graphistry API the dashboards log in to and upload through (the engine's `nginx` Service): the connection
+   * gives GRAPHISTRY_SERVER and GRAPHISTRY_PROTOCOL their defaults.
    */
-  readonly graphistryServer?: string;
+  readonly graphistry: ServiceEndpoint;
   /**
    * Graphistry release tag of the image.
    * @default 'v2.50.7'
@@ -113,48 +113,41 @@ export function assertGakCredentials(prop: string, c: GraphAppKitCredentials | u
  * image on first start and never overwritten, so edits made through the notebook survive restarts and upgrades.
  * GPU-bound: its own nodeSelector falls back to the release-wide one.
  */
-export class GraphAppKit extends Construct {
-  /** The Deployment (construct id `Resource`). */
-  public readonly deployment: k8s.KubeDeployment;
-  public readonly service: k8s.KubeService;
-  public readonly selector: Readonly<Record<string, string>>;
+export class GraphAppKit extends GraphistryService {
   public readonly variant: GraphAppKitVariant;
 
   constructor(scope: Construct, id: string, props: GraphAppKitProps) {
-    super(scope, id);
     const v = props.variant;
     check(v instanceof GraphAppKitVariant, 'variant', v, 'GraphAppKitVariant.PUBLIC or GraphAppKitVariant.PRIVATE');
+    const tag = props.tag ?? DEFAULT_GRAPHISTRY_TAG;
+    super(scope, id, { name: v.serviceName, component: `dashboards-${v.name}`, version: tag, container: 'graph-app-kit' }, `GraphAppKit ${v.name}`);
     this.variant = v;
     const prop = `graphAppKit.${v.name}`;
     const ns = Release.of(this).releaseNamespace;
     assertDnsSubdomain(`${prop}.claimName`, props.claimName);
     const creds = assertGakCredentials('graphAppKit.credentials', props.credentials, ns);
     if (props.runtimeClassName !== undefined) assertDnsSubdomain(`${prop}.runtimeClassName`, props.runtimeClassName);
-    const server = assertDnsSubdomain(`${prop}.graphistryServer`, props.graphistryServer ?? 'nginx');
-    const tag = props.tag ?? DEFAULT_GRAPHISTRY_TAG;
     const cuda = props.cudaVariant ?? DEFAULT_CUDA_VARIANT;
     const image = Images.of(this).resolve(`${prop}.image`, props.image ?? graphistryImage(GraphistryServiceRepositories.graphAppKit, tag, cuda));
 
-    const env = new EnvBuilder(`GraphAppKit ${v.name}`)
+    this.env
       .own('BASE_PATH', v.basePath)
       .own('GRAPHISTRY_USERNAME', EnvSource.secret(creds.secretName, creds.usernameKey))
-      .own('GRAPHISTRY_PASSWORD', EnvSource.secret(creds.secretName, creds.passwordKey))
-      .defaults({ GRAPHISTRY_PROTOCOL: 'http', GRAPHISTRY_SERVER: server, LOG_LEVEL: 'INFO' })
-      .user(props.env, `${prop}.env`);
+      .own('GRAPHISTRY_PASSWORD', EnvSource.secret(creds.secretName, creds.passwordKey));
+    // Defaults, not owned: an operator may point the dashboards at the public URL instead.
+    const api = this.client.connect(props.graphistry, 'http', { purpose: 'Graphistry API' });
+    this.client.defaultEnv({ GRAPHISTRY_PROTOCOL: 'http', GRAPHISTRY_SERVER: api.host(HostForm.SHORT) });
+    this.connectAll(props.connections);
+    this.env.defaults({ LOG_LEVEL: 'INFO' }).user(props.env, `${prop}.env`);
 
     // Seed each view directory from the image only when it is missing, so operator edits are never overwritten.
     const seed = GAK_VIEW_DIRECTORIES.map((d) => `if [ ! -d /gak/${d} ]; then cp -r ${GAK_APPS_PATH}/${d} /gak/${d}; fi`).join(' && ');
     const tcp = (t: Parameters<typeof Probes.tcp>[1]) => Probes.tcp('http', t);
-    const parts = renderServiceWorkload(this, {
-      name: v.serviceName,
+    this.render({
       prop,
-      component: `dashboards-${v.name}`,
-      version: tag,
-      containerName: 'graph-app-kit',
       image,
       ports: [{ name: 'http', port: ServicePorts.GRAPH_APP_KIT }],
       servicePorts: [{ name: 'http', port: ServicePorts.GRAPH_APP_KIT, targetPort: 'http' }],
-      env,
       resources: props.resources ?? SERVICE_DEFAULT_RESOURCES[v.serviceName],
       // TCP: Streamlit's health path moves with its base path and version; the listener does not.
       liveness: tcp({ initialDelay: Duration.seconds(30), period: Duration.seconds(30), timeout: Duration.seconds(5), failureThreshold: 3 }),
@@ -169,8 +162,5 @@ export class GraphAppKit extends Construct {
       runtimeClassName: props.runtimeClassName,
       externalRefs: [{ kind: 'Secret', name: creds.secretName }],
     });
-    this.deployment = parts.deployment;
-    this.service = parts.service;
-    this.selector = parts.selector;
   }
 }

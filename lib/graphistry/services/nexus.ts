@@ -1,21 +1,20 @@
 import { Duration } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { EnvBuilder, EnvFrom } from '../../core/env';
+import { EnvFrom } from '../../core/env';
 import { check } from '../../core/errors';
 import { Images } from '../../core/images';
 import { assertDnsSubdomain } from '../../core/names';
 import { NodeSelection } from '../../core/placement';
 import { assertExternalRefs, ExternalRef } from '../../core/policy';
 import { Probes } from '../../core/probes';
-import { NamespacedAccess } from '../../core/rbac';
 import { Release } from '../../release/release';
 import { DEFAULT_GRAPHISTRY_TAG, graphistryImage } from '../defaults';
 import { DATA_PATH, NEXUS_STATIC_PATH } from '../engine';
 import { Postgres } from '../postgres';
 import { assertOperatorSecret, GraphistrySecretKind, optionalSecretName } from '../secrets';
 import { GraphistryServiceRepositories, SERVICE_DEFAULT_RESOURCES, graphistryServiceProfile, ServiceNames, ServicePorts } from './defaults';
-import { GraphistryServiceOptions, renderServiceWorkload, ServiceCommonProps } from './workload';
+import { Redis } from './redis';
+import { GraphistryService, GraphistryServiceOptions, ServiceCommonProps } from './workload';
 
 /** Where nexus keeps uploaded media (on the data-mount volume). */
 export const NEXUS_MEDIA_PATH = '/nexus_media';
@@ -46,10 +45,10 @@ export interface NexusProps extends ServiceCommonProps, GraphistryServiceOptions
   /** Claim name of the media PVC nexus collects its static files into. */
   readonly localMediaMountClaim: string;
   /**
-   * Redis URL for nexus' cache and task queue.
+   * Redis for nexus' cache and task queue: the connection sets REDIS_URL (database 0).
    * @default - none (the platform tier has no Redis)
    */
-  readonly redisUrl?: string;
+  readonly redis?: Redis;
   /**
    * Graphistry release tag of the image.
    * @default 'v2.50.7'
@@ -65,11 +64,6 @@ export interface NexusProps extends ServiceCommonProps, GraphistryServiceOptions
    * @default - the Postgres and crypto Secrets only
    */
   readonly additionalExternalRefs?: readonly ExternalRef[];
-  /**
-   * The cluster's DNS domain, for `url`.
-   * @default 'cluster.local'
-   */
-  readonly clusterDomain?: string;
 }
 
 /**
@@ -77,35 +71,26 @@ export interface NexusProps extends ServiceCommonProps, GraphistryServiceOptions
  * its crypto from two operator-created Secrets, waits for Postgres on the configured port before starting, and marks
  * its cookies Secure exactly when the site is served over HTTPS.
  */
-export class Nexus extends Construct {
-  /** The Deployment (construct id `Resource`). */
-  public readonly deployment: k8s.KubeDeployment;
-  public readonly service: k8s.KubeService;
-  /** Labels selecting the nexus pods. */
-  public readonly selector: Readonly<Record<string, string>>;
-  /** ServiceAccount and RBAC, when an init wait reads the API (none by default). */
-  public readonly access?: NamespacedAccess;
-  /** The in-cluster URL (v2 API only; the v1 paths go through nginx). */
-  public readonly url: string;
-
+export class Nexus extends GraphistryService {
   constructor(scope: Construct, id: string, props: NexusProps) {
-    super(scope, id);
-    const release = Release.of(this);
-    const ns = release.releaseNamespace;
+    const tag = props.tag ?? DEFAULT_GRAPHISTRY_TAG;
+    super(scope, id, { name: ServiceNames.NEXUS, component: 'api', version: tag, container: 'nexus' }, 'Nexus');
+    const ns = Release.of(this).releaseNamespace;
     const jwt = assertOperatorSecret(GraphistrySecretKind.JWT, props.jwtSecret, ns, 'jwtSecret');
     const required = assertOperatorSecret(GraphistrySecretKind.NEXUS, props.requiredSecret, ns, 'requiredSecret');
     const optional = optionalSecretName('optionalSecret', props.optionalSecret);
     check(props.externalScheme === 'http' || props.externalScheme === 'https', 'externalScheme', props.externalScheme, 'http or https');
     assertDnsSubdomain('dataMountClaim', props.dataMountClaim);
     assertDnsSubdomain('localMediaMountClaim', props.localMediaMountClaim);
-    if (props.redisUrl !== undefined) check(/^rediss?:\/\/\S+$/.test(props.redisUrl), 'redisUrl', props.redisUrl, 'a redis:// or rediss:// URL');
-    const tag = props.tag ?? DEFAULT_GRAPHISTRY_TAG;
 
-    const env = new EnvBuilder('Nexus')
-      .ownAll(props.postgres.env())
+    props.postgres.connect(this.client);
+    this.env
       // Derived from the TLS mode, so nexus and Caddy can never disagree about whether the site is HTTPS.
       .own('COOKIE_SECURE', props.externalScheme === 'https' ? 'True' : 'False')
-      .own('JWT_AUTH_COOKIE', 'graphistry_jwt')
+      .own('JWT_AUTH_COOKIE', 'graphistry_jwt');
+    props.redis?.connect(this.client, { urlEnv: 'REDIS_URL', database: 0 });
+    this.connectAll(props.connections);
+    this.env
       .defaults({
         APP_ENVIRONMENT: 'production',
         DJANGO_ALLOWED_HOSTS: '*',
@@ -116,25 +101,19 @@ export class Nexus extends Construct {
         GRAPHISTRY_LOG_LEVEL: 'INFO',
         LOG_LEVEL: 'INFO',
         NODE_ENV: 'production',
-        ...(props.redisUrl ? { REDIS_URL: props.redisUrl } : {}),
       })
       .user(props.env, 'nexus.env')
       .envFrom(EnvFrom.secret(jwt), 'jwtSecret')
       .envFrom(EnvFrom.secret(required), 'nexusSecret');
     // Feature credentials: absent on minimal installs, so the reference is optional and the pod starts without it.
-    if (optional) env.envFrom(EnvFrom.secret(optional, { optional: true }), 'nexus.optionalSecret');
+    if (optional) this.env.envFrom(EnvFrom.secret(optional, { optional: true }), 'nexus.optionalSecret');
 
     const health = { port: ServicePorts.NEXUS, path: '/ht/' };
-    const parts = renderServiceWorkload(this, {
-      name: ServiceNames.NEXUS,
+    this.render({
       prop: 'nexus',
-      component: 'api',
-      version: tag,
-      containerName: 'nexus',
       image: Images.of(this).resolve('nexus.image', props.image ?? graphistryImage(GraphistryServiceRepositories.nexus, tag, 'universal')),
       ports: [{ name: 'http', port: ServicePorts.NEXUS }],
       servicePorts: [{ name: 'http', port: ServicePorts.NEXUS, targetPort: 'http' }],
-      env,
       resources: props.resources ?? SERVICE_DEFAULT_RESOURCES[ServiceNames.NEXUS],
       // Migrations run at start-up, so liveness waits long; readiness keeps nexus out of rotation until it answers.
       liveness: Probes.curl(health, { initialDelay: Duration.seconds(180), period: Duration.seconds(60), timeout: Duration.seconds(30), failureThreshold: 3 }),
@@ -148,24 +127,12 @@ export class Nexus extends Construct {
         { name: 'local-media-mount', persistentVolumeClaim: { claimName: props.localMediaMountClaim } },
         { name: 'data-mount', persistentVolumeClaim: { claimName: props.dataMountClaim } },
       ],
-      waits: [props.postgres.wait()],
       security: props.securityProfile ?? graphistryServiceProfile(),
       nodeSelection: NodeSelection.inherit(),
       tolerations: props.tolerations,
       replicas: props.replicas,
       rollout: props.rollout,
-      externalRefs: [
-        ...props.postgres.externalRefs(),
-        { kind: 'Secret', name: jwt },
-        { kind: 'Secret', name: required },
-        ...assertExternalRefs('additionalExternalRefs', props.additionalExternalRefs ?? []),
-      ],
+      externalRefs: [{ kind: 'Secret', name: jwt }, { kind: 'Secret', name: required }, ...assertExternalRefs('additionalExternalRefs', props.additionalExternalRefs ?? [])],
     });
-    this.deployment = parts.deployment;
-    this.service = parts.service;
-    this.selector = parts.selector;
-    this.access = parts.access;
-    const clusterDomain = assertDnsSubdomain('clusterDomain', props.clusterDomain ?? 'cluster.local');
-    this.url = `http://${ServiceNames.NEXUS}.${ns}.svc.${clusterDomain}:${ServicePorts.NEXUS}`;
   }
 }

@@ -1,7 +1,6 @@
 import { Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { EnvBuilder } from '../../core/env';
 import { Images } from '../../core/images';
 import { assertDnsSubdomain } from '../../core/names';
 import { NodeSelection } from '../../core/placement';
@@ -9,7 +8,7 @@ import { assertExternalRefs, ExternalRef } from '../../core/policy';
 import { Probes } from '../../core/probes';
 import { DEFAULT_CUDA_VARIANT, DEFAULT_GRAPHISTRY_TAG, graphistryImage } from '../defaults';
 import { GraphistryServiceRepositories, SERVICE_DEFAULT_RESOURCES, graphistryServiceProfile, ServiceNames, ServicePorts } from './defaults';
-import { GraphistryServiceOptions, renderServiceWorkload, ServiceCommonProps } from './workload';
+import { GraphistryService, GraphistryServiceOptions, ServiceCommonProps } from './workload';
 
 /** Where the notebook sees each graph-app-kit variant's views, to edit dashboards from Jupyter. */
 export const NOTEBOOK_GAK_PATHS = {
@@ -63,20 +62,18 @@ export interface NotebookProps extends ServiceCommonProps, GraphistryServiceOpti
  * Jupyter with Graphistry's RAPIDS kernel (cudf, cuml, cugraph), on port 8888 under /notebook. GPU-bound like the
  * engine: its own nodeSelector falls back to the release-wide one.
  */
-export class Notebook extends Construct {
-  /** The Deployment (construct id `Resource`). */
-  public readonly deployment: k8s.KubeDeployment;
-  public readonly service: k8s.KubeService;
-  public readonly selector: Readonly<Record<string, string>>;
+export class Notebook extends GraphistryService {
 
   constructor(scope: Construct, id: string, props: NotebookProps) {
-    super(scope, id);
+    const tag = props.tag ?? DEFAULT_GRAPHISTRY_TAG;
+    super(scope, id, { name: ServiceNames.NOTEBOOK, component: 'notebook', version: tag, container: 'notebook' }, 'Notebook');
     assertDnsSubdomain('dataMountClaim', props.dataMountClaim);
     if (props.gakPublicClaim !== undefined) assertDnsSubdomain('gakPublicClaim', props.gakPublicClaim);
     if (props.gakPrivateClaim !== undefined) assertDnsSubdomain('gakPrivateClaim', props.gakPrivateClaim);
     if (props.runtimeClassName !== undefined) assertDnsSubdomain('notebook.runtimeClassName', props.runtimeClassName);
-    const tag = props.tag ?? DEFAULT_GRAPHISTRY_TAG;
     const cuda = props.cudaVariant ?? DEFAULT_CUDA_VARIANT;
+    this.connectAll(props.connections);
+    this.env.defaults({ GRAPHISTRY_LOG_LEVEL: 'INFO', LOG_LEVEL: 'INFO' }).user(props.env, 'notebook.env');
 
     const mounts: k8s.VolumeMount[] = [
       { name: 'data-mount', mountPath: '/home/graphistry/notebooks', subPath: 'notebooks' },
@@ -93,16 +90,11 @@ export class Notebook extends Construct {
     }
 
     const api = { port: ServicePorts.NOTEBOOK, path: '/notebook/api' };
-    const parts = renderServiceWorkload(this, {
-      name: ServiceNames.NOTEBOOK,
+    this.render({
       prop: 'notebook',
-      component: 'notebook',
-      version: tag,
-      containerName: 'notebook',
       image: Images.of(this).resolve('notebook.image', props.image ?? graphistryImage(GraphistryServiceRepositories.notebook, tag, cuda)),
       ports: [{ name: 'http', port: ServicePorts.NOTEBOOK }],
       servicePorts: [{ name: 'http', port: ServicePorts.NOTEBOOK, targetPort: 'http' }],
-      env: new EnvBuilder('Notebook').defaults({ GRAPHISTRY_LOG_LEVEL: 'INFO', LOG_LEVEL: 'INFO' }).user(props.env, 'notebook.env'),
       resources: props.resources ?? SERVICE_DEFAULT_RESOURCES[ServiceNames.NOTEBOOK],
       liveness: Probes.curl(api, { initialDelay: Duration.seconds(60), period: Duration.seconds(60), timeout: Duration.seconds(30), failureThreshold: 3 }),
       readiness: Probes.curl(api, { initialDelay: Duration.seconds(15), period: Duration.seconds(10), timeout: Duration.seconds(10), failureThreshold: 3 }),
@@ -115,8 +107,5 @@ export class Notebook extends Construct {
       runtimeClassName: props.runtimeClassName,
       externalRefs: props.additionalExternalRefs && assertExternalRefs('additionalExternalRefs', props.additionalExternalRefs),
     });
-    this.deployment = parts.deployment;
-    this.service = parts.service;
-    this.selector = parts.selector;
   }
 }

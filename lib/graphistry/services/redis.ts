@@ -1,14 +1,16 @@
 import { Duration, Size } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { EnvBuilder } from '../../core/env';
+import { HostForm } from '../../core/endpoint';
+import { check } from '../../core/errors';
 import { Images, ImageRef } from '../../core/images';
 import { NodeSelection } from '../../core/placement';
 import { Probes } from '../../core/probes';
 import { quantityOf } from '../../core/resources';
 import { SecurityProfile } from '../../core/security';
+import { WaitFor } from '../../core/waits';
+import { ClientBinding, Connection, IConnectable } from '../../core/wiring';
 import { REDIS_IMAGE, SERVICE_DEFAULT_RESOURCES, ServiceNames, ServicePorts } from './defaults';
-import { GraphistryServiceOptions, renderServiceWorkload, ServiceCommonProps } from './workload';
+import { GraphistryService, GraphistryServiceOptions, ServiceCommonProps } from './workload';
 
 /** uid and gid of the `redis` user in the official image. */
 export const REDIS_UID = 999;
@@ -22,36 +24,49 @@ export interface RedisProps extends ServiceCommonProps, GraphistryServiceOptions
   readonly dataSizeLimit?: Size;
 }
 
+/** How a client is wired to Redis. */
+export interface RedisClientOptions {
+  /**
+   * Env variable that receives the Redis URL (`redis://redis:6379/<database>`), owned by the connection.
+   * @default - none (the client finds Redis its own way)
+   */
+  readonly urlEnv?: string;
+  /**
+   * Logical database in the URL's path.
+   * @default - none (no path)
+   */
+  readonly database?: number;
+  /**
+   * Wait in an init container until the Redis Service has ready endpoints.
+   * @default false
+   */
+  readonly wait?: boolean;
+  /**
+   * What the client uses Redis for (the graph's purpose).
+   * @default 'cache and task queues'
+   */
+  readonly purpose?: string;
+}
+
 /**
  * Redis for nexus' and the engine's caches and queues. Its Service is a ClusterIP and never a LoadBalancer: it has no
  * authentication, so exposing it outside the cluster would hand the queues to anyone who can reach the address.
  * Runs as the image's own non-root `redis` user (no exceptions to the restricted profile).
  */
-export class Redis extends Construct {
-  /** The Deployment (construct id `Resource`). */
-  public readonly deployment: k8s.KubeDeployment;
-  /** The ClusterIP Service `redis`. */
-  public readonly service: k8s.KubeService;
-  public readonly selector: Readonly<Record<string, string>>;
-  /** `redis://redis:6379`, the URL clients in the namespace use. */
-  public readonly url: string;
-
+export class Redis extends GraphistryService implements IConnectable {
   constructor(scope: Construct, id: string, props: RedisProps = {}) {
-    super(scope, id);
     const ref = props.image ?? REDIS_IMAGE;
+    super(scope, id, { name: ServiceNames.REDIS, component: 'cache', version: ImageRef.parse(ref, 'redis.image').tag ?? 'pinned', container: 'redis' }, 'Redis');
     const image = Images.of(this).resolve('redis.image', ref);
     const limit = props.dataSizeLimit ?? Size.gibibytes(2);
     const ping = Probes.exec(['redis-cli', 'ping'], { initialDelay: Duration.seconds(5), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 });
-    const parts = renderServiceWorkload(this, {
-      name: ServiceNames.REDIS,
+    this.connectAll(props.connections);
+    this.env.user(props.env, 'redis.env');
+    this.render({
       prop: 'redis',
-      component: 'cache',
-      version: ImageRef.parse(ref, 'redis.image').tag ?? 'pinned',
-      containerName: 'redis',
       image,
       ports: [{ name: 'redis', port: ServicePorts.REDIS }],
       servicePorts: [{ name: 'redis', port: ServicePorts.REDIS, targetPort: 'redis' }],
-      env: new EnvBuilder('Redis').user(props.env, 'redis.env'),
       resources: props.resources ?? SERVICE_DEFAULT_RESOURCES[ServiceNames.REDIS],
       liveness: ping,
       readiness: ping,
@@ -62,9 +77,20 @@ export class Redis extends Construct {
       tolerations: props.tolerations,
       rollout: props.rollout,
     });
-    this.deployment = parts.deployment;
-    this.service = parts.service;
-    this.selector = parts.selector;
-    this.url = `redis://${ServiceNames.REDIS}:${ServicePorts.REDIS}`;
+  }
+
+  /**
+   * Wires a client to Redis: the graph edge, and as asked the URL env (short name: clients share the namespace) and
+   * an init wait. Returns the connection.
+   */
+  public connect(client: ClientBinding, options: RedisClientOptions = {}): Connection {
+    const c = client.connect(this.endpoint, 'redis', { purpose: options.purpose ?? 'cache and task queues' });
+    if (options.database !== undefined) check(Number.isInteger(options.database) && options.database >= 0, 'redis.database', options.database, 'a whole number >= 0');
+    if (options.urlEnv !== undefined) {
+      const path = options.database !== undefined ? `/${options.database}` : undefined;
+      client.setEnv(options.urlEnv, c.url('redis', { path, form: HostForm.SHORT }), c.envHint());
+    }
+    if (options.wait) client.addWait(WaitFor.service(this.endpoint));
+    return c;
   }
 }

@@ -1,47 +1,20 @@
 import { Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { buildContainer, buildWaitContainer, ContainerPortSpec } from '../../core/container';
+import { ContainerPortSpec } from '../../core/container';
+import { DeploymentContainer, DeploymentRollout, renderDeployment } from '../../core/deployment';
+import { ServiceEndpoint } from '../../core/endpoint';
 import { EnvBuilder, EnvMap } from '../../core/env';
 import { check } from '../../core/errors';
 import { selectorLabels, standardLabels } from '../../core/labels';
 import { NodeSelection, Placement, Toleration } from '../../core/placement';
-import { buildPodSpec } from '../../core/pod';
-import { ExternalRef, externalRefsAnnotation, policyExceptionAnnotations } from '../../core/policy';
+import { ExternalRef } from '../../core/policy';
 import { NamespacedAccess } from '../../core/rbac';
 import { Resources } from '../../core/resources';
 import { SecurityProfile } from '../../core/security';
-import { InitWait, waitRules } from '../../core/waits';
+import { ClientBinding, IConnectable, PodWiring } from '../../core/wiring';
+import { WorkloadConstruct } from '../../core/workload';
 import { Release } from '../../release/release';
-import { initContainerProfile } from '../defaults';
-import { assertInt, assertReplicas } from '../../core/validate';
-
-/**
- * How a CPU-side Deployment replaces its pods on a change. Rolling (the default) keeps the old pod serving until the
- * new one is ready; Recreate stops the old pod first, which is the safe choice when a ReadWriteOnce volume is shared
- * by pods that may land on different nodes (a surge pod on another node could never attach the volume).
- */
-export class DeploymentRollout {
-  /**
-   * New pods come up (at most `maxSurge` extra) before old ones go; never fewer ready pods than replicas.
-   * @see https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#rolling-update-deployment
-   */
-  public static rolling(options: { readonly maxSurge?: number } = {}): DeploymentRollout {
-    const maxSurge = options.maxSurge ?? 1;
-    assertInt('rollout.maxSurge', maxSurge, { min: 1 }, 'a whole number >= 1 (maxUnavailable is 0, so a rollout needs room for at least one new pod)');
-    return new DeploymentRollout({ type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(maxSurge), maxUnavailable: k8s.IntOrString.fromNumber(0) } });
-  }
-
-  /** Old pods stop before new ones start (a short outage per change, but no two pods ever hold the volumes at once). */
-  public static recreate(): DeploymentRollout {
-    return new DeploymentRollout({ type: 'Recreate' });
-  }
-
-  private constructor(
-    /** The Deployment strategy this renders. */
-    public readonly strategy: k8s.DeploymentStrategy,
-  ) {}
-}
 
 /** What an operator may change on one CPU-side service. */
 export interface GraphistryServiceOptions {
@@ -63,7 +36,7 @@ export interface GraphistryServiceOptions {
   readonly resources?: Resources;
 }
 
-/** Placement and rollout shared by every CPU-side service. */
+/** Placement, rollout and extra connections shared by every CPU-side service. */
 export interface ServiceCommonProps {
   /**
    * How pods are replaced on a change.
@@ -80,20 +53,18 @@ export interface ServiceCommonProps {
    * @default []
    */
   readonly tolerations?: readonly Toleration[];
+  /**
+   * More servers the service's container connects to (an OpenTelemetry collector): each `connect` sets the env,
+   * waits and mounts it needs and records the connection, before the container is built.
+   * @default - none
+   */
+  readonly connections?: readonly IConnectable[];
 }
 
-/** Everything the shared Deployment + Service renderer needs. */
-export interface ServiceWorkloadSpec {
-  /** Name of the Deployment and the Service (and of the ServiceAccount, when waits need one). */
-  readonly name: string;
+/** What a service gives the shared renderer. */
+export interface GraphistryServiceSpec {
   /** Prop path prefix for error messages. */
   readonly prop: string;
-  /** `app.kubernetes.io/component`. */
-  readonly component: string;
-  /** `app.kubernetes.io/version` (metadata only, never in selectors). */
-  readonly version: string;
-  /** Name of the main container. */
-  readonly containerName: string;
   /** The resolved image. */
   readonly image: string;
   readonly command?: readonly string[];
@@ -102,16 +73,13 @@ export interface ServiceWorkloadSpec {
   readonly ports: readonly ContainerPortSpec[];
   /** Service ports: the port clients dial and the container port name it forwards to. */
   readonly servicePorts: ReadonlyArray<{ readonly name: string; readonly port: number; readonly targetPort: string }>;
-  readonly env: EnvBuilder;
   readonly resources: Resources;
   readonly liveness: k8s.Probe;
   readonly readiness: k8s.Probe;
   readonly volumeMounts?: readonly k8s.VolumeMount[];
   readonly volumes?: readonly k8s.Volume[];
-  /** Init waits (Services, pods, Postgres); RBAC for them is rendered when they read the API. */
-  readonly waits?: readonly InitWait[];
-  /** More init containers after the waits (copying bundled files into a volume). */
-  readonly initContainers?: ReadonlyArray<{ readonly name: string; readonly image: string; readonly command: readonly string[]; readonly resources: Resources; readonly volumeMounts: readonly k8s.VolumeMount[] }>;
+  /** More init containers after the connections' waits (copying bundled files into a volume). */
+  readonly initContainers?: readonly DeploymentContainer[];
   readonly security: SecurityProfile;
   readonly nodeSelection: NodeSelection;
   readonly tolerations?: readonly Toleration[];
@@ -124,91 +92,116 @@ export interface ServiceWorkloadSpec {
   readonly terminationGracePeriod?: Duration;
 }
 
-/** The objects one service renders. */
-export interface ServiceWorkloadParts {
-  readonly deployment: k8s.KubeDeployment;
-  readonly service: k8s.KubeService;
-  /** ServiceAccount, Role and RoleBinding, when the init waits read the API. */
-  readonly access?: NamespacedAccess;
-  /** Labels selecting the service's pods. */
-  readonly selector: Readonly<Record<string, string>>;
+/** The identity of one service: object name, component label, version label and main container. */
+export interface GraphistryServiceIdentity {
+  /** Name of the Deployment and the Service (and of the ServiceAccount, when waits need one). */
+  readonly name: string;
+  /** `app.kubernetes.io/component`. */
+  readonly component: string;
+  /** `app.kubernetes.io/version` (metadata only, never in selectors). */
+  readonly version: string;
+  /** Name of the main container. */
+  readonly container: string;
 }
 
 /**
- * Renders a CPU-side service on `scope`: a Deployment (id `Resource`) and a ClusterIP Service (id `Service`) that
- * selects it by its stable labels and forwards by port name, with the release-wide placement (or the workload's
- * override), pull secrets, security profile and policy annotations applied.
+ * A CPU-side Graphistry service: one Deployment (id `Resource`) and a ClusterIP Service (id `Service`) selecting it by
+ * its stable labels and forwarding by port name, with the release-wide placement (or the service's override), pull
+ * secrets, security profile and policy annotations. The constructor of a subclass gathers its container's connections
+ * through `client` before it renders, so env, waits and the graph come from the connections.
  */
-export function renderServiceWorkload(scope: Construct, spec: ServiceWorkloadSpec): ServiceWorkloadParts {
-  const release = Release.of(scope);
-  const identity = { name: spec.name, instance: release.releaseName, component: spec.component };
-  const selector = selectorLabels(identity);
-  const labels = standardLabels({ ...identity, partOf: 'graphistry', version: spec.version });
-  const replicas = spec.replicas ?? 1;
-  assertReplicas(`${spec.prop}.replicas`, replicas);
-  for (const p of spec.ports) check(p.name !== undefined, `${spec.prop}.ports`, p.port, 'a named port (Services and probes refer to ports by name)');
-  for (const sp of spec.servicePorts) {
-    check(spec.ports.some((p) => p.name === sp.targetPort), `${spec.prop}.servicePorts.${sp.name}`, sp.targetPort, `a container port name (${spec.ports.map((p) => p.name).join(', ')})`);
+export abstract class GraphistryService extends WorkloadConstruct {
+  /** Labels selecting the service's pods. */
+  public readonly selector: Readonly<Record<string, string>>;
+  /** The service's pod-level connections (waits, volumes, external references, graph edges). */
+  public readonly wiring: PodWiring;
+  /** The main container's env (connections set their keys before the user's env is merged). */
+  protected readonly env: EnvBuilder;
+  /** The main container's client binding. */
+  protected readonly client: ClientBinding;
+  private readonly labels: Record<string, string>;
+  private readonly identity: GraphistryServiceIdentity;
+  private rendered?: { deployment: k8s.KubeDeployment; service: k8s.KubeService; endpoint: ServiceEndpoint; access?: NamespacedAccess };
+
+  protected constructor(scope: Construct, id: string, identity: GraphistryServiceIdentity, envOwner: string) {
+    super(scope, id);
+    const labels = { name: identity.name, instance: Release.of(this).releaseName, component: identity.component };
+    this.selector = selectorLabels(labels);
+    this.labels = standardLabels({ ...labels, partOf: 'graphistry', version: identity.version });
+    this.identity = identity;
+    this.wiring = new PodWiring(this);
+    this.env = new EnvBuilder(envOwner);
+    this.client = this.wiring.container(identity.container, this.env);
   }
 
-  const container = buildContainer(
-    spec.prop,
-    {
-      name: spec.containerName,
-      image: spec.image,
-      command: spec.command,
-      args: spec.args,
-      ports: spec.ports,
-      env: spec.env,
-      resources: spec.resources,
-      liveness: spec.liveness,
-      readiness: spec.readiness,
-      volumeMounts: spec.volumeMounts,
-    },
-    spec.security,
-  );
-  const waits = spec.waits ?? [];
-  const initSecurity = initContainerProfile(spec.security);
-  const initContainers = [
-    ...waits.map((w) => buildWaitContainer(scope, w, initSecurity)),
-    ...(spec.initContainers ?? []).map((c) =>
-      buildContainer(`${spec.prop}.initContainers.${c.name}`, { name: c.name, image: c.image, command: c.command, resources: c.resources, volumeMounts: c.volumeMounts }, initSecurity),
-    ),
-  ];
-  const rules = waitRules(waits);
-  const access = rules.length ? new NamespacedAccess(scope, 'Access', { name: spec.name, labels, rules }) : undefined;
+  /** The Deployment (construct id `Resource`). */
+  public get deployment(): k8s.KubeDeployment {
+    return this.parts().deployment;
+  }
 
-  const podSpec = buildPodSpec(scope, spec.prop, {
-    containers: [container],
-    initContainers,
-    volumes: spec.volumes,
-    security: spec.security,
-    placement: Placement.of(scope).forWorkload({ nodeSelection: spec.nodeSelection, tolerations: spec.tolerations }, spec.prop),
-    serviceAccountName: access?.serviceAccountName,
-    // Only the k8s-wait-for init containers read the API; everything else runs without a token.
-    automountServiceAccountToken: access !== undefined,
-    runtimeClassName: spec.runtimeClassName,
-    terminationGracePeriod: spec.terminationGracePeriod,
-  });
+  /** The ClusterIP Service (construct id `Service`). */
+  public get service(): k8s.KubeService {
+    return this.parts().service;
+  }
 
-  const annotations = { ...policyExceptionAnnotations(spec.security.exceptions), ...externalRefsAnnotation(spec.externalRefs ?? []) };
-  const podAnnotations = spec.podAnnotations && Object.keys(spec.podAnnotations).length ? { ...spec.podAnnotations } : undefined;
-  const deployment = new k8s.KubeDeployment(scope, 'Resource', {
-    metadata: { name: spec.name, labels, annotations: Object.keys(annotations).length ? annotations : undefined },
-    spec: {
-      replicas,
-      selector: { matchLabels: { ...selector } },
-      strategy: (spec.rollout ?? DeploymentRollout.rolling()).strategy,
-      template: { metadata: { labels, annotations: podAnnotations }, spec: podSpec },
-    },
-  });
-  const service = new k8s.KubeService(scope, 'Service', {
-    metadata: { name: spec.name, labels },
-    spec: {
-      type: 'ClusterIP',
-      selector: { ...selector },
-      ports: spec.servicePorts.map((p) => ({ name: p.name, port: p.port, targetPort: k8s.IntOrString.fromString(p.targetPort), protocol: 'TCP' })),
-    },
-  });
-  return { deployment, service, access, selector };
+  /** The Service's endpoint: what clients connect to. */
+  public get endpoint(): ServiceEndpoint {
+    return this.parts().endpoint;
+  }
+
+  /** ServiceAccount and RBAC, when an init wait reads the API. */
+  public get access(): NamespacedAccess | undefined {
+    return this.parts().access;
+  }
+
+  /** Connects the main container to each of `connections` (before `render`). */
+  protected connectAll(connections: readonly IConnectable[] | undefined): void {
+    for (const c of connections ?? []) c.connect(this.client);
+  }
+
+  /** Renders the Deployment and the Service; call once, at the end of the subclass constructor. */
+  protected render(spec: GraphistryServiceSpec): void {
+    check(this.rendered === undefined, `${spec.prop}.render`, this.node.path, 'one render per service');
+    for (const p of spec.ports) check(p.name !== undefined, `${spec.prop}.ports`, p.port, 'a named port (Services and probes refer to ports by name)');
+    for (const sp of spec.servicePorts) {
+      check(spec.ports.some((p) => p.name === sp.targetPort), `${spec.prop}.servicePorts.${sp.name}`, sp.targetPort, `a container port name (${spec.ports.map((p) => p.name).join(', ')})`);
+    }
+    const parts = renderDeployment(this, {
+      name: this.identity.name,
+      prop: spec.prop,
+      labels: this.labels,
+      containers: [
+        {
+          name: this.identity.container,
+          image: spec.image,
+          command: spec.command,
+          args: spec.args,
+          ports: spec.ports,
+          env: this.env,
+          resources: spec.resources,
+          liveness: spec.liveness,
+          readiness: spec.readiness,
+          volumeMounts: [...(spec.volumeMounts ?? []), ...this.client.volumeMounts],
+        },
+      ],
+      wiring: this.wiring,
+      initContainers: spec.initContainers,
+      volumes: spec.volumes,
+      security: spec.security,
+      placement: Placement.of(this).forWorkload({ nodeSelection: spec.nodeSelection, tolerations: spec.tolerations }, spec.prop),
+      replicas: spec.replicas,
+      rollout: spec.rollout,
+      externalRefs: spec.externalRefs,
+      podAnnotations: spec.podAnnotations,
+      runtimeClassName: spec.runtimeClassName,
+      terminationGracePeriod: spec.terminationGracePeriod,
+      service: { name: this.identity.name, type: 'ClusterIP', ports: spec.servicePorts },
+    });
+    this.rendered = { deployment: parts.deployment, service: parts.service!.service, endpoint: parts.service!.endpoint, access: parts.access };
+  }
+
+  private parts(): NonNullable<GraphistryService['rendered']> {
+    if (!this.rendered) throw new Error(`${this.node.path} has not rendered yet (read its objects after its constructor)`);
+    return this.rendered;
+  }
 }
