@@ -35,7 +35,11 @@ function helm(bin: string, args: readonly string[]): { ok: boolean; output: stri
 }
 
 /** Runs the packaging; returns the exit code. Output goes through `write`/`writeErr` so tests can capture it. */
-export function run(argv: readonly string[], write: (text: string) => void = (t) => process.stdout.write(t), writeErr: (text: string) => void = (t) => process.stderr.write(t)): number {
+export function run(
+  argv: readonly string[],
+  write: (text: string) => void = (t) => process.stdout.write(t),
+  writeErr: (text: string) => void = (t) => process.stderr.write(t),
+): number {
   let dist = 'dist';
   let out = path.join('build', 'helm');
   const args = argv.filter((a) => a !== '--');

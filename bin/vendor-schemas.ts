@@ -22,7 +22,11 @@ function crdFilesOf(p: string): string[] {
 }
 
 /** Runs the command; returns the exit code. Output goes through `write` so tests can capture it. */
-export function run(argv: readonly string[], write: (text: string) => void = (t) => process.stdout.write(t), writeErr: (text: string) => void = (t) => process.stderr.write(t)): number {
+export function run(
+  argv: readonly string[],
+  write: (text: string) => void = (t) => process.stdout.write(t),
+  writeErr: (text: string) => void = (t) => process.stderr.write(t),
+): number {
   let kubernetes: string | undefined;
   const crds: string[] = [];
   let out = path.join(packageRoot(), 'schemas');

@@ -364,9 +364,19 @@ export class ServiceEndpoint implements IConnectionTarget {
  */
 export class PodEndpoint implements IConnectionTarget {
   /** The pods of `workload` on the named container ports. */
-  public static of(workload: IWorkload, ports: ReadonlyArray<{ readonly name: string; readonly port: number; readonly protocol?: PortProtocol }>): PodEndpoint {
-    const checked = endpointPorts('pods.ports', ports.map((p) => ({ name: p.name, port: p.port, protocol: p.protocol })));
-    return new PodEndpoint(workload, namespaceOf(workload, 'the workload'), checked.map((p) => ({ ...p, targetPort: p.name })));
+  public static of(
+    workload: IWorkload,
+    ports: ReadonlyArray<{ readonly name: string; readonly port: number; readonly protocol?: PortProtocol }>,
+  ): PodEndpoint {
+    const checked = endpointPorts(
+      'pods.ports',
+      ports.map((p) => ({ name: p.name, port: p.port, protocol: p.protocol })),
+    );
+    return new PodEndpoint(
+      workload,
+      namespaceOf(workload, 'the workload'),
+      checked.map((p) => ({ ...p, targetPort: p.name })),
+    );
   }
 
   private constructor(
@@ -385,7 +395,9 @@ export class PodEndpoint implements IConnectionTarget {
 
   /** `pods <namespace>/<labels>`. */
   public get description(): string {
-    return `pods ${this.namespace}/${Object.entries(this.pods.selector).map(([k, v]) => `${k}=${v}`).join(',')}`;
+    return `pods ${this.namespace}/${Object.entries(this.pods.selector)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',')}`;
   }
 
   /** The container port named `name` (the only port when omitted). */
@@ -395,7 +407,12 @@ export class PodEndpoint implements IConnectionTarget {
 
   /** Pods found by discovery have no host name a client could be given. */
   public hostFor(form: HostForm, _clientNamespace: string | undefined): string {
-    throw new ConfigError('form', form, 'a Service endpoint', `${this.description} are found by discovery and have no host name; connect to a Service to get an address`);
+    throw new ConfigError(
+      'form',
+      form,
+      'a Service endpoint',
+      `${this.description} are found by discovery and have no host name; connect to a Service to get an address`,
+    );
   }
 
   /** The graph record of a connection to one container port. */
@@ -551,7 +568,13 @@ export class ExternalEndpoint implements IConnectionTarget {
 }
 
 /** The URL of a connection target for a client in `clientNamespace` (used by `Connection`). */
-export function targetUrl(target: IConnectionTarget, port: EndpointPort, scheme: string, clientNamespace: string | undefined, options: UrlOptions): string {
+export function targetUrl(
+  target: IConnectionTarget,
+  port: EndpointPort,
+  scheme: string,
+  clientNamespace: string | undefined,
+  options: UrlOptions,
+): string {
   return buildUrl(scheme, target.hostFor(options.form ?? HostForm.FQDN, clientNamespace), port.port, options.path);
 }
 

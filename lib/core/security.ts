@@ -180,7 +180,12 @@ export class SecurityProfile {
 
   /** Read-only mounts of the `hostPaths` volumes, for the containers that read them. */
   public hostPathMounts(): k8s.VolumeMount[] {
-    return (this.options.hostPaths?.mounts ?? []).map((m) => ({ name: m.name, mountPath: m.mountPath, readOnly: true, mountPropagation: m.mountPropagation }));
+    return (this.options.hostPaths?.mounts ?? []).map((m) => ({
+      name: m.name,
+      mountPath: m.mountPath,
+      readOnly: true,
+      mountPropagation: m.mountPropagation,
+    }));
   }
 
   /** The container-level securityContext (applied to every container, init containers included). */

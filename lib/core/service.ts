@@ -88,7 +88,11 @@ export function buildService(scope: Construct, id: string, o: ServiceOptions): R
   const selector = { ...o.pods.selector };
   check(Object.keys(selector).length > 0, 'service.pods', o.pods.node.path, 'a workload with a non-empty selector');
   const service = new k8s.KubeService(scope, id, {
-    metadata: { name: o.name, labels: { ...o.labels }, annotations: o.annotations && Object.keys(o.annotations).length ? { ...o.annotations } : undefined },
+    metadata: {
+      name: o.name,
+      labels: { ...o.labels },
+      annotations: o.annotations && Object.keys(o.annotations).length ? { ...o.annotations } : undefined,
+    },
     spec: {
       type: o.type,
       clusterIp: o.headless ? 'None' : undefined,

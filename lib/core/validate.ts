@@ -193,7 +193,10 @@ export function assertIpOrCidr(prop: string, value: string): string {
 export function familiesFullyCovered(cidrs: readonly string[]): Array<4 | 6> {
   const out: Array<4 | 6> = [];
   for (const family of [4, 6] as const) {
-    const ranges = cidrs.map(parseCidr).filter((c): c is Cidr => c !== undefined && c.family === family).sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
+    const ranges = cidrs
+      .map(parseCidr)
+      .filter((c): c is Cidr => c !== undefined && c.family === family)
+      .sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
     const end = (1n << BigInt(family === 4 ? 32 : 128)) - 1n;
     let next = 0n;
     for (const r of ranges) {

@@ -445,7 +445,10 @@ export class ClientBinding {
     assertDnsLabel('client.mountSecret.volume', options.volume);
     check(options.mountPath.startsWith('/'), 'client.mountSecret.mountPath', options.mountPath, 'an absolute path');
     const items = options.items?.map((i) => ({ key: i.key, path: i.path }));
-    const m = this.mount({ name: options.volume, secret: { secretName: options.secretName, items } }, { mountPath: options.mountPath, readOnly: true });
+    const m = this.mount(
+      { name: options.volume, secret: { secretName: options.secretName, items } },
+      { mountPath: options.mountPath, readOnly: true },
+    );
     if (!options.rendered) this.addExternalRef({ kind: 'Secret', name: options.secretName });
     return m;
   }

@@ -312,8 +312,18 @@ const CONTAINER_RECIPES: readonly ContainerRecipe[] = [
         ports: [{ name: EnginePortNames.NGINX, port: ctx.plan.nginx }],
         // Readiness gates endpoint membership: Caddy's resolver adds a pod as soon as it is Ready, so without it a
         // rolling update sends browsers to a pod whose nginx is not bound yet.
-        liveness: Probes.curl(healthz, { initialDelay: Duration.seconds(30), period: Duration.seconds(30), timeout: Duration.seconds(5), failureThreshold: 3 }),
-        readiness: Probes.curl(healthz, { initialDelay: Duration.seconds(8), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 }),
+        liveness: Probes.curl(healthz, {
+          initialDelay: Duration.seconds(30),
+          period: Duration.seconds(30),
+          timeout: Duration.seconds(5),
+          failureThreshold: 3,
+        }),
+        readiness: Probes.curl(healthz, {
+          initialDelay: Duration.seconds(8),
+          period: Duration.seconds(10),
+          timeout: Duration.seconds(5),
+          failureThreshold: 3,
+        }),
         volumeMounts: [
           { name: 'dispatcher-config', mountPath: `/etc/nginx/conf.d/${ENGINE_DISPATCHER_FILE}`, subPath: ENGINE_DISPATCHER_FILE, readOnly: true },
           DATA_MOUNT,
@@ -340,8 +350,18 @@ const CONTAINER_RECIPES: readonly ContainerRecipe[] = [
       const health = { port: ctx.plan.forgeEtlPython, path: '/health' };
       return {
         ports: [{ name: EnginePortNames.FORGE_ETL_PYTHON, port: ctx.plan.forgeEtlPython }],
-        liveness: Probes.curl(health, { initialDelay: Duration.seconds(60), period: Duration.seconds(30), timeout: Duration.seconds(10), failureThreshold: 3 }),
-        readiness: Probes.curl(health, { initialDelay: Duration.seconds(10), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 }),
+        liveness: Probes.curl(health, {
+          initialDelay: Duration.seconds(60),
+          period: Duration.seconds(30),
+          timeout: Duration.seconds(10),
+          failureThreshold: 3,
+        }),
+        readiness: Probes.curl(health, {
+          initialDelay: Duration.seconds(10),
+          period: Duration.seconds(10),
+          timeout: Duration.seconds(5),
+          failureThreshold: 3,
+        }),
         volumeMounts: [DATA_MOUNT, UPLOADS_MOUNT],
       };
     },
@@ -382,7 +402,12 @@ const CONTAINER_RECIPES: readonly ContainerRecipe[] = [
       // forwards to the same pod's forge-etl-python: a loopback alias, not the `nginx` Service.
       own(client, { PORT: String(ctx.plan.streamglViz), FORGE_ETL_HOSTNAME: EngineContainers.NGINX, FORGE_ETL_PORT: String(ctx.plan.nginx) });
       ctx.props.postgres.connect(client);
-      const timing = (initialDelay: number, period: number) => ({ initialDelay: Duration.seconds(initialDelay), period: Duration.seconds(period), timeout: Duration.seconds(5), failureThreshold: 3 });
+      const timing = (initialDelay: number, period: number) => ({
+        initialDelay: Duration.seconds(initialDelay),
+        period: Duration.seconds(period),
+        timeout: Duration.seconds(5),
+        failureThreshold: 3,
+      });
       return {
         ports: [
           { name: EnginePortNames.STREAMGL_VIZ, port: ctx.plan.streamglViz },
@@ -404,7 +429,12 @@ const CONTAINER_RECIPES: readonly ContainerRecipe[] = [
     build: (ctx, client) => {
       own(client, { PORT: String(ctx.plan.streamglSessions), NGINX_HOST: EngineContainers.NGINX });
       ctx.props.postgres.connect(client);
-      const timing = (initialDelay: number, period: number) => ({ initialDelay: Duration.seconds(initialDelay), period: Duration.seconds(period), timeout: Duration.seconds(5), failureThreshold: 3 });
+      const timing = (initialDelay: number, period: number) => ({
+        initialDelay: Duration.seconds(initialDelay),
+        period: Duration.seconds(period),
+        timeout: Duration.seconds(5),
+        failureThreshold: 3,
+      });
       return {
         ports: [{ name: EnginePortNames.STREAMGL_SESSIONS, port: ctx.plan.streamglSessions }],
         liveness: Probes.tcp(EnginePortNames.STREAMGL_SESSIONS, timing(60, 30)),
@@ -430,8 +460,18 @@ const CONTAINER_RECIPES: readonly ContainerRecipe[] = [
           { name: EnginePortNames.STREAMGL_GPU, port: ctx.plan.streamglGpu },
           { name: EnginePortNames.STREAMGL_GPU_LIST_SERVER, port: ctx.plan.listServer },
         ],
-        liveness: Probes.curl(check, { initialDelay: Duration.seconds(60), period: Duration.seconds(30), timeout: Duration.seconds(10), failureThreshold: 3 }),
-        readiness: Probes.curl(check, { initialDelay: Duration.seconds(20), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 }),
+        liveness: Probes.curl(check, {
+          initialDelay: Duration.seconds(60),
+          period: Duration.seconds(30),
+          timeout: Duration.seconds(10),
+          failureThreshold: 3,
+        }),
+        readiness: Probes.curl(check, {
+          initialDelay: Duration.seconds(20),
+          period: Duration.seconds(10),
+          timeout: Duration.seconds(5),
+          failureThreshold: 3,
+        }),
         volumeMounts: [DATA_MOUNT],
       };
     },
@@ -439,10 +479,22 @@ const CONTAINER_RECIPES: readonly ContainerRecipe[] = [
 ];
 
 /** The node-local shim Services (viz and above): each name the dispatcher answers for, and its ports. */
-const SHIMS: ReadonlyArray<{ readonly id: string; readonly name: string; readonly ports: (plan: EnginePortPlan) => Array<{ name: string; port: number; targetPort: string }> }> = [
-  { id: 'ForgeEtlPythonService', name: 'forge-etl-python', ports: (p) => [{ name: 'http', port: p.dispatcher, targetPort: EnginePortNames.FORGE_ETL_PYTHON }] },
+const SHIMS: ReadonlyArray<{
+  readonly id: string;
+  readonly name: string;
+  readonly ports: (plan: EnginePortPlan) => Array<{ name: string; port: number; targetPort: string }>;
+}> = [
+  {
+    id: 'ForgeEtlPythonService',
+    name: 'forge-etl-python',
+    ports: (p) => [{ name: 'http', port: p.dispatcher, targetPort: EnginePortNames.FORGE_ETL_PYTHON }],
+  },
   { id: 'StreamglGpuService', name: 'streamgl-gpu', ports: (p) => [{ name: 'http', port: p.dispatcher, targetPort: EnginePortNames.STREAMGL_GPU }] },
-  { id: 'StreamglSessionsService', name: 'streamgl-sessions', ports: (p) => [{ name: 'http', port: p.dispatcher, targetPort: EnginePortNames.STREAMGL_SESSIONS }] },
+  {
+    id: 'StreamglSessionsService',
+    name: 'streamgl-sessions',
+    ports: (p) => [{ name: 'http', port: p.dispatcher, targetPort: EnginePortNames.STREAMGL_SESSIONS }],
+  },
   {
     id: 'StreamglVizService',
     name: 'streamgl-viz',
@@ -540,13 +592,23 @@ export class EngineDaemonSet extends WorkloadConstruct {
   private settings(props: EngineDaemonSetProps): EngineContext {
     const tier = props.tier;
     if (!EngineDaemonSet.rendersAt(tier)) {
-      throw new ConfigError('tier', tier.name, Tier.ALL.filter((t) => EngineDaemonSet.rendersAt(t)).join(', '), 'the platform tier renders no engine; it uses NexusProxy in front of nexus');
+      throw new ConfigError(
+        'tier',
+        tier.name,
+        Tier.ALL.filter((t) => EngineDaemonSet.rendersAt(t)).join(', '),
+        'the platform tier renders no engine; it uses NexusProxy in front of nexus',
+      );
     }
     const errors = new ErrorCollector();
     const plan = errors.attempt(() => EnginePortPlan.forTier(tier, { streamglWorkers: props.streamglGpu?.workers }));
     const jwtSecret = errors.attempt(() => assertDnsSubdomain('jwtSecret', props.jwtSecret ?? 'graphistry-jwt'), '');
     errors.check(props.redis instanceof Redis, 'redis', props.redis, 'the Redis service (GraphistryStack passes its own)');
-    errors.check(props.daskScheduler instanceof DaskScheduler, 'daskScheduler', props.daskScheduler, 'the dask scheduler service (GraphistryStack passes its own)');
+    errors.check(
+      props.daskScheduler instanceof DaskScheduler,
+      'daskScheduler',
+      props.daskScheduler,
+      'the dask scheduler service (GraphistryStack passes its own)',
+    );
     const httpPort = props.httpPort ?? 80;
     errors.attempt(() => assertPort('httpPort', httpPort));
     errors.attempt(() => assertDnsSubdomain('dataMountClaim', props.dataMountClaim));
@@ -554,7 +616,12 @@ export class EngineDaemonSet extends WorkloadConstruct {
     if (props.runtimeClassName !== undefined) errors.attempt(() => assertDnsSubdomain('runtimeClassName', props.runtimeClassName!));
     errors.attempt(() => assertExternalRefs('additionalExternalRefs', props.additionalExternalRefs ?? []));
     const scratchLimit = props.uploadsScratchSizeLimit ?? Size.gibibytes(20);
-    errors.check(scratchLimit.toKibibytes({ rounding: SizeRoundingBehavior.NONE }) >= 1024, 'uploadsScratchSizeLimit', sizeQuantity(scratchLimit), 'at least 1 MiB');
+    errors.check(
+      scratchLimit.toKibibytes({ rounding: SizeRoundingBehavior.NONE }) >= 1024,
+      'uploadsScratchSizeLimit',
+      sizeQuantity(scratchLimit),
+      'at least 1 MiB',
+    );
     const preStopMs = (props.preStopDelay ?? ENGINE_DEFAULT_PRESTOP_DELAY).toMilliseconds();
     const graceSeconds = ENGINE_TERMINATION_GRACE.toSeconds();
     errors.check(
@@ -604,7 +671,10 @@ export class EngineDaemonSet extends WorkloadConstruct {
       env.user(o?.env, `${r.prop}.env`);
       if (r.jwt) env.envFrom(EnvFrom.secret(ctx.jwtSecret));
       const defaultResources = ENGINE_DEFAULT_RESOURCES[r.name];
-      const resources = r.name === EngineContainers.NGINX ? withScratchRequest(o?.resources ?? defaultResources, ctx.scratchLimit) : o?.resources ?? defaultResources;
+      const resources =
+        r.name === EngineContainers.NGINX
+          ? withScratchRequest(o?.resources ?? defaultResources, ctx.scratchLimit)
+          : (o?.resources ?? defaultResources);
       return buildContainer(
         r.prop,
         {
@@ -626,7 +696,12 @@ export class EngineDaemonSet extends WorkloadConstruct {
    * when several pods rewrote the same files during a rollout), the volumes, the hostAliases that keep every
    * intra-stack call by service name on this pod, and the policy and external-reference annotations.
    */
-  private renderDaemonSet(ctx: EngineContext, labels: Record<string, string>, security: SecurityProfile, containers: k8s.Container[]): k8s.KubeDaemonSet {
+  private renderDaemonSet(
+    ctx: EngineContext,
+    labels: Record<string, string>,
+    security: SecurityProfile,
+    containers: k8s.Container[],
+  ): k8s.KubeDaemonSet {
     const props = ctx.props;
     const initSecurity = security.forInitContainers();
     const initContainers = this.wiring.waits.map((w) => buildWaitContainer(this, w, initSecurity));
@@ -661,7 +736,10 @@ export class EngineDaemonSet extends WorkloadConstruct {
       initContainers,
       volumes: [...volumes, ...this.wiring.volumes],
       security,
-      placement: Placement.of(this).forWorkload({ nodeSelection: NodeSelection.fallback(props.nodeSelector, 'nodeSelector'), tolerations: props.tolerations }, 'engine'),
+      placement: Placement.of(this).forWorkload(
+        { nodeSelection: NodeSelection.fallback(props.nodeSelector, 'nodeSelector'), tolerations: props.tolerations },
+        'engine',
+      ),
       serviceAccountName: this.access.serviceAccountName,
       // The k8s-wait-for init containers read Services and pods from the API; set explicitly because hardened
       // namespaces flip the default off.
@@ -671,7 +749,11 @@ export class EngineDaemonSet extends WorkloadConstruct {
       runtimeClassName: props.runtimeClassName,
     });
 
-    const external: ExternalRef[] = [...this.wiring.externalRefs, ...(ctx.viz ? [{ kind: 'Secret' as const, name: ctx.jwtSecret }] : []), ...(props.additionalExternalRefs ?? [])];
+    const external: ExternalRef[] = [
+      ...this.wiring.externalRefs,
+      ...(ctx.viz ? [{ kind: 'Secret' as const, name: ctx.jwtSecret }] : []),
+      ...(props.additionalExternalRefs ?? []),
+    ];
     const annotations = { ...policyExceptionAnnotations(security.exceptions), ...externalRefsAnnotation(external) };
     return new k8s.KubeDaemonSet(this, 'Resource', {
       metadata: { name: EngineNames.DAEMON_SET, labels, annotations: Object.keys(annotations).length ? annotations : undefined },
@@ -695,7 +777,13 @@ export class EngineDaemonSet extends WorkloadConstruct {
    */
   private renderServices(ctx: EngineContext, labels: Record<string, string>) {
     const httpPort = ctx.props.httpPort ?? 80;
-    const headless = buildService(this, 'HeadlessService', { name: EngineNames.HEADLESS_SERVICE, labels, pods: this, headless: true, ports: [{ name: 'http', port: ctx.plan.nginx, targetPort: EnginePortNames.NGINX }] });
+    const headless = buildService(this, 'HeadlessService', {
+      name: EngineNames.HEADLESS_SERVICE,
+      labels,
+      pods: this,
+      headless: true,
+      ports: [{ name: 'http', port: ctx.plan.nginx, targetPort: EnginePortNames.NGINX }],
+    });
     const nginx = buildService(this, 'NginxService', {
       name: EngineNames.NGINX_SERVICE,
       labels,
@@ -707,7 +795,14 @@ export class EngineDaemonSet extends WorkloadConstruct {
     const shims: Record<string, ReturnType<typeof buildService>> = {};
     if (ctx.viz) {
       for (const shim of SHIMS) {
-        shims[shim.name] = buildService(this, shim.id, { name: shim.name, labels, pods: this, type: 'ClusterIP', internalTrafficPolicy: 'Local', ports: shim.ports(ctx.plan) });
+        shims[shim.name] = buildService(this, shim.id, {
+          name: shim.name,
+          labels,
+          pods: this,
+          type: 'ClusterIP',
+          internalTrafficPolicy: 'Local',
+          ports: shim.ports(ctx.plan),
+        });
       }
     }
     return { headless, nginx, shims };

@@ -163,8 +163,18 @@ export class NexusProxy extends WorkloadConstruct {
           ports: [{ name: 'http', port: NEXUS_PROXY_PORT }],
           env,
           resources: props.resources ?? NGINX_DEFAULT_RESOURCES,
-          liveness: Probes.curl(healthz, { initialDelay: Duration.seconds(30), period: Duration.seconds(30), timeout: Duration.seconds(5), failureThreshold: 3 }),
-          readiness: Probes.curl(healthz, { initialDelay: Duration.seconds(5), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 }),
+          liveness: Probes.curl(healthz, {
+            initialDelay: Duration.seconds(30),
+            period: Duration.seconds(30),
+            timeout: Duration.seconds(5),
+            failureThreshold: 3,
+          }),
+          readiness: Probes.curl(healthz, {
+            initialDelay: Duration.seconds(5),
+            period: Duration.seconds(10),
+            timeout: Duration.seconds(5),
+            failureThreshold: 3,
+          }),
           volumeMounts: [
             { name: 'data-mount', mountPath: DATA_PATH },
             { name: 'local-media-mount', mountPath: NEXUS_STATIC_PATH },

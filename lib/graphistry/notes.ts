@@ -82,7 +82,12 @@ export interface GraphistryNotesInput {
    * Telemetry UIs that are deployed but get no Caddy route at this tier (self-hosted telemetry at the platform tier).
    * @default - none
    */
-  readonly unroutedTelemetryUis?: ReadonlyArray<{ readonly ui: string; readonly serviceName: string; readonly port: number; readonly pathPrefix: string }>;
+  readonly unroutedTelemetryUis?: ReadonlyArray<{
+    readonly ui: string;
+    readonly serviceName: string;
+    readonly port: number;
+    readonly pathPrefix: string;
+  }>;
   /**
    * Telemetry UIs Caddy routes that have no login of their own (Prometheus, Jaeger), and the ones that do (Grafana).
    * @default - none routed
@@ -94,7 +99,10 @@ export interface GraphistryNotesInput {
     readonly port: number;
     readonly ownLogin: boolean;
     /** How Caddy authenticates the route (CaddyRouteAuth.spec), when it is not the UI's own login. */
-    readonly auth?: { readonly kind: 'basic'; readonly secretName: string } | { readonly kind: 'forward'; readonly upstream: string } | { readonly kind: 'none'; readonly reason: string };
+    readonly auth?:
+      | { readonly kind: 'basic'; readonly secretName: string }
+      | { readonly kind: 'forward'; readonly upstream: string }
+      | { readonly kind: 'none'; readonly reason: string };
   }>;
   /**
    * The nginx that resolves service names at run time (engine from analytics up, nexus-proxy at platform): which one,
@@ -112,7 +120,11 @@ export interface GraphistryNotesInput {
    * Node labels the rendered pods select: one entry per distinct nodeSelector, with the workloads using it.
    * @default - none (no pod selects nodes)
    */
-  readonly nodeLabels?: ReadonlyArray<{ readonly selector: Readonly<Record<string, string>>; readonly workloads: readonly string[]; readonly releaseWide?: boolean }>;
+  readonly nodeLabels?: ReadonlyArray<{
+    readonly selector: Readonly<Record<string, string>>;
+    readonly workloads: readonly string[];
+    readonly releaseWide?: boolean;
+  }>;
   /**
    * Workloads without a nodeSelector (they run on any node).
    * @default - none
@@ -381,10 +393,18 @@ export function addStackNotes(stack: GraphistryStack, release: Release, props: G
     bySelector.set(key, entry);
   }
   // The GPU workloads and the RuntimeClass each pod names, for the GPU runtime prerequisite.
-  const gpuNames = [stack.engine?.daemonSet, stack.notebook?.deployment, stack.graphAppKitPublic?.deployment, stack.graphAppKitPrivate?.deployment, stack.telemetry?.dcgmExporter?.daemonSet]
+  const gpuNames = [
+    stack.engine?.daemonSet,
+    stack.notebook?.deployment,
+    stack.graphAppKitPublic?.deployment,
+    stack.graphAppKitPrivate?.deployment,
+    stack.telemetry?.dcgmExporter?.daemonSet,
+  ]
     .filter((o): o is NonNullable<typeof o> => o !== undefined)
     .map((o) => o.name);
-  const gpuWorkloads = workloads.filter((w) => gpuNames.includes(w.name)).map((w) => ({ name: w.name, runtimeClassName: w.pod.runtimeClassName as string | undefined }));
+  const gpuWorkloads = workloads
+    .filter((w) => gpuNames.includes(w.name))
+    .map((w) => ({ name: w.name, runtimeClassName: w.pod.runtimeClassName as string | undefined }));
   const namespaceRendered = release.node.findAll().some((c) => c instanceof ApiObject && c.kind === 'Namespace' && c.name === ns);
   const clusterDomain = ClusterDomain.of(stack);
   const dashboards = [...(stack.graphAppKitPublic ? ['public'] : []), ...(stack.graphAppKitPrivate ? ['private'] : [])];

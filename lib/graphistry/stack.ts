@@ -281,7 +281,9 @@ export class GraphistryStack extends Construct {
     const errors = new ErrorCollector();
     const s = this.settings(props, release.releaseNamespace, errors);
     // Storage: at every tier, so no tier change ever removes or recreates a claim.
-    const storage = errors.attempt(() => new GraphistryStorage(this, 'Storage', { ...props.storage, gakPublicEnabled: s.gakPublicOn, gakPrivateEnabled: s.gakPrivateOn }));
+    const storage = errors.attempt(
+      () => new GraphistryStorage(this, 'Storage', { ...props.storage, gakPublicEnabled: s.gakPublicOn, gakPrivateEnabled: s.gakPrivateOn }),
+    );
     const site = this.site(props, s.tls, errors);
     errors.throwIfAny();
     this.tier = s.tier;
@@ -295,11 +297,22 @@ export class GraphistryStack extends Construct {
 
     if (s.analytics) {
       this.redis = new Redis(this, 'Redis', { ...props.redis, rollout: s.rollout });
-      this.daskScheduler = new DaskScheduler(this, 'DaskScheduler', { ...props.daskScheduler, tag: s.tag, cudaVariant: s.cudaVariant, rollout: s.rollout });
+      this.daskScheduler = new DaskScheduler(this, 'DaskScheduler', {
+        ...props.daskScheduler,
+        tag: s.tag,
+        cudaVariant: s.cudaVariant,
+        rollout: s.rollout,
+      });
     }
     this.nexus = this.renderNexus(props, s);
     if (NexusProxy.rendersAt(s.tier)) {
-      this.nexusProxy = new NexusProxy(this, 'NexusProxy', { ...props.nexusProxy, nexus: this.nexus.endpoint, ...this.claims(), tier: s.tier, tag: s.tag });
+      this.nexusProxy = new NexusProxy(this, 'NexusProxy', {
+        ...props.nexusProxy,
+        nexus: this.nexus.endpoint,
+        ...this.claims(),
+        tier: s.tier,
+        tag: s.tag,
+      });
     }
     if (this.redis && this.daskScheduler) this.engine = this.renderEngine(props, s, this.redis, this.daskScheduler);
     if (s.full) {
@@ -321,14 +334,36 @@ export class GraphistryStack extends Construct {
         cudaVariant: s.cudaVariant,
         rollout: s.rollout,
       });
-      if (s.gakPublicOn) this.graphAppKitPublic = this.renderGraphAppKit(props, s, 'GraphAppKitPublic', GraphAppKitVariant.PUBLIC, props.graphAppKit?.public, GraphistryClaims.GAK_PUBLIC);
-      if (s.gakPrivateOn) this.graphAppKitPrivate = this.renderGraphAppKit(props, s, 'GraphAppKitPrivate', GraphAppKitVariant.PRIVATE, props.graphAppKit?.private, GraphistryClaims.GAK_PRIVATE);
+      if (s.gakPublicOn)
+        this.graphAppKitPublic = this.renderGraphAppKit(
+          props,
+          s,
+          'GraphAppKitPublic',
+          GraphAppKitVariant.PUBLIC,
+          props.graphAppKit?.public,
+          GraphistryClaims.GAK_PUBLIC,
+        );
+      if (s.gakPrivateOn)
+        this.graphAppKitPrivate = this.renderGraphAppKit(
+          props,
+          s,
+          'GraphAppKitPrivate',
+          GraphAppKitVariant.PRIVATE,
+          props.graphAppKit?.private,
+          GraphistryClaims.GAK_PRIVATE,
+        );
     }
     this.recordNginxRoutes();
 
     const routes: RouteSummary[] = [{ paths: CADDY_HEALTH_PATH, target: 'answered by Caddy (200), never proxied' }];
     this.caddy = this.renderCaddy(props, s, release, routes);
-    addStackNotes(this, release, props, { routes, jwtSecret: s.jwtSecret, nexusSecret: s.nexusSecret, optionalSecret: s.optionalSecret, gakCredentials: s.gakCredentials?.secretName });
+    addStackNotes(this, release, props, {
+      routes,
+      jwtSecret: s.jwtSecret,
+      nexusSecret: s.nexusSecret,
+      optionalSecret: s.optionalSecret,
+      gakCredentials: s.gakCredentials?.secretName,
+    });
     const split = storageTopologyWarning(this, props);
     if (split) release.addWarning(split, { scope: this, prop: 'storage.accessMode', value: 'StorageAccessMode.READ_WRITE_MANY' });
   }
@@ -344,7 +379,13 @@ export class GraphistryStack extends Construct {
     const jwtSecret = errors.attempt(() => assertOperatorSecret(GraphistrySecretKind.JWT, props.jwtSecret, ns, 'jwtSecret'));
     const nexusSecret = errors.attempt(() => assertOperatorSecret(GraphistrySecretKind.NEXUS, props.nexusSecret, ns, 'nexusSecret'));
     if (jwtSecret !== undefined && nexusSecret !== undefined) {
-      errors.check(jwtSecret !== nexusSecret, 'nexusSecret', nexusSecret, `a Secret other than jwtSecret (${jwtSecret})`, 'the JWT key is shared with the streamgl containers, the nexus keys must stay nexus-only');
+      errors.check(
+        jwtSecret !== nexusSecret,
+        'nexusSecret',
+        nexusSecret,
+        `a Secret other than jwtSecret (${jwtSecret})`,
+        'the JWT key is shared with the streamgl containers, the nexus keys must stay nexus-only',
+      );
     }
     const optionalSecret = errors.attempt(() => optionalSecretName('nexus.optionalSecret', props.nexus?.optionalSecret));
     if (props.clusterDomain !== undefined) errors.attempt(() => ClusterDomain.configure(this, props.clusterDomain!));
@@ -366,7 +407,10 @@ export class GraphistryStack extends Construct {
       optionalSecret,
       gakPublicOn,
       gakPrivateOn,
-      gakCredentials: full && (gakPublicOn || gakPrivateOn) ? errors.attempt(() => assertGakCredentials('graphAppKit.credentials', gak.credentials, ns)) : undefined,
+      gakCredentials:
+        full && (gakPublicOn || gakPrivateOn)
+          ? errors.attempt(() => assertGakCredentials('graphAppKit.credentials', gak.credentials, ns))
+          : undefined,
       tls: props.caddy?.tls ?? CaddyTls.ingress(),
     };
   }
@@ -375,13 +419,19 @@ export class GraphistryStack extends Construct {
   private site(props: GraphistryStackProps, tls: CaddyTls, errors: ErrorCollector): { scheme: 'http' | 'https'; url?: string } {
     const caddyOpts = props.caddy ?? {};
     const ingressEnabled = caddyOpts.ingress?.enabled ?? tls.mode !== CaddyTlsMode.SELF;
-    const ingressTls = ingressEnabled ? caddyOpts.ingress?.tls ?? [] : [];
+    const ingressTls = ingressEnabled ? (caddyOpts.ingress?.tls ?? []) : [];
     const scheme = tls.externalScheme(ingressTls.length > 0);
     const host = (tls.servesHttps ? tls.domains[0] : undefined) ?? (ingressEnabled ? caddyOpts.ingress?.hosts?.[0] : undefined);
     if (props.publicUrl !== undefined) {
       const m = /^(https?):\/\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:\d{1,5})?$/.exec(props.publicUrl);
       if (errors.check(m !== null, 'publicUrl', props.publicUrl, 'a scheme and host without path, for example https://graphistry.example.com')) {
-        errors.check(m![1] === scheme, 'publicUrl', props.publicUrl, `a ${scheme}:// URL`, `the Caddy TLS mode (${tls.mode}) makes the site ${scheme}, and nexus' cookie flags follow it`);
+        errors.check(
+          m![1] === scheme,
+          'publicUrl',
+          props.publicUrl,
+          `a ${scheme}:// URL`,
+          `the Caddy TLS mode (${tls.mode}) makes the site ${scheme}, and nexus' cookie flags follow it`,
+        );
       }
     }
     return { scheme, url: props.publicUrl ?? (host && !host.startsWith('*') ? `${scheme}://${host}` : undefined) };
@@ -400,10 +450,14 @@ export class GraphistryStack extends Construct {
   private otel(service: string): IConnectable[] {
     const telemetry = this.telemetry;
     if (!telemetry) return [];
-    return [{ connect: (client) => {
-      client.defaultEnv({ ENABLE_OPEN_TELEMETRY: 'true' });
-      telemetry.collector.connect(client, { serviceName: service });
-    } }];
+    return [
+      {
+        connect: (client) => {
+          client.defaultEnv({ ENABLE_OPEN_TELEMETRY: 'true' });
+          telemetry.collector.connect(client, { serviceName: service });
+        },
+      },
+    ];
   }
 
   /** nexus: Postgres, Redis (analytics and above), the crypto Secrets, the cookie flags from the site scheme. */
@@ -447,7 +501,14 @@ export class GraphistryStack extends Construct {
   }
 
   /** One graph-app-kit variant, calling Graphistry's API through the engine's `nginx` Service. */
-  private renderGraphAppKit(props: GraphistryStackProps, s: StackSettings, id: string, variant: GraphAppKitVariant, o: GraphAppKitVariantOptions | undefined, claimName: string): GraphAppKit {
+  private renderGraphAppKit(
+    props: GraphistryStackProps,
+    s: StackSettings,
+    id: string,
+    variant: GraphAppKitVariant,
+    o: GraphAppKitVariantOptions | undefined,
+    claimName: string,
+  ): GraphAppKit {
     const gak = props.graphAppKit ?? {};
     return new GraphAppKit(this, id, {
       image: o?.image,
@@ -473,7 +534,8 @@ export class GraphistryStack extends Construct {
     const targets: ServiceEndpoint[] = [this.nexus.endpoint];
     for (const w of [this.pivot, this.notebook, this.graphAppKitPublic, this.graphAppKitPrivate]) if (w) targets.push(w.endpoint);
     const wiring = Wiring.of(this);
-    for (const t of targets) wiring.connect(engine, t, 'http', { container: EngineContainers.NGINX, kind: ConnectionKind.INGRESS, purpose: 'nginx route' });
+    for (const t of targets)
+      wiring.connect(engine, t, 'http', { container: EngineContainers.NGINX, kind: ConnectionKind.INGRESS, purpose: 'nginx route' });
   }
 
   /**
@@ -499,14 +561,25 @@ export class GraphistryStack extends Construct {
       upstream = CaddyUpstream.pool(this.engine.headlessEndpoint);
       sessionRoutes = GRAPHISTRY_SESSION_ROUTES;
       const fallback = caddyOpts.fallback ?? CaddyLbFallback.roundRobin();
-      check(caddyOpts.cookieSecret !== undefined, 'caddy.cookieSecret', undefined, `CaddyCookieSecret.fromSecret('graphistry-caddy-cookie', 'cookie-secret') naming an operator-created Secret`,
-        `from the analytics tier up Caddy pins browsers with an HMAC cookie whose key is never defaulted; create it with kubectl -n ${ns} create secret generic graphistry-caddy-cookie --from-literal=cookie-secret="$(openssl rand -hex 32)"`);
+      check(
+        caddyOpts.cookieSecret !== undefined,
+        'caddy.cookieSecret',
+        undefined,
+        `CaddyCookieSecret.fromSecret('graphistry-caddy-cookie', 'cookie-secret') naming an operator-created Secret`,
+        `from the analytics tier up Caddy pins browsers with an HMAC cookie whose key is never defaulted; create it with kubectl -n ${ns} create secret generic graphistry-caddy-cookie --from-literal=cookie-secret="$(openssl rand -hex 32)"`,
+      );
       stickyCookie = { name: GRAPHISTRY_STICKY_COOKIE, secret: caddyOpts.cookieSecret, fallback };
-      for (const r of sessionRoutes) routes.push({ paths: r.paths.join(' '), target: `engine pool ${upstream.address}, pinned by the value of ?${r.queryKey}= (HRW)` });
-      routes.push({ paths: '/* (everything else)', target: `engine pool, pinned per browser by the ${GRAPHISTRY_STICKY_COOKIE} cookie; first assignment ${fallback.policy}` });
+      for (const r of sessionRoutes)
+        routes.push({ paths: r.paths.join(' '), target: `engine pool ${upstream.address}, pinned by the value of ?${r.queryKey}= (HRW)` });
+      routes.push({
+        paths: '/* (everything else)',
+        target: `engine pool, pinned per browser by the ${GRAPHISTRY_STICKY_COOKIE} cookie; first assignment ${fallback.policy}`,
+      });
     } else {
       if (caddyOpts.cookieSecret !== undefined || caddyOpts.fallback !== undefined) {
-        release.addNote('CADDY: cookieSecret and fallback apply from the analytics tier up (the engine pool); at the platform tier Caddy proxies to nexus-proxy alone.');
+        release.addNote(
+          'CADDY: cookieSecret and fallback apply from the analytics tier up (the engine pool); at the platform tier Caddy proxies to nexus-proxy alone.',
+        );
       }
       upstream = CaddyUpstream.service(this.nexusProxy!.endpoint);
       routes.push({ paths: '/* (everything else)', target: `${upstream.address} (nexus-proxy: v1-to-v2 rewrites, then nexus)` });

@@ -234,7 +234,10 @@ export function resolveCaddyfileProps(props: CaddyfileProps, caddy?: IWorkload):
     proxyRoutes,
     cookie,
     tls,
-    log: log.enabled === false ? undefined : { output: log.output ?? CaddyLogOutput.STDOUT, format: log.format ?? CaddyLogFormat.JSON, level: log.level ?? CaddyLogLevel.INFO },
+    log:
+      log.enabled === false
+        ? undefined
+        : { output: log.output ?? CaddyLogOutput.STDOUT, format: log.format ?? CaddyLogFormat.JSON, level: log.level ?? CaddyLogLevel.INFO },
     httpPort,
     httpsPort,
     adminApi: props.adminApi ?? false,

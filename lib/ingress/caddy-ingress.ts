@@ -312,9 +312,10 @@ export class CaddyIngress extends WorkloadConstruct {
     const release = Release.of(this);
     // Every prop check runs before anything is built, and all their errors are reported together.
     const errors = new ErrorCollector();
-    this.name = props.name !== undefined
-      ? errors.attempt(() => assertDnsLabel('name', props.name!, 63 - CONFIG_SUFFIX.length), 'invalid')
-      : deriveName([id], { reserve: CONFIG_SUFFIX.length });
+    this.name =
+      props.name !== undefined
+        ? errors.attempt(() => assertDnsLabel('name', props.name!, 63 - CONFIG_SUFFIX.length), 'invalid')
+        : deriveName([id], { reserve: CONFIG_SUFFIX.length });
     this.tls = props.tls ?? CaddyTls.ingress();
     const identity = { name: 'caddy', instance: release.releaseName, component: this.name };
     this.selector = selectorLabels(identity);
@@ -323,8 +324,10 @@ export class CaddyIngress extends WorkloadConstruct {
     // Ingress first: whether it terminates TLS decides HSTS and the external scheme.
     const ing = props.ingress ?? {};
     const ingressEnabled = ing.enabled ?? this.tls.mode !== CaddyTlsMode.SELF;
-    const ingressTls = ingressEnabled ? ing.tls ?? [] : undefined;
-    const resolved = errors.attempt(() => resolveCaddyfileProps({ ...props, tls: this.tls, ingressTerminatesTls: (ingressTls ?? []).length > 0 }, this));
+    const ingressTls = ingressEnabled ? (ing.tls ?? []) : undefined;
+    const resolved = errors.attempt(() =>
+      resolveCaddyfileProps({ ...props, tls: this.tls, ingressTerminatesTls: (ingressTls ?? []).length > 0 }, this),
+    );
     const caddyfile = resolved ? errors.attempt(() => buildResolvedCaddyfile(resolved)) : undefined;
     checkWorkloadProps(props, this.tls, ingressEnabled, errors);
     errors.throwIfAny();
@@ -355,7 +358,9 @@ export class CaddyIngress extends WorkloadConstruct {
       );
     }
     if (this.tls.mode === CaddyTlsMode.SELF && this.tls.certificateSecret === undefined && this.tls.acmeStorageClaim === undefined) {
-      release.addNote(`ACME STORAGE (${this.name}): certificates live in an emptyDir and are re-ordered by every new Caddy pod; set tls.acmeStorageClaim to keep them.`);
+      release.addNote(
+        `ACME STORAGE (${this.name}): certificates live in an emptyDir and are re-ordered by every new Caddy pod; set tls.acmeStorageClaim to keep them.`,
+      );
     }
   }
 
@@ -381,7 +386,12 @@ export class CaddyIngress extends WorkloadConstruct {
       if (spec?.kind !== 'basic' || !names) continue;
       const known = authEnv.get(names.user)?.valueFrom.secretKeyRef;
       if (known && (known.key !== spec.usernameKey || authEnv.get(names.hash)!.valueFrom.secretKeyRef!.key !== spec.passwordHashKey)) {
-        throw new ConfigError(`proxyRoutes.${r.name}.auth`, spec.secretName, 'the same usernameKey and passwordHashKey for every route that reads this Secret', 'one Secret feeds one account');
+        throw new ConfigError(
+          `proxyRoutes.${r.name}.auth`,
+          spec.secretName,
+          'the same usernameKey and passwordHashKey for every route that reads this Secret',
+          'one Secret feeds one account',
+        );
       }
       authEnv.set(names.user, EnvSource.secret(spec.secretName, spec.usernameKey));
       authEnv.set(names.hash, EnvSource.secret(spec.secretName, spec.passwordHashKey));
@@ -391,7 +401,9 @@ export class CaddyIngress extends WorkloadConstruct {
 
     const volumes: k8s.Volume[] = [
       { name: 'caddyfile', configMap: { name: `${this.name}${CONFIG_SUFFIX}` } },
-      tls.acmeStorageClaim !== undefined ? { name: 'data', persistentVolumeClaim: { claimName: tls.acmeStorageClaim } } : { name: 'data', emptyDir: {} },
+      tls.acmeStorageClaim !== undefined
+        ? { name: 'data', persistentVolumeClaim: { claimName: tls.acmeStorageClaim } }
+        : { name: 'data', emptyDir: {} },
       { name: 'config', emptyDir: {} },
       { name: 'tmp', emptyDir: {} },
     ];
@@ -420,7 +432,9 @@ export class CaddyIngress extends WorkloadConstruct {
     const readinessTiming = { period: Duration.seconds(3), timeout: Duration.seconds(2), failureThreshold: 1 };
     const livenessTiming = { initialDelay: Duration.seconds(5), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 };
     const probe = (t: typeof readinessTiming | typeof livenessTiming) =>
-      image.hasCurl ? Probes.curl({ host: '127.0.0.1', port: resolved.httpPort, path: CADDY_HEALTH_PATH }, t) : Probes.http(CADDY_HEALTH_PATH, 'http', t);
+      image.hasCurl
+        ? Probes.curl({ host: '127.0.0.1', port: resolved.httpPort, path: CADDY_HEALTH_PATH }, t)
+        : Probes.http(CADDY_HEALTH_PATH, 'http', t);
     const ports = [{ name: 'http', port: resolved.httpPort }];
     if (tls.servesHttps) ports.push({ name: 'https', port: resolved.httpsPort });
 
@@ -463,12 +477,14 @@ export class CaddyIngress extends WorkloadConstruct {
   private topologySpread(props: CaddyIngressProps, replicas: number): k8s.TopologySpreadConstraint[] {
     const spread = props.topologySpread ?? {};
     if (!(spread.enabled ?? replicas > 1)) return [];
-    return [{
-      maxSkew: 1,
-      topologyKey: spread.topologyKey ?? 'kubernetes.io/hostname',
-      whenUnsatisfiable: spread.whenUnsatisfiable ?? 'ScheduleAnyway',
-      labelSelector: { matchLabels: { ...this.selector } },
-    }];
+    return [
+      {
+        maxSkew: 1,
+        topologyKey: spread.topologyKey ?? 'kubernetes.io/hostname',
+        whenUnsatisfiable: spread.whenUnsatisfiable ?? 'ScheduleAnyway',
+        labelSelector: { matchLabels: { ...this.selector } },
+      },
+    ];
   }
 
   /** The Service: its type, the http (and, in self mode, https) port, and a LoadBalancer's policy exception. */
@@ -483,11 +499,22 @@ export class CaddyIngress extends WorkloadConstruct {
       ...(type.type === 'LoadBalancer' ? policyExceptionAnnotations([{ rule: 'load-balancer', reason: so.reason! }]) : {}),
       ...(type.type === 'NodePort' ? policyExceptionAnnotations([{ rule: 'node-port', reason: so.reason! }]) : {}),
     };
-    return { name: this.name, annotations: svcAnnotations, type: type.type, ports, loadBalancerIp: so.loadBalancerIP, externalTrafficPolicy: so.externalTrafficPolicy };
+    return {
+      name: this.name,
+      annotations: svcAnnotations,
+      type: type.type,
+      ports,
+      loadBalancerIp: so.loadBalancerIP,
+      externalTrafficPolicy: so.externalTrafficPolicy,
+    };
   }
 
   /** The Ingress in front of Caddy: one rule per host (or every host) to the Service's http port. */
-  private renderIngress(ing: CaddyIngressResourceOptions, ingressTls: readonly CaddyIngressTlsEntry[], labels: Record<string, string>): k8s.KubeIngress {
+  private renderIngress(
+    ing: CaddyIngressResourceOptions,
+    ingressTls: readonly CaddyIngressTlsEntry[],
+    labels: Record<string, string>,
+  ): k8s.KubeIngress {
     const ingAnnotations = annotations('ingress.annotations', ing.annotations);
     if (ing.proxyBodySize !== undefined) ingAnnotations[NGINX_BODY_SIZE] = String(ing.proxyBodySize);
     const hosts = ing.hosts ?? [];

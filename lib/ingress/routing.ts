@@ -311,7 +311,9 @@ class EndpointUpstream extends CaddyUpstream {
 
   public bind(caddy?: IWorkload, purpose?: string): CaddyUpstream {
     if (!caddy) return new AddressUpstream(this.endpoint.hostPort(this.portName));
-    return new AddressUpstream(Wiring.of(caddy).connect(caddy, this.endpoint, this.portName, { kind: ConnectionKind.INGRESS, purpose }).hostPort(HostForm.FQDN));
+    return new AddressUpstream(
+      Wiring.of(caddy).connect(caddy, this.endpoint, this.portName, { kind: ConnectionKind.INGRESS, purpose }).hostPort(HostForm.FQDN),
+    );
   }
 
   public reverseProxy(): CaddyDirective {
@@ -391,7 +393,6 @@ export class CaddyCookieSecret {
   public static literal(value: string): CaddyCookieSecret {
     const redacted = `<redacted, ${typeof value === 'string' ? value.length : 0} characters>`;
     check(typeof value === 'string' && value.length > 0, 'stickyCookie.secret', redacted, 'a non-empty string');
-    // eslint-disable-next-line no-control-regex
     if (/[\r\n]/.test(value)) {
       throw new ConfigError('stickyCookie.secret', redacted, 'a value without newlines', 'a newline would end the lb_policy directive in the Caddyfile');
     }

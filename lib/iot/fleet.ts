@@ -115,7 +115,8 @@ export class IotFleet extends Construct {
     this.nats = nats!;
     forwardProps(this.nats, { prefix: 'nats' });
     const before = errors.errors.length;
-    const bucket = (name: string, description: string): NatsKvBucket => errors.attempt(() => this.nats.addKeyValueBucket(name, description), { name, description });
+    const bucket = (name: string, description: string): NatsKvBucket =>
+      errors.attempt(() => this.nats.addKeyValueBucket(name, description), { name, description });
     this.desiredStateBucket = bucket(
       props.buckets?.desiredState ?? IOT_DESIRED_STATE_BUCKET,
       'desired state per device and deployment (key <device>.<deployment>), written by the operator, read by agents',

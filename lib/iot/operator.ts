@@ -331,7 +331,9 @@ export class IotOperator extends WorkloadConstruct {
     this.env = new EnvBuilder('IotOperator container operator');
     this.wiring = new PodWiring(this);
     props.nats.connect(this.wiring.container('operator', this.env), { urlEnv: IOT_OPERATOR_ENV.natsUrl, purpose: 'desired state and agent status (KV)' });
-    this.env.own(IOT_OPERATOR_ENV.desiredStateBucket, props.desiredStateBucket.name).own(IOT_OPERATOR_ENV.agentStatusBucket, props.agentStatusBucket.name);
+    this.env
+      .own(IOT_OPERATOR_ENV.desiredStateBucket, props.desiredStateBucket.name)
+      .own(IOT_OPERATOR_ENV.agentStatusBucket, props.agentStatusBucket.name);
     if (!opScope.cluster) this.env.own(IOT_OPERATOR_ENV.watchNamespace, namespace);
     const probeParts = probes instanceof OperatorProbes ? probes.bind(this.env) : undefined;
     errors.attempt(() => this.env.defaults({ [IOT_OPERATOR_ENV.logLevel]: logLevel }).user(props.env, 'operator.env'));
@@ -343,7 +345,11 @@ export class IotOperator extends WorkloadConstruct {
     this.role = access.role;
     this.roleBinding = access.roleBinding;
 
-    const security = SecurityProfile.restricted({ runAsUser: props.runAsUser ?? 65532, runAsGroup: props.runAsUser ?? 65532, readOnlyRootFilesystem: true });
+    const security = SecurityProfile.restricted({
+      runAsUser: props.runAsUser ?? 65532,
+      runAsGroup: props.runAsUser ?? 65532,
+      readOnlyRootFilesystem: true,
+    });
     this.deployment = renderDeployment(this, {
       name: this.name,
       prop: 'operator',
@@ -385,7 +391,11 @@ export class IotOperator extends WorkloadConstruct {
   private renderAccess(opScope: OperatorScope, namespace: string, labels: Record<string, string>) {
     if (!opScope.cluster) {
       const access = new NamespacedAccess(this, 'Access', { name: this.name, labels, rules: IOT_OPERATOR_RULES });
-      return { serviceAccount: access.serviceAccount, role: access.role as k8s.KubeRole | k8s.KubeClusterRole, roleBinding: access.roleBinding as k8s.KubeRoleBinding | k8s.KubeClusterRoleBinding };
+      return {
+        serviceAccount: access.serviceAccount,
+        role: access.role as k8s.KubeRole | k8s.KubeClusterRole,
+        roleBinding: access.roleBinding as k8s.KubeRoleBinding | k8s.KubeClusterRoleBinding,
+      };
     }
     const annotations = policyExceptionAnnotations([{ rule: 'cluster-scope', reason: opScope.reason! }]);
     // Cluster objects share one namespace-less name space: prefix with the namespace so two installs never collide.

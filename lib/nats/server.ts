@@ -227,7 +227,8 @@ export class NatsServer extends WorkloadConstruct {
     const labels = { ...extra, ...standardLabels({ ...identity, version: versionLabel }) };
 
     const wave: Record<string, string> = waveValue !== undefined ? { 'argocd.argoproj.io/sync-wave': waveValue } : {};
-    const annotations = (a: Record<string, string>): Record<string, string> | undefined => (Object.keys({ ...a, ...wave }).length ? { ...a, ...wave } : undefined);
+    const annotations = (a: Record<string, string>): Record<string, string> | undefined =>
+      Object.keys({ ...a, ...wave }).length ? { ...a, ...wave } : undefined;
 
     this.configMap = new k8s.KubeConfigMap(this, 'Config', {
       metadata: { name: this.name, labels, annotations: annotations({}) },

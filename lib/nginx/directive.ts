@@ -3,6 +3,7 @@ import { check, ConfigError } from '../core/errors';
 /** Characters that force an argument into double quotes (nginx would otherwise split or end the directive there). */
 const NEEDS_QUOTES = /[\s;{}"'#\\]/;
 /** Control characters (newlines included) never belong in a config argument: they could start a new directive. */
+// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 const NAME = /^[a-z_][a-z0-9_]*$/;
 

@@ -131,7 +131,8 @@ export class Release extends Chart {
   public addWarning(text: string, fix?: WarningFix): void {
     check(text.trim().length > 0, 'warning', text, 'non-empty text');
     const message = text.trim();
-    if (!this._warnings.some((w) => w.message === message && w.fix?.prop === fix?.prop && w.fix?.scope === fix?.scope)) this._warnings.push({ message, fix });
+    if (!this._warnings.some((w) => w.message === message && w.fix?.prop === fix?.prop && w.fix?.scope === fix?.scope))
+      this._warnings.push({ message, fix });
   }
 
   public get notes(): readonly string[] {

@@ -10,7 +10,12 @@ import { EXTERNAL_REFS_ANNOTATION } from '../core/policy';
 import { Release } from './release';
 
 /** A Kubernetes object as synthesized (plain JSON). */
-export type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; [k: string]: unknown }; [k: string]: unknown };
+export type Manifest = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; [k: string]: unknown };
+  [k: string]: unknown;
+};
 
 /** One release, rendered in memory and not yet written. */
 export interface RenderedRelease {
@@ -65,7 +70,14 @@ export function renderRelease(release: Release): RenderedRelease {
     }
     seen.set(file, id);
   }
-  return { name: release.releaseName, namespace: release.releaseNamespace, objects, notes: release.notes, warnings: release.warnings, connections: releaseConnections(release) };
+  return {
+    name: release.releaseName,
+    namespace: release.releaseNamespace,
+    objects,
+    notes: release.notes,
+    warnings: release.warnings,
+    connections: releaseConnections(release),
+  };
 }
 
 /** The name of the Release a construct belongs to (undefined outside any Release). */

@@ -231,7 +231,8 @@ export class CollectorConfig {
    * values as references.
    */
   public toJson(): Record<string, unknown> {
-    const obj = (m: Map<string, ComponentSettings>) => Object.fromEntries([...m.entries()].map(([k, v]) => [k, renderSettings(v) as Record<string, unknown>]));
+    const obj = (m: Map<string, ComponentSettings>) =>
+      Object.fromEntries([...m.entries()].map(([k, v]) => [k, renderSettings(v) as Record<string, unknown>]));
     const out: Record<string, unknown> = {};
     if (this.components.extensions.size) out.extensions = obj(this.components.extensions);
     out.receivers = obj(this.components.receivers);
@@ -240,7 +241,10 @@ export class CollectorConfig {
     const service: Record<string, unknown> = {};
     if (this.components.extensions.size) service.extensions = this.ids('extensions');
     service.pipelines = Object.fromEntries(
-      [...this.pipelines.entries()].map(([id, p]) => [id, { receivers: [...p.receivers], ...(p.processors?.length ? { processors: [...p.processors] } : {}), exporters: [...p.exporters] }]),
+      [...this.pipelines.entries()].map(([id, p]) => [
+        id,
+        { receivers: [...p.receivers], ...(p.processors?.length ? { processors: [...p.processors] } : {}), exporters: [...p.exporters] },
+      ]),
     );
     if (this.telemetry) service.telemetry = renderSettings(this.telemetry);
     out.service = service;

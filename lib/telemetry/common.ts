@@ -205,7 +205,12 @@ export function assertSecretDataKey(prop: string, key: string): string {
  * only. Per-node agents use it so OTLP stays on the node and a node-local scraper sees its own node's exporter, not a
  * random one.
  */
-export function renderService(member: WorkloadConstruct, id: MemberIdentity, ports: readonly EndpointPortSpec[], nodeLocal: boolean): RenderedService {
+export function renderService(
+  member: WorkloadConstruct,
+  id: MemberIdentity,
+  ports: readonly EndpointPortSpec[],
+  nodeLocal: boolean,
+): RenderedService {
   return buildService(member, 'Service', {
     name: id.name,
     labels: id.labels,

@@ -268,7 +268,12 @@ export function podScrapeJob(o: PodScrapeJobOptions): ScrapeConfig {
 }
 
 /** A job with fixed `host:port` targets (an exporter managed outside the release, or Prometheus itself). */
-export function staticScrapeJob(o: { readonly jobName: string; readonly targets: readonly string[]; readonly metricsPath?: string; readonly scrapeInterval?: Duration }): ScrapeConfig {
+export function staticScrapeJob(o: {
+  readonly jobName: string;
+  readonly targets: readonly string[];
+  readonly metricsPath?: string;
+  readonly scrapeInterval?: Duration;
+}): ScrapeConfig {
   return { jobName: o.jobName, metricsPath: o.metricsPath, scrapeInterval: o.scrapeInterval, staticConfigs: [{ targets: o.targets }] };
 }
 

@@ -124,7 +124,10 @@ export class Prometheus extends WorkloadConstruct {
     this.selector = ident.selector;
     this.routePrefix = prefix;
 
-    this.config = new PrometheusConfig({ scrapeInterval: props.scrapeInterval ?? Duration.seconds(15), scrapeTimeout: minDuration(Duration.seconds(10), props.scrapeInterval) });
+    this.config = new PrometheusConfig({
+      scrapeInterval: props.scrapeInterval ?? Duration.seconds(15),
+      scrapeTimeout: minDuration(Duration.seconds(10), props.scrapeInterval),
+    });
     this.config.addScrapeConfig(staticScrapeJob({ jobName: 'prometheus', targets: [`localhost:${Prometheus.PORT}`], metricsPath: `${prefix}/metrics` }), 'prometheus.scrapeConfigs[prometheus]');
     for (const target of props.scrapeTargets) this.config.addScrapeConfig(target.bind(this), `prometheus.scrapeConfigs[${target.jobName}]`);
     for (const [i, job] of (props.extraScrapeConfigs ?? []).entries()) this.config.addScrapeConfig(job, `prometheus.extraScrapeConfigs[${i}]`);

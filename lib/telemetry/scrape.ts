@@ -50,7 +50,13 @@ class PodsScrapeTarget extends ScrapeTarget {
 
   public bind(scraper: IWorkload, options: ScrapeJobOptions = {}): ScrapeConfig {
     const c = Wiring.of(scraper).connect(scraper, this.pods, this.port, { kind: ConnectionKind.SCRAPE, purpose: `${this.jobName} metrics` });
-    return podScrapeJob({ jobName: this.jobName, namespace: this.pods.namespace, podLabels: this.pods.pods.selector, port: c.port.port, scrapeInterval: options.scrapeInterval });
+    return podScrapeJob({
+      jobName: this.jobName,
+      namespace: this.pods.namespace,
+      podLabels: this.pods.pods.selector,
+      port: c.port.port,
+      scrapeInterval: options.scrapeInterval,
+    });
   }
 }
 

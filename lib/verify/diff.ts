@@ -57,7 +57,11 @@ function index(loaded: LoadedManifests): Map<string, { release: string; o: KubeO
   return out;
 }
 
-const byRef = (a: DistObjectRef, b: DistObjectRef) => (a.release + a.object < b.release + b.object ? -1 : a.release + a.object > b.release + b.object ? 1 : 0);
+const byRef = (a: DistObjectRef, b: DistObjectRef) => {
+  const x = a.release + a.object;
+  const y = b.release + b.object;
+  return x < y ? -1 : x > y ? 1 : 0;
+};
 
 /** Compares two loaded dist/ trees object by object (matched by API group, kind, namespace and name). */
 export function diffManifests(before: LoadedManifests, after: LoadedManifests): DistDiff {
@@ -84,7 +88,8 @@ export function diffManifests(before: LoadedManifests, after: LoadedManifests): 
   }
   for (const [id, a] of news) if (!olds.has(id)) added.push({ release: a.release, object: objectId(a.o) });
   moved.sort((x, y) => (x.object < y.object ? -1 : x.object > y.object ? 1 : 0));
-  return { added: added.sort(byRef), removed: removed.sort(byRef), changed: changed.sort(byRef), moved, unchanged, releases: new Set([...news.values()].map((v) => v.release)).size };
+  const releases = new Set([...news.values()].map((v) => v.release)).size;
+  return { added: added.sort(byRef), removed: removed.sort(byRef), changed: changed.sort(byRef), moved, unchanged, releases };
 }
 
 /** Compares two dist/ trees on disk (`_reports` and dot folders are skipped, as `loadManifestDir` does). */

@@ -1,7 +1,6 @@
 import { CLUSTER_SCOPED_KINDS } from '../release/synth';
 import { KubeObject } from './types';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 /** Loosely typed JSON, for walking manifests whose shape the schema check has already vouched for (or not). */
 export type Json = any;
 

@@ -16,7 +16,11 @@ export interface ValidationPluginContext {
       readonly ruleName: string;
       readonly recommendation: string;
       readonly fix: string;
-      readonly violatingResources: ReadonlyArray<{ readonly resourceName: string; readonly locations: readonly string[]; readonly manifestPath: string }>;
+      readonly violatingResources: ReadonlyArray<{
+        readonly resourceName: string;
+        readonly locations: readonly string[];
+        readonly manifestPath: string;
+      }>;
     }): void;
     submit(status: 'success' | 'failure', metadata?: Readonly<Record<string, string>>): void;
   };
@@ -69,7 +73,8 @@ export class OpsKitValidation {
     let reports: VerifyReport[];
     try {
       const releases = [...byDir].map(([dir, files]) => ({ name: path.basename(dir), ...loadManifestFiles(files) }));
-      reports = verifyReleases(releases, { schemaPath: this.properties.schemaPath, crdDirs: this.properties.crdDirs, schema: this.properties.schema });
+      const { schemaPath, crdDirs, schema } = this.properties;
+      reports = verifyReleases(releases, { schemaPath, crdDirs, schema });
     } catch (e) {
       context.report.addViolation({
         ruleName: 'verify-error',

@@ -309,7 +309,9 @@ function checkService(o: KubeObject, ns: string, index: Index, add: Add): void {
   });
 }
 
-function checkIngress(o: KubeObject, ns: string, find: (k: string, n: string, m: string) => KubeObject | undefined, declared: Set<string>, requireRef: RequireRef, add: Add): void {
+type Find = (k: string, n: string, m: string) => KubeObject | undefined;
+
+function checkIngress(o: KubeObject, ns: string, find: Find, declared: Set<string>, requireRef: RequireRef, add: Add): void {
   const spec = (o as Json).spec ?? {};
   const backends: Array<{ b: Json; path: string }> = [];
   if (spec.defaultBackend) backends.push({ b: spec.defaultBackend, path: 'spec.defaultBackend' });
@@ -336,7 +338,7 @@ function checkIngress(o: KubeObject, ns: string, find: (k: string, n: string, m:
   });
 }
 
-function checkBinding(o: KubeObject, ns: string, find: (k: string, n: string, m: string) => KubeObject | undefined, declared: Set<string>, add: Add): void {
+function checkBinding(o: KubeObject, ns: string, find: Find, declared: Set<string>, add: Add): void {
   const j = o as Json;
   const ref = j.roleRef ?? {};
   if (ref.kind === 'Role') {

@@ -282,10 +282,15 @@ export interface VendoredFiles {
  * `_definitions.json` and a list of CRD files (YAML or JSON). Offline and deterministic: the same inputs give the same
  * bytes.
  */
-export function vendorSchemas(options: { readonly kubernetes: string; readonly crdFiles: readonly string[]; readonly outDir: string }): VendoredFiles {
+export function vendorSchemas(options: {
+  readonly kubernetes: string;
+  readonly crdFiles: readonly string[];
+  readonly outDir: string;
+}): VendoredFiles {
   const k8sBytes = fs.readFileSync(options.kubernetes);
   const k8s = JSON.parse(k8sBytes.toString('utf-8')) as { definitions?: Record<string, Json> };
-  if (!k8s.definitions || typeof k8s.definitions !== 'object') throw new Error(`${options.kubernetes} holds no "definitions": it is not a Kubernetes OpenAPI definitions file`);
+  if (!k8s.definitions || typeof k8s.definitions !== 'object')
+    throw new Error(`${options.kubernetes} holds no "definitions": it is not a Kubernetes OpenAPI definitions file`);
   const definitions: VendoredDefinitions = {
     kubernetesVersion: KUBERNETES_SCHEMA_VERSION,
     source: sourceOf(options.kubernetes, k8sBytes),
@@ -295,7 +300,9 @@ export function vendorSchemas(options: { readonly kubernetes: string; readonly c
   const crds: Json[] = [];
   for (const file of [...options.crdFiles].sort((a, b) => (path.basename(a) < path.basename(b) ? -1 : 1))) {
     const bytes = fs.readFileSync(file);
-    const docs = file.endsWith('.json') ? [JSON.parse(bytes.toString('utf-8'))] : YAML.parseAllDocuments(bytes.toString('utf-8')).map((d) => d.toJS());
+    const docs = file.endsWith('.json')
+      ? [JSON.parse(bytes.toString('utf-8'))]
+      : YAML.parseAllDocuments(bytes.toString('utf-8')).map((d) => d.toJS());
     const found = docs.filter((d) => d?.kind === 'CustomResourceDefinition');
     if (!found.length) throw new Error(`${file} holds no CustomResourceDefinition`);
     sources.push(sourceOf(file, bytes));
@@ -303,7 +310,10 @@ export function vendorSchemas(options: { readonly kubernetes: string; readonly c
   }
   fs.mkdirSync(options.outDir, { recursive: true });
   const written: Array<{ path: string; bytes: number }> = [];
-  for (const [rel, value] of [[path.basename(BUNDLED_KUBERNETES_SCHEMA), definitions], [path.basename(BUNDLED_CRDS), { sources, crds } satisfies VendoredCrds]] as const) {
+  for (const [rel, value] of [
+    [path.basename(BUNDLED_KUBERNETES_SCHEMA), definitions],
+    [path.basename(BUNDLED_CRDS), { sources, crds } satisfies VendoredCrds],
+  ] as const) {
     const out = path.join(options.outDir, rel);
     const bytes = gzipJson(value);
     fs.writeFileSync(out, bytes);

@@ -139,14 +139,19 @@ export class SchemaValidator {
 
   private constructor(public readonly schemaPath: string) {
     const raw = kubernetesDefinitions(schemaPath);
-    const definitions = Object.fromEntries(Object.entries(raw.definitions).map(([name, def]) => [name, strictify(def, false)])) as Record<string, Json>;
+    const definitions = Object.fromEntries(Object.entries(raw.definitions).map(([name, def]) => [name, strictify(def, false)])) as Record<
+      string,
+      Json
+    >;
     applyEnums(definitions);
     const quantity = definitions[QUANTITY_DEF];
     if (quantity) definitions[QUANTITY_DEF] = { ...quantity, pattern: QUANTITY_PATTERN };
     for (const [name, def] of Object.entries(definitions)) {
       for (const g of (def['x-kubernetes-group-version-kind'] ?? []) as Json[]) this.gvk.set(`${g.group}/${g.version}/${g.kind}`, name);
     }
-    this.ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true, verbose: true, validateSchema: false, logger: false, code: { optimize: false } });
+    this.ajv = new Ajv({
+      allErrors: true, strict: false, allowUnionTypes: true, verbose: true, validateSchema: false, logger: false, code: { optimize: false },
+    });
     addFormats(this.ajv);
     this.ajv.addSchema({ $id: CORE_ID, definitions });
   }

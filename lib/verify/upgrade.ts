@@ -33,7 +33,9 @@ export function differences(a: Json, b: Json, prefix = '', limit = 5): string[] 
     if (canonical(x) === canonical(y)) return;
     const isObj = (v: Json) => v && typeof v === 'object';
     if (isObj(x) && isObj(y) && Array.isArray(x) === Array.isArray(y)) {
-      const keys = Array.isArray(x) ? [...Array(Math.max(x.length, y.length)).keys()].map(String) : [...new Set([...Object.keys(x), ...Object.keys(y)])].sort();
+      const keys = Array.isArray(x)
+        ? [...Array(Math.max(x.length, y.length)).keys()].map(String)
+        : [...new Set([...Object.keys(x), ...Object.keys(y)])].sort();
       for (const k of keys) walk(x[k], y[k], Array.isArray(x) ? `${p}[${k}]` : p ? `${p}.${k}` : k);
       return;
     }
@@ -58,7 +60,8 @@ export function checkUpgrade(oldObjects: readonly KubeObject[], newObjects: read
   const notes: string[] = [];
   const olds = new Map(oldObjects.filter((o) => o?.metadata?.name).map((o) => [identity(o), o]));
   const news = new Map(newObjects.filter((o) => o?.metadata?.name).map((o) => [identity(o), o]));
-  const add = (o: KubeObject, rule: string, message: string, fix: string, path?: string) => breaking.push({ object: objectId(o), rule, message, fix, path });
+  const add = (o: KubeObject, rule: string, message: string, fix: string, path?: string) =>
+    breaking.push({ object: objectId(o), rule, message, fix, path });
 
   for (const [id, before] of olds) {
     const after = news.get(id);

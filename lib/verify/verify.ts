@@ -22,7 +22,9 @@ function identityKey(o: KubeObject): string {
 }
 
 function sortViolations(violations: Violation[]): Violation[] {
-  return violations.sort((a, b) => compare(a.object, b.object) || compare(a.rule, b.rule) || compare(a.path, b.path) || compare(a.message, b.message));
+  return violations.sort(
+    (a, b) => compare(a.object, b.object) || compare(a.rule, b.rule) || compare(a.path, b.path) || compare(a.message, b.message),
+  );
 }
 
 /**

@@ -70,7 +70,11 @@ describe('cdk8s-plus objects pointed at the library\'s own workloads (a Graphist
 
   test('the kplus.NetworkPolicy applies to nexus and its peers select the Caddy and engine pods', () => {
     const spec = t.find('NetworkPolicy', 'nexus-ingress').spec;
-    const selected = (sel: Record<string, string>) => t.workloads().filter((w) => Object.entries(sel).every(([k, v]) => w.spec.template.metadata.labels[k] === v)).map((w) => w.metadata.name);
+    const selected = (sel: Record<string, string>) =>
+      t
+        .workloads()
+        .filter((w) => Object.entries(sel).every(([k, v]) => w.spec.template.metadata.labels[k] === v))
+        .map((w) => w.metadata.name);
     expect(selected(spec.podSelector.matchLabels)).toEqual(['nexus']);
     expect(spec.ingress.map((rule: Obj) => selected(rule.from[0].podSelector.matchLabels))).toEqual([['caddy'], ['engine']]);
   });

@@ -36,7 +36,8 @@ function render(build: (scope: Construct) => Construct, release: Partial<Release
   const template = Template.fromRelease(r);
   // The construct's own objects (a stand-in server it connects to renders objects of its own).
   const rendered = { ...template.rendered, objects: template.objectsOf(construct) };
-  const find = (kind: string, name?: string) => rendered.objects.find((o) => o.kind === kind && (name === undefined || o.metadata.name === name)) as Obj;
+  const find = (kind: string, name?: string) =>
+    rendered.objects.find((o) => o.kind === kind && (name === undefined || o.metadata.name === name)) as Obj;
   const deployment = find('Deployment');
   const pod = deployment?.spec.template.spec as Obj;
   return { construct, rendered, template, objects: rendered.objects, find, deployment, pod, main: pod?.containers[0] as Obj };

@@ -26,7 +26,8 @@ describe('apps/graphistry.ts', () => {
   });
 
   test('every release passes verification (schema, policy with reasoned exceptions, references)', () => {
-    for (const report of verifyReleases(releases)) expect({ release: report.name, violations: report.violations }).toEqual({ release: report.name, violations: [] });
+    for (const report of verifyReleases(releases))
+      expect({ release: report.name, violations: report.violations }).toEqual({ release: report.name, violations: [] });
   });
 
   test('the single-node releases use ReadWriteOnce; the multi-node one ReadWriteMany', () => {
@@ -54,7 +55,8 @@ describe('apps/graphistry.ts', () => {
     for (const r of releases) {
       const pods = (r.objects as Obj[]).map((o) => o.spec?.template?.spec).filter((s) => s !== undefined);
       expect(pods.length).toBeGreaterThan(0);
-      for (const pod of pods) expect({ release: r.name, pullSecrets: pod.imagePullSecrets }).toEqual({ release: r.name, pullSecrets: [{ name: GRAPHISTRY_PULL_SECRET }] });
+      for (const pod of pods)
+        expect({ release: r.name, pullSecrets: pod.imagePullSecrets }).toEqual({ release: r.name, pullSecrets: [{ name: GRAPHISTRY_PULL_SECRET }] });
       expect(r.notes.join('\n')).toContain(`kubectl -n ${r.namespace} create secret docker-registry ${GRAPHISTRY_PULL_SECRET} --docker-server=https://index.docker.io/v1/`);
     }
   });
@@ -74,7 +76,8 @@ describe('apps/graphistry.ts', () => {
   test('multi-node: every GPU workload runs under the nvidia RuntimeClass, the CPU ones under the default runtime; the notes state the prerequisite', () => {
     const m = rel('graphistry-multinode');
     const gpu = [['DaemonSet', 'engine'], ['Deployment', 'notebook'], ['Deployment', 'graph-app-kit-public'], ['Deployment', 'graph-app-kit-private'], ['DaemonSet', 'dcgm-exporter']];
-    for (const [kind, name] of gpu) expect({ name, rc: get(m, kind, name).spec.template.spec.runtimeClassName }).toEqual({ name, rc: GRAPHISTRY_GPU_RUNTIME_CLASS });
+    for (const [kind, name] of gpu)
+      expect({ name, rc: get(m, kind, name).spec.template.spec.runtimeClassName }).toEqual({ name, rc: GRAPHISTRY_GPU_RUNTIME_CLASS });
     for (const name of ['caddy', 'nexus', 'prometheus']) expect(get(m, 'Deployment', name).spec.template.spec.runtimeClassName).toBeUndefined();
     expect(m.notes.join('\n')).toContain('GPU runtime: dcgm-exporter, engine, notebook, graph-app-kit-public, graph-app-kit-private run under RuntimeClass nvidia, which must exist');
     // The single-node examples keep the node default; their notes say that the NVIDIA runtime must then be the default.

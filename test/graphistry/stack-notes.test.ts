@@ -258,7 +258,10 @@ describe('NODES AND NAMESPACE notes (derived from the rendered pods)', () => {
   });
 
   test('with the exporters external or without profiling, baseline is enough again', () => {
-    const ext = renderStack({ tier: Tier.VIZ, telemetry: { ...SELF_HOSTED, dcgmExporter: DcgmExporterSource.bundled({ profilingMetrics: false }), nodeExporter: NodeExporterSource.none() } });
+    const ext = renderStack({
+      tier: Tier.VIZ,
+      telemetry: { ...SELF_HOSTED, dcgmExporter: DcgmExporterSource.bundled({ profilingMetrics: false }), nodeExporter: NodeExporterSource.none() },
+    });
     expect(renderedLevel(ext)).toBe('baseline');
     expect(line(ext, 'Pod Security')).toContain('enforce=baseline');
     expect(line(ext, 'Baseline level needed by')).toContain('dcgm-exporter (runAsUser 0)');

@@ -30,8 +30,22 @@ const INVENTORY: Record<string, string[]> = {
 const ENGINE_CONTAINERS: Record<string, string[]> = {
   platform: [],
   analytics: [EngineContainers.NGINX, EngineContainers.FORGE_ETL_PYTHON, EngineContainers.DASK_CUDA_WORKER],
-  viz: [EngineContainers.NGINX, EngineContainers.FORGE_ETL_PYTHON, EngineContainers.DASK_CUDA_WORKER, EngineContainers.STREAMGL_VIZ, EngineContainers.STREAMGL_SESSIONS, EngineContainers.STREAMGL_GPU],
-  full: [EngineContainers.NGINX, EngineContainers.FORGE_ETL_PYTHON, EngineContainers.DASK_CUDA_WORKER, EngineContainers.STREAMGL_VIZ, EngineContainers.STREAMGL_SESSIONS, EngineContainers.STREAMGL_GPU],
+  viz: [
+    EngineContainers.NGINX,
+    EngineContainers.FORGE_ETL_PYTHON,
+    EngineContainers.DASK_CUDA_WORKER,
+    EngineContainers.STREAMGL_VIZ,
+    EngineContainers.STREAMGL_SESSIONS,
+    EngineContainers.STREAMGL_GPU,
+  ],
+  full: [
+    EngineContainers.NGINX,
+    EngineContainers.FORGE_ETL_PYTHON,
+    EngineContainers.DASK_CUDA_WORKER,
+    EngineContainers.STREAMGL_VIZ,
+    EngineContainers.STREAMGL_SESSIONS,
+    EngineContainers.STREAMGL_GPU,
+  ],
 };
 
 describe('GraphistryStack per tier', () => {

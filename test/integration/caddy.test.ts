@@ -418,7 +418,10 @@ describe(`live Caddy ${version.join('.')} in self TLS mode`, () => {
     // Test-local: the certificate is read from the temp dir instead of the Secret's mount path.
     expect(text).toContain(CADDY_TLS_MOUNT);
     const file = path.join(dir, 'self.Caddyfile');
-    fs.writeFileSync(file, loopbackOnly(forThisCaddy(text.split(CADDY_TLS_MOUNT).join(dir), { queryPolicies: 0, cookieFallbacks: 0, logSkips: 1, trustedProxies: 0 })));
+    fs.writeFileSync(
+      file,
+      loopbackOnly(forThisCaddy(text.split(CADDY_TLS_MOUNT).join(dir), { queryPolicies: 0, cookieFallbacks: 0, logSkips: 1, trustedProxies: 0 })),
+    );
     caddy = await startCaddy(file, httpPort, log);
   });
 

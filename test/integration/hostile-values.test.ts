@@ -32,11 +32,23 @@ jest.setTimeout(60_000);
 const basic = (user: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
 
 /** Runs a Caddyfile the builder rendered (2.6.2 substitutions applied when needed) and returns it started. */
-async function runCaddy(tmp: string, text: string, port: number, env: Record<string, string>, log: { out: string; err: string }): Promise<ChildProcess> {
+async function runCaddy(
+  tmp: string,
+  text: string,
+  port: number,
+  env: Record<string, string>,
+  log: { out: string; err: string },
+): Promise<ChildProcess> {
   const file = supportsUnmodified(caddyVersion(CADDY)) ? text : toCaddy262(text).text;
   const caddyFile = path.join(tmp, 'Caddyfile');
   fs.writeFileSync(caddyFile, loopbackOnly(file));
-  return startCaddy({ bin: CADDY, file: caddyFile, env: { ...process.env, HOME: tmp, XDG_DATA_HOME: path.join(tmp, 'd'), XDG_CONFIG_HOME: path.join(tmp, 'c'), ...env }, healthPort: port, log });
+  return startCaddy({
+    bin: CADDY,
+    file: caddyFile,
+    env: { ...process.env, HOME: tmp, XDG_DATA_HOME: path.join(tmp, 'd'), XDG_CONFIG_HOME: path.join(tmp, 'c'), ...env },
+    healthPort: port,
+    log,
+  });
 }
 
 describe('Caddy authenticates the telemetry-style proxy routes (real caddy)', () => {

@@ -30,7 +30,11 @@ const PROMETHEUS = process.env.PROMETHEUS_BIN ?? '/usr/bin/prometheus';
 const NODE_EXPORTER = process.env.NODE_EXPORTER_BIN ?? '/usr/bin/prometheus-node-exporter';
 
 /** Expands `$(NAME)` in container args from the container's env, as the kubelet does (unknown names stay literal). */
-function expandArgs(args: readonly string[], env: ReadonlyArray<{ name: string; value?: string; valueFrom?: any }>, fields: Record<string, string>): string[] {
+function expandArgs(
+  args: readonly string[],
+  env: ReadonlyArray<{ name: string; value?: string; valueFrom?: any }>,
+  fields: Record<string, string>,
+): string[] {
   const values: Record<string, string> = {};
   for (const e of env ?? []) {
     const v = e.value ?? fields[e.valueFrom?.fieldRef?.fieldPath];

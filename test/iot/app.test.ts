@@ -8,7 +8,8 @@ import { crdValidator } from './schema-validator';
 
 describe('apps/iot-fleet', () => {
   const out = renderRelease(buildIotFleet(new App()));
-  const byKind = (kind: string, apiVersion?: string) => out.objects.filter((o) => o.kind === kind && (!apiVersion || o.apiVersion === apiVersion)) as any[];
+  const byKind = (kind: string, apiVersion?: string) =>
+    out.objects.filter((o) => o.kind === kind && (!apiVersion || o.apiVersion === apiVersion)) as any[];
   const crs = byKind('Deployment', 'iot.nationtech.io/v1alpha1');
 
   test('is registered for npm run synth', () => {
@@ -50,7 +51,12 @@ describe('apps/iot-fleet', () => {
   test('the three deployments select devices by group and device labels and pass the CRD schema', () => {
     const validate = crdValidator(IOT_DEPLOYMENT_SCHEMA);
     for (const cr of crs) expect(validate(cr)).toEqual({ valid: true, errors: [] });
-    const keys = new Set(crs.flatMap((cr) => [...Object.keys(cr.spec.targetSelector.matchLabels ?? {}), ...(cr.spec.targetSelector.matchExpressions ?? []).map((e: any) => e.key)]));
+    const keys = new Set(
+      crs.flatMap((cr) => [
+        ...Object.keys(cr.spec.targetSelector.matchLabels ?? {}),
+        ...(cr.spec.targetSelector.matchExpressions ?? []).map((e: any) => e.key),
+      ]),
+    );
     expect([...keys].sort()).toEqual(['device', 'group']);
   });
 

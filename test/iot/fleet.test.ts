@@ -158,7 +158,12 @@ describe('IotFleet behaviour', () => {
   test('an upgrade is the same name with a new image: same object, only the image changes', () => {
     const v1 = renderOne(base);
     const v2 = renderOne({ ...base, image: 'nginx:1.27.3-alpine' });
-    expect([v2.apiVersion, v2.kind, v2.metadata.namespace, v2.metadata.name]).toEqual([v1.apiVersion, v1.kind, v1.metadata.namespace, v1.metadata.name]);
+    expect([v2.apiVersion, v2.kind, v2.metadata.namespace, v2.metadata.name]).toEqual([
+      v1.apiVersion,
+      v1.kind,
+      v1.metadata.namespace,
+      v1.metadata.name,
+    ]);
     expect({ ...v2, spec: { ...v2.spec, score: { ...v2.spec.score, data: { ...v2.spec.score.data, image: 'X' } } } }).toEqual({
       ...v1,
       spec: { ...v1.spec, score: { ...v1.spec.score, data: { ...v1.spec.score.data, image: 'X' } } },

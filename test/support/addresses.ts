@@ -34,8 +34,8 @@ function escape(s: string): string {
  * Every address of a Service of `release` that its workloads are configured with: in env values, command lines and
  * the ConfigMaps their pods mount (Caddyfile, collector and Prometheus configs, Grafana datasources). A Service's
  * short, namespaced or fully qualified name counts, followed by a port (`:6379`, or ` 80` as Caddy's `dynamic a`
- * writes it) or alone as the value of a variable that holds a host (`*HOST*`, `*SERVER*`, `*ADDR*`, `*URL*`). Names the pod's hostAliases pin to loopback are in-pod aliases, not
- * Service addresses.
+ * writes it) or alone as the value of a variable that holds a host (`*HOST*`, `*SERVER*`, `*ADDR*`, `*URL*`).
+ * Names the pod's hostAliases pin to loopback are in-pod aliases, not Service addresses.
  */
 export function serviceAddresses(release: RenderedRelease): FoundAddress[] {
   const ns = release.namespace;

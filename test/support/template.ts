@@ -4,7 +4,6 @@ import { ConnectionRecord } from '../../lib/core/wiring';
 import { Manifest, Release, ReleaseProps, renderApp, renderRelease, RenderedRelease } from '../../lib/release';
 import { assertLike, Matcher } from './match';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 /** Loosely typed JSON of a rendered object. */
 export type Obj = Record<string, any>;
 
@@ -129,7 +128,10 @@ export function newRelease(props: Partial<ReleaseProps> & { id?: string } = {}, 
 }
 
 /** Builds something in a fresh release and renders it: the construct and its template. */
-export function synthIn<T>(build: (scope: Construct) => T, release: Partial<ReleaseProps> = {}): { construct: T; release: Release; template: Template } {
+export function synthIn<T>(
+  build: (scope: Construct) => T,
+  release: Partial<ReleaseProps> = {},
+): { construct: T; release: Release; template: Template } {
   const r = newRelease(release);
   const construct = build(r);
   return { construct, release: r, template: Template.fromRelease(r) };

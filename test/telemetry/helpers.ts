@@ -75,7 +75,15 @@ export function relabel(rules: any[], input: Record<string, string>): Record<str
 }
 
 /** The meta labels Kubernetes SD role pod gives one declared container port of a pod. */
-export function podTarget(o: { name: string; node: string; ip: string; port: number; labels: Record<string, string>; phase?: string; namespace?: string }): Record<string, string> {
+export function podTarget(o: {
+  name: string;
+  node: string;
+  ip: string;
+  port: number;
+  labels: Record<string, string>;
+  phase?: string;
+  namespace?: string;
+}): Record<string, string> {
   const t: Record<string, string> = {
     __address__: o.ip.includes(':') ? `[${o.ip}]:${o.port}` : `${o.ip}:${o.port}`,
     __meta_kubernetes_namespace: o.namespace ?? 'ns',

@@ -8,7 +8,8 @@ const FIXTURES = path.join(__dirname, '..', 'fixtures', 'verify');
 const ROOT = path.join(__dirname, '..', '..');
 
 function fakeContext(manifests: string[]) {
-  const violations: Array<{ ruleName: string; recommendation: string; fix: string; violatingResources: ReadonlyArray<{ resourceName: string; locations: readonly string[]; manifestPath: string }> }> = [];
+  type Resource = { resourceName: string; locations: readonly string[]; manifestPath: string };
+  const violations: Array<{ ruleName: string; recommendation: string; fix: string; violatingResources: ReadonlyArray<Resource> }> = [];
   const logs: string[] = [];
   let status: string | undefined;
   let metadata: Readonly<Record<string, string>> | undefined;

@@ -116,8 +116,18 @@ export class Nexus extends GraphistryService {
       servicePorts: [{ name: 'http', port: ServicePorts.NEXUS, targetPort: 'http' }],
       resources: props.resources ?? SERVICE_DEFAULT_RESOURCES[ServiceNames.NEXUS],
       // Migrations run at start-up, so liveness waits long; readiness keeps nexus out of rotation until it answers.
-      liveness: Probes.curl(health, { initialDelay: Duration.seconds(180), period: Duration.seconds(60), timeout: Duration.seconds(30), failureThreshold: 3 }),
-      readiness: Probes.curl(health, { initialDelay: Duration.seconds(20), period: Duration.seconds(10), timeout: Duration.seconds(10), failureThreshold: 3 }),
+      liveness: Probes.curl(health, {
+        initialDelay: Duration.seconds(180),
+        period: Duration.seconds(60),
+        timeout: Duration.seconds(30),
+        failureThreshold: 3,
+      }),
+      readiness: Probes.curl(health, {
+        initialDelay: Duration.seconds(20),
+        period: Duration.seconds(10),
+        timeout: Duration.seconds(10),
+        failureThreshold: 3,
+      }),
       volumeMounts: [
         { name: 'local-media-mount', mountPath: NEXUS_STATIC_PATH },
         { name: 'data-mount', mountPath: DATA_PATH },
