@@ -11,8 +11,12 @@ import { assertPort } from './validate';
 
 /** A port a container listens on. */
 export interface ContainerPortSpec {
-  /** Port name (IANA_SVC_NAME: at most 15 characters, lowercase, digits and '-'); Services and probes refer to it. */
+  /**
+   * Port name (IANA_SVC_NAME: at most 15 characters, lowercase, digits and '-'); Services and probes refer to it.
+   * @default - unnamed
+   */
   readonly name?: string;
+  /** The port number the container listens on. */
   readonly port: number;
   /** @default TCP */
   readonly protocol?: 'TCP' | 'UDP';
@@ -20,19 +24,61 @@ export interface ContainerPortSpec {
 
 /** Everything a container needs; the security context comes from the pod's profile, so no container can forget it. */
 export interface ContainerOptions {
+  /** Container name (a DNS-1123 label, unique in the pod). */
   readonly name: string;
   /** The image, already resolved through `Images.of(scope).resolve(...)`. */
   readonly image: string;
+  /**
+   * Entrypoint override.
+   * @default - the image's entrypoint
+   */
   readonly command?: readonly string[];
+  /**
+   * Arguments to the entrypoint.
+   * @default - the image's command arguments
+   */
   readonly args?: readonly string[];
+  /**
+   * Ports the container listens on.
+   * @default - none
+   */
   readonly ports?: readonly ContainerPortSpec[];
+  /**
+   * The env builder the container is rendered from (owned keys first, then defaults and user keys).
+   * @default - no env
+   */
   readonly env?: EnvBuilder;
+  /** Requests and limits (both required). */
   readonly resources: Resources;
+  /**
+   * Liveness probe.
+   * @default - none (the verification policy requires one on long-running pods)
+   */
   readonly liveness?: k8s.Probe;
+  /**
+   * Readiness probe.
+   * @default - none (the verification policy requires one on long-running pods)
+   */
   readonly readiness?: k8s.Probe;
+  /**
+   * Startup probe: liveness waits for it to succeed once.
+   * @default - none
+   */
   readonly startup?: k8s.Probe;
+  /**
+   * Volume mounts; each must name a volume of the pod.
+   * @default - none
+   */
   readonly volumeMounts?: readonly k8s.VolumeMount[];
+  /**
+   * Lifecycle hooks (a preStop sleep).
+   * @default - none
+   */
   readonly lifecycle?: k8s.Lifecycle;
+  /**
+   * Working directory.
+   * @default - the image's
+   */
   readonly workingDir?: string;
   /** @default IfNotPresent (images are pinned, so re-pulling buys nothing) */
   readonly imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';

@@ -127,9 +127,15 @@ export interface DeploymentSpec {
 export interface RenderedDeployment {
   /** The Deployment (construct id `Resource`). */
   readonly deployment: k8s.KubeDeployment;
-  /** ServiceAccount, Role and RoleBinding, when an init wait reads the API. */
+  /**
+   * ServiceAccount, Role and RoleBinding, when an init wait reads the API.
+   * @default - none (no wait reads the API)
+   */
   readonly access?: NamespacedAccess;
-  /** The Service and its endpoint, when `service` was given. */
+  /**
+   * The Service and its endpoint, when `service` was given.
+   * @default - none
+   */
   readonly service?: RenderedService;
 }
 

@@ -196,7 +196,10 @@ export interface IConnectionTarget {
    * (a short Service name from another namespace), and for targets that have no host name (pods found by discovery).
    */
   hostFor(form: HostForm, clientNamespace: string | undefined): string;
-  /** The construct that declared the target (its Release is the target's release), when there is one. */
+  /**
+   * The construct that declared the target (its Release is the target's release), when there is one.
+   * @default - none (an external endpoint declared without an owner)
+   */
   readonly owner?: IConstruct;
   /** The plain record of this target for one port (what renderers and verification read). */
   targetRecord(port: EndpointPort, releaseOf: (scope: IConstruct) => string | undefined): TargetRecord;
@@ -204,9 +207,14 @@ export interface IConnectionTarget {
 
 /** A Service the app renders, as the wiring graph records it. */
 export interface ServiceTargetRecord {
+  /** Discriminator: a Service the app renders. */
   readonly type: 'service';
-  /** Release rendering the Service (undefined outside a Release). */
+  /**
+   * Release rendering the Service (undefined outside a Release).
+   * @default - none
+   */
   readonly release?: string;
+  /** The Service's namespace. */
   readonly namespace: string;
   /** The Service's name. */
   readonly name: string;
@@ -220,9 +228,16 @@ export interface ServiceTargetRecord {
 
 /** Pods reached directly (found by discovery, not through a Service), as the wiring graph records them. */
 export interface PodsTargetRecord {
+  /** Discriminator: pods reached by discovery. */
   readonly type: 'pods';
+  /**
+   * Release rendering the pods (undefined outside a Release).
+   * @default - none
+   */
   readonly release?: string;
+  /** The pods' namespace. */
   readonly namespace: string;
+  /** Labels selecting the pods. */
   readonly selector: Readonly<Record<string, string>>;
   /** The container port (`port` is its number, `targetPort` its name). */
   readonly port: EndpointPort;
@@ -230,11 +245,18 @@ export interface PodsTargetRecord {
 
 /** An endpoint outside the app, as the wiring graph records it. */
 export interface ExternalTargetRecord {
+  /** Discriminator: an endpoint outside the app. */
   readonly type: 'external';
+  /** What it is (`managed Postgres`), for reports. */
   readonly description: string;
+  /** The host as clients dial it. */
   readonly host: string;
+  /** The port dialled. */
   readonly port: EndpointPort;
-  /** Who answers, for NetworkPolicy egress rules; undefined when not declared. */
+  /**
+   * Who answers, for NetworkPolicy egress rules; undefined when not declared.
+   * @default - undeclared
+   */
   readonly peer?: ExternalPeerRecord;
 }
 

@@ -41,10 +41,12 @@ export type EnvMap = Readonly<Record<string, EnvValue>>;
 
 /** A whole Secret or ConfigMap exposed as environment variables. */
 export class EnvFrom {
+  /** Every key of an existing Secret as env (optionally prefixed; `optional` lets the pod start without it). */
   public static secret(name: string, options: { optional?: boolean; prefix?: string } = {}): EnvFrom {
     return new EnvFrom({ secretRef: { name, optional: options.optional }, prefix: options.prefix });
   }
 
+  /** Every key of a ConfigMap as env (optionally prefixed; `optional` lets the pod start without it). */
   public static configMap(name: string, options: { optional?: boolean; prefix?: string } = {}): EnvFrom {
     return new EnvFrom({ configMapRef: { name, optional: options.optional }, prefix: options.prefix });
   }

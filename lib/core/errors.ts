@@ -105,12 +105,14 @@ export class ErrorCollector {
     else this.collected.push(error);
   }
 
+  /** Runs `fn`; a ConfigError it throws is recorded and undefined returned. */
+  public attempt<T>(fn: () => T): T | undefined;
+  /** Runs `fn`; a ConfigError it throws is recorded and `fallback` returned. */
+  public attempt<T>(fn: () => T, fallback: T): T;
   /**
    * Runs `fn` and returns its result; when it throws a ConfigError, records it and returns `fallback` instead, so the
    * checks after it still run. Any other error propagates.
    */
-  public attempt<T>(fn: () => T): T | undefined;
-  public attempt<T>(fn: () => T, fallback: T): T;
   public attempt<T>(fn: () => T, fallback?: T): T | undefined {
     try {
       return fn();

@@ -82,6 +82,7 @@ export class ImageRef {
     return new ImageRef(registry, this.canonicalRepository, this.tag, this.digest);
   }
 
+  /** The reference as written back: `[registry/]repository[:tag][@digest]`. */
   public toString(): string {
     return `${this.registry ? `${this.registry}/` : ''}${this.repository}${this.tag ? `:${this.tag}` : ''}${this.digest ? `@${this.digest}` : ''}`;
   }

@@ -26,6 +26,7 @@ export interface WorkloadIdentity {
   readonly component?: string;
 }
 
+/** The full label set of an object: the stable identity plus part-of and version. */
 export interface StandardLabelOptions extends WorkloadIdentity {
   /**
    * `app.kubernetes.io/part-of`: the larger application (`graphistry`).

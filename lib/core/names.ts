@@ -59,6 +59,7 @@ export function isPortName(name: string): boolean {
   );
 }
 
+/** How `deriveName` fits a name into its length limit. */
 export interface DeriveNameOptions {
   /**
    * Characters to leave free for the longest suffix the caller appends later (for example `-headless` is 9).

@@ -7,15 +7,30 @@ import { assertInt } from './validate';
 
 /** A taint toleration. Mirrors the Kubernetes field, validated. */
 export interface Toleration {
-  /** Taint key; empty with operator Exists tolerates every taint. */
+  /**
+   * Taint key; empty with operator Exists tolerates every taint.
+   * @default - empty (with operator Exists: every taint)
+   */
   readonly key?: string;
-  /** `Equal` (default) or `Exists`. */
+  /**
+   * `Equal` (default) or `Exists`.
+   * @default 'Equal'
+   */
   readonly operator?: 'Equal' | 'Exists';
-  /** Taint value; must be empty when operator is Exists. */
+  /**
+   * Taint value; must be empty when operator is Exists.
+   * @default - empty
+   */
   readonly value?: string;
-  /** Taint effect to tolerate; empty means all effects. */
+  /**
+   * Taint effect to tolerate; empty means all effects.
+   * @default - every effect
+   */
   readonly effect?: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
-  /** For NoExecute: how long the pod stays bound after the taint appears. */
+  /**
+   * For NoExecute: how long the pod stays bound after the taint appears.
+   * @default - for ever
+   */
   readonly tolerationSeconds?: number;
 }
 
@@ -129,8 +144,17 @@ export interface WorkloadPlacementOptions {
 
 /** Placement fields ready for a pod spec. */
 export interface ResolvedPlacement {
+  /** The nodeSelector to render (possibly empty). */
   readonly nodeSelector: Record<string, string>;
+  /**
+   * Tolerations, the workload's own first, deduplicated.
+   * @default - none
+   */
   readonly tolerations?: k8s.Toleration[];
+  /**
+   * Affinity.
+   * @default - none
+   */
   readonly affinity?: k8s.Affinity;
 }
 
@@ -182,8 +206,11 @@ export class Placement {
     return new Placement({});
   }
 
+  /** The release-wide nodeSelector. */
   public readonly nodeSelector: Record<string, string>;
+  /** The release-wide tolerations. */
   public readonly tolerations: k8s.Toleration[];
+  /** The release-wide affinity, when set. */
   public readonly affinity?: k8s.Affinity;
 
   constructor(props: GlobalPlacementProps) {

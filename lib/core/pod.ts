@@ -8,10 +8,21 @@ import { SecurityProfile } from './security';
 
 /** What goes into a pod spec; placement, security and pull secrets are always applied. */
 export interface PodOptions {
+  /** The main containers, already built (`buildContainer`). */
   readonly containers: readonly k8s.Container[];
+  /**
+   * Init containers, in the order they run.
+   * @default - none
+   */
   readonly initContainers?: readonly k8s.Container[];
+  /**
+   * The pod's volumes (the security profile's hostPath volumes are added).
+   * @default - none
+   */
   readonly volumes?: readonly k8s.Volume[];
+  /** The security profile (pod securityContext, host access). */
   readonly security: SecurityProfile;
+  /** Where the pod runs, resolved against the release-wide placement. */
   readonly placement: ResolvedPlacement;
   /**
    * ServiceAccount the pod runs as.
@@ -25,12 +36,24 @@ export interface PodOptions {
   readonly automountServiceAccountToken?: boolean;
   /** @default - Kubernetes default (30s) */
   readonly terminationGracePeriod?: Duration;
+  /**
+   * Static /etc/hosts entries (loopback aliases for sibling containers).
+   * @default - none
+   */
   readonly hostAliases?: readonly k8s.HostAlias[];
   /** @default - the cluster default runtime */
   readonly runtimeClassName?: string;
   /** @default - Kubernetes default */
   readonly restartPolicy?: 'Always' | 'OnFailure' | 'Never';
+  /**
+   * PriorityClass of the pod.
+   * @default - the cluster default priority
+   */
   readonly priorityClassName?: string;
+  /**
+   * Topology spread constraints.
+   * @default - none
+   */
   readonly topologySpreadConstraints?: readonly k8s.TopologySpreadConstraint[];
   /**
    * Names of volumes that are not in `volumes` but exist at run time: a StatefulSet's `volumeClaimTemplates`, which the

@@ -36,7 +36,9 @@ export function policyExceptionAnnotations(exceptions: readonly PolicyException[
 
 /** An object an operator must create before the app works. */
 export interface ExternalRef {
+  /** The kind of object. */
   readonly kind: 'Secret' | 'ConfigMap' | 'PersistentVolumeClaim' | 'ServiceAccount' | 'Service';
+  /** Its name, in the referencing object's namespace. */
   readonly name: string;
 }
 

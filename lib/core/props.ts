@@ -28,7 +28,9 @@ export function forwardProps(child: IConstruct, forwarded: ForwardedProps): void
 
 /** A prop as the user wrote it: the construct they created and the path in its props. */
 export interface UserProp {
+  /** The construct the user created (the outermost one the prop was forwarded to). */
   readonly construct: IConstruct;
+  /** The prop's path in that construct's props (`telemetry.prometheus.retentionSize`). */
   readonly prop: string;
 }
 

@@ -3,9 +3,11 @@ import { k8s } from 'cdk8s-plus-28';
 import { ConfigError } from './errors';
 import { Construct } from 'constructs';
 
+/** Props of NamespacedAccess. */
 export interface NamespacedAccessProps {
   /** Name of the ServiceAccount, Role and RoleBinding. */
   readonly name: string;
+  /** Labels on the three objects. */
   readonly labels: Readonly<Record<string, string>>;
   /** What the account may do, in its own namespace only. */
   readonly rules: readonly k8s.PolicyRule[];
@@ -16,9 +18,13 @@ export interface NamespacedAccessProps {
  * (init-container waits, service discovery). Never a ClusterRole.
  */
 export class NamespacedAccess extends Construct {
+  /** The ServiceAccount (token not automounted by default; pods opt in). */
   public readonly serviceAccount: k8s.KubeServiceAccount;
+  /** The Role with exactly the given rules. */
   public readonly role: k8s.KubeRole;
+  /** The RoleBinding of the Role to the ServiceAccount. */
   public readonly roleBinding: k8s.KubeRoleBinding;
+  /** The ServiceAccount's name, for `serviceAccountName`. */
   public readonly serviceAccountName: string;
 
   constructor(scope: Construct, id: string, props: NamespacedAccessProps) {

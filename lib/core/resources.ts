@@ -8,7 +8,9 @@ import { assertInt } from './validate';
  * without limits can starve its neighbours (the verification layer enforces this on every container).
  */
 export interface Resources {
+  /** CPU request and limit. */
   readonly cpu: { readonly request: Cpu; readonly limit: Cpu };
+  /** Memory request and limit. */
   readonly memory: { readonly request: Size; readonly limit: Size };
   /**
    * Extended resources as limits (and equal requests), for example `{ 'nvidia.com/gpu': 1 }`.

@@ -132,9 +132,13 @@ export function assertIp(prop: string, value: string, family?: 4 | 6): string {
 
 /** A parsed CIDR: its family, prefix length and the first and last address as integers. */
 export interface Cidr {
+  /** The address family. */
   readonly family: 4 | 6;
+  /** The prefix length. */
   readonly prefix: number;
+  /** The first address of the range, as an integer. */
   readonly first: bigint;
+  /** The last address of the range, as an integer. */
   readonly last: bigint;
 }
 
@@ -210,7 +214,9 @@ export function familiesFullyCovered(cidrs: readonly string[]): Array<4 | 6> {
 
 /** A parsed `host:port`. */
 export interface HostPort {
+  /** The host (a DNS name, an IPv4 address or a bracketed IPv6 address). */
   readonly host: string;
+  /** The port. */
   readonly port: number;
 }
 
@@ -258,9 +264,15 @@ export function assertResolver(prop: string, value: string): string {
 
 /** Bounds of a duration check. */
 export interface DurationBounds {
-  /** Smallest allowed value, in the unit checked. @default 1 */
+  /**
+   * Smallest allowed value, in the unit checked.
+   * @default 1
+   */
   readonly min?: number;
-  /** Largest allowed value, in the unit checked. @default INT32_MAX */
+  /**
+   * Largest allowed value, in the unit checked.
+   * @default INT32_MAX
+   */
   readonly max?: number;
 }
 

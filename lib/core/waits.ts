@@ -20,14 +20,20 @@ export interface InitWait {
   readonly name: string;
   /** Image as written (resolve it through `Images.of(scope).resolve` before rendering). */
   readonly image: string;
+  /** Command of the wait container (empty: the image's entrypoint). */
   readonly command: string[];
+  /** Arguments of the wait container. */
   readonly args: string[];
   /** RBAC rules the pod's ServiceAccount needs for the wait to see its target (empty for network-only waits). */
   readonly rules: k8s.PolicyRule[];
-  /** For Service waits: the Service name, so references can be checked. */
+  /**
+   * For Service waits: the Service name, so references can be checked.
+   * @default - none (not a Service wait)
+   */
   readonly service?: string;
 }
 
+/** Where `WaitFor.postgres` probes with `pg_isready`. */
 export interface PostgresWaitOptions {
   /** Host name of the Postgres server. */
   readonly host: string;

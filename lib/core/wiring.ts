@@ -44,13 +44,21 @@ export interface WorkloadConnectOptions extends ConnectOptions {
 
 /** The client side of a recorded connection that runs in the app. */
 export interface WorkloadClientRecord {
+  /** Discriminator: a workload of the app. */
   readonly type: 'workload';
-  /** Release rendering the client (undefined outside a Release). */
+  /**
+   * Release rendering the client (undefined outside a Release).
+   * @default - none
+   */
   readonly release?: string;
+  /** The client's namespace. */
   readonly namespace: string;
   /** Labels of the client's pods. */
   readonly selector: Readonly<Record<string, string>>;
-  /** The container that connects, when it is one container. */
+  /**
+   * The container that connects, when it is one container.
+   * @default - the pods as a whole
+   */
   readonly container?: string;
   /** Construct path of the client. */
   readonly path: string;
@@ -58,7 +66,9 @@ export interface WorkloadClientRecord {
 
 /** The client side of a recorded connection that comes from outside the app (an ingress controller). */
 export interface ExternalClientRecord {
+  /** Discriminator: pods or addresses outside the app. */
   readonly type: 'external';
+  /** Who they are (pods in another namespace, or CIDRs with a reason). */
   readonly peer: ExternalPeerRecord;
 }
 
@@ -70,10 +80,16 @@ export type ClientRecord = WorkloadClientRecord | ExternalClientRecord;
  * allow rules, Argo CD ordering between releases) and verification read these, never the constructs.
  */
 export interface ConnectionRecord {
+  /** What kind of connection it is. */
   readonly kind: ConnectionKind;
-  /** What the connection is for, when stated. */
+  /**
+   * What the connection is for, when stated.
+   * @default - none
+   */
   readonly purpose?: string;
+  /** Who opens the connection. */
   readonly from: ClientRecord;
+  /** What it leads to, and on which port. */
   readonly to: TargetRecord;
 }
 

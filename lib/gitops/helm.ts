@@ -42,7 +42,10 @@ export interface DistRelease {
   readonly name: string;
   /** Manifest file name (no folder) to its text, as synthesized. */
   readonly manifests: ReadonlyMap<string, string>;
-  /** `_reports/<release>/NOTES.txt`, when the release has notes. */
+  /**
+   * `_reports/<release>/NOTES.txt`, when the release has notes.
+   * @default - none
+   */
   readonly notes?: string;
 }
 

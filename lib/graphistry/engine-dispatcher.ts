@@ -13,6 +13,7 @@ export const ENGINE_DISPATCHER_FILE = 'engine-dispatcher.conf';
  */
 const CONNECTION_VARIABLE = '$engine_dispatch_connection';
 
+/** Where the intra-pod dispatcher listens and forwards. */
 export interface DispatcherOptions {
   /**
    * Address the dispatcher binds. Loopback keeps it inside the pod: only sibling containers reach it, through the

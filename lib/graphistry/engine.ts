@@ -127,6 +127,7 @@ export interface StreamglGpuOptions extends EngineContainerOptions {
   readonly workers?: number;
 }
 
+/** Props of EngineDaemonSet. */
 export interface EngineDaemonSetProps {
   /** The deployment tier: analytics renders 3 containers, viz and full render 6. The platform tier has no engine. */
   readonly tier: Tier;
@@ -538,6 +539,7 @@ export class EngineDaemonSet extends WorkloadConstruct {
   public readonly access: NamespacedAccess;
   /** The port plan every port in the pod comes from. */
   public readonly ports: EnginePortPlan;
+  /** The tier the engine renders (its containers and Services follow it). */
   public readonly tier: Tier;
   /** Labels selecting the engine pods. */
   public readonly selector: Readonly<Record<string, string>>;

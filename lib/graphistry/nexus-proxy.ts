@@ -30,6 +30,7 @@ export const NEXUS_PROXY_PORT = 80;
 /** Where the nginx image expects pivot's static bundle. */
 export const PIVOT_WWW_PATH = '/opt/graphistry/apps/core/pivot/www';
 
+/** Props of NexusProxy. */
 export interface NexusProxyProps {
   /** Claim name of the shared data PVC (`data-mount`), mounted at /opt/graphistry/data. */
   readonly dataMountClaim: string;
@@ -103,6 +104,7 @@ export class NexusProxy extends WorkloadConstruct {
 
   /** The Deployment (construct id `Resource`). */
   public readonly deployment: k8s.KubeDeployment;
+  /** The ClusterIP Service `nexus-proxy` (construct id `Service`). */
   public readonly service: k8s.KubeService;
   /** The proxy's Service endpoint (v1 and v2 API paths): what Caddy and in-cluster clients connect to. */
   public readonly endpoint: ServiceEndpoint;

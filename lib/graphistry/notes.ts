@@ -58,14 +58,20 @@ export interface RouteSummary {
 
 /** What the notes need to know about a rendered stack. */
 export interface GraphistryNotesInput {
+  /** The tier the release renders. */
   readonly tier: Tier;
+  /** The release namespace. */
   readonly namespace: string;
-  /** `https://viz.example.com` when a host name is known, else undefined (then a port-forward recipe is printed). */
+  /**
+   * `https://viz.example.com` when a host name is known, else undefined (then a port-forward recipe is printed).
+   * @default - none (a port-forward recipe is printed)
+   */
   readonly siteUrl?: string;
   /** Caddy's Service name. */
   readonly caddyService: string;
   /** Caddy's Service port for plain HTTP. */
   readonly caddyServicePort: number;
+  /** The routes Caddy serves, in order. */
   readonly routes: readonly RouteSummary[];
   /** In-cluster URLs (nexus, nexus-proxy) to print. */
   readonly inClusterUrls: ReadonlyArray<readonly [string, string]>;
@@ -73,8 +79,11 @@ export interface GraphistryNotesInput {
   readonly secretsToCreate: readonly string[];
   /** Other objects to create first (StorageClass, ...). */
   readonly otherPrerequisites: readonly string[];
+  /** The claims' access mode (`ReadWriteOnce` or `ReadWriteMany`). */
   readonly accessMode: string;
+  /** The claims' StorageClass. */
   readonly storageClassName: string;
+  /** Names of the claims. */
   readonly claims: readonly string[];
   /** Enabled graph-app-kit variants (full tier). */
   readonly dashboards: readonly string[];
@@ -98,7 +107,10 @@ export interface GraphistryNotesInput {
     readonly serviceName: string;
     readonly port: number;
     readonly ownLogin: boolean;
-    /** How Caddy authenticates the route (CaddyRouteAuth.spec), when it is not the UI's own login. */
+    /**
+     * How Caddy authenticates the route (CaddyRouteAuth.spec), when it is not the UI's own login.
+     * @default - none (the route is open unless the UI has its own login)
+     */
     readonly auth?:
       | { readonly kind: 'basic'; readonly secretName: string }
       | { readonly kind: 'forward'; readonly upstream: string }
@@ -341,10 +353,21 @@ function uiOf(r: TelemetryRoute): { ui: string; serviceName: string; port: numbe
 
 /** What the stack hands its notes beyond its own members. */
 export interface StackNoteFacts {
+  /** The routes Caddy serves, in order. */
   readonly routes: readonly RouteSummary[];
+  /** Name of the JWT Secret. */
   readonly jwtSecret: string;
+  /** Name of the nexus crypto Secret. */
   readonly nexusSecret: string;
+  /**
+   * Name of the optional nexus feature Secret.
+   * @default - none
+   */
   readonly optionalSecret?: string;
+  /**
+   * Name of the graph-app-kit credentials Secret (full tier).
+   * @default - none
+   */
   readonly gakCredentials?: string;
 }
 

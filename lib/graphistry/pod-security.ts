@@ -10,6 +10,7 @@ export type PodSecurityLevel = 'privileged' | 'baseline' | 'restricted';
 
 /** The strictest level one pod meets, and why it misses the next stricter one. */
 export interface PodSecurityEvaluation {
+  /** The strictest Pod Security level that admits the pod. */
   readonly level: PodSecurityLevel;
   /** What breaks the next stricter level (baseline checks when privileged, restricted checks when baseline). */
   readonly reasons: readonly string[];
@@ -106,7 +107,9 @@ export function evaluatePodSecurity(pod: Json): PodSecurityEvaluation {
 
 /** One workload rendered under a scope, with its pod template. */
 export interface RenderedWorkload {
+  /** The workload kind (`Deployment`, `DaemonSet`, ...). */
   readonly kind: string;
+  /** The workload's name. */
   readonly name: string;
   /** The pod spec as rendered (plain JSON). */
   readonly pod: Json;

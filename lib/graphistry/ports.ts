@@ -34,6 +34,7 @@ export interface DispatchRoute {
 
 /** One line of the port layout, for messages and docs. */
 export interface PortAllocation {
+  /** Who binds the port(s). */
   readonly owner: string;
   /** First port. */
   readonly from: number;
@@ -41,6 +42,7 @@ export interface PortAllocation {
   readonly to: number;
 }
 
+/** Options of `EnginePortPlan.forTier`. */
 export interface EnginePortPlanOptions {
   /**
    * STREAMGL_NUM_WORKERS: how many GPU worker processes streamgl-gpu forks. Each takes a port above the router's.
@@ -93,13 +95,21 @@ export class EnginePortPlan {
     return allocations.map((a) => `${a.owner} ${a.from === a.to ? a.from : `${a.from}-${a.to}`}`).join(', ');
   }
 
+  /** nginx's public listener (80). */
   public readonly nginx = ENGINE_NGINX_PORT;
+  /** The intra-pod Host-header dispatcher (8080). */
   public readonly dispatcher = ENGINE_DISPATCHER_PORT;
+  /** forge-etl-python's listener (8200). */
   public readonly forgeEtlPython = FORGE_ETL_PYTHON_PORT;
+  /** dask-cuda-worker's dashboard, on localhost (8787). */
   public readonly daskDashboard = DASK_DASHBOARD_PORT;
+  /** streamgl-viz's listener (8081). */
   public readonly streamglViz = STREAMGL_VIZ_PORT;
+  /** streamgl-viz's second listener (3100). */
   public readonly streamglVizSecondary = STREAMGL_VIZ_SECONDARY_PORT;
+  /** streamgl-sessions' listener (8082). */
   public readonly streamglSessions = STREAMGL_SESSIONS_PORT;
+  /** streamgl-gpu's router (8090); its workers follow it. */
   public readonly streamglGpu = STREAMGL_GPU_PORT;
 
   private constructor(

@@ -15,6 +15,7 @@ export interface SecretKeyRef {
   readonly key: string;
 }
 
+/** Props of `Postgres.external`. */
 export interface ExternalPostgresProps {
   /** Host name of the server (`pg.corp.example`, `graphistry-primary.db.svc`). */
   readonly host: string;
@@ -31,6 +32,7 @@ export interface ExternalPostgresProps {
   readonly passwordSecret: SecretKeyRef;
 }
 
+/** Props of `Postgres.crunchy`. */
 export interface CrunchyPostgresProps {
   /** Name of the Crunchy PGO `PostgresCluster` (its primary Service is `<cluster>-primary`). */
   readonly cluster: string;
@@ -43,11 +45,6 @@ export interface CrunchyPostgresProps {
   readonly port?: number;
 }
 
-/**
- * How Graphistry's services reach Postgres. The connection env (POSTGRES_HOST, POSTGRES_PORT, POSTGRES_DB,
- * POSTGRES_USER, POSTGRES_PASSWORD) and the `pg_isready` init wait both come from here, so they cannot disagree.
- * The password is always read from a Secret; there is no default credential.
- */
 /** How a client container is wired to Postgres. */
 export interface PostgresClientOptions {
   /**
@@ -63,6 +60,11 @@ export interface PostgresClientOptions {
   readonly wait?: boolean;
 }
 
+/**
+ * How Graphistry's services reach Postgres. The connection env (POSTGRES_HOST, POSTGRES_PORT, POSTGRES_DB,
+ * POSTGRES_USER, POSTGRES_PASSWORD) and the `pg_isready` init wait both come from here, so they cannot disagree.
+ * The password is always read from a Secret; there is no default credential.
+ */
 export class Postgres implements IConnectable {
   /** A server outside the release: managed Postgres, RDS, a PgBouncer, or a cluster another team runs. */
   public static external(props: ExternalPostgresProps): Postgres {

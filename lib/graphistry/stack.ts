@@ -130,6 +130,7 @@ export interface GraphistryGraphAppKitOptions extends Omit<GraphistryGpuServiceO
 /** The telemetry stack's settings (its `partOf` is the stack's). */
 export interface GraphistryTelemetryOptions extends Omit<TelemetryStackProps, 'partOf'> {}
 
+/** Props of GraphistryStack. */
 export interface GraphistryStackProps {
   /** What to deploy: platform < analytics < viz < full. Changing it never touches storage. */
   readonly tier: Tier;
@@ -246,9 +247,13 @@ interface StackSettings {
  * other through their endpoints, so every in-cluster address, wait and route is an edge of the wiring graph.
  */
 export class GraphistryStack extends Construct {
+  /** The tier the stack renders. */
   public readonly tier: Tier;
+  /** The claims (rendered at every tier). */
   public readonly storage: GraphistryStorage;
+  /** nexus (every tier). */
   public readonly nexus: Nexus;
+  /** Caddy, the entry point (every tier). */
   public readonly caddy: CaddyIngress;
   /** Platform tier only. */
   public readonly nexusProxy?: NexusProxy;

@@ -53,6 +53,7 @@ export interface GraphistryClaimOptions {
   readonly volumeName?: string;
 }
 
+/** Props of GraphistryStorage. */
 export interface GraphistryStorageProps {
   /**
    * Access mode of every claim: the operator's declaration of single-node (ReadWriteOnce) or multi-node
@@ -113,7 +114,9 @@ function storageQuantity(prop: string, size: Size): string {
 export class GraphistryStorage extends Construct {
   /** Claims by name. */
   public readonly claims: Readonly<Record<string, k8s.KubePersistentVolumeClaim>>;
+  /** The claims' access mode. */
   public readonly accessMode: StorageAccessMode;
+  /** The claims' StorageClass. */
   public readonly storageClassName: string;
 
   constructor(scope: Construct, id: string, props: GraphistryStorageProps = {}) {

@@ -10,9 +10,13 @@ import { ConfigError } from '../core/errors';
  * - `FULL`: adds the remaining apps (pivot, notebook, graph-app-kit)
  */
 export class Tier {
+  /** nexus and nexus-proxy: accounts, the API, the landing pages. */
   public static readonly PLATFORM = new Tier('platform', 0);
+  /** Adds Redis, the dask scheduler and the engine (nginx, forge-etl-python, dask-cuda-worker). */
   public static readonly ANALYTICS = new Tier('analytics', 1);
+  /** Adds the streamgl containers: browser visualization. */
   public static readonly VIZ = new Tier('viz', 2);
+  /** Adds pivot, the notebook and graph-app-kit. */
   public static readonly FULL = new Tier('full', 3);
 
   /** Every tier, lowest first. */
@@ -47,6 +51,7 @@ export class Tier {
     return this.level === other.level;
   }
 
+  /** The tier's name. */
   public toString(): string {
     return this.name;
   }

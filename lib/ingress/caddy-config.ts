@@ -110,15 +110,34 @@ function overlaps(a: Pattern, b: Pattern): boolean {
 
 /** The routing props validated and defaulted (what the Caddyfile and the construct are built from). */
 export interface ResolvedCaddyfileProps {
+  /** The upstream the catch-all and the session routes proxy to (bound: its address resolved). */
   readonly upstream: CaddyUpstream;
+  /** Session routes, in order. */
   readonly sessionRoutes: readonly CaddySessionRoute[];
+  /** Proxy routes with their matcher names, in order. */
   readonly proxyRoutes: ReadonlyArray<Required<Omit<CaddyProxyRoute, 'auth'>> & { readonly auth?: CaddyRouteAuth }>;
+  /**
+   * The sticky-cookie catch-all (pool upstreams only).
+   * @default - none (a single upstream)
+   */
   readonly cookie?: { readonly name: string; readonly secret: CaddyCookieSecret; readonly fallback: CaddyLbFallback };
+  /** The TLS mode. */
   readonly tls: CaddyTls;
+  /**
+   * The access log.
+   * @default - none (disabled)
+   */
   readonly log?: { readonly output: CaddyLogOutput; readonly format: CaddyLogFormat; readonly level: CaddyLogLevel };
+  /** Port of the plain-HTTP listener. */
   readonly httpPort: number;
+  /** Port of the HTTPS listener (self mode). */
   readonly httpsPort: number;
+  /** Whether the admin API listens on localhost:2019. */
   readonly adminApi: boolean;
+  /**
+   * The Strict-Transport-Security header value.
+   * @default - none (no HSTS)
+   */
   readonly hsts?: string;
 }
 

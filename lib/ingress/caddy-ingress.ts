@@ -298,7 +298,9 @@ export class CaddyIngress extends WorkloadConstruct {
   public readonly selector: Readonly<Record<string, string>>;
   /** The Deployment (id `Resource`). */
   public readonly deployment: k8s.KubeDeployment;
+  /** The Caddyfile ConfigMap `<name>-caddyfile`. */
   public readonly configMap: k8s.KubeConfigMap;
+  /** The Service (construct id `Service`). */
   public readonly service: k8s.KubeService;
   /** The Service's endpoint (`http`, and `https` in self mode). */
   public readonly endpoint: ServiceEndpoint;

@@ -18,6 +18,7 @@ export class CaddyEnvRef {
 
   private constructor(public readonly name: string) {}
 
+  /** The token as Caddy reads it. */
   public toString(): string {
     return `{$${this.name}}`;
   }
@@ -25,6 +26,7 @@ export class CaddyEnvRef {
 
 /** A string that is always rendered double-quoted (credentials, header values), whatever it contains. */
 export class CaddyQuoted {
+  /** A double-quoted Caddyfile token (quotes and backslashes escaped). */
   public static of(value: string): CaddyQuoted {
     return new CaddyQuoted(value);
   }
@@ -120,6 +122,7 @@ export class Caddyfile {
     public readonly header?: string,
   ) {}
 
+  /** The Caddyfile text. */
   public render(): string {
     const out: string[] = [];
     if (this.header) out.push(...commentLines(this.header, ''));

@@ -85,9 +85,19 @@ export interface CaddyPoolFailoverOptions {
 
 /** The failover settings validated, in milliseconds (0 = off). */
 export interface ResolvedCaddyFailover {
+  /** Retry window in ms (0: no retries). */
   readonly tryMs: number;
+  /**
+   * Pause between tries in ms.
+   * @default - Caddy's default
+   */
   readonly tryIntervalMs?: number;
+  /** How long a failed upstream is skipped, in ms (0: no passive health). */
   readonly failMs: number;
+  /**
+   * Failures that mark an upstream down.
+   * @default - Caddy's default (1)
+   */
   readonly maxFails?: number;
 }
 
@@ -548,6 +558,7 @@ export interface CaddyStickyCookieOptions {
   /**
    * The HMAC key, normally `CaddyCookieSecret.fromSecret(name, key)` (an operator-created Secret). Required with a
    * pool upstream: there is no default key, because a key anyone can read lets anyone forge the cookie.
+   * @default - none; required with a pool upstream
    */
   readonly secret?: CaddyCookieSecret;
   /**

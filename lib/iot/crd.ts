@@ -223,6 +223,7 @@ export const IOT_DEPLOYMENT_PRINTER_COLUMNS: readonly k8s.CustomResourceColumnDe
   { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
 ];
 
+/** Props of IotDeploymentCrd. */
 export interface IotDeploymentCrdProps {
   /**
    * Extra labels on the CRD.

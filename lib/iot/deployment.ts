@@ -102,8 +102,11 @@ export interface FleetDeploymentOptions {
 
 /** A parsed port mapping. */
 export interface FleetPortMapping {
+  /** The port on the device. */
   readonly hostPort: number;
+  /** The port in the container. */
   readonly containerPort: number;
+  /** Transport protocol. */
   readonly protocol: 'tcp' | 'udp';
 }
 
@@ -177,7 +180,9 @@ export function renderDeviceSelector(prop: string, selector: DeviceSelector, sup
 
 /** Labels every fleet CR carries; user labels may not replace them. */
 export interface FleetDeploymentIdentity {
+  /** Release name (`app.kubernetes.io/instance`). */
   readonly instance: string;
+  /** The fleet's name (`app.kubernetes.io/part-of`). */
   readonly fleet: string;
   /**
    * The CRD is rendered by another release, so it may not exist yet when Argo CD dry-runs this release's CRs.

@@ -44,6 +44,7 @@ export interface IotFleetBuckets {
   readonly agentStatus?: string;
 }
 
+/** Props of IotFleet. */
 export interface IotFleetProps {
   /**
    * Fleet name: prefix of the NATS server and operator names, and `app.kubernetes.io/part-of` of the CRs.
@@ -90,11 +91,17 @@ function listNames(items: readonly string[]): string {
  * state says for it.
  */
 export class IotFleet extends Construct {
+  /** The fleet name (prefix of the NATS server and operator names). */
   public readonly name: string;
+  /** The CustomResourceDefinition, when the fleet renders it. */
   public readonly crd?: IotDeploymentCrd;
+  /** The fleet's NATS server. */
   public readonly nats: NatsServer;
+  /** The KV bucket the operator writes desired state to. */
   public readonly desiredStateBucket: NatsKvBucket;
+  /** The KV bucket device agents publish status to. */
   public readonly agentStatusBucket: NatsKvBucket;
+  /** The operator. */
   public readonly operator: IotOperator;
   private readonly _deployments = new Map<string, FleetDeployment>();
   private readonly hostPorts: FleetHostPorts;

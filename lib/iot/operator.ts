@@ -122,9 +122,20 @@ export interface OperatorHttpProbeOptions {
 
 /** What a probe alternative adds to the operator's container and Deployment. */
 export interface OperatorProbeParts {
-  /** The probed port, declared on the container as `health`. */
+  /**
+   * The probed port, declared on the container as `health`.
+   * @default - none (no probes)
+   */
   readonly ports?: readonly ContainerPortSpec[];
+  /**
+   * Liveness probe.
+   * @default - none
+   */
   readonly liveness?: k8s.Probe;
+  /**
+   * Readiness probe.
+   * @default - none
+   */
   readonly readiness?: k8s.Probe;
   /** Policy exceptions the choice needs (no probes at all). */
   readonly exceptions: readonly PolicyException[];
@@ -212,6 +223,7 @@ class NoOperatorProbes extends OperatorProbes {
   }
 }
 
+/** Props of IotOperator. */
 export interface IotOperatorProps {
   /** The NATS server the operator and the device agents share. JetStream must be on. */
   readonly nats: NatsServer;
@@ -290,14 +302,17 @@ export const IOT_OPERATOR_RULES: readonly k8s.PolicyRule[] = [
  * takes from the seed and what it assumes about the image is listed at the top of this file.
  */
 export class IotOperator extends WorkloadConstruct {
+  /** Name of the Deployment, ServiceAccount and RBAC objects. */
   public readonly name: string;
   /** Labels selecting the operator pod. */
   public readonly selector: Readonly<Record<string, string>>;
   /** The Deployment (construct id `Resource`). */
   public readonly deployment: k8s.KubeDeployment;
+  /** The operator's ServiceAccount. */
   public readonly serviceAccount: k8s.KubeServiceAccount;
   /** The Role (namespace scope) or ClusterRole (cluster scope). */
   public readonly role: k8s.KubeRole | k8s.KubeClusterRole;
+  /** The RoleBinding (namespace scope) or ClusterRoleBinding (cluster scope). */
   public readonly roleBinding: k8s.KubeRoleBinding | k8s.KubeClusterRoleBinding;
   /** The env the operator gets (for tests and wiring checks). */
   public readonly env: EnvBuilder;

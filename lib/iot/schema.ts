@@ -6,31 +6,125 @@ import { k8s } from 'cdk8s-plus-28';
  * `toJsonSchemaProps`), `cdk8s import` and schema validation in tests, so there is exactly one definition.
  */
 export interface CrdSchema {
+  /**
+   * The JSON type.
+   * @default - none
+   */
   readonly type?: 'object' | 'array' | 'string' | 'integer' | 'number' | 'boolean';
+  /**
+   * What the field means, shown by `kubectl explain`.
+   * @default - none
+   */
   readonly description?: string;
+  /**
+   * Properties of an object.
+   * @default - none
+   */
   readonly properties?: Readonly<Record<string, CrdSchema>>;
+  /**
+   * Properties that must be present.
+   * @default - none
+   */
   readonly required?: readonly string[];
+  /**
+   * Schema of array items.
+   * @default - none
+   */
   readonly items?: CrdSchema;
+  /**
+   * Schema of the values of a map.
+   * @default - none
+   */
   readonly additionalProperties?: CrdSchema;
+  /**
+   * Allowed values.
+   * @default - none
+   */
   readonly enum?: ReadonlyArray<string | number>;
+  /**
+   * Default the API server applies.
+   * @default - none
+   */
   readonly default?: unknown;
+  /**
+   * Regular expression a string must match.
+   * @default - none
+   */
   readonly pattern?: string;
+  /**
+   * String or integer format.
+   * @default - none
+   */
   readonly format?: 'date-time' | 'int32' | 'int64';
+  /**
+   * Smallest allowed number.
+   * @default - none
+   */
   readonly minimum?: number;
+  /**
+   * Largest allowed number.
+   * @default - none
+   */
   readonly maximum?: number;
+  /**
+   * Shortest allowed string.
+   * @default - none
+   */
   readonly minLength?: number;
+  /**
+   * Longest allowed string.
+   * @default - none
+   */
   readonly maxLength?: number;
+  /**
+   * Fewest array items.
+   * @default - none
+   */
   readonly minItems?: number;
+  /**
+   * Most array items.
+   * @default - none
+   */
   readonly maxItems?: number;
+  /**
+   * Fewest object properties.
+   * @default - none
+   */
   readonly minProperties?: number;
+  /**
+   * Most object properties.
+   * @default - none
+   */
   readonly maxProperties?: number;
-  /** Value validations only (no type, description or default inside), as structural schemas require. */
+  /**
+   * Value validations only (no type, description or default inside), as structural schemas require.
+   * @default - none
+   */
   readonly anyOf?: readonly CrdSchema[];
-  /** Value validations only, as for anyOf. */
+  /**
+   * Value validations only, as for anyOf.
+   * @default - none
+   */
   readonly oneOf?: readonly CrdSchema[];
+  /**
+   * How server-side apply merges the list.
+   * @default - none
+   */
   readonly 'x-kubernetes-list-type'?: 'atomic' | 'set' | 'map';
+  /**
+   * Keys identifying the items of a map-type list.
+   * @default - none
+   */
   readonly 'x-kubernetes-list-map-keys'?: readonly string[];
+  /**
+   * How server-side apply merges the map.
+   * @default - none
+   */
   readonly 'x-kubernetes-map-type'?: 'atomic' | 'granular';
+  /**
+   * Keep fields the schema does not declare.
+   * @default - none
+   */
   readonly 'x-kubernetes-preserve-unknown-fields'?: boolean;
 }
 

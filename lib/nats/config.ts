@@ -89,11 +89,17 @@ function bytes(s: Size): number {
  * @see https://docs.nats.io/running-a-nats-service/configuration
  */
 export class NatsConfig {
+  /** The server name (`server_name`). */
   public readonly serverName: string;
+  /** Address the client listener binds. */
   public readonly host: string;
+  /** The client port. */
   public readonly port: number;
+  /** The monitoring port (`/healthz`, `/varz`). */
   public readonly monitorPort: number;
+  /** JetStream settings, when it is on. */
   public readonly jetstream?: NatsJetStreamSettings;
+  /** Largest message payload. */
   public readonly maxPayload: Size;
 
   constructor(props: NatsConfigProps) {

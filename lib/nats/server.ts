@@ -53,6 +53,7 @@ export interface NatsJetStreamLimits {
   readonly maxFileStore?: Size;
 }
 
+/** Props of NatsServer. */
 export interface NatsServerProps {
   /**
    * Name of the StatefulSet, Services and ConfigMap (the Service name is the host clients use).
@@ -118,15 +119,6 @@ function mebibytes(s: Size): number {
 }
 
 
-/**
- * A single-node NATS server with JetStream: the low-level building block other constructs configure (the IoT fleet's
- * message bus, a cache invalidation bus). One replica in a StatefulSet, a generated config file whose checksum rolls the
- * pod, probes on the monitoring port, and a Service exposed as ClusterIP, NodePort or LoadBalancer.
- *
- * A StatefulSet rather than a Deployment because the JetStream store must never be opened by two servers at once: a
- * StatefulSet replaces its pod (old one gone before the new one starts) and gives each pod its own claim from a
- * template, where a Deployment's rolling update would start a second server on the same volume.
- */
 /** How a client container is wired to NATS. */
 export interface NatsClientOptions {
   /**
@@ -141,6 +133,15 @@ export interface NatsClientOptions {
   readonly purpose?: string;
 }
 
+/**
+ * A single-node NATS server with JetStream: the low-level building block other constructs configure (the IoT fleet's
+ * message bus, a cache invalidation bus). One replica in a StatefulSet, a generated config file whose checksum rolls the
+ * pod, probes on the monitoring port, and a Service exposed as ClusterIP, NodePort or LoadBalancer.
+ *
+ * A StatefulSet rather than a Deployment because the JetStream store must never be opened by two servers at once: a
+ * StatefulSet replaces its pod (old one gone before the new one starts) and gives each pod its own claim from a
+ * template, where a Deployment's rolling update would start a second server on the same volume.
+ */
 export class NatsServer extends WorkloadConstruct {
   /** The server name (StatefulSet, ConfigMap, client Service). */
   public readonly name: string;
@@ -160,12 +161,17 @@ export class NatsServer extends WorkloadConstruct {
   public readonly config: NatsConfig;
   /** The rendered config file. */
   public readonly configText: string;
+  /** How the client port is reachable. */
   public readonly exposure: NatsExposure;
+  /** Where the JetStream store lives. */
   public readonly persistence: NatsPersistence;
+  /** The config ConfigMap. */
   public readonly configMap: k8s.KubeConfigMap;
   /** The StatefulSet (construct id `Resource`). */
   public readonly statefulSet: k8s.KubeStatefulSet;
+  /** The client Service (construct id `Service`). */
   public readonly service: k8s.KubeService;
+  /** The headless governing Service (construct id `Headless`). */
   public readonly headlessService: k8s.KubeService;
   private readonly _buckets = new Map<string, NatsKvBucket>();
 

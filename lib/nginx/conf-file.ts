@@ -2,6 +2,7 @@ import { check } from '../core/errors';
 import { block, NginxDirective, renderNginxArg } from './directive';
 import { NginxMap, NginxServer, serverNameCoverage } from './server';
 
+/** Props of NginxConfFile. */
 export interface NginxConfFileProps {
   /**
    * Comment lines at the top of the file (why it exists, who generates it).
@@ -26,12 +27,14 @@ export class NginxConfFile {
     this.comment = [...(props.comment ?? [])];
   }
 
+  /** Adds a map; two maps defining one variable are refused. */
   public addMap(map: NginxMap): this {
     check(!this.maps.some((m) => m.variable === map.variable), 'nginx.map.variable', map.variable, 'a variable no other map defines', 'nginx refuses a duplicate variable');
     this.maps.push(map);
     return this;
   }
 
+  /** Adds a server; a second default server or a host name claimed twice on one address is refused. */
   public addServer(server: NginxServer): this {
     for (const l of server.listen) {
       const rivals = this.servers.filter((s) => s.listen.some((o) => o.key === l.key));
@@ -63,6 +66,7 @@ export class NginxConfFile {
   }
 }
 
+/** Props of NginxMainConfig. */
 export interface NginxMainConfigProps {
   /**
    * Main-context directives (`pid`, `error_log`, `worker_processes`, `user`).
@@ -90,6 +94,7 @@ export interface NginxMainConfigProps {
 export class NginxMainConfig {
   constructor(private readonly props: NginxMainConfigProps) {}
 
+  /** The whole `nginx.conf` text. */
   public render(): string {
     const http: string[] = (this.props.http ?? []).map((d) => d.render());
     for (const f of this.props.files ?? []) {

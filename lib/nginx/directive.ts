@@ -73,6 +73,7 @@ export class NginxVar {
 
   private constructor(public readonly name: string) {}
 
+  /** The variable as nginx reads it. */
   public toString(): string {
     return this.name;
   }

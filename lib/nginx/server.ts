@@ -10,6 +10,7 @@ function seconds(prop: string, d: Duration): string {
   return `${assertWholeSeconds(prop, d)}s`;
 }
 
+/** Options of a `listen` directive. */
 export interface NginxListenOptions {
   /**
    * Make this server the one that answers requests whose Host matches no `server_name` on this address and port.
@@ -47,6 +48,7 @@ export class NginxListen {
     return `${canonicalAddress(this.address)}:${this.port}`;
   }
 
+  /** The `listen` directive. */
   public render(): NginxDirective {
     const target = this.address ? `${this.address}:${this.port}` : String(this.port);
     return this.defaultServer ? NginxDirective.of('listen', target, 'default_server') : NginxDirective.of('listen', target);
@@ -69,6 +71,7 @@ export function serverNameCoverage(name: string): string[] {
   return name.startsWith('.') ? [name.slice(1), `*${name}`] : [name];
 }
 
+/** Options of `proxy_pass`. */
 export interface NginxProxyOptions {
   /**
    * HTTP version towards the upstream. `1.1` is needed for keep-alive and WebSocket upgrades.
@@ -167,12 +170,14 @@ export class NginxLocation {
     return `${this.modifier}${this.path}`;
   }
 
+  /** The location block's lines. */
   public render(): string[] {
     const head = this.modifier ? `location ${this.modifier} ${this.path}` : `location ${this.path}`;
     return block(head, [...this.action.directives, ...this.directives].map((d) => d.render()));
   }
 }
 
+/** Props of NginxServer. */
 export interface NginxServerProps {
   /** Addresses and ports the server listens on (at least one). */
   readonly listen: readonly NginxListen[];
@@ -201,8 +206,11 @@ export interface NginxServerProps {
 
 /** A `server` block. */
 export class NginxServer {
+  /** The addresses and ports it listens on. */
   public readonly listen: readonly NginxListen[];
+  /** The host names it answers for. */
   public readonly serverNames: readonly string[];
+  /** Its locations, in order. */
   public readonly locations: readonly NginxLocation[];
   private readonly directives: readonly NginxDirective[];
   private readonly comment?: string;
@@ -233,6 +241,7 @@ export class NginxServer {
     this.comment = props.comment;
   }
 
+  /** The server block's lines. */
   public render(): string[] {
     const body: string[] = this.listen.map((l) => l.render().render());
     if (this.serverNames.length) body.push(NginxDirective.of('server_name', ...this.serverNames).render());
@@ -242,6 +251,7 @@ export class NginxServer {
   }
 }
 
+/** Props of NginxMap. */
 export interface NginxMapProps {
   /** The variable the map reads (`$http_upgrade`). */
   readonly source: string;
@@ -268,6 +278,7 @@ function mapKey(key: string): string {
 
 /** A `map` block defining a variable from another. */
 export class NginxMap {
+  /** The variable the map defines (`$name`). */
   public readonly variable: string;
   private readonly source: string;
   private readonly defaultValue: string | NginxVar;
@@ -287,6 +298,7 @@ export class NginxMap {
     this.render();
   }
 
+  /** The map block's lines. */
   public render(): string[] {
     const body = [
       `default ${renderNginxValue('nginx.map.defaultValue', this.defaultValue)};`,

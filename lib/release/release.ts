@@ -9,6 +9,7 @@ import { assertDnsLabel } from '../core/names';
 import { nodePortCollisions } from './node-ports';
 import { userProp } from '../core/props';
 
+/** Props of Release. */
 export interface ReleaseProps {
   /**
    * Release name: the dist/ folder Argo CD deploys as one Application, and `app.kubernetes.io/instance`.
@@ -135,6 +136,7 @@ export class Release extends Chart {
       this._warnings.push({ message, fix });
   }
 
+  /** The operator notes, in the order they were added. */
   public get notes(): readonly string[] {
     return [...this._notes];
   }
@@ -174,7 +176,10 @@ export interface SynthWarning {
   readonly message: string;
   /** The message followed by the fix, as printed and written to NOTES.txt. */
   readonly text: string;
-  /** The fix, in the props of the construct the user created. */
+  /**
+   * The fix, in the props of the construct the user created.
+   * @default - none (no prop change silences the warning)
+   */
   readonly fix?: {
     /** Class of the construct the user created (`GraphistryStack`). */
     readonly construct: string;

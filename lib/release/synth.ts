@@ -11,18 +11,26 @@ import { Release } from './release';
 
 /** A Kubernetes object as synthesized (plain JSON). */
 export type Manifest = {
+  /** The object's apiVersion. */
   apiVersion: string;
+  /** The object's kind. */
   kind: string;
+  /** Name, namespace (not on cluster-scoped kinds) and the rest of the metadata. */
   metadata: { name: string; namespace?: string; [k: string]: unknown };
   [k: string]: unknown;
 };
 
 /** One release, rendered in memory and not yet written. */
 export interface RenderedRelease {
+  /** The release name (its dist/ folder). */
   readonly name: string;
+  /** The release namespace. */
   readonly namespace: string;
+  /** The objects, in render order. */
   readonly objects: Manifest[];
+  /** The operator notes. */
   readonly notes: readonly string[];
+  /** The warnings. */
   readonly warnings: readonly string[];
   /**
    * The wiring graph's edges that touch this release: connections from its workloads, and connections from elsewhere

@@ -34,6 +34,7 @@ export class CollectorEnv {
     public readonly text: string,
   ) {}
 
+  /** The text as the collector reads it. */
   public toString(): string {
     return this.text;
   }
@@ -58,9 +59,14 @@ export type ComponentSettings = Readonly<Record<string, unknown>>;
 
 /** A signal pipeline. */
 export interface CollectorPipeline {
+  /** Receiver ids, in order. */
   readonly receivers: readonly string[];
-  /** Applied in order. @default [] */
+  /**
+   * Applied in order.
+   * @default []
+   */
   readonly processors?: readonly string[];
+  /** Exporter ids. */
   readonly exporters: readonly string[];
 }
 
@@ -190,14 +196,17 @@ export class CollectorConfig {
   private readonly pipelines = new Map<string, CollectorPipeline>();
   private telemetry?: ComponentSettings;
 
+  /** Adds a receiver (ids are unique per kind). */
   public addReceiver(id: string, settings: ComponentSettings = {}): this {
     return this.add('receivers', id, settings);
   }
 
+  /** Adds a processor (ids are unique per kind). */
   public addProcessor(id: string, settings: ComponentSettings = {}): this {
     return this.add('processors', id, settings);
   }
 
+  /** Adds an exporter (ids are unique per kind). */
   public addExporter(id: string, settings: ComponentSettings = {}): this {
     return this.add('exporters', id, settings);
   }

@@ -142,9 +142,17 @@ export class MemberIdentity {
 
 /** Per-member data volume: the pod volume plus, when one is rendered, the claim. */
 export interface DataVolume {
+  /** The pod volume named `data`. */
   readonly volume: k8s.Volume;
+  /**
+   * The claim, when the member renders one.
+   * @default - none
+   */
   readonly claim?: k8s.KubePersistentVolumeClaim;
-  /** The claim name when it is made outside this app. */
+  /**
+   * The claim name when it is made outside this app.
+   * @default - none
+   */
   readonly externalClaim?: string;
 }
 
@@ -233,17 +241,31 @@ export interface BackendDeploymentParts {
   readonly prop: string;
   /** The backend's one container. */
   readonly container: ContainerOptions;
-  /** The pod's volumes other than the data volume (which follows them). */
+  /**
+   * The pod's volumes other than the data volume (which follows them).
+   * @default - none
+   */
   readonly volumes?: readonly k8s.Volume[];
+  /** The pod's security profile. */
   readonly security: SecurityProfile;
+  /** Where the pod runs. */
   readonly placement: ResolvedPlacement;
   /** The data volume: an existing claim it names is declared external. */
   readonly storage: DataVolume;
-  /** Other objects the pod needs that the app does not render (an admin Secret). */
+  /**
+   * Other objects the pod needs that the app does not render (an admin Secret).
+   * @default - none
+   */
   readonly externalRefs?: readonly ExternalRef[];
-  /** The generated config the pod mounts; its checksum rolls the pod when it changes. */
+  /**
+   * The generated config the pod mounts; its checksum rolls the pod when it changes.
+   * @default - none
+   */
   readonly config?: Record<string, string>;
-  /** A ServiceAccount the member renders (Prometheus' discovery account). @default - none */
+  /**
+   * A ServiceAccount the member renders (Prometheus' discovery account).
+   * @default - none
+   */
   readonly serviceAccountName?: string;
   /** The Service's ports (each to the container port of the same name). */
   readonly servicePorts: readonly EndpointPortSpec[];

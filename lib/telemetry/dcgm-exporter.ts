@@ -94,6 +94,7 @@ export class DcgmExporterSource extends ExporterSource<DcgmExporter> {
 
 /** What the stack wires into the exporter. */
 export interface DcgmExporterProps extends DcgmExporterOptions {
+  /** Object name of the DaemonSet and Service. */
   readonly name: string;
   /** @default - none */
   readonly partOf?: string;
@@ -101,9 +102,12 @@ export interface DcgmExporterProps extends DcgmExporterOptions {
 
 /** NVIDIA dcgm-exporter as a DaemonSet on GPU nodes, with a ClusterIP Service using `internalTrafficPolicy: Local`. */
 export class DcgmExporter extends WorkloadConstruct implements IBundledExporter {
+  /** The metrics port. */
   public static readonly PORT = 9400;
 
+  /** The DaemonSet (construct id `Resource`). */
   public readonly daemonSet: k8s.KubeDaemonSet;
+  /** The node-local Service. */
   public readonly service: k8s.KubeService;
   /** The node-local Service's endpoint. */
   public readonly endpoint: ServiceEndpoint;

@@ -21,7 +21,10 @@ export interface GrafanaDatasource {
   readonly url: string;
   /** @default false */
   readonly isDefault?: boolean;
-  /** Plugin-specific settings. @default - none */
+  /**
+   * Plugin-specific settings.
+   * @default - none
+   */
   readonly jsonData?: Readonly<Record<string, unknown>>;
 }
 

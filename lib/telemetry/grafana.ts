@@ -63,12 +63,16 @@ export interface GrafanaOptions {
 
 /** What the stack wires into Grafana. */
 export interface GrafanaProps extends GrafanaOptions {
+  /** Object name of the Deployment, Service and ConfigMap. */
   readonly name: string;
   /** @default - none */
   readonly partOf?: string;
   /** Path prefix Grafana serves under (`serve_from_sub_path`). */
   readonly routePrefix: string;
-  /** Absolute base URL users reach the stack at. @default - relative URLs */
+  /**
+   * Absolute base URL users reach the stack at.
+   * @default - relative URLs
+   */
   readonly publicUrl?: string;
   /** The admin credentials Secret. */
   readonly admin: Required<GrafanaAdminSecret>;
@@ -83,12 +87,16 @@ export interface GrafanaProps extends GrafanaOptions {
  * under its route prefix. One replica with Recreate: its SQLite database sits on a ReadWriteOnce volume.
  */
 export class Grafana extends WorkloadConstruct {
+  /** Port of the UI and API. */
   public static readonly PORT = 3000;
 
+  /** The Deployment (construct id `Resource`). */
   public readonly deployment: k8s.KubeDeployment;
+  /** The Service. */
   public readonly service: k8s.KubeService;
   /** The datasource provisioning ConfigMap. */
   public readonly configMap: k8s.KubeConfigMap;
+  /** The claim, when one is rendered. */
   public readonly claim?: k8s.KubePersistentVolumeClaim;
   /** The Service's endpoint (`http`). */
   public readonly endpoint: ServiceEndpoint;

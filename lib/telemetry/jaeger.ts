@@ -55,6 +55,7 @@ export interface JaegerOptions {
 
 /** What the stack wires into Jaeger. */
 export interface JaegerProps extends JaegerOptions {
+  /** Object name of the Deployment and Service. */
   readonly name: string;
   /** @default - none */
   readonly partOf?: string;
@@ -71,13 +72,18 @@ export interface JaegerProps extends JaegerOptions {
 export class Jaeger extends WorkloadConstruct {
   /** Query UI and API. */
   public static readonly QUERY_PORT = 16686;
+  /** OTLP/gRPC receiver port. */
   public static readonly OTLP_GRPC_PORT = 4317;
+  /** OTLP/HTTP receiver port. */
   public static readonly OTLP_HTTP_PORT = 4318;
   /** Admin port: health check and metrics. */
   public static readonly ADMIN_PORT = 14269;
 
+  /** The Deployment (construct id `Resource`). */
   public readonly deployment: k8s.KubeDeployment;
+  /** The Service. */
   public readonly service: k8s.KubeService;
+  /** The claim, when one is rendered. */
   public readonly claim?: k8s.KubePersistentVolumeClaim;
   /** The Service's endpoint: `http-query` (UI and API, under the route prefix), `otlp-grpc`, `otlp-http`. */
   public readonly endpoint: ServiceEndpoint;

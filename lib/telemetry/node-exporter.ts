@@ -104,6 +104,7 @@ export class NodeExporterSource extends ExporterSource<NodeExporter> {
 
 /** What the stack wires into the exporter. */
 export interface NodeExporterProps extends NodeExporterOptions {
+  /** Object name of the DaemonSet and Service. */
   readonly name: string;
   /** @default - none */
   readonly partOf?: string;
@@ -117,9 +118,12 @@ const POD_SCOPED_COLLECTORS = ['arp', 'conntrack', 'filesystem', 'netclass', 'ne
 
 /** Prometheus node-exporter as a DaemonSet on every node, with a ClusterIP Service using `internalTrafficPolicy: Local`. */
 export class NodeExporter extends WorkloadConstruct implements IBundledExporter {
+  /** The metrics port. */
   public static readonly PORT = 9100;
 
+  /** The DaemonSet (construct id `Resource`). */
   public readonly daemonSet: k8s.KubeDaemonSet;
+  /** The node-local Service. */
   public readonly service: k8s.KubeService;
   /** The node-local Service's endpoint. */
   public readonly endpoint: ServiceEndpoint;

@@ -56,16 +56,21 @@ export interface OtelCollectorOptions {
 
 /** What the stack wires into the collector. */
 export interface OtelCollectorProps extends OtelCollectorOptions {
+  /** Object name of the DaemonSet, Service and ConfigMap. */
   readonly name: string;
   /** @default - none */
   readonly partOf?: string;
+  /** Self-hosted or cloud: which pipelines and exporters the config holds. */
   readonly mode: TelemetryMode;
   /**
    * Self-hosted: the Jaeger the collector exports traces to (OTLP/gRPC).
    * @default - none (required in self-hosted mode)
    */
   readonly jaeger?: Jaeger;
-  /** Cloud: exporters the collector scrapes and forwards (Prometheus does this in self-hosted mode). @default [] */
+  /**
+   * Cloud: exporters the collector scrapes and forwards (Prometheus does this in self-hosted mode).
+   * @default []
+   */
   readonly scrapeTargets?: readonly ScrapeTarget[];
 }
 
@@ -75,11 +80,6 @@ export const COLLECTOR_DEFAULT_TOLERATIONS: readonly Toleration[] = [
   { operator: 'Exists' },
 ];
 
-/**
- * The OpenTelemetry Collector as a DaemonSet on every node, behind a ClusterIP Service with
- * `internalTrafficPolicy: Local`: a pod's OTLP stays on its node, and each collector only ever sees its own node's
- * traffic.
- */
 /** How an application container is wired to the collector. */
 export interface OtelClientOptions {
   /**
@@ -89,17 +89,28 @@ export interface OtelClientOptions {
   readonly serviceName: string;
 }
 
+/**
+ * The OpenTelemetry Collector as a DaemonSet on every node, behind a ClusterIP Service with
+ * `internalTrafficPolicy: Local`: a pod's OTLP stays on its node, and each collector only ever sees its own node's
+ * traffic.
+ */
 export class OtelCollector extends WorkloadConstruct {
+  /** OTLP/gRPC receiver port. */
   public static readonly OTLP_GRPC_PORT = 4317;
+  /** OTLP/HTTP receiver port. */
   public static readonly OTLP_HTTP_PORT = 4318;
   /** Prometheus exporter with the metrics applications push over OTLP (self-hosted). */
   public static readonly APP_METRICS_PORT = 8889;
   /** The collector's own metrics (queue sizes, drops, export failures). */
   public static readonly SELF_METRICS_PORT = 8888;
+  /** Health check extension port. */
   public static readonly HEALTH_PORT = 13133;
 
+  /** The DaemonSet (construct id `Resource`). */
   public readonly daemonSet: k8s.KubeDaemonSet;
+  /** The node-local Service. */
   public readonly service: k8s.KubeService;
+  /** The config ConfigMap. */
   public readonly configMap: k8s.KubeConfigMap;
   /** The generated configuration. */
   public readonly config: CollectorConfig;

@@ -31,15 +31,27 @@ export interface RelabelConfig {
   readonly sourceLabels?: readonly string[];
   /** @default ';' */
   readonly separator?: string;
-  /** RE2 regular expression, anchored at both ends by Prometheus. @default '(.*)' */
+  /**
+   * RE2 regular expression, anchored at both ends by Prometheus.
+   * @default '(.*)'
+   */
   readonly regex?: string;
-  /** Label written by replace-like actions (required by them). @default - none */
+  /**
+   * Label written by replace-like actions (required by them).
+   * @default - none
+   */
   readonly targetLabel?: string;
-  /** Replacement with `$1`-style references to regex groups. @default '$1' */
+  /**
+   * Replacement with `$1`-style references to regex groups.
+   * @default '$1'
+   */
   readonly replacement?: string;
   /** @default 'replace' */
   readonly action?: RelabelAction;
-  /** Modulus for `hashmod` (required by it). @default - none */
+  /**
+   * Modulus for `hashmod` (required by it).
+   * @default - none
+   */
   readonly modulus?: number;
 }
 
@@ -47,7 +59,10 @@ export interface RelabelConfig {
 export interface StaticConfig {
   /** `host:port` targets. */
   readonly targets: readonly string[];
-  /** Labels added to every target of this group. */
+  /**
+   * Labels added to every target of this group.
+   * @default - none
+   */
   readonly labels?: Readonly<Record<string, string>>;
 }
 
@@ -56,6 +71,7 @@ export type KubernetesSdRole = 'pod' | 'service' | 'endpoints' | 'endpointslice'
 
 /** Kubernetes service discovery through the API server (in-cluster credentials of the pod's ServiceAccount). */
 export interface KubernetesSdConfig {
+  /** What to discover (`pod`: one target per declared container port). */
   readonly role: KubernetesSdRole;
   /**
    * Namespaces to watch. Keep this to the release namespace so a namespaced Role is enough.
@@ -83,9 +99,25 @@ export interface ScrapeConfig {
   readonly scheme?: 'http' | 'https';
   /** @default false */
   readonly honorLabels?: boolean;
+  /**
+   * Fixed targets.
+   * @default - none
+   */
   readonly staticConfigs?: readonly StaticConfig[];
+  /**
+   * Kubernetes service discovery.
+   * @default - none
+   */
   readonly kubernetesSdConfigs?: readonly KubernetesSdConfig[];
+  /**
+   * Target relabeling, in order.
+   * @default - none
+   */
   readonly relabelConfigs?: readonly RelabelConfig[];
+  /**
+   * Series relabeling after the scrape, in order.
+   * @default - none
+   */
   readonly metricRelabelConfigs?: readonly RelabelConfig[];
 }
 
@@ -97,7 +129,10 @@ export interface PrometheusGlobalConfig {
   readonly scrapeTimeout?: Duration;
   /** @default 15s */
   readonly evaluationInterval?: Duration;
-  /** Labels added to every series sent to remote storage or federation. @default - none */
+  /**
+   * Labels added to every series sent to remote storage or federation.
+   * @default - none
+   */
   readonly externalLabels?: Readonly<Record<string, string>>;
 }
 
@@ -221,6 +256,7 @@ export function renderScrapeConfig(prop: string, c: ScrapeConfig): Record<string
 
 /** Options of a per-pod scrape job. */
 export interface PodScrapeJobOptions {
+  /** The job name. */
   readonly jobName: string;
   /** Namespace the pods live in (the release namespace). */
   readonly namespace: string;

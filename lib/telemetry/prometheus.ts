@@ -80,7 +80,10 @@ export interface PrometheusOptions {
 export interface PrometheusProps extends PrometheusOptions {
   /** Object name (Deployment, Service, ServiceAccount, ...). */
   readonly name: string;
-  /** `app.kubernetes.io/part-of`. @default - none */
+  /**
+   * `app.kubernetes.io/part-of`.
+   * @default - none
+   */
   readonly partOf?: string;
   /** Path prefix Prometheus serves under (`--web.route-prefix`). */
   readonly routePrefix: string;
@@ -101,8 +104,11 @@ export class Prometheus extends WorkloadConstruct {
   /** Port of the HTTP API and UI. */
   public static readonly PORT = 9090;
 
+  /** The Deployment (construct id `Resource`). */
   public readonly deployment: k8s.KubeDeployment;
+  /** The Service. */
   public readonly service: k8s.KubeService;
+  /** The `prometheus.yml` ConfigMap. */
   public readonly configMap: k8s.KubeConfigMap;
   /** ServiceAccount, Role (get/list/watch pods, services, endpoints in the release namespace) and RoleBinding. */
   public readonly access: NamespacedAccess;

@@ -81,7 +81,10 @@ export interface IBundledExporter extends IWorkload {
 
 /** What an exporter source gives the stack once bound. */
 export interface ExporterBinding<E extends IBundledExporter> {
-  /** The exporter the stack renders, when bundled. */
+  /**
+   * The exporter the stack renders, when bundled.
+   * @default - none (external or none)
+   */
   readonly exporter?: E;
   /** What Prometheus scrapes (self-hosted mode): the bundled pods, or the external endpoint. */
   readonly prometheusTargets: readonly ScrapeTarget[];
@@ -95,7 +98,10 @@ export interface ExporterBinding<E extends IBundledExporter> {
 export interface BundledExporterProps {
   /** Object name. */
   readonly name: string;
-  /** `app.kubernetes.io/part-of`. @default - none */
+  /**
+   * `app.kubernetes.io/part-of`.
+   * @default - none
+   */
   readonly partOf?: string;
 }
 

@@ -29,6 +29,7 @@ export interface TelemetryRoutePrefixes {
   readonly jaeger?: string;
 }
 
+/** Props of TelemetryStack. */
 export interface TelemetryStackProps {
   /** Self-hosted backends or a managed OTLP endpoint. */
   readonly mode: TelemetryMode;
@@ -98,6 +99,7 @@ export interface TelemetryStackProps {
  * directly so no node's metrics go missing. Every scrape, export and datasource is a connection in the wiring graph.
  */
 export class TelemetryStack extends Construct {
+  /** Self-hosted or cloud. */
   public readonly mode: TelemetryMode;
   /** The per-node collector; applications connect to it with `collector.connect(client, { serviceName })`. */
   public readonly collector: OtelCollector;

@@ -21,16 +21,23 @@ export interface ChangedDistObject extends DistObjectRef {
 
 /** An object that left one release folder for another (another Argo CD Application owns it now). */
 export interface MovedDistObject {
+  /** `Kind/namespace/name`. */
   readonly object: string;
+  /** The release it was in. */
   readonly from: string;
+  /** The release it is in now. */
   readonly to: string;
 }
 
 /** What changed between two dist/ trees, object by object (compared parsed, so formatting does not count). */
 export interface DistDiff {
+  /** Objects only the new tree has. */
   readonly added: readonly DistObjectRef[];
+  /** Objects only the old tree has. */
   readonly removed: readonly DistObjectRef[];
+  /** Objects whose content changed. */
   readonly changed: readonly ChangedDistObject[];
+  /** Objects that moved between releases. */
   readonly moved: readonly MovedDistObject[];
   /** Objects identical on both sides. */
   readonly unchanged: number;

@@ -6,9 +6,16 @@ import { KubeObject } from './types';
 
 /** A finding the API server itself would reject: no exception can waive it. */
 export interface ApiFinding {
+  /** The rule broken. */
   readonly rule: 'workload-selector' | 'unique-names' | 'object-names' | 'value-ranges';
+  /** What is wrong. */
   readonly message: string;
+  /** How to fix it. */
   readonly fix: string;
+  /**
+   * Field path inside the object.
+   * @default - none
+   */
   readonly path?: string;
 }
 

@@ -6,6 +6,7 @@ import { KubeObject } from './types';
 
 /** Objects read from disk, each with the file it came from. */
 export interface LoadedManifests {
+  /** The objects, in file order. */
   readonly objects: KubeObject[];
   /** File of each object (same order), relative to the directory that was loaded. */
   readonly files: string[];

@@ -46,6 +46,7 @@ export interface PodTemplate {
   readonly owner: KubeObject;
   /** Path of the pod spec inside the owner (`spec.template.spec`). */
   readonly specPath: string;
+  /** The pod spec. */
   readonly spec: Json;
   /** Labels of the pod template (what Services select). */
   readonly labels: Record<string, string>;
@@ -87,8 +88,11 @@ export function podTemplateOf(o: KubeObject): PodTemplate | undefined {
 
 /** A container of a pod spec, with its path and whether it is an init container. */
 export interface ContainerAt {
+  /** The container. */
   readonly c: Json;
+  /** Its path inside the object. */
   readonly path: string;
+  /** True for an init container. */
   readonly init: boolean;
   /** Init containers with `restartPolicy: Always` (native sidecars) run as long as the pod. */
   readonly sidecar: boolean;

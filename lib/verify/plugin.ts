@@ -10,7 +10,9 @@ import { VerifyReport } from './types';
 export interface ValidationPluginContext {
   /** Paths of the synthesized manifest files. */
   readonly manifests: readonly string[];
+  /** Where the plugin logs. */
   readonly logger: { log(message: string): void };
+  /** Where the plugin files its violations and its verdict. */
   readonly report: {
     addViolation(violation: {
       readonly ruleName: string;
@@ -61,6 +63,7 @@ export interface OpsKitValidationProperties {
 export class OpsKitValidation {
   constructor(private readonly properties: OpsKitValidationProperties = {}) {}
 
+  /** Verifies what `cdk8s synth` wrote and reports every violation to the CLI. */
   public async validate(context: ValidationPluginContext): Promise<void> {
     const byDir = new Map<string, string[]>();
     for (const m of [...context.manifests].sort()) {

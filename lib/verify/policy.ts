@@ -10,16 +10,26 @@ import { KubeObject } from './types';
 
 /** A policy finding before exceptions are applied. */
 export interface PolicyFinding {
+  /** The rule broken. */
   readonly rule: PolicyRuleId;
+  /** What is wrong. */
   readonly message: string;
+  /** How to fix it. */
   readonly fix: string;
+  /**
+   * Field path inside the object.
+   * @default - none
+   */
   readonly path?: string;
 }
 
 /** A malformed exception annotation. */
 export interface ExceptionProblem {
+  /** What is wrong with the annotation. */
   readonly message: string;
+  /** How to fix it. */
   readonly fix: string;
+  /** The annotation's path. */
   readonly path: string;
 }
 

@@ -7,10 +7,18 @@ import { ExternalObject, KubeObject } from './types';
 
 /** A reference finding: which object, which rule. */
 export interface ReferenceFinding {
+  /** The object the finding is about. */
   readonly object: KubeObject;
+  /** The rule broken. */
   readonly rule: string;
+  /** What is wrong. */
   readonly message: string;
+  /** How to fix it. */
   readonly fix: string;
+  /**
+   * Field path inside the object.
+   * @default - none
+   */
   readonly path?: string;
 }
 

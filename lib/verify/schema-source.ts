@@ -32,13 +32,17 @@ export const OWN_CRDS_DIR = 'imports/crds';
 
 /** One input file of a shipped schema file: its name and the SHA-256 of its bytes, so a regeneration can be checked. */
 export interface SchemaSourceFile {
+  /** The input file's name. */
   readonly file: string;
+  /** SHA-256 of its bytes (hex). */
   readonly sha256: string;
 }
 
 /** The content of `schemas/kubernetes-<version>.json.gz`. */
 export interface VendoredDefinitions {
+  /** The Kubernetes version the definitions are of. */
   readonly kubernetesVersion: string;
+  /** The file they were cut from. */
   readonly source: SchemaSourceFile;
   /** The definitions as published, with documentation (`description`) removed. */
   readonly definitions: Record<string, Json>;
@@ -46,6 +50,7 @@ export interface VendoredDefinitions {
 
 /** The content of `schemas/crds.json.gz`. */
 export interface VendoredCrds {
+  /** The files the CRDs were cut from. */
   readonly sources: readonly SchemaSourceFile[];
   /** CustomResourceDefinitions cut down to what validation reads: names, group, scope and each version's schema. */
   readonly crds: readonly Json[];
@@ -57,12 +62,15 @@ export interface KubernetesDefinitions {
   readonly path: string;
   /** True when they are the package's own copy (not an override). */
   readonly bundled: boolean;
+  /** The definitions, by name. */
   readonly definitions: Record<string, Json>;
 }
 
 /** One version of a CustomResourceDefinition: where it came from and its schema. */
 export interface CrdVersion {
+  /** The CRD's name and the file it came from. */
   readonly crd: string;
+  /** The version's openAPIV3Schema, when it has one. */
   readonly schema: Json | undefined;
 }
 
@@ -272,6 +280,7 @@ function gzipJson(value: unknown): Buffer {
 export interface VendoredFiles {
   /** Path written to, and its size in bytes. */
   readonly files: ReadonlyArray<{ readonly path: string; readonly bytes: number }>;
+  /** How many Kubernetes definitions were shipped. */
   readonly definitions: number;
   /** `group/version/kind` of every CRD version shipped. */
   readonly crdVersions: readonly string[];

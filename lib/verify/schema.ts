@@ -59,9 +59,16 @@ function applyEnums(definitions: Record<string, Json>): void {
 
 /** A schema problem in one object, with a field path and a fix. */
 export interface SchemaFinding {
+  /** The rule broken. */
   readonly rule: 'schema' | 'schema-kind';
+  /** What is wrong. */
   readonly message: string;
+  /** How to fix it. */
   readonly fix: string;
+  /**
+   * Field path inside the object.
+   * @default - none
+   */
   readonly path?: string;
 }
 

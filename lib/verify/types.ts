@@ -1,7 +1,10 @@
 /** A Kubernetes object as plain JSON (the shape `renderRelease` produces and `loadManifestDir` reads). */
 export interface KubeObject {
+  /** The object's apiVersion. */
   readonly apiVersion: string;
+  /** The object's kind. */
   readonly kind: string;
+  /** Name, namespace and the rest of the metadata. */
   readonly metadata: { readonly name: string; readonly namespace?: string; readonly [k: string]: unknown };
   readonly [k: string]: unknown;
 }
@@ -11,8 +14,11 @@ export type RuleCategory = 'schema' | 'policy' | 'reference' | 'wiring' | 'upgra
 
 /** A verification rule: a stable id, its family and the one-line reason it exists. */
 export interface RuleInfo {
+  /** The rule id. */
   readonly id: string;
+  /** Its family. */
   readonly category: RuleCategory;
+  /** Why the rule exists, in one line. */
   readonly rationale: string;
 }
 
@@ -26,16 +32,25 @@ export interface Violation {
   readonly message: string;
   /** What to do about it. */
   readonly fix: string;
-  /** Dotted field path inside the object, when the finding is about one field (`spec.template.spec.containers[0].image`). */
+  /**
+   * Dotted field path inside the object, when the finding is about one field (`spec.template.spec.containers[0].image`).
+   * @default - none
+   */
   readonly path?: string;
-  /** File the object was read from, when it was read from disk. */
+  /**
+   * File the object was read from, when it was read from disk.
+   * @default - none
+   */
   readonly file?: string;
 }
 
 /** A policy exception an object declares with a `policy.ops-kit.io/<rule>` annotation. */
 export interface HonouredException {
+  /** `Kind/namespace/name` of the object. */
   readonly object: string;
+  /** The rule excepted. */
   readonly rule: string;
+  /** The reason it gives. */
   readonly reason: string;
   /** True when the object would break the rule without the exception; false when the exception is not needed. */
   readonly used: boolean;
@@ -53,6 +68,7 @@ export interface ExternalObject {
 export interface VerifyReport {
   /** Release (or manifest set) name, for headings. */
   readonly name: string;
+  /** How many objects were verified. */
   readonly objectCount: number;
   /** Sorted by object, then rule, then path. Empty when the objects pass. */
   readonly violations: readonly Violation[];
@@ -89,6 +105,9 @@ export interface VerifyOptions {
    * @default true
    */
   readonly schema?: boolean;
-  /** File each object was read from (same order as the objects), for reports. @default - none */
+  /**
+   * File each object was read from (same order as the objects), for reports.
+   * @default - none
+   */
   readonly files?: readonly (string | undefined)[];
 }

@@ -10,8 +10,11 @@ export interface UpgradeReport {
   readonly breaking: readonly Violation[];
   /** Changes that apply but need something from the cluster (for example volume expansion). */
   readonly notes: readonly string[];
+  /** Objects in the old output. */
   readonly oldCount: number;
+  /** Objects in the new output. */
   readonly newCount: number;
+  /** True when nothing breaks. */
   readonly ok: boolean;
 }
 

@@ -121,9 +121,14 @@ function nodePortClaims(objects: readonly KubeObject[]): Map<number, KubeObject[
 
 /** A rendered release as `renderApp` returns it (only the fields verification needs). */
 export interface VerifiableRelease {
+  /** The release (or manifest set) name. */
   readonly name: string;
+  /** The objects. */
   readonly objects: readonly KubeObject[];
-  /** File each object was read from (same order), for reports. @default - none */
+  /**
+   * File each object was read from (same order), for reports.
+   * @default - none
+   */
   readonly files?: readonly (string | undefined)[];
   /**
    * The wiring graph's connections that touch the release (`RenderedRelease.connections`). Each is checked once,
@@ -235,7 +240,9 @@ export function formatReport(report: VerifyReport): string {
 
 /** Timing of one verification run, for benchmarks. */
 export interface VerificationTiming {
+  /** Objects verified. */
   readonly objects: number;
+  /** Violations found. */
   readonly violations: number;
   /** First run in this process: includes reading and compiling the schemas it needs. */
   readonly firstMs: number;

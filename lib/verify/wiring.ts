@@ -8,11 +8,19 @@ export interface WiringFinding {
   readonly connection: ConnectionRecord;
   /** Rule id (`wiring-client`, `wiring-target`, `wiring-port`). */
   readonly rule: string;
+  /** What is wrong, naming the connection. */
   readonly message: string;
+  /** How to fix it. */
   readonly fix: string;
-  /** The object the finding is reported on: the client workload when it is rendered, else the target Service. */
+  /**
+   * The object the finding is reported on: the client workload when it is rendered, else the target Service.
+   * @default - none (neither is rendered)
+   */
   readonly object?: KubeObject;
-  /** Field path inside `object`, when the finding is about one field. */
+  /**
+   * Field path inside `object`, when the finding is about one field.
+   * @default - none
+   */
   readonly path?: string;
 }
 

@@ -28,7 +28,9 @@ export interface SynthesizeOptions extends Omit<VerifyOptions, 'name' | 'files'>
 
 /** One synth warning: the release it belongs to and its text. */
 export interface ReleaseWarning {
+  /** The release's name. */
   readonly release: string;
+  /** The warning as printed (with its fix, when it has one). */
   readonly message: string;
 }
 
@@ -42,7 +44,10 @@ export interface VerifiedWrite {
   readonly reports: readonly VerifyReport[];
   /** Every release's warnings, in release order (printed unless `quiet`; they do not fail the synth). */
   readonly warnings: readonly ReleaseWarning[];
-  /** The files written (relative paths), or undefined when verification failed and nothing was written. */
+  /**
+   * The files written (relative paths), or undefined when verification failed and nothing was written.
+   * @default - none (nothing written)
+   */
   readonly files?: ReadonlyMap<string, string>;
 }
 

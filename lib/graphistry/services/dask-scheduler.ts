@@ -10,6 +10,7 @@ import { WaitFor } from '../../core/waits';
 import { ClientBinding, Connection, IConnectable } from '../../core/wiring';
 import { GraphistryService, GraphistryServiceOptions, ServiceCommonProps } from './workload';
 
+/** Props of DaskScheduler. */
 export interface DaskSchedulerProps extends ServiceCommonProps, GraphistryServiceOptions {
   /**
    * Graphistry release tag of the image.

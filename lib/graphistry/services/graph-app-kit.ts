@@ -53,6 +53,7 @@ export interface GraphAppKitCredentials {
   readonly passwordKey?: string;
 }
 
+/** Props of GraphAppKit. */
 export interface GraphAppKitProps extends ServiceCommonProps, GraphistryServiceOptions {
   /** Which of the two deployments this is. */
   readonly variant: GraphAppKitVariant;
@@ -114,6 +115,7 @@ export function assertGakCredentials(prop: string, c: GraphAppKitCredentials | u
  * GPU-bound: its own nodeSelector falls back to the release-wide one.
  */
 export class GraphAppKit extends GraphistryService {
+  /** Which of the two deployments this is. */
   public readonly variant: GraphAppKitVariant;
 
   constructor(scope: Construct, id: string, props: GraphAppKitProps) {

@@ -19,6 +19,7 @@ import { GraphistryService, GraphistryServiceOptions, ServiceCommonProps } from 
 /** Where nexus keeps uploaded media (on the data-mount volume). */
 export const NEXUS_MEDIA_PATH = '/nexus_media';
 
+/** Props of Nexus. */
 export interface NexusProps extends ServiceCommonProps, GraphistryServiceOptions {
   /** The Postgres server: connection env and the `pg_isready` init wait on the same host and port. */
   readonly postgres: Postgres;

@@ -16,6 +16,7 @@ export const NOTEBOOK_GAK_PATHS = {
   private: '/home/graphistry/graph-app-kit-private/',
 } as const;
 
+/** Props of Notebook. */
 export interface NotebookProps extends ServiceCommonProps, GraphistryServiceOptions {
   /** Claim name of the shared data PVC (notebooks and dask-shared live on it). */
   readonly dataMountClaim: string;

@@ -11,6 +11,7 @@ import { Postgres } from '../postgres';
 import { GraphistryServiceRepositories, SERVICE_DEFAULT_RESOURCES, graphistryServiceProfile, ServiceNames, ServicePorts } from './defaults';
 import { GraphistryService, GraphistryServiceOptions, ServiceCommonProps } from './workload';
 
+/** Props of Pivot. */
 export interface PivotProps extends ServiceCommonProps, GraphistryServiceOptions {
   /** The Postgres server. Pivot's entrypoint waits for it with these settings before the server starts. */
   readonly postgres: Postgres;

@@ -15,6 +15,7 @@ import { GraphistryService, GraphistryServiceOptions, ServiceCommonProps } from 
 /** uid and gid of the `redis` user in the official image. */
 export const REDIS_UID = 999;
 
+/** Props of Redis. */
 export interface RedisProps extends ServiceCommonProps, GraphistryServiceOptions {
   /**
    * Size limit of the emptyDir Redis keeps its snapshot in. Redis holds caches and task queues for Graphistry, which

@@ -67,28 +67,79 @@ export interface GraphistryServiceSpec {
   readonly prop: string;
   /** The resolved image. */
   readonly image: string;
+  /**
+   * Entrypoint override.
+   * @default - the image's entrypoint
+   */
   readonly command?: readonly string[];
+  /**
+   * Arguments.
+   * @default - the image's command arguments
+   */
   readonly args?: readonly string[];
   /** Container ports; every one must be named (Services and probes refer to names). */
   readonly ports: readonly ContainerPortSpec[];
   /** Service ports: the port clients dial and the container port name it forwards to. */
   readonly servicePorts: ReadonlyArray<{ readonly name: string; readonly port: number; readonly targetPort: string }>;
+  /** Requests and limits. */
   readonly resources: Resources;
+  /** Liveness probe. */
   readonly liveness: k8s.Probe;
+  /** Readiness probe (gates the Service endpoints). */
   readonly readiness: k8s.Probe;
+  /**
+   * Mounts of the main container (the connections' mounts follow them).
+   * @default - none
+   */
   readonly volumeMounts?: readonly k8s.VolumeMount[];
+  /**
+   * The pod's volumes.
+   * @default - none
+   */
   readonly volumes?: readonly k8s.Volume[];
-  /** More init containers after the connections' waits (copying bundled files into a volume). */
+  /**
+   * More init containers after the connections' waits (copying bundled files into a volume).
+   * @default - none
+   */
   readonly initContainers?: readonly DeploymentContainer[];
+  /** The pod's security profile. */
   readonly security: SecurityProfile;
+  /** How the pods choose nodes relative to the release-wide selector. */
   readonly nodeSelection: NodeSelection;
+  /**
+   * Tolerations before the release-wide ones.
+   * @default - none
+   */
   readonly tolerations?: readonly Toleration[];
+  /**
+   * Replicas.
+   * @default 1
+   */
   readonly replicas?: number;
+  /**
+   * How pods are replaced.
+   * @default DeploymentRollout.rolling()
+   */
   readonly rollout?: DeploymentRollout;
-  /** Objects the pod references that an operator creates (Secrets, PVCs from elsewhere). */
+  /**
+   * Objects the pod references that an operator creates (Secrets, PVCs from elsewhere).
+   * @default - none
+   */
   readonly externalRefs?: readonly ExternalRef[];
+  /**
+   * Pod-template annotations.
+   * @default - none
+   */
   readonly podAnnotations?: Readonly<Record<string, string>>;
+  /**
+   * RuntimeClass of the pod.
+   * @default - the cluster default runtime
+   */
   readonly runtimeClassName?: string;
+  /**
+   * Termination grace period.
+   * @default - Kubernetes default (30s)
+   */
   readonly terminationGracePeriod?: Duration;
 }
 
