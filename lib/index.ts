@@ -1,11 +1,243 @@
-// Public API of the package: re-exports only.
-export * from './core';
-export * from './release';
-export * from './nats';
-export * from './iot';
-export * from './verify';
-export * from './graphistry';
-export * from './nginx';
-export * from './ingress';
-export * from './telemetry';
-export * from './gitops';
+// The public API of the package, named on purpose: everything a user composes apps or builds constructs with.
+// A module export that is not here is marked @internal (test/release/public-surface.test.ts keeps the two in step).
+
+// Core primitives: handles, wiring, builders, validation (for constructs of your own)
+export { checksumAnnotations, CONFIG_CHECKSUM_ANNOTATION, configChecksum } from './core/checksum';
+export { buildContainer, buildWaitContainer } from './core/container';
+export type { ContainerOptions, ContainerPortSpec } from './core/container';
+export { DeploymentRollout, renderDeployment } from './core/deployment';
+export type { DeploymentContainer, DeploymentSpec, RenderedDeployment } from './core/deployment';
+export { ClusterDomain, DEFAULT_CLUSTER_DOMAIN, ExternalEndpoint, ExternalPeer, HostForm, PodEndpoint, ServiceEndpoint } from './core/endpoint';
+export type {
+  EndpointPort, EndpointPortSpec, ExternalCidrPeerOptions, ExternalEndpointProps, ExternalPeerRecord,
+  ExternalPodsPeerOptions, ExternalTargetRecord, IConnectionTarget, PodsTargetRecord, PortProtocol,
+  ServiceEndpointProps, ServiceTargetRecord, TargetRecord, UrlOptions,
+} from './core/endpoint';
+export { assertEnvName, EnvBuilder, EnvFrom, envFromPairs, EnvSource } from './core/env';
+export type { EnvMap, EnvValue, OwnedKeyHint } from './core/env';
+export { check, checkAll, ConfigError, ConfigErrors, ErrorCollector, propPath } from './core/errors';
+export { DOCKER_HUB, ImageRef, Images, unpinnedImageException } from './core/images';
+export type { ImageSettings, UnpinnedImageAllowance } from './core/images';
+export {
+  assertLabelKey, assertLabels, assertLabelValue, assertStableSelector, MANAGED_BY, selectorLabels, standardLabels,
+  UNSTABLE_SELECTOR_KEYS,
+} from './core/labels';
+export type { StandardLabelOptions, WorkloadIdentity } from './core/labels';
+export {
+  assertDnsLabel, assertDnsSubdomain, deriveName, isDnsLabel, isDnsSubdomain, isPortName, MAX_DNS_LABEL,
+  MAX_DNS_SUBDOMAIN,
+} from './core/names';
+export type { DeriveNameOptions } from './core/names';
+export { NodeSelection, Placement } from './core/placement';
+export type { GlobalPlacementProps, ResolvedPlacement, Toleration, WorkloadPlacementOptions } from './core/placement';
+export { buildPodSpec } from './core/pod';
+export type { PodOptions } from './core/pod';
+export {
+  assertExternalRefs, EXTERNAL_REF_KINDS, EXTERNAL_REFS_ANNOTATION, externalRefsAnnotation, POLICY_EXCEPTION_PREFIX,
+  policyExceptionAnnotations,
+} from './core/policy';
+export type { ExternalRef, PolicyException } from './core/policy';
+export { probePort, Probes } from './core/probes';
+export { forwardProps, userProp } from './core/props';
+export type { ForwardedProps, UserProp } from './core/props';
+export type { CurlCheck, ProbePort, ProbeTiming } from './core/probes';
+export { NamespacedAccess } from './core/rbac';
+export type { NamespacedAccessProps } from './core/rbac';
+export { quantityOf, renderResources, sized, sizeQuantity } from './core/resources';
+export type { RequestOnlyResources, Resources } from './core/resources';
+export { ARGOCD_SYNC_OPTIONS_ANNOTATION, HELM_RESOURCE_POLICY_ANNOTATION, KEEP_SYNC_OPTIONS, keepStateAnnotations } from './core/retention';
+export type { KeepStateOptions } from './core/retention';
+export { SecurityProfile } from './core/security';
+export type { HostPathMount, SecurityExceptions, SecurityProfileOptions } from './core/security';
+export { buildService } from './core/service';
+export type { RenderedService, ServiceOptions, ServicePortOptions } from './core/service';
+export {
+  assertCidr, assertGid, assertHostname, assertInt, assertIp, assertIpOrCidr, assertNodePort, assertPort, assertQuantity,
+  assertReplicas, assertResolver, assertUid, assertWholeMilliseconds, assertWholeSeconds, assertWildcardHost,
+  familiesFullyCovered, INT32_MAX, INT32_MIN, ipFamily, isIp, NODE_PORT_RANGE, parseCidr, parseHostPort, syncWave,
+} from './core/validate';
+export type { Cidr, DurationBounds, HostPort, IntRange } from './core/validate';
+export { K8S_WAIT_FOR_IMAGE, PG_ISREADY_IMAGE, WAIT_RESOURCES, WaitFor, waitRules } from './core/waits';
+export type { InitWait, PostgresWaitOptions } from './core/waits';
+export { ClientBinding, Connection, ConnectionKind, ConnectionSource, PodWiring, Wiring } from './core/wiring';
+export type {
+  ClientRecord, ConnectionRecord, ConnectOptions, ExternalClientRecord, IConnectable, SecretMountOptions,
+  WorkloadClientRecord, WorkloadConnectOptions,
+} from './core/wiring';
+export { WorkloadConstruct } from './core/workload';
+export type { IWorkload } from './core/workload';
+
+// Releases and the in-memory render pipeline
+export { Release } from './release/release';
+export type { ReleaseProps, SynthWarning, WarningFix } from './release/release';
+export {
+  distFiles, manifestFileName, notesText, OUTPUT_MARKER, OutputWriteError, releaseConnections, renderApp, renderRelease,
+  REPORTS_DIR, SynthError, writeDist,
+} from './release/synth';
+export type { Manifest, RenderedRelease } from './release/synth';
+
+// Verification of manifests (schema, policy, references, wiring, upgrades)
+export { diffDistTrees, diffManifests, formatDistDiff, isEmptyDiff } from './verify/diff';
+export type { ChangedDistObject, DistDiff, DistObjectRef, MovedDistObject } from './verify/diff';
+export { KUBERNETES_SCHEMA_VERSION } from './verify/kubernetes';
+export { loadManifestDir, loadManifestFiles, parseManifests } from './verify/load';
+export type { LoadedManifests } from './verify/load';
+export { OpsKitValidation } from './verify/plugin';
+export type { OpsKitValidationProperties, ValidationPluginContext } from './verify/plugin';
+export { EXTERNAL_KINDS } from './verify/references';
+export { isPolicyRule, POLICY_RULES, rationale, RULES } from './verify/rules';
+export type { PolicyRuleId } from './verify/rules';
+export { SchemaValidator } from './verify/schema';
+export { CRD_DIRS_ENV, defaultCrdDirs, defaultSchemaPath, packageCrdDir, SCHEMA_PATH_ENV } from './verify/schema-source';
+export type { ExternalObject, HonouredException, KubeObject, RuleCategory, RuleInfo, VerifyOptions, VerifyReport, Violation } from './verify/types';
+export { checkUpgrade, compareDistTrees, formatUpgradeReport } from './verify/upgrade';
+export type { UpgradeReport } from './verify/upgrade';
+export { formatReport, verifyManifests, verifyReleases } from './verify/verify';
+export type { VerifiableRelease, VerificationTiming } from './verify/verify';
+export { wiringFindings } from './verify/wiring';
+export type { WiringFinding } from './verify/wiring';
+export { synthRelease } from './verify/testing';
+export type { ReleaseOutput } from './verify/testing';
+export { synthesizeToDist, verifyAndWrite } from './verify/write';
+export type { ReleaseWarning, SynthesizeOptions, VerifiedWrite } from './verify/write';
+
+// GitOps delivery (Argo CD health checks, Helm packaging)
+export { ARGOCD_HEALTH_KEY_PREFIX, ArgoCdHealthCheck, argoCdHealthCustomizations } from './gitops/health';
+export type { ArgoCdHealthStatus } from './gitops/health';
+export { escapeHelmTemplate, helmChartFiles, readDistReleases, renderedDifferences, writeHelmCharts } from './gitops/helm';
+export type { DistRelease, HelmChartOptions } from './gitops/helm';
+
+// Caddy as the L7 entry point
+export { buildCaddyfile, CADDY_ADMIN_PORT, CADDY_TLS_MOUNT } from './ingress/caddy-config';
+export type { CaddyfileProps } from './ingress/caddy-config';
+export { CADDY_CONFIG_MOUNT, CaddyExternalTrafficPolicy, CaddyImage, CaddyIngress, CaddyServiceType } from './ingress/caddy-ingress';
+export type {
+  CaddyIngressProps, CaddyIngressResourceOptions, CaddyIngressTlsEntry, CaddyLoadBalancerOptions,
+  CaddyNodePortOptions, CaddyServiceOptions, CaddyTopologySpreadOptions,
+} from './ingress/caddy-ingress';
+export { CaddyDirective, CaddyEnvRef, Caddyfile, CaddyQuoted, CaddySite } from './ingress/caddyfile';
+export type { CaddyArg, CaddyDirectiveOptions } from './ingress/caddyfile';
+export {
+  CADDY_COOKIE_SECRET_ENV, CADDY_HEALTH_PATH, CaddyCookieSecret, CaddyLbFallback, CaddyLogFormat, CaddyLogLevel,
+  CaddyLogOutput, CaddyRouteAuth, CaddyUpstream,
+} from './ingress/routing';
+export type {
+  CaddyAccessLogOptions, CaddyBasicAuthOptions, CaddyDynamicUpstreamOptions, CaddyEndpointPoolOptions,
+  CaddyForwardAuthOptions, CaddyPoolFailoverOptions, CaddyProxyRoute, CaddySessionRoute, CaddyStickyCookieOptions,
+} from './ingress/routing';
+export { CaddyHsts, CaddyTls, CaddyTlsMode } from './ingress/tls';
+export type { CaddyExternalTlsOptions, CaddyHstsOptions, CaddyIngressTlsOptions, CaddySelfTlsOptions } from './ingress/tls';
+
+// nginx config builder
+export { NginxConfFile, NginxMainConfig } from './nginx/conf-file';
+export type { NginxConfFileProps, NginxMainConfigProps } from './nginx/conf-file';
+export { NginxDirective, NginxVar } from './nginx/directive';
+export { NginxAction, NginxListen, NginxLocation, NginxMap, NginxServer } from './nginx/server';
+export type { NginxListenOptions, NginxMapProps, NginxProxyOptions, NginxServerProps } from './nginx/server';
+
+// NATS
+export { NATS_CLIENT_PORT, NATS_MAX_PAYLOAD_LIMIT, NATS_MONITOR_PORT, NatsConfig } from './nats/config';
+export type { NatsConfigProps, NatsJetStreamSettings } from './nats/config';
+export { NatsExposure, NatsPersistence } from './nats/exposure';
+export type { NatsLoadBalancerOptions, NatsNodePortOptions, NatsOpenLoadBalancer, NatsVolumeOptions } from './nats/exposure';
+export type { NatsKvBucket } from './nats/kv';
+export { NATS_IMAGE, NATS_MAX_NAME, NatsServer } from './nats/server';
+export type { NatsClientOptions, NatsJetStreamLimits, NatsServerProps } from './nats/server';
+
+// Telemetry stack
+export { CollectorConfig, CollectorEnv } from './telemetry/collector-config';
+export type { CollectorPipeline, ComponentKind, ComponentSettings } from './telemetry/collector-config';
+export { FsGroup, TELEMETRY_IMAGES, TELEMETRY_STORAGE_CLASS } from './telemetry/common';
+export type { TelemetryPersistence, TelemetryRoute } from './telemetry/common';
+export { DcgmExporter, DcgmExporterSource, GPU_PRESENT_LABEL } from './telemetry/dcgm-exporter';
+export type { DcgmExporterOptions, DcgmExporterProps } from './telemetry/dcgm-exporter';
+export { GrafanaDatasources } from './telemetry/grafana-datasources';
+export type { GrafanaDatasource, GrafanaServiceDatasource } from './telemetry/grafana-datasources';
+export { Grafana } from './telemetry/grafana';
+export type { GrafanaOptions, GrafanaProps } from './telemetry/grafana';
+export { Jaeger } from './telemetry/jaeger';
+export type { JaegerOptions, JaegerProps } from './telemetry/jaeger';
+export { CloudAuth, OtlpProtocol, TelemetryMode } from './telemetry/mode';
+export type { CloudOptions, GrafanaAdminSecret, SelfHostedOptions } from './telemetry/mode';
+export { HOST_IP_ENV, NodeExporter, NodeExporterHostAccess, NodeExporterSource } from './telemetry/node-exporter';
+export type { NodeExporterOptions, NodeExporterProps } from './telemetry/node-exporter';
+export { COLLECTOR_DEFAULT_TOLERATIONS, OtelCollector } from './telemetry/otel-collector';
+export type { OtelClientOptions, OtelCollectorOptions, OtelCollectorProps } from './telemetry/otel-collector';
+export { podScrapeJob, PrometheusConfig, staticScrapeJob } from './telemetry/prometheus-config';
+export type {
+  KubernetesSdConfig, KubernetesSdRole, PodScrapeJobOptions, PrometheusGlobalConfig, RelabelAction, RelabelConfig,
+  ScrapeConfig, StaticConfig,
+} from './telemetry/prometheus-config';
+export { Prometheus, PROMETHEUS_CLAIM_SIZE, PROMETHEUS_RETENTION_SHARE } from './telemetry/prometheus';
+export type { PrometheusOptions, PrometheusProps } from './telemetry/prometheus';
+export { TelemetryStack } from './telemetry/telemetry-stack';
+export { ExporterSource, ScrapeTarget } from './telemetry/scrape';
+export type { BundledExporterProps, ExporterBinding, IBundledExporter, ScrapeJobOptions } from './telemetry/scrape';
+export type { TelemetryRoutePrefixes, TelemetryStackProps } from './telemetry/telemetry-stack';
+
+// IoT fleet
+export {
+  IOT_AGGREGATE_STATUS_SCHEMA, IOT_API_VERSION, IOT_CR_SYNC_WAVE, IOT_CRD_SYNC_WAVE, IOT_DEPLOYMENT_CRD_NAME,
+  IOT_DEPLOYMENT_KIND, IOT_DEPLOYMENT_PLURAL, IOT_DEPLOYMENT_PRINTER_COLUMNS, IOT_DEPLOYMENT_SCHEMA,
+  IOT_DEPLOYMENT_SHORT_NAMES, IOT_DEPLOYMENT_SINGULAR, IOT_EVENT_SEVERITIES, IOT_GROUP, IOT_PORT_MAPPING_PATTERN,
+  IOT_ROLLOUT_STRATEGIES, IOT_SCORE_TYPES, IOT_SELECTOR_OPERATORS, IOT_STATUS_SCHEMA, IOT_VERSION, IotDeploymentCrd,
+} from './iot/crd';
+export type { IotAggregateStatusField, IotDeploymentCrdProps } from './iot/crd';
+export { FleetDeployment, FleetRollout } from './iot/deployment';
+export type {
+  DeviceSelector, DeviceSelectorRequirement, DeviceSelectorSupport, FleetDeploymentFindings, FleetDeploymentOptions,
+  FleetPortMapping,
+} from './iot/deployment';
+export { IOT_AGENT_STATUS_BUCKET, IOT_DESIRED_STATE_BUCKET, IOT_NATS_SYNC_WAVE, IotFleet } from './iot/fleet';
+export type { IotFleetBuckets, IotFleetNatsOptions, IotFleetOperatorOptions, IotFleetProps } from './iot/fleet';
+export { IOT_OPERATOR_ENV, IOT_OPERATOR_IMAGE, IOT_OPERATOR_RULES, IotOperator, OperatorProbes, OperatorScope } from './iot/operator';
+export type { IotOperatorProps, OperatorHttpProbeOptions } from './iot/operator';
+export type { CrdSchema } from './iot/schema';
+
+// Graphistry
+export {
+  DEFAULT_CUDA_VARIANT, DEFAULT_GRAPHISTRY_TAG, defaultNginxResolver, GRAPHISTRY_REGISTRY_PATH,
+  GRAPHISTRY_ROOT_CAPABILITIES, graphistryImage, GraphistryRepositories, graphistryRootProfile,
+  NGINX_DEFAULT_RESOURCES,
+} from './graphistry/defaults';
+export {
+  DATA_PATH, ENGINE_DEFAULT_PRESTOP_DELAY, ENGINE_DEFAULT_RESOURCES, ENGINE_TERMINATION_GRACE, EngineContainers,
+  EngineDaemonSet, EngineNames, EnginePortNames, NEXUS_STATIC_PATH, UPLOADS_PATH, VIZ_BUILD_PATH,
+} from './graphistry/engine';
+export type { EngineContainerOptions, EngineDaemonSetProps, StreamglGpuOptions } from './graphistry/engine';
+export { NEXUS_PROXY_NAME, NEXUS_PROXY_PORT, NexusProxy, PIVOT_WWW_PATH } from './graphistry/nexus-proxy';
+export type { NexusProxyProps } from './graphistry/nexus-proxy';
+export {
+  DASK_DASHBOARD_PORT, DEFAULT_STREAMGL_WORKERS, ENGINE_DISPATCHER_PORT, ENGINE_NGINX_PORT, EnginePortPlan,
+  FORGE_ETL_PYTHON_PORT, STREAMGL_GPU_PORT, STREAMGL_SESSIONS_PORT, STREAMGL_VIZ_PORT, STREAMGL_VIZ_SECONDARY_PORT,
+} from './graphistry/ports';
+export type { DispatchRoute, EnginePortPlanOptions, PortAllocation } from './graphistry/ports';
+export { Postgres } from './graphistry/postgres';
+export type { CrunchyPostgresProps, ExternalPostgresProps, PostgresClientOptions, SecretKeyRef } from './graphistry/postgres';
+export { basicAuthSecretCommand, DOCKER_HUB_AUTH_SERVER, GRAPHISTRY_TELEMETRY_AUTH_SECRET, GraphistrySecretKind } from './graphistry/secrets';
+export { DaskScheduler } from './graphistry/services/dask-scheduler';
+export type { DaskSchedulerClientOptions, DaskSchedulerProps } from './graphistry/services/dask-scheduler';
+export {
+  GRAPHISTRY_SERVICE_CAPABILITIES, graphistryServiceProfile, GraphistryServiceRepositories, REDIS_IMAGE,
+  SERVICE_DEFAULT_RESOURCES, ServiceNames, ServicePorts,
+} from './graphistry/services/defaults';
+export { GAK_APPS_PATH, GAK_VIEW_DIRECTORIES, GraphAppKit, GraphAppKitVariant } from './graphistry/services/graph-app-kit';
+export type { GraphAppKitCredentials, GraphAppKitProps } from './graphistry/services/graph-app-kit';
+export { Nexus, NEXUS_MEDIA_PATH } from './graphistry/services/nexus';
+export type { NexusProps } from './graphistry/services/nexus';
+export { Notebook, NOTEBOOK_GAK_PATHS } from './graphistry/services/notebook';
+export type { NotebookProps } from './graphistry/services/notebook';
+export { Pivot } from './graphistry/services/pivot';
+export type { PivotProps } from './graphistry/services/pivot';
+export { Redis, REDIS_UID } from './graphistry/services/redis';
+export type { RedisClientOptions, RedisProps } from './graphistry/services/redis';
+export type { GraphistryServiceOptions, ServiceCommonProps } from './graphistry/services/workload';
+export { GRAPHISTRY_SESSION_ROUTES, GRAPHISTRY_STICKY_COOKIE, GraphistryStack } from './graphistry/stack';
+export type {
+  GraphAppKitVariantOptions, GraphistryCaddyOptions, GraphistryEngineOptions, GraphistryGpuServiceOptions,
+  GraphistryGraphAppKitOptions, GraphistryNexusOptions, GraphistryNexusProxyOptions, GraphistryStackProps,
+  GraphistryTelemetryOptions,
+} from './graphistry/stack';
+export { GRAPHISTRY_STORAGE_CLASS, GraphistryClaims, GraphistryStorage, KEEP_ON_PRUNE_ANNOTATIONS, StorageAccessMode } from './graphistry/storage';
+export type { GraphistryClaimOptions, GraphistryStorageProps } from './graphistry/storage';
+export { Tier } from './graphistry/tier';

@@ -123,7 +123,10 @@ function assertPort(prop: string, port: number): number {
   return port;
 }
 
-/** Validates a list of named ports: at least one, names valid and unique, numbers in range, one number per protocol. */
+/**
+ * Validates a list of named ports: at least one, names valid and unique, numbers in range, one number per protocol.
+ * @internal
+ */
 export function endpointPorts(prop: string, specs: readonly EndpointPortSpec[], allowTarget = true): EndpointPort[] {
   check(Array.isArray(specs) && specs.length > 0, prop, specs, 'at least one named port');
   const names = new Set<string>();
@@ -589,7 +592,10 @@ export class ExternalEndpoint implements IConnectionTarget {
   }
 }
 
-/** The URL of a connection target for a client in `clientNamespace` (used by `Connection`). */
+/**
+ * The URL of a connection target for a client in `clientNamespace` (used by `Connection`).
+ * @internal
+ */
 export function targetUrl(
   target: IConnectionTarget,
   port: EndpointPort,
@@ -600,7 +606,10 @@ export function targetUrl(
   return buildUrl(scheme, target.hostFor(options.form ?? HostForm.FQDN, clientNamespace), port.port, options.path);
 }
 
-/** The `host:port` of a connection target for a client in `clientNamespace` (used by `Connection`). */
+/**
+ * The `host:port` of a connection target for a client in `clientNamespace` (used by `Connection`).
+ * @internal
+ */
 export function targetHostPort(target: IConnectionTarget, port: EndpointPort, clientNamespace: string | undefined, form: HostForm): string {
   return hostPortOf(target.hostFor(form, clientNamespace), port.port);
 }

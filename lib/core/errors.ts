@@ -22,7 +22,10 @@ export class ConfigError extends Error {
   }
 }
 
-/** Renders a value for a message: strings quoted, objects as compact JSON, long values shortened. */
+/**
+ * Renders a value for a message: strings quoted, objects as compact JSON, long values shortened.
+ * @internal
+ */
 export function showValue(value: unknown): string {
   let s: string;
   if (value === undefined) s = 'undefined';

@@ -3,6 +3,7 @@ import { createHash } from 'crypto';
 /**
  * JSON with object keys sorted at every level, so two structurally equal values always serialize (and hash) the same,
  * whatever order their keys were inserted in.
+ * @internal
  */
 export function stableStringify(value: unknown): string {
   return JSON.stringify(sortKeys(value));
@@ -21,12 +22,18 @@ function sortKeys(value: unknown): unknown {
   return value;
 }
 
-/** Hex SHA-256 of a string. */
+/**
+ * Hex SHA-256 of a string.
+ * @internal
+ */
 export function sha256(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
-/** A short, lowercase, DNS-safe hash of a string (base-36 of SHA-256), `length` characters. */
+/**
+ * A short, lowercase, DNS-safe hash of a string (base-36 of SHA-256), `length` characters.
+ * @internal
+ */
 export function shortHash(text: string, length = 8): string {
   const hex = sha256(text);
   // 13 hex digits fit losslessly in a double; more than enough entropy per chunk.

@@ -73,7 +73,10 @@ export interface DeriveNameOptions {
   readonly maxLength?: number;
 }
 
-/** Length of the hash suffix `deriveName` adds when it must truncate. */
+/**
+ * Length of the hash suffix `deriveName` adds when it must truncate.
+ * @internal
+ */
 export const NAME_HASH_LENGTH = 8;
 
 /**

@@ -158,7 +158,10 @@ export interface ResolvedPlacement {
   readonly affinity?: k8s.Affinity;
 }
 
-/** Throws unless the toleration is one Kubernetes accepts. */
+/**
+ * Throws unless the toleration is one Kubernetes accepts.
+ * @internal
+ */
 export function assertToleration(prop: string, t: Toleration): k8s.Toleration {
   const op = t.operator ?? 'Equal';
   check(op === 'Equal' || op === 'Exists', propPath(prop, 'operator'), t.operator, 'Equal or Exists');

@@ -35,7 +35,10 @@ export interface RequestOnlyResources {
   readonly 'ephemeral-storage'?: Size;
 }
 
-/** CPU quantity in millicores. */
+/**
+ * CPU quantity in millicores.
+ * @internal
+ */
 export function cpuMillis(cpu: Cpu): number {
   const a = cpu.amount;
   return a.endsWith('m') ? Number(a.slice(0, -1)) : Math.round(Number(a) * 1000);

@@ -14,7 +14,10 @@ export const HELM_RESOURCE_POLICY_ANNOTATION = 'helm.sh/resource-policy';
  */
 export const KEEP_SYNC_OPTIONS: readonly string[] = ['Prune=false', 'Delete=false'];
 
-/** The items of a sync-options annotation value, trimmed, empty items dropped. */
+/**
+ * The items of a sync-options annotation value, trimmed, empty items dropped.
+ * @internal
+ */
 export function parseSyncOptions(value: string | undefined): string[] {
   return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 }
@@ -22,6 +25,7 @@ export function parseSyncOptions(value: string | undefined): string[] {
 /**
  * Joins sync options into one annotation value: duplicates dropped, first occurrence wins the position. Fails when
  * two items set the same option to different values (`Prune=false` and `Prune=true`), since Argo CD would honour one.
+ * @internal
  */
 export function joinSyncOptions(...lists: ReadonlyArray<readonly string[]>): string {
   const byName = new Map<string, string>();

@@ -20,6 +20,7 @@ export interface IWorkload extends IPodSelector, INetworkPolicyPeer {
 /**
  * The namespace a construct renders into: its chart's, or (for a chart without one nested in a Release) the nearest
  * enclosing chart's, where the release applies its objects; a clear error when no chart above it has one.
+ * @internal
  */
 export function namespaceOf(scope: IConstruct, what = 'the construct'): string {
   const ns = [...scope.node.scopes].reverse().map((s) => (Chart.isChart(s) ? s.namespace : undefined)).find((n) => n);
@@ -34,7 +35,10 @@ export function namespaceOf(scope: IConstruct, what = 'the construct'): string {
   return ns;
 }
 
-/** The cdk8s-plus pod selector config for `selector` in `namespace` (the shape cdk8s-plus' own workloads return). */
+/**
+ * The cdk8s-plus pod selector config for `selector` in `namespace` (the shape cdk8s-plus' own workloads return).
+ * @internal
+ */
 export function podSelectorConfig(namespace: string, selector: Readonly<Record<string, string>>): PodSelectorConfig {
   return { labelSelector: LabelSelector.of({ labels: { ...selector } }), namespaces: { names: [namespace] } };
 }

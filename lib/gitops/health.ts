@@ -11,7 +11,10 @@ export type ArgoCdHealthStatus = 'Healthy' | 'Progressing' | 'Degraded' | 'Suspe
 /** Prefix of the `argocd-cm` key that holds a resource's Lua health check: `<prefix><group>_<kind>`. */
 export const ARGOCD_HEALTH_KEY_PREFIX = 'resource.customizations.health.';
 
-/** A Lua string literal (double-quoted; quotes, backslashes and control bytes escaped), valid in Lua 5.1. */
+/**
+ * A Lua string literal (double-quoted; quotes, backslashes and control bytes escaped), valid in Lua 5.1.
+ * @internal
+ */
 export function luaString(s: string): string {
   let out = '"';
   for (const byte of Buffer.from(s, 'utf-8')) {

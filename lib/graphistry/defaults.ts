@@ -47,11 +47,17 @@ export function graphistryImage(repository: string, tag: string, variant: string
 /** Requests and limits of a Graphistry nginx container (engine pod and nexus-proxy). */
 export const NGINX_DEFAULT_RESOURCES: Resources = sized(100, 1000, 128, 1024);
 
-/** Why the Graphistry images run as uid 0. Recorded in the workload's `policy.ops-kit.io/non-root` annotation. */
+/**
+ * Why the Graphistry images run as uid 0. Recorded in the workload's `policy.ops-kit.io/non-root` annotation.
+ * @internal
+ */
 export const GRAPHISTRY_ROOT_REASON =
   'the Graphistry images start as root: nginx binds :80 and switches to its worker user, and the services write to the data-mount volume, which NFS exports with no_root_squash own as root';
 
-/** Why the root containers keep a few capabilities. Recorded in `policy.ops-kit.io/capabilities-dropped`. */
+/**
+ * Why the root containers keep a few capabilities. Recorded in `policy.ops-kit.io/capabilities-dropped`.
+ * @internal
+ */
 export const GRAPHISTRY_CAPABILITIES_REASON =
   'a root nginx master needs SETUID/SETGID to drop to its worker user, CHOWN for its temp paths and NET_BIND_SERVICE for :80; DAC_OVERRIDE and FOWNER let root write volume files owned by other users';
 
@@ -74,6 +80,7 @@ export function graphistryRootProfile(): SecurityProfile {
 /**
  * The profile for init containers of a pod running `main`: when the pod runs as root (the pod-level uid applies to
  * every container), they run as root too, but without any capability added back, which a wait or a copy never needs.
+ * @internal
  */
 export function initContainerProfile(main: SecurityProfile): SecurityProfile {
   const root = main.exceptions.find((e) => e.rule === 'non-root');

@@ -4,7 +4,10 @@ import { NginxDirective, NginxVar } from '../nginx/directive';
 import { NginxAction, NginxListen, NginxLocation, NginxMap, NginxServer } from '../nginx/server';
 import { DispatchRoute, EnginePortPlan } from './ports';
 
-/** File name of the dispatcher in the nginx container's `/etc/nginx/conf.d/`. */
+/**
+ * File name of the dispatcher in the nginx container's `/etc/nginx/conf.d/`.
+ * @internal
+ */
 export const ENGINE_DISPATCHER_FILE = 'engine-dispatcher.conf';
 
 /**
@@ -13,7 +16,10 @@ export const ENGINE_DISPATCHER_FILE = 'engine-dispatcher.conf';
  */
 const CONNECTION_VARIABLE = '$engine_dispatch_connection';
 
-/** Where the intra-pod dispatcher listens and forwards. */
+/**
+ * Where the intra-pod dispatcher listens and forwards.
+ * @internal
+ */
 export interface DispatcherOptions {
   /**
    * Address the dispatcher binds. Loopback keeps it inside the pod: only sibling containers reach it, through the
@@ -38,6 +44,7 @@ export interface DispatcherOptions {
  * port, plus a default server that answers 421 for any other Host so a misrouted call fails loudly instead of
  * reaching whichever backend happens to be first. Streams in both directions and upgrades WebSockets, because
  * streamgl's sessions and forge-etl-python's uploads are long-lived.
+ * @internal
  */
 export function buildDispatcherConfig(routes: readonly DispatchRoute[], options: DispatcherOptions = {}): NginxConfFile {
   const address = options.address ?? '127.0.0.1';
@@ -90,7 +97,10 @@ export function buildDispatcherConfig(routes: readonly DispatchRoute[], options:
   return file;
 }
 
-/** The dispatcher for an engine port plan, as the engine's ConfigMap carries it. */
+/**
+ * The dispatcher for an engine port plan, as the engine's ConfigMap carries it.
+ * @internal
+ */
 export function engineDispatcherConfig(plan: EnginePortPlan): string {
   return buildDispatcherConfig(plan.dispatchRoutes(), { port: plan.dispatcher }).render();
 }

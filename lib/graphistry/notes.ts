@@ -14,7 +14,10 @@ import type { GraphistryStack, GraphistryStackProps } from './stack';
 import { StorageAccessMode } from './storage';
 import { Tier } from './tier';
 
-/** One titled block of operator notes. */
+/**
+ * One titled block of operator notes.
+ * @internal
+ */
 export interface NoteSection {
   /** Upper-case heading (`ACCESS`, `STORAGE TOPOLOGY`). */
   readonly title: string;
@@ -25,6 +28,7 @@ export interface NoteSection {
 /**
  * Builds operator notes as titled sections with indented bullet lines, so every section reads the same and the text
  * is deterministic (no timestamps, stable order: the order sections and lines are added).
+ * @internal
  */
 export class OperatorNotes {
   private readonly sections: NoteSection[] = [];
@@ -48,7 +52,10 @@ export class OperatorNotes {
   }
 }
 
-/** A route Caddy serves at the current tier, for the notes. */
+/**
+ * A route Caddy serves at the current tier, for the notes.
+ * @internal
+ */
 export interface RouteSummary {
   /** Path pattern(s). */
   readonly paths: string;
@@ -56,7 +63,10 @@ export interface RouteSummary {
   readonly target: string;
 }
 
-/** What the notes need to know about a rendered stack. */
+/**
+ * What the notes need to know about a rendered stack.
+ * @internal
+ */
 export interface GraphistryNotesInput {
   /** The tier the release renders. */
   readonly tier: Tier;
@@ -170,7 +180,10 @@ function groupedByReasons(items: ReadonlyArray<{ readonly name: string; readonly
   return [...groups].map(([reasons, names]) => `${names.join(', ')} (${reasons})`).join('; ');
 }
 
-/** The NODES AND NAMESPACE lines: namespace creation, its Pod Security level and the node labels placement needs. */
+/**
+ * The NODES AND NAMESPACE lines: namespace creation, its Pod Security level and the node labels placement needs.
+ * @internal
+ */
 export function nodesAndNamespaceLines(i: GraphistryNotesInput): string[] {
   const lines: string[] = [];
   const ns = i.namespace;
@@ -228,7 +241,10 @@ export function nodesAndNamespaceLines(i: GraphistryNotesInput): string[] {
   return lines;
 }
 
-/** The tier-aware operator notes of a Graphistry release (what the seed chart prints as NOTES.txt). */
+/**
+ * The tier-aware operator notes of a Graphistry release (what the seed chart prints as NOTES.txt).
+ * @internal
+ */
 export function graphistryNotes(i: GraphistryNotesInput): OperatorNotes {
   const notes = new OperatorNotes();
   const base = i.siteUrl ?? 'http://localhost:8080';
@@ -351,7 +367,10 @@ function uiOf(r: TelemetryRoute): { ui: string; serviceName: string; port: numbe
   return { ui: r.ui, serviceName: r.endpoint.name, port: r.endpoint.port(r.port).port, pathPrefix: r.pathPrefix };
 }
 
-/** What the stack hands its notes beyond its own members. */
+/**
+ * What the stack hands its notes beyond its own members.
+ * @internal
+ */
 export interface StackNoteFacts {
   /** The routes Caddy serves, in order. */
   readonly routes: readonly RouteSummary[];
@@ -375,6 +394,7 @@ export interface StackNoteFacts {
  * Adds a Graphistry stack's operator notes to its release: the Secrets to create (pull secrets included: every one
  * the release's pods name), and the cluster prerequisites read from the pods the stack renders, so they follow every
  * prop that moves a pod.
+ * @internal
  */
 export function addStackNotes(stack: GraphistryStack, release: Release, props: GraphistryStackProps, x: StackNoteFacts): void {
   const ns = release.releaseNamespace;
@@ -473,6 +493,7 @@ export function addStackNotes(stack: GraphistryStack, release: Release, props: G
 /**
  * The STORAGE TOPOLOGY warning, or undefined: pods that share ReadWriteOnce claims but are pinned to other nodes than
  * the release-wide selector can never all start.
+ * @internal
  */
 export function storageTopologyWarning(stack: GraphistryStack, props: GraphistryStackProps): string | undefined {
   if (stack.storage.accessMode !== StorageAccessMode.READ_WRITE_ONCE) return undefined;

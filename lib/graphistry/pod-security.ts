@@ -5,10 +5,14 @@ import { IConstruct } from 'constructs';
  * A Pod Security Standards level, from most to least permissive. Pod Security Admission enforces one per namespace
  * (`pod-security.kubernetes.io/enforce`).
  * @see https://kubernetes.io/docs/concepts/security/pod-security-standards/
+ * @internal
  */
 export type PodSecurityLevel = 'privileged' | 'baseline' | 'restricted';
 
-/** The strictest level one pod meets, and why it misses the next stricter one. */
+/**
+ * The strictest level one pod meets, and why it misses the next stricter one.
+ * @internal
+ */
 export interface PodSecurityEvaluation {
   /** The strictest Pod Security level that admits the pod. */
   readonly level: PodSecurityLevel;
@@ -44,6 +48,7 @@ function capName(c: string): string {
  * host processes), then the restricted ones (volume types, allowPrivilegeEscalation false, non-root, seccomp
  * RuntimeDefault or Localhost, capabilities dropped to ALL with at most NET_BIND_SERVICE added). Pod-template
  * annotations (AppArmor) are not evaluated: nothing in this library sets them.
+ * @internal
  */
 export function evaluatePodSecurity(pod: Json): PodSecurityEvaluation {
   const containers: Json[] = [...(pod.initContainers ?? []), ...(pod.containers ?? []), ...(pod.ephemeralContainers ?? [])];
@@ -105,7 +110,10 @@ export function evaluatePodSecurity(pod: Json): PodSecurityEvaluation {
   return { level: 'restricted', reasons: [] };
 }
 
-/** One workload rendered under a scope, with its pod template. */
+/**
+ * One workload rendered under a scope, with its pod template.
+ * @internal
+ */
 export interface RenderedWorkload {
   /** The workload kind (`Deployment`, `DaemonSet`, ...). */
   readonly kind: string;
@@ -129,6 +137,7 @@ const POD_SPEC_PATH: Readonly<Record<string, readonly string[]>> = {
 /**
  * The workloads rendered under `scope` (in construct-tree order), each with its pod spec as it will be written.
  * Call it after the scope's children exist: it reads the objects as they are now.
+ * @internal
  */
 export function renderedWorkloads(scope: IConstruct): RenderedWorkload[] {
   const out: RenderedWorkload[] = [];
@@ -143,7 +152,10 @@ export function renderedWorkloads(scope: IConstruct): RenderedWorkload[] {
   return out;
 }
 
-/** The level a namespace needs so that every workload is admitted, with the workloads at each looser level. */
+/**
+ * The level a namespace needs so that every workload is admitted, with the workloads at each looser level.
+ * @internal
+ */
 export interface PodSecurityRequirement {
   /** The strictest level that admits every workload. */
   readonly level: PodSecurityLevel;
@@ -153,7 +165,10 @@ export interface PodSecurityRequirement {
   readonly baseline: ReadonlyArray<{ readonly name: string; readonly reasons: readonly string[] }>;
 }
 
-/** The Pod Security level a namespace needs to admit every one of `workloads`. */
+/**
+ * The Pod Security level a namespace needs to admit every one of `workloads`.
+ * @internal
+ */
 export function podSecurityRequirement(workloads: readonly RenderedWorkload[]): PodSecurityRequirement {
   const privileged: Array<{ name: string; reasons: readonly string[] }> = [];
   const baseline: Array<{ name: string; reasons: readonly string[] }> = [];

@@ -49,6 +49,7 @@ export class GraphistrySecretKind {
 /**
  * Checks the name of an operator-created Secret. An empty or missing name fails with a message that says which Secret
  * to create and how, because a release that references no Secret would start nexus without its keys.
+ * @internal
  */
 export function assertOperatorSecret(kind: GraphistrySecretKind, name: string | undefined, namespace: string, prop = kind.prop): string {
   if (name === undefined || name === null || (typeof name === 'string' && name.trim() === '')) {
@@ -66,7 +67,10 @@ export function assertOperatorSecret(kind: GraphistrySecretKind, name: string | 
   return name;
 }
 
-/** Checks an optional Secret name: undefined or empty means none; anything else must be a valid name. */
+/**
+ * Checks an optional Secret name: undefined or empty means none; anything else must be a valid name.
+ * @internal
+ */
 export function optionalSecretName(prop: string, name: string | undefined): string | undefined {
   if (name === undefined || name.trim() === '') return undefined;
   if (!isDnsSubdomain(name)) {
@@ -83,6 +87,7 @@ export const DOCKER_HUB_AUTH_SERVER = 'https://index.docker.io/v1/';
  * the release's registry redirect (its host, without the path prefix) when one is set, else Docker Hub, where
  * Graphistry's images are published. The credentials come from the shell (`$REGISTRY_USER`, `$REGISTRY_TOKEN`), so
  * the command line carries no secret.
+ * @internal
  */
 export function pullSecretCreateCommand(name: string, namespace: string, registry?: string): string {
   const server = registry !== undefined ? registry.split('/')[0] : DOCKER_HUB_AUTH_SERVER;

@@ -108,7 +108,10 @@ function overlaps(a: Pattern, b: Pattern): boolean {
   return a.literal === b.literal;
 }
 
-/** The routing props validated and defaulted (what the Caddyfile and the construct are built from). */
+/**
+ * The routing props validated and defaulted (what the Caddyfile and the construct are built from).
+ * @internal
+ */
 export interface ResolvedCaddyfileProps {
   /** The upstream the catch-all and the session routes proxy to (bound: its address resolved). */
   readonly upstream: CaddyUpstream;
@@ -144,6 +147,7 @@ export interface ResolvedCaddyfileProps {
 /**
  * Validates the routing props and fills in defaults. Throws ConfigError naming the prop. With `caddy` (the workload
  * that runs the Caddyfile), upstreams taken from Service endpoints record Caddy's connections in the wiring graph.
+ * @internal
  */
 export function resolveCaddyfileProps(props: CaddyfileProps, caddy?: IWorkload): ResolvedCaddyfileProps {
   const httpPort = props.httpPort ?? 8080;
@@ -294,7 +298,10 @@ export function buildCaddyfile(props: CaddyfileProps): Caddyfile {
   return buildResolvedCaddyfile(resolveCaddyfileProps(props));
 }
 
-/** Builds the Caddyfile from props `resolveCaddyfileProps` already validated (and bound). */
+/**
+ * Builds the Caddyfile from props `resolveCaddyfileProps` already validated (and bound).
+ * @internal
+ */
 export function buildResolvedCaddyfile(r: ResolvedCaddyfileProps): Caddyfile {
   const global: CaddyDirective[] = [r.adminApi ? CaddyDirective.of('admin', [`localhost:${CADDY_ADMIN_PORT}`]) : CaddyDirective.of('admin', ['off'])];
   global.push(CaddyDirective.of('http_port', [r.httpPort]));

@@ -174,6 +174,7 @@ function renderBody(directives: readonly CaddyDirective[], depth: number, out: s
  * double-quoted with `"` escaped as `\"`. Values Caddy cannot represent inside quotes are rejected: newlines and other
  * control characters, a backslash right before a quote or at the end (the lexer would read it as an escape), and
  * `{$` (Caddy would substitute an environment variable).
+ * @internal
  */
 export function renderArg(arg: CaddyArg, prop = 'caddyfile.arg'): string {
   if (arg instanceof CaddyEnvRef) return `"${arg.toString()}"`;

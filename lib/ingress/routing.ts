@@ -83,7 +83,10 @@ export interface CaddyPoolFailoverOptions {
   readonly maxFails?: number;
 }
 
-/** The failover settings validated, in milliseconds (0 = off). */
+/**
+ * The failover settings validated, in milliseconds (0 = off).
+ * @internal
+ */
 export interface ResolvedCaddyFailover {
   /** Retry window in ms (0: no retries). */
   readonly tryMs: number;

@@ -113,7 +113,10 @@ export interface FleetPortMapping {
 const PORT_MAPPING = /^([0-9]{1,5}):([0-9]{1,5})(?:\/(tcp|udp))?$/;
 const SECRET_LIKE = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)/i;
 
-/** Parses and validates `hostPort:containerPort[/tcp|/udp]`. */
+/**
+ * Parses and validates `hostPort:containerPort[/tcp|/udp]`.
+ * @internal
+ */
 export function parseFleetPortMapping(prop: string, mapping: string): FleetPortMapping {
   const allowed = 'hostPort:containerPort[/tcp|/udp] with both ports 1-65535, for example 8080:80';
   const m = typeof mapping === 'string' ? PORT_MAPPING.exec(mapping) : null;
@@ -128,6 +131,7 @@ export function parseFleetPortMapping(prop: string, mapping: string): FleetPortM
 /**
  * Validates a device selector and renders it for the CR. `matchExpressions` is rejected unless `support` says the
  * operator evaluates it (an operator that does not would ignore it and target more devices than asked for).
+ * @internal
  */
 export function renderDeviceSelector(prop: string, selector: DeviceSelector, support: DeviceSelectorSupport = {}): iot.DeploymentSpecTargetSelector {
   const labels = Object.entries(selector.matchLabels ?? {});
@@ -178,7 +182,10 @@ export function renderDeviceSelector(prop: string, selector: DeviceSelector, sup
   };
 }
 
-/** Labels every fleet CR carries; user labels may not replace them. */
+/**
+ * Labels every fleet CR carries; user labels may not replace them.
+ * @internal
+ */
 export interface FleetDeploymentIdentity {
   /** Release name (`app.kubernetes.io/instance`). */
   readonly instance: string;

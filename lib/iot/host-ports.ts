@@ -6,7 +6,10 @@ interface Claim {
   readonly selector: DeviceSelector;
 }
 
-/** True when no device can carry labels that both selectors accept (judged on what the operator evaluates). */
+/**
+ * True when no device can carry labels that both selectors accept (judged on what the operator evaluates).
+ * @internal
+ */
 export function selectorsDisjoint(a: DeviceSelector, b: DeviceSelector, withExpressions: boolean): boolean {
   const la = a.matchLabels ?? {};
   const lb = b.matchLabels ?? {};
@@ -31,6 +34,7 @@ export function selectorsDisjoint(a: DeviceSelector, b: DeviceSelector, withExpr
  * Host ports of the fleet's deployments: two deployments that map the same host port (and protocol) onto devices both
  * may select would fight over the port on those devices, and Podman starts only the first. Claims are indexed by port,
  * so checking a new deployment costs the deployments mapping the same port, not the whole fleet.
+ * @internal
  */
 export class FleetHostPorts {
   private readonly byPort = new Map<string, Claim[]>();

@@ -120,7 +120,10 @@ export interface OperatorHttpProbeOptions {
   readonly readinessPath?: string;
 }
 
-/** What a probe alternative adds to the operator's container and Deployment. */
+/**
+ * What a probe alternative adds to the operator's container and Deployment.
+ * @internal
+ */
 export interface OperatorProbeParts {
   /**
    * The probed port, declared on the container as `health`.

@@ -137,6 +137,7 @@ function plain(schema: CrdSchema): unknown {
  * Converts a schema to the typed L1 `JSONSchemaProps`. The L1 class renames its camelCase fields to JSON keys but
  * passes `items` and `additionalProperties` through as they are, so those stay in JSON form. The synthesized CRD is
  * therefore exactly `schema` (a unit test checks the round trip).
+ * @internal
  */
 export function toJsonSchemaProps(schema: CrdSchema): k8s.JsonSchemaProps {
   const props: Record<string, k8s.JsonSchemaProps> | undefined = schema.properties

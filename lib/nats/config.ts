@@ -52,9 +52,15 @@ export interface NatsConfigProps {
   readonly maxPayload?: Size;
 }
 
-/** A value in a NATS configuration file: the format is a relaxed JSON, so this is the subset we write. */
+/**
+ * A value in a NATS configuration file: the format is a relaxed JSON, so this is the subset we write.
+ * @internal
+ */
 export type NatsConfValue = string | number | boolean | NatsConfBlock;
-/** An ordered block of `key: value` entries. Order is kept so output is byte-stable. */
+/**
+ * An ordered block of `key: value` entries. Order is kept so output is byte-stable.
+ * @internal
+ */
 export type NatsConfBlock = ReadonlyArray<readonly [string, NatsConfValue]>;
 
 const SERVER_NAME = /^[A-Za-z0-9._-]{1,128}$/;

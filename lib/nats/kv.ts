@@ -2,7 +2,10 @@ import { check } from '../core/errors';
 
 const BUCKET = /^[A-Za-z0-9_-]{1,64}$/;
 
-/** Throws unless `name` is a valid JetStream KV bucket name (letters, digits, '_' and '-'). */
+/**
+ * Throws unless `name` is a valid JetStream KV bucket name (letters, digits, '_' and '-').
+ * @internal
+ */
 export function assertBucketName(prop: string, name: string): string {
   check(typeof name === 'string' && BUCKET.test(name), prop, name, "a KV bucket name: 1-64 letters, digits, '_' and '-' (no dots: the bucket name becomes a stream name)");
   return name;

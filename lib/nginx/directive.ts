@@ -10,6 +10,7 @@ const NAME = /^[a-z_][a-z0-9_]*$/;
 /**
  * Renders one argument: bare when nginx reads it as one token, otherwise double-quoted with `"` and `\` escaped.
  * `$variables` stay live in both forms (nginx interpolates inside double quotes too).
+ * @internal
  */
 export function renderNginxArg(prop: string, arg: string | number): string {
   if (typeof arg === 'number') {
@@ -49,13 +50,19 @@ export class NginxDirective {
   }
 }
 
-/** Four spaces per level, the nginx documentation's own style. */
+/**
+ * Four spaces per level, the nginx documentation's own style.
+ * @internal
+ */
 export function indent(lines: readonly string[], levels = 1): string[] {
   const pad = '    '.repeat(levels);
   return lines.map((l) => (l.length ? `${pad}${l}` : l));
 }
 
-/** Renders a block `head {` ... `}` around already-rendered body lines. */
+/**
+ * Renders a block `head {` ... `}` around already-rendered body lines.
+ * @internal
+ */
 export function block(head: string, body: readonly string[]): string[] {
   return [`${head} {`, ...indent(body), '}'];
 }
@@ -82,6 +89,7 @@ export class NginxVar {
 /**
  * Renders a value nginx interpolates: an NginxVar as its reference, a string as a literal, which must hold no `$`
  * (nginx would read it as the start of a variable and has no escape for it).
+ * @internal
  */
 export function renderNginxValue(prop: string, value: string | NginxVar): string {
   if (value instanceof NginxVar) return value.name;
@@ -89,7 +97,10 @@ export function renderNginxValue(prop: string, value: string | NginxVar): string
   return renderNginxArg(prop, value);
 }
 
-/** Throws unless `name` is an nginx variable reference (`$http_upgrade`). */
+/**
+ * Throws unless `name` is an nginx variable reference (`$http_upgrade`).
+ * @internal
+ */
 export function assertNginxVariable(prop: string, name: string): string {
   check(/^\$[a-z_][a-z0-9_]*$/.test(name), prop, name, 'an nginx variable: $ followed by lowercase letters, digits and _');
   return name;

@@ -66,6 +66,7 @@ function canonicalAddress(address: string | undefined): string {
 /**
  * The host names a `server_name` entry answers for: `.example.com` is nginx's shorthand for `example.com` and
  * `*.example.com` together.
+ * @internal
  */
 export function serverNameCoverage(name: string): string[] {
   return name.startsWith('.') ? [name.slice(1), `*${name}`] : [name];

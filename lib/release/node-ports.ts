@@ -6,6 +6,7 @@ import { ConfigError } from '../core/errors';
  * Node ports are allocated cluster-wide, one Service per port number: the API server refuses the second Service that
  * claims a port ("provided port is already allocated"), so Argo CD's sync of the release fails half-way. Returns one
  * message per port claimed by two Services under `scope` (empty when every claim is unique).
+ * @internal
  */
 export function nodePortCollisions(scope: IConstruct): string[] {
   const claims = new Map<number, string[]>();

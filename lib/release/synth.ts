@@ -40,7 +40,10 @@ export interface RenderedRelease {
   readonly connections: readonly ConnectionRecord[];
 }
 
-/** Kinds that are not namespaced; their `metadata.namespace` is dropped (cdk8s sets the chart namespace on all). */
+/**
+ * Kinds that are not namespaced; their `metadata.namespace` is dropped (cdk8s sets the chart namespace on all).
+ * @internal
+ */
 export const CLUSTER_SCOPED_KINDS: ReadonlySet<string> = new Set([
   'Namespace', 'Node', 'PersistentVolume', 'StorageClass', 'CustomResourceDefinition', 'ClusterRole',
   'ClusterRoleBinding', 'PriorityClass', 'RuntimeClass', 'IngressClass', 'ValidatingWebhookConfiguration',
@@ -55,7 +58,10 @@ export class SynthError extends Error {
   }
 }
 
-/** Runs every construct's `node.validate()` under `root` and throws one SynthError listing all failures. */
+/**
+ * Runs every construct's `node.validate()` under `root` and throws one SynthError listing all failures.
+ * @internal
+ */
 export function validateConstructs(root: IConstruct): void {
   const errors: string[] = [];
   for (const c of root.node.findAll()) {
@@ -203,6 +209,7 @@ const MARKER_TEXT = [
  * Why `outdir` must not be replaced, or undefined when it may be: the filesystem root, the home directory, the working
  * directory or one of its parents, and any directory that holds `.git` or `package.json` are never synth output, so a
  * mistyped `--out .` cannot wipe a checkout.
+ * @internal
  */
 export function unsafeOutdirReason(outdir: string, cwd: string = process.cwd()): string | undefined {
   const abs = path.resolve(cwd, outdir);
@@ -219,6 +226,7 @@ export function unsafeOutdirReason(outdir: string, cwd: string = process.cwd()):
 /**
  * Why an existing `outdir` was not written by this library, or undefined when it may be replaced: it is missing,
  * empty, or carries the `OUTPUT_MARKER` an earlier synth wrote.
+ * @internal
  */
 export function unmarkedOutdirReason(outdir: string): string | undefined {
   const abs = path.resolve(outdir);

@@ -40,7 +40,10 @@ export class CollectorEnv {
   }
 }
 
-/** A literal string as the collector must read it: every `$` doubled, so nothing is expanded. */
+/**
+ * A literal string as the collector must read it: every `$` doubled, so nothing is expanded.
+ * @internal
+ */
 export function escapeCollectorString(value: string): string {
   return value.replace(/\$/g, '$$$$');
 }
@@ -81,6 +84,7 @@ const PIPELINE_ID = /^(traces|metrics|logs)(\/[A-Za-z0-9_.-]+)?$/;
  * signal and names at least one receiver and one exporter; every receiver, processor and exporter a pipeline names is
  * defined; every enabled extension is defined; nothing is defined but unused; `memory_limiter` comes first. Returns
  * the problems found (empty when the config is sound). Reusable on any collector config, generated or not.
+ * @internal
  */
 export function checkCollectorConfig(config: unknown): string[] {
   const problems: string[] = [];
@@ -179,7 +183,10 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Throws a ConfigError listing every problem `checkCollectorConfig` finds. */
+/**
+ * Throws a ConfigError listing every problem `checkCollectorConfig` finds.
+ * @internal
+ */
 export function assertCollectorConfig(prop: string, config: unknown): void {
   const problems = checkCollectorConfig(config);
   if (problems.length) throw new ConfigError(prop, `${problems.length} problem(s)`, 'a collector config whose pipelines name only defined, used components', problems.join('; '));

@@ -35,7 +35,10 @@ export const TELEMETRY_IMAGES = {
   nodeExporter: 'quay.io/prometheus/node-exporter:v1.8.2',
 } as const;
 
-/** Value of `app.kubernetes.io/component` on every telemetry object. */
+/**
+ * Value of `app.kubernetes.io/component` on every telemetry object.
+ * @internal
+ */
 export const TELEMETRY_COMPONENT = 'telemetry';
 
 /** Where a member keeps its data. */
@@ -109,7 +112,10 @@ export interface TelemetryRoute {
 
 const PATH_PREFIX = /^(\/[A-Za-z0-9._~-]+)+$/;
 
-/** Throws unless `prefix` is an absolute URL path without a trailing slash (`/grafana`, `/ops/grafana`). */
+/**
+ * Throws unless `prefix` is an absolute URL path without a trailing slash (`/grafana`, `/ops/grafana`).
+ * @internal
+ */
 export function assertPathPrefix(prop: string, prefix: string): string {
   check(typeof prefix === 'string' && PATH_PREFIX.test(prefix), prop, prefix, "a path starting with '/', made of letters, digits and '.', '_', '~', '-' segments, without a trailing slash (for example /grafana)");
   return prefix;
@@ -117,7 +123,10 @@ export function assertPathPrefix(prop: string, prefix: string): string {
 
 export { HostPort, parseHostPort } from '../core/validate';
 
-/** Identity of one stack member: its object name and the labels derived from it. */
+/**
+ * Identity of one stack member: its object name and the labels derived from it.
+ * @internal
+ */
 export class MemberIdentity {
   /** Selector labels (name, instance, component): stable across upgrades. */
   public readonly selector: Record<string, string>;
@@ -140,7 +149,10 @@ export class MemberIdentity {
   }
 }
 
-/** Per-member data volume: the pod volume plus, when one is rendered, the claim. */
+/**
+ * Per-member data volume: the pod volume plus, when one is rendered, the claim.
+ * @internal
+ */
 export interface DataVolume {
   /** The pod volume named `data`. */
   readonly volume: k8s.Volume;
@@ -161,6 +173,7 @@ export interface DataVolume {
  * an emptyDir otherwise. The claim carries the keep-state annotations (`keepStateAnnotations`), so Argo CD and Helm keep
  * it (and the data) when persistence is switched off, the member is removed or the release is deleted; deleting data is
  * an operator decision.
+ * @internal
  */
 export function dataVolume(
   scope: Construct,
@@ -195,13 +208,19 @@ export function dataVolume(
   return { volume: { name, persistentVolumeClaim: { claimName } }, claim };
 }
 
-/** Throws unless `name` is a Secret name. */
+/**
+ * Throws unless `name` is a Secret name.
+ * @internal
+ */
 export function assertSecretName(prop: string, name: string): string {
   check(typeof name === 'string' && isDnsSubdomain(name), prop, name, 'the name of an existing Secret (DNS-1123 subdomain)');
   return name;
 }
 
-/** Throws unless `key` is a Secret data key. */
+/**
+ * Throws unless `key` is a Secret data key.
+ * @internal
+ */
 export function assertSecretDataKey(prop: string, key: string): string {
   check(typeof key === 'string' && /^[-._a-zA-Z0-9]+$/.test(key) && key.length <= 253, prop, key, "a Secret data key: letters, digits, '-', '_' and '.'");
   return key;
@@ -212,6 +231,7 @@ export function assertSecretDataKey(prop: string, key: string): string {
  * port of the same name. `nodeLocal` sets `internalTrafficPolicy: Local`: callers reach the pod on their own node
  * only. Per-node agents use it so OTLP stays on the node and a node-local scraper sees its own node's exporter, not a
  * random one.
+ * @internal
  */
 export function renderService(
   member: WorkloadConstruct,
@@ -229,13 +249,19 @@ export function renderService(
   });
 }
 
-/** Workload-metadata annotations: policy exceptions and external references (undefined when there are none). */
+/**
+ * Workload-metadata annotations: policy exceptions and external references (undefined when there are none).
+ * @internal
+ */
 export function workloadAnnotations(...maps: ReadonlyArray<Record<string, string>>): Record<string, string> | undefined {
   const out = Object.assign({}, ...maps) as Record<string, string>;
   return Object.keys(out).length ? out : undefined;
 }
 
-/** What a stateful backend's Deployment is made of. */
+/**
+ * What a stateful backend's Deployment is made of.
+ * @internal
+ */
 export interface BackendDeploymentParts {
   /** Prop path prefix of error messages (`prometheus`). */
   readonly prop: string;
@@ -275,6 +301,7 @@ export interface BackendDeploymentParts {
  * The Deployment and Service of a stateful telemetry backend (Prometheus, Grafana, Jaeger), through the core renderer:
  * one replica with the Recreate strategy, because each holds a ReadWriteOnce data volume that two pods of a rolling
  * update could not both mount. Policy exceptions and external references go on the Deployment's metadata.
+ * @internal
  */
 export function renderBackendDeployment(member: WorkloadConstruct, id: MemberIdentity, parts: BackendDeploymentParts): RenderedDeployment {
   const refs: ExternalRef[] = [...(parts.externalRefs ?? [])];
@@ -296,7 +323,10 @@ export function renderBackendDeployment(member: WorkloadConstruct, id: MemberIde
   });
 }
 
-/** A Go duration string (`72h`, `90m`, `45s`) for settings parsed with Go's time.ParseDuration. */
+/**
+ * A Go duration string (`72h`, `90m`, `45s`) for settings parsed with Go's time.ParseDuration.
+ * @internal
+ */
 export function goDuration(prop: string, seconds: number): string {
   check(Number.isSafeInteger(seconds) && seconds > 0, prop, `${seconds}s`, 'a positive whole number of seconds');
   if (seconds % 3600 === 0) return `${seconds / 3600}h`;

@@ -34,6 +34,7 @@ export interface GrafanaDatasource {
  * as one literal `$`, so each `$` is doubled: a URL or header holding `$GF_SECURITY_ADMIN_PASSWORD` stays text
  * instead of leaking the admin password to the datasource.
  * @see https://grafana.com/docs/grafana/latest/administration/provisioning/#using-environment-variables
+ * @internal
  */
 export function escapeGrafanaProvisioning(value: string): string {
   return value.replace(/\$/g, '$$$$');

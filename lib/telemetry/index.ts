@@ -11,3 +11,4 @@ export * from './jaeger';
 export * from './dcgm-exporter';
 export * from './node-exporter';
 export * from './telemetry-stack';
+export * from './scrape';

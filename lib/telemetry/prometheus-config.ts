@@ -139,6 +139,7 @@ export interface PrometheusGlobalConfig {
 /**
  * A cdk8s Duration in Prometheus' duration syntax, using the largest unit that divides it (`15d`, `90s`, `1500ms`).
  * Prometheus rejects fractional values such as `1.5h`, so whole units are always used.
+ * @internal
  */
 export function promDuration(prop: string, d: Duration): string {
   const ms = d.toMilliseconds();
@@ -151,6 +152,7 @@ export function promDuration(prop: string, d: Duration): string {
 /**
  * Throws unless `regex` is an RE2 regular expression, the syntax Prometheus (Go's regexp) accepts. JavaScript's own
  * RegExp is more permissive: lookarounds (`(?=x)`) and backreferences pass it, and promtool rejects them.
+ * @internal
  */
 export function assertRe2(prop: string, regex: string): string {
   try {
@@ -230,7 +232,10 @@ function compact<T>(v: T): T {
   return v;
 }
 
-/** Renders and validates one scrape job (the snake_case object Prometheus reads). */
+/**
+ * Renders and validates one scrape job (the snake_case object Prometheus reads).
+ * @internal
+ */
 export function renderScrapeConfig(prop: string, c: ScrapeConfig): Record<string, unknown> {
   check(/^[^\s]+$/.test(c.jobName ?? ''), `${prop}.jobName`, c.jobName, 'a non-empty job name without whitespace');
   check((c.staticConfigs?.length ?? 0) + (c.kubernetesSdConfigs?.length ?? 0) > 0, `${prop}`, c.jobName, 'a job with staticConfigs or kubernetesSdConfigs', 'it has no targets');

@@ -225,7 +225,10 @@ export const PROMETHEUS_CLAIM_SIZE = Size.gibibytes(20);
 /** Share of the claim the default `retentionSize` takes (the rest is compaction headroom). */
 export const PROMETHEUS_RETENTION_SHARE = 0.85;
 
-/** The default TSDB size bound for a claim: 85% of it, in whole MiB. */
+/**
+ * The default TSDB size bound for a claim: 85% of it, in whole MiB.
+ * @internal
+ */
 export function defaultRetentionSize(claim: Size): Size {
   return Size.mebibytes(Math.floor((claim.toKibibytes({ rounding: SizeRoundingBehavior.FLOOR }) / 1024) * PROMETHEUS_RETENTION_SHARE));
 }

@@ -139,7 +139,10 @@ export abstract class ExporterSource<E extends IBundledExporter> {
   }
 }
 
-/** The external endpoint of an exporter managed elsewhere (`host:port`, no scheme). */
+/**
+ * The external endpoint of an exporter managed elsewhere (`host:port`, no scheme).
+ * @internal
+ */
 export function externalExporter(prop: string, endpoint: string, description: string): ExternalEndpoint {
   const { host, port } = parseHostPort(prop, endpoint);
   return ExternalEndpoint.of({ host: host.replace(/^\[|\]$/g, ''), ports: [{ name: 'metrics', port }], description });

@@ -4,7 +4,10 @@ import { containersOf, groupOf, Json, labelSelectorMatches, podTemplateOf, show 
 import { PolicyFinding } from './policy';
 import { KubeObject } from './types';
 
-/** A finding the API server itself would reject: no exception can waive it. */
+/**
+ * A finding the API server itself would reject: no exception can waive it.
+ * @internal
+ */
 export interface ApiFinding {
   /** The rule broken. */
   readonly rule: 'workload-selector' | 'unique-names' | 'object-names' | 'value-ranges';
@@ -49,7 +52,10 @@ function portOk(p: unknown): boolean {
   return typeof p !== 'number' || (Number.isInteger(p) && p >= 1 && p <= 65535);
 }
 
-/** The API server's own rejections that the OpenAPI schema does not express (names, selectors, ranges, duplicates). */
+/**
+ * The API server's own rejections that the OpenAPI schema does not express (names, selectors, ranges, duplicates).
+ * @internal
+ */
 export function apiFindings(o: KubeObject): ApiFinding[] {
   const out: ApiFinding[] = [];
   const add = (f: ApiFinding) => out.push(f);
@@ -126,19 +132,28 @@ export function apiFindings(o: KubeObject): ApiFinding[] {
   return out;
 }
 
-/** Sysctls Pod Security baseline allows (the "safe" set of Kubernetes 1.28). */
+/**
+ * Sysctls Pod Security baseline allows (the "safe" set of Kubernetes 1.28).
+ * @internal
+ */
 export const SAFE_SYSCTLS: readonly string[] = [
   'kernel.shm_rmid_forced', 'net.ipv4.ip_local_port_range', 'net.ipv4.ip_unprivileged_port_start', 'net.ipv4.tcp_syncookies',
   'net.ipv4.ping_group_range', 'net.ipv4.ip_local_reserved_ports', 'net.ipv4.tcp_keepalive_time', 'net.ipv4.tcp_fin_timeout',
   'net.ipv4.tcp_keepalive_intvl', 'net.ipv4.tcp_keepalive_probes',
 ];
-/** SELinux types Pod Security baseline allows (plus an unset type). */
+/**
+ * SELinux types Pod Security baseline allows (plus an unset type).
+ * @internal
+ */
 export const ALLOWED_SELINUX_TYPES: readonly string[] = ['container_t', 'container_init_t', 'container_kvm_t'];
 
 /** URL with a password in its user-info: `scheme://user:password@host`. A `$(VAR)` or `${VAR}` password is a reference, not a credential. */
 const URL_CREDENTIALS = /\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@]*:([^\s/@]+)@/gi;
 
-/** The first credential-bearing URL in `text`, redacted for messages, or undefined. */
+/**
+ * The first credential-bearing URL in `text`, redacted for messages, or undefined.
+ * @internal
+ */
 export function embeddedCredential(text: string): string | undefined {
   for (const m of text.matchAll(URL_CREDENTIALS)) {
     if (/^(\$\([A-Za-z_][A-Za-z0-9_]*\)|\$\{[A-Za-z_][A-Za-z0-9_]*\})$/.test(m[1])) continue;
@@ -150,7 +165,10 @@ export function embeddedCredential(text: string): string | undefined {
 const RBAC_BROAD_ROLES = new Set(['cluster-admin', 'admin', 'edit']);
 const ESCALATING_VERBS = new Set(['escalate', 'bind', 'impersonate']);
 
-/** The policy rules of the hardening review (Pod Security baseline, credentials, RBAC, service accounts). */
+/**
+ * The policy rules of the hardening review (Pod Security baseline, credentials, RBAC, service accounts).
+ * @internal
+ */
 export function hardeningFindings(o: KubeObject): PolicyFinding[] {
   const out: PolicyFinding[] = [];
   const add = (rule: PolicyFinding['rule'], message: string, fix: string, path?: string) => out.push({ rule, message, fix, path });

@@ -1,7 +1,10 @@
 import { CLUSTER_SCOPED_KINDS } from '../release/synth';
 import { KubeObject } from './types';
 
-/** Loosely typed JSON, for walking manifests whose shape the schema check has already vouched for (or not). */
+/**
+ * Loosely typed JSON, for walking manifests whose shape the schema check has already vouched for (or not).
+ * @internal
+ */
 export type Json = any;
 
 /** Kinds that are cluster-scoped: the release pipeline's list plus the rest of the 1.28 built-ins. */
@@ -12,35 +15,53 @@ const CLUSTER_SCOPED = new Set([
   'SelfSubjectAccessReview', 'SelfSubjectRulesReview', 'SubjectAccessReview',
 ]);
 
-/** True for cluster-scoped kinds. */
+/**
+ * True for cluster-scoped kinds.
+ * @internal
+ */
 export function isClusterScoped(kind: string): boolean {
   return CLUSTER_SCOPED.has(kind);
 }
 
-/** `Kind/namespace/name`, or `Kind/name` for cluster-scoped objects and objects without a namespace. */
+/**
+ * `Kind/namespace/name`, or `Kind/name` for cluster-scoped objects and objects without a namespace.
+ * @internal
+ */
 export function objectId(o: KubeObject): string {
   const ns = isClusterScoped(o.kind) ? undefined : o.metadata?.namespace;
   return ns ? `${o.kind}/${ns}/${o.metadata?.name}` : `${o.kind}/${o.metadata?.name}`;
 }
 
-/** The object's namespace ('' for cluster-scoped objects and objects that name none). */
+/**
+ * The object's namespace ('' for cluster-scoped objects and objects that name none).
+ * @internal
+ */
 export function namespaceOf(o: KubeObject): string {
   return isClusterScoped(o.kind) ? '' : ((o.metadata?.namespace as string | undefined) ?? '');
 }
 
-/** The API group of an apiVersion (`apps/v1` is `apps`, `v1` is ''). */
+/**
+ * The API group of an apiVersion (`apps/v1` is `apps`, `v1` is '').
+ * @internal
+ */
 export function groupOf(apiVersion: string): string {
   const i = apiVersion.indexOf('/');
   return i < 0 ? '' : apiVersion.slice(0, i);
 }
 
-/** The object's annotations (empty when none). */
+/**
+ * The object's annotations (empty when none).
+ * @internal
+ */
 export function annotationsOf(o: { metadata?: Json }): Record<string, string> {
   const a = o.metadata?.annotations;
   return a && typeof a === 'object' ? (a as Record<string, string>) : {};
 }
 
-/** A pod template found in a workload, with where it sits. */
+/**
+ * A pod template found in a workload, with where it sits.
+ * @internal
+ */
 export interface PodTemplate {
   /** The workload (or Pod) that holds it. */
   readonly owner: KubeObject;
@@ -64,7 +85,10 @@ const TEMPLATE_PATHS: Record<string, { path: string[]; longRunning: boolean }> =
   CronJob: { path: ['spec', 'jobTemplate', 'spec', 'template'], longRunning: false },
 };
 
-/** The pod template of a workload (or the spec of a bare Pod), or undefined for objects that run no pods. */
+/**
+ * The pod template of a workload (or the spec of a bare Pod), or undefined for objects that run no pods.
+ * @internal
+ */
 export function podTemplateOf(o: KubeObject): PodTemplate | undefined {
   if (o.kind === 'Pod' && o.apiVersion === 'v1') {
     const spec = (o as Json).spec;
@@ -86,7 +110,10 @@ export function podTemplateOf(o: KubeObject): PodTemplate | undefined {
   };
 }
 
-/** A container of a pod spec, with its path and whether it is an init container. */
+/**
+ * A container of a pod spec, with its path and whether it is an init container.
+ * @internal
+ */
 export interface ContainerAt {
   /** The container. */
   readonly c: Json;
@@ -98,7 +125,10 @@ export interface ContainerAt {
   readonly sidecar: boolean;
 }
 
-/** Every container of a pod spec: init containers first, then containers, then ephemeral containers. */
+/**
+ * Every container of a pod spec: init containers first, then containers, then ephemeral containers.
+ * @internal
+ */
 export function containersOf(t: PodTemplate): ContainerAt[] {
   const out: ContainerAt[] = [];
   const list = (key: string, init: boolean) => {
@@ -114,13 +144,19 @@ export function containersOf(t: PodTemplate): ContainerAt[] {
   return out;
 }
 
-/** True when every key/value of `selector` is among `labels` (an empty selector matches nothing here). */
+/**
+ * True when every key/value of `selector` is among `labels` (an empty selector matches nothing here).
+ * @internal
+ */
 export function selects(selector: Record<string, string> | undefined, labels: Record<string, string>): boolean {
   const entries = Object.entries(selector ?? {});
   return entries.length > 0 && entries.every(([k, v]) => labels[k] === v);
 }
 
-/** True when a LabelSelector (matchLabels + matchExpressions) matches `labels`. */
+/**
+ * True when a LabelSelector (matchLabels + matchExpressions) matches `labels`.
+ * @internal
+ */
 export function labelSelectorMatches(sel: Json, labels: Record<string, string>): boolean {
   if (!sel || typeof sel !== 'object') return false;
   const ml = (sel.matchLabels ?? {}) as Record<string, string>;
@@ -140,7 +176,10 @@ export function labelSelectorMatches(sel: Json, labels: Record<string, string>):
   });
 }
 
-/** Shows a value compactly for a message. */
+/**
+ * Shows a value compactly for a message.
+ * @internal
+ */
 export function show(v: unknown): string {
   let s: string;
   if (v === undefined) s = 'undefined';
@@ -155,7 +194,10 @@ export function show(v: unknown): string {
   return s.length > 160 ? `${s.slice(0, 157)}...` : s;
 }
 
-/** Canonical JSON (sorted keys) for comparing two values. */
+/**
+ * Canonical JSON (sorted keys) for comparing two values.
+ * @internal
+ */
 export function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   if (v && typeof v === 'object') {

@@ -8,7 +8,10 @@ import { keepStateFindings } from './retention';
 import { isPolicyRule, POLICY_RULES, PolicyRuleId } from './rules';
 import { KubeObject } from './types';
 
-/** A policy finding before exceptions are applied. */
+/**
+ * A policy finding before exceptions are applied.
+ * @internal
+ */
 export interface PolicyFinding {
   /** The rule broken. */
   readonly rule: PolicyRuleId;
@@ -23,7 +26,10 @@ export interface PolicyFinding {
   readonly path?: string;
 }
 
-/** A malformed exception annotation. */
+/**
+ * A malformed exception annotation.
+ * @internal
+ */
 export interface ExceptionProblem {
   /** What is wrong with the annotation. */
   readonly message: string;
@@ -33,7 +39,10 @@ export interface ExceptionProblem {
   readonly path: string;
 }
 
-/** The exceptions an object declares (`policy.ops-kit.io/<rule>: <reason>`), and any malformed ones. */
+/**
+ * The exceptions an object declares (`policy.ops-kit.io/<rule>: <reason>`), and any malformed ones.
+ * @internal
+ */
 export function declaredExceptions(o: KubeObject): { exceptions: Map<PolicyRuleId, string>; problems: ExceptionProblem[] } {
   const exceptions = new Map<PolicyRuleId, string>();
   const problems: ExceptionProblem[] = [];
@@ -62,6 +71,7 @@ const LOCATOR_WORDS = new Set(['FILE', 'FILENAME', 'PATH', 'DIR', 'DIRECTORY', '
  * True when an env var name looks like it holds a credential: one of its parts (split on `_`, `-`, `.` and
  * camelCase) is PASSWORD, SECRET, TOKEN or KEY (`DB_PASSWORD`, `apiKey`, `JWT_SECRET`), unless another part says it
  * is a location or a name (`TLS_KEY_FILE`, `BADGER_DIRECTORY_KEY`, `OAUTH_TOKEN_URL`, `JWT_SECRET_NAME`).
+ * @internal
  */
 export function looksSecret(name: string): boolean {
   const parts = name
@@ -79,7 +89,10 @@ function containerLabel(at: ContainerAt): string {
   return `${at.init ? 'init container' : 'container'} ${show(at.c.name)}`;
 }
 
-/** Runs every policy rule on one object. */
+/**
+ * Runs every policy rule on one object.
+ * @internal
+ */
 export function policyFindings(o: KubeObject): PolicyFinding[] {
   const out: PolicyFinding[] = [];
   const add = (rule: PolicyRuleId, message: string, fix: string, path?: string) => out.push({ rule, message, fix, path });

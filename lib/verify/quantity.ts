@@ -5,6 +5,7 @@ const QUANTITY = /^([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))(Ki|Mi|Gi|Ti|Pi|Ei|[nu
 /**
  * The value of a Kubernetes quantity (`100m` is 0.1, `1Gi` is 1073741824), or undefined when it is not one.
  * Good enough to compare two quantities; not a replacement for the API server's exact arithmetic.
+ * @internal
  */
 export function parseQuantity(q: unknown): number | undefined {
   if (typeof q === 'number') return Number.isFinite(q) ? q : undefined;

@@ -5,7 +5,10 @@ import {
 } from './objects';
 import { ExternalObject, KubeObject } from './types';
 
-/** A reference finding: which object, which rule. */
+/**
+ * A reference finding: which object, which rule.
+ * @internal
+ */
 export interface ReferenceFinding {
   /** The object the finding is about. */
   readonly object: KubeObject;
@@ -30,7 +33,10 @@ const BUILTIN_CLUSTER_ROLES = new Set(['cluster-admin', 'admin', 'edit', 'view']
 
 const NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
-/** Parses `Kind/name,Kind/name` from the external-references annotation of an object. */
+/**
+ * Parses `Kind/name,Kind/name` from the external-references annotation of an object.
+ * @internal
+ */
 export function declaredExternals(o: KubeObject): { refs: Array<{ kind: string; name: string }>; problems: string[] } {
   const raw = annotationsOf(o)[EXTERNAL_REFS_ANNOTATION];
   const refs: Array<{ kind: string; name: string }> = [];
@@ -72,7 +78,10 @@ function key(kind: string, ns: string, name: string): string {
 const EXTERNAL_FIX = (kind: string, name: string) =>
   `render the ${kind} in this release, or declare it with externalRefsAnnotation([{ kind: '${kind}', name: '${name}' }]) (annotation ${EXTERNAL_REFS_ANNOTATION}) on the referencing object's metadata so the report lists it for the operator`;
 
-/** Runs the cross-object reference checks over one release and collects the externals an operator must create. */
+/**
+ * Runs the cross-object reference checks over one release and collects the externals an operator must create.
+ * @internal
+ */
 export function referenceFindings(objects: readonly KubeObject[]): { findings: ReferenceFinding[]; externals: ExternalObject[] } {
   const findings: ReferenceFinding[] = [];
   const externals = new Map<string, Set<string>>();

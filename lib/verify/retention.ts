@@ -18,6 +18,7 @@ function missingKeep(annotations: Record<string, string>, helm: boolean): string
  * creates inherit them). Deleting a CRD deletes every custom resource of its kind; deleting a claim can delete its
  * volume. A deliberate exception is `policy.ops-kit.io/keep-state: <reason>` on the object (the StatefulSet for its
  * templates).
+ * @internal
  */
 export function keepStateFindings(o: KubeObject): PolicyFinding[] {
   const out: PolicyFinding[] = [];

@@ -23,14 +23,26 @@ export const SCHEMA_PATH_ENV = 'OPS_KIT_K8S_SCHEMA';
 /** Environment variable naming extra CRD directories (separated by the platform's path delimiter). */
 export const CRD_DIRS_ENV = 'OPS_KIT_CRD_DIRS';
 
-/** The shipped Kubernetes definitions, relative to the package root. */
+/**
+ * The shipped Kubernetes definitions, relative to the package root.
+ * @internal
+ */
 export const BUNDLED_KUBERNETES_SCHEMA = `schemas/kubernetes-${KUBERNETES_SCHEMA_VERSION}.json.gz`;
-/** The shipped third-party CRDs (Argo CD, prometheus-operator), relative to the package root. */
+/**
+ * The shipped third-party CRDs (Argo CD, prometheus-operator), relative to the package root.
+ * @internal
+ */
 export const BUNDLED_CRDS = 'schemas/crds.json.gz';
-/** The library's own CRDs (rendered from lib/, the files `cdk8s import` reads), relative to the package root. */
+/**
+ * The library's own CRDs (rendered from lib/, the files `cdk8s import` reads), relative to the package root.
+ * @internal
+ */
 export const OWN_CRDS_DIR = 'imports/crds';
 
-/** One input file of a shipped schema file: its name and the SHA-256 of its bytes, so a regeneration can be checked. */
+/**
+ * One input file of a shipped schema file: its name and the SHA-256 of its bytes, so a regeneration can be checked.
+ * @internal
+ */
 export interface SchemaSourceFile {
   /** The input file's name. */
   readonly file: string;
@@ -38,7 +50,10 @@ export interface SchemaSourceFile {
   readonly sha256: string;
 }
 
-/** The content of `schemas/kubernetes-<version>.json.gz`. */
+/**
+ * The content of `schemas/kubernetes-<version>.json.gz`.
+ * @internal
+ */
 export interface VendoredDefinitions {
   /** The Kubernetes version the definitions are of. */
   readonly kubernetesVersion: string;
@@ -48,7 +63,10 @@ export interface VendoredDefinitions {
   readonly definitions: Record<string, Json>;
 }
 
-/** The content of `schemas/crds.json.gz`. */
+/**
+ * The content of `schemas/crds.json.gz`.
+ * @internal
+ */
 export interface VendoredCrds {
   /** The files the CRDs were cut from. */
   readonly sources: readonly SchemaSourceFile[];
@@ -56,7 +74,10 @@ export interface VendoredCrds {
   readonly crds: readonly Json[];
 }
 
-/** The Kubernetes definitions as loaded: raw (not yet strict), with where they came from. */
+/**
+ * The Kubernetes definitions as loaded: raw (not yet strict), with where they came from.
+ * @internal
+ */
 export interface KubernetesDefinitions {
   /** Absolute path of the file they were read from. */
   readonly path: string;
@@ -66,7 +87,10 @@ export interface KubernetesDefinitions {
   readonly definitions: Record<string, Json>;
 }
 
-/** One version of a CustomResourceDefinition: where it came from and its schema. */
+/**
+ * One version of a CustomResourceDefinition: where it came from and its schema.
+ * @internal
+ */
 export interface CrdVersion {
   /** The CRD's name and the file it came from. */
   readonly crd: string;
@@ -74,7 +98,10 @@ export interface CrdVersion {
   readonly schema: Json | undefined;
 }
 
-/** The directory holding this package's package.json (source and compiled layouts alike). */
+/**
+ * The directory holding this package's package.json (source and compiled layouts alike).
+ * @internal
+ */
 export function packageRoot(): string {
   let d = __dirname;
   while (path.dirname(d) !== d) {
@@ -113,6 +140,7 @@ const DEFINITIONS_CACHE = new Map<string, KubernetesDefinitions>();
 /**
  * The Kubernetes definitions from `schemaPath` (a `_definitions.json`, or a `.json.gz` written by `vendorSchemas`),
  * by default the shipped ones. Read once per process and path.
+ * @internal
  */
 export function kubernetesDefinitions(schemaPath: string = defaultSchemaPath()): KubernetesDefinitions {
   const abs = path.resolve(schemaPath);
@@ -131,7 +159,10 @@ export function kubernetesDefinitions(schemaPath: string = defaultSchemaPath()):
   return loaded;
 }
 
-/** Adds the versions of a CRD object to `into` (first one wins), keyed `group/version/kind`. */
+/**
+ * Adds the versions of a CRD object to `into` (first one wins), keyed `group/version/kind`.
+ * @internal
+ */
 export function crdVersions(o: Json, source: string, into: Map<string, CrdVersion>): void {
   if (o?.kind !== 'CustomResourceDefinition' || !String(o.apiVersion ?? '').startsWith('apiextensions.k8s.io/')) return;
   const group = o.spec?.group;
@@ -144,7 +175,10 @@ export function crdVersions(o: Json, source: string, into: Map<string, CrdVersio
 
 let bundledCrdCache: Map<string, CrdVersion> | undefined;
 
-/** The third-party CRD versions the package ships, by `group/version/kind`. */
+/**
+ * The third-party CRD versions the package ships, by `group/version/kind`.
+ * @internal
+ */
 export function bundledCrds(): ReadonlyMap<string, CrdVersion> {
   if (!bundledCrdCache) {
     const file = path.join(packageRoot(), BUNDLED_CRDS);
@@ -169,6 +203,7 @@ function escapeRegExp(s: string): string {
  * The CRD version for `group/version/kind` defined in a directory's YAML or JSON files. Files are read once per
  * process and only the files that mention both the group and the kind are parsed (parsing a large CRD costs hundreds
  * of ms).
+ * @internal
  */
 export function crdInDir(dir: string, group: string, kind: string, gvk: string): CrdVersion | undefined {
   const lookup = `${dir}|${gvk}`;
@@ -204,6 +239,7 @@ function findCrdInDir(dir: string, group: string, kind: string, gvk: string): Cr
 /**
  * The CRD version for `group/version/kind`: from `dirs` (in order), else the library's own CRDs, else the third-party
  * CRDs the package ships. Undefined when none defines it.
+ * @internal
  */
 export function findCrd(group: string, kind: string, gvk: string, dirs: readonly string[]): CrdVersion | undefined {
   for (const d of [...dirs, packageCrdDir()]) {
@@ -213,7 +249,10 @@ export function findCrd(group: string, kind: string, gvk: string, dirs: readonly
   return bundledCrds().get(gvk);
 }
 
-/** Where custom-resource schemas are looked up, for messages. */
+/**
+ * Where custom-resource schemas are looked up, for messages.
+ * @internal
+ */
 export function crdSearchDescription(dirs: readonly string[]): string {
   return [...dirs, packageCrdDir(), `the CRDs shipped in ${BUNDLED_CRDS} (${[...new Set([...bundledCrds().keys()].map((k) => k.split('/')[2]))].sort().join(', ')})`].join(', ');
 }
@@ -229,6 +268,7 @@ const SCHEMA_VALUES = ['items', 'additionalProperties', 'additionalItems', 'not'
 /**
  * A JSON schema without its documentation: every `description` keyword is removed, and nothing else. Property
  * *names* are left alone (a field called `description` stays), and so are data values (`default`, `enum`, `example`).
+ * @internal
  */
 export function stripDocumentation(schema: Json): Json {
   if (Array.isArray(schema)) return schema.map(stripDocumentation);
@@ -247,7 +287,10 @@ export function stripDocumentation(schema: Json): Json {
   return out;
 }
 
-/** A CRD cut down to what validation reads, with its schemas' documentation removed. */
+/**
+ * A CRD cut down to what validation reads, with its schemas' documentation removed.
+ * @internal
+ */
 export function compactCrd(o: Json): Json {
   return {
     apiVersion: o.apiVersion,
@@ -276,7 +319,10 @@ function gzipJson(value: unknown): Buffer {
   return zlib.gzipSync(Buffer.from(`${JSON.stringify(value)}\n`, 'utf-8'), { level: 9 });
 }
 
-/** What `vendorSchemas` wrote. */
+/**
+ * What `vendorSchemas` wrote.
+ * @internal
+ */
 export interface VendoredFiles {
   /** Path written to, and its size in bytes. */
   readonly files: ReadonlyArray<{ readonly path: string; readonly bytes: number }>;
@@ -290,6 +336,7 @@ export interface VendoredFiles {
  * Writes the shipped schema files into `outDir` (the package's `schemas/`) from the upstream Kubernetes
  * `_definitions.json` and a list of CRD files (YAML or JSON). Offline and deterministic: the same inputs give the same
  * bytes.
+ * @internal
  */
 export function vendorSchemas(options: {
   readonly kubernetes: string;
@@ -333,7 +380,10 @@ export function vendorSchemas(options: {
   return { files: written, definitions: Object.keys(definitions.definitions).length, crdVersions: [...versions.keys()].sort() };
 }
 
-/** Reads a shipped schema file back (for tests and `npm run vendor-schemas -- --show`). */
+/**
+ * Reads a shipped schema file back (for tests and `npm run vendor-schemas -- --show`).
+ * @internal
+ */
 export function readVendored<T extends VendoredDefinitions | VendoredCrds>(file: string): T {
   return readJsonFile(file) as T;
 }

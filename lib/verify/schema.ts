@@ -14,6 +14,7 @@ const KNOWN_FORMATS = new Set(['int32', 'int64', 'double', 'float', 'byte', 'dat
 /**
  * Enumerations the API server enforces but the published OpenAPI definitions only describe in prose. A typo in one of
  * these (`imagePullPolicy: always`) passes the plain schema and fails on apply, so the strict schema checks them.
+ * @internal
  */
 export const KNOWN_ENUMS: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
   'io.k8s.api.core.v1.Container': { imagePullPolicy: ['Always', 'IfNotPresent', 'Never'], terminationMessagePolicy: ['File', 'FallbackToLogsOnError'], restartPolicy: ['Always'] },
@@ -57,7 +58,10 @@ function applyEnums(definitions: Record<string, Json>): void {
   }
 }
 
-/** A schema problem in one object, with a field path and a fix. */
+/**
+ * A schema problem in one object, with a field path and a fix.
+ * @internal
+ */
 export interface SchemaFinding {
   /** The rule broken. */
   readonly rule: 'schema' | 'schema-kind';
@@ -78,6 +82,7 @@ export interface SchemaFinding {
  * keeps a node open, `x-kubernetes-int-or-string` accepts both, `x-kubernetes-embedded-resource` implies apiVersion,
  * kind and metadata. Branches of anyOf/allOf/oneOf/not are left open (a branch only constrains, it does not list every
  * field). Formats the validator does not know are dropped rather than failing compilation.
+ * @internal
  */
 export function strictify(node: Json, crd: boolean, open = false): Json {
   if (Array.isArray(node)) return node.map((n) => strictify(n, crd, open));
@@ -221,14 +226,20 @@ export class SchemaValidator {
   }
 }
 
-/** CRD versions rendered in a set of objects, by `group/version/kind`. */
+/**
+ * CRD versions rendered in a set of objects, by `group/version/kind`.
+ * @internal
+ */
 export function releaseCrdVersions(objects: readonly KubeObject[]): Map<string, CrdVersion> {
   const out = new Map<string, CrdVersion>();
   for (const o of objects) crdVersions(o, 'in the release', out);
   return out;
 }
 
-/** Converts a JSON pointer (`/spec/ports/0/port`) to a dotted path (`spec.ports[0].port`). */
+/**
+ * Converts a JSON pointer (`/spec/ports/0/port`) to a dotted path (`spec.ports[0].port`).
+ * @internal
+ */
 export function pointerToPath(pointer: string): string {
   if (!pointer) return '';
   return pointer

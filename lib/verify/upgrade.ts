@@ -28,7 +28,10 @@ function get(o: Json, p: readonly string[]): Json {
   return v;
 }
 
-/** Up to `limit` differences between two values, as `path: old -> new`. */
+/**
+ * Up to `limit` differences between two values, as `path: old -> new`.
+ * @internal
+ */
 export function differences(a: Json, b: Json, prefix = '', limit = 5): string[] {
   const out: string[] = [];
   const walk = (x: Json, y: Json, p: string) => {

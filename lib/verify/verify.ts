@@ -250,7 +250,10 @@ export interface VerificationTiming {
   readonly warmMs: number;
 }
 
-/** Times `verifyReleases` on already-rendered releases, separately from synthesis (for `npm run bench`). */
+/**
+ * Times `verifyReleases` on already-rendered releases, separately from synthesis (for `npm run bench`).
+ * @internal
+ */
 export function timeVerification(releases: readonly VerifiableRelease[], runs = 3, options: Omit<VerifyOptions, 'name' | 'files'> = {}): VerificationTiming {
   const once = () => {
     const t0 = process.hrtime.bigint();

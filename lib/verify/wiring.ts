@@ -28,7 +28,10 @@ function labelsText(selector: Readonly<Record<string, string>>): string {
   return Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',') || '(none)';
 }
 
-/** `<client> -> <target>:<port>` for messages. */
+/**
+ * `<client> -> <target>:<port>` for messages.
+ * @internal
+ */
 export function describeConnection(c: ConnectionRecord): string {
   const from = c.from.type === 'workload'
     ? `${c.from.path}${c.from.container ? ` (container ${c.from.container})` : ''}`
@@ -154,7 +157,10 @@ export function wiringFindings(connections: readonly ConnectionRecord[], objects
   return findings;
 }
 
-/** The object id a finding is reported under: the client or target object, else the connection itself. */
+/**
+ * The object id a finding is reported under: the client or target object, else the connection itself.
+ * @internal
+ */
 export function wiringFindingObject(f: WiringFinding): string {
   if (f.object) return objectId(f.object);
   return f.connection.from.type === 'workload' ? `Connection/${f.connection.from.path}` : `Connection/${describeConnection(f.connection)}`;

@@ -54,6 +54,7 @@ export interface VerifiedWrite {
 /**
  * The files a synth writes for verified releases, by path relative to the output directory, sorted: each release's
  * manifests, and beside (never inside) the release folders its `NOTES.txt` and `verify.txt`. Pure: no disk access.
+ * @internal
  */
 export function outputFiles(releases: readonly RenderedRelease[], reports: readonly VerifyReport[]): Map<string, string> {
   const files = distFiles(releases);
@@ -61,7 +62,10 @@ export function outputFiles(releases: readonly RenderedRelease[], reports: reado
   return new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-/** The warnings of a set of releases, flattened in release order. */
+/**
+ * The warnings of a set of releases, flattened in release order.
+ * @internal
+ */
 export function releaseWarnings(releases: readonly RenderedRelease[]): ReleaseWarning[] {
   return releases.flatMap((r) => r.warnings.map((message) => ({ release: r.name, message })));
 }

@@ -47,11 +47,17 @@ export const SERVICE_DEFAULT_RESOURCES: Readonly<Record<string, Resources>> = {
   [ServiceNames.GRAPH_APP_KIT_PRIVATE]: sized(250, 2000, 512, 4096),
 };
 
-/** Why the CPU-side Graphistry images run as uid 0. Recorded in the workload's `policy.ops-kit.io/non-root` annotation. */
+/**
+ * Why the CPU-side Graphistry images run as uid 0. Recorded in the workload's `policy.ops-kit.io/non-root` annotation.
+ * @internal
+ */
 export const GRAPHISTRY_SERVICE_ROOT_REASON =
   'the Graphistry service images start as root and write to the data-mount volume, which NFS exports with no_root_squash own as root';
 
-/** Why they keep five capabilities. Recorded in `policy.ops-kit.io/capabilities-dropped`. */
+/**
+ * Why they keep five capabilities. Recorded in `policy.ops-kit.io/capabilities-dropped`.
+ * @internal
+ */
 export const GRAPHISTRY_SERVICE_CAPABILITIES_REASON =
   'as root they manage files on the shared volumes that other containers own (CHOWN, DAC_OVERRIDE, FOWNER) and their entrypoints may switch to the app user (SETUID, SETGID); they listen above 1024, so NET_BIND_SERVICE and the rest of the default set are dropped';
 

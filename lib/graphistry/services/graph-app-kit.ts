@@ -89,7 +89,10 @@ export interface GraphAppKitProps extends ServiceCommonProps, GraphistryServiceO
   readonly cudaVariant?: string;
 }
 
-/** Checks the credentials Secret of graph-app-kit; a missing one fails with the command that creates it. */
+/**
+ * Checks the credentials Secret of graph-app-kit; a missing one fails with the command that creates it.
+ * @internal
+ */
 export function assertGakCredentials(prop: string, c: GraphAppKitCredentials | undefined, namespace: string): Required<GraphAppKitCredentials> {
   if (!c || !c.secretName || c.secretName.trim() === '') {
     throw new ConfigError(

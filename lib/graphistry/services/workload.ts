@@ -61,7 +61,10 @@ export interface ServiceCommonProps {
   readonly connections?: readonly IConnectable[];
 }
 
-/** What a service gives the shared renderer. */
+/**
+ * What a service gives the shared renderer.
+ * @internal
+ */
 export interface GraphistryServiceSpec {
   /** Prop path prefix for error messages. */
   readonly prop: string;
@@ -143,7 +146,10 @@ export interface GraphistryServiceSpec {
   readonly terminationGracePeriod?: Duration;
 }
 
-/** The identity of one service: object name, component label, version label and main container. */
+/**
+ * The identity of one service: object name, component label, version label and main container.
+ * @internal
+ */
 export interface GraphistryServiceIdentity {
   /** Name of the Deployment and the Service (and of the ServiceAccount, when waits need one). */
   readonly name: string;
@@ -160,6 +166,7 @@ export interface GraphistryServiceIdentity {
  * its stable labels and forwarding by port name, with the release-wide placement (or the service's override), pull
  * secrets, security profile and policy annotations. The constructor of a subclass gathers its container's connections
  * through `client` before it renders, so env, waits and the graph come from the connections.
+ * @internal
  */
 export abstract class GraphistryService extends WorkloadConstruct {
   /** Labels selecting the service's pods. */
