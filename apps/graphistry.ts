@@ -1,4 +1,5 @@
 import { App } from 'cdk8s';
+import { NodeSelection } from '../lib/core';
 import { GraphistryStack, GraphistryStackProps, Postgres, StorageAccessMode, Tier } from '../lib/graphistry';
 import { CaddyCookieSecret, CaddyLbFallback, CaddyRouteAuth, CaddyServiceType, CaddyTls } from '../lib/ingress';
 import { Release } from '../lib/release';
@@ -116,9 +117,9 @@ export function buildGraphistryMultiNode(app: App): Release {
       telemetryAuth: CaddyRouteAuth.basic({ secretName: 'graphistry-telemetry-auth' }),
     },
     // Every GPU workload names the NVIDIA RuntimeClass (the notes state the prerequisite).
-    engine: { nodeSelector: GRAPHISTRY_POOLS.gpu, runtimeClassName: GRAPHISTRY_GPU_RUNTIME_CLASS },
-    notebook: { nodeSelector: GRAPHISTRY_POOLS.gpu, runtimeClassName: GRAPHISTRY_GPU_RUNTIME_CLASS },
-    graphAppKit: { nodeSelector: GRAPHISTRY_POOLS.gpu, runtimeClassName: GRAPHISTRY_GPU_RUNTIME_CLASS, credentials: { secretName: 'graphistry-gak-credentials' } },
+    engine: { placement: { nodeSelection: NodeSelection.fallback(GRAPHISTRY_POOLS.gpu) }, runtimeClassName: GRAPHISTRY_GPU_RUNTIME_CLASS },
+    notebook: { placement: { nodeSelection: NodeSelection.fallback(GRAPHISTRY_POOLS.gpu) }, runtimeClassName: GRAPHISTRY_GPU_RUNTIME_CLASS },
+    graphAppKit: { placement: { nodeSelection: NodeSelection.fallback(GRAPHISTRY_POOLS.gpu) }, runtimeClassName: GRAPHISTRY_GPU_RUNTIME_CLASS, credentials: { secretName: 'graphistry-gak-credentials' } },
     telemetry: {
       mode: TelemetryMode.selfHosted({ grafanaAdmin: { secretName: 'graphistry-grafana-admin' } }),
       dcgmExporter: DcgmExporterSource.bundled({ runtimeClassName: GRAPHISTRY_GPU_RUNTIME_CLASS }),

@@ -28,7 +28,7 @@ export {
   MAX_DNS_SUBDOMAIN,
 } from './core/names';
 export type { DeriveNameOptions } from './core/names';
-export { NodeSelection, Placement } from './core/placement';
+export { NodeSelection, Placement, placementWithDefaults } from './core/placement';
 export type { GlobalPlacementProps, ResolvedPlacement, Toleration, WorkloadPlacementOptions } from './core/placement';
 export { buildPodSpec } from './core/pod';
 export type { PodOptions } from './core/pod';

@@ -188,6 +188,27 @@ export function assertToleration(prop: string, t: Toleration): k8s.Toleration {
   return out;
 }
 
+/**
+ * A workload's placement options over its construct's defaults: each option the user set wins, the rest keep the
+ * construct's default (a per-node agent's `everywhere()` and broad tolerations survive a user's affinity).
+ */
+export function placementWithDefaults(defaults: WorkloadPlacementOptions, own: WorkloadPlacementOptions | undefined): WorkloadPlacementOptions {
+  const set = Object.fromEntries(Object.entries(own ?? {}).filter(([, v]) => v !== undefined));
+  return { ...defaults, ...set };
+}
+
+/**
+ * Throws unless a per-node agent's selection never inherits the release-wide selector (a split-pool cluster pins the
+ * app's pool there, and the agent must follow the workloads wherever they land).
+ * @internal
+ */
+export function assertOwnNodeSelection(prop: string, selection: NodeSelection | undefined, allowed: readonly NodeSelection['mode'][]): void {
+  if (selection === undefined) return;
+  check(selection instanceof NodeSelection, prop, selection, 'a NodeSelection');
+  check(allowed.includes(selection.mode), prop, selection.mode, allowed.map((m) => `NodeSelection.${m}(...)`).join(' or '),
+    'a per-node agent never follows the release-wide selector: on split pools it would miss the nodes the app runs on');
+}
+
 const GLOBALS = new WeakMap<IConstruct, Placement>();
 
 /** Release-wide placement, looked up from any construct below the scope it was configured on. */

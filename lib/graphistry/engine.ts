@@ -9,7 +9,7 @@ import { ConfigError, ErrorCollector } from '../core/errors';
 import { Images } from '../core/images';
 import { selectorLabels, standardLabels } from '../core/labels';
 import { assertDnsSubdomain } from '../core/names';
-import { NodeSelection, Placement, Toleration } from '../core/placement';
+import { Placement, WorkloadPlacementOptions } from '../core/placement';
 import { buildPodSpec } from '../core/pod';
 import { assertExternalRefs, ExternalRef, externalRefsAnnotation, policyExceptionAnnotations } from '../core/policy';
 import { Probes } from '../core/probes';
@@ -154,15 +154,11 @@ export interface EngineDaemonSetProps {
    */
   readonly jwtSecret?: string;
   /**
-   * Node labels the engine pods need. When empty, the release-wide nodeSelector applies (GPU pool vs CPU pool).
-   * @default {}
+   * Where the engine pods run, relative to the release-wide placement (on split pools, `{ nodeSelection:
+   * NodeSelection.fallback({ 'graphistry.io/role': 'gpu' }) }` puts them on the GPU pool).
+   * @default - the release-wide nodeSelector, tolerations and affinity
    */
-  readonly nodeSelector?: Readonly<Record<string, string>>;
-  /**
-   * Tolerations in addition to the release-wide ones.
-   * @default []
-   */
-  readonly tolerations?: readonly Toleration[];
+  readonly placement?: WorkloadPlacementOptions;
   /**
    * RuntimeClass for the pod, such as `nvidia` when the NVIDIA container runtime is not the node default.
    * @default - the cluster's default runtime
@@ -739,7 +735,7 @@ export class EngineDaemonSet extends WorkloadConstruct {
       volumes: [...volumes, ...this.wiring.volumes],
       security,
       placement: Placement.of(this).forWorkload(
-        { nodeSelection: NodeSelection.fallback(props.nodeSelector, 'nodeSelector'), tolerations: props.tolerations },
+        props.placement,
         'engine',
       ),
       serviceAccountName: this.access.serviceAccountName,

@@ -8,7 +8,7 @@ import { ConfigError, ErrorCollector } from '../core/errors';
 import { Images } from '../core/images';
 import { selectorLabels, standardLabels } from '../core/labels';
 import { assertDnsSubdomain } from '../core/names';
-import { NodeSelection, Placement } from '../core/placement';
+import { Placement, WorkloadPlacementOptions } from '../core/placement';
 import { assertExternalRefs, ExternalRef } from '../core/policy';
 import { Probes } from '../core/probes';
 import { NamespacedAccess } from '../core/rbac';
@@ -32,6 +32,11 @@ export const PIVOT_WWW_PATH = '/opt/graphistry/apps/core/pivot/www';
 
 /** Props of NexusProxy. */
 export interface NexusProxyProps {
+  /**
+   * Where the proxy pods run, relative to the release-wide placement.
+   * @default - the release-wide nodeSelector, tolerations and affinity
+   */
+  readonly placement?: WorkloadPlacementOptions;
   /** Claim name of the shared data PVC (`data-mount`), mounted at /opt/graphistry/data. */
   readonly dataMountClaim: string;
   /** Claim name of nexus' media PVC (`local-media-mount`), served as nexus' static files. */
@@ -195,7 +200,7 @@ export class NexusProxy extends WorkloadConstruct {
         { name: 'upload-empty', emptyDir: {} },
       ],
       security,
-      placement: Placement.of(this).forWorkload({ nodeSelection: NodeSelection.inherit() }, 'nexusProxy'),
+      placement: Placement.of(this).forWorkload(props.placement, 'placement'),
       replicas,
       rollout: DeploymentRollout.rolling(),
       externalRefs: props.additionalExternalRefs,

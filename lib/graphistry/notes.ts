@@ -3,7 +3,7 @@ import { ClusterDomain } from '../core/endpoint';
 import { check } from '../core/errors';
 import { stableStringify } from '../core/hash';
 import { Images } from '../core/images';
-import { NodeSelection, Placement } from '../core/placement';
+import { Placement } from '../core/placement';
 import type { Release } from '../release/release';
 import { GPU_PRESENT_LABEL } from '../telemetry/dcgm-exporter';
 import { TelemetryRoute } from '../telemetry/common';
@@ -495,19 +495,17 @@ export function addStackNotes(stack: GraphistryStack, release: Release, props: G
  * the release-wide selector can never all start.
  * @internal
  */
-export function storageTopologyWarning(stack: GraphistryStack, props: GraphistryStackProps): string | undefined {
+export function storageTopologyWarning(stack: GraphistryStack): string | undefined {
   if (stack.storage.accessMode !== StorageAccessMode.READ_WRITE_ONCE) return undefined;
   const global = Placement.of(stack).nodeSelector;
   const key = (s: Readonly<Record<string, string>>) => stableStringify(s);
-  const split: string[] = [];
-  const pinned = (what: string, own: Readonly<Record<string, string>> | undefined, present: boolean) => {
-    if (!present) return;
-    const resolved = NodeSelection.fallback(own).resolve(global);
-    if (key(resolved) !== key(global)) split.push(`${what} (${key(resolved)})`);
-  };
-  pinned('engine', props.engine?.nodeSelector, stack.engine !== undefined);
-  pinned('notebook', props.notebook?.nodeSelector, stack.notebook !== undefined);
-  pinned('graph-app-kit', props.graphAppKit?.nodeSelector, stack.graphAppKitPublic !== undefined || stack.graphAppKitPrivate !== undefined);
+  const claims = new Set(Object.values(stack.storage.claims).map((c) => c.name));
+  // Every pod of the stack that mounts one of its claims, read from the rendered object (so every placement prop is
+  // covered, whichever workload it moves).
+  const split = renderedWorkloads(stack)
+    .filter((w) => ((w.pod.volumes ?? []) as Array<{ persistentVolumeClaim?: { claimName?: string } }>).some((v) => claims.has(v.persistentVolumeClaim?.claimName ?? '')))
+    .filter((w) => key(w.pod.nodeSelector ?? {}) !== key(global))
+    .map((w) => `${w.name} (${key(w.pod.nodeSelector ?? {})})`);
   if (!split.length) return undefined;
   return `STORAGE TOPOLOGY: the claims are ReadWriteOnce, but ${split.join(', ')} select other nodes than the release-wide selector (${key(global)}); ` +
     'pods on different nodes cannot attach the same ReadWriteOnce claim (Multi-Attach error). Use ReadWriteMany claims, from a StorageClass that provides them.';

@@ -2,7 +2,6 @@ import { Construct } from 'constructs';
 import { DeploymentRollout } from '../core/deployment';
 import { ClusterDomain, ServiceEndpoint } from '../core/endpoint';
 import { check, ErrorCollector } from '../core/errors';
-import { Toleration } from '../core/placement';
 import { forwardProps } from '../core/props';
 import { ConnectionKind, IConnectable, Wiring } from '../core/wiring';
 import { CaddyIngress, CaddyIngressProps } from '../ingress/caddy-ingress';
@@ -83,21 +82,11 @@ export interface GraphistryNexusOptions extends GraphistryServiceOptions {
 }
 
 /** nexus-proxy settings (platform tier). */
-export interface GraphistryNexusProxyOptions extends Pick<NexusProxyProps, 'image' | 'httpPort' | 'replicas' | 'env' | 'resources' | 'securityProfile'> {}
+export interface GraphistryNexusProxyOptions
+  extends Pick<NexusProxyProps, 'image' | 'httpPort' | 'replicas' | 'env' | 'resources' | 'securityProfile' | 'placement'> {}
 
 /** Settings of a GPU-capable service with its own node selection (notebook). */
 export interface GraphistryGpuServiceOptions extends GraphistryServiceOptions {
-  /**
-   * Node labels for this service; when empty the release-wide nodeSelector applies. On split pools point it at the
-   * GPU pool.
-   * @default {}
-   */
-  readonly nodeSelector?: Readonly<Record<string, string>>;
-  /**
-   * Tolerations in addition to the release-wide ones.
-   * @default []
-   */
-  readonly tolerations?: readonly Toleration[];
   /**
    * RuntimeClass (`nvidia` when the NVIDIA runtime is not the node default).
    * @default - the cluster default
@@ -106,7 +95,7 @@ export interface GraphistryGpuServiceOptions extends GraphistryServiceOptions {
 }
 
 /** One graph-app-kit variant. */
-export interface GraphAppKitVariantOptions extends GraphistryServiceOptions {
+export interface GraphAppKitVariantOptions extends Omit<GraphistryServiceOptions, 'placement'> {
   /**
    * Deploy this variant (full tier) and render its views claim (every tier).
    * @default true
@@ -115,7 +104,7 @@ export interface GraphAppKitVariantOptions extends GraphistryServiceOptions {
 }
 
 /** graph-app-kit (full tier). */
-export interface GraphistryGraphAppKitOptions extends Omit<GraphistryGpuServiceOptions, keyof GraphistryServiceOptions> {
+export interface GraphistryGraphAppKitOptions extends Pick<GraphistryGpuServiceOptions, 'placement' | 'runtimeClassName'> {
   /**
    * The Graphistry account the dashboards log in with. Required at the full tier when a variant is enabled.
    * @default - none (synthesis fails at the full tier with the command that creates it)
@@ -190,7 +179,7 @@ export interface GraphistryStackProps {
    * @default DeploymentRollout.rolling()
    */
   readonly rollout?: DeploymentRollout;
-  /** @default - defaults; engine.nodeSelector overrides the release-wide selector for the engine pods */
+  /** @default - defaults; engine.placement places the engine pods relative to the release-wide placement */
   readonly engine?: GraphistryEngineOptions;
   /** @default - defaults */
   readonly nexus?: GraphistryNexusOptions;
@@ -202,7 +191,7 @@ export interface GraphistryStackProps {
   readonly daskScheduler?: GraphistryServiceOptions;
   /** @default - defaults (full tier) */
   readonly pivot?: GraphistryServiceOptions;
-  /** @default - defaults (full tier); notebook.nodeSelector overrides the release-wide selector */
+  /** @default - defaults (full tier); notebook.placement places it relative to the release-wide placement */
   readonly notebook?: GraphistryGpuServiceOptions;
   /** @default - both variants enabled (full tier); credentials required then */
   readonly graphAppKit?: GraphistryGraphAppKitOptions;
@@ -369,7 +358,7 @@ export class GraphistryStack extends Construct {
       optionalSecret: s.optionalSecret,
       gakCredentials: s.gakCredentials?.secretName,
     });
-    const split = storageTopologyWarning(this, props);
+    const split = storageTopologyWarning(this);
     if (split) release.addWarning(split, { scope: this, prop: 'storage.accessMode', value: 'StorageAccessMode.READ_WRITE_MANY' });
   }
 
@@ -523,8 +512,7 @@ export class GraphistryStack extends Construct {
       claimName,
       credentials: s.gakCredentials!,
       graphistry: this.engine!.nginxEndpoint,
-      nodeSelector: gak.nodeSelector,
-      tolerations: gak.tolerations,
+      placement: gak.placement,
       runtimeClassName: gak.runtimeClassName,
       tag: s.tag,
       cudaVariant: s.cudaVariant,

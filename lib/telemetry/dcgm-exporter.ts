@@ -7,7 +7,7 @@ import { buildContainer } from '../core/container';
 import { EnvBuilder, EnvMap } from '../core/env';
 import { check } from '../core/errors';
 import { Images } from '../core/images';
-import { NodeSelection, Placement, Toleration } from '../core/placement';
+import { assertOwnNodeSelection, NodeSelection, Placement, placementWithDefaults, WorkloadPlacementOptions } from '../core/placement';
 import { buildPodSpec } from '../core/pod';
 import { policyExceptionAnnotations } from '../core/policy';
 import { Probes } from '../core/probes';
@@ -34,16 +34,12 @@ export interface DcgmExporterOptions {
    */
   readonly resources?: Resources;
   /**
-   * Node labels selecting GPU nodes. Never inherits the release-wide selector: a split-pool cluster pins the app to
-   * CPU nodes there, and the exporter must stay on the GPU nodes.
-   * @default { 'nvidia.com/gpu.present': 'true' }
+   * Where the DaemonSet runs: `NodeSelection.exactly(...)` on the GPU nodes, never the release-wide selector (a
+   * split-pool cluster pins the app to CPU nodes there, and the exporter must stay on the GPU nodes).
+   * @default - `NodeSelection.exactly({ 'nvidia.com/gpu.present': 'true' })`, tolerating the `nvidia.com/gpu`
+   *   NoSchedule taint GPU node pools carry before the release-wide tolerations
    */
-  readonly nodeSelector?: Readonly<Record<string, string>>;
-  /**
-   * Tolerations before the release-wide ones.
-   * @default - tolerate the `nvidia.com/gpu` NoSchedule taint GPU node pools carry
-   */
-  readonly tolerations?: readonly Toleration[];
+  readonly placement?: WorkloadPlacementOptions;
   /**
    * Collect DCGM profiling metrics (SM occupancy, tensor-core and memory-bandwidth activity). They read GPU
    * performance counters, which the driver restricts to CAP_SYS_ADMIN, so this adds that capability (a recorded
@@ -161,11 +157,12 @@ export class DcgmExporter extends WorkloadConstruct implements IBundledExporter 
       },
       security,
     );
+    assertOwnNodeSelection('dcgmExporter.placement.nodeSelection', props.placement?.nodeSelection, ['exactly']);
     const placement = Placement.of(this).forWorkload(
-      {
-        nodeSelection: NodeSelection.exactly(props.nodeSelector ?? { [GPU_PRESENT_LABEL]: 'true' }, 'dcgmExporter.nodeSelector'),
-        tolerations: props.tolerations ?? [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
-      },
+      placementWithDefaults(
+        { nodeSelection: NodeSelection.exactly({ [GPU_PRESENT_LABEL]: 'true' }), tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }] },
+        props.placement,
+      ),
       'dcgmExporter.placement',
     );
     const spec = buildPodSpec(this, 'dcgmExporter', {

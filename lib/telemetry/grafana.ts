@@ -6,7 +6,7 @@ import { WorkloadConstruct } from '../core/workload';
 import { EnvBuilder, EnvMap, EnvSource } from '../core/env';
 import { check } from '../core/errors';
 import { Images } from '../core/images';
-import { NodeSelection, Placement } from '../core/placement';
+import { Placement, WorkloadPlacementOptions } from '../core/placement';
 import { Probes } from '../core/probes';
 import { Resources, sized } from '../core/resources';
 import { SecurityProfile } from '../core/security';
@@ -55,10 +55,10 @@ export interface GrafanaOptions {
    */
   readonly env?: EnvMap;
   /**
-   * Node labels for the Grafana pod.
-   * @default - the release-wide nodeSelector
+   * Where the Grafana pod runs, relative to the release-wide placement.
+   * @default - the release-wide nodeSelector, tolerations and affinity
    */
-  readonly nodeSelector?: Readonly<Record<string, string>>;
+  readonly placement?: WorkloadPlacementOptions;
 }
 
 /** What the stack wires into Grafana. */
@@ -157,7 +157,7 @@ export class Grafana extends WorkloadConstruct {
       },
       volumes: [{ name: 'datasources', configMap: { name: this.configMap.name } }],
       security,
-      placement: Placement.of(this).forWorkload({ nodeSelection: NodeSelection.fallback(props.nodeSelector, 'grafana.nodeSelector') }, 'grafana.placement'),
+      placement: Placement.of(this).forWorkload(props.placement, 'grafana.placement'),
       storage,
       externalRefs: [{ kind: 'Secret', name: props.admin.secretName }],
       config: data,

@@ -6,7 +6,7 @@ import { WorkloadConstruct } from '../core/workload';
 import { EnvBuilder, EnvMap } from '../core/env';
 import { check } from '../core/errors';
 import { Images } from '../core/images';
-import { NodeSelection, Placement } from '../core/placement';
+import { Placement, WorkloadPlacementOptions } from '../core/placement';
 import { Probes } from '../core/probes';
 import { Resources, sized } from '../core/resources';
 import { SecurityProfile } from '../core/security';
@@ -47,10 +47,10 @@ export interface JaegerOptions {
    */
   readonly env?: EnvMap;
   /**
-   * Node labels for the Jaeger pod.
-   * @default - the release-wide nodeSelector
+   * Where the Jaeger pod runs, relative to the release-wide placement.
+   * @default - the release-wide nodeSelector, tolerations and affinity
    */
-  readonly nodeSelector?: Readonly<Record<string, string>>;
+  readonly placement?: WorkloadPlacementOptions;
 }
 
 /** What the stack wires into Jaeger. */
@@ -137,7 +137,7 @@ export class Jaeger extends WorkloadConstruct {
         volumeMounts: [{ name: 'data', mountPath: '/badger' }],
       },
       security,
-      placement: Placement.of(this).forWorkload({ nodeSelection: NodeSelection.fallback(props.nodeSelector, 'jaeger.nodeSelector') }, 'jaeger.placement'),
+      placement: Placement.of(this).forWorkload(props.placement, 'jaeger.placement'),
       storage,
       servicePorts: [
         { name: 'http-query', port: Jaeger.QUERY_PORT },

@@ -6,7 +6,7 @@ import { WorkloadConstruct } from '../core/workload';
 import { buildContainer } from '../core/container';
 import { EnvBuilder, EnvSource } from '../core/env';
 import { Images } from '../core/images';
-import { NodeSelection, Placement, Toleration } from '../core/placement';
+import { assertOwnNodeSelection, NodeSelection, Placement, placementWithDefaults, WorkloadPlacementOptions } from '../core/placement';
 import { buildPodSpec } from '../core/pod';
 import { policyExceptionAnnotations } from '../core/policy';
 import { Probes } from '../core/probes';
@@ -69,16 +69,12 @@ export interface NodeExporterOptions {
    */
   readonly hostAccess?: NodeExporterHostAccess;
   /**
-   * Node labels restricting the DaemonSet. Empty means every node, and the release-wide selector is never inherited:
-   * host metrics are wanted from every node the app runs on, whichever pool that is.
-   * @default {} (every node)
+   * Where the DaemonSet runs: `NodeSelection.everywhere()` or `.exactly(...)`, never the release-wide selector (host
+   * metrics are wanted from every node the app runs on, whichever pool that is).
+   * @default - every node (`NodeSelection.everywhere()`), tolerating every taint (`operator: Exists`, so tainted GPU
+   *   or tenant nodes are covered too) before the release-wide tolerations
    */
-  readonly nodeSelector?: Readonly<Record<string, string>>;
-  /**
-   * Tolerations before the release-wide ones.
-   * @default - `operator: Exists` (tolerate every taint, so tainted GPU or tenant nodes are covered too)
-   */
-  readonly tolerations?: readonly Toleration[];
+  readonly placement?: WorkloadPlacementOptions;
 }
 
 /** Where host metrics come from. */
@@ -183,12 +179,9 @@ export class NodeExporter extends WorkloadConstruct implements IBundledExporter 
       },
       security,
     );
-    const own = props.nodeSelector ?? {};
+    assertOwnNodeSelection('nodeExporter.placement.nodeSelection', props.placement?.nodeSelection, ['everywhere', 'exactly']);
     const placement = Placement.of(this).forWorkload(
-      {
-        nodeSelection: Object.keys(own).length ? NodeSelection.exactly(own, 'nodeExporter.nodeSelector') : NodeSelection.everywhere(),
-        tolerations: props.tolerations ?? [{ operator: 'Exists' }],
-      },
+      placementWithDefaults({ nodeSelection: NodeSelection.everywhere(), tolerations: [{ operator: 'Exists' }] }, props.placement),
       'nodeExporter.placement',
     );
     const spec = buildPodSpec(this, 'nodeExporter', {

@@ -9,7 +9,7 @@ import { buildContainer, ContainerPortSpec } from '../core/container';
 import { EnvBuilder, EnvMap, EnvSource } from '../core/env';
 import { check } from '../core/errors';
 import { Images } from '../core/images';
-import { NodeSelection, Placement, Toleration } from '../core/placement';
+import { assertOwnNodeSelection, NodeSelection, Placement, placementWithDefaults, Toleration, WorkloadPlacementOptions } from '../core/placement';
 import { buildPodSpec } from '../core/pod';
 import { externalRefsAnnotation, policyExceptionAnnotations } from '../core/policy';
 import { Probes } from '../core/probes';
@@ -36,17 +36,13 @@ export interface OtelCollectorOptions {
    */
   readonly resources?: Resources;
   /**
-   * Node labels restricting the DaemonSet. Empty means every node, and the release-wide selector is never inherited:
-   * the collector's Service is node-local, so a node without a collector silently drops every span and metric its
-   * pods send (the split-pool failure: app on GPU nodes, collector pinned to CPU nodes).
-   * @default {} (every node)
+   * Where the DaemonSet runs. Its node selection is `NodeSelection.everywhere()` or `.exactly(...)`, never the
+   * release-wide selector: the collector's Service is node-local, so a node without a collector silently drops every
+   * span and metric its pods send (the split-pool failure: app on GPU nodes, collector pinned to CPU nodes).
+   * @default - every node (`NodeSelection.everywhere()`), tolerating `nvidia.com/gpu=true:NoSchedule` and every taint
+   *   (`operator: Exists`) before the release-wide tolerations
    */
-  readonly nodeSelector?: Readonly<Record<string, string>>;
-  /**
-   * Tolerations before the release-wide ones.
-   * @default - `nvidia.com/gpu=true:NoSchedule` and `operator: Exists` (every taint)
-   */
-  readonly tolerations?: readonly Toleration[];
+  readonly placement?: WorkloadPlacementOptions;
   /**
    * Extra environment. Keys the stack owns (pod IP, node name, GOMEMLIMIT, cloud credentials) are rejected.
    * @default - none
@@ -172,12 +168,9 @@ export class OtelCollector extends WorkloadConstruct {
       },
       security,
     );
-    const own = props.nodeSelector ?? {};
+    assertOwnNodeSelection('collector.placement.nodeSelection', props.placement?.nodeSelection, ['everywhere', 'exactly']);
     const placement = Placement.of(this).forWorkload(
-      {
-        nodeSelection: Object.keys(own).length ? NodeSelection.exactly(own, 'collector.nodeSelector') : NodeSelection.everywhere(),
-        tolerations: props.tolerations ?? COLLECTOR_DEFAULT_TOLERATIONS,
-      },
+      placementWithDefaults({ nodeSelection: NodeSelection.everywhere(), tolerations: COLLECTOR_DEFAULT_TOLERATIONS }, props.placement),
       'collector.placement',
     );
     const spec = buildPodSpec(this, 'collector', {

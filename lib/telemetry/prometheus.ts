@@ -5,7 +5,7 @@ import { ServiceEndpoint } from '../core/endpoint';
 import { WorkloadConstruct } from '../core/workload';
 import { check } from '../core/errors';
 import { Images } from '../core/images';
-import { NodeSelection, Placement } from '../core/placement';
+import { Placement, WorkloadPlacementOptions } from '../core/placement';
 import { Probes } from '../core/probes';
 import { NamespacedAccess } from '../core/rbac';
 import { Resources, sized, sizeQuantity } from '../core/resources';
@@ -65,10 +65,10 @@ export interface PrometheusOptions {
    */
   readonly fsGroup?: FsGroup;
   /**
-   * Node labels for the Prometheus pod.
-   * @default - the release-wide nodeSelector
+   * Where the Prometheus pod runs, relative to the release-wide placement.
+   * @default - the release-wide nodeSelector, tolerations and affinity
    */
-  readonly nodeSelector?: Readonly<Record<string, string>>;
+  readonly placement?: WorkloadPlacementOptions;
   /**
    * More scrape jobs, appended after the stack's own.
    * @default - none
@@ -206,7 +206,7 @@ export class Prometheus extends WorkloadConstruct {
       },
       volumes: [{ name: 'config', configMap: { name: this.configMap.name } }],
       security,
-      placement: Placement.of(this).forWorkload({ nodeSelection: NodeSelection.fallback(props.nodeSelector, 'prometheus.nodeSelector') }, 'prometheus.placement'),
+      placement: Placement.of(this).forWorkload(props.placement, 'prometheus.placement'),
       storage,
       config: data,
       // Pod discovery reads the API; the token is mounted explicitly, since some hardened namespaces flip the default.

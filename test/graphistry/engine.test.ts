@@ -1,4 +1,5 @@
 import { ApiObject, App, Duration, JsonPatch, Size } from 'cdk8s';
+import { NodeSelection } from '../../lib/core';
 import { Cpu } from 'cdk8s-plus-28';
 import { Manifest, Release, ReleaseProps, renderRelease } from '../../lib/release';
 import { ConfigErrors } from '../../lib/core/errors';
@@ -338,8 +339,10 @@ describe('EngineDaemonSet custom', () => {
       tag: 'v2.51.0',
       cudaVariant: '12.8',
       jwtSecret: 'jwt-keys',
-      nodeSelector: { 'graphistry.io/role': 'gpu' },
-      tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'graphistry', effect: 'NoSchedule' }],
+      placement: {
+        nodeSelection: NodeSelection.fallback({ 'graphistry.io/role': 'gpu' }),
+        tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'graphistry', effect: 'NoSchedule' }],
+      },
       runtimeClassName: 'nvidia',
       uploadsScratchSizeLimit: Size.gibibytes(50),
       httpPort: 8088,
@@ -491,7 +494,7 @@ describe('EngineDaemonSet options', () => {
     expect(() => render({ dataMountClaim: '' })).toThrow(/'dataMountClaim'/);
     expect(() => render({ httpPort: 0 })).toThrow(/'httpPort' is 0/);
     expect(() => render({ uploadsScratchSizeLimit: Size.kibibytes(10) })).toThrow(/'uploadsScratchSizeLimit' is "10Ki"/);
-    expect(() => render({ nodeSelector: { 'bad key!': 'x' } })).toThrow(/'nodeSelector'/);
+    expect(() => render({ placement: { nodeSelection: NodeSelection.fallback({ 'bad key!': 'x' }) } })).toThrow(/'nodeSelector'/);
   });
 
   test('fails when Postgres settings are invalid', () => {

@@ -1,4 +1,5 @@
 import { ApiObject, App } from 'cdk8s';
+import { NodeSelection } from '../../lib/core';
 import { Construct } from 'constructs';
 import { ConfigError } from '../../lib/core/errors';
 import { EXTERNAL_REFS_ANNOTATION } from '../../lib/core/policy';
@@ -257,10 +258,10 @@ describe('Notebook', () => {
 
   test('its own nodeSelector overrides the release-wide one, and falls back to it when empty', () => {
     const placement = { nodeSelector: { 'graphistry.io/role': 'cpu' } };
-    const own = render((s) => new Notebook(s, 'Notebook', { dataMountClaim: 'data-mount', nodeSelector: { 'graphistry.io/role': 'gpu' }, runtimeClassName: 'nvidia' }), { placement });
+    const own = render((s) => new Notebook(s, 'Notebook', { dataMountClaim: 'data-mount', placement: { nodeSelection: NodeSelection.fallback({ 'graphistry.io/role': 'gpu' }) }, runtimeClassName: 'nvidia' }), { placement });
     expect(own.pod.nodeSelector).toEqual({ 'graphistry.io/role': 'gpu' });
     expect(own.pod.runtimeClassName).toBe('nvidia');
-    const fallback = render((s) => new Notebook(s, 'Notebook', { dataMountClaim: 'data-mount', nodeSelector: {} }), { placement });
+    const fallback = render((s) => new Notebook(s, 'Notebook', { dataMountClaim: 'data-mount', placement: { nodeSelection: NodeSelection.fallback({}) } }), { placement });
     expect(fallback.pod.nodeSelector).toEqual({ 'graphistry.io/role': 'cpu' });
   });
 });
@@ -271,7 +272,7 @@ const graphistryApi = (s: Construct) => new DemoWorkload(s, 'Nginx', { name: 'ng
 describe('GraphAppKit', () => {
   const credentials = { secretName: 'gak-credentials' };
   const pub = render((s) => new GraphAppKit(s, 'Public', { variant: GraphAppKitVariant.PUBLIC, claimName: 'gak-public', credentials, graphistry: graphistryApi(s) }));
-  const priv = render((s) => new GraphAppKit(s, 'Private', { variant: GraphAppKitVariant.PRIVATE, claimName: 'gak-private', credentials, graphistry: graphistryApi(s), nodeSelector: { gpu: 'yes' } }));
+  const priv = render((s) => new GraphAppKit(s, 'Private', { variant: GraphAppKitVariant.PRIVATE, claimName: 'gak-private', credentials, graphistry: graphistryApi(s), placement: { nodeSelection: NodeSelection.fallback({ gpu: 'yes' }) } }));
 
   test('GRAPHISTRY_SERVER defaults to the API Service it connects to (the user may point it elsewhere)', () => {
     expect(envOf(pub.main)).toMatchObject({ GRAPHISTRY_PROTOCOL: 'http', GRAPHISTRY_SERVER: 'nginx' });

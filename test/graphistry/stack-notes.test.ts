@@ -1,4 +1,5 @@
 import { evaluatePodSecurity, OperatorNotes, PodSecurityLevel, Postgres, StorageAccessMode, Tier } from '../../lib/graphistry';
+import { NodeSelection } from '../../lib/core';
 import { CaddyCookieSecret, CaddyRouteAuth, CaddyTls } from '../../lib/ingress';
 import { DcgmExporterSource, NodeExporterSource } from '../../lib/telemetry';
 import { Obj, Rendered, renderStack, SELF_HOSTED } from './stack-fixtures';
@@ -203,7 +204,7 @@ describe('operator notes per tier', () => {
 
   test('the notes are written to _reports/<release>/NOTES.txt, warnings first', () => {
     expect(byTier.analytics.notesFile!).not.toContain('WARNINGS');
-    const text = renderStack({ tier: Tier.ANALYTICS, engine: { nodeSelector: { pool: 'gpu' } } }).notesFile!;
+    const text = renderStack({ tier: Tier.ANALYTICS, engine: { placement: { nodeSelection: NodeSelection.fallback({ pool: 'gpu' }) } } }).notesFile!;
     expect(text.startsWith('# graphistry (namespace gx)\n\nWARNINGS\n- STORAGE TOPOLOGY')).toBe(true);
     expect(text).toContain('\nACCESS\n');
     expect(text).toContain('\nSTORAGE TOPOLOGY\n');
@@ -217,7 +218,7 @@ describe('NODES AND NAMESPACE notes (derived from the rendered pods)', () => {
   let plain: Rendered;
   beforeAll(() => {
     split = renderStack(
-      { tier: Tier.FULL, telemetry: SELF_HOSTED, storage: { accessMode: StorageAccessMode.READ_WRITE_MANY }, engine: { nodeSelector: GPU }, notebook: { nodeSelector: GPU }, graphAppKit: { credentials: { secretName: 'gak-credentials' }, nodeSelector: GPU } },
+      { tier: Tier.FULL, telemetry: SELF_HOSTED, storage: { accessMode: StorageAccessMode.READ_WRITE_MANY }, engine: { placement: { nodeSelection: NodeSelection.fallback(GPU) } }, notebook: { placement: { nodeSelection: NodeSelection.fallback(GPU) } }, graphAppKit: { credentials: { secretName: 'gak-credentials' }, placement: { nodeSelection: NodeSelection.fallback(GPU) } } },
       { placement: { nodeSelector: CPU } },
     );
     plain = renderStack({ tier: Tier.VIZ });

@@ -1,4 +1,5 @@
 import { ImageRef } from '../../lib/core/images';
+import { NodeSelection } from '../../lib/core';
 import { Tier } from '../../lib/graphistry';
 import { ReleaseProps } from '../../lib/release';
 import { KubeObject, verifyManifests } from '../../lib/verify';
@@ -16,9 +17,9 @@ describe('split GPU/CPU pools', () => {
       {
         tier: Tier.FULL,
         telemetry: SELF_HOSTED,
-        engine: { nodeSelector: GPU },
-        notebook: { nodeSelector: GPU },
-        graphAppKit: { nodeSelector: GPU, credentials: { secretName: 'gak-credentials' } },
+        engine: { placement: { nodeSelection: NodeSelection.fallback(GPU) } },
+        notebook: { placement: { nodeSelection: NodeSelection.fallback(GPU) } },
+        graphAppKit: { placement: { nodeSelection: NodeSelection.fallback(GPU) }, credentials: { secretName: 'gak-credentials' } },
       },
       SPLIT_POOLS,
     );
@@ -87,7 +88,7 @@ describe('air-gap: one registry setting redirects every image', () => {
 describe('every reference resolves (verification layer)', () => {
   test.each(Tier.ALL.map((t) => t.name))('%s: schema, policy and references pass; externals are the operator Secrets', (tier) => {
     const r = renderStack(
-      { tier: Tier.of(tier), telemetry: SELF_HOSTED, engine: { nodeSelector: GPU }, notebook: { nodeSelector: GPU }, graphAppKit: { nodeSelector: GPU, credentials: { secretName: 'gak-credentials' } } },
+      { tier: Tier.of(tier), telemetry: SELF_HOSTED, engine: { placement: { nodeSelection: NodeSelection.fallback(GPU) } }, notebook: { placement: { nodeSelection: NodeSelection.fallback(GPU) } }, graphAppKit: { placement: { nodeSelection: NodeSelection.fallback(GPU) }, credentials: { secretName: 'gak-credentials' } } },
       SPLIT_POOLS,
     );
     const report = verifyManifests(r.objects as KubeObject[], { name: tier });

@@ -1,6 +1,6 @@
 import { ApiObject, JsonPatch } from 'cdk8s';
 import { ConfigError, ConfigErrors } from '../../lib/core/errors';
-import { DeploymentRollout } from '../../lib/core';
+import { DeploymentRollout, NodeSelection } from '../../lib/core';
 import { EngineContainers, GraphistryStackProps, Postgres, StorageAccessMode, Tier } from '../../lib/graphistry';
 import { CaddyCookieSecret, CaddyLbFallback, CaddyTls } from '../../lib/ingress';
 import { CloudAuth, TelemetryMode } from '../../lib/telemetry';
@@ -145,7 +145,7 @@ describe('GraphistryStack wiring', () => {
       rollout: DeploymentRollout.recreate(),
       storage: { accessMode: StorageAccessMode.READ_WRITE_MANY, storageClassName: 'retain-sc-nfs', dataMount: { volumeName: 'pv-data' } },
       caddy: { tls: CaddyTls.external(), ingress: { enabled: false }, fallback: CaddyLbFallback.leastConn(), cookieSecret: CaddyCookieSecret.fromSecret('caddy-cookie', 'key') },
-      engine: { nodeSelector: { 'graphistry.io/role': 'gpu' } },
+      engine: { placement: { nodeSelection: NodeSelection.fallback({ 'graphistry.io/role': 'gpu' }) } },
       nexus: { optionalSecret: 'nexus-features', env: { DJANGO_DEBUG: 'True' } },
     });
     expect(r.objects).toMatchSnapshot();

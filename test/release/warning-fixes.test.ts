@@ -1,4 +1,5 @@
 import * as path from 'path';
+import { NodeSelection } from '../../lib/core';
 import { App } from 'cdk8s';
 import * as ts from 'typescript';
 import * as kit from '../../lib';
@@ -33,7 +34,7 @@ const scenarios: Record<string, (app: App) => Release> = {
   },
   'GraphistryStack with ReadWriteOnce claims across node pools': (app) => {
     const r = new Release(app, 'gs', { namespace: 'gs', placement: { nodeSelector: { 'pool.example.com/cpu': 'true' } } });
-    new GraphistryStack(r, 'Graphistry', { ...BASE, tier: Tier.ANALYTICS, engine: { nodeSelector: GPU } });
+    new GraphistryStack(r, 'Graphistry', { ...BASE, tier: Tier.ANALYTICS, engine: { placement: { nodeSelection: NodeSelection.fallback(GPU) } } });
     return r;
   },
   'IotFleet selecting by matchExpressions': (app) => {

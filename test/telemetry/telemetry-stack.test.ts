@@ -1,4 +1,4 @@
-import { HostForm } from '../../lib/core';
+import { HostForm, NodeSelection } from '../../lib/core';
 import { ApiObject, Size } from 'cdk8s';
 import { configChecksum } from '../../lib/core/checksum';
 import { ImageRef } from '../../lib/core/images';
@@ -454,7 +454,7 @@ describe('custom', () => {
       namePrefix: 'obs',
       partOf: 'graphistry',
       storageClassName: 'longhorn-retain',
-      collector: { nodeSelector: { 'dedicated': 'graphistry-only' }, env: { OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=prod' } },
+      collector: { placement: { nodeSelection: NodeSelection.exactly({ 'dedicated': 'graphistry-only' }) }, env: { OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=prod' } },
       prometheus: { enableAdminApi: true, retentionSize: Size.gibibytes(15), extraScrapeConfigs: [{ jobName: 'app', staticConfigs: [{ targets: ['app:8080'] }] }] },
       grafana: { anonymousAccess: true, env: { GF_FEATURE_TOGGLES_ENABLE: 'traceToMetrics' } },
       jaeger: { fsGroup: FsGroup.none() },

@@ -1,5 +1,5 @@
 import { Duration, Size } from 'cdk8s';
-import { ConfigErrors } from '../../lib/core';
+import { ConfigErrors, NodeSelection } from '../../lib/core';
 import {
   CloudAuth,
   DcgmExporterSource,
@@ -123,7 +123,10 @@ describe('fails when', () => {
   });
 
   test('fails when dcgm-exporter is given an empty node selector', () => {
-    expect(() => render({ dcgmExporter: DcgmExporterSource.bundled({ nodeSelector: {} }) })).toThrow(/'dcgmExporter.nodeSelector' is \{\}/);
+    expect(() => render({ dcgmExporter: DcgmExporterSource.bundled({ placement: { nodeSelection: NodeSelection.everywhere() } }) })).toThrow(
+      /'dcgmExporter.placement.nodeSelection' is "everywhere", but a per-node agent never follows the release-wide selector/,
+    );
+    expect(() => render({ dcgmExporter: DcgmExporterSource.bundled({ placement: { nodeSelection: NodeSelection.inherit() } }) })).toThrow(/'dcgmExporter.placement.nodeSelection' is "inherit"/);
   });
 
   test('fails when an extra scrape job reuses a stack job name', () => {

@@ -2,7 +2,6 @@ import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { HostForm } from '../../core/endpoint';
 import { Images } from '../../core/images';
-import { NodeSelection } from '../../core/placement';
 import { Probes } from '../../core/probes';
 import { DEFAULT_CUDA_VARIANT, DEFAULT_GRAPHISTRY_TAG, graphistryImage } from '../defaults';
 import { GraphistryServiceRepositories, SERVICE_DEFAULT_RESOURCES, graphistryServiceProfile, ServiceNames, ServicePorts } from './defaults';
@@ -87,8 +86,7 @@ export class DaskScheduler extends GraphistryService implements IConnectable {
         failureThreshold: 3,
       }),
       security: props.securityProfile ?? graphistryServiceProfile(),
-      nodeSelection: NodeSelection.inherit(),
-      tolerations: props.tolerations,
+      placement: props.placement,
       rollout: props.rollout,
     });
   }

@@ -5,7 +5,6 @@ import { EnvSource } from '../../core/env';
 import { check, ConfigError } from '../../core/errors';
 import { Images } from '../../core/images';
 import { assertDnsSubdomain, isDnsSubdomain } from '../../core/names';
-import { NodeSelection } from '../../core/placement';
 import { Probes } from '../../core/probes';
 import { sized } from '../../core/resources';
 import { Release } from '../../release/release';
@@ -61,12 +60,6 @@ export interface GraphAppKitProps extends ServiceCommonProps, GraphistryServiceO
   readonly claimName: string;
   /** The Graphistry account the dashboards upload with. Never defaulted. */
   readonly credentials: GraphAppKitCredentials;
-  /**
-   * Node labels for graph-app-kit. Its RAPIDS runtime needs a GPU node: on split GPU/CPU pools set this to the GPU
-   * pool's label. When empty, the release-wide nodeSelector applies.
-   * @default {}
-   */
-  readonly nodeSelector?: Readonly<Record<string, string>>;
   /**
    * RuntimeClass for the pod (`nvidia` when the NVIDIA container runtime is not the node default).
    * @default - the cluster's default runtime
@@ -161,8 +154,8 @@ export class GraphAppKit extends GraphistryService {
       volumes: [{ name: 'views', persistentVolumeClaim: { claimName: props.claimName } }],
       initContainers: [{ name: 'seed-views', image, command: ['sh', '-c', seed], resources: sized(50, 500, 64, 256), volumeMounts: [{ name: 'views', mountPath: '/gak' }] }],
       security: props.securityProfile ?? graphistryServiceProfile(),
-      nodeSelection: NodeSelection.fallback(props.nodeSelector, 'graphAppKit.nodeSelector'),
-      tolerations: props.tolerations,
+      // Its RAPIDS runtime needs a GPU node: on split GPU/CPU pools `placement` points it at the GPU pool.
+      placement: props.placement,
       rollout: props.rollout,
       runtimeClassName: props.runtimeClassName,
       externalRefs: [{ kind: 'Secret', name: creds.secretName }],

@@ -4,7 +4,6 @@ import { EnvFrom } from '../../core/env';
 import { check } from '../../core/errors';
 import { Images } from '../../core/images';
 import { assertDnsSubdomain } from '../../core/names';
-import { NodeSelection } from '../../core/placement';
 import { assertExternalRefs, ExternalRef } from '../../core/policy';
 import { Probes } from '../../core/probes';
 import { Release } from '../../release/release';
@@ -139,8 +138,7 @@ export class Nexus extends GraphistryService {
         { name: 'data-mount', persistentVolumeClaim: { claimName: props.dataMountClaim } },
       ],
       security: props.securityProfile ?? graphistryServiceProfile(),
-      nodeSelection: NodeSelection.inherit(),
-      tolerations: props.tolerations,
+      placement: props.placement,
       replicas: props.replicas,
       rollout: props.rollout,
       externalRefs: [{ kind: 'Secret', name: jwt }, { kind: 'Secret', name: required }, ...assertExternalRefs('additionalExternalRefs', props.additionalExternalRefs ?? [])],

@@ -3,7 +3,6 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { Images } from '../../core/images';
 import { assertDnsSubdomain } from '../../core/names';
-import { NodeSelection } from '../../core/placement';
 import { assertExternalRefs, ExternalRef } from '../../core/policy';
 import { Probes } from '../../core/probes';
 import { DEFAULT_CUDA_VARIANT, DEFAULT_GRAPHISTRY_TAG, graphistryImage } from '../defaults';
@@ -31,12 +30,6 @@ export interface NotebookProps extends ServiceCommonProps, GraphistryServiceOpti
    * @default - not mounted
    */
   readonly gakPrivateClaim?: string;
-  /**
-   * Node labels for the notebook. Its RAPIDS kernel needs a GPU node: on split GPU/CPU pools set this to the GPU
-   * pool's label. When empty, the release-wide nodeSelector applies.
-   * @default {}
-   */
-  readonly nodeSelector?: Readonly<Record<string, string>>;
   /**
    * RuntimeClass for the pod (`nvidia` when the NVIDIA container runtime is not the node default).
    * @default - the cluster's default runtime
@@ -112,8 +105,8 @@ export class Notebook extends GraphistryService {
       volumeMounts: mounts,
       volumes,
       security: props.securityProfile ?? graphistryServiceProfile(),
-      nodeSelection: NodeSelection.fallback(props.nodeSelector, 'notebook.nodeSelector'),
-      tolerations: props.tolerations,
+      // Its RAPIDS kernel needs a GPU node: on split GPU/CPU pools `placement` points it at the GPU pool.
+      placement: props.placement,
       rollout: props.rollout,
       runtimeClassName: props.runtimeClassName,
       externalRefs: props.additionalExternalRefs && assertExternalRefs('additionalExternalRefs', props.additionalExternalRefs),

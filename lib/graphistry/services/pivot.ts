@@ -2,7 +2,6 @@ import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Images } from '../../core/images';
 import { assertDnsSubdomain } from '../../core/names';
-import { NodeSelection } from '../../core/placement';
 import { assertExternalRefs, ExternalRef } from '../../core/policy';
 import { Probes } from '../../core/probes';
 import { DEFAULT_GRAPHISTRY_TAG, graphistryImage } from '../defaults';
@@ -68,8 +67,7 @@ export class Pivot extends GraphistryService {
       volumeMounts: [{ name: 'data-mount', mountPath: DATA_PATH }],
       volumes: [{ name: 'data-mount', persistentVolumeClaim: { claimName: props.dataMountClaim } }],
       security: props.securityProfile ?? graphistryServiceProfile(),
-      nodeSelection: NodeSelection.inherit(),
-      tolerations: props.tolerations,
+      placement: props.placement,
       rollout: props.rollout,
       externalRefs: assertExternalRefs('additionalExternalRefs', props.additionalExternalRefs ?? []),
     });

@@ -3,7 +3,6 @@ import { Construct } from 'constructs';
 import { HostForm } from '../../core/endpoint';
 import { check } from '../../core/errors';
 import { Images, ImageRef } from '../../core/images';
-import { NodeSelection } from '../../core/placement';
 import { Probes } from '../../core/probes';
 import { quantityOf } from '../../core/resources';
 import { SecurityProfile } from '../../core/security';
@@ -74,8 +73,7 @@ export class Redis extends GraphistryService implements IConnectable {
       volumeMounts: [{ name: 'data', mountPath: '/data' }],
       volumes: [{ name: 'data', emptyDir: { sizeLimit: quantityOf(limit) } }],
       security: props.securityProfile ?? SecurityProfile.restricted({ runAsUser: REDIS_UID, runAsGroup: REDIS_UID, fsGroup: REDIS_UID }),
-      nodeSelection: NodeSelection.inherit(),
-      tolerations: props.tolerations,
+      placement: props.placement,
       rollout: props.rollout,
     });
   }

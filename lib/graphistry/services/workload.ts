@@ -7,7 +7,7 @@ import { ServiceEndpoint } from '../../core/endpoint';
 import { EnvBuilder, EnvMap } from '../../core/env';
 import { check } from '../../core/errors';
 import { selectorLabels, standardLabels } from '../../core/labels';
-import { NodeSelection, Placement, Toleration } from '../../core/placement';
+import { Placement, WorkloadPlacementOptions } from '../../core/placement';
 import { ExternalRef } from '../../core/policy';
 import { NamespacedAccess } from '../../core/rbac';
 import { Resources } from '../../core/resources';
@@ -34,6 +34,12 @@ export interface GraphistryServiceOptions {
    * @default - sized for the service
    */
   readonly resources?: Resources;
+  /**
+   * Where the service's pods run, relative to the release-wide placement (`{ nodeSelection:
+   * NodeSelection.fallback({ 'graphistry.io/role': 'gpu' }) }` puts a GPU service on the GPU pool of split pools).
+   * @default - the release-wide nodeSelector, tolerations and affinity
+   */
+  readonly placement?: WorkloadPlacementOptions;
 }
 
 /** Placement, rollout and extra connections shared by every CPU-side service. */
@@ -48,11 +54,6 @@ export interface ServiceCommonProps {
    * @default - per service (Graphistry images: root with the capabilities they need, recorded as policy exceptions)
    */
   readonly securityProfile?: SecurityProfile;
-  /**
-   * Tolerations in addition to the release-wide ones.
-   * @default []
-   */
-  readonly tolerations?: readonly Toleration[];
   /**
    * More servers the service's container connects to (an OpenTelemetry collector): each `connect` sets the env,
    * waits and mounts it needs and records the connection, before the container is built.
@@ -107,13 +108,11 @@ export interface GraphistryServiceSpec {
   readonly initContainers?: readonly DeploymentContainer[];
   /** The pod's security profile. */
   readonly security: SecurityProfile;
-  /** How the pods choose nodes relative to the release-wide selector. */
-  readonly nodeSelection: NodeSelection;
   /**
-   * Tolerations before the release-wide ones.
-   * @default - none
+   * Where the pods run, relative to the release-wide placement.
+   * @default - the release-wide placement
    */
-  readonly tolerations?: readonly Toleration[];
+  readonly placement?: WorkloadPlacementOptions;
   /**
    * Replicas.
    * @default 1
@@ -246,7 +245,7 @@ export abstract class GraphistryService extends WorkloadConstruct {
       initContainers: spec.initContainers,
       volumes: spec.volumes,
       security: spec.security,
-      placement: Placement.of(this).forWorkload({ nodeSelection: spec.nodeSelection, tolerations: spec.tolerations }, spec.prop),
+      placement: Placement.of(this).forWorkload(spec.placement, `${spec.prop}.placement`),
       replicas: spec.replicas,
       rollout: spec.rollout,
       externalRefs: spec.externalRefs,
