@@ -15,7 +15,8 @@ export type {
 } from './core/endpoint';
 export { assertEnvName, EnvBuilder, EnvFrom, envFromPairs, EnvSource } from './core/env';
 export type { EnvMap, EnvValue, OwnedKeyHint } from './core/env';
-export { check, checkAll, ConfigError, ConfigErrors, ErrorCollector, propPath } from './core/errors';
+export { buildChild, check, checkAll, ConfigError, ConfigErrors, ErrorCollector, inConstruct, propPath } from './core/errors';
+export type { ConstructRef } from './core/errors';
 export { DOCKER_HUB, ImageRef, Images, unpinnedImageException } from './core/images';
 export type { ImageSettings, UnpinnedImageAllowance } from './core/images';
 export {
@@ -38,7 +39,7 @@ export {
 } from './core/policy';
 export type { ExternalRef, PolicyException } from './core/policy';
 export { probePort, Probes } from './core/probes';
-export { forwardProps, userProp } from './core/props';
+export { forwardChildProps, forwardProps, userProp } from './core/props';
 export type { ForwardedProps, UserProp } from './core/props';
 export type { CurlCheck, ProbePort, ProbeTiming } from './core/probes';
 export { NamespacedAccess } from './core/rbac';

@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { IConstruct } from 'constructs';
 import { EnvBuilder } from './env';
-import { check } from './errors';
+import { check, propPath } from './errors';
 import { Images } from './images';
 import { renderResources, Resources } from './resources';
 import { SecurityProfile } from './security';
@@ -86,24 +86,24 @@ export interface ContainerOptions {
 
 /** Validates and renders a container. `prop` prefixes error messages (`engine.nginx`). */
 export function buildContainer(prop: string, o: ContainerOptions, security: SecurityProfile): k8s.Container {
-  check(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(o.name) && o.name.length <= 63, `${prop}.name`, o.name, 'a DNS-1123 label');
+  check(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(o.name) && o.name.length <= 63, propPath(prop, 'name'), o.name, 'a DNS-1123 label');
   const seenPorts = new Set<string>();
   const ports = o.ports?.map((p, i) => {
-    assertPort(`${prop}.ports[${i}].port`, p.port);
+    assertPort(propPath(prop, `ports[${i}].port`), p.port);
     if (p.name !== undefined) {
-      check(isPortName(p.name), `${prop}.ports[${i}].name`, p.name, "at most 15 lowercase letters, digits and '-' (never two in a row), with at least one letter");
-      check(!seenPorts.has(p.name), `${prop}.ports[${i}].name`, p.name, 'a name not used by another port of this container');
+      check(isPortName(p.name), propPath(prop, `ports[${i}].name`), p.name, "at most 15 lowercase letters, digits and '-' (never two in a row), with at least one letter");
+      check(!seenPorts.has(p.name), propPath(prop, `ports[${i}].name`), p.name, 'a name not used by another port of this container');
       seenPorts.add(p.name);
     }
     const key = `${p.port}/${p.protocol ?? 'TCP'}`;
-    check(!seenPorts.has(key), `${prop}.ports[${i}].port`, p.port, 'a port not declared twice on this container');
+    check(!seenPorts.has(key), propPath(prop, `ports[${i}].port`), p.port, 'a port not declared twice on this container');
     seenPorts.add(key);
     return { name: p.name, containerPort: p.port, protocol: p.protocol };
   });
   // The API server rejects a liveness or startup probe whose successThreshold is not 1.
   for (const [kind, probe] of [['liveness', o.liveness], ['startup', o.startup]] as const) {
     const n = probe?.successThreshold;
-    check(n === undefined || n === 1, `${prop}.${kind}.successThreshold`, n, '1', `the API server rejects any other value for a ${kind} probe`);
+    check(n === undefined || n === 1, propPath(prop, `${kind}.successThreshold`), n, '1', `the API server rejects any other value for a ${kind} probe`);
   }
   return {
     name: o.name,
@@ -115,7 +115,7 @@ export function buildContainer(prop: string, o: ContainerOptions, security: Secu
     ports: ports?.length ? ports : undefined,
     env: o.env?.build(),
     envFrom: o.env?.buildFrom(),
-    resources: renderResources(`${prop}.resources`, o.resources),
+    resources: renderResources(propPath(prop, 'resources'), o.resources),
     livenessProbe: o.liveness,
     readinessProbe: o.readiness,
     startupProbe: o.startup,

@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { buildContainer, buildWaitContainer, ContainerOptions } from './container';
-import { check, ConfigError } from './errors';
+import { check, ConfigError, inConstruct, propPath } from './errors';
 import { buildPodSpec } from './pod';
 import { ExternalRef, externalRefsAnnotation, PolicyException, policyExceptionAnnotations } from './policy';
 import { ResolvedPlacement } from './placement';
@@ -53,7 +53,12 @@ export interface DeploymentContainer extends ContainerOptions {
 export interface DeploymentSpec {
   /** Name of the Deployment (and of the ServiceAccount, Role and RoleBinding when init waits read the API). */
   readonly name: string;
-  /** Prop path prefix for error messages (`nexus`). */
+  /**
+   * Where the pod's settings sit in the workload construct's own props: `''` when they are the construct's props
+   * (`image`, `env`, `replicas`), a path when they are nested. Errors are attributed to the workload, so its creator's
+   * forwarding names them as the user wrote them (`nexus.replicas` in a GraphistryStack); never write the creator's
+   * prefix here.
+   */
   readonly prop: string;
   /** Labels of the Deployment and its pod template (a superset of the workload's selector). */
   readonly labels: Readonly<Record<string, string>>;
@@ -150,20 +155,24 @@ function nonEmpty(a: Record<string, string>): Record<string, string> | undefined
  * The one Deployment renderer; generic workload blocks build on it.
  */
 export function renderDeployment(workload: WorkloadConstruct, spec: DeploymentSpec): RenderedDeployment {
+  return inConstruct(workload, () => renderDeploymentUnattributed(workload, spec));
+}
+
+function renderDeploymentUnattributed(workload: WorkloadConstruct, spec: DeploymentSpec): RenderedDeployment {
   const replicas = spec.replicas ?? 1;
-  assertReplicas(`${spec.prop}.replicas`, replicas);
-  check(spec.containers.length > 0, `${spec.prop}.containers`, spec.containers, 'at least one container');
+  assertReplicas(propPath(spec.prop, 'replicas'), replicas);
+  check(spec.containers.length > 0, propPath(spec.prop, 'containers'), spec.containers, 'at least one container');
   const wiring = spec.wiring;
   const waits = wiring?.waits ?? [];
   const initSecurity = spec.security.forInitContainers();
   const containers = spec.containers.map((c) => buildContainer(c.prop ?? spec.prop, c, spec.security));
   const initContainers = [
     ...waits.map((w) => buildWaitContainer(workload, w, initSecurity)),
-    ...(spec.initContainers ?? []).map((c) => buildContainer(c.prop ?? `${spec.prop}.initContainers.${c.name}`, c, initSecurity)),
+    ...(spec.initContainers ?? []).map((c) => buildContainer(c.prop ?? propPath(spec.prop, `initContainers.${c.name}`), c, initSecurity)),
   ];
   const rules = wiring?.waitRules() ?? [];
   if (rules.length && spec.serviceAccountName !== undefined) {
-    throw new ConfigError(`${spec.prop}.serviceAccountName`, spec.serviceAccountName, 'unset while init waits read the API', 'the waits render a ServiceAccount of their own');
+    throw new ConfigError(propPath(spec.prop, 'serviceAccountName'), spec.serviceAccountName, 'unset while init waits read the API', 'the waits render a ServiceAccount of their own');
   }
   const access = rules.length ? new NamespacedAccess(workload, 'Access', { name: spec.name, labels: spec.labels, rules }) : undefined;
   const serviceAccountName = access?.serviceAccountName ?? spec.serviceAccountName;

@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { IConstruct } from 'constructs';
-import { check } from './errors';
+import { check, inConstruct, propPath } from './errors';
 import { Images } from './images';
 import { ResolvedPlacement } from './placement';
 import { SecurityProfile } from './security';
@@ -69,21 +69,25 @@ export interface PodOptions {
  * `security.exceptions`.
  */
 export function buildPodSpec(scope: IConstruct, prop: string, o: PodOptions): k8s.PodSpec {
+  return inConstruct(scope, () => buildPodSpecUnattributed(scope, prop, o));
+}
+
+function buildPodSpecUnattributed(scope: IConstruct, prop: string, o: PodOptions): k8s.PodSpec {
   const names = new Set<string>();
   for (const c of [...(o.initContainers ?? []), ...o.containers]) {
-    check(!names.has(c.name), `${prop}.containers`, c.name, 'unique container names', `${c.name} appears twice`);
+    check(!names.has(c.name), propPath(prop, 'containers'), c.name, 'unique container names', `${c.name} appears twice`);
     names.add(c.name);
   }
   const ownVolumes = new Set([...(o.volumes ?? []).map((v) => v.name), ...(o.claimTemplateNames ?? [])]);
   const hostVolumes = o.security.hostPathVolumes();
   for (const v of hostVolumes) {
-    check(!ownVolumes.has(v.name), `${prop}.volumes`, v.name, "names distinct from the security profile's hostPaths volumes", `${v.name} is also a hostPaths volume`);
+    check(!ownVolumes.has(v.name), propPath(prop, 'volumes'), v.name, "names distinct from the security profile's hostPaths volumes", `${v.name} is also a hostPaths volume`);
   }
   const allVolumes = [...(o.volumes ?? []), ...hostVolumes];
   const volumes = new Set([...ownVolumes, ...hostVolumes.map((v) => v.name)]);
   for (const c of [...(o.initContainers ?? []), ...o.containers]) {
     for (const m of c.volumeMounts ?? []) {
-      check(volumes.has(m.name), `${prop}.${c.name}.volumeMounts`, m.name, `one of the pod's volumes (${[...volumes].join(', ') || 'none'})`);
+      check(volumes.has(m.name), propPath(prop, `${c.name}.volumeMounts`), m.name, `one of the pod's volumes (${[...volumes].join(', ') || 'none'})`);
     }
   }
   const grace = o.terminationGracePeriod?.toSeconds();

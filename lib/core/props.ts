@@ -20,10 +20,22 @@ export interface ForwardedProps {
 }
 
 const FORWARDED = new WeakMap<IConstruct, ForwardedProps>();
+const CHILD_FORWARDS = new WeakMap<IConstruct, Map<string, ForwardedProps>>();
 
 /** Declares how `child`'s props appear in the props of the construct that created it (its scope). */
 export function forwardProps(child: IConstruct, forwarded: ForwardedProps): void {
   FORWARDED.set(child, forwarded);
+}
+
+/**
+ * Declares, before creating it, how the props of `parent`'s child with construct id `id` appear in `parent`'s props.
+ * Declared first, it also names the errors the child throws while it is built as the user wrote them (a NatsServer
+ * inside an IotFleet reports `nats.name`, one the user created reports `name`).
+ */
+export function forwardChildProps(parent: IConstruct, id: string, forwarded: ForwardedProps): void {
+  const byId = CHILD_FORWARDS.get(parent) ?? new Map<string, ForwardedProps>();
+  byId.set(id, forwarded);
+  CHILD_FORWARDS.set(parent, byId);
 }
 
 /** A prop as the user wrote it: the construct they created and the path in its props. */
@@ -43,8 +55,8 @@ export function userProp(scope: IConstruct, prop: string): UserProp {
   let construct = scope;
   let path = prop;
   for (;;) {
-    const forwarded = FORWARDED.get(construct);
     const parent = construct.node.scope;
+    const forwarded = FORWARDED.get(construct) ?? (parent ? CHILD_FORWARDS.get(parent)?.get(construct.node.id) : undefined);
     if (!forwarded || !parent) return { construct, prop: path };
     const rename = Object.entries(forwarded.renames ?? {}).find(([from]) => path === from || path.startsWith(`${from}.`));
     path = rename ? `${rename[1]}${path.slice(rename[0].length)}` : forwarded.prefix ? `${forwarded.prefix}.${path}` : path;

@@ -597,7 +597,7 @@ export class EngineDaemonSet extends WorkloadConstruct {
         'the platform tier renders no engine; it uses NexusProxy in front of nexus',
       );
     }
-    const errors = new ErrorCollector();
+    const errors = new ErrorCollector(this);
     const plan = errors.attempt(() => EnginePortPlan.forTier(tier, { streamglWorkers: props.streamglGpu?.workers }));
     const jwtSecret = errors.attempt(() => assertDnsSubdomain('jwtSecret', props.jwtSecret ?? 'graphistry-jwt'), '');
     errors.check(props.redis instanceof Redis, 'redis', props.redis, 'the Redis service (GraphistryStack passes its own)');
@@ -729,15 +729,12 @@ export class EngineDaemonSet extends WorkloadConstruct {
     // Every intra-stack call by service name stays on this pod: the container names resolve to loopback, where nginx
     // :80 or the :8080 dispatcher (or the service's own port) answers.
     const hostAliases: k8s.HostAlias[] = [{ ip: '127.0.0.1', hostnames: containers.map((c) => c.name) }];
-    const podSpec = buildPodSpec(this, 'engine', {
+    const podSpec = buildPodSpec(this, '', {
       containers,
       initContainers,
       volumes: [...volumes, ...this.wiring.volumes],
       security,
-      placement: Placement.of(this).forWorkload(
-        props.placement,
-        'engine',
-      ),
+      placement: Placement.of(this).forWorkload(props.placement),
       serviceAccountName: this.access.serviceAccountName,
       // The k8s-wait-for init containers read Services and pods from the API; set explicitly because hardened
       // namespaces flip the default off.

@@ -131,7 +131,7 @@ export class NexusProxy extends WorkloadConstruct {
     }
     const tag = props.tag ?? DEFAULT_GRAPHISTRY_TAG;
     // Every prop check runs before anything is built, and all their errors are reported together.
-    const errors = new ErrorCollector();
+    const errors = new ErrorCollector(this);
     const httpPort = props.httpPort ?? 80;
     errors.attempt(() => assertPort('httpPort', httpPort));
     const replicas = props.replicas ?? 1;
@@ -161,7 +161,7 @@ export class NexusProxy extends WorkloadConstruct {
     const healthz = { port: NEXUS_PROXY_PORT, path: '/healthz' };
     const parts = renderDeployment(this, {
       name: NEXUS_PROXY_NAME,
-      prop: 'nexusProxy',
+      prop: '',
       labels,
       containers: [
         {

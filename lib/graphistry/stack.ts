@@ -1,8 +1,7 @@
 import { Construct } from 'constructs';
 import { DeploymentRollout } from '../core/deployment';
 import { ClusterDomain, ServiceEndpoint } from '../core/endpoint';
-import { check, ErrorCollector } from '../core/errors';
-import { forwardProps } from '../core/props';
+import { buildChild, check, ErrorCollector } from '../core/errors';
 import { ConnectionKind, IConnectable, Wiring } from '../core/wiring';
 import { CaddyIngress, CaddyIngressProps } from '../ingress/caddy-ingress';
 import { CaddyCookieSecret, CaddyLbFallback, CaddyProxyRoute, CaddyRouteAuth, CaddySessionRoute, CaddyUpstream, CADDY_HEALTH_PATH } from '../ingress/routing';
@@ -272,11 +271,14 @@ export class GraphistryStack extends Construct {
     const release = Release.of(this);
     // The stack's own prop checks run before any member is built, and all their errors are reported together (each
     // member then checks the props it is given).
-    const errors = new ErrorCollector();
+    const errors = new ErrorCollector(this);
     const s = this.settings(props, release.releaseNamespace, errors);
     // Storage: at every tier, so no tier change ever removes or recreates a claim.
-    const storage = errors.attempt(
-      () => new GraphistryStorage(this, 'Storage', { ...props.storage, gakPublicEnabled: s.gakPublicOn, gakPrivateEnabled: s.gakPrivateOn }),
+    const storage = errors.attempt(() =>
+      this.member('Storage', 'storage', () => new GraphistryStorage(this, 'Storage', { ...props.storage, gakPublicEnabled: s.gakPublicOn, gakPrivateEnabled: s.gakPrivateOn }), {
+        gakPublicEnabled: 'graphAppKit.public.enabled',
+        gakPrivateEnabled: 'graphAppKit.private.enabled',
+      }),
     );
     const site = this.site(props, s.tls, errors);
     errors.throwIfAny();
@@ -285,40 +287,40 @@ export class GraphistryStack extends Construct {
     this.externalScheme = site.scheme;
     this.siteUrl = site.url;
     if (props.telemetry) {
-      this.telemetry = new TelemetryStack(this, 'Telemetry', { publicUrl: this.siteUrl, ...props.telemetry, partOf: 'graphistry' });
-      forwardProps(this.telemetry, { prefix: 'telemetry' });
+      const telemetry = props.telemetry;
+      this.telemetry = this.member('Telemetry', 'telemetry', () => new TelemetryStack(this, 'Telemetry', { publicUrl: this.siteUrl, ...telemetry, partOf: 'graphistry' }));
     }
 
     if (s.analytics) {
-      this.redis = new Redis(this, 'Redis', { ...props.redis, rollout: s.rollout });
-      this.daskScheduler = new DaskScheduler(this, 'DaskScheduler', {
+      this.redis = this.member('Redis', 'redis', () => new Redis(this, 'Redis', { ...props.redis, rollout: s.rollout }));
+      this.daskScheduler = this.member('DaskScheduler', 'daskScheduler', () => new DaskScheduler(this, 'DaskScheduler', {
         ...props.daskScheduler,
         tag: s.tag,
         cudaVariant: s.cudaVariant,
         rollout: s.rollout,
-      });
+      }));
     }
     this.nexus = this.renderNexus(props, s);
     if (NexusProxy.rendersAt(s.tier)) {
-      this.nexusProxy = new NexusProxy(this, 'NexusProxy', {
+      this.nexusProxy = this.member('NexusProxy', 'nexusProxy', () => new NexusProxy(this, 'NexusProxy', {
         ...props.nexusProxy,
         nexus: this.nexus.endpoint,
         ...this.claims(),
         tier: s.tier,
         tag: s.tag,
-      });
+      }));
     }
     if (this.redis && this.daskScheduler) this.engine = this.renderEngine(props, s, this.redis, this.daskScheduler);
     if (s.full) {
-      this.pivot = new Pivot(this, 'Pivot', {
+      this.pivot = this.member('Pivot', 'pivot', () => new Pivot(this, 'Pivot', {
         ...props.pivot,
         connections: this.otel('pivot'),
         postgres: props.postgres,
         dataMountClaim: GraphistryClaims.DATA_MOUNT,
         tag: s.tag,
         rollout: s.rollout,
-      });
-      this.notebook = new Notebook(this, 'Notebook', {
+      }));
+      this.notebook = this.member('Notebook', 'notebook', () => new Notebook(this, 'Notebook', {
         ...props.notebook,
         dataMountClaim: GraphistryClaims.DATA_MOUNT,
         // Only claims the release renders: a mount of a missing claim leaves the pod in FailedMount.
@@ -327,7 +329,7 @@ export class GraphistryStack extends Construct {
         tag: s.tag,
         cudaVariant: s.cudaVariant,
         rollout: s.rollout,
-      });
+      }));
       if (s.gakPublicOn)
         this.graphAppKitPublic = this.renderGraphAppKit(
           props,
@@ -360,6 +362,15 @@ export class GraphistryStack extends Construct {
     });
     const split = storageTopologyWarning(this);
     if (split) release.addWarning(split, { scope: this, prop: 'storage.accessMode', value: 'StorageAccessMode.READ_WRITE_MANY' });
+  }
+
+  /**
+   * Builds a member whose props are the stack's `prefix` props: its errors name the prop as the stack's user wrote it.
+   * What the stack sets itself (tag, rollout, the crypto Secrets) is named as the stack prop it comes from.
+   */
+  private member<T>(id: string, prefix: string, build: () => T, renames: Record<string, string> = {}): T {
+    const fromStack = { tier: 'tier', tag: 'tag', cudaVariant: 'cudaVariant', rollout: 'rollout', postgres: 'postgres', jwtSecret: 'jwtSecret' };
+    return buildChild(this, id, { prefix, renames: { ...fromStack, ...renames } }, build);
   }
 
   /**
@@ -456,7 +467,7 @@ export class GraphistryStack extends Construct {
 
   /** nexus: Postgres, Redis (analytics and above), the crypto Secrets, the cookie flags from the site scheme. */
   private renderNexus(props: GraphistryStackProps, s: StackSettings): Nexus {
-    return new Nexus(this, 'Nexus', {
+    return this.member('Nexus', 'nexus', () => new Nexus(this, 'Nexus', {
       ...props.nexus,
       connections: this.otel('nexus'),
       postgres: props.postgres,
@@ -468,7 +479,7 @@ export class GraphistryStack extends Construct {
       ...this.claims(),
       tag: s.tag,
       rollout: s.rollout,
-    });
+    }), { requiredSecret: 'nexusSecret', externalScheme: 'caddy.tls' });
   }
 
   /** The engine DaemonSet, every OpenTelemetry-capable container connected to the collector. */
@@ -476,7 +487,7 @@ export class GraphistryStack extends Construct {
     const e = props.engine ?? {};
     const withOtel = <T extends EngineContainerOptions>(container: string, o: T | undefined): T | undefined =>
       this.telemetry ? ({ ...o, connections: [...(o?.connections ?? []), ...this.otel(container)] } as unknown as T) : o;
-    return new EngineDaemonSet(this, 'Engine', {
+    return this.member('Engine', 'engine', () => new EngineDaemonSet(this, 'Engine', {
       ...e,
       forgeEtlPython: withOtel(EngineContainers.FORGE_ETL_PYTHON, e.forgeEtlPython),
       daskCudaWorker: withOtel(EngineContainers.DASK_CUDA_WORKER, e.daskCudaWorker),
@@ -491,7 +502,7 @@ export class GraphistryStack extends Construct {
       cudaVariant: s.cudaVariant,
       redis,
       daskScheduler,
-    });
+    }));
   }
 
   /** One graph-app-kit variant, calling Graphistry's API through the engine's `nginx` Service. */
@@ -504,7 +515,8 @@ export class GraphistryStack extends Construct {
     claimName: string,
   ): GraphAppKit {
     const gak = props.graphAppKit ?? {};
-    return new GraphAppKit(this, id, {
+    const group = { credentials: 'graphAppKit.credentials', placement: 'graphAppKit.placement', runtimeClassName: 'graphAppKit.runtimeClassName' };
+    return this.member(id, `graphAppKit.${variant.name}`, () => new GraphAppKit(this, id, {
       image: o?.image,
       env: o?.env,
       resources: o?.resources,
@@ -517,7 +529,7 @@ export class GraphistryStack extends Construct {
       tag: s.tag,
       cudaVariant: s.cudaVariant,
       rollout: s.rollout,
-    });
+    }), group);
   }
 
   /** The engine's nginx proxies the API and the full tier's apps by name: those routes are edges of the graph. */
@@ -578,7 +590,9 @@ export class GraphistryStack extends Construct {
       routes.push({ paths: '/* (everything else)', target: `${upstream.address} (nexus-proxy: v1-to-v2 rewrites, then nexus)` });
     }
     const { cookieSecret: _c, fallback: _f, telemetryAuth: _a, ...caddyProps } = caddyOpts;
-    const caddy = new CaddyIngress(this, 'Caddy', {
+    // Caddy's props are the stack's caddy props, except the sticky cookie's, which the stack names itself.
+    const renames = { 'stickyCookie.secret': 'caddy.cookieSecret', 'stickyCookie.fallback': 'caddy.fallback'};
+    return this.member('Caddy', 'caddy', () => new CaddyIngress(this, 'Caddy', {
       ...caddyProps,
       name: 'caddy',
       partOf: 'graphistry',
@@ -587,9 +601,6 @@ export class GraphistryStack extends Construct {
       sessionRoutes,
       stickyCookie,
       proxyRoutes: telemetryRoutes,
-    });
-    // Caddy's props are the stack's caddy props, except the sticky cookie's, which the stack names itself.
-    forwardProps(caddy, { prefix: 'caddy', renames: { 'stickyCookie.secret': 'caddy.cookieSecret', 'stickyCookie.fallback': 'caddy.fallback' } });
-    return caddy;
+    }), renames);
   }
 }

@@ -123,8 +123,8 @@ export class GraphistryStorage extends Construct {
     super(scope, id);
     const release = Release.of(this);
     this.accessMode = props.accessMode ?? StorageAccessMode.READ_WRITE_ONCE;
-    check(Object.values(StorageAccessMode).includes(this.accessMode), 'storage.accessMode', this.accessMode, 'StorageAccessMode.READ_WRITE_ONCE or StorageAccessMode.READ_WRITE_MANY');
-    this.storageClassName = assertDnsSubdomain('storage.storageClassName', props.storageClassName ?? GRAPHISTRY_STORAGE_CLASS);
+    check(Object.values(StorageAccessMode).includes(this.accessMode), 'accessMode', this.accessMode, 'StorageAccessMode.READ_WRITE_ONCE or StorageAccessMode.READ_WRITE_MANY');
+    this.storageClassName = assertDnsSubdomain('storageClassName', props.storageClassName ?? GRAPHISTRY_STORAGE_CLASS);
     const labels = standardLabels({ name: 'graphistry-storage', instance: release.releaseName, component: 'storage', partOf: 'graphistry' });
 
     const wanted: Array<[string, string, GraphistryClaimOptions | undefined]> = [
@@ -137,7 +137,7 @@ export class GraphistryStorage extends Construct {
     const claims: Record<string, k8s.KubePersistentVolumeClaim> = {};
     const volumes = new Map<string, string>();
     for (const [cid, name, o] of wanted) {
-      const prop = `storage.${cid.charAt(0).toLowerCase()}${cid.slice(1)}`;
+      const prop = `${cid.charAt(0).toLowerCase()}${cid.slice(1)}`;
       const size = storageQuantity(`${prop}.size`, o?.size ?? DEFAULT_SIZES[name]);
       if (o?.volumeName !== undefined) {
         assertDnsSubdomain(`${prop}.volumeName`, o.volumeName);

@@ -313,7 +313,7 @@ export class CaddyIngress extends WorkloadConstruct {
     super(scope, id);
     const release = Release.of(this);
     // Every prop check runs before anything is built, and all their errors are reported together.
-    const errors = new ErrorCollector();
+    const errors = new ErrorCollector(this);
     this.name =
       props.name !== undefined
         ? errors.attempt(() => assertDnsLabel('name', props.name!, 63 - CONFIG_SUFFIX.length), 'invalid')
@@ -442,7 +442,7 @@ export class CaddyIngress extends WorkloadConstruct {
 
     return renderDeployment(this, {
       name: this.name,
-      prop: 'caddy',
+      prop: '',
       labels,
       containers: [
         {

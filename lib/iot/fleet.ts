@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { check, ConfigError, ErrorCollector } from '../core/errors';
 import { assertDnsLabel } from '../core/names';
-import { forwardProps } from '../core/props';
+import { forwardChildProps } from '../core/props';
 import { NatsServer, NatsServerProps } from '../nats/server';
 import { NatsKvBucket } from '../nats/kv';
 import { Release } from '../release/release';
@@ -111,16 +111,19 @@ export class IotFleet extends Construct {
     super(scope, id);
     this.release = Release.of(this);
     // The fleet's own checks and those of the NATS server and operator it builds are reported together.
-    const errors = new ErrorCollector();
-    this.name = errors.attempt(() => assertDnsLabel('fleet.name', props.name ?? this.release.releaseName, MAX_FLEET_NAME), 'fleet');
-    errors.check((props.nats as NatsServerProps | undefined)?.jetstream !== false, 'fleet.nats.jetstream', false, 'true (or unset)',
+    const errors = new ErrorCollector(this);
+    this.name = errors.attempt(() => assertDnsLabel('name', props.name ?? this.release.releaseName, MAX_FLEET_NAME), 'fleet');
+    errors.check((props.nats as NatsServerProps | undefined)?.jetstream !== false, 'nats.jetstream', false, 'true (or unset)',
       'the fleet keeps desired state and agent status in JetStream KV buckets');
     if (props.installCrd ?? true) this.crd = new IotDeploymentCrd(this, 'Crd');
+    // The server's and the operator's props are the fleet's nats and operator props (declared before they are built,
+    // so their errors name them as the fleet's user wrote them).
+    forwardChildProps(this, 'Nats', { prefix: 'nats' });
+    forwardChildProps(this, 'Operator', { prefix: 'operator' });
     const nats = errors.attempt(() => new NatsServer(this, 'Nats', { name: `${this.name}-nats`, ...props.nats, jetstream: true, syncWave: IOT_NATS_SYNC_WAVE }));
     // The buckets and the operator are built on the server: without it there is nothing more to check.
     if (!nats) errors.throwIfAny();
     this.nats = nats!;
-    forwardProps(this.nats, { prefix: 'nats' });
     const before = errors.errors.length;
     const bucket = (name: string, description: string): NatsKvBucket =>
       errors.attempt(() => this.nats.addKeyValueBucket(name, description), { name, description });
@@ -144,7 +147,6 @@ export class IotFleet extends Construct {
     errors.throwIfAny();
     this.operator = operator!;
     this.hostPorts = new FleetHostPorts(this.operator.selectorSupport.matchExpressions);
-    forwardProps(this.operator, { prefix: 'operator' });
     if (this.nats.exposure.external) {
       // The NATS server's own warning says the port is unauthenticated; for a fleet that means more than data access.
       this.release.addWarning(

@@ -8,7 +8,7 @@ import { check, ErrorCollector } from '../core/errors';
 import { ImageRef, Images } from '../core/images';
 import { selectorLabels, standardLabels } from '../core/labels';
 import { assertDnsLabel, deriveName } from '../core/names';
-import { NodeSelection, Placement, WorkloadPlacementOptions } from '../core/placement';
+import { Placement, WorkloadPlacementOptions } from '../core/placement';
 import { PolicyException, policyExceptionAnnotations } from '../core/policy';
 import { Probes } from '../core/probes';
 import { NamespacedAccess } from '../core/rbac';
@@ -89,7 +89,7 @@ export class OperatorScope {
    * A ClusterRole: the operator reconciles deployments in every namespace. A policy exception: say why.
    */
   public static cluster(options: { readonly reason: string }): OperatorScope {
-    check(typeof options.reason === 'string' && options.reason.trim().length > 0, 'operator.scope.cluster.reason', options.reason, 'a non-empty reason (recorded as the cluster-scope policy exception)');
+    check(typeof options.reason === 'string' && options.reason.trim().length > 0, 'scope.cluster.reason', options.reason, 'a non-empty reason (recorded as the cluster-scope policy exception)');
     return new OperatorScope(true, options.reason);
   }
 
@@ -156,11 +156,11 @@ export abstract class OperatorProbes {
   /** HTTP liveness and readiness probes on the operator's health server (`HEALTH_ADDR`). */
   public static http(options: OperatorHttpProbeOptions = {}): OperatorProbes {
     const port = options.port ?? 8080;
-    assertPort('operator.probes.http.port', port);
+    assertPort('probes.http.port', port);
     const liveness = options.livenessPath ?? '/healthz';
     const readiness = options.readinessPath ?? '/readyz';
-    check(typeof liveness === 'string' && liveness.startsWith('/'), 'operator.probes.http.livenessPath', liveness, 'an absolute path starting with /');
-    check(typeof readiness === 'string' && readiness.startsWith('/'), 'operator.probes.http.readinessPath', readiness, 'an absolute path starting with /');
+    check(typeof liveness === 'string' && liveness.startsWith('/'), 'probes.http.livenessPath', liveness, 'an absolute path starting with /');
+    check(typeof readiness === 'string' && readiness.startsWith('/'), 'probes.http.readinessPath', readiness, 'an absolute path starting with /');
     return new HttpOperatorProbes(port, liveness, readiness);
   }
 
@@ -169,7 +169,7 @@ export abstract class OperatorProbes {
    * `HEALTH_ADDR`: the port is the image's own.
    */
   public static tcp(port: number): OperatorProbes {
-    assertPort('operator.probes.tcp', port, { reason: undefined });
+    assertPort('probes.tcp', port, { reason: undefined });
     return new TcpOperatorProbes(port);
   }
 
@@ -179,7 +179,7 @@ export abstract class OperatorProbes {
    * the `probes` policy exception on the Deployment, with the reason.
    */
   public static none(options: { readonly reason: string }): OperatorProbes {
-    check(typeof options.reason === 'string' && options.reason.trim().length > 0, 'operator.probes.none.reason', options.reason, 'a non-empty reason (recorded as the probes policy exception)');
+    check(typeof options.reason === 'string' && options.reason.trim().length > 0, 'probes.none.reason', options.reason, 'a non-empty reason (recorded as the probes policy exception)');
     return new NoOperatorProbes(options.reason);
   }
 
@@ -329,23 +329,24 @@ export class IotOperator extends WorkloadConstruct {
     const release = Release.of(this);
     const namespace = release.releaseNamespace;
     // Every prop check runs before anything is built, and all their errors are reported together.
-    const errors = new ErrorCollector();
-    this.name = props.name !== undefined ? errors.attempt(() => assertDnsLabel('operator.name', props.name!), 'operator') : deriveName([release.releaseName, 'iot-operator']);
+    const errors = new ErrorCollector(this);
+    this.name = props.name !== undefined ? errors.attempt(() => assertDnsLabel('name', props.name!), 'operator') : deriveName([release.releaseName, 'iot-operator']);
     const opScope = props.scope ?? OperatorScope.namespace();
     this.selectorSupport = { matchExpressions: props.supports?.matchExpressions === true };
     this.checkBuckets(props, errors);
 
     const imageRef = props.image ?? IOT_OPERATOR_IMAGE;
-    const image = errors.attempt(() => Images.of(this).resolve('operator.image', imageRef), imageRef);
-    const tag = errors.errors.some((e) => e.prop === 'operator.image') ? undefined : ImageRef.parse(imageRef, 'operator.image').tag;
+    const resolved = errors.attempt(() => Images.of(this).resolve('image', imageRef));
+    const image = resolved ?? imageRef;
+    const tag = resolved !== undefined ? ImageRef.parse(imageRef, 'image').tag : undefined;
     const identity = { name: 'iot-operator', instance: release.releaseName, component: 'operator' };
     this.selector = selectorLabels(identity);
     const labels = standardLabels({ ...identity, partOf: 'iot-platform', version: tag && /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(tag) ? tag : undefined });
 
     const probes = props.probes ?? OperatorProbes.http();
-    errors.check(probes instanceof OperatorProbes, 'operator.probes', probes, 'OperatorProbes.http({...}), .tcp(port) or .none({ reason })');
+    errors.check(probes instanceof OperatorProbes, 'probes', probes, 'OperatorProbes.http({...}), .tcp(port) or .none({ reason })');
     const logLevel = props.logLevel ?? 'info';
-    errors.check(/^[A-Za-z0-9_:=,.-]+$/.test(logLevel), 'operator.logLevel', logLevel, 'a RUST_LOG filter such as info or iot_operator=debug,kube=info');
+    errors.check(/^[A-Za-z0-9_:=,.-]+$/.test(logLevel), 'logLevel', logLevel, 'a RUST_LOG filter such as info or iot_operator=debug,kube=info');
     this.env = new EnvBuilder('IotOperator container operator');
     this.wiring = new PodWiring(this);
     props.nats.connect(this.wiring.container('operator', this.env), { urlEnv: IOT_OPERATOR_ENV.natsUrl, purpose: 'desired state and agent status (KV)' });
@@ -354,8 +355,8 @@ export class IotOperator extends WorkloadConstruct {
       .own(IOT_OPERATOR_ENV.agentStatusBucket, props.agentStatusBucket.name);
     if (!opScope.cluster) this.env.own(IOT_OPERATOR_ENV.watchNamespace, namespace);
     const probeParts = probes instanceof OperatorProbes ? probes.bind(this.env) : undefined;
-    errors.attempt(() => this.env.defaults({ [IOT_OPERATOR_ENV.logLevel]: logLevel }).user(props.env, 'operator.env'));
-    const placement = errors.attempt(() => Placement.of(this).forWorkload(props.placement ?? { nodeSelection: NodeSelection.inherit() }, 'operator.placement'));
+    errors.attempt(() => this.env.defaults({ [IOT_OPERATOR_ENV.logLevel]: logLevel }).user(props.env, 'env'));
+    const placement = errors.attempt(() => Placement.of(this).forWorkload(props.placement, 'placement'));
     errors.throwIfAny();
 
     const access = this.renderAccess(opScope, namespace, labels);
@@ -370,7 +371,7 @@ export class IotOperator extends WorkloadConstruct {
     });
     this.deployment = renderDeployment(this, {
       name: this.name,
-      prop: 'operator',
+      prop: '',
       labels,
       containers: [
         {
@@ -398,11 +399,11 @@ export class IotOperator extends WorkloadConstruct {
 
   /** The buckets must be declared on the operator's NATS server, which must run JetStream. */
   private checkBuckets(props: IotOperatorProps, errors: ErrorCollector): void {
-    errors.check(props.nats.jetstream, 'operator.nats.jetstream', false, 'true', 'the operator keeps desired state and agent status in JetStream KV buckets');
+    errors.check(props.nats.jetstream, 'nats.jetstream', false, 'true', 'the operator keeps desired state and agent status in JetStream KV buckets');
     for (const [prop, bucket] of [['desiredStateBucket', props.desiredStateBucket], ['agentStatusBucket', props.agentStatusBucket]] as const) {
-      errors.check(props.nats.buckets.includes(bucket), `operator.${prop}`, bucket.name, `a bucket declared on NATS server ${props.nats.name} (${props.nats.buckets.map((b) => b.name).join(', ') || 'none'})`);
+      errors.check(props.nats.buckets.includes(bucket), `${prop}`, bucket.name, `a bucket declared on NATS server ${props.nats.name} (${props.nats.buckets.map((b) => b.name).join(', ') || 'none'})`);
     }
-    errors.check(props.desiredStateBucket !== props.agentStatusBucket, 'operator.agentStatusBucket', props.agentStatusBucket.name, 'a bucket other than the desired-state bucket');
+    errors.check(props.desiredStateBucket !== props.agentStatusBucket, 'agentStatusBucket', props.agentStatusBucket.name, 'a bucket other than the desired-state bucket');
   }
 
   /** The ServiceAccount and its RBAC: a namespaced Role, or a ClusterRole (a recorded exception) for cluster scope. */
@@ -433,7 +434,7 @@ export class IotOperator extends WorkloadConstruct {
   private addPullNote(release: Release, image: string): void {
     const namespace = release.releaseNamespace;
     const pullSecrets = Images.of(this).settings.pullSecrets ?? [];
-    const registry = ImageRef.parse(image, 'operator.image').registry ?? 'docker.io';
+    const registry = ImageRef.parse(image, 'image').registry ?? 'docker.io';
     release.addNote(
       pullSecrets.length
         ? `IoT operator ${this.name}: the image ${image} is pulled with the release's pull secrets (${pullSecrets.join(', ')}); before syncing, create each in ` +

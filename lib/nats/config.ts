@@ -109,21 +109,21 @@ export class NatsConfig {
   public readonly maxPayload: Size;
 
   constructor(props: NatsConfigProps) {
-    check(SERVER_NAME.test(props.serverName), 'nats.serverName', props.serverName, "letters, digits, '.', '_' and '-' (no spaces), at most 128 characters");
+    check(SERVER_NAME.test(props.serverName), 'serverName', props.serverName, "letters, digits, '.', '_' and '-' (no spaces), at most 128 characters");
     this.serverName = props.serverName;
     this.host = props.host ?? '0.0.0.0';
-    check(HOST.test(this.host), 'nats.host', this.host, 'an IP address or host name to bind to, such as 0.0.0.0 or 127.0.0.1');
-    this.port = assertPort('nats.port', props.port ?? NATS_CLIENT_PORT);
-    this.monitorPort = assertPort('nats.monitorPort', props.monitorPort ?? NATS_MONITOR_PORT);
-    check(this.monitorPort !== this.port, 'nats.monitorPort', this.monitorPort, `a port other than the client port ${this.port}`);
+    check(HOST.test(this.host), 'host', this.host, 'an IP address or host name to bind to, such as 0.0.0.0 or 127.0.0.1');
+    this.port = assertPort('port', props.port ?? NATS_CLIENT_PORT);
+    this.monitorPort = assertPort('monitorPort', props.monitorPort ?? NATS_MONITOR_PORT);
+    check(this.monitorPort !== this.port, 'monitorPort', this.monitorPort, `a port other than the client port ${this.port}`);
     this.maxPayload = props.maxPayload ?? Size.mebibytes(1);
     const payload = bytes(this.maxPayload);
-    check(payload >= 1024 && payload <= bytes(NATS_MAX_PAYLOAD_LIMIT), 'nats.maxPayload', `${payload} bytes`, '1 KiB to 64 MiB (the NATS hard limit); above 8 MiB NATS itself warns');
+    check(payload >= 1024 && payload <= bytes(NATS_MAX_PAYLOAD_LIMIT), 'maxPayload', `${payload} bytes`, '1 KiB to 64 MiB (the NATS hard limit); above 8 MiB NATS itself warns');
     if (props.jetstream) {
       const js = props.jetstream;
-      check(js.storeDir.startsWith('/') && SAFE_STRING.test(js.storeDir) && !js.storeDir.includes(' '), 'nats.jetstream.storeDir', js.storeDir, 'an absolute path without spaces or quotes');
-      check(bytes(js.maxMemoryStore) > 0, 'nats.jetstream.maxMemoryStore', `${bytes(js.maxMemoryStore)} bytes`, 'more than 0');
-      check(bytes(js.maxFileStore) > 0, 'nats.jetstream.maxFileStore', `${bytes(js.maxFileStore)} bytes`, 'more than 0');
+      check(js.storeDir.startsWith('/') && SAFE_STRING.test(js.storeDir) && !js.storeDir.includes(' '), 'jetstream.storeDir', js.storeDir, 'an absolute path without spaces or quotes');
+      check(bytes(js.maxMemoryStore) > 0, 'jetstream.maxMemoryStore', `${bytes(js.maxMemoryStore)} bytes`, 'more than 0');
+      check(bytes(js.maxFileStore) > 0, 'jetstream.maxFileStore', `${bytes(js.maxFileStore)} bytes`, 'more than 0');
       this.jetstream = js;
     }
   }

@@ -8,11 +8,11 @@ import { WorkloadConstruct } from '../core/workload';
 import { checksumAnnotations } from '../core/checksum';
 import { buildContainer } from '../core/container';
 import { EnvBuilder } from '../core/env';
-import { check, ErrorCollector } from '../core/errors';
+import { check, ErrorCollector, inConstruct } from '../core/errors';
 import { ImageRef, Images } from '../core/images';
 import { assertLabels, selectorLabels, standardLabels } from '../core/labels';
 import { assertDnsLabel, deriveName } from '../core/names';
-import { NodeSelection, Placement, WorkloadPlacementOptions } from '../core/placement';
+import { Placement, WorkloadPlacementOptions } from '../core/placement';
 import { buildPodSpec } from '../core/pod';
 import { policyExceptionAnnotations } from '../core/policy';
 import { Probes } from '../core/probes';
@@ -179,23 +179,24 @@ export class NatsServer extends WorkloadConstruct {
     super(scope, id);
     const release = Release.of(this);
     // Every prop check runs before anything is built, and all their errors are reported together.
-    const errors = new ErrorCollector();
+    const errors = new ErrorCollector(this);
     this.name = props.name !== undefined
-      ? errors.attempt(() => assertDnsLabel('nats.name', props.name!, NATS_MAX_NAME), 'invalid')
+      ? errors.attempt(() => assertDnsLabel('name', props.name!, NATS_MAX_NAME), 'invalid')
       : deriveName([release.releaseName, 'nats'], { maxLength: NATS_MAX_NAME });
     const headlessName = `${this.name}-headless`;
     this.exposure = props.exposure ?? NatsExposure.clusterIp();
     this.persistence = props.persistence ?? NatsPersistence.ephemeral();
     this.jetstream = props.jetstream ?? true;
     const resources = props.resources ?? sized(100, 1000, 256, 512);
-    errors.attempt(() => renderResources('nats.resources', resources));
+    errors.attempt(() => renderResources('resources', resources));
     const memoryLimitMi = mebibytes(resources.memory.limit);
 
     const imageRef = props.image ?? NATS_IMAGE;
-    const image = errors.attempt(() => Images.of(this).resolve('nats.image', imageRef), imageRef);
-    const version = errors.errors.some((e) => e.prop === 'nats.image') ? undefined : ImageRef.parse(imageRef, 'nats.image').tag;
+    const resolved = errors.attempt(() => Images.of(this).resolve('image', imageRef));
+    const image = resolved ?? imageRef;
+    const version = resolved !== undefined ? ImageRef.parse(imageRef, 'image').tag : undefined;
 
-    errors.check(this.jetstream || !props.jetstreamLimits, 'nats.jetstreamLimits', props.jetstreamLimits, 'no limits when jetstream is false', 'JetStream is off, so the limits would have no effect');
+    errors.check(this.jetstream || !props.jetstreamLimits, 'jetstreamLimits', props.jetstreamLimits, 'no limits when jetstream is false', 'JetStream is off, so the limits would have no effect');
     let jsSettings: ConstructorParameters<typeof NatsConfig>[0]['jetstream'];
     if (this.jetstream) {
       const volumeMi = mebibytes(this.persistence.size);
@@ -203,14 +204,14 @@ export class NatsServer extends WorkloadConstruct {
       const maxFileStore = props.jetstreamLimits?.maxFileStore ?? Size.mebibytes(Math.max(1, Math.floor(volumeMi * 0.9)));
       errors.check(
         mebibytes(maxMemoryStore) < memoryLimitMi,
-        'nats.jetstreamLimits.maxMemoryStore',
+        'jetstreamLimits.maxMemoryStore',
         `${mebibytes(maxMemoryStore)}Mi`,
         `less than the memory limit (${memoryLimitMi}Mi)`,
         'memory streams at this size would get the server OOM-killed',
       );
       errors.check(
         mebibytes(maxFileStore) <= volumeMi,
-        'nats.jetstreamLimits.maxFileStore',
+        'jetstreamLimits.maxFileStore',
         `${mebibytes(maxFileStore)}Mi`,
         `at most the store volume's size (${volumeMi}Mi)`,
         'the server would accept writes the volume cannot hold',
@@ -218,8 +219,9 @@ export class NatsServer extends WorkloadConstruct {
       jsSettings = { storeDir: STORE_DIR, maxMemoryStore, maxFileStore };
     }
     const config = errors.attempt(() => new NatsConfig({ serverName: this.name, jetstream: jsSettings, maxPayload: props.maxPayload }));
-    const extra = errors.attempt(() => assertLabels('nats.labels', props.labels ?? {}), {});
-    const waveValue = props.syncWave !== undefined ? errors.attempt(() => syncWave('nats.syncWave', props.syncWave!)) : undefined;
+    const extra = errors.attempt(() => assertLabels('labels', props.labels ?? {}), {});
+    const waveValue = props.syncWave !== undefined ? errors.attempt(() => syncWave('syncWave', props.syncWave!)) : undefined;
+    const placement = errors.attempt(() => Placement.of(this).forWorkload(props.placement, 'placement'));
     errors.throwIfAny();
 
     this.config = config!;
@@ -247,7 +249,7 @@ export class NatsServer extends WorkloadConstruct {
     const mounts: k8s.VolumeMount[] = [{ name: 'config', mountPath: CONFIG_DIR, readOnly: true }];
     if (this.jetstream) mounts.push({ name: 'data', mountPath: STORE_DIR });
     const container = buildContainer(
-      'nats',
+      '',
       {
         name: 'nats',
         image,
@@ -289,12 +291,11 @@ export class NatsServer extends WorkloadConstruct {
       }
     }
 
-    const placement = Placement.of(this).forWorkload(props.placement ?? { nodeSelection: NodeSelection.inherit() }, 'nats.placement');
-    const podSpec = buildPodSpec(this, 'nats', {
+    const podSpec = buildPodSpec(this, '', {
       containers: [container],
       volumes,
       security,
-      placement,
+      placement: placement!,
       claimTemplateNames: claimTemplates ? ['data'] : undefined,
       terminationGracePeriod: Duration.seconds(60),
     });
@@ -396,12 +397,14 @@ export class NatsServer extends WorkloadConstruct {
    * the bucket itself is created by the first client that opens it.
    */
   public addKeyValueBucket(name: string, description: string): NatsKvBucket {
-    check(this.jetstream, 'nats.jetstream', false, 'true when KV buckets are used', `bucket ${JSON.stringify(name)} needs JetStream`);
-    assertBucketName(`nats.buckets.${name}`, name);
-    check(!this._buckets.has(name), `nats.buckets.${name}`, name, 'a bucket name not declared twice on one server');
-    const bucket: NatsKvBucket = { name, description };
-    this._buckets.set(name, bucket);
-    return bucket;
+    return inConstruct(this, () => {
+      check(this.jetstream, 'jetstream', false, 'true when KV buckets are used', `bucket ${JSON.stringify(name)} needs JetStream`);
+      assertBucketName(`buckets.${name}`, name);
+      check(!this._buckets.has(name), `buckets.${name}`, name, 'a bucket name not declared twice on one server');
+      const bucket: NatsKvBucket = { name, description };
+      this._buckets.set(name, bucket);
+      return bucket;
+    });
   }
 
   /** The declared KV buckets, in declaration order. */

@@ -137,16 +137,16 @@ export class DcgmExporter extends WorkloadConstruct implements IBundledExporter 
         : undefined,
     });
     const env = new EnvBuilder('DcgmExporter').own('DCGM_EXPORTER_LISTEN', `:${DcgmExporter.PORT}`).own('DCGM_EXPORTER_KUBERNETES', String(props.podResourcesMapping ?? false));
-    env.user(props.env, 'dcgmExporter.env');
+    env.user(props.env, 'env');
     if (props.runtimeClassName !== undefined) {
-      check(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(props.runtimeClassName), 'dcgmExporter.runtimeClassName', props.runtimeClassName, 'a RuntimeClass name (DNS-1123 subdomain)');
+      check(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(props.runtimeClassName), 'runtimeClassName', props.runtimeClassName, 'a RuntimeClass name (DNS-1123 subdomain)');
     }
 
     const container = buildContainer(
-      'dcgm-exporter',
+      '',
       {
         name: 'dcgm-exporter',
-        image: Images.of(this).resolve('dcgmExporter.image', props.image ?? TELEMETRY_IMAGES.dcgmExporter),
+        image: Images.of(this).resolve('image', props.image ?? TELEMETRY_IMAGES.dcgmExporter),
         ports: [{ name: 'metrics', port: DcgmExporter.PORT }],
         env,
         resources: props.resources ?? sized(100, 500, 512, 1024),
@@ -157,15 +157,15 @@ export class DcgmExporter extends WorkloadConstruct implements IBundledExporter 
       },
       security,
     );
-    assertOwnNodeSelection('dcgmExporter.placement.nodeSelection', props.placement?.nodeSelection, ['exactly']);
+    assertOwnNodeSelection('placement.nodeSelection', props.placement?.nodeSelection, ['exactly']);
     const placement = Placement.of(this).forWorkload(
       placementWithDefaults(
         { nodeSelection: NodeSelection.exactly({ [GPU_PRESENT_LABEL]: 'true' }), tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }] },
         props.placement,
       ),
-      'dcgmExporter.placement',
+      'placement',
     );
-    const spec = buildPodSpec(this, 'dcgmExporter', {
+    const spec = buildPodSpec(this, '', {
       containers: [container],
       security,
       placement,

@@ -113,7 +113,7 @@ export class Grafana extends WorkloadConstruct {
 
     const data = { 'datasources.yaml': props.datasources.bind(this).toYaml() };
     this.configMap = new k8s.KubeConfigMap(this, 'Config', { metadata: { name: `${ident.name}-datasources`, labels: ident.labels }, data });
-    const storage = dataVolume(this, 'grafana.persistence', ident, props.persistence, { size: Size.gibibytes(2), storageClassName: props.storageClassName ?? TELEMETRY_STORAGE_CLASS });
+    const storage = dataVolume(this, 'persistence', ident, props.persistence, { size: Size.gibibytes(2), storageClassName: props.storageClassName ?? TELEMETRY_STORAGE_CLASS });
     this.claim = storage.claim;
 
     const anonymous = props.anonymousAccess ?? false;
@@ -136,14 +136,14 @@ export class Grafana extends WorkloadConstruct {
         GF_USERS_ALLOW_SIGN_UP: 'false',
         GF_LOG_MODE: 'console',
       })
-      .user(props.env, 'grafana.env');
+      .user(props.env, 'env');
 
     const security = SecurityProfile.restricted({ runAsUser: 472, runAsGroup: 472, fsGroup: (props.fsGroup ?? FsGroup.of(472)).gid });
     const parts = renderBackendDeployment(this, ident, {
-      prop: 'grafana',
+      prop: '',
       container: {
         name: 'grafana',
-        image: Images.of(this).resolve('grafana.image', props.image ?? TELEMETRY_IMAGES.grafana),
+        image: Images.of(this).resolve('image', props.image ?? TELEMETRY_IMAGES.grafana),
         ports: [{ name: 'http', port: Grafana.PORT }],
         env,
         resources: props.resources ?? sized(100, 500, 128, 512),
@@ -157,7 +157,7 @@ export class Grafana extends WorkloadConstruct {
       },
       volumes: [{ name: 'datasources', configMap: { name: this.configMap.name } }],
       security,
-      placement: Placement.of(this).forWorkload(props.placement, 'grafana.placement'),
+      placement: Placement.of(this).forWorkload(props.placement, 'placement'),
       storage,
       externalRefs: [{ kind: 'Secret', name: props.admin.secretName }],
       config: data,
@@ -180,10 +180,10 @@ function resolveRootUrl(props: GrafanaProps): string {
   const prefix = props.routePrefix;
   if (props.rootUrl === undefined) return props.publicUrl ? `${props.publicUrl}${prefix}/` : prefix;
   const path = rootUrlPath(props.rootUrl);
-  check(path !== undefined, 'grafana.rootUrl', props.rootUrl, 'an http(s) URL or an absolute path, without query or fragment');
+  check(path !== undefined, 'rootUrl', props.rootUrl, 'an http(s) URL or an absolute path, without query or fragment');
   check(
     path === prefix,
-    'grafana.rootUrl',
+    'rootUrl',
     props.rootUrl,
     `a URL whose path is the Grafana route prefix ${prefix}`,
     `its path ${path} differs from the route prefix, so the reverse proxy and Grafana would disagree on where Grafana lives`,

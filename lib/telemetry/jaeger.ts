@@ -98,7 +98,7 @@ export class Jaeger extends WorkloadConstruct {
     this.selector = ident.selector;
     this.routePrefix = props.routePrefix;
 
-    const storage = dataVolume(this, 'jaeger.persistence', ident, props.persistence, { size: Size.gibibytes(10), storageClassName: props.storageClassName ?? TELEMETRY_STORAGE_CLASS });
+    const storage = dataVolume(this, 'persistence', ident, props.persistence, { size: Size.gibibytes(10), storageClassName: props.storageClassName ?? TELEMETRY_STORAGE_CLASS });
     this.claim = storage.claim;
     const persistent = props.persistence?.enabled !== false;
 
@@ -110,19 +110,19 @@ export class Jaeger extends WorkloadConstruct {
     const args: string[] = [];
     if (persistent) {
       args.push('--badger.ephemeral=false', '--badger.directory-key=/badger/key', '--badger.directory-value=/badger/data');
-      env.defaults({ BADGER_SPAN_STORE_TTL: goDuration('jaeger.retention', (props.retention ?? Duration.hours(72)).toSeconds()) });
+      env.defaults({ BADGER_SPAN_STORE_TTL: goDuration('retention', (props.retention ?? Duration.hours(72)).toSeconds()) });
     } else {
-      check(props.retention === undefined, 'jaeger.retention', props.retention && goDuration('jaeger.retention', props.retention.toSeconds()), 'unset when persistence is disabled', 'the in-memory store has no time-based retention (bound it with MEMORY_MAX_TRACES in env)');
+      check(props.retention === undefined, 'retention', props.retention && goDuration('retention', props.retention.toSeconds()), 'unset when persistence is disabled', 'the in-memory store has no time-based retention (bound it with MEMORY_MAX_TRACES in env)');
       env.defaults({ MEMORY_MAX_TRACES: '50000' });
     }
-    env.user(props.env, 'jaeger.env');
+    env.user(props.env, 'env');
 
     const security = SecurityProfile.restricted({ runAsUser: 10001, runAsGroup: 10001, fsGroup: (props.fsGroup ?? FsGroup.of(10001)).gid });
     const parts = renderBackendDeployment(this, ident, {
-      prop: 'jaeger',
+      prop: '',
       container: {
         name: 'jaeger',
-        image: Images.of(this).resolve('jaeger.image', props.image ?? TELEMETRY_IMAGES.jaeger),
+        image: Images.of(this).resolve('image', props.image ?? TELEMETRY_IMAGES.jaeger),
         args: args.length ? args : undefined,
         ports: [
           { name: 'http-query', port: Jaeger.QUERY_PORT },
@@ -137,7 +137,7 @@ export class Jaeger extends WorkloadConstruct {
         volumeMounts: [{ name: 'data', mountPath: '/badger' }],
       },
       security,
-      placement: Placement.of(this).forWorkload(props.placement, 'jaeger.placement'),
+      placement: Placement.of(this).forWorkload(props.placement, 'placement'),
       storage,
       servicePorts: [
         { name: 'http-query', port: Jaeger.QUERY_PORT },

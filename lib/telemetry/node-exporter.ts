@@ -165,10 +165,10 @@ export class NodeExporter extends WorkloadConstruct implements IBundledExporter 
       hostNetwork: access.hostNetwork ? { reason: "node-exporter joins the node's network namespace (hostNetwork) so interface and socket metrics describe the node, not the pod" } : undefined,
     });
     const container = buildContainer(
-      'node-exporter',
+      '',
       {
         name: 'node-exporter',
-        image: Images.of(this).resolve('nodeExporter.image', props.image ?? TELEMETRY_IMAGES.nodeExporter),
+        image: Images.of(this).resolve('image', props.image ?? TELEMETRY_IMAGES.nodeExporter),
         args,
         env,
         ports: [{ name: 'metrics', port: NodeExporter.PORT }],
@@ -179,12 +179,12 @@ export class NodeExporter extends WorkloadConstruct implements IBundledExporter 
       },
       security,
     );
-    assertOwnNodeSelection('nodeExporter.placement.nodeSelection', props.placement?.nodeSelection, ['everywhere', 'exactly']);
+    assertOwnNodeSelection('placement.nodeSelection', props.placement?.nodeSelection, ['everywhere', 'exactly']);
     const placement = Placement.of(this).forWorkload(
       placementWithDefaults({ nodeSelection: NodeSelection.everywhere(), tolerations: [{ operator: 'Exists' }] }, props.placement),
-      'nodeExporter.placement',
+      'placement',
     );
-    const spec = buildPodSpec(this, 'nodeExporter', {
+    const spec = buildPodSpec(this, '', {
       containers: [container],
       security,
       placement,

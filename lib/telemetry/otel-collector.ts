@@ -134,7 +134,7 @@ export class OtelCollector extends WorkloadConstruct {
       secrets.push(cloud.auth.secretName);
       for (const [role, key] of Object.entries(cloud.auth.keys)) env.own(CLOUD_ENV[role], EnvSource.secret(cloud.auth.secretName, key));
     }
-    env.user(props.env, 'collector.env');
+    env.user(props.env, 'env');
 
     this.metricsPods = PodEndpoint.of(this, [
       ...(selfHosted ? [{ name: 'metrics', port: OtelCollector.APP_METRICS_PORT }] : []),
@@ -153,10 +153,10 @@ export class OtelCollector extends WorkloadConstruct {
 
     const security = SecurityProfile.restricted({ runAsUser: 10001, runAsGroup: 10001, readOnlyRootFilesystem: true });
     const container = buildContainer(
-      'otel-collector',
+      '',
       {
         name: 'otel-collector',
-        image: Images.of(this).resolve('collector.image', props.image ?? TELEMETRY_IMAGES.collector),
+        image: Images.of(this).resolve('image', props.image ?? TELEMETRY_IMAGES.collector),
         args: ['--config=/conf/collector.yaml'],
         ports,
         env,
@@ -168,12 +168,12 @@ export class OtelCollector extends WorkloadConstruct {
       },
       security,
     );
-    assertOwnNodeSelection('collector.placement.nodeSelection', props.placement?.nodeSelection, ['everywhere', 'exactly']);
+    assertOwnNodeSelection('placement.nodeSelection', props.placement?.nodeSelection, ['everywhere', 'exactly']);
     const placement = Placement.of(this).forWorkload(
       placementWithDefaults({ nodeSelection: NodeSelection.everywhere(), tolerations: COLLECTOR_DEFAULT_TOLERATIONS }, props.placement),
-      'collector.placement',
+      'placement',
     );
-    const spec = buildPodSpec(this, 'collector', {
+    const spec = buildPodSpec(this, '', {
       containers: [container],
       volumes: [{ name: 'config', configMap: { name: this.configMap.name } }],
       security,
@@ -244,7 +244,7 @@ function baseConfig(): CollectorConfig {
 }
 
 function selfHostedConfig(collector: OtelCollector, props: OtelCollectorProps): CollectorConfig {
-  check(props.jaeger !== undefined, 'collector.jaeger', props.jaeger, 'the Jaeger the collector exports traces to (required in self-hosted mode)');
+  check(props.jaeger !== undefined, 'jaeger', props.jaeger, 'the Jaeger the collector exports traces to (required in self-hosted mode)');
   const jaeger = Wiring.of(collector).connect(collector, props.jaeger.endpoint, 'otlp-grpc', { purpose: 'traces' });
   const processors = ['memory_limiter', 'batch'];
   return baseConfig()
@@ -276,7 +276,7 @@ function cloudConfig(collector: OtelCollector, props: OtelCollectorProps): Colle
   const metricsReceivers = ['otlp'];
   if (targets.length) {
     config.addReceiver('prometheus/exporters', {
-      config: { scrape_configs: targets.map((t, i) => renderScrapeConfig(`collector.scrapeTargets[${i}]`, t.bind(collector, { scrapeInterval: Duration.seconds(30) }))) },
+      config: { scrape_configs: targets.map((t, i) => renderScrapeConfig(`scrapeTargets[${i}]`, t.bind(collector, { scrapeInterval: Duration.seconds(30) }))) },
     });
     metricsReceivers.push('prometheus/exporters');
   }

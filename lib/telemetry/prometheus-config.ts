@@ -325,10 +325,10 @@ export class PrometheusConfig {
   constructor(private readonly global: PrometheusGlobalConfig = {}) {
     const interval = global.scrapeInterval ?? Duration.seconds(15);
     const timeout = global.scrapeTimeout ?? Duration.seconds(10);
-    promDuration('prometheus.scrapeInterval', interval);
-    promDuration('prometheus.scrapeTimeout', timeout);
-    check(timeout.toMilliseconds() <= interval.toMilliseconds(), 'prometheus.scrapeTimeout', promDuration('prometheus.scrapeTimeout', timeout), `at most the scrape interval (${promDuration('prometheus.scrapeInterval', interval)})`);
-    for (const k of Object.keys(global.externalLabels ?? {})) checkLabelName('prometheus.externalLabels', k);
+    promDuration('scrapeInterval', interval);
+    promDuration('scrapeTimeout', timeout);
+    check(timeout.toMilliseconds() <= interval.toMilliseconds(), 'scrapeTimeout', promDuration('scrapeTimeout', timeout), `at most the scrape interval (${promDuration('scrapeInterval', interval)})`);
+    for (const k of Object.keys(global.externalLabels ?? {})) checkLabelName('externalLabels', k);
   }
 
   /** Adds a scrape job. Job names must be unique. */
@@ -349,9 +349,9 @@ export class PrometheusConfig {
     const g = this.global;
     return compact({
       global: {
-        scrape_interval: promDuration('prometheus.scrapeInterval', g.scrapeInterval ?? Duration.seconds(15)),
-        scrape_timeout: promDuration('prometheus.scrapeTimeout', g.scrapeTimeout ?? Duration.seconds(10)),
-        evaluation_interval: promDuration('prometheus.evaluationInterval', g.evaluationInterval ?? Duration.seconds(15)),
+        scrape_interval: promDuration('scrapeInterval', g.scrapeInterval ?? Duration.seconds(15)),
+        scrape_timeout: promDuration('scrapeTimeout', g.scrapeTimeout ?? Duration.seconds(10)),
+        evaluation_interval: promDuration('evaluationInterval', g.evaluationInterval ?? Duration.seconds(15)),
         external_labels: g.externalLabels && Object.keys(g.externalLabels).length ? sorted(g.externalLabels) : undefined,
       },
       scrape_configs: this.jobs.map((j, i) => renderScrapeConfig(`scrapeConfigs[${i}]`, j)),

@@ -98,7 +98,7 @@ export interface PrometheusProps extends PrometheusOptions {
 /**
  * Single-replica Prometheus: a Deployment with the Recreate strategy (two pods must never share the TSDB, and a
  * ReadWriteOnce volume cannot attach twice), a namespaced ServiceAccount for pod discovery, and a generated
- * `prometheus.yml`. For HA, remote-write to a managed backend or add Thanos; that is out of scope here.
+ * `yml`. For HA, remote-write to a managed backend or add Thanos; that is out of scope here.
  */
 export class Prometheus extends WorkloadConstruct {
   /** Port of the HTTP API and UI. */
@@ -108,7 +108,7 @@ export class Prometheus extends WorkloadConstruct {
   public readonly deployment: k8s.KubeDeployment;
   /** The Service. */
   public readonly service: k8s.KubeService;
-  /** The `prometheus.yml` ConfigMap. */
+  /** The `yml` ConfigMap. */
   public readonly configMap: k8s.KubeConfigMap;
   /** ServiceAccount, Role (get/list/watch pods, services, endpoints in the release namespace) and RoleBinding. */
   public readonly access: NamespacedAccess;
@@ -134,9 +134,9 @@ export class Prometheus extends WorkloadConstruct {
       scrapeInterval: props.scrapeInterval ?? Duration.seconds(15),
       scrapeTimeout: minDuration(Duration.seconds(10), props.scrapeInterval),
     });
-    this.config.addScrapeConfig(staticScrapeJob({ jobName: 'prometheus', targets: [`localhost:${Prometheus.PORT}`], metricsPath: `${prefix}/metrics` }), 'prometheus.scrapeConfigs[prometheus]');
-    for (const target of props.scrapeTargets) this.config.addScrapeConfig(target.bind(this), `prometheus.scrapeConfigs[${target.jobName}]`);
-    for (const [i, job] of (props.extraScrapeConfigs ?? []).entries()) this.config.addScrapeConfig(job, `prometheus.extraScrapeConfigs[${i}]`);
+    this.config.addScrapeConfig(staticScrapeJob({ jobName: 'prometheus', targets: [`localhost:${Prometheus.PORT}`], metricsPath: `${prefix}/metrics` }), 'scrapeConfigs[prometheus]');
+    for (const target of props.scrapeTargets) this.config.addScrapeConfig(target.bind(this), `scrapeConfigs[${target.jobName}]`);
+    for (const [i, job] of (props.extraScrapeConfigs ?? []).entries()) this.config.addScrapeConfig(job, `extraScrapeConfigs[${i}]`);
     const configYaml = this.config.toYaml();
     const data = { 'prometheus.yml': configYaml };
 
@@ -148,10 +148,10 @@ export class Prometheus extends WorkloadConstruct {
       rules: [{ apiGroups: [''], resources: ['pods', 'services', 'endpoints'], verbs: ['get', 'list', 'watch'] }],
     });
 
-    const storage = dataVolume(this, 'prometheus.persistence', ident, props.persistence, { size: PROMETHEUS_CLAIM_SIZE, storageClassName: props.storageClassName ?? TELEMETRY_STORAGE_CLASS });
+    const storage = dataVolume(this, 'persistence', ident, props.persistence, { size: PROMETHEUS_CLAIM_SIZE, storageClassName: props.storageClassName ?? TELEMETRY_STORAGE_CLASS });
     this.claim = storage.claim;
 
-    const retention = promDuration('prometheus.retention', props.retention ?? Duration.days(15));
+    const retention = promDuration('retention', props.retention ?? Duration.days(15));
     const args = [
       '--config.file=/etc/prometheus/prometheus.yml',
       '--storage.tsdb.path=/prometheus',
@@ -160,14 +160,14 @@ export class Prometheus extends WorkloadConstruct {
     const claimSize = storage.claim ? (props.persistence?.size ?? PROMETHEUS_CLAIM_SIZE) : undefined;
     const retentionSize = props.retentionSize ?? (claimSize ? defaultRetentionSize(claimSize) : undefined);
     if (props.retentionSize === undefined && claimSize) {
-      check(retentionSize!.toMebibytes() > 0, 'prometheus.persistence.size', sizeQuantity(claimSize), 'at least 2Mi', 'the default retentionSize is 85% of the claim in whole MiB');
+      check(retentionSize!.toMebibytes() > 0, 'persistence.size', sizeQuantity(claimSize), 'at least 2Mi', 'the default retentionSize is 85% of the claim in whole MiB');
     }
     if (retentionSize !== undefined) {
       const kib = retentionSize.toKibibytes({ rounding: SizeRoundingBehavior.NONE });
       const mb = kib / 1024;
-      check(Number.isInteger(mb) && mb > 0, 'prometheus.retentionSize', sizeQuantity(retentionSize), 'a whole number of MiB > 0');
+      check(Number.isInteger(mb) && mb > 0, 'retentionSize', sizeQuantity(retentionSize), 'a whole number of MiB > 0');
       if (claimSize) {
-        check(kib < claimSize.toKibibytes(), 'prometheus.retentionSize', sizeQuantity(retentionSize), `less than the claim size (${sizeQuantity(claimSize)})`, 'the TSDB would fill the volume before retention deletes anything');
+        check(kib < claimSize.toKibibytes(), 'retentionSize', sizeQuantity(retentionSize), `less than the claim size (${sizeQuantity(claimSize)})`, 'the TSDB would fill the volume before retention deletes anything');
       }
       // Prometheus reads MB as 2^20 bytes.
       args.push(`--storage.tsdb.retention.size=${mb}MB`);
@@ -188,10 +188,10 @@ export class Prometheus extends WorkloadConstruct {
       readOnlyRootFilesystem: true,
     });
     const parts = renderBackendDeployment(this, ident, {
-      prop: 'prometheus',
+      prop: '',
       container: {
         name: 'prometheus',
-        image: Images.of(this).resolve('prometheus.image', props.image ?? TELEMETRY_IMAGES.prometheus),
+        image: Images.of(this).resolve('image', props.image ?? TELEMETRY_IMAGES.prometheus),
         args,
         ports: [{ name: 'http', port: Prometheus.PORT }],
         resources: props.resources ?? sized(200, 1000, 512, 2048),
@@ -206,7 +206,7 @@ export class Prometheus extends WorkloadConstruct {
       },
       volumes: [{ name: 'config', configMap: { name: this.configMap.name } }],
       security,
-      placement: Placement.of(this).forWorkload(props.placement, 'prometheus.placement'),
+      placement: Placement.of(this).forWorkload(props.placement, 'placement'),
       storage,
       config: data,
       // Pod discovery reads the API; the token is mounted explicitly, since some hardened namespaces flip the default.

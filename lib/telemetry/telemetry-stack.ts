@@ -1,7 +1,6 @@
 import { Construct } from 'constructs';
 import { HostForm } from '../core/endpoint';
-import { check, ErrorCollector } from '../core/errors';
-import { forwardProps } from '../core/props';
+import { buildChild, check, ErrorCollector } from '../core/errors';
 import { assertLabelValue } from '../core/labels';
 import { assertDnsLabel, isDnsSubdomain } from '../core/names';
 import { Release } from '../release/release';
@@ -125,31 +124,40 @@ export class TelemetryStack extends Construct {
     const release = Release.of(this);
     const s = this.settings(props);
 
-    const dcgm = s.dcgmSource.bind(this, 'DcgmExporter', { name: s.name('dcgm-exporter'), partOf: props.partOf });
-    const node = s.nodeSource.bind(this, 'NodeExporter', { name: s.name('node-exporter'), partOf: props.partOf });
+    // Each member's props are the stack's member props; what the stack sets itself is named as its own prop.
+    const stackSet = (m: string) => ({ name: 'namePrefix', partOf: 'partOf', routePrefix: `routePrefixes.${m}`, storageClassName: 'storageClassName', mode: 'mode', externalUrl: 'publicUrl' });
+    const member = <T>(id: string, prop: string, build: () => T): T => buildChild(this, id, { prefix: prop, renames: stackSet(prop) }, build);
+    const dcgm = member('DcgmExporter', 'dcgmExporter', () => s.dcgmSource.bind(this, 'DcgmExporter', { name: s.name('dcgm-exporter'), partOf: props.partOf }));
+    const node = member('NodeExporter', 'nodeExporter', () => s.nodeSource.bind(this, 'NodeExporter', { name: s.name('node-exporter'), partOf: props.partOf }));
     this.dcgmExporter = dcgm.exporter;
     this.nodeExporter = node.exporter;
 
     const selfHosted = props.mode.selfHosted;
     if (selfHosted) {
-      this.jaeger = new Jaeger(this, 'Jaeger', { ...props.jaeger, name: s.name('jaeger'), partOf: props.partOf, routePrefix: s.routePrefixes.jaeger, storageClassName: s.storageClassName });
+      this.jaeger = member('Jaeger', 'jaeger', () => new Jaeger(this, 'Jaeger', {
+        ...props.jaeger,
+        name: s.name('jaeger'),
+        partOf: props.partOf,
+        routePrefix: s.routePrefixes.jaeger,
+        storageClassName: s.storageClassName,
+      }));
     } else {
       for (const w of [...dcgm.collectorWarnings, ...node.collectorWarnings]) release.addWarning(w);
     }
-    this.collector = new OtelCollector(this, 'Collector', {
+    this.collector = member('Collector', 'collector', () => new OtelCollector(this, 'Collector', {
       ...props.collector,
       name: s.name('otel-collector'),
       partOf: props.partOf,
       mode: props.mode,
       jaeger: this.jaeger,
       scrapeTargets: selfHosted ? [] : [...dcgm.collectorTargets, ...node.collectorTargets],
-    });
+    }));
     if (!selfHosted) {
       this.routes = [];
       return;
     }
 
-    this.prometheus = new Prometheus(this, 'Prometheus', {
+    this.prometheus = member('Prometheus', 'prometheus', () => new Prometheus(this, 'Prometheus', {
       ...props.prometheus,
       name: s.name('prometheus'),
       partOf: props.partOf,
@@ -162,8 +170,7 @@ export class TelemetryStack extends Construct {
         ScrapeTarget.pods('otel-collector-self', this.collector.metricsPods, 'self-metrics'),
       ],
       storageClassName: s.storageClassName,
-    });
-    forwardProps(this.prometheus, { prefix: 'prometheus' });
+    }));
     this.grafana = this.renderGrafana(props, s, this.prometheus, this.jaeger!);
     this.routes = [
       { ui: 'grafana', pathPrefix: s.routePrefixes.grafana, endpoint: this.grafana.endpoint, port: 'http', stripPrefix: false },
@@ -178,7 +185,7 @@ export class TelemetryStack extends Construct {
    * before any member is built, reporting every mistake together.
    */
   private settings(props: TelemetryStackProps) {
-    const errors = new ErrorCollector();
+    const errors = new ErrorCollector(this);
     errors.check(props.mode instanceof TelemetryMode, 'mode', props.mode, 'TelemetryMode.selfHosted({...}) or TelemetryMode.cloud({...})');
     const prefix = props.namePrefix;
     if (prefix !== undefined) errors.attempt(() => assertDnsLabel('namePrefix', prefix, 30));
@@ -206,7 +213,8 @@ export class TelemetryStack extends Construct {
     const datasources = new GrafanaDatasources()
       .addService({ name: 'Prometheus', type: 'prometheus', uid: 'prometheus', endpoint: prometheus.endpoint, path: prometheus.routePrefix, isDefault: true, jsonData: { httpMethod: 'POST' } })
       .addService({ name: 'Jaeger', type: 'jaeger', uid: 'jaeger', endpoint: jaeger.endpoint, port: 'http-query', path: jaeger.routePrefix });
-    return new Grafana(this, 'Grafana', {
+    const renames = { name: 'namePrefix', partOf: 'partOf', routePrefix: 'routePrefixes.grafana', publicUrl: 'publicUrl', storageClassName: 'storageClassName', admin: 'mode' };
+    return buildChild(this, 'Grafana', { prefix: 'grafana', renames }, () => new Grafana(this, 'Grafana', {
       ...props.grafana,
       name: s.name('grafana'),
       partOf: props.partOf,
@@ -215,7 +223,7 @@ export class TelemetryStack extends Construct {
       admin: props.mode.grafanaAdmin!,
       datasources,
       storageClassName: s.storageClassName,
-    });
+    }));
   }
 
   /** The release note: the UIs, what to create first, and where applications send OTLP. */

@@ -1,4 +1,5 @@
-import { check, checkAll, ConfigError, ConfigErrors, ErrorCollector } from '../../lib/core';
+import { Construct } from 'constructs';
+import { buildChild, check, checkAll, ConfigError, ConfigErrors, ErrorCollector, inConstruct } from '../../lib/core';
 
 describe('ErrorCollector', () => {
   test('collects every ConfigError and throws them as one report, in order', () => {
@@ -68,3 +69,74 @@ describe('ErrorCollector', () => {
     expect(() => checkAll(() => undefined)).not.toThrow();
   });
 });
+
+describe('errors carry their construct', () => {
+  // A construct the user creates, and one it builds with its props forwarded (as IotFleet builds its NatsServer).
+  class Inner extends Construct {
+    constructor(scope: Construct, id: string, props: { readonly name: string }) {
+      super(scope, id);
+      const errors = new ErrorCollector(this);
+      errors.check(/^[a-z]+$/.test(props.name), 'name', props.name, 'lowercase letters');
+      errors.throwIfAny();
+    }
+  }
+  class Outer extends Construct {
+    constructor(scope: Construct, id: string, props: { readonly replicas: number; readonly inner: { readonly name: string } }) {
+      super(scope, id);
+      const errors = new ErrorCollector(this);
+      errors.check(props.replicas >= 1, 'replicas', props.replicas, 'at least 1');
+      errors.attempt(() => buildChild(this, 'Inner', { prefix: 'inner' }, () => new Inner(this, 'Inner', props.inner)));
+      errors.throwIfAny();
+    }
+  }
+  const app = () => new Construct(undefined as unknown as Construct, '');
+
+  test('a construct the user created names itself and the prop as written in its own props', () => {
+    const e = errorOf(() => new Inner(app(), 'Bus', { name: 'Bad' }));
+    expect(e.construct).toEqual({ type: 'Inner', path: 'Bus' });
+    expect(e.prop).toBe('name');
+    expect(e.message).toBe("Inner \"Bus\": 'name' is \"Bad\"; allowed: lowercase letters");
+    expect(e.detail).toBe("'name' is \"Bad\"; allowed: lowercase letters");
+  });
+
+  test('a child built with forwarded props names the prop and the construct the user wrote (no hand-written prefix)', () => {
+    const e = errorOf(() => new Outer(app(), 'Fleet', { replicas: 0, inner: { name: 'Bad' } })) as ConfigErrors;
+    expect(e.errors.map((x) => [x.construct?.type, x.prop])).toEqual([['Outer', 'replicas'], ['Outer', 'inner.name']]);
+    expect(e.message).toBe([
+      '2 configuration errors in the props of Outer "Fleet":',
+      "  - 'replicas' is 0; allowed: at least 1",
+      "  - 'inner.name' is \"Bad\"; allowed: lowercase letters",
+    ].join('\n'));
+  });
+
+  test('buildChild attributes what a child throws outside any collector; in() leaves an attributed error alone', () => {
+    const root = app();
+    const outer = new Construct(root, 'Stack');
+    const e = errorOf(() => buildChild(outer, 'Member', { prefix: 'member', renames: { tag: 'tag' } }, () => {
+      new Construct(outer, 'Member');
+      check(false, 'tag', 'latest', 'a pinned tag');
+    }));
+    expect([e.construct?.path, e.prop]).toEqual(['Stack', 'tag']);
+    expect(e.in(new Construct(root, 'Other'))).toBe(e);
+    const m = errorOf(() => buildChild(outer, 'Member2', { prefix: 'member' }, () => {
+      inConstruct(new Construct(outer, 'Member2'), () => check(false, 'env.PORT', '1', 'unset'));
+    }));
+    expect(m.message).toBe("Construct \"Stack\": 'member.env.PORT' is \"1\"; allowed: unset");
+  });
+
+  test('an error thrown outside any construct stays unattributed', () => {
+    const e = errorOf(() => check(false, 'port', 0, '1-65535'));
+    expect(e.construct).toBeUndefined();
+    expect(e.message).toBe("'port' is 0; allowed: 1-65535");
+  });
+});
+
+function errorOf(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof ConfigError) return e;
+    throw e;
+  }
+  throw new Error('no error thrown');
+}

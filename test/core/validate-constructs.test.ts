@@ -36,7 +36,7 @@ describe('Kubernetes value ranges', () => {
   test('fails when replicas are negative or a sync wave would print as 1e+21', () => {
     expect(() => caddy({ replicas: -1 })).toThrow("'replicas' is -1, but it is below 1; allowed: a whole number >= 1");
     const release = new Release(new App(), 'r', { namespace: 'ns' });
-    expect(() => new NatsServer(release, 'Nats', { syncWave: 1e21 })).toThrow("'nats.syncWave' is 1e+21, but it would be written in exponent form");
+    expect(() => new NatsServer(release, 'Nats', { syncWave: 1e21 })).toThrow("'syncWave' is 1e+21, but it would be written in exponent form");
   });
 });
 

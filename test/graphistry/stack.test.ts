@@ -257,7 +257,7 @@ describe('GraphistryStack fails when', () => {
     }
     expect(error).toBeInstanceOf(ConfigErrors);
     expect((error as ConfigErrors).errors.map((e) => e.prop)).toEqual(['jwtSecret', 'nexus.optionalSecret', 'clusterDomain', 'graphAppKit.credentials.secretName', 'publicUrl']);
-    expect((error as Error).message).toMatch(/^5 configuration errors:\n {2}- 'jwtSecret' is ""/);
+    expect((error as Error).message).toMatch(/^5 configuration errors in the props of GraphistryStack "graphistry\/Graphistry":\n {2}- 'jwtSecret' is ""/);
   });
 
   test('fails when the JWT Secret name is empty, saying which Secret to create and how', () => {
@@ -289,8 +289,8 @@ describe('GraphistryStack fails when', () => {
   });
 
   test('fails when user env sets a key the stack owns', () => {
-    expect(() => renderStack({ nexus: { env: { POSTGRES_PORT: '5432' } } })).toThrow(/nexus\.env\.POSTGRES_PORT/);
-    expect(() => renderStack({ tier: Tier.FULL, pivot: { env: { PORT: '9000' } } })).toThrow(/pivot\.env\.PORT/);
+    expect(() => renderStack({ nexus: { env: { POSTGRES_PORT: '5432' } } })).toThrow(/^GraphistryStack "graphistry\/Graphistry": 'nexus\.env\.POSTGRES_PORT'/);
+    expect(() => renderStack({ tier: Tier.FULL, pivot: { env: { PORT: '9000' } } })).toThrow(/^GraphistryStack "graphistry\/Graphistry": 'pivot\.env\.PORT'/);
   });
 
   test('fails when the nexus optional Secret is not a Secret name', () => {

@@ -62,14 +62,14 @@ describe('GraphistryStorage', () => {
   });
 
   test('fails when two claims bind the same volume', () => {
-    expect(() => render({ dataMount: { volumeName: 'pv-1' }, localMediaMount: { volumeName: 'pv-1' } })).toThrow(/storage\.localMediaMount\.volumeName.*data-mount already binds it/);
+    expect(() => render({ dataMount: { volumeName: 'pv-1' }, localMediaMount: { volumeName: 'pv-1' } })).toThrow(/'localMediaMount\.volumeName'.*data-mount already binds it/);
   });
 
   test('fails when a size is below 1 MiB', () => {
-    expect(() => render({ gakPublic: { size: Size.kibibytes(10) } })).toThrow(/storage\.gakPublic\.size/);
+    expect(() => render({ gakPublic: { size: Size.kibibytes(10) } })).toThrow(/'gakPublic\.size'/);
   });
 
   test('fails when the class is not a StorageClass name', () => {
-    expect(() => render({ storageClassName: 'Retain SC' })).toThrow(/storage\.storageClassName/);
+    expect(() => render({ storageClassName: 'Retain SC' })).toThrow(/'storageClassName'/);
   });
 });

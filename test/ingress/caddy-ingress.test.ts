@@ -334,7 +334,7 @@ describe('CaddyIngress fails when', () => {
     expect(error).toBeInstanceOf(ConfigErrors);
     const props = (error as ConfigErrors).errors.map((e) => e.prop);
     expect(props).toEqual(['name', 'httpPort', 'replicas', 'ingress.proxyBodySize', 'ingress.hosts[0]']);
-    expect((error as Error).message).toMatch(/^5 configuration errors:\n {2}- 'name' is "Caddy!"/);
+    expect((error as Error).message).toMatch(/^5 configuration errors in the props of CaddyIngress "docs\/Caddy":\n {2}- 'name' is "Caddy!"/);
   });
 
   test('an Ingress is asked for in self mode', () => {

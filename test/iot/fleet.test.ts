@@ -341,15 +341,15 @@ describe('IotFleet fails when', () => {
       }
       return [];
     };
-    expect(props({ name: 'f'.repeat(41), operator: { image: 'operator', logLevel: 'a b' } })).toEqual(['fleet.name', 'operator.image', 'operator.logLevel']);
+    expect(props({ name: 'f'.repeat(41), operator: { image: 'operator', logLevel: 'a b' } })).toEqual(['name', 'operator.image', 'operator.logLevel']);
     // The operator checks its buckets against the server's, so after a bucket error it is not built (it would repeat it).
-    expect(props({ name: 'f'.repeat(41), buckets: { desiredState: 'same', agentStatus: 'same' }, operator: { image: 'operator' } })).toEqual(['fleet.name', 'nats.buckets.same']);
+    expect(props({ name: 'f'.repeat(41), buckets: { desiredState: 'same', agentStatus: 'same' }, operator: { image: 'operator' } })).toEqual(['name', 'nats.buckets.same']);
     // The buckets and the operator live on the NATS server: when it cannot be built, its errors end the report.
-    expect(props({ name: 'f'.repeat(41), nats: { image: 'nats' }, operator: { image: 'operator' } })).toEqual(['fleet.name', 'nats.image']);
+    expect(props({ name: 'f'.repeat(41), nats: { image: 'nats' }, operator: { image: 'operator' } })).toEqual(['name', 'nats.image']);
   });
 
   test('fails when the fleet name is too long for derived names', () => {
-    expect(() => fleetIn({ name: 'f'.repeat(41) })).toThrow(/'fleet.name'/);
+    expect(() => fleetIn({ name: 'f'.repeat(41) })).toThrow(/'name'/);
   });
 });
 

@@ -196,15 +196,15 @@ describe('IotOperator pull secrets and contract', () => {
 
 describe('IotOperator fails when', () => {
   test('fails when a probe choice is invalid', () => {
-    expect(() => OperatorProbes.none({ reason: ' ' })).toThrow(/'operator.probes.none.reason' is " "/);
-    expect(() => OperatorProbes.tcp(0)).toThrow(/'operator.probes.tcp' is 0; allowed: a port number 1-65535/);
-    expect(() => OperatorProbes.http({ port: 70000 })).toThrow(/'operator.probes.http.port' is 70000/);
-    expect(() => OperatorProbes.http({ livenessPath: 'healthz' })).toThrow(/'operator.probes.http.livenessPath' is "healthz".*absolute path/);
-    expect(() => OperatorProbes.http({ readinessPath: '' })).toThrow(/operator.probes.http.readinessPath/);
+    expect(() => OperatorProbes.none({ reason: ' ' })).toThrow(/'probes.none.reason' is " "/);
+    expect(() => OperatorProbes.tcp(0)).toThrow(/'probes.tcp' is 0; allowed: a port number 1-65535/);
+    expect(() => OperatorProbes.http({ port: 70000 })).toThrow(/'probes.http.port' is 70000/);
+    expect(() => OperatorProbes.http({ livenessPath: 'healthz' })).toThrow(/'probes.http.livenessPath' is "healthz".*absolute path/);
+    expect(() => OperatorProbes.http({ readinessPath: '' })).toThrow(/'probes.http.readinessPath'/);
   });
 
   test('fails when cluster scope has no reason', () => {
-    expect(() => OperatorScope.cluster({ reason: '' })).toThrow(/operator.scope.cluster.reason/);
+    expect(() => OperatorScope.cluster({ reason: '' })).toThrow(/'scope.cluster.reason'/);
   });
 
   test('fails when the operator image is not pinned', () => {
@@ -221,7 +221,7 @@ describe('IotOperator fails when', () => {
     const a = nats.addKeyValueBucket('a', 'x');
     const other = new NatsServer(release, 'Other', { name: 'other' });
     const b = other.addKeyValueBucket('b', 'x');
-    expect(() => new IotOperator(release, 'Op', { nats, desiredStateBucket: a, agentStatusBucket: b })).toThrow(/'operator.agentStatusBucket' is "b".*declared on NATS server r-nats/);
+    expect(() => new IotOperator(release, 'Op', { nats, desiredStateBucket: a, agentStatusBucket: b })).toThrow(/^IotOperator "r\/Op": 'agentStatusBucket' is "b".*declared on NATS server r-nats/);
   });
 
   test('fails when the NATS server runs without JetStream', () => {
@@ -229,7 +229,7 @@ describe('IotOperator fails when', () => {
     const nats = new NatsServer(release, 'Nats', { jetstream: false });
     const fake = { name: 'x', description: 'x' };
     expect(() => new IotOperator(release, 'Op', { nats, desiredStateBucket: fake, agentStatusBucket: fake })).toThrow(ConfigError);
-    expect(() => render({ nats: { jetstream: false } as never })).toThrow(/'fleet.nats.jetstream' is false/);
+    expect(() => render({ nats: { jetstream: false } as never })).toThrow(/IotFleet "r\/Fleet": 'nats.jetstream' is false/);
   });
 
   test('fails when the log level is not a RUST_LOG filter', () => {

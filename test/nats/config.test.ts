@@ -39,24 +39,24 @@ describe('NatsConfig', () => {
 
   test('fails when the server name contains a space', () => {
     expect(() => new NatsConfig({ serverName: 'my bus' })).toThrow(ConfigError);
-    expect(() => new NatsConfig({ serverName: 'my bus' })).toThrow(/nats.serverName/);
+    expect(() => new NatsConfig({ serverName: 'my bus' })).toThrow(/'serverName'/);
   });
 
   test('fails when a port is out of range or the two ports collide', () => {
-    expect(() => new NatsConfig({ serverName: 'bus', port: 70000 })).toThrow(/'nats.port' is 70000/);
-    expect(() => new NatsConfig({ serverName: 'bus', monitorPort: 4222 })).toThrow(/'nats.monitorPort' is 4222/);
+    expect(() => new NatsConfig({ serverName: 'bus', port: 70000 })).toThrow(/'port' is 70000/);
+    expect(() => new NatsConfig({ serverName: 'bus', monitorPort: 4222 })).toThrow(/'monitorPort' is 4222/);
   });
 
   test('fails when max payload exceeds the NATS hard limit', () => {
-    expect(() => new NatsConfig({ serverName: 'bus', maxPayload: Size.mebibytes(65) })).toThrow(/nats.maxPayload/);
+    expect(() => new NatsConfig({ serverName: 'bus', maxPayload: Size.mebibytes(65) })).toThrow(/'maxPayload'/);
   });
 
   test('fails when the store dir is relative or needs quoting', () => {
-    expect(() => new NatsConfig({ serverName: 'bus', jetstream: { ...js, storeDir: 'data' } })).toThrow(/nats.jetstream.storeDir/);
-    expect(() => new NatsConfig({ serverName: 'bus', jetstream: { ...js, storeDir: '/da"ta' } })).toThrow(/nats.jetstream.storeDir/);
+    expect(() => new NatsConfig({ serverName: 'bus', jetstream: { ...js, storeDir: 'data' } })).toThrow(/'jetstream.storeDir'/);
+    expect(() => new NatsConfig({ serverName: 'bus', jetstream: { ...js, storeDir: '/da"ta' } })).toThrow(/'jetstream.storeDir'/);
   });
 
   test('fails when the host is not an address', () => {
-    expect(() => new NatsConfig({ serverName: 'bus', host: 'http://x' })).toThrow(/nats.host/);
+    expect(() => new NatsConfig({ serverName: 'bus', host: 'http://x' })).toThrow(/'host'/);
   });
 });

@@ -264,38 +264,38 @@ describe('NatsServer fails when', () => {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigErrors);
-    expect((error as ConfigErrors).errors.map((e) => e.prop)).toEqual(['nats.name', 'nats.image', 'nats.labels', 'nats.syncWave']);
-    expect((error as Error).message).toMatch(/^4 configuration errors:\n {2}- 'nats.name' is "Bad_Name"/);
-    expect((error as Error).message).toContain("- 'nats.syncWave' is 0.5, but it is not a whole number");
+    expect((error as ConfigErrors).errors.map((e) => e.prop)).toEqual(['name', 'image', 'labels', 'syncWave']);
+    expect((error as Error).message).toMatch(/^4 configuration errors in the props of NatsServer "r\/Nats":\n {2}- 'name' is "Bad_Name"/);
+    expect((error as Error).message).toContain("- 'syncWave' is 0.5, but it is not a whole number");
   });
 
   test('fails when the sync wave is not a whole number', () => {
-    expect(() => render({ syncWave: 0.5 })).toThrow(/'nats.syncWave' is 0.5, but it is not a whole number; allowed: a whole number/);
+    expect(() => render({ syncWave: 0.5 })).toThrow(/^NatsServer "r\/Nats": 'syncWave' is 0.5, but it is not a whole number; allowed: a whole number/);
   });
 
   test('fails when the image is not pinned', () => {
-    expect(() => render({ image: 'nats' })).toThrow(/'nats.image' is "nats".*pinned/);
+    expect(() => render({ image: 'nats' })).toThrow(/'image' is "nats".*pinned/);
     expect(() => render({ image: 'nats:latest' })).toThrow(ConfigError);
   });
 
   test('fails when the memory store would not fit the memory limit', () => {
-    expect(() => render({ jetstreamLimits: { maxMemoryStore: Size.mebibytes(512) } })).toThrow(/'nats.jetstreamLimits.maxMemoryStore' is "512Mi".*less than the memory limit \(512Mi\)/);
+    expect(() => render({ jetstreamLimits: { maxMemoryStore: Size.mebibytes(512) } })).toThrow(/'jetstreamLimits.maxMemoryStore' is "512Mi".*less than the memory limit \(512Mi\)/);
   });
 
   test('fails when the file store would not fit the volume', () => {
-    expect(() => render({ jetstreamLimits: { maxFileStore: Size.gibibytes(2) } })).toThrow(/'nats.jetstreamLimits.maxFileStore' is "2048Mi".*1024Mi/);
+    expect(() => render({ jetstreamLimits: { maxFileStore: Size.gibibytes(2) } })).toThrow(/'jetstreamLimits.maxFileStore' is "2048Mi".*1024Mi/);
   });
 
   test('fails when JetStream limits are given with JetStream off', () => {
-    expect(() => render({ jetstream: false, jetstreamLimits: { maxMemoryStore: Size.mebibytes(1) } })).toThrow(/nats.jetstreamLimits/);
+    expect(() => render({ jetstream: false, jetstreamLimits: { maxMemoryStore: Size.mebibytes(1) } })).toThrow(/'jetstreamLimits'/);
   });
 
   test('fails when the name is too long for a StatefulSet', () => {
-    expect(() => render({ name: 'n'.repeat(53) })).toThrow(/'nats.name'.*at most 52/);
+    expect(() => render({ name: 'n'.repeat(53) })).toThrow(/'name'.*at most 52/);
   });
 
   test('fails when a KV bucket needs JetStream, has a bad name or is declared twice', () => {
-    expect(() => render({ jetstream: false }).server.addKeyValueBucket('b', 'x')).toThrow(/nats.jetstream/);
+    expect(() => render({ jetstream: false }).server.addKeyValueBucket('b', 'x')).toThrow(/NatsServer "r\/Nats": 'jetstream' is false/);
     const { server } = render();
     expect(() => server.addKeyValueBucket('a.b', 'x')).toThrow(/KV bucket name/);
     server.addKeyValueBucket('a', 'x');

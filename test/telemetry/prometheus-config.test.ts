@@ -73,7 +73,7 @@ describe('PrometheusConfig', () => {
   });
 
   test('fails when the scrape timeout exceeds the interval or a job has no targets', () => {
-    expect(() => new PrometheusConfig({ scrapeInterval: Duration.seconds(5) })).toThrow(/'prometheus.scrapeTimeout' is "10s"; allowed: at most the scrape interval \(5s\)/);
+    expect(() => new PrometheusConfig({ scrapeInterval: Duration.seconds(5) })).toThrow(/'scrapeTimeout' is "10s"; allowed: at most the scrape interval \(5s\)/);
     expect(() => new PrometheusConfig().addScrapeConfig({ jobName: 'a' })).toThrow(/it has no targets/);
   });
 });

@@ -49,10 +49,9 @@ export class DaskScheduler extends GraphistryService implements IConnectable {
     const cuda = props.cudaVariant ?? DEFAULT_CUDA_VARIANT;
     const health = { port: ServicePorts.DASK_DASHBOARD, path: '/health' };
     this.connectAll(props.connections);
-    this.env.defaults({ GRAPHISTRY_LOG_LEVEL: 'INFO', LOG_LEVEL: 'INFO' }).user(props.env, 'daskScheduler.env');
+    this.env.defaults({ GRAPHISTRY_LOG_LEVEL: 'INFO', LOG_LEVEL: 'INFO' }).user(props.env, 'env');
     this.render({
-      prop: 'daskScheduler',
-      image: Images.of(this).resolve('daskScheduler.image', props.image ?? graphistryImage(GraphistryServiceRepositories.daskScheduler, tag, cuda)),
+      image: Images.of(this).resolve('image', props.image ?? graphistryImage(GraphistryServiceRepositories.daskScheduler, tag, cuda)),
       command: ['/entrypoints/rapids-entrypoint.sh'],
       args: [
         'dask-scheduler',

@@ -120,13 +120,12 @@ export class GraphAppKit extends GraphistryService {
     const tag = props.tag ?? DEFAULT_GRAPHISTRY_TAG;
     super(scope, id, { name: v.serviceName, component: `dashboards-${v.name}`, version: tag, container: 'graph-app-kit' }, `GraphAppKit ${v.name}`);
     this.variant = v;
-    const prop = `graphAppKit.${v.name}`;
     const ns = Release.of(this).releaseNamespace;
-    assertDnsSubdomain(`${prop}.claimName`, props.claimName);
-    const creds = assertGakCredentials('graphAppKit.credentials', props.credentials, ns);
-    if (props.runtimeClassName !== undefined) assertDnsSubdomain(`${prop}.runtimeClassName`, props.runtimeClassName);
+    assertDnsSubdomain('claimName', props.claimName);
+    const creds = assertGakCredentials('credentials', props.credentials, ns);
+    if (props.runtimeClassName !== undefined) assertDnsSubdomain('runtimeClassName', props.runtimeClassName);
     const cuda = props.cudaVariant ?? DEFAULT_CUDA_VARIANT;
-    const image = Images.of(this).resolve(`${prop}.image`, props.image ?? graphistryImage(GraphistryServiceRepositories.graphAppKit, tag, cuda));
+    const image = Images.of(this).resolve('image', props.image ?? graphistryImage(GraphistryServiceRepositories.graphAppKit, tag, cuda));
 
     this.env
       .own('BASE_PATH', v.basePath)
@@ -136,13 +135,12 @@ export class GraphAppKit extends GraphistryService {
     const api = this.client.connect(props.graphistry, 'http', { purpose: 'Graphistry API' });
     this.client.defaultEnv({ GRAPHISTRY_PROTOCOL: 'http', GRAPHISTRY_SERVER: api.host(HostForm.SHORT) });
     this.connectAll(props.connections);
-    this.env.defaults({ LOG_LEVEL: 'INFO' }).user(props.env, `${prop}.env`);
+    this.env.defaults({ LOG_LEVEL: 'INFO' }).user(props.env, 'env');
 
     // Seed each view directory from the image only when it is missing, so operator edits are never overwritten.
     const seed = GAK_VIEW_DIRECTORIES.map((d) => `if [ ! -d /gak/${d} ]; then cp -r ${GAK_APPS_PATH}/${d} /gak/${d}; fi`).join(' && ');
     const tcp = (t: Parameters<typeof Probes.tcp>[1]) => Probes.tcp('http', t);
     this.render({
-      prop,
       image,
       ports: [{ name: 'http', port: ServicePorts.GRAPH_APP_KIT }],
       servicePorts: [{ name: 'http', port: ServicePorts.GRAPH_APP_KIT, targetPort: 'http' }],

@@ -102,16 +102,15 @@ export class Nexus extends GraphistryService {
         LOG_LEVEL: 'INFO',
         NODE_ENV: 'production',
       })
-      .user(props.env, 'nexus.env')
+      .user(props.env, 'env')
       .envFrom(EnvFrom.secret(jwt), 'jwtSecret')
       .envFrom(EnvFrom.secret(required), 'nexusSecret');
     // Feature credentials: absent on minimal installs, so the reference is optional and the pod starts without it.
-    if (optional) this.env.envFrom(EnvFrom.secret(optional, { optional: true }), 'nexus.optionalSecret');
+    if (optional) this.env.envFrom(EnvFrom.secret(optional, { optional: true }), 'optionalSecret');
 
     const health = { port: ServicePorts.NEXUS, path: '/ht/' };
     this.render({
-      prop: 'nexus',
-      image: Images.of(this).resolve('nexus.image', props.image ?? graphistryImage(GraphistryServiceRepositories.nexus, tag, 'universal')),
+      image: Images.of(this).resolve('image', props.image ?? graphistryImage(GraphistryServiceRepositories.nexus, tag, 'universal')),
       ports: [{ name: 'http', port: ServicePorts.NEXUS }],
       servicePorts: [{ name: 'http', port: ServicePorts.NEXUS, targetPort: 'http' }],
       resources: props.resources ?? SERVICE_DEFAULT_RESOURCES[ServiceNames.NEXUS],

@@ -64,10 +64,10 @@ export class Notebook extends GraphistryService {
     assertDnsSubdomain('dataMountClaim', props.dataMountClaim);
     if (props.gakPublicClaim !== undefined) assertDnsSubdomain('gakPublicClaim', props.gakPublicClaim);
     if (props.gakPrivateClaim !== undefined) assertDnsSubdomain('gakPrivateClaim', props.gakPrivateClaim);
-    if (props.runtimeClassName !== undefined) assertDnsSubdomain('notebook.runtimeClassName', props.runtimeClassName);
+    if (props.runtimeClassName !== undefined) assertDnsSubdomain('runtimeClassName', props.runtimeClassName);
     const cuda = props.cudaVariant ?? DEFAULT_CUDA_VARIANT;
     this.connectAll(props.connections);
-    this.env.defaults({ GRAPHISTRY_LOG_LEVEL: 'INFO', LOG_LEVEL: 'INFO' }).user(props.env, 'notebook.env');
+    this.env.defaults({ GRAPHISTRY_LOG_LEVEL: 'INFO', LOG_LEVEL: 'INFO' }).user(props.env, 'env');
 
     const mounts: k8s.VolumeMount[] = [
       { name: 'data-mount', mountPath: '/home/graphistry/notebooks', subPath: 'notebooks' },
@@ -85,8 +85,7 @@ export class Notebook extends GraphistryService {
 
     const api = { port: ServicePorts.NOTEBOOK, path: '/notebook/api' };
     this.render({
-      prop: 'notebook',
-      image: Images.of(this).resolve('notebook.image', props.image ?? graphistryImage(GraphistryServiceRepositories.notebook, tag, cuda)),
+      image: Images.of(this).resolve('image', props.image ?? graphistryImage(GraphistryServiceRepositories.notebook, tag, cuda)),
       ports: [{ name: 'http', port: ServicePorts.NOTEBOOK }],
       servicePorts: [{ name: 'http', port: ServicePorts.NOTEBOOK, targetPort: 'http' }],
       resources: props.resources ?? SERVICE_DEFAULT_RESOURCES[ServiceNames.NOTEBOOK],

@@ -44,11 +44,10 @@ export class Pivot extends GraphistryService {
     props.postgres.connect(this.client);
     this.env.ownAll({ PORT: port, PIVOT_PORT: port });
     this.connectAll(props.connections);
-    this.env.defaults({ NODE_ENV: 'production', GRAPHISTRY_LOG_LEVEL: 'INFO', LOG_LEVEL: 'INFO' }).user(props.env, 'pivot.env');
+    this.env.defaults({ NODE_ENV: 'production', GRAPHISTRY_LOG_LEVEL: 'INFO', LOG_LEVEL: 'INFO' }).user(props.env, 'env');
     const health = { port: ServicePorts.PIVOT, path: '/health' };
     this.render({
-      prop: 'pivot',
-      image: Images.of(this).resolve('pivot.image', props.image ?? graphistryImage(GraphistryServiceRepositories.pivot, tag, 'universal')),
+      image: Images.of(this).resolve('image', props.image ?? graphistryImage(GraphistryServiceRepositories.pivot, tag, 'universal')),
       ports: [{ name: 'http', port: ServicePorts.PIVOT }],
       servicePorts: [{ name: 'http', port: ServicePorts.PIVOT, targetPort: 'http' }],
       resources: props.resources ?? SERVICE_DEFAULT_RESOURCES[ServiceNames.PIVOT],

@@ -56,14 +56,13 @@ export interface RedisClientOptions {
 export class Redis extends GraphistryService implements IConnectable {
   constructor(scope: Construct, id: string, props: RedisProps = {}) {
     const ref = props.image ?? REDIS_IMAGE;
-    super(scope, id, { name: ServiceNames.REDIS, component: 'cache', version: ImageRef.parse(ref, 'redis.image').tag ?? 'pinned', container: 'redis' }, 'Redis');
-    const image = Images.of(this).resolve('redis.image', ref);
+    super(scope, id, { name: ServiceNames.REDIS, component: 'cache', version: ImageRef.parse(ref, 'image').tag ?? 'pinned', container: 'redis' }, 'Redis');
+    const image = Images.of(this).resolve('image', ref);
     const limit = props.dataSizeLimit ?? Size.gibibytes(2);
     const ping = Probes.exec(['redis-cli', 'ping'], { initialDelay: Duration.seconds(5), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 });
     this.connectAll(props.connections);
-    this.env.user(props.env, 'redis.env');
+    this.env.user(props.env, 'env');
     this.render({
-      prop: 'redis',
       image,
       ports: [{ name: 'redis', port: ServicePorts.REDIS }],
       servicePorts: [{ name: 'redis', port: ServicePorts.REDIS, targetPort: 'redis' }],
@@ -84,7 +83,7 @@ export class Redis extends GraphistryService implements IConnectable {
    */
   public connect(client: ClientBinding, options: RedisClientOptions = {}): Connection {
     const c = client.connect(this.endpoint, 'redis', { purpose: options.purpose ?? 'cache and task queues' });
-    if (options.database !== undefined) check(Number.isInteger(options.database) && options.database >= 0, 'redis.database', options.database, 'a whole number >= 0');
+    if (options.database !== undefined) check(Number.isInteger(options.database) && options.database >= 0, 'database', options.database, 'a whole number >= 0');
     if (options.urlEnv !== undefined) {
       const path = options.database !== undefined ? `/${options.database}` : undefined;
       client.setEnv(options.urlEnv, c.url('redis', { path, form: HostForm.SHORT }), c.envHint());

@@ -67,8 +67,6 @@ export interface ServiceCommonProps {
  * @internal
  */
 export interface GraphistryServiceSpec {
-  /** Prop path prefix for error messages. */
-  readonly prop: string;
   /** The resolved image. */
   readonly image: string;
   /**
@@ -218,14 +216,14 @@ export abstract class GraphistryService extends WorkloadConstruct {
 
   /** Renders the Deployment and the Service; call once, at the end of the subclass constructor. */
   protected render(spec: GraphistryServiceSpec): void {
-    check(this.rendered === undefined, `${spec.prop}.render`, this.node.path, 'one render per service');
-    for (const p of spec.ports) check(p.name !== undefined, `${spec.prop}.ports`, p.port, 'a named port (Services and probes refer to ports by name)');
+    check(this.rendered === undefined, 'render', this.node.path, 'one render per service');
+    for (const p of spec.ports) check(p.name !== undefined, 'ports', p.port, 'a named port (Services and probes refer to ports by name)');
     for (const sp of spec.servicePorts) {
-      check(spec.ports.some((p) => p.name === sp.targetPort), `${spec.prop}.servicePorts.${sp.name}`, sp.targetPort, `a container port name (${spec.ports.map((p) => p.name).join(', ')})`);
+      check(spec.ports.some((p) => p.name === sp.targetPort), `servicePorts.${sp.name}`, sp.targetPort, `a container port name (${spec.ports.map((p) => p.name).join(', ')})`);
     }
     const parts = renderDeployment(this, {
       name: this.identity.name,
-      prop: spec.prop,
+      prop: '',
       labels: this.labels,
       containers: [
         {
@@ -245,7 +243,7 @@ export abstract class GraphistryService extends WorkloadConstruct {
       initContainers: spec.initContainers,
       volumes: spec.volumes,
       security: spec.security,
-      placement: Placement.of(this).forWorkload(spec.placement, `${spec.prop}.placement`),
+      placement: Placement.of(this).forWorkload(spec.placement),
       replicas: spec.replicas,
       rollout: spec.rollout,
       externalRefs: spec.externalRefs,
