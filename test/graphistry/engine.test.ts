@@ -18,7 +18,7 @@ import {
   Tier,
   VIZ_BUILD_PATH,
 } from '../../lib/graphistry';
-import { Template } from '../support';
+import { envOf, newRelease, Template } from '../support';
 
 type Obj = Record<string, any>;
 
@@ -31,16 +31,15 @@ function servers(scope: Release): Pick<EngineDaemonSetProps, 'redis' | 'daskSche
 }
 
 function render(props: Partial<EngineDaemonSetProps> = {}, release: Partial<ReleaseProps> = {}) {
-  const app = new App();
-  const r = new Release(app, 'graphistry', { namespace: 'gx', ...release });
+  const r = newRelease({ id: 'graphistry', namespace: 'gx', ...release });
   const engine = new EngineDaemonSet(r, 'Engine', { ...base, ...servers(r), ...props });
   const template = Template.fromRelease(r);
   const objects = template.objectsOf(engine);
   const find = (kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name) as Obj | undefined;
   const ds = find('DaemonSet', 'engine')!;
   const pod = ds.spec.template.spec;
-  const container = (name: string) => (pod.containers as Obj[]).find((c) => c.name === name)!;
-  const env = (name: string) => Object.fromEntries(((container(name).env ?? []) as Obj[]).map((e) => [e.name, e.value ?? e.valueFrom]));
+  const container = (name: string) => template.container('DaemonSet', 'engine', name);
+  const env = (name: string) => envOf(container(name));
   return { engine, objects, template, find, ds, pod, container, env, release: r };
 }
 

@@ -1,4 +1,4 @@
-import { ApiObject, App } from 'cdk8s';
+import { ApiObject } from 'cdk8s';
 import { NodeSelection } from '../../lib/core';
 import { Construct } from 'constructs';
 import { ConfigError } from '../../lib/core/errors';
@@ -15,8 +15,8 @@ import {
   Redis,
 } from '../../lib/graphistry';
 import { DeploymentRollout } from '../../lib/core';
-import { Release, ReleaseProps } from '../../lib/release';
-import { DemoWorkload, Template } from '../support';
+import { ReleaseProps } from '../../lib/release';
+import { DemoWorkload, envOf, newRelease, Template } from '../support';
 
 type Obj = Record<string, any>;
 
@@ -31,8 +31,7 @@ const nexusBase: NexusProps = {
 };
 
 function render(build: (scope: Construct) => Construct, release: Partial<ReleaseProps> = {}) {
-  const app = new App();
-  const r = new Release(app, 'gx', { namespace: 'gx', ...release });
+  const r = newRelease({ id: 'gx', namespace: 'gx', ...release });
   const construct = build(r);
   const template = Template.fromRelease(r);
   // The construct's own objects (a stand-in server it connects to renders objects of its own).
@@ -44,7 +43,6 @@ function render(build: (scope: Construct) => Construct, release: Partial<Release
   return { construct, rendered, template, objects: rendered.objects, find, deployment, pod, main: pod?.containers[0] as Obj };
 }
 
-const envOf = (c: Obj) => Object.fromEntries(((c.env ?? []) as Obj[]).map((e) => [e.name, e.value ?? e.valueFrom]));
 
 /** Every probe of every container targets a port the container declares (by name or number). */
 function expectProbesOnDeclaredPorts(pod: Obj): void {

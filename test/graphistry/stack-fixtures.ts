@@ -68,10 +68,7 @@ export function podSpecs(objects: readonly Obj[]): Array<{ id: string; spec: Obj
   return objects.filter((o) => o.spec?.template?.spec).map((o) => ({ id: `${o.kind}/${o.metadata.name}`, spec: o.spec.template.spec }));
 }
 
-/** Env of a container as name -> value (or valueFrom). */
-export function envOf(c: Obj): Record<string, unknown> {
-  return Object.fromEntries(((c.env ?? []) as Obj[]).map((e) => [e.name, e.value ?? e.valueFrom]));
-}
+export { envOf } from '../support';
 
 /** The Caddyfile text of a rendered stack. */
 export function caddyfile(r: Rendered): string {

@@ -1,14 +1,12 @@
-import { App, Size } from 'cdk8s';
+import { Size } from 'cdk8s';
 import { GraphistryStorage, GraphistryStorageProps, StorageAccessMode } from '../../lib/graphistry';
-import { Release, renderRelease } from '../../lib/release';
+import { synthIn } from '../support';
 
 type Obj = Record<string, any>;
 
 function render(props: GraphistryStorageProps = {}) {
-  const app = new App();
-  const r = new Release(app, 'gx', { namespace: 'gx' });
-  const storage = new GraphistryStorage(r, 'Storage', props);
-  const objects = renderRelease(r).objects as Obj[];
+  const { construct: storage, template } = synthIn((r) => new GraphistryStorage(r, 'Storage', props), { id: 'gx', namespace: 'gx' });
+  const objects = template.objects as Obj[];
   return { storage, objects, byName: Object.fromEntries(objects.map((o) => [o.metadata.name, o])) };
 }
 

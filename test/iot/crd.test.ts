@@ -1,4 +1,3 @@
-import { App } from 'cdk8s';
 import {
   CrdSchema,
   IOT_CR_SYNC_WAVE,
@@ -6,13 +5,12 @@ import {
   IOT_DEPLOYMENT_SCHEMA,
   IotDeploymentCrd,
 } from '../../lib/iot';
-import { Manifest, Release, renderRelease } from '../../lib/release';
+import { Manifest } from '../../lib/release';
 import { crdValidator } from './schema-validator';
+import { synthIn } from '../support';
 
 function renderCrd(): Manifest {
-  const release = new Release(new App(), 'r', { namespace: 'ns' });
-  new IotDeploymentCrd(release, 'Crd');
-  return renderRelease(release).objects[0];
+  return synthIn((r) => new IotDeploymentCrd(r, 'Crd')).template.objects[0];
 }
 
 /** A well-formed CR, the base every malformed variant below starts from. */

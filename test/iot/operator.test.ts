@@ -5,24 +5,17 @@ import { App } from 'cdk8s';
 import { ConfigError } from '../../lib/core';
 import { IOT_OPERATOR_ENV, IOT_OPERATOR_IMAGE, IOT_OPERATOR_RULES, IotFleet, IotFleetProps, IotOperator, OperatorProbes, OperatorScope } from '../../lib/iot';
 import { NatsServer } from '../../lib/nats';
-import { Manifest, Release, renderRelease, RenderedRelease } from '../../lib/release';
+import { Release, RenderedRelease } from '../../lib/release';
 import { verifyManifests } from '../../lib/verify';
+import { envOf, findObject, synthIn } from '../support';
 
 function render(props: IotFleetProps = {}, pullSecrets?: string[]): { fleet: IotFleet; out: RenderedRelease } {
-  const release = new Release(new App(), 'r', { namespace: 'iot', images: pullSecrets ? { pullSecrets } : undefined });
-  const fleet = new IotFleet(release, 'Fleet', props);
-  return { fleet, out: renderRelease(release) };
+  const { construct: fleet, template } = synthIn((r) => new IotFleet(r, 'Fleet', props), { namespace: 'iot', images: pullSecrets ? { pullSecrets } : undefined });
+  return { fleet, out: template.rendered };
 }
 
-function find(out: RenderedRelease, kind: string, name?: string): any {
-  const o = out.objects.find((x: Manifest) => x.kind === kind && (name === undefined || x.metadata.name === name) && x.apiVersion !== 'iot.nationtech.io/v1alpha1');
-  if (!o) throw new Error(`no ${kind} ${name ?? ''}`);
-  return o;
-}
-
-function envOf(c: any): Record<string, string> {
-  return Object.fromEntries(c.env.map((e: any) => [e.name, e.value]));
-}
+/** An object of the core API groups (the fleet's own custom resources share the kind Deployment). */
+const find = (out: RenderedRelease, kind: string, name?: string) => findObject(out.objects.filter((x) => x.apiVersion !== 'iot.nationtech.io/v1alpha1'), kind, name);
 
 describe('IotOperator (namespaced, default)', () => {
   const { fleet, out } = render();

@@ -3,18 +3,14 @@ import { ApiObject, App, JsonPatch, Size } from 'cdk8s';
 import { configChecksum, ConfigError, ConfigErrors, sized } from '../../lib/core';
 import { NatsExposure, NatsPersistence, NatsServer, NatsServerProps } from '../../lib/nats';
 import { Manifest, Release, renderRelease, RenderedRelease } from '../../lib/release';
+import { findObject, synthIn } from '../support';
 
 function render(props: NatsServerProps = {}, images?: { registry: string }): { server: NatsServer; out: RenderedRelease } {
-  const release = new Release(new App(), 'r', { namespace: 'ns', images });
-  const server = new NatsServer(release, 'Nats', props);
-  return { server, out: renderRelease(release) };
+  const { construct: server, template } = synthIn((r) => new NatsServer(r, 'Nats', props), { images });
+  return { server, out: template.rendered };
 }
 
-function find(out: RenderedRelease, kind: string, name?: string): any {
-  const o = out.objects.find((x: Manifest) => x.kind === kind && (name === undefined || x.metadata.name === name));
-  if (!o) throw new Error(`no ${kind} ${name ?? ''}`);
-  return o;
-}
+const find = (out: RenderedRelease, kind: string, name?: string) => findObject(out.objects, kind, name);
 
 describe('NatsServer defaults', () => {
   const { server, out } = render();

@@ -117,7 +117,7 @@ export class Template {
 }
 
 /** A container's env as a map: literal values as strings, references as their `valueFrom`. */
-export function envOf(container: Obj): Record<string, unknown> {
+export function envOf(container: Obj): Record<string, any> {
   return Object.fromEntries(((container.env ?? []) as Obj[]).map((e) => [e.name, e.value ?? e.valueFrom]));
 }
 
@@ -130,9 +130,35 @@ export function newRelease(props: Partial<ReleaseProps> & { id?: string } = {}, 
 /** Builds something in a fresh release and renders it: the construct and its template. */
 export function synthIn<T>(
   build: (scope: Construct) => T,
-  release: Partial<ReleaseProps> = {},
+  release: Partial<ReleaseProps> & { id?: string } = {},
 ): { construct: T; release: Release; template: Template } {
   const r = newRelease(release);
   const construct = build(r);
   return { construct, release: r, template: Template.fromRelease(r) };
+}
+
+/** `Kind/name` of every object, sorted. */
+export function idsOf(objects: readonly Manifest[]): string[] {
+  return objects.map((o) => `${o.kind}/${o.metadata.name}`).sort();
+}
+
+/**
+ * The object of `kind` named `name` among `objects` (the only one of its kind when `name` is omitted); throws listing
+ * what exists. For tests holding a plain object list; `Template.find` does the same on a rendered release.
+ */
+export function findObject(objects: readonly Manifest[], kind: string, name?: string): Obj {
+  const all = objects.filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
+  if (all.length === 1) return all[0] as Obj;
+  throw new Error(`expected ${name === undefined ? `exactly one ${kind}` : `${kind}/${name}`}, found ${all.length}; there are: ${idsOf(objects).join(', ')}`);
+}
+
+/** The pod spec of a workload object (`Deployment`, `DaemonSet`, `StatefulSet`, `Job`, `CronJob`, `Pod`). */
+export function podSpecOf(workload: Obj): Obj {
+  if (workload.kind === 'Pod') return workload.spec;
+  return workload.kind === 'CronJob' ? workload.spec.jobTemplate.spec.template.spec : workload.spec.template.spec;
+}
+
+/** Every workload object among `objects`. */
+export function workloadsOf(objects: readonly Manifest[]): Obj[] {
+  return objects.filter((o) => WORKLOAD_KINDS.includes(o.kind)) as Obj[];
 }

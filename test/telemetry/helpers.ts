@@ -1,8 +1,8 @@
-import { App } from 'cdk8s';
 import { parse } from 'yaml';
 import { GlobalPlacementProps } from '../../lib/core/placement';
 import { ImageSettings } from '../../lib/core/images';
-import { Manifest, Release, renderRelease, RenderedRelease } from '../../lib/release';
+import { Manifest, Release, RenderedRelease } from '../../lib/release';
+import { findObject, newRelease, Template } from '../support';
 import { TelemetryMode, TelemetryStack, TelemetryStackProps } from '../../lib/telemetry';
 
 export const SELF_HOSTED = TelemetryMode.selfHosted({ grafanaAdmin: { secretName: 'grafana-admin' } });
@@ -19,37 +19,23 @@ export function render(
   props: Partial<TelemetryStackProps> = {},
   release: { placement?: GlobalPlacementProps; images?: ImageSettings } = {},
 ): Rendered {
-  const app = new App();
-  const r = new Release(app, 'r', { namespace: 'ns', ...release });
+  const r = newRelease(release);
   const stack = new TelemetryStack(r, 'Telemetry', { mode: SELF_HOSTED, ...props });
-  const out = renderRelease(r);
+  const out = Template.fromRelease(r).rendered;
   return { stack, release: r, out, objects: out.objects };
 }
 
-/** `Kind/name` of every object, sorted. */
-export function kindsAndNames(objects: readonly Manifest[]): string[] {
-  return objects.map((o) => `${o.kind}/${o.metadata.name}`).sort();
-}
-
-export function find(objects: readonly Manifest[], kind: string, name: string): any {
-  const o = objects.find((x) => x.kind === kind && x.metadata.name === name);
-  if (!o) throw new Error(`no ${kind}/${name} in ${kindsAndNames(objects).join(', ')}`);
-  return o;
-}
-
-/** Every workload (Deployment, DaemonSet, StatefulSet). */
-export function workloads(objects: readonly Manifest[]): any[] {
-  return objects.filter((o) => ['Deployment', 'DaemonSet', 'StatefulSet'].includes(o.kind));
-}
+// The generic lookups are the test kit's (test/support), under the names these tests use.
+export { findObject as find, idsOf as kindsAndNames, workloadsOf as workloads } from '../support';
 
 /** The parsed prometheus.yml. */
 export function prometheusYaml(objects: readonly Manifest[], name = 'prometheus-config'): any {
-  return parse(find(objects, 'ConfigMap', name).data['prometheus.yml']);
+  return parse(findObject(objects, 'ConfigMap', name).data['prometheus.yml']);
 }
 
 /** The parsed collector config. */
 export function collectorYaml(objects: readonly Manifest[], name = 'otel-collector-config'): any {
-  return parse(find(objects, 'ConfigMap', name).data['collector.yaml']);
+  return parse(findObject(objects, 'ConfigMap', name).data['collector.yaml']);
 }
 
 /**

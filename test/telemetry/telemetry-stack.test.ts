@@ -11,6 +11,7 @@ import {
   OtlpProtocol,
   TelemetryMode,
 } from '../../lib/telemetry';
+import { envOf, podSpecOf } from '../support';
 import { collectorYaml, find, kindsAndNames, podTarget, prometheusYaml, relabel, render, workloads } from './helpers';
 
 const SELF_HOSTED_OBJECTS = [
@@ -42,13 +43,8 @@ const CLOUD = TelemetryMode.cloud({
   auth: CloudAuth.basic({ secretName: 'otel-cloud', usernameKey: 'instance-id', passwordKey: 'token' }),
 });
 
-function podSpec(w: any): any {
-  return w.spec.template.spec;
-}
-
-function env(container: any): Record<string, any> {
-  return Object.fromEntries((container.env ?? []).map((e: any) => [e.name, e.value ?? e.valueFrom]));
-}
+const podSpec = podSpecOf;
+const env = envOf;
 
 describe('TelemetryStack defaults (self-hosted)', () => {
   const { stack, objects, out } = render();
@@ -74,7 +70,7 @@ describe('TelemetryStack defaults (self-hosted)', () => {
     for (const svc of objects.filter((o) => o.kind === 'Service') as any[]) {
       const w = workloads(objects).find((x) => JSON.stringify(x.spec.selector.matchLabels) === JSON.stringify(svc.spec.selector));
       expect(w).toBeDefined();
-      const declared = podSpec(w).containers.flatMap((c: any) => c.ports.map((p: any) => p.name));
+      const declared = podSpec(w!).containers.flatMap((c: any) => c.ports.map((p: any) => p.name));
       for (const p of svc.spec.ports) expect(declared).toContain(p.targetPort);
     }
   });
