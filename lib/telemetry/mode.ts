@@ -1,4 +1,6 @@
+import { EnvSource, EnvValue } from '../core/env';
 import { check } from '../core/errors';
+import { CollectorConfig, CollectorEnv } from './collector-config';
 import { assertSecretDataKey, assertSecretName, parseHostPort } from './common';
 
 /** An existing Secret holding Grafana's admin user name and password. The stack never generates or defaults them. */
@@ -31,8 +33,14 @@ export enum OtlpProtocol {
   GRPC = 'grpc',
 }
 
-/** How the collector authenticates to the cloud endpoint. Credentials are always read from an existing Secret. */
-export class CloudAuth {
+/** The collector's env names for the cloud credentials (read from the Secret). */
+const CLOUD_ENV = { username: 'OTEL_CLOUD_USERNAME', password: 'OTEL_CLOUD_PASSWORD', header: 'OTEL_CLOUD_AUTH_HEADER' } as const;
+
+/**
+ * How the collector authenticates to the cloud endpoint. Credentials are always read from an existing Secret. Each
+ * alternative renders itself: the env the collector reads the Secret through, and the exporter settings.
+ */
+export abstract class CloudAuth {
   /**
    * HTTP basic auth (Grafana Cloud: the instance id and an access-policy token), through the collector's
    * `basicauth` extension.
@@ -41,7 +49,7 @@ export class CloudAuth {
     assertSecretName('mode.cloud.auth.secretName', options.secretName);
     assertSecretDataKey('mode.cloud.auth.usernameKey', options.usernameKey);
     assertSecretDataKey('mode.cloud.auth.passwordKey', options.passwordKey);
-    return new CloudAuth('basic', options.secretName, { username: options.usernameKey, password: options.passwordKey });
+    return new BasicCloudAuth(options.secretName, options.usernameKey, options.passwordKey);
   }
 
   /**
@@ -52,24 +60,78 @@ export class CloudAuth {
     assertSecretDataKey('mode.cloud.auth.key', options.key);
     const headerName = options.headerName ?? 'Authorization';
     check(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(headerName), 'mode.cloud.auth.headerName', headerName, 'an HTTP header name (token characters only)');
-    return new CloudAuth('header', options.secretName, { header: options.key }, headerName);
+    return new HeaderCloudAuth(options.secretName, options.key, headerName);
   }
 
   /** No authentication, for a gateway on a trusted network that authenticates by other means. */
   public static none(): CloudAuth {
-    return new CloudAuth('none', undefined, {});
+    return new NoCloudAuth();
   }
 
-  private constructor(
-    /** Which scheme. */
-    public readonly kind: 'basic' | 'header' | 'none',
-    /** The Secret the credentials come from. */
-    public readonly secretName: string | undefined,
-    /** Secret keys by role (`username`, `password`, `header`). */
-    public readonly keys: Readonly<Record<string, string>>,
-    /** The header name, for `header`. */
-    public readonly headerName?: string,
-  ) {}
+  /**
+   * The Secret the credentials come from.
+   * @default - none (no authentication)
+   */
+  public abstract readonly secretName?: string;
+
+  /** True when the collector sends credentials (the endpoint must then be https). */
+  public get sendsCredentials(): boolean {
+    return this.secretName !== undefined;
+  }
+
+  /**
+   * The collector's env that reads the credentials from the Secret.
+   * @internal
+   */
+  public abstract credentialEnv(): Record<string, EnvValue>;
+
+  /**
+   * Adds what the cloud exporter needs to authenticate to `exporter` (and `config`'s extensions).
+   * @internal
+   */
+  public abstract configure(config: CollectorConfig, exporter: Record<string, unknown>): void;
+}
+
+class BasicCloudAuth extends CloudAuth {
+  constructor(public readonly secretName: string, private readonly usernameKey: string, private readonly passwordKey: string) {
+    super();
+  }
+
+  public credentialEnv(): Record<string, EnvValue> {
+    return {
+      [CLOUD_ENV.username]: EnvSource.secret(this.secretName, this.usernameKey),
+      [CLOUD_ENV.password]: EnvSource.secret(this.secretName, this.passwordKey),
+    };
+  }
+
+  public configure(config: CollectorConfig, exporter: Record<string, unknown>): void {
+    config.addExtension('basicauth/cloud', { client_auth: { username: CollectorEnv.env(CLOUD_ENV.username), password: CollectorEnv.env(CLOUD_ENV.password) } });
+    exporter.auth = { authenticator: 'basicauth/cloud' };
+  }
+}
+
+class HeaderCloudAuth extends CloudAuth {
+  constructor(public readonly secretName: string, private readonly key: string, private readonly headerName: string) {
+    super();
+  }
+
+  public credentialEnv(): Record<string, EnvValue> {
+    return { [CLOUD_ENV.header]: EnvSource.secret(this.secretName, this.key) };
+  }
+
+  public configure(_config: CollectorConfig, exporter: Record<string, unknown>): void {
+    exporter.headers = { [this.headerName]: CollectorEnv.env(CLOUD_ENV.header) };
+  }
+}
+
+class NoCloudAuth extends CloudAuth {
+  public readonly secretName = undefined;
+
+  public credentialEnv(): Record<string, EnvValue> {
+    return {};
+  }
+
+  public configure(): void {}
 }
 
 /** Options of the cloud mode. */
@@ -112,7 +174,7 @@ export class TelemetryMode {
       check(/^(https?:\/\/)?[^\s/?#:]+(:\d{1,5})$/.test(endpoint ?? ''), 'mode.cloud.endpoint', endpoint, 'host:port or https://host:port for OTLP/gRPC, for example api.honeycomb.io:443');
       parseHostPort('mode.cloud.endpoint', endpoint.replace(/^https?:\/\//, ''));
     }
-    if (endpoint.startsWith('http://') && options.auth.kind !== 'none') {
+    if (endpoint.startsWith('http://') && options.auth.sendsCredentials) {
       check(false, 'mode.cloud.endpoint', endpoint, 'an https URL when credentials are sent', 'the credentials would cross the network in clear text');
     }
     return new TelemetryMode('cloud', undefined, { endpoint, auth: options.auth, protocol });

@@ -128,12 +128,9 @@ export class OtelCollector extends WorkloadConstruct {
       .own('MY_POD_IP', EnvSource.field('status.podIP'))
       .own('K8S_NODE_NAME', EnvSource.field('spec.nodeName'))
       .own('GOMEMLIMIT', `${Math.floor(resources.memory.limit.toMebibytes() * 0.8)}MiB`);
-    const secrets: string[] = [];
-    const cloud = props.mode.cloud;
-    if (cloud?.auth.secretName) {
-      secrets.push(cloud.auth.secretName);
-      for (const [role, key] of Object.entries(cloud.auth.keys)) env.own(CLOUD_ENV[role], EnvSource.secret(cloud.auth.secretName, key));
-    }
+    const auth = props.mode.cloud?.auth;
+    const secrets = auth?.secretName !== undefined ? [auth.secretName] : [];
+    if (auth) env.ownAll(auth.credentialEnv());
     env.user(props.env, 'env');
 
     this.metricsPods = PodEndpoint.of(this, [
@@ -217,13 +214,6 @@ export class OtelCollector extends WorkloadConstruct {
   }
 }
 
-/** Env names the cloud credentials are exposed under, by role. */
-const CLOUD_ENV: Record<string, string> = {
-  username: 'OTEL_CLOUD_USERNAME',
-  password: 'OTEL_CLOUD_PASSWORD',
-  header: 'OTEL_CLOUD_AUTH_HEADER',
-};
-
 const POD_IP = CollectorEnv.env('MY_POD_IP');
 const onPodIp = (port: number) => CollectorEnv.concat(POD_IP, `:${port}`);
 
@@ -261,12 +251,7 @@ function cloudConfig(collector: OtelCollector, props: OtelCollectorProps): Colle
   const config = baseConfig();
   const exporterId = cloud.protocol === OtlpProtocol.GRPC ? 'otlp/cloud' : 'otlphttp/cloud';
   const exporter: Record<string, unknown> = { endpoint: cloud.endpoint };
-  if (cloud.auth.kind === 'basic') {
-    config.addExtension('basicauth/cloud', { client_auth: { username: CollectorEnv.env(CLOUD_ENV.username), password: CollectorEnv.env(CLOUD_ENV.password) } });
-    exporter.auth = { authenticator: 'basicauth/cloud' };
-  } else if (cloud.auth.kind === 'header') {
-    exporter.headers = { [cloud.auth.headerName!]: CollectorEnv.env(CLOUD_ENV.header) };
-  }
+  cloud.auth.configure(config, exporter);
   config
     // Series the collector scrapes carry no node identity of their own; name the node they came from.
     .addProcessor('resource/node', { attributes: [{ key: 'k8s.node.name', value: CollectorEnv.env('K8S_NODE_NAME'), action: 'insert' }] })
