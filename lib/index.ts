@@ -123,7 +123,7 @@ export {
   CaddyLogOutput, CaddyRouteAuth, CaddyUpstream,
 } from './ingress/routing';
 export type {
-  CaddyAccessLogOptions, CaddyBasicAuthOptions, CaddyDynamicUpstreamOptions, CaddyEndpointPoolOptions,
+  CaddyAccessLogOptions, CaddyBasicAuthAccount, CaddyBasicAuthOptions, CaddyDynamicUpstreamOptions, CaddyEndpointPoolOptions,
   CaddyForwardAuthOptions, CaddyPoolFailoverOptions, CaddyProxyRoute, CaddySessionRoute, CaddyStickyCookieOptions,
 } from './ingress/routing';
 export { CaddyHsts, CaddyTls, CaddyTlsMode } from './ingress/tls';

@@ -1,4 +1,5 @@
 import { ApiObject } from 'cdk8s';
+import { CaddyRouteAuth } from '../ingress/routing';
 import { ClusterDomain } from '../core/endpoint';
 import { check } from '../core/errors';
 import { stableStringify } from '../core/hash';
@@ -118,13 +119,10 @@ export interface GraphistryNotesInput {
     readonly port: number;
     readonly ownLogin: boolean;
     /**
-     * How Caddy authenticates the route (CaddyRouteAuth.spec), when it is not the UI's own login.
+     * How Caddy authenticates the route, when it is not the UI's own login.
      * @default - none (the route is open unless the UI has its own login)
      */
-    readonly auth?:
-      | { readonly kind: 'basic'; readonly secretName: string }
-      | { readonly kind: 'forward'; readonly upstream: string }
-      | { readonly kind: 'none'; readonly reason: string };
+    readonly auth?: CaddyRouteAuth;
   }>;
   /**
    * The nginx that resolves service names at run time (engine from analytics up, nexus-proxy at platform): which one,
@@ -305,19 +303,14 @@ export function graphistryNotes(i: GraphistryNotesInput): OperatorNotes {
   notes.section('ROUTES (CADDY)', i.routes.map((r) => `${r.paths} -> ${r.target}`));
 
   const routedUis = i.routedTelemetryUis ?? [];
-  const guarded = routedUis.filter((u) => !u.ownLogin && u.auth !== undefined && u.auth.kind !== 'none');
-  if (guarded.length) {
-    notes.section('ROUTE LOGIN', guarded.map((u) => {
-      const a = u.auth!;
-      return `${u.pathPrefix}/ (${u.ui}): ${a.kind === 'basic' ? `Caddy asks for the basic-auth account in Secret ${a.secretName} (rotate: recreate the Secret, then restart Caddy)` : a.kind === 'forward' ? `Caddy asks ${a.upstream} (forward auth) before every request` : ''}.`;
-    }));
-  }
-  const open = routedUis.filter((u) => !u.ownLogin && (u.auth === undefined || u.auth.kind === 'none'));
+  const guarded = routedUis.flatMap((u) => (!u.ownLogin && u.auth?.authenticates ? [{ ...u, auth: u.auth }] : []));
+  if (guarded.length) notes.section('ROUTE LOGIN', guarded.map((u) => `${u.pathPrefix}/ (${u.ui}): ${u.auth.describe()}.`));
+  const open = routedUis.filter((u) => !u.ownLogin && !u.auth?.authenticates);
   if (open.length) {
     const withLogin = routedUis.filter((u) => u.ownLogin);
     const paths = open.map((u) => `${u.pathPrefix}/ (${u.ui})`).join(' and ');
     notes.section('UNAUTHENTICATED ROUTES', [
-      `${paths} ${open.length === 1 ? 'is' : 'are'} routed by Caddy without any authentication${open.map((u) => (u.auth?.kind === 'none' ? ` (turned off: ${u.auth.reason})` : '')).find((x) => x) ?? ''}: whoever reaches ${i.siteUrl ?? 'the site'} can run any metrics query, list every scrape target (node names, pod IPs) and read traces (request URLs, dataset and session ids).` +
+      `${paths} ${open.length === 1 ? 'is' : 'are'} routed by Caddy without any authentication${open.map((u) => (u.auth?.disabledReason !== undefined ? ` (turned off: ${u.auth.disabledReason})` : '')).find((x) => x) ?? ''}: whoever reaches ${i.siteUrl ?? 'the site'} can run any metrics query, list every scrape target (node names, pod IPs) and read traces (request URLs, dataset and session ids).` +
         (withLogin.length ? ` ${withLogin.map((u) => `${u.pathPrefix}/ (${u.ui})`).join(', ')} has its own login.` : ''),
       `Restrict them in front of Caddy: allow ${open.map((u) => `${u.pathPrefix}/`).join(' and ')} only from trusted source ranges or behind your SSO proxy at the load balancer or Ingress controller, or block the paths there and use Grafana's Explore, which reaches Prometheus and Jaeger as datasources behind its login.`,
       `For a one-off look without any route: ${open.map((u) => `kubectl -n ${i.namespace} port-forward svc/${u.serviceName} ${u.port}:${u.port}`).join('; ')}.`,
@@ -411,8 +404,8 @@ export function addStackNotes(stack: GraphistryStack, release: Release, props: G
   }
   const cookie = stack.engine ? props.caddy?.cookieSecret?.secretRef : undefined;
   if (cookie) secrets.push(`Secret ${cookie.secretName} (Caddy sticky-cookie HMAC key): kubectl -n ${ns} create secret generic ${cookie.secretName} --from-literal=${cookie.key}="$(openssl rand -hex 32)"`);
-  const routeAuth = stack.telemetry && stack.tier.atLeast(Tier.ANALYTICS) ? props.caddy?.telemetryAuth?.spec : undefined;
-  if (routeAuth?.kind === 'basic') {
+  const routeAuth = stack.telemetry && stack.tier.atLeast(Tier.ANALYTICS) ? props.caddy?.telemetryAuth?.account : undefined;
+  if (routeAuth) {
     secrets.push(`Secret ${routeAuth.secretName} (login of the Prometheus and Jaeger routes, bcrypt hash): ${basicAuthSecretCommand(routeAuth.secretName, ns, routeAuth.usernameKey, routeAuth.passwordHashKey)}`);
   }
   const other = [`StorageClass ${stack.storage.storageClassName} (reclaimPolicy: Retain${stack.storage.accessMode === StorageAccessMode.READ_WRITE_MANY ? ', ReadWriteMany-capable' : ''})`];
@@ -483,7 +476,7 @@ export function addStackNotes(stack: GraphistryStack, release: Release, props: G
         : undefined,
     // The UIs Caddy routes (analytics and up); Grafana is the only one with a login of its own.
     routedTelemetryUis: telemetry && stack.tier.atLeast(Tier.ANALYTICS)
-      ? telemetry.routes.map((r) => ({ ...uiOf(r), ownLogin: r.ui === 'grafana', auth: r.ui === 'grafana' ? undefined : props.caddy?.telemetryAuth?.spec }))
+      ? telemetry.routes.map((r) => ({ ...uiOf(r), ownLogin: r.ui === 'grafana', auth: r.ui === 'grafana' ? undefined : props.caddy?.telemetryAuth }))
       : undefined,
   }).render()) {
     release.addNote(text);

@@ -1,7 +1,7 @@
 import { check, ConfigError } from '../core/errors';
 import { assertPort } from '../core/validate';
 import { IWorkload } from '../core/workload';
-import { CaddyArg, CaddyDirective, CaddyEnvRef, Caddyfile, CaddySite } from './caddyfile';
+import { CaddyArg, CaddyDirective, Caddyfile, CaddySite } from './caddyfile';
 import {
   CADDY_HEALTH_PATH,
   CaddyAccessLogOptions,
@@ -268,19 +268,6 @@ export function resolveCaddyfileProps(props: CaddyfileProps, caddy?: IWorkload):
   };
 }
 
-/** The directives that authenticate a proxy route (Caddy runs them before `reverse_proxy` whatever the order). */
-function routeAuth(auth: CaddyRouteAuth | undefined): CaddyDirective[] {
-  const spec = auth?.spec;
-  if (!spec || spec.kind === 'none') return [];
-  if (spec.kind === 'basic') {
-    const env = auth!.envNames!;
-    return [CaddyDirective.block('basicauth', [], [CaddyDirective.line([CaddyEnvRef.of(env.user), CaddyEnvRef.of(env.hash)])], `Basic auth: the account comes from Secret ${spec.secretName} (keys ${spec.usernameKey}, ${spec.passwordHashKey}).`)];
-  }
-  const body = [CaddyDirective.of('uri', [spec.uri])];
-  if (spec.copyHeaders.length) body.push(CaddyDirective.of('copy_headers', spec.copyHeaders));
-  return [CaddyDirective.block('forward_auth', [spec.upstream], body, 'Forward auth: every request is checked by the authentication service first.')];
-}
-
 function healthHandle(): CaddyDirective {
   return CaddyDirective.block('handle', [CADDY_HEALTH_PATH], [CaddyDirective.of('respond', [200])], 'Terminal: answers probes without touching an upstream.');
 }
@@ -338,7 +325,7 @@ export function buildResolvedCaddyfile(r: ResolvedCaddyfileProps): Caddyfile {
   }
   for (const p of r.proxyRoutes) {
     site.push(CaddyDirective.of(`@${p.name}`, ['path', p.pathPrefix, `${p.pathPrefix}/*`]));
-    site.push(CaddyDirective.block('handle', [`@${p.name}`], [...routeAuth(p.auth), p.upstream.reverseProxy()]));
+    site.push(CaddyDirective.block('handle', [`@${p.name}`], [...(p.auth?.directives() ?? []), p.upstream.reverseProxy()]));
   }
   site.push(
     CaddyDirective.block(

@@ -381,25 +381,23 @@ export class CaddyIngress extends WorkloadConstruct {
       refs.push({ kind: 'Secret', name: secretRef.secretName });
     }
     // Basic-auth accounts of proxy routes: user and hash reach Caddy as environment variables from their Secret.
-    const authEnv = new Map<string, EnvSource>();
+    const authEnv = new Map<string, { secretName: string; key: string }>();
     for (const r of resolved.proxyRoutes) {
-      const spec = r.auth?.spec;
-      const names = r.auth?.envNames;
-      if (spec?.kind !== 'basic' || !names) continue;
-      const known = authEnv.get(names.user)?.valueFrom.secretKeyRef;
-      if (known && (known.key !== spec.usernameKey || authEnv.get(names.hash)!.valueFrom.secretKeyRef!.key !== spec.passwordHashKey)) {
-        throw new ConfigError(
-          `proxyRoutes.${r.name}.auth`,
-          spec.secretName,
-          'the same usernameKey and passwordHashKey for every route that reads this Secret',
-          'one Secret feeds one account',
-        );
+      for (const e of r.auth?.secretEnv() ?? []) {
+        const known = authEnv.get(e.name);
+        if (known && (known.secretName !== e.secretName || known.key !== e.key)) {
+          throw new ConfigError(
+            `proxyRoutes.${r.name}.auth`,
+            e.secretName,
+            'the same usernameKey and passwordHashKey for every route that reads this Secret',
+            'one Secret feeds one account',
+          );
+        }
+        if (!known) refs.push({ kind: 'Secret', name: e.secretName });
+        authEnv.set(e.name, { secretName: e.secretName, key: e.key });
       }
-      authEnv.set(names.user, EnvSource.secret(spec.secretName, spec.usernameKey));
-      authEnv.set(names.hash, EnvSource.secret(spec.secretName, spec.passwordHashKey));
-      refs.push({ kind: 'Secret', name: spec.secretName });
     }
-    for (const [name, source] of authEnv) env.own(name, source);
+    for (const [name, { secretName, key }] of authEnv) env.own(name, EnvSource.secret(secretName, key));
 
     const volumes: k8s.Volume[] = [
       { name: 'caddyfile', configMap: { name: `${this.name}${CONFIG_SUFFIX}` } },

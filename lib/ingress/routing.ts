@@ -480,7 +480,7 @@ export interface CaddyForwardAuthOptions {
  * operator-created Secret (environment variables Caddy substitutes when it loads the file), and forward auth asks
  * another service. Turning authentication off takes a reason.
  */
-export class CaddyRouteAuth {
+export abstract class CaddyRouteAuth {
   /**
    * HTTP basic auth (Caddy's `basicauth`, spelled so that Caddy 2.6 reads it and 2.8+ still accepts it) with the
    * account from a Secret.
@@ -494,7 +494,7 @@ export class CaddyRouteAuth {
       check(/^[-._a-zA-Z0-9]+$/.test(k), `auth.basic.${prop}`, k, "a Secret key: letters, digits, '-', '_' and '.'");
     }
     check(usernameKey !== passwordHashKey, 'auth.basic.passwordHashKey', passwordHashKey, `a key other than usernameKey (${usernameKey})`);
-    return new CaddyRouteAuth({ kind: 'basic', secretName: options.secretName, usernameKey, passwordHashKey });
+    return new BasicRouteAuth({ secretName: options.secretName, usernameKey, passwordHashKey });
   }
 
   /**
@@ -505,28 +505,139 @@ export class CaddyRouteAuth {
     parseHostPort('auth.forward.upstream', options?.upstream);
     check(typeof options.uri === 'string' && /^\/[A-Za-z0-9._~%!$&'()*+,;=:@\/?-]*$/.test(options.uri), 'auth.forward.uri', options.uri, "an absolute path such as /oauth2/auth (no spaces or braces)");
     (options.copyHeaders ?? []).forEach((h, i) => check(/^[A-Za-z0-9-]+$/.test(h), `auth.forward.copyHeaders[${i}]`, h, 'a header name: letters, digits and -'));
-    return new CaddyRouteAuth({ kind: 'forward', upstream: options.upstream, uri: options.uri, copyHeaders: [...(options.copyHeaders ?? [])] });
+    return new ForwardRouteAuth(options.upstream, options.uri, [...(options.copyHeaders ?? [])]);
   }
 
   /** No authentication, with the reason (recorded in the operator notes). */
   public static none(options: { readonly reason: string }): CaddyRouteAuth {
     check(typeof options?.reason === 'string' && options.reason.trim().length > 0, 'auth.none.reason', options?.reason, 'a non-empty reason why the route needs no authentication');
-    return new CaddyRouteAuth({ kind: 'none', reason: options.reason.trim() });
+    return new NoRouteAuth(options.reason.trim());
   }
 
-  private constructor(
-    /** @internal */
-    public readonly spec:
-      | { kind: 'basic'; secretName: string; usernameKey: string; passwordHashKey: string }
-      | { kind: 'forward'; upstream: string; uri: string; copyHeaders: string[] }
-      | { kind: 'none'; reason: string },
-  ) {}
+  /** True when Caddy checks every request of the route (false for `none`). */
+  public abstract readonly authenticates: boolean;
 
-  /** The environment variables a basic-auth account reaches Caddy through (derived from the Secret name). */
-  public get envNames(): { readonly user: string; readonly hash: string } | undefined {
-    if (this.spec.kind !== 'basic') return undefined;
-    const base = `CADDY_AUTH_${this.spec.secretName.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}`;
-    return { user: `${base}_USER`, hash: `${base}_HASH` };
+  /**
+   * The reason authentication was turned off (`none`).
+   * @default - undefined for the alternatives that authenticate
+   */
+  public readonly disabledReason?: string;
+
+  /**
+   * The operator-created Secret holding a basic-auth account, with its keys (`basic`).
+   * @default - undefined for the alternatives that read no Secret
+   */
+  public readonly account?: CaddyBasicAuthAccount;
+
+  /**
+   * The directives that authenticate the route (Caddy runs them before `reverse_proxy` whatever the order).
+   * @internal
+   */
+  public abstract directives(): CaddyDirective[];
+
+  /**
+   * The environment variables Caddy reads the credentials through, each from a Secret key.
+   * @internal
+   */
+  public abstract secretEnv(): ReadonlyArray<CaddyAuthSecretEnv>;
+
+  /**
+   * How Caddy asks for credentials, for the operator notes.
+   * @internal
+   */
+  public abstract describe(): string;
+}
+
+/** A basic-auth account in an operator-created Secret. */
+export interface CaddyBasicAuthAccount {
+  /** The Secret's name. */
+  readonly secretName: string;
+  /** The key holding the user name. */
+  readonly usernameKey: string;
+  /** The key holding the bcrypt hash of the password. */
+  readonly passwordHashKey: string;
+}
+
+/**
+ * An environment variable of the Caddy container read from a Secret key.
+ * @internal
+ */
+export interface CaddyAuthSecretEnv {
+  /** The variable's name. */
+  readonly name: string;
+  /** The Secret it is read from. */
+  readonly secretName: string;
+  /** The Secret key. */
+  readonly key: string;
+}
+
+class BasicRouteAuth extends CaddyRouteAuth {
+  public readonly authenticates = true;
+  private readonly envBase: string;
+
+  constructor(public readonly account: CaddyBasicAuthAccount) {
+    super();
+    this.envBase = `CADDY_AUTH_${account.secretName.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}`;
+  }
+
+  public directives(): CaddyDirective[] {
+    const a = this.account;
+    const line = CaddyDirective.line([CaddyEnvRef.of(`${this.envBase}_USER`), CaddyEnvRef.of(`${this.envBase}_HASH`)]);
+    return [CaddyDirective.block('basicauth', [], [line], `Basic auth: the account comes from Secret ${a.secretName} (keys ${a.usernameKey}, ${a.passwordHashKey}).`)];
+  }
+
+  public secretEnv(): ReadonlyArray<CaddyAuthSecretEnv> {
+    const a = this.account;
+    return [
+      { name: `${this.envBase}_USER`, secretName: a.secretName, key: a.usernameKey },
+      { name: `${this.envBase}_HASH`, secretName: a.secretName, key: a.passwordHashKey },
+    ];
+  }
+
+  public describe(): string {
+    return `Caddy asks for the basic-auth account in Secret ${this.account.secretName} (rotate: recreate the Secret, then restart Caddy)`;
+  }
+}
+
+class ForwardRouteAuth extends CaddyRouteAuth {
+  public readonly authenticates = true;
+
+  constructor(private readonly upstream: string, private readonly uri: string, private readonly copyHeaders: readonly string[]) {
+    super();
+  }
+
+  public directives(): CaddyDirective[] {
+    const body = [CaddyDirective.of('uri', [this.uri])];
+    if (this.copyHeaders.length) body.push(CaddyDirective.of('copy_headers', [...this.copyHeaders]));
+    return [CaddyDirective.block('forward_auth', [this.upstream], body, 'Forward auth: every request is checked by the authentication service first.')];
+  }
+
+  public secretEnv(): ReadonlyArray<CaddyAuthSecretEnv> {
+    return [];
+  }
+
+  public describe(): string {
+    return `Caddy asks ${this.upstream} (forward auth) before every request`;
+  }
+}
+
+class NoRouteAuth extends CaddyRouteAuth {
+  public readonly authenticates = false;
+
+  constructor(public readonly disabledReason: string) {
+    super();
+  }
+
+  public directives(): CaddyDirective[] {
+    return [];
+  }
+
+  public secretEnv(): ReadonlyArray<CaddyAuthSecretEnv> {
+    return [];
+  }
+
+  public describe(): string {
+    return `no authentication (turned off: ${this.disabledReason})`;
   }
 }
 

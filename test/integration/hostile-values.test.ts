@@ -83,8 +83,9 @@ describe('Caddy authenticates the telemetry-style proxy routes (real caddy)', ()
     expect(text).toContain('basicauth {');
     // The operator's Secret holds the hash `caddy hash-password` prints (base64 bcrypt on 2.6, accepted by 2.8+ too).
     const hash = execFileSync(CADDY, ['hash-password', '--plaintext', 's3cret pass'], { encoding: 'utf8', timeout: 20_000 }).trim();
-    const names = auth.envNames!;
-    caddy = await runCaddy(tmp, text, port, { [names.user]: 'ops', [names.hash]: hash }, log);
+    // The Caddy container reads the account through the env the route's alternative names, one per Secret key.
+    const env = Object.fromEntries(auth.secretEnv().map((e) => [e.name, e.key === 'username' ? 'ops' : hash]));
+    caddy = await runCaddy(tmp, text, port, env, log);
   });
 
   afterAll(async () => {
