@@ -159,7 +159,7 @@ export class TelemetryMode {
     assertSecretName('mode.selfHosted.grafanaAdmin.secretName', g.secretName);
     const userKey = assertSecretDataKey('mode.selfHosted.grafanaAdmin.userKey', g.userKey ?? 'admin-user');
     const passwordKey = assertSecretDataKey('mode.selfHosted.grafanaAdmin.passwordKey', g.passwordKey ?? 'admin-password');
-    return new TelemetryMode('selfHosted', { secretName: g.secretName, userKey, passwordKey }, undefined);
+    return new TelemetryMode({ secretName: g.secretName, userKey, passwordKey }, undefined);
   }
 
   /** A managed OTLP backend; no Prometheus, Jaeger or Grafana objects are rendered. */
@@ -177,13 +177,11 @@ export class TelemetryMode {
     if (endpoint.startsWith('http://') && options.auth.sendsCredentials) {
       check(false, 'mode.cloud.endpoint', endpoint, 'an https URL when credentials are sent', 'the credentials would cross the network in clear text');
     }
-    return new TelemetryMode('cloud', undefined, { endpoint, auth: options.auth, protocol });
+    return new TelemetryMode(undefined, { endpoint, auth: options.auth, protocol });
   }
 
   private constructor(
-    /** Which mode. */
-    public readonly kind: 'selfHosted' | 'cloud',
-    /** Grafana admin Secret (self-hosted). */
+    /** Grafana admin Secret (self-hosted); its presence is what makes the mode self-hosted. */
     public readonly grafanaAdmin: Required<GrafanaAdminSecret> | undefined,
     /** Cloud settings (cloud). */
     public readonly cloud: Required<CloudOptions> | undefined,
@@ -191,6 +189,6 @@ export class TelemetryMode {
 
   /** True in self-hosted mode. */
   public get selfHosted(): boolean {
-    return this.kind === 'selfHosted';
+    return this.grafanaAdmin !== undefined;
   }
 }

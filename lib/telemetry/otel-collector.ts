@@ -17,7 +17,7 @@ import { Resources, sized } from '../core/resources';
 import { SecurityProfile } from '../core/security';
 import { CollectorConfig, CollectorEnv } from './collector-config';
 import { MemberIdentity, renderService, TELEMETRY_IMAGES, workloadAnnotations } from './common';
-import { OtlpProtocol, TelemetryMode } from './mode';
+import { CloudOptions, OtlpProtocol, TelemetryMode } from './mode';
 import { Jaeger } from './jaeger';
 import { renderScrapeConfig } from './prometheus-config';
 import { ScrapeTarget } from './scrape';
@@ -137,7 +137,7 @@ export class OtelCollector extends WorkloadConstruct {
       ...(selfHosted ? [{ name: 'metrics', port: OtelCollector.APP_METRICS_PORT }] : []),
       { name: 'self-metrics', port: OtelCollector.SELF_METRICS_PORT },
     ]);
-    this.config = selfHosted ? selfHostedConfig(this, props) : cloudConfig(this, props);
+    this.config = props.mode.cloud ? cloudConfig(this, props, props.mode.cloud) : selfHostedConfig(this, props);
     const data = { 'collector.yaml': this.config.toYaml() };
     this.configMap = new k8s.KubeConfigMap(this, 'Config', { metadata: { name: `${ident.name}-config`, labels: ident.labels }, data });
 
@@ -246,8 +246,7 @@ function selfHostedConfig(collector: OtelCollector, props: OtelCollectorProps): 
     .validate();
 }
 
-function cloudConfig(collector: OtelCollector, props: OtelCollectorProps): CollectorConfig {
-  const cloud = props.mode.cloud!;
+function cloudConfig(collector: OtelCollector, props: OtelCollectorProps, cloud: Required<CloudOptions>): CollectorConfig {
   const config = baseConfig();
   const exporterId = cloud.protocol === OtlpProtocol.GRPC ? 'otlp/cloud' : 'otlphttp/cloud';
   const exporter: Record<string, unknown> = { endpoint: cloud.endpoint };

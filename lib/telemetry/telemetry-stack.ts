@@ -9,7 +9,7 @@ import { DcgmExporter, DcgmExporterSource } from './dcgm-exporter';
 import { Grafana, GrafanaOptions } from './grafana';
 import { GrafanaDatasources } from './grafana-datasources';
 import { Jaeger, JaegerOptions } from './jaeger';
-import { TelemetryMode } from './mode';
+import { GrafanaAdminSecret, TelemetryMode } from './mode';
 import { NodeExporter, NodeExporterSource } from './node-exporter';
 import { OtelCollector, OtelCollectorOptions } from './otel-collector';
 import { Prometheus, PrometheusOptions } from './prometheus';
@@ -132,7 +132,8 @@ export class TelemetryStack extends Construct {
     this.dcgmExporter = dcgm.exporter;
     this.nodeExporter = node.exporter;
 
-    const selfHosted = props.mode.selfHosted;
+    const admin = props.mode.grafanaAdmin;
+    const selfHosted = admin !== undefined;
     if (selfHosted) {
       this.jaeger = member('Jaeger', 'jaeger', () => new Jaeger(this, 'Jaeger', {
         ...props.jaeger,
@@ -171,13 +172,14 @@ export class TelemetryStack extends Construct {
       ],
       storageClassName: s.storageClassName,
     }));
-    this.grafana = this.renderGrafana(props, s, this.prometheus, this.jaeger!);
+    const jaeger = this.jaeger!;
+    this.grafana = this.renderGrafana(props, s, admin, this.prometheus, jaeger);
     this.routes = [
       { ui: 'grafana', pathPrefix: s.routePrefixes.grafana, endpoint: this.grafana.endpoint, port: 'http', stripPrefix: false },
       { ui: 'prometheus', pathPrefix: s.routePrefixes.prometheus, endpoint: this.prometheus.endpoint, port: 'http', stripPrefix: false },
-      { ui: 'jaeger', pathPrefix: s.routePrefixes.jaeger, endpoint: this.jaeger!.endpoint, port: 'http-query', stripPrefix: false },
+      { ui: 'jaeger', pathPrefix: s.routePrefixes.jaeger, endpoint: jaeger.endpoint, port: 'http-query', stripPrefix: false },
     ];
-    this.addNote(release, props, s);
+    this.addNote(release, props, s, admin);
   }
 
   /**
@@ -209,7 +211,7 @@ export class TelemetryStack extends Construct {
   }
 
   /** Grafana with Prometheus (the default) and Jaeger as datasources, reached through its connections to them. */
-  private renderGrafana(props: TelemetryStackProps, s: ReturnType<TelemetryStack['settings']>, prometheus: Prometheus, jaeger: Jaeger): Grafana {
+  private renderGrafana(props: TelemetryStackProps, s: ReturnType<TelemetryStack['settings']>, admin: Required<GrafanaAdminSecret>, prometheus: Prometheus, jaeger: Jaeger): Grafana {
     const datasources = new GrafanaDatasources()
       .addService({ name: 'Prometheus', type: 'prometheus', uid: 'prometheus', endpoint: prometheus.endpoint, path: prometheus.routePrefix, isDefault: true, jsonData: { httpMethod: 'POST' } })
       .addService({ name: 'Jaeger', type: 'jaeger', uid: 'jaeger', endpoint: jaeger.endpoint, port: 'http-query', path: jaeger.routePrefix });
@@ -220,15 +222,14 @@ export class TelemetryStack extends Construct {
       partOf: props.partOf,
       routePrefix: s.routePrefixes.grafana,
       publicUrl: s.publicUrl,
-      admin: props.mode.grafanaAdmin!,
+      admin,
       datasources,
       storageClassName: s.storageClassName,
     }));
   }
 
   /** The release note: the UIs, what to create first, and where applications send OTLP. */
-  private addNote(release: Release, props: TelemetryStackProps, s: ReturnType<TelemetryStack['settings']>): void {
-    const admin = props.mode.grafanaAdmin!;
+  private addNote(release: Release, props: TelemetryStackProps, s: ReturnType<TelemetryStack['settings']>, admin: Required<GrafanaAdminSecret>): void {
     const classes = [...new Set(
       [props.prometheus?.persistence, props.grafana?.persistence, props.jaeger?.persistence]
         .filter((p) => p?.enabled !== false && p?.existingClaim === undefined)

@@ -40,7 +40,7 @@ describe('fails when', () => {
     expect(() => TelemetryMode.cloud({ endpoint: 'otlp.example.com', auth: basic })).toThrow(/'mode.cloud.endpoint' is "otlp.example.com"/);
     expect(() => TelemetryMode.cloud({ endpoint: 'http://otlp.example.com/otlp', auth: basic })).toThrow(/credentials would cross the network in clear text/);
     expect(() => TelemetryMode.cloud({ endpoint: 'https://otlp.example.com/otlp', protocol: OtlpProtocol.GRPC, auth: basic })).toThrow(/host:port or https:\/\/host:port/);
-    expect(TelemetryMode.cloud({ endpoint: 'http://gateway.internal:4318', auth: CloudAuth.none() }).kind).toBe('cloud');
+    expect(TelemetryMode.cloud({ endpoint: 'http://gateway.internal:4318', auth: CloudAuth.none() }).selfHosted).toBe(false);
     expect(() => TelemetryMode.cloud({ endpoint: 'https://otlp.example.com/otlp', auth: { secretName: 's' } as unknown as CloudAuth })).toThrow(/'mode.cloud.auth' is \{"secretName":"s"\}; allowed: CloudAuth.basic/);
   });
 
