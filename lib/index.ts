@@ -123,7 +123,7 @@ export {
   CaddyLogOutput, CaddyRouteAuth, CaddyUpstream,
 } from './ingress/routing';
 export type {
-  CaddyAccessLogOptions, CaddyBasicAuthAccount, CaddyBasicAuthOptions, CaddyDynamicUpstreamOptions, CaddyEndpointPoolOptions,
+  CaddyAccessLogOptions, CaddyAuthSecretEnv, CaddyBasicAuthAccount, CaddyBasicAuthOptions, CaddyDynamicUpstreamOptions, CaddyEndpointPoolOptions,
   CaddyForwardAuthOptions, CaddyPoolFailoverOptions, CaddyProxyRoute, CaddySessionRoute, CaddyStickyCookieOptions,
 } from './ingress/routing';
 export { CaddyHsts, CaddyTls, CaddyTlsMode } from './ingress/tls';
@@ -232,6 +232,7 @@ export { Pivot } from './graphistry/services/pivot';
 export type { PivotProps } from './graphistry/services/pivot';
 export { Redis, REDIS_UID } from './graphistry/services/redis';
 export type { RedisClientOptions, RedisProps } from './graphistry/services/redis';
+export { GraphistryService } from './graphistry/services/workload';
 export type { GraphistryServiceOptions, ServiceCommonProps } from './graphistry/services/workload';
 export { GRAPHISTRY_SESSION_ROUTES, GRAPHISTRY_STICKY_COOKIE, GraphistryStack } from './graphistry/stack';
 export type {

@@ -558,10 +558,7 @@ export interface CaddyBasicAuthAccount {
   readonly passwordHashKey: string;
 }
 
-/**
- * An environment variable of the Caddy container read from a Secret key.
- * @internal
- */
+/** An environment variable of the Caddy container read from a Secret key (a route's credentials). */
 export interface CaddyAuthSecretEnv {
   /** The variable's name. */
   readonly name: string;

@@ -224,11 +224,15 @@ export class FleetDeployment extends Construct {
   public readonly image: string;
   /** The parsed port mappings. */
   public readonly ports: readonly FleetPortMapping[];
-  /** The custom resource (construct id `Resource`). */
+  /**
+   * The custom resource (construct id `Resource`).
+   * @internal
+   */
   public readonly resource: iot.Deployment;
   /** Things worth a warning; the fleet folds them into one release warning. */
   public readonly findings: FleetDeploymentFindings;
 
+  /** @internal */
   constructor(scope: Construct, name: string, options: FleetDeploymentOptions, identity: FleetDeploymentIdentity) {
     const prop = `deployments.${name}`;
     // Every option check runs before the resource is built, and all their errors are reported together.

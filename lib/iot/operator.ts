@@ -186,6 +186,7 @@ export abstract class OperatorProbes {
   /**
    * Sets the env the probes need (the HTTP health address) and returns what they add to the container and the
    * Deployment.
+   * @internal
    */
   public abstract bind(env: EnvBuilder): OperatorProbeParts;
 }

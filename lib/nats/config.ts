@@ -128,7 +128,10 @@ export class NatsConfig {
     }
   }
 
-  /** The configuration as the ordered block it renders from (for tests and for derived configs). */
+  /**
+   * The configuration as the ordered block it renders from (for tests and for derived configs).
+   * @internal
+   */
   public toBlock(): NatsConfBlock {
     const block: Array<readonly [string, NatsConfValue]> = [
       ['server_name', this.serverName],

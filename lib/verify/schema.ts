@@ -171,6 +171,7 @@ export class SchemaValidator {
   /**
    * Validates one object. `releaseCrds` holds CRD versions rendered by the same release (they win); then `crdDirs`,
    * the library's own CRDs and the third-party CRDs the package ships are searched, in that order.
+   * @internal
    */
   public validate(o: KubeObject, crdDirs: readonly string[], releaseCrds: ReadonlyMap<string, CrdVersion>): SchemaFinding[] {
     if (!o || typeof o !== 'object' || typeof o.apiVersion !== 'string' || typeof o.kind !== 'string') {

@@ -163,7 +163,6 @@ export interface GraphistryServiceIdentity {
  * its stable labels and forwarding by port name, with the release-wide placement (or the service's override), pull
  * secrets, security profile and policy annotations. The constructor of a subclass gathers its container's connections
  * through `client` before it renders, so env, waits and the graph come from the connections.
- * @internal
  */
 export abstract class GraphistryService extends WorkloadConstruct {
   /** Labels selecting the service's pods. */
@@ -178,6 +177,7 @@ export abstract class GraphistryService extends WorkloadConstruct {
   private readonly identity: GraphistryServiceIdentity;
   private rendered?: { deployment: k8s.KubeDeployment; service: k8s.KubeService; endpoint: ServiceEndpoint; access?: NamespacedAccess };
 
+  /** @internal */
   protected constructor(scope: Construct, id: string, identity: GraphistryServiceIdentity, envOwner: string) {
     super(scope, id);
     const labels = { name: identity.name, instance: Release.of(this).releaseName, component: identity.component };
@@ -214,7 +214,10 @@ export abstract class GraphistryService extends WorkloadConstruct {
     for (const c of connections ?? []) c.connect(this.client);
   }
 
-  /** Renders the Deployment and the Service; call once, at the end of the subclass constructor. */
+  /**
+   * Renders the Deployment and the Service; call once, at the end of the subclass constructor.
+   * @internal
+   */
   protected render(spec: GraphistryServiceSpec): void {
     check(this.rendered === undefined, 'render', this.node.path, 'one render per service');
     for (const p of spec.ports) check(p.name !== undefined, 'ports', p.port, 'a named port (Services and probes refer to ports by name)');
