@@ -1,0 +1,96 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App } from 'cdk8s';
+import { Release, synthRelease } from 'cdk8s-ops-kit';
+import { findObject } from '../support';
+import { deliver } from './argo-cd';
+import { buildGraphistry } from './graphistry';
+import { buildIotFleet } from './iot-fleet';
+
+const ROOT = path.join(__dirname, '..', '..');
+const GUIDES = path.join(ROOT, 'docs', 'guides');
+const guide = (name: string) => fs.readFileSync(path.join(GUIDES, name), 'utf8');
+
+describe('guides quote only tested code', () => {
+  const files = fs.readdirSync(GUIDES).filter((f) => f.endsWith('.md')).sort();
+
+  test.each(files)('%s: every code block is a test/guides file quoted verbatim', (file) => {
+    const text = guide(file);
+    const blocks = [...text.matchAll(/```(\w*)\n([\s\S]*?)```/g)];
+    for (const b of blocks) {
+      const before = text.slice(0, b.index).trimEnd();
+      const marker = /<!-- EXAMPLE: (test\/guides\/[\w.-]+\.ts) -->$/.exec(before);
+      expect({ file, block: b[2].slice(0, 60), marker: marker?.[1] }).toEqual({ file, block: b[2].slice(0, 60), marker: expect.any(String) });
+      expect(b[1]).toBe('ts');
+      expect(b[2]).toBe(fs.readFileSync(path.join(ROOT, marker![1]), 'utf8'));
+    }
+  });
+
+  test('the index links every guide, and every guide of a system has an example', () => {
+    const index = guide('README.md');
+    for (const f of files.filter((x) => x !== 'README.md')) {
+      expect(index).toContain(`(${f})`);
+      expect(guide(f)).toMatch(/<!-- EXAMPLE: test\/guides\/[\w.-]+\.ts -->/);
+    }
+  });
+});
+
+describe('Graphistry guide example', () => {
+  const stack = buildGraphistry(new App());
+  const out = synthRelease(Release.of(stack));
+
+  test('renders the analytics tier: engine and Redis, no visualization containers', () => {
+    const engine = findObject(out.manifests, 'DaemonSet', 'engine');
+    const containers = engine.spec.template.spec.containers.map((c: { name: string }) => c.name);
+    expect(containers).toEqual(expect.arrayContaining(['nginx', 'forge-etl-python', 'dask-cuda-worker']));
+    expect(containers.some((c: string) => c.startsWith('streamgl'))).toBe(false);
+    findObject(out.manifests, 'Deployment', 'redis');
+  });
+
+  test('the Ingress serves the guide host through the nginx class', () => {
+    const ingress = findObject(out.manifests, 'Ingress', 'caddy');
+    expect(ingress.spec.ingressClassName).toBe('nginx');
+    expect(ingress.spec.rules.map((r: { host: string }) => r.host)).toEqual(['graphistry.example.com']);
+  });
+
+  test("the guide's Secrets table names every Secret the release notes ask the operator to create", () => {
+    const notes = out.notes.join('\n');
+    const asked = [...notes.matchAll(/^- Secret ([a-z0-9-]+) /gm)].map((m) => m[1]);
+    const grafana = /Secret ([a-z0-9-]+) with keys admin-user/.exec(notes)?.[1];
+    expect(asked.length).toBeGreaterThanOrEqual(6);
+    for (const name of [...asked, grafana!]) expect(guide('graphistry.md')).toContain(`| \`${name}\` |`);
+  });
+});
+
+describe('IoT fleet guide example', () => {
+  const fleet = buildIotFleet(new App());
+  const out = synthRelease(Release.of(fleet));
+
+  test('the CRD, the operator and the two fleet deployments render; NATS admits only the device LAN', () => {
+    findObject(out.manifests, 'CustomResourceDefinition', 'deployments.iot.nationtech.io');
+    expect(out.manifests.filter((o) => o.kind === 'Deployment' && o.apiVersion.startsWith('iot.nationtech.io/')).map((o) => o.metadata.name).sort())
+      .toEqual(['field-echo', 'hello-web']);
+    const lb = out.manifests.find((o) => o.kind === 'Service' && (o as any).spec.type === 'LoadBalancer') as any;
+    expect(lb.spec.loadBalancerSourceRanges).toEqual(['192.168.50.0/24']);
+  });
+});
+
+describe('Argo CD guide example', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ops-kit-guide-'));
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('writes one manifest-only folder per release and returns the health check entry for argocd-cm', () => {
+    const out = path.join(dir, 'dist');
+    const health = deliver(out);
+    const folder = fs.readdirSync(path.join(out, 'iot-fleet'));
+    expect(folder.length).toBeGreaterThan(5);
+    expect(folder.filter((f) => !f.endsWith('.yaml'))).toEqual([]);
+    expect(fs.existsSync(path.join(out, '_reports', 'iot-fleet', 'NOTES.txt'))).toBe(true);
+    expect(Object.keys(health)).toEqual(['resource.customizations.health.iot.nationtech.io_Deployment']);
+    expect(health['resource.customizations.health.iot.nationtech.io_Deployment']).toMatch(/hs\.status/);
+  });
+});
