@@ -1,5 +1,5 @@
 import { App } from 'cdk8s';
-import { NodeSelection } from '../lib/core';
+import { ExternalPeer, NetworkPolicies, NodeSelection } from '../lib/core';
 import { GraphistryStack, GraphistryStackProps, Postgres, StorageAccessMode, Tier } from '../lib/graphistry';
 import { CaddyCookieSecret, CaddyLbFallback, CaddyRouteAuth, CaddyServiceType, CaddyTls } from '../lib/ingress';
 import { Release } from '../lib/release';
@@ -19,6 +19,26 @@ export const GRAPHISTRY_EXAMPLE_POSTGRES = {
 } as const;
 
 /**
+ * Who answers at that host, for the NetworkPolicy egress of every Postgres client: the primary's pod of the PGO
+ * cluster `postgres` (PGO moves the `master` role label with a failover, and its `-primary` Service follows it).
+ */
+export const GRAPHISTRY_EXAMPLE_POSTGRES_PEER = ExternalPeer.pods({
+  namespace: 'graphistry-db',
+  selector: { 'postgres-operator.crunchydata.com/cluster': 'postgres', 'postgres-operator.crunchydata.com/role': 'master' },
+  ports: [5432],
+});
+
+/**
+ * The example cluster's own addresses, which its NetworkPolicies allow: the three control-plane nodes the API server
+ * runs on (`kubectl get endpoints kubernetes -n default`) and the node network (NodePort traffic forwarded by
+ * kube-proxy, host-network node-exporter).
+ */
+export const GRAPHISTRY_EXAMPLE_NETWORK = NetworkPolicies.defaultDeny({
+  apiServer: ExternalPeer.cidr({ cidrs: ['10.20.0.10/32', '10.20.0.11/32', '10.20.0.12/32'], ports: [6443], reason: 'the control-plane nodes (kube-apiserver on 6443)' }),
+  nodes: ExternalPeer.cidr({ cidrs: ['10.20.0.0/22'], reason: 'the node network' }),
+});
+
+/**
  * The Docker Hub pull secret (`kubernetes.io/dockerconfigjson`) every example release pulls with: Graphistry's images
  * come from its Docker Hub organisation with the pull credentials Graphistry issues. The operator creates it (the
  * notes print the command).
@@ -29,7 +49,7 @@ export const GRAPHISTRY_PULL_SECRET = 'graphistry-dockerhub';
 function common(tier: Tier): Omit<GraphistryStackProps, 'tier'> & { tier: Tier } {
   return {
     tier,
-    postgres: Postgres.external(GRAPHISTRY_EXAMPLE_POSTGRES),
+    postgres: Postgres.external({ ...GRAPHISTRY_EXAMPLE_POSTGRES, peer: GRAPHISTRY_EXAMPLE_POSTGRES_PEER }),
     jwtSecret: 'graphistry-jwt',
     nexusSecret: 'graphistry-nexus',
     caddy: {
@@ -58,7 +78,11 @@ export const GRAPHISTRY_UPLOAD_LIMIT = '20g';
  */
 export function buildGraphistrySingleNode(app: App, tier: Tier): Release {
   const name = `graphistry-${tier.name}`;
-  const release = new Release(app, name, { namespace: name, images: { pullSecrets: [GRAPHISTRY_PULL_SECRET] } });
+  const release = new Release(app, name, {
+    namespace: name,
+    images: { pullSecrets: [GRAPHISTRY_PULL_SECRET] },
+    networkPolicy: GRAPHISTRY_EXAMPLE_NETWORK,
+  });
   const base = common(tier);
   new GraphistryStack(release, 'Graphistry', {
     ...base,
@@ -96,6 +120,7 @@ export function buildGraphistryMultiNode(app: App): Release {
   const release = new Release(app, 'graphistry-multinode', {
     namespace: 'graphistry',
     images: { pullSecrets: [GRAPHISTRY_PULL_SECRET] },
+    networkPolicy: GRAPHISTRY_EXAMPLE_NETWORK,
     placement: {
       nodeSelector: GRAPHISTRY_POOLS.cpu,
       tolerations: [{ key: 'nvidia.com/gpu', operator: 'Equal', value: 'true', effect: 'NoSchedule' }],
@@ -110,7 +135,13 @@ export function buildGraphistryMultiNode(app: App): Release {
       ...base.caddy,
       tls: CaddyTls.external(),
       fallback: CaddyLbFallback.leastConn(),
-      service: { type: CaddyServiceType.nodePort({ nodePort: 30080, reason: 'the external load balancer terminates TLS and reaches Caddy on this port of every CPU node' }) },
+      service: {
+        type: CaddyServiceType.nodePort({
+          nodePort: 30080,
+          reason: 'the external load balancer terminates TLS and reaches Caddy on this port of every CPU node',
+          clients: ExternalPeer.cidr({ cidrs: ['10.20.4.0/28'], reason: 'the external load balancer' }),
+        }),
+      },
       ingress: { enabled: false },
       // /prometheus and /jaeger have no login of their own: Caddy asks for the account in an operator-created Secret
       // (keys username and password-hash; the notes print the command that creates it).

@@ -1,4 +1,5 @@
 import { App, Size } from 'cdk8s';
+import { ExternalPeer, NetworkPolicies } from '../lib/core';
 import { FleetRollout, IotFleet } from '../lib/iot';
 import { NatsExposure, NatsPersistence } from '../lib/nats';
 import { Release } from '../lib/release';
@@ -12,12 +13,22 @@ import type { ExampleApp } from './registry';
 export const IOT_DEVICE_LAN_CIDR = '192.168.50.0/24';
 
 /**
+ * The example cluster's own addresses (a k3d cluster on its Docker network): the server node the API server runs on
+ * (`kubectl get endpoints kubernetes -n default`) and the nodes, from which kube-proxy forwards the load balancer's
+ * traffic to NATS (externalTrafficPolicy: Cluster shows NATS a node's address).
+ */
+export const IOT_EXAMPLE_NETWORK = NetworkPolicies.defaultDeny({
+  apiServer: ExternalPeer.cidr({ cidrs: ['172.18.0.2/32'], ports: [6443], reason: 'the k3d server node (kube-apiserver on 6443)' }),
+  nodes: ExternalPeer.cidr({ cidrs: ['172.18.0.0/16'], reason: 'the k3d nodes\' Docker network' }),
+});
+
+/**
  * The IoT platform's cluster side: the fleet-deployment CRD, a NATS JetStream server that devices on the device LAN
  * reach through a load balancer restricted to that LAN, the operator, and three fleet deployments that select devices
  * by their `group` and `device` labels.
  */
 export function buildIotFleet(app: App): Release {
-  const release = new Release(app, 'iot-fleet', { namespace: 'iot-system' });
+  const release = new Release(app, 'iot-fleet', { namespace: 'iot-system', networkPolicy: IOT_EXAMPLE_NETWORK });
   const fleet = new IotFleet(release, 'Fleet', {
     nats: {
       exposure: NatsExposure.loadBalancer({

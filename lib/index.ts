@@ -7,10 +7,13 @@ export { buildContainer, buildWaitContainer } from './core/container';
 export type { ContainerOptions, ContainerPortSpec } from './core/container';
 export { DeploymentRollout, renderDeployment } from './core/deployment';
 export type { DeploymentContainer, DeploymentSpec, RenderedDeployment } from './core/deployment';
-export { ClusterDomain, DEFAULT_CLUSTER_DOMAIN, ExternalEndpoint, ExternalPeer, HostForm, PodEndpoint, ServiceEndpoint } from './core/endpoint';
+export {
+  ClusterDomain, DEFAULT_CLUSTER_DOMAIN, ExternalEndpoint, ExternalPeer, HostForm, LINUX_EPHEMERAL_PORTS, PodEndpoint, ServiceEndpoint,
+} from './core/endpoint';
 export type {
-  EndpointPort, EndpointPortSpec, ExternalCidrPeerOptions, ExternalEndpointProps, ExternalPeerRecord,
-  ExternalPodsPeerOptions, ExternalTargetRecord, IConnectionTarget, PodsTargetRecord, PortProtocol,
+  EndpointPort, EndpointPortSpec, ExternalAnywherePeerOptions, ExternalCidrPeerOptions, ExternalEndpointProps,
+  ExternalPeerPortOptions, ExternalPeerRecord, ExternalPodsPeerOptions, PodPortSpec, ExternalTargetRecord, IConnectionTarget,
+  PodsTargetRecord, PortProtocol,
   ServiceEndpointProps, ServiceTargetRecord, TargetRecord, UrlOptions,
 } from './core/endpoint';
 export { assertEnvName, EnvBuilder, EnvFrom, envFromPairs, EnvSource } from './core/env';
@@ -29,6 +32,8 @@ export {
   MAX_DNS_SUBDOMAIN,
 } from './core/names';
 export type { DeriveNameOptions } from './core/names';
+export { INGRESS_NGINX_CONTROLLER, KUBE_DNS, KUBERNETES_API_PORTS, NetworkPolicies } from './core/network';
+export type { DefaultDenyOptions, NetworkPoliciesOffOptions } from './core/network';
 export { NodeSelection, Placement, placementWithDefaults } from './core/placement';
 export type { GlobalPlacementProps, ResolvedPlacement, Toleration, WorkloadPlacementOptions } from './core/placement';
 export { buildPodSpec } from './core/pod';
@@ -90,11 +95,16 @@ export { isPolicyRule, POLICY_RULES, rationale, RULES } from './verify/rules';
 export type { PolicyRuleId } from './verify/rules';
 export { SchemaValidator } from './verify/schema';
 export { CRD_DIRS_ENV, defaultCrdDirs, defaultSchemaPath, packageCrdDir, SCHEMA_PATH_ENV } from './verify/schema-source';
-export type { ExternalObject, HonouredException, KubeObject, RuleCategory, RuleInfo, VerifyOptions, VerifyReport, Violation } from './verify/types';
+export type {
+  ExternalObject, HonouredException, KubeObject, NetworkPolicyMode, RuleCategory, RuleInfo, VerifyOptions, VerifyReport,
+  Violation,
+} from './verify/types';
 export { checkUpgrade, compareDistTrees, formatUpgradeReport } from './verify/upgrade';
 export type { UpgradeReport } from './verify/upgrade';
 export { formatReport, verifyManifests, verifyReleases } from './verify/verify';
 export type { VerifiableRelease, VerificationTiming } from './verify/verify';
+export { networkFindings } from './verify/network';
+export type { NetworkFinding, NetworkRelease } from './verify/network';
 export { wiringFindings } from './verify/wiring';
 export type { WiringFinding } from './verify/wiring';
 export { synthRelease } from './verify/testing';
@@ -123,8 +133,9 @@ export {
   CaddyLogOutput, CaddyRouteAuth, CaddyUpstream,
 } from './ingress/routing';
 export type {
-  CaddyAccessLogOptions, CaddyAuthSecretEnv, CaddyBasicAuthAccount, CaddyBasicAuthOptions, CaddyDynamicUpstreamOptions, CaddyEndpointPoolOptions,
-  CaddyForwardAuthOptions, CaddyPoolFailoverOptions, CaddyProxyRoute, CaddySessionRoute, CaddyStickyCookieOptions,
+  CaddyAccessLogOptions, CaddyAuthSecretEnv, CaddyBasicAuthAccount, CaddyBasicAuthOptions, CaddyDynamicUpstreamOptions,
+  CaddyEndpointPoolOptions, CaddyForwardAuthOptions, CaddyPoolFailoverOptions, CaddyProxyRoute, CaddySessionRoute,
+  CaddySingleUpstreamOptions, CaddyStickyCookieOptions,
 } from './ingress/routing';
 export { CaddyHsts, CaddyTls, CaddyTlsMode } from './ingress/tls';
 export type { CaddyExternalTlsOptions, CaddyHstsOptions, CaddyIngressTlsOptions, CaddySelfTlsOptions } from './ingress/tls';
@@ -159,7 +170,7 @@ export type { GrafanaOptions, GrafanaProps } from './telemetry/grafana';
 export { Jaeger } from './telemetry/jaeger';
 export type { JaegerOptions, JaegerProps } from './telemetry/jaeger';
 export { CloudAuth, OtlpProtocol, TelemetryMode } from './telemetry/mode';
-export type { CloudOptions, GrafanaAdminSecret, SelfHostedOptions } from './telemetry/mode';
+export type { CloudOptions, GrafanaAdminSecret, ResolvedCloudOptions, SelfHostedOptions } from './telemetry/mode';
 export { HOST_IP_ENV, NodeExporter, NodeExporterHostAccess, NodeExporterSource } from './telemetry/node-exporter';
 export type { NodeExporterOptions, NodeExporterProps } from './telemetry/node-exporter';
 export { COLLECTOR_DEFAULT_TOLERATIONS, OtelCollector } from './telemetry/otel-collector';
@@ -173,7 +184,7 @@ export { Prometheus, PROMETHEUS_CLAIM_SIZE, PROMETHEUS_RETENTION_SHARE } from '.
 export type { PrometheusOptions, PrometheusProps } from './telemetry/prometheus';
 export { TelemetryStack } from './telemetry/telemetry-stack';
 export { ExporterSource, ScrapeTarget } from './telemetry/scrape';
-export type { BundledExporterProps, ExporterBinding, IBundledExporter, ScrapeJobOptions } from './telemetry/scrape';
+export type { BundledExporterProps, ExporterBinding, ExternalExporterOptions, IBundledExporter, ScrapeJobOptions } from './telemetry/scrape';
 export type { TelemetryRoutePrefixes, TelemetryStackProps } from './telemetry/telemetry-stack';
 
 // IoT fleet

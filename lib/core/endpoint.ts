@@ -3,7 +3,7 @@ import { IConstruct } from 'constructs';
 import { check, ConfigError } from './errors';
 import { assertLabels } from './labels';
 import { assertDnsLabel, assertDnsSubdomain, isDnsSubdomain, isPortName } from './names';
-import { assertCidr, isIp } from './validate';
+import { assertCidr, familiesFullyCovered, isIp } from './validate';
 import { IWorkload, namespaceOf } from './workload';
 
 /** The DNS domain a Kubernetes cluster uses unless its kubelets are configured otherwise. */
@@ -102,6 +102,13 @@ export interface EndpointPort {
   readonly protocol: PortProtocol;
   /** The container port (name or number) behind it; for external endpoints the port itself. */
   readonly targetPort: string | number;
+  /**
+   * The last port of a range the target listens on (`port` to `endPort`, inclusive): pods reached directly that bind
+   * an ephemeral port the kernel picks (dask workers). Only on pod endpoints; clients never dial a range, a
+   * NetworkPolicy allows one.
+   * @default - a single port
+   */
+  readonly endPort?: number;
 }
 
 /** Options of an endpoint URL. */
@@ -266,10 +273,13 @@ export interface ExternalTargetRecord {
 /** What a connection leads to. */
 export type TargetRecord = ServiceTargetRecord | PodsTargetRecord | ExternalTargetRecord;
 
-/** An external peer, as the wiring graph records it. */
+/**
+ * An external peer, as the wiring graph records it. `ports`, when present, are the ports the peer receives traffic on
+ * (after a Service's translation), which a NetworkPolicy egress rule allows instead of the port dialled.
+ */
 export type ExternalPeerRecord =
-  | { readonly type: 'pods'; readonly namespace: string; readonly selector: Readonly<Record<string, string>> }
-  | { readonly type: 'cidr'; readonly cidrs: readonly string[]; readonly reason: string };
+  | { readonly type: 'pods'; readonly namespace: string; readonly selector: Readonly<Record<string, string>>; readonly ports?: readonly number[] }
+  | { readonly type: 'cidr'; readonly cidrs: readonly string[]; readonly reason: string; readonly ports?: readonly number[] };
 
 /** Props of a Service endpoint. */
 export interface ServiceEndpointProps {
@@ -384,15 +394,37 @@ export class ServiceEndpoint implements IConnectionTarget {
 }
 
 /**
+ * The ports Linux hands out to a socket bound to port 0 (`net.ipv4.ip_local_port_range`, per network namespace): where
+ * a program that cannot fix its listening port (dask workers) listens.
+ */
+export const LINUX_EPHEMERAL_PORTS = { first: 32768, last: 60999 } as const;
+
+/** A container port of pods reached directly (or a range of ports, for programs that bind an ephemeral port). */
+export interface PodPortSpec {
+  /** The name the connection refers to (the container port's name when it declares one). */
+  readonly name: string;
+  /** The port number (the first of the range when `endPort` is set). */
+  readonly port: number;
+  /**
+   * Transport protocol.
+   * @default 'TCP'
+   */
+  readonly protocol?: PortProtocol;
+  /**
+   * The last port of a range: the pods listen on a port the kernel picks between `port` and `endPort` (an
+   * ephemeral port, 32768-60999 on Linux by default), which no container port declares.
+   * @default - a single, declared container port
+   */
+  readonly endPort?: number;
+}
+
+/**
  * The pods of a workload reached directly, not through a Service: what a scraper with pod discovery (Prometheus'
  * `kubernetes_sd` role pod) connects to. The ports are container ports (`targetPort` is the container port's name).
  */
 export class PodEndpoint implements IConnectionTarget {
   /** The pods of `workload` on the named container ports. */
-  public static of(
-    workload: IWorkload,
-    ports: ReadonlyArray<{ readonly name: string; readonly port: number; readonly protocol?: PortProtocol }>,
-  ): PodEndpoint {
+  public static of(workload: IWorkload, ports: readonly PodPortSpec[]): PodEndpoint {
     const checked = endpointPorts(
       'pods.ports',
       ports.map((p) => ({ name: p.name, port: p.port, protocol: p.protocol })),
@@ -400,7 +432,12 @@ export class PodEndpoint implements IConnectionTarget {
     return new PodEndpoint(
       workload,
       namespaceOf(workload, 'the workload'),
-      checked.map((p) => ({ ...p, targetPort: p.name })),
+      checked.map((p, i) => {
+        const endPort = ports[i].endPort;
+        if (endPort === undefined) return { ...p, targetPort: p.name };
+        check(Number.isInteger(endPort) && endPort > p.port && endPort <= 65535, `pods.ports[${i}].endPort`, endPort, `a port number above port (${p.port}) and at most 65535`);
+        return { ...p, targetPort: p.name, endPort };
+      }),
     );
   }
 
@@ -446,8 +483,19 @@ export class PodEndpoint implements IConnectionTarget {
   }
 }
 
+/** Options every external peer shares. */
+export interface ExternalPeerPortOptions {
+  /**
+   * The ports the peer receives the traffic on, where they differ from the port clients dial. A NetworkPolicy sees
+   * the address and port after a Service's translation: the API server listens on 6443 behind `kubernetes:443`, a
+   * database's pods on their container port behind their Service's port. Used only when the peer is a destination.
+   * @default - the port clients dial
+   */
+  readonly ports?: readonly number[];
+}
+
 /** Options of an external peer in another namespace of the cluster. */
-export interface ExternalPodsPeerOptions {
+export interface ExternalPodsPeerOptions extends ExternalPeerPortOptions {
   /** The namespace the pods run in. */
   readonly namespace: string;
   /** Labels selecting the pods (at least one). */
@@ -455,11 +503,34 @@ export interface ExternalPodsPeerOptions {
 }
 
 /** Options of an external peer given by address ranges. */
-export interface ExternalCidrPeerOptions {
+export interface ExternalCidrPeerOptions extends ExternalPeerPortOptions {
   /** The address ranges (IPv4 or IPv6 CIDRs). */
   readonly cidrs: readonly string[];
   /** Why traffic to (or from) these ranges is allowed: recorded with the rule a NetworkPolicy renders. */
   readonly reason: string;
+}
+
+/** Options of a peer that may be any address. */
+export interface ExternalAnywherePeerOptions extends ExternalPeerPortOptions {
+  /**
+   * Why every address may be on the other side (clients on the internet, an endpoint whose addresses change): recorded
+   * as the `netpol-open-peer` exception on the NetworkPolicy that allows it, and printed in the notes.
+   */
+  readonly reason: string;
+}
+
+/**
+ * Every IPv4 and every IPv6 address.
+ * @internal
+ */
+export const ANY_ADDRESS_CIDRS: readonly string[] = ['0.0.0.0/0', '::/0'];
+
+function peerPorts(prop: string, ports: readonly number[] | undefined): readonly number[] | undefined {
+  if (ports === undefined) return undefined;
+  check(Array.isArray(ports) && ports.length > 0, prop, ports, 'at least one port number, or unset (the port clients dial)');
+  ports.forEach((p, i) => assertPort(`${prop}[${i}]`, p));
+  check(new Set(ports).size === ports.length, prop, ports, 'each port once');
+  return [...ports];
 }
 
 /**
@@ -473,7 +544,8 @@ export class ExternalPeer {
     assertDnsLabel('peer.namespace', options.namespace);
     const selector = assertLabels('peer.selector', options.selector ?? {});
     check(Object.keys(selector).length > 0, 'peer.selector', options.selector, 'at least one label (an empty selector would allow every pod of the namespace)');
-    return new ExternalPeer({ type: 'pods', namespace: options.namespace, selector });
+    const ports = peerPorts('peer.ports', options.ports);
+    return new ExternalPeer({ type: 'pods', namespace: options.namespace, selector, ...(ports ? { ports } : {}) });
   }
 
   /**
@@ -483,24 +555,49 @@ export class ExternalPeer {
   public static cidr(options: ExternalCidrPeerOptions): ExternalPeer {
     check(Array.isArray(options.cidrs) && options.cidrs.length > 0, 'peer.cidrs', options.cidrs, 'at least one CIDR');
     options.cidrs.forEach((c, i) => assertCidr(`peer.cidrs[${i}]`, c));
+    check(new Set(options.cidrs).size === options.cidrs.length, 'peer.cidrs', options.cidrs, 'each CIDR once');
     check(typeof options.reason === 'string' && options.reason.trim().length > 0, 'peer.reason', options.reason, 'a non-empty reason');
-    return new ExternalPeer({ type: 'cidr', cidrs: [...options.cidrs], reason: options.reason.trim() });
+    const ports = peerPorts('peer.ports', options.ports);
+    return new ExternalPeer({ type: 'cidr', cidrs: [...options.cidrs], reason: options.reason.trim(), ...(ports ? { ports } : {}) });
+  }
+
+  /**
+   * Every address (`0.0.0.0/0` and `::/0`), with the reason it has to be: clients on the internet, a cloud endpoint
+   * whose addresses change. The NetworkPolicy that allows it carries the reason as its `netpol-open-peer` exception.
+   */
+  public static anywhere(options: ExternalAnywherePeerOptions): ExternalPeer {
+    check(typeof options?.reason === 'string' && options.reason.trim().length > 0, 'peer.reason', options?.reason, 'a non-empty reason why every address may be on the other side');
+    return ExternalPeer.cidr({ cidrs: ANY_ADDRESS_CIDRS, reason: options.reason, ports: options.ports });
   }
 
   private constructor(private readonly record: ExternalPeerRecord) {}
 
   /** For messages (`pods ingress-nginx/app=controller`, `10.0.0.0/8 (managed Postgres)`). */
   public get description(): string {
-    const r = this.record;
-    return r.type === 'pods'
-      ? `pods ${r.namespace}/${Object.entries(r.selector).map(([k, v]) => `${k}=${v}`).join(',')}`
-      : `${r.cidrs.join(', ')} (${r.reason})`;
+    return describePeer(this.record);
+  }
+
+  /** True when the peer is every address of a family (`0.0.0.0/0`, `::/0`, or ranges whose union is). */
+  public get anyAddress(): boolean {
+    return this.record.type === 'cidr' && familiesFullyCovered(this.record.cidrs).length > 0;
   }
 
   /** The plain record (what renderers and verification read). */
   public toRecord(): ExternalPeerRecord {
-    return this.record.type === 'pods' ? { ...this.record, selector: { ...this.record.selector } } : { ...this.record, cidrs: [...this.record.cidrs] };
+    const r = this.record;
+    const ports = r.ports ? { ports: [...r.ports] } : {};
+    return r.type === 'pods' ? { ...r, selector: { ...r.selector }, ...ports } : { ...r, cidrs: [...r.cidrs], ...ports };
   }
+}
+
+/**
+ * A peer record for messages and notes (`pods ingress-nginx/app=controller`, `10.0.0.0/8 (managed Postgres)`).
+ * @internal
+ */
+export function describePeer(r: ExternalPeerRecord): string {
+  return r.type === 'pods'
+    ? `pods ${r.namespace}/${Object.entries(r.selector).map(([k, v]) => `${k}=${v}`).join(',')}`
+    : `${r.cidrs.join(', ')} (${r.reason})`;
 }
 
 /** Props of an external endpoint. */
@@ -527,6 +624,11 @@ export interface ExternalEndpointProps {
    * @default - none
    */
   readonly owner?: IConstruct;
+  /**
+   * The prop the user declares the peer with, as they wrote it (`postgres.peer`): the error for a missing peer names it.
+   * @default 'peer'
+   */
+  readonly peerProp?: string;
 }
 
 /**
@@ -542,7 +644,7 @@ export class ExternalEndpoint implements IConnectionTarget {
     const ports = endpointPorts('endpoint.ports', props.ports, false);
     if (props.peer !== undefined) check(props.peer instanceof ExternalPeer, 'endpoint.peer', props.peer, 'ExternalPeer.pods({...}) or ExternalPeer.cidr({...})');
     if (props.description !== undefined) check(props.description.trim().length > 0, 'endpoint.description', props.description, 'a non-empty description');
-    return new ExternalEndpoint(host, ports, props.peer, props.description ?? host, props.owner);
+    return new ExternalEndpoint(host, ports, props.peer, props.description ?? host, props.owner, props.peerProp ?? 'peer');
   }
 
   private constructor(
@@ -552,8 +654,11 @@ export class ExternalEndpoint implements IConnectionTarget {
     public readonly ports: readonly EndpointPort[],
     /** Who answers, when declared. */
     public readonly peer: ExternalPeer | undefined,
-    private readonly label: string,
+    /** What it is (`managed Postgres`; the host when not described). */
+    public readonly label: string,
     private readonly declaredBy: IConstruct | undefined,
+    /** The prop the user declares the peer with (for the error when it is missing). */
+    public readonly peerProp: string,
   ) {}
 
   /** `external <description> (<host>)`. */

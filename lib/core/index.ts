@@ -20,5 +20,6 @@ export * from './props';
 export * from './workload';
 export * from './endpoint';
 export * from './service';
+export * from './network';
 export * from './wiring';
 export * from './deployment';

@@ -1,7 +1,9 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { check } from './errors';
-import { EndpointPortSpec, ServiceEndpoint } from './endpoint';
+import { EndpointPortSpec, ExternalPeer, ServiceEndpoint } from './endpoint';
+import { NetworkPolicies } from './network';
+import { ConnectionKind, Wiring } from './wiring';
 import { IWorkload } from './workload';
 
 /** A Service port: a named endpoint port, plus the node port of a NodePort or LoadBalancer Service. */
@@ -59,6 +61,15 @@ export interface ServiceOptions {
    */
   readonly loadBalancerSourceRanges?: readonly string[];
   /**
+   * Who connects from outside the cluster to a NodePort or LoadBalancer Service: their addresses
+   * (`ExternalPeer.cidr`, the same networks as `loadBalancerSourceRanges`) or `ExternalPeer.anywhere({ reason })`.
+   * Recorded in the wiring graph as an ingress connection to every port, so the pods' NetworkPolicy admits them; with
+   * `externalTrafficPolicy: Cluster` the pods see a node's address instead of the client's, so the release's `nodes`
+   * peer is admitted too.
+   * @default - none: required for NodePort and LoadBalancer Services
+   */
+  readonly externalClients?: ExternalPeer;
+  /**
    * Publish pods before they are ready (a StatefulSet's governing Service).
    * @default - not rendered (false)
    */
@@ -84,6 +95,14 @@ export function buildService(scope: Construct, id: string, o: ServiceOptions): R
     if (nodePort === undefined) continue;
     check(o.type === 'NodePort' || o.type === 'LoadBalancer', `service.ports.${name}.nodePort`, nodePort, 'only on a NodePort or LoadBalancer Service');
     check(Number.isInteger(nodePort) && nodePort >= 1 && nodePort <= 65535, `service.ports.${name}.nodePort`, nodePort, 'a port number (the cluster node-port range, 30000-32767 by default)');
+  }
+  const exposed = o.type === 'NodePort' || o.type === 'LoadBalancer';
+  if (exposed) {
+    check(o.externalClients instanceof ExternalPeer, 'service.externalClients', o.externalClients,
+      'who connects from outside the cluster: ExternalPeer.cidr({ cidrs, reason }) or ExternalPeer.anywhere({ reason })',
+      `a ${o.type} Service admits clients from outside the cluster, and its pods' NetworkPolicy needs their addresses`);
+  } else {
+    check(o.externalClients === undefined, 'service.externalClients', o.externalClients?.description, 'unset (only NodePort and LoadBalancer Services have clients outside the cluster)');
   }
   const selector = { ...o.pods.selector };
   check(Object.keys(selector).length > 0, 'service.pods', o.pods.node.path, 'a workload with a non-empty selector');
@@ -111,5 +130,25 @@ export function buildService(scope: Construct, id: string, o: ServiceOptions): R
       })),
     },
   });
+  if (exposed) recordExternalClients(scope, o, endpoint);
   return { service, endpoint };
+}
+
+/**
+ * The ingress connections of a NodePort or LoadBalancer Service: its declared outside clients on every port, and the
+ * nodes too when kube-proxy may forward from another node (the pods then see the node's address).
+ */
+function recordExternalClients(scope: Construct, o: ServiceOptions, endpoint: ServiceEndpoint): void {
+  const wiring = Wiring.of(scope);
+  const clients = o.externalClients!;
+  const snat = o.externalTrafficPolicy !== 'Local' && !clients.anyAddress;
+  for (const p of endpoint.ports) {
+    wiring.connectFrom(clients, endpoint, p.name, { kind: ConnectionKind.INGRESS, purpose: `clients outside the cluster through the ${o.type} Service` });
+    if (snat) {
+      wiring.connectFrom(NetworkPolicies.of(scope).nodes, endpoint, p.name, {
+        kind: ConnectionKind.INGRESS,
+        purpose: 'outside clients that kube-proxy forwards from a node (externalTrafficPolicy: Cluster shows the pods a node address)',
+      });
+    }
+  }
 }

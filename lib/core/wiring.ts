@@ -6,6 +6,7 @@ import { check, ConfigError } from './errors';
 import { stableStringify } from './hash';
 import { assertDnsLabel } from './names';
 import { ExternalRef } from './policy';
+import { NetworkPolicies } from './network';
 import { InitWait, waitRules } from './waits';
 import { IWorkload, namespaceOf } from './workload';
 
@@ -225,6 +226,14 @@ export class Wiring {
     return this.add(ConnectionSource.workload(client, options.container), target, port, options);
   }
 
+  /**
+   * Records a connection from `client` (or its container `options.container`) to the Kubernetes API server (an
+   * init wait, service discovery, an operator's watch): its NetworkPolicy then allows the release's `apiServer` peer.
+   */
+  public connectToKubernetesApi(client: IWorkload, options: WorkloadConnectOptions = {}): Connection {
+    return this.connect(client, NetworkPolicies.of(client).kubernetesApi(client), 'https', options);
+  }
+
   /** Records a connection into the app from outside it (an ingress controller's pods reaching a Service). */
   public connectFrom(peer: ExternalPeer, target: IConnectionTarget, port?: string, options: ConnectOptions = {}): Connection {
     return this.add(ConnectionSource.external(peer), target, port, options);
@@ -307,7 +316,11 @@ export class PodWiring {
     return b;
   }
 
-  /** Adds an init-container wait (once: the same wait from two connections is kept once; two different waits of one name are an error). */
+  /**
+   * Adds an init-container wait (once: the same wait from two connections is kept once; two different waits of one
+   * name are an error). A wait that reads the API (it has RBAC rules) records its init container's connection to the
+   * Kubernetes API server.
+   */
   public addWait(wait: InitWait): this {
     const same = this._waits.find((w) => w.name === wait.name);
     if (same) {
@@ -315,6 +328,9 @@ export class PodWiring {
       return this;
     }
     this._waits.push(wait);
+    if (wait.rules.length > 0) {
+      this._connections.push(Wiring.of(this.workload).connectToKubernetesApi(this.workload, { container: wait.name, purpose: `init container ${wait.name} reads the API` }));
+    }
     return this;
   }
 

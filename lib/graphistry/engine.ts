@@ -3,7 +3,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { checksumAnnotations } from '../core/checksum';
 import { buildContainer, buildWaitContainer, ContainerOptions } from '../core/container';
-import { ClusterDomain, HostForm, ServiceEndpoint } from '../core/endpoint';
+import { ClusterDomain, HostForm, LINUX_EPHEMERAL_PORTS, PodEndpoint, ServiceEndpoint } from '../core/endpoint';
 import { EnvBuilder, EnvFrom, EnvMap } from '../core/env';
 import { ConfigError, ErrorCollector } from '../core/errors';
 import { Images } from '../core/images';
@@ -17,7 +17,7 @@ import { NamespacedAccess } from '../core/rbac';
 import { quantityOf, Resources, sized, sizeQuantity } from '../core/resources';
 import { SecurityProfile } from '../core/security';
 import { buildService } from '../core/service';
-import { ClientBinding, ConnectionKind, IConnectable, PodWiring } from '../core/wiring';
+import { ClientBinding, ConnectionKind, IConnectable, PodWiring, Wiring } from '../core/wiring';
 import { WorkloadConstruct } from '../core/workload';
 import { Release } from '../release/release';
 import {
@@ -547,6 +547,12 @@ export class EngineDaemonSet extends WorkloadConstruct {
   public readonly containerNames: readonly string[];
   /** NGINX_RESOLVER as nginx gets it (the cluster DNS Service it resolves names through); undefined when it comes from a reference. */
   public readonly nginxResolver?: string;
+  /**
+   * The dask workers and nannies dask-cuda-worker starts in every engine pod, reached directly: each binds a port the
+   * kernel picks from the ephemeral range (dask-cuda-worker has no option to fix it), and the scheduler calls them
+   * back on it, as do the dask clients and the workers of other engine pods fetching data.
+   */
+  public readonly daskWorkers: PodEndpoint;
 
   constructor(scope: Construct, id: string, props: EngineDaemonSetProps) {
     super(scope, id);
@@ -574,6 +580,9 @@ export class EngineDaemonSet extends WorkloadConstruct {
     this.access = new NamespacedAccess(this, 'Access', { name: EngineNames.SERVICE_ACCOUNT, labels, rules: this.wiring.waitRules() });
     this.daemonSet = this.renderDaemonSet(ctx, labels, security, containers);
 
+    this.daskWorkers = PodEndpoint.of(this, [{ name: 'dask-worker', port: LINUX_EPHEMERAL_PORTS.first, endPort: LINUX_EPHEMERAL_PORTS.last }]);
+    this.wireDaskCallbacks(props.daskScheduler);
+
     const services = this.renderServices(ctx, labels);
     this.headlessService = services.headless.service;
     this.headlessEndpoint = services.headless.endpoint;
@@ -581,6 +590,16 @@ export class EngineDaemonSet extends WorkloadConstruct {
     this.nginxEndpoint = services.nginx.endpoint;
     this.shimServices = Object.fromEntries(Object.entries(services.shims).map(([k, v]) => [k, v.service]));
     this.shimEndpoints = Object.fromEntries(Object.entries(services.shims).map(([k, v]) => [k, v.endpoint]));
+  }
+
+  /**
+   * The dask traffic that runs against the direction of the scheduler connection: the scheduler calls the workers
+   * and nannies back, and clients (forge-etl-python) and workers of every engine pod fetch results from the workers.
+   */
+  private wireDaskCallbacks(scheduler: DaskScheduler): void {
+    const wiring = Wiring.of(this);
+    wiring.connect(scheduler, this.daskWorkers, 'dask-worker', { purpose: 'the scheduler calls dask workers and nannies back' });
+    wiring.connect(this, this.daskWorkers, 'dask-worker', { purpose: 'dask clients and workers fetch data from the workers of every engine pod' });
   }
 
   /**

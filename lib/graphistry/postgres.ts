@@ -1,4 +1,5 @@
-import { ExternalEndpoint } from '../core/endpoint';
+import { ExternalEndpoint, ExternalPeer } from '../core/endpoint';
+import { namespaceOf } from '../core/workload';
 import { check } from '../core/errors';
 import { EnvSource, EnvValue } from '../core/env';
 import { assertDnsLabel, assertDnsSubdomain } from '../core/names';
@@ -30,6 +31,14 @@ export interface ExternalPostgresProps {
   readonly user: string;
   /** Where the password is: a key in an existing Secret. */
   readonly passwordSecret: SecretKeyRef;
+  /**
+   * Who answers at `host`, for the NetworkPolicy egress rule of every client: the database's pods
+   * (`ExternalPeer.pods({ namespace, selector, ports })`, for a Crunchy PGO cluster in another namespace
+   * `{ 'postgres-operator.crunchydata.com/cluster': '<cluster>', 'postgres-operator.crunchydata.com/role': 'master' }`)
+   * or its addresses (`ExternalPeer.cidr({ cidrs, reason })`, a managed database).
+   * @default - undeclared: synth fails while the release renders NetworkPolicies
+   */
+  readonly peer?: ExternalPeer;
 }
 
 /** Props of `Postgres.crunchy`. */
@@ -76,7 +85,7 @@ export class Postgres implements IConnectable {
     assertDnsSubdomain('postgres.passwordSecret.name', props.passwordSecret.name);
     check(/^[-._a-zA-Z0-9]+$/.test(props.passwordSecret.key), 'postgres.passwordSecret.key', props.passwordSecret.key, "a Secret key: letters, digits, '-', '_' and '.'");
     return new Postgres(
-      ExternalEndpoint.of({ host: props.host, ports: [{ name: 'postgres', port }], description: 'Postgres' }),
+      ExternalEndpoint.of({ host: props.host, ports: [{ name: 'postgres', port }], description: 'Postgres', peer: props.peer, peerProp: 'postgres.peer' }),
       {
         POSTGRES_HOST: props.host,
         POSTGRES_PORT: String(port),
@@ -113,6 +122,8 @@ export class Postgres implements IConnectable {
       secret,
       {},
       `${props.cluster}-primary`,
+      // PGO labels the primary's pod with its cluster and role `master` (the Service's endpoints follow it).
+      { 'postgres-operator.crunchydata.com/cluster': props.cluster, 'postgres-operator.crunchydata.com/role': 'master' },
     );
   }
 
@@ -125,7 +136,26 @@ export class Postgres implements IConnectable {
     private readonly waitIdentity: { user?: string; database?: string },
     /** A Service in the release namespace that another release (PGO) creates, which the wait resolves. */
     private readonly namespaceService?: string,
+    /** Labels of the server's pods in the client's namespace (PGO), for the NetworkPolicy peer. */
+    private readonly namespacePods?: Readonly<Record<string, string>>,
   ) {}
+
+  private readonly byNamespace = new Map<string, ExternalEndpoint>();
+
+  /**
+   * The endpoint a client in `namespace` connects to: for a PGO cluster, whose pods run in the client's own namespace,
+   * the same address with those pods as its peer.
+   */
+  private endpointFor(namespace: string | undefined): ExternalEndpoint {
+    if (!this.namespacePods || namespace === undefined) return this.endpoint;
+    let e = this.byNamespace.get(namespace);
+    if (!e) {
+      const peer = ExternalPeer.pods({ namespace, selector: this.namespacePods, ports: [this.port] });
+      e = ExternalEndpoint.of({ host: this.endpoint.host, ports: [{ name: 'postgres', port: this.port }], description: this.endpoint.label, peer });
+      this.byNamespace.set(namespace, e);
+    }
+    return e;
+  }
 
   /** Host the init wait probes. */
   public get host(): string {
@@ -152,7 +182,7 @@ export class Postgres implements IConnectable {
    * `pg_isready` wait and the Secret (and, for PGO, the Service) as external references.
    */
   public connect(client: ClientBinding, options: PostgresClientOptions = {}): Connection {
-    const c = client.connect(this.endpoint, 'postgres', { purpose: 'database' });
+    const c = client.connect(this.endpointFor(namespaceOf(client.workload, 'the Postgres client')), 'postgres', { purpose: 'database' });
     if (options.env ?? true) for (const [k, v] of Object.entries(this.envMap)) client.setEnv(k, v, c.envHint());
     if (options.wait ?? true) client.addWait(this.wait());
     for (const r of this.externalRefs()) client.addExternalRef(r);

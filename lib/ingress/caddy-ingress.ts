@@ -3,7 +3,8 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { checksumAnnotations } from '../core/checksum';
 import { DeploymentRollout, renderDeployment } from '../core/deployment';
-import { ServiceEndpoint } from '../core/endpoint';
+import { ExternalEndpoint, ExternalPeer, ServiceEndpoint } from '../core/endpoint';
+import { Wiring } from '../core/wiring';
 import { EnvBuilder, EnvSource } from '../core/env';
 import { check, ConfigError, ErrorCollector } from '../core/errors';
 import { Images } from '../core/images';
@@ -80,6 +81,12 @@ export interface CaddyNodePortOptions {
    */
   readonly reason: string;
   /**
+   * Who connects from outside the cluster: the external load balancer's (or the users') addresses,
+   * `ExternalPeer.cidr({ cidrs, reason })`, or `ExternalPeer.anywhere({ reason })`. Caddy's NetworkPolicy admits them
+   * on its ports (and, with `externalTrafficPolicy: Cluster`, the release's `nodes`, from which kube-proxy forwards).
+   */
+  readonly clients: ExternalPeer;
+  /**
    * Node port for HTTP.
    * @default - allocated by Kubernetes
    */
@@ -134,6 +141,9 @@ export class CaddyServiceType {
 }
 
 function checkNodePorts(o: CaddyNodePortOptions): void {
+  check(o.clients instanceof ExternalPeer, 'service.type.clients', o.clients,
+    'who connects from outside the cluster: ExternalPeer.cidr({ cidrs, reason }) (the load balancer\'s addresses) or ExternalPeer.anywhere({ reason })',
+    "Caddy's NetworkPolicy admits only declared clients");
   for (const [prop, p] of [['nodePort', o.nodePort], ['nodePortHttps', o.nodePortHttps]] as const) {
     if (p !== undefined) assertNodePort(`service.type.${prop}`, p);
   }
@@ -259,6 +269,12 @@ export interface CaddyIngressProps extends Omit<CaddyfileProps, 'ingressTerminat
 
 const NGINX_BODY_SIZE = 'nginx.ingress.kubernetes.io/proxy-body-size';
 
+/** The ACME directories Caddy 2 orders certificates from by default (Let's Encrypt, then ZeroSSL), with descriptions. */
+const CADDY_ACME_DIRECTORIES: ReadonlyArray<readonly [string, string]> = [
+  ['acme-v02.api.letsencrypt.org', "ACME CA Let's Encrypt"],
+  ['acme.zerossl.com', 'ACME CA ZeroSSL'],
+];
+
 function annotations(prop: string, a: Readonly<Record<string, string>> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const k of Object.keys(a ?? {}).sort()) {
@@ -337,6 +353,7 @@ export class CaddyIngress extends WorkloadConstruct {
     this.caddyfileText = this.caddyfile.render();
     this.externalScheme = this.tls.externalScheme((ingressTls ?? []).length > 0);
     this.addTopologyNotes(release, resolved!);
+    this.wireAcme();
 
     const replicas = props.replicas ?? 1;
     this.configMap = new k8s.KubeConfigMap(this, 'ConfigMap', {
@@ -349,6 +366,19 @@ export class CaddyIngress extends WorkloadConstruct {
     this.endpoint = rendered.service!.endpoint;
     if (ingressTls !== undefined) this.ingress = this.renderIngress(ing, ingressTls, labels);
     if (props.podDisruptionBudget ?? replicas > 1) this.podDisruptionBudget = this.renderBudget(labels);
+  }
+
+  /**
+   * Self mode with ACME: Caddy's issuers (Let's Encrypt, then ZeroSSL) are reached on 443 at addresses that change,
+   * so the connection is recorded with a peer that is every address (the policy allows only port 443, and says why).
+   */
+  private wireAcme(): void {
+    if (this.tls.mode !== CaddyTlsMode.SELF || this.tls.certificateSecret !== undefined) return;
+    const peer = ExternalPeer.anywhere({ reason: 'Caddy orders certificates from the public ACME CAs, whose addresses change', ports: [443] });
+    for (const [host, description] of CADDY_ACME_DIRECTORIES) {
+      const ca = ExternalEndpoint.of({ host, ports: [{ name: 'https', port: 443 }], peer, description });
+      Wiring.of(this).connect(this, ca, 'https', { purpose: 'ACME certificates' });
+    }
   }
 
   /** Notes about the TLS topology. */
@@ -506,6 +536,7 @@ export class CaddyIngress extends WorkloadConstruct {
       ports,
       loadBalancerIp: so.loadBalancerIP,
       externalTrafficPolicy: so.externalTrafficPolicy,
+      externalClients: so.clients,
     };
   }
 

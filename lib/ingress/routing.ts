@@ -1,5 +1,5 @@
 import { Duration } from 'cdk8s';
-import { HostForm, ServiceEndpoint } from '../core/endpoint';
+import { ExternalEndpoint, ExternalPeer, HostForm, ServiceEndpoint } from '../core/endpoint';
 import { check, ConfigError } from '../core/errors';
 import { isDnsSubdomain } from '../core/names';
 import { assertInt, assertPort, assertResolver, assertWholeMilliseconds, ipFamily, parseHostPort } from '../core/validate';
@@ -19,6 +19,12 @@ export interface CaddyDynamicUpstreamOptions {
   readonly name: string;
   /** Port every upstream listens on. */
   readonly port: number;
+  /**
+   * Who answers at `name` (the pods behind it, `ExternalPeer.pods({ namespace, selector })`, or their addresses), for
+   * Caddy's NetworkPolicy egress rule.
+   * @default - undeclared: synth fails while the release renders NetworkPolicies
+   */
+  readonly peer?: ExternalPeer;
   /**
    * How often Caddy re-resolves the name (pods joining or leaving the headless Service).
    * @default Duration.seconds(10)
@@ -176,7 +182,8 @@ export abstract class CaddyUpstream {
   public static dynamicA(options: CaddyDynamicUpstreamOptions): CaddyUpstream {
     check(isDnsSubdomain(options.name) || ipFamily(options.name) === 4, 'upstream.name', options.name, 'a lowercase DNS name such as engine-headless.ns.svc.cluster.local');
     checkPort('upstream.port', options.port);
-    return new DnsPoolUpstream(options.name, options.port, poolSettings(options));
+    const peer = checkPeer(options.peer);
+    return new DnsPoolUpstream(options.name, options.port, poolSettings(options), peer);
   }
 
   /**
@@ -191,9 +198,9 @@ export abstract class CaddyUpstream {
   }
 
   /** One fixed upstream, `host:port` (outside the app, or a test's; inside an app use `service(endpoint)`). */
-  public static single(address: string): CaddyUpstream {
+  public static single(address: string, options: CaddySingleUpstreamOptions = {}): CaddyUpstream {
     parseHostPort('upstream', address);
-    return new AddressUpstream(address);
+    return new AddressUpstream(address, checkPeer(options.peer));
   }
 
   /** One Service the app renders, at its FQDN and port. CaddyIngress records the connection. */
@@ -210,8 +217,9 @@ export abstract class CaddyUpstream {
 
   /**
    * The upstream as `caddy` dials it: an endpoint upstream records Caddy's connection in the wiring graph and takes
-   * its address from it; address upstreams are returned as they are. Without `caddy` (a Caddyfile built on its
-   * own), the endpoint's FQDN is used and nothing is recorded.
+   * its address from it; an address upstream records a connection to an external endpoint with its declared peer and
+   * is returned as it is. Without `caddy` (a Caddyfile built on its own), the endpoint's FQDN is used and nothing is
+   * recorded.
    */
   public abstract bind(caddy?: IWorkload, purpose?: string): CaddyUpstream;
 
@@ -219,8 +227,43 @@ export abstract class CaddyUpstream {
   public abstract reverseProxy(lbPolicy?: CaddyDirective): CaddyDirective;
 }
 
+/** Options of a single upstream outside the app. */
+export interface CaddySingleUpstreamOptions {
+  /**
+   * Who answers at the address (`ExternalPeer.pods({ namespace, selector })` or `ExternalPeer.cidr({ cidrs, reason })`),
+   * for Caddy's NetworkPolicy egress rule.
+   * @default - undeclared: synth fails while the release renders NetworkPolicies
+   */
+  readonly peer?: ExternalPeer;
+}
+
+function checkPeer(peer: ExternalPeer | undefined): ExternalPeer | undefined {
+  if (peer !== undefined) check(peer instanceof ExternalPeer, 'upstream.peer', peer, 'ExternalPeer.pods({...}), ExternalPeer.cidr({...}) or ExternalPeer.anywhere({...})');
+  return peer;
+}
+
+/**
+ * Records Caddy's connection to an upstream outside the app (an address, not a Service endpoint), so its NetworkPolicy
+ * allows it: without a declared peer, a release that renders NetworkPolicies fails synth naming `upstream.peer`.
+ */
+function recordAddress(caddy: IWorkload, host: string, port: number, peer: ExternalPeer | undefined, purpose?: string): void {
+  const endpoint = ExternalEndpoint.of({
+    host: host.replace(/^\[|\]$/g, ''),
+    ports: [{ name: 'upstream', port }],
+    peer,
+    peerProp: 'upstream.peer',
+    description: 'Caddy upstream',
+  });
+  Wiring.of(caddy).connect(caddy, endpoint, 'upstream', { kind: ConnectionKind.INGRESS, purpose });
+}
+
 class DnsPoolUpstream extends CaddyUpstream {
-  constructor(private readonly name: string, private readonly port: number, private readonly settings: PoolSettings) {
+  constructor(
+    private readonly name: string,
+    private readonly port: number,
+    private readonly settings: PoolSettings,
+    private readonly peer?: ExternalPeer,
+  ) {
     super();
   }
 
@@ -232,7 +275,8 @@ class DnsPoolUpstream extends CaddyUpstream {
     return `${this.name}:${this.port}`;
   }
 
-  public bind(): CaddyUpstream {
+  public bind(caddy?: IWorkload, purpose?: string): CaddyUpstream {
+    if (caddy) recordAddress(caddy, this.name, this.port, this.peer, purpose);
     return this;
   }
 
@@ -288,7 +332,7 @@ class EndpointPoolUpstream extends CaddyUpstream {
 }
 
 class AddressUpstream extends CaddyUpstream {
-  constructor(private readonly hostPort: string) {
+  constructor(private readonly hostPort: string, private readonly peer?: ExternalPeer) {
     super();
   }
 
@@ -300,7 +344,11 @@ class AddressUpstream extends CaddyUpstream {
     return this.hostPort;
   }
 
-  public bind(): CaddyUpstream {
+  public bind(caddy?: IWorkload, purpose?: string): CaddyUpstream {
+    if (caddy) {
+      const { host, port } = parseHostPort('upstream', this.hostPort);
+      recordAddress(caddy, host, port, this.peer, purpose);
+    }
     return this;
   }
 

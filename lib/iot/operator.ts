@@ -16,7 +16,7 @@ import { Resources, sized } from '../core/resources';
 import { SecurityProfile } from '../core/security';
 import { NatsKvBucket } from '../nats/kv';
 import { NatsServer } from '../nats/server';
-import { PodWiring } from '../core/wiring';
+import { PodWiring, Wiring } from '../core/wiring';
 import { WorkloadConstruct } from '../core/workload';
 import { Release } from '../release/release';
 import { IOT_DEPLOYMENT_PLURAL, IOT_GROUP } from './crd';
@@ -351,6 +351,8 @@ export class IotOperator extends WorkloadConstruct {
     this.env = new EnvBuilder('IotOperator container operator');
     this.wiring = new PodWiring(this);
     props.nats.connect(this.wiring.container('operator', this.env), { urlEnv: IOT_OPERATOR_ENV.natsUrl, purpose: 'desired state and agent status (KV)' });
+    // The operator watches its custom resources and writes their status through the API server.
+    Wiring.of(this).connectToKubernetesApi(this, { container: 'operator', purpose: 'watches fleet deployments and writes their status' });
     this.env
       .own(IOT_OPERATOR_ENV.desiredStateBucket, props.desiredStateBucket.name)
       .own(IOT_OPERATOR_ENV.agentStatusBucket, props.agentStatusBucket.name);

@@ -1,4 +1,5 @@
 import { Size } from 'cdk8s';
+import { ExternalPeer } from '../core/endpoint';
 import { check } from '../core/errors';
 import { assertLabelKey } from '../core/labels';
 import { assertNodePort, familiesFullyCovered, parseCidr } from '../core/validate';
@@ -20,6 +21,20 @@ export interface NatsNodePortOptions {
    * recorded as the `policy.ops-kit.io/node-port` exception on the Service.
    */
   readonly reason: string;
+  /**
+   * Client CIDRs (the device network): the NATS pods' NetworkPolicy admits only them. A NodePort Service has no source
+   * ranges of its own, so the NetworkPolicy is the filter (with `externalTrafficPolicy: Cluster` kube-proxy shows the
+   * pods a node's address, so the release's `nodes` peer is admitted too). A range covering every address is
+   * `openToAllSources`.
+   * @default - none: then `openToAllSources` is required
+   */
+  readonly sourceRanges?: readonly string[];
+  /**
+   * An explicit acknowledgement that every source address may connect, with its own reason. Exclusive with
+   * `sourceRanges`.
+   * @default - not open: `sourceRanges` is required
+   */
+  readonly openToAllSources?: NatsOpenLoadBalancer;
 }
 
 /** Options for a LoadBalancer Service. */
@@ -52,6 +67,54 @@ export interface NatsLoadBalancerOptions {
 }
 
 /**
+ * Checks an exposure's clients: either source ranges that leave some addresses out, or an acknowledged
+ * `openToAllSources`, never both, never neither.
+ */
+function checkSources(
+  prefix: string,
+  options: { readonly sourceRanges?: readonly string[]; readonly openToAllSources?: NatsOpenLoadBalancer },
+  what: string,
+): void {
+  const ranges = options.sourceRanges ?? [];
+  const open = options.openToAllSources;
+  check(
+    !(ranges.length > 0 && open !== undefined),
+    `${prefix}.openToAllSources`,
+    open,
+    'either sourceRanges or openToAllSources, not both',
+    `a ${what} restricted to source ranges is not open to all sources`,
+  );
+  check(
+    ranges.length > 0 || open !== undefined,
+    `${prefix}.sourceRanges`,
+    options.sourceRanges,
+    `at least one client CIDR such as 192.168.10.0/24 (the device network), or openToAllSources: { reason } to acknowledge a ${what} open to every address`,
+    'NATS has no client authentication here, so an unrestricted port lets anyone who reaches it read and write every subject and KV bucket',
+  );
+  if (open !== undefined) {
+    check(typeof open.reason === 'string' && open.reason.trim().length > 0, `${prefix}.openToAllSources.reason`, open.reason, 'a non-empty reason why every source address may connect');
+  }
+  const seen = new Set<string>();
+  for (const [i, r] of ranges.entries()) {
+    const prop = `${prefix}.sourceRanges[${i}]`;
+    const cidr = parseCidr(r);
+    check(cidr !== undefined, prop, r, 'an IPv4 or IPv6 CIDR such as 10.20.0.0/16 or 2001:db8::/32 (address/prefix, IPv4 prefix at most 32, IPv6 at most 128)');
+    check(cidr.prefix > 0, prop, r, 'a CIDR with a prefix length above 0', 'a /0 range admits every address: to mean that, set openToAllSources: { reason } instead');
+    check(!seen.has(r), prop, r, 'each range once');
+    seen.add(r);
+  }
+  // Ranges that together cover a whole family (0.0.0.0/1 + 128.0.0.0/1) open the port to every address just like /0.
+  const covered = familiesFullyCovered(ranges);
+  check(
+    covered.length === 0,
+    `${prefix}.sourceRanges`,
+    ranges,
+    `client networks that leave some addresses out, or openToAllSources: { reason } to acknowledge a ${what} open to every address`,
+    `together they cover every ${covered.map((f) => `IPv${f}`).join(' and ')} address, which admits the whole internet to a NATS without client authentication`,
+  );
+}
+
+/**
  * How the NATS client port is reachable: only inside the cluster, on a fixed port of every node, or through a load
  * balancer.
  */
@@ -70,7 +133,8 @@ export class NatsExposure {
   public static nodePort(port: number, options: NatsNodePortOptions): NatsExposure {
     check(typeof options?.reason === 'string' && options.reason.trim().length > 0, 'exposure.nodePort.reason', options?.reason, 'a non-empty reason why every node must serve the client port (recorded as the node-port policy exception)');
     assertNodePort('exposure.nodePort', port, port === 4222 ? 'the NATS client port 4222 is outside the NodePort range; use NatsExposure.loadBalancer() to serve clients on 4222' : undefined);
-    return new NatsExposure('NodePort', port, { reason: options.reason });
+    checkSources('exposure.nodePort', options, 'node port');
+    return new NatsExposure('NodePort', port, { reason: options.reason, sourceRanges: options.sourceRanges, openToAllSources: options.openToAllSources });
   }
 
   /**
@@ -81,43 +145,7 @@ export class NatsExposure {
    */
   public static loadBalancer(options: NatsLoadBalancerOptions): NatsExposure {
     check(typeof options.reason === 'string' && options.reason.trim().length > 0, 'exposure.loadBalancer.reason', options.reason, 'a non-empty reason (recorded as the load-balancer policy exception)');
-    const ranges = options.sourceRanges ?? [];
-    const open = options.openToAllSources;
-    check(
-      !(ranges.length > 0 && open !== undefined),
-      'exposure.loadBalancer.openToAllSources',
-      open,
-      'either sourceRanges or openToAllSources, not both',
-      'a load balancer restricted to source ranges is not open to all sources',
-    );
-    check(
-      ranges.length > 0 || open !== undefined,
-      'exposure.loadBalancer.sourceRanges',
-      options.sourceRanges,
-      'at least one client CIDR such as 192.168.10.0/24 (the device network), or openToAllSources: { reason } to acknowledge a load balancer open to every address',
-      'NATS has no client authentication here, so an unrestricted load balancer lets anyone who reaches it read and write every subject and KV bucket',
-    );
-    if (open !== undefined) {
-      check(typeof open.reason === 'string' && open.reason.trim().length > 0, 'exposure.loadBalancer.openToAllSources.reason', open.reason, 'a non-empty reason why every source address may connect');
-    }
-    const seen = new Set<string>();
-    for (const [i, r] of ranges.entries()) {
-      const prop = `exposure.loadBalancer.sourceRanges[${i}]`;
-      const cidr = parseCidr(r);
-      check(cidr !== undefined, prop, r, 'an IPv4 or IPv6 CIDR such as 10.20.0.0/16 or 2001:db8::/32 (address/prefix, IPv4 prefix at most 32, IPv6 at most 128)');
-      check(cidr.prefix > 0, prop, r, 'a CIDR with a prefix length above 0', 'a /0 range admits every address: to mean that, set openToAllSources: { reason } instead');
-      check(!seen.has(r), prop, r, 'each range once');
-      seen.add(r);
-    }
-    // Ranges that together cover a whole family (0.0.0.0/1 + 128.0.0.0/1) open the port to every address just like /0.
-    const covered = familiesFullyCovered(ranges);
-    check(
-      covered.length === 0,
-      'exposure.loadBalancer.sourceRanges',
-      ranges,
-      'client networks that leave some addresses out, or openToAllSources: { reason } to acknowledge a load balancer open to every address',
-      `together they cover every ${covered.map((f) => `IPv${f}`).join(' and ')} address, which admits the whole internet to a NATS without client authentication`,
-    );
+    checkSources('exposure.loadBalancer', options, 'load balancer');
     for (const k of Object.keys(options.annotations ?? {})) assertLabelKey('exposure.loadBalancer.annotations', k);
     return new NatsExposure('LoadBalancer', undefined, options);
   }
@@ -127,7 +155,7 @@ export class NatsExposure {
     public readonly serviceType: 'ClusterIP' | 'NodePort' | 'LoadBalancer',
     /** The pinned node port (NodePort only). */
     public readonly nodePort: number | undefined,
-    private readonly lb: NatsLoadBalancerOptions | undefined,
+    private readonly lb: (Partial<NatsLoadBalancerOptions> & { readonly reason: string }) | undefined,
   ) {}
 
   /** True when clients outside the cluster can reach the server. */
@@ -145,9 +173,16 @@ export class NatsExposure {
     return this.lb?.openToAllSources?.reason;
   }
 
-  /** `loadBalancerSourceRanges` (LoadBalancer only). */
+  /** The client networks (NodePort and LoadBalancer): `loadBalancerSourceRanges`, and the NetworkPolicy's sources. */
   public get sourceRanges(): string[] | undefined {
     return this.lb?.sourceRanges?.length ? [...this.lb.sourceRanges] : undefined;
+  }
+
+  /** Who connects from outside the cluster (NodePort and LoadBalancer), for the NetworkPolicy. */
+  public get clients(): ExternalPeer | undefined {
+    if (!this.external || !this.lb) return undefined;
+    if (this.lb.openToAllSources) return ExternalPeer.anywhere({ reason: `NATS clients outside the cluster: ${this.lb.openToAllSources.reason}` });
+    return ExternalPeer.cidr({ cidrs: this.lb.sourceRanges!, reason: `NATS clients outside the cluster: ${this.lb.reason}` });
   }
 
   /** Extra Service annotations (LoadBalancer only). */

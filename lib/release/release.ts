@@ -1,8 +1,13 @@
-import { Chart } from 'cdk8s';
+import { ApiObject, Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
-import { ClusterDomain, DEFAULT_CLUSTER_DOMAIN } from '../core/endpoint';
+import { ClusterDomain, DEFAULT_CLUSTER_DOMAIN, ExternalEndpoint } from '../core/endpoint';
 import { check, ConfigError, ErrorCollector } from '../core/errors';
+import { stableStringify } from '../core/hash';
+import { NetworkPolicies } from '../core/network';
+import { ConnectionRecord, Wiring } from '../core/wiring';
+import { MANAGED_BY } from '../core/labels';
+import { ingressConnections, networkPolicyNote, NetworkPolicyPlan, planNetworkPolicies, PodOwner, podOwnerOf, PolicyPeer, PolicyPort, runsPods } from './network-policies';
 import { GlobalPlacementProps, Placement } from '../core/placement';
 import { ImageSettings, Images } from '../core/images';
 import { assertDnsLabel } from '../core/names';
@@ -38,7 +43,17 @@ export interface ReleaseProps {
    * @default false
    */
   readonly createNamespace?: boolean;
+  /**
+   * NetworkPolicies: a default deny for the release's pods and the allow rules of its wiring graph (DNS to the cluster
+   * resolver, the connections its pods open and accept, the API server for the pods that read it), with the cluster's
+   * addresses declared in `defaultDeny({...})`; or `off({ reason })`.
+   * @default NetworkPolicies.defaultDeny()
+   */
+  readonly networkPolicy?: NetworkPolicies;
 }
+
+/** Construct id of the scope holding the rendered NetworkPolicies. */
+const NETWORK_POLICIES_ID = 'NetworkPolicies';
 
 const RELEASE_SYMBOL = Symbol.for('cdk8s-ops-kit.Release');
 
@@ -97,6 +112,7 @@ export class Release extends Chart {
   public readonly releaseNamespace: string;
   private readonly _notes: string[] = [];
   private readonly _warnings: Array<{ readonly message: string; readonly fix?: WarningFix }> = [];
+  private _networkNotes: string[] = [];
 
   constructor(scope: Construct, id: string, props: ReleaseProps) {
     const name = props.name ?? id;
@@ -111,8 +127,10 @@ export class Release extends Chart {
     errors.attempt(() => Images.configure(this, props.images ?? {}));
     errors.attempt(() => Placement.configure(this, props.placement ?? {}));
     errors.attempt(() => ClusterDomain.configure(this, props.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN, 'release.clusterDomain'));
+    errors.attempt(() => NetworkPolicies.configure(this, props.networkPolicy ?? NetworkPolicies.defaultDeny(), 'release.networkPolicy'));
     errors.throwIfAny();
     this.node.addValidation({ validate: () => nodePortCollisions(this) });
+    this.node.addValidation({ validate: () => this.undeclaredPeers() });
     if (props.createNamespace) {
       new k8s.KubeNamespace(this, 'Namespace', { metadata: { name: props.namespace } });
     }
@@ -136,9 +154,168 @@ export class Release extends Chart {
       this._warnings.push({ message, fix });
   }
 
-  /** The operator notes, in the order they were added. */
+  /** The operator notes, in the order they were added (the NetworkPolicy summary last, once rendered). */
   public get notes(): readonly string[] {
-    return [...this._notes];
+    return [...this._notes, ...this._networkNotes];
+  }
+
+  /** How the release renders NetworkPolicies. */
+  public get networkPolicy(): NetworkPolicies {
+    return NetworkPolicies.of(this);
+  }
+
+  /**
+   * Every connection that starts or ends in the release, as plain records: the wiring graph's (from the release's
+   * workloads, or from elsewhere into its Services and pods) and, while NetworkPolicies are rendered, one per Service
+   * an Ingress of the release routes to (from the release's ingress controller).
+   */
+  public connectionRecords(): ConnectionRecord[] {
+    const name = this.releaseName;
+    const releaseOf = (scope: IConstruct) => Release.tryOf(scope)?.releaseName;
+    const wired = Wiring.of(this)
+      .connections.map((c) => c.toRecord(releaseOf))
+      .filter((r) => (r.from.type === 'workload' && r.from.release === name) || (r.to.type !== 'external' && r.to.release === name));
+    const np = this.networkPolicy;
+    if (!np.enabled) return wired;
+    const objects = this.renderedObjects().filter((o) => o.kind === 'Ingress' || o.kind === 'Service').map((o) => o.toJson());
+    return [...wired, ...ingressConnections(name, objects, np.ingressController.toRecord())];
+  }
+
+  /**
+   * Renders the NetworkPolicies (into the child `NetworkPolicies`, replaced on every call) before the chart's objects
+   * are synthesized, so every path that synthesizes the release (renderRelease, cdk8s App.synth, Testing.synth)
+   * carries them. They are computed here, once the whole app is built, because connections from other releases into
+   * this one are recorded by constructs created after it.
+   */
+  public toJson(): any[] {
+    this.renderNetworkPolicies();
+    return super.toJson();
+  }
+
+  /** Every ApiObject under this release (not the NetworkPolicies it renders). */
+  private renderedObjects(): ApiObject[] {
+    const rendered = (c: IConstruct) => !c.node.scopes.some((s) => s.node.id === NETWORK_POLICIES_ID && s.node.scope === this);
+    return this.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c) && rendered(c));
+  }
+
+  /** The objects that run pods in every release of the app, as NetworkPolicies see them. */
+  private appPods(): PodOwner[] {
+    const out: PodOwner[] = [];
+    for (const r of this.node.root.node.findAll().filter((c): c is Release => Release.isRelease(c))) {
+      for (const o of r.renderedObjects()) {
+        if (!runsPods(o.kind)) continue;
+        const owner = podOwnerOf(o.toJson(), r.releaseName);
+        if (owner) out.push(owner);
+      }
+    }
+    return out;
+  }
+
+  /** The plan of the release's NetworkPolicies (when they are on). */
+  private networkPolicyPlan(): NetworkPolicyPlan {
+    const np = this.networkPolicy;
+    return planNetworkPolicies({
+      release: this.releaseName,
+      namespace: this.releaseNamespace,
+      connections: this.connectionRecords(),
+      pods: this.appPods(),
+      dns: np.dns.toRecord(),
+      nodes: np.nodes.toRecord(),
+    });
+  }
+
+  private renderNetworkPolicies(): void {
+    this.node.tryRemoveChild(NETWORK_POLICIES_ID);
+    const np = this.networkPolicy;
+    if (!np.enabled) {
+      this._networkNotes = [
+        `NETWORK POLICIES: none rendered (networkPolicy: NetworkPolicies.off): ${np.offReason}. The release's pods accept and open every ` +
+          'connection the cluster\'s own policies allow.',
+      ];
+      return;
+    }
+    const plan = this.networkPolicyPlan();
+    const scope = new Construct(this, NETWORK_POLICIES_ID);
+    const labels = { 'app.kubernetes.io/instance': this.releaseName, 'app.kubernetes.io/managed-by': MANAGED_BY };
+    for (const p of plan.policies) {
+      // Both types on every policy: a workload's own policy isolates its pods even if they lack the release label.
+      new k8s.KubeNetworkPolicy(scope, p.name, {
+        metadata: { name: p.name, labels, annotations: Object.keys(p.annotations).length ? { ...p.annotations } : undefined },
+        spec: {
+          podSelector: p.podSelectorIn
+            ? { matchExpressions: [{ key: p.podSelectorIn.key, operator: 'In', values: [...p.podSelectorIn.values] }] }
+            : { matchLabels: { ...p.podSelector } },
+          policyTypes: ['Ingress', 'Egress'],
+          ingress: p.ingress.length ? p.ingress.map((r) => ({ from: r.peers.map(kubePeer), ports: r.ports.map(kubePort) })) : undefined,
+          egress: p.egress.length ? p.egress.map((r) => ({ to: r.peers.map(kubePeer), ports: r.ports.map(kubePort) })) : undefined,
+        },
+      });
+    }
+    this._networkNotes = plan.policies.length ? [networkPolicyNote(plan), ...this.networkPolicyAssumptions(plan)] : [];
+  }
+
+  /**
+   * The cluster addresses the release had to assume (a note, not a warning: each is allowed for a stated reason and
+   * recorded on the policy, and the note says how to narrow it).
+   */
+  private networkPolicyAssumptions(plan: NetworkPolicyPlan): string[] {
+    const np = this.networkPolicy;
+    const lines: string[] = [];
+    const fix = (value: string): string => ` Narrow it on Release ${this.releaseName}: networkPolicy: ${value}.`;
+    if (plan.apiClients.length && !np.declared.apiServer) {
+      lines.push(
+        `NETWORK POLICY ASSUMPTION: ${plan.apiClients.join(', ')} read the Kubernetes API, and the API server's addresses are not declared, ` +
+          'so their NetworkPolicies allow any address on ports 443 and 6443 (kubectl get endpoints kubernetes -n default lists the real ones).' +
+          fix("NetworkPolicies.defaultDeny({ apiServer: ExternalPeer.cidr({ cidrs: ['10.0.0.10/32'], ports: [6443], reason: 'the control plane endpoints' }) })"),
+      );
+    }
+    const nodes = stableStringify(np.nodes.toRecord());
+    const viaNodes = this.connectionRecords().some((c) => c.from.type === 'external' && stableStringify(c.from.peer) === nodes);
+    if ((plan.usesNodes || viaNodes) && !np.declared.nodes) {
+      lines.push(
+        'NETWORK POLICY ASSUMPTION: traffic from or to node addresses (NodePort/LoadBalancer traffic forwarded by kube-proxy, host-network ' +
+          'pods) is allowed from and to any address on the ports concerned, because the nodes\' addresses are not declared.' +
+          fix("NetworkPolicies.defaultDeny({ nodes: ExternalPeer.cidr({ cidrs: ['10.0.0.0/24'], reason: 'the node network' }) })"),
+      );
+    }
+    if (!np.declared.ingressController) {
+      const classes = this.renderedObjects()
+        .filter((o) => o.kind === 'Ingress')
+        .map((o) => ({ name: o.name, cls: o.toJson().spec?.ingressClassName as string | undefined }))
+        .filter((i) => i.cls !== 'nginx');
+      if (classes.length) {
+        const which = classes.map((i) => `${i.name} (${i.cls === undefined ? 'the cluster\'s default class' : `class ${i.cls}`})`).join(', ');
+        lines.push(
+          `NETWORK POLICY ASSUMPTION: Ingress ${which} may be served by a controller other than ingress-nginx, but the NetworkPolicies admit ` +
+            'only ingress-nginx\'s controller pods (namespace ingress-nginx): with another controller its traffic is dropped.' +
+            fix("NetworkPolicies.defaultDeny({ ingressController: ExternalPeer.pods({ namespace: 'kube-system', selector: { 'app.kubernetes.io/name': 'traefik' } }) })"),
+        );
+      }
+    }
+    return lines;
+  }
+
+  /**
+   * Connections from the release's workloads to external endpoints that declare no peer: a default deny would block
+   * them, and no rule can say what to allow.
+   */
+  private undeclaredPeers(): string[] {
+    if (!this.networkPolicy.enabled) return [];
+    const out = new Map<ExternalEndpoint, string>();
+    for (const c of Wiring.of(this).connections) {
+      const target = c.target;
+      const client = c.from.workload;
+      if (!(target instanceof ExternalEndpoint) || target.peer || !client || Release.tryOf(client) !== this || out.has(target)) continue;
+      out.set(target, new ConfigError(
+        target.peerProp,
+        undefined,
+        'who answers there: ExternalPeer.pods({ namespace, selector }) for pods of the cluster, ExternalPeer.cidr({ cidrs, reason }) for addresses, ' +
+          "or networkPolicy: NetworkPolicies.off({ reason }) on the release",
+        `${c.from.description} connects to ${target.description} on port ${c.port.port}/${c.port.protocol}, and the release's default-deny ` +
+          'NetworkPolicies allow only peers the wiring declares',
+      ).message);
+    }
+    return [...out.values()];
   }
 
   /** The warnings as printed: each with its fix, in the user's prop names. */
@@ -155,6 +332,22 @@ export class Release extends Chart {
       return { message, text: `${message} Fix: in the props of ${resolved.construct} ${JSON.stringify(resolved.path)}, set ${prop}: ${fix.value}.`, fix: resolved };
     });
   }
+}
+
+function kubePeer(p: PolicyPeer): k8s.NetworkPolicyPeer {
+  return {
+    podSelector: p.podSelector ? { matchLabels: { ...p.podSelector.matchLabels } } : undefined,
+    namespaceSelector: p.namespaceSelector ? { matchLabels: { ...p.namespaceSelector.matchLabels } } : undefined,
+    ipBlock: p.ipBlock ? { cidr: p.ipBlock.cidr } : undefined,
+  };
+}
+
+function kubePort(p: PolicyPort): k8s.NetworkPolicyPort {
+  return {
+    port: typeof p.port === 'number' ? k8s.IntOrString.fromNumber(p.port) : k8s.IntOrString.fromString(p.port),
+    endPort: p.endPort,
+    protocol: p.protocol,
+  };
 }
 
 /** A prop change that silences a warning. */

@@ -4,10 +4,11 @@ import * as path from 'path';
 import { App, Chart, Yaml } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { ConfigError } from '../core/errors';
-import { ConnectionRecord, Wiring } from '../core/wiring';
+import { ConnectionRecord } from '../core/wiring';
 import { Images } from '../core/images';
 import { EXTERNAL_REFS_ANNOTATION } from '../core/policy';
 import { Release } from './release';
+import { NetworkPolicyMode } from '../verify/types';
 
 /** A Kubernetes object as synthesized (plain JSON). */
 export type Manifest = {
@@ -38,6 +39,10 @@ export interface RenderedRelease {
    * can tell egress from ingress and order releases.
    */
   readonly connections: readonly ConnectionRecord[];
+  /**
+   * Whether the release renders NetworkPolicies (verification then proves each connection is allowed), or why not.
+   */
+  readonly networkPolicy: NetworkPolicyMode;
 }
 
 /**
@@ -91,20 +96,16 @@ export function renderRelease(release: Release): RenderedRelease {
     notes: release.notes,
     warnings: release.warnings,
     connections: releaseConnections(release),
+    networkPolicy: release.networkPolicy.enabled ? { mode: 'default-deny' } : { mode: 'off', reason: release.networkPolicy.offReason! },
   };
 }
 
-/** The name of the Release a construct belongs to (undefined outside any Release). */
-function releaseNameOf(scope: IConstruct): string | undefined {
-  return Release.tryOf(scope)?.releaseName;
-}
-
-/** The records of every connection of the app that starts or ends in `release`, in the order they were made. */
+/**
+ * The records of every connection of the app that starts or ends in `release`, in the order they were made (see
+ * `Release.connectionRecords`).
+ */
 export function releaseConnections(release: Release): ConnectionRecord[] {
-  const name = release.releaseName;
-  return Wiring.of(release)
-    .connections.map((c) => c.toRecord(releaseNameOf))
-    .filter((r) => (r.from.type === 'workload' && r.from.release === name) || (r.to.type !== 'external' && r.to.release === name));
+  return release.connectionRecords();
 }
 
 /**

@@ -14,7 +14,7 @@ import { Probes } from '../core/probes';
 import { Resources, sized } from '../core/resources';
 import { SecurityProfile } from '../core/security';
 import { MemberIdentity, renderService, TELEMETRY_IMAGES, workloadAnnotations } from './common';
-import { ExporterSource, externalExporter, IBundledExporter } from './scrape';
+import { ExporterSource, externalExporter, ExternalExporterOptions, IBundledExporter } from './scrape';
 
 /** The node label the NVIDIA GPU feature discovery (and the GPU Operator) puts on GPU nodes. */
 export const GPU_PRESENT_LABEL = 'nvidia.com/gpu.present';
@@ -78,8 +78,8 @@ export class DcgmExporterSource extends ExporterSource<DcgmExporter> {
    * no scheme). Prefer an endpoint that reaches one pod per node (node-local or per pod), or GPU series collapse to
    * whichever pod answered.
    */
-  public static external(endpoint: string): DcgmExporterSource {
-    return new DcgmExporterSource('dcgm-exporter', undefined, externalExporter('dcgmExporter.external', endpoint, 'dcgm-exporter (GPU metrics)'));
+  public static external(endpoint: string, options: ExternalExporterOptions = {}): DcgmExporterSource {
+    return new DcgmExporterSource('dcgm-exporter', undefined, externalExporter('dcgmExporter.external', endpoint, 'dcgm-exporter (GPU metrics)', options));
   }
 
   /** No GPU metrics (CPU-only clusters). */

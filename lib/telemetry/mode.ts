@@ -1,4 +1,5 @@
 import { EnvSource, EnvValue } from '../core/env';
+import { ExternalEndpoint, ExternalPeer } from '../core/endpoint';
 import { check } from '../core/errors';
 import { CollectorConfig, CollectorEnv } from './collector-config';
 import { assertSecretDataKey, assertSecretName, parseHostPort } from './common';
@@ -145,6 +146,35 @@ export interface CloudOptions {
    * @default OtlpProtocol.HTTP
    */
   readonly protocol?: OtlpProtocol;
+  /**
+   * Who answers at the endpoint, for the collector's NetworkPolicy egress rule: its addresses
+   * (`ExternalPeer.cidr({ cidrs, reason })`), or, for a SaaS endpoint whose addresses change,
+   * `ExternalPeer.anywhere({ reason })` (the rule still allows only the endpoint's port).
+   * @default - undeclared: synth fails while the release renders NetworkPolicies
+   */
+  readonly peer?: ExternalPeer;
+}
+
+/** The cloud settings once validated. */
+export interface ResolvedCloudOptions extends Required<Omit<CloudOptions, 'peer'>> {
+  /** The collector's connection to the endpoint (host, port and peer), which its NetworkPolicy allows. */
+  readonly target: ExternalEndpoint;
+}
+
+/** The cloud endpoint as the wiring graph records it: host and port from the URL (or host:port), and its peer. */
+function cloudTarget(endpoint: string, protocol: OtlpProtocol, peer: ExternalPeer | undefined): ExternalEndpoint {
+  let host: string;
+  let port: number;
+  if (protocol === OtlpProtocol.HTTP) {
+    const url = new URL(endpoint);
+    host = url.hostname.replace(/^\[|\]$/g, '');
+    port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+  } else {
+    const hp = parseHostPort('mode.cloud.endpoint', endpoint.replace(/^https?:\/\//, ''));
+    host = hp.host.replace(/^\[|\]$/g, '');
+    port = hp.port;
+  }
+  return ExternalEndpoint.of({ host, ports: [{ name: 'otlp', port }], peer, peerProp: 'mode.cloud.peer', description: 'cloud OTLP endpoint' });
 }
 
 /**
@@ -177,14 +207,16 @@ export class TelemetryMode {
     if (endpoint.startsWith('http://') && options.auth.sendsCredentials) {
       check(false, 'mode.cloud.endpoint', endpoint, 'an https URL when credentials are sent', 'the credentials would cross the network in clear text');
     }
-    return new TelemetryMode(undefined, { endpoint, auth: options.auth, protocol });
+    if (options.peer !== undefined) check(options.peer instanceof ExternalPeer, 'mode.cloud.peer', options.peer, 'ExternalPeer.cidr({ cidrs, reason }) or ExternalPeer.anywhere({ reason })');
+    const target = cloudTarget(endpoint, protocol, options.peer);
+    return new TelemetryMode(undefined, { endpoint, auth: options.auth, protocol, target });
   }
 
   private constructor(
     /** Grafana admin Secret (self-hosted); its presence is what makes the mode self-hosted. */
     public readonly grafanaAdmin: Required<GrafanaAdminSecret> | undefined,
     /** Cloud settings (cloud). */
-    public readonly cloud: Required<CloudOptions> | undefined,
+    public readonly cloud: ResolvedCloudOptions | undefined,
   ) {}
 
   /** True in self-hosted mode. */

@@ -13,7 +13,7 @@ import { Probes } from '../core/probes';
 import { Resources, sized } from '../core/resources';
 import { SecurityProfile } from '../core/security';
 import { MemberIdentity, renderService, TELEMETRY_IMAGES, workloadAnnotations } from './common';
-import { ExporterSource, externalExporter, IBundledExporter } from './scrape';
+import { ExporterSource, externalExporter, ExternalExporterOptions, IBundledExporter } from './scrape';
 
 /**
  * How much of the node node-exporter may see. Host access breaks the `no-host-access` policy rule, so each piece is
@@ -88,8 +88,8 @@ export class NodeExporterSource extends ExporterSource<NodeExporter> {
    * An exporter managed elsewhere (kube-prometheus-stack's, to avoid two DaemonSets per node). No DaemonSet or Service
    * is rendered; every scraper targets `endpoint` (`host:port`, no scheme).
    */
-  public static external(endpoint: string): NodeExporterSource {
-    return new NodeExporterSource('node-exporter', undefined, externalExporter('nodeExporter.external', endpoint, 'node-exporter (host metrics)'));
+  public static external(endpoint: string, options: ExternalExporterOptions = {}): NodeExporterSource {
+    return new NodeExporterSource('node-exporter', undefined, externalExporter('nodeExporter.external', endpoint, 'node-exporter (host metrics)', options));
   }
 
   /** No host metrics. */

@@ -17,7 +17,7 @@ import { Resources, sized } from '../core/resources';
 import { SecurityProfile } from '../core/security';
 import { CollectorConfig, CollectorEnv } from './collector-config';
 import { MemberIdentity, renderService, TELEMETRY_IMAGES, workloadAnnotations } from './common';
-import { CloudOptions, OtlpProtocol, TelemetryMode } from './mode';
+import { OtlpProtocol, ResolvedCloudOptions, TelemetryMode } from './mode';
 import { Jaeger } from './jaeger';
 import { renderScrapeConfig } from './prometheus-config';
 import { ScrapeTarget } from './scrape';
@@ -246,7 +246,8 @@ function selfHostedConfig(collector: OtelCollector, props: OtelCollectorProps): 
     .validate();
 }
 
-function cloudConfig(collector: OtelCollector, props: OtelCollectorProps, cloud: Required<CloudOptions>): CollectorConfig {
+function cloudConfig(collector: OtelCollector, props: OtelCollectorProps, cloud: ResolvedCloudOptions): CollectorConfig {
+  Wiring.of(collector).connect(collector, cloud.target, 'otlp', { purpose: 'telemetry to the cloud backend' });
   const config = baseConfig();
   const exporterId = cloud.protocol === OtlpProtocol.GRPC ? 'otlp/cloud' : 'otlphttp/cloud';
   const exporter: Record<string, unknown> = { endpoint: cloud.endpoint };

@@ -8,6 +8,7 @@ import { Images } from '../core/images';
 import { Placement, WorkloadPlacementOptions } from '../core/placement';
 import { Probes } from '../core/probes';
 import { NamespacedAccess } from '../core/rbac';
+import { Wiring } from '../core/wiring';
 import { Resources, sized, sizeQuantity } from '../core/resources';
 import { SecurityProfile } from '../core/security';
 import { Release } from '../release/release';
@@ -147,6 +148,8 @@ export class Prometheus extends WorkloadConstruct {
       labels: ident.labels,
       rules: [{ apiGroups: [''], resources: ['pods', 'services', 'endpoints'], verbs: ['get', 'list', 'watch'] }],
     });
+    // Pod discovery (kubernetes_sd_configs) watches the API server.
+    Wiring.of(this).connectToKubernetesApi(this, { container: 'prometheus', purpose: 'pod discovery (kubernetes_sd_configs)' });
 
     const storage = dataVolume(this, 'persistence', ident, props.persistence, { size: PROMETHEUS_CLAIM_SIZE, storageClassName: props.storageClassName ?? TELEMETRY_STORAGE_CLASS });
     this.claim = storage.claim;

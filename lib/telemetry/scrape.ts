@@ -1,6 +1,7 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ExternalEndpoint, HostForm, PodEndpoint, ServiceEndpoint } from '../core/endpoint';
+import { ExternalEndpoint, ExternalPeer, HostForm, PodEndpoint, ServiceEndpoint } from '../core/endpoint';
+import { check } from '../core/errors';
 import { ConnectionKind, Wiring } from '../core/wiring';
 import { IWorkload } from '../core/workload';
 import { parseHostPort } from './common';
@@ -143,7 +144,18 @@ export abstract class ExporterSource<E extends IBundledExporter> {
  * The external endpoint of an exporter managed elsewhere (`host:port`, no scheme).
  * @internal
  */
-export function externalExporter(prop: string, endpoint: string, description: string): ExternalEndpoint {
+export function externalExporter(prop: string, endpoint: string, description: string, options: ExternalExporterOptions = {}): ExternalEndpoint {
   const { host, port } = parseHostPort(prop, endpoint);
-  return ExternalEndpoint.of({ host: host.replace(/^\[|\]$/g, ''), ports: [{ name: 'metrics', port }], description });
+  if (options.peer !== undefined) check(options.peer instanceof ExternalPeer, `${prop}.peer`, options.peer, 'ExternalPeer.pods({...}) or ExternalPeer.cidr({...})');
+  return ExternalEndpoint.of({ host: host.replace(/^\[|\]$/g, ''), ports: [{ name: 'metrics', port }], description, peer: options.peer, peerProp: `${prop}.peer` });
+}
+
+/** Options of an exporter managed elsewhere. */
+export interface ExternalExporterOptions {
+  /**
+   * Who answers at the endpoint, for the scrapers' NetworkPolicy egress rule: the exporter's pods
+   * (`ExternalPeer.pods({ namespace: 'gpu-operator', selector: { app: 'nvidia-dcgm-exporter' } })`) or its addresses.
+   * @default - undeclared: synth fails while the release renders NetworkPolicies
+   */
+  readonly peer?: ExternalPeer;
 }

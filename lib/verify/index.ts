@@ -7,6 +7,7 @@ export * from './policy';
 export * from './hardening';
 export * from './references';
 export * from './wiring';
+export * from './network';
 export * from './load';
 export * from './verify';
 export * from './upgrade';

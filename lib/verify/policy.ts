@@ -1,6 +1,7 @@
 import { ConfigError } from '../core/errors';
 import { ImageRef } from '../core/images';
 import { POLICY_EXCEPTION_PREFIX } from '../core/policy';
+import { familiesFullyCovered } from '../core/validate';
 import { hardeningFindings } from './hardening';
 import { annotationsOf, ContainerAt, containersOf, Json, podTemplateOf, show } from './objects';
 import { parseQuantity } from './quantity';
@@ -109,6 +110,18 @@ export function policyFindings(o: KubeObject): PolicyFinding[] {
   if (o.kind === 'Service' && o.apiVersion === 'v1' && spec?.type === 'NodePort') {
     add('node-port', `Service ${show(o.metadata.name)} is type NodePort, which opens its port on every node's address, but it is not declared`,
       `use ClusterIP behind the ingress, or annotate the Service with ${POLICY_EXCEPTION_PREFIX}node-port: <why every node must serve it> (CaddyServiceType.nodePort({ reason }) and NatsExposure.nodePort(port, { reason }) do)`, 'spec.type');
+  }
+
+  if (o.kind === 'NetworkPolicy' && String(o.apiVersion).startsWith('networking.k8s.io/')) {
+    for (const [key, peersKey] of [['ingress', 'from'], ['egress', 'to']] as const) {
+      ((spec?.[key] ?? []) as Json[]).forEach((rule, i) => {
+        const cidrs = ((rule?.[peersKey] ?? []) as Json[]).map((p) => p?.ipBlock?.cidr).filter((c): c is string => typeof c === 'string');
+        const families = familiesFullyCovered(cidrs);
+        if (!families.length) return;
+        add('netpol-open-peer', `NetworkPolicy ${show(o.metadata.name)} ${key} rule ${i} allows every IPv${families.join(' and IPv')} address (${cidrs.join(', ')}), but the policy does not say why`,
+          `allow the peer's own addresses, or annotate the policy with ${POLICY_EXCEPTION_PREFIX}netpol-open-peer: <why every address> (ExternalPeer.anywhere({ reason }) does)`, `spec.${key}[${i}].${peersKey}`);
+      });
+    }
   }
 
   out.push(...keepStateFindings(o));

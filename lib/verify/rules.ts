@@ -29,6 +29,7 @@ export const POLICY_RULES = [
   'rbac-escalation',
   'rbac-admin-binding',
   'service-account-token',
+  'netpol-open-peer',
 ] as const;
 
 /** A policy rule id. */
@@ -68,6 +69,7 @@ const rules: RuleInfo[] = [
   { id: 'rbac-escalation', category: 'policy', rationale: 'escalate, bind, impersonate, or Secret reads together with pods/exec let a holder grant itself more' },
   { id: 'rbac-admin-binding', category: 'policy', rationale: 'the built-in cluster-admin, admin and edit roles read every Secret; least privilege binds a narrow Role' },
   { id: 'service-account-token', category: 'policy', rationale: 'a ServiceAccount that leaves automountServiceAccountToken unset gives every pod an API token it rarely needs' },
+  { id: 'netpol-open-peer', category: 'policy', rationale: 'a NetworkPolicy rule whose address ranges cover all of IPv4 or IPv6 allows the whole internet; it must say why' },
   { id: 'policy-exception', category: 'policy', rationale: 'an exception must name a real rule and say why, or it hides a mistake' },
   // references
   { id: 'service-selects-pods', category: 'reference', rationale: 'a Service that selects no pod has no endpoints, and traffic to it fails' },
@@ -85,6 +87,12 @@ const rules: RuleInfo[] = [
   { id: 'wiring-client', category: 'wiring', rationale: 'a connection from pods the app does not render is an allow rule and a wait for nothing' },
   { id: 'wiring-target', category: 'wiring', rationale: 'a URL or address naming a Service that is not rendered, or that selects no pods, fails at run time' },
   { id: 'wiring-port', category: 'wiring', rationale: 'a connection to a port the Service or its pods do not declare is refused at run time' },
+  // NetworkPolicies (a release's policies against its objects and its connections, across the releases of the app)
+  { id: 'netpol-coverage', category: 'network', rationale: 'a pod no NetworkPolicy isolates accepts every connection and may open any: the default deny must cover every pod of the release' },
+  { id: 'netpol-selects', category: 'network', rationale: 'a NetworkPolicy (or a rule\'s pod selector) that selects no pod protects nothing or allows nobody: it was written for labels no pod carries' },
+  { id: 'netpol-allows', category: 'network', rationale: 'under a default deny, a wired connection no rule allows is dropped at run time (no rule, no traffic)' },
+  { id: 'netpol-api-access', category: 'network', rationale: 'a pod granted API access whose policies allow no API address fails at its first API call (waits, discovery, operators)' },
+  { id: 'netpol-exposed', category: 'network', rationale: 'a NodePort or LoadBalancer Service whose pods admit nobody from outside is exposed to no one' },
   // upgrade safety
   { id: 'upgrade-selector', category: 'upgrade', rationale: 'workload selectors are immutable; the apply fails and the workload must be deleted and recreated' },
   { id: 'upgrade-statefulset', category: 'upgrade', rationale: 'StatefulSet serviceName, volumeClaimTemplates and podManagementPolicy are immutable' },

@@ -9,8 +9,11 @@ export interface KubeObject {
   readonly [k: string]: unknown;
 }
 
-/** The families of checks. `wiring` checks the app's wiring graph (connections) against the rendered objects. */
-export type RuleCategory = 'schema' | 'policy' | 'reference' | 'wiring' | 'upgrade';
+/**
+ * The families of checks. `wiring` checks the app's wiring graph (connections) against the rendered objects;
+ * `network` checks a release's NetworkPolicies against the objects and the graph.
+ */
+export type RuleCategory = 'schema' | 'policy' | 'reference' | 'wiring' | 'network' | 'upgrade';
 
 /** A verification rule: a stable id, its family and the one-line reason it exists. */
 export interface RuleInfo {
@@ -111,3 +114,9 @@ export interface VerifyOptions {
    */
   readonly files?: readonly (string | undefined)[];
 }
+
+/**
+ * A release's NetworkPolicy mode, as verification reads it (`RenderedRelease.networkPolicy`): a default deny whose
+ * policies the NetworkPolicy rules check, or off with the reason.
+ */
+export type NetworkPolicyMode = { readonly mode: 'default-deny' } | { readonly mode: 'off'; readonly reason: string };

@@ -7,8 +7,9 @@ import { RULES } from './rules';
 import { releaseCrdVersions, SchemaValidator } from './schema';
 import { defaultCrdDirs } from './schema-source';
 import { namespaceOf, objectId } from './objects';
-import { HonouredException, KubeObject, VerifyOptions, VerifyReport, Violation } from './types';
+import { HonouredException, KubeObject, NetworkPolicyMode, VerifyOptions, VerifyReport, Violation } from './types';
 import { wiringFindingObject, wiringFindings } from './wiring';
+import { networkFindings } from './network';
 
 function compare(a: string | undefined, b: string | undefined): number {
   const x = a ?? '';
@@ -137,6 +138,12 @@ export interface VerifiableRelease {
    * @default - none
    */
   readonly connections?: readonly ConnectionRecord[];
+  /**
+   * The release's NetworkPolicy mode (`RenderedRelease.networkPolicy`): with a default deny, the NetworkPolicy rules
+   * prove its policies cover its pods and allow its connections; off, its reason is listed with the exceptions.
+   * @default - the NetworkPolicy rules do not run (a manifest set that is not a rendered release)
+   */
+  readonly networkPolicy?: NetworkPolicyMode;
 }
 
 /** True when the connection's check belongs in the report of release `name` (of the releases `names`). */
@@ -169,6 +176,16 @@ export function verifyReleases(releases: readonly VerifiableRelease[], options: 
     for (const f of wiringFindings(owned, allObjects)) {
       shared.push({ object: wiringFindingObject(f), rule: f.rule, message: f.message, fix: f.fix, ...(f.path ? { path: f.path } : {}) });
     }
+    const np = releases[i].networkPolicy;
+    let exceptions = report.exceptions;
+    if (np?.mode === 'default-deny') {
+      const release = { name: releases[i].name, objects: releases[i].objects, connections: releases[i].connections ?? [] };
+      for (const f of networkFindings(release, allObjects)) {
+        shared.push({ object: objectId(f.object), rule: f.rule, message: f.message, fix: f.fix, ...(f.path ? { path: f.path } : {}) });
+      }
+    } else if (np?.mode === 'off') {
+      exceptions = [...exceptions, { object: `Release/${releases[i].name}`, rule: 'netpol-coverage', reason: `NetworkPolicies off: ${np.reason}`, used: true }];
+    }
     const seen = new Set<string>();
     for (const [j, o] of releases[i].objects.entries()) {
       if (!o?.metadata?.name) continue;
@@ -198,9 +215,9 @@ export function verifyReleases(releases: readonly VerifiableRelease[], options: 
         path: 'spec.ports',
       });
     }
-    if (!shared.length) return report;
+    if (!shared.length) return exceptions === report.exceptions ? report : { ...report, exceptions };
     const violations = sortViolations([...report.violations, ...shared]);
-    return { ...report, violations, ok: false };
+    return { ...report, violations, exceptions, ok: false };
   });
 }
 

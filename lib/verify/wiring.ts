@@ -39,7 +39,8 @@ export function describeConnection(c: ConnectionRecord): string {
   const to = c.to.type === 'service'
     ? `Service ${c.to.namespace}/${c.to.name}`
     : c.to.type === 'pods' ? `pods ${c.to.namespace}/${labelsText(c.to.selector)}` : `external ${c.to.host}`;
-  return `${c.kind} connection ${from} -> ${to} port ${c.to.port.name} (${c.to.port.port}/${c.to.port.protocol})${c.purpose ? ` for ${c.purpose}` : ''}`;
+  const range = c.to.port.endPort !== undefined ? `-${c.to.port.endPort}` : '';
+  return `${c.kind} connection ${from} -> ${to} port ${c.to.port.name} (${c.to.port.port}${range}/${c.to.port.protocol})${c.purpose ? ` for ${c.purpose}` : ''}`;
 }
 
 interface Index {
@@ -146,6 +147,8 @@ export function wiringFindings(connections: readonly ConnectionRecord[], objects
           'connect to the pods of a workload the app renders');
         continue;
       }
+      // A range is where a program binds a port the kernel picks: no container port can declare it.
+      if (to.port.endPort !== undefined) continue;
       const declared = pods.some((t) => containersOf(t).some((at) => ((at.c.ports ?? []) as Json[]).some((p) =>
         p?.name === to.port.targetPort && p?.containerPort === to.port.port && (p?.protocol ?? 'TCP') === to.port.protocol)));
       if (!declared) {

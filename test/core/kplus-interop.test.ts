@@ -1,5 +1,5 @@
 import * as kplus from 'cdk8s-plus-28';
-import { IWorkload } from '../../lib/core';
+import { ExternalPeer, IWorkload } from '../../lib/core';
 import { verifyManifests } from '../../lib/verify';
 import { GraphistryStack, Postgres, Tier } from '../../lib/graphistry';
 import { CaddyCookieSecret } from '../../lib/ingress';
@@ -49,7 +49,7 @@ describe('cdk8s-plus objects pointed at the library\'s own workloads (a Graphist
   const r = newRelease({ id: 'graphistry', namespace: 'gx' });
   const stack = new GraphistryStack(r, 'Graphistry', {
     tier: Tier.FULL,
-    postgres: Postgres.external({ host: 'pg.db.svc', database: 'graphistry', user: 'graphistry', passwordSecret: { name: 'graphistry-postgres', key: 'password' } }),
+    postgres: Postgres.external({ host: 'pg.db.svc', database: 'graphistry', user: 'graphistry', passwordSecret: { name: 'graphistry-postgres', key: 'password' }, peer: ExternalPeer.cidr({ cidrs: ['10.30.0.0/24'], reason: 'the database network' }) }),
     jwtSecret: 'graphistry-jwt',
     nexusSecret: 'graphistry-nexus',
     graphAppKit: { credentials: { secretName: 'gak' } },

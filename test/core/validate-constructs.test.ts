@@ -5,7 +5,7 @@ import { NatsExposure, NatsServer } from '../../lib/nats';
 import { NginxAction, NginxListen } from '../../lib/nginx';
 import { CloudAuth, OtlpProtocol, TelemetryMode } from '../../lib/telemetry';
 import { Release } from '../../lib/release';
-import { singleUpstreamRouting } from '../ingress/fixtures';
+import { LB_CLIENTS, singleUpstreamRouting } from '../ingress/fixtures';
 
 // The shared validators (lib/core/validate.ts) at work in the constructs the review found accepting bad values.
 
@@ -16,10 +16,10 @@ function caddy(props: Partial<ConstructorParameters<typeof CaddyIngress>[2]>): C
 
 describe('Kubernetes value ranges', () => {
   test('fails when the Caddy nodePort factory is given a port outside 30000-32767 (80 passed before)', () => {
-    expect(() => CaddyServiceType.nodePort({ nodePort: 80, reason: 'r' })).toThrow(
+    expect(() => CaddyServiceType.nodePort({ clients: LB_CLIENTS, nodePort: 80, reason: 'r' })).toThrow(
       "'service.type.nodePort' is 80; allowed: a port in the NodePort range 30000-32767 (the API server rejects any other)",
     );
-    expect(() => CaddyServiceType.loadBalancer({ reason: 'r', nodePortHttps: 40000 })).toThrow("'service.type.nodePortHttps' is 40000; allowed: a port in the NodePort range 30000-32767");
+    expect(() => CaddyServiceType.loadBalancer({ clients: LB_CLIENTS, reason: 'r', nodePortHttps: 40000 })).toThrow("'service.type.nodePortHttps' is 40000; allowed: a port in the NodePort range 30000-32767");
   });
 
   test('fails when runAsUser is above 2^31-1', () => {
@@ -42,7 +42,7 @@ describe('Kubernetes value ranges', () => {
 
 describe('addresses', () => {
   test('fails when a load balancer IP, trusted proxy, upstream or resolver does not parse', () => {
-    expect(() => CaddyServiceType.loadBalancer({ reason: 'r', loadBalancerIP: '300.1.1.1' })).toThrow("'service.type.loadBalancerIP' is \"300.1.1.1\"; allowed: an IPv4 or IPv6 address");
+    expect(() => CaddyServiceType.loadBalancer({ clients: LB_CLIENTS, reason: 'r', loadBalancerIP: '300.1.1.1' })).toThrow("'service.type.loadBalancerIP' is \"300.1.1.1\"; allowed: an IPv4 or IPv6 address");
     expect(() => CaddyTls.ingress({ trustedProxies: ['10.0.0.0/99'] })).toThrow("'tls.trustedProxies[0]' is \"10.0.0.0/99\"; allowed: 'private_ranges', an IP address or an IP range in CIDR form");
     expect(() => CaddyTls.ingress({ trustedProxies: ['999.1.1.1'] })).toThrow("'tls.trustedProxies[0]' is \"999.1.1.1\"");
     expect(() => CaddyUpstream.single('999.999.999.999:80')).toThrow("'upstream' is \"999.999.999.999:80\", but \"999.999.999.999\" is not an IPv4 address");
@@ -78,8 +78,8 @@ describe('collisions', () => {
 
   test('fails when two Services of one release claim the same node port', () => {
     const release = new Release(new App(), 'r', { namespace: 'ns' });
-    new CaddyIngress(release, 'A', { ...singleUpstreamRouting(), name: 'a', service: { type: CaddyServiceType.nodePort({ nodePort: 30080, reason: 'lb' }) } });
-    new NatsServer(release, 'Nats', { exposure: NatsExposure.nodePort(30080, { reason: 'devices' }) });
+    new CaddyIngress(release, 'A', { ...singleUpstreamRouting(), name: 'a', service: { type: CaddyServiceType.nodePort({ clients: LB_CLIENTS, nodePort: 30080, reason: 'lb' }) } });
+    new NatsServer(release, 'Nats', { exposure: NatsExposure.nodePort(30080, { reason: 'devices', sourceRanges: ['10.20.0.0/16'] }) });
     const errors = release.node.validate();
     expect(errors).toEqual([
       "'nodePort' is 30080, but Service a (r/A/Service) and Service r-nats (r/Nats/Service) both claim it, and the API server allocates each node port to one Service only; allowed: a node port no other Service of the release claims",
@@ -87,9 +87,9 @@ describe('collisions', () => {
   });
 
   test('a NodePort Service carries its reason as the node-port exception', () => {
-    const c = caddy({ service: { type: CaddyServiceType.nodePort({ nodePort: 30081, reason: 'the site load balancer reaches the nodes' }) } });
+    const c = caddy({ service: { type: CaddyServiceType.nodePort({ clients: LB_CLIENTS, nodePort: 30081, reason: 'the site load balancer reaches the nodes' }) } });
     expect(c.service.toJson().metadata.annotations).toEqual({ 'policy.ops-kit.io/node-port': 'the site load balancer reaches the nodes' });
-    expect(() => CaddyServiceType.nodePort({ reason: '' })).toThrow("'service.type.reason' is \"\"; allowed: a non-empty reason why every node must serve Caddy");
+    expect(() => CaddyServiceType.nodePort({ clients: LB_CLIENTS, reason: '' })).toThrow("'service.type.reason' is \"\"; allowed: a non-empty reason why every node must serve Caddy");
   });
 });
 

@@ -50,8 +50,13 @@ describe('ClientBinding: one connect call wires a client container before it is 
   test('the connection is in the graph and in the release records', () => {
     expect(web.wiring.connections.map((c) => [c.from.description, c.target.description, c.port.name, c.kind, c.purpose])).toEqual([
       ['r/Web (container main)', 'Service shop/cache', 'redis', ConnectionKind.CLIENT, 'cache and task queue'],
+      // The wait reads the API (it has RBAC rules), so its init container's connection to the API server is recorded.
+      ['r/Web (container wait-for-cache)', 'external Kubernetes API server (kubernetes.default.svc.cluster.local)', 'https', ConnectionKind.CLIENT, 'init container wait-for-cache reads the API'],
     ]);
-    expect(t.connections).toEqual([expect.objectContaining({ kind: 'client', purpose: 'cache and task queue', to: expect.objectContaining({ type: 'service', name: 'cache' }) })]);
+    expect(t.connections).toEqual([
+      expect.objectContaining({ kind: 'client', purpose: 'cache and task queue', to: expect.objectContaining({ type: 'service', name: 'cache' }) }),
+      expect.objectContaining({ kind: 'client', to: expect.objectContaining({ type: 'external', host: 'kubernetes.default.svc.cluster.local' }) }),
+    ]);
   });
 
   test('fails when a user overrides an env key the connection owns, naming the connection', () => {
@@ -78,7 +83,8 @@ describe('PodWiring: several containers of one pod', () => {
     cache.connect(b);
     expect(pod.waits.map((x) => x.name)).toEqual(['wait-for-cache']);
     expect(pod.volumes.map((v) => v.name)).toEqual(['cache-ca']);
-    expect(pod.connections.map((c) => c.from.container)).toEqual(['a', 'b']);
+    // The wait (kept once) records its own container's connection to the API server.
+    expect(pod.connections.map((c) => c.from.container)).toEqual(['a', 'wait-for-cache', 'b']);
     expect(pod.container('a', a.env)).toBe(a);
   });
 

@@ -1,5 +1,5 @@
 import { ApiObject, App, Duration, JsonPatch, Size } from 'cdk8s';
-import { NodeSelection } from '../../lib/core';
+import { ExternalPeer, NodeSelection } from '../../lib/core';
 import { Cpu } from 'cdk8s-plus-28';
 import { Manifest, Release, ReleaseProps, renderRelease } from '../../lib/release';
 import { ConfigErrors } from '../../lib/core/errors';
@@ -22,7 +22,7 @@ import { envOf, newRelease, Template } from '../support';
 
 type Obj = Record<string, any>;
 
-const postgres = Postgres.external({ host: 'pg.db.svc', database: 'graphistry', user: 'graphistry', passwordSecret: { name: 'pg-credentials', key: 'password' } });
+const postgres = Postgres.external({ host: 'pg.db.svc', database: 'graphistry', user: 'graphistry', passwordSecret: { name: 'pg-credentials', key: 'password' }, peer: ExternalPeer.cidr({ cidrs: ['10.30.0.0/24'], reason: 'the database network' }) });
 const base: Omit<EngineDaemonSetProps, 'redis' | 'daskScheduler'> = { tier: Tier.VIZ, postgres, dataMountClaim: 'data-mount', localMediaMountClaim: 'local-media-mount' };
 
 /** The servers the engine waits for and connects to, in `scope`. */
@@ -345,7 +345,7 @@ describe('EngineDaemonSet custom', () => {
       runtimeClassName: 'nvidia',
       uploadsScratchSizeLimit: Size.gibibytes(50),
       httpPort: 8088,
-      postgres: Postgres.external({ host: 'pgbouncer.db.svc', port: 6432, database: 'gx', user: 'app', passwordSecret: { name: 'pg', key: 'pw' } }),
+      postgres: Postgres.external({ host: 'pgbouncer.db.svc', port: 6432, database: 'gx', user: 'app', passwordSecret: { name: 'pg', key: 'pw' }, peer: ExternalPeer.cidr({ cidrs: ['10.30.0.0/24'], reason: 'the database network' }) }),
       nginx: { image: 'registry.example.com/custom/nginx:1.2.3', env: { EXTRA_NGINX_LOGS: 'on', IS_K8S: '0' } },
       forgeEtlPython: { env: { FORGE_NUM_WORKERS: '8' }, resources: { cpu: { request: Cpu.units(2), limit: Cpu.units(4) }, memory: { request: Size.gibibytes(8), limit: Size.gibibytes(16) } } },
       streamglGpu: { workers: 108, env: { CUDA_VISIBLE_DEVICES: '0,1' } },
@@ -497,8 +497,8 @@ describe('EngineDaemonSet options', () => {
   });
 
   test('fails when Postgres settings are invalid', () => {
-    expect(() => Postgres.external({ host: 'pg', port: 70000, database: 'd', user: 'u', passwordSecret: { name: 's', key: 'k' } })).toThrow(/'postgres.port' is 70000/);
-    expect(() => Postgres.external({ host: 'pg', database: 'd', user: 'u', passwordSecret: { name: 'S!', key: 'k' } })).toThrow(/'postgres.passwordSecret.name'/);
+    expect(() => Postgres.external({ host: 'pg', port: 70000, database: 'd', user: 'u', passwordSecret: { name: 's', key: 'k' }, peer: ExternalPeer.cidr({ cidrs: ['10.30.0.0/24'], reason: 'the database network' }) })).toThrow(/'postgres.port' is 70000/);
+    expect(() => Postgres.external({ host: 'pg', database: 'd', user: 'u', passwordSecret: { name: 'S!', key: 'k' }, peer: ExternalPeer.cidr({ cidrs: ['10.30.0.0/24'], reason: 'the database network' }) })).toThrow(/'postgres.passwordSecret.name'/);
     expect(() => Postgres.crunchy({ cluster: 'Bad', user: 'u' })).toThrow(/'postgres.cluster' is "Bad"/);
   });
 });

@@ -30,6 +30,7 @@ describe('NexusProxy (defaults)', () => {
   test('renders a Deployment, its Service and the wait RBAC', () => {
     expect(r.objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
       'Deployment/nexus-proxy',
+      'NetworkPolicy/nexus-proxy',
       'Role/nexus-proxy',
       'RoleBinding/nexus-proxy',
       'Service/nexus-proxy',
@@ -148,6 +149,8 @@ describe('NexusProxy tier contract', () => {
     const t = render().template;
     expect(t.connections).toEqual([
       expect.objectContaining({ kind: 'ingress', from: expect.objectContaining({ container: 'nginx', path: 'graphistry/NexusProxy' }), to: expect.objectContaining({ type: 'service', name: 'nexus' }) }),
+      // The wait for nexus reads the API: its init container's connection to the API server.
+      expect.objectContaining({ from: expect.objectContaining({ container: 'wait-for-nexus' }), to: expect.objectContaining({ type: 'external', host: 'kubernetes.default.svc.cluster.local' }) }),
     ]);
     expect(t.podSpec('Deployment', 'nexus-proxy').initContainers[0].args).toEqual(['service', 'nexus']);
   });

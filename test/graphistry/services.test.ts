@@ -1,5 +1,5 @@
 import { ApiObject } from 'cdk8s';
-import { NodeSelection } from '../../lib/core';
+import { ExternalPeer, NodeSelection } from '../../lib/core';
 import { Construct } from 'constructs';
 import { ConfigError } from '../../lib/core/errors';
 import { EXTERNAL_REFS_ANNOTATION } from '../../lib/core/policy';
@@ -20,7 +20,7 @@ import { DemoWorkload, envOf, newRelease, Template } from '../support';
 
 type Obj = Record<string, any>;
 
-const postgres = Postgres.external({ host: 'pg.db.svc.cluster.local', port: 6432, database: 'graphistry', user: 'graphistry', passwordSecret: { name: 'pg-password', key: 'password' } });
+const postgres = Postgres.external({ host: 'pg.db.svc.cluster.local', port: 6432, database: 'graphistry', user: 'graphistry', passwordSecret: { name: 'pg-password', key: 'password' }, peer: ExternalPeer.cidr({ cidrs: ['10.30.0.0/24'], reason: 'the database network' }) });
 const nexusBase: NexusProps = {
   postgres,
   jwtSecret: 'graphistry-jwt',

@@ -1,4 +1,5 @@
 import { App } from 'cdk8s';
+import { ExternalPeer } from '../../lib/core';
 import { GraphistryStack, GraphistryStackProps, Postgres, Tier } from '../../lib/graphistry';
 import { CaddyCookieSecret, CaddyRouteAuth } from '../../lib/ingress';
 import { distFiles, Release, ReleaseProps, renderRelease, RenderedRelease } from '../../lib/release';
@@ -13,6 +14,7 @@ export const POSTGRES = Postgres.external({
   database: 'graphistry',
   user: 'graphistry',
   passwordSecret: { name: 'graphistry-postgres', key: 'password' },
+  peer: ExternalPeer.cidr({ cidrs: ['10.30.0.0/24'], reason: 'the database network' }),
 });
 
 export const BASE: GraphistryStackProps = {

@@ -1,6 +1,6 @@
 import { ApiObject, JsonPatch } from 'cdk8s';
 import { ConfigError, ConfigErrors } from '../../lib/core/errors';
-import { DeploymentRollout, NodeSelection } from '../../lib/core';
+import { DeploymentRollout, ExternalPeer, NodeSelection } from '../../lib/core';
 import { EngineContainers, GraphistryStackProps, Postgres, StorageAccessMode, Tier } from '../../lib/graphistry';
 import { CaddyCookieSecret, CaddyLbFallback, CaddyTls } from '../../lib/ingress';
 import { CloudAuth, TelemetryMode } from '../../lib/telemetry';
@@ -55,7 +55,10 @@ describe('GraphistryStack per tier', () => {
   });
 
   test.each(Tier.ALL.map((t) => t.name))('%s: exactly the expected kinds and names', (tier) => {
-    expect(byTier[tier].ids).toEqual([...INVENTORY[tier]].sort());
+    // Every workload gets its NetworkPolicy (named after it), next to the release's default deny.
+    const workloads = INVENTORY[tier].filter((id) => /^(Deployment|StatefulSet|DaemonSet)\//.test(id));
+    const policies = [...workloads.map((id) => `NetworkPolicy/${id.split('/')[1]}`), 'NetworkPolicy/graphistry-default-deny'];
+    expect(byTier[tier].ids).toEqual([...INVENTORY[tier], ...policies].sort());
   });
 
   test.each(Tier.ALL.map((t) => t.name))('%s: engine containers', (tier) => {
@@ -181,7 +184,7 @@ describe('GraphistryStack wiring', () => {
     expect(routes({ tier: Tier.ANALYTICS, telemetry: SELF_HOSTED })).toEqual(['@grafana path', '@prometheus path', '@jaeger path']);
     expect(routes({ tier: Tier.PLATFORM, telemetry: SELF_HOSTED })).toEqual([]);
     expect(routes({ tier: Tier.ANALYTICS })).toEqual([]);
-    const cloud = { mode: TelemetryMode.cloud({ endpoint: 'https://otlp.example.com/otlp', auth: CloudAuth.basic({ secretName: 'otlp', usernameKey: 'user', passwordKey: 'token' }) }) };
+    const cloud = { mode: TelemetryMode.cloud({ endpoint: 'https://otlp.example.com/otlp', auth: CloudAuth.basic({ secretName: 'otlp', usernameKey: 'user', passwordKey: 'token' }), peer: ExternalPeer.anywhere({ reason: 'the SaaS endpoint, whose addresses change' }) }) };
     expect(routes({ tier: Tier.VIZ, telemetry: cloud })).toEqual([]);
   });
 
@@ -230,7 +233,7 @@ describe('GraphistryStack wiring', () => {
   });
 
   test('a custom clusterDomain reaches every in-cluster name the stack renders or prints', () => {
-    const postgres = Postgres.external({ host: 'pg.db', database: 'graphistry', user: 'graphistry', passwordSecret: { name: 'graphistry-postgres', key: 'password' } });
+    const postgres = Postgres.external({ host: 'pg.db', database: 'graphistry', user: 'graphistry', passwordSecret: { name: 'graphistry-postgres', key: 'password' }, peer: ExternalPeer.cidr({ cidrs: ['10.30.0.0/24'], reason: 'the database network' }) });
     for (const tier of [Tier.PLATFORM, Tier.FULL]) {
       const r = renderStack({ tier, postgres, clusterDomain: 'corp.internal' });
       expect(r.stack.nexus.endpoint.url('http')).toBe('http://nexus.gx.svc.corp.internal:8000');

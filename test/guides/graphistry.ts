@@ -1,6 +1,6 @@
 import { App } from 'cdk8s';
 import {
-  CaddyCookieSecret, CaddyRouteAuth, GraphistryStack, Postgres, Release, TelemetryMode, Tier,
+  CaddyCookieSecret, CaddyRouteAuth, ExternalPeer, GraphistryStack, Postgres, Release, TelemetryMode, Tier,
 } from 'cdk8s-ops-kit';
 
 /** Graphistry at the analytics tier on one GPU node, behind the cluster's ingress-nginx, with self-hosted telemetry. */
@@ -19,6 +19,11 @@ export function buildGraphistry(app: App): GraphistryStack {
       database: 'graphistry',
       user: 'graphistry',
       passwordSecret: { name: 'graphistry-postgres', key: 'password' },
+      // Who answers there, for the NetworkPolicy egress of every client: the PGO primary's pod.
+      peer: ExternalPeer.pods({
+        namespace: 'graphistry-db',
+        selector: { 'postgres-operator.crunchydata.com/cluster': 'postgres', 'postgres-operator.crunchydata.com/role': 'master' },
+      }),
     }),
     // Operator-created Secrets: the library never generates or defaults a credential.
     jwtSecret: 'graphistry-jwt',

@@ -1,5 +1,5 @@
 import { ApiObject, App, JsonPatch } from 'cdk8s';
-import { ConfigErrors } from '../../lib/core';
+import { ConfigErrors, ExternalPeer, NetworkPolicies } from '../../lib/core';
 import { Manifest, Release, renderRelease } from '../../lib/release';
 import {
   CaddyCookieSecret,
@@ -12,13 +12,16 @@ import {
   CaddyUpstream,
 } from '../../lib/ingress';
 import { KubeObject, verifyManifests } from '../../lib/verify';
-import { docsRouting, singleUpstreamRouting } from './fixtures';
+import { docsRouting, LB_CLIENTS, singleUpstreamRouting } from './fixtures';
+
+/** The cluster's ingress controller (its default class): the release's NetworkPolicies admit it into Caddy. */
+const NETWORK = NetworkPolicies.defaultDeny({ ingressController: ExternalPeer.pods({ namespace: 'kube-system', selector: { 'app.kubernetes.io/name': 'traefik' } }) });
 
 type Obj = Manifest & { spec?: any; data?: any; metadata: Manifest['metadata'] & { annotations?: any } };
 
 function synth(props: Partial<CaddyIngressProps> = {}, releaseProps: { images?: { registry?: string } } = {}) {
   const app = new App();
-  const release = new Release(app, 'docs', { namespace: 'apps', ...releaseProps });
+  const release = new Release(app, 'docs', { namespace: 'apps', networkPolicy: NETWORK, ...releaseProps });
   const caddy = new CaddyIngress(release, 'Caddy', { ...docsRouting(), ...props });
   const rendered = renderRelease(release);
   const objects = rendered.objects as Obj[];
@@ -35,7 +38,9 @@ describe('CaddyIngress defaults', () => {
   const container = pod.containers[0];
 
   test('renders a Deployment, ConfigMap, Service and Ingress (no PodDisruptionBudget with one replica)', () => {
-    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(['ConfigMap/caddy-caddyfile', 'Deployment/caddy', 'Ingress/caddy', 'Service/caddy']);
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
+      'ConfigMap/caddy-caddyfile', 'Deployment/caddy', 'Ingress/caddy', 'NetworkPolicy/caddy', 'NetworkPolicy/docs-default-deny', 'Service/caddy',
+    ]);
     expect(objects).toMatchSnapshot();
   });
 
@@ -112,7 +117,7 @@ describe('CaddyIngress defaults', () => {
   test('the main child is the Deployment, under id Resource, and its escape hatch works', () => {
     expect(caddy.deployment.node.id).toBe('Resource');
     const app = new App();
-    const release = new Release(app, 'docs', { namespace: 'apps' });
+    const release = new Release(app, 'docs', { namespace: 'apps', networkPolicy: NETWORK });
     const patched = new CaddyIngress(release, 'Caddy', docsRouting());
     ApiObject.of(patched.deployment).addJsonPatch(JsonPatch.add('/spec/minReadySeconds', 5));
     const d = renderRelease(release).objects.find((o) => o.kind === 'Deployment') as Obj;
@@ -142,7 +147,7 @@ describe('CaddyIngress custom (self TLS, LoadBalancer, HA, upstream image)', () 
       replicas: 3,
       stickyCookie: { name: 'docs_affinity', secret: CaddyCookieSecret.literal('0123456789abcdef') },
       service: {
-        type: CaddyServiceType.loadBalancer({ reason: 'edge of the docs app on MetalLB', loadBalancerIP: '10.0.0.50', nodePort: 30080, nodePortHttps: 30443, externalTrafficPolicy: CaddyExternalTrafficPolicy.LOCAL }),
+        type: CaddyServiceType.loadBalancer({ clients: LB_CLIENTS, reason: 'edge of the docs app on MetalLB', loadBalancerIP: '10.0.0.50', nodePort: 30080, nodePortHttps: 30443, externalTrafficPolicy: CaddyExternalTrafficPolicy.LOCAL }),
         annotations: { 'metallb.universe.tf/address-pool': 'public' },
       },
     },
@@ -222,7 +227,7 @@ describe('CaddyIngress checksum', () => {
 
 describe('CaddyIngress Service and Ingress knobs', () => {
   test('NodePort with a node port and external traffic policy', () => {
-    const svc = synth({ service: { type: CaddyServiceType.nodePort({ reason: 'an external load balancer reaches the nodes', nodePort: 30080, externalTrafficPolicy: CaddyExternalTrafficPolicy.CLUSTER }) } }).get('Service')!;
+    const svc = synth({ service: { type: CaddyServiceType.nodePort({ clients: LB_CLIENTS, reason: 'an external load balancer reaches the nodes', nodePort: 30080, externalTrafficPolicy: CaddyExternalTrafficPolicy.CLUSTER }) } }).get('Service')!;
     expect(svc.spec.type).toBe('NodePort');
     expect(svc.spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP', nodePort: 30080 }]);
     expect(svc.spec.externalTrafficPolicy).toBe('Cluster');
@@ -247,7 +252,7 @@ describe('CaddyIngress Service and Ingress knobs', () => {
     // The Ingress terminates TLS: the site is HTTPS, so Caddy sends HSTS.
     expect(caddy.externalScheme).toBe('https');
     expect(caddy.caddyfileText).toContain('header Strict-Transport-Security max-age=31536000');
-    expect(rendered.objects.length).toBe(4);
+    expect(rendered.objects.map((o) => o.kind).sort()).toEqual(['ConfigMap', 'Deployment', 'Ingress', 'NetworkPolicy', 'NetworkPolicy', 'Service']);
   });
 
   test('another class gets no nginx annotation', () => {
@@ -269,7 +274,17 @@ describe('CaddyIngress Service and Ingress knobs', () => {
     const d = get('Deployment')!;
     expect(d.spec.template.spec.volumes.find((v: any) => v.name === 'data')).toEqual({ name: 'data', persistentVolumeClaim: { claimName: 'caddy-data' } });
     expect(d.metadata.annotations['refs.ops-kit.io/external']).toBe('PersistentVolumeClaim/caddy-data,Secret/docs-lb');
-    expect(rendered.notes).toEqual([]);
+    expect(rendered.notes.filter((n) => !n.startsWith('NETWORK POLICIES'))).toEqual([]);
+  });
+
+  test('self mode with ACME lets Caddy reach the ACME CAs on 443 only, and the policy says why every address', () => {
+    const { objects } = synth({ tls: CaddyTls.self({ domains: ['docs.example.com'], acmeEmail: 'ops@example.com', acmeStorageClaim: 'caddy-data' }) });
+    const policy = objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'caddy')!;
+    const open = policy.spec.egress.filter((r: any) => r.to.some((p: any) => p.ipBlock));
+    expect(open).toEqual([{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }, { ipBlock: { cidr: '::/0' } }], ports: [{ port: 443, protocol: 'TCP' }] }]);
+    expect(policy.metadata.annotations['policy.ops-kit.io/netpol-open-peer']).toMatch(/ACME CAs, whose addresses change/);
+    const staticCert = synth({ tls: SELF }).objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'caddy')!;
+    expect(staticCert.spec.egress.some((r: any) => r.to.some((p: any) => p.ipBlock))).toBe(false);
   });
 
   test('self mode with ACME and no storage claim notes that certificates are re-ordered', () => {
@@ -288,7 +303,7 @@ describe('CaddyIngress port chain: Ingress -> Service -> container -> Caddyfile 
   const cases: Array<[string, Partial<CaddyIngressProps>]> = [
     ['defaults (wrapper image, exec probes)', {}],
     ['custom ports, upstream image (httpGet probes)', { httpPort: 9080, image: CaddyImage.upstream() }],
-    ['self mode with custom ports', { tls: SELF, httpPort: 9080, httpsPort: 9443, service: { type: CaddyServiceType.nodePort({ reason: 'an external load balancer reaches the nodes' }) } }],
+    ['self mode with custom ports', { tls: SELF, httpPort: 9080, httpsPort: 9443, service: { type: CaddyServiceType.nodePort({ clients: LB_CLIENTS, reason: 'an external load balancer reaches the nodes' }) } }],
   ];
   test.each(cases)('%s', (_name, props) => {
     const { get, caddy } = synth(props);
@@ -324,6 +339,21 @@ describe('CaddyIngress port chain: Ingress -> Service -> container -> Caddyfile 
 });
 
 describe('CaddyIngress fails when', () => {
+  test('fails when an address upstream declares no peer while the release renders NetworkPolicies', () => {
+    const unwired = { sessionRoutes: undefined, stickyCookie: undefined, proxyRoutes: undefined, upstream: CaddyUpstream.single('gateway.apps.svc.cluster.local:80') };
+    expect(() => synth(unwired)).toThrow(
+      /'upstream.peer' is undefined, but docs\/Caddy connects to external Caddy upstream \(gateway.apps.svc.cluster.local\) on port 80\/TCP.*allowed: who answers there: ExternalPeer.pods\(\{ namespace, selector \}\)/,
+    );
+    expect(() => CaddyUpstream.single('gateway:80', { peer: 'apps/gateway' as never })).toThrow(/'upstream.peer' is "apps\/gateway"; allowed: ExternalPeer.pods/);
+  });
+
+  test('fails when a NodePort or LoadBalancer Service declares no clients, naming what is allowed', () => {
+    expect(() => CaddyServiceType.nodePort({ reason: 'an external load balancer reaches the nodes' } as never)).toThrow(
+      /'service.type.clients' is undefined, but Caddy's NetworkPolicy admits only declared clients; allowed: who connects from outside the cluster: ExternalPeer.cidr/,
+    );
+    expect(() => CaddyServiceType.loadBalancer({ reason: 'edge', clients: ['10.0.0.0/8'] } as never)).toThrow(/'service.type.clients' is \["10.0.0.0\/8"\]/);
+  });
+
   test('fails when several props are wrong, reporting every mistake (the Caddyfile\'s included) in one error', () => {
     let error: unknown;
     try {
@@ -351,18 +381,18 @@ describe('CaddyIngress fails when', () => {
   });
 
   test('nodePortHttps is set outside self mode', () => {
-    expect(() => synth({ service: { type: CaddyServiceType.nodePort({ reason: 'an external load balancer reaches the nodes', nodePortHttps: 30443 }) } })).toThrow(/'service.type.nodePortHttps' is 30443, but Caddy listens for HTTPS only in self mode \(the mode is ingress\)/);
+    expect(() => synth({ service: { type: CaddyServiceType.nodePort({ clients: LB_CLIENTS, reason: 'an external load balancer reaches the nodes', nodePortHttps: 30443 }) } })).toThrow(/'service.type.nodePortHttps' is 30443, but Caddy listens for HTTPS only in self mode \(the mode is ingress\)/);
   });
 
   test('a LoadBalancer has no reason', () => {
-    expect(() => CaddyServiceType.loadBalancer({ reason: ' ' })).toThrow(/'service.type.reason' is " "/);
+    expect(() => CaddyServiceType.loadBalancer({ clients: LB_CLIENTS, reason: ' ' })).toThrow(/'service.type.reason' is " "/);
   });
 
   test('node ports are out of range or equal, or the load balancer IP is not an IP', () => {
-    expect(() => CaddyServiceType.nodePort({ reason: 'an external load balancer reaches the nodes', nodePort: 70000 })).toThrow(/'service.type.nodePort' is 70000/);
-    expect(() => CaddyServiceType.nodePort({ reason: 'an external load balancer reaches the nodes', nodePort: 30080, nodePortHttps: 30080 })).toThrow(/'service.type.nodePortHttps' is 30080/);
-    expect(() => CaddyServiceType.loadBalancer({ reason: 'r', loadBalancerIP: 'my-lb' })).toThrow(/'service.type.loadBalancerIP' is "my-lb"/);
-    expect(() => CaddyServiceType.nodePort({ reason: 'an external load balancer reaches the nodes', externalTrafficPolicy: 'Nearest' as CaddyExternalTrafficPolicy })).toThrow(/'service.type.externalTrafficPolicy' is "Nearest"/);
+    expect(() => CaddyServiceType.nodePort({ clients: LB_CLIENTS, reason: 'an external load balancer reaches the nodes', nodePort: 70000 })).toThrow(/'service.type.nodePort' is 70000/);
+    expect(() => CaddyServiceType.nodePort({ clients: LB_CLIENTS, reason: 'an external load balancer reaches the nodes', nodePort: 30080, nodePortHttps: 30080 })).toThrow(/'service.type.nodePortHttps' is 30080/);
+    expect(() => CaddyServiceType.loadBalancer({ clients: LB_CLIENTS, reason: 'r', loadBalancerIP: 'my-lb' })).toThrow(/'service.type.loadBalancerIP' is "my-lb"/);
+    expect(() => CaddyServiceType.nodePort({ clients: LB_CLIENTS, reason: 'an external load balancer reaches the nodes', externalTrafficPolicy: 'Nearest' as CaddyExternalTrafficPolicy })).toThrow(/'service.type.externalTrafficPolicy' is "Nearest"/);
   });
 
   test('replicas is not a whole number >= 1', () => {
@@ -412,8 +442,8 @@ describe('CaddyIngress fails when', () => {
 describe('CaddyIngress passes the verification layer', () => {
   const cases: Array<[string, Partial<CaddyIngressProps>]> = [
     ['defaults', {}],
-    ['self TLS, LoadBalancer, HA, upstream image', { tls: SELF, image: CaddyImage.upstream(), replicas: 3, service: { type: CaddyServiceType.loadBalancer({ reason: 'edge' }) } }],
-    ['ACME with storage, NodePort', { tls: CaddyTls.self({ domains: ['docs.example.com'], acmeEmail: 'ops@example.com', acmeStorageClaim: 'caddy-data' }), service: { type: CaddyServiceType.nodePort({ reason: 'an external load balancer reaches the nodes' }) } }],
+    ['self TLS, LoadBalancer, HA, upstream image', { tls: SELF, image: CaddyImage.upstream(), replicas: 3, service: { type: CaddyServiceType.loadBalancer({ clients: LB_CLIENTS, reason: 'edge' }) } }],
+    ['ACME with storage, NodePort', { tls: CaddyTls.self({ domains: ['docs.example.com'], acmeEmail: 'ops@example.com', acmeStorageClaim: 'caddy-data' }), service: { type: CaddyServiceType.nodePort({ clients: LB_CLIENTS, reason: 'an external load balancer reaches the nodes' }) } }],
     ['single upstream', { ...singleUpstreamRouting(), sessionRoutes: undefined, stickyCookie: undefined, proxyRoutes: undefined }],
   ];
   test.each(cases)('%s: schema, policy and references are clean, and the externals are declared', (_name, props) => {

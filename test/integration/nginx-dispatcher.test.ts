@@ -8,6 +8,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
+import { ExternalPeer } from '../../lib/core';
 import { Release, renderRelease } from '../../lib/release';
 import { buildDispatcherConfig, DaskScheduler, EngineDaemonSet, EngineDaemonSetProps, Postgres, Redis, Tier } from '../../lib/graphistry';
 import { NginxConfFile, NginxDirective, NginxMainConfig } from '../../lib/nginx';
@@ -22,7 +23,7 @@ function renderedDispatcher(props: Partial<EngineDaemonSetProps>): string {
   const r = new Release(app, 'graphistry', { namespace: 'gx' });
   new EngineDaemonSet(r, 'Engine', {
     tier: Tier.VIZ,
-    postgres: Postgres.external({ host: 'pg', database: 'g', user: 'g', passwordSecret: { name: 'pg', key: 'password' } }),
+    postgres: Postgres.external({ host: 'pg', database: 'g', user: 'g', passwordSecret: { name: 'pg', key: 'password' }, peer: ExternalPeer.cidr({ cidrs: ['10.30.0.0/24'], reason: 'the database network' }) }),
     dataMountClaim: 'data-mount',
     localMediaMountClaim: 'local-media-mount',
     redis: new Redis(r, 'Redis'),
@@ -101,7 +102,7 @@ describe('live Host-header dispatch on loopback', () => {
   const rel = new Release(app, 'graphistry', { namespace: 'gx' });
   const engine = new EngineDaemonSet(rel, 'Engine', {
     tier: Tier.VIZ,
-    postgres: Postgres.external({ host: 'pg', database: 'g', user: 'g', passwordSecret: { name: 'pg', key: 'password' } }),
+    postgres: Postgres.external({ host: 'pg', database: 'g', user: 'g', passwordSecret: { name: 'pg', key: 'password' }, peer: ExternalPeer.cidr({ cidrs: ['10.30.0.0/24'], reason: 'the database network' }) }),
     dataMountClaim: 'data-mount',
     localMediaMountClaim: 'local-media-mount',
     redis: new Redis(rel, 'Redis'),

@@ -19,6 +19,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Size } from 'cdk8s';
+import { ExternalPeer } from '../../lib/core';
 import { stringify } from 'yaml';
 import { CloudAuth, DcgmExporterSource, NodeExporterSource, TelemetryMode } from '../../lib/telemetry';
 import { collectorYaml, prometheusYaml, render } from '../telemetry/helpers';
@@ -34,7 +35,7 @@ const NODES: SimNode[] = [
 
 const VARIANTS: Array<[string, Parameters<typeof render>[0]]> = [
   ['defaults', {}],
-  ['external exporters', { dcgmExporter: DcgmExporterSource.external('nvidia-dcgm-exporter.gpu-operator.svc:9400'), nodeExporter: NodeExporterSource.external('[fd00::5]:9100') }],
+  ['external exporters', { dcgmExporter: DcgmExporterSource.external('nvidia-dcgm-exporter.gpu-operator.svc:9400', { peer: ExternalPeer.pods({ namespace: 'gpu-operator', selector: { app: 'nvidia-dcgm-exporter' } }) }), nodeExporter: NodeExporterSource.external('[fd00::5]:9100', { peer: ExternalPeer.cidr({ cidrs: ['fd00::5/128'], reason: 'the node' }) }) }],
   [
     'custom prefixes, names and jobs',
     {
@@ -101,8 +102,8 @@ describe('promtool check config', () => {
 
   test("cloud mode: the collector's scrape config passes verbatim", () => {
     const { objects } = render({
-      mode: TelemetryMode.cloud({ endpoint: 'https://otlp.example.com/otlp', auth: CloudAuth.basic({ secretName: 's', usernameKey: 'u', passwordKey: 'p' }) }),
-      nodeExporter: NodeExporterSource.external('10.0.0.5:9100'),
+      mode: TelemetryMode.cloud({ endpoint: 'https://otlp.example.com/otlp', auth: CloudAuth.basic({ secretName: 's', usernameKey: 'u', passwordKey: 'p' }), peer: ExternalPeer.anywhere({ reason: 'the SaaS endpoint, whose addresses change' }) }),
+      nodeExporter: NodeExporterSource.external('10.0.0.5:9100', { peer: ExternalPeer.cidr({ cidrs: ['10.0.0.5/32'], reason: 'the node' }) }),
     });
     const scrape = collectorYaml(objects).receivers['prometheus/exporters'].config;
     expect(scrape.scrape_configs).toHaveLength(2);

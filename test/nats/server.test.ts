@@ -25,6 +25,8 @@ describe('NatsServer defaults', () => {
   test('renders a ConfigMap, a single-replica StatefulSet, a client Service and its headless Service', () => {
     expect(out.objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
       'ConfigMap/r-nats',
+      'NetworkPolicy/r-default-deny',
+      'NetworkPolicy/r-nats',
       'Service/r-nats',
       'Service/r-nats-headless',
       'StatefulSet/r-nats',
@@ -114,7 +116,7 @@ describe('NatsServer custom', () => {
   test('snapshot', () => {
     const { out } = render({
       name: 'bus',
-      exposure: NatsExposure.nodePort(30422, { reason: 'clients on the node network' }),
+      exposure: NatsExposure.nodePort(30422, { reason: 'clients on the node network', sourceRanges: ['10.20.0.0/16'] }),
       persistence: NatsPersistence.volume({ size: Size.gibibytes(5), storageClassName: 'fast' }),
       jetstreamLimits: { maxMemoryStore: Size.mebibytes(64), maxFileStore: Size.gibibytes(4) },
       resources: sized(200, 2000, 512, 1024),
@@ -123,7 +125,7 @@ describe('NatsServer custom', () => {
   });
 
   test('NodePort pins the node port on the client port', () => {
-    const { out } = render({ exposure: NatsExposure.nodePort(30422, { reason: 'clients on the node network' }) });
+    const { out } = render({ exposure: NatsExposure.nodePort(30422, { reason: 'clients on the node network', sourceRanges: ['10.20.0.0/16'] }) });
     const svc = find(out, 'Service', 'r-nats');
     expect(svc.spec.type).toBe('NodePort');
     expect(svc.spec.ports[0]).toMatchObject({ port: 4222, nodePort: 30422 });
@@ -164,9 +166,13 @@ describe('NatsServer custom', () => {
     expect(find(out, 'Service', 'r-nats').spec.loadBalancerSourceRanges).toEqual(['192.168.50.0/24', '2001:db8:10::/48', '10.1.2.3/32']);
   });
 
-  test('a NodePort warning names the port and says a NodePort has no source ranges', () => {
-    const { out } = render({ exposure: NatsExposure.nodePort(30422, { reason: 'clients on the node network' }) });
-    expect(out.warnings).toEqual([expect.stringMatching(/port 30422 of every node \(NodePort\) without client authentication.*no source ranges/)]);
+  test('a NodePort warning names the port, the networks its NetworkPolicy admits, and says a NodePort has no source ranges', () => {
+    const { out } = render({ exposure: NatsExposure.nodePort(30422, { reason: 'clients on the node network', sourceRanges: ['10.20.0.0/16'] }) });
+    expect(out.warnings).toEqual([
+      expect.stringMatching(/port 30422 of every node \(NodePort\); its NetworkPolicy admits only 10\.20\.0\.0\/16 .*without client authentication.*no source ranges of its own/),
+    ]);
+    const policy = out.objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'r-nats') as any;
+    expect(policy.spec.ingress.map((r: any) => r.from.map((p: any) => p.ipBlock?.cidr))).toEqual([['0.0.0.0/0', '::/0'], ['10.20.0.0/16']]);
   });
 
   test('persistence puts the store on a claim template instead of an emptyDir', () => {
@@ -199,7 +205,7 @@ describe('NatsServer custom', () => {
     expect(find(out, 'StatefulSet').spec.template.spec.containers[0].image).toBe('mirror.corp:5000/hub/library/nats:2.10.22-alpine');
   });
 
-  test('a sync wave annotates every object of the server, next to the annotations they already carry', () => {
+  test('a sync wave annotates every object of the server (not the release\'s policies), next to the annotations they already carry', () => {
     const { out } = render({ syncWave: -1, exposure: NatsExposure.loadBalancer({ reason: 'devices', sourceRanges: ['10.0.0.0/8'] }) });
     const wave = (o: Manifest) => (o.metadata.annotations as Record<string, string> | undefined)?.['argocd.argoproj.io/sync-wave'];
     expect(out.objects.map((o) => [`${o.kind}/${o.metadata.name}`, wave(o)])).toEqual([
@@ -207,9 +213,12 @@ describe('NatsServer custom', () => {
       ['StatefulSet/r-nats', '-1'],
       ['Service/r-nats', '-1'],
       ['Service/r-nats-headless', '-1'],
+      // The release's NetworkPolicies are not the server's objects: they keep the default wave.
+      ['NetworkPolicy/r-default-deny', undefined],
+      ['NetworkPolicy/r-nats', undefined],
     ]);
     expect(find(out, 'Service', 'r-nats').metadata.annotations['policy.ops-kit.io/load-balancer']).toBe('devices');
-    expect(render().out.objects.map(wave)).toEqual([undefined, undefined, undefined, undefined]);
+    expect(render().out.objects.map(wave)).toEqual([undefined, undefined, undefined, undefined, undefined, undefined]);
   });
 
   test('declares KV buckets once, in order', () => {
@@ -306,7 +315,7 @@ describe('NatsServer fails when', () => {
 describe('NatsExposure.nodePort reason', () => {
   test('fails when the node port has no reason, and records it as the node-port exception', () => {
     expect(() => NatsExposure.nodePort(30422, { reason: ' ' })).toThrow("'exposure.nodePort.reason' is \" \"; allowed: a non-empty reason why every node must serve the client port");
-    const { out } = render({ exposure: NatsExposure.nodePort(30422, { reason: 'devices on the node network' }) });
+    const { out } = render({ exposure: NatsExposure.nodePort(30422, { reason: 'devices on the node network', sourceRanges: ['10.20.0.0/16'] }) });
     expect(find(out, 'Service', 'r-nats').metadata.annotations['policy.ops-kit.io/node-port']).toBe('devices on the node network');
   });
 });

@@ -10,7 +10,10 @@ export function buildMessaging(app: App): NatsServer {
     placement: { nodeSelector: { 'node-role.corp.example/infra': 'true' } },
   });
   // devices on the plant network reach NATS on port 30422 of every node; the reason is recorded in the output
-  const exposure = NatsExposure.nodePort(30422, { reason: 'devices on the plant network connect to the nodes directly' });
+  const exposure = NatsExposure.nodePort(30422, {
+    reason: 'devices on the plant network connect to the nodes directly',
+    sourceRanges: ['10.40.0.0/16'], // the plant network: the NATS pods' NetworkPolicy admits only it
+  });
   const nats = new NatsServer(release, 'Nats', { exposure });
   nats.addKeyValueBucket('orders', 'order state by id');
   return nats;

@@ -16,9 +16,12 @@ describe('benchmark scenarios', () => {
 
   test('the generated scale objects are built with the core primitives and pass verification', () => {
     const releases = renderApp(generatedApp(30));
-    expect(releases.reduce((n, r) => n + r.objects.length, 0)).toBe(30);
-    const kinds = new Set(releases[0].objects.map((o) => o.kind));
-    expect([...kinds].sort()).toEqual(['ConfigMap', 'Deployment', 'Service']);
+    const generated = releases.flatMap((r) => r.objects).filter((o) => o.kind !== 'NetworkPolicy');
+    expect(generated.length).toBe(30);
+    expect([...new Set(generated.map((o) => o.kind))].sort()).toEqual(['ConfigMap', 'Deployment', 'Service']);
+    // Each release renders its default deny and one policy per Deployment (from the wiring graph).
+    const policies = releases.flatMap((r) => r.objects).filter((o) => o.kind === 'NetworkPolicy');
+    expect(policies.length).toBe(releases.length + generated.filter((o) => o.kind === 'Deployment').length);
     const reports = verifyReleases(releases);
     expect(reports.flatMap((r) => r.violations.map((v) => `${v.object} ${v.rule}: ${v.message}`))).toEqual([]);
   });

@@ -1,4 +1,4 @@
-import { HostForm, NodeSelection } from '../../lib/core';
+import { ExternalPeer, HostForm, NodeSelection } from '../../lib/core';
 import { ApiObject, Size } from 'cdk8s';
 import { configChecksum } from '../../lib/core/checksum';
 import { ImageRef } from '../../lib/core/images';
@@ -41,6 +41,7 @@ const SELF_HOSTED_OBJECTS = [
 const CLOUD = TelemetryMode.cloud({
   endpoint: 'https://otlp-gateway.example.net/otlp',
   auth: CloudAuth.basic({ secretName: 'otel-cloud', usernameKey: 'instance-id', passwordKey: 'token' }),
+  peer: ExternalPeer.anywhere({ reason: 'the SaaS endpoint, whose addresses change' }),
 });
 
 const podSpec = podSpecOf;
@@ -55,6 +56,11 @@ describe('TelemetryStack defaults (self-hosted)', () => {
 
   test('renders exactly the self-hosted object set', () => {
     expect(kindsAndNames(objects)).toEqual(SELF_HOSTED_OBJECTS);
+  });
+
+  test('every pod-running workload gets its NetworkPolicy, next to the default deny; host-network node-exporter none', () => {
+    const policies = objects.filter((o) => o.kind === 'NetworkPolicy').map((o) => o.metadata.name).sort();
+    expect(policies).toEqual(['dcgm-exporter', 'grafana', 'jaeger', 'otel-collector', 'prometheus', 'r-default-deny']);
   });
 
   test('collector, dcgm-exporter and node-exporter Services are node-local; the UI Services are not', () => {
@@ -335,8 +341,8 @@ describe('object sets', () => {
 
   test('external exporters remove their DaemonSets and Services and point Prometheus at the endpoints', () => {
     const { objects, out } = render({
-      dcgmExporter: DcgmExporterSource.external('nvidia-dcgm-exporter.gpu-operator.svc:9400'),
-      nodeExporter: NodeExporterSource.external('10.0.0.5:9100'),
+      dcgmExporter: DcgmExporterSource.external('nvidia-dcgm-exporter.gpu-operator.svc:9400', { peer: ExternalPeer.pods({ namespace: 'gpu-operator', selector: { app: 'nvidia-dcgm-exporter' } }) }),
+      nodeExporter: NodeExporterSource.external('10.0.0.5:9100', { peer: ExternalPeer.cidr({ cidrs: ['10.0.0.5/32'], reason: 'the node' }) }),
     });
     expect(kindsAndNames(objects)).toEqual(SELF_HOSTED_OBJECTS.filter((k) => !/(dcgm|node)-exporter$/.test(k)));
     const jobs = prometheusYaml(objects).scrape_configs;
@@ -346,7 +352,7 @@ describe('object sets', () => {
   });
 
   test('external exporters in cloud mode point the collector at the endpoints, with a duplication warning', () => {
-    const { objects, out } = render({ mode: CLOUD, dcgmExporter: DcgmExporterSource.external('dcgm.gpu-operator.svc:9400'), nodeExporter: NodeExporterSource.external('[fd00::5]:9100') });
+    const { objects, out } = render({ mode: CLOUD, dcgmExporter: DcgmExporterSource.external('dcgm.gpu-operator.svc:9400', { peer: ExternalPeer.pods({ namespace: 'gpu-operator', selector: { app: 'nvidia-dcgm-exporter' } }) }), nodeExporter: NodeExporterSource.external('[fd00::5]:9100', { peer: ExternalPeer.cidr({ cidrs: ['fd00::5/128'], reason: 'the node' }) }) });
     expect(kindsAndNames(objects)).toEqual(['ConfigMap/otel-collector-config', 'DaemonSet/otel-collector', 'Service/otel-collector']);
     const scrape = collectorYaml(objects).receivers['prometheus/exporters'].config.scrape_configs;
     expect(scrape.map((j: any) => [j.job_name, j.static_configs[0].targets])).toEqual([
@@ -410,7 +416,7 @@ describe('cloud mode', () => {
   });
 
   test('header auth over gRPC', () => {
-    const mode = TelemetryMode.cloud({ endpoint: 'api.honeycomb.io:443', protocol: OtlpProtocol.GRPC, auth: CloudAuth.header({ secretName: 'honeycomb', key: 'api-key', headerName: 'x-honeycomb-team' }) });
+    const mode = TelemetryMode.cloud({ endpoint: 'api.honeycomb.io:443', protocol: OtlpProtocol.GRPC, auth: CloudAuth.header({ secretName: 'honeycomb', key: 'api-key', headerName: 'x-honeycomb-team' }), peer: ExternalPeer.anywhere({ reason: 'the SaaS endpoint, whose addresses change' }) });
     const { objects } = render({ mode, dcgmExporter: DcgmExporterSource.none(), nodeExporter: NodeExporterSource.none() });
     const cfg = collectorYaml(objects);
     expect(checkCollectorConfig(cfg)).toEqual([]);

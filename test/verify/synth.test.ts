@@ -6,8 +6,9 @@ import { k8s } from 'cdk8s-plus-28';
 import { synthesize, verifyAndWrite } from '../../apps/main';
 import { ExampleApp } from '../../apps/registry';
 import {
-  buildContainer, buildPodSpec, buildWaitContainer, EnvBuilder, EnvSource, externalRefsAnnotation, Images, NamespacedAccess, Placement,
-  policyExceptionAnnotations, Probes, SecurityProfile, sized, WaitFor, waitRules,
+  buildContainer, buildPodSpec, buildWaitContainer, EnvBuilder, EnvSource, ExternalPeer, externalRefsAnnotation, Images, NamespacedAccess,
+  NetworkPolicies, Placement,
+  policyExceptionAnnotations, Probes, SecurityProfile, sized, WaitFor, waitRules, Wiring, WorkloadConstruct,
 } from '../../lib/core';
 import { OUTPUT_MARKER, Release, renderRelease } from '../../lib/release';
 import { formatReport, KubeObject, verifyManifests, verifyReleases } from '../../lib/verify';
@@ -23,9 +24,17 @@ interface WebOptions {
   readonly root?: boolean;
 }
 
+/** The test cluster's API server (the web pods' wait reads it). */
+const NETWORK = NetworkPolicies.defaultDeny({ apiServer: ExternalPeer.cidr({ cidrs: ['10.0.0.1/32'], ports: [6443], reason: 'the control plane' }) });
+
+/** The pods of the hand-built Deployment, as the wiring graph addresses them. */
+class WebPods extends WorkloadConstruct {
+  public readonly selector = LABELS;
+}
+
 /** A small release built only from core primitives, the way product constructs build theirs. */
 function buildWeb(app: App, options: WebOptions = {}): Release {
-  const release = new Release(app, 'shop', { namespace: 'shop', images: { pullSecrets: ['regcred'] } });
+  const release = new Release(app, 'shop', { namespace: 'shop', images: { pullSecrets: ['regcred'] }, networkPolicy: NETWORK });
   const security = SecurityProfile.restricted(options.root ? { runAsRoot: { reason: 'the legacy image writes root-owned files' } } : {});
   const wait = WaitFor.service('web-db');
   const access = new NamespacedAccess(release, 'Access', { name: 'web', labels: LABELS, rules: waitRules([wait]) });
@@ -62,6 +71,8 @@ function buildWeb(app: App, options: WebOptions = {}): Release {
       },
     },
   });
+  // The wait reads the API: recorded in the wiring graph, so the release's NetworkPolicy lets the pods reach it.
+  Wiring.of(release).connectToKubernetesApi(new WebPods(release, 'WebPods'), { purpose: 'the init wait reads the API' });
   new k8s.KubeService(release, 'Service', {
     metadata: { name: 'web', labels: LABELS },
     spec: { type: options.undeclaredLoadBalancer ? 'LoadBalancer' : 'ClusterIP', selector: LABELS, ports: [{ name: 'http', port: 80, targetPort: k8s.IntOrString.fromString('http') }] },
@@ -169,8 +180,9 @@ describe('synth integration (apps/main.ts)', () => {
     const releaseFiles = fs.readdirSync(path.join(out, 'shop'));
     expect(releaseFiles.every((f) => f.endsWith('.yaml'))).toBe(true);
     expect(releaseFiles).toContain('deployment-web.yaml');
+    expect(releaseFiles.filter((f) => f.startsWith('networkpolicy-'))).toEqual(['networkpolicy-shop-default-deny.yaml', 'networkpolicy-web.yaml']);
     const report = fs.readFileSync(path.join(out, '_reports', 'shop', 'verify.txt'), 'utf-8');
-    expect(report).toContain('verify shop: 6 object(s), all checks passed');
+    expect(report).toContain('verify shop: 8 object(s), all checks passed');
     expect(report).toContain('non-root: the legacy image writes root-owned files');
     expect(report).toContain('EXTERNALS');
     expect([...result.files!.keys()]).toEqual([...result.files!.keys()].sort());

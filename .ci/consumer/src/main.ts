@@ -1,7 +1,7 @@
 // A team's app: Graphistry at the analytics tier and an IoT fleet, each its own release (one Argo CD application).
 // Everything comes from the package entry point.
 import { App } from 'cdk8s';
-import { CaddyCookieSecret, formatReport, GraphistryStack, IotFleet, NatsExposure, Postgres, Release, synthesizeToDist, Tier } from 'cdk8s-ops-kit';
+import { CaddyCookieSecret, ExternalPeer, formatReport, GraphistryStack, IotFleet, NatsExposure, Postgres, Release, synthesizeToDist, Tier } from 'cdk8s-ops-kit';
 
 export function buildGraphistry(app: App): GraphistryStack {
   const release = new Release(app, 'graphistry', { namespace: 'graphistry' });
@@ -12,6 +12,7 @@ export function buildGraphistry(app: App): GraphistryStack {
       database: 'graphistry',
       user: 'graphistry',
       passwordSecret: { name: 'graphistry-postgres', key: 'password' },
+      peer: ExternalPeer.cidr({ cidrs: ['10.30.0.0/24'], reason: 'the database network' }),
     }),
     jwtSecret: 'graphistry-jwt',
     nexusSecret: 'graphistry-nexus',
