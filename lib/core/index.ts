@@ -23,3 +23,5 @@ export * from './service';
 export * from './network';
 export * from './wiring';
 export * from './deployment';
+export * from './secrets';
+export * from './claims';
