@@ -340,7 +340,7 @@ export class NatsServer extends WorkloadConstruct {
       tls: this.tls ? this.tlsSettings(false) : undefined,
       cluster: props.cluster ? {
         name: props.cluster.name ?? this.name,
-        routes: Array.from({ length: this.replicas }, (_, i) => `nats://${this.name}-${i}.${headlessName.fqdn()}:${NATS_CLUSTER_PORT}`),
+        routes: Array.from({ length: this.replicas }, (_, i) => headlessName.podUrl(`${this.name}-${i}`, 'nats', 'cluster')),
         tls: this.tls ? this.tlsSettings(true) : undefined,
       } : undefined,
       nkeyUsers: this.auth.kind === 'nkeys' ? this.auth.nkeys : undefined,

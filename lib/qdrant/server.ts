@@ -120,12 +120,13 @@ export interface QdrantServerProps {
  * announces its own p2p URL under the headless Service.
  * @see https://qdrant.tech/documentation/guides/distributed_deployment/
  */
-export function qdrantStartScript(first: string, headlessFqdn: string): string {
+export function qdrantStartScript(headless: ServiceEndpoint, first: string): string {
   return [
     'set -eu',
-    `self="http://\${POD_NAME}.${headlessFqdn}:${QDRANT_P2P_PORT}"`,
+    // Each pod's own p2p URL: the first pod's, with the pod name the shell takes from POD_NAME.
+    `self="${headless.podUrl(first, 'http', 'p2p').replace(`//${first}.`, '//${POD_NAME}.')}"`,
     `if [ "\${POD_NAME##*-}" = 0 ]; then exec ./entrypoint.sh --uri "$self"; fi`,
-    `exec ./entrypoint.sh --bootstrap "http://${first}.${headlessFqdn}:${QDRANT_P2P_PORT}" --uri "$self"`,
+    `exec ./entrypoint.sh --bootstrap "${headless.podUrl(first, 'http', 'p2p')}" --uri "$self"`,
     '',
   ].join('\n');
 }
@@ -219,7 +220,7 @@ export class QdrantServer extends WorkloadConstruct implements IQdrant {
       env.own('QDRANT__SERVICE__READ_ONLY_API_KEY', secretKeyEnv(this.auth.readOnlyApiKey));
       refs.push({ kind: 'Secret', name: this.auth.readOnlyApiKey.name });
     }
-    const start = clustered ? qdrantStartScript(`${this.name}-0`, this.headlessEndpoint.fqdn()) : undefined;
+    const start = clustered ? qdrantStartScript(this.headlessEndpoint, `${this.name}-0`) : undefined;
     const container = buildContainer(`qdrant.${this.name}`, {
       name: 'qdrant',
       image,
@@ -288,10 +289,10 @@ export class QdrantServer extends WorkloadConstruct implements IQdrant {
   }
 
   private notes(namespace: string): string {
-    const host = this.endpoint.host(HostForm.NAMESPACED);
     const parts = [
       `Qdrant ${this.name}: ${this.replicas === 1 ? 'one server' : `a cluster of ${this.replicas} servers (create collections with replication_factor up to ${this.replicas})`}; ` +
-        `clients connect to http://${host}:${QDRANT_GRPC_PORT} (gRPC) or http://${host}:${QDRANT_HTTP_PORT} (REST). Each server's storage is a claim kept when the release is deleted.`,
+        `clients connect to ${this.endpoint.url('http', 'grpc', { form: HostForm.NAMESPACED })} (gRPC) or ${this.endpoint.url('http', 'http', { form: HostForm.NAMESPACED })} (REST). ` +
+        "Each server's storage is a claim kept when the release is deleted.",
     ];
     const keys = [this.auth.apiKey, this.auth.readOnlyApiKey].filter((k): k is NonNullable<typeof k> => k !== undefined);
     if (keys.length) {

@@ -380,10 +380,10 @@ export class ValkeyServer extends WorkloadConstruct implements IValkey {
   }
 
   private notes(namespace: string): string {
-    const host = this.endpoint.host(HostForm.NAMESPACED);
+    const url = (e: ServiceEndpoint) => e.url('redis', 'redis', { form: HostForm.NAMESPACED });
     const parts = [
-      `${this.engine.kind === 'valkey' ? 'Valkey' : 'Redis'} ${this.name}: clients connect to redis://${host}:${VALKEY_PORT}` +
-        (this.readReplicas > 0 ? `, reads to redis://${this.readEndpoint.host(HostForm.NAMESPACED)}:${VALKEY_PORT} (${this.readReplicas} read-only replica(s), eventually consistent; there is no failover)` : '') +
+      `${this.engine.kind === 'valkey' ? 'Valkey' : 'Redis'} ${this.name}: clients connect to ${url(this.endpoint)}` +
+        (this.readReplicas > 0 ? `, reads to ${url(this.readEndpoint)} (${this.readReplicas} read-only replica(s), eventually consistent; there is no failover)` : '') +
         `. Data: ${this.persistence.claim ? `an append-only file on the claim data-${this.name}-0 (kept when the release is deleted)` : 'in memory only, lost when a pod restarts'}; ` +
         `maxmemory ${this.config.props.maxMemoryBytes} bytes, policy ${this.config.props.maxMemoryPolicy}.`,
     ];

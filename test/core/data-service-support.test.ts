@@ -1,4 +1,5 @@
 import { App, Size } from 'cdk8s';
+import { ServiceEndpoint } from '../../lib/core/endpoint';
 import {
   assertSecretKey, claimTemplate, ClientBinding, EnvBuilder, PersistentClaim, PodWiring, SecretCommands, secretKeyEnv, WaitFor,
 } from '../../lib/core';
@@ -115,5 +116,22 @@ describe('Release.addLazyNote', () => {
     r.addLazyNote(() => '  ');
     items.push('a', 'b');
     expect(renderRelease(r).notes).toEqual(['items: a, b']);
+  });
+});
+
+describe('ServiceEndpoint.podHost / podUrl: the pods of a StatefulSet under its headless Service', () => {
+  const r = newRelease({ clusterDomain: 'corp.k8s' });
+  const pods = new DemoWorkload(r, 'Db', { name: 'db', ports: [{ name: 'peer', port: 7000 }] });
+  const headless = ServiceEndpoint.forService(pods, { name: 'db-headless', ports: [{ name: 'peer', port: 7000 }], pods, headless: true });
+
+  test('a pod name under the headless Service, in the release\'s cluster domain', () => {
+    expect(headless.podHost('db-0')).toBe('db-0.db-headless.ns.svc.corp.k8s');
+    expect(headless.podUrl('db-2', 'nats', 'peer')).toBe('nats://db-2.db-headless.ns.svc.corp.k8s:7000');
+  });
+
+  test('fails when the Service has a cluster IP, or the pod name is not a DNS label', () => {
+    const clusterIp = ServiceEndpoint.forService(pods, { name: 'db', ports: [{ name: 'peer', port: 7000 }], pods });
+    expect(() => clusterIp.podHost('db-0')).toThrow("'podHost' is \"db\", but Service ns/db has a cluster IP, so its pods have no DNS names under it; allowed: a headless Service");
+    expect(() => headless.podHost('DB_0')).toThrow(/'pod' is "DB_0"/);
   });
 });
