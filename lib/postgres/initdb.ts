@@ -20,6 +20,11 @@ export interface InitRole {
   /** May create databases. */
   readonly createDb: boolean;
   /**
+   * Member of `pg_monitor` (reads the statistics views a metrics exporter needs).
+   * @default false
+   */
+  readonly monitor?: boolean;
+  /**
    * The superuser the image created from POSTGRES_USER: the script only sets its password (so running the script again
    * after a Secret changed brings the database back in line with it).
    */
@@ -72,6 +77,7 @@ export function rolesScript(server: string, roles: readonly InitRole[]): string 
     }
     lines.push(`SELECT format('CREATE ROLE %I', '${r.name}') WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = '${r.name}')\\gexec`);
     lines.push(`ALTER ROLE "${r.name}" WITH LOGIN NOSUPERUSER NOCREATEROLE ${r.createDb ? 'CREATEDB' : 'NOCREATEDB'} PASSWORD :'${varName(r.name)}';`);
+    if (r.monitor) lines.push(`GRANT pg_monitor TO "${r.name}";`);
   }
   lines.push('EOSQL');
   return `${lines.join('\n')}\n`;

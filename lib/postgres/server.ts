@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { checksumAnnotations } from '../core/checksum';
 import { assertClaimOptions, claimTemplate, ClaimOptions } from '../core/claims';
 import { buildContainer } from '../core/container';
-import { HostForm, ServiceEndpoint } from '../core/endpoint';
+import { HostForm, PodEndpoint, ServiceEndpoint } from '../core/endpoint';
 import { EnvBuilder } from '../core/env';
 import { check, ConfigError } from '../core/errors';
 import { ImageRef, Images } from '../core/images';
@@ -106,7 +106,34 @@ export interface PostgresServerProps {
    * @default - none
    */
   readonly labels?: Readonly<Record<string, string>>;
+  /**
+   * A postgres-exporter sidecar serving Prometheus metrics on port 9187 (`metricsEndpoint`), logged in as its own
+   * role in `pg_monitor`.
+   * @default - no exporter
+   */
+  readonly exporter?: PostgresExporterOptions;
 }
+
+/** The postgres-exporter sidecar. */
+export interface PostgresExporterOptions {
+  /** The Secret key holding the exporter role's password. Never generated: an operator creates it. */
+  readonly password: SecretKey;
+  /**
+   * The exporter's role (created by the roles script, member of `pg_monitor`).
+   * @default 'postgres_exporter'
+   */
+  readonly user?: string;
+  /**
+   * The exporter image, pinned.
+   * @default POSTGRES_EXPORTER_IMAGE
+   */
+  readonly image?: string;
+}
+
+/** The postgres-exporter image, pinned. */
+export const POSTGRES_EXPORTER_IMAGE = 'quay.io/prometheuscommunity/postgres-exporter:v0.16.0';
+/** The port postgres-exporter serves metrics on. */
+export const POSTGRES_EXPORTER_PORT = 9187;
 
 /** Options of a role. */
 export interface PostgresRoleOptions {
@@ -122,6 +149,11 @@ export interface PostgresRoleOptions {
    * @default false
    */
   readonly createDb?: boolean;
+  /**
+   * The role is a member of `pg_monitor` (reads the statistics views monitoring tools need).
+   * @default false
+   */
+  readonly monitor?: boolean;
 }
 
 /** Options of a database. */
@@ -152,6 +184,8 @@ export class PostgresRole implements PostgresLogin {
     public readonly createDb: boolean,
     /** The superuser of the server. */
     public readonly superuser: boolean,
+    /** A member of `pg_monitor`. */
+    public readonly monitor: boolean = false,
   ) {}
 }
 
@@ -204,6 +238,10 @@ export class PostgresServer extends WorkloadConstruct implements IPostgres {
   public readonly headlessService: k8s.KubeService;
   /** The ConfigMap of init scripts. */
   public readonly initConfigMap: k8s.KubeConfigMap;
+  /** The exporter's metrics port on the server pods (what Prometheus scrapes), when there is an exporter. */
+  public readonly metricsEndpoint?: PodEndpoint;
+  /** The exporter's role, when there is an exporter. */
+  public readonly exporterRole?: PostgresRole;
   /** The server settings as rendered, in order. */
   public readonly settings: ReadonlyArray<readonly [string, string]>;
   private readonly roles = new Map<string, PostgresRole>();
@@ -211,6 +249,7 @@ export class PostgresServer extends WorkloadConstruct implements IPostgres {
   private readonly labels: Record<string, string>;
   private readonly claim: ClaimOptions;
   private readonly placement: ResolvedPlacement;
+  private readonly exporterImage?: string;
 
   constructor(scope: Construct, id: string, props: PostgresServerProps) {
     super(scope, id);
@@ -243,6 +282,13 @@ export class PostgresServer extends WorkloadConstruct implements IPostgres {
     const resources = props.resources ?? { ...sized(250, 2000, 1024, 1024) };
     renderResources('postgres.resources', resources);
     this.settings = renderSettings(props.settings ?? {}, resources.memory.limit);
+
+    if (props.exporter) {
+      check(typeof props.exporter === 'object', 'postgres.exporter', props.exporter, '{ password: { name, key } }');
+      this.exporterRole = this.addRole(props.exporter.user ?? 'postgres_exporter', { password: props.exporter.password, monitor: true });
+      this.exporterImage = Images.of(this).resolve('postgres.exporter.image', props.exporter.image ?? POSTGRES_EXPORTER_IMAGE);
+      this.metricsEndpoint = PodEndpoint.of(this, [{ name: 'metrics', port: POSTGRES_EXPORTER_PORT }]);
+    }
 
     const services = this.renderServices();
     this.endpoint = services.endpoint;
@@ -285,6 +331,7 @@ export class PostgresServer extends WorkloadConstruct implements IPostgres {
       options.url !== undefined ? assertSecretKey(`${prop}.url`, options.url) : undefined,
       options.createDb ?? false,
       false,
+      options.monitor ?? false,
     );
     this.roles.set(name, role);
     this.declareSecrets();
@@ -341,6 +388,8 @@ export class PostgresServer extends WorkloadConstruct implements IPostgres {
 
   /** Declares the password Secrets the server container reads as external references (an operator creates them). */
   private declareSecrets(): void {
+    // The constructor declares them once the StatefulSet exists (the exporter's role is added before).
+    if (!this.statefulSet) return;
     const refs = [...this.roles.values()].map((r) => ({ kind: 'Secret' as const, name: r.password.name }));
     for (const [k, v] of Object.entries(externalRefsAnnotation(refs))) this.statefulSet.metadata.addAnnotation(k, v);
   }
@@ -371,6 +420,7 @@ export class PostgresServer extends WorkloadConstruct implements IPostgres {
       passwordEnv: r.superuser ? 'POSTGRES_PASSWORD' : roleEnv(r.user),
       passwordSource: `Secret ${r.password.name} key ${r.password.key}`,
       createDb: r.createDb,
+      monitor: r.monitor,
       superuser: r.superuser,
     }));
     const scripts: Record<string, string> = { [ROLES_SCRIPT]: rolesScript(this.name, roles) };
@@ -417,7 +467,7 @@ export class PostgresServer extends WorkloadConstruct implements IPostgres {
       security,
     );
     const pod = buildPodSpec(this, `postgres.${this.name}`, {
-      containers: [container],
+      containers: [container, ...this.exporterContainer(security)],
       volumes: [
         { name: 'initdb', configMap: { name: `${this.name}-initdb`, defaultMode: 0o555 } },
         { name: 'run', emptyDir: { sizeLimit: quantityOf(Size.mebibytes(16)) } },
@@ -442,6 +492,27 @@ export class PostgresServer extends WorkloadConstruct implements IPostgres {
       },
       volumeClaimTemplates: [claimTemplate('data', this.claim, this.selector)],
     };
+  }
+
+  /** The postgres-exporter sidecar: its own role over loopback, metrics on 9187. */
+  private exporterContainer(security: SecurityProfile): k8s.Container[] {
+    const role = this.exporterRole;
+    if (!role || !this.exporterImage) return [];
+    const env = new EnvBuilder(`PostgresServer ${this.name} container exporter`).ownAll({
+      // The server is in the same pod: loopback, no TLS (the server serves none).
+      DATA_SOURCE_URI: `127.0.0.1:${POSTGRES_PORT}/${this.database}?sslmode=disable`,
+      DATA_SOURCE_USER: role.user,
+      DATA_SOURCE_PASS: secretKeyEnv(role.password),
+    });
+    return [buildContainer(`postgres.${this.name}.exporter`, {
+      name: 'exporter',
+      image: this.exporterImage,
+      ports: [{ name: 'metrics', port: POSTGRES_EXPORTER_PORT }],
+      env,
+      resources: sized(50, 250, 64, 128),
+      liveness: Probes.http('/', 'metrics', { period: Duration.seconds(20), timeout: Duration.seconds(5), failureThreshold: 3 }),
+      readiness: Probes.http('/', 'metrics', { period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 }),
+    }, security)];
   }
 
   /** The operator notes: where clients connect, the Secrets to create, and how init scripts and passwords behave. */

@@ -28,12 +28,16 @@ function pgBin(): string {
   return BIN;
 }
 
-const PASSWORDS = { superuser: 'su-7f1c0a9e', app: 'app-3b9d2c44', reader: 'rd-a1b2c3d4' };
+const PASSWORDS = { superuser: 'su-7f1c0a9e', app: 'app-3b9d2c44', reader: 'rd-a1b2c3d4', exporter: 'ex-0f9e8d7c' };
 
 /** The release under test: EDEN-like superuser and default database, a second database, an owner role and a reader. */
 function build(): { t: Template; server: PostgresServer; client: Obj } {
   const r = newRelease({ id: 'eden', namespace: 'eden' }, new App());
-  const server = new PostgresServer(r, 'Pg', { superuser: { user: 'eden', password: { name: 'eden-pg', key: 'password' } }, database: 'eden' });
+  const server = new PostgresServer(r, 'Pg', {
+    superuser: { user: 'eden', password: { name: 'eden-pg', key: 'password' } },
+    database: 'eden',
+    exporter: { password: { name: 'pg-exporter', key: 'password' } },
+  });
   const app = server.addRole('app', { password: { name: 'app-db', key: 'password' } });
   const reader = server.addRole('reader', { password: { name: 'reader-db', key: 'password' } });
   server.addDatabase('eden_control_plane');
@@ -64,6 +68,7 @@ describe('PostgreSQL initialized from the rendered init scripts and started with
     POSTGRES_PASSWORD: PASSWORDS.superuser,
     PG_ROLE_PASSWORD_app: PASSWORDS.app,
     PG_ROLE_PASSWORD_reader: PASSWORDS.reader,
+    PG_ROLE_PASSWORD_postgres_exporter: PASSWORDS.exporter,
     ...overrides,
   });
 
@@ -165,6 +170,16 @@ describe('PostgreSQL initialized from the rendered init scripts and started with
     expect(psqlTcp('app', 'wrong', 'app_data', 'SELECT 1').stderr).toMatch(/password authentication failed for user "app"/);
     // the owner of a Postgres 15+ database owns its public schema, so it can create tables without grants
     expect(ok(psqlTcp('app', PASSWORDS.app, 'app_data', 'CREATE TABLE t (id int)')).trim()).toBe('CREATE TABLE');
+  });
+
+  test('the exporter\'s role logs in to the default database and reads the statistics views through pg_monitor', () => {
+    const exporter = t.container('StatefulSet', undefined, 'exporter');
+    const uri: string = (envOf(exporter) as Record<string, string>).DATA_SOURCE_URI;
+    expect(uri).toBe('127.0.0.1:5432/eden?sslmode=disable');
+    const member = ok(psqlTcp('postgres_exporter', PASSWORDS.exporter, 'eden', "SELECT pg_has_role(current_user, 'pg_monitor', 'member')")).trim();
+    expect(member).toBe('t');
+    // pg_monitor reads every backend's query text, which a plain role sees as <insufficient privilege>
+    expect(ok(psqlTcp('postgres_exporter', PASSWORDS.exporter, 'eden', "SELECT count(*) FROM pg_stat_activity WHERE query = '<insufficient privilege>'")).trim()).toBe('0');
   });
 
   test('the scripts run again on the running server without error, and bring a changed password in line with the env', () => {

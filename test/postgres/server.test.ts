@@ -1,5 +1,5 @@
 import { ApiObject, App, Duration, JsonPatch, Size } from 'cdk8s';
-import { configChecksum, HostForm, sized } from '../../lib/core';
+import { configChecksum, ConnectionKind, HostForm, sized, Wiring } from '../../lib/core';
 import { ExternalPostgres, PostgresEnv, PostgresServer, PostgresServerProps, PostgresTls, POSTGRES_PGDATA } from '../../lib/postgres';
 import { notesText, Release } from '../../lib/release';
 import { DemoWorkload, envOf, expectUpgradeKeepsClaims, newRelease, Template, violationsOf } from '../support';
@@ -191,6 +191,36 @@ describe('PostgresServer roles and databases', () => {
       'password_encryption=scram-sha-256', 'max_connections=300', 'shared_buffers=1024MB', 'effective_cache_size=3072MB', 'work_mem=4MB',
       'maintenance_work_mem=64MB', 'log_min_duration_statement=2000ms', 'auto_explain.log_min_duration=5s', 'wal_compression=on',
     ]);
+  });
+});
+
+describe('PostgresServer exporter', () => {
+  const app = new App();
+  const r = newRelease({}, app);
+  const pg = new PostgresServer(r, 'Pg', { superuser: SUPERUSER, exporter: { password: { name: 'pg-exporter', key: 'password' } } });
+  const scraper = new DemoWorkload(r, 'Prom', { name: 'prom' });
+  Wiring.of(scraper).connect(scraper, pg.metricsEndpoint!, 'metrics', { kind: ConnectionKind.SCRAPE });
+  const t = Template.fromRelease(r);
+  const exporter = t.container('StatefulSet', 'r-postgres', 'exporter');
+
+  test('a postgres-exporter sidecar logs in over loopback as its own pg_monitor role and serves metrics on 9187', () => {
+    expect(exporter.image).toBe('quay.io/prometheuscommunity/postgres-exporter:v0.16.0');
+    expect(envOf(exporter)).toEqual({
+      DATA_SOURCE_URI: '127.0.0.1:5432/postgres?sslmode=disable',
+      DATA_SOURCE_USER: 'postgres_exporter',
+      DATA_SOURCE_PASS: { secretKeyRef: { name: 'pg-exporter', key: 'password' } },
+    });
+    expect(exporter.ports).toEqual([{ name: 'metrics', containerPort: 9187 }]);
+    expect(exporter.resources.limits).toEqual({ cpu: '250m', memory: '128Mi' });
+    const roles: string = t.find('ConfigMap').data['10-roles.sh'];
+    expect(roles).toContain('GRANT pg_monitor TO "postgres_exporter";');
+    expect(pg.exporterRole!.user).toBe('postgres_exporter');
+    expect(t.find('StatefulSet').metadata.annotations['refs.ops-kit.io/external']).toBe('Secret/pg-exporter,Secret/pg-superuser');
+  });
+
+  test('Prometheus scrapes the pods directly: the scrape edge verifies against the sidecar\'s port', () => {
+    expect(t.connections.map((c) => [c.kind, c.to.type, c.to.port.name])).toEqual([['scrape', 'pods', 'metrics']]);
+    expect(violationsOf(app)).toEqual([]);
   });
 });
 
