@@ -611,7 +611,11 @@ export class NatsServer extends WorkloadConstruct {
     });
 
     return new k8s.KubeStatefulSet(this, 'Resource', {
-      metadata: { name: this.name, labels, annotations: annotations({ ...policyExceptionAnnotations(security.exceptions), ...externalRefsAnnotation(refs) }) },
+      metadata: {
+        name: this.name,
+        labels,
+        annotations: annotations({ ...policyExceptionAnnotations(security.exceptions), ...externalRefsAnnotation(refs) }),
+      },
       spec: {
         replicas: this.replicas,
         serviceName: `${this.name}-headless`,

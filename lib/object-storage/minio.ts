@@ -335,7 +335,13 @@ export class MinioServer extends WorkloadConstruct {
     return S3Auth.keys({ secretName: this.rootUser.name, accessKeyIdKey: this.rootUser.key, secretAccessKeyKey: this.rootPassword.key });
   }
 
-  private renderStatefulSet(image: string, resources: Resources, claim: ClaimOptions, labels: Record<string, string>, placement: ResolvedPlacement): k8s.KubeStatefulSet {
+  private renderStatefulSet(
+    image: string,
+    resources: Resources,
+    claim: ClaimOptions,
+    labels: Record<string, string>,
+    placement: ResolvedPlacement,
+  ): k8s.KubeStatefulSet {
     const security = SecurityProfile.restricted({ runAsUser: MINIO_UID, runAsGroup: MINIO_UID, fsGroup: MINIO_UID, readOnlyRootFilesystem: true });
     const env = new EnvBuilder(`MinioServer ${this.name} container minio`).ownAll({
       MINIO_ROOT_USER: secretKeyEnv(this.rootUser),

@@ -238,7 +238,9 @@ export class ObjectStorage implements IConnectable {
     }
     return new ObjectStorage({
       kind: 's3', bucket, region: options.region, prefix: assertPrefix('storage.prefix', options.prefix), endpoint, scheme,
-      customEndpoint: options.endpointUrl !== undefined, forcePathStyle: options.forcePathStyle ?? options.endpointUrl !== undefined, auth: options.auth,
+      customEndpoint: options.endpointUrl !== undefined,
+      forcePathStyle: options.forcePathStyle ?? options.endpointUrl !== undefined,
+      auth: options.auth,
     });
   }
 
@@ -327,7 +329,9 @@ export class ObjectStorage implements IConnectable {
           .setEnv(env.secretAccessKey ?? 'AWS_SECRET_ACCESS_KEY', secretKeyEnv(b.auth.secretAccessKey!), hint)
           .addExternalRef({ kind: 'Secret', name: b.auth.accessKeyId!.name });
       }
-      if (b.minio !== undefined && (options.wait ?? true)) client.addWait(WaitFor.tcp({ name: b.minio, host: c.host(HostForm.NAMESPACED), port: MINIO_API_PORT }));
+      if (b.minio !== undefined && (options.wait ?? true)) {
+        client.addWait(WaitFor.tcp({ name: b.minio, host: c.host(HostForm.NAMESPACED), port: MINIO_API_PORT }));
+      }
       return c;
     }
     set(env.bucket, 'GCS_BUCKET_NAME', b.bucket);

@@ -372,7 +372,8 @@ export class PostgresServer extends WorkloadConstruct implements IPostgres {
    */
   public connect(client: ClientBinding, options: PostgresConnectOptions = {}): Connection {
     return connectPostgres(this, client, options, (database, login) => {
-      const role = [...this.roles.values()].find((r) => r === login || (r.user === login.user && r.password.name === login.password?.name && r.password.key === login.password?.key));
+      const same = (r: PostgresRole) => r.user === login.user && r.password.name === login.password?.name && r.password.key === login.password?.key;
+      const role = [...this.roles.values()].find((r) => r === login || same(r));
       if (!role) {
         throw new ConfigError('connect.login', login.user, `a role of ${this.name}: ${[...this.roles.keys()].join(', ')}`, 'add it with addRole() first, so the init script creates it');
       }
@@ -398,7 +399,12 @@ export class PostgresServer extends WorkloadConstruct implements IPostgres {
     check(role instanceof PostgresRole && this.roles.get(role.user) === role, prop, role?.user, `a role of ${this.name} (from addRole, or the superuser)`);
   }
 
-  private renderServices(): { endpoint: ServiceEndpoint; headlessEndpoint: ServiceEndpoint; service: k8s.KubeService; headlessService: k8s.KubeService } {
+  private renderServices(): {
+    endpoint: ServiceEndpoint;
+    headlessEndpoint: ServiceEndpoint;
+    service: k8s.KubeService;
+    headlessService: k8s.KubeService;
+  } {
     const port = { name: 'postgres', port: POSTGRES_PORT };
     const main = buildService(this, 'Service', { name: this.name, labels: this.labels, pods: this, ports: [port] });
     const headless = buildService(this, 'Headless', {
@@ -424,13 +430,19 @@ export class PostgresServer extends WorkloadConstruct implements IPostgres {
       superuser: r.superuser,
     }));
     const scripts: Record<string, string> = { [ROLES_SCRIPT]: rolesScript(this.name, roles) };
-    const dbs: InitDatabase[] = [...this.databases.values()].map((d) => ({ name: d.name, owner: d.owner.user, connect: d.connectRoles.map((r) => r.user) }));
+    const dbs: InitDatabase[] = [...this.databases.values()].map((d) => ({
+      name: d.name,
+      owner: d.owner.user,
+      connect: d.connectRoles.map((r) => r.user),
+    }));
     if (dbs.length) scripts[DATABASES_SCRIPT] = databasesScript(this.name, dbs);
     return scripts;
   }
 
   private statefulSetSpec(image: string, resources: Resources): k8s.StatefulSetSpec {
-    const security = SecurityProfile.restricted({ runAsUser: POSTGRES_UID, runAsGroup: POSTGRES_UID, fsGroup: POSTGRES_UID, readOnlyRootFilesystem: true });
+    const security = SecurityProfile.restricted({
+      runAsUser: POSTGRES_UID, runAsGroup: POSTGRES_UID, fsGroup: POSTGRES_UID, readOnlyRootFilesystem: true,
+    });
     const env = new EnvBuilder(`PostgresServer ${this.name} container postgres`).ownAll({
       POSTGRES_USER: this.superuser.user,
       POSTGRES_PASSWORD: secretKeyEnv(this.superuser.password),

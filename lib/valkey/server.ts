@@ -174,7 +174,16 @@ class ValkeyReplicas extends WorkloadConstruct {
   public readonly readService: k8s.KubeService;
   public readonly headlessService: k8s.KubeService;
 
-  constructor(scope: ValkeyServer, id: string, name: string, replicas: number, labels: Record<string, string>, selector: Record<string, string>, plan: PodPlan, primaryHost: string) {
+  constructor(
+    scope: ValkeyServer,
+    id: string,
+    name: string,
+    replicas: number,
+    labels: Record<string, string>,
+    selector: Record<string, string>,
+    plan: PodPlan,
+    primaryHost: string,
+  ) {
     super(scope, id);
     this.selector = selector;
     const headless = buildService(this, 'Headless', { name: `${name}-headless`, labels, pods: this, ports: [{ name: 'redis', port: VALKEY_PORT }], headless: true, publishNotReadyAddresses: true });
@@ -373,7 +382,9 @@ export class ValkeyServer extends WorkloadConstruct implements IValkey {
   private maxMemoryBytes(maxMemory: Size | undefined, limit: Size): number {
     const limitBytes = Math.floor(limit.toKibibytes({ rounding: SizeRoundingBehavior.NONE }) * 1024);
     const fraction = this.persistence.claim ? 0.5 : 0.75;
-    const bytes = maxMemory !== undefined ? Math.floor(maxMemory.toKibibytes({ rounding: SizeRoundingBehavior.NONE }) * 1024) : Math.floor((limitBytes * fraction) / 1024 / 1024) * 1024 * 1024;
+    const bytes = maxMemory !== undefined
+      ? Math.floor(maxMemory.toKibibytes({ rounding: SizeRoundingBehavior.NONE }) * 1024)
+      : Math.floor((limitBytes * fraction) / 1024 / 1024) * 1024 * 1024;
     check(bytes >= 1024 * 1024 && bytes < limitBytes, 'valkey.maxMemory', `${bytes} bytes`, `1 MiB up to below the memory limit (${limitBytes} bytes)`,
       'at the limit the container is OOM-killed before the server evicts or refuses writes');
     return bytes;

@@ -6,7 +6,9 @@ import { DemoWorkload, envOf, expectUpgradeKeepsClaims, newRelease, Template, vi
 
 const SUPERUSER = { password: { name: 'pg-superuser', key: 'password' } };
 
-function render(props: Partial<PostgresServerProps> = {}, build?: (pg: PostgresServer, r: Release) => void): { pg: PostgresServer; t: Template; release: Release } {
+type Rendered = { pg: PostgresServer; t: Template; release: Release };
+
+function render(props: Partial<PostgresServerProps> = {}, build?: (pg: PostgresServer, r: Release) => void): Rendered {
   const release = newRelease();
   const pg = new PostgresServer(release, 'Pg', { superuser: SUPERUSER, ...props });
   build?.(pg, release);
