@@ -126,7 +126,10 @@ export class NatsTls {
   ) {}
 }
 
-/** Shell for the init container that writes the `authorization` block from the env (token or users). */
+/**
+ * Shell for the init container that writes the `authorization` block from the env (token or users).
+ * @internal
+ */
 export function authConfigScript(auth: NatsAuth, file: string): string {
   const source = (k: SecretKey) => `Secret ${k.name} key ${k.key}`;
   const lines = [

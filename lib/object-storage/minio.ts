@@ -117,7 +117,10 @@ export class MinioBucket {
   ) {}
 }
 
-/** Throws unless `name` is an S3 bucket name (3-63 lowercase letters, digits, '.' and '-', not an IP address). */
+/**
+ * Throws unless `name` is an S3 bucket name (3-63 lowercase letters, digits, '.' and '-', not an IP address).
+ * @internal
+ */
 export function assertS3BucketName(prop: string, name: string, allowUnderscore = false): string {
   const re = allowUnderscore ? /^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/ : /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
   check(typeof name === 'string' && re.test(name) && !name.includes('..') && !/^\d+\.\d+\.\d+\.\d+$/.test(name), prop, name,
@@ -196,7 +199,10 @@ interface BucketJobPlan {
   readonly root: { readonly user: SecretKey; readonly password: SecretKey };
 }
 
-/** The bucket Job's script: idempotent (`--ignore-existing`), credentials through the env, never argv. */
+/**
+ * The bucket Job's script: idempotent (`--ignore-existing`), credentials through the env, never argv.
+ * @internal
+ */
 export function bucketScript(url: string, buckets: readonly MinioBucket[]): string {
   const hostPort = url.replace(/^http:\/\//, '');
   const lines = [
@@ -221,6 +227,7 @@ export function bucketScript(url: string, buckets: readonly MinioBucket[]): stri
 export class MinioServer extends WorkloadConstruct {
   /** The server name. */
   public readonly name: string;
+  /** The pod selector labels. */
   public readonly selector: Readonly<Record<string, string>>;
   /** The S3 API Service (port `api`). */
   public readonly endpoint: ServiceEndpoint;
@@ -234,7 +241,9 @@ export class MinioServer extends WorkloadConstruct {
   public readonly rootPassword: SecretKey;
   /** The StatefulSet (construct id `Resource`). */
   public readonly statefulSet: k8s.KubeStatefulSet;
+  /** The client Service (construct id `Service`). */
   public readonly service: k8s.KubeService;
+  /** The headless governing Service (construct id `Headless`). */
   public readonly headlessService: k8s.KubeService;
   /** The disruption budget of a distributed deployment (one server down at a time). */
   public readonly podDisruptionBudget?: k8s.KubePodDisruptionBudget;

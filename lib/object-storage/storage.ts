@@ -197,7 +197,10 @@ type Backend =
     readonly customEndpoint: boolean;
     readonly forcePathStyle: boolean;
     readonly auth: S3Auth;
-    /** The MinioServer's name, for a bucket of one the app renders. */
+    /**
+     * The MinioServer's name, for a bucket of one the app renders.
+     * @default - none (an external store)
+     */
     readonly minio?: string;
   }
   | { readonly kind: 'gcs'; readonly bucket: string; readonly prefix?: string; readonly endpoint: ExternalEndpoint; readonly auth: GcsAuth };

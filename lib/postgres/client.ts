@@ -19,13 +19,17 @@ const LOOSE_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$@.-]{0,62}$/;
 /**
  * Throws unless `name` is an identifier the library renders into SQL without quoting surprises: lowercase letters,
  * digits and '_', starting with a letter or '_', at most 63 characters (Postgres truncates longer names silently).
+ * @internal
  */
 export function assertPgIdentifier(prop: string, name: string): string {
   check(typeof name === 'string' && STRICT_IDENTIFIER.test(name), prop, name, "a lowercase Postgres identifier: letters, digits and '_', starting with a letter or '_', at most 63 characters");
   return name;
 }
 
-/** Throws unless `name` is a role or database name a managed server may use (`app@server` on some clouds). */
+/**
+ * Throws unless `name` is a role or database name a managed server may use (`app@server` on some clouds).
+ * @internal
+ */
 export function assertExternalPgName(prop: string, name: string): string {
   check(typeof name === 'string' && LOOSE_IDENTIFIER.test(name), prop, name, "a Postgres name: letters, digits, '_', '$', '@', '.' and '-', starting with a letter or '_', at most 63 characters");
   return name;
@@ -54,7 +58,10 @@ export interface PostgresLogin {
   readonly url?: SecretKey;
 }
 
-/** Validates a login: a user with a password, or a URL Secret key, or both. */
+/**
+ * Validates a login: a user with a password, or a URL Secret key, or both.
+ * @internal
+ */
 export function assertLogin(prop: string, login: PostgresLogin | undefined, strict: boolean): PostgresLogin {
   check(login !== undefined && login !== null && typeof login === 'object', prop, login, '{ user, password } and/or { url }: Secret keys an operator creates');
   const hasUser = login.user !== undefined;
@@ -226,10 +233,15 @@ export class PostgresEnv {
 
 /** @internal What a client's env is rendered from. */
 export interface PostgresSettingsForClient {
+  /** The server host. */
   readonly host: string;
+  /** The port the server listens on. */
   readonly port: number;
+  /** The database. */
   readonly database: string;
+  /** The role and its password Secret. */
   readonly login: PostgresLogin;
+  /** TLS of the connection. */
   readonly tls: PostgresTls | undefined;
 }
 

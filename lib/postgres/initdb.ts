@@ -9,7 +9,10 @@
  * @see https://github.com/docker-library/docs/blob/master/postgres/README.md#initialization-scripts
  */
 
-/** A role an init script creates. */
+/**
+ * A role an init script creates.
+ * @internal
+ */
 export interface InitRole {
   /** Role name (a validated lowercase identifier). */
   readonly name: string;
@@ -27,11 +30,15 @@ export interface InitRole {
   /**
    * The superuser the image created from POSTGRES_USER: the script only sets its password (so running the script again
    * after a Secret changed brings the database back in line with it).
+   * @default false
    */
   readonly superuser?: boolean;
 }
 
-/** A database an init script creates. */
+/**
+ * A database an init script creates.
+ * @internal
+ */
 export interface InitDatabase {
   /** Database name (a validated lowercase identifier). */
   readonly name: string;
@@ -41,9 +48,15 @@ export interface InitDatabase {
   readonly connect: readonly string[];
 }
 
-/** File name of the roles script (runs first: databases name their owners). */
+/**
+ * File name of the roles script (runs first: databases name their owners).
+ * @internal
+ */
 export const ROLES_SCRIPT = '10-roles.sh';
-/** File name of the databases script. */
+/**
+ * File name of the databases script.
+ * @internal
+ */
 export const DATABASES_SCRIPT = '20-databases.sh';
 
 function header(server: string, what: string, file: string): string[] {
@@ -62,6 +75,7 @@ const PSQL = 'psql -v ON_ERROR_STOP=1 --no-psqlrc --username "$POSTGRES_USER" --
  * Creates each role that does not exist, then sets its attributes and its password from the env (so a second run
  * syncs each password to its Secret as the container saw it when it started). An empty password stops the script
  * before anything runs.
+ * @internal
  */
 export function rolesScript(server: string, roles: readonly InitRole[]): string {
   const lines = header(server, 'Roles', ROLES_SCRIPT);
@@ -86,6 +100,7 @@ export function rolesScript(server: string, roles: readonly InitRole[]): string 
 /**
  * Creates each database that does not exist, owned by its role, and limits who may connect to it: CONNECT and
  * TEMPORARY are revoked from PUBLIC (every role may connect to every database otherwise) and granted to the roles named.
+ * @internal
  */
 export function databasesScript(server: string, databases: readonly InitDatabase[]): string {
   const lines = header(server, 'Databases', DATABASES_SCRIPT);

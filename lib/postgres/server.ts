@@ -219,6 +219,7 @@ export class PostgresDatabase {
 export class PostgresServer extends WorkloadConstruct implements IPostgres {
   /** The server name (StatefulSet, Services, ConfigMap prefix). */
   public readonly name: string;
+  /** The pod selector labels. */
   public readonly selector: Readonly<Record<string, string>>;
   /** The ClusterIP Service clients connect to (port `postgres`). */
   public readonly endpoint: ServiceEndpoint;
@@ -553,7 +554,10 @@ export class PostgresServer extends WorkloadConstruct implements IPostgres {
   }
 }
 
-/** The server container's env variable holding a role's password. */
+/**
+ * The server container's env variable holding a role's password.
+ * @internal
+ */
 export function roleEnv(role: string): string {
   return `PG_ROLE_PASSWORD_${role}`;
 }

@@ -70,6 +70,7 @@ function pgSize(s: Size): string {
 /**
  * Validates the settings against the container's memory limit and renders them as `name=value` pairs in a fixed
  * order (the typed settings, then `extra` sorted by name), with `password_encryption=scram-sha-256` first.
+ * @internal
  */
 export function renderSettings(settings: PostgresSettings, memoryLimit: Size): Array<[string, string]> {
   const limit = kib(memoryLimit);

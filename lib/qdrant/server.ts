@@ -119,6 +119,7 @@ export interface QdrantServerProps {
  * The start script of a cluster's server: the first pod starts the cluster, every other one bootstraps from it; each
  * announces its own p2p URL under the headless Service.
  * @see https://qdrant.tech/documentation/guides/distributed_deployment/
+ * @internal
  */
 export function qdrantStartScript(headless: ServiceEndpoint, first: string): string {
   return [
@@ -140,11 +141,13 @@ export function qdrantStartScript(headless: ServiceEndpoint, first: string): str
 export class QdrantServer extends WorkloadConstruct implements IQdrant {
   /** The server name. */
   public readonly name: string;
+  /** The pod selector labels. */
   public readonly selector: Readonly<Record<string, string>>;
   /** The client Service (ports `http` and `grpc`). */
   public readonly endpoint: ServiceEndpoint;
   /** The headless Service (ports `http`, `grpc` and, in a cluster, `p2p`). */
   public readonly headlessEndpoint: ServiceEndpoint;
+  /** How clients authenticate. */
   public readonly auth: QdrantAuth;
   /** The in-cluster server serves plain HTTP and gRPC. */
   public readonly scheme = 'http' as const;
@@ -152,7 +155,9 @@ export class QdrantServer extends WorkloadConstruct implements IQdrant {
   public readonly replicas: number;
   /** The StatefulSet (construct id `Resource`). */
   public readonly statefulSet: k8s.KubeStatefulSet;
+  /** The client Service (construct id `Service`). */
   public readonly service: k8s.KubeService;
+  /** The headless governing Service (construct id `Headless`). */
   public readonly headlessService: k8s.KubeService;
   /** The cluster's disruption budget (one server down at a time). */
   public readonly podDisruptionBudget?: k8s.KubePodDisruptionBudget;

@@ -52,6 +52,7 @@ export interface ValkeyConfigProps {
  * @see https://valkey.io/topics/valkey.conf/
  */
 export class ValkeyConfig {
+  /** The port the server listens on. */
   public readonly port: number;
 
   constructor(public readonly props: ValkeyConfigProps) {

@@ -141,6 +141,7 @@ interface PodPlan {
  * The script of the init container that writes the runtime config: the password (`requirepass`, and `masterauth` so
  * replicas authenticate to the primary) escaped for the config file's double-quoted strings, and `replicaof` for a
  * replica. It refuses an empty password and one with a line break, which a config file line cannot hold.
+ * @internal
  */
 export function runtimeConfigScript(options: { readonly passwordSource?: string; readonly replicaOf?: string }): string {
   const lines = [
@@ -284,24 +285,31 @@ function renderStatefulSet(
 export class ValkeyServer extends WorkloadConstruct implements IValkey {
   /** The server name (primary StatefulSet, Service, ConfigMap). */
   public readonly name: string;
+  /** The pod selector labels. */
   public readonly selector: Readonly<Record<string, string>>;
   /** The primary's ClusterIP Service (port `redis`). */
   public readonly endpoint: ServiceEndpoint;
   /** The read replicas' Service, or the primary's when there are none. */
   public readonly readEndpoint: ServiceEndpoint;
+  /** How clients authenticate. */
   public readonly auth: ValkeyAuth;
   /** The in-cluster server does not serve TLS. */
   public readonly tls = false;
+  /** The server program and its pinned image. */
   public readonly engine: ValkeyEngine;
+  /** Where the data lives. */
   public readonly persistence: ValkeyPersistence;
   /** The number of read replicas. */
   public readonly readReplicas: number;
   /** The typed configuration the ConfigMap holds. */
   public readonly config: ValkeyConfig;
+  /** The config ConfigMap. */
   public readonly configMap: k8s.KubeConfigMap;
   /** The primary's StatefulSet (construct id `Resource`). */
   public readonly statefulSet: k8s.KubeStatefulSet;
+  /** The client Service (construct id `Service`). */
   public readonly service: k8s.KubeService;
+  /** The headless governing Service (construct id `Headless`). */
   public readonly headlessService: k8s.KubeService;
   /** The replicas' StatefulSet, when there are replicas. */
   public readonly replicaStatefulSet?: k8s.KubeStatefulSet;

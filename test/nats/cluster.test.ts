@@ -118,7 +118,7 @@ describe('NatsServer authentication', () => {
 
   test('token: clients get NATS_TOKEN as a Secret reference; an exposed server with auth gets no unauthenticated warning', () => {
     const r = newRelease();
-    const server = new NatsServer(r, 'Nats', { auth: NatsAuth.token({ name: 'nats-token', key: 'token' }), exposure: NatsExposure.nodePort(30422) });
+    const server = new NatsServer(r, 'Nats', { auth: NatsAuth.token({ name: 'nats-token', key: 'token' }), exposure: NatsExposure.nodePort(30422, { reason: 'clients on the node network' }) });
     new DemoWorkload(r, 'Web', { name: 'web', connect: [server] });
     const t = Template.fromRelease(r);
     expect(envOf(t.container('Deployment', 'web', 'main')).NATS_TOKEN).toEqual({ secretKeyRef: { name: 'nats-token', key: 'token' } });
@@ -190,7 +190,7 @@ describe('NatsServer TLS', () => {
 
   test('fails when a cluster has TLS without a CA to verify its servers against', () => {
     expect(() => render({ cluster: { replicas: 3 }, tls: NatsTls.fromSecret({ secretName: 't', caKey: false }) })).toThrow(
-      "'nats.tls.caKey' is false, but the servers of a cluster verify each other against the CA; allowed: the CA's key in the Secret",
+      "'tls.caKey' is false, but the servers of a cluster verify each other against the CA; allowed: the CA's key in the Secret",
     );
   });
 });
@@ -198,13 +198,13 @@ describe('NatsServer TLS', () => {
 describe('NatsServer cluster fails when', () => {
   test('fails when the cluster size is even, below 3 or above 9', () => {
     for (const n of [1, 2, 4, 11]) {
-      expect(() => render({ cluster: { replicas: n } })).toThrow(`'nats.cluster.replicas' is ${n}, but JetStream replicates with Raft: an even count tolerates no more failures than the odd one below it; allowed: an odd number from 3 to 9`);
+      expect(() => render({ cluster: { replicas: n } })).toThrow(`'cluster.replicas' is ${n}, but JetStream replicates with Raft: an even count tolerates no more failures than the odd one below it; allowed: an odd number from 3 to 9`);
     }
   });
 
   test('fails when a cluster runs without JetStream, or its name starts with a digit', () => {
-    expect(() => render({ cluster: { replicas: 3 }, jetstream: false })).toThrow(/'nats.jetstream' is false, but a cluster without JetStream has no state to replicate/);
-    expect(() => render({ cluster: { replicas: 3 }, name: '1bus' })).toThrow(/'nats.name' is "1bus", but each server's name comes from its pod name/);
+    expect(() => render({ cluster: { replicas: 3 }, jetstream: false })).toThrow(/'jetstream' is false, but a cluster without JetStream has no state to replicate/);
+    expect(() => render({ cluster: { replicas: 3 }, name: '1bus' })).toThrow(/'name' is "1bus", but each server's name comes from its pod name/);
   });
 });
 
@@ -230,11 +230,11 @@ describe('NatsConfig cluster, TLS and auth blocks', () => {
   });
 
   test('fails when a route, a TLS path, the include or the cluster port is wrong', () => {
-    expect(() => new NatsConfig({ ...base, cluster: { name: 'c', routes: ['tls://a:1'] } })).toThrow("'nats.cluster.routes[0]' is \"tls://a:1\"; allowed: nats://host:port");
-    expect(() => new NatsConfig({ ...base, cluster: { name: 'c', port: 4222, routes: ['nats://a:1'] } })).toThrow(/'nats.cluster.port' is 4222; allowed: a port other than the client \(4222\) and monitoring \(8222\) ports/);
-    expect(() => new NatsConfig({ ...base, tls: { certFile: 'tls.crt', keyFile: '/k' } })).toThrow("'nats.tls.certFile' is \"tls.crt\"; allowed: an absolute path without spaces or quotes");
-    expect(() => new NatsConfig({ ...base, tls: { certFile: '/c', keyFile: '/k', verify: true } })).toThrow("'nats.tls.verify' is true; allowed: verify only with a caFile to verify peers against");
-    expect(() => new NatsConfig({ ...base, include: '/run/nats/auth.conf' })).toThrow("'nats.include' is \"/run/nats/auth.conf\"; allowed: a relative path: NATS resolves includes against the including file's directory");
-    expect(() => new NatsConfig({ ...base, serverNameEnv: 'pod-name' })).toThrow("'nats.serverNameEnv' is \"pod-name\"; allowed: an upper-case environment variable name");
+    expect(() => new NatsConfig({ ...base, cluster: { name: 'c', routes: ['tls://a:1'] } })).toThrow("'cluster.routes[0]' is \"tls://a:1\"; allowed: nats://host:port");
+    expect(() => new NatsConfig({ ...base, cluster: { name: 'c', port: 4222, routes: ['nats://a:1'] } })).toThrow(/'cluster.port' is 4222; allowed: a port other than the client \(4222\) and monitoring \(8222\) ports/);
+    expect(() => new NatsConfig({ ...base, tls: { certFile: 'tls.crt', keyFile: '/k' } })).toThrow("'tls.certFile' is \"tls.crt\"; allowed: an absolute path without spaces or quotes");
+    expect(() => new NatsConfig({ ...base, tls: { certFile: '/c', keyFile: '/k', verify: true } })).toThrow("'tls.verify' is true; allowed: verify only with a caFile to verify peers against");
+    expect(() => new NatsConfig({ ...base, include: '/run/nats/auth.conf' })).toThrow("'include' is \"/run/nats/auth.conf\"; allowed: a relative path: NATS resolves includes against the including file's directory");
+    expect(() => new NatsConfig({ ...base, serverNameEnv: 'pod-name' })).toThrow("'serverNameEnv' is \"pod-name\"; allowed: an upper-case environment variable name");
   });
 });
