@@ -26,9 +26,12 @@ import { NatsAuth, NatsTls, authConfigScript } from './auth';
 import { NATS_CLIENT_PORT, NATS_CLUSTER_PORT, NATS_MONITOR_PORT, NatsConfig, NatsTlsSettings } from './config';
 import { NatsExposure, NatsPersistence } from './exposure';
 import { assertBucketName, NatsKvBucket } from './kv';
-import { syncWave } from '../core/validate';
+import { assertInt, syncWave } from '../core/validate';
 
-/** The NATS image used unless `image` says otherwise: the official image, 2.10 line, Alpine variant, pinned. */
+/**
+ * The NATS image used unless `image` says otherwise: the official image, 2.10 line, Alpine variant, pinned. Tag
+ * choice: NATS server 2.10.22 (October 2024) on Docker Hub's official `nats`, which publishes `<version>-alpine`.
+ */
 export const NATS_IMAGE = 'nats:2.10.22-alpine';
 
 /** Longest server name: the StatefulSet's pods carry `controller-revision-hash: <name>-<10 chars>`, a 63-char label. */
@@ -434,7 +437,8 @@ export class NatsServer extends WorkloadConstruct {
   private clusterReplicas(cluster: NatsClusterOptions | undefined): number {
     if (!cluster) return 1;
     const n = cluster.replicas;
-    check(Number.isInteger(n) && n >= 3 && n % 2 === 1 && n <= 9, 'cluster.replicas', n, 'an odd number from 3 to 9',
+    assertInt('cluster.replicas', n, { min: 1, max: 9 }, 'an odd number from 3 to 9');
+    check(n >= 3 && n % 2 === 1, 'cluster.replicas', n, 'an odd number from 3 to 9',
       'JetStream replicates with Raft: an even count tolerates no more failures than the odd one below it');
     // The config reads server_name from the pod name, and NATS parses an environment value as config syntax.
     check(/^[a-z]/.test(this.name), 'name', this.name, 'a name starting with a letter in a cluster', "each server's name comes from its pod name through the environment, which NATS parses as a config value");

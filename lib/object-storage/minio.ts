@@ -5,7 +5,7 @@ import { assertClaimOptions, claimTemplate, ClaimOptions } from '../core/claims'
 import { buildContainer } from '../core/container';
 import { HostForm, ServiceEndpoint } from '../core/endpoint';
 import { EnvBuilder } from '../core/env';
-import { check } from '../core/errors';
+import { check, ConfigError, inConstruct } from '../core/errors';
 import { shortHash, stableStringify } from '../core/hash';
 import { ImageRef, Images } from '../core/images';
 import { assertLabels, selectorLabels, standardLabels } from '../core/labels';
@@ -23,10 +23,15 @@ import { Wiring } from '../core/wiring';
 import { WorkloadConstruct } from '../core/workload';
 import { Release } from '../release/release';
 import { S3Auth } from './auth';
+import { assertInt } from '../core/validate';
 
-/** The MinIO server image, pinned. */
+/**
+ * The MinIO server image, pinned. Tag choice: MinIO names each release `RELEASE.<UTC timestamp>`;
+ * RELEASE.2024-04-18T19-09-19Z is one, on quay.io (the registry MinIO's documentation names) as on Docker Hub's
+ * `minio/minio`.
+ */
 export const MINIO_IMAGE = 'quay.io/minio/minio:RELEASE.2024-04-18T19-09-19Z';
-/** The MinIO client (`mc`) image the bucket Job runs, pinned. */
+/** The MinIO client (`mc`) image the bucket Job runs, pinned: the `mc` release of the same day as the server's. */
 export const MINIO_CLIENT_IMAGE = 'quay.io/minio/mc:RELEASE.2024-04-18T16-45-29Z';
 /** The S3 API port. */
 export const MINIO_API_PORT = 9000;
@@ -170,11 +175,11 @@ class MinioBucketJob extends WorkloadConstruct {
       MINIO_ROOT_PASSWORD: secretKeyEnv(plan.root.password),
       MC_CONFIG_DIR: '/tmp/mc',
     });
-    const container = buildContainer(`minio.${this.server.name}.buckets`, {
+    const container = buildContainer('buckets', {
       name: 'buckets', image: plan.image, command: ['/bin/sh', '-c', this.script()], env, resources: WAIT_RESOURCES,
       volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
     }, security);
-    const pod = buildPodSpec(this, `minio.${this.server.name}.buckets`, {
+    const pod = buildPodSpec(this, 'buckets', {
       containers: [container],
       volumes: [{ name: 'tmp', emptyDir: { sizeLimit: quantityOf(Size.mebibytes(16)) } }],
       security,
@@ -253,58 +258,64 @@ export class MinioServer extends WorkloadConstruct {
 
   constructor(scope: Construct, id: string, props: MinioServerProps) {
     super(scope, id);
-    const release = Release.of(this);
-    this.name = props.name !== undefined ? assertDnsLabel('minio.name', props.name, MINIO_MAX_NAME) : deriveName([release.releaseName, 'minio'], { maxLength: MINIO_MAX_NAME });
-    this.replicas = props.replicas ?? 4;
-    check(Number.isInteger(this.replicas) && (this.replicas === 1 || (this.replicas >= 4 && this.replicas <= 16)), 'minio.replicas', this.replicas,
-      '1 (one drive, no redundancy) or 4-16 (distributed, erasure-coded)', 'MinIO erasure-codes objects over sets of 4 to 16 drives');
-    check(props.rootCredentials !== undefined, 'minio.rootCredentials', props.rootCredentials, '{ secretName } of an operator-created Secret', 'credentials are never generated or defaulted');
-    this.rootUser = assertSecretKey('minio.rootCredentials.userKey', { name: props.rootCredentials.secretName, key: props.rootCredentials.userKey ?? 'rootUser' });
-    this.rootPassword = assertSecretKey('minio.rootCredentials.passwordKey', { name: props.rootCredentials.secretName, key: props.rootCredentials.passwordKey ?? 'rootPassword' });
-    const claim = assertClaimOptions('minio.storage', props.storage ?? { size: Size.gibibytes(10) });
-    const resources = props.resources ?? sized(250, 2000, 1024, 2048);
-    renderResources('minio.resources', resources);
+    // A ConfigError names this construct and the prop as its user wrote it.
+    try {
+      const release = Release.of(this);
+      this.name = props.name !== undefined ? assertDnsLabel('name', props.name, MINIO_MAX_NAME) : deriveName([release.releaseName, 'minio'], { maxLength: MINIO_MAX_NAME });
+      this.replicas = props.replicas ?? 4;
+      assertInt('replicas', this.replicas, { min: 1, max: 16 }, '1 (one drive, no redundancy) or 4-16 (distributed, erasure-coded)');
+      check(this.replicas === 1 || this.replicas >= 4, 'replicas', this.replicas,
+        '1 (one drive, no redundancy) or 4-16 (distributed, erasure-coded)', 'MinIO erasure-codes objects over sets of 4 to 16 drives');
+      check(props.rootCredentials !== undefined, 'rootCredentials', props.rootCredentials, '{ secretName } of an operator-created Secret', 'credentials are never generated or defaulted');
+      this.rootUser = assertSecretKey('rootCredentials.userKey', { name: props.rootCredentials.secretName, key: props.rootCredentials.userKey ?? 'rootUser' });
+      this.rootPassword = assertSecretKey('rootCredentials.passwordKey', { name: props.rootCredentials.secretName, key: props.rootCredentials.passwordKey ?? 'rootPassword' });
+      const claim = assertClaimOptions('storage', props.storage ?? { size: Size.gibibytes(10) });
+      const resources = props.resources ?? sized(250, 2000, 1024, 2048);
+      renderResources('resources', resources);
 
-    const identity = { name: 'minio', instance: release.releaseName, component: this.name };
-    this.selector = selectorLabels(identity);
-    const imageRef = props.image ?? MINIO_IMAGE;
-    const image = Images.of(this).resolve('minio.image', imageRef);
-    const clientImage = Images.of(this).resolve('minio.clientImage', props.clientImage ?? MINIO_CLIENT_IMAGE);
-    const tag = ImageRef.parse(imageRef, 'minio.image').tag;
-    const version = tag && tag.length <= 63 && /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(tag) ? tag : undefined;
-    const extra = assertLabels('minio.labels', props.labels ?? {});
-    const labels = { ...extra, ...standardLabels({ ...identity, version }) };
-    const placement = Placement.of(this).forWorkload(props.placement ?? { nodeSelection: NodeSelection.inherit() }, 'minio.placement');
+      const identity = { name: 'minio', instance: release.releaseName, component: this.name };
+      this.selector = selectorLabels(identity);
+      const imageRef = props.image ?? MINIO_IMAGE;
+      const image = Images.of(this).resolve('image', imageRef);
+      const clientImage = Images.of(this).resolve('clientImage', props.clientImage ?? MINIO_CLIENT_IMAGE);
+      const tag = ImageRef.parse(imageRef, 'image').tag;
+      const version = tag && tag.length <= 63 && /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(tag) ? tag : undefined;
+      const extra = assertLabels('labels', props.labels ?? {});
+      const labels = { ...extra, ...standardLabels({ ...identity, version }) };
+      const placement = Placement.of(this).forWorkload(props.placement ?? { nodeSelection: NodeSelection.inherit() }, 'placement');
 
-    const api = { name: 'api', port: MINIO_API_PORT };
-    const main = buildService(this, 'Service', { name: this.name, labels, pods: this, ports: [api] });
-    this.endpoint = main.endpoint;
-    this.service = main.service;
-    const headless = buildService(this, 'Headless', {
-      name: `${this.name}-headless`, labels, pods: this, ports: [api], headless: true,
-      // The servers must resolve each other before any is ready: none is ready until a quorum of drives is online.
-      publishNotReadyAddresses: true,
-    });
-    this.headlessEndpoint = headless.endpoint;
-    this.headlessService = headless.service;
-    this.statefulSet = this.renderStatefulSet(image, resources, claim, labels, placement);
-    if (this.replicas > 1) {
-      // The servers talk to each other on the API port through the headless Service.
-      Wiring.of(this).connect(this, this.headlessEndpoint, 'api', { purpose: 'distributed erasure sets' });
-      this.podDisruptionBudget = new k8s.KubePodDisruptionBudget(this, 'Disruption', {
-        metadata: { name: this.name, labels },
-        spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: { ...this.selector } } },
+      const api = { name: 'api', port: MINIO_API_PORT };
+      const main = buildService(this, 'Service', { name: this.name, labels, pods: this, ports: [api] });
+      this.endpoint = main.endpoint;
+      this.service = main.service;
+      const headless = buildService(this, 'Headless', {
+        name: `${this.name}-headless`, labels, pods: this, ports: [api], headless: true,
+        // The servers must resolve each other before any is ready: none is ready until a quorum of drives is online.
+        publishNotReadyAddresses: true,
       });
+      this.headlessEndpoint = headless.endpoint;
+      this.headlessService = headless.service;
+      this.statefulSet = this.renderStatefulSet(image, resources, claim, labels, placement);
+      if (this.replicas > 1) {
+        // The servers talk to each other on the API port through the headless Service.
+        Wiring.of(this).connect(this, this.headlessEndpoint, 'api', { purpose: 'distributed erasure sets' });
+        this.podDisruptionBudget = new k8s.KubePodDisruptionBudget(this, 'Disruption', {
+          metadata: { name: this.name, labels },
+          spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: { ...this.selector } } },
+        });
+      }
+      const jobIdentity = { ...identity, component: `${this.name}-buckets` };
+      this.jobPlan = {
+        labels: { ...extra, ...standardLabels({ ...jobIdentity, version }) },
+        selector: selectorLabels(jobIdentity),
+        image: clientImage,
+        placement,
+        root: { user: this.rootUser, password: this.rootPassword },
+      };
+      release.addLazyNote(() => this.notes(release.releaseNamespace));
+    } catch (e) {
+      throw e instanceof ConfigError ? e.in(this) : e;
     }
-    const jobIdentity = { ...identity, component: `${this.name}-buckets` };
-    this.jobPlan = {
-      labels: { ...extra, ...standardLabels({ ...jobIdentity, version }) },
-      selector: selectorLabels(jobIdentity),
-      image: clientImage,
-      placement,
-      root: { user: this.rootUser, password: this.rootPassword },
-    };
-    release.addLazyNote(() => this.notes(release.releaseNamespace));
   }
 
   /**
@@ -312,13 +323,15 @@ export class MinioServer extends WorkloadConstruct {
    * its script, so adding a bucket later runs a new Job.
    */
   public addBucket(name: string, options: { readonly versioning?: boolean } = {}): MinioBucket {
-    assertS3BucketName(`minio.buckets.${name}`, name);
-    check(!this._buckets.has(name), `minio.buckets.${name}`, name, 'a bucket name not added twice');
-    const bucket = new MinioBucket(name, options.versioning ?? false, this);
-    this._buckets.set(name, bucket);
-    // One Job for all buckets, rendered with the first; its script is produced from the buckets at synth.
-    if (!this.bucketJob) this.bucketJob = new MinioBucketJob(this, 'Buckets', this.jobPlan);
-    return bucket;
+    return inConstruct(this, () => {
+      assertS3BucketName(`buckets.${name}`, name);
+      check(!this._buckets.has(name), `buckets.${name}`, name, 'a bucket name not added twice');
+      const bucket = new MinioBucket(name, options.versioning ?? false, this);
+      this._buckets.set(name, bucket);
+      // One Job for all buckets, rendered with the first; its script is produced from the buckets at synth.
+      if (!this.bucketJob) this.bucketJob = new MinioBucketJob(this, 'Buckets', this.jobPlan);
+      return bucket;
+    });
   }
 
   /** The buckets, in the order they were added. */
@@ -358,7 +371,7 @@ export class MinioServer extends WorkloadConstruct {
     });
     // Distributed: every server lists every drive, with MinIO's own {0...N-1} expansion over the pods' DNS names.
     const drives = this.replicas === 1 ? DATA_DIR : `http://${this.name}-{0...${this.replicas - 1}}.${this.headlessEndpoint.fqdn()}:${MINIO_API_PORT}${DATA_DIR}`;
-    const container = buildContainer(`minio.${this.name}`, {
+    const container = buildContainer('', {
       name: 'minio',
       image,
       command: ['minio'],
@@ -372,7 +385,7 @@ export class MinioServer extends WorkloadConstruct {
       readiness: Probes.http('/minio/health/ready', 'api', { period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 }),
       volumeMounts: [{ name: 'data', mountPath: DATA_DIR }, { name: 'tmp', mountPath: '/tmp' }],
     }, security);
-    const pod = buildPodSpec(this, `minio.${this.name}`, {
+    const pod = buildPodSpec(this, '', {
       containers: [container],
       volumes: [{ name: 'tmp', emptyDir: { sizeLimit: quantityOf(Size.gibibytes(1)) } }],
       security,

@@ -54,9 +54,9 @@ export class ExternalPostgres implements IPostgres {
       peer: props.peer,
       description: props.description ?? 'external Postgres',
     });
-    const database = assertExternalPgName('postgres.database', props.database);
-    const login = assertLogin('postgres.login', props.login, false);
-    check(props.tls instanceof PostgresTls, 'postgres.tls', props.tls, 'PostgresTls.verifyFull(ca), verifyCa(ca), require() or disable()',
+    const database = assertExternalPgName('database', props.database);
+    const login = assertLogin('login', props.login, false);
+    check(props.tls instanceof PostgresTls, 'tls', props.tls, 'PostgresTls.verifyFull(ca), verifyCa(ca), require() or disable()',
       'an external server needs an explicit TLS mode: verify-full with the provider CA is the safe one');
     return new ExternalPostgres(endpoint, database, login, props.tls);
   }

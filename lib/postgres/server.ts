@@ -6,7 +6,7 @@ import { assertClaimOptions, claimTemplate, ClaimOptions } from '../core/claims'
 import { buildContainer } from '../core/container';
 import { HostForm, PodEndpoint, ServiceEndpoint } from '../core/endpoint';
 import { EnvBuilder } from '../core/env';
-import { check, ConfigError } from '../core/errors';
+import { check, ConfigError, inConstruct } from '../core/errors';
 import { ImageRef, Images } from '../core/images';
 import { assertLabels, selectorLabels, standardLabels } from '../core/labels';
 import { assertDnsLabel, deriveName } from '../core/names';
@@ -27,7 +27,11 @@ import {
 import { DATABASES_SCRIPT, databasesScript, InitDatabase, InitRole, ROLES_SCRIPT, rolesScript } from './initdb';
 import { PostgresSettings, renderSettings } from './settings';
 
-/** The Postgres image used unless `image` says otherwise: the official image, 16 line, Alpine variant, pinned. */
+/**
+ * The Postgres image used unless `image` says otherwise: the official image, 16 line, Alpine variant, pinned. Tag
+ * choice: PostgreSQL 16.6 is the November 2024 minor release, and the official image publishes `<major>.<minor>-alpine`
+ * for every minor release (no registry was reachable when it was chosen; a wrong tag fails at the first pull, not at synth).
+ */
 export const POSTGRES_IMAGE = 'postgres:16.6-alpine';
 /** uid and gid of the `postgres` user in the official Alpine image. */
 export const POSTGRES_UID = 70;
@@ -254,62 +258,67 @@ export class PostgresServer extends WorkloadConstruct implements IPostgres {
 
   constructor(scope: Construct, id: string, props: PostgresServerProps) {
     super(scope, id);
-    const release = Release.of(this);
-    this.name = props.name !== undefined
-      ? assertDnsLabel('postgres.name', props.name, POSTGRES_MAX_NAME)
-      : deriveName([release.releaseName, 'postgres'], { maxLength: POSTGRES_MAX_NAME });
-    check(props.superuser !== undefined, 'postgres.superuser', props.superuser, '{ password: { name, key } } of an operator-created Secret', 'credentials are never generated or defaulted');
-    const superuser = props.superuser;
-    const user = assertPgIdentifier('postgres.superuser.user', superuser.user ?? 'postgres');
-    this.superuser = new PostgresRole(
-      user,
-      assertSecretKey('postgres.superuser.password', superuser.password),
-      superuser.url !== undefined ? assertSecretKey('postgres.superuser.url', superuser.url) : undefined,
-      true,
-      true,
-    );
-    this.roles.set(user, this.superuser);
-    this.database = assertPgIdentifier('postgres.database', props.database ?? user);
-    this.claim = assertClaimOptions('postgres.storage', props.storage ?? { size: Size.gibibytes(10) });
+    // A ConfigError names this construct and the prop as its user wrote it.
+    try {
+      const release = Release.of(this);
+      this.name = props.name !== undefined
+        ? assertDnsLabel('name', props.name, POSTGRES_MAX_NAME)
+        : deriveName([release.releaseName, 'postgres'], { maxLength: POSTGRES_MAX_NAME });
+      check(props.superuser !== undefined, 'superuser', props.superuser, '{ password: { name, key } } of an operator-created Secret', 'credentials are never generated or defaulted');
+      const superuser = props.superuser;
+      const user = assertPgIdentifier('superuser.user', superuser.user ?? 'postgres');
+      this.superuser = new PostgresRole(
+        user,
+        assertSecretKey('superuser.password', superuser.password),
+        superuser.url !== undefined ? assertSecretKey('superuser.url', superuser.url) : undefined,
+        true,
+        true,
+      );
+      this.roles.set(user, this.superuser);
+      this.database = assertPgIdentifier('database', props.database ?? user);
+      this.claim = assertClaimOptions('storage', props.storage ?? { size: Size.gibibytes(10) });
 
-    const identity = { name: 'postgres', instance: release.releaseName, component: this.name };
-    this.selector = selectorLabels(identity);
-    const imageRef = props.image ?? POSTGRES_IMAGE;
-    const image = Images.of(this).resolve('postgres.image', imageRef);
-    const tag = ImageRef.parse(imageRef, 'postgres.image').tag;
-    const version = tag && /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(tag) && tag.length <= 63 ? tag : undefined;
-    this.labels = { ...assertLabels('postgres.labels', props.labels ?? {}), ...standardLabels({ ...identity, version }) };
+      const identity = { name: 'postgres', instance: release.releaseName, component: this.name };
+      this.selector = selectorLabels(identity);
+      const imageRef = props.image ?? POSTGRES_IMAGE;
+      const image = Images.of(this).resolve('image', imageRef);
+      const tag = ImageRef.parse(imageRef, 'image').tag;
+      const version = tag && /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(tag) && tag.length <= 63 ? tag : undefined;
+      this.labels = { ...assertLabels('labels', props.labels ?? {}), ...standardLabels({ ...identity, version }) };
 
-    const resources = props.resources ?? { ...sized(250, 2000, 1024, 1024) };
-    renderResources('postgres.resources', resources);
-    this.settings = renderSettings(props.settings ?? {}, resources.memory.limit);
+      const resources = props.resources ?? { ...sized(250, 2000, 1024, 1024) };
+      renderResources('resources', resources);
+      this.settings = renderSettings(props.settings ?? {}, resources.memory.limit);
 
-    if (props.exporter) {
-      check(typeof props.exporter === 'object', 'postgres.exporter', props.exporter, '{ password: { name, key } }');
-      this.exporterRole = this.addRole(props.exporter.user ?? 'postgres_exporter', { password: props.exporter.password, monitor: true });
-      this.exporterImage = Images.of(this).resolve('postgres.exporter.image', props.exporter.image ?? POSTGRES_EXPORTER_IMAGE);
-      this.metricsEndpoint = PodEndpoint.of(this, [{ name: 'metrics', port: POSTGRES_EXPORTER_PORT }]);
+      if (props.exporter) {
+        check(typeof props.exporter === 'object', 'exporter', props.exporter, '{ password: { name, key } }');
+        this.exporterRole = this.addRole(props.exporter.user ?? 'postgres_exporter', { password: props.exporter.password, monitor: true });
+        this.exporterImage = Images.of(this).resolve('exporter.image', props.exporter.image ?? POSTGRES_EXPORTER_IMAGE);
+        this.metricsEndpoint = PodEndpoint.of(this, [{ name: 'metrics', port: POSTGRES_EXPORTER_PORT }]);
+      }
+
+      const services = this.renderServices();
+      this.endpoint = services.endpoint;
+      this.headlessEndpoint = services.headlessEndpoint;
+      this.service = services.service;
+      this.headlessService = services.headlessService;
+
+      // Roles and databases may be added after the constructor: the scripts, the env the roles script reads and the
+      // pod template (with the scripts' checksum) are produced when the app is synthesized.
+      this.initConfigMap = new k8s.KubeConfigMap(this, 'Init', {
+        metadata: { name: `${this.name}-initdb`, labels: this.labels },
+        data: Lazy.any({ produce: () => this.initScripts() }),
+      });
+      this.placement = Placement.of(this).forWorkload(props.placement ?? { nodeSelection: NodeSelection.inherit() }, 'placement');
+      this.statefulSet = new k8s.KubeStatefulSet(this, 'Resource', {
+        metadata: { name: this.name, labels: this.labels },
+        spec: Lazy.any({ produce: () => this.statefulSetSpec(image, resources) }),
+      });
+      this.declareSecrets();
+      release.addLazyNote(() => this.notes(release.releaseNamespace));
+    } catch (e) {
+      throw e instanceof ConfigError ? e.in(this) : e;
     }
-
-    const services = this.renderServices();
-    this.endpoint = services.endpoint;
-    this.headlessEndpoint = services.headlessEndpoint;
-    this.service = services.service;
-    this.headlessService = services.headlessService;
-
-    // Roles and databases may be added after the constructor: the scripts, the env the roles script reads and the
-    // pod template (with the scripts' checksum) are produced when the app is synthesized.
-    this.initConfigMap = new k8s.KubeConfigMap(this, 'Init', {
-      metadata: { name: `${this.name}-initdb`, labels: this.labels },
-      data: Lazy.any({ produce: () => this.initScripts() }),
-    });
-    this.placement = Placement.of(this).forWorkload(props.placement ?? { nodeSelection: NodeSelection.inherit() }, 'postgres.placement');
-    this.statefulSet = new k8s.KubeStatefulSet(this, 'Resource', {
-      metadata: { name: this.name, labels: this.labels },
-      spec: Lazy.any({ produce: () => this.statefulSetSpec(image, resources) }),
-    });
-    this.declareSecrets();
-    release.addLazyNote(() => this.notes(release.releaseNamespace));
   }
 
   /** The default login: the superuser. */
@@ -322,21 +331,23 @@ export class PostgresServer extends WorkloadConstruct implements IPostgres {
    * directory already exists, run the roles script again (the notes say how).
    */
   public addRole(name: string, options: PostgresRoleOptions): PostgresRole {
-    const prop = `postgres.roles.${name}`;
-    assertPgIdentifier(prop, name);
-    check(!name.startsWith('pg_'), prop, name, "a name not starting with 'pg_'", 'Postgres reserves pg_ role names');
-    check(!this.roles.has(name), prop, name, 'a role name not used twice on one server (the superuser included)');
-    const role = new PostgresRole(
-      name,
-      assertSecretKey(`${prop}.password`, options.password),
-      options.url !== undefined ? assertSecretKey(`${prop}.url`, options.url) : undefined,
-      options.createDb ?? false,
-      false,
-      options.monitor ?? false,
-    );
-    this.roles.set(name, role);
-    this.declareSecrets();
-    return role;
+    return inConstruct(this, () => {
+      const prop = `roles.${name}`;
+      assertPgIdentifier(prop, name);
+      check(!name.startsWith('pg_'), prop, name, "a name not starting with 'pg_'", 'Postgres reserves pg_ role names');
+      check(!this.roles.has(name), prop, name, 'a role name not used twice on one server (the superuser included)');
+      const role = new PostgresRole(
+        name,
+        assertSecretKey(`${prop}.password`, options.password),
+        options.url !== undefined ? assertSecretKey(`${prop}.url`, options.url) : undefined,
+        options.createDb ?? false,
+        false,
+        options.monitor ?? false,
+      );
+      this.roles.set(name, role);
+      this.declareSecrets();
+      return role;
+    });
   }
 
   /**
@@ -344,17 +355,19 @@ export class PostgresServer extends WorkloadConstruct implements IPostgres {
    * roles in `options.connect` may connect to it.
    */
   public addDatabase(name: string, options: PostgresDatabaseOptions = {}): PostgresDatabase {
-    const prop = `postgres.databases.${name}`;
-    assertPgIdentifier(prop, name);
-    check(!['postgres', 'template0', 'template1'].includes(name), prop, name, 'a name other than postgres, template0 and template1');
-    check(name !== this.database && !this.databases.has(name), prop, name, `a database name not used twice on one server (${this.database} is the default database)`);
-    const owner = options.owner ?? this.superuser;
-    this.assertOwnRole(`${prop}.owner`, owner);
-    const connect = [...(options.connect ?? [])];
-    connect.forEach((r, i) => this.assertOwnRole(`${prop}.connect[${i}]`, r));
-    const db = new PostgresDatabase(name, owner, connect);
-    this.databases.set(name, db);
-    return db;
+    return inConstruct(this, () => {
+      const prop = `databases.${name}`;
+      assertPgIdentifier(prop, name);
+      check(!['postgres', 'template0', 'template1'].includes(name), prop, name, 'a name other than postgres, template0 and template1');
+      check(name !== this.database && !this.databases.has(name), prop, name, `a database name not used twice on one server (${this.database} is the default database)`);
+      const owner = options.owner ?? this.superuser;
+      this.assertOwnRole(`${prop}.owner`, owner);
+      const connect = [...(options.connect ?? [])];
+      connect.forEach((r, i) => this.assertOwnRole(`${prop}.connect[${i}]`, r));
+      const db = new PostgresDatabase(name, owner, connect);
+      this.databases.set(name, db);
+      return db;
+    });
   }
 
   /** The roles, the superuser first. */
@@ -372,19 +385,21 @@ export class PostgresServer extends WorkloadConstruct implements IPostgres {
    * login one of this server's roles, and a role may connect only to a database it owns or was granted.
    */
   public connect(client: ClientBinding, options: PostgresConnectOptions = {}): Connection {
-    return connectPostgres(this, client, options, (database, login) => {
-      const same = (r: PostgresRole) => r.user === login.user && r.password.name === login.password?.name && r.password.key === login.password?.key;
-      const role = [...this.roles.values()].find((r) => r === login || same(r));
-      if (!role) {
-        throw new ConfigError('connect.login', login.user, `a role of ${this.name}: ${[...this.roles.keys()].join(', ')}`, 'add it with addRole() first, so the init script creates it');
-      }
-      if (database === this.database) return;
-      const db = this.databases.get(database);
-      if (!db) {
-        throw new ConfigError('connect.database', database, `a database of ${this.name}: ${[this.database, ...this.databases.keys()].join(', ')}`, 'add it with addDatabase() first, so the init script creates it');
-      }
-      check(role.superuser || db.allows(role.user), 'connect.login', role.user, `the owner of ${database} (${db.owner.user}), a role granted CONNECT on it, or the superuser`,
-        `CONNECT on ${database} is revoked from PUBLIC; grant it with addDatabase('${database}', { connect: [role] })`);
+    return inConstruct(this, () => {
+      return connectPostgres(this, client, options, (database, login) => {
+        const same = (r: PostgresRole) => r.user === login.user && r.password.name === login.password?.name && r.password.key === login.password?.key;
+        const role = [...this.roles.values()].find((r) => r === login || same(r));
+        if (!role) {
+          throw new ConfigError('connect.login', login.user, `a role of ${this.name}: ${[...this.roles.keys()].join(', ')}`, 'add it with addRole() first, so the init script creates it');
+        }
+        if (database === this.database) return;
+        const db = this.databases.get(database);
+        if (!db) {
+          throw new ConfigError('connect.database', database, `a database of ${this.name}: ${[this.database, ...this.databases.keys()].join(', ')}`, 'add it with addDatabase() first, so the init script creates it');
+        }
+        check(role.superuser || db.allows(role.user), 'connect.login', role.user, `the owner of ${database} (${db.owner.user}), a role granted CONNECT on it, or the superuser`,
+          `CONNECT on ${database} is revoked from PUBLIC; grant it with addDatabase('${database}', { connect: [role] })`);
+      });
     });
   }
 
@@ -456,7 +471,7 @@ export class PostgresServer extends WorkloadConstruct implements IPostgres {
     const shm = Size.kibibytes(Math.max(64 * 1024, Math.floor(resources.memory.limit.toKibibytes() / 4)));
     const isReady = ['pg_isready', '-h', '127.0.0.1', '-p', String(POSTGRES_PORT), '-U', this.superuser.user, '-d', this.database];
     const container = buildContainer(
-      `postgres.${this.name}`,
+      '',
       {
         name: 'postgres',
         image,
@@ -479,7 +494,7 @@ export class PostgresServer extends WorkloadConstruct implements IPostgres {
       },
       security,
     );
-    const pod = buildPodSpec(this, `postgres.${this.name}`, {
+    const pod = buildPodSpec(this, '', {
       containers: [container, ...this.exporterContainer(security)],
       volumes: [
         { name: 'initdb', configMap: { name: `${this.name}-initdb`, defaultMode: 0o555 } },
@@ -517,7 +532,7 @@ export class PostgresServer extends WorkloadConstruct implements IPostgres {
       DATA_SOURCE_USER: role.user,
       DATA_SOURCE_PASS: secretKeyEnv(role.password),
     });
-    return [buildContainer(`postgres.${this.name}.exporter`, {
+    return [buildContainer('exporter', {
       name: 'exporter',
       image: this.exporterImage,
       ports: [{ name: 'metrics', port: POSTGRES_EXPORTER_PORT }],

@@ -1,5 +1,6 @@
 import { Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import { check } from '../core/errors';
+import { assertInt } from '../core/validate';
 
 /**
  * Server settings a PostgresServer starts with (`postgres -c name=value`). Memory settings default to fractions of the
@@ -75,7 +76,7 @@ function pgSize(s: Size): string {
 export function renderSettings(settings: PostgresSettings, memoryLimit: Size): Array<[string, string]> {
   const limit = kib(memoryLimit);
   const maxConnections = settings.maxConnections ?? 100;
-  check(Number.isInteger(maxConnections) && maxConnections >= 5 && maxConnections <= 10000, 'settings.maxConnections', maxConnections, 'a whole number 5-10000');
+  assertInt('settings.maxConnections', maxConnections, { min: 5, max: 10000 });
   const sharedBuffers = settings.sharedBuffers ?? Size.kibibytes(Math.floor(limit / 4));
   check(kib(sharedBuffers) >= 128, 'settings.sharedBuffers', pgSize(sharedBuffers), 'at least 128kB');
   check(kib(sharedBuffers) * 2 <= limit, 'settings.sharedBuffers', pgSize(sharedBuffers), `at most half the memory limit (${pgSize(memoryLimit)})`,
@@ -96,7 +97,7 @@ export function renderSettings(settings: PostgresSettings, memoryLimit: Size): A
   ];
   if (settings.logMinDurationStatement !== undefined) {
     const ms = settings.logMinDurationStatement.toMilliseconds();
-    check(Number.isInteger(ms) && ms >= 0, 'settings.logMinDurationStatement', `${ms}ms`, 'a whole number of milliseconds >= 0');
+    assertInt('settings.logMinDurationStatement', ms, { min: 0 }, 'a whole number of milliseconds >= 0');
     out.push(['log_min_duration_statement', `${ms}ms`]);
   }
   for (const [name, value] of Object.entries(settings.extra ?? {}).sort(([a], [b]) => a.localeCompare(b))) {

@@ -143,12 +143,12 @@ export class ExternalQdrant implements IQdrant {
     try {
       u = new URL(options.url);
     } catch {
-      throw new ConfigError('qdrant.url', options.url, 'a URL such as https://xyz.cloud.qdrant.io');
+      throw new ConfigError('url', options.url, 'a URL such as https://xyz.cloud.qdrant.io');
     }
-    check(u.protocol === 'http:' || u.protocol === 'https:', 'qdrant.url', options.url, 'an http:// or https:// URL');
-    check(u.username === '' && u.password === '', 'qdrant.url', options.url.replace(/\/\/[^@]*@/, '//<credentials>@'), 'a URL without credentials', 'the API key belongs in auth: QdrantAuth.apiKey({ name, key })');
-    check(u.port === '' && (u.pathname === '' || u.pathname === '/') && !u.search, 'qdrant.url', options.url, 'scheme and host only', 'the ports are httpPort and grpcPort');
-    check(options.auth instanceof QdrantAuth, 'qdrant.auth', options.auth, 'QdrantAuth.apiKey({ name, key }) or QdrantAuth.none({ reason })', 'credentials are never generated or defaulted');
+    check(u.protocol === 'http:' || u.protocol === 'https:', 'url', options.url, 'an http:// or https:// URL');
+    check(u.username === '' && u.password === '', 'url', options.url.replace(/\/\/[^@]*@/, '//<credentials>@'), 'a URL without credentials', 'the API key belongs in auth: QdrantAuth.apiKey({ name, key })');
+    check(u.port === '' && (u.pathname === '' || u.pathname === '/') && !u.search, 'url', options.url, 'scheme and host only', 'the ports are httpPort and grpcPort');
+    check(options.auth instanceof QdrantAuth, 'auth', options.auth, 'QdrantAuth.apiKey({ name, key }) or QdrantAuth.none({ reason })', 'credentials are never generated or defaulted');
     const endpoint = ExternalEndpoint.of({
       host: u.hostname,
       ports: [{ name: 'http', port: options.httpPort ?? QDRANT_HTTP_PORT }, { name: 'grpc', port: options.grpcPort ?? QDRANT_GRPC_PORT }],

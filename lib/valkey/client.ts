@@ -4,6 +4,7 @@ import { check } from '../core/errors';
 import { assertSecretKey, SecretKey, secretKeyEnv } from '../core/secrets';
 import { WaitFor } from '../core/waits';
 import { ClientBinding, Connection, IConnectable } from '../core/wiring';
+import { assertInt } from '../core/validate';
 
 /**
  * How clients authenticate: a password from an operator-created Secret (`requirepass`), or deliberately none, with the
@@ -108,7 +109,7 @@ export function connectValkey(server: IValkey, client: ClientBinding, options: V
   assertEnvName('env.url', names.url);
   if (names.readUrl !== false) assertEnvName('env.readUrl', names.readUrl);
   if (names.password !== false) assertEnvName('env.password', names.password);
-  if (options.database !== undefined) check(Number.isInteger(options.database) && options.database >= 0 && options.database <= 15, 'connect.database', options.database, 'a database number 0-15');
+  if (options.database !== undefined) assertInt('connect.database', options.database, { min: 0, max: 15 }, 'a database number 0-15');
   const form = options.hostForm ?? HostForm.NAMESPACED;
   const path = options.database !== undefined ? `/${options.database}` : undefined;
   const scheme = server.tls ? 'rediss' : 'redis';

@@ -1,9 +1,15 @@
 import { check } from '../core/errors';
 import { ImageRef } from '../core/images';
 
-/** The Valkey image used unless told otherwise: Valkey 8, Alpine variant (its busybox runs the init script), pinned. */
+/**
+ * The Valkey image used unless told otherwise: Valkey 8, Alpine variant (its busybox runs the init script), pinned. Tag
+ * choice: Valkey 8.0.1 (October 2024) on Docker Hub's `valkey/valkey`, which publishes `<version>-alpine` per release.
+ */
 export const VALKEY_IMAGE = 'valkey/valkey:8.0.1-alpine';
-/** The Redis image used by `ValkeyEngine.redis()`: Redis 7, Alpine variant, pinned. */
+/**
+ * The Redis image used by `ValkeyEngine.redis()`: Redis 7, Alpine variant, pinned. Tag choice: Redis 7.4.1 (October
+ * 2024) on Docker Hub's official `redis`, which publishes `<version>-alpine` per release.
+ */
 export const REDIS7_IMAGE = 'redis:7.4.1-alpine';
 
 /**

@@ -52,14 +52,14 @@ function parse(prop: string, url: string): { host: string; port: number; tls: bo
 export class ExternalValkey implements IValkey {
   /** Declares an external server. */
   public static of(options: ExternalValkeyOptions): ExternalValkey {
-    const primary = parse('valkey.url', options.url);
-    check(options.auth instanceof ValkeyAuth, 'valkey.auth', options.auth, "ValkeyAuth.password({ name, key }) of an operator-created Secret, or ValkeyAuth.none({ reason })", 'credentials are never generated or defaulted');
+    const primary = parse('url', options.url);
+    check(options.auth instanceof ValkeyAuth, 'auth', options.auth, "ValkeyAuth.password({ name, key }) of an operator-created Secret, or ValkeyAuth.none({ reason })", 'credentials are never generated or defaulted');
     const description = options.description ?? 'external Valkey';
     const endpoint = ExternalEndpoint.of({ host: primary.host, ports: [{ name: 'redis', port: primary.port }], peer: options.peer, description });
     let readEndpoint = endpoint;
     if (options.readUrl !== undefined) {
-      const read = parse('valkey.readUrl', options.readUrl);
-      check(read.tls === primary.tls, 'valkey.readUrl', options.readUrl, `a ${primary.tls ? 'rediss' : 'redis'}:// URL like url`, 'clients use one TLS setting for both');
+      const read = parse('readUrl', options.readUrl);
+      check(read.tls === primary.tls, 'readUrl', options.readUrl, `a ${primary.tls ? 'rediss' : 'redis'}:// URL like url`, 'clients use one TLS setting for both');
       readEndpoint = ExternalEndpoint.of({ host: read.host, ports: [{ name: 'redis', port: read.port }], peer: options.peer, description: `${description} (reads)` });
     }
     return new ExternalValkey(endpoint, readEndpoint, options.auth, primary.tls);

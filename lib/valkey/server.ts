@@ -6,7 +6,7 @@ import { assertClaimOptions, claimTemplate, ClaimOptions } from '../core/claims'
 import { buildContainer } from '../core/container';
 import { HostForm, ServiceEndpoint } from '../core/endpoint';
 import { EnvBuilder } from '../core/env';
-import { check } from '../core/errors';
+import { check, ConfigError, inConstruct } from '../core/errors';
 import { ImageRef, Images } from '../core/images';
 import { assertLabels, selectorLabels, standardLabels } from '../core/labels';
 import { assertDnsLabel, deriveName } from '../core/names';
@@ -25,6 +25,7 @@ import { Release } from '../release/release';
 import { connectValkey, IValkey, ValkeyAuth, ValkeyConnectOptions } from './client';
 import { VALKEY_PORT, ValkeyConfig, ValkeyEvictionPolicy } from './config';
 import { ValkeyEngine } from './engine';
+import { assertInt } from '../core/validate';
 
 /** uid and gid the server runs as (the `valkey` / `redis` user of the official images). */
 export const VALKEY_UID = 999;
@@ -215,7 +216,7 @@ function renderStatefulSet(
     // The CLI of the probes reads the password from the env, so it never appears in a command line.
     serverEnv.own(plan.engine.cliAuthEnv, secretKeyEnv(secret));
   }
-  const init = buildContainer(`valkey.${name}.config`, {
+  const init = buildContainer('config', {
     name: 'config',
     image: plan.image,
     command: ['sh', '-c', script],
@@ -228,7 +229,7 @@ function renderStatefulSet(
   const ready = replicaOf === undefined ? `${cli} ping | grep -q PONG` : `${cli} info replication | grep -q '^master_link_status:up'`;
   // Loading a large append-only file answers LOADING: alive, not ready.
   const alive = `${cli} ping | grep -qE 'PONG|LOADING'`;
-  const container = buildContainer(`valkey.${name}`, {
+  const container = buildContainer('', {
     name: 'valkey',
     image: plan.image,
     command: [plan.engine.server, `${CONFIG_DIR}/${CONFIG_FILE}`],
@@ -252,7 +253,7 @@ function renderStatefulSet(
   ];
   // Without persistence the data directory only receives a replica's initial sync, at most the dataset's size.
   if (!claim) volumes.push({ name: 'data', emptyDir: { sizeLimit: quantityOf(plan.resources.memory.limit) } });
-  const pod = buildPodSpec(scope, `valkey.${name}`, {
+  const pod = buildPodSpec(scope, '', {
     containers: [container],
     initContainers: [init],
     volumes,
@@ -318,73 +319,80 @@ export class ValkeyServer extends WorkloadConstruct implements IValkey {
 
   constructor(scope: Construct, id: string, props: ValkeyServerProps) {
     super(scope, id);
-    const release = Release.of(this);
-    this.name = props.name !== undefined ? assertDnsLabel('valkey.name', props.name, VALKEY_MAX_NAME) : deriveName([release.releaseName, 'valkey'], { maxLength: VALKEY_MAX_NAME });
-    check(props.auth instanceof ValkeyAuth, 'valkey.auth', props.auth, "ValkeyAuth.password({ name, key }) of an operator-created Secret, or ValkeyAuth.none({ reason })", 'credentials are never generated or defaulted');
-    this.auth = props.auth;
-    this.engine = props.engine ?? ValkeyEngine.valkey();
-    this.persistence = props.persistence ?? ValkeyPersistence.none();
-    this.readReplicas = props.readReplicas ?? 0;
-    check(Number.isInteger(this.readReplicas) && this.readReplicas >= 0 && this.readReplicas <= 16, 'valkey.readReplicas', this.readReplicas, 'a whole number 0-16');
-    const resources = props.resources ?? sized(100, 1000, 512, 512);
-    renderResources('valkey.resources', resources);
+    // A ConfigError names this construct and the prop as its user wrote it.
+    try {
+      const release = Release.of(this);
+      this.name = props.name !== undefined ? assertDnsLabel('name', props.name, VALKEY_MAX_NAME) : deriveName([release.releaseName, 'valkey'], { maxLength: VALKEY_MAX_NAME });
+      check(props.auth instanceof ValkeyAuth, 'auth', props.auth, "ValkeyAuth.password({ name, key }) of an operator-created Secret, or ValkeyAuth.none({ reason })", 'credentials are never generated or defaulted');
+      this.auth = props.auth;
+      this.engine = props.engine ?? ValkeyEngine.valkey();
+      this.persistence = props.persistence ?? ValkeyPersistence.none();
+      this.readReplicas = props.readReplicas ?? 0;
+      assertInt('readReplicas', this.readReplicas, { min: 0, max: 16 });
+      const resources = props.resources ?? sized(100, 1000, 512, 512);
+      renderResources('resources', resources);
 
-    const identity = { name: 'valkey', instance: release.releaseName, component: this.name };
-    this.selector = selectorLabels(identity);
-    const image = Images.of(this).resolve('valkey.engine.image', this.engine.image);
-    const tag = ImageRef.parse(this.engine.image, 'valkey.engine.image').tag;
-    const version = tag && tag.length <= 63 && /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(tag) ? tag : undefined;
-    const extra = assertLabels('valkey.labels', props.labels ?? {});
-    const labels = { ...extra, ...standardLabels({ ...identity, version }) };
+      const identity = { name: 'valkey', instance: release.releaseName, component: this.name };
+      this.selector = selectorLabels(identity);
+      const image = Images.of(this).resolve('engine.image', this.engine.image);
+      const tag = ImageRef.parse(this.engine.image, 'engine.image').tag;
+      const version = tag && tag.length <= 63 && /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(tag) ? tag : undefined;
+      const extra = assertLabels('labels', props.labels ?? {});
+      const labels = { ...extra, ...standardLabels({ ...identity, version }) };
 
-    this.config = new ValkeyConfig({
-      name: this.name,
-      dir: DATA_DIR,
-      appendOnly: this.persistence.claim !== undefined,
-      appendFsync: this.persistence.fsync,
-      maxMemoryBytes: this.maxMemoryBytes(props.maxMemory, resources.memory.limit),
-      maxMemoryPolicy: props.maxMemoryPolicy ?? 'noeviction',
-      include: VALKEY_RUNTIME_CONFIG,
-    });
-    const configText = this.config.render();
-    this.configMap = new k8s.KubeConfigMap(this, 'Config', { metadata: { name: this.name, labels }, data: { [CONFIG_FILE]: configText } });
+      this.config = new ValkeyConfig({
+        name: this.name,
+        dir: DATA_DIR,
+        appendOnly: this.persistence.claim !== undefined,
+        appendFsync: this.persistence.fsync,
+        maxMemoryBytes: this.maxMemoryBytes(props.maxMemory, resources.memory.limit),
+        maxMemoryPolicy: props.maxMemoryPolicy ?? 'noeviction',
+        include: VALKEY_RUNTIME_CONFIG,
+      });
+      const configText = this.config.render();
+      this.configMap = new k8s.KubeConfigMap(this, 'Config', { metadata: { name: this.name, labels }, data: { [CONFIG_FILE]: configText } });
 
-    const main = buildService(this, 'Service', { name: this.name, labels, pods: this, ports: [{ name: 'redis', port: VALKEY_PORT }] });
-    this.endpoint = main.endpoint;
-    this.service = main.service;
-    const headless = buildService(this, 'Headless', { name: `${this.name}-headless`, labels, pods: this, ports: [{ name: 'redis', port: VALKEY_PORT }], headless: true, publishNotReadyAddresses: true });
-    this.headlessService = headless.service;
+      const main = buildService(this, 'Service', { name: this.name, labels, pods: this, ports: [{ name: 'redis', port: VALKEY_PORT }] });
+      this.endpoint = main.endpoint;
+      this.service = main.service;
+      const headless = buildService(this, 'Headless', { name: `${this.name}-headless`, labels, pods: this, ports: [{ name: 'redis', port: VALKEY_PORT }], headless: true, publishNotReadyAddresses: true });
+      this.headlessService = headless.service;
 
-    const plan: PodPlan = {
-      engine: this.engine,
-      image,
-      auth: this.auth,
-      persistence: this.persistence,
-      resources,
-      placement: Placement.of(this).forWorkload(props.placement ?? { nodeSelection: NodeSelection.inherit() }, 'valkey.placement'),
-      config: configText,
-      configMapName: this.name,
-    };
-    this.statefulSet = renderStatefulSet(this, this.name, 1, labels, { ...this.selector }, plan, undefined);
-    if (this.readReplicas > 0) {
-      const replicaIdentity = { ...identity, component: `${this.name}-replica` };
-      const replicas = new ValkeyReplicas(
-        this, 'Replicas', `${this.name}-replica`, this.readReplicas,
-        { ...extra, ...standardLabels({ ...replicaIdentity, version }) }, selectorLabels(replicaIdentity), plan,
-        this.endpoint.host(HostForm.NAMESPACED),
-      );
-      this.readEndpoint = replicas.readEndpoint;
-      this.replicaStatefulSet = replicas.statefulSet;
-      this.readService = replicas.readService;
-    } else {
-      this.readEndpoint = this.endpoint;
+      const plan: PodPlan = {
+        engine: this.engine,
+        image,
+        auth: this.auth,
+        persistence: this.persistence,
+        resources,
+        placement: Placement.of(this).forWorkload(props.placement ?? { nodeSelection: NodeSelection.inherit() }, 'placement'),
+        config: configText,
+        configMapName: this.name,
+      };
+      this.statefulSet = renderStatefulSet(this, this.name, 1, labels, { ...this.selector }, plan, undefined);
+      if (this.readReplicas > 0) {
+        const replicaIdentity = { ...identity, component: `${this.name}-replica` };
+        const replicas = new ValkeyReplicas(
+          this, 'Replicas', `${this.name}-replica`, this.readReplicas,
+          { ...extra, ...standardLabels({ ...replicaIdentity, version }) }, selectorLabels(replicaIdentity), plan,
+          this.endpoint.host(HostForm.NAMESPACED),
+        );
+        this.readEndpoint = replicas.readEndpoint;
+        this.replicaStatefulSet = replicas.statefulSet;
+        this.readService = replicas.readService;
+      } else {
+        this.readEndpoint = this.endpoint;
+      }
+      release.addNote(this.notes(release.releaseNamespace));
+    } catch (e) {
+      throw e instanceof ConfigError ? e.in(this) : e;
     }
-    release.addNote(this.notes(release.releaseNamespace));
   }
 
   /** Wires `client` to this server (see `IValkey.connect`). */
   public connect(client: ClientBinding, options: ValkeyConnectOptions = {}): Connection {
-    return connectValkey(this, client, options, this.name);
+    return inConstruct(this, () => {
+      return connectValkey(this, client, options, this.name);
+    });
   }
 
   private maxMemoryBytes(maxMemory: Size | undefined, limit: Size): number {
@@ -393,7 +401,7 @@ export class ValkeyServer extends WorkloadConstruct implements IValkey {
     const bytes = maxMemory !== undefined
       ? Math.floor(maxMemory.toKibibytes({ rounding: SizeRoundingBehavior.NONE }) * 1024)
       : Math.floor((limitBytes * fraction) / 1024 / 1024) * 1024 * 1024;
-    check(bytes >= 1024 * 1024 && bytes < limitBytes, 'valkey.maxMemory', `${bytes} bytes`, `1 MiB up to below the memory limit (${limitBytes} bytes)`,
+    check(bytes >= 1024 * 1024 && bytes < limitBytes, 'maxMemory', `${bytes} bytes`, `1 MiB up to below the memory limit (${limitBytes} bytes)`,
       'at the limit the container is OOM-killed before the server evicts or refuses writes');
     return bytes;
   }

@@ -152,20 +152,21 @@ describe('MinioServer single server', () => {
 
 describe('MinioServer fails when', () => {
   test('fails when the root credentials are missing: they are never generated', () => {
-    expect(() => new MinioServer(newRelease(), 'M', {} as any)).toThrow("'minio.rootCredentials' is undefined, but credentials are never generated or defaulted; allowed: { secretName } of an operator-created Secret");
+    expect(() => new MinioServer(newRelease(), 'M', {} as any)).toThrow("'rootCredentials' is undefined, but credentials are never generated or defaulted; allowed: { secretName } of an operator-created Secret");
   });
 
   test('fails when the server count cannot form an erasure set', () => {
-    for (const n of [2, 3, 17]) {
-      expect(() => render({ replicas: n })).toThrow(`'minio.replicas' is ${n}, but MinIO erasure-codes objects over sets of 4 to 16 drives; allowed: 1 (one drive, no redundancy) or 4-16 (distributed, erasure-coded)`);
+    expect(() => render({ replicas: 17 })).toThrow("'replicas' is 17, but it is above 16; allowed: 1 (one drive, no redundancy) or 4-16 (distributed, erasure-coded)");
+    for (const n of [2, 3]) {
+      expect(() => render({ replicas: n })).toThrow(`'replicas' is ${n}, but MinIO erasure-codes objects over sets of 4 to 16 drives; allowed: 1 (one drive, no redundancy) or 4-16 (distributed, erasure-coded)`);
     }
   });
 
   test('fails when a bucket name is not an S3 name, or is added twice', () => {
     const m = new MinioServer(newRelease(), 'M', { rootCredentials: ROOT });
-    expect(() => m.addBucket('Files')).toThrow(/'minio.buckets.Files' is "Files"; allowed: a bucket name/);
+    expect(() => m.addBucket('Files')).toThrow(/'buckets.Files' is "Files"; allowed: a bucket name/);
     m.addBucket('files');
-    expect(() => m.addBucket('files')).toThrow("'minio.buckets.files' is \"files\"; allowed: a bucket name not added twice");
+    expect(() => m.addBucket('files')).toThrow("'buckets.files' is \"files\"; allowed: a bucket name not added twice");
   });
 });
 

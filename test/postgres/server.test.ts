@@ -352,13 +352,13 @@ describe('ExternalPostgres', () => {
 
   test('fails when the TLS mode is missing', () => {
     expect(() => ExternalPostgres.of({ host: 'pg', database: 'd', login: { url: { name: 'a', key: 'b' } } } as any)).toThrow(
-      "'postgres.tls' is undefined, but an external server needs an explicit TLS mode: verify-full with the provider CA is the safe one; allowed: PostgresTls.verifyFull(ca), verifyCa(ca), require() or disable()",
+      "'tls' is undefined, but an external server needs an explicit TLS mode: verify-full with the provider CA is the safe one; allowed: PostgresTls.verifyFull(ca), verifyCa(ca), require() or disable()",
     );
   });
 
   test('fails when a user comes without its password, or the host has a scheme', () => {
     expect(() => ExternalPostgres.of({ host: 'pg', database: 'd', login: { user: 'u' }, tls: PostgresTls.require() })).toThrow(
-      "'postgres.login.password' is undefined, but a user and its password come together; credentials are never defaulted; allowed: the Secret key holding the password of the user",
+      "'login.password' is undefined, but a user and its password come together; credentials are never defaulted; allowed: the Secret key holding the password of the user",
     );
     expect(() => ExternalPostgres.of({ host: 'postgres://pg', database: 'd', login: { url: { name: 'a', key: 'b' } }, tls: PostgresTls.require() })).toThrow(/'endpoint.host' is "postgres:\/\/pg"/);
   });
@@ -370,19 +370,19 @@ describe('ExternalPostgres', () => {
 
 describe('PostgresServer fails when', () => {
   test('fails when the superuser is missing: credentials are never generated', () => {
-    expect(() => new PostgresServer(newRelease(), 'Pg', {} as any)).toThrow("'postgres.superuser' is undefined, but credentials are never generated or defaulted");
-    expect(() => new PostgresServer(newRelease(), 'Pg', { superuser: { password: { name: 'Bad_Name', key: 'p' } } })).toThrow(/'postgres.superuser.password.name' is "Bad_Name"/);
+    expect(() => new PostgresServer(newRelease(), 'Pg', {} as any)).toThrow("'superuser' is undefined, but credentials are never generated or defaulted");
+    expect(() => new PostgresServer(newRelease(), 'Pg', { superuser: { password: { name: 'Bad_Name', key: 'p' } } })).toThrow(/'superuser.password.name' is "Bad_Name"/);
   });
 
   test('fails when a role or database name is not a plain lowercase identifier, reserved, or used twice', () => {
     const pg = new PostgresServer(newRelease(), 'Pg', { superuser: SUPERUSER });
-    expect(() => pg.addRole('App', { password: { name: 'a', key: 'b' } })).toThrow("'postgres.roles.App' is \"App\"; allowed: a lowercase Postgres identifier");
-    expect(() => pg.addRole('pg_monitor', { password: { name: 'a', key: 'b' } })).toThrow("'postgres.roles.pg_monitor' is \"pg_monitor\", but Postgres reserves pg_ role names");
+    expect(() => pg.addRole('App', { password: { name: 'a', key: 'b' } })).toThrow("'roles.App' is \"App\"; allowed: a lowercase Postgres identifier");
+    expect(() => pg.addRole('pg_monitor', { password: { name: 'a', key: 'b' } })).toThrow("'roles.pg_monitor' is \"pg_monitor\", but Postgres reserves pg_ role names");
     expect(() => pg.addRole('postgres', { password: { name: 'a', key: 'b' } })).toThrow(/a role name not used twice on one server/);
     expect(() => pg.addDatabase('template1')).toThrow(/a name other than postgres, template0 and template1/);
     pg.addDatabase('x');
     expect(() => pg.addDatabase('x')).toThrow(/a database name not used twice on one server/);
-    expect(() => pg.addRole('r', {} as any)).toThrow("'postgres.roles.r.password' is undefined, but credentials are never generated or defaulted");
+    expect(() => pg.addRole('r', {} as any)).toThrow("'roles.r.password' is undefined, but credentials are never generated or defaulted");
   });
 
   test('fails when a database is owned by a role of another server', () => {
@@ -390,7 +390,7 @@ describe('PostgresServer fails when', () => {
     const a = new PostgresServer(r, 'A', { name: 'a', superuser: SUPERUSER });
     const b = new PostgresServer(r, 'B', { name: 'b', superuser: SUPERUSER });
     const role = a.addRole('app', { password: { name: 'a', key: 'b' } });
-    expect(() => b.addDatabase('x', { owner: role })).toThrow("'postgres.databases.x.owner' is \"app\"; allowed: a role of b (from addRole, or the superuser)");
+    expect(() => b.addDatabase('x', { owner: role })).toThrow("'databases.x.owner' is \"app\"; allowed: a role of b (from addRole, or the superuser)");
   });
 
   test('fails when shared_buffers would take more than half the memory limit', () => {
@@ -403,13 +403,13 @@ describe('PostgresServer fails when', () => {
     expect(() => render({ settings: { extra: { port: 5433 } } })).toThrow(/'settings.extra.port' is 5433, but port is set by the server construct/);
     expect(() => render({ settings: { extra: { max_connections: 5 } } })).toThrow("'settings.extra.max_connections' is 5, but max_connections has a typed prop; allowed: the typed prop settings.maxConnections");
     expect(() => render({ settings: { extra: { search_path: "'$user', public" } } })).toThrow(/'settings.extra.search_path' is "'\$user', public"; allowed: a value of letters/);
-    expect(() => render({ settings: { maxConnections: 2 } })).toThrow("'settings.maxConnections' is 2; allowed: a whole number 5-10000");
+    expect(() => render({ settings: { maxConnections: 2 } })).toThrow("'settings.maxConnections' is 2, but it is below 5; allowed: a whole number 5-10000");
   });
 
   test('fails when the claim is smaller than 1Mi, the image is unpinned, or the name is too long', () => {
-    expect(() => render({ storage: { size: Size.kibibytes(10) } })).toThrow("'postgres.storage.size' is \"10Ki\"; allowed: at least 1Mi");
-    expect(() => render({ image: 'postgres:latest' })).toThrow(/'postgres.image' is "postgres:latest"/);
-    expect(() => render({ name: 'p'.repeat(53) })).toThrow(/'postgres.name' is "p{53}", but it is 53 characters long/);
+    expect(() => render({ storage: { size: Size.kibibytes(10) } })).toThrow("'storage.size' is \"10Ki\"; allowed: at least 1Mi");
+    expect(() => render({ image: 'postgres:latest' })).toThrow(/'image' is "postgres:latest"/);
+    expect(() => render({ name: 'p'.repeat(53) })).toThrow(/'name' is "p{53}", but it is 53 characters long/);
   });
 });
 

@@ -166,27 +166,29 @@ describe('ExternalQdrant', () => {
   });
 
   test('fails when the URL carries credentials or a port', () => {
-    expect(() => ExternalQdrant.of({ url: 'https://k:secret@q.example.com', auth: AUTH })).toThrow(/'qdrant.url' is "https:\/\/<credentials>@q.example.com", but the API key belongs in auth/);
-    expect(() => ExternalQdrant.of({ url: 'https://q.example.com:6334', auth: AUTH })).toThrow("'qdrant.url' is \"https://q.example.com:6334\", but the ports are httpPort and grpcPort; allowed: scheme and host only");
+    expect(() => ExternalQdrant.of({ url: 'https://k:secret@q.example.com', auth: AUTH })).toThrow(/'url' is "https:\/\/<credentials>@q.example.com", but the API key belongs in auth/);
+    expect(() => ExternalQdrant.of({ url: 'https://q.example.com:6334', auth: AUTH })).toThrow("'url' is \"https://q.example.com:6334\", but the ports are httpPort and grpcPort; allowed: scheme and host only");
   });
 });
 
 describe('QdrantServer fails when', () => {
   test('fails when auth is missing, or none has no reason', () => {
-    expect(() => new QdrantServer(newRelease(), 'Q', {} as any)).toThrow("'qdrant.auth' is undefined, but credentials are never generated or defaulted; allowed: QdrantAuth.apiKey({ name, key }) of an operator-created Secret, or QdrantAuth.none({ reason })");
+    expect(() => new QdrantServer(newRelease(), 'Q', {} as any)).toThrow("'auth' is undefined, but credentials are never generated or defaulted; allowed: QdrantAuth.apiKey({ name, key }) of an operator-created Secret, or QdrantAuth.none({ reason })");
     expect(() => QdrantAuth.none({ reason: '' })).toThrow("'auth.none.reason' is \"\"; allowed: a non-empty reason why clients cannot send an API key");
   });
 
   test('fails when the server count is even or out of range', () => {
-    for (const n of [0, 2, 4, 17]) {
-      expect(() => render({ replicas: n })).toThrow(`'qdrant.replicas' is ${n}, but a cluster agrees through Raft: an even count tolerates no more failures than the odd one below it; allowed: 1, or an odd number from 3 to 15`);
+    expect(() => render({ replicas: 0 })).toThrow("'replicas' is 0, but it is below 1; allowed: 1, or an odd number from 3 to 15");
+    expect(() => render({ replicas: 17 })).toThrow("'replicas' is 17, but it is above 15; allowed: 1, or an odd number from 3 to 15");
+    for (const n of [2, 4]) {
+      expect(() => render({ replicas: n })).toThrow(`'replicas' is ${n}, but a cluster agrees through Raft: an even count tolerates no more failures than the odd one below it; allowed: 1, or an odd number from 3 to 15`);
     }
   });
 
   test('fails when the GPU count, image or storage are wrong', () => {
-    expect(() => render({ gpu: { count: 0 } })).toThrow("'qdrant.gpu.count' is 0; allowed: a whole number 1-8");
-    expect(() => render({ image: 'qdrant/qdrant:latest' })).toThrow(/'qdrant.image' is "qdrant\/qdrant:latest"/);
-    expect(() => render({ storage: { size: Size.kibibytes(1) } })).toThrow("'qdrant.storage.size' is \"1Ki\"; allowed: at least 1Mi");
+    expect(() => render({ gpu: { count: 0 } })).toThrow("'gpu.count' is 0, but it is below 1; allowed: a whole number 1-8");
+    expect(() => render({ image: 'qdrant/qdrant:latest' })).toThrow(/'image' is "qdrant\/qdrant:latest"/);
+    expect(() => render({ storage: { size: Size.kibibytes(1) } })).toThrow("'storage.size' is \"1Ki\"; allowed: at least 1Mi");
   });
 });
 
@@ -195,7 +197,7 @@ describe('QdrantServer upgrade matrix', () => {
     const base = render({ replicas: 3 }).t.objects;
     expect(expectUpgradeKeepsClaims(base, [
       ['replicas', render({ replicas: 5 }).t.objects],
-      ['image', render({ replicas: 3, image: 'qdrant/qdrant:v1.13.7' }).t.objects],
+      ['image', render({ replicas: 3, image: 'qdrant/qdrant:v1.14.0' }).t.objects],
       ['resources', render({ replicas: 3, resources: sized(1000, 4000, 4096, 4096) }).t.objects],
     ])).toEqual(['replicas', 'image', 'resources']);
   });

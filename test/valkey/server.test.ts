@@ -198,7 +198,7 @@ describe('ValkeyServer.connect', () => {
   });
 
   test('fails when the database is out of range', () => {
-    expect(() => wired({}, (v, c) => v.connect(c, { database: 16 }))).toThrow("'connect.database' is 16; allowed: a database number 0-15");
+    expect(() => wired({}, (v, c) => v.connect(c, { database: 16 }))).toThrow("'connect.database' is 16, but it is above 15; allowed: a database number 0-15");
   });
 });
 
@@ -229,31 +229,31 @@ describe('ExternalValkey', () => {
 
   test('fails when the URL carries credentials, a path, or another scheme', () => {
     expect(() => ExternalValkey.of({ url: 'redis://:hunter2@cache.corp:6379', auth: AUTH })).toThrow(
-      "'valkey.url' is \"redis://<credentials>@cache.corp:6379\", but credentials in a rendered URL end up in Git and in every pod spec; give the password as auth: ValkeyAuth.password({ name, key }); allowed: a URL without credentials",
+      "'url' is \"redis://<credentials>@cache.corp:6379\", but credentials in a rendered URL end up in Git and in every pod spec; give the password as auth: ValkeyAuth.password({ name, key }); allowed: a URL without credentials",
     );
-    expect(() => ExternalValkey.of({ url: 'redis://cache.corp/3', auth: AUTH })).toThrow("'valkey.url' is \"redis://cache.corp/3\", but the database is a connect option; allowed: scheme, host and port only");
-    expect(() => ExternalValkey.of({ url: 'http://cache.corp', auth: AUTH })).toThrow("'valkey.url' is \"http://cache.corp\"; allowed: a redis:// or rediss:// (TLS) URL");
-    expect(() => ExternalValkey.of({ url: 'rediss://a.corp', readUrl: 'redis://b.corp', auth: AUTH })).toThrow(/'valkey.readUrl' is "redis:\/\/b.corp", but clients use one TLS setting for both/);
+    expect(() => ExternalValkey.of({ url: 'redis://cache.corp/3', auth: AUTH })).toThrow("'url' is \"redis://cache.corp/3\", but the database is a connect option; allowed: scheme, host and port only");
+    expect(() => ExternalValkey.of({ url: 'http://cache.corp', auth: AUTH })).toThrow("'url' is \"http://cache.corp\"; allowed: a redis:// or rediss:// (TLS) URL");
+    expect(() => ExternalValkey.of({ url: 'rediss://a.corp', readUrl: 'redis://b.corp', auth: AUTH })).toThrow(/'readUrl' is "redis:\/\/b.corp", but clients use one TLS setting for both/);
   });
 });
 
 describe('ValkeyServer fails when', () => {
   test('fails when auth is missing: neither a password Secret nor a reason for none', () => {
-    expect(() => new ValkeyServer(newRelease(), 'C', {} as any)).toThrow("'valkey.auth' is undefined, but credentials are never generated or defaulted; allowed: ValkeyAuth.password({ name, key }) of an operator-created Secret, or ValkeyAuth.none({ reason })");
+    expect(() => new ValkeyServer(newRelease(), 'C', {} as any)).toThrow("'auth' is undefined, but credentials are never generated or defaulted; allowed: ValkeyAuth.password({ name, key }) of an operator-created Secret, or ValkeyAuth.none({ reason })");
     expect(() => ValkeyAuth.none({ reason: ' ' })).toThrow("'auth.none.reason' is \" \"; allowed: a non-empty reason why clients cannot authenticate");
     expect(() => ValkeyAuth.password({ name: 'x' } as any)).toThrow(/'auth.password.key' is undefined/);
   });
 
   test('fails when maxMemory reaches the memory limit', () => {
     expect(() => render({ maxMemory: Size.mebibytes(512) })).toThrow(
-      "'valkey.maxMemory' is \"536870912 bytes\", but at the limit the container is OOM-killed before the server evicts or refuses writes; allowed: 1 MiB up to below the memory limit (536870912 bytes)",
+      "'maxMemory' is \"536870912 bytes\", but at the limit the container is OOM-killed before the server evicts or refuses writes; allowed: 1 MiB up to below the memory limit (536870912 bytes)",
     );
   });
 
   test('fails when the replica count, name, image or claim are out of range', () => {
-    expect(() => render({ readReplicas: -1 })).toThrow("'valkey.readReplicas' is -1; allowed: a whole number 0-16");
-    expect(() => render({ name: 'v'.repeat(45) })).toThrow(/'valkey.name' is "v{45}", but it is 45 characters long/);
-    expect(() => render({ engine: ValkeyEngine.valkey('valkey/valkey:latest') })).toThrow(/'valkey.engine.image' is "valkey\/valkey:latest"/);
+    expect(() => render({ readReplicas: -1 })).toThrow("'readReplicas' is -1, but it is below 0; allowed: a whole number 0-16");
+    expect(() => render({ name: 'v'.repeat(45) })).toThrow(/'name' is "v{45}", but it is 45 characters long/);
+    expect(() => render({ engine: ValkeyEngine.valkey('valkey/valkey:latest') })).toThrow(/'engine.image' is "valkey\/valkey:latest"/);
     expect(() => ValkeyPersistence.appendOnly({ size: Size.kibibytes(1) })).toThrow("'persistence.size' is \"1Ki\"; allowed: at least 1Mi");
   });
 });
