@@ -3,9 +3,10 @@ import { ExternalEndpoint, ExternalPeer, HostForm, IConnectionTarget } from '../
 import { assertEnvName } from '../core/env';
 import { check, ConfigError } from '../core/errors';
 import { deriveName } from '../core/names';
-import { secretKeyEnv } from '../core/secrets';
+import { SecretCommands, secretKeyEnv } from '../core/secrets';
 import { WaitFor } from '../core/waits';
 import { ClientBinding, Connection, IConnectable } from '../core/wiring';
+import { Release } from '../release/release';
 import { GcsAuth, GKE_WORKLOAD_IDENTITY_ANNOTATION, IRSA_ANNOTATION, S3Auth } from './auth';
 import { assertS3BucketName, MINIO_API_PORT, MinioBucket } from './minio';
 
@@ -331,6 +332,12 @@ export class ObjectStorage implements IConnectable {
         client.setEnv(env.accessKeyId ?? 'AWS_ACCESS_KEY_ID', secretKeyEnv(b.auth.accessKeyId!), hint)
           .setEnv(env.secretAccessKey ?? 'AWS_SECRET_ACCESS_KEY', secretKeyEnv(b.auth.secretAccessKey!), hint)
           .addExternalRef({ kind: 'Secret', name: b.auth.accessKeyId!.name });
+        // A MinIO bucket's keys are the server's root credentials, whose command its own notes print.
+        if (b.minio === undefined) {
+          this.noteSecret(client, new SecretCommands()
+            .literal(b.auth.accessKeyId!, "'<access key id>'")
+            .literal(b.auth.secretAccessKey!, "'<secret access key>'"), 'its access keys (issued by the provider)');
+        }
       }
       if (b.minio !== undefined && (options.wait ?? true)) {
         client.addWait(WaitFor.tcp({ name: b.minio, host: c.host(HostForm.NAMESPACED), port: MINIO_API_PORT }));
@@ -346,7 +353,27 @@ export class ObjectStorage implements IConnectable {
       const dir = `${GCS_KEY_DIR}/${key.name}`;
       client.mountSecret({ volume: deriveName(['gcs-key', key.name]), secretName: key.name, mountPath: dir, items: [{ key: key.key, path: 'key.json' }] });
       client.setEnv(env.credentialsFile ?? 'GOOGLE_APPLICATION_CREDENTIALS', `${dir}/key.json`, hint);
+      this.noteSecret(client, new SecretCommands().file(key, '<service account key>.json'), 'its service account key file');
     }
     return c;
   }
+
+  /**
+   * The release note with the command that creates the keys Secret, once per release and Secret (every client of the
+   * storage reads the same one).
+   */
+  private noteSecret(client: ClientBinding, commands: SecretCommands, what: string): void {
+    const release = Release.tryOf(client.workload);
+    if (!release) return;
+    const seen = NOTED.get(release) ?? new Set<string>();
+    NOTED.set(release, seen);
+    const name = commands.names[0];
+    if (seen.has(name)) return;
+    seen.add(name);
+    release.addNote(`Object storage ${this.description} reads ${what} from Secret ${name}, which the release never creates. Before the first sync, create:\n` +
+      commands.render(release.releaseNamespace).map((l) => `  ${l}`).join('\n'));
+  }
 }
+
+/** The keys Secrets each release's notes already name. */
+const NOTED = new WeakMap<Release, Set<string>>();

@@ -1,6 +1,7 @@
 import { App, Size } from 'cdk8s';
 import { PersistentClaim } from '../../lib/core';
 import { GcsAuth, MinioServer, ObjectStorage, S3Auth } from '../../lib/object-storage';
+import { notesText } from '../../lib/release';
 import { DemoWorkload, envOf, newRelease, Obj, Template, violationsOf } from '../support';
 
 const KEYS = S3Auth.keys({ secretName: 'blob-keys' });
@@ -156,5 +157,30 @@ describe('ObjectStorage.minio', () => {
     expect(() => ObjectStorage.minio({ bucket: 'files' as any, auth: KEYS })).toThrow("'storage.bucket' is \"files\", but the bucket Job creates only the buckets it knows; allowed: a bucket from the server's addBucket(...)");
     const m = new MinioServer(newRelease(), 'Minio', { rootCredentials: { secretName: 'minio-root' } });
     expect(() => ObjectStorage.minio({ bucket: m.addBucket('files'), auth: IRSA })).toThrow(/'storage.auth' is .*allowed: S3Auth.keys\(\{ secretName \}\) \(MinIO has no workload identity\)/);
+  });
+});
+
+describe('ObjectStorage notes', () => {
+  test('the notes print the command that creates each keys Secret, once however many clients read it', () => {
+    const r = newRelease();
+    const s3 = ObjectStorage.s3({ bucket: 'eden-artifacts', region: 'eu-central-1', auth: KEYS });
+    const gcs = ObjectStorage.gcs({ bucket: 'eden-media', auth: GcsAuth.keyFile({ secretName: 'gcs-key' }) });
+    new DemoWorkload(r, 'A', { name: 'a', connect: [s3, gcs] });
+    new DemoWorkload(r, 'B', { name: 'b', connect: [s3] });
+    const notes = notesText(Template.fromRelease(r).rendered);
+    const s3Line = "kubectl -n ns create secret generic blob-keys --from-literal=AWS_ACCESS_KEY_ID='<access key id>' --from-literal=AWS_SECRET_ACCESS_KEY='<secret access key>'";
+    expect(notes).toContain('Object storage s3://eden-artifacts/ reads its access keys (issued by the provider) from Secret blob-keys, which the release never creates.');
+    expect(notes.split(s3Line).length - 1).toBe(1);
+    expect(notes).toContain("kubectl -n ns create secret generic gcs-key --from-file=key.json='<service account key>.json'");
+  });
+
+  test('workload identity and a MinIO bucket need no keys note (no Secret, or the server\'s notes name it)', () => {
+    const r = newRelease();
+    const minio = new MinioServer(r, 'Minio', { rootCredentials: { secretName: 'minio-root' } });
+    new DemoWorkload(r, 'A', { name: 'a', connect: [ObjectStorage.s3({ bucket: 'eden-b1', region: 'eu-central-1', auth: IRSA })] });
+    new DemoWorkload(r, 'B', { name: 'b', connect: [ObjectStorage.minio({ bucket: minio.addBucket('files'), auth: minio.rootKeys() })] });
+    const notes = notesText(Template.fromRelease(r).rendered);
+    expect(notes).not.toContain('Object storage');
+    expect(notes.match(/create secret generic minio-root /g)).toHaveLength(1);
   });
 });
