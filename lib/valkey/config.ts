@@ -1,4 +1,5 @@
 import { check } from '../core/errors';
+import { assertInt, assertPort } from '../core/validate';
 
 /** The port Valkey and Redis listen on. */
 export const VALKEY_PORT = 6379;
@@ -57,9 +58,9 @@ export class ValkeyConfig {
 
   constructor(public readonly props: ValkeyConfigProps) {
     this.port = props.port ?? VALKEY_PORT;
-    check(Number.isInteger(this.port) && this.port >= 1 && this.port <= 65535, 'port', this.port, 'a port number 1-65535');
+    assertPort('port', this.port);
     check(/^\/[A-Za-z0-9._/-]*$/.test(props.dir), 'dir', props.dir, 'an absolute path of letters, digits, . _ / -');
-    check(Number.isInteger(props.maxMemoryBytes) && props.maxMemoryBytes >= 1024 * 1024, 'maxMemory', props.maxMemoryBytes, 'at least 1 MiB');
+    assertInt('maxMemory', props.maxMemoryBytes, { min: 1024 * 1024, max: Number.MAX_SAFE_INTEGER }, 'at least 1 MiB');
     check(POLICIES.includes(props.maxMemoryPolicy), 'maxMemoryPolicy', props.maxMemoryPolicy, POLICIES.join(', '));
     if (props.appendFsync !== undefined) check(['always', 'everysec', 'no'].includes(props.appendFsync), 'appendFsync', props.appendFsync, 'always, everysec or no');
     if (props.include !== undefined) check(/^\/[A-Za-z0-9._/-]*$/.test(props.include), 'include', props.include, 'an absolute path of letters, digits, . _ / -');
