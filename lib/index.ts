@@ -160,7 +160,7 @@ export { NatsExposure, NatsPersistence } from './nats/exposure';
 export type { NatsLoadBalancerOptions, NatsNodePortOptions, NatsOpenLoadBalancer, NatsVolumeOptions } from './nats/exposure';
 export type { NatsKvBucket } from './nats/kv';
 export { NATS_IMAGE, NATS_MAX_NAME, NatsServer } from './nats/server';
-export type { NatsJetStreamLimits, NatsServerProps } from './nats/server';
+export type { NatsClientOptions, NatsJetStreamLimits, NatsServerProps } from './nats/server';
 export { NATS_CLUSTER_PORT } from './nats/config';
 export type { NatsClusterSettings, NatsTlsSettings } from './nats/config';
 export { NatsAuth, NatsTls } from './nats/auth';

@@ -91,6 +91,24 @@ export interface NatsEnvNames {
   readonly caFile?: string;
 }
 
+/**
+ * How a client container is wired to NATS, in the form `connect` took before it grew `NatsConnectOptions`: the URL
+ * under one env name, nothing else (no NATS_REPLICAS, no wait). Credentials of an authenticating server are still
+ * set, under their default names.
+ */
+export interface NatsClientOptions {
+  /**
+   * Env variable that receives the client URL (`nats://<service>.<namespace>.svc:4222`, resolvable from any
+   * namespace), owned by the connection.
+   */
+  readonly urlEnv: string;
+  /**
+   * What the client uses NATS for (the graph's purpose).
+   * @default 'messaging'
+   */
+  readonly purpose?: string;
+}
+
 /** How one client connects to a NatsServer. */
 export interface NatsConnectOptions {
   /**
@@ -396,8 +414,15 @@ export class NatsServer extends WorkloadConstruct {
    * NATS_REPLICAS, the credentials of the auth kind as Secret key references (never inside the URL), the CA bundle
    * mount for TLS, the TCP wait, and the external references to the Secrets. Returns the connection.
    */
-  public connect(client: ClientBinding, options: NatsConnectOptions = {}): Connection {
-    return inConstruct(this, () => this.connectClient(client, options));
+  public connect(client: ClientBinding, options?: NatsConnectOptions): Connection;
+  /** Wires `client` in the earlier form: the URL under `options.urlEnv` only (no NATS_REPLICAS, no wait). */
+  public connect(client: ClientBinding, options: NatsClientOptions): Connection;
+  /** The implementation of both forms. */
+  public connect(client: ClientBinding, options: NatsConnectOptions | NatsClientOptions = {}): Connection {
+    const o: NatsConnectOptions = 'urlEnv' in options
+      ? { env: { url: options.urlEnv, replicas: false }, wait: false, purpose: options.purpose }
+      : options;
+    return inConstruct(this, () => this.connectClient(client, o));
   }
 
   private connectClient(client: ClientBinding, options: NatsConnectOptions): Connection {

@@ -81,6 +81,15 @@ describe('NatsServer cluster', () => {
     expect(violationsOf(app)).toEqual([]);
   });
 
+  test('connect in its earlier form ({ urlEnv }) still sets only the URL under that name, with no wait', () => {
+    const r = newRelease();
+    const nats = new NatsServer(r, 'Nats', { cluster: { replicas: 3 } });
+    new DemoWorkload(r, 'Web', { name: 'web', connect: [(c) => nats.connect(c, { urlEnv: 'BUS_URL', purpose: 'events' })] });
+    const x = Template.fromRelease(r);
+    expect(envOf(x.container('Deployment', 'web', 'main'))).toEqual({ BUS_URL: 'nats://r-nats.ns.svc:4222' });
+    expect(x.podSpec('Deployment', 'web').initContainers).toBeUndefined();
+  });
+
   test('the notes say it is a cluster', () => {
     expect(notesText(t.rendered)).toContain('a cluster of 3 servers; clients set stream replicas up to 3');
   });
