@@ -522,7 +522,8 @@ export class NatsServer extends WorkloadConstruct {
       annotations: annotations(lbAnnotations),
       pods: this,
       type: this.exposure.serviceType,
-      loadBalancerSourceRanges: this.exposure.sourceRanges,
+      loadBalancerSourceRanges: this.exposure.serviceType === 'LoadBalancer' ? this.exposure.sourceRanges : undefined,
+      externalClients: this.exposure.clients,
       ports: [{ name: 'client', port: NATS_CLIENT_PORT, nodePort: this.exposure.nodePort }],
     });
     const headless = buildService(this, 'Headless', {
@@ -686,8 +687,13 @@ export class NatsServer extends WorkloadConstruct {
     const e = this.exposure;
     const risk = 'without client authentication: whoever reaches the port can read and write every subject and KV bucket.';
     if (e.serviceType === 'NodePort') {
-      return `NATS server ${this.name} is reachable on port ${e.nodePort} of every node (NodePort) ${risk} ` +
-        'A NodePort Service has no source ranges: restrict the nodes\' port with a firewall or a NetworkPolicy until client authentication is configured.';
+      if (e.openToAllSourcesReason !== undefined) {
+        return `NATS server ${this.name} is reachable on port ${e.nodePort} of every node (NodePort) from every source address (acknowledged: ` +
+          `${e.openToAllSourcesReason}) ${risk} Restrict it to the clients' networks (sourceRanges) until client authentication is configured.`;
+      }
+      return `NATS server ${this.name} is reachable on port ${e.nodePort} of every node (NodePort); its NetworkPolicy admits only ${e.sourceRanges!.join(', ')} ` +
+        `(and the nodes' addresses, from which kube-proxy forwards), still ${risk} A NodePort Service has no source ranges of its own, so on a cluster ` +
+        'whose CNI does not enforce NetworkPolicy a firewall in front of the nodes is the only filter.';
     }
     if (e.serviceType !== 'LoadBalancer') return undefined;
     if (e.openToAllSourcesReason !== undefined) {

@@ -19,7 +19,7 @@ import { SecretCommands, secretKeyEnv } from '../core/secrets';
 import { SecurityProfile } from '../core/security';
 import { buildService } from '../core/service';
 import { WAIT_RESOURCES } from '../core/waits';
-import { ClientBinding, Connection } from '../core/wiring';
+import { ClientBinding, Connection, Wiring } from '../core/wiring';
 import { WorkloadConstruct } from '../core/workload';
 import { Release } from '../release/release';
 import { connectValkey, IValkey, ValkeyAuth, ValkeyConnectOptions } from './client';
@@ -194,6 +194,9 @@ class ValkeyReplicas extends WorkloadConstruct {
     this.readService = read.service;
     this.readEndpoint = read.endpoint;
     this.statefulSet = renderStatefulSet(this, name, replicas, labels, selector, plan, `${primaryHost} ${VALKEY_PORT}`);
+    // Each replica syncs from the primary (replicaof): an edge of the graph like any client's, so the release's
+    // NetworkPolicies admit it.
+    Wiring.of(this).connect(this, scope.endpoint, 'redis', { purpose: 'replication from the primary' });
   }
 }
 

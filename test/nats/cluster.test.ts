@@ -127,7 +127,7 @@ describe('NatsServer authentication', () => {
 
   test('token: clients get NATS_TOKEN as a Secret reference; an exposed server with auth gets no unauthenticated warning', () => {
     const r = newRelease();
-    const server = new NatsServer(r, 'Nats', { auth: NatsAuth.token({ name: 'nats-token', key: 'token' }), exposure: NatsExposure.nodePort(30422, { reason: 'clients on the node network' }) });
+    const server = new NatsServer(r, 'Nats', { auth: NatsAuth.token({ name: 'nats-token', key: 'token' }), exposure: NatsExposure.nodePort(30422, { reason: 'clients on the node network', sourceRanges: ['10.0.0.0/8'] }) });
     new DemoWorkload(r, 'Web', { name: 'web', connect: [server] });
     const t = Template.fromRelease(r);
     expect(envOf(t.container('Deployment', 'web', 'main')).NATS_TOKEN).toEqual({ secretKeyRef: { name: 'nats-token', key: 'token' } });

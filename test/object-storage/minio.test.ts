@@ -41,7 +41,9 @@ describe('MinioServer defaults (4 servers, distributed)', () => {
   });
 
   test('renders the API Service, the headless Service, the StatefulSet, a disruption budget and the bucket Job', () => {
-    expect(t.ids()).toEqual(['Job/r-minio-buckets-' + server.jobName!.slice(-8), 'PodDisruptionBudget/r-minio', 'Service/r-minio', 'Service/r-minio-headless', 'StatefulSet/r-minio']);
+    expect(t.ids()).toEqual([
+      'Job/r-minio-buckets-' + server.jobName!.slice(-8), 'NetworkPolicy/r-default-deny', 'NetworkPolicy/r-minio',
+      'NetworkPolicy/r-minio-buckets-' + server.jobName!.slice(-8), 'PodDisruptionBudget/r-minio', 'Service/r-minio', 'Service/r-minio-headless', 'StatefulSet/r-minio']);
     expect(server.node.findChild('Resource')).toBe(server.statefulSet);
     expect(sts.spec).toMatchObject({ replicas: 4, podManagementPolicy: 'Parallel', serviceName: 'r-minio-headless' });
     expect(t.find('PodDisruptionBudget').spec.maxUnavailable).toBe(1);

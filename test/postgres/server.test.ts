@@ -3,6 +3,8 @@ import { configChecksum, ConnectionKind, HostForm, sized, Wiring } from '../../l
 import { ExternalPostgres, PostgresEnv, PostgresServer, PostgresServerProps, PostgresTls, POSTGRES_PGDATA } from '../../lib/postgres';
 import { notesText, Release } from '../../lib/release';
 import { DemoWorkload, envOf, expectUpgradeKeepsClaims, newRelease, Template, violationsOf } from '../support';
+import { ExternalPeer } from '../../lib/core';
+const PEER = ExternalPeer.cidr({ cidrs: ['10.20.0.0/16'], reason: 'the provider network' });
 
 const SUPERUSER = { password: { name: 'pg-superuser', key: 'password' } };
 
@@ -26,7 +28,7 @@ describe('PostgresServer defaults', () => {
   });
 
   test('renders the init-script ConfigMap, a ClusterIP Service, the governing headless Service and a one-pod StatefulSet', () => {
-    expect(t.ids()).toEqual(['ConfigMap/r-postgres-initdb', 'Service/r-postgres', 'Service/r-postgres-headless', 'StatefulSet/r-postgres']);
+    expect(t.ids()).toEqual(['ConfigMap/r-postgres-initdb', 'NetworkPolicy/r-default-deny', 'NetworkPolicy/r-postgres', 'Service/r-postgres', 'Service/r-postgres-headless', 'StatefulSet/r-postgres']);
     expect(sts.spec.replicas).toBe(1);
     expect(sts.spec.serviceName).toBe('r-postgres-headless');
     expect(t.find('Service', 'r-postgres-headless').spec).toMatchObject({ clusterIP: 'None', publishNotReadyAddresses: true });
@@ -314,7 +316,7 @@ describe('ExternalPostgres', () => {
   function external(tls: PostgresTls, connect?: (pg: ExternalPostgres, c: Parameters<PostgresServer['connect']>[0]) => void) {
     const app = new App();
     const r = newRelease({}, app);
-    const pg = ExternalPostgres.of({
+    const pg = ExternalPostgres.of({ peer: PEER,
       host: 'pg.corp.example', database: 'graphistry', tls,
       login: { user: 'graphistry', password: { name: 'pg-login', key: 'password' }, url: { name: 'pg-login', key: 'dsn' } },
     });
@@ -345,22 +347,22 @@ describe('ExternalPostgres', () => {
   });
 
   test('a URL-only login works for URL clients and is refused for libpq env', () => {
-    const pg = ExternalPostgres.of({ host: '10.0.0.5', port: 6432, database: 'app', login: { url: { name: 'dsn', key: 'url' } }, tls: PostgresTls.require() });
+    const pg = ExternalPostgres.of({ peer: PEER, host: '10.0.0.5', port: 6432, database: 'app', login: { url: { name: 'dsn', key: 'url' } }, tls: PostgresTls.require() });
     expect(pg.endpoint.hostPort()).toBe('10.0.0.5:6432');
     expect(() => external(PostgresTls.require(), (_p, c) => pg.connect(c))).toThrow(/'login.user' is undefined, but the client reads the connection as separate variables/);
   });
 
   test('fails when the TLS mode is missing', () => {
-    expect(() => ExternalPostgres.of({ host: 'pg', database: 'd', login: { url: { name: 'a', key: 'b' } } } as any)).toThrow(
+    expect(() => ExternalPostgres.of({ peer: PEER, host: 'pg', database: 'd', login: { url: { name: 'a', key: 'b' } } } as any)).toThrow(
       "'tls' is undefined, but an external server needs an explicit TLS mode: verify-full with the provider CA is the safe one; allowed: PostgresTls.verifyFull(ca), verifyCa(ca), require() or disable()",
     );
   });
 
   test('fails when a user comes without its password, or the host has a scheme', () => {
-    expect(() => ExternalPostgres.of({ host: 'pg', database: 'd', login: { user: 'u' }, tls: PostgresTls.require() })).toThrow(
+    expect(() => ExternalPostgres.of({ peer: PEER, host: 'pg', database: 'd', login: { user: 'u' }, tls: PostgresTls.require() })).toThrow(
       "'login.password' is undefined, but a user and its password come together; credentials are never defaulted; allowed: the Secret key holding the password of the user",
     );
-    expect(() => ExternalPostgres.of({ host: 'postgres://pg', database: 'd', login: { url: { name: 'a', key: 'b' } }, tls: PostgresTls.require() })).toThrow(/'endpoint.host' is "postgres:\/\/pg"/);
+    expect(() => ExternalPostgres.of({ peer: PEER, host: 'postgres://pg', database: 'd', login: { url: { name: 'a', key: 'b' } }, tls: PostgresTls.require() })).toThrow(/'endpoint.host' is "postgres:\/\/pg"/);
   });
 
   test('fails when a verifying mode has no CA Secret key', () => {

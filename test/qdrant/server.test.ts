@@ -13,6 +13,8 @@ import { sized } from '../../lib/core';
 import { ExternalQdrant, QdrantAuth, QdrantServer, QdrantServerProps } from '../../lib/qdrant';
 import { notesText } from '../../lib/release';
 import { DemoWorkload, envOf, expectUpgradeKeepsClaims, newRelease, Obj, Template, violationsOf } from '../support';
+import { ExternalPeer } from '../../lib/core';
+const PEER = ExternalPeer.cidr({ cidrs: ['10.20.0.0/16'], reason: 'the provider network' });
 
 const AUTH = QdrantAuth.apiKey({ name: 'qdrant-key', key: 'api-key' });
 
@@ -37,7 +39,7 @@ describe('QdrantServer defaults (one server)', () => {
   });
 
   test('a one-pod StatefulSet behind a ClusterIP Service with REST and gRPC, and its headless Service', () => {
-    expect(t.ids()).toEqual(['Service/r-qdrant', 'Service/r-qdrant-headless', 'StatefulSet/r-qdrant']);
+    expect(t.ids()).toEqual(['NetworkPolicy/r-default-deny', 'NetworkPolicy/r-qdrant', 'Service/r-qdrant', 'Service/r-qdrant-headless', 'StatefulSet/r-qdrant']);
     expect(server.node.findChild('Resource')).toBe(server.statefulSet);
     expect(t.find('Service', 'r-qdrant').spec.ports.map((p: Obj) => [p.name, p.port, p.targetPort])).toEqual([['http', 6333, 'http'], ['grpc', 6334, 'grpc']]);
     expect(c.ports).toEqual([{ name: 'http', containerPort: 6333 }, { name: 'grpc', containerPort: 6334 }]);
@@ -158,7 +160,7 @@ describe('QdrantServer.connect', () => {
 describe('ExternalQdrant', () => {
   test('Qdrant Cloud over TLS: an https gRPC URL from the declared endpoint', () => {
     const r = newRelease();
-    const q = ExternalQdrant.of({ url: 'https://xyz.eu-central.aws.cloud.qdrant.io', auth: AUTH });
+    const q = ExternalQdrant.of({ peer: PEER, url: 'https://xyz.eu-central.aws.cloud.qdrant.io', auth: AUTH });
     new DemoWorkload(r, 'Web', { name: 'web', connect: [q] });
     const t = Template.fromRelease(r);
     expect(envOf(t.container('Deployment', 'web', 'main')).QDRANT_URL).toBe('https://xyz.eu-central.aws.cloud.qdrant.io:6334');
@@ -166,8 +168,8 @@ describe('ExternalQdrant', () => {
   });
 
   test('fails when the URL carries credentials or a port', () => {
-    expect(() => ExternalQdrant.of({ url: 'https://k:secret@q.example.com', auth: AUTH })).toThrow(/'url' is "https:\/\/<credentials>@q.example.com", but the API key belongs in auth/);
-    expect(() => ExternalQdrant.of({ url: 'https://q.example.com:6334', auth: AUTH })).toThrow("'url' is \"https://q.example.com:6334\", but the ports are httpPort and grpcPort; allowed: scheme and host only");
+    expect(() => ExternalQdrant.of({ peer: PEER, url: 'https://k:secret@q.example.com', auth: AUTH })).toThrow(/'url' is "https:\/\/<credentials>@q.example.com", but the API key belongs in auth/);
+    expect(() => ExternalQdrant.of({ peer: PEER, url: 'https://q.example.com:6334', auth: AUTH })).toThrow("'url' is \"https://q.example.com:6334\", but the ports are httpPort and grpcPort; allowed: scheme and host only");
   });
 });
 

@@ -3,6 +3,8 @@ import { configChecksum, HostForm, sized } from '../../lib/core';
 import { notesText, Release } from '../../lib/release';
 import { ExternalValkey, runtimeConfigScript, ValkeyAuth, ValkeyEngine, ValkeyPersistence, ValkeyServer, ValkeyServerProps } from '../../lib/valkey';
 import { DemoWorkload, envOf, expectUpgradeKeepsClaims, newRelease, Obj, Template, violationsOf } from '../support';
+import { ExternalPeer } from '../../lib/core';
+const PEER = ExternalPeer.cidr({ cidrs: ['10.20.0.0/16'], reason: 'the provider network' });
 
 const AUTH = ValkeyAuth.password({ name: 'cache-auth', key: 'password' });
 
@@ -33,7 +35,7 @@ describe('ValkeyServer defaults', () => {
   });
 
   test('renders the config, a ClusterIP Service, the governing headless Service and a one-pod primary StatefulSet', () => {
-    expect(t.ids()).toEqual(['ConfigMap/r-valkey', 'Service/r-valkey', 'Service/r-valkey-headless', 'StatefulSet/r-valkey']);
+    expect(t.ids()).toEqual(['ConfigMap/r-valkey', 'NetworkPolicy/r-default-deny', 'NetworkPolicy/r-valkey', 'Service/r-valkey', 'Service/r-valkey-headless', 'StatefulSet/r-valkey']);
     expect(sts.spec.replicas).toBe(1);
     expect(sts.spec.serviceName).toBe('r-valkey-headless');
     expect(server.readEndpoint).toBe(server.endpoint);
@@ -118,7 +120,8 @@ describe('ValkeyServer with Redis, append-only persistence and read replicas', (
 
   test('the primary and the replicas are two StatefulSets; the read Service selects only the replicas', () => {
     expect(t.ids()).toEqual([
-      'ConfigMap/r-valkey', 'Service/r-valkey', 'Service/r-valkey-headless', 'Service/r-valkey-read', 'Service/r-valkey-replica-headless',
+      'ConfigMap/r-valkey', 'NetworkPolicy/r-default-deny', 'NetworkPolicy/r-valkey', 'NetworkPolicy/r-valkey-replica',
+      'Service/r-valkey', 'Service/r-valkey-headless', 'Service/r-valkey-read', 'Service/r-valkey-replica-headless',
       'StatefulSet/r-valkey', 'StatefulSet/r-valkey-replica',
     ]);
     expect(replicas.spec.replicas).toBe(2);
@@ -210,7 +213,7 @@ describe('ExternalValkey', () => {
   }
 
   test('a rediss:// URL: TLS URLs for clients, built from the declared endpoint; a reader endpoint for reads', () => {
-    const v = ExternalValkey.of({ url: 'rediss://master.cache.example.com:6380', readUrl: 'rediss://replica.cache.example.com:6380', auth: AUTH });
+    const v = ExternalValkey.of({ peer: PEER, url: 'rediss://master.cache.example.com:6380', readUrl: 'rediss://replica.cache.example.com:6380', auth: AUTH });
     const t = wired(v);
     expect(envOf(t.container('Deployment', 'web', 'main'))).toEqual({
       VALKEY_URL: 'rediss://master.cache.example.com:6380',
@@ -224,16 +227,16 @@ describe('ExternalValkey', () => {
   });
 
   test('the port defaults to 6379', () => {
-    expect(ExternalValkey.of({ url: 'redis://cache.corp', auth: AUTH }).endpoint.hostPort()).toBe('cache.corp:6379');
+    expect(ExternalValkey.of({ peer: PEER, url: 'redis://cache.corp', auth: AUTH }).endpoint.hostPort()).toBe('cache.corp:6379');
   });
 
   test('fails when the URL carries credentials, a path, or another scheme', () => {
-    expect(() => ExternalValkey.of({ url: 'redis://:hunter2@cache.corp:6379', auth: AUTH })).toThrow(
+    expect(() => ExternalValkey.of({ peer: PEER, url: 'redis://:hunter2@cache.corp:6379', auth: AUTH })).toThrow(
       "'url' is \"redis://<credentials>@cache.corp:6379\", but credentials in a rendered URL end up in Git and in every pod spec; give the password as auth: ValkeyAuth.password({ name, key }); allowed: a URL without credentials",
     );
-    expect(() => ExternalValkey.of({ url: 'redis://cache.corp/3', auth: AUTH })).toThrow("'url' is \"redis://cache.corp/3\", but the database is a connect option; allowed: scheme, host and port only");
-    expect(() => ExternalValkey.of({ url: 'http://cache.corp', auth: AUTH })).toThrow("'url' is \"http://cache.corp\"; allowed: a redis:// or rediss:// (TLS) URL");
-    expect(() => ExternalValkey.of({ url: 'rediss://a.corp', readUrl: 'redis://b.corp', auth: AUTH })).toThrow(/'readUrl' is "redis:\/\/b.corp", but clients use one TLS setting for both/);
+    expect(() => ExternalValkey.of({ peer: PEER, url: 'redis://cache.corp/3', auth: AUTH })).toThrow("'url' is \"redis://cache.corp/3\", but the database is a connect option; allowed: scheme, host and port only");
+    expect(() => ExternalValkey.of({ peer: PEER, url: 'http://cache.corp', auth: AUTH })).toThrow("'url' is \"http://cache.corp\"; allowed: a redis:// or rediss:// (TLS) URL");
+    expect(() => ExternalValkey.of({ peer: PEER, url: 'rediss://a.corp', readUrl: 'redis://b.corp', auth: AUTH })).toThrow(/'readUrl' is "redis:\/\/b.corp", but clients use one TLS setting for both/);
   });
 });
 
