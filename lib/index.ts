@@ -135,8 +135,8 @@ export type {
 export { CaddyDirective, CaddyEnvRef, Caddyfile, CaddyQuoted, CaddySite } from './ingress/caddyfile';
 export type { CaddyArg, CaddyDirectiveOptions } from './ingress/caddyfile';
 export {
-  CADDY_COOKIE_SECRET_ENV, CADDY_HEALTH_PATH, CaddyCookieSecret, CaddyLbFallback, CaddyLogFormat, CaddyLogLevel,
-  CaddyLogOutput, CaddyRouteAuth, CaddyUpstream,
+  CADDY_COOKIE_SECRET_ENV, CADDY_HEALTH_BODY, CADDY_HEALTH_CONTENT_TYPE, CADDY_HEALTH_PATH, CaddyCookieSecret,
+  CaddyLbFallback, CaddyLogFormat, CaddyLogLevel, CaddyLogOutput, CaddyRouteAuth, CaddyUpstream,
 } from './ingress/routing';
 export type {
   CaddyAccessLogOptions, CaddyAuthSecretEnv, CaddyBasicAuthAccount, CaddyBasicAuthOptions, CaddyDynamicUpstreamOptions,

@@ -9,6 +9,13 @@ import { CaddyArg, CaddyDirective, CaddyEnvRef, CaddyQuoted } from './caddyfile'
 
 /** The path of the terminal health handle (probes hit it; it never reaches an upstream and is not access-logged). */
 export const CADDY_HEALTH_PATH = '/caddy/health/';
+/**
+ * What the health path answers: the JSON body the Graphistry chart's Caddy returns, so a load balancer or monitor
+ * that checks the body (not only the status) sees a healthy Caddy.
+ */
+export const CADDY_HEALTH_BODY = '{"success": true}';
+/** The health answer's content type. */
+export const CADDY_HEALTH_CONTENT_TYPE = 'application/json';
 
 /** Options for a DNS-discovered upstream pool. */
 export interface CaddyDynamicUpstreamOptions {
