@@ -152,7 +152,8 @@ export interface GraphistryStackProps {
   readonly clusterDomain?: string;
   /**
    * The URL browsers use (`https://graphistry.example.com`), when neither the Ingress hosts nor the self-TLS domains
-   * name it (an external load balancer's DNS name). Printed in the notes and given to the telemetry UIs.
+   * name it (an external load balancer's DNS name). Printed in the notes and given to Prometheus' external URL
+   * (Grafana's root URL stays relative: `telemetry.grafana.rootUrl` sets an absolute one).
    * @default - `<scheme>://<first Ingress host or self-TLS domain>`, else none (the notes print a port-forward recipe)
    */
   readonly publicUrl?: string;

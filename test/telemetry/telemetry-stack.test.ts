@@ -152,6 +152,14 @@ describe('TelemetryStack defaults (self-hosted)', () => {
     expect(d.spec.strategy).toEqual({ type: 'Recreate' });
   });
 
+  test("Grafana's root URL stays relative with a public URL; it is absolute only when grafana.rootUrl gives one (seed)", () => {
+    const rootUrl = (o: any[]) => env(podSpec(find(o, 'Deployment', 'grafana')).containers[0]).GF_SERVER_ROOT_URL;
+    expect(rootUrl(render({ publicUrl: 'https://viz.example.com' }).objects)).toBe('/grafana');
+    expect(rootUrl(render({ publicUrl: 'https://viz.example.com', grafana: { rootUrl: 'https://viz.example.com/grafana/' } }).objects)).toBe(
+      'https://viz.example.com/grafana/',
+    );
+  });
+
   test('Grafana provisions Prometheus and Jaeger datasources at their sub-paths', () => {
     const ds = require('yaml').parse(find(objects, 'ConfigMap', 'grafana-datasources').data['datasources.yaml']);
     expect(ds.datasources.map((d: any) => [d.type, d.url, d.isDefault])).toEqual([
@@ -443,7 +451,8 @@ describe('route prefixes are one setting', () => {
     expect(promArgs).toContain('--web.external-url=https://viz.example.com/ops/prom');
     expect(podSpec(find(objects, 'Deployment', 'prometheus')).containers[0].readinessProbe.httpGet.path).toBe('/ops/prom/-/ready');
     expect(env(podSpec(find(objects, 'Deployment', 'jaeger')).containers[0]).QUERY_BASE_PATH).toBe('/ops/traces');
-    expect(env(podSpec(find(objects, 'Deployment', 'grafana')).containers[0]).GF_SERVER_ROOT_URL).toBe('https://viz.example.com/ops/grafana/');
+    // Relative even with a public URL: an absolute root URL is set only when grafana.rootUrl gives one.
+    expect(env(podSpec(find(objects, 'Deployment', 'grafana')).containers[0]).GF_SERVER_ROOT_URL).toBe('/ops/grafana');
     expect(prometheusYaml(objects).scrape_configs[0].metrics_path).toBe('/ops/prom/metrics');
     const ds = require('yaml').parse(find(objects, 'ConfigMap', 'grafana-datasources').data['datasources.yaml']);
     expect(ds.datasources.map((d: any) => d.url)).toEqual(['http://prometheus:9090/ops/prom', 'http://jaeger:16686/ops/traces']);
