@@ -276,6 +276,8 @@ export {
 export type { EngineContainerOptions, EngineDaemonSetProps, StreamglGpuOptions } from './graphistry/engine';
 export { NEXUS_PROXY_NAME, NEXUS_PROXY_PORT, NexusProxy, PIVOT_WWW_PATH } from './graphistry/nexus-proxy';
 export type { NexusProxyProps } from './graphistry/nexus-proxy';
+export { GRAPHISTRY_OTEL_SDK_DEFAULTS } from './graphistry/otel';
+export type { GraphistryOtelSdkOptions } from './graphistry/otel';
 export {
   DASK_DASHBOARD_PORT, DEFAULT_STREAMGL_WORKERS, ENGINE_DISPATCHER_PORT, ENGINE_NGINX_PORT, EnginePortPlan,
   FORGE_ETL_PYTHON_PORT, STREAMGL_GPU_PORT, STREAMGL_SESSIONS_PORT, STREAMGL_VIZ_PORT, STREAMGL_VIZ_SECONDARY_PORT,

@@ -11,6 +11,7 @@ import { TelemetryStack, TelemetryStackProps } from '../telemetry/telemetry-stac
 import { DEFAULT_CUDA_VARIANT, DEFAULT_GRAPHISTRY_TAG } from './defaults';
 import { EngineContainers, EngineContainerOptions, EngineDaemonSet, EngineDaemonSetProps } from './engine';
 import { NexusProxy, NexusProxyProps } from './nexus-proxy';
+import { GraphistryOtelSdkOptions, otelSdkEnv } from './otel';
 import { addStackNotes, RouteSummary, storageTopologyWarning } from './notes';
 import { Postgres } from './postgres';
 import { assertOperatorSecret, basicAuthSecretCommand, GRAPHISTRY_TELEMETRY_AUTH_SECRET, GraphistrySecretKind, optionalSecretName } from './secrets';
@@ -115,8 +116,15 @@ export interface GraphistryGraphAppKitOptions extends Pick<GraphistryGpuServiceO
   readonly private?: GraphAppKitVariantOptions;
 }
 
-/** The telemetry stack's settings (its `partOf` is the stack's). */
-export interface GraphistryTelemetryOptions extends Omit<TelemetryStackProps, 'partOf'> {}
+/** The telemetry stack's settings (its `partOf` is the stack's), and how the Graphistry containers export to it. */
+export interface GraphistryTelemetryOptions extends Omit<TelemetryStackProps, 'partOf'> {
+  /**
+   * The OpenTelemetry SDK settings every instrumented Graphistry container gets as env defaults (the seed chart's
+   * `otelEnv`): the OTLP export timeouts, the metric push interval and the metric export timeout.
+   * @default - the seed's: 60 s export timeouts, metrics pushed every 60 s with a 30 s timeout
+   */
+  readonly sdk?: GraphistryOtelSdkOptions;
+}
 
 /** Props of GraphistryStack. */
 export interface GraphistryStackProps {
@@ -225,6 +233,8 @@ interface StackSettings {
   readonly gakPrivateOn: boolean;
   readonly gakCredentials?: Required<GraphAppKitCredentials>;
   readonly tls: CaddyTls;
+  /** The OpenTelemetry SDK env defaults of the instrumented containers (when telemetry is on). */
+  readonly otelEnv: Readonly<Record<string, string>>;
 }
 
 /**
@@ -288,7 +298,7 @@ export class GraphistryStack extends Construct {
     this.externalScheme = site.scheme;
     this.siteUrl = site.url;
     if (props.telemetry) {
-      const telemetry = props.telemetry;
+      const { sdk: _sdk, ...telemetry } = props.telemetry;
       this.telemetry = this.member('Telemetry', 'telemetry', () => new TelemetryStack(this, 'Telemetry', { publicUrl: this.siteUrl, ...telemetry, partOf: 'graphistry' }));
     }
 
@@ -315,7 +325,7 @@ export class GraphistryStack extends Construct {
     if (s.full) {
       this.pivot = this.member('Pivot', 'pivot', () => new Pivot(this, 'Pivot', {
         ...props.pivot,
-        connections: this.otel('pivot'),
+        connections: this.otel('pivot', s),
         postgres: props.postgres,
         dataMountClaim: GraphistryClaims.DATA_MOUNT,
         tag: s.tag,
@@ -418,6 +428,7 @@ export class GraphistryStack extends Construct {
           ? errors.attempt(() => assertGakCredentials('graphAppKit.credentials', gak.credentials, ns))
           : undefined,
       tls: props.caddy?.tls ?? CaddyTls.ingress(),
+      otelEnv: props.telemetry ? otelSdkEnv('telemetry.sdk', props.telemetry.sdk, errors) : {},
     };
   }
 
@@ -451,15 +462,16 @@ export class GraphistryStack extends Construct {
   /**
    * The application connects to the node-local collector when telemetry is on (env defaults; the user's env wins),
    * each container under its own service name: the engine's siblings share a pod, and without a name their spans
-   * and metrics would all land under the SDK's `unknown_service`.
+   * and metrics would all land under the SDK's `unknown_service`. The SDK settings (export timeouts, metric push
+   * interval) are the seed chart's `otelEnv`, or `telemetry.sdk`.
    */
-  private otel(service: string): IConnectable[] {
+  private otel(service: string, s: StackSettings): IConnectable[] {
     const telemetry = this.telemetry;
     if (!telemetry) return [];
     return [
       {
         connect: (client) => {
-          client.defaultEnv({ ENABLE_OPEN_TELEMETRY: 'true' });
+          client.defaultEnv({ ENABLE_OPEN_TELEMETRY: 'true', ...s.otelEnv });
           telemetry.collector.connect(client, { serviceName: service });
         },
       },
@@ -470,7 +482,7 @@ export class GraphistryStack extends Construct {
   private renderNexus(props: GraphistryStackProps, s: StackSettings): Nexus {
     return this.member('Nexus', 'nexus', () => new Nexus(this, 'Nexus', {
       ...props.nexus,
-      connections: this.otel('nexus'),
+      connections: this.otel('nexus', s),
       postgres: props.postgres,
       redis: this.redis,
       jwtSecret: s.jwtSecret,
@@ -487,7 +499,7 @@ export class GraphistryStack extends Construct {
   private renderEngine(props: GraphistryStackProps, s: StackSettings, redis: Redis, daskScheduler: DaskScheduler): EngineDaemonSet {
     const e = props.engine ?? {};
     const withOtel = <T extends EngineContainerOptions>(container: string, o: T | undefined): T | undefined =>
-      this.telemetry ? ({ ...o, connections: [...(o?.connections ?? []), ...this.otel(container)] } as unknown as T) : o;
+      this.telemetry ? ({ ...o, connections: [...(o?.connections ?? []), ...this.otel(container, s)] } as unknown as T) : o;
     return this.member('Engine', 'engine', () => new EngineDaemonSet(this, 'Engine', {
       ...e,
       forgeEtlPython: withOtel(EngineContainers.FORGE_ETL_PYTHON, e.forgeEtlPython),

@@ -1,4 +1,4 @@
-import { ApiObject, JsonPatch } from 'cdk8s';
+import { ApiObject, Duration, JsonPatch } from 'cdk8s';
 import { ConfigError, ConfigErrors } from '../../lib/core/errors';
 import { DeploymentRollout, ExternalPeer, NodeSelection } from '../../lib/core';
 import { EngineContainers, GraphistryStackProps, Postgres, StorageAccessMode, Tier } from '../../lib/graphistry';
@@ -232,6 +232,36 @@ describe('GraphistryStack wiring', () => {
     for (const c of off.get('DaemonSet', 'engine').spec.template.spec.containers as Obj[]) expect(Object.keys(envOf(c)).filter((k) => k.startsWith('OTEL_'))).toEqual([]);
   });
 
+  test("with telemetry on, every instrumented container gets the seed's otelEnv: endpoint, four export timeouts, push interval, export timeout", () => {
+    const seed = {
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4317',
+      OTEL_EXPORTER_OTLP_TIMEOUT: '60000',
+      OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '60000',
+      OTEL_EXPORTER_OTLP_METRICS_TIMEOUT: '60000',
+      OTEL_EXPORTER_OTLP_LOGS_TIMEOUT: '60000',
+      OT_METRIC_EXPORT_INTERVAL: '60000',
+      OT_METRIC_EXPORT_TIMEOUT: '30000',
+    };
+    const r = renderStack({ tier: Tier.FULL, telemetry: SELF_HOSTED, engine: { daskCudaWorker: { env: { OT_METRIC_EXPORT_INTERVAL: '15000' } } } });
+    const instrumented = [
+      ...(r.get('DaemonSet', 'engine').spec.template.spec.containers as Obj[]).filter((c) => c.name !== 'nginx'),
+      r.get('Deployment', 'nexus').spec.template.spec.containers[0],
+      r.get('Deployment', 'pivot').spec.template.spec.containers[0],
+    ];
+    expect(instrumented).toHaveLength(7);
+    for (const c of instrumented) {
+      // One container's env still overrides a key for that container alone (the chart's per-key merge).
+      const expected = c.name === 'dask-cuda-worker' ? { ...seed, OT_METRIC_EXPORT_INTERVAL: '15000' } : seed;
+      expect(envOf(c)).toMatchObject(expected);
+    }
+    // telemetry.sdk sets them for every container, in milliseconds.
+    const sdk = { exportTimeout: Duration.seconds(10), metricExportInterval: Duration.seconds(30), metricExportTimeout: Duration.seconds(30) };
+    const custom = renderStack({ tier: Tier.ANALYTICS, telemetry: { ...SELF_HOSTED, sdk } });
+    for (const c of custom.get('DaemonSet', 'engine').spec.template.spec.containers.filter((x: Obj) => x.name !== 'nginx') as Obj[]) {
+      expect(envOf(c)).toMatchObject({ OTEL_EXPORTER_OTLP_TIMEOUT: '10000', OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '60000', OT_METRIC_EXPORT_INTERVAL: '30000', OT_METRIC_EXPORT_TIMEOUT: '30000' });
+    }
+  });
+
   test('a custom clusterDomain reaches every in-cluster name the stack renders or prints', () => {
     const postgres = Postgres.external({ host: 'pg.db', database: 'graphistry', user: 'graphistry', passwordSecret: { name: 'graphistry-postgres', key: 'password' }, peer: ExternalPeer.cidr({ cidrs: ['10.30.0.0/24'], reason: 'the database network' }) });
     for (const tier of [Tier.PLATFORM, Tier.FULL]) {
@@ -261,6 +291,12 @@ describe('GraphistryStack fails when', () => {
     expect(error).toBeInstanceOf(ConfigErrors);
     expect((error as ConfigErrors).errors.map((e) => e.prop)).toEqual(['jwtSecret', 'nexus.optionalSecret', 'clusterDomain', 'graphAppKit.credentials.secretName', 'publicUrl']);
     expect((error as Error).message).toMatch(/^5 configuration errors in the props of GraphistryStack "graphistry\/Graphistry":\n {2}- 'jwtSecret' is ""/);
+  });
+
+  test('fails when the OpenTelemetry metric export timeout outlasts the push interval, or a setting is not whole milliseconds', () => {
+    const sdk = (o: Obj) => () => renderStack({ tier: Tier.ANALYTICS, telemetry: { ...SELF_HOSTED, sdk: o } });
+    expect(sdk({ metricExportInterval: Duration.seconds(10) })).toThrow(/'telemetry.sdk.metricExportTimeout' is "30000ms", but a push .*overlaps the next one; allowed: at most metricExportInterval \(10000ms\)/);
+    expect(sdk({ tracesExportTimeout: Duration.millis(0.5) })).toThrow(/'telemetry.sdk.tracesExportTimeout' is "0.5ms".*allowed: a whole number of milliseconds >= 1/);
   });
 
   test('fails when the JWT Secret name is empty, saying which Secret to create and how', () => {

@@ -153,7 +153,7 @@ describe('TelemetryStack defaults (self-hosted)', () => {
   });
 
   test("Grafana's root URL stays relative with a public URL; it is absolute only when grafana.rootUrl gives one (seed)", () => {
-    const rootUrl = (o: any[]) => env(podSpec(find(o, 'Deployment', 'grafana')).containers[0]).GF_SERVER_ROOT_URL;
+    const rootUrl = (o: ReturnType<typeof render>['objects']) => env(podSpec(find(o, 'Deployment', 'grafana')).containers[0]).GF_SERVER_ROOT_URL;
     expect(rootUrl(render({ publicUrl: 'https://viz.example.com' }).objects)).toBe('/grafana');
     expect(rootUrl(render({ publicUrl: 'https://viz.example.com', grafana: { rootUrl: 'https://viz.example.com/grafana/' } }).objects)).toBe(
       'https://viz.example.com/grafana/',
