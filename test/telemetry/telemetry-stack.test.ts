@@ -1,5 +1,5 @@
 import { ExternalPeer, HostForm, NodeSelection } from '../../lib/core';
-import { ApiObject, Size } from 'cdk8s';
+import { ApiObject, Duration, Size } from 'cdk8s';
 import { configChecksum } from '../../lib/core/checksum';
 import { ImageRef } from '../../lib/core/images';
 import {
@@ -12,7 +12,7 @@ import {
   TelemetryMode,
 } from '../../lib/telemetry';
 import { envOf, podSpecOf } from '../support';
-import { collectorYaml, find, kindsAndNames, podTarget, prometheusYaml, relabel, render, workloads } from './helpers';
+import { collectorYaml, find, kindsAndNames, podTarget, prometheusYaml, relabel, render, SELF_HOSTED as SELF_HOSTED_MODE, workloads } from './helpers';
 
 const SELF_HOSTED_OBJECTS = [
   'ConfigMap/grafana-datasources',
@@ -101,6 +101,23 @@ describe('TelemetryStack defaults (self-hosted)', () => {
       checked++;
     }
     expect(checked).toBe(3);
+  });
+
+  test('every telemetry pod template carries checksum/config; members configured by env and args (Jaeger, the exporters) hash those', () => {
+    for (const mode of [SELF_HOSTED_MODE, CLOUD]) {
+      const all = workloads(render({ mode }).objects);
+      expect(all.length).toBeGreaterThanOrEqual(3);
+      for (const w of all) expect(w.spec.template.metadata.annotations?.['checksum/config']).toMatch(/^[0-9a-f]{64}$/);
+    }
+    const jaeger = find(objects, 'Deployment', 'jaeger');
+    const c = podSpec(jaeger).containers[0];
+    expect(jaeger.spec.template.metadata.annotations['checksum/config']).toBe(configChecksum({ args: c.args, env: c.env }));
+    // A change that lives only in Jaeger's env (its retention) changes the checksum; so does one in the exporters' env.
+    const changed = (props: Parameters<typeof render>[0], kind: string, name: string) =>
+      find(render(props).objects, kind, name).spec.template.metadata.annotations['checksum/config'];
+    expect(changed({ jaeger: { retention: Duration.hours(24) } }, 'Deployment', 'jaeger')).not.toBe(jaeger.spec.template.metadata.annotations['checksum/config']);
+    const dcgm = find(objects, 'DaemonSet', 'dcgm-exporter').spec.template.metadata.annotations['checksum/config'];
+    expect(changed({ dcgmExporter: DcgmExporterSource.bundled({ env: { DCGM_EXPORTER_INTERVAL: '10000' } }) }, 'DaemonSet', 'dcgm-exporter')).not.toBe(dcgm);
   });
 
   test('every image is pinned', () => {
