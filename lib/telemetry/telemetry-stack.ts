@@ -173,6 +173,8 @@ export class TelemetryStack extends Construct {
       ],
       storageClassName: s.storageClassName,
     }));
+    // The collector starts once both backends it feeds are up (it already waits for Jaeger, its trace exporter).
+    this.collector.waitFor(this.prometheus.endpoint);
     const jaeger = this.jaeger!;
     this.grafana = this.renderGrafana(props, s, admin, this.prometheus, jaeger);
     this.routes = [

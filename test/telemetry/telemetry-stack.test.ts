@@ -1,5 +1,5 @@
 import { ExternalPeer, HostForm, NodeSelection } from '../../lib/core';
-import { ApiObject, Duration, Size } from 'cdk8s';
+import { ApiObject, App, Duration, Size } from 'cdk8s';
 import { configChecksum } from '../../lib/core/checksum';
 import { ImageRef } from '../../lib/core/images';
 import {
@@ -10,8 +10,10 @@ import {
   NodeExporterSource,
   OtlpProtocol,
   TelemetryMode,
+  TelemetryStack,
 } from '../../lib/telemetry';
 import { envOf, podSpecOf } from '../support';
+import { Release } from '../../lib/release';
 import { collectorYaml, find, kindsAndNames, podTarget, prometheusYaml, relabel, render, SELF_HOSTED as SELF_HOSTED_MODE, workloads } from './helpers';
 
 const SELF_HOSTED_OBJECTS = [
@@ -27,7 +29,9 @@ const SELF_HOSTED_OBJECTS = [
   'PersistentVolumeClaim/grafana-data',
   'PersistentVolumeClaim/jaeger-data',
   'PersistentVolumeClaim/prometheus-data',
+  'Role/otel-collector',
   'Role/prometheus',
+  'RoleBinding/otel-collector',
   'RoleBinding/prometheus',
   'Service/dcgm-exporter',
   'Service/grafana',
@@ -35,6 +39,7 @@ const SELF_HOSTED_OBJECTS = [
   'Service/node-exporter',
   'Service/otel-collector',
   'Service/prometheus',
+  'ServiceAccount/otel-collector',
   'ServiceAccount/prometheus',
 ];
 
@@ -118,6 +123,50 @@ describe('TelemetryStack defaults (self-hosted)', () => {
     expect(changed({ jaeger: { retention: Duration.hours(24) } }, 'Deployment', 'jaeger')).not.toBe(jaeger.spec.template.metadata.annotations['checksum/config']);
     const dcgm = find(objects, 'DaemonSet', 'dcgm-exporter').spec.template.metadata.annotations['checksum/config'];
     expect(changed({ dcgmExporter: DcgmExporterSource.bundled({ env: { DCGM_EXPORTER_INTERVAL: '10000' } }) }, 'DaemonSet', 'dcgm-exporter')).not.toBe(dcgm);
+  });
+
+  test('the collector DaemonSet waits for Prometheus and Jaeger (k8s-wait-for on their Services), with a Role to read them', () => {
+    const ds = find(objects, 'DaemonSet', 'otel-collector');
+    const init = podSpec(ds).initContainers;
+    expect(init.map((c: any) => [c.name, c.image, c.args])).toEqual([
+      ['wait-for-jaeger', 'groundnuty/k8s-wait-for:v2.0', ['service', 'jaeger']],
+      ['wait-for-prometheus', 'groundnuty/k8s-wait-for:v2.0', ['service', 'prometheus']],
+    ]);
+    // The waits name the Services the stack renders (their endpoints), not strings.
+    expect(stack.collector.wiring.waits.map((w) => w.service)).toEqual([stack.jaeger!.endpoint.name, stack.prometheus!.endpoint.name]);
+    expect(podSpec(ds).serviceAccountName).toBe('otel-collector');
+    expect(podSpec(ds).automountServiceAccountToken).toBe(true);
+    expect(find(objects, 'Role', 'otel-collector').rules.map((r: any) => [r.resources, r.verbs])).toEqual([
+      [['services', 'endpoints'], ['get', 'list', 'watch']],
+      [['pods'], ['get', 'list', 'watch']],
+    ]);
+    for (const c of init) {
+      expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+      expect(c.resources.limits).toBeDefined();
+    }
+  });
+
+  test('in cloud mode the collector has no backends to wait for: no init containers, no API access', () => {
+    const { objects: cloud } = render({ mode: CLOUD });
+    const ds = find(cloud, 'DaemonSet', 'otel-collector');
+    expect(podSpec(ds).initContainers).toBeUndefined();
+    expect(podSpec(ds).serviceAccountName).toBeUndefined();
+    expect(cloud.some((o) => o.kind === 'Role' || o.kind === 'ServiceAccount')).toBe(false);
+  });
+
+  test('fails when the collector is asked to wait for a Service in another namespace', () => {
+    const app = new App();
+    const other = new Release(app, 'other', { namespace: 'other' });
+    const here = new Release(app, 'here', { namespace: 'ns' });
+    const elsewhere = new TelemetryStack(other, 'T', { mode: SELF_HOSTED_MODE });
+    const stack = new TelemetryStack(here, 'T', { mode: CLOUD });
+    let message = '';
+    try {
+      stack.collector.waitFor(elsewhere.prometheus!.endpoint);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/^'collector.waitFor' is "Service other\/prometheus", but the wait reads Services in its own namespace only; allowed: a Service in the collector's namespace ns$/);
   });
 
   test('every image is pinned', () => {
