@@ -289,13 +289,13 @@ export { basicAuthSecretCommand, DOCKER_HUB_AUTH_SERVER, GRAPHISTRY_TELEMETRY_AU
 export { DaskScheduler } from './graphistry/services/dask-scheduler';
 export type { DaskSchedulerClientOptions, DaskSchedulerProps } from './graphistry/services/dask-scheduler';
 export {
-  GRAPHISTRY_SERVICE_CAPABILITIES, graphistryServiceProfile, GraphistryServiceRepositories, REDIS_IMAGE,
+  GRAPHISTRY_REDIS_DATABASE, GRAPHISTRY_SERVICE_CAPABILITIES, graphistryServiceProfile, GraphistryServiceRepositories, REDIS_IMAGE,
   SERVICE_DEFAULT_RESOURCES, ServiceNames, ServicePorts,
 } from './graphistry/services/defaults';
 export { GAK_APPS_PATH, GAK_VIEW_DIRECTORIES, GraphAppKit, GraphAppKitVariant } from './graphistry/services/graph-app-kit';
 export type { GraphAppKitCredentials, GraphAppKitProps } from './graphistry/services/graph-app-kit';
-export { Nexus, NEXUS_MEDIA_PATH } from './graphistry/services/nexus';
-export type { NexusProps } from './graphistry/services/nexus';
+export { Nexus, NEXUS_MEDIA_PATH, NEXUS_SEED_DEFAULTS, StripeWebhookValidation } from './graphistry/services/nexus';
+export type { NexusProps, NexusSettings } from './graphistry/services/nexus';
 export { Notebook, NOTEBOOK_GAK_PATHS } from './graphistry/services/notebook';
 export type { NotebookProps } from './graphistry/services/notebook';
 export { Pivot } from './graphistry/services/pivot';

@@ -33,6 +33,7 @@ import { ENGINE_DISPATCHER_FILE, engineDispatcherConfig } from './engine-dispatc
 import { EnginePortPlan } from './ports';
 import { Postgres } from './postgres';
 import { DaskScheduler } from './services/dask-scheduler';
+import { GRAPHISTRY_REDIS_DATABASE } from './services/defaults';
 import { Redis } from './services/redis';
 import { Tier } from './tier';
 import { assertPort } from '../core/validate';
@@ -188,6 +189,12 @@ export interface EngineDaemonSetProps {
    * @default 20 GiB
    */
   readonly uploadsScratchSizeLimit?: Size;
+  /**
+   * `GRAPHISTRY_CPU_MODE` of forge-etl-python and dask-cuda-worker: run Graphistry's Python code without a GPU (the
+   * seed mirrors it in both containers; GraphistryStack sets nexus' from the same prop).
+   * @default false
+   */
+  readonly cpuMode?: boolean;
   /** Redis: the pods wait for it before starting (the services keep queues and caches in it). */
   readonly redis: Redis;
   /** The dask scheduler dask-cuda-worker registers with and forge-etl-python submits to; the pods wait for it. */
@@ -233,7 +240,15 @@ const OWNED_KEY_SOURCES: Readonly<Record<string, string>> = {
   PORT: 'the engine port plan (each container has its own fixed port)',
   STREAMGL_NUM_WORKERS: "the 'streamglGpu.workers' prop (it also sets the list-server probe port and the port guard)",
   K8S_NAMESPACE_SUFFIX: 'the release namespace and the cluster domain',
+  GRAPHISTRY_CPU_MODE: "the 'cpuMode' prop (forge-etl-python, dask-cuda-worker and nexus get the same value)",
+  REDIS_DB: `the Redis database Graphistry's services share (${GRAPHISTRY_REDIS_DATABASE}, nexus' REDIS_URL path)`,
 };
+
+/** The env the seed mirrors in forge-etl-python and dask-cuda-worker, so the two Python containers cannot disagree. */
+const pythonSharedEnv = (ctx: EngineContext): Record<string, string> => ({
+  GRAPHISTRY_CPU_MODE: ctx.props.cpuMode ? '1' : '0',
+  REDIS_DB: String(GRAPHISTRY_REDIS_DATABASE),
+});
 
 /** The engine pod's termination grace period: the preStop delay, then the containers' own shutdown. */
 export const ENGINE_TERMINATION_GRACE = Duration.seconds(60);
@@ -341,7 +356,7 @@ const CONTAINER_RECIPES: readonly ContainerRecipe[] = [
     build: (ctx, client) => {
       // The affinity hint pins each submission's persist/compute to the dask worker in this pod (soft: the scheduler
       // still falls back to a remote worker), so partitions do not cross the node network.
-      own(client, { PORT: String(ctx.plan.forgeEtlPython), GRAPHISTRY_DASK_LOCAL_AFFINITY: '1' });
+      own(client, { PORT: String(ctx.plan.forgeEtlPython), GRAPHISTRY_DASK_LOCAL_AFFINITY: '1', ...pythonSharedEnv(ctx) });
       ctx.props.daskScheduler.connect(client, { addressEnv: 'REMOTE_DASK' });
       ctx.props.postgres.connect(client);
       const health = { port: ctx.plan.forgeEtlPython, path: '/health' };
@@ -371,6 +386,7 @@ const CONTAINER_RECIPES: readonly ContainerRecipe[] = [
     vizOnly: false,
     jwt: false,
     build: (ctx, client) => {
+      own(client, pythonSharedEnv(ctx));
       const scheduler = ctx.props.daskScheduler.connect(client);
       return {
         ports: [{ name: EnginePortNames.DASK_DASHBOARD, port: ctx.plan.daskDashboard }],

@@ -17,7 +17,7 @@ import { Postgres } from './postgres';
 import { assertOperatorSecret, basicAuthSecretCommand, GRAPHISTRY_TELEMETRY_AUTH_SECRET, GraphistrySecretKind, optionalSecretName } from './secrets';
 import { DaskScheduler } from './services/dask-scheduler';
 import { GraphAppKit, GraphAppKitCredentials, GraphAppKitVariant, assertGakCredentials } from './services/graph-app-kit';
-import { Nexus } from './services/nexus';
+import { Nexus, NexusSettings } from './services/nexus';
 import { Notebook } from './services/notebook';
 import { Pivot } from './services/pivot';
 import { Redis, RedisProps } from './services/redis';
@@ -67,10 +67,10 @@ export interface GraphistryCaddyOptions
 
 /** Engine settings; the stack supplies tier, Postgres, claims, JWT Secret, tag and service names. */
 export interface GraphistryEngineOptions
-  extends Omit<EngineDaemonSetProps, 'tier' | 'postgres' | 'dataMountClaim' | 'localMediaMountClaim' | 'jwtSecret' | 'tag' | 'cudaVariant' | 'redis' | 'daskScheduler' | 'additionalExternalRefs'> {}
+  extends Omit<EngineDaemonSetProps, 'tier' | 'postgres' | 'dataMountClaim' | 'localMediaMountClaim' | 'jwtSecret' | 'tag' | 'cudaVariant' | 'redis' | 'daskScheduler' | 'additionalExternalRefs' | 'cpuMode'> {}
 
-/** nexus settings. */
-export interface GraphistryNexusOptions extends GraphistryServiceOptions {
+/** nexus settings (its session and token lifetimes and Stripe webhook validation default to the seed chart's). */
+export interface GraphistryNexusOptions extends GraphistryServiceOptions, NexusSettings {
   /**
    * Name of a Secret with feature credentials (LDAP, SMTP, OAuth, Slack, Stripe) by environment variable name,
    * loaded with `optional: true`.
@@ -153,6 +153,12 @@ export interface GraphistryStackProps {
    * @default '13'
    */
   readonly cudaVariant?: string;
+  /**
+   * Run Graphistry's Python code without a GPU (`GRAPHISTRY_CPU_MODE=1`), set once for nexus, forge-etl-python and
+   * dask-cuda-worker so they cannot disagree.
+   * @default false
+   */
+  readonly cpuMode?: boolean;
   /**
    * The cluster's DNS domain (service FQDNs for Caddy's upstreams and nginx).
    * @default - the release's (`ReleaseProps.clusterDomain`, 'cluster.local' unless set)
@@ -482,6 +488,7 @@ export class GraphistryStack extends Construct {
   private renderNexus(props: GraphistryStackProps, s: StackSettings): Nexus {
     return this.member('Nexus', 'nexus', () => new Nexus(this, 'Nexus', {
       ...props.nexus,
+      cpuMode: props.cpuMode,
       connections: this.otel('nexus', s),
       postgres: props.postgres,
       redis: this.redis,
@@ -513,6 +520,7 @@ export class GraphistryStack extends Construct {
       jwtSecret: s.jwtSecret,
       tag: s.tag,
       cudaVariant: s.cudaVariant,
+      cpuMode: props.cpuMode,
       redis,
       daskScheduler,
     }));

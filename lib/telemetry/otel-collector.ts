@@ -2,7 +2,7 @@ import { Duration, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { HostForm, PodEndpoint, ServiceEndpoint } from '../core/endpoint';
-import { ClientBinding, Connection, PodWiring } from '../core/wiring';
+import { ClientBinding, Connection, PodWiring, Wiring } from '../core/wiring';
 import { WorkloadConstruct } from '../core/workload';
 import { checksumAnnotations } from '../core/checksum';
 import { buildContainer, buildWaitContainer, ContainerPortSpec } from '../core/container';

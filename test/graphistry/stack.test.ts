@@ -127,6 +127,28 @@ describe('GraphistryStack per tier', () => {
     expect(redisUrl(byTier.analytics)).toBe('redis://redis:6379/0');
   });
 
+  test('cpuMode sets GRAPHISTRY_CPU_MODE once for nexus, forge-etl-python and dask-cuda-worker; REDIS_DB matches nexus\' REDIS_URL database', () => {
+    const cpuModes = (r: Rendered) => {
+      const engine = r.get('DaemonSet', 'engine').spec.template.spec.containers as Obj[];
+      const pick = (name: string) => envOf(engine.find((c) => c.name === name)!);
+      return {
+        nexus: envOf(r.get('Deployment', 'nexus').spec.template.spec.containers[0]).GRAPHISTRY_CPU_MODE,
+        fep: pick(EngineContainers.FORGE_ETL_PYTHON).GRAPHISTRY_CPU_MODE,
+        dask: pick(EngineContainers.DASK_CUDA_WORKER).GRAPHISTRY_CPU_MODE,
+        redisDb: [pick(EngineContainers.FORGE_ETL_PYTHON).REDIS_DB, pick(EngineContainers.DASK_CUDA_WORKER).REDIS_DB],
+      };
+    };
+    expect(cpuModes(byTier.analytics)).toEqual({ nexus: '0', fep: '0', dask: '0', redisDb: ['0', '0'] });
+    expect(cpuModes(renderStack({ tier: Tier.ANALYTICS, cpuMode: true }))).toEqual({ nexus: '1', fep: '1', dask: '1', redisDb: ['0', '0'] });
+    const nexusUrl = envOf(byTier.analytics.get('Deployment', 'nexus').spec.template.spec.containers[0]).REDIS_URL as string;
+    expect(nexusUrl.endsWith('/0')).toBe(true);
+  });
+
+  test("nexus' typed settings reach it through the stack's nexus props", () => {
+    const r = renderStack({ tier: Tier.PLATFORM, nexus: { jwtExpiration: Duration.minutes(30) } });
+    expect(envOf(r.get('Deployment', 'nexus').spec.template.spec.containers[0])).toMatchObject({ JWT_EXPIRATION_DELTA: '1800', SESSION_COOKIE_AGE: '1209600' });
+  });
+
   test('the notebook mounts both gak claims when both variants are on', () => {
     const nb = byTier.full.get('Deployment', 'notebook').spec.template.spec;
     expect((nb.volumes as Obj[]).map((v) => v.persistentVolumeClaim.claimName)).toEqual(['data-mount', 'gak-public', 'gak-private']);
