@@ -8,6 +8,7 @@ import { Placement } from '../core/placement';
 import type { Release } from '../release/release';
 import { GPU_PRESENT_LABEL } from '../telemetry/dcgm-exporter';
 import { TelemetryRoute } from '../telemetry/common';
+import { EngineContainers } from './engine';
 import { podSecurityRequirement, PodSecurityRequirement, renderedWorkloads } from './pod-security';
 import { Postgres } from './postgres';
 import { basicAuthSecretCommand, GraphistrySecretKind, pullSecretCreateCommand } from './secrets';
@@ -166,6 +167,12 @@ export interface GraphistryNotesInput {
    * @default - none
    */
   readonly gpuWorkloads?: ReadonlyArray<{ readonly name: string; readonly runtimeClassName?: string }>;
+  /**
+   * The engine pods' GPU health checks (analytics and above): the pods' label selector, the container that runs
+   * forge-etl-python and the port it binds (its `/cudfhealth` is called there, not through the pod's nginx).
+   * @default - no engine, no section
+   */
+  readonly gpuHealth?: { readonly selector: Readonly<Record<string, string>>; readonly container: string; readonly port: number };
 }
 
 /** `a, b (reason; reason)` per group of workloads sharing the same reasons. */
@@ -328,6 +335,17 @@ export function graphistryNotes(i: GraphistryNotesInput): OperatorNotes {
     ]);
   }
 
+  if (i.gpuHealth) {
+    const g = i.gpuHealth;
+    const selector = Object.entries(g.selector).map(([k, v]) => `${k}=${v}`).join(',');
+    const eachPod = (cmd: string) =>
+      `for p in $(kubectl -n ${i.namespace} get pods -l ${selector} -o name); do echo "$p"; kubectl -n ${i.namespace} exec "$p" -c ${g.container} -- ${cmd}; done`;
+    notes.section('GPU HEALTH CHECKS', [
+      `GPUs each engine pod sees: ${eachPod('nvidia-smi')}`,
+      `RAPIDS (cuDF) on each pod's GPU: ${eachPod(`curl -fsS http://localhost:${g.port}/cudfhealth`)} (expect "cudfhealth: ok"; it is forge-etl-python's own port, not the pod's nginx dispatcher, which answers this path with its default response).`,
+    ]);
+  }
+
   const storage = [`Claims ${i.claims.join(', ')}: class ${i.storageClassName}, ${i.accessMode}; they render at every tier, so changing the tier never touches them.`];
   if (i.accessMode === 'ReadWriteOnce') {
     storage.push(
@@ -468,6 +486,9 @@ export function addStackNotes(stack: GraphistryStack, release: Release, props: G
     namespaceRendered,
     podSecurity: podSecurityRequirement(workloads),
     gpuWorkloads,
+    gpuHealth: stack.engine
+      ? { selector: stack.engine.selector, container: EngineContainers.FORGE_ETL_PYTHON, port: stack.engine.ports.forgeEtlPython }
+      : undefined,
     ingress: stack.caddy.ingress ? ingressSummary(stack.caddy.ingress) : undefined,
     nginxResolver: stack.engine
       ? { where: 'engine pods', prop: 'engine.nginx.env', value: stack.engine.nginxResolver, clusterDomain }

@@ -50,6 +50,23 @@ describe('operator notes per tier', () => {
     expect(routes).toContain('first assignment round_robin');
   });
 
+  test("GPU HEALTH CHECKS from analytics up: nvidia-smi and forge-etl-python's /cudfhealth on its own port (8200, not nginx's 8080) in every engine pod", () => {
+    expect(section(byTier.platform, 'GPU HEALTH CHECKS')).toBe('');
+    for (const tier of ['analytics', 'viz', 'full']) {
+      const gpu = section(byTier[tier], 'GPU HEALTH CHECKS');
+      const engine = byTier[tier].get('DaemonSet', 'engine');
+      // The label selector the notes list pods by is exactly the DaemonSet's.
+      const listed = /kubectl -n gx get pods -l (\S+) -o name/.exec(gpu)![1];
+      expect(Object.fromEntries(listed.split(',').map((kv) => kv.split('=')))).toEqual(engine.spec.selector.matchLabels);
+      expect(gpu).toContain('exec "$p" -c forge-etl-python -- nvidia-smi');
+      expect(gpu).toContain('exec "$p" -c forge-etl-python -- curl -fsS http://localhost:8200/cudfhealth');
+      // The port in the notes is the port the container binds.
+      const fep = (engine.spec.template.spec.containers as Obj[]).find((c) => c.name === 'forge-etl-python')!;
+      expect(fep.ports.map((p: Obj) => p.containerPort)).toContain(8200);
+      expect(gpu).not.toContain('localhost:8080/cudfhealth');
+    }
+  });
+
   test('viz and full: browser visualization; full adds pivot, notebook and both dashboards', () => {
     expect(section(byTier.viz, 'ACCESS')).toContain('Browser visualization: http://localhost:8080/graph/graph.html?dataset=<id>');
     expect(section(byTier.viz, 'ACCESS')).not.toContain('/pivot/');
