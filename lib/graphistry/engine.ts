@@ -569,12 +569,15 @@ export class EngineDaemonSet extends WorkloadConstruct {
    * back on it, as do the dask clients and the workers of other engine pods fetching data.
    */
   public readonly daskWorkers: PodEndpoint;
+  /** The per-pod upload scratch size: the largest request body an upload can land (the notes' body-size limit). */
+  public readonly uploadsScratchSizeLimit: Size;
 
   constructor(scope: Construct, id: string, props: EngineDaemonSetProps) {
     super(scope, id);
     const ctx = this.settings(props);
     this.tier = props.tier;
     this.ports = ctx.plan;
+    this.uploadsScratchSizeLimit = ctx.scratchLimit;
     const release = Release.of(this);
     const identity = { name: 'engine', instance: release.releaseName, component: 'gpu-engine' };
     this.selector = selectorLabels(identity);

@@ -6,6 +6,7 @@ import { stableStringify } from '../core/hash';
 import { Images } from '../core/images';
 import { Placement } from '../core/placement';
 import type { Release } from '../release/release';
+import { CADDY_HEALTH_PATH } from '../ingress/routing';
 import { GPU_PRESENT_LABEL } from '../telemetry/dcgm-exporter';
 import { TelemetryRoute } from '../telemetry/common';
 import { EngineContainers } from './engine';
@@ -66,6 +67,29 @@ export interface RouteSummary {
 }
 
 /**
+ * With Caddy off (Pattern B), what the operator's ingress controller must front and how.
+ * @internal
+ */
+export interface OperatorIngressFacts {
+  /** The Service it routes to: `engine-headless` from analytics up, `nexus-proxy` at the platform tier. */
+  readonly backend: { readonly service: string; readonly port: number; readonly address: string };
+  /** The backend's health path (its nginx answers 200 when ready). */
+  readonly healthPath: string;
+  /** The viz session channels, each pinned by the value of one query key (none at the platform tier). */
+  readonly sessionRoutes: ReadonlyArray<{ readonly paths: readonly string[]; readonly queryKey: string }>;
+  /**
+   * The per-browser sticky cookie Caddy would set for the rest (analytics and above).
+   * @default - none (a single stateless backend)
+   */
+  readonly stickyCookie?: string;
+  /**
+   * The largest upload body (the engine's upload scratch), as a quantity.
+   * @default - no engine
+   */
+  readonly bodyLimit?: string;
+}
+
+/**
  * What the notes need to know about a rendered stack.
  * @internal
  */
@@ -79,10 +103,32 @@ export interface GraphistryNotesInput {
    * @default - none (a port-forward recipe is printed)
    */
   readonly siteUrl?: string;
-  /** Caddy's Service name. */
-  readonly caddyService: string;
-  /** Caddy's Service port for plain HTTP. */
-  readonly caddyServicePort: number;
+  /**
+   * Caddy's Service name and plain-HTTP port (for the port-forward recipe).
+   * @default - Caddy is off: `operatorIngress` says what fronts the stack (and `siteUrl` is always set then)
+   */
+  readonly caddyService?: string;
+  /**
+   * Caddy's Service port for plain HTTP.
+   * @default - Caddy is off
+   */
+  readonly caddyServicePort?: number;
+  /**
+   * With Caddy off, what the operator's ingress must do; the telemetry UIs it should route are `telemetryUisToRoute`.
+   * @default - Caddy is the entry point
+   */
+  readonly operatorIngress?: OperatorIngressFacts;
+  /**
+   * With Caddy off, the telemetry UIs the operator's ingress should route (analytics and above).
+   * @default - none
+   */
+  readonly telemetryUisToRoute?: ReadonlyArray<{
+    readonly ui: string;
+    readonly serviceName: string;
+    readonly port: number;
+    readonly pathPrefix: string;
+    readonly ownLogin: boolean;
+  }>;
   /** The routes Caddy serves, in order. */
   readonly routes: readonly RouteSummary[];
   /** In-cluster URLs (nexus, nexus-proxy) to print. */
@@ -308,6 +354,7 @@ export function graphistryNotes(i: GraphistryNotesInput): OperatorNotes {
   notes.section('ACCESS', access);
 
   notes.section('ROUTES (CADDY)', i.routes.map((r) => `${r.paths} -> ${r.target}`));
+  if (i.operatorIngress) notes.section('YOUR INGRESS (CADDY OFF)', operatorIngressLines(i, i.operatorIngress));
 
   const routedUis = i.routedTelemetryUis ?? [];
   const guarded = routedUis.flatMap((u) => (!u.ownLogin && u.auth?.authenticates ? [{ ...u, auth: u.auth }] : []));
@@ -357,6 +404,50 @@ export function graphistryNotes(i: GraphistryNotesInput): OperatorNotes {
   return notes;
 }
 
+/**
+ * Pattern B: what the operator's ingress controller must do in Caddy's place. Each line states the requirement, then
+ * the ingress-nginx annotation that meets it (the common controller; others have equivalents).
+ */
+function operatorIngressLines(i: GraphistryNotesInput, o: OperatorIngressFacts): string[] {
+  const https = i.siteUrl?.startsWith('https://') ?? false;
+  const lines = [
+    `caddy.enabled is false (the seed's Pattern B): no Caddy object renders, and your ingress controller is the entry point for ${i.siteUrl}. It owns TLS termination and session affinity.`,
+    `Backend: Service ${o.backend.service} port ${o.backend.port} (${o.backend.address})${o.sessionRoutes.length ? ', a headless Service: balance over the pod IPs it lists (ingress-nginx does by default)' : ''}. Health check: GET ${o.healthPath} on that port answers 200 when the pod is ready (${CADDY_HEALTH_PATH} belongs to Caddy and does not exist here).`,
+    https
+      ? `${i.siteUrl} is HTTPS: terminate TLS at the ingress and pass X-Forwarded-Proto: https. nexus sets COOKIE_SECURE=True from this URL's scheme, so serving the site over plain HTTP breaks logins.`
+      : `${i.siteUrl} is plain HTTP: nexus sets COOKIE_SECURE=False from this URL's scheme; switching the ingress to HTTPS means changing publicUrl too.`,
+  ];
+  for (const r of o.sessionRoutes) {
+    lines.push(
+      `${r.paths.join(' and ')}: pin each request by the value of the ?${r.queryKey}= query parameter, hashing the value only (ingress-nginx: an Ingress for these paths with nginx.ingress.kubernetes.io/upstream-hash-by: "$arg_${r.queryKey}").`,
+    );
+  }
+  if (o.sessionRoutes.length > 1) {
+    lines.push(
+      `The ${o.sessionRoutes.map((r) => `?${r.queryKey}=`).join(' and ')} parameters carry the same session id: hash the same value over the same pod list, so every client of one session URL lands on one engine pod. Without it a shared session stops being collaborative and the pod's caches (ETL, GPU objects) are rebuilt elsewhere.`,
+    );
+  }
+  if (o.sessionRoutes.some((r) => r.paths.some((p) => p.includes('socket.io')))) {
+    lines.push('WebSockets: /graph/socket.io upgrades to a WebSocket that stays open for the whole session; allow the upgrade and long reads (ingress-nginx: proxy-read-timeout and proxy-send-timeout 3600).');
+  }
+  if (o.stickyCookie) {
+    lines.push(
+      `Everything else (landing page, nexus API, static assets, ETL uploads): pin each browser to one pod with a cookie (Caddy's was ${o.stickyCookie}; ingress-nginx: nginx.ingress.kubernetes.io/affinity: cookie on the catch-all Ingress).`,
+    );
+  }
+  if (o.bodyLimit) {
+    lines.push(
+      `Request bodies: dataset uploads up to ${o.bodyLimit} (the engine's upload scratch, engine.uploadsScratchSizeLimit) must pass; ingress-nginx's 1m default answers 413 to every real upload (nginx.ingress.kubernetes.io/proxy-body-size).`,
+    );
+  }
+  for (const u of i.telemetryUisToRoute ?? []) {
+    lines.push(
+      `${u.pathPrefix}/ -> Service ${u.serviceName} port ${u.port} (${u.ui}; keep the path prefix, the UI serves under it)${u.ownLogin ? '' : ': it has no login of its own, so restrict it at the ingress (source ranges or your SSO) or leave it unrouted'}.`,
+    );
+  }
+  return lines;
+}
+
 /** Name, class and ingress-nginx body-size limit of the rendered Ingress, read from the object itself. */
 function ingressSummary(ingress: ApiObject): { name: string; className?: string; proxyBodySize?: string } {
   const json = ingress.toJson();
@@ -383,8 +474,13 @@ function uiOf(r: TelemetryRoute): { ui: string; serviceName: string; port: numbe
  * @internal
  */
 export interface StackNoteFacts {
-  /** The routes Caddy serves, in order. */
+  /** The routes Caddy serves, in order (none when Caddy is off). */
   readonly routes: readonly RouteSummary[];
+  /**
+   * With Caddy off, what the operator's ingress must front and how.
+   * @default - Caddy renders
+   */
+  readonly operatorIngress?: OperatorIngressFacts;
   /** Name of the JWT Secret. */
   readonly jwtSecret: string;
   /** Name of the nexus crypto Secret. */
@@ -468,8 +564,12 @@ export function addStackNotes(stack: GraphistryStack, release: Release, props: G
     tier: stack.tier,
     namespace: ns,
     siteUrl: stack.siteUrl,
-    caddyService: stack.caddy.endpoint.name,
-    caddyServicePort: stack.caddy.endpoint.port('http').port,
+    caddyService: stack.caddy?.endpoint.name,
+    caddyServicePort: stack.caddy?.endpoint.port('http').port,
+    operatorIngress: x.operatorIngress,
+    telemetryUisToRoute: x.operatorIngress && telemetry && stack.tier.atLeast(Tier.ANALYTICS)
+      ? telemetry.routes.map((r) => ({ ...uiOf(r), ownLogin: r.ui === 'grafana' }))
+      : undefined,
     routes: x.routes,
     inClusterUrls: inCluster,
     secretsToCreate: secrets,
@@ -489,14 +589,14 @@ export function addStackNotes(stack: GraphistryStack, release: Release, props: G
     gpuHealth: stack.engine
       ? { selector: stack.engine.selector, container: EngineContainers.FORGE_ETL_PYTHON, port: stack.engine.ports.forgeEtlPython }
       : undefined,
-    ingress: stack.caddy.ingress ? ingressSummary(stack.caddy.ingress) : undefined,
+    ingress: stack.caddy?.ingress ? ingressSummary(stack.caddy.ingress) : undefined,
     nginxResolver: stack.engine
       ? { where: 'engine pods', prop: 'engine.nginx.env', value: stack.engine.nginxResolver, clusterDomain }
       : stack.nexusProxy
         ? { where: 'nexus-proxy', prop: 'nexusProxy.env', value: stack.nexusProxy.nginxResolver, clusterDomain }
         : undefined,
     // The UIs Caddy routes (analytics and up); Grafana is the only one with a login of its own.
-    routedTelemetryUis: telemetry && stack.tier.atLeast(Tier.ANALYTICS)
+    routedTelemetryUis: telemetry && stack.caddy && stack.tier.atLeast(Tier.ANALYTICS)
       ? telemetry.routes.map((r) => ({ ...uiOf(r), ownLogin: r.ui === 'grafana', auth: r.ui === 'grafana' ? undefined : props.caddy?.telemetryAuth }))
       : undefined,
   }).render()) {

@@ -6,13 +6,14 @@ import { ConnectionKind, IConnectable, Wiring } from '../core/wiring';
 import { CaddyIngress, CaddyIngressProps } from '../ingress/caddy-ingress';
 import { CaddyCookieSecret, CaddyLbFallback, CaddyProxyRoute, CaddyRouteAuth, CaddySessionRoute, CaddyUpstream, CADDY_HEALTH_PATH } from '../ingress/routing';
 import { CaddyTls, CaddyTlsMode } from '../ingress/tls';
+import { sizeQuantity } from '../core/resources';
 import { Release } from '../release/release';
 import { TelemetryStack, TelemetryStackProps } from '../telemetry/telemetry-stack';
 import { DEFAULT_CUDA_VARIANT, DEFAULT_GRAPHISTRY_TAG } from './defaults';
 import { EngineContainers, EngineContainerOptions, EngineDaemonSet, EngineDaemonSetProps } from './engine';
 import { NexusProxy, NexusProxyProps } from './nexus-proxy';
 import { GraphistryOtelSdkOptions, otelSdkEnv } from './otel';
-import { addStackNotes, RouteSummary, storageTopologyWarning } from './notes';
+import { addStackNotes, OperatorIngressFacts, RouteSummary, storageTopologyWarning } from './notes';
 import { Postgres } from './postgres';
 import { assertOperatorSecret, basicAuthSecretCommand, GRAPHISTRY_TELEMETRY_AUTH_SECRET, GraphistrySecretKind, optionalSecretName } from './secrets';
 import { DaskScheduler } from './services/dask-scheduler';
@@ -63,6 +64,15 @@ export interface GraphistryCaddyOptions
    * @default CaddyLbFallback.roundRobin()
    */
   readonly fallback?: CaddyLbFallback;
+  /**
+   * Render Caddy (the seed chart's `caddy.enabled`). `false` is the seed's Pattern B: the operator's own ingress
+   * controller fronts `engine-headless` (nexus-proxy at the platform tier) and owns TLS termination and session
+   * affinity. No Caddy object renders, `publicUrl` is required (nexus' cookie flags follow its scheme), no other
+   * `caddy` setting may be given (it would be silently ignored), and the notes list what that ingress must do
+   * (session affinity rules, health path, body size, WebSockets, the telemetry UIs' paths).
+   * @default true
+   */
+  readonly enabled?: boolean;
 }
 
 /** Engine settings; the stack supplies tier, Postgres, claims, JWT Secret, tag and service names. */
@@ -239,6 +249,8 @@ interface StackSettings {
   readonly gakPrivateOn: boolean;
   readonly gakCredentials?: Required<GraphAppKitCredentials>;
   readonly tls: CaddyTls;
+  /** Whether Caddy renders (`caddy.enabled`). */
+  readonly caddyOn: boolean;
   /** The OpenTelemetry SDK env defaults of the instrumented containers (when telemetry is on). */
   readonly otelEnv: Readonly<Record<string, string>>;
 }
@@ -258,8 +270,8 @@ export class GraphistryStack extends Construct {
   public readonly storage: GraphistryStorage;
   /** nexus (every tier). */
   public readonly nexus: Nexus;
-  /** Caddy, the entry point (every tier). */
-  public readonly caddy: CaddyIngress;
+  /** Caddy, the entry point (every tier), unless `caddy.enabled` is false (the operator's ingress fronts the stack). */
+  public readonly caddy?: CaddyIngress;
   /** Platform tier only. */
   public readonly nexusProxy?: NexusProxy;
   /** Analytics and above. */
@@ -368,10 +380,14 @@ export class GraphistryStack extends Construct {
     }
     this.recordNginxRoutes();
 
-    const routes: RouteSummary[] = [{ paths: CADDY_HEALTH_PATH, target: 'answered by Caddy (200), never proxied' }];
-    this.caddy = this.renderCaddy(props, s, release, routes);
+    const routes: RouteSummary[] = [];
+    if (s.caddyOn) {
+      routes.push({ paths: CADDY_HEALTH_PATH, target: 'answered by Caddy (200, {"success": true}), never proxied' });
+      this.caddy = this.renderCaddy(props, s, release, routes);
+    }
     addStackNotes(this, release, props, {
       routes,
+      operatorIngress: s.caddyOn ? undefined : this.operatorIngress(),
       jwtSecret: s.jwtSecret,
       nexusSecret: s.nexusSecret,
       optionalSecret: s.optionalSecret,
@@ -434,12 +450,49 @@ export class GraphistryStack extends Construct {
           ? errors.attempt(() => assertGakCredentials('graphAppKit.credentials', gak.credentials, ns))
           : undefined,
       tls: props.caddy?.tls ?? CaddyTls.ingress(),
+      caddyOn: this.caddyEnabled(props, errors),
       otelEnv: props.telemetry ? otelSdkEnv('telemetry.sdk', props.telemetry.sdk, errors) : {},
     };
   }
 
+  /**
+   * `caddy.enabled`. With Caddy off, the operator's ingress is the entry point: it needs the site URL (nexus' cookie
+   * flags follow its scheme), and every other Caddy setting would be silently ignored, so giving one fails.
+   */
+  private caddyEnabled(props: GraphistryStackProps, errors: ErrorCollector): boolean {
+    const enabled = props.caddy?.enabled ?? true;
+    if (!errors.check(typeof enabled === 'boolean', 'caddy.enabled', enabled, 'true or false')) return true;
+    if (enabled) return true;
+    const ignored = Object.entries(props.caddy ?? {})
+      .filter(([k, v]) => k !== 'enabled' && v !== undefined)
+      .map(([k]) => `caddy.${k}`);
+    errors.check(
+      ignored.length === 0,
+      ignored.join(', '),
+      ignored.length ? props.caddy![ignored[0].slice('caddy.'.length) as keyof GraphistryCaddyOptions] : undefined,
+      'unset when caddy.enabled is false',
+      'they configure Caddy, which does not render; your ingress controller owns TLS, affinity and routing (see the notes)',
+    );
+    errors.check(
+      props.publicUrl !== undefined,
+      'publicUrl',
+      undefined,
+      'the URL your ingress serves, for example https://graphistry.example.com',
+      "with caddy.enabled false the stack cannot derive it, and nexus' cookie flags (COOKIE_SECURE) follow its scheme",
+    );
+    return false;
+  }
+
   /** The scheme browsers use (from Caddy's TLS mode, which nexus' cookie flags must agree with) and the site URL. */
   private site(props: GraphistryStackProps, tls: CaddyTls, errors: ErrorCollector): { scheme: 'http' | 'https'; url?: string } {
+    if (props.caddy?.enabled === false) {
+      // Pattern B: the operator's ingress terminates TLS; the URL it serves is the only source of the scheme.
+      const m = props.publicUrl !== undefined ? /^(https?):\/\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:\d{1,5})?$/.exec(props.publicUrl) : null;
+      if (props.publicUrl !== undefined) {
+        errors.check(m !== null, 'publicUrl', props.publicUrl, 'a scheme and host without path, for example https://graphistry.example.com');
+      }
+      return { scheme: m?.[1] === 'https' ? 'https' : 'http', url: props.publicUrl };
+    }
     const caddyOpts = props.caddy ?? {};
     const ingressEnabled = caddyOpts.ingress?.enabled ?? tls.mode !== CaddyTlsMode.SELF;
     const ingressTls = ingressEnabled ? (caddyOpts.ingress?.tls ?? []) : [];
@@ -562,6 +615,23 @@ export class GraphistryStack extends Construct {
     const wiring = Wiring.of(this);
     for (const t of targets)
       wiring.connect(engine, t, 'http', { container: EngineContainers.NGINX, kind: ConnectionKind.INGRESS, purpose: 'nginx route' });
+  }
+
+  /**
+   * With Caddy off, what the operator's ingress must front and how: the engine pool (nexus-proxy at the platform
+   * tier), its health path, the session rules Caddy would apply, the upload size and the telemetry UIs' paths.
+   */
+  private operatorIngress(): OperatorIngressFacts {
+    const engine = this.engine;
+    const backend = engine ? engine.headlessEndpoint : this.nexusProxy!.endpoint;
+    const port = backend.port().port;
+    return {
+      backend: { service: backend.name, port, address: backend.hostPort() },
+      healthPath: '/healthz',
+      sessionRoutes: engine ? GRAPHISTRY_SESSION_ROUTES : [],
+      stickyCookie: engine ? GRAPHISTRY_STICKY_COOKIE : undefined,
+      bodyLimit: engine ? sizeQuantity(engine.uploadsScratchSizeLimit) : undefined,
+    };
   }
 
   /**
