@@ -139,9 +139,9 @@ export {
   CaddyLbFallback, CaddyLogFormat, CaddyLogLevel, CaddyLogOutput, CaddyRouteAuth, CaddyUpstream,
 } from './ingress/routing';
 export type {
-  CaddyAccessLogOptions, CaddyAuthSecretEnv, CaddyBasicAuthAccount, CaddyBasicAuthOptions, CaddyDynamicUpstreamOptions,
-  CaddyEndpointPoolOptions, CaddyForwardAuthOptions, CaddyPoolFailoverOptions, CaddyProxyRoute, CaddySessionRoute,
-  CaddySingleUpstreamOptions, CaddyStickyCookieOptions,
+  CaddyAccessLogOptions, CaddyAuthSecretEnv, CaddyBasicAuthAccount, CaddyBasicAuthOptions, CaddyCookieSecretOptions,
+  CaddyDynamicUpstreamOptions, CaddyEndpointPoolOptions, CaddyForwardAuthOptions, CaddyPoolFailoverOptions, CaddyProxyRoute,
+  CaddySessionRoute, CaddySingleUpstreamOptions, CaddyStickyCookieOptions,
 } from './ingress/routing';
 export { CaddyHsts, CaddyTls, CaddyTlsMode } from './ingress/tls';
 export type { CaddyExternalTlsOptions, CaddyHstsOptions, CaddyIngressTlsOptions, CaddySelfTlsOptions } from './ingress/tls';

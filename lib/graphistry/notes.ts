@@ -516,8 +516,17 @@ export function addStackNotes(stack: GraphistryStack, release: Release, props: G
   for (const name of images.pullSecrets ?? []) {
     secrets.push(`Secret ${name} (image pull secret${images.registry ? ` for ${images.registry.split('/')[0]}` : ", Docker Hub: Graphistry's images"}): ${pullSecretCreateCommand(name, ns, images.registry)}`);
   }
-  const cookie = stack.engine ? props.caddy?.cookieSecret?.secretRef : undefined;
-  if (cookie) secrets.push(`Secret ${cookie.secretName} (Caddy sticky-cookie HMAC key): kubectl -n ${ns} create secret generic ${cookie.secretName} --from-literal=${cookie.key}="$(openssl rand -hex 32)"`);
+  const cookieSecret = stack.engine && stack.caddy ? props.caddy?.cookieSecret : undefined;
+  const cookie = cookieSecret?.secretRef;
+  if (cookie) {
+    const version = cookieSecret!.version;
+    secrets.push(
+      `Secret ${cookie.secretName} (Caddy sticky-cookie HMAC key): kubectl -n ${ns} create secret generic ${cookie.secretName} --from-literal=${cookie.key}="$(openssl rand -hex 32)". ` +
+        `To rotate it: replace the content (kubectl -n ${ns} create secret generic ${cookie.secretName} --from-literal=${cookie.key}="$(openssl rand -hex 32)" --dry-run=client -o yaml | kubectl apply -f -), ` +
+        `then bump caddy.cookieSecret's version (CaddyCookieSecret.fromSecret('${cookie.secretName}', '${cookie.key}', { version: '<new>' })${version !== undefined ? `, now '${version}'` : ''}) and sync: ` +
+        'Caddy rolls with the new key (the version is in its checksum/config); browsers are re-pinned once.',
+    );
+  }
   const routeAuth = stack.telemetry && stack.tier.atLeast(Tier.ANALYTICS) ? props.caddy?.telemetryAuth?.account : undefined;
   if (routeAuth) {
     secrets.push(`Secret ${routeAuth.secretName} (login of the Prometheus and Jaeger routes, bcrypt hash): ${basicAuthSecretCommand(routeAuth.secretName, ns, routeAuth.usernameKey, routeAuth.passwordHashKey)}`);

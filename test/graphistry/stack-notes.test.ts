@@ -155,6 +155,19 @@ describe('operator notes per tier', () => {
     expect(create).toContain('StorageClass retain-sc (reclaimPolicy: Retain)');
   });
 
+  test("the cookie Secret's rotation recipe: replace the content, bump the version, sync (Caddy rolls)", () => {
+    const prereq = section(byTier.analytics, 'BEFORE SYNCING, CREATE');
+    expect(prereq).toContain('To rotate it: replace the content (kubectl -n gx create secret generic graphistry-caddy-cookie');
+    expect(prereq).toContain("then bump caddy.cookieSecret's version (CaddyCookieSecret.fromSecret('graphistry-caddy-cookie', 'cookie-secret', { version: '<new>' })) and sync");
+    const versioned = renderStack({ tier: Tier.ANALYTICS, telemetry: SELF_HOSTED, caddy: { cookieSecret: CaddyCookieSecret.fromSecret('graphistry-caddy-cookie', 'cookie-secret', { version: '3' }) } });
+    expect(versioned.get('ConfigMap', 'caddy-caddyfile')).toEqual(byTier.analytics.get('ConfigMap', 'caddy-caddyfile'));
+    expect(section(versioned, 'BEFORE SYNCING, CREATE')).toContain("{ version: '<new>' }), now '3') and sync");
+    // The version the recipe tells the operator to bump is the one that rolls Caddy.
+    expect(versioned.get('Deployment', 'caddy').spec.template.metadata.annotations['checksum/config'])
+      .not.toBe(byTier.analytics.get('Deployment', 'caddy').spec.template.metadata.annotations['checksum/config']);
+    expect(section(byTier.platform, 'BEFORE SYNCING, CREATE')).not.toContain('To rotate it');
+  });
+
   test('a PGO-maintained Postgres Secret gets no create command (PGO writes it)', () => {
     const r = renderStack({ postgres: Postgres.crunchy({ cluster: 'pg', user: 'graphistry' }) });
     const create = section(r, 'BEFORE SYNCING, CREATE');
