@@ -192,8 +192,12 @@ export interface GraphistryStackProps {
    */
   readonly caddy?: GraphistryCaddyOptions;
   /**
-   * Telemetry: set to deploy the TelemetryStack (at every tier, so the tier never touches its claims). Its UIs get
-   * Caddy routes at analytics and above in self-hosted mode.
+   * Telemetry: set to deploy the TelemetryStack. It renders at every tier, the platform tier included, which the seed
+   * chart does not: there the telemetry objects are gated on analytics and above. Kept deliberately, because the
+   * stack owns the Prometheus, Grafana and Jaeger claims: gating it would delete them on a downgrade to platform and,
+   * with a Retain class, leave the volumes Released so a later upgrade's new claims sit Pending (the failure the seed
+   * fixed for the Graphistry claims by rendering them at every tier). Its UIs get Caddy routes from analytics up in
+   * self-hosted mode; at platform the notes give a port-forward. Leave `telemetry` unset for the seed's platform tier.
    * @default - no telemetry
    */
   readonly telemetry?: GraphistryTelemetryOptions;
