@@ -159,11 +159,61 @@ export function buildGraphistryMultiNode(app: App): Release {
   return release;
 }
 
+/**
+ * A single box at the edge (a lab or plant server with one GPU): viz tier with self-hosted telemetry on the same node,
+ * Caddy terminating TLS itself with a self-signed certificate from an operator-created Secret, reached on node ports
+ * 30081 (HTTP) and 30443 (HTTPS) because there is no load balancer or Ingress controller. The cookie Secret carries a
+ * version, so rotating its key rolls Caddy (bump it after replacing the Secret's content).
+ */
+export function buildGraphistryEdge(app: App): Release {
+  const release = new Release(app, 'graphistry-edge', { namespace: 'graphistry-edge', images: { pullSecrets: [GRAPHISTRY_PULL_SECRET] } });
+  const base = common(Tier.VIZ);
+  new GraphistryStack(release, 'Graphistry', {
+    ...base,
+    caddy: {
+      cookieSecret: CaddyCookieSecret.fromSecret('graphistry-caddy-cookie', 'cookie-secret', { version: '2026-11-29' }),
+      // The self-signed certificate (kubectl create secret tls graphistry-edge-tls --cert=... --key=...): browsers
+      // warn until the lab's CA is trusted; no ACME, the box has no public name.
+      tls: CaddyTls.self({ domains: ['graphistry.lab.internal'], certificateSecret: 'graphistry-edge-tls' }),
+      service: {
+        type: CaddyServiceType.nodePort({
+          nodePort: 30081,
+          nodePortHttps: 30443,
+          clients: ExternalPeer.cidr({ cidrs: ['192.168.40.0/24'], reason: "the lab's workstations" }),
+          reason: 'a single edge server without a load balancer or Ingress controller: browsers reach Caddy on the node',
+        }),
+      },
+      telemetryAuth: CaddyRouteAuth.basic({ secretName: 'graphistry-telemetry-auth' }),
+    },
+    telemetry: { mode: TelemetryMode.selfHosted({ grafanaAdmin: { secretName: 'graphistry-grafana-admin' } }) },
+  });
+  return release;
+}
+
+/**
+ * Caddy off (the seed's Pattern B): the cluster's own ingress controller fronts the analytics tier, terminating TLS
+ * and applying the session-affinity rules the notes list (YOUR INGRESS (CADDY OFF)). No Caddy object renders; the
+ * site URL is given, since nexus' cookie flags follow its scheme.
+ */
+export function buildGraphistryOwnIngress(app: App): Release {
+  const release = new Release(app, 'graphistry-own-ingress', { namespace: 'graphistry-own-ingress', images: { pullSecrets: [GRAPHISTRY_PULL_SECRET] } });
+  new GraphistryStack(release, 'Graphistry', {
+    ...common(Tier.ANALYTICS),
+    publicUrl: 'https://graphistry.corp.example.com',
+    caddy: { enabled: false },
+  });
+  return release;
+}
+
 export const graphistryApp: ExampleApp = {
   name: 'graphistry',
-  description: 'Graphistry: one single-node release per tier (platform, analytics, viz, full) and a split GPU/CPU multi-node release',
+  description:
+    'Graphistry: one single-node release per tier (platform, analytics, viz, full), a split GPU/CPU multi-node release, ' +
+    'an edge box (telemetry, self-signed TLS on node ports) and one behind the cluster\'s own ingress (Caddy off)',
   build: (app) => {
     for (const tier of Tier.ALL) buildGraphistrySingleNode(app, tier);
     buildGraphistryMultiNode(app);
+    buildGraphistryEdge(app);
+    buildGraphistryOwnIngress(app);
   },
 };

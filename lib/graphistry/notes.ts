@@ -114,6 +114,11 @@ export interface GraphistryNotesInput {
    */
   readonly caddyServicePort?: number;
   /**
+   * Caddy's node ports (a NodePort or LoadBalancer Service), read from the rendered Service.
+   * @default - none
+   */
+  readonly caddyNodePorts?: ReadonlyArray<{ readonly name: string; readonly nodePort: number }>;
+  /**
    * With Caddy off, what the operator's ingress must do; the telemetry UIs it should route are `telemetryUisToRoute`.
    * @default - Caddy is the entry point
    */
@@ -329,6 +334,13 @@ export function graphistryNotes(i: GraphistryNotesInput): OperatorNotes {
       );
     }
   }
+  const nodePorts = i.caddyNodePorts ?? [];
+  if (nodePorts.length) {
+    access.push(
+      `Caddy is published on ${nodePorts.map((p) => `port ${p.nodePort} (${p.name})`).join(' and ')} of every node: ` +
+        `${nodePorts.map((p) => `${p.name}://<node address>:${p.nodePort}/`).join(', ')}; open them in the nodes' firewall.`,
+    );
+  }
   access.push(`Nexus landing page, login and dashboard: ${base}/ (every tier)`);
   if (tier.atLeast(Tier.ANALYTICS)) {
     access.push(`ETL REST API: ${base}/api/v2/ (analytics and above)`);
@@ -448,6 +460,12 @@ function operatorIngressLines(i: GraphistryNotesInput, o: OperatorIngressFacts):
   return lines;
 }
 
+/** The node ports of Caddy's Service, read from the object itself (its port names are http and https). */
+function caddyNodePorts(service: ApiObject): Array<{ name: string; nodePort: number }> {
+  const ports = (service.toJson().spec?.ports ?? []) as Array<{ name?: string; nodePort?: number }>;
+  return ports.filter((p) => p.nodePort !== undefined).map((p) => ({ name: p.name ?? 'http', nodePort: p.nodePort! }));
+}
+
 /** Name, class and ingress-nginx body-size limit of the rendered Ingress, read from the object itself. */
 function ingressSummary(ingress: ApiObject): { name: string; className?: string; proxyBodySize?: string } {
   const json = ingress.toJson();
@@ -527,6 +545,15 @@ export function addStackNotes(stack: GraphistryStack, release: Release, props: G
         'Caddy rolls with the new key (the version is in its checksum/config); browsers are re-pinned once.',
     );
   }
+  const tls = stack.caddy?.tls;
+  if (tls?.certificateSecret !== undefined) {
+    const cn = tls.domains[0];
+    secrets.push(
+      `Secret ${tls.certificateSecret} (Caddy's TLS certificate, type kubernetes.io/tls, for ${tls.domains.join(', ')}): kubectl -n ${ns} create secret tls ${tls.certificateSecret} --cert=tls.crt --key=tls.key. ` +
+        `A self-signed one for a lab: openssl req -x509 -newkey rsa:2048 -nodes -days 365 -subj "/CN=${cn}" -addext "subjectAltName=${tls.domains.map((d) => `DNS:${d}`).join(',')}" -keyout tls.key -out tls.crt ` +
+        '(browsers warn until its certificate is trusted; Caddy reads it at start, so restart Caddy after replacing it).',
+    );
+  }
   const routeAuth = stack.telemetry && stack.tier.atLeast(Tier.ANALYTICS) ? props.caddy?.telemetryAuth?.account : undefined;
   if (routeAuth) {
     secrets.push(`Secret ${routeAuth.secretName} (login of the Prometheus and Jaeger routes, bcrypt hash): ${basicAuthSecretCommand(routeAuth.secretName, ns, routeAuth.usernameKey, routeAuth.passwordHashKey)}`);
@@ -576,6 +603,7 @@ export function addStackNotes(stack: GraphistryStack, release: Release, props: G
     caddyService: stack.caddy?.endpoint.name,
     caddyServicePort: stack.caddy?.endpoint.port('http').port,
     operatorIngress: x.operatorIngress,
+    caddyNodePorts: stack.caddy ? caddyNodePorts(stack.caddy.service) : undefined,
     telemetryUisToRoute: x.operatorIngress && telemetry && stack.tier.atLeast(Tier.ANALYTICS)
       ? telemetry.routes.map((r) => ({ ...uiOf(r), ownLogin: r.ui === 'grafana' }))
       : undefined,
