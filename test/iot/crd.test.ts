@@ -63,6 +63,18 @@ describe('IotDeploymentCrd', () => {
     expect(version.schema.openAPIV3Schema).toEqual(JSON.parse(JSON.stringify(IOT_DEPLOYMENT_SCHEMA)));
   });
 
+  test("the status is bounded like the agent (seed 003: a ring of 32 events, errors cut to 512), and the CRD description says so", () => {
+    const agg = IOT_DEPLOYMENT_SCHEMA.properties!.status.properties!.aggregate;
+    expect(agg.properties!.recentEvents.maxItems).toBe(32);
+    expect(agg.properties!.recentEvents.items!.properties!.message.maxLength).toBe(512);
+    expect(agg.properties!.lastError.properties!.message.maxLength).toBe(512);
+    expect(agg.description).toContain('at most 32 recent events, messages cut to 512 characters');
+    // The limits allow exactly what the agent produces.
+    const cr = goodCr();
+    cr.status = { aggregate: { recentEvents: Array.from({ length: 32 }, () => ({ severity: 'Error', message: 'x'.repeat(512) })), lastError: { message: 'y'.repeat(512) } } };
+    expect(validate(cr)).toEqual({ valid: true, errors: [] });
+  });
+
   test('the status carries the aggregate: succeeded, failed, pending, last error, recent events, last heartbeat', () => {
     const agg = IOT_DEPLOYMENT_SCHEMA.properties!.status.properties!.aggregate.properties!;
     expect(Object.keys(agg).sort()).toEqual(['failed', 'lastError', 'lastHeartbeatAt', 'pending', 'recentEvents', 'succeeded']);
@@ -165,6 +177,9 @@ describe('IotDeploymentCrd', () => {
       ['a negative status count', (cr) => (cr.status = { aggregate: { succeeded: -1 } }), '/status/aggregate/succeeded '],
       ['a status timestamp that is not RFC 3339', (cr) => (cr.status = { aggregate: { lastHeartbeatAt: 'yesterday' } }), '/status/aggregate/lastHeartbeatAt '],
       ['an unknown event severity', (cr) => (cr.status = { aggregate: { recentEvents: [{ severity: 'Fatal' }] } }), '/status/aggregate/recentEvents/0/severity '],
+      ['33 recent events (the agent keeps a ring of 32)', (cr) => (cr.status = { aggregate: { recentEvents: Array.from({ length: 33 }, () => ({ severity: 'Info' })) } }), '/status/aggregate/recentEvents '],
+      ['an event message of 513 characters (the agent cuts at 512)', (cr) => (cr.status = { aggregate: { recentEvents: [{ message: 'x'.repeat(513) }] } }), '/status/aggregate/recentEvents/0/message '],
+      ['a last error of 513 characters', (cr) => (cr.status = { aggregate: { lastError: { message: 'x'.repeat(513) } } }), '/status/aggregate/lastError/message '],
     ];
     test.each(malformed)('rejects a CR with %s', (_what, mutate, path) => {
       const cr = goodCr();
