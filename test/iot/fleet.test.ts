@@ -177,6 +177,23 @@ describe('IotFleet behaviour', () => {
     expect(renderOne(base, { registry: 'mirror.corp:5000' }).spec.score.data.image).toBe('mirror.corp:5000/library/nginx:1.27.2-alpine');
   });
 
+  test('with a registry redirect, the notes say exactly what each device needs to pull from the mirror (pull secrets never reach devices)', () => {
+    const release = new Release(new App(), 'r', { namespace: 'iot', images: { registry: 'mirror.corp:5000/edge', pullSecrets: ['mirror-pull'] } });
+    const fleet = new IotFleet(release, 'Fleet', {});
+    fleet.addDeployment('web', base);
+    const out = renderRelease(release);
+    const note = out.notes.find((n) => n.includes('device pulls'))!;
+    expect(crs(out)[0].spec.score.data.image).toBe('mirror.corp:5000/edge/library/nginx:1.27.2-alpine');
+    expect(note).toContain('rewritten to mirror.corp:5000/edge/...');
+    expect(note).toContain("The release's pull secrets (mirror-pull) are Kubernetes Secrets: they reach the operator's pod, never a device.");
+    expect(note).toContain('podman login --authfile ~/.config/containers/auth.json mirror.corp:5000 ');
+    expect(note).toContain('/etc/containers/certs.d/mirror.corp:5000/ca.crt');
+    // Without a redirect, devices pull from the images' own registries and need nothing from the release.
+    const plain = fleetIn();
+    plain.fleet.addDeployment('web', base);
+    expect(renderRelease(plain.release).notes.some((n) => n.includes('device pulls'))).toBe(false);
+  });
+
   test('one warning lists every deployment that maps a host port below 1024', () => {
     const { release, fleet } = fleetIn();
     fleet.addDeployment('a', { ...base, ports: ['80:80'] });
