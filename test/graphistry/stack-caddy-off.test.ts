@@ -7,7 +7,7 @@ import { envOf, Obj, Rendered, renderStack, SELF_HOSTED } from './stack-fixtures
 
 /** The Caddy settings the fixtures' BASE carries, cleared: with Caddy off they would be refused. */
 const OFF: GraphistryStackProps['caddy'] = { enabled: false, cookieSecret: undefined, telemetryAuth: undefined };
-const CADDY_OBJECTS = ['ConfigMap/caddy-caddyfile', 'Deployment/caddy', 'Ingress/caddy', 'Service/caddy'];
+const CADDY_OBJECTS = ['ConfigMap/caddy-caddyfile', 'Deployment/caddy', 'Ingress/caddy', 'NetworkPolicy/caddy', 'Service/caddy'];
 
 /** The paragraph of the notes that starts with `title`. */
 function section(r: Rendered, title: string): string {
