@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { DeploymentRollout } from '../core/deployment';
 import { ClusterDomain, ServiceEndpoint } from '../core/endpoint';
 import { buildChild, check, ErrorCollector } from '../core/errors';
+import { NetworkPolicies } from '../core/network';
 import { ConnectionKind, IConnectable, Wiring } from '../core/wiring';
 import { CaddyIngress, CaddyIngressProps } from '../ingress/caddy-ingress';
 import { CaddyCookieSecret, CaddyLbFallback, CaddyProxyRoute, CaddyRouteAuth, CaddySessionRoute, CaddyUpstream, CADDY_HEALTH_PATH } from '../ingress/routing';
@@ -388,6 +389,8 @@ export class GraphistryStack extends Construct {
     if (s.caddyOn) {
       routes.push({ paths: CADDY_HEALTH_PATH, target: 'answered by Caddy (200, {"success": true}), never proxied' });
       this.caddy = this.renderCaddy(props, s, release, routes);
+    } else {
+      this.recordOperatorIngress(s);
     }
     addStackNotes(this, release, props, {
       routes,
@@ -619,6 +622,22 @@ export class GraphistryStack extends Construct {
     const wiring = Wiring.of(this);
     for (const t of targets)
       wiring.connect(engine, t, 'http', { container: EngineContainers.NGINX, kind: ConnectionKind.INGRESS, purpose: 'nginx route' });
+  }
+
+  /**
+   * With Caddy off, the operator's ingress controller reaches the Services Caddy would: the backend (engine-headless,
+   * nexus-proxy at the platform tier) and, from analytics up, the telemetry UIs the notes list. They are INGRESS edges
+   * from the release's ingress controller peer (`NetworkPolicies.defaultDeny({ ingressController })`, the peer the
+   * release admits for its Ingress objects), so a default-deny release admits the controller there and nowhere else.
+   */
+  private recordOperatorIngress(s: StackSettings): void {
+    const wiring = Wiring.of(this);
+    const controller = NetworkPolicies.of(this).ingressController;
+    const purpose = "the operator's ingress (caddy.enabled false)";
+    const backend = this.engine ? this.engine.headlessEndpoint : this.nexusProxy!.endpoint;
+    wiring.connectFrom(controller, backend, undefined, { kind: ConnectionKind.INGRESS, purpose });
+    if (this.telemetry && s.analytics)
+      for (const r of this.telemetry.routes) wiring.connectFrom(controller, r.endpoint, r.port, { kind: ConnectionKind.INGRESS, purpose });
   }
 
   /**

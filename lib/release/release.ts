@@ -300,6 +300,19 @@ export class Release extends Chart {
             fix("NetworkPolicies.defaultDeny({ ingressController: ExternalPeer.pods({ namespace: 'kube-system', selector: { 'app.kubernetes.io/name': 'traefik' } }) })"),
         );
       }
+      // Services the wiring says the operator's own ingress controller fronts (no Ingress object of the release names it).
+      const controller = stableStringify(np.ingressController.toRecord());
+      const fronted = [...new Set(Wiring.of(this).connections
+        .map((c) => c.toRecord((scope) => Release.tryOf(scope)?.releaseName))
+        .filter((r) => r.from.type === 'external' && stableStringify(r.from.peer) === controller && r.to.type !== 'external' && r.to.release === this.releaseName)
+        .map((r) => (r.to.type === 'service' ? r.to.name : `pods ${Object.entries(r.to.type === 'pods' ? r.to.selector : {}).map(([k, v]) => `${k}=${v}`).join(',')}`)))];
+      if (fronted.length) {
+        lines.push(
+          `NETWORK POLICY ASSUMPTION: ${fronted.join(', ')} ${fronted.length === 1 ? 'is' : 'are'} fronted by your own ingress controller, and the ` +
+            'NetworkPolicies admit only ingress-nginx\'s controller pods (namespace ingress-nginx): with another controller its traffic is dropped.' +
+            fix("NetworkPolicies.defaultDeny({ ingressController: ExternalPeer.pods({ namespace: 'kube-system', selector: { 'app.kubernetes.io/name': 'traefik' } }) })"),
+        );
+      }
     }
     return lines;
   }

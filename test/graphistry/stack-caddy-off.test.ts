@@ -9,6 +9,24 @@ import { envOf, Obj, Rendered, renderStack, SELF_HOSTED } from './stack-fixtures
 const OFF: GraphistryStackProps['caddy'] = { enabled: false, cookieSecret: undefined, telemetryAuth: undefined };
 const CADDY_OBJECTS = ['ConfigMap/caddy-caddyfile', 'Deployment/caddy', 'Ingress/caddy', 'NetworkPolicy/caddy', 'Service/caddy'];
 
+/** The release's ingress controller peer as its NetworkPolicies render it (the default: ingress-nginx's controller pods). */
+const CONTROLLER = {
+  namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } },
+  podSelector: { matchLabels: { 'app.kubernetes.io/component': 'controller', 'app.kubernetes.io/name': 'ingress-nginx' } },
+};
+const CADDY_PEER = { podSelector: { matchLabels: { 'app.kubernetes.io/component': 'caddy', 'app.kubernetes.io/instance': 'graphistry', 'app.kubernetes.io/name': 'caddy' } } };
+
+/**
+ * `o` with every NetworkPolicy ingress peer that is Caddy's pods replaced by the ingress controller: with Caddy off,
+ * the operator's controller reaches exactly the Services (and ports) Caddy reached, and nothing else changes.
+ */
+function withControllerForCaddy(o: Obj): Obj {
+  if (o?.kind !== 'NetworkPolicy') return o;
+  const swap = (p: Obj) => (canonical(p) === canonical(CADDY_PEER) ? CONTROLLER : p);
+  const ingress = o.spec.ingress?.map((r: Obj) => ({ ...r, from: r.from.map(swap) }));
+  return { ...o, spec: { ...o.spec, ingress } };
+}
+
 /** The paragraph of the notes that starts with `title`. */
 function section(r: Rendered, title: string): string {
   return r.rendered.notes.find((n) => n.startsWith(`${title}\n`)) ?? '';
@@ -24,12 +42,27 @@ describe('caddy.enabled false (Pattern B): the operator fronts the stack with th
     }
   });
 
-  test.each(Tier.ALL.map((t) => t.name))('%s: no Caddy object renders, and every other object is byte-identical to the Caddy-on render', (tier) => {
-    expect(off[tier].ids.filter((id) => /caddy/i.test(id))).toEqual([]);
-    expect(off[tier].stack.caddy).toBeUndefined();
-    expect(on[tier].ids.filter((id) => !off[tier].ids.includes(id))).toEqual(CADDY_OBJECTS);
-    for (const o of off[tier].objects) expect(canonical(o)).toBe(canonical(on[tier].get(o.kind, o.metadata.name)));
-  });
+  test.each(Tier.ALL.map((t) => t.name))(
+    '%s: no Caddy object renders, and every other object is byte-identical to the Caddy-on render, except that the ingress controller is admitted where Caddy was',
+    (tier) => {
+      expect(off[tier].ids.filter((id) => /caddy/i.test(id))).toEqual([]);
+      expect(off[tier].stack.caddy).toBeUndefined();
+      expect(on[tier].ids.filter((id) => !off[tier].ids.includes(id))).toEqual(CADDY_OBJECTS);
+      for (const o of off[tier].objects) expect(canonical(o)).toBe(canonical(withControllerForCaddy(on[tier].get(o.kind, o.metadata.name))));
+      // Caddy was admitted somewhere (the backend at least), so the controller is too: the rewrite above is not vacuous.
+      const admitsController = (r: Rendered) => r.objects.filter((o) => o.kind === 'NetworkPolicy' && JSON.stringify(o).includes(JSON.stringify(CONTROLLER)));
+      expect(admitsController(off[tier]).map((o) => o.metadata.name)).toEqual(
+        tier === 'platform' ? ['nexus-proxy'] : ['engine', 'grafana', 'jaeger', 'prometheus'],
+      );
+      // With Caddy on, the controller reaches Caddy alone (through Caddy's own Ingress).
+      expect(admitsController(on[tier]).map((o) => o.metadata.name)).toEqual(['caddy']);
+      // The controller peer is the release's default (ingress-nginx): the notes say so and how to name another.
+      const note = off[tier].rendered.notes.find((n) => n.includes('fronted by your own ingress controller')) ?? '';
+      expect(note).toContain(tier === 'platform' ? 'nexus-proxy is fronted' : 'engine-headless, grafana, prometheus, jaeger are fronted');
+      expect(note).toContain('NetworkPolicies.defaultDeny({ ingressController: ExternalPeer.pods(');
+      expect(on[tier].rendered.notes.some((n) => n.includes('fronted by your own ingress controller'))).toBe(false);
+    },
+  );
 
   test.each(Tier.ALL.map((t) => t.name))('%s: the upgrade checker passes Caddy on -> off and back (only the Caddy objects go)', (tier) => {
     for (const [from, to] of [[on[tier], off[tier]], [off[tier], on[tier]]]) {
