@@ -166,7 +166,13 @@ export function buildGraphistryMultiNode(app: App): Release {
  * version, so rotating its key rolls Caddy (bump it after replacing the Secret's content).
  */
 export function buildGraphistryEdge(app: App): Release {
-  const release = new Release(app, 'graphistry-edge', { namespace: 'graphistry-edge', images: { pullSecrets: [GRAPHISTRY_PULL_SECRET] } });
+  // The example cluster's addresses, as every example release: without them the API readers (the collector's waits)
+  // and the node-port traffic would be allowed from and to any address.
+  const release = new Release(app, 'graphistry-edge', {
+    namespace: 'graphistry-edge',
+    images: { pullSecrets: [GRAPHISTRY_PULL_SECRET] },
+    networkPolicy: GRAPHISTRY_EXAMPLE_NETWORK,
+  });
   const base = common(Tier.VIZ);
   new GraphistryStack(release, 'Graphistry', {
     ...base,
@@ -196,7 +202,11 @@ export function buildGraphistryEdge(app: App): Release {
  * site URL is given, since nexus' cookie flags follow its scheme.
  */
 export function buildGraphistryOwnIngress(app: App): Release {
-  const release = new Release(app, 'graphistry-own-ingress', { namespace: 'graphistry-own-ingress', images: { pullSecrets: [GRAPHISTRY_PULL_SECRET] } });
+  const release = new Release(app, 'graphistry-own-ingress', {
+    namespace: 'graphistry-own-ingress',
+    images: { pullSecrets: [GRAPHISTRY_PULL_SECRET] },
+    networkPolicy: GRAPHISTRY_EXAMPLE_NETWORK,
+  });
   new GraphistryStack(release, 'Graphistry', {
     ...common(Tier.ANALYTICS),
     publicUrl: 'https://graphistry.corp.example.com',
