@@ -23,3 +23,6 @@ export * from './service';
 export * from './network';
 export * from './wiring';
 export * from './deployment';
+export * from './pod-template';
+export * from './statefulset';
+export * from './gpu';
