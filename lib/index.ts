@@ -124,6 +124,31 @@ export type { ArgoCdHealthStatus } from './gitops/health';
 export { escapeHelmTemplate, helmChartFiles, readDistReleases, renderedDifferences, writeHelmCharts } from './gitops/helm';
 export type { DistRelease, HelmChartOptions } from './gitops/helm';
 
+// Generic workload blocks (any image): WebService, Worker, Job, CronJob and their options
+export { WorkloadBlock } from './workload/block';
+export { ConcurrencyPolicy, CronJob } from './workload/cron-job';
+export type { CronJobProps } from './workload/cron-job';
+export { CronSchedule } from './workload/cron';
+export { DisruptionBudget } from './workload/disruption';
+export { CERT_MANAGER_CLUSTER_ISSUER, CERT_MANAGER_ISSUER, IngressTls, renderIngress } from './workload/ingress';
+export type { CertManagerTlsOptions, RenderedIngress, WorkloadIngressOptions } from './workload/ingress';
+export { Job, JOB_COMPLETION_INDEX_ANNOTATION, JobIndex, JobRestartPolicy } from './workload/job';
+export type { JobProps, JobRunOptions } from './workload/job';
+export { PreStop } from './workload/lifecycle';
+export type {
+  WorkloadContainerProps, WorkloadIdentityOptions, WorkloadInitContainerProps, WorkloadPodProps, WorkloadServiceAccountOptions,
+} from './workload/pod';
+export { Scaling, ScalingPolicy } from './workload/scaling';
+export type { AutoscaleOptions, ScalingRules } from './workload/scaling';
+export { HOSTNAME_TOPOLOGY_KEY, Spread, ZONE_TOPOLOGY_KEY } from './workload/spread';
+export type { NodeSpreadOptions, TopologySpreadOptions } from './workload/spread';
+export { AccessMode, PodVolume } from './workload/volumes';
+export type { ClaimOptions, EmptyDirOptions, ExistingClaimOptions, KeyedVolumeOptions, Mount } from './workload/volumes';
+export { ServiceExposure, WebService } from './workload/web-service';
+export type { LoadBalancerExposureOptions, NodePortExposureOptions, WebServiceProps, WebServiceServiceOptions } from './workload/web-service';
+export { Worker, WorkloadKind } from './workload/worker';
+export type { DeploymentKindOptions, PrometheusScrapeOptions, StatefulSetKindOptions, WorkerProps } from './workload/worker';
+
 // Caddy as the L7 entry point
 export { buildCaddyfile, CADDY_ADMIN_PORT, CADDY_TLS_MOUNT } from './ingress/caddy-config';
 export type { CaddyfileProps } from './ingress/caddy-config';
