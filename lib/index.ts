@@ -149,6 +149,10 @@ export type { LoadBalancerExposureOptions, NodePortExposureOptions, WebServicePr
 export { Worker, WorkloadKind } from './workload/worker';
 export type { DeploymentKindOptions, PrometheusScrapeOptions, StatefulSetKindOptions, WorkerProps } from './workload/worker';
 
+// dimtensor: the ML workload in three modes
+export { ML_DEFAULT_RESOURCES, ML_HTTP_PORT, ML_UID, MlData, mlImageRef, MlImageVariant, MlSecret, MlWorkload } from './dimtensor/ml-workload';
+export type { MlCronJobProps, MlImageOptions, MlJobProps, MlServiceProps, MlWorkloadProps } from './dimtensor/ml-workload';
+
 // Caddy as the L7 entry point
 export { buildCaddyfile, CADDY_ADMIN_PORT, CADDY_TLS_MOUNT } from './ingress/caddy-config';
 export type { CaddyfileProps } from './ingress/caddy-config';
