@@ -319,15 +319,15 @@ export class MlWorkload extends Construct {
 
   private podProps(props: MlWorkloadProps): WorkloadPodProps {
     const mounts: Mount[] = [];
-    if (props.config) mounts.push({ volume: PodVolume.files('config', props.config.files), path: props.config.mountPath ?? '/config' });
+    if (props.config) mounts.push({ volume: PodVolume.files('config', props.config.files), path: props.config.mountPath ?? '/config', prop: 'config' });
     if (props.data) {
       check(props.data instanceof MlData, 'data', props.data, 'MlData.claim({...}) or MlData.existingClaim(name)');
-      mounts.push({ volume: props.data.volume, path: props.data.mountPath });
+      mounts.push({ volume: props.data.volume, path: props.data.mountPath, prop: 'data' });
     }
     const envFrom: EnvFrom[] = [];
     if (props.secret) {
       check(props.secret instanceof MlSecret, 'secret', props.secret, 'MlSecret.env(name) or MlSecret.mount(name, path)');
-      if (props.secret.mountPath) mounts.push({ volume: PodVolume.secret('secret', props.secret.secretName), path: props.secret.mountPath });
+      if (props.secret.mountPath) mounts.push({ volume: PodVolume.secret('secret', props.secret.secretName), path: props.secret.mountPath, prop: 'secret' });
       else envFrom.push(EnvFrom.secret(props.secret.secretName));
     }
     const container: WorkloadContainerProps = {

@@ -112,7 +112,7 @@ export abstract class WorkloadBlock extends WorkloadConstruct {
     for (const use of this.pod.sharedClaims) {
       if (!isSingleAttach(use.accessMode)) continue;
       throw new ConfigError(
-        `${use.prop}.volume`,
+        use.prop,
         `${use.volume.name} (${use.volume.type} ${use.claimName}, ${use.accessMode})`,
         'a ReadWriteMany claim (a StorageClass that supports it), per-pod claims (PodVolume.perPodClaim with WorkloadKind.statefulSet()), or a workload that runs one pod at a time',
         `${concurrency.reason}, and a ${use.accessMode} volume attaches to one ${use.accessMode === 'ReadWriteOncePod' ? 'pod' : 'node'}: the next pod never starts (Multi-Attach error)`,

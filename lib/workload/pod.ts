@@ -243,7 +243,7 @@ export interface PodExtras {
  * @internal
  */
 export interface SharedClaimUse {
-  /** Where the user mounted it (`container.mounts[0]`). */
+  /** The prop that names it in messages (`container.mounts[0].volume`). */
   readonly prop: string;
   /** The volume. */
   readonly volume: PodVolume;
@@ -293,19 +293,21 @@ export function prepareBlockPod(block: WorkloadBlock, props: WorkloadPodProps, e
   const ctx: VolumeContext = { scope: block, workloadName: block.name, labels: block.labels };
   const bound = new Map<string, { volume: PodVolume; bound: BoundVolume }>();
   const sharedClaims: SharedClaimUse[] = [];
-  const bind = (prop: string, m: Mount): k8s.VolumeMount => {
+  const bind = (at: string, m: Mount): k8s.VolumeMount => {
+    const prop = m.prop ?? at;
+    const volumeProp = m.prop ?? `${at}.volume`;
     const mount = renderMount(prop, m);
     const known = bound.get(m.volume.name);
     if (known && known.volume !== m.volume) {
-      throw new ConfigError(`${prop}.volume`, m.volume.name, 'one PodVolume per name', `another ${known.volume.type} volume is already named ${m.volume.name}`);
+      throw new ConfigError(volumeProp, m.volume.name, 'one PodVolume per name', `another ${known.volume.type} volume is already named ${m.volume.name}`);
     }
     if (!known) {
       const b = m.volume._bind(ctx);
       if (b.claimTemplate && !extras.claimTemplates) {
-        throw new ConfigError(`${prop}.volume`, m.volume.name, extras.claimTemplatesHint ?? 'a volume other than PodVolume.perPodClaim(...)', 'a claim per pod is a StatefulSet volumeClaimTemplate');
+        throw new ConfigError(volumeProp, m.volume.name, extras.claimTemplatesHint ?? 'a volume other than PodVolume.perPodClaim(...)', 'a claim per pod is a StatefulSet volumeClaimTemplate');
       }
       bound.set(m.volume.name, { volume: m.volume, bound: b });
-      if (b.shared) sharedClaims.push({ prop, volume: m.volume, claimName: b.shared.claimName, accessMode: b.shared.accessMode });
+      if (b.shared) sharedClaims.push({ prop: volumeProp, volume: m.volume, claimName: b.shared.claimName, accessMode: b.shared.accessMode });
     }
     if (bound.get(m.volume.name)!.bound.shared?.accessMode === AccessMode.READ_ONLY_MANY) {
       check(mount.readOnly === true, `${prop}.readOnly`, m.readOnly, 'true (the claim is ReadOnlyMany)');

@@ -261,6 +261,12 @@ export interface Mount {
    * @default - the whole volume
    */
   readonly subPath?: string;
+  /**
+   * The prop path messages about this mount name, for a construct that builds its mounts from props of its own
+   * (`MlWorkload` names `data`, not `container.mounts[1]`).
+   * @default - where the mount sits in the block's props (`container.mounts[0]`)
+   */
+  readonly prop?: string;
 }
 
 /**

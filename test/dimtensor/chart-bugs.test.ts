@@ -75,7 +75,7 @@ describe('dimtensor chart bugs that cannot happen here', () => {
 
   test('a ReadWriteOnce claim cannot be mounted by an autoscaled Deployment', () => {
     const run = () => MlWorkload.service(release(), 'S', { image: IMAGE, data: MlData.claim({ size: Size.gibibytes(10) }), scaling: Scaling.autoscale({ minReplicas: 2, maxReplicas: 10, cpuUtilization: 70 }) });
-    expect(run).toThrow(/'container.mounts\[0\].volume' is "data \(claim dimtensor-test-data, ReadWriteOnce\)", but the autoscaler's maxReplicas is 10.*allowed: a ReadWriteMany claim/);
+    expect(run).toThrow(/'data' is "data \(claim dimtensor-test-data, ReadWriteOnce\)", but the autoscaler's maxReplicas is 10.*allowed: a ReadWriteMany claim/);
     const ok = release();
     MlWorkload.service(ok, 'S', { image: IMAGE, data: MlData.claim({ size: Size.gibibytes(10), accessMode: AccessMode.READ_WRITE_MANY }), scaling: Scaling.autoscale({ minReplicas: 2, maxReplicas: 10, cpuUtilization: 70 }) });
     expect(Template.fromRelease(ok).find('PersistentVolumeClaim').spec.accessModes).toEqual(['ReadWriteMany']);
