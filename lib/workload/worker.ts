@@ -161,12 +161,9 @@ export class Worker extends WorkloadBlock {
     this.addPrerequisiteNotes(props);
   }
 
-  /** The StatefulSet and its governing headless Service (every named container port). */
+  /** The StatefulSet and its governing headless Service (every named container port, or none: DNS names only). */
   private statefulSetObjects(props: WorkerProps): { headless: RenderedService; statefulSet: k8s.KubeStatefulSet } {
     const ports = (props.container.ports ?? []).filter((p) => p.name !== undefined);
-    if (!ports.length) {
-      throw new ConfigError('container.ports', props.container.ports ?? [], 'at least one named port', "a StatefulSet's governing headless Service needs a port");
-    }
     const headless = buildService(this, 'HeadlessService', {
       name: `${this.name}-headless`,
       labels: this.labels,

@@ -70,8 +70,16 @@ describe('Worker', () => {
     expect(c.readinessProbe.httpGet.path).toBe('/ready');
   });
 
-  test('fails when a StatefulSet has no named port for its headless Service', () => {
-    expect(() => new Worker(release(), 'W', { name: 'w', kind: WorkloadKind.statefulSet(), container: { ...HTTP_CONTAINER, ports: [] } })).toThrow(/'container.ports' is \[\], but a StatefulSet's governing headless Service needs a port; allowed: at least one named port/);
+  test('a StatefulSet without ports gets a headless Service without ports (its pods still get DNS names)', () => {
+    const r = release();
+    const w = new Worker(r, 'W', {
+      name: 'w',
+      kind: WorkloadKind.statefulSet(),
+      container: { ...HTTP_CONTAINER, ports: [], readinessProbe: Probes.exec(['true']), livenessProbe: Probes.exec(['true']) },
+    });
+    const svc = verified(r).find('Service', 'w-headless');
+    expect(svc.spec).toEqual({ clusterIP: 'None', publishNotReadyAddresses: true, selector: w.selector });
+    expect(() => w.headlessEndpoint!.port()).toThrow(/'port' is undefined, but Service ns\/w-headless has no ports \(a headless Service that only gives its pods DNS names\); allowed: a target with ports/);
   });
 
   test('fails when the GPU option and the user placement disagree on a node label', () => {
