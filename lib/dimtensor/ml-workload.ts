@@ -2,7 +2,8 @@ import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ServiceEndpoint } from '../core/endpoint';
 import { EnvFrom, EnvMap } from '../core/env';
-import { check, ConfigError } from '../core/errors';
+import { buildChild, check, ConfigError, inConstruct } from '../core/errors';
+import { ForwardedProps } from '../core/props';
 import { Gpu } from '../core/gpu';
 import { ImageRef } from '../core/images';
 import { assertDnsSubdomain } from '../core/names';
@@ -227,6 +228,23 @@ export interface MlJobProps extends MlWorkloadProps, JobRunOptions {}
 /** Props of `MlWorkload.cronJob()`: scheduled analysis. */
 export interface MlCronJobProps extends MlWorkloadProps, JobRunOptions, Pick<CronJobProps, 'schedule' | 'timeZone' | 'concurrencyPolicy' | 'successfulJobsHistoryLimit' | 'failedJobsHistoryLimit' | 'startingDeadline' | 'suspend'> {}
 
+/** How the generic block's props appear in MlWorkload's props (for messages). */
+const ML_FORWARDED_PROPS: ForwardedProps = {
+  prefix: '',
+  renames: {
+    'container.image': 'image',
+    'container.command': 'command',
+    'container.args': 'args',
+    'container.env': 'env',
+    'container.envFrom': 'secret',
+    'container.resources': 'resources',
+    'identity.component': 'component',
+    'serviceAccount.annotations': 'serviceAccountAnnotations',
+    'service.ports': 'servicePort',
+    'service.exposure': 'exposure',
+  },
+};
+
 /** The container port of the inference API. */
 export const ML_HTTP_PORT = 8080;
 /** Requests and limits of every mode unless set (the chart's defaults). */
@@ -306,9 +324,13 @@ export class MlWorkload extends Construct {
     build: (self: MlWorkload, pod: WorkloadPodProps) => WorkloadBlock,
   ) {
     super(scope, id);
-    check(props !== undefined && typeof props === 'object' && props.image !== undefined, 'image', props?.image, '{ tag, variant }');
-    this.image = mlImageRef(props.image);
-    this.block = build(this, this.podProps(props));
+    this.image = inConstruct(this, () => {
+      check(props !== undefined && typeof props === 'object' && props.image !== undefined, 'image', props?.image, '{ tag, variant }');
+      return mlImageRef(props.image);
+    });
+    const pod = inConstruct(this, () => this.podProps(props));
+    // The block's errors name the prop as the user of MlWorkload wrote it (`env`, not `container.env`).
+    this.block = buildChild(this, 'Workload', ML_FORWARDED_PROPS, () => build(this, pod));
   }
 
   /** The inference API's Service handle (service mode only). */

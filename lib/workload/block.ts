@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { check, ConfigError } from '../core/errors';
+import { check, ConfigError, inConstruct } from '../core/errors';
 import { Gpu } from '../core/gpu';
 import { selectorLabels, standardLabels } from '../core/labels';
 import { assertDnsLabel } from '../core/names';
@@ -68,13 +68,18 @@ export abstract class WorkloadBlock extends WorkloadConstruct {
     super(scope, id);
     check(props !== undefined && typeof props === 'object', 'props', props, 'the workload props');
     this.kindName = kindName;
-    this.name = assertDnsLabel('name', props.name, maxNameLength);
-    const release = Release.of(this);
-    const identity = { name: props.identity?.name ?? props.name, instance: release.releaseName, component: props.identity?.component };
-    this.appName = identity.name;
-    this.selector = selectorLabels(identity);
-    this.labels = standardLabels({ ...identity, partOf: props.identity?.partOf, version: props.identity?.version });
-    this.pod = prepareBlockPod(this, props, extras(this));
+    // Errors are attributed to this block: they name it and the prop as its creator's user wrote it.
+    const ids = inConstruct(this, () => {
+      const name = assertDnsLabel('name', props.name, maxNameLength);
+      const identity = { name: props.identity?.name ?? props.name, instance: Release.of(this).releaseName, component: props.identity?.component };
+      const labels = standardLabels({ ...identity, partOf: props.identity?.partOf, version: props.identity?.version });
+      return { name, appName: identity.name, selector: selectorLabels(identity), labels };
+    });
+    this.name = ids.name;
+    this.appName = ids.appName;
+    this.selector = ids.selector;
+    this.labels = ids.labels;
+    this.pod = inConstruct(this, () => prepareBlockPod(this, props, extras(this)));
     this.wiring = this.pod.wiring;
     this.configMaps = this.pod.configMaps;
     this.claims = this.pod.claims;
@@ -108,6 +113,10 @@ export abstract class WorkloadBlock extends WorkloadConstruct {
    * so a rollout or a scale-up hangs.
    */
   protected checkSharedClaims(concurrency: Concurrency): void {
+    inConstruct(this, () => this.checkSharedClaimsUnattributed(concurrency));
+  }
+
+  private checkSharedClaimsUnattributed(concurrency: Concurrency): void {
     if (!concurrency.several) return;
     for (const use of this.pod.sharedClaims) {
       if (!isSingleAttach(use.accessMode)) continue;

@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { check } from '../core/errors';
+import { check, inConstruct } from '../core/errors';
 import { assertInt, assertWholeSeconds } from '../core/validate';
 import { Concurrency, WorkloadBlock } from './block';
 import { CronSchedule } from './cron';
@@ -72,24 +72,13 @@ export class CronJob extends WorkloadBlock {
   public readonly schedule: CronSchedule;
 
   constructor(scope: Construct, id: string, props: CronJobProps) {
-    const restartPolicy = jobRestartPolicy(props);
-    super(scope, id, props, 'CronJob', MAX_CRONJOB_NAME, () => ({ restartPolicy, claimTemplatesHint: 'a shared volume (claims per pod exist only on StatefulSets)' }));
-    check(props.schedule instanceof CronSchedule, 'schedule', props.schedule, "CronSchedule.expression('0 2 * * *')");
+    super(scope, id, props, 'CronJob', MAX_CRONJOB_NAME, () => ({ restartPolicy: jobRestartPolicy(props), claimTemplatesHint: 'a shared volume (claims per pod exist only on StatefulSets)' }));
+    const { policy, startingDeadlineSeconds } = inConstruct(this, () => checkSchedule(props));
     this.schedule = props.schedule;
-    const policy = props.concurrencyPolicy ?? ConcurrencyPolicy.FORBID;
-    check(Object.values(ConcurrencyPolicy).includes(policy), 'concurrencyPolicy', policy, 'ConcurrencyPolicy.ALLOW, FORBID or REPLACE');
     this.checkSharedClaims(concurrency(props, policy));
-    if (props.timeZone !== undefined) check(TIME_ZONE.test(props.timeZone), 'timeZone', props.timeZone, 'an IANA time zone name such as Europe/Berlin or UTC');
-    for (const [k, v] of [['successfulJobsHistoryLimit', props.successfulJobsHistoryLimit], ['failedJobsHistoryLimit', props.failedJobsHistoryLimit]] as const) {
-      if (v !== undefined) assertInt(k, v, { min: 0 });
-    }
-    let startingDeadlineSeconds: number | undefined;
-    if (props.startingDeadline !== undefined) {
-      // Below 10s the controller (which checks every 10s) may never start a run.
-      startingDeadlineSeconds = assertWholeSeconds('startingDeadline', props.startingDeadline, { min: 10 });
-    }
     this.rendered = renderPodTemplate(this, this.pod.options);
-    const spec = renderJobSpec(this.rendered.template, props);
+    const template = this.rendered.template;
+    const spec = inConstruct(this, () => renderJobSpec(template, props));
     this.noteGpu(props.gpu, this.name);
     if (props.timeZone !== undefined) Release.of(this).addNote(`CronJob ${this.name} runs on ${this.schedule.expressionString} in ${props.timeZone} (spec.timeZone: Kubernetes 1.27 or later; earlier clusters reject the field).`);
     this.cronJob = new k8s.KubeCronJob(this, 'Resource', {
@@ -106,6 +95,20 @@ export class CronJob extends WorkloadBlock {
       },
     });
   }
+}
+
+/** The schedule settings, validated. */
+function checkSchedule(props: CronJobProps): { policy: ConcurrencyPolicy; startingDeadlineSeconds?: number } {
+  check(props.schedule instanceof CronSchedule, 'schedule', props.schedule, "CronSchedule.expression('0 2 * * *')");
+  const policy = props.concurrencyPolicy ?? ConcurrencyPolicy.FORBID;
+  check(Object.values(ConcurrencyPolicy).includes(policy), 'concurrencyPolicy', policy, 'ConcurrencyPolicy.ALLOW, FORBID or REPLACE');
+  if (props.timeZone !== undefined) check(TIME_ZONE.test(props.timeZone), 'timeZone', props.timeZone, 'an IANA time zone name such as Europe/Berlin or UTC');
+  for (const [k, v] of [['successfulJobsHistoryLimit', props.successfulJobsHistoryLimit], ['failedJobsHistoryLimit', props.failedJobsHistoryLimit]] as const) {
+    if (v !== undefined) assertInt(k, v, { min: 0 });
+  }
+  // Below 10s the controller (which checks every 10s) may never start a run.
+  const startingDeadlineSeconds = props.startingDeadline !== undefined ? assertWholeSeconds('startingDeadline', props.startingDeadline, { min: 10 }) : undefined;
+  return { policy, startingDeadlineSeconds };
 }
 
 function concurrency(props: CronJobProps, policy: ConcurrencyPolicy): Concurrency {

@@ -2,7 +2,7 @@ import { Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { EnvSource } from '../core/env';
-import { check, ConfigError } from '../core/errors';
+import { check, ConfigError, inConstruct } from '../core/errors';
 import { assertInt, assertWholeSeconds } from '../core/validate';
 import { shortHash, stableStringify } from '../core/hash';
 import { deriveName, MAX_DNS_LABEL, NAME_HASH_LENGTH } from '../core/names';
@@ -150,12 +150,12 @@ export class Job extends WorkloadBlock {
   public readonly jobName: string;
 
   constructor(scope: Construct, id: string, props: JobProps) {
-    const restartPolicy = jobRestartPolicy(props);
     // `-<hash>` is appended to the name; the Job's pods carry it in a label, which must fit 63 characters.
-    super(scope, id, props, 'Job', MAX_DNS_LABEL - NAME_HASH_LENGTH - 1, () => ({ restartPolicy, claimTemplatesHint: 'a shared volume (claims per pod exist only on StatefulSets)' }));
+    super(scope, id, props, 'Job', MAX_DNS_LABEL - NAME_HASH_LENGTH - 1, () => ({ restartPolicy: jobRestartPolicy(props), claimTemplatesHint: 'a shared volume (claims per pod exist only on StatefulSets)' }));
     this.checkSharedClaims(jobConcurrency(props));
     this.rendered = renderPodTemplate(this, this.pod.options);
-    const spec = renderJobSpec(this.rendered.template, props);
+    const template = this.rendered.template;
+    const spec = inConstruct(this, () => renderJobSpec(template, props));
     const immutable = { template: spec.template, completions: spec.completions, completionMode: spec.completionMode };
     this.jobName = `${deriveName([this.name], { reserve: NAME_HASH_LENGTH + 1 })}-${shortHash(stableStringify(immutable), NAME_HASH_LENGTH)}`;
     this.job = new k8s.KubeJob(this, 'Resource', {

@@ -1,10 +1,10 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ServiceEndpoint } from '../core/endpoint';
-import { check, ConfigError } from '../core/errors';
+import { check, ConfigError, inConstruct } from '../core/errors';
 import { assertLabelKey } from '../core/labels';
 import { policyExceptionAnnotations } from '../core/policy';
-import { buildService, ServicePortOptions } from '../core/service';
+import { buildService, RenderedService, ServicePortOptions } from '../core/service';
 import { assertCidr } from '../core/validate';
 import { Release } from '../release/release';
 import { renderIngress, WorkloadIngressOptions } from './ingress';
@@ -107,11 +107,19 @@ export class WebService extends Worker {
 
   constructor(scope: Construct, id: string, props: WebServiceProps) {
     super(scope, id, props);
+    const s = inConstruct(this, () => this.serviceObjects(props));
+    this.service = s.service;
+    this.endpoint = s.endpoint;
+    this.ingress = inConstruct(this, () => this.ingressObject(props, s.endpoint, s.exposure));
+  }
+
+  /** The Service on every named port (or the given ports), exposed as asked. */
+  private serviceObjects(props: WebServiceProps): RenderedService & { exposure: ServiceExposure } {
     const named = (props.container.ports ?? []).filter((p) => p.name !== undefined);
     const ports = props.service?.ports ?? named.map((p) => ({ name: p.name!, port: p.port, protocol: p.protocol }));
     if (!ports.length) throw new ConfigError('container.ports', props.container.ports ?? [], 'at least one named port', 'a WebService serves on its Service');
     const exposure = props.service?.exposure ?? ServiceExposure.clusterIp();
-    check(exposure instanceof ServiceExposure, 'service.exposure', exposure, 'ServiceExposure.clusterIp(), .nodePort() or .loadBalancer({ reason })');
+    check(exposure instanceof ServiceExposure, 'service.exposure', exposure, 'ServiceExposure.clusterIp(), .nodePort({ reason }) or .loadBalancer({ reason })');
     const annotations: Record<string, string> = {};
     for (const [k, v] of Object.entries(props.service?.annotations ?? {})) {
       assertLabelKey('service.annotations', k);
@@ -130,26 +138,29 @@ export class WebService extends Worker {
       type: exposure.type,
       loadBalancerSourceRanges: exposure.sourceRanges,
     });
-    this.service = s.service;
-    this.endpoint = s.endpoint;
-    if (props.ingress) {
-      if (exposure.type === 'LoadBalancer') {
-        throw new ConfigError('ingress', props.ingress.hosts, 'no Ingress with ServiceExposure.loadBalancer() (pick one way in)', 'the Service is already exposed by its own load balancer');
-      }
-      this.ingress = renderIngress(this, 'Ingress', this.endpoint, this.labels, props.ingress).ingress;
-      this.addIngressNote(props.ingress);
-    }
+    return { ...s, exposure };
   }
 
-  private addIngressNote(o: WorkloadIngressOptions): void {
+  /** The Ingress in front of the Service, when one is asked for. */
+  private ingressObject(props: WebServiceProps, endpoint: ServiceEndpoint, exposure: ServiceExposure): k8s.KubeIngress | undefined {
+    if (!props.ingress) return undefined;
+    if (exposure.type === 'LoadBalancer') {
+      throw new ConfigError('ingress', props.ingress.hosts, 'no Ingress with ServiceExposure.loadBalancer() (pick one way in)', 'the Service is already exposed by its own load balancer');
+    }
+    const ingress = renderIngress(this, 'Ingress', endpoint, this.labels, props.ingress).ingress;
+    this.addIngressNote(props.ingress, endpoint);
+    return ingress;
+  }
+
+  private addIngressNote(o: WorkloadIngressOptions, endpoint: ServiceEndpoint): void {
     const hosts = o.hosts.map((h) => `${o.tls ? 'https' : 'http'}://${h}${o.path ?? '/'}`).join(', ');
     const cls = o.className ? `the ${o.className} IngressClass and its controller must exist (kubectl get ingressclass ${o.className})` : 'the cluster must have a default IngressClass';
-    const secret = o.tls?.secretName(this.endpoint.name);
+    const secret = o.tls?.secretName(endpoint.name);
     const tls = !o.tls
       ? ' No TLS: the hosts are served over plain HTTP.'
       : o.tls.issuedBy === 'cert-manager'
         ? ` cert-manager issues the certificate into Secret ${secret} (${Object.entries(o.tls.annotations).map(([k, v]) => `${k.slice(k.indexOf('/') + 1)} ${v}`).join('')} must exist and be ready; kubectl get certificate -n ${this.podNamespace}).`
         : ` Create the kubernetes.io/tls Secret ${secret} first: kubectl -n ${this.podNamespace} create secret tls ${secret} --cert=tls.crt --key=tls.key`;
-    Release.of(this).addNote(`Ingress ${this.endpoint.name} serves ${hosts} from Service ${this.endpoint.name} port ${o.port ?? this.endpoint.ports[0].name}; ${cls}.${tls}`);
+    Release.of(this).addNote(`Ingress ${endpoint.name} serves ${hosts} from Service ${endpoint.name} port ${o.port ?? endpoint.ports[0].name}; ${cls}.${tls}`);
   }
 }

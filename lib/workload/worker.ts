@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { DeploymentRollout, renderDeployment } from '../core/deployment';
 import { renderStatefulSet } from '../core/statefulset';
 import { ServiceEndpoint } from '../core/endpoint';
-import { check, ConfigError } from '../core/errors';
+import { check, ConfigError, inConstruct } from '../core/errors';
 import { isPortName } from '../core/names';
 import { buildService, RenderedService } from '../core/service';
 import { Release } from '../release/release';
@@ -149,7 +149,7 @@ export class Worker extends WorkloadBlock {
     this.checkSharedClaims(this.concurrency());
 
     if (stateful) {
-      const rendered = this.statefulSetObjects(props);
+      const rendered = inConstruct(this, () => this.statefulSetObjects(props));
       this.headlessService = rendered.headless.service;
       this.headlessEndpoint = rendered.headless.endpoint;
       this.statefulSet = rendered.statefulSet;
@@ -157,7 +157,7 @@ export class Worker extends WorkloadBlock {
       this.deployment = this.deploymentObject();
     }
     this.autoscaler = scaling._render(this, 'Autoscaler', { apiVersion: 'apps/v1', kind: kind.kind, name: this.name }, this.labels);
-    this.podDisruptionBudget = this.renderBudget(props.disruptionBudget);
+    this.podDisruptionBudget = inConstruct(this, () => this.renderBudget(props.disruptionBudget));
     this.addPrerequisiteNotes(props);
   }
 

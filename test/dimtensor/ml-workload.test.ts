@@ -1,6 +1,7 @@
 import { App, Size } from 'cdk8s';
 import { EnvSource } from '../../lib/core';
-import { MlData, MlImageVariant, mlImageRef, MlSecret, MlWorkload } from '../../lib/dimtensor';
+import { Cpu } from 'cdk8s-plus-28';
+import { ML_DEFAULT_RESOURCES, MlData, MlImageVariant, mlImageRef, MlSecret, MlWorkload } from '../../lib/dimtensor';
 import { Release } from '../../lib/release';
 import { formatReport, verifyReleases } from '../../lib/verify';
 import { CronSchedule, WebService } from '../../lib/workload';
@@ -82,6 +83,17 @@ describe('MlWorkload', () => {
       MlWorkload.job(r, 'A', { name: 'a', image: IMAGE });
       MlWorkload.job(r, 'B', { name: 'b', image: IMAGE });
       expect(() => Template.fromRelease(r)).toThrow(/'name' is "a", but its selector .* also selects the pods of Job b .*allowed: a distinct 'identity.name' or 'identity.component'/);
+    });
+
+    test('a setting the block refuses is named as the MlWorkload user wrote it, with the MlWorkload construct', () => {
+      const r = new Release(new App(), 'ml', { namespace: 'ml' });
+      const run = () => MlWorkload.job(r, 'Train', { image: IMAGE, env: { 'BAD NAME': 'x' } });
+      expect(run).toThrow(/^MlWorkload "ml\/Train": 'env' is "BAD NAME"; allowed: an environment variable name/);
+      const r2 = new Release(new App(), 'ml', { namespace: 'ml' });
+      const low = { ...ML_DEFAULT_RESOURCES, cpu: { request: Cpu.millis(500), limit: Cpu.millis(100) } };
+      expect(() => MlWorkload.service(r2, 'Api', { image: IMAGE, resources: low })).toThrow(/^MlWorkload "ml\/Api": 'resources.cpu.limit' is "100m"/);
+      const r3 = new Release(new App(), 'ml', { namespace: 'ml' });
+      expect(() => MlWorkload.job(r3, 'Train', { image: { tag: 'latest', variant: MlImageVariant.ML } })).toThrow(/^MlWorkload "ml\/Train": 'image.tag' is "latest"/);
     });
 
     test('the tag is empty, malformed or latest', () => {

@@ -90,6 +90,11 @@ describe('Job', () => {
       expect(() => renderJob({ completions: 1e21 })).toThrow(/'completions' is 1e\+21, but it would be written in exponent form/);
     });
 
+    test('the restart policy is not a Job policy (the error names the Job the user created)', () => {
+      expect(() => renderJob({ restartPolicy: 'Always' as never })).toThrow(/^Job "r\/J": 'restartPolicy' is "Always"; allowed: JobRestartPolicy.NEVER or JobRestartPolicy.ON_FAILURE/);
+      expect(() => renderJob({ parallelism: 0 })).toThrow(/^Job "r\/J": 'parallelism' is 0/);
+    });
+
     test('the name leaves no room for the hash suffix', () => {
       expect(() => renderJob({ name: 'x'.repeat(55) })).toThrow(/'name' is "x{55}", but it is 55 characters long; allowed: .*at most 54 characters/);
     });
@@ -140,14 +145,16 @@ describe('CronJob', () => {
       expect(() => renderCron({ startingDeadline: Duration.seconds(5) })).toThrow(/'startingDeadline' is "5s"; allowed: a whole number of seconds >= 10/);
       expect(() => renderCron({ timeZone: 'CET+1 ' })).toThrow(/'timeZone' is "CET\+1 "/);
       expect(() => renderCron({ successfulJobsHistoryLimit: -1 })).toThrow(/'successfulJobsHistoryLimit' is -1/);
+      expect(() => renderCron({ concurrencyPolicy: 'Skip' as never })).toThrow(/^CronJob "r\/C": 'concurrencyPolicy' is "Skip"; allowed: ConcurrencyPolicy.ALLOW, FORBID or REPLACE/);
+      expect(() => renderCron({ restartPolicy: 'Always' as never })).toThrow(/^CronJob "r\/C": 'restartPolicy' is "Always"/);
     });
 
     test('the name leaves no room for the suffix the controller appends to its Jobs', () => {
       expect(() => renderCron({ name: 'n'.repeat(53) })).toThrow(/at most 52 characters/);
     });
 
-    test('the schedule is not a CronSchedule', () => {
-      expect(() => renderCron({ schedule: '0 2 * * *' as never })).toThrow(/'schedule' is "0 2 \* \* \*"; allowed: CronSchedule.expression\('0 2 \* \* \*'\)/);
+    test('the schedule is not a CronSchedule (the error names the CronJob the user created)', () => {
+      expect(() => renderCron({ schedule: '0 2 * * *' as never })).toThrow(/^CronJob "r\/C": 'schedule' is "0 2 \* \* \*"; allowed: CronSchedule.expression\('0 2 \* \* \*'\)/);
     });
   });
 

@@ -287,8 +287,8 @@ describe('WebService', () => {
       expect(() => new WebService(release(), 'Web', { name: 'x'.repeat(53), kind: WorkloadKind.statefulSet(), container: HTTP_CONTAINER })).toThrow(/'name' is "x{53}", but it is 53 characters long; allowed: a DNS-1123 label.*at most 52 characters/);
     });
 
-    test('the image is unpinned', () => {
-      expect(() => new WebService(release(), 'Web', { name: 'web', container: { ...HTTP_CONTAINER, image: 'nginx:latest' } })).toThrow(/'container.image' is "nginx:latest"/);
+    test('the image is unpinned (the error names the block the user created)', () => {
+      expect(() => new WebService(release(), 'Web', { name: 'web', container: { ...HTTP_CONTAINER, image: 'nginx:latest' } })).toThrow(/^WebService "r\/Web": 'container.image' is "nginx:latest"/);
     });
   });
 
