@@ -132,7 +132,7 @@ export { CronSchedule } from './workload/cron';
 export { DisruptionBudget } from './workload/disruption';
 export { CERT_MANAGER_CLUSTER_ISSUER, CERT_MANAGER_ISSUER, IngressTls, renderIngress } from './workload/ingress';
 export type { CertManagerTlsOptions, RenderedIngress, WorkloadIngressOptions } from './workload/ingress';
-export { Job, JOB_COMPLETION_INDEX_ANNOTATION, JobIndex, JobRestartPolicy } from './workload/job';
+export { Job, JOB_COMPLETION_INDEX_ANNOTATION, JOB_COMPLETION_INDEX_ENV, JobIndex, JobRestartPolicy } from './workload/job';
 export type { JobProps, JobRunOptions } from './workload/job';
 export { PreStop } from './workload/lifecycle';
 export type {

@@ -348,7 +348,8 @@ export class MlWorkload extends Construct {
     }
     const envFrom: EnvFrom[] = [];
     if (props.secret) {
-      check(props.secret instanceof MlSecret, 'secret', props.secret, 'MlSecret.env(name) or MlSecret.mount(name, path)');
+      // Shown by its keys only: a values-style `{ data: {...} }` would otherwise print the credential into the log.
+      check(props.secret instanceof MlSecret, 'secret', shape(props.secret), 'MlSecret.env(name) or MlSecret.mount(name, path) (an operator-created Secret)', 'the app never holds Secret data');
       if (props.secret.mountPath) mounts.push({ volume: PodVolume.secret('secret', props.secret.secretName), path: props.secret.mountPath, prop: 'secret' });
       else envFrom.push(EnvFrom.secret(props.secret.secretName));
     }
@@ -376,6 +377,11 @@ export class MlWorkload extends Construct {
       terminationGracePeriod: props.terminationGracePeriod,
     };
   }
+}
+
+/** A value with its contents hidden: an object's keys, or the type of anything else. */
+function shape(v: unknown): unknown {
+  return v !== null && typeof v === 'object' ? Object.fromEntries(Object.keys(v).map((k) => [k, '<hidden>'])) : `<${typeof v}>`;
 }
 
 /** The chart's Job defaults, minus its TTL (see `ttlAfterFinished`: a GitOps sync would run a deleted Job again). */

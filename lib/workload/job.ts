@@ -13,6 +13,8 @@ import { WorkloadPodProps } from './pod';
 
 /** The pod annotation (and label) where the Job controller puts an Indexed Job pod's completion index. */
 export const JOB_COMPLETION_INDEX_ANNOTATION = 'batch.kubernetes.io/job-completion-index';
+/** The variable an Indexed Job's controller sets to the pod's completion index, unless the container sets it. */
+export const JOB_COMPLETION_INDEX_ENV = 'JOB_COMPLETION_INDEX';
 const INDEX_FIELD = `metadata.annotations['${JOB_COMPLETION_INDEX_ANNOTATION}']`;
 
 /**
@@ -94,7 +96,13 @@ function seconds(prop: string, d: Duration | undefined, min: number): number | u
  * @internal
  */
 export function renderJobSpec(template: k8s.PodTemplateSpec, o: JobRunOptions): k8s.JobSpec {
-  const readsIndex = JobIndex.readBy(template.spec!.containers[0]);
+  const container = template.spec!.containers[0];
+  const own = (container.env ?? []).find((e) => e.name === JOB_COMPLETION_INDEX_ENV);
+  if (own && !JobIndex.readBy({ ...container, env: [own] })) {
+    throw new ConfigError(`container.env.${JOB_COMPLETION_INDEX_ENV}`, own.value ?? own.valueFrom, 'JobIndex.env() (the Job is then Indexed)',
+      `every pod would read the same value: an Indexed Job sets ${JOB_COMPLETION_INDEX_ENV} only when the container does not, so this one hides each pod's own index`);
+  }
+  const readsIndex = JobIndex.readBy(container);
   const indexed = o.indexed ?? readsIndex;
   if (readsIndex && !indexed) {
     throw new ConfigError('indexed', false, 'true or unset', 'the container reads its completion index (JobIndex.env()), which only an Indexed Job sets: it would read an empty string');

@@ -9,7 +9,7 @@ import { Images } from '../core/images';
 import { ResolvedPlacement, Placement, WorkloadPlacementOptions } from '../core/placement';
 import { ExternalRef } from '../core/policy';
 import { PodContainer, PodTemplateOptions } from '../core/pod-template';
-import { Resources, sized } from '../core/resources';
+import { assertResources, Resources, sized } from '../core/resources';
 import { SecurityProfile } from '../core/security';
 import { IConnectable, PodWiring } from '../core/wiring';
 import { assertWholeSeconds } from '../core/validate';
@@ -350,7 +350,7 @@ export function prepareBlockPod(block: WorkloadBlock, props: WorkloadPodProps, e
   // GPU: the limit, the placement requirements and the runtime class in one option.
   const gpu = props.gpu;
   if (gpu !== undefined) check(gpu instanceof Gpu, 'gpu', gpu, 'Gpu.nvidia(count, {...})');
-  const resources = gpu ? gpu.addTo(c.resources, 'container.resources') : c.resources;
+  const resources = gpu ? gpu.addTo(assertResources('container.resources', c.resources), 'container.resources') : c.resources;
   let placement = Placement.of(block).forWorkload(props.placement ?? {}, 'placement');
   if (gpu) placement = gpu.place(placement, 'placement');
   if (extras.affinity) placement = { ...placement, affinity: extras.affinity(placement) };

@@ -79,6 +79,13 @@ describe('Job', () => {
       );
     });
 
+    test('JOB_COMPLETION_INDEX is set to anything but JobIndex.env() (the controller would leave it, and every pod read the same value)', () => {
+      const fixed = () => renderJob({ container: { ...BATCH_CONTAINER, env: { JOB_COMPLETION_INDEX: '3' } }, indexed: true, completions: 10 });
+      expect(fixed).toThrow(/^Job "r\/J": 'container.env.JOB_COMPLETION_INDEX' is "3", but every pod would read the same value: .*allowed: JobIndex.env\(\) \(the Job is then Indexed\)$/);
+      const otherField = () => renderJob({ container: { ...BATCH_CONTAINER, env: { JOB_COMPLETION_INDEX: EnvSource.field('metadata.name') } } });
+      expect(otherField).toThrow(/'container.env.JOB_COMPLETION_INDEX' is \{"fieldRef":\{"fieldPath":"metadata.name"\}\}/);
+    });
+
     test('an Indexed Job has no completions', () => {
       expect(() => renderJob({ container: { ...BATCH_CONTAINER, env: { I: JobIndex.env() } } })).toThrow(/'completions' is undefined; allowed: the number of indexes \(an Indexed Job needs completions\)/);
     });

@@ -86,4 +86,15 @@ describe('Worker', () => {
     const run = () => new Worker(release(), 'W', { name: 'w', container: HTTP_CONTAINER, placement: { nodeSelection: NodeSelection.fallback({ accelerator: 'none' }) }, gpu: Gpu.nvidia(1, { nodeSelector: { accelerator: 'nvidia-gpu' } }) });
     expect(run).toThrow(/'placement.nodeSelector.accelerator' is "none", but the gpu option needs accelerator=nvidia-gpu on the node/);
   });
+
+  test('fails when the container has no requests and limits, or half of them (a JavaScript caller is not stopped by the types)', () => {
+    const noResources = { image: 'busybox:1.36.1', command: ['sleep', '3600'] } as never;
+    expect(() => new Worker(release(), 'W', { name: 'w', container: noResources })).toThrow(
+      /^Worker "r\/W": 'container.resources' is undefined; allowed: requests and limits: \{ cpu: \{ request, limit \}, memory: \{ request, limit \} \}/,
+    );
+    const gpuNoResources = () => new Worker(release(), 'W', { name: 'w', container: noResources, gpu: Gpu.nvidia(1) });
+    expect(gpuNoResources).toThrow(/^Worker "r\/W": 'container.resources' is undefined/);
+    const cpuOnly = { ...HTTP_CONTAINER, resources: { cpu: HTTP_CONTAINER.resources.cpu } } as never;
+    expect(() => new Worker(release(), 'W', { name: 'w', container: cpuOnly })).toThrow(/'container.resources.memory' is undefined; allowed: a request and a limit: \{ request: Size.gibibytes\(2\), limit: Size.gibibytes\(8\) \}/);
+  });
 });
