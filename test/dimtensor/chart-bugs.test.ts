@@ -2,14 +2,14 @@
 import { App, Size } from 'cdk8s';
 import { Gpu, NodeSelection } from '../../lib/core';
 import { MlData, MlImageVariant, MlWorkload } from '../../lib/dimtensor';
-import { distFiles, renderApp, Release } from '../../lib/release';
+import { distFiles, renderApp } from '../../lib/release';
 import { looksSecret, synthRelease } from '../../lib/verify';
 import { AccessMode, CronSchedule, DisruptionBudget, JobIndex, Scaling } from '../../lib/workload';
 import { buildDimtensor } from '../../apps/dimtensor';
-import { Template } from '../support';
+import { newRelease, Template } from '../support';
 
 const IMAGE = { tag: '4.2.0', variant: MlImageVariant.CPU_FULL };
-const release = (name = 'dimtensor-test') => new Release(new App(), name, { namespace: 'dimtensor' });
+const release = () => newRelease({ id: 'dimtensor-test', namespace: 'dimtensor' });
 
 describe('dimtensor chart bugs that cannot happen here', () => {
   const releases = (() => {

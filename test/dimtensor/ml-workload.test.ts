@@ -1,21 +1,19 @@
-import { App, Size } from 'cdk8s';
+import { Size } from 'cdk8s';
 import { EnvSource } from '../../lib/core';
 import { Cpu } from 'cdk8s-plus-28';
 import { ML_DEFAULT_RESOURCES, MlData, MlImageVariant, mlImageRef, MlSecret, MlWorkload } from '../../lib/dimtensor';
 import { Release } from '../../lib/release';
-import { formatReport, verifyReleases } from '../../lib/verify';
 import { CronSchedule, WebService } from '../../lib/workload';
-import { Template } from '../support';
+import { newRelease, Template } from '../support';
 
 const IMAGE = { tag: '4.2.0', variant: MlImageVariant.CPU_FULL };
 
-function verified(build: (r: Release) => void, name = 'ml'): Template {
-  const r = new Release(new App(), name, { namespace: 'ml' });
+const mlRelease = (props: Parameters<typeof newRelease>[0] = {}) => newRelease({ id: 'ml', namespace: 'ml', ...props });
+
+function verified(build: (r: Release) => void): Template {
+  const r = mlRelease();
   build(r);
-  const t = Template.fromRelease(r);
-  const [report] = verifyReleases([t.rendered]);
-  if (!report.ok) throw new Error(formatReport(report));
-  return t;
+  return Template.verified(r);
 }
 
 describe('MlWorkload', () => {
@@ -72,27 +70,27 @@ describe('MlWorkload', () => {
   test('the image reference is <repository>:<tag>-<variant>, and the release mirror still applies', () => {
     expect(mlImageRef({ tag: '4.2.0', variant: MlImageVariant.JUPYTER })).toBe('dimtensor:4.2.0-jupyter');
     expect(mlImageRef({ tag: '4.2.0', variant: MlImageVariant.ML, repository: 'ghcr.io/lab/dimtensor' })).toBe('ghcr.io/lab/dimtensor:4.2.0-ml');
-    const r = new Release(new App(), 'ml', { namespace: 'ml', images: { registry: 'mirror.corp:5000' } });
+    const r = mlRelease({ images: { registry: 'mirror.corp:5000' } });
     MlWorkload.job(r, 'J', { image: IMAGE });
     expect(Template.fromRelease(r).podSpec('Job').containers[0].image).toBe('mirror.corp:5000/library/dimtensor:4.2.0-cpu-full');
   });
 
   describe('fails when', () => {
     test('two workloads of one release keep the same component (their selectors would overlap)', () => {
-      const r = new Release(new App(), 'ml', { namespace: 'ml' });
+      const r = mlRelease();
       MlWorkload.job(r, 'A', { name: 'a', image: IMAGE });
       MlWorkload.job(r, 'B', { name: 'b', image: IMAGE });
       expect(() => Template.fromRelease(r)).toThrow(/'name' is "a", but its selector .* also selects the pods of Job b .*allowed: a distinct 'identity.name' or 'identity.component'/);
     });
 
     test('a setting the block refuses is named as the MlWorkload user wrote it, with the MlWorkload construct', () => {
-      const r = new Release(new App(), 'ml', { namespace: 'ml' });
+      const r = mlRelease();
       const run = () => MlWorkload.job(r, 'Train', { image: IMAGE, env: { 'BAD NAME': 'x' } });
       expect(run).toThrow(/^MlWorkload "ml\/Train": 'env' is "BAD NAME"; allowed: an environment variable name/);
-      const r2 = new Release(new App(), 'ml', { namespace: 'ml' });
+      const r2 = mlRelease();
       const low = { ...ML_DEFAULT_RESOURCES, cpu: { request: Cpu.millis(500), limit: Cpu.millis(100) } };
       expect(() => MlWorkload.service(r2, 'Api', { image: IMAGE, resources: low })).toThrow(/^MlWorkload "ml\/Api": 'resources.cpu.limit' is "100m"/);
-      const r3 = new Release(new App(), 'ml', { namespace: 'ml' });
+      const r3 = mlRelease();
       expect(() => MlWorkload.job(r3, 'Train', { image: { tag: 'latest', variant: MlImageVariant.ML } })).toThrow(/^MlWorkload "ml\/Train": 'image.tag' is "latest"/);
     });
 
@@ -103,12 +101,12 @@ describe('MlWorkload', () => {
     });
 
     test('a job asks for the Service endpoint', () => {
-      const r = new Release(new App(), 'ml', { namespace: 'ml' });
+      const r = mlRelease();
       expect(() => MlWorkload.job(r, 'J', { image: IMAGE }).endpoint).toThrow(/'endpoint' is "job", but a job has no Service; allowed: MlWorkload.service/);
     });
 
     test('the data option is not an MlData, or a Secret name is not a DNS name', () => {
-      const r = new Release(new App(), 'ml', { namespace: 'ml' });
+      const r = mlRelease();
       expect(() => MlWorkload.job(r, 'J', { image: IMAGE, data: { size: Size.gibibytes(1) } as never })).toThrow(/'data' is .*allowed: MlData.claim/);
       expect(() => MlSecret.env('Bad_Name')).toThrow(/'secret.secretName' is "Bad_Name"/);
     });

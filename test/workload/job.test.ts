@@ -2,13 +2,13 @@ import { Duration } from 'cdk8s';
 import { EnvSource } from '../../lib/core';
 import { checkUpgrade, formatUpgradeReport, KubeObject } from '../../lib/verify';
 import { ConcurrencyPolicy, CronJob, CronSchedule, Job, JobIndex, JobRestartPolicy, PodVolume } from '../../lib/workload';
-import { envOf, Template } from '../support';
-import { BATCH_CONTAINER, release, verified } from './fixtures';
+import { envOf, newRelease, Template } from '../support';
+import { BATCH_CONTAINER } from './fixtures';
 
 function renderJob(props: Partial<ConstructorParameters<typeof Job>[2]> = {}): Template {
-  const r = release();
+  const r = newRelease();
   new Job(r, 'J', { name: 'sweep', container: BATCH_CONTAINER, ...props });
-  return verified(r);
+  return Template.verified(r);
 }
 
 describe('Job', () => {
@@ -110,9 +110,9 @@ describe('Job', () => {
 
 describe('CronJob', () => {
   function renderCron(props: Partial<ConstructorParameters<typeof CronJob>[2]> = {}): Template {
-    const r = release();
+    const r = newRelease();
     new CronJob(r, 'C', { name: 'nightly', schedule: CronSchedule.expression('0 2 * * *'), container: BATCH_CONTAINER, ...props });
-    return verified(r);
+    return Template.verified(r);
   }
 
   test('defaults: Forbid, 3 successful and 1 failed Jobs kept, a stable name', () => {

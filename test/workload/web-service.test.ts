@@ -24,14 +24,14 @@ import {
   Worker,
   WorkloadKind,
 } from '../../lib/workload';
-import { envOf } from '../support';
-import { HTTP_CONTAINER, release, verified } from './fixtures';
+import { envOf, newRelease, Template } from '../support';
+import { HTTP_CONTAINER } from './fixtures';
 
 describe('WebService', () => {
   test('defaults: one Deployment (rolling, maxSurge 1 / maxUnavailable 0, 1 replica) and a ClusterIP Service on every named port', () => {
-    const r = release();
+    const r = newRelease();
     const web = new WebService(r, 'Web', { name: 'web', container: HTTP_CONTAINER });
-    const t = verified(r);
+    const t = Template.verified(r);
     expect(t.ids()).toEqual(['Deployment/web', 'Service/web']);
     expect(t.find('Deployment', 'web').spec.replicas).toBe(1);
     expect(t.find('Deployment', 'web').spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
@@ -41,7 +41,7 @@ describe('WebService', () => {
   });
 
   test('custom: autoscaler, budget, spread, Ingress with cert-manager, scrape annotations, preStop, priority, identity', () => {
-    const r = release();
+    const r = newRelease();
     new WebService(r, 'Web', {
       name: 'api',
       identity: { name: 'shop', component: 'api', partOf: 'shop', version: '2.1.0' },
@@ -65,7 +65,7 @@ describe('WebService', () => {
       service: { ports: [{ name: 'http', port: 80, targetPort: 'http' }] },
       ingress: { hosts: ['shop.example.com'], className: 'nginx', tls: IngressTls.certManager({ clusterIssuer: 'letsencrypt-prod' }) },
     });
-    const t = verified(r);
+    const t = Template.verified(r);
     expect(t.ids()).toEqual(['Deployment/api', 'HorizontalPodAutoscaler/api', 'Ingress/api', 'PodDisruptionBudget/api', 'Service/api']);
     expect(t.objects).toMatchSnapshot();
     const spec = t.podSpec('Deployment', 'api');
@@ -78,18 +78,18 @@ describe('WebService', () => {
   });
 
   test('with an autoscaler the Deployment renders no replicas, and the autoscaler targets it by kind and name', () => {
-    const r = release();
+    const r = newRelease();
     new WebService(r, 'Web', { name: 'web', container: HTTP_CONTAINER, scaling: Scaling.autoscale({ minReplicas: 2, maxReplicas: 5, cpuUtilization: 60 }) });
-    const t = verified(r);
+    const t = Template.verified(r);
     expect('replicas' in t.find('Deployment', 'web').spec).toBe(false);
     expect(t.find('HorizontalPodAutoscaler', 'web').apiVersion).toBe('autoscaling/v2');
     expect(t.find('HorizontalPodAutoscaler', 'web').spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' });
   });
 
   test('every spread rule and the disruption budget select exactly the pods of this workload', () => {
-    const r = release();
+    const r = newRelease();
     const web = new WebService(r, 'Web', { name: 'web', identity: { component: 'frontend' }, container: HTTP_CONTAINER, scaling: Scaling.fixed(3), spread: [Spread.acrossNodes({ required: true }), Spread.acrossZones()], disruptionBudget: DisruptionBudget.maxUnavailable() });
-    const t = verified(r);
+    const t = Template.verified(r);
     const spec = t.podSpec('Deployment', 'web');
     const podLabels = t.podLabels('Deployment', 'web');
     const selectors = [
@@ -105,17 +105,17 @@ describe('WebService', () => {
 
   test('spread keeps the placement affinity (release-wide node affinity) and adds its terms', () => {
     const nodeAffinity = { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'pool', operator: 'In', values: ['web'] }] }] } };
-    const r = release({ placement: { affinity: { nodeAffinity } } });
+    const r = newRelease({ placement: { affinity: { nodeAffinity } } });
     new WebService(r, 'Web', { name: 'web', container: HTTP_CONTAINER, scaling: Scaling.fixed(2), spread: [Spread.acrossNodes()] });
-    const affinity = verified(r).podSpec('Deployment', 'web').affinity;
+    const affinity = Template.verified(r).podSpec('Deployment', 'web').affinity;
     expect(affinity.nodeAffinity).toEqual(nodeAffinity);
     expect(affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution).toHaveLength(1);
   });
 
   test('the Service port resolves through its targetPort to the container port the probes use', () => {
-    const r = release();
+    const r = newRelease();
     new WebService(r, 'Web', { name: 'web', container: HTTP_CONTAINER, service: { ports: [{ name: 'http', port: 80, targetPort: 'http' }] } });
-    const t = verified(r);
+    const t = Template.verified(r);
     const target = t.find('Service', 'web').spec.ports[0].targetPort;
     const c = t.container('Deployment', 'web', 'web');
     const port = c.ports.find((p: { name: string }) => p.name === target);
@@ -124,10 +124,10 @@ describe('WebService', () => {
   });
 
   test('Ingress TLS from an operator-created Secret is declared external; cert-manager adds its issuer annotation', () => {
-    const r = release();
+    const r = newRelease();
     new WebService(r, 'A', { name: 'a', container: HTTP_CONTAINER, ingress: { hosts: ['a.example.com'], tls: IngressTls.secret('a-cert') } });
     new WebService(r, 'B', { name: 'b', container: HTTP_CONTAINER, ingress: { hosts: ['b.example.com'], tls: IngressTls.certManager({ issuer: 'internal-ca', secretName: 'b-cert' }) } });
-    const t = verified(r);
+    const t = Template.verified(r);
     expect(t.find('Ingress', 'a').spec.tls).toEqual([{ hosts: ['a.example.com'], secretName: 'a-cert' }]);
     expect(t.find('Ingress', 'a').metadata.annotations).toEqual({ 'refs.ops-kit.io/external': 'Secret/a-cert' });
     expect(t.find('Ingress', 'b').metadata.annotations).toEqual({ 'cert-manager.io/issuer': 'internal-ca', 'refs.ops-kit.io/external': 'Secret/b-cert' });
@@ -135,16 +135,16 @@ describe('WebService', () => {
   });
 
   test('an ingress controller peer is recorded in the wiring graph as an INGRESS connection', () => {
-    const r = release();
+    const r = newRelease();
     new WebService(r, 'Web', { name: 'web', container: HTTP_CONTAINER, ingress: { hosts: ['w.example.com'], controller: ExternalPeer.pods({ namespace: 'ingress-nginx', selector: { 'app.kubernetes.io/name': 'ingress-nginx' } }) } });
-    const t = verified(r);
+    const t = Template.verified(r);
     expect(t.connections).toEqual([expect.objectContaining({ kind: 'ingress', from: expect.objectContaining({ type: 'external' }), to: expect.objectContaining({ type: 'service', name: 'web' }) })]);
   });
 
   test('a NodePort exposure carries its reason as a policy exception', () => {
-    const r = release();
+    const r = newRelease();
     new WebService(r, 'Web', { name: 'web', container: HTTP_CONTAINER, service: { ports: [{ name: 'http', port: 80, targetPort: 'http', nodePort: 30080 }], exposure: ServiceExposure.nodePort({ reason: 'the lab has no load balancer' }) } });
-    const svc = verified(r).find('Service', 'web');
+    const svc = Template.verified(r).find('Service', 'web');
     expect(svc.spec.type).toBe('NodePort');
     expect(svc.spec.ports[0].nodePort).toBe(30080);
     expect(svc.metadata.annotations['policy.ops-kit.io/node-port']).toBe('the lab has no load balancer');
@@ -152,16 +152,16 @@ describe('WebService', () => {
   });
 
   test('a LoadBalancer exposure carries its reason as a policy exception', () => {
-    const r = release();
+    const r = newRelease();
     new WebService(r, 'Web', { name: 'web', container: HTTP_CONTAINER, service: { exposure: ServiceExposure.loadBalancer({ reason: 'partners call it directly', sourceRanges: ['203.0.113.0/24'] }) } });
-    const svc = verified(r).find('Service', 'web');
+    const svc = Template.verified(r).find('Service', 'web');
     expect(svc.spec.type).toBe('LoadBalancer');
     expect(svc.spec.loadBalancerSourceRanges).toEqual(['203.0.113.0/24']);
     expect(svc.metadata.annotations['policy.ops-kit.io/load-balancer']).toBe('partners call it directly');
   });
 
   test('connections are wired through the client binding before the container is built (env, waits, mounts, graph)', () => {
-    const r = release();
+    const r = newRelease();
     const db = new WebService(r, 'Db', { name: 'db', container: { ...HTTP_CONTAINER, ports: [{ name: 'pg', port: 5432 }], readinessProbe: Probes.tcp('pg'), livenessProbe: Probes.tcp('pg') } });
     const postgres: IConnectable = {
       connect(client) {
@@ -172,7 +172,7 @@ describe('WebService', () => {
       },
     };
     const web = new WebService(r, 'Web', { name: 'web', container: HTTP_CONTAINER, connections: [postgres] });
-    const t = verified(r);
+    const t = Template.verified(r);
     const c = t.container('Deployment', 'web', 'web');
     expect(envOf(c)).toEqual({ DATABASE_URL: 'postgresql://db:5432/app', DATABASE_PASSWORD: { secretKeyRef: { name: 'db-auth', key: 'password' } } });
     expect(c.volumeMounts).toEqual([{ name: 'db-ca', mountPath: '/etc/db', readOnly: true }]);
@@ -183,7 +183,7 @@ describe('WebService', () => {
   });
 
   test('the ServiceAccount carries the workload-identity annotations, also when the waits bind it a Role', () => {
-    const r = release();
+    const r = newRelease();
     const target = new WebService(r, 'T', { name: 't', container: HTTP_CONTAINER });
     new WebService(r, 'Web', {
       name: 'web',
@@ -191,24 +191,24 @@ describe('WebService', () => {
       serviceAccount: { annotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/web' } },
       connections: [{ connect: (c) => void c.addWait(WaitFor.service(target.endpoint)) }],
     });
-    const t = verified(r);
+    const t = Template.verified(r);
     expect(t.find('ServiceAccount', 'web').metadata.annotations).toEqual({ 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/web' });
     expect(t.find('ServiceAccount', 'web').automountServiceAccountToken).toBe(false);
     expect(t.podSpec('Deployment', 'web').serviceAccountName).toBe('web');
   });
 
   test('the escape hatch: the Deployment is the child `Resource` and a JSON patch reaches the output', () => {
-    const r = release();
+    const r = newRelease();
     const web = new WebService(r, 'Web', { name: 'web', container: HTTP_CONTAINER });
     ApiObject.of(web.node.findChild('Resource')).addJsonPatch(JsonPatch.add('/spec/minReadySeconds', 10));
     expect(web.deployment).toBe(web.node.findChild('Resource'));
-    expect(verified(r).find('Deployment', 'web').spec.minReadySeconds).toBe(10);
+    expect(Template.verified(r).find('Deployment', 'web').spec.minReadySeconds).toBe(10);
   });
 
   test('a StatefulSet web service has its ClusterIP Service and the governing headless Service', () => {
-    const r = release();
+    const r = newRelease();
     const web = new WebService(r, 'Web', { name: 'web', kind: WorkloadKind.statefulSet({ podManagementPolicy: 'Parallel' }), container: HTTP_CONTAINER, scaling: Scaling.fixed(2) });
-    const t = verified(r);
+    const t = Template.verified(r);
     expect(t.ids()).toEqual(['Service/web', 'Service/web-headless', 'StatefulSet/web']);
     expect(t.find('StatefulSet', 'web').spec.serviceName).toBe('web-headless');
     expect(t.find('Service', 'web-headless').spec.clusterIP).toBe('None');
@@ -216,10 +216,10 @@ describe('WebService', () => {
   });
 
   test('the release notes state what the cluster must provide: metrics API for the autoscaler, IngressClass, issuer or TLS Secret, GPU nodes', () => {
-    const r = release();
+    const r = newRelease();
     new WebService(r, 'A', { name: 'a', container: HTTP_CONTAINER, scaling: Scaling.autoscale({ minReplicas: 2, maxReplicas: 4, cpuUtilization: 70 }), ingress: { hosts: ['a.example.com'], className: 'nginx', tls: IngressTls.certManager({ clusterIssuer: 'letsencrypt-prod' }) } });
     new WebService(r, 'B', { name: 'b', container: HTTP_CONTAINER, ingress: { hosts: ['b.example.com'], tls: IngressTls.secret('b-cert') }, gpu: Gpu.nvidia(1, { runtimeClassName: 'nvidia' }) });
-    const notes = verified(r).rendered.notes.join('\n');
+    const notes = Template.verified(r).rendered.notes.join('\n');
     expect(notes).toMatch(/Deployment a is scaled by HorizontalPodAutoscaler a \(autoscaling\/v2: Kubernetes 1\.23 or later\) between 2 and 4 replicas; the cluster must serve the resource metrics API/);
     expect(notes).toMatch(/Ingress a serves https:\/\/a\.example\.com\/ .*the nginx IngressClass and its controller must exist.*cert-manager issues the certificate into Secret a-tls \(cluster-issuer letsencrypt-prod must exist/);
     expect(notes).toMatch(/Ingress b serves https:\/\/b\.example\.com\/ .*the cluster must have a default IngressClass\. Create the kubernetes\.io\/tls Secret b-cert first: kubectl -n ns create secret tls b-cert/);
@@ -228,13 +228,13 @@ describe('WebService', () => {
 
   describe('fails when', () => {
     test('a minAvailable budget is not below the autoscaler minReplicas (drains would hang)', () => {
-      const run = () => new WebService(release(), 'Web', { name: 'web', container: HTTP_CONTAINER, scaling: Scaling.autoscale({ minReplicas: 2, maxReplicas: 4, cpuUtilization: 70 }), disruptionBudget: DisruptionBudget.minAvailable(2) });
+      const run = () => new WebService(newRelease(), 'Web', { name: 'web', container: HTTP_CONTAINER, scaling: Scaling.autoscale({ minReplicas: 2, maxReplicas: 4, cpuUtilization: 70 }), disruptionBudget: DisruptionBudget.minAvailable(2) });
       expect(run).toThrow(ConfigError);
       expect(run).toThrow(/'disruptionBudget.minAvailable' is 2, but the autoscaler's minReplicas is 2, so no pod could ever be evicted and every node drain would hang; allowed: at most 1/);
     });
 
     test('a minAvailable budget guards a single replica', () => {
-      expect(() => new WebService(release(), 'Web', { name: 'web', container: HTTP_CONTAINER, disruptionBudget: DisruptionBudget.minAvailable(1) })).toThrow(
+      expect(() => new WebService(newRelease(), 'Web', { name: 'web', container: HTTP_CONTAINER, disruptionBudget: DisruptionBudget.minAvailable(1) })).toThrow(
         /'disruptionBudget.minAvailable' is 1, but the workload runs 1 replica\(s\).*allowed: DisruptionBudget.maxUnavailable/,
       );
     });
@@ -247,22 +247,22 @@ describe('WebService', () => {
     });
 
     test('the grace period does not outlast the preStop sleep', () => {
-      const run = () => new WebService(release(), 'Web', { name: 'web', container: { ...HTTP_CONTAINER, preStop: PreStop.sleep(Duration.seconds(30)) } });
+      const run = () => new WebService(newRelease(), 'Web', { name: 'web', container: { ...HTTP_CONTAINER, preStop: PreStop.sleep(Duration.seconds(30)) } });
       expect(run).toThrow(/'terminationGracePeriod' is "30s", but the kubelet sends SIGKILL 30s after the pod starts stopping, preStop included; allowed: more than the preStop hook's 30s/);
     });
 
     test('the scrape port is not a named container port', () => {
-      expect(() => new WebService(release(), 'Web', { name: 'web', container: HTTP_CONTAINER, prometheusScrape: { port: 'metrics' } })).toThrow(/'prometheusScrape.port' is "metrics"; allowed: a named port of the container \(http\)/);
+      expect(() => new WebService(newRelease(), 'Web', { name: 'web', container: HTTP_CONTAINER, prometheusScrape: { port: 'metrics' } })).toThrow(/'prometheusScrape.port' is "metrics"; allowed: a named port of the container \(http\)/);
     });
 
     test('the container has no named port to serve', () => {
-      expect(() => new WebService(release(), 'Web', { name: 'web', container: { ...HTTP_CONTAINER, ports: [] } })).toThrow(/'container.ports' is \[\], but a WebService serves on its Service; allowed: at least one named port/);
+      expect(() => new WebService(newRelease(), 'Web', { name: 'web', container: { ...HTTP_CONTAINER, ports: [] } })).toThrow(/'container.ports' is \[\], but a WebService serves on its Service; allowed: at least one named port/);
     });
 
     test('an Ingress names a Service port that does not exist, or a host that is not a DNS name', () => {
-      expect(() => new WebService(release(), 'Web', { name: 'web', container: HTTP_CONTAINER, ingress: { hosts: ['x.example.com'], port: 'grpc' } })).toThrow(/'ingress.port' is "grpc"; allowed: a port of Service ns\/web: http/);
-      expect(() => new WebService(release(), 'Web', { name: 'web', container: HTTP_CONTAINER, ingress: { hosts: ['https://x.example.com'] } })).toThrow(/'ingress.hosts\[0\]' is "https:\/\/x.example.com"/);
-      expect(() => new WebService(release(), 'Web', { name: 'web', container: HTTP_CONTAINER, ingress: { hosts: [] } })).toThrow(/'ingress.hosts' is \[\]; allowed: at least one host name/);
+      expect(() => new WebService(newRelease(), 'Web', { name: 'web', container: HTTP_CONTAINER, ingress: { hosts: ['x.example.com'], port: 'grpc' } })).toThrow(/'ingress.port' is "grpc"; allowed: a port of Service ns\/web: http/);
+      expect(() => new WebService(newRelease(), 'Web', { name: 'web', container: HTTP_CONTAINER, ingress: { hosts: ['https://x.example.com'] } })).toThrow(/'ingress.hosts\[0\]' is "https:\/\/x.example.com"/);
+      expect(() => new WebService(newRelease(), 'Web', { name: 'web', container: HTTP_CONTAINER, ingress: { hosts: [] } })).toThrow(/'ingress.hosts' is \[\]; allowed: at least one host name/);
     });
 
     test('cert-manager TLS names both or neither issuer kind', () => {
@@ -272,35 +272,35 @@ describe('WebService', () => {
 
     test('a LoadBalancer exposure has no reason, or is combined with an Ingress', () => {
       expect(() => ServiceExposure.loadBalancer({ reason: ' ' })).toThrow(/'service.exposure.reason' is " "/);
-      expect(() => new WebService(release(), 'Web', { name: 'web', container: HTTP_CONTAINER, service: { exposure: ServiceExposure.loadBalancer({ reason: 'x' }) }, ingress: { hosts: ['a.example.com'] } })).toThrow(/'ingress' is \["a.example.com"\], but the Service is already exposed by its own load balancer/);
+      expect(() => new WebService(newRelease(), 'Web', { name: 'web', container: HTTP_CONTAINER, service: { exposure: ServiceExposure.loadBalancer({ reason: 'x' }) }, ingress: { hosts: ['a.example.com'] } })).toThrow(/'ingress' is \["a.example.com"\], but the Service is already exposed by its own load balancer/);
     });
 
     test('two workloads of a release select each other\'s pods', () => {
-      const r = release();
+      const r = newRelease();
       new WebService(r, 'A', { name: 'a', identity: { name: 'shop' }, container: HTTP_CONTAINER });
       new Worker(r, 'B', { name: 'b', identity: { name: 'shop', component: 'worker' }, container: HTTP_CONTAINER });
-      expect(() => verified(r)).toThrow(/'name' is "a", but its selector .* also selects the pods of Deployment b \(r\/B\).*allowed: a distinct 'identity.name' or 'identity.component'/);
+      expect(() => Template.verified(r)).toThrow(/'name' is "a", but its selector .* also selects the pods of Deployment b \(r\/B\).*allowed: a distinct 'identity.name' or 'identity.component'/);
     });
 
     test('the name is not a DNS label, or a StatefulSet name leaves no room for its revision label', () => {
-      expect(() => new WebService(release(), 'Web', { name: 'Web_1', container: HTTP_CONTAINER })).toThrow(/'name' is "Web_1"/);
-      expect(() => new WebService(release(), 'Web', { name: 'x'.repeat(53), kind: WorkloadKind.statefulSet(), container: HTTP_CONTAINER })).toThrow(/'name' is "x{53}", but it is 53 characters long; allowed: a DNS-1123 label.*at most 52 characters/);
+      expect(() => new WebService(newRelease(), 'Web', { name: 'Web_1', container: HTTP_CONTAINER })).toThrow(/'name' is "Web_1"/);
+      expect(() => new WebService(newRelease(), 'Web', { name: 'x'.repeat(53), kind: WorkloadKind.statefulSet(), container: HTTP_CONTAINER })).toThrow(/'name' is "x{53}", but it is 53 characters long; allowed: a DNS-1123 label.*at most 52 characters/);
     });
 
     test('the image is unpinned (the error names the block the user created)', () => {
-      expect(() => new WebService(release(), 'Web', { name: 'web', container: { ...HTTP_CONTAINER, image: 'nginx:latest' } })).toThrow(/^WebService "r\/Web": 'container.image' is "nginx:latest"/);
+      expect(() => new WebService(newRelease(), 'Web', { name: 'web', container: { ...HTTP_CONTAINER, image: 'nginx:latest' } })).toThrow(/^WebService "r\/Web": 'container.image' is "nginx:latest"/);
     });
   });
 
   test('a Recreate rollout and security exceptions reach the output', () => {
-    const r = release();
+    const r = newRelease();
     new WebService(r, 'Web', {
       name: 'web',
       kind: WorkloadKind.deployment({ rollout: DeploymentRollout.recreate(), revisionHistoryLimit: 3 }),
       container: { ...HTTP_CONTAINER, resources: sized(10, 20, 16, 32) },
       security: SecurityProfile.restricted({ runAsUser: 1000, addCapabilities: { capabilities: ['NET_BIND_SERVICE'], reason: 'binds :80' } }),
     });
-    const d = verified(r).find('Deployment', 'web');
+    const d = Template.verified(r).find('Deployment', 'web');
     expect(d.spec.strategy).toEqual({ type: 'Recreate' });
     expect(d.spec.revisionHistoryLimit).toBe(3);
     expect(d.metadata.annotations['policy.ops-kit.io/capabilities-dropped']).toBe('binds :80');
