@@ -238,6 +238,8 @@ const ML_FORWARDED_PROPS: ForwardedProps = {
     'container.env': 'env',
     'container.envFrom': 'secret',
     'container.resources': 'resources',
+    // The identity's name is always dimtensor: the component is what tells two workloads' selectors apart.
+    'identity.name': 'component',
     'identity.component': 'component',
     'serviceAccount.annotations': 'serviceAccountAnnotations',
     'service.ports': 'servicePort',

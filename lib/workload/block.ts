@@ -3,6 +3,7 @@ import { check, ConfigError, inConstruct } from '../core/errors';
 import { Gpu } from '../core/gpu';
 import { selectorLabels, standardLabels } from '../core/labels';
 import { assertDnsLabel } from '../core/names';
+import { userProp } from '../core/props';
 import { NamespacedAccess } from '../core/rbac';
 import { k8s } from 'cdk8s-plus-28';
 import { PodWiring } from '../core/wiring';
@@ -149,10 +150,16 @@ export abstract class WorkloadBlock extends WorkloadConstruct {
       if (other === this || !(other instanceof WorkloadBlock) || other.podNamespace !== this.podNamespace) continue;
       const selects = Object.entries(this.selector).every(([k, v]) => other.labels[k] === v);
       if (selects) {
-        errors.push(
-          `'name' is ${JSON.stringify(this.name)}, but its selector ${JSON.stringify(this.selector)} also selects the pods of ${other.kindName} ${other.name} (${other.node.path}), ` +
-            "so whatever selects its pods (a Service, a disruption budget, an autoscaler, a NetworkPolicy, the wiring graph) would pick those too; allowed: a distinct 'identity.name' or 'identity.component' for one of them",
+        // Named as the user of the construct they created wrote them (an MlWorkload user sets `component`).
+        const knobs = [...new Set(['identity.name', 'identity.component'].map((p) => `'${userProp(this, p).prop}'`))].join(' or ');
+        const error = new ConfigError(
+          'name',
+          this.name,
+          `a distinct ${knobs} for one of them`,
+          `its selector ${JSON.stringify(this.selector)} also selects the pods of ${other.kindName} ${other.name} (${other.node.path}), ` +
+            'so whatever selects its pods (a Service, a disruption budget, an autoscaler, a NetworkPolicy, the wiring graph) would pick those too',
         );
+        errors.push(error.in(this).message);
       }
     }
     return errors;

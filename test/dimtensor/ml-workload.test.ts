@@ -80,7 +80,7 @@ describe('MlWorkload', () => {
       const r = mlRelease();
       MlWorkload.job(r, 'A', { name: 'a', image: IMAGE });
       MlWorkload.job(r, 'B', { name: 'b', image: IMAGE });
-      expect(() => Template.fromRelease(r)).toThrow(/'name' is "a", but its selector .* also selects the pods of Job b .*allowed: a distinct 'identity.name' or 'identity.component'/);
+      expect(() => Template.fromRelease(r)).toThrow(/MlWorkload "ml\/A": 'name' is "a", but its selector .* also selects the pods of Job b .*; allowed: a distinct 'component' for one of them/);
     });
 
     test('a setting the block refuses is named as the MlWorkload user wrote it, with the MlWorkload construct', () => {

@@ -279,7 +279,7 @@ describe('WebService', () => {
       const r = newRelease();
       new WebService(r, 'A', { name: 'a', identity: { name: 'shop' }, container: HTTP_CONTAINER });
       new Worker(r, 'B', { name: 'b', identity: { name: 'shop', component: 'worker' }, container: HTTP_CONTAINER });
-      expect(() => Template.verified(r)).toThrow(/'name' is "a", but its selector .* also selects the pods of Deployment b \(r\/B\).*allowed: a distinct 'identity.name' or 'identity.component'/);
+      expect(() => Template.verified(r)).toThrow(/WebService "r\/A": 'name' is "a", but its selector .* also selects the pods of Deployment b \(r\/B\).*; allowed: a distinct 'identity.name' or 'identity.component' for one of them/);
     });
 
     test('the name is not a DNS label, or a StatefulSet name leaves no room for its revision label', () => {
