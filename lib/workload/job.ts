@@ -95,17 +95,24 @@ function seconds(prop: string, d: Duration | undefined, min: number): number | u
  * The Job spec of a rendered pod template, with the run options validated (shared by Job and CronJob).
  * @internal
  */
-export function renderJobSpec(template: k8s.PodTemplateSpec, o: JobRunOptions): k8s.JobSpec {
-  const container = template.spec!.containers[0];
-  const own = (container.env ?? []).find((e) => e.name === JOB_COMPLETION_INDEX_ENV);
-  if (own && !JobIndex.readBy({ ...container, env: [own] })) {
-    throw new ConfigError(`container.env.${JOB_COMPLETION_INDEX_ENV}`, own.value ?? own.valueFrom, 'JobIndex.env() (the Job is then Indexed)',
-      `every pod would read the same value: an Indexed Job sets ${JOB_COMPLETION_INDEX_ENV} only when the container does not, so this one hides each pod's own index`);
+export function renderJobSpec(template: k8s.PodTemplateSpec, o: JobRunOptions & Pick<WorkloadPodProps, 'initContainers'>): k8s.JobSpec {
+  const spec = template.spec!;
+  // The containers the user wrote (the connections' wait containers never read the index), with their props.
+  const written = [
+    { container: spec.containers[0], prop: 'container', who: 'the container' },
+    ...(o.initContainers ?? []).map((ic, j) => ({ container: spec.initContainers?.find((c) => c.name === ic.name), prop: `initContainers[${j}]`, who: `init container ${ic.name}` })),
+  ].filter((w): w is { container: k8s.Container; prop: string; who: string } => w.container !== undefined);
+  for (const { container, prop } of written) {
+    const own = (container.env ?? []).find((e) => e.name === JOB_COMPLETION_INDEX_ENV);
+    if (own && !JobIndex.readBy({ ...container, env: [own] })) {
+      throw new ConfigError(`${prop}.env.${JOB_COMPLETION_INDEX_ENV}`, own.value ?? own.valueFrom, 'JobIndex.env() (the Job is then Indexed)',
+        `every pod would read the same value: an Indexed Job sets ${JOB_COMPLETION_INDEX_ENV} only when the container does not, so this one hides each pod's own index`);
+    }
   }
-  const readsIndex = JobIndex.readBy(container);
-  const indexed = o.indexed ?? readsIndex;
-  if (readsIndex && !indexed) {
-    throw new ConfigError('indexed', false, 'true or unset', 'the container reads its completion index (JobIndex.env()), which only an Indexed Job sets: it would read an empty string');
+  const reader = written.find((w) => JobIndex.readBy(w.container));
+  const indexed = o.indexed ?? reader !== undefined;
+  if (reader && !indexed) {
+    throw new ConfigError('indexed', false, 'true or unset', `${reader.who} reads its completion index (JobIndex.env()), which only an Indexed Job sets: it would read an empty string`);
   }
   for (const [k, v] of [['backoffLimit', o.backoffLimit], ['parallelism', o.parallelism], ['completions', o.completions]] as const) {
     if (v !== undefined) assertInt(k, v, { min: k === 'backoffLimit' ? 0 : 1 });

@@ -11,6 +11,9 @@ function renderJob(props: Partial<ConstructorParameters<typeof Job>[2]> = {}): T
   return Template.verified(r);
 }
 
+/** An init container that fetches the pod's shard by its completion index. */
+const FETCH_SHARD = { name: 'fetch-shard', image: 'busybox:1.36.1', command: ['sh', '-c', 'wget -O /work/shard "http://data/shard-$SHARD"'], env: { SHARD: JobIndex.env() } };
+
 describe('Job', () => {
   test('defaults: restartPolicy Never, Kubernetes defaults for the rest, named <name>-<hash>', () => {
     const t = renderJob();
@@ -40,6 +43,12 @@ describe('Job', () => {
     const t = renderJob({ container: { ...BATCH_CONTAINER, env: { JOB_COMPLETION_INDEX: JobIndex.env() } }, parallelism: 10, completions: 100 });
     expect(t.find('Job').spec.completionMode).toBe('Indexed');
     expect(envOf(t.container('Job', undefined, 'sweep')).JOB_COMPLETION_INDEX).toEqual({ fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" } });
+  });
+
+  test('an init container that reads the completion index makes the Job Indexed too (it fetches its shard before the main container runs)', () => {
+    const job = renderJob({ initContainers: [FETCH_SHARD], completions: 4 }).find('Job');
+    expect(job.spec.completionMode).toBe('Indexed');
+    expect(envOf(job.spec.template.spec.initContainers[0]).SHARD.fieldRef.fieldPath).toBe("metadata.annotations['batch.kubernetes.io/job-completion-index']");
   });
 
   test('an Indexed Job without an index reader is allowed when asked for', () => {
@@ -84,6 +93,14 @@ describe('Job', () => {
       expect(fixed).toThrow(/^Job "r\/J": 'container.env.JOB_COMPLETION_INDEX' is "3", but every pod would read the same value: .*allowed: JobIndex.env\(\) \(the Job is then Indexed\)$/);
       const otherField = () => renderJob({ container: { ...BATCH_CONTAINER, env: { JOB_COMPLETION_INDEX: EnvSource.field('metadata.name') } } });
       expect(otherField).toThrow(/'container.env.JOB_COMPLETION_INDEX' is \{"fieldRef":\{"fieldPath":"metadata.name"\}\}/);
+    });
+
+    test('an init container reads the completion index of a Job that is not Indexed, or sets JOB_COMPLETION_INDEX itself', () => {
+      expect(() => renderJob({ initContainers: [FETCH_SHARD], completions: 4, indexed: false })).toThrow(
+        /^Job "r\/J": 'indexed' is false, but init container fetch-shard reads its completion index \(JobIndex.env\(\)\), which only an Indexed Job sets: it would read an empty string; allowed: true or unset$/,
+      );
+      const fixed = () => renderJob({ initContainers: [{ ...FETCH_SHARD, env: { JOB_COMPLETION_INDEX: '1' } }], completions: 4, indexed: true });
+      expect(fixed).toThrow(/^Job "r\/J": 'initContainers\[0\].env.JOB_COMPLETION_INDEX' is "1", but every pod would read the same value: .*allowed: JobIndex.env\(\) \(the Job is then Indexed\)$/);
     });
 
     test('an Indexed Job has no completions', () => {
