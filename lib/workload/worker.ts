@@ -131,19 +131,22 @@ export class Worker extends WorkloadBlock {
 
   constructor(scope: Construct, id: string, props: WorkerProps) {
     const kind = props.kind ?? WorkloadKind.deployment();
-    check(kind instanceof WorkloadKind, 'kind', kind, 'WorkloadKind.deployment({...}) or WorkloadKind.statefulSet({...})');
     const scaling = props.scaling ?? Scaling.fixed(1);
-    check(scaling instanceof Scaling, 'scaling', scaling, 'Scaling.fixed(n) or Scaling.autoscale({...})');
     const spreads = props.spread ?? [];
-    spreads.forEach((s, i) => check(s instanceof Spread, `spread[${i}]`, s, 'Spread.acrossNodes(), Spread.acrossZones() or Spread.across(key)'));
-    const stateful = kind.kind === 'StatefulSet';
-    super(scope, id, props, kind.kind, stateful ? MAX_STATEFULSET_NAME : 63, (block) => ({
-      annotations: scrapeAnnotations(props),
-      affinity: (p) => spreadAffinity(p.affinity, spreads, block.selector),
-      topologySpreadConstraints: spreads.map((s) => s.constraint(block.selector)).filter((c): c is k8s.TopologySpreadConstraint => c !== undefined),
-      claimTemplates: stateful,
-      claimTemplatesHint: 'a shared volume, or WorkloadKind.statefulSet() for claims per pod',
-    }));
+    const stateful = kind instanceof WorkloadKind && kind.kind === 'StatefulSet';
+    // The checks run inside the block's constructor (the extras callback), so their errors name this Worker.
+    super(scope, id, props, stateful ? 'StatefulSet' : 'Deployment', stateful ? MAX_STATEFULSET_NAME : 63, (block) => {
+      check(kind instanceof WorkloadKind, 'kind', kind, 'WorkloadKind.deployment({...}) or WorkloadKind.statefulSet({...})');
+      check(scaling instanceof Scaling, 'scaling', scaling, 'Scaling.fixed(n) or Scaling.autoscale({...})');
+      spreads.forEach((s, i) => check(s instanceof Spread, `spread[${i}]`, s, 'Spread.acrossNodes(), Spread.acrossZones() or Spread.across(key)'));
+      return {
+        annotations: scrapeAnnotations(props),
+        affinity: (p) => spreadAffinity(p.affinity, spreads, block.selector),
+        topologySpreadConstraints: spreads.map((s) => s.constraint(block.selector)).filter((c): c is k8s.TopologySpreadConstraint => c !== undefined),
+        claimTemplates: stateful,
+        claimTemplatesHint: 'a shared volume, or WorkloadKind.statefulSet() for claims per pod',
+      };
+    });
     this.kind = kind;
     this.scaling = scaling;
     this.checkSharedClaims(this.concurrency());

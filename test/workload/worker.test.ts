@@ -1,6 +1,6 @@
 import { Duration, Size } from 'cdk8s';
 import { EnvFrom, EnvSource, Gpu, NodeSelection, Probes, SecurityProfile } from '../../lib/core';
-import { PodVolume, Scaling, Worker, WorkloadKind } from '../../lib/workload';
+import { PodVolume, Scaling, Spread, Worker, WorkloadKind } from '../../lib/workload';
 import { envOf, newRelease, Template } from '../support';
 import { HTTP_CONTAINER } from './fixtures';
 
@@ -85,6 +85,13 @@ describe('Worker', () => {
   test('fails when the GPU option and the user placement disagree on a node label', () => {
     const run = () => new Worker(newRelease(), 'W', { name: 'w', container: HTTP_CONTAINER, placement: { nodeSelection: NodeSelection.fallback({ accelerator: 'none' }) }, gpu: Gpu.nvidia(1, { nodeSelector: { accelerator: 'nvidia-gpu' } }) });
     expect(run).toThrow(/'placement.nodeSelector.accelerator' is "none", but the gpu option needs accelerator=nvidia-gpu on the node/);
+  });
+
+  test('fails when kind, scaling or a spread rule is not one of its alternatives (the error names the Worker)', () => {
+    const worker = (props: object) => () => new Worker(newRelease(), 'W', { name: 'w', container: HTTP_CONTAINER, ...props });
+    expect(worker({ kind: 'StatefulSet' })).toThrow(/^Worker "r\/W": 'kind' is "StatefulSet"; allowed: WorkloadKind.deployment\(\{...\}\) or WorkloadKind.statefulSet\(\{...\}\)$/);
+    expect(worker({ scaling: 3 })).toThrow(/^Worker "r\/W": 'scaling' is 3; allowed: Scaling.fixed\(n\) or Scaling.autoscale\(\{...\}\)$/);
+    expect(worker({ spread: [Spread.acrossNodes(), 'zones'] })).toThrow(/^Worker "r\/W": 'spread\[1\]' is "zones"; allowed: Spread.acrossNodes\(\), Spread.acrossZones\(\) or Spread.across\(key\)$/);
   });
 
   test('fails when the container has no requests and limits, or half of them (a JavaScript caller is not stopped by the types)', () => {
