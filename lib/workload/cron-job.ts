@@ -5,7 +5,7 @@ import { check, inConstruct } from '../core/errors';
 import { assertInt, assertWholeSeconds } from '../core/validate';
 import { Concurrency, WorkloadBlock } from './block';
 import { CronSchedule } from './cron';
-import { jobConcurrency, jobRestartPolicy, JobRunOptions, renderJobSpec } from './job';
+import { jobConcurrency, jobRestartPolicy, JobRunOptions, noteIndexed, renderJobSpec } from './job';
 import { Release } from '../release/release';
 import { renderPodTemplate } from '../core/pod-template';
 import { WorkloadPodProps } from './pod';
@@ -80,6 +80,7 @@ export class CronJob extends WorkloadBlock {
     const template = this.rendered.template;
     const spec = inConstruct(this, () => renderJobSpec(template, props));
     this.noteGpu(props.gpu, this.name);
+    noteIndexed(this, `CronJob ${this.name} creates its Jobs with`, spec);
     if (props.timeZone !== undefined) Release.of(this).addNote(`CronJob ${this.name} runs on ${this.schedule.expressionString} in ${props.timeZone} (spec.timeZone: Kubernetes 1.27 or later; earlier clusters reject the field).`);
     this.cronJob = new k8s.KubeCronJob(this, 'Resource', {
       metadata: { name: this.name, labels: { ...this.labels }, annotations: this.rendered.workloadAnnotations },

@@ -133,6 +133,19 @@ export function renderJobSpec(template: k8s.PodTemplateSpec, o: JobRunOptions & 
 }
 
 /**
+ * Adds the release note of an Indexed Job: the Kubernetes version it needs and where each pod finds its index.
+ * @internal
+ */
+export function noteIndexed(scope: Construct, what: string, spec: k8s.JobSpec): void {
+  if (spec.completionMode !== 'Indexed') return;
+  Release.of(scope).addNote(
+    `${what} completionMode Indexed (Kubernetes 1.24 or later; beta and on by default from 1.22): each pod runs one index from 0 to ${spec.completions! - 1} ` +
+      `and finds it in its ${JOB_COMPLETION_INDEX_ANNOTATION} annotation and in the variable ${JOB_COMPLETION_INDEX_ENV}. On Kubernetes 1.21 the feature is alpha and off by default: ` +
+      'the Job would not be Indexed, and every pod would read an empty index.',
+  );
+}
+
+/**
  * How many of a Job's pods can run at once, for the storage rule.
  * @internal
  */
@@ -178,6 +191,7 @@ export class Job extends WorkloadBlock {
       spec,
     });
     this.noteGpu(props.gpu, this.jobName);
+    noteIndexed(this, `Job ${this.jobName} runs with`, spec);
     if (props.ttlAfterFinished !== undefined) {
       Release.of(this).addNote(
         `Job ${this.jobName} is deleted ${spec.ttlSecondsAfterFinished}s after it finishes (ttlAfterFinished). A GitOps tool that applies this folder ` +

@@ -82,10 +82,13 @@ describe('dimtensor chart bugs that cannot happen here', () => {
     expect(training.metadata.annotations['refs.ops-kit.io/external']).toBe('Secret/dimtensor-mlflow');
   });
 
-  test('autoscaling/v2 is what renders, and the release notes require Kubernetes 1.23 (not the chart README\'s 1.21)', () => {
+  test('autoscaling/v2 is what renders, and the release notes require Kubernetes 1.23 for it and 1.24 for Indexed Jobs (not the chart README\'s 1.21)', () => {
     const r = releases.find((x) => x.name === 'dimtensor-inference')!;
     expect(r.objects.find((o) => o.kind === 'HorizontalPodAutoscaler')!.apiVersion).toBe('autoscaling/v2');
     expect(r.notes.join('\n')).toMatch(/autoscaling\/v2: Kubernetes 1\.23 or later/);
+    // The batch profile needs Indexed Jobs, which a 1.21 cluster (the chart's stated minimum) drops.
+    const batch = releases.find((x) => x.name === 'dimtensor-batch')!;
+    expect(batch.notes.join('\n')).toMatch(/completionMode Indexed \(Kubernetes 1\.24 or later; .*each pod runs one index from 0 to 99 .*On Kubernetes 1\.21 the feature is alpha and off by default/);
   });
 
   test('pod anti-affinity selects this release\'s pods by the workload selector, never a hand-written label list', () => {

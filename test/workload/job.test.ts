@@ -51,6 +51,19 @@ describe('Job', () => {
     expect(envOf(job.spec.template.spec.initContainers[0]).SHARD.fieldRef.fieldPath).toBe("metadata.annotations['batch.kubernetes.io/job-completion-index']");
   });
 
+  test('an Indexed Job or CronJob notes the Kubernetes version it needs; a plain Job notes nothing about it', () => {
+    const notes = (build: (r: ReturnType<typeof newRelease>) => void) => {
+      const r = newRelease();
+      build(r);
+      return Template.verified(r).rendered.notes.join('\n');
+    };
+    const indexed = notes((r) => new Job(r, 'J', { name: 'sweep', container: { ...BATCH_CONTAINER, env: { I: JobIndex.env() } }, completions: 8 }));
+    expect(indexed).toMatch(/^Job sweep-[0-9a-z]{8} runs with completionMode Indexed \(Kubernetes 1\.24 or later; beta and on by default from 1\.22\): each pod runs one index from 0 to 7/);
+    const cron = notes((r) => new CronJob(r, 'C', { name: 'nightly', schedule: CronSchedule.expression('@daily'), container: BATCH_CONTAINER, indexed: true, completions: 3 }));
+    expect(cron).toMatch(/^CronJob nightly creates its Jobs with completionMode Indexed .*from 0 to 2/);
+    expect(notes((r) => new Job(r, 'J', { name: 'once', container: BATCH_CONTAINER }))).not.toMatch(/Indexed/);
+  });
+
   test('an Indexed Job without an index reader is allowed when asked for', () => {
     expect(renderJob({ indexed: true, completions: 3 }).find('Job').spec.completionMode).toBe('Indexed');
   });
