@@ -45,18 +45,26 @@ export abstract class WorkloadBlock extends WorkloadConstruct {
   public readonly configMaps: readonly k8s.KubeConfigMap[];
   /** Claims rendered for `PodVolume.claim(...)` volumes. */
   public readonly claims: readonly k8s.KubePersistentVolumeClaim[];
-  /** The pod, prepared for the controller to render. */
+  /**
+   * The pod, prepared for the controller to render.
+   * @internal
+   */
   protected readonly pod: BlockPod;
-  /** What the controller rendered from the pod (set by the subclass once it rendered). */
+  /**
+   * What the controller rendered from the pod (set by the subclass once it rendered).
+   * @internal
+   */
   protected rendered?: RenderedPodTemplate;
 
   /** The kind the block renders, for messages (`Deployment`). */
   public readonly kindName: string;
 
   /**
+   * Prepares the pod of a block (the library's Worker, WebService, Job and CronJob extend it).
    * @param kindName the kind rendered, for messages
    * @param maxNameLength the longest name whose derived names still fit (a CronJob's Jobs append 11 characters)
    * @param extras what the block adds to its pods, once the identity is known
+   * @internal
    */
   protected constructor(
     scope: Construct,
@@ -102,7 +110,10 @@ export abstract class WorkloadBlock extends WorkloadConstruct {
     return this.renderedTemplate().spec!.containers[0];
   }
 
-  /** The rendered pod template. */
+  /**
+   * The rendered pod template.
+   * @internal
+   */
   protected renderedTemplate(): k8s.PodTemplateSpec {
     if (!this.rendered) throw new Error(`${this.node.path}: the pod template is read before the ${this.kindName} rendered it`);
     return this.rendered.template;
@@ -112,6 +123,7 @@ export abstract class WorkloadBlock extends WorkloadConstruct {
    * Fails when a claim every pod shares attaches to one node (ReadWriteOnce) or one pod (ReadWriteOncePod) while the
    * workload can run more than one pod at once: the second pod, on another node, never starts (Multi-Attach error),
    * so a rollout or a scale-up hangs.
+   * @internal
    */
   protected checkSharedClaims(concurrency: Concurrency): void {
     inConstruct(this, () => this.checkSharedClaimsUnattributed(concurrency));
@@ -130,7 +142,10 @@ export abstract class WorkloadBlock extends WorkloadConstruct {
     }
   }
 
-  /** Adds the GPU prerequisites (node labels, device plugin, runtime) to the release notes. */
+  /**
+   * Adds the GPU prerequisites (node labels, device plugin, runtime) to the release notes.
+   * @internal
+   */
   protected noteGpu(gpu: Gpu | undefined, objectName: string): void {
     if (!gpu) return;
     const selector = this.renderedTemplate().spec?.nodeSelector ?? {};
