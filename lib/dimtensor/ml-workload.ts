@@ -1,6 +1,6 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ServiceEndpoint } from '../core/endpoint';
+import { ExternalPeer, ServiceEndpoint } from '../core/endpoint';
 import { EnvFrom, EnvMap } from '../core/env';
 import { buildChild, check, ConfigError, inConstruct } from '../core/errors';
 import { ForwardedProps } from '../core/props';
@@ -216,6 +216,11 @@ export interface MlServiceProps extends MlWorkloadProps {
    */
   readonly exposure?: ServiceExposure;
   /**
+   * Who connects from outside the cluster, with a node port or load balancer `exposure` (its NetworkPolicy admits them).
+   * @default - none (required for ServiceExposure.nodePort() and .loadBalancer())
+   */
+  readonly externalClients?: ExternalPeer;
+  /**
    * An Ingress.
    * @default - none
    */
@@ -244,6 +249,7 @@ const ML_FORWARDED_PROPS: ForwardedProps = {
     'serviceAccount.annotations': 'serviceAccountAnnotations',
     'service.ports': 'servicePort',
     'service.exposure': 'exposure',
+    'service.externalClients': 'externalClients',
   },
 };
 
@@ -281,7 +287,7 @@ export class MlWorkload extends Construct {
         disruptionBudget: props.disruptionBudget,
         spread: props.spread,
         prometheusScrape: props.prometheusScrape ? { port: 'http', path: '/metrics' } : undefined,
-        service: { ports: [{ name: 'http', port, targetPort: 'http' }], exposure: props.exposure },
+        service: { ports: [{ name: 'http', port, targetPort: 'http' }], exposure: props.exposure, externalClients: props.externalClients },
         ingress: props.ingress,
       });
     });

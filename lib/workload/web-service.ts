@@ -1,6 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { ServiceEndpoint } from '../core/endpoint';
+import { ExternalPeer, ServiceEndpoint } from '../core/endpoint';
 import { check, ConfigError, inConstruct } from '../core/errors';
 import { assertLabelKey } from '../core/labels';
 import { policyExceptionAnnotations } from '../core/policy';
@@ -77,6 +77,12 @@ export interface WebServiceServiceOptions {
    * @default - none
    */
   readonly annotations?: Readonly<Record<string, string>>;
+  /**
+   * Who connects from outside the cluster (`ExternalPeer.cidr({ cidrs, reason })` or `ExternalPeer.anywhere({ reason })`):
+   * the pods' NetworkPolicy admits them. Required with a node port or a load balancer, refused otherwise.
+   * @default - none (required for ServiceExposure.nodePort() and .loadBalancer())
+   */
+  readonly externalClients?: ExternalPeer;
 }
 
 /** Props of a `WebService`. */
@@ -137,6 +143,7 @@ export class WebService extends Worker {
       ports,
       type: exposure.type,
       loadBalancerSourceRanges: exposure.sourceRanges,
+      externalClients: props.service?.externalClients,
     });
     return { ...s, exposure };
   }

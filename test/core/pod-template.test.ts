@@ -52,7 +52,8 @@ describe('renderPodTemplate', () => {
     expect(spec.serviceAccountName).toBe('pods');
     expect(spec.automountServiceAccountToken).toBe(true);
     expect(rendered.workloadAnnotations!['refs.ops-kit.io/external']).toBe('Secret/given,Secret/server-ca');
-    expect(wiring.connections).toHaveLength(1);
+    // The server, and the wait's read of the API (which the pods' NetworkPolicy must allow).
+    expect(wiring.connections.map((c) => c.purpose)).toEqual([undefined, 'init container wait-for-server reads the API']);
   });
 
   test('without waits: no account, no token, the pod annotations as given', () => {

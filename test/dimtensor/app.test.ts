@@ -35,7 +35,8 @@ describe('apps/dimtensor', () => {
     const r = t('dimtensor-inference');
     expect(r.ids()).toEqual([
       'ConfigMap/dimtensor-inference-config', 'Deployment/dimtensor-inference', 'HorizontalPodAutoscaler/dimtensor-inference',
-      'Ingress/dimtensor-inference', 'PodDisruptionBudget/dimtensor-inference', 'Service/dimtensor-inference',
+      'Ingress/dimtensor-inference', 'NetworkPolicy/dimtensor-inference', 'NetworkPolicy/dimtensor-inference-default-deny',
+      'PodDisruptionBudget/dimtensor-inference', 'Service/dimtensor-inference',
     ]);
     const d = r.find('Deployment');
     expect(d.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });

@@ -41,7 +41,7 @@ describe('dimtensor chart bugs that cannot happen here', () => {
 
   test('the CronJob mode renders a CronJob (the chart has no template for it)', () => {
     const t = byName('dimtensor-nightly');
-    expect(t.ids()).toEqual(['ConfigMap/dimtensor-nightly-config', 'CronJob/dimtensor-nightly', 'PersistentVolumeClaim/dimtensor-nightly-data']);
+    expect(t.ids()).toEqual(['ConfigMap/dimtensor-nightly-config', 'CronJob/dimtensor-nightly', 'NetworkPolicy/dimtensor-nightly', 'NetworkPolicy/dimtensor-nightly-default-deny', 'PersistentVolumeClaim/dimtensor-nightly-data']);
     expect(t.find('CronJob').spec).toMatchObject({ schedule: '0 2 * * *', concurrencyPolicy: 'Forbid', successfulJobsHistoryLimit: 5, failedJobsHistoryLimit: 1, startingDeadlineSeconds: 300 });
   });
 

@@ -22,7 +22,7 @@ describe('MlWorkload', () => {
     const t = verified((r) => {
       w = MlWorkload.service(r, 'Api', { image: IMAGE });
     });
-    expect(t.ids()).toEqual(['Deployment/ml', 'Service/ml']);
+    expect(t.ids()).toEqual(['Deployment/ml', 'NetworkPolicy/ml', 'NetworkPolicy/ml-default-deny', 'Service/ml']);
     expect(t.find('Deployment').spec.replicas).toBe(3);
     expect(w!.endpoint.port('http').port).toBe(80);
     expect(w!.block).toBeInstanceOf(WebService);

@@ -107,7 +107,9 @@ describe('README workload example', () => {
     const [report] = verifyReleases(releases);
     expect(report.violations).toEqual([]);
     const objects = releases[0].objects as any[];
-    expect(objects.map((o) => o.kind).sort()).toEqual(['Deployment', 'HorizontalPodAutoscaler', 'Ingress', 'Job', 'Job', 'PodDisruptionBudget', 'Service']);
+    expect(objects.map((o) => o.kind).sort()).toEqual([
+      'Deployment', 'HorizontalPodAutoscaler', 'Ingress', 'Job', 'Job', 'NetworkPolicy', 'NetworkPolicy', 'NetworkPolicy', 'NetworkPolicy', 'PodDisruptionBudget', 'Service',
+    ]);
     expect(objects.find((o) => o.kind === 'Deployment').spec.replicas).toBeUndefined();
     const jobs = objects.filter((o) => o.kind === 'Job');
     expect(jobs.find((j) => j.metadata.name.startsWith('reindex-')).spec.completionMode).toBe('Indexed');

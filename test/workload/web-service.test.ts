@@ -32,7 +32,7 @@ describe('WebService', () => {
     const r = newRelease();
     const web = new WebService(r, 'Web', { name: 'web', container: HTTP_CONTAINER });
     const t = Template.verified(r);
-    expect(t.ids()).toEqual(['Deployment/web', 'Service/web']);
+    expect(t.ids()).toEqual(['Deployment/web', 'NetworkPolicy/r-default-deny', 'NetworkPolicy/web', 'Service/web']);
     expect(t.find('Deployment', 'web').spec.replicas).toBe(1);
     expect(t.find('Deployment', 'web').spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
     expect(t.find('Service', 'web').spec).toEqual({ type: 'ClusterIP', selector: web.selector, ports: [{ name: 'http', port: 8080, targetPort: 'http', protocol: 'TCP' }] });
@@ -66,7 +66,7 @@ describe('WebService', () => {
       ingress: { hosts: ['shop.example.com'], className: 'nginx', tls: IngressTls.certManager({ clusterIssuer: 'letsencrypt-prod' }) },
     });
     const t = Template.verified(r);
-    expect(t.ids()).toEqual(['Deployment/api', 'HorizontalPodAutoscaler/api', 'Ingress/api', 'PodDisruptionBudget/api', 'Service/api']);
+    expect(t.ids()).toEqual(['Deployment/api', 'HorizontalPodAutoscaler/api', 'Ingress/api', 'NetworkPolicy/api', 'NetworkPolicy/r-default-deny', 'PodDisruptionBudget/api', 'Service/api']);
     expect(t.objects).toMatchSnapshot();
     const spec = t.podSpec('Deployment', 'api');
     expect(spec.priorityClassName).toBe('high');
@@ -138,12 +138,14 @@ describe('WebService', () => {
     const r = newRelease();
     new WebService(r, 'Web', { name: 'web', container: HTTP_CONTAINER, ingress: { hosts: ['w.example.com'], controller: ExternalPeer.pods({ namespace: 'ingress-nginx', selector: { 'app.kubernetes.io/name': 'ingress-nginx' } }) } });
     const t = Template.verified(r);
-    expect(t.connections).toEqual([expect.objectContaining({ kind: 'ingress', from: expect.objectContaining({ type: 'external' }), to: expect.objectContaining({ type: 'service', name: 'web' }) })]);
+    // The controller given here, beside the release-wide one the NetworkPolicies admit by default.
+    const ingress = t.connections.filter((c) => c.kind === 'ingress');
+    expect(ingress).toContainEqual(expect.objectContaining({ from: expect.objectContaining({ type: 'external', peer: expect.objectContaining({ namespace: 'ingress-nginx', selector: { 'app.kubernetes.io/name': 'ingress-nginx' } }) }), to: expect.objectContaining({ type: 'service', name: 'web' }) }));
   });
 
   test('a NodePort exposure carries its reason as a policy exception', () => {
     const r = newRelease();
-    new WebService(r, 'Web', { name: 'web', container: HTTP_CONTAINER, service: { ports: [{ name: 'http', port: 80, targetPort: 'http', nodePort: 30080 }], exposure: ServiceExposure.nodePort({ reason: 'the lab has no load balancer' }) } });
+    new WebService(r, 'Web', { name: 'web', container: HTTP_CONTAINER, service: { ports: [{ name: 'http', port: 80, targetPort: 'http', nodePort: 30080 }], exposure: ServiceExposure.nodePort({ reason: 'the lab has no load balancer' }), externalClients: ExternalPeer.cidr({ cidrs: ['10.40.0.0/16'], reason: 'the lab network' }) } });
     const svc = Template.verified(r).find('Service', 'web');
     expect(svc.spec.type).toBe('NodePort');
     expect(svc.spec.ports[0].nodePort).toBe(30080);
@@ -153,7 +155,7 @@ describe('WebService', () => {
 
   test('a LoadBalancer exposure carries its reason as a policy exception', () => {
     const r = newRelease();
-    new WebService(r, 'Web', { name: 'web', container: HTTP_CONTAINER, service: { exposure: ServiceExposure.loadBalancer({ reason: 'partners call it directly', sourceRanges: ['203.0.113.0/24'] }) } });
+    new WebService(r, 'Web', { name: 'web', container: HTTP_CONTAINER, service: { exposure: ServiceExposure.loadBalancer({ reason: 'partners call it directly', sourceRanges: ['203.0.113.0/24'] }), externalClients: ExternalPeer.cidr({ cidrs: ['203.0.113.0/24'], reason: 'partners' }) } });
     const svc = Template.verified(r).find('Service', 'web');
     expect(svc.spec.type).toBe('LoadBalancer');
     expect(svc.spec.loadBalancerSourceRanges).toEqual(['203.0.113.0/24']);
@@ -179,7 +181,7 @@ describe('WebService', () => {
     expect(t.podSpec('Deployment', 'web').initContainers.map((i: { name: string }) => i.name)).toEqual(['wait-for-db']);
     expect(t.has('Role', 'web') && t.has('RoleBinding', 'web') && t.has('ServiceAccount', 'web')).toBe(true);
     expect(t.find('Deployment', 'web').metadata.annotations['refs.ops-kit.io/external']).toBe('Secret/db-auth,Secret/db-ca');
-    expect(web.wiring.connections.map((x) => x.purpose)).toEqual(['database']);
+    expect(web.wiring.connections.map((x) => x.purpose)).toEqual(['database', 'init container wait-for-db reads the API']);
   });
 
   test('the ServiceAccount carries the workload-identity annotations, also when the waits bind it a Role', () => {
@@ -209,7 +211,7 @@ describe('WebService', () => {
     const r = newRelease();
     const web = new WebService(r, 'Web', { name: 'web', kind: WorkloadKind.statefulSet({ podManagementPolicy: 'Parallel' }), container: HTTP_CONTAINER, scaling: Scaling.fixed(2) });
     const t = Template.verified(r);
-    expect(t.ids()).toEqual(['Service/web', 'Service/web-headless', 'StatefulSet/web']);
+    expect(t.ids()).toEqual(['NetworkPolicy/r-default-deny', 'NetworkPolicy/web', 'Service/web', 'Service/web-headless', 'StatefulSet/web']);
     expect(t.find('StatefulSet', 'web').spec.serviceName).toBe('web-headless');
     expect(t.find('Service', 'web-headless').spec.clusterIP).toBe('None');
     expect(web.headlessEndpoint!.name).toBe('web-headless');
@@ -272,7 +274,7 @@ describe('WebService', () => {
 
     test('a LoadBalancer exposure has no reason, or is combined with an Ingress', () => {
       expect(() => ServiceExposure.loadBalancer({ reason: ' ' })).toThrow(/'service.exposure.reason' is " "/);
-      expect(() => new WebService(newRelease(), 'Web', { name: 'web', container: HTTP_CONTAINER, service: { exposure: ServiceExposure.loadBalancer({ reason: 'x' }) }, ingress: { hosts: ['a.example.com'] } })).toThrow(/'ingress' is \["a.example.com"\], but the Service is already exposed by its own load balancer/);
+      expect(() => new WebService(newRelease(), 'Web', { name: 'web', container: HTTP_CONTAINER, service: { exposure: ServiceExposure.loadBalancer({ reason: 'x' }), externalClients: ExternalPeer.anywhere({ reason: 'public API' }) }, ingress: { hosts: ['a.example.com'] } })).toThrow(/'ingress' is \["a.example.com"\], but the Service is already exposed by its own load balancer/);
     });
 
     test('two workloads of a release select each other\'s pods', () => {

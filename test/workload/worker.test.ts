@@ -38,7 +38,7 @@ describe('Worker', () => {
       security: SecurityProfile.restricted({ runAsUser: 1000, fsGroup: 1000 }),
     });
     const t = Template.verified(r);
-    expect(t.ids()).toEqual(['Service/executor-headless', 'StatefulSet/executor']);
+    expect(t.ids()).toEqual(['NetworkPolicy/executor', 'NetworkPolicy/r-default-deny', 'Service/executor-headless', 'StatefulSet/executor']);
     const spec = t.podSpec('StatefulSet', 'executor');
     expect(spec.initContainers.map((c: { name: string }) => c.name)).toEqual(['install-token']);
     expect(spec.volumes.map((v: { name: string }) => v.name)).toEqual(['credentials', 'token']);
