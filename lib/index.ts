@@ -78,6 +78,12 @@ export type {
 } from './core/wiring';
 export { WorkloadConstruct } from './core/workload';
 export type { IWorkload } from './core/workload';
+export { assertClaimOptions, claimTemplate, PersistentClaim } from './core/claims';
+export type { ClaimAccessMode, ClaimOptions, PersistentClaimProps } from './core/claims';
+export { TCP_WAIT_IMAGE } from './core/waits';
+export type { TcpWaitOptions } from './core/waits';
+export { assertSecretKey, SecretCommands, secretKeyEnv } from './core/secrets';
+export type { SecretKey } from './core/secrets';
 
 // Releases and the in-memory render pipeline
 export { Release } from './release/release';
@@ -143,7 +149,7 @@ export type { AutoscaleOptions, ScalingRules } from './workload/scaling';
 export { HOSTNAME_TOPOLOGY_KEY, Spread, ZONE_TOPOLOGY_KEY } from './workload/spread';
 export type { NodeSpreadOptions, TopologySpreadOptions } from './workload/spread';
 export { AccessMode, PodVolume } from './workload/volumes';
-export type { ClaimOptions, EmptyDirOptions, ExistingClaimOptions, KeyedVolumeOptions, Mount } from './workload/volumes';
+export type { EmptyDirOptions, ExistingClaimOptions, KeyedVolumeOptions, Mount, WorkloadClaimOptions } from './workload/volumes';
 export { ServiceExposure, WebService } from './workload/web-service';
 export type { LoadBalancerExposureOptions, NodePortExposureOptions, WebServiceProps, WebServiceServiceOptions } from './workload/web-service';
 export { Worker, WorkloadKind } from './workload/worker';
@@ -190,6 +196,57 @@ export type { NatsLoadBalancerOptions, NatsNodePortOptions, NatsOpenLoadBalancer
 export type { NatsKvBucket } from './nats/kv';
 export { NATS_IMAGE, NATS_MAX_NAME, NatsServer } from './nats/server';
 export type { NatsClientOptions, NatsJetStreamLimits, NatsServerProps } from './nats/server';
+export { NATS_CLUSTER_PORT } from './nats/config';
+export type { NatsClusterSettings, NatsTlsSettings } from './nats/config';
+export { NatsAuth, NatsTls } from './nats/auth';
+export type { NatsTlsOptions, NatsUser } from './nats/auth';
+export { NATS_CA_DIR } from './nats/server';
+export type { NatsClusterOptions, NatsConnectOptions, NatsEnvNames } from './nats/server';
+
+// Data services: Postgres
+export { POSTGRES_CA_DIR, POSTGRES_PORT, PostgresEnv, PostgresTls } from './postgres/client';
+export type { IPostgres, PostgresConnectOptions, PostgresEnvNames, PostgresLogin } from './postgres/client';
+export { ExternalPostgres } from './postgres/external';
+export type { ExternalPostgresOptions } from './postgres/external';
+export type { PostgresSettings } from './postgres/settings';
+export {
+  POSTGRES_EXPORTER_IMAGE, POSTGRES_EXPORTER_PORT, POSTGRES_IMAGE, POSTGRES_INITDB_DIR, POSTGRES_MAX_NAME,
+  POSTGRES_PGDATA, POSTGRES_UID, PostgresDatabase, PostgresRole, PostgresServer,
+} from './postgres/server';
+export type {
+  PostgresDatabaseOptions, PostgresExporterOptions, PostgresRoleOptions, PostgresServerProps, PostgresSuperuser,
+} from './postgres/server';
+
+// Data services: Valkey / Redis
+export { ValkeyAuth } from './valkey/client';
+export type { IValkey, ValkeyConnectOptions, ValkeyEnvNames } from './valkey/client';
+export { VALKEY_PORT, ValkeyConfig } from './valkey/config';
+export type { ValkeyConfigProps, ValkeyEvictionPolicy } from './valkey/config';
+export { REDIS7_IMAGE, VALKEY_IMAGE, ValkeyEngine } from './valkey/engine';
+export { ExternalValkey } from './valkey/external';
+export type { ExternalValkeyOptions } from './valkey/external';
+export { VALKEY_MAX_NAME, VALKEY_RUNTIME_CONFIG, VALKEY_UID, ValkeyPersistence, ValkeyServer } from './valkey/server';
+export type { ValkeyServerProps } from './valkey/server';
+
+// Data services: Object storage and MinIO
+export { GcsAuth, GKE_WORKLOAD_IDENTITY_ANNOTATION, IRSA_ANNOTATION, S3Auth } from './object-storage/auth';
+export type { S3KeysOptions } from './object-storage/auth';
+export {
+  MINIO_API_PORT, MINIO_CLIENT_IMAGE, MINIO_CONSOLE_PORT, MINIO_IMAGE, MINIO_MAX_NAME, MINIO_UID, MinioBucket,
+  MinioServer,
+} from './object-storage/minio';
+export type { MinioRootCredentials, MinioServerProps } from './object-storage/minio';
+export { GCS_KEY_DIR, OBJECT_STORAGE_DIR, ObjectStorage } from './object-storage/storage';
+export type {
+  FileStorageOptions, GcsStorageOptions, MinioStorageOptions, ObjectStorageConnectOptions, ObjectStorageEnvNames,
+  S3StorageOptions,
+} from './object-storage/storage';
+
+// Data services: Qdrant
+export { ExternalQdrant, QDRANT_GRPC_PORT, QDRANT_HTTP_PORT, QDRANT_P2P_PORT, QdrantAuth } from './qdrant/client';
+export type { ExternalQdrantOptions, IQdrant, QdrantConnectOptions } from './qdrant/client';
+export { QDRANT_GPU_IMAGE, QDRANT_IMAGE, QDRANT_MAX_NAME, QDRANT_UID, QdrantServer } from './qdrant/server';
+export type { QdrantGpuOptions, QdrantServerProps } from './qdrant/server';
 
 // Telemetry stack
 export { CollectorConfig, CollectorEnv } from './telemetry/collector-config';

@@ -376,6 +376,21 @@ export class ServiceEndpoint implements IConnectionTarget {
     return buildUrl(scheme, this.host(options.form ?? HostForm.FQDN), this.port(port).port, options.path);
   }
 
+  /**
+   * The DNS name of one pod of a headless Service's StatefulSet (`<pod>.<service>.<namespace>.svc.<cluster domain>`):
+   * how the servers of a cluster address each other. Only a headless Service publishes pod names.
+   */
+  public podHost(pod: string): string {
+    check(this.headless, 'podHost', this.name, 'a headless Service', `${this.description} has a cluster IP, so its pods have no DNS names under it`);
+    assertDnsLabel('pod', pod);
+    return `${pod}.${this.fqdn()}`;
+  }
+
+  /** `scheme://<pod host>:port[path]` of one pod of a headless Service's StatefulSet (see `podHost`). */
+  public podUrl(pod: string, scheme: string, port?: string, options: Omit<UrlOptions, 'form'> = {}): string {
+    return buildUrl(scheme, this.podHost(pod), this.port(port).port, options.path);
+  }
+
   /** The host a client in `clientNamespace` dials. A short name from another namespace would not resolve. */
   public hostFor(form: HostForm, clientNamespace: string | undefined): string {
     if (form === HostForm.SHORT && clientNamespace !== undefined && clientNamespace !== this.namespace) {

@@ -26,3 +26,5 @@ export * from './deployment';
 export * from './pod-template';
 export * from './statefulset';
 export * from './gpu';
+export * from './secrets';
+export * from './claims';

@@ -1,8 +1,9 @@
+import { isIP } from 'net';
 import { k8s } from 'cdk8s-plus-28';
 import { ServiceEndpoint } from './endpoint';
 import { check } from './errors';
 import { assertLabels } from './labels';
-import { assertDnsLabel, assertDnsSubdomain, deriveName } from './names';
+import { assertDnsLabel, assertDnsSubdomain, deriveName, isDnsSubdomain } from './names';
 import { sized, Resources } from './resources';
 import { assertPort } from './validate';
 
@@ -10,6 +11,9 @@ import { assertPort } from './validate';
 export const K8S_WAIT_FOR_IMAGE = 'groundnuty/k8s-wait-for:v2.0';
 /** Image whose `pg_isready` waits for Postgres (client only; any server version answers it). */
 export const PG_ISREADY_IMAGE = 'postgres:16.4-alpine3.20';
+
+/** Image whose `nc -z` waits for a TCP port (busybox, pinned). */
+export const TCP_WAIT_IMAGE = 'busybox:1.36.1';
 
 /** Small, fixed resources for wait containers. */
 export const WAIT_RESOURCES: Resources = sized(10, 100, 16, 64);
@@ -51,6 +55,16 @@ export interface PostgresWaitOptions {
 const READ_SERVICES: k8s.PolicyRule = { apiGroups: [''], resources: ['services', 'endpoints'], verbs: ['get', 'list', 'watch'] };
 const READ_PODS: k8s.PolicyRule = { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] };
 
+/** A wait for a TCP port. */
+export interface TcpWaitOptions {
+  /** What is waited for: the init container is `wait-for-<name>` (shortened with a hash when long). */
+  readonly name: string;
+  /** Host name or IP address to connect to. */
+  readonly host: string;
+  /** Port to connect to. */
+  readonly port: number;
+}
+
 /** Factories for init-container waits. */
 export class WaitFor {
   /**
@@ -83,6 +97,18 @@ export class WaitFor {
     if (options.database) args.push('-d', options.database);
     const script = `until pg_isready ${args.map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ')}; do echo waiting for postgres at ${options.host}:${port}; sleep 2; done`;
     return { name: 'wait-for-postgres', image: PG_ISREADY_IMAGE, command: ['sh', '-c'], args: [script], rules: [] };
+  }
+
+  /**
+   * Waits until a TCP connection to `host:port` succeeds. Needs no API access, so it works for Services in other
+   * namespaces and for endpoints outside the cluster. Through a ClusterIP Service a connection succeeds only when a
+   * ready pod backs it, so this also waits for readiness.
+   */
+  public static tcp(options: TcpWaitOptions): InitWait {
+    check(typeof options.host === 'string' && (isIP(options.host) !== 0 || isDnsSubdomain(options.host)), 'waitFor.tcp.host', options.host, 'a DNS name or an IP address');
+    check(Number.isInteger(options.port) && options.port >= 1 && options.port <= 65535, 'waitFor.tcp.port', options.port, 'a port number 1-65535');
+    const script = `until nc -z -w 2 ${options.host} ${options.port}; do echo waiting for ${options.host}:${options.port}; sleep 2; done`;
+    return { name: deriveName(['wait-for', options.name]), image: TCP_WAIT_IMAGE, command: ['sh', '-c'], args: [script], rules: [] };
   }
 }
 

@@ -4,6 +4,7 @@ import { EndpointPort, ExternalPeer, ExternalPeerRecord, HostForm, IConnectionTa
 import { EnvBuilder, EnvFrom, EnvValue, OwnedKeyHint } from './env';
 import { check, ConfigError } from './errors';
 import { stableStringify } from './hash';
+import { assertLabelKey } from './labels';
 import { assertDnsLabel } from './names';
 import { ExternalRef } from './policy';
 import { NetworkPolicies } from './network';
@@ -287,6 +288,7 @@ export class PodWiring {
   private readonly _connections: Connection[] = [];
   private readonly _containers = new Map<string, ClientBinding>();
   private _pod?: ClientBinding;
+  private readonly _serviceAccount = new Map<string, { readonly value: string; readonly source: string }>();
 
   /** @param workload the workload whose pods connect */
   constructor(public readonly workload: IWorkload) {}
@@ -349,6 +351,37 @@ export class PodWiring {
   public addExternalRef(ref: ExternalRef): this {
     if (!this._refs.some((r) => r.kind === ref.kind && r.name === ref.name)) this._refs.push(ref);
     return this;
+  }
+
+  /**
+   * Requires the pod's ServiceAccount to carry `annotations` (cloud workload identity: `eks.amazonaws.com/role-arn`,
+   * `iam.gke.io/gcp-service-account`). The workload that builds the pod renders its own ServiceAccount with them (see
+   * `serviceAccountAnnotations`). Two connections asking one key for different values are an error naming both.
+   * @param source who needs the annotation, for messages (`object storage s3://media`)
+   */
+  public addServiceAccountAnnotations(annotations: Readonly<Record<string, string>>, source: string): this {
+    for (const [k, v] of Object.entries(annotations)) {
+      assertLabelKey(`serviceAccount.annotations`, k);
+      check(typeof v === 'string' && v.length > 0, `serviceAccount.annotations.${k}`, v, 'a non-empty value');
+      const seen = this._serviceAccount.get(k);
+      check(
+        seen === undefined || seen.value === v,
+        `serviceAccount.annotations.${k}`,
+        v,
+        `one value per annotation (${seen?.source} already needs ${JSON.stringify(seen?.value)})`,
+        `${source} and ${seen?.source} need the pod's ServiceAccount annotated differently; run them in different pods`,
+      );
+      if (!seen) this._serviceAccount.set(k, { value: v, source });
+    }
+    return this;
+  }
+
+  /**
+   * The annotations the pod's ServiceAccount must carry, sorted by key (empty when no connection needs one). A
+   * workload with any renders a ServiceAccount of its own carrying them and runs its pods as it.
+   */
+  public get serviceAccountAnnotations(): Record<string, string> {
+    return Object.fromEntries([...this._serviceAccount.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, v.value]));
   }
 
   /** @internal */
@@ -455,6 +488,12 @@ export class ClientBinding {
   /** Declares an object the pod references that an operator creates. */
   public addExternalRef(ref: ExternalRef): this {
     this.pod.addExternalRef(ref);
+    return this;
+  }
+
+  /** Requires the pod's ServiceAccount to carry `annotations` (see `PodWiring.addServiceAccountAnnotations`). */
+  public addServiceAccountAnnotations(annotations: Readonly<Record<string, string>>, source: string): this {
+    this.pod.addServiceAccountAnnotations(annotations, source);
     return this;
   }
 

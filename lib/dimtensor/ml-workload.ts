@@ -19,7 +19,7 @@ import { CronJob, CronJobProps } from '../workload/cron-job';
 import { DisruptionBudget } from '../workload/disruption';
 import { WorkloadIngressOptions } from '../workload/ingress';
 import { Job, JobRunOptions } from '../workload/job';
-import { AccessMode, ClaimOptions, Mount, PodVolume } from '../workload/volumes';
+import { AccessMode, Mount, PodVolume, WorkloadClaimOptions } from '../workload/volumes';
 import { WorkloadContainerProps, WorkloadPodProps } from '../workload/pod';
 import { Scaling } from '../workload/scaling';
 import { Spread } from '../workload/spread';
@@ -84,7 +84,7 @@ export class MlSecret {
 /** Persistent data of a dimtensor workload (the chart's `persistence`). */
 export class MlData {
   /** A claim the release renders (`<name>-data`), kept when removed from Git. */
-  public static claim(options: ClaimOptions & { readonly mountPath?: string }): MlData {
+  public static claim(options: WorkloadClaimOptions & { readonly mountPath?: string }): MlData {
     return new MlData(PodVolume.claim('data', options), options.mountPath ?? '/data');
   }
 

@@ -110,7 +110,7 @@ export class Release extends Chart {
   public readonly releaseName: string;
   /** The release namespace. */
   public readonly releaseNamespace: string;
-  private readonly _notes: string[] = [];
+  private readonly _notes: Array<string | (() => string)> = [];
   private readonly _warnings: Array<{ readonly message: string; readonly fix?: WarningFix }> = [];
   private _networkNotes: string[] = [];
 
@@ -143,6 +143,14 @@ export class Release extends Chart {
   }
 
   /**
+   * Adds a paragraph produced when the notes are read (at synth), for constructs whose `add*()` calls after the
+   * constructor change what the notes say (a server's roles and databases). An empty result adds nothing.
+   */
+  public addLazyNote(produce: () => string): void {
+    this._notes.push(produce);
+  }
+
+  /**
    * Adds a warning: printed at synth and listed at the top of the notes. It does not fail the synth. When a prop
    * change silences it, pass it as `fix`: the warning then names that prop as the user wrote it (in the props of the
    * construct they created, see `forwardProps`) and a value that compiles.
@@ -156,7 +164,8 @@ export class Release extends Chart {
 
   /** The operator notes, in the order they were added (the NetworkPolicy summary last, once rendered). */
   public get notes(): readonly string[] {
-    return [...this._notes, ...this._networkNotes];
+    const notes = this._notes.map((n) => (typeof n === 'string' ? n : n().trim())).filter((n) => n.length > 0);
+    return [...notes, ...this._networkNotes];
   }
 
   /** How the release renders NetworkPolicies. */

@@ -67,14 +67,18 @@ export function declaredExceptions(o: KubeObject): { exceptions: Map<PolicyRuleI
 const SECRET_WORDS = new Set(['PASSWORD', 'PASSWD', 'SECRET', 'TOKEN', 'KEY', 'APIKEY', 'CREDENTIALS']);
 /** Name parts that say the value is where a secret lives or what it is called, not the secret itself (`TLS_KEY_FILE`). */
 const LOCATOR_WORDS = new Set(['FILE', 'FILENAME', 'PATH', 'DIR', 'DIRECTORY', 'URL', 'URI', 'ENDPOINT', 'NAME']);
+/** Variables an SDK defines as the path of a credentials file, whatever their name says. */
+const LOCATOR_NAMES = new Set(['GOOGLE_APPLICATION_CREDENTIALS']);
 
 /**
  * True when an env var name looks like it holds a credential: one of its parts (split on `_`, `-`, `.` and
  * camelCase) is PASSWORD, SECRET, TOKEN or KEY (`DB_PASSWORD`, `apiKey`, `JWT_SECRET`), unless another part says it
- * is a location or a name (`TLS_KEY_FILE`, `BADGER_DIRECTORY_KEY`, `OAUTH_TOKEN_URL`, `JWT_SECRET_NAME`).
+ * is a location or a name (`TLS_KEY_FILE`, `BADGER_DIRECTORY_KEY`, `OAUTH_TOKEN_URL`, `JWT_SECRET_NAME`), or the name is
+ * one an SDK defines as a file path (`GOOGLE_APPLICATION_CREDENTIALS`, the Google SDKs' key file).
  * @internal
  */
 export function looksSecret(name: string): boolean {
+  if (LOCATOR_NAMES.has(name)) return false;
   const parts = name
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
     .split(/[^A-Za-z0-9]+/)

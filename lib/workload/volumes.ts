@@ -1,10 +1,11 @@
 import { Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { assertClaimOptions, ClaimOptions } from '../core/claims';
 import { check, ConfigError } from '../core/errors';
 import { assertDnsLabel, assertDnsSubdomain, deriveName } from '../core/names';
 import { ExternalRef } from '../core/policy';
-import { quantityOf, sizeQuantity } from '../core/resources';
+import { quantityOf } from '../core/resources';
 import { keepStateAnnotations } from '../core/retention';
 
 /**
@@ -30,15 +31,8 @@ export function isSingleAttach(mode: AccessMode): boolean {
   return mode === AccessMode.READ_WRITE_ONCE || mode === AccessMode.READ_WRITE_ONCE_POD;
 }
 
-/** A claim the workload renders (or each of its pods gets). */
-export interface ClaimOptions {
-  /** Requested size. A claim can grow (when its class allows expansion) but never shrink. */
-  readonly size: Size;
-  /**
-   * StorageClass. Immutable once the claim exists.
-   * @default - the cluster's default class
-   */
-  readonly storageClassName?: string;
+/** A claim the workload renders (or each of its pods gets): core's size and class, and the access mode. */
+export interface WorkloadClaimOptions extends ClaimOptions {
   /**
    * Access mode. Immutable once the claim exists.
    * @default AccessMode.READ_WRITE_ONCE
@@ -135,11 +129,10 @@ export interface BoundVolume {
 
 const CONFIG_KEY = /^[-._a-zA-Z0-9]+$/;
 
-function claimSpec(prop: string, o: ClaimOptions): k8s.PersistentVolumeClaimSpec {
+function claimSpec(prop: string, o: WorkloadClaimOptions): k8s.PersistentVolumeClaimSpec {
   const accessMode = o.accessMode ?? AccessMode.READ_WRITE_ONCE;
   check(Object.values(AccessMode).includes(accessMode), `${prop}.accessMode`, accessMode, Object.values(AccessMode).join(', '));
-  check(o.size.toKibibytes() >= 1024, `${prop}.size`, sizeQuantity(o.size), 'at least 1Mi');
-  if (o.storageClassName !== undefined) assertDnsSubdomain(`${prop}.storageClassName`, o.storageClassName);
+  assertClaimOptions(prop, o);
   return { accessModes: [accessMode], storageClassName: o.storageClassName, resources: { requests: { storage: quantityOf(o.size) } } };
 }
 
@@ -196,7 +189,7 @@ export class PodVolume {
    * Application never deletes the data. A ReadWriteOnce claim on a workload that can run more than one
    * pod at once fails synth.
    */
-  public static claim(name: string, options: ClaimOptions): PodVolume {
+  public static claim(name: string, options: WorkloadClaimOptions): PodVolume {
     const spec = claimSpec(`volumes.${name}`, options);
     return new PodVolume(name, 'claim', (ctx) => {
       const claimName = deriveName([ctx.workloadName, name]);
@@ -221,7 +214,7 @@ export class PodVolume {
    * A claim per pod (a StatefulSet's `volumeClaimTemplates`: `<name>-<workload>-<ordinal>`), so each replica owns its
    * volume. Only on `WorkloadKind.statefulSet()`.
    */
-  public static perPodClaim(name: string, options: ClaimOptions): PodVolume {
+  public static perPodClaim(name: string, options: WorkloadClaimOptions): PodVolume {
     const spec = claimSpec(`volumes.${name}`, options);
     // Helm never owns a StatefulSet's claims, so only the Argo CD options apply to the template.
     return new PodVolume(name, 'perPodClaim', () => ({ claimTemplate: { metadata: { name, annotations: keepStateAnnotations({ helm: false }) }, spec } }));

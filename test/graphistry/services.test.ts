@@ -16,6 +16,8 @@ import {
 } from '../../lib/graphistry';
 import { DeploymentRollout } from '../../lib/core';
 import { ReleaseProps } from '../../lib/release';
+import { REDIS_IMAGE } from '../../lib/graphistry/services/defaults';
+import { VALKEY_IMAGE, VALKEY_PORT, VALKEY_UID, ValkeyEngine } from '../../lib/valkey';
 import { DemoWorkload, envOf, newRelease, Template } from '../support';
 
 type Obj = Record<string, any>;
@@ -169,6 +171,29 @@ describe('Redis', () => {
     expect(r.deployment.metadata.annotations).toBeUndefined();
     expect(r.main.image).toBe('redis:7.2.5-alpine3.20');
     expect(r.main.livenessProbe.exec.command).toEqual(['redis-cli', 'ping']);
+  });
+
+  test('runs on the Valkey component\'s engine: Redis at the pinned tag by default, Valkey 8 when asked', () => {
+    const redis = new Redis(newRelease(), 'Redis');
+    expect(redis.engine.kind).toBe('redis');
+    expect(redis.engine.image).toBe(REDIS_IMAGE);
+    expect(r.main.image).toBe(redis.engine.image);
+    expect(r.main.ports).toEqual([{ name: 'redis', containerPort: VALKEY_PORT }]);
+    expect(r.pod.securityContext).toMatchObject({ runAsUser: VALKEY_UID, runAsGroup: VALKEY_UID });
+
+    const v = render((s) => new Redis(s, 'Redis', { engine: ValkeyEngine.valkey() }));
+    expect(v.main.image).toBe(VALKEY_IMAGE);
+    expect(v.main.livenessProbe.exec.command).toEqual(['valkey-cli', 'ping']);
+    expect(v.main.readinessProbe.exec.command).toEqual(['valkey-cli', 'ping']);
+    // The Deployment, its Service and the clients' URL stay what they are: only the program changes.
+    expect(v.find('Service').spec).toEqual(r.find('Service').spec);
+    expect(v.deployment.metadata.labels['app.kubernetes.io/version']).toBe(VALKEY_IMAGE.split(':')[1]);
+  });
+
+  test('fails when both engine and image are given', () => {
+    expect(() => render((s) => new Redis(s, 'Redis', { engine: ValkeyEngine.valkey(), image: 'redis:7.4.1-alpine' }))).toThrow(
+      `Redis "gx/Redis": 'image' is "redis:7.4.1-alpine", but the engine names its image (${VALKEY_IMAGE}); allowed: unset when engine is given`,
+    );
   });
 });
 

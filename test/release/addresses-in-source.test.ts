@@ -14,6 +14,10 @@ const ALLOWED: ReadonlyArray<{ file: string; text: string; reason: string }> = [
   { file: 'nginx/server.ts', text: 'http://${address}/', reason: 'parses a bracketed IPv6 listen address with URL to canonicalise it; nothing dials it' },
   { file: 'graphistry/stack.ts', text: '${scheme}://${host}', reason: 'the public site URL from the Ingress host or TLS domain, not an in-cluster address' },
   { file: 'workload/web-service.ts', text: "${o.tls ? 'https' : 'http'}://${h}", reason: 'the public URL an Ingress serves (its host), for the release notes, not an in-cluster address' },
+  { file: 'object-storage/minio.ts', text: 'http://${this.name}-{0...${this.replicas - 1}}.${this.headlessEndpoint.fqdn()}', reason: "MinIO's {x...y} ellipsis over the pod names under the headless endpoint's FQDN (one argument names every drive)" },
+  { file: 'object-storage/storage.ts', text: "${b.kind === 'gcs' ? 'gs' : 's3'}://${b.bucket}", reason: 'a bucket URI in messages, not a network address' },
+  { file: 'postgres/client.ts', text: 'postgresql://${s.login.user ?? \'<user>\'}:<password>@${s.host}', reason: "the DSN form an error message shows the operator, with the connection's host" },
+  { file: 'postgres/server.ts', text: 'postgresql://${r.user}:$${v}@${host}', reason: "the DSN the notes tell the operator to store in the role's URL Secret, with the endpoint's host" },
 ];
 
 function files(dir: string): string[] {

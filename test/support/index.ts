@@ -3,3 +3,4 @@ export * from './match';
 export * from './template';
 export * from './workloads';
 export * from './addresses';
+export * from './data-services';

@@ -70,7 +70,13 @@ export class DemoWorkload extends WorkloadConstruct {
       },
       security,
     );
+    // A connection that needs workload identity asks for ServiceAccount annotations: the pod runs as its own account.
+    const saAnnotations = this.wiring.serviceAccountAnnotations;
+    if (Object.keys(saAnnotations).length) {
+      new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: { name: props.name, labels, annotations: saAnnotations }, automountServiceAccountToken: false });
+    }
     const spec = buildPodSpec(this, props.name, {
+      serviceAccountName: Object.keys(saAnnotations).length ? props.name : undefined,
       containers: [container],
       initContainers: this.wiring.waits.map((w) => buildWaitContainer(this, w, security)),
       volumes: this.wiring.volumes,

@@ -29,6 +29,7 @@ describe('policy', () => {
   test.each([
     ['DB_PASSWORD', true], ['JWT_SECRET', true], ['apiKey', true], ['GITHUB_TOKEN', true], ['aws.secret.key', true], ['PASSWD', true],
     ['TLS_KEY_FILE', false], ['SECRET_PATH', false], ['BADGER_DIRECTORY_KEY', false], ['OAUTH_TOKEN_URL', false], ['jwtSecretName', false], ['KEYCLOAK_URL', false], ['MONKEY', false], ['TOKENIZER_MODEL', false], ['LOG_LEVEL', false],
+    ['GOOGLE_APPLICATION_CREDENTIALS', false], ['GOOGLE_CREDENTIALS', true],
   ])('env name %s looks secret: %s', (name, expected) => {
     expect(looksSecret(name)).toBe(expected);
   });

@@ -1,5 +1,6 @@
 import { SecurityProfile } from '../../core/security';
 import { Resources, sized } from '../../core/resources';
+import { VALKEY_PORT } from '../../valkey/config';
 
 /** Image repositories of the CPU-side services under Docker Hub's `graphistry/` organisation. */
 export const GraphistryServiceRepositories = {
@@ -11,7 +12,11 @@ export const GraphistryServiceRepositories = {
   daskScheduler: 'etl-server-python',
 } as const;
 
-/** Redis image (third-party, pinned; redirected like every other image). */
+/**
+ * Redis image (third-party, pinned; redirected like every other image): the tag the Graphistry stack has rendered
+ * since it was built, kept so its output does not change (the Valkey component's `ValkeyEngine.redis()` default is the
+ * newer 7.4.1).
+ */
 export const REDIS_IMAGE = 'redis:7.2.5-alpine3.20';
 
 /** The names clients dial. Graphistry's own config and env refer to these, so they are fixed. */
@@ -28,7 +33,7 @@ export const ServiceNames = {
 /** Ports the services listen on. */
 export const ServicePorts = {
   NEXUS: 8000,
-  REDIS: 6379,
+  REDIS: VALKEY_PORT,
   DASK_SCHEDULER: 8786,
   DASK_DASHBOARD: 8787,
   PIVOT: 8080,

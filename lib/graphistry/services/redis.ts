@@ -1,21 +1,30 @@
 import { Duration, Size } from 'cdk8s';
 import { Construct } from 'constructs';
 import { HostForm } from '../../core/endpoint';
-import { check } from '../../core/errors';
+import { check, ErrorCollector } from '../../core/errors';
 import { Images, ImageRef } from '../../core/images';
 import { Probes } from '../../core/probes';
 import { quantityOf } from '../../core/resources';
 import { SecurityProfile } from '../../core/security';
 import { WaitFor } from '../../core/waits';
 import { ClientBinding, Connection, IConnectable } from '../../core/wiring';
-import { REDIS_IMAGE, SERVICE_DEFAULT_RESOURCES, ServiceNames, ServicePorts } from './defaults';
+import { VALKEY_PORT } from '../../valkey/config';
+import { ValkeyEngine } from '../../valkey/engine';
+import { VALKEY_UID } from '../../valkey/server';
+import { REDIS_IMAGE, SERVICE_DEFAULT_RESOURCES, ServiceNames } from './defaults';
 import { GraphistryService, GraphistryServiceOptions, ServiceCommonProps } from './workload';
 
-/** uid and gid of the `redis` user in the official image. */
-export const REDIS_UID = 999;
+/** uid and gid of the `redis` user in the official image (the Valkey component's, which the `valkey` image shares). */
+export const REDIS_UID = VALKEY_UID;
 
 /** Props of Redis. */
 export interface RedisProps extends ServiceCommonProps, GraphistryServiceOptions {
+  /**
+   * Which server runs, from the Valkey component: `ValkeyEngine.redis(image)` or `ValkeyEngine.valkey(image)` (Valkey
+   * 8 speaks the protocol Graphistry's clients use). Give either this or `image`, not both.
+   * @default ValkeyEngine.redis(image ?? REDIS_IMAGE)
+   */
+  readonly engine?: ValkeyEngine;
   /**
    * Size limit of the emptyDir Redis keeps its snapshot in. Redis holds caches and task queues for Graphistry, which
    * rebuild after a restart, so it has no PVC.
@@ -49,23 +58,33 @@ export interface RedisClientOptions {
 }
 
 /**
- * Redis for nexus' and the engine's caches and queues. Its Service is a ClusterIP and never a LoadBalancer: it has no
- * authentication, so exposing it outside the cluster would hand the queues to anyone who can reach the address.
- * Runs as the image's own non-root `redis` user (no exceptions to the restricted profile).
+ * Redis for nexus' and the engine's caches and queues, on the Valkey component's engine (image, CLI, port and user;
+ * `ValkeyServer` is the same server as a StatefulSet with a password, replicas and persistence). Graphistry's clients
+ * connect without a password, so this one is a Deployment with an emptyDir (caches and queues rebuild after a restart)
+ * and its Service is a ClusterIP, never a LoadBalancer: exposing it outside the cluster would hand the queues to anyone
+ * who can reach the address. Runs as the image's own non-root `redis` user (no exceptions to the restricted profile).
  */
 export class Redis extends GraphistryService implements IConnectable {
+  /** The server program and its image, from the Valkey component. */
+  public readonly engine: ValkeyEngine;
+
   constructor(scope: Construct, id: string, props: RedisProps = {}) {
-    const ref = props.image ?? REDIS_IMAGE;
-    super(scope, id, { name: ServiceNames.REDIS, component: 'cache', version: ImageRef.parse(ref, 'image').tag ?? 'pinned', container: 'redis' }, 'Redis');
-    const image = Images.of(this).resolve('image', ref);
+    const engine = props.engine ?? ValkeyEngine.redis(props.image ?? REDIS_IMAGE);
+    super(scope, id, { name: ServiceNames.REDIS, component: 'cache', version: ImageRef.parse(engine.image, 'image').tag ?? 'pinned', container: 'redis' }, 'Redis');
+    const errors = new ErrorCollector(this);
+    errors.check(props.engine === undefined || props.image === undefined, 'image', props.image, 'unset when engine is given', `the engine names its image (${props.engine?.image})`);
+    errors.check(props.engine === undefined || props.engine instanceof ValkeyEngine, 'engine', props.engine, 'ValkeyEngine.redis(image) or ValkeyEngine.valkey(image)');
+    errors.throwIfAny();
+    this.engine = engine;
+    const image = Images.of(this).resolve(props.engine ? 'engine' : 'image', engine.image);
     const limit = props.dataSizeLimit ?? Size.gibibytes(2);
-    const ping = Probes.exec(['redis-cli', 'ping'], { initialDelay: Duration.seconds(5), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 });
+    const ping = Probes.exec([engine.cli, 'ping'], { initialDelay: Duration.seconds(5), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 });
     this.connectAll(props.connections);
     this.env.user(props.env, 'env');
     this.render({
       image,
-      ports: [{ name: 'redis', port: ServicePorts.REDIS }],
-      servicePorts: [{ name: 'redis', port: ServicePorts.REDIS, targetPort: 'redis' }],
+      ports: [{ name: 'redis', port: VALKEY_PORT }],
+      servicePorts: [{ name: 'redis', port: VALKEY_PORT, targetPort: 'redis' }],
       resources: props.resources ?? SERVICE_DEFAULT_RESOURCES[ServiceNames.REDIS],
       liveness: ping,
       readiness: ping,

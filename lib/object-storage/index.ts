@@ -1,0 +1,3 @@
+export * from './auth';
+export * from './minio';
+export * from './storage';

@@ -1,0 +1,5 @@
+export * from './client';
+export * from './initdb';
+export * from './settings';
+export * from './server';
+export * from './external';
