@@ -4,6 +4,8 @@ import { GraphistryStack, GraphistryStackProps, Postgres, StorageAccessMode, Tie
 import { CaddyCookieSecret, CaddyLbFallback, CaddyRouteAuth, CaddyServiceType, CaddyTls } from '../lib/ingress';
 import { Release } from '../lib/release';
 import { DcgmExporterSource, TelemetryMode } from '../lib/telemetry';
+import { graphistryDelivery } from './delivery';
+import { DeliveryTarget } from '../lib/gitops';
 import type { ExampleApp } from './registry';
 
 /**
@@ -76,12 +78,13 @@ export const GRAPHISTRY_UPLOAD_LIMIT = '20g';
  * One single-node release per tier, each in its own namespace (the claim names are fixed, so two releases never share
  * a namespace). ReadWriteOnce storage: every pod lands on the one node.
  */
-export function buildGraphistrySingleNode(app: App, tier: Tier): Release {
+export function buildGraphistrySingleNode(app: App, tier: Tier, delivery?: DeliveryTarget): Release {
   const name = `graphistry-${tier.name}`;
   const release = new Release(app, name, {
     namespace: name,
     images: { pullSecrets: [GRAPHISTRY_PULL_SECRET] },
     networkPolicy: GRAPHISTRY_EXAMPLE_NETWORK,
+    delivery,
   });
   const base = common(tier);
   new GraphistryStack(release, 'Graphistry', {
@@ -116,9 +119,10 @@ export const GRAPHISTRY_POOLS = {
  * Caddy on a node port; telemetry is self-hosted, with the collector and node-exporter on every node. The GPU pods
  * (engine, notebook, graph-app-kit, dcgm-exporter) run under the `nvidia` RuntimeClass.
  */
-export function buildGraphistryMultiNode(app: App): Release {
+export function buildGraphistryMultiNode(app: App, delivery?: DeliveryTarget): Release {
   const release = new Release(app, 'graphistry-multinode', {
     namespace: 'graphistry',
+    delivery,
     images: { pullSecrets: [GRAPHISTRY_PULL_SECRET] },
     networkPolicy: GRAPHISTRY_EXAMPLE_NETWORK,
     placement: {
@@ -163,7 +167,9 @@ export const graphistryApp: ExampleApp = {
   name: 'graphistry',
   description: 'Graphistry: one single-node release per tier (platform, analytics, viz, full) and a split GPU/CPU multi-node release',
   build: (app) => {
-    for (const tier of Tier.ALL) buildGraphistrySingleNode(app, tier);
-    buildGraphistryMultiNode(app);
+    // One Argo CD target for every Graphistry release: dist/argocd/graphistry/ and its root Application.
+    const delivery = graphistryDelivery();
+    for (const tier of Tier.ALL) buildGraphistrySingleNode(app, tier, delivery);
+    buildGraphistryMultiNode(app, delivery);
   },
 };

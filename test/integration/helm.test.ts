@@ -87,6 +87,26 @@ describe('helm on the charts of dist/', () => {
     expect(helmFails(['template', 'x', path.join(out, 'iot-fleet'), '--kube-version', '1.27.9'])).toContain('chart requires kubeVersion: >=1.28.0-0 which is incompatible with Kubernetes v1.27.9');
   });
 
+  test('the Argo CD delivery folder (dist/argocd/) is not packaged: it is how the releases are delivered, not a release', () => {
+    expect(fs.existsSync(path.join(DIST, 'argocd'))).toBe(true);
+    expect(releases).not.toContain('argocd');
+    expect(fs.existsSync(path.join(out, 'argocd'))).toBe(false);
+    expect(stdout).toContain('argocd: not packaged (the Argo CD delivery, Applications and AppProjects, not a release)');
+  });
+
+  test('fails with usage (exit 2) when the output folder holds files this library did not write, touching nothing', () => {
+    const mine = fs.mkdtempSync(path.join(os.tmpdir(), 'ops-kit-helm-mine-'));
+    try {
+      fs.writeFileSync(path.join(mine, 'notes.md'), 'mine');
+      let err = '';
+      expect(run(['--dist', DIST, '--out', mine], () => undefined, (t) => { err += t; })).toBe(2);
+      expect(err).toMatch(/'out' is ".*", but it is not empty and holds no \.ops-kit-output marker/);
+      expect(fs.readdirSync(mine)).toEqual(['notes.md']);
+    } finally {
+      fs.rmSync(mine, { recursive: true, force: true });
+    }
+  });
+
   test('fails with usage (exit 2) when the output folder is inside dist/', () => {
     let err = '';
     expect(run(['--dist', DIST, '--out', path.join(DIST, 'helm')], () => undefined, (t) => { err += t; })).toBe(2);
