@@ -28,3 +28,16 @@ export function graphistryDelivery(): DeliveryTarget {
     sync: ArgoCdSync.automated({ prune: true, selfHeal: true }),
   });
 }
+
+/**
+ * The dimtensor team's delivery: automated with self-heal; pruning stays an operator's sync, since a Job named after
+ * its template is replaced by a new one on every change and a finished Job's logs are worth keeping until its TTL.
+ */
+export function dimtensorDelivery(): DeliveryTarget {
+  return DeliveryTarget.argoCd({
+    name: 'dimtensor',
+    repoURL: EXAMPLE_REPO_URL,
+    targetRevision: EXAMPLE_REVISION,
+    sync: ArgoCdSync.automated({ selfHeal: true }),
+  });
+}

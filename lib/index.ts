@@ -6,7 +6,9 @@ export { checksumAnnotations, CONFIG_CHECKSUM_ANNOTATION, configChecksum } from 
 export { buildContainer, buildWaitContainer } from './core/container';
 export type { ContainerOptions, ContainerPortSpec } from './core/container';
 export { DeploymentRollout, renderDeployment } from './core/deployment';
-export type { DeploymentContainer, DeploymentSpec, RenderedDeployment } from './core/deployment';
+export type { DeploymentContainer, DeploymentSpec, RenderedDeployment, RollingRolloutOptions } from './core/deployment';
+export { Gpu, NVIDIA_GPU_PRESENT_LABEL, NVIDIA_GPU_RESOURCE } from './core/gpu';
+export type { GpuOptions } from './core/gpu';
 export {
   ClusterDomain, DEFAULT_CLUSTER_DOMAIN, ExternalEndpoint, ExternalPeer, HostForm, LINUX_EPHEMERAL_PORTS, PodEndpoint, ServiceEndpoint,
 } from './core/endpoint';
@@ -34,10 +36,12 @@ export {
 export type { DeriveNameOptions } from './core/names';
 export { INGRESS_NGINX_CONTROLLER, KUBE_DNS, KUBERNETES_API_PORTS, NetworkPolicies } from './core/network';
 export type { DefaultDenyOptions, NetworkPoliciesOffOptions } from './core/network';
-export { NodeSelection, Placement, placementWithDefaults } from './core/placement';
-export type { GlobalPlacementProps, ResolvedPlacement, Toleration, WorkloadPlacementOptions } from './core/placement';
+export { addPlacementRequirements, NodeSelection, Placement, placementWithDefaults } from './core/placement';
+export type { GlobalPlacementProps, PlacementRequirements, ResolvedPlacement, Toleration, WorkloadPlacementOptions } from './core/placement';
 export { buildPodSpec } from './core/pod';
 export type { PodOptions } from './core/pod';
+export { renderPodTemplate } from './core/pod-template';
+export type { PodAccountOptions, PodContainer, PodTemplateOptions, RenderedPodTemplate } from './core/pod-template';
 export {
   assertExternalRefs, EXTERNAL_REF_KINDS, EXTERNAL_REFS_ANNOTATION, externalRefsAnnotation, POLICY_EXCEPTION_PREFIX,
   policyExceptionAnnotations,
@@ -47,8 +51,8 @@ export { probePort, Probes } from './core/probes';
 export { forwardChildProps, forwardProps, userProp } from './core/props';
 export type { ForwardedProps, UserProp } from './core/props';
 export type { CurlCheck, ProbePort, ProbeTiming } from './core/probes';
-export { NamespacedAccess } from './core/rbac';
-export type { NamespacedAccessProps } from './core/rbac';
+export { buildServiceAccount, NamespacedAccess } from './core/rbac';
+export type { NamespacedAccessProps, ServiceAccountOptions } from './core/rbac';
 export { quantityOf, renderResources, sized, sizeQuantity } from './core/resources';
 export type { RequestOnlyResources, Resources } from './core/resources';
 export { ARGOCD_SYNC_OPTIONS_ANNOTATION, HELM_RESOURCE_POLICY_ANNOTATION, KEEP_SYNC_OPTIONS, keepStateAnnotations } from './core/retention';
@@ -57,6 +61,8 @@ export { SecurityProfile } from './core/security';
 export type { HostPathMount, SecurityExceptions, SecurityProfileOptions } from './core/security';
 export { buildService } from './core/service';
 export type { RenderedService, ServiceOptions, ServicePortOptions } from './core/service';
+export { renderStatefulSet } from './core/statefulset';
+export type { RenderedStatefulSet, StatefulSetSpec } from './core/statefulset';
 export {
   assertCidr, assertGid, assertHostname, assertInt, assertIp, assertIpOrCidr, assertNodePort, assertPort, assertQuantity,
   assertReplicas, assertResolver, assertUid, assertWholeMilliseconds, assertWholeSeconds, assertWildcardHost,
@@ -139,6 +145,35 @@ export { ARGOCD_DIR, argoCdFindings, verifyArgoCdTree } from './verify/argocd';
 export type { ArgoCdCheckInput, ArgoCdFinding, ArgoCdObject } from './verify/argocd';
 export { podSecurityLabels } from './verify/pod-security';
 export type { PodSecurityLevel } from './verify/pod-security';
+
+// Generic workload blocks (any image): WebService, Worker, Job, CronJob and their options
+export { WorkloadBlock } from './workload/block';
+export { ConcurrencyPolicy, CronJob } from './workload/cron-job';
+export type { CronJobProps } from './workload/cron-job';
+export { CronSchedule } from './workload/cron';
+export { DisruptionBudget } from './workload/disruption';
+export { CERT_MANAGER_CLUSTER_ISSUER, CERT_MANAGER_ISSUER, IngressTls, renderIngress } from './workload/ingress';
+export type { CertManagerTlsOptions, RenderedIngress, WorkloadIngressOptions } from './workload/ingress';
+export { Job, JOB_COMPLETION_INDEX_ANNOTATION, JOB_COMPLETION_INDEX_ENV, JobIndex, JobRestartPolicy } from './workload/job';
+export type { JobProps, JobRunOptions } from './workload/job';
+export { PreStop } from './workload/lifecycle';
+export type {
+  WorkloadContainerProps, WorkloadIdentityOptions, WorkloadInitContainerProps, WorkloadPodProps, WorkloadServiceAccountOptions,
+} from './workload/pod';
+export { Scaling, ScalingPolicy } from './workload/scaling';
+export type { AutoscaleOptions, ScalingRules } from './workload/scaling';
+export { HOSTNAME_TOPOLOGY_KEY, Spread, ZONE_TOPOLOGY_KEY } from './workload/spread';
+export type { NodeSpreadOptions, TopologySpreadOptions } from './workload/spread';
+export { AccessMode, PodVolume } from './workload/volumes';
+export type { EmptyDirOptions, ExistingClaimOptions, KeyedVolumeOptions, Mount, WorkloadClaimOptions } from './workload/volumes';
+export { ServiceExposure, WebService } from './workload/web-service';
+export type { LoadBalancerExposureOptions, NodePortExposureOptions, WebServiceProps, WebServiceServiceOptions } from './workload/web-service';
+export { Worker, WorkloadKind } from './workload/worker';
+export type { DeploymentKindOptions, PrometheusScrapeOptions, StatefulSetKindOptions, WorkerProps } from './workload/worker';
+
+// dimtensor: the ML workload in three modes
+export { ML_DEFAULT_RESOURCES, ML_HTTP_PORT, ML_UID, MlData, mlImageRef, MlImageVariant, MlSecret, MlWorkload } from './dimtensor/ml-workload';
+export type { MlCronJobProps, MlImageOptions, MlJobProps, MlServiceProps, MlWorkloadProps } from './dimtensor/ml-workload';
 
 // Caddy as the L7 entry point
 export { buildCaddyfile, CADDY_ADMIN_PORT, CADDY_TLS_MOUNT } from './ingress/caddy-config';
