@@ -6,6 +6,8 @@ import { EnvSource, Gpu, NodeSelection } from '../lib/core';
 import { MlData, MlImageVariant, MlWorkload } from '../lib/dimtensor';
 import { Release } from '../lib/release';
 import { ConcurrencyPolicy, CronSchedule, DisruptionBudget, IngressTls, JobIndex, JobRestartPolicy, Scaling, ScalingPolicy, Spread } from '../lib/workload';
+import { DeliveryTarget } from '../lib/gitops';
+import { dimtensorDelivery } from './delivery';
 import type { ExampleApp } from './registry';
 
 /** The dimtensor release every example runs (the chart's appVersion). */
@@ -34,6 +36,8 @@ export interface DimtensorOptions {
   readonly tag?: string;
   /** @default { min: 2, max: 10 } */
   readonly inferenceReplicas?: { readonly min: number; readonly max: number };
+  /** @default - no Argo CD objects */
+  readonly delivery?: DeliveryTarget;
 }
 
 /**
@@ -44,7 +48,7 @@ export interface DimtensorOptions {
 export function buildDimtensor(app: App, options: DimtensorOptions = {}): Release[] {
   const tag = options.tag ?? DIMTENSOR_TAG;
   const replicas = options.inferenceReplicas ?? { min: 2, max: 10 };
-  const release = (name: string) => new Release(app, name, { namespace: DIMTENSOR_NAMESPACE });
+  const release = (name: string) => new Release(app, name, { namespace: DIMTENSOR_NAMESPACE, delivery: options.delivery });
 
   const inference = release('dimtensor-inference');
   MlWorkload.service(inference, 'Inference', {
@@ -119,6 +123,6 @@ export const dimtensorApp: ExampleApp = {
   name: 'dimtensor',
   description: 'dimtensor: autoscaled inference API, GPU training Job, Indexed batch sweep, nightly analysis CronJob',
   build: (app) => {
-    buildDimtensor(app);
+    buildDimtensor(app, { delivery: dimtensorDelivery() });
   },
 };

@@ -82,7 +82,7 @@ function main(): void {
       // Passing reports list the exceptions (with reasons) and the externals an operator must create.
       process.stdout.write(r.exceptions.length || r.externals.length ? `${formatReport(r)}\n` : `verify ${r.name}: ${r.objectCount} object(s), all checks passed\n`);
     }
-    for (const r of releases) {
+    for (const r of result.releases) {
       const notes = notesText(r);
       if (notes) process.stdout.write(`${notes}\n`);
     }

@@ -129,6 +129,22 @@ export { ARGOCD_HEALTH_KEY_PREFIX, ArgoCdHealthCheck, argoCdHealthCustomizations
 export type { ArgoCdHealthStatus } from './gitops/health';
 export { escapeHelmTemplate, helmChartFiles, readDistReleases, renderedDifferences, writeHelmCharts } from './gitops/helm';
 export type { DistRelease, HelmChartOptions } from './gitops/helm';
+export { isArgoCdDeliveryFolder } from './gitops/helm';
+export { ARGOCD_APPLICATION_KIND, ARGOCD_GROUP, ARGOCD_PROJECT_KIND } from './gitops/health';
+export { ARGOCD_IN_CLUSTER, ArgoCdDestination, ArgoCdSync, DeliveryTarget } from './gitops/target';
+export type {
+  ArgoCdAutomatedSyncOptions, ArgoCdRetry, ArgoCdRetryOptions, ArgoCdSettings, ArgoCdTargetProps,
+} from './gitops/target';
+export {
+  objectSyncWave, releaseDependencies, releaseSyncWaves, SYNC_WAVE_ANNOTATION, SYNC_WAVES, syncWaveFindings, withSyncWaves,
+} from './gitops/ordering';
+export type { OrderedObject, OrderedRelease, ReleaseDependencies, SyncWaveFinding } from './gitops/ordering';
+export { ARGOCD_CM_DIR, ARGOCD_FINALIZER, renderArgoCd } from './gitops/argocd';
+export type { ArgoCdOutput, ReleaseDelivery } from './gitops/argocd';
+export { ARGOCD_DIR, argoCdFindings, verifyArgoCdTree } from './verify/argocd';
+export type { ArgoCdCheckInput, ArgoCdFinding, ArgoCdObject } from './verify/argocd';
+export { podSecurityLabels } from './verify/pod-security';
+export type { PodSecurityLevel } from './verify/pod-security';
 
 // Generic workload blocks (any image): WebService, Worker, Job, CronJob and their options
 export { WorkloadBlock } from './workload/block';
@@ -281,7 +297,7 @@ export type { TelemetryRoutePrefixes, TelemetryStackProps } from './telemetry/te
 
 // IoT fleet
 export {
-  IOT_AGGREGATE_STATUS_SCHEMA, IOT_API_VERSION, IOT_CR_SYNC_WAVE, IOT_CRD_SYNC_WAVE, IOT_DEPLOYMENT_CRD_NAME,
+  IOT_AGGREGATE_STATUS_SCHEMA, IOT_API_VERSION, IOT_DEPLOYMENT_CRD_NAME,
   IOT_DEPLOYMENT_KIND, IOT_DEPLOYMENT_PLURAL, IOT_DEPLOYMENT_PRINTER_COLUMNS, IOT_DEPLOYMENT_SCHEMA,
   IOT_AGENT_LIMITS, IOT_DEPLOYMENT_SHORT_NAMES, IOT_DEPLOYMENT_SINGULAR, IOT_EVENT_SEVERITIES, IOT_GROUP, IOT_PORT_MAPPING_PATTERN,
   IOT_ROLLOUT_STRATEGIES, IOT_SCORE_TYPES, IOT_SELECTOR_OPERATORS, IOT_STATUS_SCHEMA, IOT_VERSION, IotDeploymentCrd,

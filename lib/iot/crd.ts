@@ -22,11 +22,6 @@ export const IOT_DEPLOYMENT_CRD_NAME = `${IOT_DEPLOYMENT_PLURAL}.${IOT_GROUP}`;
 /** `apiVersion` of the custom resources. */
 export const IOT_API_VERSION = `${IOT_GROUP}/${IOT_VERSION}`;
 
-/** Argo CD sync wave of the CRD: before everything else, so the API knows the kind when the CRs are applied. */
-export const IOT_CRD_SYNC_WAVE = '-1';
-/** Argo CD sync wave of the CRs: after the CRD and the NATS server (wave -1) and the operator (wave 0). */
-export const IOT_CR_SYNC_WAVE = '1';
-
 /** Enumerations of the schema, shared with the TypeScript API so the two cannot drift. */
 export const IOT_SCORE_TYPES = ['PodmanV0'] as const;
 export const IOT_ROLLOUT_STRATEGIES = ['AllAtOnce', 'Rolling'] as const;
@@ -257,7 +252,8 @@ export class IotDeploymentCrd extends Construct {
       metadata: {
         name: IOT_DEPLOYMENT_CRD_NAME,
         labels: { 'app.kubernetes.io/part-of': 'iot-platform', 'app.kubernetes.io/managed-by': MANAGED_BY, ...props.labels },
-        annotations: { ...keepStateAnnotations(), 'argocd.argoproj.io/sync-wave': IOT_CRD_SYNC_WAVE },
+        // Its sync wave (before the custom resources) comes from lib/gitops/ordering.ts, as every object's does.
+        annotations: keepStateAnnotations(),
       },
       spec: {
         group: IOT_GROUP,

@@ -5,7 +5,7 @@ import { check, ErrorCollector } from '../core/errors';
 import { Images } from '../core/images';
 import { assertLabelKey, assertLabels, assertLabelValue, MANAGED_BY } from '../core/labels';
 import { assertDnsLabel } from '../core/names';
-import { IOT_CR_SYNC_WAVE, IOT_ROLLOUT_STRATEGIES, IOT_SELECTOR_OPERATORS } from './crd';
+import { IOT_ROLLOUT_STRATEGIES, IOT_SELECTOR_OPERATORS } from './crd';
 import { assertInt } from '../core/validate';
 
 /** A label requirement on devices, as in a Kubernetes LabelSelector. */
@@ -284,8 +284,8 @@ export class FleetDeployment extends Construct {
       metadata: {
         name,
         labels: { ...extra, ...own },
+        // The sync wave (after the CRD and the operator) comes from lib/gitops/ordering.ts, as every object's does.
         annotations: {
-          'argocd.argoproj.io/sync-wave': IOT_CR_SYNC_WAVE,
           // Argo CD skips the dry run by itself only when the CRD is part of the same sync.
           ...(identity.crdElsewhere ? { 'argocd.argoproj.io/sync-options': 'SkipDryRunOnMissingResource=true' } : {}),
         },

@@ -64,7 +64,7 @@ describe('MlWorkload', () => {
     expect(b.metadata.annotations['refs.ops-kit.io/external']).toBe('Secret/b-keys,Secret/mlflow');
     expect(b.spec.template.spec.serviceAccountName).toBe('b');
     expect(b.spec.template.spec.priorityClassName).toBe('batch-low');
-    expect(t.find('ServiceAccount', 'b').metadata.annotations).toEqual({ 'iam.gke.io/gcp-service-account': 'ml@p.iam.gserviceaccount.com' });
+    expect(t.find('ServiceAccount', 'b').metadata.annotations).toEqual(expect.objectContaining({ 'iam.gke.io/gcp-service-account': 'ml@p.iam.gserviceaccount.com' }));
   });
 
   test('the image reference is <repository>:<tag>-<variant>, and the release mirror still applies', () => {

@@ -1,10 +1,9 @@
 import {
   CrdSchema,
-  IOT_CR_SYNC_WAVE,
-  IOT_CRD_SYNC_WAVE,
   IOT_DEPLOYMENT_SCHEMA,
   IotDeploymentCrd,
 } from '../../lib/iot';
+import { SYNC_WAVES } from '../../lib/gitops/ordering';
 import { Manifest } from '../../lib/release';
 import { crdValidator } from './schema-validator';
 import { synthIn } from '../support';
@@ -54,9 +53,9 @@ describe('IotDeploymentCrd', () => {
   test('survives pruning, Application deletion and helm uninstall (seed 003), and is ordered before the CRs', () => {
     expect(crd.metadata.annotations['argocd.argoproj.io/sync-options']).toBe('Prune=false,Delete=false');
     expect(crd.metadata.annotations['helm.sh/resource-policy']).toBe('keep');
-    expect(Number(crd.metadata.annotations['argocd.argoproj.io/sync-wave'])).toBe(Number(IOT_CRD_SYNC_WAVE));
-    expect(Number(IOT_CRD_SYNC_WAVE)).toBeLessThan(0);
-    expect(Number(IOT_CRD_SYNC_WAVE)).toBeLessThan(Number(IOT_CR_SYNC_WAVE));
+    // The wave comes from lib/gitops/ordering.ts: the prerequisites' wave, before the custom resources'.
+    expect(Number(crd.metadata.annotations['argocd.argoproj.io/sync-wave'])).toBe(SYNC_WAVES.prerequisites);
+    expect(SYNC_WAVES.prerequisites).toBeLessThan(SYNC_WAVES.customResources);
   });
 
   test('the synthesized schema is exactly the TypeScript definition', () => {

@@ -194,7 +194,7 @@ describe('WebService', () => {
       connections: [{ connect: (c) => void c.addWait(WaitFor.service(target.endpoint)) }],
     });
     const t = Template.verified(r);
-    expect(t.find('ServiceAccount', 'web').metadata.annotations).toEqual({ 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/web' });
+    expect(t.find('ServiceAccount', 'web').metadata.annotations).toEqual(expect.objectContaining({ 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/web' }));
     expect(t.find('ServiceAccount', 'web').automountServiceAccountToken).toBe(false);
     expect(t.podSpec('Deployment', 'web').serviceAccountName).toBe('web');
   });
