@@ -7,6 +7,7 @@ import { Release, synthRelease, verifyArgoCdTree } from 'cdk8s-ops-kit';
 import { findObject } from '../support';
 import { deliver } from './argo-cd';
 import { buildGraphistry } from './graphistry';
+import { buildDimtensor } from './dimtensor';
 import { buildIotFleet } from './iot-fleet';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -107,5 +108,21 @@ describe('Argo CD guide example', () => {
     expect(fs.readFileSync(path.join(out, '_reports', 'iot-fleet', 'NOTES.txt'), 'utf8')).toContain(
       'kubectl apply -f dist/argocd/appproject.argoproj.io-iot-root.yaml -f dist/argocd/application.argoproj.io-iot.yaml',
     );
+  });
+});
+
+describe('dimtensor guide example', () => {
+  const [inference, batch] = buildDimtensor(new App()).map((r) => synthRelease(r));
+
+  test('the autoscaler owns the inference replicas, and the budget keeps one pod', () => {
+    expect(findObject(inference.manifests, 'Deployment', 'dimtensor-inference').spec.replicas).toBeUndefined();
+    expect(findObject(inference.manifests, 'HorizontalPodAutoscaler', 'dimtensor-inference').spec).toMatchObject({ minReplicas: 2, maxReplicas: 10 });
+    expect(findObject(inference.manifests, 'PodDisruptionBudget', 'dimtensor-inference').spec.minAvailable).toBe(1);
+  });
+
+  test('the sweep reads its completion index, so the Job is Indexed and has no TTL', () => {
+    const job = batch.manifests.find((o) => o.kind === 'Job') as any;
+    expect(job.spec).toMatchObject({ completionMode: 'Indexed', parallelism: 10, completions: 100 });
+    expect(job.spec.ttlSecondsAfterFinished).toBeUndefined();
   });
 });
