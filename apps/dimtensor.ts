@@ -2,7 +2,7 @@ import { readFileSync } from 'fs';
 import * as path from 'path';
 import { App, Duration, Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
-import { EnvSource, Gpu, NodeSelection } from '../lib/core';
+import { EnvSource, ExternalEndpoint, ExternalPeer, Gpu, IConnectable, NodeSelection } from '../lib/core';
 import { MlData, MlImageVariant, MlWorkload } from '../lib/dimtensor';
 import { Release } from '../lib/release';
 import { ConcurrencyPolicy, CronSchedule, DisruptionBudget, IngressTls, JobIndex, JobRestartPolicy, Scaling, ScalingPolicy, Spread } from '../lib/workload';
@@ -16,6 +16,24 @@ export const DIMTENSOR_TAG = '4.2.0';
 export const DIMTENSOR_NAMESPACE = 'dimtensor';
 /** The operator-created Secret holding the MLflow tracking URI (key `mlflow-uri`). */
 export const MLFLOW_SECRET = 'dimtensor-mlflow';
+
+/** The ML platform network the MLflow tracking servers run in (an example RFC 1918 range; set yours). */
+export const MLFLOW_NETWORK_CIDR = '10.40.0.0/24';
+
+/**
+ * The team's MLflow tracking server (its URI reaches the training Job from the Secret above). Declared as an external
+ * endpoint with its network, so the training release's NetworkPolicy allows exactly that egress: under the default
+ * deny, a Job that reads the URI from a Secret without a recorded connection could reach only DNS.
+ */
+export const MLFLOW_SERVER = ExternalEndpoint.of({
+  host: 'mlflow.ml-platform.example.internal',
+  ports: [{ name: 'http', port: 5000 }],
+  peer: ExternalPeer.cidr({ cidrs: [MLFLOW_NETWORK_CIDR], reason: "the ML platform's MLflow tracking servers" }),
+  description: 'MLflow tracking server',
+});
+
+/** The training container's connection to MLflow (recorded in the wiring graph; the URI itself comes from the Secret). */
+const mlflow: IConnectable = { connect: (client) => void client.connect(MLFLOW_SERVER) };
 
 /** The programs the examples run, mounted from their ConfigMap at /config. */
 function program(file: string): string {
@@ -81,6 +99,7 @@ export function buildDimtensor(app: App, options: DimtensorOptions = {}): Releas
     image: { tag, variant: MlImageVariant.ML },
     command: ['python', '/config/train.py'],
     env: { CUDA_VISIBLE_DEVICES: '0', PYTHONUNBUFFERED: '1', MLFLOW_TRACKING_URI: EnvSource.secret(MLFLOW_SECRET, 'mlflow-uri') },
+    connections: [mlflow],
     config: { files: { 'train.py': program('train.py') } },
     gpu: Gpu.nvidia(1, { nodeSelector: { accelerator: 'nvidia-gpu' } }),
     // The team's training pool: kept next to the GPU label, never replaced by it.

@@ -1,5 +1,5 @@
 import { App } from 'cdk8s';
-import { buildDimtensor, DIMTENSOR_NAMESPACE, dimtensorApp, SWEEP_PARAMS } from '../../apps/dimtensor';
+import { buildDimtensor, DIMTENSOR_NAMESPACE, dimtensorApp, MLFLOW_NETWORK_CIDR, MLFLOW_SERVER, SWEEP_PARAMS } from '../../apps/dimtensor';
 import { EXAMPLE_APPS } from '../../apps/registry';
 import { renderApp, RenderedRelease } from '../../lib/release';
 import { checkUpgrade, formatReport, formatUpgradeReport, KubeObject, verifyReleases } from '../../lib/verify';
@@ -23,6 +23,15 @@ describe('apps/dimtensor', () => {
     expect(releases.map((r) => r.name).sort()).toEqual(['dimtensor-batch', 'dimtensor-inference', 'dimtensor-nightly', 'dimtensor-training']);
     for (const r of releases) expect(r.namespace).toBe(DIMTENSOR_NAMESPACE);
     expect(releases.map((r) => `${r.name}: ${new Template(r).ids().join(', ')}`)).toMatchSnapshot();
+  });
+
+  test("the training Job's policy lets it reach MLflow's network on 5000 (its URI comes from a Secret) and nothing else but DNS", () => {
+    const training = releases.find((r) => r.name === 'dimtensor-training')!;
+    const policy = training.objects.find((o) => o.kind === 'NetworkPolicy' && !o.metadata.name.endsWith('-default-deny')) as any;
+    const egress = policy.spec.egress as Array<{ to: any[]; ports: Array<{ port: number }> }>;
+    expect(egress).toContainEqual({ ports: [{ port: 5000, protocol: 'TCP' }], to: [{ ipBlock: { cidr: MLFLOW_NETWORK_CIDR } }] });
+    expect(egress.flatMap((e) => e.ports.map((p) => p.port)).sort((a, b) => a - b)).toEqual([53, 53, 5000]);
+    expect(JSON.stringify(training.connections)).toContain(MLFLOW_SERVER.host);
   });
 
   test('every release verifies clean (schema, policy, references, wiring)', () => {
