@@ -10,6 +10,7 @@
  */
 import { ConnectionKind, ConnectionRecord } from '../core/wiring';
 import { ConfigError } from '../core/errors';
+import { renderedPodSpec } from '../core/pod';
 
 /** The annotation Argo CD reads an object's sync wave from (an integer as a string; lower waves sync first). */
 export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
@@ -121,17 +122,6 @@ export interface SyncWaveFinding {
 
 type Json = any;
 
-/** Where a workload kind keeps its pod spec. */
-const POD_SPEC: Readonly<Record<string, readonly string[]>> = {
-  Pod: ['spec'],
-  Deployment: ['spec', 'template', 'spec'],
-  DaemonSet: ['spec', 'template', 'spec'],
-  StatefulSet: ['spec', 'template', 'spec'],
-  ReplicaSet: ['spec', 'template', 'spec'],
-  Job: ['spec', 'template', 'spec'],
-  CronJob: ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
-};
-
 /** The ConfigMaps, Secrets, ServiceAccount and claims a pod spec uses, as `Kind/name`. */
 function podUses(pod: Json): { readonly needed: Set<string>; readonly claims: Set<string> } {
   const needed = new Set<string>();
@@ -200,9 +190,8 @@ export function syncWaveFindings(objects: readonly OrderedObject[]): SyncWaveFin
         path,
       });
     }
-    const podPath = POD_SPEC[o.kind];
-    if (!podPath || !isBuiltInGroup(apiGroup(o.apiVersion))) continue;
-    const pod = podPath.reduce<Json>((x, k) => x?.[k], o);
+    if (!isBuiltInGroup(apiGroup(o.apiVersion))) continue;
+    const pod = renderedPodSpec(o);
     if (!pod) continue;
     const { needed, claims } = podUses(pod);
     for (const ref of needed) {

@@ -1,3 +1,4 @@
+import { renderedPodSpec } from '../core/pod';
 import { KubeObject } from './types';
 
 /**
@@ -122,29 +123,13 @@ export interface RenderedWorkload {
 }
 
 /**
- * Where the pod spec sits in each workload kind.
- * @internal
- */
-export const POD_SPEC_PATH: Readonly<Record<string, readonly string[]>> = {
-  Pod: ['spec'],
-  Deployment: ['spec', 'template', 'spec'],
-  DaemonSet: ['spec', 'template', 'spec'],
-  StatefulSet: ['spec', 'template', 'spec'],
-  ReplicaSet: ['spec', 'template', 'spec'],
-  Job: ['spec', 'template', 'spec'],
-  CronJob: ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
-};
-
-/**
  * The workloads among rendered objects (plain JSON, as written), each with its pod spec, in object order.
  * @internal
  */
 export function manifestWorkloads(objects: readonly KubeObject[]): RenderedWorkload[] {
   const out: RenderedWorkload[] = [];
   for (const o of objects) {
-    const path = POD_SPEC_PATH[o?.kind];
-    if (!path) continue;
-    const pod = path.reduce<Json | undefined>((x, k) => x?.[k], o as Json);
+    const pod = renderedPodSpec(o);
     if (pod) out.push({ kind: o.kind, name: o.metadata?.name, pod });
   }
   return out;
