@@ -12,7 +12,7 @@ import { assertDnsSubdomain } from '../core/names';
 import { Placement, WorkloadPlacementOptions } from '../core/placement';
 import { buildPodSpec } from '../core/pod';
 import { assertExternalRefs, ExternalRef, externalRefsAnnotation, policyExceptionAnnotations } from '../core/policy';
-import { Probes } from '../core/probes';
+import { Probes, probeSeconds } from '../core/probes';
 import { NamespacedAccess } from '../core/rbac';
 import { quantityOf, Resources, sized, sizeQuantity } from '../core/resources';
 import { SecurityProfile } from '../core/security';
@@ -324,18 +324,8 @@ const CONTAINER_RECIPES: readonly ContainerRecipe[] = [
         ports: [{ name: EnginePortNames.NGINX, port: ctx.plan.nginx }],
         // Readiness gates endpoint membership: Caddy's resolver adds a pod as soon as it is Ready, so without it a
         // rolling update sends browsers to a pod whose nginx is not bound yet.
-        liveness: Probes.curl(healthz, {
-          initialDelay: Duration.seconds(30),
-          period: Duration.seconds(30),
-          timeout: Duration.seconds(5),
-          failureThreshold: 3,
-        }),
-        readiness: Probes.curl(healthz, {
-          initialDelay: Duration.seconds(8),
-          period: Duration.seconds(10),
-          timeout: Duration.seconds(5),
-          failureThreshold: 3,
-        }),
+        liveness: Probes.curl(healthz, probeSeconds(30, 30, 5)),
+        readiness: Probes.curl(healthz, probeSeconds(8, 10, 5)),
         volumeMounts: [
           { name: 'dispatcher-config', mountPath: `/etc/nginx/conf.d/${ENGINE_DISPATCHER_FILE}`, subPath: ENGINE_DISPATCHER_FILE, readOnly: true },
           DATA_MOUNT,
@@ -362,18 +352,8 @@ const CONTAINER_RECIPES: readonly ContainerRecipe[] = [
       const health = { port: ctx.plan.forgeEtlPython, path: '/health' };
       return {
         ports: [{ name: EnginePortNames.FORGE_ETL_PYTHON, port: ctx.plan.forgeEtlPython }],
-        liveness: Probes.curl(health, {
-          initialDelay: Duration.seconds(60),
-          period: Duration.seconds(30),
-          timeout: Duration.seconds(10),
-          failureThreshold: 3,
-        }),
-        readiness: Probes.curl(health, {
-          initialDelay: Duration.seconds(10),
-          period: Duration.seconds(10),
-          timeout: Duration.seconds(5),
-          failureThreshold: 3,
-        }),
+        liveness: Probes.curl(health, probeSeconds(60, 30, 10)),
+        readiness: Probes.curl(health, probeSeconds(10, 10, 5)),
         volumeMounts: [DATA_MOUNT, UPLOADS_MOUNT],
       };
     },
@@ -396,9 +376,9 @@ const CONTAINER_RECIPES: readonly ContainerRecipe[] = [
         // not through the nginx dispatcher, so an nginx restart cannot cascade into killing the worker mid-batch.
         liveness: Probes.curl(
           [{ port: ctx.plan.daskDashboard, path: '/health' }, { port: ctx.plan.forgeEtlPython, path: '/workerhealth' }],
-          { initialDelay: Duration.seconds(180), period: Duration.seconds(120), timeout: Duration.seconds(30), failureThreshold: 3 },
+          probeSeconds(180, 120, 30),
         ),
-        readiness: Probes.curl({ port: ctx.plan.daskDashboard, path: '/health' }, { initialDelay: Duration.seconds(30), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 }),
+        readiness: Probes.curl({ port: ctx.plan.daskDashboard, path: '/health' }, probeSeconds(30, 10, 5)),
         volumeMounts: [DATA_MOUNT],
       };
     },
@@ -473,18 +453,8 @@ const CONTAINER_RECIPES: readonly ContainerRecipe[] = [
           { name: EnginePortNames.STREAMGL_GPU, port: ctx.plan.streamglGpu },
           { name: EnginePortNames.STREAMGL_GPU_LIST_SERVER, port: ctx.plan.listServer },
         ],
-        liveness: Probes.curl(check, {
-          initialDelay: Duration.seconds(60),
-          period: Duration.seconds(30),
-          timeout: Duration.seconds(10),
-          failureThreshold: 3,
-        }),
-        readiness: Probes.curl(check, {
-          initialDelay: Duration.seconds(20),
-          period: Duration.seconds(10),
-          timeout: Duration.seconds(5),
-          failureThreshold: 3,
-        }),
+        liveness: Probes.curl(check, probeSeconds(60, 30, 10)),
+        readiness: Probes.curl(check, probeSeconds(20, 10, 5)),
         volumeMounts: [DATA_MOUNT],
       };
     },

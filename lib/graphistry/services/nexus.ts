@@ -5,7 +5,7 @@ import { check } from '../../core/errors';
 import { Images } from '../../core/images';
 import { assertDnsSubdomain } from '../../core/names';
 import { assertExternalRefs, ExternalRef } from '../../core/policy';
-import { Probes } from '../../core/probes';
+import { Probes, probeSeconds } from '../../core/probes';
 import { Release } from '../../release/release';
 import { DEFAULT_GRAPHISTRY_TAG, graphistryImage } from '../defaults';
 import { DATA_PATH, NEXUS_STATIC_PATH } from '../engine';
@@ -170,18 +170,8 @@ export class Nexus extends GraphistryService {
       servicePorts: [{ name: 'http', port: ServicePorts.NEXUS, targetPort: 'http' }],
       resources: props.resources ?? SERVICE_DEFAULT_RESOURCES[ServiceNames.NEXUS],
       // Migrations run at start-up, so liveness waits long; readiness keeps nexus out of rotation until it answers.
-      liveness: Probes.curl(health, {
-        initialDelay: Duration.seconds(180),
-        period: Duration.seconds(60),
-        timeout: Duration.seconds(30),
-        failureThreshold: 3,
-      }),
-      readiness: Probes.curl(health, {
-        initialDelay: Duration.seconds(20),
-        period: Duration.seconds(10),
-        timeout: Duration.seconds(10),
-        failureThreshold: 3,
-      }),
+      liveness: Probes.curl(health, probeSeconds(180, 60, 30)),
+      readiness: Probes.curl(health, probeSeconds(20, 10, 10)),
       volumeMounts: [
         { name: 'local-media-mount', mountPath: NEXUS_STATIC_PATH },
         { name: 'data-mount', mountPath: DATA_PATH },
