@@ -126,6 +126,8 @@ export class IotFleet extends Construct {
     if (!nats) errors.throwIfAny();
     this.nats = nats!;
     const before = errors.errors.length;
+    errors.check(this.nats.auth.kind !== 'nkeys', 'nats.auth', 'NatsAuth.nkeys(...)', 'NatsAuth.none(), .token(...) or .users([...])',
+      'the operator reads only NATS_URL, and a URL cannot carry an nkey signature');
     const bucket = (name: string, description: string): NatsKvBucket =>
       errors.attempt(() => this.nats.addKeyValueBucket(name, description), { name, description });
     this.desiredStateBucket = bucket(
@@ -148,7 +150,7 @@ export class IotFleet extends Construct {
     errors.throwIfAny();
     this.operator = operator!;
     this.hostPorts = new FleetHostPorts(this.operator.selectorSupport.matchExpressions);
-    if (this.nats.exposure.external) {
+    if (this.nats.exposure.external && this.nats.auth.kind === 'none') {
       // The NATS server's own warning says the port is unauthenticated; for a fleet that means more than data access.
       this.release.addWarning(
         `fleet ${this.name}: the ${this.desiredStateBucket.name} KV bucket decides which image every device runs, and NATS ${this.nats.name} ` +
@@ -161,8 +163,34 @@ export class IotFleet extends Construct {
         `(plain \`get deployments\` lists apps/v1). Device agents connect to the NATS server ${this.nats.name} and use the KV buckets ` +
         `${this.desiredStateBucket.name} and ${this.agentStatusBucket.name}.`,
     );
+    this.addAuthNote();
     this.addDevicePullNote();
     this.node.addValidation({ validate: () => this.collectWarnings() });
+  }
+
+  /**
+   * NATS client authentication is an option, not the default: seed 003 defers device authentication to its Chapter 4
+   * (Zitadel, OpenBao and per-device credentials) and its operator reads only NATS_URL. The note says which it is.
+   */
+  private addAuthNote(): void {
+    const auth = this.nats.auth;
+    const namespace = this.release.releaseNamespace;
+    if (auth.kind === 'none') {
+      this.release.addNote(
+        `IoT fleet ${this.name}, NATS authentication: off. Seed 003 defers device authentication to its Chapter 4 (per-device credentials) ` +
+          'and the operator reads only NATS_URL, so the fleet does not turn it on by default. To turn it on: nats.auth NatsAuth.token(...) or ' +
+          'NatsAuth.users([...]) with operator.natsUrlSecret, an operator-created Secret holding NATS_URL with the credentials; every device agent then needs them too.',
+      );
+      return;
+    }
+    const url = this.operator.natsUrlSecret!;
+    const host = `${this.nats.name}.${namespace}.svc:4222`;
+    const form = auth.kind === 'token' ? `nats://<token>@${host}` : `nats://<user>:<password>@${host}`;
+    this.release.addNote(
+      `IoT fleet ${this.name}, NATS authentication: ${auth.kind} (NATS server ${this.nats.name}). The operator reads only NATS_URL, from key ${url.key} of Secret ${url.name}: ` +
+        `before syncing, \`kubectl -n ${namespace} create secret generic ${url.name} --from-literal=${url.key}='${form}'\` with the same credentials as the server's Secret ` +
+        '(URL-encode reserved characters). Every device agent must connect with credentials the server accepts (in its own NATS URL), or it is refused.',
+    );
   }
 
   /**

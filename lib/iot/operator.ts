@@ -13,6 +13,7 @@ import { PolicyException, policyExceptionAnnotations } from '../core/policy';
 import { Probes } from '../core/probes';
 import { NamespacedAccess } from '../core/rbac';
 import { Resources, sized } from '../core/resources';
+import { SecretKey } from '../core/secrets';
 import { SecurityProfile } from '../core/security';
 import { NatsKvBucket } from '../nats/kv';
 import { NatsServer } from '../nats/server';
@@ -274,6 +275,15 @@ export interface IotOperatorProps {
    */
   readonly probes?: OperatorProbes;
   /**
+   * The operator reads only NATS_URL (seed 003), so when its NATS server authenticates clients (`NatsAuth.token` or
+   * `NatsAuth.users` on the server) the credentials must travel inside that URL: this key of an operator-created
+   * Secret holds the whole URL, `nats://<user>:<password>@<host>:4222` or `nats://<token>@<host>:4222`, and NATS_URL
+   * is read from it (never a literal in the manifests). Required when the server authenticates clients, refused when
+   * it does not.
+   * @default - none (the server authenticates no client)
+   */
+  readonly natsUrlSecret?: SecretKey;
+  /**
    * Extra environment variables. The wiring variables (IOT_OPERATOR_ENV) are owned by the construct.
    * @default - none
    */
@@ -322,6 +332,8 @@ export class IotOperator extends WorkloadConstruct {
   public readonly env: EnvBuilder;
   /** The pod's connections (NATS). */
   public readonly wiring: PodWiring;
+  /** The Secret key NATS_URL is read from, when the NATS server authenticates clients (`props.natsUrlSecret`). */
+  public readonly natsUrlSecret: SecretKey | undefined;
   /** What the operator's selector evaluation supports (`props.supports`). */
   public readonly selectorSupport: Required<DeviceSelectorSupport>;
 
@@ -334,6 +346,7 @@ export class IotOperator extends WorkloadConstruct {
     this.name = props.name !== undefined ? errors.attempt(() => assertDnsLabel('name', props.name!), 'operator') : deriveName([release.releaseName, 'iot-operator']);
     const opScope = props.scope ?? OperatorScope.namespace();
     this.selectorSupport = { matchExpressions: props.supports?.matchExpressions === true };
+    this.natsUrlSecret = props.natsUrlSecret;
     this.checkBuckets(props, errors);
 
     const imageRef = props.image ?? IOT_OPERATOR_IMAGE;
@@ -353,11 +366,22 @@ export class IotOperator extends WorkloadConstruct {
     // The operator opens both KV buckets at start and exits when NATS is not there ("expected INFO, got nothing"): its
     // pod waits for the client port itself (an init wait, no API access), so the order holds under kubectl and Helm
     // too, not only under Argo CD's sync waves.
-    props.nats.connect(this.wiring.container('operator', this.env), {
-      env: { url: IOT_OPERATOR_ENV.natsUrl, replicas: false },
-      wait: true,
-      purpose: 'desired state and agent status (KV)',
-    });
+    const authenticates = props.nats.auth.kind !== 'none';
+    errors.check(props.nats.auth.kind !== 'nkeys', 'nats.auth', 'NatsAuth.nkeys(...)', 'NatsAuth.none(), .token(...) or .users([...])',
+      'the operator reads only NATS_URL, and a URL cannot carry an nkey signature');
+    errors.check(!authenticates || props.natsUrlSecret !== undefined, 'natsUrlSecret', props.natsUrlSecret,
+      `{ name, key } of an operator-created Secret holding NATS_URL with credentials (nats://${props.nats.auth.kind === 'token' ? '<token>' : '<user>:<password>'}@${props.nats.name}.${namespace}.svc:4222)`,
+      `NATS server ${props.nats.name} authenticates clients (${props.nats.auth.kind}) and the operator reads only NATS_URL`);
+    errors.check(authenticates || props.natsUrlSecret === undefined, 'natsUrlSecret', props.natsUrlSecret, 'unset',
+      `NATS server ${props.nats.name} authenticates no client (NatsAuth.none()): there are no credentials to put in the URL`);
+    if (props.nats.auth.kind !== 'nkeys' && authenticates === (props.natsUrlSecret !== undefined)) {
+      errors.attempt(() => props.nats.connect(this.wiring.container('operator', this.env), {
+        env: { url: IOT_OPERATOR_ENV.natsUrl, replicas: false },
+        wait: true,
+        purpose: 'desired state and agent status (KV)',
+        urlSecret: props.natsUrlSecret,
+      }));
+    }
     // The operator watches its custom resources and writes their status through the API server.
     Wiring.of(this).connectToKubernetesApi(this, { container: 'operator', purpose: 'watches fleet deployments and writes their status' });
     this.env
