@@ -308,7 +308,7 @@ export type {
   DeviceSelector, DeviceSelectorRequirement, DeviceSelectorSupport, FleetDeploymentFindings, FleetDeploymentOptions,
   FleetPortMapping,
 } from './iot/deployment';
-export { IOT_AGENT_STATUS_BUCKET, IOT_DESIRED_STATE_BUCKET, IOT_NATS_SYNC_WAVE, IotFleet } from './iot/fleet';
+export { FleetNamespace, IOT_AGENT_STATUS_BUCKET, IOT_DESIRED_STATE_BUCKET, IOT_NATS_SYNC_WAVE, IotFleet } from './iot/fleet';
 export type { IotFleetBuckets, IotFleetNatsOptions, IotFleetOperatorOptions, IotFleetProps } from './iot/fleet';
 export { IOT_OPERATOR_ENV, IOT_OPERATOR_IMAGE, IOT_OPERATOR_RULES, IotOperator, OperatorProbes, OperatorScope } from './iot/operator';
 export type { IotOperatorProps, OperatorHttpProbeOptions } from './iot/operator';

@@ -11,9 +11,10 @@ import { assertDnsLabel, deriveName } from '../core/names';
 import { Placement, WorkloadPlacementOptions } from '../core/placement';
 import { PolicyException, policyExceptionAnnotations } from '../core/policy';
 import { Probes } from '../core/probes';
-import { NamespacedAccess } from '../core/rbac';
+import { buildServiceAccount, NamespacedAccess } from '../core/rbac';
 import { Resources, sized } from '../core/resources';
 import { SecretKey } from '../core/secrets';
+import { HostForm } from '../core/endpoint';
 import { SecurityProfile } from '../core/security';
 import { NatsKvBucket } from '../nats/kv';
 import { NatsServer } from '../nats/server';
@@ -79,11 +80,27 @@ export const IOT_OPERATOR_ENV = {
   logLevel: 'RUST_LOG',
 } as const;
 
-/** What the operator may see: its own namespace (default) or every namespace. */
+/**
+ * What the operator may see: its own namespace (default), a list of namespaces (each with its own Role and
+ * RoleBinding), or every namespace.
+ */
 export class OperatorScope {
   /** A namespaced Role: the operator reconciles deployments in its own namespace only. */
   public static namespace(): OperatorScope {
-    return new OperatorScope(false, undefined);
+    return new OperatorScope(false, undefined, undefined);
+  }
+
+  /**
+   * The operator reconciles deployments in these namespaces only (`WATCH_NAMESPACE` is their comma-separated list, an
+   * assumption about the image like the variable itself). Each namespace gets its own Role and RoleBinding: the
+   * operator's own namespace from the fleet's release, any other from the release that holds its custom resources
+   * (`IotFleet.namespace(release)`), so every release's objects stay in its namespace.
+   */
+  public static namespaces(names: readonly string[]): OperatorScope {
+    check(Array.isArray(names) && names.length > 0, 'scope.namespaces', names, 'at least one namespace');
+    names.forEach((n, i) => assertDnsLabel(`scope.namespaces[${i}]`, n));
+    check(new Set(names).size === names.length, 'scope.namespaces', names, 'each namespace once');
+    return new OperatorScope(false, undefined, [...names]);
   }
 
   /**
@@ -91,7 +108,7 @@ export class OperatorScope {
    */
   public static cluster(options: { readonly reason: string }): OperatorScope {
     check(typeof options.reason === 'string' && options.reason.trim().length > 0, 'scope.cluster.reason', options.reason, 'a non-empty reason (recorded as the cluster-scope policy exception)');
-    return new OperatorScope(true, options.reason);
+    return new OperatorScope(true, options.reason, undefined);
   }
 
   private constructor(
@@ -99,6 +116,8 @@ export class OperatorScope {
     public readonly cluster: boolean,
     /** The cluster-scope reason. */
     public readonly reason: string | undefined,
+    /** The watched namespaces (`namespaces(...)`); undefined for the own namespace or cluster scope. */
+    public readonly namespaces: readonly string[] | undefined,
   ) {}
 }
 
@@ -228,6 +247,15 @@ class NoOperatorProbes extends OperatorProbes {
   }
 }
 
+/**
+ * The form of a NATS URL with credentials for `nats` (placeholders for the credentials), as the operator reads it.
+ * @internal
+ */
+export function natsUrlWithCredentials(nats: NatsServer): string {
+  const url = nats.endpoint.url(nats.tls ? 'tls' : 'nats', 'client', { form: HostForm.NAMESPACED });
+  return url.replace('://', nats.auth.kind === 'token' ? '://<token>@' : '://<user>:<password>@');
+}
+
 /** Props of IotOperator. */
 export interface IotOperatorProps {
   /** The NATS server the operator and the device agents share. JetStream must be on. */
@@ -324,10 +352,15 @@ export class IotOperator extends WorkloadConstruct {
   public readonly deployment: k8s.KubeDeployment;
   /** The operator's ServiceAccount. */
   public readonly serviceAccount: k8s.KubeServiceAccount;
-  /** The Role (namespace scope) or ClusterRole (cluster scope). */
-  public readonly role: k8s.KubeRole | k8s.KubeClusterRole;
+  /**
+   * The Role in the operator's namespace (namespace scope, or a namespace list that includes it) or the ClusterRole
+   * (cluster scope); undefined when the operator watches only other namespaces.
+   */
+  public readonly role: k8s.KubeRole | k8s.KubeClusterRole | undefined;
+  /** The namespaces the operator watches; undefined for every namespace (cluster scope). */
+  public readonly watchedNamespaces: readonly string[] | undefined;
   /** The RoleBinding (namespace scope) or ClusterRoleBinding (cluster scope). */
-  public readonly roleBinding: k8s.KubeRoleBinding | k8s.KubeClusterRoleBinding;
+  public readonly roleBinding: k8s.KubeRoleBinding | k8s.KubeClusterRoleBinding | undefined;
   /** The env the operator gets (for tests and wiring checks). */
   public readonly env: EnvBuilder;
   /** The pod's connections (NATS). */
@@ -370,7 +403,7 @@ export class IotOperator extends WorkloadConstruct {
     errors.check(props.nats.auth.kind !== 'nkeys', 'nats.auth', 'NatsAuth.nkeys(...)', 'NatsAuth.none(), .token(...) or .users([...])',
       'the operator reads only NATS_URL, and a URL cannot carry an nkey signature');
     errors.check(!authenticates || props.natsUrlSecret !== undefined, 'natsUrlSecret', props.natsUrlSecret,
-      `{ name, key } of an operator-created Secret holding NATS_URL with credentials (nats://${props.nats.auth.kind === 'token' ? '<token>' : '<user>:<password>'}@${props.nats.name}.${namespace}.svc:4222)`,
+      `{ name, key } of an operator-created Secret holding NATS_URL with credentials (${natsUrlWithCredentials(props.nats)})`,
       `NATS server ${props.nats.name} authenticates clients (${props.nats.auth.kind}) and the operator reads only NATS_URL`);
     errors.check(authenticates || props.natsUrlSecret === undefined, 'natsUrlSecret', props.natsUrlSecret, 'unset',
       `NATS server ${props.nats.name} authenticates no client (NatsAuth.none()): there are no credentials to put in the URL`);
@@ -387,7 +420,8 @@ export class IotOperator extends WorkloadConstruct {
     this.env
       .own(IOT_OPERATOR_ENV.desiredStateBucket, props.desiredStateBucket.name)
       .own(IOT_OPERATOR_ENV.agentStatusBucket, props.agentStatusBucket.name);
-    if (!opScope.cluster) this.env.own(IOT_OPERATOR_ENV.watchNamespace, namespace);
+    this.watchedNamespaces = opScope.cluster ? undefined : opScope.namespaces ?? [namespace];
+    if (this.watchedNamespaces) this.env.own(IOT_OPERATOR_ENV.watchNamespace, this.watchedNamespaces.join(','));
     const probeParts = probes instanceof OperatorProbes ? probes.bind(this.env) : undefined;
     errors.attempt(() => this.env.defaults({ [IOT_OPERATOR_ENV.logLevel]: logLevel }).user(props.env, 'env'));
     const placement = errors.attempt(() => Placement.of(this).forWorkload(props.placement, 'placement'));
@@ -442,6 +476,10 @@ export class IotOperator extends WorkloadConstruct {
 
   /** The ServiceAccount and its RBAC: a namespaced Role, or a ClusterRole (a recorded exception) for cluster scope. */
   private renderAccess(opScope: OperatorScope, namespace: string, labels: Record<string, string>) {
+    if (!opScope.cluster && !this.watchedNamespaces!.includes(namespace)) {
+      // Every watched namespace is another release's: its Role comes with it (IotFleet.namespace).
+      return { serviceAccount: buildServiceAccount(this, 'ServiceAccount', { name: this.name, labels }), role: undefined, roleBinding: undefined };
+    }
     if (!opScope.cluster) {
       const access = new NamespacedAccess(this, 'Access', { name: this.name, labels, rules: IOT_OPERATOR_RULES });
       return {
