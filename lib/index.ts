@@ -34,7 +34,7 @@ export {
   MAX_DNS_SUBDOMAIN,
 } from './core/names';
 export type { DeriveNameOptions } from './core/names';
-export { INGRESS_NGINX_CONTROLLER, KUBE_DNS, KUBERNETES_API_PORTS, NetworkPolicies } from './core/network';
+export { INGRESS_NGINX_CONTROLLER, KUBE_DNS, KUBE_PROMETHEUS, KUBERNETES_API_PORTS, NetworkPolicies } from './core/network';
 export type { DefaultDenyOptions, NetworkPoliciesOffOptions } from './core/network';
 export { addPlacementRequirements, NodeSelection, Placement, placementWithDefaults } from './core/placement';
 export type { GlobalPlacementProps, PlacementRequirements, ResolvedPlacement, Toleration, WorkloadPlacementOptions } from './core/placement';
