@@ -49,7 +49,10 @@ describe('apps/dimtensor', () => {
       to: { type: 'pods', port: { port: metricsPort } },
     });
     const policy = inference.objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'dimtensor-inference') as any;
-    const rule = { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }], ports: [{ port: metricsPort, protocol: 'TCP' }] };
+    const rule = {
+      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }],
+      ports: [{ port: metricsPort, protocol: 'TCP' }],
+    };
     expect(policy.spec.ingress).toContainEqual(rule);
     expect(inference.notes.join('\n')).toMatch(/pods monitoring\/app.kubernetes.io\/name=prometheus +dimtensor-inference +8080\/TCP/);
     expect(inference.notes.join('\n')).toContain('NETWORK POLICY ASSUMPTION: pods app.kubernetes.io/name=dimtensor');
