@@ -59,7 +59,10 @@ describe('apps/dimtensor', () => {
     // Without the rule, the default deny drops the scrape, and verification says so (no rule, no traffic).
     const broken = releases.map((r) => r !== inference ? r : {
       ...r,
-      objects: r.objects.map((o) => (o !== policy ? o : { ...policy, spec: { ...policy.spec, ingress: policy.spec.ingress.filter((i: any) => JSON.stringify(i) !== JSON.stringify(rule)) } })),
+      objects: r.objects.map((o) => {
+        if (o !== policy) return o;
+        return { ...policy, spec: { ...policy.spec, ingress: policy.spec.ingress.filter((i: any) => JSON.stringify(i) !== JSON.stringify(rule)) } };
+      }),
     });
     const violations = verifyReleases(broken).flatMap((r) => r.violations).filter((v) => v.rule === 'netpol-allows');
     expect(violations.map((v) => v.message).join('\n')).toMatch(/prometheus/);
