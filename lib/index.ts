@@ -273,6 +273,10 @@ export type { ConnectorSecretEnv, DexGitHubConnectorOptions, DexOidcConnectorOpt
 export { Dex, DEX_UID, DexClient } from './dex/dex';
 export type { DexClientConnectOptions, DexClientEnvNames, DexProps } from './dex/dex';
 
+// Search: Quickwit
+export { Quickwit, QUICKWIT_GRPC_PORT, QUICKWIT_IMAGE, QUICKWIT_MAX_NAME, QUICKWIT_REST_PORT, QUICKWIT_UID, QuickwitMetastore } from './quickwit/quickwit';
+export type { QuickwitProps } from './quickwit/quickwit';
+
 // Telemetry stack
 export { CollectorConfig, CollectorEnv } from './telemetry/collector-config';
 export type { CollectorPipeline, ComponentKind, ComponentSettings } from './telemetry/collector-config';
