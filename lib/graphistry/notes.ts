@@ -6,6 +6,7 @@ import { stableStringify } from '../core/hash';
 import { Images } from '../core/images';
 import { Placement } from '../core/placement';
 import type { Release } from '../release/release';
+import { renderApiObject } from '../release/render';
 import { GPU_PRESENT_LABEL } from '../telemetry/dcgm-exporter';
 import { TelemetryRoute } from '../telemetry/common';
 import { podSecurityRequirement, PodSecurityRequirement, renderedWorkloads } from './pod-security';
@@ -341,7 +342,7 @@ export function graphistryNotes(i: GraphistryNotesInput): OperatorNotes {
 
 /** Name, class and ingress-nginx body-size limit of the rendered Ingress, read from the object itself. */
 function ingressSummary(ingress: ApiObject): { name: string; className?: string; proxyBodySize?: string } {
-  const json = ingress.toJson();
+  const json = renderApiObject(ingress);
   return { name: ingress.name, className: json.spec?.ingressClassName, proxyBodySize: json.metadata?.annotations?.['nginx.ingress.kubernetes.io/proxy-body-size'] };
 }
 

@@ -1,5 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { renderApiObject } from '../release/render';
 
 /**
  * A Pod Security Standards level, from most to least permissive. Pod Security Admission enforces one per namespace
@@ -145,7 +146,8 @@ export function renderedWorkloads(scope: IConstruct): RenderedWorkload[] {
     if (!(c instanceof ApiObject)) continue;
     const path = POD_SPEC_PATH[c.kind];
     if (!path) continue;
-    const json = c.toJson();
+    // The same JSON as c.toJson(), in one pass (this runs for every workload while the stack is built).
+    const json = renderApiObject(c);
     const pod = path.reduce<Json | undefined>((o, k) => o?.[k], json);
     if (pod) out.push({ kind: c.kind, name: json.metadata?.name ?? c.name, pod });
   }

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Chart, Yaml } from 'cdk8s';
+import { ApiObject, App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { ConfigError } from '../core/errors';
 import { ConnectionRecord } from '../core/wiring';
@@ -9,6 +9,8 @@ import { Images } from '../core/images';
 import { EXTERNAL_REFS_ANNOTATION } from '../core/policy';
 import { Release } from './release';
 import { NetworkPolicyMode } from '../verify/types';
+import { renderApiObject } from './render';
+import { emitYaml } from './yaml';
 
 /** A Kubernetes object as synthesized (plain JSON). */
 export type Manifest = {
@@ -75,11 +77,45 @@ export function validateConstructs(root: IConstruct): void {
   if (errors.length) throw new SynthError(errors);
 }
 
-/** Synthesizes one release to plain objects (validating its constructs first). */
-export function renderRelease(release: Release): RenderedRelease {
-  validateConstructs(release);
+/**
+ * True when the app's objects can be listed in construct-tree order: nothing declares a dependency (cdk8s orders
+ * objects topologically then) and no chart is nested in another. Otherwise releases render through cdk8s's own
+ * `Chart.toJson()`, which gives the same objects.
+ */
+function treeOrdered(app: IConstruct): boolean {
+  let nested = false;
+  for (const c of app.node.findAll()) {
+    if (c.node.dependencies.length > 0) return false;
+    if (Chart.isChart(c) && c.node.scopes.slice(0, -1).some((s) => Chart.isChart(s))) nested = true;
+  }
+  return !nested;
+}
+
+/**
+ * The objects of one release, each rendered once (see render.ts), in the order cdk8s's `Chart.toJson()` gives them;
+ * cluster-scoped objects without a namespace, pull secrets declared external.
+ */
+function releaseObjects(release: Release, ordered: boolean): Manifest[] {
   const pullSecrets = new Set(Images.of(release).settings.pullSecrets ?? []);
-  const objects = (release.toJson() as Manifest[]).map(normalize).map((o) => declarePullSecrets(o, pullSecrets));
+  let objects: Manifest[];
+  if (ordered) {
+    const app = App.of(release) as App;
+    objects = [];
+    for (const c of release.node.findAll()) {
+      if (ApiObject.isApiObject(c) && c.chart === release) objects.push(renderApiObject(c, app) as Manifest);
+    }
+  } else {
+    objects = release.toJson() as Manifest[];
+  }
+  for (const o of objects) {
+    normalize(o);
+    declarePullSecrets(o, pullSecrets);
+  }
+  return objects;
+}
+
+function renderValidated(release: Release, ordered: boolean): RenderedRelease {
+  const objects = releaseObjects(release, ordered);
   const seen = new Map<string, string>();
   for (const o of objects) {
     const file = manifestFileName(o);
@@ -108,6 +144,12 @@ export function releaseConnections(release: Release): ConnectionRecord[] {
   return release.connectionRecords();
 }
 
+/** Synthesizes one release to plain objects (validating its constructs first). */
+export function renderRelease(release: Release): RenderedRelease {
+  validateConstructs(release);
+  return renderValidated(release, treeOrdered(App.of(release)));
+}
+
 /**
  * Synthesizes every release in an app, in release-name order. Fails when the app holds a cdk8s Chart that is not a
  * Release: its objects would be written nowhere.
@@ -124,7 +166,10 @@ export function renderApp(app: App): RenderedRelease[] {
     if (names.has(r.releaseName)) throw new SynthError([`two releases are named ${r.releaseName}; release names are dist/ folders and must be unique`]);
     names.add(r.releaseName);
   }
-  return releases.sort((a, b) => a.releaseName.localeCompare(b.releaseName)).map(renderRelease);
+  const ordered = treeOrdered(app);
+  // Release names are DNS labels (lower-case letters, digits, '-'), on which code-unit order is the order
+  // localeCompare gave (test/release/synth.test.ts); it does not depend on the machine's locale.
+  return releases.sort((a, b) => (a.releaseName < b.releaseName ? -1 : a.releaseName > b.releaseName ? 1 : 0)).map((r) => renderValidated(r, ordered));
 }
 
 /** The pod spec inside a workload (Pod, Deployment-like, Job, CronJob), if any. */
@@ -140,22 +185,18 @@ function podSpecOf(o: Manifest): { imagePullSecrets?: Array<{ name?: string }> }
  * external references on every workload that uses them, merged into any refs the construct already declared, so the
  * verification report lists them for the operator instead of failing on a Secret the release does not render.
  */
-function declarePullSecrets(o: Manifest, pullSecrets: ReadonlySet<string>): Manifest {
-  if (pullSecrets.size === 0) return o;
+function declarePullSecrets(o: Manifest, pullSecrets: ReadonlySet<string>): void {
+  if (pullSecrets.size === 0) return;
   const used = (podSpecOf(o)?.imagePullSecrets ?? []).map((s) => s.name).filter((n): n is string => !!n && pullSecrets.has(n));
-  if (used.length === 0) return o;
-  const annotations = { ...((o.metadata.annotations as Record<string, string> | undefined) ?? {}) };
+  if (used.length === 0) return;
+  const annotations = ((o.metadata.annotations as Record<string, string> | undefined) ?? (o.metadata.annotations = {}));
   const existing = annotations[EXTERNAL_REFS_ANNOTATION] ? annotations[EXTERNAL_REFS_ANNOTATION].split(',') : [];
   annotations[EXTERNAL_REFS_ANNOTATION] = [...new Set([...existing, ...used.map((n) => `Secret/${n}`)])].sort().join(',');
-  return { ...o, metadata: { ...o.metadata, annotations } };
 }
 
-function normalize(o: Manifest): Manifest {
-  if (CLUSTER_SCOPED_KINDS.has(o.kind) && o.metadata.namespace !== undefined) {
-    const { namespace: _ns, ...metadata } = o.metadata;
-    return { ...o, metadata: metadata as Manifest['metadata'] };
-  }
-  return o;
+/** Cluster-scoped objects carry no namespace (cdk8s sets the chart's on every object). */
+function normalize(o: Manifest): void {
+  if (CLUSTER_SCOPED_KINDS.has(o.kind) && o.metadata.namespace !== undefined) delete o.metadata.namespace;
 }
 
 /** API groups of Kubernetes itself; kinds from any other group carry the group in their file name. */
@@ -182,7 +223,7 @@ export const REPORTS_DIR = '_reports';
 export function distFiles(releases: readonly RenderedRelease[]): Map<string, string> {
   const files = new Map<string, string>();
   for (const r of releases) {
-    for (const o of r.objects) files.set(path.posix.join(r.name, manifestFileName(o)), Yaml.stringify(o));
+    for (const o of r.objects) files.set(path.posix.join(r.name, manifestFileName(o)), emitYaml(o));
     const notes = notesText(r);
     if (notes) files.set(path.posix.join(REPORTS_DIR, r.name, 'NOTES.txt'), notes);
   }
