@@ -309,9 +309,45 @@ export class OutputWriteError extends Error {
 }
 
 /**
+ * The files of an existing output directory that already hold exactly the bytes `files` gives them, and whether the
+ * directory holds nothing else (then it is already the output, marker included, and nothing needs writing).
+ */
+function unchangedFiles(abs: string, files: ReadonlyMap<string, string>): { readonly same: ReadonlySet<string>; readonly identical: boolean } {
+  const same = new Set<string>();
+  let marker: string | undefined;
+  try {
+    marker = fs.readFileSync(path.join(abs, OUTPUT_MARKER), 'utf8');
+  } catch {
+    return { same, identical: false };
+  }
+  let others = 0;
+  const folders = new Set<string>();
+  for (const rel of files.keys()) for (let d = path.posix.dirname(rel); d !== '.'; d = path.posix.dirname(d)) folders.add(d);
+  const walk = (rel: string) => {
+    for (const e of fs.readdirSync(path.join(abs, rel), { withFileTypes: true })) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) {
+        // A folder no file of the new output lives in (an empty one, or a release that is gone) must go.
+        if (!folders.has(r)) others++;
+        walk(r);
+      } else if (r === OUTPUT_MARKER) continue;
+      else {
+        const want = e.isFile() ? files.get(r) : undefined;
+        if (want !== undefined && fs.readFileSync(path.join(abs, r)).equals(Buffer.from(want, 'utf8'))) same.add(r);
+        else others++;
+      }
+    }
+  };
+  walk('');
+  return { same, identical: marker === MARKER_TEXT && others === 0 && same.size === files.size };
+}
+
+/**
  * Replaces `outdir` with exactly `files` (plus the `OUTPUT_MARKER`), atomically: everything is written into a staging
  * directory beside it, and only when every write succeeded is the old directory swapped out by rename. A failure at any
- * point (a full disk, a file too large, no permission) leaves the old output byte-identical.
+ * point (a full disk, a file too large, no permission) leaves the old output byte-identical. Writing skips what is
+ * unchanged without giving that up: an output that already holds exactly these files is left as it is, and a file whose
+ * bytes are unchanged is hard-linked into the staging directory instead of written again (written when linking fails).
  *
  * Refuses, touching nothing, an `outdir` that cannot be synth output (see `unsafeOutdirReason`) and an existing,
  * non-empty `outdir` without the marker (see `unmarkedOutdirReason`): this never deletes a directory it did not write.
@@ -327,18 +363,36 @@ export function writeDist(outdir: string, files: ReadonlyMap<string, string>): v
   try {
     fs.mkdirSync(path.dirname(abs), { recursive: true });
     removeLeftovers(abs);
+    const existing = unchangedFiles(abs, files);
+    if (existing.identical) return;
     staging = fs.mkdtempSync(siblingPrefix(abs, 'new'));
     // The marker first, so a staging directory a killed synth leaves behind is recognisably ours.
     fs.writeFileSync(path.join(staging, OUTPUT_MARKER), MARKER_TEXT);
+    const dirs = new Set<string>();
     for (const [rel, content] of files) {
       const full = path.join(staging, rel);
-      fs.mkdirSync(path.dirname(full), { recursive: true });
+      const dir = path.dirname(full);
+      if (!dirs.has(dir)) {
+        fs.mkdirSync(dir, { recursive: true });
+        dirs.add(dir);
+      }
+      if (existing.same.has(rel) && linked(path.join(abs, rel), full)) continue;
       fs.writeFileSync(full, content);
     }
     swapIn(staging, abs);
   } catch (e) {
     if (staging) fs.rmSync(staging, { recursive: true, force: true });
     throw new OutputWriteError(outdir, e as Error);
+  }
+}
+
+/** Hard-links `from` to `to`; false when the filesystem does not allow it (the caller writes the file instead). */
+function linked(from: string, to: string): boolean {
+  try {
+    fs.linkSync(from, to);
+    return true;
+  } catch {
+    return false;
   }
 }
 
