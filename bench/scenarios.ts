@@ -68,6 +68,12 @@ function synthScenario(name: string, build: () => App): Scenario {
  */
 export function generatedApp(n: number): App {
   const app = new App();
+  addGeneratedRelease(app, n);
+  return app;
+}
+
+/** Adds the release of `generatedApp` to an existing app (the benchmark's synth program builds it this way). */
+export function addGeneratedRelease(app: App, n: number): void {
   const release = new Release(app, `scale-${n}`, { namespace: 'scale', placement: { nodeSelector: { pool: 'cpu' } } });
   const security = SecurityProfile.restricted({ runAsUser: 10001 });
   for (let i = 0; i < Math.ceil(n / 3); i++) {
@@ -106,7 +112,6 @@ export function generatedApp(n: number): App {
       spec: { selector: selectorLabels(identity), ports: [{ name: 'http', port: 80, targetPort: k8s.IntOrString.fromString('http') }] },
     });
   }
-  return app;
 }
 
 /** Every scenario `npm run bench` runs, in order. */

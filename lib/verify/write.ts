@@ -1,6 +1,7 @@
 import * as path from 'path';
 import { App } from 'cdk8s';
 import { distFiles, renderApp, RenderedRelease, REPORTS_DIR, writeDist } from '../release/synth';
+import { timed } from '../release/timing';
 import { VerifyOptions, VerifyReport } from './types';
 import { formatReport, verifyReleases } from './verify';
 
@@ -82,12 +83,14 @@ export function verifyAndWrite(releases: readonly RenderedRelease[], outdir: str
     const print = warn ?? ((line: string) => process.stderr.write(`${line}\n`));
     for (const w of warnings) print(`WARNING [${w.release}] ${w.message}`);
   }
-  const reports = verifyReleases(releases, verifyOptions);
+  const reports = timed('verify', () => verifyReleases(releases, verifyOptions));
   if (!reports.every((r) => r.ok)) return { ok: false, releases, reports, warnings };
-  const files = outputFiles(releases, reports);
-  // The CLI's scratch copy first: if it cannot be written, outdir is not touched either.
-  if (cdk8sOutdir !== undefined && path.resolve(cdk8sOutdir) !== path.resolve(outdir)) writeDist(cdk8sOutdir, files);
-  writeDist(outdir, files);
+  const files = timed('yaml', () => outputFiles(releases, reports));
+  timed('write', () => {
+    // The CLI's scratch copy first: if it cannot be written, outdir is not touched either.
+    if (cdk8sOutdir !== undefined && path.resolve(cdk8sOutdir) !== path.resolve(outdir)) writeDist(cdk8sOutdir, files);
+    writeDist(outdir, files);
+  });
   return { ok: true, releases, reports, warnings, files };
 }
 

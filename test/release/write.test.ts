@@ -228,7 +228,7 @@ describe('npm run synth --out', () => {
     try {
       fs.writeFileSync(path.join(dir, 'thesis.tex'), 'years of work\n');
       const { CDK8S_OUTDIR: _ignored, ...env } = process.env;
-      const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'apps/main.ts', '--only', 'iot-fleet', '--out', dir], {
+      const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'synth.js'), '--only', 'iot-fleet', '--out', dir], {
         cwd: ROOT, encoding: 'utf8', timeout: 120_000, env,
       });
       expect(r.status).toBe(1);
