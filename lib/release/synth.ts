@@ -168,7 +168,7 @@ export function renderApp(app: App): RenderedRelease[] {
   }
   const ordered = treeOrdered(app);
   // Release names are DNS labels (lower-case letters, digits, '-'), on which code-unit order is the order
-  // localeCompare gave (test/release/synth.test.ts); it does not depend on the machine's locale.
+  // localeCompare gave (test/release/render.test.ts); it does not depend on the machine's locale.
   return releases.sort((a, b) => (a.releaseName < b.releaseName ? -1 : a.releaseName > b.releaseName ? 1 : 0)).map((r) => renderValidated(r, ordered));
 }
 

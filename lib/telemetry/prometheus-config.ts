@@ -6,6 +6,7 @@ import { assertLabels } from '../core/labels';
 import { assertDnsLabel } from '../core/names';
 import { parseHostPort } from './common';
 import { assertInt, assertPort } from '../core/validate';
+import { compareText } from '../core/order';
 
 /**
  * Typed builder for `prometheus.yml` (the subset this library renders: global settings and scrape configs with
@@ -210,7 +211,7 @@ function checkKubernetesSd(prop: string, k: KubernetesSdConfig): Record<string, 
   const roles: KubernetesSdRole[] = ['pod', 'service', 'endpoints', 'endpointslice', 'node', 'ingress'];
   check(roles.includes(k.role), `${prop}.role`, k.role, roles.join(', '));
   // The selector is one `k=v,k2=v2` string: a ',' or '!=' inside a value would silently add selector terms.
-  const selector = Object.entries(assertLabels(`${prop}.labelSelector`, k.labelSelector ?? {})).sort(([a], [b]) => a.localeCompare(b));
+  const selector = Object.entries(assertLabels(`${prop}.labelSelector`, k.labelSelector ?? {})).sort(([a], [b]) => compareText(a, b));
   for (const n of k.namespaces ?? []) assertDnsLabel(`${prop}.namespaces`, n);
   return {
     role: k.role,
@@ -220,7 +221,7 @@ function checkKubernetesSd(prop: string, k: KubernetesSdConfig): Record<string, 
 }
 
 function sorted(m: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.fromEntries(Object.entries(m).sort(([a], [b]) => a.localeCompare(b)));
+  return Object.fromEntries(Object.entries(m).sort(([a], [b]) => compareText(a, b)));
 }
 
 /** Drops undefined values so the YAML holds only what was set. */
@@ -282,7 +283,7 @@ export interface PodScrapeJobOptions {
  * node's metrics silently disappear; scraping pods makes each DaemonSet pod its own target with a stable `node` label.
  */
 export function podScrapeJob(o: PodScrapeJobOptions): ScrapeConfig {
-  const labels = Object.entries(o.podLabels).sort(([a], [b]) => a.localeCompare(b));
+  const labels = Object.entries(o.podLabels).sort(([a], [b]) => compareText(a, b));
   check(labels.length > 0, `${o.jobName}.podLabels`, o.podLabels, 'at least one label');
   assertPort(`${o.jobName}.port`, o.port);
   const metaLabel = (k: string) => `__meta_kubernetes_pod_label_${k.replace(/[^a-zA-Z0-9_]/g, '_')}`;
