@@ -3,10 +3,12 @@
  * `yaml` library with YAML 1.1, `lineWidth: 0`, `keepUndefined: true`), which is what dist/ has always held, at a
  * fraction of its cost: no document model, one pass over the canonical JSON of each object.
  *
- * It handles plain objects, arrays, strings, finite numbers and booleans: every value a rendered manifest holds.
- * Anything else (null, undefined, non-finite numbers, class instances, keys over 1024 characters that would need the
- * explicit `? key` form, a scalar as the whole document) is handed to the yaml library, so the output is the same
- * either way; `emitYaml` reports which path it took for tests. A property test (test/release/yaml.test.ts) compares the
+ * It handles plain objects, arrays, strings, finite numbers, booleans and null: every value a rendered manifest or a
+ * config file holds. Anything else (undefined where cdk8s keeps it, non-finite numbers, class instances, a map of only
+ * nulls and keys over 1024 characters, which take the explicit `? key` form, a scalar as the whole document) is handed
+ * to the yaml library, so the output is the same either way; `emitYamlWithPath` reports which path it took for tests.
+ * `emitYaml12` writes as the yaml library does by default (YAML 1.2 core schema, undefined values left out), for the
+ * config files the telemetry builders write. A property test (test/release/yaml.test.ts) compares the
  * two on random documents built to hit every rule below: quoting, YAML 1.1 booleans and numbers, block scalars and
  * their chomping and indentation indicators, escapes, empty collections, unicode.
  *
@@ -43,11 +45,8 @@ const BAD_INSIDE = /[\n:][ \t]|[ \t]\n/;
 const BAD_COMMENT_OR_END = /[\n\t ]#|[\n\t :]$/;
 const DOCUMENT_MARKER = /^(?:%|---|\.\.\.)/m;
 
-/**
- * The YAML 1.1 scalars that are not strings. A string that reads back as one of these must be quoted. (The first
- * character of all of them is in [-+.0-9~<A-Za-z], and every letter case is checked below, so the test is cheap.)
- */
-const NOT_A_STRING: readonly RegExp[] = [
+/** The YAML 1.1 scalars that are not strings: a string that reads back as one of these must be quoted. */
+const NOT_A_STRING_11: readonly RegExp[] = [
   /^(?:~|[Nn]ull|NULL)?$/, // null (the empty string too)
   /^(?:[Yy]|[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/, // true
   /^(?:[Nn]|[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/, // false
@@ -63,11 +62,27 @@ const NOT_A_STRING: readonly RegExp[] = [
   /^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:t|T|[ \t]+)[0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]+)?(?:[ \t]*(?:Z|[-+][012]?[0-9](?::[0-9]{2})?))?)?$/, // timestamp
 ];
 
+/** The same for the YAML 1.2 core schema (the yaml library's default). */
+const NOT_A_STRING_12: readonly RegExp[] = [
+  /^(?:~|[Nn]ull|NULL)?$/, // null (the empty string too)
+  /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/, // bool
+  /^0o[0-7]+$/, // octal int
+  /^[-+]?[0-9]+$/, // decimal int
+  /^0x[0-9a-fA-F]+$/, // hexadecimal int
+  /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/, // infinity and not-a-number
+  /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/, // float with exponent
+  /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/, // float
+];
+
+/** The rules of the document being written (one document at a time; the emitter is synchronous). */
+let notAString = NOT_A_STRING_11;
+let keepUndefined = true;
+
 function readsAsOtherType(s: string): boolean {
   const c = s.charCodeAt(0);
   // Plain words starting with a letter no YAML 1.1 keyword or exponent-only float (`e3`) starts with are strings.
   if (s.length > 0 && ((c >= 97 && c <= 122) || (c >= 65 && c <= 90)) && !'yYnNtTfFoOeE'.includes(s[0])) return false;
-  for (const re of NOT_A_STRING) if (re.test(s)) return true;
+  for (const re of notAString) if (re.test(s)) return true;
   return false;
 }
 
@@ -159,7 +174,34 @@ function literalBlock(text: string, indent: string): string {
   return `|${header}\n${indent}${start}${value.replace(/\n+/g, `$&${indent}`)}${end}`;
 }
 
+/**
+ * Strings that are plain by every rule above: a letter no YAML 1.1 keyword or exponent-only float starts with, or `_`
+ * or `/`, then word characters, dots, slashes and dashes (names, labels, paths, images). Most keys and values are.
+ */
+const SAFE_PLAIN = /^[ABCDGHIJKLMPQRSUVWXZabcdghijklmpqrsuvwxz_/][\w./-]*$/;
+
+/**
+ * How single-line strings are written, as keys and as values: the same names, labels and images recur in every object,
+ * and a single-line string's form does not depend on its indentation (except a root-level key, not cached). Kept per
+ * flavour and bounded.
+ */
+const scalarCache = { keys: new Map<string, string>(), values: new Map<string, string>(), flavour: '' };
+const SCALAR_CACHE_LIMIT = 50_000;
+
 function scalarString(value: string, indent: string, implicitKey: boolean): string {
+  if (value.includes('\n') || (implicitKey && indent === INDENT_STEP)) return writeScalar(value, indent, implicitKey);
+  const cache = implicitKey ? scalarCache.keys : scalarCache.values;
+  let out = cache.get(value);
+  if (out === undefined) {
+    out = writeScalar(value, indent, implicitKey);
+    if (cache.size >= SCALAR_CACHE_LIMIT) cache.clear();
+    cache.set(value, out);
+  }
+  return out;
+}
+
+function writeScalar(value: string, indent: string, implicitKey: boolean): string {
+  if (SAFE_PLAIN.test(value)) return value;
   if (FORCE_DOUBLE.test(value)) return doubleQuoted(value, indent, implicitKey);
   const multiline = value.includes('\n');
   if (implicitKey && multiline) return quoted(value, indent, implicitKey);
@@ -188,7 +230,7 @@ function node(value: unknown, indent: string): string {
     case 'boolean':
       return value ? 'true' : 'false';
     case 'object':
-      if (value === null) throw UNSUPPORTED;
+      if (value === null) return 'null';
       if (Array.isArray(value)) return sequence(value, indent);
       if (!isPlainObject(value)) throw UNSUPPORTED;
       return mapping(value as Record<string, unknown>, indent);
@@ -201,9 +243,19 @@ function isCollection(value: unknown): value is object {
   return typeof value === 'object' && value !== null;
 }
 
+/** True for `[]` and `{}` (a map whose values are all left out counts as empty): they are written inline. */
+function isEmpty(value: object): boolean {
+  if (Array.isArray(value)) return value.length === 0;
+  for (const k in value) if (keepUndefined || (value as Record<string, unknown>)[k] !== undefined) return false;
+  return true;
+}
+
 function mapping(obj: Record<string, unknown>, indent: string): string {
-  const keys = Object.keys(obj);
+  let keys = Object.keys(obj);
+  if (!keepUndefined) keys = keys.filter((k) => obj[k] !== undefined);
   if (keys.length === 0) return '{}';
+  // A map whose values are all null is written with explicit `? key` entries.
+  if (keys.every((k) => obj[k] === null)) throw UNSUPPORTED;
   const inner = indent + INDENT_STEP;
   let out = '';
   for (let i = 0; i < keys.length; i++) {
@@ -213,7 +265,7 @@ function mapping(obj: Record<string, unknown>, indent: string): string {
     if (k.length > MAX_IMPLICIT_KEY) throw UNSUPPORTED;
     if (i > 0) out += `\n${indent}`;
     out += `${k}:`;
-    if (isCollection(value) && (Array.isArray(value) ? value.length > 0 : Object.keys(value).length > 0)) {
+    if (isCollection(value) && !isEmpty(value)) {
       out += `\n${inner}${node(value, inner)}`;
     } else {
       out += ` ${node(value, inner)}`;
@@ -227,9 +279,9 @@ function sequence(items: readonly unknown[], indent: string): string {
   const inner = indent + INDENT_STEP;
   let out = '';
   for (let i = 0; i < items.length; i++) {
-    if (!(i in items)) throw UNSUPPORTED;
+    if (!(i in items) || (keepUndefined && items[i] === undefined)) throw UNSUPPORTED;
     if (i > 0) out += `\n${indent}`;
-    out += `- ${node(items[i], inner)}`;
+    out += `- ${items[i] === undefined ? 'null' : node(items[i], inner)}`;
   }
   return out;
 }
@@ -237,20 +289,46 @@ function sequence(items: readonly unknown[], indent: string): string {
 /** How a document was written: by this emitter, or by the yaml library (a value outside what the emitter handles). */
 export type YamlPath = 'emitter' | 'library';
 
-/** The YAML of one document, byte-identical to cdk8s's `Yaml.stringify(doc)`, and which path produced it. */
-export function emitYamlWithPath(doc: unknown): { readonly text: string; readonly path: YamlPath } {
+/** Which writer to match: cdk8s's `Yaml.stringify`, or the yaml library's own defaults (YAML 1.2) with no line width. */
+export type YamlFlavour = 'cdk8s' | 'yaml-1.2';
+
+function emit(doc: unknown, flavour: YamlFlavour): { readonly text: string; readonly path: YamlPath } {
   if (isCollection(doc)) {
+    notAString = flavour === 'cdk8s' ? NOT_A_STRING_11 : NOT_A_STRING_12;
+    keepUndefined = flavour === 'cdk8s';
+    if (scalarCache.flavour !== flavour) {
+      scalarCache.keys.clear();
+      scalarCache.values.clear();
+      scalarCache.flavour = flavour;
+    }
     try {
       return { text: `${node(doc, '')}\n`, path: 'emitter' };
     } catch (e) {
       if (e !== UNSUPPORTED) throw e;
     }
   }
+  if (flavour === 'cdk8s') {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return { text: (require('cdk8s') as typeof import('cdk8s')).Yaml.stringify(doc), path: 'library' };
+  }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return { text: (require('cdk8s') as typeof import('cdk8s')).Yaml.stringify(doc), path: 'library' };
+  return { text: (require('yaml') as typeof import('yaml')).stringify(doc, { lineWidth: 0 }), path: 'library' };
 }
 
-/** The YAML of one document, byte-identical to cdk8s's `Yaml.stringify(doc)`. */
+/** The YAML of one document, byte-identical to cdk8s's `Yaml.stringify(doc)`, and which path produced it. */
+export function emitYamlWithPath(doc: unknown, flavour: YamlFlavour = 'cdk8s'): { readonly text: string; readonly path: YamlPath } {
+  return emit(doc, flavour);
+}
+
+/** The YAML of one document, byte-identical to cdk8s's `Yaml.stringify(doc)` (YAML 1.1, as dist/ is written). */
 export function emitYaml(doc: unknown): string {
-  return emitYamlWithPath(doc).text;
+  return emit(doc, 'cdk8s').text;
+}
+
+/**
+ * The YAML of one document, byte-identical to the yaml library's `stringify(doc, { lineWidth: 0 })` (YAML 1.2, undefined
+ * values left out): what the config builders write into ConfigMaps (Prometheus, the OpenTelemetry collector, Grafana).
+ */
+export function emitYaml12(doc: unknown): string {
+  return emit(doc, 'yaml-1.2').text;
 }

@@ -1,12 +1,11 @@
 import { Duration } from 'cdk8s';
-import { stringify } from 'yaml';
 import { check, ConfigError } from '../core/errors';
-import { RE2JS } from 're2js';
 import { assertLabels } from '../core/labels';
 import { assertDnsLabel } from '../core/names';
 import { parseHostPort } from './common';
 import { assertInt, assertPort } from '../core/validate';
 import { compareText } from '../core/order';
+import { emitYaml12 } from '../release/yaml';
 
 /**
  * Typed builder for `prometheus.yml` (the subset this library renders: global settings and scrape configs with
@@ -150,17 +149,31 @@ export function promDuration(prop: string, d: Duration): string {
   return `${ms}ms`;
 }
 
+/** RE2 syntax errors by regex (undefined: valid), so each distinct regex is compiled once per synth. */
+const RE2_CHECKED = new Map<string, string | undefined>();
+
 /**
  * Throws unless `regex` is an RE2 regular expression, the syntax Prometheus (Go's regexp) accepts. JavaScript's own
- * RegExp is more permissive: lookarounds (`(?=x)`) and backreferences pass it, and promtool rejects them.
+ * RegExp is more permissive: lookarounds (`(?=x)`) and backreferences pass it, and promtool rejects them. A regex
+ * with no RE2 metacharacter (`9400`, `Running`) and no unpaired surrogate is a literal and always valid; the rest
+ * are compiled with re2js, which is loaded only then.
  * @internal
  */
 export function assertRe2(prop: string, regex: string): string {
-  try {
-    RE2JS.compile(`^(?:${regex})$`);
-  } catch (e) {
-    throw new ConfigError(prop, regex, 'an RE2 regular expression (Prometheus syntax: no lookarounds or backreferences)', (e as Error).message);
+  if (!RE2_CHECKED.has(regex)) {
+    let error: string | undefined;
+    if (/[\\.+*?()|[\]{}^$\uD800-\uDFFF]/.test(regex)) {
+      try {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        (require('re2js') as typeof import('re2js')).RE2JS.compile(`^(?:${regex})$`);
+      } catch (e) {
+        error = (e as Error).message;
+      }
+    }
+    RE2_CHECKED.set(regex, error);
   }
+  const error = RE2_CHECKED.get(regex);
+  if (error !== undefined) throw new ConfigError(prop, regex, 'an RE2 regular expression (Prometheus syntax: no lookarounds or backreferences)', error);
   return regex;
 }
 
@@ -361,6 +374,7 @@ export class PrometheusConfig {
 
   /** The configuration as `prometheus.yml` text. */
   public toYaml(): string {
-    return stringify(this.toJson(), { lineWidth: 0 });
+    // The yaml library's stringify(json, { lineWidth: 0 }), byte for byte, without loading the library.
+    return emitYaml12(this.toJson());
   }
 }

@@ -58,19 +58,29 @@ function randomNumber(r: () => number): number {
   return pick(r, [0, 1, -1, 42, 8080, 65535, 1.5, -0.25, 0.1, 1e21, 1e-7, 123456789.125, -0, 2 ** 31, Number.MAX_SAFE_INTEGER, 3.14159]);
 }
 
-/** A random JSON value of the kinds a manifest holds (no null: sanitized manifests have none). */
-export function randomValue(r: () => number, depth = 0): unknown {
+/** Which values a random document holds besides strings, numbers, booleans, maps and lists. */
+export interface Holes {
+  /** null values (config files have them; sanitized manifests do not). */
+  readonly nulls?: boolean;
+  /** undefined values (the yaml library leaves them out of maps by default). */
+  readonly undefineds?: boolean;
+}
+
+/** A random JSON value of the kinds a manifest or a config file holds. */
+export function randomValue(r: () => number, depth = 0, holes: Holes = {}): unknown {
   const x = r();
-  if (depth < 4 && x < 0.25) return randomMap(r, depth + 1);
-  if (depth < 4 && x < 0.4) return Array.from({ length: Math.floor(r() * 4) }, () => randomValue(r, depth + 1));
+  if (depth < 4 && x < 0.25) return randomMap(r, depth + 1, holes);
+  if (depth < 4 && x < 0.4) return Array.from({ length: Math.floor(r() * 4) }, () => randomValue(r, depth + 1, holes));
+  if (holes.nulls && x < 0.45) return null;
+  if (holes.undefineds && x < 0.5) return undefined;
   if (x < 0.8) return randomString(r);
   if (x < 0.92) return randomNumber(r);
   return r() < 0.5;
 }
 
-export function randomMap(r: () => number, depth = 0): Record<string, unknown> {
+export function randomMap(r: () => number, depth = 0, holes: Holes = {}): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const n = Math.floor(r() * 5);
-  for (let i = 0; i < n; i++) out[r() < 0.7 ? randomString(r) : pick(r, WORDS)] = randomValue(r, depth);
+  for (let i = 0; i < n; i++) out[r() < 0.7 ? randomString(r) : pick(r, WORDS)] = randomValue(r, depth, holes);
   return out;
 }

@@ -1,5 +1,6 @@
 import { Yaml } from 'cdk8s';
-import { emitYaml, emitYamlWithPath } from '../../lib/release/yaml';
+import { stringify } from 'yaml';
+import { emitYaml, emitYaml12, emitYamlWithPath } from '../../lib/release/yaml';
 import { randomMap, randomString, rng } from './yaml-gen';
 
 // The emitter must write exactly what cdk8s's Yaml.stringify (the yaml library, YAML 1.1, lineWidth 0) writes: dist/
@@ -57,8 +58,13 @@ describe('YAML emitter', () => {
     expect(emitYaml(doc)).toContain('  Caddyfile: |\n    :8080 {\n    \trespond "ok"\n    }\n');
   });
 
+  test('null values are written as null, except in a map of only nulls (the explicit `? key` form)', () => {
+    for (const doc of [{ a: null, b: 1 }, { l: [null, 1] }, { m: { x: null, y: [] } }]) expect(emitYamlWithPath(doc)).toEqual({ text: reference(doc), path: 'emitter' });
+    expect(emitYamlWithPath({ a: null })).toEqual({ text: reference({ a: null }), path: 'library' });
+  });
+
   test.each([
-    ['null', { a: null }],
+    ['a map of only nulls', { a: null, b: null }],
     ['undefined', { a: undefined }],
     ['a hole in a list', { a: [1, , 3] }],
     ['a list item that is undefined', { a: [1, undefined] }],
@@ -67,6 +73,25 @@ describe('YAML emitter', () => {
     ['a key longer than 1024 characters (explicit key form)', { ['k'.repeat(1100)]: 1 }],
   ])('hands %s to the yaml library, with the same output', (_name, doc) => {
     expect(emitYamlWithPath(doc)).toEqual({ text: reference(doc), path: 'library' });
+  });
+
+  test('property: as the yaml library writes by default (YAML 1.2, undefined left out), for the config builders', () => {
+    let emitter = 0;
+    for (let seed = 1; seed <= 3000; seed++) {
+      const doc = randomMap(rng(seed), 0, { nulls: true, undefineds: true });
+      const out = emitYamlWithPath(doc, 'yaml-1.2');
+      expect({ seed, text: out.text }).toEqual({ seed, text: stringify(doc, { lineWidth: 0 }) });
+      if (out.path === 'emitter') emitter++;
+    }
+    // Only maps of nulls and the like go to the library.
+    expect(emitter).toBeGreaterThan(2700);
+  });
+
+  test('YAML 1.2 differs from 1.1 where the schemas do: y/yes/on and octal 0755 stay plain strings; 0o17 is quoted', () => {
+    const doc = { a: 'yes', b: 'y', c: 'on', d: '0755', e: '0o17', f: '1_000', g: 'True', h: undefined, i: [1, undefined] };
+    expect(emitYaml12(doc)).toBe(stringify(doc, { lineWidth: 0 }));
+    expect(emitYaml12(doc)).toBe('a: yes\nb: y\nc: on\nd: "0755"\ne: "0o17"\nf: 1_000\ng: "True"\ni:\n  - 1\n  - null\n');
+    expect(emitYaml({ a: 'yes', d: '0755' })).toBe('a: "yes"\nd: "0755"\n');
   });
 
   test('a scalar or a list as the whole document', () => {
