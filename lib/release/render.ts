@@ -49,7 +49,7 @@ interface Field {
 }
 
 /** An L1 type: its fields in output order, or the converter itself when its source is not one of the known shapes. */
-type Shape = { readonly fields: readonly Field[]; readonly props: ReadonlySet<string> } | { readonly opaque: (obj: Json) => Json };
+type Shape = { readonly fields: readonly Field[]; readonly props: ReadonlyMap<string, number> } | { readonly opaque: (obj: Json) => Json };
 
 // ---------------------------------------------------------------------------------------------------------------
 // Reading the generated converters.
@@ -127,23 +127,50 @@ function l1ModuleOf(cls: Function): L1Module | undefined {
 }
 
 const V = '(?:void 0)';
-/** `obj.x === undefined ? undefined : Object.entries(obj.x).reduce((r, i) => i[1] === undefined ? r : { ...r, [i[0]]: VALUE }, {})` */
-function mapPattern(o: string): RegExp {
-  const value = '(i\\[1\\]|i\\[1\\]\\?\\.value|(toJson_[\\w$]+)\\(i\\[1\\]\\)|i\\[1\\]\\?\\.map\\(\\(?(\\w+)\\)?=>\\4\\))';
-  const src = `^\\(?\\(?\\(?${o}\\.([\\w$]+)\\)?===${V}\\)?\\?${V}:\\(?Object\\.entries\\(${o}\\.\\1\\)\\.reduce\\(\\(r,i\\)=>\\(?i\\[1\\]===${V}\\)?\\?r:\\(?\\{\\.\\.\\.r,\\[i\\[0\\]\\]:${value}\\}\\)?,\\{\\}\\)\\)?\\)?$`;
-  return new RegExp(src);
+
+/** The field patterns, for converters whose parameter is named `o` (compiled once per parameter name). */
+interface FieldPatterns {
+  readonly value: RegExp;
+  readonly type: RegExp;
+  readonly array: RegExp;
+  readonly arrayOf: RegExp;
+  readonly union: RegExp;
+  readonly date: RegExp;
+  readonly map: RegExp;
+}
+
+const fieldPatterns = new Map<string, FieldPatterns>();
+
+function patternsFor(o: string): FieldPatterns {
+  let p = fieldPatterns.get(o);
+  if (!p) {
+    // `obj.x === undefined ? undefined : Object.entries(obj.x).reduce((r, i) => i[1] === undefined ? r : { ...r, [i[0]]: VALUE }, {})`
+    const value = '(i\\[1\\]|i\\[1\\]\\?\\.value|(toJson_[\\w$]+)\\(i\\[1\\]\\)|i\\[1\\]\\?\\.map\\(\\(?(\\w+)\\)?=>\\4\\))';
+    p = {
+      value: new RegExp(`^${o}\\.([\\w$]+)$`),
+      type: new RegExp(`^(toJson_[\\w$]+)\\(${o}\\.([\\w$]+)\\)$`),
+      array: new RegExp(`^${o}\\.([\\w$]+)\\?\\.map\\(\\(?(\\w+)\\)?=>\\2\\)$`),
+      arrayOf: new RegExp(`^${o}\\.([\\w$]+)\\?\\.map\\(\\(?(\\w+)\\)?=>(toJson_[\\w$]+)\\(\\2\\)\\)$`),
+      union: new RegExp(`^${o}\\.([\\w$]+)\\?\\.value$`),
+      date: new RegExp(`^${o}\\.([\\w$]+)\\?\\.toISOString\\(\\)$`),
+      map: new RegExp(`^\\(?\\(?\\(?${o}\\.([\\w$]+)\\)?===${V}\\)?\\?${V}:\\(?Object\\.entries\\(${o}\\.\\1\\)\\.reduce\\(\\(r,i\\)=>\\(?i\\[1\\]===${V}\\)?\\?r:\\(?\\{\\.\\.\\.r,\\[i\\[0\\]\\]:${value}\\}\\)?,\\{\\}\\)\\)?\\)?$`),
+    };
+    fieldPatterns.set(o, p);
+  }
+  return p;
 }
 
 function parseField(key: string, expr: string, o: string, mod: L1Module): Field | undefined {
   const json = /^(['"])(.*)\1$/.test(key) ? JSON.parse(key[0] === "'" ? `"${key.slice(1, -1).replace(/"/g, '\\"')}"` : key) : key;
+  const p = patternsFor(o);
   let m: RegExpExecArray | null;
-  if ((m = new RegExp(`^${o}\\.([\\w$]+)$`).exec(expr))) return { json, prop: m[1], form: { kind: 'value' } };
-  if ((m = new RegExp(`^(toJson_[\\w$]+)\\(${o}\\.([\\w$]+)\\)$`).exec(expr))) return { json, prop: m[2], form: { kind: 'type', fn: m[1], mod } };
-  if ((m = new RegExp(`^${o}\\.([\\w$]+)\\?\\.map\\(\\(?(\\w+)\\)?=>\\2\\)$`).exec(expr))) return { json, prop: m[1], form: { kind: 'array' } };
-  if ((m = new RegExp(`^${o}\\.([\\w$]+)\\?\\.map\\(\\(?(\\w+)\\)?=>(toJson_[\\w$]+)\\(\\2\\)\\)$`).exec(expr))) return { json, prop: m[1], form: { kind: 'arrayOf', fn: m[3], mod } };
-  if ((m = new RegExp(`^${o}\\.([\\w$]+)\\?\\.value$`).exec(expr))) return { json, prop: m[1], form: { kind: 'union' } };
-  if ((m = new RegExp(`^${o}\\.([\\w$]+)\\?\\.toISOString\\(\\)$`).exec(expr))) return { json, prop: m[1], form: { kind: 'date' } };
-  if ((m = mapPattern(o).exec(expr))) {
+  if ((m = p.value.exec(expr))) return { json, prop: m[1], form: { kind: 'value' } };
+  if ((m = p.type.exec(expr))) return { json, prop: m[2], form: { kind: 'type', fn: m[1], mod } };
+  if ((m = p.array.exec(expr))) return { json, prop: m[1], form: { kind: 'array' } };
+  if ((m = p.arrayOf.exec(expr))) return { json, prop: m[1], form: { kind: 'arrayOf', fn: m[3], mod } };
+  if ((m = p.union.exec(expr))) return { json, prop: m[1], form: { kind: 'union' } };
+  if ((m = p.date.exec(expr))) return { json, prop: m[1], form: { kind: 'date' } };
+  if ((m = p.map.exec(expr))) {
     const value = m[2];
     if (value === 'i[1]') return { json, prop: m[1], form: { kind: 'map' } };
     if (value === 'i[1]?.value') return { json, prop: m[1], form: { kind: 'mapUnion' } };
@@ -206,7 +233,7 @@ function l1Shape(mod: L1Module, name: string): Shape {
       fields.push(field);
     }
     if (ok) {
-      const candidate: Shape = { fields, props: new Set(fields.map((f) => f.prop)) };
+      const candidate: Shape = { fields, props: new Map(fields.map((f, i) => [f.prop, i])) };
       // Cached before the check, so a type that contains itself (JSONSchemaProps) finds its own shape.
       shapes.set(name, candidate);
       if (sameAsConverter(fn, fields)) return candidate;
@@ -229,7 +256,7 @@ function sameAsConverter(fn: (obj: Json) => Json, list: readonly Field[]): boole
     probe[f.prop] = k === 'value' ? v : k === 'type' || k === 'arrayOf' || k === 'mapOf' ? (k === 'arrayOf' ? [] : {}) : k === 'array' ? [v] : k === 'union' ? { value: v } : k === 'map' ? { [v]: v } : k === 'mapUnion' ? { [v]: { value: v } } : k === 'mapArray' ? { [v]: [v] } : undefined;
   });
   try {
-    return JSON.stringify(fn(probe)) === JSON.stringify(fields(probe, list));
+    return JSON.stringify(fn(probe)) === JSON.stringify(fields(probe, { fields: list, props: new Map(list.map((f, i) => [f.prop, i])) }, NO_EXTRA));
   } catch (e) {
     if (e instanceof UseToJson) return false;
     throw e;
@@ -261,8 +288,16 @@ function l1ClassOf(owner: Function & { GVK?: { apiVersion: string; kind: string 
 // ---------------------------------------------------------------------------------------------------------------
 // The walk.
 
+/**
+ * True while no built-in prototype of a primitive has a `resolve` or `value` property (which cdk8s's resolvers would
+ * act on): then a string, number or boolean resolves to itself, and the walk skips the resolvers for it.
+ */
+const PRIMITIVES_RESOLVE_TO_THEMSELVES = [String.prototype, Number.prototype, Boolean.prototype].every((p) => !('resolve' in p) && !('value' in p));
+
 /** Applies the default resolvers until none changes the value (cdk8s resolves a replacement again). */
 function resolveValue(v: Json): Json {
+  const t = typeof v;
+  if ((t === 'string' || t === 'number' || t === 'boolean') && PRIMITIVES_RESOLVE_TO_THEMSELVES) return v;
   for (;;) {
     if (v === null || v === undefined) return v;
     if (v instanceof Lazy) {
@@ -320,13 +355,27 @@ function typed(raw: Json, mod: L1Module, fn: string): Json {
   }
   const v = plainObject(raw);
   if (v === undefined) return undefined;
-  for (const k in v) if (!shape.props.has(k)) throw new UseToJson(`a field the L1 type does not know (${k})`);
-  return fields(v, shape.fields);
+  return fields(v, shape, NO_EXTRA);
 }
 
-function fields(v: Record<string, Json>, list: readonly Field[]): Record<string, Json> {
+const NO_EXTRA = (): boolean => false;
+
+/**
+ * The fields of `v` in the converter's order. Only the props `v` holds are visited (an absent prop renders nothing
+ * in any form), so a PodSpec with 5 of its 40 fields costs 5. A prop the type does not know makes the walk use
+ * toJson(), unless `extra(k)` allows it (apiVersion and kind at the top).
+ */
+function fields(v: Record<string, Json>, shape: { readonly fields: readonly Field[]; readonly props: ReadonlyMap<string, number> }, extra: (k: string) => boolean | undefined): Record<string, Json> {
+  const present: number[] = [];
+  for (const k in v) {
+    const i = shape.props.get(k);
+    if (i !== undefined) present.push(i);
+    else if (!extra(k)) throw new UseToJson(`a field the L1 type does not know (${k})`);
+  }
+  if (present.length > 1) present.sort((a, b) => a - b);
   const out: Record<string, Json> = {};
-  for (const f of list) {
+  for (const i of present) {
+    const f = shape.fields[i];
     const c = field(v[f.prop], f.form);
     if (c !== undefined) out[f.json] = c;
   }
@@ -378,11 +427,31 @@ function map(raw: Json, form: FieldForm): Json {
   return out;
 }
 
-/** `ApiObjectMetadataDefinition.toJson()`: resolve and sanitize, dropping empty objects and arrays at every level. */
+/** The metadata fields cdk8s sets over the construct's own (`ApiObjectMetadataDefinition.toJson()`). */
+const METADATA_OWN = ['name', 'namespace', 'annotations', 'finalizers', 'ownerReferences', 'labels'];
+
+/**
+ * `ApiObjectMetadataDefinition.toJson()`: its attributes with name, namespace, annotations, finalizers, owner
+ * references and labels over them, resolved and sanitized with empty objects and arrays dropped at every level (keys
+ * sorted, so the merge order does not matter).
+ */
 function metadataJson(meta: ApiObjectMetadataDefinition): Json {
-  const m = meta as unknown as { _additionalAttributes?: Record<string, Json>; name?: string; namespace?: string; annotations: Json; finalizers: Json; ownerReferences: Json; labels: Json };
-  if (!m._additionalAttributes || typeof m._additionalAttributes !== 'object') throw new UseToJson(`metadata without the attributes cdk8s keeps`);
-  return pruned({ ...m._additionalAttributes, name: m.name, namespace: m.namespace, annotations: m.annotations, finalizers: m.finalizers, ownerReferences: m.ownerReferences, labels: m.labels });
+  const m = meta as unknown as Record<string, Json> & { _additionalAttributes?: Record<string, Json> };
+  const attrs = m._additionalAttributes;
+  if (!attrs || typeof attrs !== 'object') throw new UseToJson(`metadata without the attributes cdk8s keeps`);
+  const keys = Object.keys(attrs);
+  for (const k of METADATA_OWN) if (!keys.includes(k)) keys.push(k);
+  keys.sort();
+  const out: Record<string, Json> = {};
+  let n = 0;
+  for (const k of keys) {
+    const c = pruned(METADATA_OWN.includes(k) ? m[k] : attrs[k]);
+    if (c !== null && c !== undefined) {
+      out[k] = c;
+      n++;
+    }
+  }
+  return n === 0 ? undefined : out;
 }
 
 function pruned(raw: Json): Json {
@@ -449,7 +518,8 @@ function render(o: ApiObject, app: App): Json {
   // apiVersion and kind are resolved as cdk8s does (then replaced by the class's GVK, as its toJson does).
   plain(data.apiVersion);
   plain(data.kind);
-  return { apiVersion: l1.gvk.apiVersion, kind: l1.gvk.kind, ...fields(data, shape.fields) };
+  const out: Record<string, Json> = { apiVersion: l1.gvk.apiVersion, kind: l1.gvk.kind };
+  return Object.assign(out, fields(data, shape, (k) => k === 'apiVersion' || k === 'kind'));
 }
 
 /** How an object was rendered: by the one-pass walk, or by its own `toJson()`. */
