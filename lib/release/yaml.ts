@@ -4,9 +4,9 @@
  * fraction of its cost: no document model, one pass over the canonical JSON of each object.
  *
  * It handles plain objects, arrays, strings, finite numbers, booleans and null: every value a rendered manifest or a
- * config file holds. Anything else (undefined where cdk8s keeps it, non-finite numbers, class instances, a map of only
- * nulls and keys over 1024 characters, which take the explicit `? key` form, a scalar as the whole document) is handed
- * to the yaml library, so the output is the same either way; `emitYamlWithPath` reports which path it took for tests.
+ * config file holds. Anything else (undefined where cdk8s keeps it, non-finite numbers, class instances, keys over
+ * 1024 characters, which take the explicit `? key` form, a scalar as the whole document) is handed to the yaml
+ * library, so the output is the same either way; `emitYamlWithPath` reports which path it took for tests.
  * `emitYaml12` writes as the yaml library does by default (YAML 1.2 core schema, undefined values left out), for the
  * config files the telemetry builders write. A property test (test/release/yaml.test.ts) compares the
  * two on random documents built to hit every rule below: quoting, YAML 1.1 booleans and numbers, block scalars and
@@ -22,6 +22,17 @@
  *     indentation indicator when it starts with a space, unless a line ends in trailing blanks;
  *   - control characters and unpaired surrogates always force double quotes;
  *   - maps are `key: value` lines, sequences `- item` lines indented under their key, and empty collections `{}`/`[]`.
+ *
+ * Reads back: where the library's output would not parse back as the object it was given, under YAML 1.1 (kubectl,
+ * Argo CD, Helm and Prometheus read with go-yaml) or YAML 1.2, the emitter departs from it (test/release/yaml.test.ts
+ * states the contract, yaml-roundtrip.test.ts proves every output reads back, dist/ included):
+ *   - a string either schema reads as another type is quoted in both flavours (the library's YAML 1.1 output leaves
+ *     `0o17` plain, which YAML 1.2 reads as 15; its YAML 1.2 output leaves `yes`, `on`, `0755`, `1_000` plain);
+ *   - the key `<<` is quoted (YAML 1.1's merge key);
+ *   - a value of only spaces and line feeds is double-quoted (as a literal block, its spaces were the indentation);
+ *   - a long double-quoted string with a line of one space is not folded (the library folds it into `\\ `);
+ *   - a byte order mark as the first character of the document is escaped (a reader drops it as the encoding mark).
+ * None of these occurs in dist/ as it was; each is a test case.
  */
 
 /** Signals a value outside what the emitter handles; the document then goes through the yaml library. */
@@ -76,6 +87,8 @@ const NOT_A_STRING_12: readonly RegExp[] = [
 
 /** The rules of the document being written (one document at a time; the emitter is synchronous). */
 let notAString = NOT_A_STRING_11;
+/** The other schema's rules: a string either schema reads as another type is quoted (see "Reads back" above). */
+let notAStringOther = NOT_A_STRING_12;
 let keepUndefined = true;
 
 function readsAsOtherType(s: string): boolean {
@@ -83,8 +96,12 @@ function readsAsOtherType(s: string): boolean {
   // Plain words starting with a letter no YAML 1.1 keyword or exponent-only float (`e3`) starts with are strings.
   if (s.length > 0 && ((c >= 97 && c <= 122) || (c >= 65 && c <= 90)) && !'yYnNtTfFoOeE'.includes(s[0])) return false;
   for (const re of notAString) if (re.test(s)) return true;
+  for (const re of notAStringOther) if (re.test(s)) return true;
   return false;
 }
+
+/** A line of one space between two line feeds: the library folds it into `\\ `, which reads back as a backslash. */
+const SPACE_ONLY_LINE = /\n \n/;
 
 function doubleQuoted(value: string, indent: string, implicitKey: boolean): string {
   const json = JSON.stringify(value);
@@ -109,7 +126,7 @@ function doubleQuoted(value: string, indent: string, implicitKey: boolean): stri
       i += 5;
       start = i + 1;
     } else if (next === 'n') {
-      if (implicitKey || json[i + 2] === '"' || json.length < DOUBLE_QUOTED_MIN_MULTILINE) {
+      if (implicitKey || json[i + 2] === '"' || json.length < DOUBLE_QUOTED_MIN_MULTILINE || SPACE_ONLY_LINE.test(value)) {
         i += 1;
       } else {
         // A line feed becomes a line break (the first one doubled, since folding eats one); a following space is escaped.
@@ -143,6 +160,9 @@ function quoted(value: string, indent: string, implicitKey: boolean): string {
 function literalBlock(text: string, indent: string): string {
   // A block cannot end in blanks after its last line break.
   if (/\n[\t ]+$/.test(text)) return quoted(text, indent, false);
+  // Nothing but spaces and line feeds: the library writes no indentation indicator, and the spaces would be read as
+  // the block's indentation (`' \n'` reads back as `'\n'`); written double-quoted on one line instead.
+  if (/^[ \n]* [ \n]*$/.test(text)) return doubleQuoted(text, indent, true);
   let value = text;
   // Chomping, from the whitespace at the end: none (strip), one line feed (clip) or more (keep).
   let endStart = value.length;
@@ -202,6 +222,8 @@ function scalarString(value: string, indent: string, implicitKey: boolean): stri
 
 function writeScalar(value: string, indent: string, implicitKey: boolean): string {
   if (SAFE_PLAIN.test(value)) return value;
+  // YAML 1.1's merge key (go-yaml, which Kubernetes, Argo CD and Prometheus read with, merges it in any schema).
+  if (implicitKey && value === '<<') return '"<<"';
   if (FORCE_DOUBLE.test(value)) return doubleQuoted(value, indent, implicitKey);
   const multiline = value.includes('\n');
   if (implicitKey && multiline) return quoted(value, indent, implicitKey);
@@ -254,14 +276,14 @@ function mapping(obj: Record<string, unknown>, indent: string): string {
   let keys = Object.keys(obj);
   if (!keepUndefined) keys = keys.filter((k) => obj[k] !== undefined);
   if (keys.length === 0) return '{}';
-  // A map whose values are all null is written with explicit `? key` entries.
-  if (keys.every((k) => obj[k] === null)) throw UNSUPPORTED;
   const inner = indent + INDENT_STEP;
   let out = '';
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i];
     const value = obj[key];
-    const k = scalarString(key, inner, true);
+    let k = scalarString(key, inner, true);
+    // A byte order mark as the document's first character would be taken for the stream's encoding mark and dropped.
+    if (indent === '' && i === 0 && k.charCodeAt(0) === 0xfeff) k = `"\\uFEFF${doubleQuoted(key.slice(1), inner, true).slice(1)}`;
     if (k.length > MAX_IMPLICIT_KEY) throw UNSUPPORTED;
     if (i > 0) out += `\n${indent}`;
     out += `${k}:`;
@@ -295,6 +317,7 @@ export type YamlFlavour = 'cdk8s' | 'yaml-1.2';
 function emit(doc: unknown, flavour: YamlFlavour): { readonly text: string; readonly path: YamlPath } {
   if (isCollection(doc)) {
     notAString = flavour === 'cdk8s' ? NOT_A_STRING_11 : NOT_A_STRING_12;
+    notAStringOther = flavour === 'cdk8s' ? NOT_A_STRING_12 : NOT_A_STRING_11;
     keepUndefined = flavour === 'cdk8s';
     if (scalarCache.flavour !== flavour) {
       scalarCache.keys.clear();

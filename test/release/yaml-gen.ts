@@ -4,6 +4,8 @@
  * document markers, quotes of both kinds, escapes and control characters, unicode and surrogates, multi-line text with
  * every chomping and indentation case, long strings). Deterministic for a seed.
  */
+import { isDeepStrictEqual } from 'util';
+import { parseAllDocuments } from 'yaml';
 
 /** A small seeded PRNG (mulberry32), so a failure can be replayed from its seed. */
 export function rng(seed: number): () => number {
@@ -35,7 +37,7 @@ const WORDS = [
   '\x00', '\x07', '\x0b', '\x1b', '\x7f', '\x85', '\xa0', '\u2028', '\u2029', 'a\rb', '\ud800', 'a\udfffb', '\ufeff',
 ];
 
-const LINES = ['line', '', ' ', '  indented', '\tTAB', 'a: b', '# comment', '- item', '---', '...', 'x ', 'x\t', '%x', 'é', '"q"', "'q'"];
+const LINES = ['line', '', ' ', '   ', '  indented', '\tTAB', 'a: b', '# comment', '- item', '---', '...', 'x ', 'x\t', '%x', 'é', '"q"', "'q'"];
 
 function pick<T>(r: () => number, xs: readonly T[]): T {
   return xs[Math.floor(r() * xs.length)];
@@ -83,4 +85,40 @@ export function randomMap(r: () => number, depth = 0, holes: Holes = {}): Record
   const n = Math.floor(r() * 5);
   for (let i = 0; i < n; i++) out[r() < 0.7 ? randomString(r) : pick(r, WORDS)] = randomValue(r, depth, holes);
   return out;
+}
+
+/** What a YAML reader should get back for `doc`: undefined map values left out, undefined list items null. */
+export function plain(doc: unknown): unknown {
+  if (Array.isArray(doc)) return doc.map((v) => (v === undefined ? null : plain(v)));
+  if (doc !== null && typeof doc === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(doc)) if (v !== undefined) out[k] = plain(v);
+    return out;
+  }
+  return doc;
+}
+
+/** The YAML schemas dist/'s readers use: 1.1 (kubectl, Argo CD, Helm and Prometheus, through go-yaml v2) and 1.2. */
+export const SCHEMAS = ['1.1', '1.2'] as const;
+
+/** The one document in `text` as a reader with the given schema sees it, or the reason it cannot be read. */
+export function readYaml(text: string, version: '1.1' | '1.2'): { readonly value?: unknown; readonly error?: string } {
+  const docs = parseAllDocuments(text, { version, uniqueKeys: true, prettyErrors: false });
+  if (!Array.isArray(docs) || docs.length !== 1) return { error: 'not exactly one document' };
+  const problems = [...docs[0].errors, ...docs[0].warnings];
+  if (problems.length) return { error: problems.map((e) => e.message).join('; ') };
+  try {
+    return { value: docs[0].toJS({ maxAliasCount: 0 }) };
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+}
+
+/** True when `text` reads back as `doc` (see plain) under both YAML 1.1 and YAML 1.2. */
+export function readsBack(text: string, doc: unknown): boolean {
+  const want = plain(doc);
+  return SCHEMAS.every((v) => {
+    const r = readYaml(text, v);
+    return r.error === undefined && isDeepStrictEqual(r.value, want);
+  });
 }
