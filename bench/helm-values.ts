@@ -11,7 +11,6 @@
  */
 import { Manifest } from '../lib/release';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 type Json = any;
 
 export interface BaselineValues {
@@ -97,7 +96,10 @@ function workload(o: Manifest): Json {
 
 function service(o: Manifest): Json {
   const spec = o.spec as Json;
-  const out: Json = { ...base(o), ports: (spec.ports ?? []).map((p: Json) => ({ name: p.name, port: p.port, targetPort: p.targetPort, protocol: p.protocol, nodePort: p.nodePort })) };
+  const ports = (spec.ports ?? []).map((p: Json) => ({
+    name: p.name, port: p.port, targetPort: p.targetPort, protocol: p.protocol, nodePort: p.nodePort,
+  }));
+  const out: Json = { ...base(o), ports };
   if (spec.type) out.type = spec.type;
   if (spec.clusterIP === 'None') out.headless = true;
   if (spec.selector) out.selectorLabels = labels({ labels: spec.selector });
@@ -122,7 +124,12 @@ function ingress(o: Manifest): Json {
     className: spec.ingressClassName,
     hosts: (spec.rules ?? []).map((r: Json) => ({
       host: r.host,
-      paths: (r.http?.paths ?? []).map((p: Json) => ({ path: p.path, pathType: p.pathType, service: p.backend?.service?.name, port: p.backend?.service?.port?.name ?? p.backend?.service?.port?.number })),
+      paths: (r.http?.paths ?? []).map((p: Json) => ({
+        path: p.path,
+        pathType: p.pathType,
+        service: p.backend?.service?.name,
+        port: p.backend?.service?.port?.name ?? p.backend?.service?.port?.number,
+      })),
     })),
     tls: spec.tls,
   };
@@ -130,7 +137,10 @@ function ingress(o: Manifest): Json {
 
 /** The values that make the baseline chart render a release's objects. */
 export function baselineValues(objects: readonly Manifest[]): BaselineValues {
-  const v: Record<string, Json[]> = { workloads: [], services: [], configMaps: [], claims: [], serviceAccounts: [], roles: [], roleBindings: [], ingresses: [], crds: [], customResources: [] };
+  const v: Record<string, Json[]> = {
+    workloads: [], services: [], configMaps: [], claims: [], serviceAccounts: [],
+    roles: [], roleBindings: [], ingresses: [], crds: [], customResources: [],
+  };
   const unsupported: string[] = [];
   for (const o of objects) {
     const api = o.apiVersion;
@@ -142,7 +152,9 @@ export function baselineValues(objects: readonly Manifest[]): BaselineValues {
     else if (o.kind === 'Role' || o.kind === 'ClusterRole') v.roles.push({ kind: o.kind, ...base(o), rules: (o as Json).rules ?? [] });
     else if (o.kind === 'RoleBinding' || o.kind === 'ClusterRoleBinding') {
       const b = o as Json;
-      v.roleBindings.push({ kind: o.kind, ...base(o), roleKind: b.roleRef.kind, roleName: b.roleRef.name, serviceAccounts: (b.subjects ?? []).map((s: Json) => s.name) });
+      const serviceAccounts = (b.subjects ?? []).map((s: Json) => s.name);
+      const roleRef = { roleKind: b.roleRef.kind, roleName: b.roleRef.name };
+      v.roleBindings.push({ kind: o.kind, ...base(o), ...roleRef, serviceAccounts });
     } else if (o.kind === 'Ingress' && api === 'networking.k8s.io/v1') v.ingresses.push(ingress(o));
     else if (o.kind === 'CustomResourceDefinition') v.crds.push({ ...base(o), spec: o.spec });
     else if (o.spec !== undefined && !api.includes('k8s.io') && api.includes('/') && api.split('/')[0].includes('.')) v.customResources.push({ apiVersion: api, kind: o.kind, ...base(o), spec: o.spec });

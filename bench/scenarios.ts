@@ -94,7 +94,9 @@ export interface Scenario {
 const CHARTS = path.join(__dirname, 'helm');
 
 /** The releases an example app renders, in memory (for the baseline chart's values). */
-export type ReleaseLister = (app: string) => ReadonlyArray<{ readonly name: string; readonly namespace: string; readonly values: Record<string, unknown> }>;
+export type ReleaseLister = (
+  app: string,
+) => ReadonlyArray<{ readonly name: string; readonly namespace: string; readonly values: Record<string, unknown> }>;
 
 /** Workloads of the scale scenarios: each is 3 objects, as in `generatedApp`. */
 export function scaleWorkloads(objects: number): number {

@@ -175,7 +175,6 @@ export function plusImports(root: string): string[] {
  */
 function writeShim(root: string): void {
   const index = path.join(root, 'node_modules/cdk8s-plus-28/lib/index.js');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const runtime = new Set(Object.keys(require(index) as object));
   const others = plusImports(root).filter((n) => n !== 'k8s' && n !== 'Cpu' && runtime.has(n));
   const code = [
@@ -190,7 +189,6 @@ function writeShim(root: string): void {
 
 /** The GVK (`group/version/kind`) of every L1 API object class among `roots`. */
 function l1Kinds(root: string, roots: readonly string[]): string[] {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const slice = require(path.join(root, SLICE)) as Record<string, { GVK?: { apiVersion: string; kind: string } }>;
   const kinds: string[] = [];
   for (const r of roots) {
@@ -227,7 +225,6 @@ export function buildValidators(root: string, kinds: readonly string[], log: (li
     schemaSha256: sha256(schemaBytes),
     transformSha256: sha256(fs.readFileSync(path.join(root, SCHEMA_TRANSFORM_SOURCE))),
     codegenSha256: sha256(fs.readFileSync(path.join(root, 'lib/verify/schema-codegen.ts'))),
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     ajvVersion: (require(path.join(root, 'node_modules/ajv/package.json')) as { version: string }).version,
     kinds,
     crdSha256: [...crds.own, ...crds.shipped].map((s) => sha256(JSON.stringify(s))),
@@ -266,7 +263,6 @@ const LAZY_MODULES = ['child_process', 'os', 'net', 'http', 'https', 'zlib', 'ur
 
 /** The function exports of a module (lower-case names: classes are not wrapped), known at build time. */
 function moduleFunctions(name: string): string[] {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const mod = require(name) as Record<string, unknown>;
   return Object.keys(mod).filter((k) => /^[a-z]/.test(k) && typeof mod[k] === 'function').sort();
 }

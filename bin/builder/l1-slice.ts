@@ -121,7 +121,8 @@ export function sliceL1(source: string, roots: Iterable<string>): L1Slice {
   // One export per kept class, function and enum, in place of the original `exports.X = X` lines.
   const runtime = [...names].filter((n) => {
     const s = stmts[declaredBy.get(n)!];
-    return ts.isClassDeclaration(s.node) || ts.isFunctionDeclaration(s.node) || (s.declares.length === 1 && attached.has(n) && !ts.isVariableStatement(stmts[attached.get(n)![0]].node));
+    if (ts.isClassDeclaration(s.node) || ts.isFunctionDeclaration(s.node)) return true;
+    return s.declares.length === 1 && attached.has(n) && !ts.isVariableStatement(stmts[attached.get(n)![0]].node);
   }).sort();
   parts.push(...runtime.map((n) => `exports.${n} = ${n};`));
   return { code: `"use strict";\n${parts.join('\n')}\n`, names: runtime, typeOnly: typeOnly.sort() };

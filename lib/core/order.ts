@@ -30,7 +30,10 @@ function collate(a: string, b: string): number {
   return collator.compare(a, b);
 }
 
-/** Negative, zero or positive as `a.localeCompare(b, 'en-US')`, without depending on the machine's locale. */
+/**
+ * Negative, zero or positive as `a.localeCompare(b, 'en-US')`, without depending on the machine's locale.
+ * @internal
+ */
 export function compareText(a: string, b: string): number {
   const n = Math.min(a.length, b.length);
   let tertiary = 0;

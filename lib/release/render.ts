@@ -19,7 +19,6 @@
 import { ApiObject, App, ApiObjectMetadataDefinition, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 type Json = any;
 
 /** Signals that the walk cannot vouch for an object, and why; `toJson()` renders it instead. */
@@ -69,9 +68,11 @@ const l1Modules: L1Module[] = [];
 /**
  * Registers a module of L1 classes (the output of `cdk8s import`), so objects of its classes render in one pass too.
  * Objects of an unregistered module render through `toJson()`, with the same result.
+ * @internal
  */
 export function registerL1Module(mod: object): void {
-  if (!l1Modules.some((m) => m.exports === mod)) l1Modules.push({ exports: mod as Record<string, unknown>, converters: new Map(), indexed: false, shapes: new Map() });
+  if (l1Modules.some((m) => m.exports === mod)) return;
+  l1Modules.push({ exports: mod as Record<string, unknown>, converters: new Map(), indexed: false, shapes: new Map() });
 }
 registerL1Module(k8s);
 
@@ -365,7 +366,11 @@ const NO_EXTRA = (): boolean => false;
  * in any form), so a PodSpec with 5 of its 40 fields costs 5. A prop the type does not know makes the walk use
  * toJson(), unless `extra(k)` allows it (apiVersion and kind at the top).
  */
-function fields(v: Record<string, Json>, shape: { readonly fields: readonly Field[]; readonly props: ReadonlyMap<string, number> }, extra: (k: string) => boolean | undefined): Record<string, Json> {
+function fields(
+  v: Record<string, Json>,
+  shape: { readonly fields: readonly Field[]; readonly props: ReadonlyMap<string, number> },
+  extra: (k: string) => boolean | undefined,
+): Record<string, Json> {
   const present: number[] = [];
   for (const k in v) {
     const i = shape.props.get(k);
@@ -522,25 +527,41 @@ function render(o: ApiObject, app: App): Json {
   return Object.assign(out, fields(data, shape, (k) => k === 'apiVersion' || k === 'kind'));
 }
 
-/** How an object was rendered: by the one-pass walk, or by its own `toJson()`. */
+/**
+ * How an object was rendered: by the one-pass walk, or by its own `toJson()`.
+ * @internal
+ */
 export type RenderPath = 'walk' | 'toJson';
 
-/** How an object was rendered, and, when by `toJson()`, why. */
+/**
+ * How an object was rendered, and, when by `toJson()`, why.
+ * @internal
+ */
 export interface RenderOutcome {
+  /** The object's JSON, equal to what its `toJson()` returns. */
   readonly json: Json;
+  /** Which path rendered it. */
   readonly path: RenderPath;
+  /**
+   * Why the walk could not vouch for the object (set when `path` is `toJson`).
+   * @default - none: the walk rendered it
+   */
   readonly reason?: string;
 }
 
 /**
  * The JSON of one API object: equal to `o.toJson()` (same keys, same order, same values), rendered in one pass
  * where possible. `app` is the object's app (passed by callers that render many objects).
+ * @internal
  */
 export function renderApiObject(o: ApiObject, app: App = App.of(o) as App): Json {
   return renderApiObjectWithPath(o, app).json;
 }
 
-/** `renderApiObject`, and which path rendered it (for tests). */
+/**
+ * `renderApiObject`, and which path rendered it (for tests).
+ * @internal
+ */
 export function renderApiObjectWithPath(o: ApiObject, app: App = App.of(o) as App): RenderOutcome {
   try {
     return { json: render(o, app), path: 'walk' };

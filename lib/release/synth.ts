@@ -169,7 +169,8 @@ export function renderApp(app: App): RenderedRelease[] {
   const ordered = treeOrdered(app);
   // Release names are DNS labels (lower-case letters, digits, '-'), on which code-unit order is the order
   // localeCompare gave (test/release/render.test.ts); it does not depend on the machine's locale.
-  return releases.sort((a, b) => (a.releaseName < b.releaseName ? -1 : a.releaseName > b.releaseName ? 1 : 0)).map((r) => renderValidated(r, ordered));
+  const byName = (a: Release, b: Release) => (a.releaseName < b.releaseName ? -1 : a.releaseName > b.releaseName ? 1 : 0);
+  return releases.sort(byName).map((r) => renderValidated(r, ordered));
 }
 
 /** The pod spec inside a workload (Pod, Deployment-like, Job, CronJob), if any. */

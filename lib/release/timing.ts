@@ -7,7 +7,10 @@ const enabled = !!process.env.OPS_KIT_TIMINGS;
 const wall: Record<string, number> = {};
 const cpu: Record<string, number> = {};
 
-/** Runs `fn`, adding its duration to phase `name` when timings are on. */
+/**
+ * Runs `fn`, adding its duration to phase `name` when timings are on.
+ * @internal
+ */
 export function timed<T>(name: string, fn: () => T): T {
   if (!enabled) return fn();
   const t0 = process.hrtime.bigint();
@@ -21,7 +24,10 @@ export function timed<T>(name: string, fn: () => T): T {
   }
 }
 
-/** The phases timed so far (empty when timings are off). */
+/**
+ * The phases timed so far (empty when timings are off).
+ * @internal
+ */
 export function timings(): { readonly wall: Readonly<Record<string, number>>; readonly cpu: Readonly<Record<string, number>> } {
   return { wall, cpu };
 }

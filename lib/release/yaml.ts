@@ -45,6 +45,7 @@ const MAX_IMPLICIT_KEY = 1024;
 const DOUBLE_QUOTED_MIN_MULTILINE = 40;
 
 /** Characters that force double quotes: C0/C1 controls other than tab and line feed, DEL, unpaired surrogates. */
+// eslint-disable-next-line no-control-regex
 const FORCE_DOUBLE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u{D800}-\u{DFFF}]/u;
 /** A plain scalar cannot start with an indicator character or whitespace. */
 const BAD_START = /^[\n\t ,[\]{}#&*!|>'"%@`]/;
@@ -308,10 +309,16 @@ function sequence(items: readonly unknown[], indent: string): string {
   return out;
 }
 
-/** How a document was written: by this emitter, or by the yaml library (a value outside what the emitter handles). */
+/**
+ * How a document was written: by this emitter, or by the yaml library (a value outside what the emitter handles).
+ * @internal
+ */
 export type YamlPath = 'emitter' | 'library';
 
-/** Which writer to match: cdk8s's `Yaml.stringify`, or the yaml library's own defaults (YAML 1.2) with no line width. */
+/**
+ * Which writer to match: cdk8s's `Yaml.stringify`, or the yaml library's own defaults (YAML 1.2) with no line width.
+ * @internal
+ */
 export type YamlFlavour = 'cdk8s' | 'yaml-1.2';
 
 function emit(doc: unknown, flavour: YamlFlavour): { readonly text: string; readonly path: YamlPath } {
@@ -331,26 +338,33 @@ function emit(doc: unknown, flavour: YamlFlavour): { readonly text: string; read
     }
   }
   if (flavour === 'cdk8s') {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     return { text: (require('cdk8s') as typeof import('cdk8s')).Yaml.stringify(doc), path: 'library' };
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return { text: (require('yaml') as typeof import('yaml')).stringify(doc, { lineWidth: 0 }), path: 'library' };
 }
 
-/** The YAML of one document, byte-identical to cdk8s's `Yaml.stringify(doc)`, and which path produced it. */
+/**
+ * The YAML of one document, as emitYaml (or emitYaml12 for `yaml-1.2`) writes it, and which path produced it.
+ * @internal
+ */
 export function emitYamlWithPath(doc: unknown, flavour: YamlFlavour = 'cdk8s'): { readonly text: string; readonly path: YamlPath } {
   return emit(doc, flavour);
 }
 
-/** The YAML of one document, byte-identical to cdk8s's `Yaml.stringify(doc)` (YAML 1.1, as dist/ is written). */
+/**
+ * The YAML of one document, byte-identical to cdk8s's `Yaml.stringify(doc)` (YAML 1.1, as dist/ is written) wherever
+ * that reads back as `doc` under YAML 1.1 and 1.2 (see "Reads back" above).
+ * @internal
+ */
 export function emitYaml(doc: unknown): string {
   return emit(doc, 'cdk8s').text;
 }
 
 /**
  * The YAML of one document, byte-identical to the yaml library's `stringify(doc, { lineWidth: 0 })` (YAML 1.2, undefined
- * values left out): what the config builders write into ConfigMaps (Prometheus, the OpenTelemetry collector, Grafana).
+ * values left out) wherever that reads back as `doc` under YAML 1.1 and 1.2: what the config builders write into
+ * ConfigMaps (Prometheus, the OpenTelemetry collector, Grafana; Go programs reading with go-yaml).
+ * @internal
  */
 export function emitYaml12(doc: unknown): string {
   return emit(doc, 'yaml-1.2').text;

@@ -276,7 +276,7 @@ export class CollectorConfig {
   /** The configuration as YAML text (validated first). */
   public toYaml(): string {
     this.validate();
-    // The yaml library's stringify(json, { lineWidth: 0 }), byte for byte, without loading the library.
+    // As the yaml library writes it (YAML 1.2, no line width), without loading it; quoted where go-yaml would misread.
     return emitYaml12(this.toJson());
   }
 

@@ -136,7 +136,7 @@ export class GrafanaDatasources {
 
   /** The provisioning file as YAML text. */
   public toYaml(): string {
-    // The yaml library's stringify(json, { lineWidth: 0 }), byte for byte, without loading the library.
+    // As the yaml library writes it (YAML 1.2, no line width), without loading it; quoted where go-yaml would misread.
     return emitYaml12(this.toJson());
   }
 }

@@ -164,7 +164,6 @@ export function assertRe2(prop: string, regex: string): string {
     let error: string | undefined;
     if (/[\\.+*?()|[\]{}^$\uD800-\uDFFF]/.test(regex)) {
       try {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
         (require('re2js') as typeof import('re2js')).RE2JS.compile(`^(?:${regex})$`);
       } catch (e) {
         error = (e as Error).message;
@@ -374,7 +373,7 @@ export class PrometheusConfig {
 
   /** The configuration as `prometheus.yml` text. */
   public toYaml(): string {
-    // The yaml library's stringify(json, { lineWidth: 0 }), byte for byte, without loading the library.
+    // As the yaml library writes it (YAML 1.2, no line width), without loading it; quoted where go-yaml would misread.
     return emitYaml12(this.toJson());
   }
 }

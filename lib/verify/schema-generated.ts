@@ -16,15 +16,28 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { packageRoot } from './schema-source';
 
-/** Where the build writes the generated validators, relative to the package root (shipped in the npm package). */
+/**
+ * Where the build writes the generated validators, relative to the package root (shipped in the npm package).
+ * @internal
+ */
 export const GENERATED_VALIDATORS = 'build/lib/verify/generated/validators.js';
-/** The source of the strictness rules, relative to the package root; its hash is part of the key. */
+/**
+ * The source of the strictness rules, relative to the package root; its hash is part of the key.
+ * @internal
+ */
 export const SCHEMA_TRANSFORM_SOURCE = 'lib/verify/schema-strict.ts';
-/** Bumped when the layout of the generated module changes. */
+/**
+ * Bumped when the layout of the generated module changes.
+ * @internal
+ */
 export const GENERATED_FORMAT = 1;
 
-/** What a generated module was made from. */
+/**
+ * What a generated module was made from.
+ * @internal
+ */
 export interface GeneratedKey {
+  /** The module layout (GENERATED_FORMAT when it was written). */
   readonly format: number;
   /** SHA-256 of the Kubernetes schema file's bytes. */
   readonly schemaSha256: string;
@@ -34,11 +47,18 @@ export interface GeneratedKey {
   readonly ajvVersion: string;
 }
 
-/** A validator that only answers valid or not (the reporting validator explains a `false`). */
+/**
+ * A validator that only answers valid or not (the reporting validator explains a `false`).
+ * @internal
+ */
 export type CheckFunction = (data: unknown) => boolean;
 
-/** The generated module, as written. */
+/**
+ * The generated module, as written.
+ * @internal
+ */
 export interface GeneratedModule {
+  /** What it was generated from. */
   readonly key: GeneratedKey;
   /** Every `group/version/kind` of the schema to its definition name (all kinds, generated or not). */
   readonly gvk: Readonly<Record<string, string>>;
@@ -48,8 +68,12 @@ export interface GeneratedModule {
   readonly parts: Readonly<Record<string, string>>;
 }
 
-/** The generated validators in use. */
+/**
+ * The generated validators in use.
+ * @internal
+ */
 export interface GeneratedValidators {
+  /** What they were generated from. */
   readonly key: GeneratedKey;
   /** Every `group/version/kind` of the schema to its definition name (all kinds, generated or not). */
   readonly gvk: Readonly<Record<string, string>>;
@@ -57,21 +81,34 @@ export interface GeneratedValidators {
   check(id: string): CheckFunction | undefined;
 }
 
-/** The key of a core kind's validator. */
+/**
+ * The key of a core kind's validator.
+ * @internal
+ */
 export function coreValidatorId(definition: string): string {
   return `core:${definition}`;
 }
 
-/** The key of a CRD version schema's validator: the SHA-256 of `JSON.stringify(schema)`. */
+/**
+ * The key of a CRD version schema's validator: the SHA-256 of `JSON.stringify(schema)`.
+ * @internal
+ */
 export function crdValidatorId(schemaText: string): string {
   return `crd:${sha256(schemaText)}`;
 }
 
+/**
+ * The SHA-256 of a string (as UTF-8) or of bytes, in hex.
+ * @internal
+ */
 export function sha256(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/** The transform's hash from its source, or undefined when the source is not there (an installed package). */
+/**
+ * The transform's hash from its source, or undefined when the source is not there (an installed package).
+ * @internal
+ */
 export function transformSha256(root: string = packageRoot()): string | undefined {
   try {
     return sha256(fs.readFileSync(path.join(root, SCHEMA_TRANSFORM_SOURCE)));
@@ -80,14 +117,22 @@ export function transformSha256(root: string = packageRoot()): string | undefine
   }
 }
 
-/** The installed ajv's version. */
+/**
+ * The installed ajv's version.
+ * @internal
+ */
 export function ajvVersion(): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (require('ajv/package.json') as { version: string }).version;
 }
 
-/** Why a generated module made from `key` does not fit the current inputs, or undefined when it does. */
-export function staleReason(key: GeneratedKey | undefined, current: { schemaSha256: string; transformSha256?: string; ajvVersion: string }): string | undefined {
+/**
+ * Why a generated module made from `key` does not fit the current inputs, or undefined when it does.
+ * @internal
+ */
+export function staleReason(
+  key: GeneratedKey | undefined,
+  current: { schemaSha256: string; transformSha256?: string; ajvVersion: string },
+): string | undefined {
   if (!key || key.format !== GENERATED_FORMAT) return 'it was written by another version of the generator';
   if (key.schemaSha256 !== current.schemaSha256) return `it was generated from another schema (SHA-256 ${key.schemaSha256.slice(0, 12)}, the schema in use is ${current.schemaSha256.slice(0, 12)})`;
   if (current.transformSha256 !== undefined && key.transformSha256 !== current.transformSha256) return `${SCHEMA_TRANSFORM_SOURCE} changed since it was generated`;
@@ -101,19 +146,24 @@ export function staleReason(key: GeneratedKey | undefined, current: { schemaSha2
  */
 declare const OPS_KIT_BUNDLED_VALIDATORS: (() => GeneratedModule) | undefined;
 
-/** The outcome of looking for generated validators: the module, or why there is none that fits. */
-export type GeneratedLookup = { readonly validators: GeneratedValidators; readonly reason?: undefined } | { readonly validators?: undefined; readonly reason: string };
+/**
+ * The outcome of looking for generated validators: the module, or why there is none that fits.
+ * @internal
+ */
+export type GeneratedLookup =
+  | { readonly validators: GeneratedValidators; readonly reason?: undefined }
+  | { readonly validators?: undefined; readonly reason: string };
 
 /**
  * The generated validators for a schema file with SHA-256 `schemaSha256`, when a module that fits exists; otherwise
  * why not. `file` overrides where the module is read from (tests).
+ * @internal
  */
 export function loadGeneratedValidators(schemaSha256: string, file?: string): GeneratedLookup {
   let mod: GeneratedModule;
   const where = file ?? path.join(packageRoot(), GENERATED_VALIDATORS);
   try {
     if (file === undefined && typeof OPS_KIT_BUNDLED_VALIDATORS === 'function') mod = OPS_KIT_BUNDLED_VALIDATORS();
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     else mod = require(where) as GeneratedModule;
   } catch (e) {
     return { reason: `no generated validators at ${where} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); npm run build writes them` };
@@ -133,7 +183,6 @@ export function loadGeneratedValidators(schemaSha256: string, file?: string): Ge
         if (!part) return undefined;
         if (!loaded.has(id)) {
           try {
-            // eslint-disable-next-line @typescript-eslint/no-require-imports
             loaded.set(id, (require(path.join(dir, part)) as GeneratedModule).validators[id]);
           } catch {
             loaded.set(id, undefined);

@@ -161,6 +161,7 @@ function isBundledSchema(abs: string): boolean {
 /**
  * The bytes of a Kubernetes schema file, unparsed (the generated validators are matched to a schema by its hash, so a
  * synth whose objects are all valid never parses it). Throws, naming the fix, when the file is missing.
+ * @internal
  */
 export function schemaFileBytes(schemaPath: string): Buffer {
   const abs = path.resolve(schemaPath);

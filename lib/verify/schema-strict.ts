@@ -9,17 +9,31 @@ import type Ajv from 'ajv';
 import type { FormatDefinition, Options } from 'ajv';
 import { Json } from './objects';
 
-/** The `$id` of the Kubernetes definitions inside ajv. */
+/**
+ * The `$id` of the Kubernetes definitions inside ajv.
+ * @internal
+ */
 export const CORE_ID = 'k8s-v1.28.json';
-/** ObjectMeta, which every CRD's metadata is checked against. */
+/**
+ * ObjectMeta, which every CRD's metadata is checked against.
+ * @internal
+ */
 export const OBJECT_META = `${CORE_ID}#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta`;
+/**
+ * The Quantity definition, whose pattern the strict schema sets.
+ * @internal
+ */
 export const QUANTITY_DEF = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
-/** The API server's quantity syntax. */
+/**
+ * The API server's quantity syntax.
+ * @internal
+ */
 export const QUANTITY_PATTERN = '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$';
 
 /**
  * Enumerations the API server enforces but the published OpenAPI definitions only describe in prose. A typo in one of
  * these (`imagePullPolicy: always`) passes the plain schema and fails on apply, so the strict schema checks them.
+ * @internal
  */
 export const KNOWN_ENUMS: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
   'io.k8s.api.core.v1.Container': { imagePullPolicy: ['Always', 'IfNotPresent', 'Never'], terminationMessagePolicy: ['File', 'FallbackToLogsOnError'], restartPolicy: ['Always'] },
@@ -45,7 +59,10 @@ export const KNOWN_ENUMS: Readonly<Record<string, Readonly<Record<string, readon
   'io.k8s.api.apps.v1.DaemonSetUpdateStrategy': { type: ['RollingUpdate', 'OnDelete'] },
   'io.k8s.api.apps.v1.StatefulSetUpdateStrategy': { type: ['RollingUpdate', 'OnDelete'] },
 };
-/** Enumerations of list items (`accessModes: [ReadWriteOnce]`). */
+/**
+ * Enumerations of list items (`accessModes: [ReadWriteOnce]`).
+ * @internal
+ */
 export const KNOWN_ITEM_ENUMS: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
   'io.k8s.api.core.v1.PersistentVolumeClaimSpec': { accessModes: ['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod'] },
 };
@@ -55,6 +72,7 @@ const KNOWN_FORMATS = new Set(['int32', 'int64', 'double', 'float', 'byte', 'dat
 /**
  * The formats the Kubernetes definitions use. Each validate function is self-contained (no closure), because the
  * generated validators carry a copy of its source.
+ * @internal
  */
 export const SCHEMA_FORMATS: Readonly<Record<string, FormatDefinition<number> | RegExp>> = {
   int32: { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 },
@@ -69,16 +87,25 @@ export const SCHEMA_FORMATS: Readonly<Record<string, FormatDefinition<number> | 
  * ajv options of the validators that report: every error, with the data and the schema that failed (for messages
  * that list the allowed fields). Compiled at run time, for a kind without a generated validator or an object that
  * failed the generated check.
+ * @internal
  */
-export const REPORTING_AJV_OPTIONS: Options = { allErrors: true, strict: false, allowUnionTypes: true, verbose: true, validateSchema: false, logger: false, code: { optimize: false } };
+export const REPORTING_AJV_OPTIONS: Options = {
+  allErrors: true, strict: false, allowUnionTypes: true, verbose: true, validateSchema: false, logger: false, code: { optimize: false },
+};
 /**
  * ajv options of the generated validators: the same schemas and the same verdict (ajv's `allErrors` and `verbose` only
  * change what is reported), stopping at the first error. An object they reject is checked again by a reporting
  * validator, so the report is the same either way.
+ * @internal
  */
-export const CHECKING_AJV_OPTIONS: Options = { allErrors: false, strict: false, allowUnionTypes: true, verbose: false, validateSchema: false, logger: false, inlineRefs: false, messages: false };
+export const CHECKING_AJV_OPTIONS: Options = {
+  allErrors: false, strict: false, allowUnionTypes: true, verbose: false, validateSchema: false, logger: false, inlineRefs: false, messages: false,
+};
 
-/** Adds `SCHEMA_FORMATS` to an ajv instance. */
+/**
+ * Adds `SCHEMA_FORMATS` to an ajv instance.
+ * @internal
+ */
 export function addSchemaFormats(ajv: Ajv): void {
   for (const [name, format] of Object.entries(SCHEMA_FORMATS)) ajv.addFormat(name, format);
 }
@@ -89,6 +116,7 @@ export function addSchemaFormats(ajv: Ajv): void {
  * keeps a node open, `x-kubernetes-int-or-string` accepts both, `x-kubernetes-embedded-resource` implies apiVersion,
  * kind and metadata. Branches of anyOf/allOf/oneOf/not are left open (a branch only constrains, it does not list every
  * field). Formats the validator does not know are dropped rather than failing compilation.
+ * @internal
  */
 export function strictify(node: Json, crd: boolean, open = false): Json {
   if (Array.isArray(node)) return node.map((n) => strictify(n, crd, open));
@@ -134,7 +162,10 @@ function applyEnums(definitions: Record<string, Json>): void {
   }
 }
 
-/** The strict form of the Kubernetes definitions: every definition strictified, the enumerations and quantity added. */
+/**
+ * The strict form of the Kubernetes definitions: every definition strictified, the enumerations and quantity added.
+ * @internal
+ */
 export function strictDefinitions(raw: Record<string, Json>): Record<string, Json> {
   const definitions = Object.fromEntries(Object.entries(raw).map(([name, def]) => [name, strictify(def, false)])) as Record<string, Json>;
   applyEnums(definitions);
@@ -143,7 +174,10 @@ export function strictDefinitions(raw: Record<string, Json>): Record<string, Jso
   return definitions;
 }
 
-/** `group/version/kind` to definition name, from the definitions' `x-kubernetes-group-version-kind`. */
+/**
+ * `group/version/kind` to definition name, from the definitions' `x-kubernetes-group-version-kind`.
+ * @internal
+ */
 export function gvkIndex(definitions: Record<string, Json>): Map<string, string> {
   const gvk = new Map<string, string>();
   for (const [name, def] of Object.entries(definitions)) {
@@ -156,6 +190,7 @@ export function gvkIndex(definitions: Record<string, Json>): Map<string, string>
  * The schema a custom resource is checked against: its CRD version's schema, strict, with apiVersion and kind, and
  * metadata checked as ObjectMeta (a CRD may only add restrictions on name and generateName, which the API server
  * enforces). It refers to the core definitions (`CORE_ID`), which must be in the same ajv instance.
+ * @internal
  */
 export function crdRootSchema(schema: Json): Json {
   const root = strictify(schema, true);
@@ -166,10 +201,12 @@ export function crdRootSchema(schema: Json): Json {
   return root;
 }
 
-/** The ajv instance holding the strict core definitions (reporting or checking options). */
+/**
+ * The ajv instance holding the strict core definitions (reporting or checking options).
+ * @internal
+ */
 export function coreAjv(definitions: Record<string, Json>, options: Options): Ajv {
   // Loaded here, not at the top: a synth whose objects all pass the generated validators never loads ajv's compiler.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const AjvClass = (require('ajv') as typeof import('ajv')).default;
   const ajv = new AjvClass(options);
   addSchemaFormats(ajv);

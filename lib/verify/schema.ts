@@ -27,7 +27,10 @@ export interface SchemaFinding {
   readonly path?: string;
 }
 
-/** Where the validator of one kind comes from: generated at build time, or compiled by ajv in this process. */
+/**
+ * Where the validator of one kind comes from: generated at build time, or compiled by ajv in this process.
+ * @internal
+ */
 export type ValidatorSource = 'generated' | 'runtime';
 
 /** The runtime side: the strict definitions in an ajv instance that reports every error. Built only when needed. */

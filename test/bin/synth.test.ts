@@ -5,7 +5,6 @@ import * as path from 'path';
 
 // bin/synth.js decides before every run whether the compiled bundle still matches its sources. These tests drive
 // that decision on a scratch tree; test/integration/synth-program.test.ts edits a real copy of the project.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const launcher = require('../../bin/synth.js') as {
   readManifest(root: string): Manifest | undefined;
   staleReason(manifest: Manifest | undefined, root: string): string | undefined;

@@ -9,7 +9,9 @@ import { generatedApp, scaleWorkloads, scenarios } from '../../bench/scenarios';
 // points, each beside Helm rendering the same objects, and generated objects that are valid, verified manifests.
 // Times are never asserted. (test/integration/bench-baseline.test.ts runs the real helm on the baseline charts.)
 describe('benchmark scenarios', () => {
-  const list = scenarios((app) => synthesize({ only: [app] }).map((r) => ({ name: r.name, namespace: r.namespace, values: baselineValues(r.objects).values })));
+  const lister = (app: string) =>
+    synthesize({ only: [app] }).map((r) => ({ name: r.name, namespace: r.namespace, values: baselineValues(r.objects).values }));
+  const list = scenarios(lister);
 
   test('cover each example app, all apps together and the scale scenario at N = 1,000 and 10,000, each beside Helm', () => {
     const names = list.map((s) => s.name);

@@ -7,7 +7,6 @@ import { CLUSTER_SCOPED_KINDS, distFiles, Manifest, Release, renderApp } from '.
 import { renderApiObjectWithPath } from '../../lib/release/render';
 import { rng } from './yaml-gen';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 
 // The one-pass render must give exactly the JSON cdk8s's own toJson() gives (same keys, same order, same values),
 // for every object, or use toJson() itself. These tests compare the two on every object the example apps and the

@@ -5,7 +5,8 @@ import * as zlib from 'zlib';
 import { buildApp } from '../../apps/main';
 import { renderApp } from '../../lib/release';
 import {
-  bundledCrds, BUNDLED_KUBERNETES_SCHEMA, defaultSchemaPath, KubeObject, packageRoot, parseManifests, releaseCrdVersions, SchemaValidator, verifyManifests,
+  bundledCrds, BUNDLED_KUBERNETES_SCHEMA, defaultSchemaPath, KubeObject, packageRoot, parseManifests, releaseCrdVersions, SchemaValidator,
+  verifyManifests,
 } from '../../lib/verify';
 import { generateValidatorsModule } from '../../lib/verify/schema-codegen';
 import {
@@ -13,7 +14,6 @@ import {
 } from '../../lib/verify/schema-generated';
 import { rng } from '../release/yaml-gen';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 
 // Generated validators (written by npm run prepare / npm run build) check every valid object without compiling the
 // schema; they must give exactly the verdict ajv gives at run time, and must never be used for another schema.
@@ -76,9 +76,13 @@ function mutate(o: KubeObject, r: () => number): KubeObject {
 describe('generated schema validators', () => {
   test('this checkout has them, made from the shipped schema, and uses them for every kind the example apps render', () => {
     expect(generated.generatedUnusedReason).toBeUndefined();
-    expect(generated.generated?.key).toEqual({ format: GENERATED_FORMAT, schemaSha256: sha256(fs.readFileSync(defaultSchemaPath())), transformSha256: transformSha256(), ajvVersion: ajvVersion() });
+    const schemaSha256 = sha256(fs.readFileSync(defaultSchemaPath()));
+    const key = { format: GENERATED_FORMAT, schemaSha256, transformSha256: transformSha256(), ajvVersion: ajvVersion() };
+    expect(generated.generated?.key).toEqual(key);
     for (const o of appObjects) {
-      const source = generated.generated?.gvk[gvkOf(o)] ? generated.sourceOf(gvkOf(o)) : generated.sourceOfCrd(releaseCrdVersions(appObjects).get(gvkOf(o))!.schema);
+      const source = generated.generated?.gvk[gvkOf(o)]
+        ? generated.sourceOf(gvkOf(o))
+        : generated.sourceOfCrd(releaseCrdVersions(appObjects).get(gvkOf(o))!.schema);
       expect({ kind: gvkOf(o), source }).toEqual({ kind: gvkOf(o), source: 'generated' });
     }
   });
@@ -177,7 +181,8 @@ describe('generated schema validators', () => {
     const crds = [...bundledCrds().values()].map((c) => c.schema);
     const own = [...releaseCrdVersions(appObjects).values()].map((c) => c.schema);
     const out = generateValidatorsModule({
-      definitions: vendored.definitions, schemaSha256: inputs.schemaSha256, transformSha256: inputs.transformSha256, kinds: inputs.kinds, crdSchemas: own, separateCrdSchemas: crds,
+      definitions: vendored.definitions, schemaSha256: inputs.schemaSha256, transformSha256: inputs.transformSha256, kinds: inputs.kinds,
+      crdSchemas: own, separateCrdSchemas: crds,
     });
     expect(out.code).toBe(fs.readFileSync(path.join(packageRoot(), GENERATED_VALIDATORS), 'utf8'));
     for (const part of out.parts) expect(part.code).toBe(fs.readFileSync(path.join(packageRoot(), path.dirname(GENERATED_VALIDATORS), part.file), 'utf8'));
