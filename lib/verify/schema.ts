@@ -63,14 +63,21 @@ export class SchemaValidator {
   /**
    * A validator that compiles every schema with ajv in this process and never uses generated validators: slower, and
    * the reference the generated ones are tested against. Not cached.
+   * @internal
    */
   public static runtimeOnly(schemaPath: string = defaultSchemaPath()): SchemaValidator {
     return new SchemaValidator(path.resolve(schemaPath), false);
   }
 
-  /** The generated validators in use, or undefined (then `generatedUnusedReason` says why). */
+  /**
+   * The generated validators in use, or undefined (then `generatedUnusedReason` says why).
+   * @internal
+   */
   public readonly generated: GeneratedValidators | undefined;
-  /** Why no generated validators are used, when they are not. */
+  /**
+   * Why no generated validators are used, when they are not.
+   * @internal
+   */
   public readonly generatedUnusedReason: string | undefined;
   private reportingState: Reporting | undefined;
   private readonly byDefinition = new Map<string, ValidateFunction>();
@@ -85,13 +92,19 @@ export class SchemaValidator {
     this.generatedUnusedReason = lookup.reason;
   }
 
-  /** Where the validator of `group/version/kind` comes from (for tests and benchmarks). */
+  /**
+   * Where the validator of `group/version/kind` comes from (for tests and benchmarks).
+   * @internal
+   */
   public sourceOf(gvk: string): ValidatorSource {
     const def = this.definitionOf(gvk);
     return def !== undefined && this.generated?.check(coreValidatorId(def)) ? 'generated' : 'runtime';
   }
 
-  /** Where the validator of a CRD version schema comes from. */
+  /**
+   * Where the validator of a CRD version schema comes from.
+   * @internal
+   */
   public sourceOfCrd(schema: Json): ValidatorSource {
     return this.generated?.check(crdValidatorId(JSON.stringify(schema))) ? 'generated' : 'runtime';
   }
