@@ -7,6 +7,7 @@ import { stableStringify } from '../core/hash';
 import { NetworkPolicies } from '../core/network';
 import { ConnectionRecord, Wiring } from '../core/wiring';
 import { MANAGED_BY } from '../core/labels';
+import { renderApiObject } from './render';
 import { ingressConnections, networkPolicyNote, NetworkPolicyPlan, planNetworkPolicies, PodOwner, podOwnerOf, PolicyPeer, PolicyPort, runsPods } from './network-policies';
 import { GlobalPlacementProps, Placement } from '../core/placement';
 import { ImageSettings, Images } from '../core/images';
@@ -186,7 +187,7 @@ export class Release extends Chart {
       .filter((r) => (r.from.type === 'workload' && r.from.release === name) || (r.to.type !== 'external' && r.to.release === name));
     const np = this.networkPolicy;
     if (!np.enabled) return wired;
-    const objects = this.renderedObjects().filter((o) => o.kind === 'Ingress' || o.kind === 'Service').map((o) => o.toJson());
+    const objects = this.renderedObjects().filter((o) => o.kind === 'Ingress' || o.kind === 'Service').map((o) => renderApiObject(o));
     return [...wired, ...ingressConnections(name, objects, np.ingressController.toRecord())];
   }
 
@@ -213,7 +214,7 @@ export class Release extends Chart {
     for (const r of this.node.root.node.findAll().filter((c): c is Release => Release.isRelease(c))) {
       for (const o of r.renderedObjects()) {
         if (!runsPods(o.kind)) continue;
-        const owner = podOwnerOf(o.toJson(), r.releaseName);
+        const owner = podOwnerOf(renderApiObject(o), r.releaseName);
         if (owner) out.push(owner);
       }
     }
@@ -233,7 +234,12 @@ export class Release extends Chart {
     });
   }
 
-  private renderNetworkPolicies(): void {
+  /**
+   * Renders the NetworkPolicies into the child `NetworkPolicies` (replacing it), as toJson() does first: for the synth's
+   * one-pass render (lib/release/render.ts), which reads the objects without calling toJson().
+   * @internal
+   */
+  public renderNetworkPolicies(): void {
     this.node.tryRemoveChild(NETWORK_POLICIES_ID);
     const np = this.networkPolicy;
     if (!np.enabled) {

@@ -99,6 +99,8 @@ function releaseObjects(release: Release, ordered: boolean): Manifest[] {
   const pullSecrets = new Set(Images.of(release).settings.pullSecrets ?? []);
   let objects: Manifest[];
   if (ordered) {
+    // What Release.toJson() does before the chart's objects are synthesized.
+    release.renderNetworkPolicies();
     const app = App.of(release) as App;
     objects = [];
     for (const c of release.node.findAll()) {
