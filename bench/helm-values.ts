@@ -139,7 +139,7 @@ function ingress(o: Manifest): Json {
 export function baselineValues(objects: readonly Manifest[]): BaselineValues {
   const v: Record<string, Json[]> = {
     workloads: [], services: [], configMaps: [], claims: [], serviceAccounts: [],
-    roles: [], roleBindings: [], ingresses: [], crds: [], customResources: [],
+    roles: [], roleBindings: [], ingresses: [], networkPolicies: [], crds: [], customResources: [],
   };
   const unsupported: string[] = [];
   for (const o of objects) {
@@ -156,6 +156,10 @@ export function baselineValues(objects: readonly Manifest[]): BaselineValues {
       const roleRef = { roleKind: b.roleRef.kind, roleName: b.roleRef.name };
       v.roleBindings.push({ kind: o.kind, ...base(o), ...roleRef, serviceAccounts });
     } else if (o.kind === 'Ingress' && api === 'networking.k8s.io/v1') v.ingresses.push(ingress(o));
+    else if (o.kind === 'NetworkPolicy' && api === 'networking.k8s.io/v1') {
+      const { podSelector, policyTypes, ingress: from, egress: to } = o.spec;
+      v.networkPolicies.push({ ...base(o), podSelector, policyTypes, ingress: from, egress: to });
+    }
     else if (o.kind === 'CustomResourceDefinition') v.crds.push({ ...base(o), spec: o.spec });
     else if (o.spec !== undefined && !api.includes('k8s.io') && api.includes('/') && api.split('/')[0].includes('.')) v.customResources.push({ apiVersion: api, kind: o.kind, ...base(o), spec: o.spec });
     else unsupported.push(`${api} ${o.kind}`);
