@@ -157,7 +157,7 @@ export function baselineValues(objects: readonly Manifest[]): BaselineValues {
       v.roleBindings.push({ kind: o.kind, ...base(o), ...roleRef, serviceAccounts });
     } else if (o.kind === 'Ingress' && api === 'networking.k8s.io/v1') v.ingresses.push(ingress(o));
     else if (o.kind === 'NetworkPolicy' && api === 'networking.k8s.io/v1') {
-      const { podSelector, policyTypes, ingress: from, egress: to } = o.spec;
+      const { podSelector, policyTypes, ingress: from, egress: to } = o.spec as Json;
       v.networkPolicies.push({ ...base(o), podSelector, policyTypes, ingress: from, egress: to });
     }
     else if (o.kind === 'CustomResourceDefinition') v.crds.push({ ...base(o), spec: o.spec });
