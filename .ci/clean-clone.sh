@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's quick start as a new user runs it: clone HEAD into a temporary folder with nothing beside it (no
-# ../shared), and with an empty environment run `npm ci && npm run synth`, `npm test` and `cdk8s synth`. The clone's
+# sibling folder the project could read), and with an empty environment run `npm ci && npm run synth`, `npm test` and `cdk8s synth`. The clone's
 # committed dist/ must come out byte-identical every time.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -14,7 +14,7 @@ for v in HTTP_PROXY HTTPS_PROXY NO_PROXY http_proxy https_proxy no_proxy; do [ -
 git clone --quiet "$repo" "$work/clone"
 cd "$work/clone"
 echo "cloned $(git rev-parse --short HEAD) into $work/clone; beside it: $(ls -A "$work" | tr '\n' ' ')"
-[ ! -e ../shared ] || { echo "../shared exists beside the clone" >&2; exit 1; }
+[ "$(ls -A "$work")" = "clone" ] || { echo "the clone's parent folder holds more than the clone: $(ls -A "$work" | tr '\n' ' ')" >&2; exit 1; }
 
 unchanged() {
   if [ -n "$(git status --porcelain)" ]; then

@@ -4,6 +4,8 @@ import { GraphistryStack, GraphistryStackProps, Postgres, StorageAccessMode, Tie
 import { CaddyCookieSecret, CaddyLbFallback, CaddyRouteAuth, CaddyServiceType, CaddyTls } from '../lib/ingress';
 import { Release } from '../lib/release';
 import { DcgmExporterSource, TelemetryMode } from '../lib/telemetry';
+import { graphistryDelivery } from './delivery';
+import { DeliveryTarget } from '../lib/gitops';
 import type { ExampleApp } from './registry';
 
 /**
@@ -76,12 +78,13 @@ export const GRAPHISTRY_UPLOAD_LIMIT = '20g';
  * One single-node release per tier, each in its own namespace (the claim names are fixed, so two releases never share
  * a namespace). ReadWriteOnce storage: every pod lands on the one node.
  */
-export function buildGraphistrySingleNode(app: App, tier: Tier): Release {
+export function buildGraphistrySingleNode(app: App, tier: Tier, delivery?: DeliveryTarget): Release {
   const name = `graphistry-${tier.name}`;
   const release = new Release(app, name, {
     namespace: name,
     images: { pullSecrets: [GRAPHISTRY_PULL_SECRET] },
     networkPolicy: GRAPHISTRY_EXAMPLE_NETWORK,
+    delivery,
   });
   const base = common(tier);
   new GraphistryStack(release, 'Graphistry', {
@@ -116,9 +119,10 @@ export const GRAPHISTRY_POOLS = {
  * Caddy on a node port; telemetry is self-hosted, with the collector and node-exporter on every node. The GPU pods
  * (engine, notebook, graph-app-kit, dcgm-exporter) run under the `nvidia` RuntimeClass.
  */
-export function buildGraphistryMultiNode(app: App): Release {
+export function buildGraphistryMultiNode(app: App, delivery?: DeliveryTarget): Release {
   const release = new Release(app, 'graphistry-multinode', {
     namespace: 'graphistry',
+    delivery,
     images: { pullSecrets: [GRAPHISTRY_PULL_SECRET] },
     networkPolicy: GRAPHISTRY_EXAMPLE_NETWORK,
     placement: {
@@ -159,11 +163,75 @@ export function buildGraphistryMultiNode(app: App): Release {
   return release;
 }
 
+/**
+ * A single box at the edge (a lab or plant server with one GPU): viz tier with self-hosted telemetry on the same node,
+ * Caddy terminating TLS itself with a self-signed certificate from an operator-created Secret, reached on node ports
+ * 30081 (HTTP) and 30443 (HTTPS) because there is no load balancer or Ingress controller. The cookie Secret carries a
+ * version, so rotating its key rolls Caddy (bump it after replacing the Secret's content).
+ */
+export function buildGraphistryEdge(app: App, delivery?: DeliveryTarget): Release {
+  // The example cluster's addresses, as every example release: without them the API readers (the collector's waits)
+  // and the node-port traffic would be allowed from and to any address.
+  const release = new Release(app, 'graphistry-edge', {
+    namespace: 'graphistry-edge',
+    images: { pullSecrets: [GRAPHISTRY_PULL_SECRET] },
+    networkPolicy: GRAPHISTRY_EXAMPLE_NETWORK,
+    delivery,
+  });
+  const base = common(Tier.VIZ);
+  new GraphistryStack(release, 'Graphistry', {
+    ...base,
+    caddy: {
+      cookieSecret: CaddyCookieSecret.fromSecret('graphistry-caddy-cookie', 'cookie-secret', { version: '2026-11-29' }),
+      // The self-signed certificate (kubectl create secret tls graphistry-edge-tls --cert=... --key=...): browsers
+      // warn until the lab's CA is trusted; no ACME, the box has no public name.
+      tls: CaddyTls.self({ domains: ['graphistry.lab.internal'], certificateSecret: 'graphistry-edge-tls' }),
+      service: {
+        type: CaddyServiceType.nodePort({
+          nodePort: 30081,
+          nodePortHttps: 30443,
+          clients: ExternalPeer.cidr({ cidrs: ['192.168.40.0/24'], reason: "the lab's workstations" }),
+          reason: 'a single edge server without a load balancer or Ingress controller: browsers reach Caddy on the node',
+        }),
+      },
+      telemetryAuth: CaddyRouteAuth.basic({ secretName: 'graphistry-telemetry-auth' }),
+    },
+    telemetry: { mode: TelemetryMode.selfHosted({ grafanaAdmin: { secretName: 'graphistry-grafana-admin' } }) },
+  });
+  return release;
+}
+
+/**
+ * Caddy off (the seed's Pattern B): the cluster's own ingress controller fronts the analytics tier, terminating TLS
+ * and applying the session-affinity rules the notes list (YOUR INGRESS (CADDY OFF)). No Caddy object renders; the
+ * site URL is given, since nexus' cookie flags follow its scheme.
+ */
+export function buildGraphistryOwnIngress(app: App, delivery?: DeliveryTarget): Release {
+  const release = new Release(app, 'graphistry-own-ingress', {
+    namespace: 'graphistry-own-ingress',
+    images: { pullSecrets: [GRAPHISTRY_PULL_SECRET] },
+    networkPolicy: GRAPHISTRY_EXAMPLE_NETWORK,
+    delivery,
+  });
+  new GraphistryStack(release, 'Graphistry', {
+    ...common(Tier.ANALYTICS),
+    publicUrl: 'https://graphistry.corp.example.com',
+    caddy: { enabled: false },
+  });
+  return release;
+}
+
 export const graphistryApp: ExampleApp = {
   name: 'graphistry',
-  description: 'Graphistry: one single-node release per tier (platform, analytics, viz, full) and a split GPU/CPU multi-node release',
+  description:
+    'Graphistry: one single-node release per tier (platform, analytics, viz, full), a split GPU/CPU multi-node release, ' +
+    'an edge box (telemetry, self-signed TLS on node ports) and one behind the cluster\'s own ingress (Caddy off)',
   build: (app) => {
-    for (const tier of Tier.ALL) buildGraphistrySingleNode(app, tier);
-    buildGraphistryMultiNode(app);
+    // One Argo CD target for every Graphistry release: dist/argocd/graphistry/ and its root Application.
+    const delivery = graphistryDelivery();
+    for (const tier of Tier.ALL) buildGraphistrySingleNode(app, tier, delivery);
+    buildGraphistryMultiNode(app, delivery);
+    buildGraphistryEdge(app, delivery);
+    buildGraphistryOwnIngress(app, delivery);
   },
 };

@@ -3,6 +3,7 @@ import { ExternalPeer, NetworkPolicies } from '../lib/core';
 import { FleetRollout, IotFleet } from '../lib/iot';
 import { NatsExposure, NatsPersistence } from '../lib/nats';
 import { Release } from '../lib/release';
+import { iotDelivery } from './delivery';
 import type { ExampleApp } from './registry';
 
 /**
@@ -25,10 +26,11 @@ export const IOT_EXAMPLE_NETWORK = NetworkPolicies.defaultDeny({
 /**
  * The IoT platform's cluster side: the fleet-deployment CRD, a NATS JetStream server that devices on the device LAN
  * reach through a load balancer restricted to that LAN, the operator, and three fleet deployments that select devices
- * by their `group` and `device` labels.
+ * by their `group` and `device` labels. Argo CD delivers it (target `iot`).
  */
 export function buildIotFleet(app: App): Release {
-  const release = new Release(app, 'iot-fleet', { namespace: 'iot-system', networkPolicy: IOT_EXAMPLE_NETWORK });
+  // Delivered by Argo CD from dist/argocd/iot/ (the root Application dist/argocd/application.argoproj.io-iot.yaml).
+  const release = new Release(app, 'iot-fleet', { namespace: 'iot-system', networkPolicy: IOT_EXAMPLE_NETWORK, delivery: iotDelivery() });
   const fleet = new IotFleet(release, 'Fleet', {
     nats: {
       exposure: NatsExposure.loadBalancer({

@@ -102,7 +102,7 @@ function run(argv: readonly string[], apps: readonly ExampleApp[]): number {
       // Passing reports list the exceptions (with reasons) and the externals an operator must create.
       out.push(r.exceptions.length || r.externals.length ? `${formatReport(r)}\n` : `verify ${r.name}: ${r.objectCount} object(s), all checks passed\n`);
     }
-    for (const r of releases) {
+    for (const r of result.releases) {
       const notes = notesText(r);
       if (notes) out.push(`${notes}\n`);
     }

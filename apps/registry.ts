@@ -1,4 +1,5 @@
 import { App } from 'cdk8s';
+import { dimtensorApp } from './dimtensor';
 import { graphistryApp } from './graphistry';
 import { iotFleetApp } from './iot-fleet';
 
@@ -19,4 +20,5 @@ export interface ExampleApp {
 export const EXAMPLE_APPS: readonly ExampleApp[] = [
   iotFleetApp,
   graphistryApp,
+  dimtensorApp,
 ];

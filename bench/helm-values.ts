@@ -66,19 +66,10 @@ function volume(v: Json): Json {
 
 const POD_FIELDS = ['automountServiceAccountToken', 'serviceAccountName', 'imagePullSecrets', 'initContainers', 'containers', 'securityContext', 'nodeSelector', 'tolerations', 'affinity', 'volumes'];
 
-function workload(o: Manifest): Json {
-  const spec = o.spec as Json;
-  const pod = spec.template?.spec ?? {};
-  const out: Json = { kind: o.kind, ...base(o) };
-  if (spec.replicas !== undefined) out.replicas = spec.replicas;
-  if (spec.strategy) out.strategy = spec.strategy;
-  if (spec.updateStrategy) out.updateStrategy = spec.updateStrategy;
-  if (spec.serviceName) out.serviceName = spec.serviceName;
-  if (spec.podManagementPolicy) out.podManagementPolicy = spec.podManagementPolicy;
-  if (spec.volumeClaimTemplates) out.volumeClaimTemplates = spec.volumeClaimTemplates;
-  const extraSpec = without(spec, ['replicas', 'selector', 'strategy', 'updateStrategy', 'serviceName', 'podManagementPolicy', 'volumeClaimTemplates', 'template']);
-  if (extraSpec) out.extraSpec = extraSpec;
-  if (spec.template?.metadata?.annotations) out.podAnnotations = spec.template.metadata.annotations;
+/** The pod template's fields (labels come from the owner's), as the chart's `baseline.podTemplate` helper reads them. */
+function podTemplate(out: Json, template: Json): Json {
+  const pod = template?.spec ?? {};
+  if (template?.metadata?.annotations) out.podAnnotations = template.metadata.annotations;
   if (pod.automountServiceAccountToken !== undefined) out.automountServiceAccountToken = pod.automountServiceAccountToken;
   if (pod.serviceAccountName) out.serviceAccountName = pod.serviceAccountName;
   if (pod.imagePullSecrets) out.imagePullSecrets = pod.imagePullSecrets.map((s: Json) => s.name);
@@ -91,6 +82,60 @@ function workload(o: Manifest): Json {
   if (pod.volumes) out.volumes = pod.volumes.map(volume);
   const extraPod = without(pod, POD_FIELDS);
   if (extraPod) out.extraPod = extraPod;
+  return out;
+}
+
+function workload(o: Manifest): Json {
+  const spec = o.spec as Json;
+  const out: Json = { kind: o.kind, ...base(o) };
+  if (spec.replicas !== undefined) out.replicas = spec.replicas;
+  if (spec.strategy) out.strategy = spec.strategy;
+  if (spec.updateStrategy) out.updateStrategy = spec.updateStrategy;
+  if (spec.serviceName) out.serviceName = spec.serviceName;
+  if (spec.podManagementPolicy) out.podManagementPolicy = spec.podManagementPolicy;
+  if (spec.volumeClaimTemplates) out.volumeClaimTemplates = spec.volumeClaimTemplates;
+  const extraSpec = without(spec, ['replicas', 'selector', 'strategy', 'updateStrategy', 'serviceName', 'podManagementPolicy', 'volumeClaimTemplates', 'template']);
+  if (extraSpec) out.extraSpec = extraSpec;
+  return podTemplate(out, spec.template);
+}
+
+/** A Job: its spec's settings as a block, and its pod template. */
+function job(o: Manifest): Json {
+  const spec = o.spec as Json;
+  const out: Json = { ...base(o) };
+  const extraSpec = without(spec, ['template']);
+  if (extraSpec) out.extraSpec = extraSpec;
+  return podTemplate(out, spec.template);
+}
+
+/** A CronJob: the schedule, its spec's settings, the Job template's labels and settings, and the pod template. */
+function cronJob(o: Manifest): Json {
+  const spec = o.spec as Json;
+  const jobSpec = spec.jobTemplate?.spec ?? {};
+  const out: Json = { ...base(o), schedule: spec.schedule };
+  const extraSpec = without(spec, ['schedule', 'jobTemplate']);
+  if (extraSpec) out.extraSpec = extraSpec;
+  if (spec.jobTemplate?.metadata?.labels) out.jobLabels = labels(spec.jobTemplate.metadata);
+  const extraJobSpec = without(jobSpec, ['template']);
+  if (extraJobSpec) out.extraJobSpec = extraJobSpec;
+  return podTemplate(out, jobSpec.template);
+}
+
+function autoscaler(o: Manifest): Json {
+  const spec = o.spec as Json;
+  const out: Json = { ...base(o), target: spec.scaleTargetRef, minReplicas: spec.minReplicas, maxReplicas: spec.maxReplicas };
+  if (spec.metrics) out.metrics = spec.metrics;
+  if (spec.behavior) out.behavior = spec.behavior;
+  return out;
+}
+
+function disruptionBudget(o: Manifest): Json {
+  const spec = o.spec as Json;
+  const out: Json = { ...base(o), selectorLabels: labels({ labels: spec.selector?.matchLabels }) };
+  if (spec.minAvailable !== undefined) out.minAvailable = spec.minAvailable;
+  if (spec.maxUnavailable !== undefined) out.maxUnavailable = spec.maxUnavailable;
+  const extraSpec = without(spec, ['selector', 'minAvailable', 'maxUnavailable']);
+  if (extraSpec) out.extraSpec = extraSpec;
   return out;
 }
 
@@ -140,11 +185,16 @@ export function baselineValues(objects: readonly Manifest[]): BaselineValues {
   const v: Record<string, Json[]> = {
     workloads: [], services: [], configMaps: [], claims: [], serviceAccounts: [],
     roles: [], roleBindings: [], ingresses: [], networkPolicies: [], crds: [], customResources: [],
+    jobs: [], cronJobs: [], autoscalers: [], disruptionBudgets: [],
   };
   const unsupported: string[] = [];
   for (const o of objects) {
     const api = o.apiVersion;
     if (['Deployment', 'DaemonSet', 'StatefulSet'].includes(o.kind) && api === 'apps/v1') v.workloads.push(workload(o));
+    else if (o.kind === 'Job' && api === 'batch/v1') v.jobs.push(job(o));
+    else if (o.kind === 'CronJob' && api === 'batch/v1') v.cronJobs.push(cronJob(o));
+    else if (o.kind === 'HorizontalPodAutoscaler' && api === 'autoscaling/v2') v.autoscalers.push(autoscaler(o));
+    else if (o.kind === 'PodDisruptionBudget' && api === 'policy/v1') v.disruptionBudgets.push(disruptionBudget(o));
     else if (o.kind === 'Service' && api === 'v1') v.services.push(service(o));
     else if (o.kind === 'ConfigMap' && api === 'v1') v.configMaps.push({ ...base(o), data: (o as Json).data ?? {} });
     else if (o.kind === 'PersistentVolumeClaim' && api === 'v1') v.claims.push(claim(o));

@@ -5,6 +5,8 @@
  *   npm run package:helm -- --out /tmp/charts     another output folder (replaced; never inside dist/)
  *   npm run package:helm -- --dist other/dist     another dist tree
  *
+ * The Argo CD delivery folder (dist/argocd/) is not a release and is not packaged. The output folder is replaced only
+ * when it is new, empty or was written by an earlier run (it carries the `.ops-kit-output` marker).
  * For each release: writes the chart (`lib/gitops/helm.ts`), runs `helm lint --strict`, checks that `helm template`
  * renders exactly the objects of dist/<release>, and runs `helm package`, which writes `<release>-<version>.tgz`
  * beside the chart folders. The chart version is package.json's. Exit codes: 0 packaged, 1 a chart failed a check,
@@ -13,7 +15,8 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { readDistReleases, renderedDifferences, writeHelmCharts } from '../lib/gitops/helm';
+import { isArgoCdDeliveryFolder, readDistReleases, renderedDifferences, writeHelmCharts } from '../lib/gitops/helm';
+import { ARGOCD_DIR } from '../lib/verify/argocd';
 import { KUBERNETES_SCHEMA_VERSION } from '../lib/verify/kubernetes';
 import { helmBinary } from './helm';
 
@@ -92,6 +95,9 @@ export function run(
   for (const chart of charts) {
     const name = path.basename(chart);
     write(`${name}: ${path.join(out, `${name}-${version}.tgz`)} (${releases.get(name)!.manifests.size} manifest(s), lint clean, renders dist/${name} exactly)\n`);
+  }
+  if (isArgoCdDeliveryFolder(path.join(dist, ARGOCD_DIR))) {
+    write(`${ARGOCD_DIR}: not packaged (the Argo CD delivery, Applications and AppProjects, not a release)\n`);
   }
   write(`packaged ${charts.length} chart(s), version ${version}, into ${out}/\n`);
   return 0;

@@ -3,7 +3,8 @@
 // TypeScript loader. It runs build/synth/main.js, the bundle of apps/main.ts that bin/build.js writes.
 //
 // No stale fast path: build/synth/inputs.json lists every source the bundle was made from with its size, mtime and
-// SHA-256. Before each run every one is stat'ed; a file whose size or mtime differs is hashed, and if its bytes changed
+// SHA-256 (the files apps/ reads at run time, such as apps/dimtensor/serve.py, are among them, and their copies beside the
+// bundle are checked too). Before each run every one is stat'ed; a file whose size or mtime differs is hashed, and if its bytes changed
 // (or it is gone) the bundle is rebuilt first (bin/build.js: esbuild, about a second) and the reason printed. The bundle runs
 // from a V8 code cache kept beside it, named after the bundle's hash, this node binary and its flags: a different node, a
 // rejected cache or a rebuilt bundle silently compiles from source and writes a new cache.
@@ -18,7 +19,7 @@ const vm = require('vm');
 
 const ROOT = path.resolve(__dirname, '..');
 const MANIFEST = 'build/synth/inputs.json';
-const MANIFEST_FORMAT = 1;
+const MANIFEST_FORMAT = 2;
 
 function sha256(file) {
   return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
@@ -37,7 +38,7 @@ function readManifest(root = ROOT) {
 function staleReason(manifest, root = ROOT) {
   if (!manifest) return 'it has not been built in this checkout';
   let touched = false;
-  const files = [...manifest.inputs, ...Object.values(manifest.outputs)];
+  const files = [...manifest.inputs, ...Object.values(manifest.outputs), ...manifest.assets];
   for (const f of files) {
     let st;
     try {

@@ -6,7 +6,9 @@ export { checksumAnnotations, CONFIG_CHECKSUM_ANNOTATION, configChecksum } from 
 export { buildContainer, buildWaitContainer } from './core/container';
 export type { ContainerOptions, ContainerPortSpec } from './core/container';
 export { DeploymentRollout, renderDeployment } from './core/deployment';
-export type { DeploymentContainer, DeploymentSpec, RenderedDeployment } from './core/deployment';
+export type { DeploymentContainer, DeploymentSpec, RenderedDeployment, RollingRolloutOptions } from './core/deployment';
+export { Gpu, NVIDIA_GPU_PRESENT_LABEL, NVIDIA_GPU_RESOURCE } from './core/gpu';
+export type { GpuOptions } from './core/gpu';
 export {
   ClusterDomain, DEFAULT_CLUSTER_DOMAIN, ExternalEndpoint, ExternalPeer, HostForm, LINUX_EPHEMERAL_PORTS, PodEndpoint, ServiceEndpoint,
 } from './core/endpoint';
@@ -34,10 +36,12 @@ export {
 export type { DeriveNameOptions } from './core/names';
 export { INGRESS_NGINX_CONTROLLER, KUBE_DNS, KUBERNETES_API_PORTS, NetworkPolicies } from './core/network';
 export type { DefaultDenyOptions, NetworkPoliciesOffOptions } from './core/network';
-export { NodeSelection, Placement, placementWithDefaults } from './core/placement';
-export type { GlobalPlacementProps, ResolvedPlacement, Toleration, WorkloadPlacementOptions } from './core/placement';
+export { addPlacementRequirements, NodeSelection, Placement, placementWithDefaults } from './core/placement';
+export type { GlobalPlacementProps, PlacementRequirements, ResolvedPlacement, Toleration, WorkloadPlacementOptions } from './core/placement';
 export { buildPodSpec } from './core/pod';
 export type { PodOptions } from './core/pod';
+export { renderPodTemplate } from './core/pod-template';
+export type { PodAccountOptions, PodContainer, PodTemplateOptions, RenderedPodTemplate } from './core/pod-template';
 export {
   assertExternalRefs, EXTERNAL_REF_KINDS, EXTERNAL_REFS_ANNOTATION, externalRefsAnnotation, POLICY_EXCEPTION_PREFIX,
   policyExceptionAnnotations,
@@ -47,8 +51,8 @@ export { probePort, Probes } from './core/probes';
 export { forwardChildProps, forwardProps, userProp } from './core/props';
 export type { ForwardedProps, UserProp } from './core/props';
 export type { CurlCheck, ProbePort, ProbeTiming } from './core/probes';
-export { NamespacedAccess } from './core/rbac';
-export type { NamespacedAccessProps } from './core/rbac';
+export { buildServiceAccount, NamespacedAccess } from './core/rbac';
+export type { NamespacedAccessProps, ServiceAccountOptions } from './core/rbac';
 export { quantityOf, renderResources, sized, sizeQuantity } from './core/resources';
 export type { RequestOnlyResources, Resources } from './core/resources';
 export { ARGOCD_SYNC_OPTIONS_ANNOTATION, HELM_RESOURCE_POLICY_ANNOTATION, KEEP_SYNC_OPTIONS, keepStateAnnotations } from './core/retention';
@@ -57,6 +61,8 @@ export { SecurityProfile } from './core/security';
 export type { HostPathMount, SecurityExceptions, SecurityProfileOptions } from './core/security';
 export { buildService } from './core/service';
 export type { RenderedService, ServiceOptions, ServicePortOptions } from './core/service';
+export { renderStatefulSet } from './core/statefulset';
+export type { RenderedStatefulSet, StatefulSetSpec } from './core/statefulset';
 export {
   assertCidr, assertGid, assertHostname, assertInt, assertIp, assertIpOrCidr, assertNodePort, assertPort, assertQuantity,
   assertReplicas, assertResolver, assertUid, assertWholeMilliseconds, assertWholeSeconds, assertWildcardHost,
@@ -123,6 +129,51 @@ export { ARGOCD_HEALTH_KEY_PREFIX, ArgoCdHealthCheck, argoCdHealthCustomizations
 export type { ArgoCdHealthStatus } from './gitops/health';
 export { escapeHelmTemplate, helmChartFiles, readDistReleases, renderedDifferences, writeHelmCharts } from './gitops/helm';
 export type { DistRelease, HelmChartOptions } from './gitops/helm';
+export { isArgoCdDeliveryFolder } from './gitops/helm';
+export { ARGOCD_APPLICATION_KIND, ARGOCD_GROUP, ARGOCD_PROJECT_KIND } from './gitops/health';
+export { ARGOCD_IN_CLUSTER, ArgoCdDestination, ArgoCdSync, DeliveryTarget } from './gitops/target';
+export type {
+  ArgoCdAutomatedSyncOptions, ArgoCdRetry, ArgoCdRetryOptions, ArgoCdSettings, ArgoCdTargetProps,
+} from './gitops/target';
+export {
+  objectSyncWave, releaseDependencies, releaseSyncWaves, SYNC_WAVE_ANNOTATION, SYNC_WAVES, syncWaveFindings, withSyncWaves,
+} from './gitops/ordering';
+export type { OrderedObject, OrderedRelease, ReleaseDependencies, SyncWaveFinding } from './gitops/ordering';
+export { ARGOCD_CM_DIR, ARGOCD_FINALIZER, renderArgoCd } from './gitops/argocd';
+export type { ArgoCdOutput, ReleaseDelivery } from './gitops/argocd';
+export { ARGOCD_DIR, argoCdFindings, verifyArgoCdTree } from './verify/argocd';
+export type { ArgoCdCheckInput, ArgoCdFinding, ArgoCdObject } from './verify/argocd';
+export { podSecurityLabels } from './verify/pod-security';
+export type { PodSecurityLevel } from './verify/pod-security';
+
+// Generic workload blocks (any image): WebService, Worker, Job, CronJob and their options
+export { WorkloadBlock } from './workload/block';
+export { ConcurrencyPolicy, CronJob } from './workload/cron-job';
+export type { CronJobProps } from './workload/cron-job';
+export { CronSchedule } from './workload/cron';
+export { DisruptionBudget } from './workload/disruption';
+export { CERT_MANAGER_CLUSTER_ISSUER, CERT_MANAGER_ISSUER, IngressTls, renderIngress } from './workload/ingress';
+export type { CertManagerTlsOptions, RenderedIngress, WorkloadIngressOptions } from './workload/ingress';
+export { Job, JOB_COMPLETION_INDEX_ANNOTATION, JOB_COMPLETION_INDEX_ENV, JobIndex, JobRestartPolicy } from './workload/job';
+export type { JobProps, JobRunOptions } from './workload/job';
+export { PreStop } from './workload/lifecycle';
+export type {
+  WorkloadContainerProps, WorkloadIdentityOptions, WorkloadInitContainerProps, WorkloadPodProps, WorkloadServiceAccountOptions,
+} from './workload/pod';
+export { Scaling, ScalingPolicy } from './workload/scaling';
+export type { AutoscaleOptions, ScalingRules } from './workload/scaling';
+export { HOSTNAME_TOPOLOGY_KEY, Spread, ZONE_TOPOLOGY_KEY } from './workload/spread';
+export type { NodeSpreadOptions, TopologySpreadOptions } from './workload/spread';
+export { AccessMode, PodVolume } from './workload/volumes';
+export type { EmptyDirOptions, ExistingClaimOptions, KeyedVolumeOptions, Mount, WorkloadClaimOptions } from './workload/volumes';
+export { ServiceExposure, WebService } from './workload/web-service';
+export type { LoadBalancerExposureOptions, NodePortExposureOptions, WebServiceProps, WebServiceServiceOptions } from './workload/web-service';
+export { Worker, WorkloadKind } from './workload/worker';
+export type { DeploymentKindOptions, PrometheusScrapeOptions, StatefulSetKindOptions, WorkerProps } from './workload/worker';
+
+// dimtensor: the ML workload in three modes
+export { ML_DEFAULT_RESOURCES, ML_HTTP_PORT, ML_UID, MlData, mlImageRef, MlImageVariant, MlSecret, MlWorkload } from './dimtensor/ml-workload';
+export type { MlCronJobProps, MlImageOptions, MlJobProps, MlServiceProps, MlWorkloadProps } from './dimtensor/ml-workload';
 
 // Caddy as the L7 entry point
 export { buildCaddyfile, CADDY_ADMIN_PORT, CADDY_TLS_MOUNT } from './ingress/caddy-config';
@@ -135,13 +186,13 @@ export type {
 export { CaddyDirective, CaddyEnvRef, Caddyfile, CaddyQuoted, CaddySite } from './ingress/caddyfile';
 export type { CaddyArg, CaddyDirectiveOptions } from './ingress/caddyfile';
 export {
-  CADDY_COOKIE_SECRET_ENV, CADDY_HEALTH_PATH, CaddyCookieSecret, CaddyLbFallback, CaddyLogFormat, CaddyLogLevel,
-  CaddyLogOutput, CaddyRouteAuth, CaddyUpstream,
+  CADDY_COOKIE_SECRET_ENV, CADDY_HEALTH_BODY, CADDY_HEALTH_CONTENT_TYPE, CADDY_HEALTH_PATH, CaddyCookieSecret,
+  CaddyLbFallback, CaddyLogFormat, CaddyLogLevel, CaddyLogOutput, CaddyRouteAuth, CaddyUpstream,
 } from './ingress/routing';
 export type {
-  CaddyAccessLogOptions, CaddyAuthSecretEnv, CaddyBasicAuthAccount, CaddyBasicAuthOptions, CaddyDynamicUpstreamOptions,
-  CaddyEndpointPoolOptions, CaddyForwardAuthOptions, CaddyPoolFailoverOptions, CaddyProxyRoute, CaddySessionRoute,
-  CaddySingleUpstreamOptions, CaddyStickyCookieOptions,
+  CaddyAccessLogOptions, CaddyAuthSecretEnv, CaddyBasicAuthAccount, CaddyBasicAuthOptions, CaddyCookieSecretOptions,
+  CaddyDynamicUpstreamOptions, CaddyEndpointPoolOptions, CaddyForwardAuthOptions, CaddyPoolFailoverOptions, CaddyProxyRoute,
+  CaddySessionRoute, CaddySingleUpstreamOptions, CaddyStickyCookieOptions,
 } from './ingress/routing';
 export { CaddyHsts, CaddyTls, CaddyTlsMode } from './ingress/tls';
 export type { CaddyExternalTlsOptions, CaddyHstsOptions, CaddyIngressTlsOptions, CaddySelfTlsOptions } from './ingress/tls';
@@ -246,9 +297,9 @@ export type { TelemetryRoutePrefixes, TelemetryStackProps } from './telemetry/te
 
 // IoT fleet
 export {
-  IOT_AGGREGATE_STATUS_SCHEMA, IOT_API_VERSION, IOT_CR_SYNC_WAVE, IOT_CRD_SYNC_WAVE, IOT_DEPLOYMENT_CRD_NAME,
+  IOT_AGGREGATE_STATUS_SCHEMA, IOT_API_VERSION, IOT_DEPLOYMENT_CRD_NAME,
   IOT_DEPLOYMENT_KIND, IOT_DEPLOYMENT_PLURAL, IOT_DEPLOYMENT_PRINTER_COLUMNS, IOT_DEPLOYMENT_SCHEMA,
-  IOT_DEPLOYMENT_SHORT_NAMES, IOT_DEPLOYMENT_SINGULAR, IOT_EVENT_SEVERITIES, IOT_GROUP, IOT_PORT_MAPPING_PATTERN,
+  IOT_AGENT_LIMITS, IOT_DEPLOYMENT_SHORT_NAMES, IOT_DEPLOYMENT_SINGULAR, IOT_EVENT_SEVERITIES, IOT_GROUP, IOT_PORT_MAPPING_PATTERN,
   IOT_ROLLOUT_STRATEGIES, IOT_SCORE_TYPES, IOT_SELECTOR_OPERATORS, IOT_STATUS_SCHEMA, IOT_VERSION, IotDeploymentCrd,
 } from './iot/crd';
 export type { IotAggregateStatusField, IotDeploymentCrdProps } from './iot/crd';
@@ -276,6 +327,8 @@ export {
 export type { EngineContainerOptions, EngineDaemonSetProps, StreamglGpuOptions } from './graphistry/engine';
 export { NEXUS_PROXY_NAME, NEXUS_PROXY_PORT, NexusProxy, PIVOT_WWW_PATH } from './graphistry/nexus-proxy';
 export type { NexusProxyProps } from './graphistry/nexus-proxy';
+export { GRAPHISTRY_OTEL_SDK_DEFAULTS } from './graphistry/otel';
+export type { GraphistryOtelSdkOptions } from './graphistry/otel';
 export {
   DASK_DASHBOARD_PORT, DEFAULT_STREAMGL_WORKERS, ENGINE_DISPATCHER_PORT, ENGINE_NGINX_PORT, EnginePortPlan,
   FORGE_ETL_PYTHON_PORT, STREAMGL_GPU_PORT, STREAMGL_SESSIONS_PORT, STREAMGL_VIZ_PORT, STREAMGL_VIZ_SECONDARY_PORT,
@@ -287,13 +340,13 @@ export { basicAuthSecretCommand, DOCKER_HUB_AUTH_SERVER, GRAPHISTRY_TELEMETRY_AU
 export { DaskScheduler } from './graphistry/services/dask-scheduler';
 export type { DaskSchedulerClientOptions, DaskSchedulerProps } from './graphistry/services/dask-scheduler';
 export {
-  GRAPHISTRY_SERVICE_CAPABILITIES, graphistryServiceProfile, GraphistryServiceRepositories, REDIS_IMAGE,
+  GRAPHISTRY_REDIS_DATABASE, GRAPHISTRY_SERVICE_CAPABILITIES, graphistryServiceProfile, GraphistryServiceRepositories, REDIS_IMAGE,
   SERVICE_DEFAULT_RESOURCES, ServiceNames, ServicePorts,
 } from './graphistry/services/defaults';
 export { GAK_APPS_PATH, GAK_VIEW_DIRECTORIES, GraphAppKit, GraphAppKitVariant } from './graphistry/services/graph-app-kit';
 export type { GraphAppKitCredentials, GraphAppKitProps } from './graphistry/services/graph-app-kit';
-export { Nexus, NEXUS_MEDIA_PATH } from './graphistry/services/nexus';
-export type { NexusProps } from './graphistry/services/nexus';
+export { Nexus, NEXUS_MEDIA_PATH, NEXUS_SEED_DEFAULTS, StripeWebhookValidation } from './graphistry/services/nexus';
+export type { NexusProps, NexusSettings } from './graphistry/services/nexus';
 export { Notebook, NOTEBOOK_GAK_PATHS } from './graphistry/services/notebook';
 export type { NotebookProps } from './graphistry/services/notebook';
 export { Pivot } from './graphistry/services/pivot';

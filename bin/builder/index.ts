@@ -24,7 +24,7 @@ import { BUNDLED_CRDS, BUNDLED_KUBERNETES_SCHEMA, OWN_CRDS_DIR, VendoredCrds, Ve
 import { l1Names, sliceL1 } from './l1-slice';
 
 /** Bumped when the manifest layout changes (bin/synth.js checks it). */
-export const MANIFEST_FORMAT = 1;
+export const MANIFEST_FORMAT = 2;
 export const MANIFEST = 'build/synth/inputs.json';
 const SLICE = 'build/gen/k8s-l1.js';
 const SLICE_INPUTS = 'build/gen/k8s-l1.inputs.json';
@@ -36,6 +36,14 @@ const K8S_MODULE = 'node_modules/cdk8s-plus-28/lib/imports/k8s.js';
 const PLUS_MODULES = ['container.js', 'probe.js', 'utils.js', '_action.js'].map((f) => `node_modules/cdk8s-plus-28/lib/${f}`);
 /** Folders whose TypeScript may name L1 classes. */
 const SOURCE_DIRS = ['lib', 'apps', 'bench', 'imports'];
+
+/**
+ * The folder of the example apps. Its files that are not TypeScript (the programs an app mounts from a ConfigMap, such
+ * as apps/dimtensor/serve.py) are read at synth time through `__dirname`, which in a bundle is build/synth/: each is
+ * copied there at the same path relative to apps/ (apps/dimtensor/serve.py is build/synth/dimtensor/serve.py), and
+ * recorded both as an input (an edit rebuilds) and as an asset (a copy that is gone or changed rebuilds).
+ */
+export const APP_ASSETS = 'apps';
 
 /** The programs bin/synth.js can run. */
 export const ENTRIES: Readonly<Record<string, string>> = {
@@ -59,6 +67,8 @@ export interface Manifest {
   readonly inputs: readonly InputFile[];
   /** The bundles, by entry name. */
   readonly outputs: Readonly<Record<string, InputFile>>;
+  /** The copies of the apps' files under build/synth/ (see `APP_ASSETS`); their sources are among the inputs. */
+  readonly assets: readonly InputFile[];
 }
 
 export interface BuildOptions {
@@ -102,7 +112,8 @@ function inputFile(root: string, rel: string): InputFile {
   return { path: rel, size: st.size, mtimeMs: st.mtimeMs, sha256: sha256(fs.readFileSync(full)) };
 }
 
-function listTs(root: string, dir: string): string[] {
+/** Every file under `dir` (relative to `root`), sorted, that `keep` accepts. */
+function listFiles(root: string, dir: string, keep: (rel: string) => boolean): string[] {
   const out: string[] = [];
   const walk = (rel: string) => {
     let entries: fs.Dirent[];
@@ -114,10 +125,37 @@ function listTs(root: string, dir: string): string[] {
     for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       const r = `${rel}/${e.name}`;
       if (e.isDirectory()) walk(r);
-      else if (r.endsWith('.ts') && !r.endsWith('.d.ts')) out.push(r);
+      else if (keep(r)) out.push(r);
     }
   };
   walk(dir);
+  return out;
+}
+
+function listTs(root: string, dir: string): string[] {
+  return listFiles(root, dir, (r) => r.endsWith('.ts') && !r.endsWith('.d.ts'));
+}
+
+/** The files under apps/ a bundle reads at run time (everything but TypeScript), by their path relative to `root`. */
+export function appAssets(root: string): string[] {
+  return listFiles(root, APP_ASSETS, (r) => !r.endsWith('.ts'));
+}
+
+/** Copies the apps' assets into build/synth/ (see `APP_ASSETS`), removing copies whose source is gone. */
+function copyAssets(root: string, sources: readonly string[]): InputFile[] {
+  const target = (src: string) => path.posix.join('build/synth', path.posix.relative(APP_ASSETS, src));
+  const wanted = new Set(sources.map(target));
+  const out: InputFile[] = [];
+  for (const src of sources) {
+    const dst = target(src);
+    const data = fs.readFileSync(path.join(root, src));
+    const current = fs.existsSync(path.join(root, dst)) ? fs.readFileSync(path.join(root, dst)) : undefined;
+    if (!current || !current.equals(data)) writeAtomic(path.join(root, dst), data);
+    out.push(inputFile(root, dst));
+  }
+  // Copies of sources that were removed or renamed: a synth must not find a program the apps no longer ship.
+  const stale = listFiles(root, 'build/synth', (r) => path.posix.dirname(r) !== 'build/synth' && !wanted.has(r));
+  for (const f of stale) fs.rmSync(path.join(root, f), { force: true });
   return out;
 }
 
@@ -346,6 +384,8 @@ async function bundle(root: string, log: (line: string) => void): Promise<Manife
     for (const f of fs.readdirSync(path.join(root, 'bin/builder'))) inputs.add(`bin/builder/${f}`);
     for (const f of fs.readdirSync(path.join(root, 'schemas'))) inputs.add(`schemas/${f}`);
     for (const f of fs.existsSync(path.join(root, OWN_CRDS_DIR)) ? fs.readdirSync(path.join(root, OWN_CRDS_DIR)) : []) inputs.add(`${OWN_CRDS_DIR}/${f}`);
+    const assetSources = appAssets(root);
+    for (const f of assetSources) inputs.add(f);
     for (const f of Object.keys(result.metafile!.inputs)) {
       const rel = path.relative(root, path.resolve(root, f)).split(path.sep).join('/');
       if (!rel.startsWith('node_modules/') && !rel.startsWith('../')) inputs.add(rel);
@@ -361,6 +401,7 @@ async function bundle(root: string, log: (line: string) => void): Promise<Manife
       format: MANIFEST_FORMAT,
       inputs: [...inputs].filter((f) => fs.existsSync(path.join(root, f))).sort().map((f) => inputFile(root, f)),
       outputs,
+      assets: copyAssets(root, assetSources),
     };
     // Code caches of bundles that no longer exist.
     const live = new Set(Object.values(outputs).map((o) => o.sha256.slice(0, 16)));

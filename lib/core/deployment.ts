@@ -1,16 +1,23 @@
-import { Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
-import { buildContainer, buildWaitContainer, ContainerOptions } from './container';
-import { check, ConfigError, inConstruct, propPath } from './errors';
-import { buildPodSpec } from './pod';
-import { ExternalRef, externalRefsAnnotation, PolicyException, policyExceptionAnnotations } from './policy';
-import { ResolvedPlacement } from './placement';
-import { NamespacedAccess } from './rbac';
-import { SecurityProfile } from './security';
+import { check, inConstruct, propPath } from './errors';
 import { assertInt, assertReplicas } from './validate';
+import { PodContainer, PodTemplateOptions, renderPodTemplate, RenderedPodTemplate } from './pod-template';
 import { buildService, RenderedService, ServiceOptions } from './service';
-import { PodWiring } from './wiring';
 import { WorkloadConstruct } from './workload';
+
+/** Options of `DeploymentRollout.rolling()`. */
+export interface RollingRolloutOptions {
+  /**
+   * Pods created above the desired count during a rollout.
+   * @default 1
+   */
+  readonly maxSurge?: number;
+  /**
+   * Pods that may be unavailable during a rollout. 0 keeps every old pod serving until its replacement is ready.
+   * @default 0
+   */
+  readonly maxUnavailable?: number;
+}
 
 /**
  * How a Deployment replaces its pods on a change. Rolling (the default) keeps the old pod serving until the new one
@@ -20,13 +27,20 @@ import { WorkloadConstruct } from './workload';
  */
 export class DeploymentRollout {
   /**
-   * New pods come up (at most `maxSurge` extra) before old ones go; never fewer ready pods than replicas.
+   * New pods come up (at most `maxSurge` extra) before old ones go (at most `maxUnavailable` missing); by default
+   * never fewer ready pods than replicas.
    * @see https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#rolling-update-deployment
    */
-  public static rolling(options: { readonly maxSurge?: number } = {}): DeploymentRollout {
+  public static rolling(options: RollingRolloutOptions = {}): DeploymentRollout {
     const maxSurge = options.maxSurge ?? 1;
-    assertInt('rollout.maxSurge', maxSurge, { min: 1 }, 'a whole number >= 1 (maxUnavailable is 0, so a rollout needs room for at least one new pod)');
-    return new DeploymentRollout({ type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(maxSurge), maxUnavailable: k8s.IntOrString.fromNumber(0) } });
+    const maxUnavailable = options.maxUnavailable ?? 0;
+    assertInt('rollout.maxUnavailable', maxUnavailable, { min: 0 });
+    const min = maxUnavailable === 0 ? 1 : 0;
+    assertInt('rollout.maxSurge', maxSurge, { min }, min ? 'a whole number >= 1 (maxUnavailable is 0, so a rollout needs room for at least one new pod)' : 'a whole number >= 0');
+    return new DeploymentRollout({
+      type: 'RollingUpdate',
+      rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(maxSurge), maxUnavailable: k8s.IntOrString.fromNumber(maxUnavailable) },
+    });
   }
 
   /** Old pods stop before new ones start (a short outage per change, but no two pods ever hold the volumes at once). */
@@ -38,89 +52,39 @@ export class DeploymentRollout {
     /** The Deployment strategy this renders. */
     public readonly strategy: k8s.DeploymentStrategy,
   ) {}
+
+  /** True when old and new pods can run at once during a rollout (a rolling update with a surge). */
+  public get overlaps(): boolean {
+    return this.strategy.type !== 'Recreate' && this.strategy.rollingUpdate?.maxSurge?.value !== 0;
+  }
 }
 
 /** A container of a Deployment, with the prop path its errors name. */
-export interface DeploymentContainer extends ContainerOptions {
-  /**
-   * Prop path prefix of the container's error messages.
-   * @default - the Deployment's `prop`
-   */
-  readonly prop?: string;
-}
+export type DeploymentContainer = PodContainer;
 
-/** Everything the core Deployment renderer needs. */
-export interface DeploymentSpec {
-  /** Name of the Deployment (and of the ServiceAccount, Role and RoleBinding when init waits read the API). */
-  readonly name: string;
-  /**
-   * Where the pod's settings sit in the workload construct's own props: `''` when they are the construct's props
-   * (`image`, `env`, `replicas`), a path when they are nested. Errors are attributed to the workload, so its creator's
-   * forwarding names them as the user wrote them (`nexus.replicas` in a GraphistryStack); never write the creator's
-   * prefix here.
-   */
-  readonly prop: string;
-  /** Labels of the Deployment and its pod template (a superset of the workload's selector). */
-  readonly labels: Readonly<Record<string, string>>;
-  /** The main containers, in order; each is rendered with the pod's security profile. */
-  readonly containers: readonly DeploymentContainer[];
-  /**
-   * What the pod's connections gathered: init waits (first among the init containers), volumes and external
-   * references. RBAC is rendered when a wait reads the API.
-   * @default - no connections
-   */
-  readonly wiring?: PodWiring;
-  /**
-   * More init containers, after the waits (copying bundled files into a volume).
-   * @default - none
-   */
-  readonly initContainers?: readonly DeploymentContainer[];
-  /**
-   * The pod's own volumes (the connections' volumes follow them).
-   * @default - none
-   */
-  readonly volumes?: readonly k8s.Volume[];
-  /** The pod's security profile; init containers get `security.forInitContainers()`. */
-  readonly security: SecurityProfile;
-  /** Where the pods run (resolved against the release-wide placement). */
-  readonly placement: ResolvedPlacement;
+/** Everything the core Deployment renderer needs: the pod template's options plus the Deployment's own. */
+export interface DeploymentSpec extends Omit<PodTemplateOptions, 'claimTemplateNames' | 'restartPolicy'> {
   /**
    * Replicas.
    * @default 1
    */
   readonly replicas?: number;
   /**
+   * A HorizontalPodAutoscaler owns the replica count: the Deployment renders none (a rendered count would fight the
+   * autoscaler on every sync).
+   * @default false
+   */
+  readonly autoscaled?: boolean;
+  /**
    * How pods are replaced.
    * @default DeploymentRollout.rolling()
    */
   readonly rollout?: DeploymentRollout;
   /**
-   * Objects the pod references that an operator creates (beyond the connections' own).
-   * @default - none
+   * Old ReplicaSets kept for rollback.
+   * @default - Kubernetes default (10)
    */
-  readonly externalRefs?: readonly ExternalRef[];
-  /**
-   * Policy exceptions beyond the security profile's (a `probes` exception).
-   * @default - none
-   */
-  readonly policyExceptions?: readonly PolicyException[];
-  /**
-   * Pod-template annotations (config checksums).
-   * @default - none
-   */
-  readonly podAnnotations?: Readonly<Record<string, string>>;
-  /**
-   * A ServiceAccount the construct renders itself (the pod talks to the API), mounted with its token. Exclusive with
-   * waits that read the API, which render their own.
-   * @default - the waits' account when they need one, else the namespace default without a token
-   */
-  readonly serviceAccountName?: string;
-  /** @default - the cluster default runtime */
-  readonly runtimeClassName?: string;
-  /** @default - Kubernetes default (30s) */
-  readonly terminationGracePeriod?: Duration;
-  /** @default - none */
-  readonly topologySpreadConstraints?: readonly k8s.TopologySpreadConstraint[];
+  readonly revisionHistoryLimit?: number;
   /**
    * A Service in front of the pods (construct id `Service`), selecting them by the workload's selector.
    * @default - no Service
@@ -129,14 +93,9 @@ export interface DeploymentSpec {
 }
 
 /** The objects the core Deployment renderer made. */
-export interface RenderedDeployment {
+export interface RenderedDeployment extends RenderedPodTemplate {
   /** The Deployment (construct id `Resource`). */
   readonly deployment: k8s.KubeDeployment;
-  /**
-   * ServiceAccount, Role and RoleBinding, when an init wait reads the API.
-   * @default - none (no wait reads the API)
-   */
-  readonly access?: NamespacedAccess;
   /**
    * The Service and its endpoint, when `service` was given.
    * @default - none
@@ -144,15 +103,12 @@ export interface RenderedDeployment {
   readonly service?: RenderedService;
 }
 
-function nonEmpty(a: Record<string, string>): Record<string, string> | undefined {
-  return Object.keys(a).length ? a : undefined;
-}
-
 /**
- * Renders a workload construct's Deployment (id `Resource`, so `ApiObject.of(construct)` patches it): the containers
- * with the pod's security profile, the connections' init waits and the RBAC they need, the pod spec with placement and
- * pull secrets, policy exceptions and external references on its metadata, and optionally the Service in front of it.
- * The one Deployment renderer; generic workload blocks build on it.
+ * Renders a workload construct's Deployment (id `Resource`, so `ApiObject.of(construct)` patches it): its pod template
+ * through `renderPodTemplate` (containers with the pod's security profile, the connections' init waits and the RBAC
+ * they need, placement and pull secrets), policy exceptions and external references on its metadata, and optionally
+ * the Service in front of it. The one Deployment renderer: Graphistry's services, the telemetry backends and the
+ * generic `WebService`/`Worker` blocks all render through it.
  */
 export function renderDeployment(workload: WorkloadConstruct, spec: DeploymentSpec): RenderedDeployment {
   return inConstruct(workload, () => renderDeploymentUnattributed(workload, spec));
@@ -161,51 +117,23 @@ export function renderDeployment(workload: WorkloadConstruct, spec: DeploymentSp
 function renderDeploymentUnattributed(workload: WorkloadConstruct, spec: DeploymentSpec): RenderedDeployment {
   const replicas = spec.replicas ?? 1;
   assertReplicas(propPath(spec.prop, 'replicas'), replicas);
-  check(spec.containers.length > 0, propPath(spec.prop, 'containers'), spec.containers, 'at least one container');
-  const wiring = spec.wiring;
-  const waits = wiring?.waits ?? [];
-  const initSecurity = spec.security.forInitContainers();
-  const containers = spec.containers.map((c) => buildContainer(c.prop ?? spec.prop, c, spec.security));
-  const initContainers = [
-    ...waits.map((w) => buildWaitContainer(workload, w, initSecurity)),
-    ...(spec.initContainers ?? []).map((c) => buildContainer(c.prop ?? propPath(spec.prop, `initContainers.${c.name}`), c, initSecurity)),
-  ];
-  const rules = wiring?.waitRules() ?? [];
-  if (rules.length && spec.serviceAccountName !== undefined) {
-    throw new ConfigError(propPath(spec.prop, 'serviceAccountName'), spec.serviceAccountName, 'unset while init waits read the API', 'the waits render a ServiceAccount of their own');
+  check(!(spec.autoscaled && spec.replicas !== undefined), propPath(spec.prop, 'replicas'), spec.replicas, 'unset when an autoscaler owns the count');
+  if (spec.revisionHistoryLimit !== undefined) {
+    assertInt(propPath(spec.prop, 'revisionHistoryLimit'), spec.revisionHistoryLimit, { min: 0 });
   }
-  const access = rules.length ? new NamespacedAccess(workload, 'Access', { name: spec.name, labels: spec.labels, rules }) : undefined;
-  const serviceAccountName = access?.serviceAccountName ?? spec.serviceAccountName;
-
-  const podSpec = buildPodSpec(workload, spec.prop, {
-    containers,
-    initContainers,
-    volumes: [...(spec.volumes ?? []), ...(wiring?.volumes ?? [])],
-    security: spec.security,
-    placement: spec.placement,
-    serviceAccountName,
-    // Only pods that talk to the API (waits, discovery) get a token.
-    automountServiceAccountToken: serviceAccountName !== undefined,
-    runtimeClassName: spec.runtimeClassName,
-    terminationGracePeriod: spec.terminationGracePeriod,
-    topologySpreadConstraints: spec.topologySpreadConstraints,
-  });
-
-  const annotations = nonEmpty({
-    ...policyExceptionAnnotations([...spec.security.exceptions, ...(spec.policyExceptions ?? [])]),
-    ...externalRefsAnnotation([...(spec.externalRefs ?? []), ...(wiring?.externalRefs ?? [])]),
-  });
+  const pod = renderPodTemplate(workload, spec);
   const deployment = new k8s.KubeDeployment(workload, 'Resource', {
-    metadata: { name: spec.name, labels: { ...spec.labels }, annotations },
+    metadata: { name: spec.name, labels: { ...spec.labels }, annotations: pod.workloadAnnotations },
     spec: {
-      replicas,
+      replicas: spec.autoscaled ? undefined : replicas,
+      revisionHistoryLimit: spec.revisionHistoryLimit,
       selector: { matchLabels: { ...workload.selector } },
       strategy: (spec.rollout ?? DeploymentRollout.rolling()).strategy,
-      template: { metadata: { labels: { ...spec.labels }, annotations: nonEmpty({ ...spec.podAnnotations }) }, spec: podSpec },
+      template: pod.template,
     },
   });
   const service = spec.service
     ? buildService(workload, 'Service', { ...spec.service, labels: spec.service.labels ?? spec.labels, pods: workload })
     : undefined;
-  return { deployment, access, service };
+  return { ...pod, deployment, service };
 }

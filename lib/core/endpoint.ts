@@ -162,6 +162,7 @@ export function endpointPorts(prop: string, specs: readonly EndpointPortSpec[], 
 }
 
 function findPort(description: string, ports: readonly EndpointPort[], name: string | undefined, prop: string): EndpointPort {
+  if (!ports.length) throw new ConfigError(prop, name, 'a target with ports', `${description} has no ports (a headless Service that only gives its pods DNS names)`);
   if (name === undefined) {
     check(ports.length === 1, prop, name, `one of ${ports.map((p) => p.name).join(', ')}`, `${description} has several ports, so the port must be named`);
     return ports[0];
@@ -308,7 +309,8 @@ export class ServiceEndpoint implements IConnectionTarget {
    */
   public static forService(scope: IConstruct, props: ServiceEndpointProps): ServiceEndpoint {
     assertDnsLabel('service.name', props.name);
-    const ports = endpointPorts('service.ports', props.ports);
+    // A headless Service may have no ports: it only gives the pods of a StatefulSet their DNS names.
+    const ports = props.headless && props.ports.length === 0 ? [] : endpointPorts('service.ports', props.ports);
     return new ServiceEndpoint(scope, props.name, namespaceOf(scope, 'the Service'), ports, props.pods, props.headless ?? false, ClusterDomain.of(scope));
   }
 

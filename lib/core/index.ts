@@ -23,5 +23,8 @@ export * from './service';
 export * from './network';
 export * from './wiring';
 export * from './deployment';
+export * from './pod-template';
+export * from './statefulset';
+export * from './gpu';
 export * from './secrets';
 export * from './claims';

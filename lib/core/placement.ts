@@ -263,3 +263,51 @@ export class Placement {
     };
   }
 }
+
+/** Node requirements a workload option adds on top of the resolved placement (a GPU's node label and taint). */
+export interface PlacementRequirements {
+  /**
+   * Node labels the pods need. Merged into the nodeSelector; a key the placement already sets to another value is an
+   * error, never silently replaced.
+   * @default {}
+   */
+  readonly nodeSelector?: Readonly<Record<string, string>>;
+  /**
+   * Tolerations the pods need, added after the placement's own (each distinct toleration once).
+   * @default []
+   */
+  readonly tolerations?: readonly Toleration[];
+}
+
+/**
+ * Merges requirements (a GPU's node label and taint toleration) into a resolved placement: one nodeSelector holding
+ * the release's or workload's labels and the required ones, one toleration list without duplicates. The user's labels
+ * are never dropped: a key both sides set to different values fails, naming the two values, because no node could
+ * satisfy both.
+ * @param source what adds the requirements, for messages (`the gpu option`)
+ * @param prop the prop path of the placement, for messages (`placement`)
+ */
+export function addPlacementRequirements(placement: ResolvedPlacement, requirements: PlacementRequirements, source: string, prop = 'placement'): ResolvedPlacement {
+  const required = assertLabels(`${source}.nodeSelector`, requirements.nodeSelector ?? {});
+  const nodeSelector = { ...placement.nodeSelector };
+  for (const [key, value] of Object.entries(required)) {
+    const mine = nodeSelector[key];
+    check(
+      mine === undefined || mine === value,
+      propPath(prop, 'nodeSelector', key),
+      mine,
+      `${JSON.stringify(value)} or no value for ${key}`,
+      `${source} needs ${key}=${value} on the node, and no node can carry both values`,
+    );
+    nodeSelector[key] = value;
+  }
+  const extra = (requirements.tolerations ?? []).map((t, i) => assertToleration(`${source}.tolerations[${i}]`, t));
+  const seen = new Set<string>();
+  const tolerations = [...(placement.tolerations ?? []), ...extra].filter((t) => {
+    const key = stableStringify(t);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return { nodeSelector, tolerations: tolerations.length ? tolerations : undefined, affinity: placement.affinity };
+}

@@ -112,3 +112,30 @@ function buildPodSpecUnattributed(scope: IConstruct, prop: string, o: PodOptions
     volumes: allVolumes.length ? allVolumes : undefined,
   };
 }
+
+/**
+ * Where each built-in workload kind keeps its pod template, as a field path from the object's root. The one table
+ * every reader of rendered objects uses (verification, NetworkPolicies, Pod Security, sync ordering). A bare Pod has
+ * no template: its `spec` is the pod spec.
+ * @internal
+ */
+export const POD_TEMPLATE_PATHS: Readonly<Record<string, readonly string[]>> = {
+  Deployment: ['spec', 'template'],
+  StatefulSet: ['spec', 'template'],
+  DaemonSet: ['spec', 'template'],
+  ReplicaSet: ['spec', 'template'],
+  ReplicationController: ['spec', 'template'],
+  Job: ['spec', 'template'],
+  CronJob: ['spec', 'jobTemplate', 'spec', 'template'],
+};
+
+/**
+ * The pod spec of a rendered workload object (plain JSON), or undefined when the kind runs no pods.
+ * @internal
+ */
+export function renderedPodSpec(o: { readonly kind?: string } | undefined): any {
+  if (o?.kind === 'Pod') return (o as any).spec;
+  const path = o?.kind !== undefined ? POD_TEMPLATE_PATHS[o.kind] : undefined;
+  if (!path) return undefined;
+  return path.reduce<any>((x, k) => x?.[k], o)?.spec;
+}

@@ -103,3 +103,12 @@ export function probePort(probe: k8s.Probe | undefined): number | string | undef
   if (p === undefined) return undefined;
   return typeof p === 'number' ? p : (p as k8s.IntOrString).value;
 }
+
+/**
+ * Probe timing in whole seconds: initial delay, period and timeout, and the failures that count (3 unless given),
+ * for the tables of probes products take from their charts.
+ * @internal
+ */
+export function probeSeconds(initialDelay: number, period: number, timeout: number, failureThreshold = 3): ProbeTiming {
+  return { initialDelay: Duration.seconds(initialDelay), period: Duration.seconds(period), timeout: Duration.seconds(timeout), failureThreshold };
+}

@@ -2,6 +2,8 @@ import { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { ConfigError } from './errors';
 import { Construct } from 'constructs';
+import { assertLabelKey } from './labels';
+import { assertDnsSubdomain } from './names';
 
 /** Props of NamespacedAccess. */
 export interface NamespacedAccessProps {
@@ -11,6 +13,39 @@ export interface NamespacedAccessProps {
   readonly labels: Readonly<Record<string, string>>;
   /** What the account may do, in its own namespace only. */
   readonly rules: readonly k8s.PolicyRule[];
+  /**
+   * Annotations of the ServiceAccount: workload identity (`iam.gke.io/gcp-service-account`,
+   * `eks.amazonaws.com/role-arn`, `azure.workload.identity/client-id`).
+   * @default - none
+   */
+  readonly serviceAccountAnnotations?: Readonly<Record<string, string>>;
+}
+
+/** What a ServiceAccount of its own is rendered from. */
+export interface ServiceAccountOptions {
+  /** The account's name. */
+  readonly name: string;
+  /** The account's labels. */
+  readonly labels: Readonly<Record<string, string>>;
+  /**
+   * Annotations (workload identity).
+   * @default - none
+   */
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
+/**
+ * A ServiceAccount whose token is not mounted unless a pod asks for it (`automountServiceAccountToken: false`): a pod
+ * that never talks to the API server carries no credential for it. Annotation keys are validated.
+ */
+export function buildServiceAccount(scope: Construct, id: string, o: ServiceAccountOptions): k8s.KubeServiceAccount {
+  assertDnsSubdomain('serviceAccount.name', o.name);
+  for (const k of Object.keys(o.annotations ?? {})) assertLabelKey('serviceAccount.annotations', k);
+  const annotations = o.annotations && Object.keys(o.annotations).length ? { ...o.annotations } : undefined;
+  return new k8s.KubeServiceAccount(scope, id, {
+    metadata: { name: o.name, labels: { ...o.labels }, annotations },
+    automountServiceAccountToken: false,
+  });
 }
 
 /**
@@ -33,7 +68,7 @@ export class NamespacedAccess extends Construct {
     if (!namespace) throw new ConfigError('namespace', namespace, 'a namespace on the enclosing chart (RoleBinding subjects must name it)');
     const metadata = { name: props.name, labels: { ...props.labels } };
     this.serviceAccountName = props.name;
-    this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata, automountServiceAccountToken: false });
+    this.serviceAccount = buildServiceAccount(this, 'ServiceAccount', { name: props.name, labels: props.labels, annotations: props.serviceAccountAnnotations });
     this.role = new k8s.KubeRole(this, 'Role', { metadata, rules: props.rules.map((r) => ({ ...r })) });
     this.roleBinding = new k8s.KubeRoleBinding(this, 'RoleBinding', {
       metadata,

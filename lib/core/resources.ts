@@ -70,8 +70,25 @@ export function quantityOf(size: Size): k8s.Quantity {
 }
 
 
+const RESOURCES_SHAPE = 'requests and limits: { cpu: { request, limit }, memory: { request, limit } } (sized(cpuRequestMillis, cpuLimitMillis, memRequestMi, memLimitMi))';
+
+/**
+ * Fails unless `r` has a CPU and a memory request and limit (a container without them is scheduled blind or starves
+ * its neighbours); for callers that read the value before `renderResources` does.
+ * @internal
+ */
+export function assertResources(prop: string, r: Resources): Resources {
+  const isCpu = (c: unknown) => c instanceof Cpu;
+  const isSize = (c: unknown) => c instanceof Size;
+  check(r !== undefined && r !== null && typeof r === 'object', prop, r, RESOURCES_SHAPE);
+  check(isCpu(r.cpu?.request) && isCpu(r.cpu?.limit), `${prop}.cpu`, r.cpu, 'a request and a limit: { request: Cpu.millis(500), limit: Cpu.millis(2000) }');
+  check(isSize(r.memory?.request) && isSize(r.memory?.limit), `${prop}.memory`, r.memory, 'a request and a limit: { request: Size.gibibytes(2), limit: Size.gibibytes(8) }');
+  return r;
+}
+
 /** Validates and renders a Resources value as a Kubernetes ResourceRequirements. */
 export function renderResources(prop: string, r: Resources): k8s.ResourceRequirements {
+  assertResources(prop, r);
   const reqCpu = cpuMillis(r.cpu.request);
   const limCpu = cpuMillis(r.cpu.limit);
   check(reqCpu > 0, `${prop}.cpu.request`, r.cpu.request.amount, 'more than 0');

@@ -28,7 +28,10 @@ export interface ServiceOptions {
   readonly annotations?: Readonly<Record<string, string>>;
   /** The workload whose pods the Service selects (by its `selector`). */
   readonly pods: IWorkload;
-  /** The ports, each forwarding to a container port (by default the one of the same name). */
+  /**
+   * The ports, each forwarding to a container port (by default the one of the same name). A headless Service may have
+   * none: it then only gives the selected pods their DNS names (a StatefulSet's governing Service).
+   */
   readonly ports: readonly ServicePortOptions[];
   /**
    * `spec.type`.
@@ -121,7 +124,7 @@ export function buildService(scope: Construct, id: string, o: ServiceOptions): R
       loadBalancerSourceRanges: o.loadBalancerSourceRanges ? [...o.loadBalancerSourceRanges] : undefined,
       publishNotReadyAddresses: o.publishNotReadyAddresses,
       selector,
-      ports: endpoint.ports.map((p) => ({
+      ports: endpoint.ports.length === 0 ? undefined : endpoint.ports.map((p) => ({
         name: p.name,
         port: p.port,
         targetPort: typeof p.targetPort === 'number' ? k8s.IntOrString.fromNumber(p.targetPort) : k8s.IntOrString.fromString(p.targetPort),

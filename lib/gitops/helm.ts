@@ -2,7 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
 import { check } from '../core/errors';
-import { REPORTS_DIR, unsafeOutdirReason } from '../release/synth';
+import { REPORTS_DIR, unmarkedOutdirReason, unsafeOutdirReason, writeDist } from '../release/synth';
+import { ARGOCD_DIR } from '../verify/argocd';
 import { KUBERNETES_SCHEMA_VERSION } from '../verify/kubernetes';
 import { parseManifests } from '../verify/load';
 import { canonical, groupOf, objectId } from '../verify/objects';
@@ -49,10 +50,27 @@ export interface DistRelease {
   readonly notes?: string;
 }
 
-/** Reads every release folder of a dist/ tree (the folders not starting with `_` or `.`), in name order. */
+/**
+ * True when `dir` is the Argo CD delivery folder of a dist/ tree (`argocd/`, holding only Argo CD Applications and
+ * AppProjects), not a release: it is how the releases are delivered, and a chart of it would deploy nothing of theirs.
+ */
+export function isArgoCdDeliveryFolder(dir: string): boolean {
+  if (path.basename(dir) !== ARGOCD_DIR || !fs.existsSync(dir)) return false;
+  const objects = fs.readdirSync(dir).filter((f) => /\.(ya?ml|json)$/.test(f)).flatMap((f) => parseManifests(fs.readFileSync(path.join(dir, f), 'utf-8'), f));
+  return objects.length > 0 && objects.every((o) => groupOf(o.apiVersion ?? '') === 'argoproj.io' && (o.kind === 'Application' || o.kind === 'AppProject'));
+}
+
+/**
+ * Reads every release folder of a dist/ tree (the folders not starting with `_` or `.`, except the Argo CD delivery
+ * folder), in name order.
+ */
 export function readDistReleases(distDir: string): DistRelease[] {
   check(fs.existsSync(distDir) && fs.statSync(distDir).isDirectory(), 'dist', distDir, 'a synthesized dist/ directory (run npm run synth)');
-  const names = fs.readdirSync(distDir, { withFileTypes: true }).filter((e) => e.isDirectory() && !/^[_.]/.test(e.name)).map((e) => e.name).sort();
+  const names = fs
+    .readdirSync(distDir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && !/^[_.]/.test(e.name) && !isArgoCdDeliveryFolder(path.join(distDir, e.name)))
+    .map((e) => e.name)
+    .sort();
   return names.map((name) => {
     const dir = path.join(distDir, name);
     const manifests = new Map(fs.readdirSync(dir).filter((f) => /\.(ya?ml|json)$/.test(f)).sort().map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf-8')] as const));
@@ -97,28 +115,27 @@ export function helmChartFiles(release: DistRelease, options: HelmChartOptions):
 }
 
 /**
- * Writes one chart folder per release of `distDir` into `outDir` (which is replaced), and returns the chart folders.
- * `outDir` must not be inside `distDir`: release folders hold manifests only, and Argo CD would read a chart there.
+ * Writes one chart folder per release of `distDir` into `outDir`, and returns the chart folders. `outDir` is replaced
+ * the way the synth replaces dist/ (`writeDist`): atomically, carrying the `.ops-kit-output` marker, and only when it
+ * is new, empty or marked, so a mistyped `--out` never deletes a folder this library did not write. `outDir` must not
+ * be inside `distDir`: release folders hold manifests only, and Argo CD would read a chart there.
  */
 export function writeHelmCharts(distDir: string, outDir: string, options: HelmChartOptions): string[] {
   const out = path.resolve(outDir);
   const dist = path.resolve(distDir);
   const inside = path.relative(dist, out);
   check(inside.startsWith('..') || path.isAbsolute(inside), 'out', outDir, `a folder outside ${distDir} (for example build/helm)`, 'release folders hold manifests only');
+  // The same guards writeDist applies, checked first so the message names the option as the user wrote it (--out).
+  const allowed = 'a folder that holds only generated charts (such as build/helm), or a new one';
   const unsafe = unsafeOutdirReason(outDir);
-  check(unsafe === undefined, 'out', outDir, 'a folder that holds only generated charts (such as build/helm), or a new one', `replacing it would delete it first and ${unsafe}`);
+  check(unsafe === undefined, 'out', outDir, allowed, `replacing it would delete it first and ${unsafe}`);
+  const unmarked = unmarkedOutdirReason(outDir);
+  check(unmarked === undefined, 'out', outDir, allowed, unmarked);
   const charts = readDistReleases(distDir).map((r) => ({ name: r.name, files: helmChartFiles(r, options) }));
-  fs.rmSync(out, { recursive: true, force: true });
-  const dirs: string[] = [];
-  for (const c of charts) {
-    const dir = path.join(out, c.name);
-    for (const [rel, text] of c.files) {
-      fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-      fs.writeFileSync(path.join(dir, rel), text);
-    }
-    dirs.push(dir);
-  }
-  return dirs;
+  const files = new Map<string, string>();
+  for (const c of charts) for (const [rel, text] of c.files) files.set(`${c.name}/${rel}`, text);
+  writeDist(outDir, files);
+  return charts.map((c) => path.join(out, c.name));
 }
 
 /** `Kind/namespace/name` with the API group, to match a rendered object to its dist/ original. */

@@ -12,7 +12,7 @@ import { assertDnsSubdomain } from '../core/names';
 import { Placement, WorkloadPlacementOptions } from '../core/placement';
 import { buildPodSpec } from '../core/pod';
 import { assertExternalRefs, ExternalRef, externalRefsAnnotation, policyExceptionAnnotations } from '../core/policy';
-import { Probes } from '../core/probes';
+import { Probes, probeSeconds } from '../core/probes';
 import { NamespacedAccess } from '../core/rbac';
 import { quantityOf, Resources, sized, sizeQuantity } from '../core/resources';
 import { SecurityProfile } from '../core/security';
@@ -33,6 +33,7 @@ import { ENGINE_DISPATCHER_FILE, engineDispatcherConfig } from './engine-dispatc
 import { EnginePortPlan } from './ports';
 import { Postgres } from './postgres';
 import { DaskScheduler } from './services/dask-scheduler';
+import { GRAPHISTRY_REDIS_DATABASE } from './services/defaults';
 import { Redis } from './services/redis';
 import { Tier } from './tier';
 import { assertPort } from '../core/validate';
@@ -188,6 +189,12 @@ export interface EngineDaemonSetProps {
    * @default 20 GiB
    */
   readonly uploadsScratchSizeLimit?: Size;
+  /**
+   * `GRAPHISTRY_CPU_MODE` of forge-etl-python and dask-cuda-worker: run Graphistry's Python code without a GPU (the
+   * seed mirrors it in both containers; GraphistryStack sets nexus' from the same prop).
+   * @default false
+   */
+  readonly cpuMode?: boolean;
   /** Redis: the pods wait for it before starting (the services keep queues and caches in it). */
   readonly redis: Redis;
   /** The dask scheduler dask-cuda-worker registers with and forge-etl-python submits to; the pods wait for it. */
@@ -233,7 +240,15 @@ const OWNED_KEY_SOURCES: Readonly<Record<string, string>> = {
   PORT: 'the engine port plan (each container has its own fixed port)',
   STREAMGL_NUM_WORKERS: "the 'streamglGpu.workers' prop (it also sets the list-server probe port and the port guard)",
   K8S_NAMESPACE_SUFFIX: 'the release namespace and the cluster domain',
+  GRAPHISTRY_CPU_MODE: "the 'cpuMode' prop (forge-etl-python, dask-cuda-worker and nexus get the same value)",
+  REDIS_DB: `the Redis database Graphistry's services share (${GRAPHISTRY_REDIS_DATABASE}, nexus' REDIS_URL path)`,
 };
+
+/** The env the seed mirrors in forge-etl-python and dask-cuda-worker, so the two Python containers cannot disagree. */
+const pythonSharedEnv = (ctx: EngineContext): Record<string, string> => ({
+  GRAPHISTRY_CPU_MODE: ctx.props.cpuMode ? '1' : '0',
+  REDIS_DB: String(GRAPHISTRY_REDIS_DATABASE),
+});
 
 /** The engine pod's termination grace period: the preStop delay, then the containers' own shutdown. */
 export const ENGINE_TERMINATION_GRACE = Duration.seconds(60);
@@ -309,18 +324,8 @@ const CONTAINER_RECIPES: readonly ContainerRecipe[] = [
         ports: [{ name: EnginePortNames.NGINX, port: ctx.plan.nginx }],
         // Readiness gates endpoint membership: Caddy's resolver adds a pod as soon as it is Ready, so without it a
         // rolling update sends browsers to a pod whose nginx is not bound yet.
-        liveness: Probes.curl(healthz, {
-          initialDelay: Duration.seconds(30),
-          period: Duration.seconds(30),
-          timeout: Duration.seconds(5),
-          failureThreshold: 3,
-        }),
-        readiness: Probes.curl(healthz, {
-          initialDelay: Duration.seconds(8),
-          period: Duration.seconds(10),
-          timeout: Duration.seconds(5),
-          failureThreshold: 3,
-        }),
+        liveness: Probes.curl(healthz, probeSeconds(30, 30, 5)),
+        readiness: Probes.curl(healthz, probeSeconds(8, 10, 5)),
         volumeMounts: [
           { name: 'dispatcher-config', mountPath: `/etc/nginx/conf.d/${ENGINE_DISPATCHER_FILE}`, subPath: ENGINE_DISPATCHER_FILE, readOnly: true },
           DATA_MOUNT,
@@ -341,24 +346,14 @@ const CONTAINER_RECIPES: readonly ContainerRecipe[] = [
     build: (ctx, client) => {
       // The affinity hint pins each submission's persist/compute to the dask worker in this pod (soft: the scheduler
       // still falls back to a remote worker), so partitions do not cross the node network.
-      own(client, { PORT: String(ctx.plan.forgeEtlPython), GRAPHISTRY_DASK_LOCAL_AFFINITY: '1' });
+      own(client, { PORT: String(ctx.plan.forgeEtlPython), GRAPHISTRY_DASK_LOCAL_AFFINITY: '1', ...pythonSharedEnv(ctx) });
       ctx.props.daskScheduler.connect(client, { addressEnv: 'REMOTE_DASK' });
       ctx.props.postgres.connect(client);
       const health = { port: ctx.plan.forgeEtlPython, path: '/health' };
       return {
         ports: [{ name: EnginePortNames.FORGE_ETL_PYTHON, port: ctx.plan.forgeEtlPython }],
-        liveness: Probes.curl(health, {
-          initialDelay: Duration.seconds(60),
-          period: Duration.seconds(30),
-          timeout: Duration.seconds(10),
-          failureThreshold: 3,
-        }),
-        readiness: Probes.curl(health, {
-          initialDelay: Duration.seconds(10),
-          period: Duration.seconds(10),
-          timeout: Duration.seconds(5),
-          failureThreshold: 3,
-        }),
+        liveness: Probes.curl(health, probeSeconds(60, 30, 10)),
+        readiness: Probes.curl(health, probeSeconds(10, 10, 5)),
         volumeMounts: [DATA_MOUNT, UPLOADS_MOUNT],
       };
     },
@@ -371,6 +366,7 @@ const CONTAINER_RECIPES: readonly ContainerRecipe[] = [
     vizOnly: false,
     jwt: false,
     build: (ctx, client) => {
+      own(client, pythonSharedEnv(ctx));
       const scheduler = ctx.props.daskScheduler.connect(client);
       return {
         ports: [{ name: EnginePortNames.DASK_DASHBOARD, port: ctx.plan.daskDashboard }],
@@ -380,9 +376,9 @@ const CONTAINER_RECIPES: readonly ContainerRecipe[] = [
         // not through the nginx dispatcher, so an nginx restart cannot cascade into killing the worker mid-batch.
         liveness: Probes.curl(
           [{ port: ctx.plan.daskDashboard, path: '/health' }, { port: ctx.plan.forgeEtlPython, path: '/workerhealth' }],
-          { initialDelay: Duration.seconds(180), period: Duration.seconds(120), timeout: Duration.seconds(30), failureThreshold: 3 },
+          probeSeconds(180, 120, 30),
         ),
-        readiness: Probes.curl({ port: ctx.plan.daskDashboard, path: '/health' }, { initialDelay: Duration.seconds(30), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 }),
+        readiness: Probes.curl({ port: ctx.plan.daskDashboard, path: '/health' }, probeSeconds(30, 10, 5)),
         volumeMounts: [DATA_MOUNT],
       };
     },
@@ -457,18 +453,8 @@ const CONTAINER_RECIPES: readonly ContainerRecipe[] = [
           { name: EnginePortNames.STREAMGL_GPU, port: ctx.plan.streamglGpu },
           { name: EnginePortNames.STREAMGL_GPU_LIST_SERVER, port: ctx.plan.listServer },
         ],
-        liveness: Probes.curl(check, {
-          initialDelay: Duration.seconds(60),
-          period: Duration.seconds(30),
-          timeout: Duration.seconds(10),
-          failureThreshold: 3,
-        }),
-        readiness: Probes.curl(check, {
-          initialDelay: Duration.seconds(20),
-          period: Duration.seconds(10),
-          timeout: Duration.seconds(5),
-          failureThreshold: 3,
-        }),
+        liveness: Probes.curl(check, probeSeconds(60, 30, 10)),
+        readiness: Probes.curl(check, probeSeconds(20, 10, 5)),
         volumeMounts: [DATA_MOUNT],
       };
     },
@@ -553,12 +539,15 @@ export class EngineDaemonSet extends WorkloadConstruct {
    * back on it, as do the dask clients and the workers of other engine pods fetching data.
    */
   public readonly daskWorkers: PodEndpoint;
+  /** The per-pod upload scratch size: the largest request body an upload can land (the notes' body-size limit). */
+  public readonly uploadsScratchSizeLimit: Size;
 
   constructor(scope: Construct, id: string, props: EngineDaemonSetProps) {
     super(scope, id);
     const ctx = this.settings(props);
     this.tier = props.tier;
     this.ports = ctx.plan;
+    this.uploadsScratchSizeLimit = ctx.scratchLimit;
     const release = Release.of(this);
     const identity = { name: 'engine', instance: release.releaseName, component: 'gpu-engine' };
     this.selector = selectorLabels(identity);

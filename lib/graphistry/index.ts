@@ -5,6 +5,7 @@ export * from './postgres';
 export * from './engine-dispatcher';
 export * from './engine';
 export * from './nexus-proxy';
+export * from './otel';
 export * from './secrets';
 export * from './storage';
 export * from './notes';

@@ -1,4 +1,3 @@
-import { Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { DeploymentRollout, renderDeployment } from '../core/deployment';
@@ -10,7 +9,7 @@ import { selectorLabels, standardLabels } from '../core/labels';
 import { assertDnsSubdomain } from '../core/names';
 import { Placement, WorkloadPlacementOptions } from '../core/placement';
 import { assertExternalRefs, ExternalRef } from '../core/policy';
-import { Probes } from '../core/probes';
+import { Probes, probeSeconds } from '../core/probes';
 import { NamespacedAccess } from '../core/rbac';
 import { Resources } from '../core/resources';
 import { SecurityProfile } from '../core/security';
@@ -170,18 +169,8 @@ export class NexusProxy extends WorkloadConstruct {
           ports: [{ name: 'http', port: NEXUS_PROXY_PORT }],
           env,
           resources: props.resources ?? NGINX_DEFAULT_RESOURCES,
-          liveness: Probes.curl(healthz, {
-            initialDelay: Duration.seconds(30),
-            period: Duration.seconds(30),
-            timeout: Duration.seconds(5),
-            failureThreshold: 3,
-          }),
-          readiness: Probes.curl(healthz, {
-            initialDelay: Duration.seconds(5),
-            period: Duration.seconds(10),
-            timeout: Duration.seconds(5),
-            failureThreshold: 3,
-          }),
+          liveness: Probes.curl(healthz, probeSeconds(30, 30, 5)),
+          readiness: Probes.curl(healthz, probeSeconds(5, 10, 5)),
           volumeMounts: [
             { name: 'data-mount', mountPath: DATA_PATH },
             { name: 'local-media-mount', mountPath: NEXUS_STATIC_PATH },

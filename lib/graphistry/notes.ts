@@ -7,8 +7,10 @@ import { Images } from '../core/images';
 import { Placement } from '../core/placement';
 import type { Release } from '../release/release';
 import { renderApiObject } from '../release/render';
+import { CADDY_HEALTH_PATH } from '../ingress/routing';
 import { GPU_PRESENT_LABEL } from '../telemetry/dcgm-exporter';
 import { TelemetryRoute } from '../telemetry/common';
+import { EngineContainers } from './engine';
 import { podSecurityRequirement, PodSecurityRequirement, renderedWorkloads } from './pod-security';
 import { Postgres } from './postgres';
 import { basicAuthSecretCommand, GraphistrySecretKind, pullSecretCreateCommand } from './secrets';
@@ -66,6 +68,29 @@ export interface RouteSummary {
 }
 
 /**
+ * With Caddy off (Pattern B), what the operator's ingress controller must front and how.
+ * @internal
+ */
+export interface OperatorIngressFacts {
+  /** The Service it routes to: `engine-headless` from analytics up, `nexus-proxy` at the platform tier. */
+  readonly backend: { readonly service: string; readonly port: number; readonly address: string };
+  /** The backend's health path (its nginx answers 200 when ready). */
+  readonly healthPath: string;
+  /** The viz session channels, each pinned by the value of one query key (none at the platform tier). */
+  readonly sessionRoutes: ReadonlyArray<{ readonly paths: readonly string[]; readonly queryKey: string }>;
+  /**
+   * The per-browser sticky cookie Caddy would set for the rest (analytics and above).
+   * @default - none (a single stateless backend)
+   */
+  readonly stickyCookie?: string;
+  /**
+   * The largest upload body (the engine's upload scratch), as a quantity.
+   * @default - no engine
+   */
+  readonly bodyLimit?: string;
+}
+
+/**
  * What the notes need to know about a rendered stack.
  * @internal
  */
@@ -79,10 +104,37 @@ export interface GraphistryNotesInput {
    * @default - none (a port-forward recipe is printed)
    */
   readonly siteUrl?: string;
-  /** Caddy's Service name. */
-  readonly caddyService: string;
-  /** Caddy's Service port for plain HTTP. */
-  readonly caddyServicePort: number;
+  /**
+   * Caddy's Service name and plain-HTTP port (for the port-forward recipe).
+   * @default - Caddy is off: `operatorIngress` says what fronts the stack (and `siteUrl` is always set then)
+   */
+  readonly caddyService?: string;
+  /**
+   * Caddy's Service port for plain HTTP.
+   * @default - Caddy is off
+   */
+  readonly caddyServicePort?: number;
+  /**
+   * Caddy's node ports (a NodePort or LoadBalancer Service), read from the rendered Service.
+   * @default - none
+   */
+  readonly caddyNodePorts?: ReadonlyArray<{ readonly name: string; readonly nodePort: number }>;
+  /**
+   * With Caddy off, what the operator's ingress must do; the telemetry UIs it should route are `telemetryUisToRoute`.
+   * @default - Caddy is the entry point
+   */
+  readonly operatorIngress?: OperatorIngressFacts;
+  /**
+   * With Caddy off, the telemetry UIs the operator's ingress should route (analytics and above).
+   * @default - none
+   */
+  readonly telemetryUisToRoute?: ReadonlyArray<{
+    readonly ui: string;
+    readonly serviceName: string;
+    readonly port: number;
+    readonly pathPrefix: string;
+    readonly ownLogin: boolean;
+  }>;
   /** The routes Caddy serves, in order. */
   readonly routes: readonly RouteSummary[];
   /** In-cluster URLs (nexus, nexus-proxy) to print. */
@@ -167,6 +219,12 @@ export interface GraphistryNotesInput {
    * @default - none
    */
   readonly gpuWorkloads?: ReadonlyArray<{ readonly name: string; readonly runtimeClassName?: string }>;
+  /**
+   * The engine pods' GPU health checks (analytics and above): the pods' label selector, the container that runs
+   * forge-etl-python and the port it binds (its `/cudfhealth` is called there, not through the pod's nginx).
+   * @default - no engine, no section
+   */
+  readonly gpuHealth?: { readonly selector: Readonly<Record<string, string>>; readonly container: string; readonly port: number };
 }
 
 /** `a, b (reason; reason)` per group of workloads sharing the same reasons. */
@@ -277,6 +335,13 @@ export function graphistryNotes(i: GraphistryNotesInput): OperatorNotes {
       );
     }
   }
+  const nodePorts = i.caddyNodePorts ?? [];
+  if (nodePorts.length) {
+    access.push(
+      `Caddy is published on ${nodePorts.map((p) => `port ${p.nodePort} (${p.name})`).join(' and ')} of every node: ` +
+        `${nodePorts.map((p) => `${p.name}://<node address>:${p.nodePort}/`).join(', ')}; open them in the nodes' firewall.`,
+    );
+  }
   access.push(`Nexus landing page, login and dashboard: ${base}/ (every tier)`);
   if (tier.atLeast(Tier.ANALYTICS)) {
     access.push(`ETL REST API: ${base}/api/v2/ (analytics and above)`);
@@ -302,6 +367,7 @@ export function graphistryNotes(i: GraphistryNotesInput): OperatorNotes {
   notes.section('ACCESS', access);
 
   notes.section('ROUTES (CADDY)', i.routes.map((r) => `${r.paths} -> ${r.target}`));
+  if (i.operatorIngress) notes.section('YOUR INGRESS (CADDY OFF)', operatorIngressLines(i, i.operatorIngress));
 
   const routedUis = i.routedTelemetryUis ?? [];
   const guarded = routedUis.flatMap((u) => (!u.ownLogin && u.auth?.authenticates ? [{ ...u, auth: u.auth }] : []));
@@ -329,6 +395,17 @@ export function graphistryNotes(i: GraphistryNotesInput): OperatorNotes {
     ]);
   }
 
+  if (i.gpuHealth) {
+    const g = i.gpuHealth;
+    const selector = Object.entries(g.selector).map(([k, v]) => `${k}=${v}`).join(',');
+    const eachPod = (cmd: string) =>
+      `for p in $(kubectl -n ${i.namespace} get pods -l ${selector} -o name); do echo "$p"; kubectl -n ${i.namespace} exec "$p" -c ${g.container} -- ${cmd}; done`;
+    notes.section('GPU HEALTH CHECKS', [
+      `GPUs each engine pod sees: ${eachPod('nvidia-smi')}`,
+      `RAPIDS (cuDF) on each pod's GPU: ${eachPod(`curl -fsS http://localhost:${g.port}/cudfhealth`)} (expect "cudfhealth: ok"; it is forge-etl-python's own port, not the pod's nginx dispatcher, which answers this path with its default response).`,
+    ]);
+  }
+
   const storage = [`Claims ${i.claims.join(', ')}: class ${i.storageClassName}, ${i.accessMode}; they render at every tier, so changing the tier never touches them.`];
   if (i.accessMode === 'ReadWriteOnce') {
     storage.push(
@@ -338,6 +415,56 @@ export function graphistryNotes(i: GraphistryNotesInput): OperatorNotes {
   }
   notes.section('STORAGE TOPOLOGY', storage);
   return notes;
+}
+
+/**
+ * Pattern B: what the operator's ingress controller must do in Caddy's place. Each line states the requirement, then
+ * the ingress-nginx annotation that meets it (the common controller; others have equivalents).
+ */
+function operatorIngressLines(i: GraphistryNotesInput, o: OperatorIngressFacts): string[] {
+  const https = i.siteUrl?.startsWith('https://') ?? false;
+  const lines = [
+    `caddy.enabled is false (the seed's Pattern B): no Caddy object renders, and your ingress controller is the entry point for ${i.siteUrl}. It owns TLS termination and session affinity.`,
+    `Backend: Service ${o.backend.service} port ${o.backend.port} (${o.backend.address})${o.sessionRoutes.length ? ', a headless Service: balance over the pod IPs it lists (ingress-nginx does by default)' : ''}. Health check: GET ${o.healthPath} on that port answers 200 when the pod is ready (${CADDY_HEALTH_PATH} belongs to Caddy and does not exist here).`,
+    https
+      ? `${i.siteUrl} is HTTPS: terminate TLS at the ingress and pass X-Forwarded-Proto: https. nexus sets COOKIE_SECURE=True from this URL's scheme, so serving the site over plain HTTP breaks logins.`
+      : `${i.siteUrl} is plain HTTP: nexus sets COOKIE_SECURE=False from this URL's scheme; switching the ingress to HTTPS means changing publicUrl too.`,
+  ];
+  for (const r of o.sessionRoutes) {
+    lines.push(
+      `${r.paths.join(' and ')}: pin each request by the value of the ?${r.queryKey}= query parameter, hashing the value only (ingress-nginx: an Ingress for these paths with nginx.ingress.kubernetes.io/upstream-hash-by: "$arg_${r.queryKey}").`,
+    );
+  }
+  if (o.sessionRoutes.length > 1) {
+    lines.push(
+      `The ${o.sessionRoutes.map((r) => `?${r.queryKey}=`).join(' and ')} parameters carry the same session id: hash the same value over the same pod list, so every client of one session URL lands on one engine pod. Without it a shared session stops being collaborative and the pod's caches (ETL, GPU objects) are rebuilt elsewhere.`,
+    );
+  }
+  if (o.sessionRoutes.some((r) => r.paths.some((p) => p.includes('socket.io')))) {
+    lines.push('WebSockets: /graph/socket.io upgrades to a WebSocket that stays open for the whole session; allow the upgrade and long reads (ingress-nginx: proxy-read-timeout and proxy-send-timeout 3600).');
+  }
+  if (o.stickyCookie) {
+    lines.push(
+      `Everything else (landing page, nexus API, static assets, ETL uploads): pin each browser to one pod with a cookie (Caddy's was ${o.stickyCookie}; ingress-nginx: nginx.ingress.kubernetes.io/affinity: cookie on the catch-all Ingress).`,
+    );
+  }
+  if (o.bodyLimit) {
+    lines.push(
+      `Request bodies: dataset uploads up to ${o.bodyLimit} (the engine's upload scratch, engine.uploadsScratchSizeLimit) must pass; ingress-nginx's 1m default answers 413 to every real upload (nginx.ingress.kubernetes.io/proxy-body-size).`,
+    );
+  }
+  for (const u of i.telemetryUisToRoute ?? []) {
+    lines.push(
+      `${u.pathPrefix}/ -> Service ${u.serviceName} port ${u.port} (${u.ui}; keep the path prefix, the UI serves under it)${u.ownLogin ? '' : ': it has no login of its own, so restrict it at the ingress (source ranges or your SSO) or leave it unrouted'}.`,
+    );
+  }
+  return lines;
+}
+
+/** The node ports of Caddy's Service, read from the object itself (its port names are http and https). */
+function caddyNodePorts(service: ApiObject): Array<{ name: string; nodePort: number }> {
+  const ports = (renderApiObject(service).spec?.ports ?? []) as Array<{ name?: string; nodePort?: number }>;
+  return ports.filter((p) => p.nodePort !== undefined).map((p) => ({ name: p.name ?? 'http', nodePort: p.nodePort! }));
 }
 
 /** Name, class and ingress-nginx body-size limit of the rendered Ingress, read from the object itself. */
@@ -366,8 +493,13 @@ function uiOf(r: TelemetryRoute): { ui: string; serviceName: string; port: numbe
  * @internal
  */
 export interface StackNoteFacts {
-  /** The routes Caddy serves, in order. */
+  /** The routes Caddy serves, in order (none when Caddy is off). */
   readonly routes: readonly RouteSummary[];
+  /**
+   * With Caddy off, what the operator's ingress must front and how.
+   * @default - Caddy renders
+   */
+  readonly operatorIngress?: OperatorIngressFacts;
   /** Name of the JWT Secret. */
   readonly jwtSecret: string;
   /** Name of the nexus crypto Secret. */
@@ -403,8 +535,26 @@ export function addStackNotes(stack: GraphistryStack, release: Release, props: G
   for (const name of images.pullSecrets ?? []) {
     secrets.push(`Secret ${name} (image pull secret${images.registry ? ` for ${images.registry.split('/')[0]}` : ", Docker Hub: Graphistry's images"}): ${pullSecretCreateCommand(name, ns, images.registry)}`);
   }
-  const cookie = stack.engine ? props.caddy?.cookieSecret?.secretRef : undefined;
-  if (cookie) secrets.push(`Secret ${cookie.secretName} (Caddy sticky-cookie HMAC key): kubectl -n ${ns} create secret generic ${cookie.secretName} --from-literal=${cookie.key}="$(openssl rand -hex 32)"`);
+  const cookieSecret = stack.engine && stack.caddy ? props.caddy?.cookieSecret : undefined;
+  const cookie = cookieSecret?.secretRef;
+  if (cookie) {
+    const version = cookieSecret!.version;
+    secrets.push(
+      `Secret ${cookie.secretName} (Caddy sticky-cookie HMAC key): kubectl -n ${ns} create secret generic ${cookie.secretName} --from-literal=${cookie.key}="$(openssl rand -hex 32)". ` +
+        `To rotate it: replace the content (kubectl -n ${ns} create secret generic ${cookie.secretName} --from-literal=${cookie.key}="$(openssl rand -hex 32)" --dry-run=client -o yaml | kubectl apply -f -), ` +
+        `then bump caddy.cookieSecret's version (CaddyCookieSecret.fromSecret('${cookie.secretName}', '${cookie.key}', { version: '<new>' })${version !== undefined ? `, now '${version}'` : ''}) and sync: ` +
+        'Caddy rolls with the new key (the version is in its checksum/config); browsers are re-pinned once.',
+    );
+  }
+  const tls = stack.caddy?.tls;
+  if (tls?.certificateSecret !== undefined) {
+    const cn = tls.domains[0];
+    secrets.push(
+      `Secret ${tls.certificateSecret} (Caddy's TLS certificate, type kubernetes.io/tls, for ${tls.domains.join(', ')}): kubectl -n ${ns} create secret tls ${tls.certificateSecret} --cert=tls.crt --key=tls.key. ` +
+        `A self-signed one for a lab: openssl req -x509 -newkey rsa:2048 -nodes -days 365 -subj "/CN=${cn}" -addext "subjectAltName=${tls.domains.map((d) => `DNS:${d}`).join(',')}" -keyout tls.key -out tls.crt ` +
+        '(browsers warn until its certificate is trusted; Caddy reads it at start, so restart Caddy after replacing it).',
+    );
+  }
   const routeAuth = stack.telemetry && stack.tier.atLeast(Tier.ANALYTICS) ? props.caddy?.telemetryAuth?.account : undefined;
   if (routeAuth) {
     secrets.push(`Secret ${routeAuth.secretName} (login of the Prometheus and Jaeger routes, bcrypt hash): ${basicAuthSecretCommand(routeAuth.secretName, ns, routeAuth.usernameKey, routeAuth.passwordHashKey)}`);
@@ -451,8 +601,13 @@ export function addStackNotes(stack: GraphistryStack, release: Release, props: G
     tier: stack.tier,
     namespace: ns,
     siteUrl: stack.siteUrl,
-    caddyService: stack.caddy.endpoint.name,
-    caddyServicePort: stack.caddy.endpoint.port('http').port,
+    caddyService: stack.caddy?.endpoint.name,
+    caddyServicePort: stack.caddy?.endpoint.port('http').port,
+    operatorIngress: x.operatorIngress,
+    caddyNodePorts: stack.caddy ? caddyNodePorts(stack.caddy.service) : undefined,
+    telemetryUisToRoute: x.operatorIngress && telemetry && stack.tier.atLeast(Tier.ANALYTICS)
+      ? telemetry.routes.map((r) => ({ ...uiOf(r), ownLogin: r.ui === 'grafana' }))
+      : undefined,
     routes: x.routes,
     inClusterUrls: inCluster,
     secretsToCreate: secrets,
@@ -469,14 +624,17 @@ export function addStackNotes(stack: GraphistryStack, release: Release, props: G
     namespaceRendered,
     podSecurity: podSecurityRequirement(workloads),
     gpuWorkloads,
-    ingress: stack.caddy.ingress ? ingressSummary(stack.caddy.ingress) : undefined,
+    gpuHealth: stack.engine
+      ? { selector: stack.engine.selector, container: EngineContainers.FORGE_ETL_PYTHON, port: stack.engine.ports.forgeEtlPython }
+      : undefined,
+    ingress: stack.caddy?.ingress ? ingressSummary(stack.caddy.ingress) : undefined,
     nginxResolver: stack.engine
       ? { where: 'engine pods', prop: 'engine.nginx.env', value: stack.engine.nginxResolver, clusterDomain }
       : stack.nexusProxy
         ? { where: 'nexus-proxy', prop: 'nexusProxy.env', value: stack.nexusProxy.nginxResolver, clusterDomain }
         : undefined,
     // The UIs Caddy routes (analytics and up); Grafana is the only one with a login of its own.
-    routedTelemetryUis: telemetry && stack.tier.atLeast(Tier.ANALYTICS)
+    routedTelemetryUis: telemetry && stack.caddy && stack.tier.atLeast(Tier.ANALYTICS)
       ? telemetry.routes.map((r) => ({ ...uiOf(r), ownLogin: r.ui === 'grafana', auth: r.ui === 'grafana' ? undefined : props.caddy?.telemetryAuth }))
       : undefined,
   }).render()) {

@@ -2,21 +2,24 @@ import { Construct } from 'constructs';
 import { DeploymentRollout } from '../core/deployment';
 import { ClusterDomain, ServiceEndpoint } from '../core/endpoint';
 import { buildChild, check, ErrorCollector } from '../core/errors';
+import { NetworkPolicies } from '../core/network';
 import { ConnectionKind, IConnectable, Wiring } from '../core/wiring';
 import { CaddyIngress, CaddyIngressProps } from '../ingress/caddy-ingress';
 import { CaddyCookieSecret, CaddyLbFallback, CaddyProxyRoute, CaddyRouteAuth, CaddySessionRoute, CaddyUpstream, CADDY_HEALTH_PATH } from '../ingress/routing';
 import { CaddyTls, CaddyTlsMode } from '../ingress/tls';
+import { sizeQuantity } from '../core/resources';
 import { Release } from '../release/release';
 import { TelemetryStack, TelemetryStackProps } from '../telemetry/telemetry-stack';
 import { DEFAULT_CUDA_VARIANT, DEFAULT_GRAPHISTRY_TAG } from './defaults';
 import { EngineContainers, EngineContainerOptions, EngineDaemonSet, EngineDaemonSetProps } from './engine';
 import { NexusProxy, NexusProxyProps } from './nexus-proxy';
-import { addStackNotes, RouteSummary, storageTopologyWarning } from './notes';
+import { GraphistryOtelSdkOptions, otelSdkEnv } from './otel';
+import { addStackNotes, OperatorIngressFacts, RouteSummary, storageTopologyWarning } from './notes';
 import { Postgres } from './postgres';
 import { assertOperatorSecret, basicAuthSecretCommand, GRAPHISTRY_TELEMETRY_AUTH_SECRET, GraphistrySecretKind, optionalSecretName } from './secrets';
 import { DaskScheduler } from './services/dask-scheduler';
 import { GraphAppKit, GraphAppKitCredentials, GraphAppKitVariant, assertGakCredentials } from './services/graph-app-kit';
-import { Nexus } from './services/nexus';
+import { Nexus, NexusSettings } from './services/nexus';
 import { Notebook } from './services/notebook';
 import { Pivot } from './services/pivot';
 import { Redis, RedisProps } from './services/redis';
@@ -62,14 +65,23 @@ export interface GraphistryCaddyOptions
    * @default CaddyLbFallback.roundRobin()
    */
   readonly fallback?: CaddyLbFallback;
+  /**
+   * Render Caddy (the seed chart's `caddy.enabled`). `false` is the seed's Pattern B: the operator's own ingress
+   * controller fronts `engine-headless` (nexus-proxy at the platform tier) and owns TLS termination and session
+   * affinity. No Caddy object renders, `publicUrl` is required (nexus' cookie flags follow its scheme), no other
+   * `caddy` setting may be given (it would be silently ignored), and the notes list what that ingress must do
+   * (session affinity rules, health path, body size, WebSockets, the telemetry UIs' paths).
+   * @default true
+   */
+  readonly enabled?: boolean;
 }
 
 /** Engine settings; the stack supplies tier, Postgres, claims, JWT Secret, tag and service names. */
 export interface GraphistryEngineOptions
-  extends Omit<EngineDaemonSetProps, 'tier' | 'postgres' | 'dataMountClaim' | 'localMediaMountClaim' | 'jwtSecret' | 'tag' | 'cudaVariant' | 'redis' | 'daskScheduler' | 'additionalExternalRefs'> {}
+  extends Omit<EngineDaemonSetProps, 'tier' | 'postgres' | 'dataMountClaim' | 'localMediaMountClaim' | 'jwtSecret' | 'tag' | 'cudaVariant' | 'redis' | 'daskScheduler' | 'additionalExternalRefs' | 'cpuMode'> {}
 
-/** nexus settings. */
-export interface GraphistryNexusOptions extends GraphistryServiceOptions {
+/** nexus settings (its session and token lifetimes and Stripe webhook validation default to the seed chart's). */
+export interface GraphistryNexusOptions extends GraphistryServiceOptions, NexusSettings {
   /**
    * Name of a Secret with feature credentials (LDAP, SMTP, OAuth, Slack, Stripe) by environment variable name,
    * loaded with `optional: true`.
@@ -115,8 +127,15 @@ export interface GraphistryGraphAppKitOptions extends Pick<GraphistryGpuServiceO
   readonly private?: GraphAppKitVariantOptions;
 }
 
-/** The telemetry stack's settings (its `partOf` is the stack's). */
-export interface GraphistryTelemetryOptions extends Omit<TelemetryStackProps, 'partOf'> {}
+/** The telemetry stack's settings (its `partOf` is the stack's), and how the Graphistry containers export to it. */
+export interface GraphistryTelemetryOptions extends Omit<TelemetryStackProps, 'partOf'> {
+  /**
+   * The OpenTelemetry SDK settings every instrumented Graphistry container gets as env defaults (the seed chart's
+   * `otelEnv`): the OTLP export timeouts, the metric push interval and the metric export timeout.
+   * @default - the seed's: 60 s export timeouts, metrics pushed every 60 s with a 30 s timeout
+   */
+  readonly sdk?: GraphistryOtelSdkOptions;
+}
 
 /** Props of GraphistryStack. */
 export interface GraphistryStackProps {
@@ -146,13 +165,20 @@ export interface GraphistryStackProps {
    */
   readonly cudaVariant?: string;
   /**
+   * Run Graphistry's Python code without a GPU (`GRAPHISTRY_CPU_MODE=1`), set once for nexus, forge-etl-python and
+   * dask-cuda-worker so they cannot disagree.
+   * @default false
+   */
+  readonly cpuMode?: boolean;
+  /**
    * The cluster's DNS domain (service FQDNs for Caddy's upstreams and nginx).
    * @default - the release's (`ReleaseProps.clusterDomain`, 'cluster.local' unless set)
    */
   readonly clusterDomain?: string;
   /**
    * The URL browsers use (`https://graphistry.example.com`), when neither the Ingress hosts nor the self-TLS domains
-   * name it (an external load balancer's DNS name). Printed in the notes and given to the telemetry UIs.
+   * name it (an external load balancer's DNS name). Printed in the notes and given to Prometheus' external URL
+   * (Grafana's root URL stays relative: `telemetry.grafana.rootUrl` sets an absolute one).
    * @default - `<scheme>://<first Ingress host or self-TLS domain>`, else none (the notes print a port-forward recipe)
    */
   readonly publicUrl?: string;
@@ -167,8 +193,12 @@ export interface GraphistryStackProps {
    */
   readonly caddy?: GraphistryCaddyOptions;
   /**
-   * Telemetry: set to deploy the TelemetryStack (at every tier, so the tier never touches its claims). Its UIs get
-   * Caddy routes at analytics and above in self-hosted mode.
+   * Telemetry: set to deploy the TelemetryStack. It renders at every tier, the platform tier included, which the seed
+   * chart does not: there the telemetry objects are gated on analytics and above. Kept deliberately, because the
+   * stack owns the Prometheus, Grafana and Jaeger claims: gating it would delete them on a downgrade to platform and,
+   * with a Retain class, leave the volumes Released so a later upgrade's new claims sit Pending (the failure the seed
+   * fixed for the Graphistry claims by rendering them at every tier). Its UIs get Caddy routes from analytics up in
+   * self-hosted mode; at platform the notes give a port-forward. Leave `telemetry` unset for the seed's platform tier.
    * @default - no telemetry
    */
   readonly telemetry?: GraphistryTelemetryOptions;
@@ -224,6 +254,10 @@ interface StackSettings {
   readonly gakPrivateOn: boolean;
   readonly gakCredentials?: Required<GraphAppKitCredentials>;
   readonly tls: CaddyTls;
+  /** Whether Caddy renders (`caddy.enabled`). */
+  readonly caddyOn: boolean;
+  /** The OpenTelemetry SDK env defaults of the instrumented containers (when telemetry is on). */
+  readonly otelEnv: Readonly<Record<string, string>>;
 }
 
 /**
@@ -241,8 +275,8 @@ export class GraphistryStack extends Construct {
   public readonly storage: GraphistryStorage;
   /** nexus (every tier). */
   public readonly nexus: Nexus;
-  /** Caddy, the entry point (every tier). */
-  public readonly caddy: CaddyIngress;
+  /** Caddy, the entry point (every tier), unless `caddy.enabled` is false (the operator's ingress fronts the stack). */
+  public readonly caddy?: CaddyIngress;
   /** Platform tier only. */
   public readonly nexusProxy?: NexusProxy;
   /** Analytics and above. */
@@ -287,7 +321,7 @@ export class GraphistryStack extends Construct {
     this.externalScheme = site.scheme;
     this.siteUrl = site.url;
     if (props.telemetry) {
-      const telemetry = props.telemetry;
+      const { sdk: _sdk, ...telemetry } = props.telemetry;
       this.telemetry = this.member('Telemetry', 'telemetry', () => new TelemetryStack(this, 'Telemetry', { publicUrl: this.siteUrl, ...telemetry, partOf: 'graphistry' }));
     }
 
@@ -314,7 +348,7 @@ export class GraphistryStack extends Construct {
     if (s.full) {
       this.pivot = this.member('Pivot', 'pivot', () => new Pivot(this, 'Pivot', {
         ...props.pivot,
-        connections: this.otel('pivot'),
+        connections: this.otel('pivot', s),
         postgres: props.postgres,
         dataMountClaim: GraphistryClaims.DATA_MOUNT,
         tag: s.tag,
@@ -351,10 +385,16 @@ export class GraphistryStack extends Construct {
     }
     this.recordNginxRoutes();
 
-    const routes: RouteSummary[] = [{ paths: CADDY_HEALTH_PATH, target: 'answered by Caddy (200), never proxied' }];
-    this.caddy = this.renderCaddy(props, s, release, routes);
+    const routes: RouteSummary[] = [];
+    if (s.caddyOn) {
+      routes.push({ paths: CADDY_HEALTH_PATH, target: 'answered by Caddy (200, {"success": true}), never proxied' });
+      this.caddy = this.renderCaddy(props, s, release, routes);
+    } else {
+      this.recordOperatorIngress(s);
+    }
     addStackNotes(this, release, props, {
       routes,
+      operatorIngress: s.caddyOn ? undefined : this.operatorIngress(),
       jwtSecret: s.jwtSecret,
       nexusSecret: s.nexusSecret,
       optionalSecret: s.optionalSecret,
@@ -417,11 +457,49 @@ export class GraphistryStack extends Construct {
           ? errors.attempt(() => assertGakCredentials('graphAppKit.credentials', gak.credentials, ns))
           : undefined,
       tls: props.caddy?.tls ?? CaddyTls.ingress(),
+      caddyOn: this.caddyEnabled(props, errors),
+      otelEnv: props.telemetry ? otelSdkEnv('telemetry.sdk', props.telemetry.sdk, errors) : {},
     };
+  }
+
+  /**
+   * `caddy.enabled`. With Caddy off, the operator's ingress is the entry point: it needs the site URL (nexus' cookie
+   * flags follow its scheme), and every other Caddy setting would be silently ignored, so giving one fails.
+   */
+  private caddyEnabled(props: GraphistryStackProps, errors: ErrorCollector): boolean {
+    const enabled = props.caddy?.enabled ?? true;
+    if (!errors.check(typeof enabled === 'boolean', 'caddy.enabled', enabled, 'true or false')) return true;
+    if (enabled) return true;
+    const ignored = Object.entries(props.caddy ?? {})
+      .filter(([k, v]) => k !== 'enabled' && v !== undefined)
+      .map(([k]) => `caddy.${k}`);
+    errors.check(
+      ignored.length === 0,
+      ignored.join(', '),
+      ignored.length ? props.caddy![ignored[0].slice('caddy.'.length) as keyof GraphistryCaddyOptions] : undefined,
+      'unset when caddy.enabled is false',
+      'they configure Caddy, which does not render; your ingress controller owns TLS, affinity and routing (see the notes)',
+    );
+    errors.check(
+      props.publicUrl !== undefined,
+      'publicUrl',
+      undefined,
+      'the URL your ingress serves, for example https://graphistry.example.com',
+      "with caddy.enabled false the stack cannot derive it, and nexus' cookie flags (COOKIE_SECURE) follow its scheme",
+    );
+    return false;
   }
 
   /** The scheme browsers use (from Caddy's TLS mode, which nexus' cookie flags must agree with) and the site URL. */
   private site(props: GraphistryStackProps, tls: CaddyTls, errors: ErrorCollector): { scheme: 'http' | 'https'; url?: string } {
+    if (props.caddy?.enabled === false) {
+      // Pattern B: the operator's ingress terminates TLS; the URL it serves is the only source of the scheme.
+      const m = props.publicUrl !== undefined ? /^(https?):\/\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:\d{1,5})?$/.exec(props.publicUrl) : null;
+      if (props.publicUrl !== undefined) {
+        errors.check(m !== null, 'publicUrl', props.publicUrl, 'a scheme and host without path, for example https://graphistry.example.com');
+      }
+      return { scheme: m?.[1] === 'https' ? 'https' : 'http', url: props.publicUrl };
+    }
     const caddyOpts = props.caddy ?? {};
     const ingressEnabled = caddyOpts.ingress?.enabled ?? tls.mode !== CaddyTlsMode.SELF;
     const ingressTls = ingressEnabled ? (caddyOpts.ingress?.tls ?? []) : [];
@@ -450,15 +528,16 @@ export class GraphistryStack extends Construct {
   /**
    * The application connects to the node-local collector when telemetry is on (env defaults; the user's env wins),
    * each container under its own service name: the engine's siblings share a pod, and without a name their spans
-   * and metrics would all land under the SDK's `unknown_service`.
+   * and metrics would all land under the SDK's `unknown_service`. The SDK settings (export timeouts, metric push
+   * interval) are the seed chart's `otelEnv`, or `telemetry.sdk`.
    */
-  private otel(service: string): IConnectable[] {
+  private otel(service: string, s: StackSettings): IConnectable[] {
     const telemetry = this.telemetry;
     if (!telemetry) return [];
     return [
       {
         connect: (client) => {
-          client.defaultEnv({ ENABLE_OPEN_TELEMETRY: 'true' });
+          client.defaultEnv({ ENABLE_OPEN_TELEMETRY: 'true', ...s.otelEnv });
           telemetry.collector.connect(client, { serviceName: service });
         },
       },
@@ -469,7 +548,8 @@ export class GraphistryStack extends Construct {
   private renderNexus(props: GraphistryStackProps, s: StackSettings): Nexus {
     return this.member('Nexus', 'nexus', () => new Nexus(this, 'Nexus', {
       ...props.nexus,
-      connections: this.otel('nexus'),
+      cpuMode: props.cpuMode,
+      connections: this.otel('nexus', s),
       postgres: props.postgres,
       redis: this.redis,
       jwtSecret: s.jwtSecret,
@@ -486,7 +566,7 @@ export class GraphistryStack extends Construct {
   private renderEngine(props: GraphistryStackProps, s: StackSettings, redis: Redis, daskScheduler: DaskScheduler): EngineDaemonSet {
     const e = props.engine ?? {};
     const withOtel = <T extends EngineContainerOptions>(container: string, o: T | undefined): T | undefined =>
-      this.telemetry ? ({ ...o, connections: [...(o?.connections ?? []), ...this.otel(container)] } as unknown as T) : o;
+      this.telemetry ? ({ ...o, connections: [...(o?.connections ?? []), ...this.otel(container, s)] } as unknown as T) : o;
     return this.member('Engine', 'engine', () => new EngineDaemonSet(this, 'Engine', {
       ...e,
       forgeEtlPython: withOtel(EngineContainers.FORGE_ETL_PYTHON, e.forgeEtlPython),
@@ -500,6 +580,7 @@ export class GraphistryStack extends Construct {
       jwtSecret: s.jwtSecret,
       tag: s.tag,
       cudaVariant: s.cudaVariant,
+      cpuMode: props.cpuMode,
       redis,
       daskScheduler,
     }));
@@ -541,6 +622,39 @@ export class GraphistryStack extends Construct {
     const wiring = Wiring.of(this);
     for (const t of targets)
       wiring.connect(engine, t, 'http', { container: EngineContainers.NGINX, kind: ConnectionKind.INGRESS, purpose: 'nginx route' });
+  }
+
+  /**
+   * With Caddy off, the operator's ingress controller reaches the Services Caddy would: the backend (engine-headless,
+   * nexus-proxy at the platform tier) and, from analytics up, the telemetry UIs the notes list. They are INGRESS edges
+   * from the release's ingress controller peer (`NetworkPolicies.defaultDeny({ ingressController })`, the peer the
+   * release admits for its Ingress objects), so a default-deny release admits the controller there and nowhere else.
+   */
+  private recordOperatorIngress(s: StackSettings): void {
+    const wiring = Wiring.of(this);
+    const controller = NetworkPolicies.of(this).ingressController;
+    const purpose = "the operator's ingress (caddy.enabled false)";
+    const backend = this.engine ? this.engine.headlessEndpoint : this.nexusProxy!.endpoint;
+    wiring.connectFrom(controller, backend, undefined, { kind: ConnectionKind.INGRESS, purpose });
+    if (this.telemetry && s.analytics)
+      for (const r of this.telemetry.routes) wiring.connectFrom(controller, r.endpoint, r.port, { kind: ConnectionKind.INGRESS, purpose });
+  }
+
+  /**
+   * With Caddy off, what the operator's ingress must front and how: the engine pool (nexus-proxy at the platform
+   * tier), its health path, the session rules Caddy would apply, the upload size and the telemetry UIs' paths.
+   */
+  private operatorIngress(): OperatorIngressFacts {
+    const engine = this.engine;
+    const backend = engine ? engine.headlessEndpoint : this.nexusProxy!.endpoint;
+    const port = backend.port().port;
+    return {
+      backend: { service: backend.name, port, address: backend.hostPort() },
+      healthPath: '/healthz',
+      sessionRoutes: engine ? GRAPHISTRY_SESSION_ROUTES : [],
+      stickyCookie: engine ? GRAPHISTRY_STICKY_COOKIE : undefined,
+      bodyLimit: engine ? sizeQuantity(engine.uploadsScratchSizeLimit) : undefined,
+    };
   }
 
   /**

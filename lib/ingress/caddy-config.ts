@@ -1,8 +1,10 @@
 import { check, ConfigError } from '../core/errors';
 import { assertPort } from '../core/validate';
 import { IWorkload } from '../core/workload';
-import { CaddyArg, CaddyDirective, Caddyfile, CaddySite } from './caddyfile';
+import { CaddyArg, CaddyDirective, Caddyfile, CaddyQuoted, CaddySite } from './caddyfile';
 import {
+  CADDY_HEALTH_BODY,
+  CADDY_HEALTH_CONTENT_TYPE,
   CADDY_HEALTH_PATH,
   CaddyAccessLogOptions,
   CaddyCookieSecret,
@@ -269,7 +271,15 @@ export function resolveCaddyfileProps(props: CaddyfileProps, caddy?: IWorkload):
 }
 
 function healthHandle(): CaddyDirective {
-  return CaddyDirective.block('handle', [CADDY_HEALTH_PATH], [CaddyDirective.of('respond', [200])], 'Terminal: answers probes without touching an upstream.');
+  return CaddyDirective.block(
+    'handle',
+    [CADDY_HEALTH_PATH],
+    [
+      CaddyDirective.of('header', ['Content-Type', CADDY_HEALTH_CONTENT_TYPE]),
+      CaddyDirective.of('respond', [CaddyQuoted.of(CADDY_HEALTH_BODY), 200]),
+    ],
+    'Terminal: answers probes (and load balancer health checks) with a JSON body, without touching an upstream.',
+  );
 }
 
 function cookiePolicy(c: NonNullable<ResolvedCaddyfileProps['cookie']>): CaddyDirective {

@@ -406,6 +406,8 @@ export class CaddyIngress extends WorkloadConstruct {
     const env = new EnvBuilder(`CaddyIngress ${this.name}`).own('XDG_DATA_HOME', '/data').own('XDG_CONFIG_HOME', '/config');
     const refs: ExternalRef[] = [];
     const secretRef = resolved.cookie?.secret.secretRef;
+    const version = resolved.cookie?.secret.version;
+    const cookieVersion = version !== undefined ? [{ cookieSecretVersion: version }] : [];
     if (secretRef) {
       env.own(CADDY_COOKIE_SECRET_ENV, EnvSource.secret(secretRef.secretName, secretRef.key));
       refs.push({ kind: 'Secret', name: secretRef.secretName });
@@ -495,7 +497,9 @@ export class CaddyIngress extends WorkloadConstruct {
       // path during a rollout).
       rollout: DeploymentRollout.rolling(),
       externalRefs: refs,
-      podAnnotations: checksumAnnotations(this.caddyfileText),
+      // The cookie Secret's version joins the Caddyfile in the hash: rotating the key rolls Caddy (without a version the
+      // hash is the Caddyfile's alone, as before).
+      podAnnotations: checksumAnnotations(this.caddyfileText, ...cookieVersion),
       // Caddy drains in-flight requests forever by default; long-lived WebSockets get ~80s after the preStop sleep.
       terminationGracePeriod: Duration.seconds(90),
       topologySpreadConstraints: this.topologySpread(props, replicas),

@@ -9,6 +9,13 @@ import { CaddyArg, CaddyDirective, CaddyEnvRef, CaddyQuoted } from './caddyfile'
 
 /** The path of the terminal health handle (probes hit it; it never reaches an upstream and is not access-logged). */
 export const CADDY_HEALTH_PATH = '/caddy/health/';
+/**
+ * What the health path answers: the JSON body the Graphistry chart's Caddy returns, so a load balancer or monitor
+ * that checks the body (not only the status) sees a healthy Caddy.
+ */
+export const CADDY_HEALTH_BODY = '{"success": true}';
+/** The health answer's content type. */
+export const CADDY_HEALTH_CONTENT_TYPE = 'application/json';
 
 /** Options for a DNS-discovered upstream pool. */
 export interface CaddyDynamicUpstreamOptions {
@@ -438,13 +445,25 @@ export class CaddyCookieSecret {
   /**
    * Read the key from an existing Secret (recommended): it reaches Caddy as an environment variable that Caddy
    * substitutes when it loads the Caddyfile, so the key is never in the ConfigMap or in Git. The value must be a
-   * single token without quotes, backslashes or newlines (`openssl rand -hex 32` is fine). Changing the Secret's
-   * content does not roll the pods by itself: restart Caddy, or point at a new Secret name.
+   * single token without quotes, backslashes or newlines (`openssl rand -hex 32` is fine).
+   *
+   * Rotation under GitOps: Caddy reads the key only at start, and a Secret's content is not in Git, so changing it
+   * rolls nothing by itself. Replace the Secret's content, then bump `options.version` and sync: the version enters
+   * the pod template's `checksum/config`, so Caddy rolls and loads the new key. (Pointing at a new Secret name rolls
+   * Caddy too.) Every browser's sticky cookie then fails verification once and is reassigned by the fallback policy.
    */
-  public static fromSecret(secretName: string, key: string): CaddyCookieSecret {
+  public static fromSecret(secretName: string, key: string, options: CaddyCookieSecretOptions = {}): CaddyCookieSecret {
     check(isDnsSubdomain(secretName), 'stickyCookie.secret.secretName', secretName, 'the name of an existing Secret (DNS-1123 subdomain)');
     check(/^[-._a-zA-Z0-9]+$/.test(key), 'stickyCookie.secret.key', key, "a Secret key: letters, digits, '-', '_' and '.'");
-    return new CaddyCookieSecret({ secretName, key }, undefined);
+    if (options.version !== undefined) {
+      check(
+        typeof options.version === 'string' && /^[-._a-zA-Z0-9]{1,63}$/.test(options.version),
+        'stickyCookie.secret.version',
+        options.version,
+        "1 to 63 letters, digits, '-', '_' or '.' (for example a date: 2026-11-29)",
+      );
+    }
+    return new CaddyCookieSecret({ secretName, key }, undefined, options.version);
   }
 
   /**
@@ -463,19 +482,32 @@ export class CaddyCookieSecret {
     if (/\\"/.test(value) || value.endsWith('\\')) {
       throw new ConfigError('stickyCookie.secret', redacted, 'a value without a backslash before a quote or at its end', 'inside the quoted Caddyfile token that backslash would escape the quote');
     }
-    return new CaddyCookieSecret(undefined, value);
+    return new CaddyCookieSecret(undefined, value, undefined);
   }
 
   private constructor(
     /** The Secret holding the key, when read by reference. */
     public readonly secretRef: { readonly secretName: string; readonly key: string } | undefined,
     private readonly value: string | undefined,
+    /** The Secret content's version (`fromSecret` options), hashed into Caddy's pod template; undefined when unset. */
+    public readonly version: string | undefined,
   ) {}
 
   /** The Caddyfile argument: the quoted literal, or the environment reference. */
   public get caddyArg(): CaddyArg {
     return this.secretRef ? CaddyEnvRef.of(CADDY_COOKIE_SECRET_ENV) : CaddyQuoted.of(this.value!);
   }
+}
+
+/** Options of `CaddyCookieSecret.fromSecret`. */
+export interface CaddyCookieSecretOptions {
+  /**
+   * The version of the Secret's content, bumped whenever the key is rotated: it enters Caddy's `checksum/config`, so
+   * the change reaches Git and Caddy rolls to load the new key (a Secret's content never reaches the pod template).
+   * Any label the operator tracks rotations by: a date, a counter, the secret manager's version id.
+   * @default - none: rotating the content needs a Caddy restart or a new Secret name
+   */
+  readonly version?: string;
 }
 
 /**

@@ -22,16 +22,18 @@ export const IOT_DEPLOYMENT_CRD_NAME = `${IOT_DEPLOYMENT_PLURAL}.${IOT_GROUP}`;
 /** `apiVersion` of the custom resources. */
 export const IOT_API_VERSION = `${IOT_GROUP}/${IOT_VERSION}`;
 
-/** Argo CD sync wave of the CRD: before everything else, so the API knows the kind when the CRs are applied. */
-export const IOT_CRD_SYNC_WAVE = '-1';
-/** Argo CD sync wave of the CRs: after the CRD and the NATS server (wave -1) and the operator (wave 0). */
-export const IOT_CR_SYNC_WAVE = '1';
-
 /** Enumerations of the schema, shared with the TypeScript API so the two cannot drift. */
 export const IOT_SCORE_TYPES = ['PodmanV0'] as const;
 export const IOT_ROLLOUT_STRATEGIES = ['AllAtOnce', 'Rolling'] as const;
 export const IOT_SELECTOR_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'] as const;
 export const IOT_EVENT_SEVERITIES = ['Info', 'Warn', 'Error'] as const;
+
+/**
+ * The device agent's bounds (seed 003): each agent keeps a ring of its 32 latest reconcile events
+ * (`EVENT_RING_CAP = 32`) and cuts error strings to 512 characters (`short(s)`), so its status stays well under
+ * JetStream's message size. The status schema holds the operator to the same bounds.
+ */
+export const IOT_AGENT_LIMITS = { recentEvents: 32, messageLength: 512 } as const;
 
 const DNS_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
 const LABEL_KEY = '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$';
@@ -70,7 +72,9 @@ const timestamp = (description: string): CrdSchema => ({ type: 'string', format:
  */
 export const IOT_AGGREGATE_STATUS_SCHEMA = {
   type: 'object',
-  description: 'Fleet-wide state of this deployment, folded from the device agents\' heartbeats.',
+  description:
+    'Fleet-wide state of this deployment, folded from the device agents\' heartbeats. Bounded like the agents\' own status: ' +
+    `at most ${IOT_AGENT_LIMITS.recentEvents} recent events, messages cut to ${IOT_AGENT_LIMITS.messageLength} characters.`,
   properties: {
     succeeded: { type: 'integer', minimum: 0, description: 'Matching devices running the deployment.' },
     failed: { type: 'integer', minimum: 0, description: 'Matching devices whose last reconcile failed.' },
@@ -80,20 +84,21 @@ export const IOT_AGGREGATE_STATUS_SCHEMA = {
       description: 'The most recent failure on any device.',
       properties: {
         deviceId: { type: 'string' },
-        message: { type: 'string' },
+        message: { type: 'string', maxLength: IOT_AGENT_LIMITS.messageLength, description: `The error, cut to ${IOT_AGENT_LIMITS.messageLength} characters as the agent cuts it.` },
         at: timestamp('When the failure was reported.'),
       },
     },
     recentEvents: {
       type: 'array',
-      description: 'The latest reconcile events across the fleet, newest first.',
+      description: `The latest reconcile events across the fleet, newest first: at most ${IOT_AGENT_LIMITS.recentEvents}, the size of one agent's event ring.`,
+      maxItems: IOT_AGENT_LIMITS.recentEvents,
       items: {
         type: 'object',
         properties: {
           at: timestamp('When the event happened on the device.'),
           severity: { type: 'string', enum: [...IOT_EVENT_SEVERITIES] },
           deviceId: { type: 'string' },
-          message: { type: 'string' },
+          message: { type: 'string', maxLength: IOT_AGENT_LIMITS.messageLength },
           deployment: { type: 'string' },
         },
       },
@@ -247,7 +252,8 @@ export class IotDeploymentCrd extends Construct {
       metadata: {
         name: IOT_DEPLOYMENT_CRD_NAME,
         labels: { 'app.kubernetes.io/part-of': 'iot-platform', 'app.kubernetes.io/managed-by': MANAGED_BY, ...props.labels },
-        annotations: { ...keepStateAnnotations(), 'argocd.argoproj.io/sync-wave': IOT_CRD_SYNC_WAVE },
+        // Its sync wave (before the custom resources) comes from lib/gitops/ordering.ts, as every object's does.
+        annotations: keepStateAnnotations(),
       },
       spec: {
         group: IOT_GROUP,

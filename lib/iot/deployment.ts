@@ -6,7 +6,7 @@ import { Images } from '../core/images';
 import { assertLabelKey, assertLabels, assertLabelValue, MANAGED_BY } from '../core/labels';
 import { assertDnsLabel } from '../core/names';
 import { registerL1Module } from '../release/render';
-import { IOT_CR_SYNC_WAVE, IOT_ROLLOUT_STRATEGIES, IOT_SELECTOR_OPERATORS } from './crd';
+import { IOT_ROLLOUT_STRATEGIES, IOT_SELECTOR_OPERATORS } from './crd';
 import { assertInt } from '../core/validate';
 
 // The fleet Deployment's L1 class renders in one pass like the Kubernetes kinds (a fleet can hold thousands).
@@ -288,8 +288,8 @@ export class FleetDeployment extends Construct {
       metadata: {
         name,
         labels: { ...extra, ...own },
+        // The sync wave (after the CRD and the operator) comes from lib/gitops/ordering.ts, as every object's does.
         annotations: {
-          'argocd.argoproj.io/sync-wave': IOT_CR_SYNC_WAVE,
           // Argo CD skips the dry run by itself only when the CRD is part of the same sync.
           ...(identity.crdElsewhere ? { 'argocd.argoproj.io/sync-options': 'SkipDryRunOnMissingResource=true' } : {}),
         },

@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { check, ConfigError, ErrorCollector } from '../core/errors';
+import { Images } from '../core/images';
 import { assertDnsLabel } from '../core/names';
 import { forwardChildProps } from '../core/props';
 import { NatsServer, NatsServerProps } from '../nats/server';
@@ -160,7 +161,28 @@ export class IotFleet extends Construct {
         `(plain \`get deployments\` lists apps/v1). Device agents connect to the NATS server ${this.nats.name} and use the KV buckets ` +
         `${this.desiredStateBucket.name} and ${this.agentStatusBucket.name}.`,
     );
+    this.addDevicePullNote();
     this.node.addValidation({ validate: () => this.collectWarnings() });
+  }
+
+  /**
+   * With a registry redirect, the CRs name the mirror, and the devices pull from it with rootless Podman: the
+   * release's pull secrets are Kubernetes Secrets and never reach a device, so the note says exactly what each
+   * device's agent user needs.
+   */
+  private addDevicePullNote(): void {
+    const images = Images.of(this).settings;
+    if (images.registry === undefined) return;
+    const host = images.registry.split('/')[0];
+    const secrets = images.pullSecrets ?? [];
+    this.release.addNote(
+      `IoT fleet ${this.name}, device pulls: every deployment's image is rewritten to ${images.registry}/..., and each device pulls it itself with rootless Podman. ` +
+        (secrets.length ? `The release's pull secrets (${secrets.join(', ')}) are Kubernetes Secrets: they reach the operator's pod, never a device. ` : '') +
+        `On every device, as the user the agent runs as: podman login --authfile ~/.config/containers/auth.json ${host} ` +
+        '(Podman reads that file when the per-session one under $XDG_RUNTIME_DIR is absent, so the login survives a reboot); ' +
+        `if the mirror's certificate comes from a private CA, install it as /etc/containers/certs.d/${host}/ca.crt. ` +
+        'Without them every pull fails ("unauthorized" or "x509: certificate signed by unknown authority") and the deployment reports failed devices in status.aggregate.lastError.',
+    );
   }
 
   /**

@@ -350,7 +350,14 @@ export class IotOperator extends WorkloadConstruct {
     errors.check(/^[A-Za-z0-9_:=,.-]+$/.test(logLevel), 'logLevel', logLevel, 'a RUST_LOG filter such as info or iot_operator=debug,kube=info');
     this.env = new EnvBuilder('IotOperator container operator');
     this.wiring = new PodWiring(this);
-    props.nats.connect(this.wiring.container('operator', this.env), { urlEnv: IOT_OPERATOR_ENV.natsUrl, purpose: 'desired state and agent status (KV)' });
+    // The operator opens both KV buckets at start and exits when NATS is not there ("expected INFO, got nothing"): its
+    // pod waits for the client port itself (an init wait, no API access), so the order holds under kubectl and Helm
+    // too, not only under Argo CD's sync waves.
+    props.nats.connect(this.wiring.container('operator', this.env), {
+      env: { url: IOT_OPERATOR_ENV.natsUrl, replicas: false },
+      wait: true,
+      purpose: 'desired state and agent status (KV)',
+    });
     // The operator watches its custom resources and writes their status through the API server.
     Wiring.of(this).connectToKubernetesApi(this, { container: 'operator', purpose: 'watches fleet deployments and writes their status' });
     this.env

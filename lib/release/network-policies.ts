@@ -2,6 +2,7 @@ import { describePeer, ExternalPeerRecord, PortProtocol } from '../core/endpoint
 import { stableStringify } from '../core/hash';
 import { UNSTABLE_SELECTOR_KEYS } from '../core/labels';
 import { deriveName } from '../core/names';
+import { POD_TEMPLATE_PATHS } from '../core/pod';
 import { KUBERNETES_API_DESCRIPTION } from '../core/network';
 import { policyExceptionAnnotations } from '../core/policy';
 import { familiesFullyCovered } from '../core/validate';
@@ -18,16 +19,6 @@ export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
  * @internal
  */
 export const OPEN_PEER_RULE = 'netpol-open-peer';
-
-/** Kinds whose objects run pods, with the path of their pod template. */
-const POD_TEMPLATE_PATHS: Readonly<Record<string, readonly string[]>> = {
-  Deployment: ['spec', 'template'],
-  StatefulSet: ['spec', 'template'],
-  DaemonSet: ['spec', 'template'],
-  ReplicaSet: ['spec', 'template'],
-  Job: ['spec', 'template'],
-  CronJob: ['spec', 'jobTemplate', 'spec', 'template'],
-};
 
 /**
  * True for the kinds whose objects run pods.

@@ -14,6 +14,8 @@ import { ImageSettings, Images } from '../core/images';
 import { assertDnsLabel } from '../core/names';
 import { nodePortCollisions } from './node-ports';
 import { userProp } from '../core/props';
+import { keepStateAnnotations } from '../core/retention';
+import { DeliveryTarget } from '../gitops/target';
 
 /** Props of Release. */
 export interface ReleaseProps {
@@ -40,7 +42,9 @@ export interface ReleaseProps {
    */
   readonly clusterDomain?: string;
   /**
-   * Render the Namespace object too (otherwise the GitOps tool or an operator creates it).
+   * Render the Namespace object too (otherwise the GitOps tool or an operator creates it). It carries the Pod Security
+   * labels its pods need and the keep-state annotations: deleting a namespace deletes every claim and operator-created
+   * Secret in it.
    * @default false
    */
   readonly createNamespace?: boolean;
@@ -51,6 +55,18 @@ export interface ReleaseProps {
    * @default NetworkPolicies.defaultDeny()
    */
   readonly networkPolicy?: NetworkPolicies;
+  /**
+   * How the release is delivered: with `DeliveryTarget.argoCd({...})`, the synth writes its Argo CD Application (and
+   * the target's AppProject and root app-of-apps) under `dist/argocd/`. Give every release of an app the same target.
+   * @default - no delivery output for this release
+   */
+  readonly delivery?: DeliveryTarget;
+  /**
+   * Releases that must be synced and healthy before this one (its Application comes in a later sync wave). The wiring
+   * graph adds the releases this one connects to, and the releases rendering the CRDs of its custom resources.
+   * @default - none declared
+   */
+  readonly dependsOn?: readonly Release[];
 }
 
 /** Construct id of the scope holding the rendered NetworkPolicies. */
@@ -111,6 +127,12 @@ export class Release extends Chart {
   public readonly releaseName: string;
   /** The release namespace. */
   public readonly releaseNamespace: string;
+  /**
+   * How the release is delivered.
+   * @default - not delivered by this library's GitOps output
+   */
+  public readonly delivery?: DeliveryTarget;
+  private readonly _dependsOn: Release[] = [];
   private readonly _notes: Array<string | (() => string)> = [];
   private readonly _warnings: Array<{ readonly message: string; readonly fix?: WarningFix }> = [];
   private _networkNotes: string[] = [];
@@ -129,12 +151,39 @@ export class Release extends Chart {
     errors.attempt(() => Placement.configure(this, props.placement ?? {}));
     errors.attempt(() => ClusterDomain.configure(this, props.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN, 'release.clusterDomain'));
     errors.attempt(() => NetworkPolicies.configure(this, props.networkPolicy ?? NetworkPolicies.defaultDeny(), 'release.networkPolicy'));
+    errors.check(
+      props.delivery === undefined || props.delivery instanceof DeliveryTarget,
+      'release.delivery',
+      props.delivery,
+      "DeliveryTarget.argoCd({ name, repoURL, ... }), the same object for every release of the app",
+    );
+    this.delivery = props.delivery;
+    (props.dependsOn ?? []).forEach((r, i) => errors.attempt(() => this.dependsOn(r, `release.dependsOn[${i}]`)));
     errors.throwIfAny();
     this.node.addValidation({ validate: () => nodePortCollisions(this) });
     this.node.addValidation({ validate: () => this.undeclaredPeers() });
     if (props.createNamespace) {
-      new k8s.KubeNamespace(this, 'Namespace', { metadata: { name: props.namespace } });
+      // Deleting a namespace deletes everything in it (claims and their volumes, the Secrets an operator created):
+      // never a side effect of pruning or deleting the Application. The Pod Security labels are added at render, from
+      // the release's pods.
+      new k8s.KubeNamespace(this, 'Namespace', { metadata: { name: props.namespace, annotations: keepStateAnnotations() } });
     }
+  }
+
+  /**
+   * Declares that this release needs `other` synced and healthy first: its Argo CD Application gets a later sync wave
+   * in the app-of-apps. Both must be delivered by the same target.
+   */
+  public dependsOn(other: Release, prop = 'dependsOn'): void {
+    check(Release.isRelease(other), prop, other, 'a Release of the same app');
+    check(other !== this, prop, other.releaseName, `another release than ${this.releaseName} itself`);
+    check(other.node.root === this.node.root, prop, other.releaseName, 'a Release of the same cdk8s App');
+    if (!this._dependsOn.includes(other)) this._dependsOn.push(other);
+  }
+
+  /** The releases this one declares it depends on, in the order declared. */
+  public get releaseDependencies(): readonly Release[] {
+    return [...this._dependsOn];
   }
 
   /** Adds a paragraph to the operator notes (printed at synth, written outside the release folder). */
@@ -303,6 +352,19 @@ export class Release extends Chart {
         lines.push(
           `NETWORK POLICY ASSUMPTION: Ingress ${which} may be served by a controller other than ingress-nginx, but the NetworkPolicies admit ` +
             'only ingress-nginx\'s controller pods (namespace ingress-nginx): with another controller its traffic is dropped.' +
+            fix("NetworkPolicies.defaultDeny({ ingressController: ExternalPeer.pods({ namespace: 'kube-system', selector: { 'app.kubernetes.io/name': 'traefik' } }) })"),
+        );
+      }
+      // Services the wiring says the operator's own ingress controller fronts (no Ingress object of the release names it).
+      const controller = stableStringify(np.ingressController.toRecord());
+      const fronted = [...new Set(Wiring.of(this).connections
+        .map((c) => c.toRecord((scope) => Release.tryOf(scope)?.releaseName))
+        .filter((r) => r.from.type === 'external' && stableStringify(r.from.peer) === controller && r.to.type !== 'external' && r.to.release === this.releaseName)
+        .map((r) => (r.to.type === 'service' ? r.to.name : `pods ${Object.entries(r.to.type === 'pods' ? r.to.selector : {}).map(([k, v]) => `${k}=${v}`).join(',')}`)))];
+      if (fronted.length) {
+        lines.push(
+          `NETWORK POLICY ASSUMPTION: ${fronted.join(', ')} ${fronted.length === 1 ? 'is' : 'are'} fronted by your own ingress controller, and the ` +
+            'NetworkPolicies admit only ingress-nginx\'s controller pods (namespace ingress-nginx): with another controller its traffic is dropped.' +
             fix("NetworkPolicies.defaultDeny({ ingressController: ExternalPeer.pods({ namespace: 'kube-system', selector: { 'app.kubernetes.io/name': 'traefik' } }) })"),
         );
       }

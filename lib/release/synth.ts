@@ -7,6 +7,9 @@ import { ConfigError } from '../core/errors';
 import { ConnectionRecord } from '../core/wiring';
 import { Images } from '../core/images';
 import { EXTERNAL_REFS_ANNOTATION } from '../core/policy';
+import { withSyncWaves } from '../gitops/ordering';
+import { DeliveryTarget } from '../gitops/target';
+import { manifestWorkloads, podSecurityLabels, podSecurityRequirement } from '../verify/pod-security';
 import { Release } from './release';
 import { NetworkPolicyMode } from '../verify/types';
 import { renderApiObject } from './render';
@@ -45,6 +48,16 @@ export interface RenderedRelease {
    * Whether the release renders NetworkPolicies (verification then proves each connection is allowed), or why not.
    */
   readonly networkPolicy: NetworkPolicyMode;
+  /**
+   * The releases it declares it depends on (`ReleaseProps.dependsOn`), by name.
+   * @default - none
+   */
+  readonly dependsOn?: readonly string[];
+  /**
+   * How it is delivered (`ReleaseProps.delivery`).
+   * @default - no delivery output
+   */
+  readonly delivery?: DeliveryTarget;
 }
 
 /**
@@ -117,7 +130,7 @@ function releaseObjects(release: Release, ordered: boolean): Manifest[] {
 }
 
 function renderValidated(release: Release, ordered: boolean): RenderedRelease {
-  const objects = releaseObjects(release, ordered);
+  const objects = withSyncWaves(labelNamespace(releaseObjects(release, ordered), release.releaseNamespace));
   const seen = new Map<string, string>();
   for (const o of objects) {
     const file = manifestFileName(o);
@@ -135,7 +148,26 @@ function renderValidated(release: Release, ordered: boolean): RenderedRelease {
     warnings: release.warnings,
     connections: releaseConnections(release),
     networkPolicy: release.networkPolicy.enabled ? { mode: 'default-deny' } : { mode: 'off', reason: release.networkPolicy.offReason! },
+    dependsOn: release.releaseDependencies.map((r) => r.releaseName),
+    delivery: release.delivery,
   };
+}
+
+/**
+ * The release's own Namespace object (when it renders one) with the Pod Security labels the release's pods need
+ * (`podSecurityLabels`), unless it sets an enforce level itself: a namespace enforcing a stricter level than its pods
+ * meet rejects them at creation, and one left unlabelled takes whatever the cluster defaults to.
+ */
+function labelNamespace(objects: Manifest[], namespace: string): Manifest[] {
+  const i = objects.findIndex((o) => o.kind === 'Namespace' && o.apiVersion === 'v1' && o.metadata.name === namespace);
+  if (i < 0) return objects;
+  const ns = objects[i];
+  const labels = (ns.metadata.labels as Record<string, string> | undefined) ?? {};
+  if (Object.keys(labels).some((k) => k.startsWith('pod-security.kubernetes.io/'))) return objects;
+  const level = podSecurityRequirement(manifestWorkloads(objects)).level;
+  const out = [...objects];
+  out[i] = { ...ns, metadata: { ...ns.metadata, labels: { ...labels, ...podSecurityLabels(level) } } };
+  return out;
 }
 
 /**
@@ -219,6 +251,13 @@ export function manifestFileName(o: Manifest): string {
   return `${kind.toLowerCase()}-${o.metadata.name}.yaml`.replace(/[^a-z0-9.-]/g, '-');
 }
 
+/** One manifest as written to dist/ (YAML, keys as rendered). * @internal
+ */
+export function manifestText(o: Manifest): string {
+  // The same bytes as cdk8s's Yaml.stringify(o) (lib/release/yaml.ts, proved by its property test), in one pass.
+  return emitYaml(o);
+}
+
 /** Name of the folder (beside the release folders) that holds notes and reports, never manifests. */
 export const REPORTS_DIR = '_reports';
 
@@ -226,7 +265,7 @@ export const REPORTS_DIR = '_reports';
 export function distFiles(releases: readonly RenderedRelease[]): Map<string, string> {
   const files = new Map<string, string>();
   for (const r of releases) {
-    for (const o of r.objects) files.set(path.posix.join(r.name, manifestFileName(o)), emitYaml(o));
+    for (const o of r.objects) files.set(path.posix.join(r.name, manifestFileName(o)), manifestText(o));
     const notes = notesText(r);
     if (notes) files.set(path.posix.join(REPORTS_DIR, r.name, 'NOTES.txt'), notes);
   }

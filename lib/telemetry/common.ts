@@ -250,6 +250,16 @@ export function renderService(
 }
 
 /**
+ * The `checksum/config` annotation of a member configured through its container's env and args rather than a
+ * mounted file (Jaeger, the exporters): every telemetry pod template carries one, so a reviewer (and the seed's
+ * rollout check) finds the same marker on each, and it changes exactly when the settings do.
+ * @internal
+ */
+export function settingsChecksum(container: { readonly args?: readonly string[]; readonly env?: readonly k8s.EnvVar[] }): Record<string, string> {
+  return checksumAnnotations({ args: container.args ?? [], env: container.env ?? [] });
+}
+
+/**
  * Workload-metadata annotations: policy exceptions and external references (undefined when there are none).
  * @internal
  */
@@ -284,8 +294,9 @@ export interface BackendDeploymentParts {
    */
   readonly externalRefs?: readonly ExternalRef[];
   /**
-   * The generated config the pod mounts; its checksum rolls the pod when it changes.
-   * @default - none
+   * The generated config the pod mounts, or (for a member configured through env and args) those settings; its
+   * checksum is the pod template's `checksum/config`.
+   * @default - the container's env and args
    */
   readonly config?: Record<string, string>;
   /**
@@ -317,7 +328,9 @@ export function renderBackendDeployment(member: WorkloadConstruct, id: MemberIde
     replicas: 1,
     rollout: DeploymentRollout.recreate(),
     externalRefs: refs,
-    podAnnotations: parts.config ? checksumAnnotations(parts.config) : undefined,
+    podAnnotations: parts.config
+      ? checksumAnnotations(parts.config)
+      : settingsChecksum({ args: parts.container.args, env: parts.container.env?.build() }),
     serviceAccountName: parts.serviceAccountName,
     service: { name: id.name, labels: id.labels, type: 'ClusterIP', ports: parts.servicePorts },
   });

@@ -13,7 +13,7 @@ import { policyExceptionAnnotations } from '../core/policy';
 import { Probes } from '../core/probes';
 import { Resources, sized } from '../core/resources';
 import { SecurityProfile } from '../core/security';
-import { MemberIdentity, renderService, TELEMETRY_IMAGES, workloadAnnotations } from './common';
+import { MemberIdentity, renderService, settingsChecksum, TELEMETRY_IMAGES, workloadAnnotations } from './common';
 import { ExporterSource, externalExporter, ExternalExporterOptions, IBundledExporter } from './scrape';
 
 /** The node label the NVIDIA GPU feature discovery (and the GPU Operator) puts on GPU nodes. */
@@ -176,7 +176,7 @@ export class DcgmExporter extends WorkloadConstruct implements IBundledExporter 
       spec: {
         selector: { matchLabels: ident.selector },
         updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1) } },
-        template: { metadata: { labels: ident.labels }, spec },
+        template: { metadata: { labels: ident.labels, annotations: settingsChecksum(spec.containers[0]) }, spec },
       },
     });
     const svc = renderService(this, ident, [{ name: 'metrics', port: DcgmExporter.PORT }], true);

@@ -43,9 +43,12 @@ export interface GrafanaOptions {
    */
   readonly anonymousAccess?: boolean;
   /**
-   * Grafana's `root_url`: the URL users reach it at. Needed absolute for OAuth callbacks, share links and alert
-   * images. Its path must be the stack's Grafana route prefix.
-   * @default - the stack's `publicUrl` plus the route prefix when set, otherwise the route prefix alone (`/grafana`)
+   * Grafana's `root_url`: the URL users reach it at. Set it to an absolute URL
+   * (`https://viz.example.com/grafana/`) only when something needs one: OAuth callbacks, share-dashboard links and
+   * alert notification image URLs. Its path must be the stack's Grafana route prefix. It is never derived from the
+   * stack's `publicUrl` (the seed removed that derivation): a relative root works behind any host name and scheme the
+   * reverse proxy serves, while a derived absolute one breaks as soon as the site is reached under another name.
+   * @default - the route prefix alone, relative (`/grafana`)
    */
   readonly rootUrl?: string;
   /**
@@ -69,11 +72,6 @@ export interface GrafanaProps extends GrafanaOptions {
   readonly partOf?: string;
   /** Path prefix Grafana serves under (`serve_from_sub_path`). */
   readonly routePrefix: string;
-  /**
-   * Absolute base URL users reach the stack at.
-   * @default - relative URLs
-   */
-  readonly publicUrl?: string;
   /** The admin credentials Secret. */
   readonly admin: Required<GrafanaAdminSecret>;
   /** Provisioned datasources. */
@@ -178,7 +176,7 @@ function rootUrlPath(url: string): string | undefined {
 
 function resolveRootUrl(props: GrafanaProps): string {
   const prefix = props.routePrefix;
-  if (props.rootUrl === undefined) return props.publicUrl ? `${props.publicUrl}${prefix}/` : prefix;
+  if (props.rootUrl === undefined) return prefix;
   const path = rootUrlPath(props.rootUrl);
   check(path !== undefined, 'rootUrl', props.rootUrl, 'an http(s) URL or an absolute path, without query or fragment');
   check(

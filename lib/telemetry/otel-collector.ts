@@ -1,13 +1,15 @@
-import { Duration } from 'cdk8s';
+import { Duration, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { HostForm, PodEndpoint, ServiceEndpoint } from '../core/endpoint';
-import { ClientBinding, Connection, Wiring } from '../core/wiring';
+import { ClientBinding, Connection, PodWiring, Wiring } from '../core/wiring';
 import { WorkloadConstruct } from '../core/workload';
 import { checksumAnnotations } from '../core/checksum';
-import { buildContainer, ContainerPortSpec } from '../core/container';
+import { buildContainer, buildWaitContainer, ContainerPortSpec } from '../core/container';
 import { EnvBuilder, EnvMap, EnvSource } from '../core/env';
 import { check } from '../core/errors';
+import { NamespacedAccess } from '../core/rbac';
+import { WaitFor } from '../core/waits';
 import { Images } from '../core/images';
 import { assertOwnNodeSelection, NodeSelection, Placement, placementWithDefaults, Toleration, WorkloadPlacementOptions } from '../core/placement';
 import { buildPodSpec } from '../core/pod';
@@ -116,11 +118,17 @@ export class OtelCollector extends WorkloadConstruct {
   public readonly selector: Readonly<Record<string, string>>;
   /** The collector pods on their metrics ports (`metrics`, self-hosted only, and `self-metrics`), for pod scrapes. */
   public readonly metricsPods: PodEndpoint;
+  /** The pod's connections and init waits (Jaeger and Prometheus in self-hosted mode). */
+  public readonly wiring: PodWiring;
+  private access?: NamespacedAccess;
+  private readonly ident: MemberIdentity;
 
   constructor(scope: Construct, id: string, props: OtelCollectorProps) {
     super(scope, id);
     const ident = new MemberIdentity(this, props.name, props.partOf);
+    this.ident = ident;
     this.selector = ident.selector;
+    this.wiring = new PodWiring(this);
     const selfHosted = props.mode.selfHosted;
     const resources = props.resources ?? sized(100, 500, 128, 512);
 
@@ -170,12 +178,23 @@ export class OtelCollector extends WorkloadConstruct {
       placementWithDefaults({ nodeSelection: NodeSelection.everywhere(), tolerations: COLLECTOR_DEFAULT_TOLERATIONS }, props.placement),
       'placement',
     );
-    const spec = buildPodSpec(this, '', {
+    const built = buildPodSpec(this, '', {
       containers: [container],
       volumes: [{ name: 'config', configMap: { name: this.configMap.name } }],
       security,
       placement,
     });
+    // The init waits (Jaeger from the constructor, Prometheus through `waitFor` once the stack has built it) and the
+    // ServiceAccount they read the API with are rendered from the pod's wiring at synth time.
+    const initSecurity = security.forInitContainers();
+    const spec: k8s.PodSpec = {
+      ...built,
+      initContainers: Lazy.any({
+        produce: () => (this.wiring.waits.length ? this.wiring.waits.map((w) => buildWaitContainer(this, w, initSecurity)) : undefined),
+      }),
+      serviceAccountName: Lazy.any({ produce: () => this.access?.serviceAccountName }),
+      automountServiceAccountToken: Lazy.any({ produce: () => (this.access ? true : built.automountServiceAccountToken) }),
+    };
     this.daemonSet = new k8s.KubeDaemonSet(this, 'Resource', {
       metadata: {
         name: ident.name,
@@ -199,6 +218,26 @@ export class OtelCollector extends WorkloadConstruct {
     );
     this.service = svc.service;
     this.endpoint = svc.endpoint;
+  }
+
+  /**
+   * Holds the collector pods in an init container until `endpoint`'s Service has ready endpoints (the seed's
+   * `k8s-wait-for` waits on Prometheus and Jaeger): a collector that starts first would export into nothing and
+   * count drops. The wait reads Services and pods from the API, so the collector gets a ServiceAccount and a Role
+   * allowing exactly that in its namespace. The Service must be in the collector's namespace.
+   */
+  public waitFor(endpoint: ServiceEndpoint): void {
+    check(endpoint instanceof ServiceEndpoint, 'collector.waitFor', endpoint, 'a Service endpoint the app renders');
+    check(
+      endpoint.namespace === this.ident.namespace,
+      'collector.waitFor',
+      endpoint.description,
+      `a Service in the collector's namespace ${this.ident.namespace}`,
+      'the wait reads Services in its own namespace only',
+    );
+    const wait = WaitFor.service(endpoint);
+    this.wiring.pod().addWait(wait);
+    this.access ??= new NamespacedAccess(this, 'Access', { name: this.ident.name, labels: this.ident.labels, rules: wait.rules });
   }
 
   /**
@@ -235,7 +274,8 @@ function baseConfig(): CollectorConfig {
 
 function selfHostedConfig(collector: OtelCollector, props: OtelCollectorProps): CollectorConfig {
   check(props.jaeger !== undefined, 'jaeger', props.jaeger, 'the Jaeger the collector exports traces to (required in self-hosted mode)');
-  const jaeger = Wiring.of(collector).connect(collector, props.jaeger.endpoint, 'otlp-grpc', { purpose: 'traces' });
+  const jaeger = collector.wiring.pod().connect(props.jaeger.endpoint, 'otlp-grpc', { purpose: 'traces' });
+  collector.waitFor(props.jaeger.endpoint);
   const processors = ['memory_limiter', 'batch'];
   return baseConfig()
     .addProcessor('batch', {})

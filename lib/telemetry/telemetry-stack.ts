@@ -48,8 +48,9 @@ export interface TelemetryStackProps {
    */
   readonly routePrefixes?: TelemetryRoutePrefixes;
   /**
-   * Absolute URL the reverse proxy serves the release at (`https://viz.example.com`), for Grafana's root URL and
-   * Prometheus' external URL (links in alerts, OAuth callbacks, share links).
+   * Absolute URL the reverse proxy serves the release at (`https://viz.example.com`), for Prometheus' external URL
+   * (links in alerts) and the UI links in the notes. Grafana's root URL stays relative unless `grafana.rootUrl` sets an
+   * absolute one.
    * @default - relative URLs (the route prefixes alone)
    */
   readonly publicUrl?: string;
@@ -172,6 +173,8 @@ export class TelemetryStack extends Construct {
       ],
       storageClassName: s.storageClassName,
     }));
+    // The collector starts once both backends it feeds are up (it already waits for Jaeger, its trace exporter).
+    this.collector.waitFor(this.prometheus.endpoint);
     const jaeger = this.jaeger!;
     this.grafana = this.renderGrafana(props, s, admin, this.prometheus, jaeger);
     this.routes = [
@@ -215,13 +218,12 @@ export class TelemetryStack extends Construct {
     const datasources = new GrafanaDatasources()
       .addService({ name: 'Prometheus', type: 'prometheus', uid: 'prometheus', endpoint: prometheus.endpoint, path: prometheus.routePrefix, isDefault: true, jsonData: { httpMethod: 'POST' } })
       .addService({ name: 'Jaeger', type: 'jaeger', uid: 'jaeger', endpoint: jaeger.endpoint, port: 'http-query', path: jaeger.routePrefix });
-    const renames = { name: 'namePrefix', partOf: 'partOf', routePrefix: 'routePrefixes.grafana', publicUrl: 'publicUrl', storageClassName: 'storageClassName', admin: 'mode' };
+    const renames = { name: 'namePrefix', partOf: 'partOf', routePrefix: 'routePrefixes.grafana', storageClassName: 'storageClassName', admin: 'mode' };
     return buildChild(this, 'Grafana', { prefix: 'grafana', renames }, () => new Grafana(this, 'Grafana', {
       ...props.grafana,
       name: s.name('grafana'),
       partOf: props.partOf,
       routePrefix: s.routePrefixes.grafana,
-      publicUrl: s.publicUrl,
       admin,
       datasources,
       storageClassName: s.storageClassName,

@@ -17,3 +17,5 @@ export * from './retention';
 export * from './kubernetes';
 export * from './diff';
 export * from './testing';
+export * from './argocd';
+export * from './pod-security';

@@ -1,4 +1,5 @@
 import { CLUSTER_SCOPED_KINDS } from '../release/synth';
+import { POD_TEMPLATE_PATHS } from '../core/pod';
 import { KubeObject } from './types';
 
 /**
@@ -75,16 +76,6 @@ export interface PodTemplate {
   readonly longRunning: boolean;
 }
 
-const TEMPLATE_PATHS: Record<string, { path: string[]; longRunning: boolean }> = {
-  Deployment: { path: ['spec', 'template'], longRunning: true },
-  StatefulSet: { path: ['spec', 'template'], longRunning: true },
-  DaemonSet: { path: ['spec', 'template'], longRunning: true },
-  ReplicaSet: { path: ['spec', 'template'], longRunning: true },
-  ReplicationController: { path: ['spec', 'template'], longRunning: true },
-  Job: { path: ['spec', 'template'], longRunning: false },
-  CronJob: { path: ['spec', 'jobTemplate', 'spec', 'template'], longRunning: false },
-};
-
 /**
  * The pod template of a workload (or the spec of a bare Pod), or undefined for objects that run no pods.
  * @internal
@@ -96,8 +87,10 @@ export function podTemplateOf(o: KubeObject): PodTemplate | undefined {
     const restart = spec.restartPolicy ?? 'Always';
     return { owner: o, specPath: 'spec', spec, labels: ((o.metadata as Json).labels ?? {}) as Record<string, string>, longRunning: restart === 'Always' };
   }
-  const where = TEMPLATE_PATHS[o.kind];
-  if (!where) return undefined;
+  const path = POD_TEMPLATE_PATHS[o.kind];
+  if (!path) return undefined;
+  // Jobs and CronJobs run to completion; the other workload kinds keep their pods running.
+  const where = { path, longRunning: o.kind !== 'Job' && o.kind !== 'CronJob' };
   let t: Json = o;
   for (const p of where.path) t = t?.[p];
   if (!t || typeof t !== 'object' || !t.spec || typeof t.spec !== 'object') return undefined;

@@ -13,11 +13,11 @@ function missingKeep(annotations: Record<string, string>, helm: boolean): string
 }
 
 /**
- * Rule `keep-state`: a CustomResourceDefinition or a PersistentVolumeClaim carries Argo CD `Prune=false,Delete=false`
- * and Helm `resource-policy: keep`, and every StatefulSet claim template carries the Argo CD options (the claims it
- * creates inherit them). Deleting a CRD deletes every custom resource of its kind; deleting a claim can delete its
- * volume. A deliberate exception is `policy.ops-kit.io/keep-state: <reason>` on the object (the StatefulSet for its
- * templates).
+ * Rule `keep-state`: a CustomResourceDefinition, a PersistentVolumeClaim or a Namespace carries Argo CD
+ * `Prune=false,Delete=false` and Helm `resource-policy: keep`, and every StatefulSet claim template carries the Argo CD
+ * options (the claims it creates inherit them). Deleting a CRD deletes every custom resource of its kind; deleting a
+ * claim can delete its volume; deleting a Namespace deletes everything in it. A deliberate exception is
+ * `policy.ops-kit.io/keep-state: <reason>` on the object (the StatefulSet for its templates).
  * @internal
  */
 export function keepStateFindings(o: KubeObject): PolicyFinding[] {
@@ -25,10 +25,15 @@ export function keepStateFindings(o: KubeObject): PolicyFinding[] {
   const exception = `annotate it with ${POLICY_EXCEPTION_PREFIX}keep-state: <why deleting it with the release is safe>`;
   const isCrd = o.kind === 'CustomResourceDefinition' && groupOf(o.apiVersion) === 'apiextensions.k8s.io';
   const isClaim = o.kind === 'PersistentVolumeClaim' && o.apiVersion === 'v1';
-  if (isCrd || isClaim) {
+  const isNamespace = o.kind === 'Namespace' && o.apiVersion === 'v1';
+  if (isCrd || isClaim || isNamespace) {
     const missing = missingKeep(annotationsOf(o), true);
     if (missing.length) {
-      const what = isCrd ? 'deleting it deletes every custom resource of its kind' : 'deleting it can delete its volume and data';
+      const what = isCrd
+        ? 'deleting it deletes every custom resource of its kind'
+        : isClaim
+          ? 'deleting it can delete its volume and data'
+          : 'deleting it deletes everything in it, claims and operator-created Secrets included';
       out.push({
         rule: 'keep-state',
         message: `${o.kind} ${show(o.metadata.name)} lacks ${missing.join(' and ')}: ${what}, and Argo CD deletes it on prune or when the Application is deleted (Helm on uninstall)`,

@@ -11,9 +11,10 @@ export interface KubeObject {
 
 /**
  * The families of checks. `wiring` checks the app's wiring graph (connections) against the rendered objects;
- * `network` checks a release's NetworkPolicies against the objects and the graph.
+ * `network` checks a release's NetworkPolicies against the objects and the graph; `delivery` checks the generated
+ * Argo CD Applications and AppProjects against the dist/ tree they deploy.
  */
-export type RuleCategory = 'schema' | 'policy' | 'reference' | 'wiring' | 'network' | 'upgrade';
+export type RuleCategory = 'schema' | 'policy' | 'reference' | 'wiring' | 'network' | 'upgrade' | 'delivery';
 
 /** A verification rule: a stable id, its family and the one-line reason it exists. */
 export interface RuleInfo {

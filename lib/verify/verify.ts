@@ -10,6 +10,8 @@ import { namespaceOf, objectId } from './objects';
 import { HonouredException, KubeObject, NetworkPolicyMode, VerifyOptions, VerifyReport, Violation } from './types';
 import { wiringFindingObject, wiringFindings } from './wiring';
 import { networkFindings } from './network';
+import { syncWaveFindings } from '../gitops/ordering';
+import { namespaceLevelFindings } from './pod-security';
 
 function compare(a: string | undefined, b: string | undefined): number {
   const x = a ?? '';
@@ -96,6 +98,10 @@ export function verifyManifests(objects: readonly KubeObject[], options: VerifyO
   // References.
   const refs = referenceFindings(objects);
   for (const f of refs.findings) push(f.object, { rule: f.rule, message: f.message, fix: f.fix, path: f.path });
+
+  // Sync order (Argo CD waves) and the Pod Security level a rendered Namespace enforces.
+  for (const f of syncWaveFindings(objects)) push(f.object as KubeObject, { rule: 'sync-wave-order', message: f.message, fix: f.fix, path: f.path });
+  for (const f of namespaceLevelFindings(objects)) push(f.object, { rule: 'pod-security-level', message: f.message, fix: f.fix, path: f.path });
 
   sortViolations(violations);
   exceptions.sort((a, b) => compare(a.object, b.object) || compare(a.rule, b.rule));

@@ -1,6 +1,8 @@
 import * as path from 'path';
 import { App } from 'cdk8s';
-import { distFiles, renderApp, RenderedRelease, REPORTS_DIR, writeDist } from '../release/synth';
+import { ArgoCdOutput, releaseDeliveryNote, renderArgoCd } from '../gitops/argocd';
+import { distFiles, manifestText, renderApp, RenderedRelease, REPORTS_DIR, writeDist } from '../release/synth';
+import { ARGOCD_DIR, verifyArgoCd } from './argocd';
 import { timed } from '../release/timing';
 import { VerifyOptions, VerifyReport } from './types';
 import { formatReport, verifyReleases } from './verify';
@@ -41,7 +43,7 @@ export interface VerifiedWrite {
   readonly ok: boolean;
   /** The rendered releases (notes and warnings included). */
   readonly releases: readonly RenderedRelease[];
-  /** One report per release, in release order. */
+  /** One report per release, in release order, then (when a release names a delivery target) the `argocd` report. */
   readonly reports: readonly VerifyReport[];
   /** Every release's warnings, in release order (printed unless `quiet`; they do not fail the synth). */
   readonly warnings: readonly ReleaseWarning[];
@@ -57,9 +59,14 @@ export interface VerifiedWrite {
  * manifests, and beside (never inside) the release folders its `NOTES.txt` and `verify.txt`. Pure: no disk access.
  * @internal
  */
-export function outputFiles(releases: readonly RenderedRelease[], reports: readonly VerifyReport[]): Map<string, string> {
+export function outputFiles(releases: readonly RenderedRelease[], reports: readonly VerifyReport[], delivery?: ArgoCdOutput): Map<string, string> {
   const files = distFiles(releases);
   for (const r of reports) files.set(path.posix.join(REPORTS_DIR, r.name, 'verify.txt'), formatReport(r));
+  if (delivery) {
+    for (const m of delivery.manifests) files.set(m.file, manifestText(m.object));
+    for (const [file, text] of delivery.patches) files.set(file, text);
+    files.set(path.posix.join(REPORTS_DIR, ARGOCD_DIR, 'NOTES.txt'), delivery.notes);
+  }
   return new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
@@ -73,7 +80,9 @@ export function releaseWarnings(releases: readonly RenderedRelease[]): ReleaseWa
 
 /**
  * Verifies every rendered release (schema, policy, references) and, only when all pass, replaces `outdir` with the
- * manifests plus one `_reports/<release>/verify.txt` per release (reports never go inside a release folder). The
+ * manifests plus one `_reports/<release>/verify.txt` per release (reports never go inside a release folder). When
+ * releases name a delivery target, the Argo CD delivery (`dist/argocd/`, see lib/gitops/argocd.ts) is generated,
+ * verified (report `argocd`) and written with them, and each delivered release's notes gain its apply steps. The
  * write is atomic (see `writeDist`): when verification or any write fails, `outdir` is left byte-identical.
  */
 export function verifyAndWrite(releases: readonly RenderedRelease[], outdir: string, options: SynthesizeOptions = {}): VerifiedWrite {
@@ -83,15 +92,27 @@ export function verifyAndWrite(releases: readonly RenderedRelease[], outdir: str
     const print = warn ?? ((line: string) => process.stderr.write(`${line}\n`));
     for (const w of warnings) print(`WARNING [${w.release}] ${w.message}`);
   }
-  const reports = timed('verify', () => verifyReleases(releases, verifyOptions));
+  // The delivery first: a dependency cycle or a clash of names fails before any verification output.
+  const delivery = timed('delivery', () => renderArgoCd(releases));
+  let reports = timed('verify', () => verifyReleases(releases, verifyOptions));
+  if (delivery) {
+    const folders = new Map(releases.map((r) => [r.name, r.objects]));
+    reports = [...reports, timed('verify', () => verifyArgoCd(delivery.manifests, folders, { ...verifyOptions, distPaths: delivery.distPaths }))];
+  }
   if (!reports.every((r) => r.ok)) return { ok: false, releases, reports, warnings };
-  const files = timed('yaml', () => outputFiles(releases, reports));
+  const written = delivery
+    ? releases.map((r) => {
+      const d = delivery.releases.get(r.name);
+      return d ? { ...r, notes: [...r.notes, releaseDeliveryNote(r, d, delivery)] } : r;
+    })
+    : releases;
+  const files = timed('yaml', () => outputFiles(written, reports, delivery));
   timed('write', () => {
     // The CLI's scratch copy first: if it cannot be written, outdir is not touched either.
     if (cdk8sOutdir !== undefined && path.resolve(cdk8sOutdir) !== path.resolve(outdir)) writeDist(cdk8sOutdir, files);
     writeDist(outdir, files);
   });
-  return { ok: true, releases, reports, warnings, files };
+  return { ok: true, releases: written, reports, warnings, files };
 }
 
 /**

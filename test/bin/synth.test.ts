@@ -11,7 +11,7 @@ const launcher = require('../../bin/synth.js') as {
 };
 
 interface Entry { path: string; size: number; mtimeMs: number; sha256: string }
-interface Manifest { format: number; inputs: Entry[]; outputs: Record<string, Entry> }
+interface Manifest { format: number; inputs: Entry[]; outputs: Record<string, Entry>; assets: Entry[] }
 
 function entry(root: string, rel: string): Entry {
   const full = path.join(root, rel);
@@ -27,7 +27,17 @@ describe('bin/synth.js: is the compiled program current?', () => {
     fs.mkdirSync(path.join(root, 'build', 'synth'), { recursive: true });
     fs.writeFileSync(path.join(root, 'lib', 'a.ts'), 'export const a = 1;\n');
     fs.writeFileSync(path.join(root, 'build', 'synth', 'main.js'), 'exports.main = () => 0;\n');
-    const manifest: Manifest = { format: 1, inputs: [entry(root, 'lib/a.ts')], outputs: { main: entry(root, 'build/synth/main.js') } };
+    // An app's program file (read through __dirname) and its copy beside the bundle.
+    fs.mkdirSync(path.join(root, 'apps', 'demo'), { recursive: true });
+    fs.mkdirSync(path.join(root, 'build', 'synth', 'demo'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'apps', 'demo', 'serve.py'), 'print("hi")\n');
+    fs.copyFileSync(path.join(root, 'apps', 'demo', 'serve.py'), path.join(root, 'build', 'synth', 'demo', 'serve.py'));
+    const manifest: Manifest = {
+      format: 2,
+      inputs: [entry(root, 'lib/a.ts'), entry(root, 'apps/demo/serve.py')],
+      outputs: { main: entry(root, 'build/synth/main.js') },
+      assets: [entry(root, 'build/synth/demo/serve.py')],
+    };
     fs.writeFileSync(path.join(root, 'build', 'synth', 'inputs.json'), JSON.stringify(manifest));
   });
   afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -62,6 +72,23 @@ describe('bin/synth.js: is the compiled program current?', () => {
     fs.appendFileSync(path.join(root, 'build', 'synth', 'main.js'), '// edited by hand\n');
     expect(stale()).toBe('build/synth/main.js changed');
     fs.rmSync(path.join(root, 'build', 'synth', 'inputs.json'));
+    expect(stale()).toBe('it has not been built in this checkout');
+  });
+
+  test("stale when an app's program file changed, or its copy beside the bundle is gone or changed", () => {
+    fs.writeFileSync(path.join(root, 'apps', 'demo', 'serve.py'), 'print("bye")\n');
+    expect(stale()).toBe('apps/demo/serve.py changed');
+    fs.writeFileSync(path.join(root, 'apps', 'demo', 'serve.py'), 'print("hi")\n');
+    expect(stale()).toBeUndefined();
+    fs.writeFileSync(path.join(root, 'build', 'synth', 'demo', 'serve.py'), 'print("hi!")\n');
+    expect(stale()).toBe('build/synth/demo/serve.py changed');
+    fs.rmSync(path.join(root, 'build', 'synth', 'demo', 'serve.py'));
+    expect(stale()).toBe('build/synth/demo/serve.py is gone');
+  });
+
+  test('a manifest of another format is not trusted (an older build without the asset copies is rebuilt)', () => {
+    const file = path.join(root, 'build', 'synth', 'inputs.json');
+    fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), format: 1 }));
     expect(stale()).toBe('it has not been built in this checkout');
   });
 });

@@ -1,6 +1,6 @@
 import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ClusterDomain, ConfigError, ExternalEndpoint, ExternalPeer, HostForm, PodEndpoint, ServiceEndpoint } from '../../lib/core';
+import { buildService, ClusterDomain, ConfigError, ExternalEndpoint, ExternalPeer, HostForm, PodEndpoint, ServiceEndpoint } from '../../lib/core';
 import { DemoWorkload, newRelease, Template } from '../support';
 
 /** A release `r` in namespace `shop` with a cache workload and its Service (two ports). */
@@ -165,5 +165,22 @@ describe('PodEndpoint', () => {
       type: 'pods', release: 'r', namespace: 'mon', selector: w.selector, port: { name: 'metrics', port: 9100, protocol: 'TCP', targetPort: 'metrics' },
     });
     expect(() => pods.hostFor(HostForm.FQDN, 'mon')).toThrow(/are found by discovery and have no host name; connect to a Service to get an address/);
+  });
+});
+
+describe('a headless Service without ports', () => {
+  test('renders no ports and an endpoint that refuses to name one', () => {
+    const r = newRelease();
+    const pods = new DemoWorkload(r, 'Pods', { name: 'pods' });
+    const { service, endpoint } = buildService(r, 'Headless', { name: 'pods-headless', labels: pods.selector, pods, ports: [], headless: true });
+    expect(service.toJson().spec.ports).toBeUndefined();
+    expect(endpoint.ports).toEqual([]);
+    expect(() => endpoint.port()).toThrow(/has no ports/);
+  });
+
+  test('fails when a ClusterIP Service has no ports', () => {
+    const r = newRelease();
+    const pods = new DemoWorkload(r, 'Pods', { name: 'pods' });
+    expect(() => buildService(r, 'S', { name: 'pods', labels: pods.selector, pods, ports: [] })).toThrow(/'service.ports' is \[\]; allowed: at least one named port/);
   });
 });

@@ -58,7 +58,7 @@ describe('cdk8s-plus objects pointed at the library\'s own workloads (a Graphist
   // A user's own Service and NetworkPolicy over nexus: admit Caddy and the engine, nothing else.
   new kplus.Service(r, 'NexusDebug', { metadata: { name: 'nexus-debug' }, selector: stack.nexus, ports: [{ port: 8000 }] });
   const np = new kplus.NetworkPolicy(r, 'NexusIngress', { metadata: { name: 'nexus-ingress' }, selector: stack.nexus });
-  np.addIngressRule(stack.caddy, [kplus.NetworkPolicyPort.tcp(8000)]);
+  np.addIngressRule(stack.caddy!, [kplus.NetworkPolicyPort.tcp(8000)]);
   np.addIngressRule(stack.engine!, [kplus.NetworkPolicyPort.tcp(8000)]);
   const t = Template.fromRelease(r);
 

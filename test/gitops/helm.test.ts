@@ -2,7 +2,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as YAML from 'yaml';
-import { DistRelease, escapeHelmTemplate, helmChartFiles, readDistReleases, renderedDifferences, writeHelmCharts } from '../../lib/gitops';
+import { DistRelease, escapeHelmTemplate, helmChartFiles, isArgoCdDeliveryFolder, readDistReleases, renderedDifferences, writeHelmCharts } from '../../lib/gitops';
+import { OUTPUT_MARKER } from '../../lib/release';
 
 const cm = (name: string, data: Record<string, string>) => YAML.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'mon' }, data });
 const release = (notes?: string): DistRelease => ({
@@ -73,12 +74,39 @@ describe('readDistReleases and writeHelmCharts', () => {
     expect(readDistReleases(path.join(tmp, 'dist'))).toEqual([{ name: 'dashboards', manifests: release().manifests, notes: 'notes\n' }]);
   });
 
-  test('writes one chart folder per release, replacing the output folder', () => {
+  test('writes one chart folder per release, replacing an output folder an earlier run wrote (marked)', () => {
     const out = path.join(tmp, 'charts');
-    fs.mkdirSync(path.join(out, 'stale'), { recursive: true });
     expect(writeHelmCharts(path.join(tmp, 'dist'), out, { version: '0.1.0' })).toEqual([path.join(out, 'dashboards')]);
-    expect(fs.readdirSync(out)).toEqual(['dashboards']);
+    expect(fs.readdirSync(out).sort()).toEqual([OUTPUT_MARKER, 'dashboards']);
     expect(fs.readFileSync(path.join(out, 'dashboards', 'templates', 'NOTES.txt'), 'utf-8')).toBe('notes\n');
+    // A second run replaces the whole folder, the archives helm package added included.
+    fs.writeFileSync(path.join(out, 'dashboards-0.0.9.tgz'), 'old archive');
+    writeHelmCharts(path.join(tmp, 'dist'), out, { version: '0.1.0' });
+    expect(fs.readdirSync(out).sort()).toEqual([OUTPUT_MARKER, 'dashboards']);
+  });
+
+  test('fails when the output folder is not empty and was not written by this library (no marker), touching nothing', () => {
+    const out = path.join(tmp, 'thesis');
+    fs.mkdirSync(out);
+    fs.writeFileSync(path.join(out, 'chapter1.tex'), 'years of work');
+    expect(() => writeHelmCharts(path.join(tmp, 'dist'), out, { version: '0.1.0' })).toThrow(
+      new RegExp(`'out' is ".*thesis", but it is not empty and holds no \\${OUTPUT_MARKER} marker.*allowed: a folder that holds only generated charts`),
+    );
+    expect(fs.readdirSync(out)).toEqual(['chapter1.tex']);
+    expect(fs.readFileSync(path.join(out, 'chapter1.tex'), 'utf-8')).toBe('years of work');
+  });
+
+  test('skips the Argo CD delivery folder (Applications and AppProjects only), and packages a release named argocd', () => {
+    const argo = path.join(tmp, 'dist', 'argocd');
+    fs.mkdirSync(path.join(argo, 'team'), { recursive: true });
+    const app = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'team', namespace: 'argocd' }, spec: {} };
+    fs.writeFileSync(path.join(argo, 'application.argoproj.io-team.yaml'), YAML.stringify(app));
+    expect(isArgoCdDeliveryFolder(argo)).toBe(true);
+    expect(readDistReleases(path.join(tmp, 'dist')).map((r) => r.name)).toEqual(['dashboards']);
+    // A release that happens to be named argocd (Argo CD itself, say) renders other kinds: it is packaged.
+    fs.writeFileSync(path.join(argo, 'configmap-argocd-cm.yaml'), cm('argocd-cm', {}));
+    expect(isArgoCdDeliveryFolder(argo)).toBe(false);
+    expect(readDistReleases(path.join(tmp, 'dist')).map((r) => r.name)).toEqual(['argocd', 'dashboards']);
   });
 
   test('fails when the output folder is inside dist/ (release folders hold manifests only)', () => {

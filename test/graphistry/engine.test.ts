@@ -186,6 +186,21 @@ describe('EngineDaemonSet at viz (defaults)', () => {
     }
   });
 
+  test('GRAPHISTRY_CPU_MODE and REDIS_DB are mirrored in forge-etl-python and dask-cuda-worker (seed), nowhere else in the pod', () => {
+    for (const name of ['forge-etl-python', 'dask-cuda-worker']) expect(r.env(name)).toMatchObject({ GRAPHISTRY_CPU_MODE: '0', REDIS_DB: '0' });
+    for (const name of ['nginx', 'streamgl-viz', 'streamgl-sessions', 'streamgl-gpu']) {
+      expect(Object.keys(r.env(name))).not.toEqual(expect.arrayContaining(['GRAPHISTRY_CPU_MODE']));
+      expect(Object.keys(r.env(name))).not.toEqual(expect.arrayContaining(['REDIS_DB']));
+    }
+    const cpu = render({ cpuMode: true });
+    for (const name of ['forge-etl-python', 'dask-cuda-worker']) expect(cpu.env(name).GRAPHISTRY_CPU_MODE).toBe('1');
+  });
+
+  test('fails when one Python container sets GRAPHISTRY_CPU_MODE or REDIS_DB itself (they would disagree)', () => {
+    expect(() => render({ daskCudaWorker: { env: { GRAPHISTRY_CPU_MODE: '1' } } })).toThrow(/daskCudaWorker\.env\.GRAPHISTRY_CPU_MODE.*'cpuMode' prop/s);
+    expect(() => render({ forgeEtlPython: { env: { REDIS_DB: '2' } } })).toThrow(/forgeEtlPython\.env\.REDIS_DB/);
+  });
+
   test('the JWT Secret is envFrom on the three streamgl containers only', () => {
     for (const c of r.pod.containers as Obj[]) {
       const expected = c.name.startsWith('streamgl-') ? [{ secretRef: { name: 'graphistry-jwt' } }] : undefined;

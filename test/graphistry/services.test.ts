@@ -1,4 +1,4 @@
-import { ApiObject } from 'cdk8s';
+import { ApiObject, Duration } from 'cdk8s';
 import { ExternalPeer, NodeSelection } from '../../lib/core';
 import { Construct } from 'constructs';
 import { ConfigError } from '../../lib/core/errors';
@@ -9,6 +9,8 @@ import {
   GraphAppKitVariant,
   Nexus,
   NexusProps,
+  NEXUS_SEED_DEFAULTS,
+  StripeWebhookValidation,
   Notebook,
   Pivot,
   Postgres,
@@ -115,8 +117,51 @@ describe('Nexus', () => {
   });
 
   test('user env merges over the defaults', () => {
-    const custom = render((s) => new Nexus(s, 'Nexus', { ...nexusBase, env: { DJANGO_DEBUG: 'True', SESSION_COOKIE_AGE: '3600' } }));
-    expect(envOf(custom.main)).toMatchObject({ DJANGO_DEBUG: 'True', SESSION_COOKIE_AGE: '3600', DJANGO_SETTINGS_MODULE: 'config.settings.production' });
+    const custom = render((s) => new Nexus(s, 'Nexus', { ...nexusBase, env: { DJANGO_DEBUG: 'True', LOG_LEVEL: 'DEBUG' } }));
+    expect(envOf(custom.main)).toMatchObject({ DJANGO_DEBUG: 'True', LOG_LEVEL: 'DEBUG', DJANGO_SETTINGS_MODULE: 'config.settings.production' });
+  });
+
+  test("session and token lifetimes and Stripe validation default to the seed chart's values (1209600 s, 3600 s, retrieve_event)", () => {
+    expect(envOf(r.main)).toMatchObject({ SESSION_COOKIE_AGE: '1209600', JWT_EXPIRATION_DELTA: '3600', DJSTRIPE_WEBHOOK_VALIDATION: 'retrieve_event' });
+    expect(NEXUS_SEED_DEFAULTS.sessionCookieAge.toSeconds()).toBe(14 * 24 * 3600);
+  });
+
+  test('the typed settings render as env in seconds, and GRAPHISTRY_CPU_MODE follows cpuMode', () => {
+    const custom = render((s) => new Nexus(s, 'Nexus', {
+      ...nexusBase,
+      cpuMode: true,
+      sessionCookieAge: Duration.hours(8),
+      jwtExpiration: Duration.minutes(15),
+      stripeWebhookValidation: StripeWebhookValidation.VERIFY_SIGNATURE,
+    }));
+    expect(envOf(custom.main)).toMatchObject({
+      GRAPHISTRY_CPU_MODE: '1',
+      SESSION_COOKIE_AGE: '28800',
+      JWT_EXPIRATION_DELTA: '900',
+      DJSTRIPE_WEBHOOK_VALIDATION: 'verify_signature',
+    });
+    expect(envOf(r.main).GRAPHISTRY_CPU_MODE).toBe('0');
+  });
+
+  test('fails when env sets a typed setting, naming the prop that owns it', () => {
+    expect(() => render((s) => new Nexus(s, 'Nexus', { ...nexusBase, env: { SESSION_COOKIE_AGE: '3600' } }))).toThrow(
+      /'env\.SESSION_COOKIE_AGE' is "3600".*'sessionCookieAge' prop/s,
+    );
+    expect(() => render((s) => new Nexus(s, 'Nexus', { ...nexusBase, env: { GRAPHISTRY_CPU_MODE: '1' } }))).toThrow(/'cpuMode' prop/);
+  });
+
+  test('fails when a lifetime is not a whole number of seconds above 0, showing the value', () => {
+    expect(() => render((s) => new Nexus(s, 'Nexus', { ...nexusBase, jwtExpiration: Duration.millis(1500) }))).toThrow(
+      /jwtExpiration.*1\.5s.*a whole number of seconds above 0/s,
+    );
+    expect(() => render((s) => new Nexus(s, 'Nexus', { ...nexusBase, sessionCookieAge: Duration.seconds(0) }))).toThrow(/sessionCookieAge.*0s/s);
+  });
+
+  test('fails when the Stripe validation is not one of the class constants', () => {
+    const bad = { value: 'none' } as unknown as StripeWebhookValidation;
+    expect(() => render((s) => new Nexus(s, 'Nexus', { ...nexusBase, stripeWebhookValidation: bad }))).toThrow(
+      /stripeWebhookValidation.*StripeWebhookValidation\.RETRIEVE_EVENT or StripeWebhookValidation\.VERIFY_SIGNATURE/s,
+    );
   });
 
   test('runs as root only through named exceptions recorded on the Deployment', () => {

@@ -20,9 +20,41 @@ describe('apps/graphistry.ts', () => {
     expect(EXAMPLE_APPS.map((a) => a.name)).toEqual(expect.arrayContaining(['graphistry', 'iot-fleet']));
   });
 
-  test('five releases, each in its own namespace', () => {
-    expect(releases.map((r) => r.name)).toEqual(['graphistry-analytics', 'graphistry-full', 'graphistry-multinode', 'graphistry-platform', 'graphistry-viz']);
-    expect(new Set(releases.map((r) => r.namespace)).size).toBe(5);
+  test('seven releases, each in its own namespace', () => {
+    expect(releases.map((r) => r.name)).toEqual([
+      'graphistry-analytics', 'graphistry-edge', 'graphistry-full', 'graphistry-multinode', 'graphistry-own-ingress', 'graphistry-platform', 'graphistry-viz',
+    ]);
+    expect(new Set(releases.map((r) => r.namespace)).size).toBe(7);
+  });
+
+  test('edge: telemetry on a single-node tier, Caddy terminating self-signed TLS on node ports 30081/30443, a versioned cookie Secret', () => {
+    const e = rel('graphistry-edge');
+    expect(get(e, 'DaemonSet', 'otel-collector')).toBeDefined();
+    expect(get(e, 'Deployment', 'prometheus')).toBeDefined();
+    const svc = get(e, 'Service', 'caddy');
+    expect(svc.spec.type).toBe('NodePort');
+    expect(svc.spec.ports.map((p: Obj) => [p.name, p.port, p.nodePort])).toEqual([['http', 80, 30081], ['https', 443, 30443]]);
+    const caddy = get(e, 'Deployment', 'caddy');
+    expect(caddy.spec.template.spec.volumes.map((v: Obj) => v.secret?.secretName)).toContain('graphistry-edge-tls');
+    expect(get(e, 'ConfigMap', 'caddy-caddyfile').data.Caddyfile).toContain('graphistry.lab.internal');
+    expect(get(e, 'Deployment', 'nexus').spec.template.spec.containers[0].env).toContainEqual({ name: 'COOKIE_SECURE', value: 'True' });
+    const notes = e.notes.join('\n');
+    expect(notes).toContain('kubectl -n graphistry-edge create secret tls graphistry-edge-tls --cert=tls.crt --key=tls.key');
+    expect(notes).toContain('openssl req -x509');
+    expect(notes).toContain('Caddy is published on port 30081 (http) and port 30443 (https) of every node');
+    expect(notes).toContain("now '2026-11-29'");
+    expect(e.warnings).toEqual([]);
+  });
+
+  test('own ingress: Caddy off, no Caddy object, the notes say what the cluster ingress must do', () => {
+    const o = rel('graphistry-own-ingress');
+    expect(o.objects.filter((x) => /caddy/.test(x.metadata.name))).toEqual([]);
+    expect(get(o, 'Service', 'engine-headless')).toBeDefined();
+    expect(get(o, 'Deployment', 'nexus').spec.template.spec.containers[0].env).toContainEqual({ name: 'COOKIE_SECURE', value: 'True' });
+    const notes = o.notes.join('\n');
+    expect(notes).toContain('YOUR INGRESS (CADDY OFF)');
+    expect(notes).toContain('upstream-hash-by: "$arg_session"');
+    expect(notes).not.toContain('ROUTES (CADDY)');
   });
 
   test('every release passes verification (schema, policy with reasoned exceptions, references)', () => {
@@ -85,7 +117,7 @@ describe('apps/graphistry.ts', () => {
   });
 
   test('single-node: the Caddy Ingress names its class and lets uploads through (quoted body size); the notes name the class', () => {
-    for (const r of releases.filter((x) => x.name !== 'graphistry-multinode')) {
+    for (const r of releases.filter((x) => !['graphistry-multinode', 'graphistry-edge', 'graphistry-own-ingress'].includes(x.name))) {
       const ing = get(r, 'Ingress', 'caddy');
       expect(ing.spec.ingressClassName).toBe(GRAPHISTRY_INGRESS_CLASS);
       expect(ing.metadata.annotations['nginx.ingress.kubernetes.io/proxy-body-size']).toBe(GRAPHISTRY_UPLOAD_LIMIT);

@@ -50,6 +50,23 @@ describe('operator notes per tier', () => {
     expect(routes).toContain('first assignment round_robin');
   });
 
+  test("GPU HEALTH CHECKS from analytics up: nvidia-smi and forge-etl-python's /cudfhealth on its own port (8200, not nginx's 8080) in every engine pod", () => {
+    expect(section(byTier.platform, 'GPU HEALTH CHECKS')).toBe('');
+    for (const tier of ['analytics', 'viz', 'full']) {
+      const gpu = section(byTier[tier], 'GPU HEALTH CHECKS');
+      const engine = byTier[tier].get('DaemonSet', 'engine');
+      // The label selector the notes list pods by is exactly the DaemonSet's.
+      const listed = /kubectl -n gx get pods -l (\S+) -o name/.exec(gpu)![1];
+      expect(Object.fromEntries(listed.split(',').map((kv) => kv.split('=')))).toEqual(engine.spec.selector.matchLabels);
+      expect(gpu).toContain('exec "$p" -c forge-etl-python -- nvidia-smi');
+      expect(gpu).toContain('exec "$p" -c forge-etl-python -- curl -fsS http://localhost:8200/cudfhealth');
+      // The port in the notes is the port the container binds.
+      const fep = (engine.spec.template.spec.containers as Obj[]).find((c) => c.name === 'forge-etl-python')!;
+      expect(fep.ports.map((p: Obj) => p.containerPort)).toContain(8200);
+      expect(gpu).not.toContain('localhost:8080/cudfhealth');
+    }
+  });
+
   test('viz and full: browser visualization; full adds pivot, notebook and both dashboards', () => {
     expect(section(byTier.viz, 'ACCESS')).toContain('Browser visualization: http://localhost:8080/graph/graph.html?dataset=<id>');
     expect(section(byTier.viz, 'ACCESS')).not.toContain('/pivot/');
@@ -136,6 +153,19 @@ describe('operator notes per tier', () => {
     expect(create).toContain('kubectl -n gx create secret generic graphistry-postgres --from-literal=password="$POSTGRES_PASSWORD"');
     expect(create).toContain('Secret gak-credentials');
     expect(create).toContain('StorageClass retain-sc (reclaimPolicy: Retain)');
+  });
+
+  test("the cookie Secret's rotation recipe: replace the content, bump the version, sync (Caddy rolls)", () => {
+    const prereq = section(byTier.analytics, 'BEFORE SYNCING, CREATE');
+    expect(prereq).toContain('To rotate it: replace the content (kubectl -n gx create secret generic graphistry-caddy-cookie');
+    expect(prereq).toContain("then bump caddy.cookieSecret's version (CaddyCookieSecret.fromSecret('graphistry-caddy-cookie', 'cookie-secret', { version: '<new>' })) and sync");
+    const versioned = renderStack({ tier: Tier.ANALYTICS, telemetry: SELF_HOSTED, caddy: { cookieSecret: CaddyCookieSecret.fromSecret('graphistry-caddy-cookie', 'cookie-secret', { version: '3' }) } });
+    expect(versioned.get('ConfigMap', 'caddy-caddyfile')).toEqual(byTier.analytics.get('ConfigMap', 'caddy-caddyfile'));
+    expect(section(versioned, 'BEFORE SYNCING, CREATE')).toContain("{ version: '<new>' }), now '3') and sync");
+    // The version the recipe tells the operator to bump is the one that rolls Caddy.
+    expect(versioned.get('Deployment', 'caddy').spec.template.metadata.annotations['checksum/config'])
+      .not.toBe(byTier.analytics.get('Deployment', 'caddy').spec.template.metadata.annotations['checksum/config']);
+    expect(section(byTier.platform, 'BEFORE SYNCING, CREATE')).not.toContain('To rotate it');
   });
 
   test('a PGO-maintained Postgres Secret gets no create command (PGO writes it)', () => {

@@ -55,6 +55,36 @@ describe.each([
   });
 });
 
+describe('telemetry at the platform tier (rendered, unlike the seed: the stack owns its claims)', () => {
+  const telemetryClaims = ['PersistentVolumeClaim/grafana-data', 'PersistentVolumeClaim/jaeger-data', 'PersistentVolumeClaim/prometheus-data'];
+  let tiers: Record<string, Rendered>;
+  beforeAll(() => {
+    tiers = allTiers({ telemetry: SELF_HOSTED });
+  });
+
+  test('the platform tier renders the telemetry stack and its three claims', () => {
+    expect(tiers.platform.ids).toEqual(expect.arrayContaining([...telemetryClaims, 'Deployment/prometheus', 'Deployment/grafana', 'Deployment/jaeger', 'DaemonSet/otel-collector']));
+  });
+
+  test.each(['analytics', 'viz', 'full'])('platform <-> %s: the telemetry claims are byte-identical, so the tier change neither deletes nor recreates them', (tier) => {
+    for (const id of telemetryClaims) {
+      const [kind, name] = id.split('/');
+      expect(canonical(tiers[tier].get(kind, name))).toBe(canonical(tiers.platform.get(kind, name)));
+    }
+    for (const [from, to] of [[tiers.platform, tiers[tier]], [tiers[tier], tiers.platform]]) {
+      const report = checkUpgrade(from.objects as KubeObject[], to.objects as KubeObject[]);
+      expect(report.breaking.filter((v) => telemetryClaims.some((c) => v.object.includes(c.split('/')[1])))).toEqual([]);
+    }
+  });
+
+  test('gating telemetry on the tier, as the seed does, would delete its claims on a downgrade to platform: the upgrade check says so', () => {
+    const seedPlatform = renderStack({ tier: Tier.PLATFORM });
+    const report = checkUpgrade(tiers.analytics.objects as KubeObject[], seedPlatform.objects as KubeObject[]);
+    const removed = report.breaking.map((v) => v.object).filter((o) => /prometheus-data|grafana-data|jaeger-data/.test(o));
+    expect(removed.length).toBe(3);
+  });
+});
+
 describe('changing only the catch-all fallback', () => {
   const before = renderStack({ tier: Tier.VIZ, caddy: { fallback: CaddyLbFallback.roundRobin() } });
   const after = renderStack({ tier: Tier.VIZ, caddy: { fallback: CaddyLbFallback.leastConn() } });

@@ -1,4 +1,4 @@
-import { ApiObject, JsonPatch } from 'cdk8s';
+import { ApiObject, Duration, JsonPatch } from 'cdk8s';
 import { ConfigError, ConfigErrors } from '../../lib/core/errors';
 import { DeploymentRollout, ExternalPeer, NodeSelection } from '../../lib/core';
 import { EngineContainers, GraphistryStackProps, Postgres, StorageAccessMode, Tier } from '../../lib/graphistry';
@@ -127,6 +127,28 @@ describe('GraphistryStack per tier', () => {
     expect(redisUrl(byTier.analytics)).toBe('redis://redis:6379/0');
   });
 
+  test('cpuMode sets GRAPHISTRY_CPU_MODE once for nexus, forge-etl-python and dask-cuda-worker; REDIS_DB matches nexus\' REDIS_URL database', () => {
+    const cpuModes = (r: Rendered) => {
+      const engine = r.get('DaemonSet', 'engine').spec.template.spec.containers as Obj[];
+      const pick = (name: string) => envOf(engine.find((c) => c.name === name)!);
+      return {
+        nexus: envOf(r.get('Deployment', 'nexus').spec.template.spec.containers[0]).GRAPHISTRY_CPU_MODE,
+        fep: pick(EngineContainers.FORGE_ETL_PYTHON).GRAPHISTRY_CPU_MODE,
+        dask: pick(EngineContainers.DASK_CUDA_WORKER).GRAPHISTRY_CPU_MODE,
+        redisDb: [pick(EngineContainers.FORGE_ETL_PYTHON).REDIS_DB, pick(EngineContainers.DASK_CUDA_WORKER).REDIS_DB],
+      };
+    };
+    expect(cpuModes(byTier.analytics)).toEqual({ nexus: '0', fep: '0', dask: '0', redisDb: ['0', '0'] });
+    expect(cpuModes(renderStack({ tier: Tier.ANALYTICS, cpuMode: true }))).toEqual({ nexus: '1', fep: '1', dask: '1', redisDb: ['0', '0'] });
+    const nexusUrl = envOf(byTier.analytics.get('Deployment', 'nexus').spec.template.spec.containers[0]).REDIS_URL as string;
+    expect(nexusUrl.endsWith('/0')).toBe(true);
+  });
+
+  test("nexus' typed settings reach it through the stack's nexus props", () => {
+    const r = renderStack({ tier: Tier.PLATFORM, nexus: { jwtExpiration: Duration.minutes(30) } });
+    expect(envOf(r.get('Deployment', 'nexus').spec.template.spec.containers[0])).toMatchObject({ JWT_EXPIRATION_DELTA: '1800', SESSION_COOKIE_AGE: '1209600' });
+  });
+
   test('the notebook mounts both gak claims when both variants are on', () => {
     const nb = byTier.full.get('Deployment', 'notebook').spec.template.spec;
     expect((nb.volumes as Obj[]).map((v) => v.persistentVolumeClaim.claimName)).toEqual(['data-mount', 'gak-public', 'gak-private']);
@@ -232,6 +254,36 @@ describe('GraphistryStack wiring', () => {
     for (const c of off.get('DaemonSet', 'engine').spec.template.spec.containers as Obj[]) expect(Object.keys(envOf(c)).filter((k) => k.startsWith('OTEL_'))).toEqual([]);
   });
 
+  test("with telemetry on, every instrumented container gets the seed's otelEnv: endpoint, four export timeouts, push interval, export timeout", () => {
+    const seed = {
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4317',
+      OTEL_EXPORTER_OTLP_TIMEOUT: '60000',
+      OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '60000',
+      OTEL_EXPORTER_OTLP_METRICS_TIMEOUT: '60000',
+      OTEL_EXPORTER_OTLP_LOGS_TIMEOUT: '60000',
+      OT_METRIC_EXPORT_INTERVAL: '60000',
+      OT_METRIC_EXPORT_TIMEOUT: '30000',
+    };
+    const r = renderStack({ tier: Tier.FULL, telemetry: SELF_HOSTED, engine: { daskCudaWorker: { env: { OT_METRIC_EXPORT_INTERVAL: '15000' } } } });
+    const instrumented = [
+      ...(r.get('DaemonSet', 'engine').spec.template.spec.containers as Obj[]).filter((c) => c.name !== 'nginx'),
+      r.get('Deployment', 'nexus').spec.template.spec.containers[0],
+      r.get('Deployment', 'pivot').spec.template.spec.containers[0],
+    ];
+    expect(instrumented).toHaveLength(7);
+    for (const c of instrumented) {
+      // One container's env still overrides a key for that container alone (the chart's per-key merge).
+      const expected = c.name === 'dask-cuda-worker' ? { ...seed, OT_METRIC_EXPORT_INTERVAL: '15000' } : seed;
+      expect(envOf(c)).toMatchObject(expected);
+    }
+    // telemetry.sdk sets them for every container, in milliseconds.
+    const sdk = { exportTimeout: Duration.seconds(10), metricExportInterval: Duration.seconds(30), metricExportTimeout: Duration.seconds(30) };
+    const custom = renderStack({ tier: Tier.ANALYTICS, telemetry: { ...SELF_HOSTED, sdk } });
+    for (const c of custom.get('DaemonSet', 'engine').spec.template.spec.containers.filter((x: Obj) => x.name !== 'nginx') as Obj[]) {
+      expect(envOf(c)).toMatchObject({ OTEL_EXPORTER_OTLP_TIMEOUT: '10000', OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '60000', OT_METRIC_EXPORT_INTERVAL: '30000', OT_METRIC_EXPORT_TIMEOUT: '30000' });
+    }
+  });
+
   test('a custom clusterDomain reaches every in-cluster name the stack renders or prints', () => {
     const postgres = Postgres.external({ host: 'pg.db', database: 'graphistry', user: 'graphistry', passwordSecret: { name: 'graphistry-postgres', key: 'password' }, peer: ExternalPeer.cidr({ cidrs: ['10.30.0.0/24'], reason: 'the database network' }) });
     for (const tier of [Tier.PLATFORM, Tier.FULL]) {
@@ -261,6 +313,12 @@ describe('GraphistryStack fails when', () => {
     expect(error).toBeInstanceOf(ConfigErrors);
     expect((error as ConfigErrors).errors.map((e) => e.prop)).toEqual(['jwtSecret', 'nexus.optionalSecret', 'clusterDomain', 'graphAppKit.credentials.secretName', 'publicUrl']);
     expect((error as Error).message).toMatch(/^5 configuration errors in the props of GraphistryStack "graphistry\/Graphistry":\n {2}- 'jwtSecret' is ""/);
+  });
+
+  test('fails when the OpenTelemetry metric export timeout outlasts the push interval, or a setting is not whole milliseconds', () => {
+    const sdk = (o: Obj) => () => renderStack({ tier: Tier.ANALYTICS, telemetry: { ...SELF_HOSTED, sdk: o } });
+    expect(sdk({ metricExportInterval: Duration.seconds(10) })).toThrow(/'telemetry.sdk.metricExportTimeout' is "30000ms", but a push .*overlaps the next one; allowed: at most metricExportInterval \(10000ms\)/);
+    expect(sdk({ tracesExportTimeout: Duration.millis(0.5) })).toThrow(/'telemetry.sdk.tracesExportTimeout' is "0.5ms".*allowed: a whole number of milliseconds >= 1/);
   });
 
   test('fails when the JWT Secret name is empty, saying which Secret to create and how', () => {

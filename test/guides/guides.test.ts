@@ -2,10 +2,12 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
-import { Release, synthRelease } from 'cdk8s-ops-kit';
+import * as YAML from 'yaml';
+import { Release, synthRelease, verifyArgoCdTree } from 'cdk8s-ops-kit';
 import { findObject } from '../support';
 import { deliver } from './argo-cd';
 import { buildGraphistry } from './graphistry';
+import { buildDimtensor } from './dimtensor';
 import { buildIotFleet } from './iot-fleet';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -83,14 +85,44 @@ describe('Argo CD guide example', () => {
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  test('writes one manifest-only folder per release and returns the health check entry for argocd-cm', () => {
+  test('writes the release folder and its Argo CD delivery, which verifies clean', () => {
     const out = path.join(dir, 'dist');
-    const health = deliver(out);
+    const files = deliver(out);
     const folder = fs.readdirSync(path.join(out, 'iot-fleet'));
-    expect(folder.length).toBeGreaterThan(5);
     expect(folder.filter((f) => !f.endsWith('.yaml'))).toEqual([]);
-    expect(fs.existsSync(path.join(out, '_reports', 'iot-fleet', 'NOTES.txt'))).toBe(true);
-    expect(Object.keys(health)).toEqual(['resource.customizations.health.iot.nationtech.io_Deployment']);
-    expect(health['resource.customizations.health.iot.nationtech.io_Deployment']).toMatch(/hs\.status/);
+    expect(files).toEqual([
+      'argocd/_argocd-cm/argocd.yaml',
+      'argocd/application.argoproj.io-iot.yaml',
+      'argocd/appproject.argoproj.io-iot-root.yaml',
+      'argocd/iot/application.argoproj.io-iot-fleet.yaml',
+      'argocd/iot/appproject.argoproj.io-iot.yaml',
+    ]);
+    const app = YAML.parse(fs.readFileSync(path.join(out, 'argocd/iot/application.argoproj.io-iot-fleet.yaml'), 'utf8'));
+    expect(app.spec.source).toEqual({ repoURL: 'https://git.example.com/platform/gitops.git', targetRevision: 'main', path: 'dist/iot-fleet' });
+    expect(app.spec.syncPolicy.automated).toEqual({ prune: false, selfHeal: true });
+    expect(app.spec.syncPolicy.syncOptions).toEqual(['CreateNamespace=true']);
+    const patch = fs.readFileSync(path.join(out, 'argocd/_argocd-cm/argocd.yaml'), 'utf8');
+    expect(patch).toContain('resource.customizations.health.argoproj.io_Application');
+    expect(patch).toContain('resource.customizations.health.iot.nationtech.io_Deployment');
+    expect(verifyArgoCdTree(out).violations).toEqual([]);
+    expect(fs.readFileSync(path.join(out, '_reports', 'iot-fleet', 'NOTES.txt'), 'utf8')).toContain(
+      'kubectl apply -f dist/argocd/appproject.argoproj.io-iot-root.yaml -f dist/argocd/application.argoproj.io-iot.yaml',
+    );
+  });
+});
+
+describe('dimtensor guide example', () => {
+  const [inference, batch] = buildDimtensor(new App()).map((r) => synthRelease(r));
+
+  test('the autoscaler owns the inference replicas, and the budget keeps one pod', () => {
+    expect(findObject(inference.manifests, 'Deployment', 'dimtensor-inference').spec.replicas).toBeUndefined();
+    expect(findObject(inference.manifests, 'HorizontalPodAutoscaler', 'dimtensor-inference').spec).toMatchObject({ minReplicas: 2, maxReplicas: 10 });
+    expect(findObject(inference.manifests, 'PodDisruptionBudget', 'dimtensor-inference').spec.minAvailable).toBe(1);
+  });
+
+  test('the sweep reads its completion index, so the Job is Indexed and has no TTL', () => {
+    const job = batch.manifests.find((o) => o.kind === 'Job') as any;
+    expect(job.spec).toMatchObject({ completionMode: 'Indexed', parallelism: 10, completions: 100 });
+    expect(job.spec.ttlSecondsAfterFinished).toBeUndefined();
   });
 });

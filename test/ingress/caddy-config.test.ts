@@ -42,8 +42,16 @@ describe('routes', () => {
 
   test('the health handle is the first handle, terminal (respond 200) and never proxies', () => {
     expect(handles[0].args).toEqual([CADDY_HEALTH_PATH]);
-    expect(handles[0].block!.map((d) => d.name)).toEqual(['respond']);
-    expect(handles[0].block![0].args).toEqual([200]);
+    expect(handles[0].block!.map((d) => d.name)).toEqual(['header', 'respond']);
+    expect(handles[0].block![1].args.slice(1)).toEqual([200]);
+  });
+
+  test('the health handle answers {"success": true} as JSON (the seed chart\'s body), quoted so Caddy reads one token', () => {
+    const [header, respond] = handles[0].block!;
+    expect(header.args).toEqual(['Content-Type', 'application/json']);
+    const text = render({});
+    expect(text).toContain('\t\theader Content-Type application/json\n\t\trespond "{\\"success\\": true}" 200\n');
+    expect(JSON.parse(String((respond.args[0] as { value: string }).value))).toEqual({ success: true });
   });
 
   test('each session route is a path matcher plus a handle whose proxy hashes the query value', () => {

@@ -95,6 +95,31 @@ describe('CaddyIngress defaults', () => {
     expect(rendered.warnings).toEqual([]);
   });
 
+  test("rotating the cookie Secret: bumping fromSecret's version changes checksum/config (Caddy rolls), the Caddyfile and env stay the same", () => {
+    const withVersion = (version?: string) => {
+      const r = synth({ stickyCookie: { ...docsRouting().stickyCookie!, secret: CaddyCookieSecret.fromSecret('docs-lb', 'hmac', version === undefined ? {} : { version }) } });
+      const d = r.get('Deployment')!;
+      return { checksum: d.spec.template.metadata.annotations['checksum/config'], caddyfile: r.caddy.caddyfileText, env: d.spec.template.spec.containers[0].env };
+    };
+    const none = withVersion();
+    const v1 = withVersion('2026-11-01');
+    const v2 = withVersion('2026-11-29');
+    // No version: the hash is the Caddyfile's alone (unchanged from before the option existed).
+    expect(none.checksum).toBe(deployment.spec.template.metadata.annotations['checksum/config']);
+    expect(new Set([none.checksum, v1.checksum, v2.checksum]).size).toBe(3);
+    expect(withVersion('2026-11-29').checksum).toBe(v2.checksum);
+    for (const x of [v1, v2]) {
+      expect(x.caddyfile).toBe(none.caddyfile);
+      expect(x.env).toEqual(none.env);
+    }
+  });
+
+  test('fails when the cookie Secret version is not a short label, showing the value', () => {
+    expect(() => CaddyCookieSecret.fromSecret('docs-lb', 'hmac', { version: 'rotated on Monday' })).toThrow(
+      /'stickyCookie\.secret\.version'.*"rotated on Monday".*1 to 63 letters/s,
+    );
+  });
+
   test('the ClusterIP Service maps port 80 to the container http port only', () => {
     const svc = get('Service')!;
     expect(svc.spec.type).toBe('ClusterIP');

@@ -98,3 +98,22 @@ describe('Argo CD health check for iot.nationtech.io/Deployment under lua5.1', (
     expect(() => runHealth('local x = 1 // 2\nreturn {}', [{}])).toThrow(/unexpected symbol|syntax error/);
   });
 });
+
+describe('Argo CD health check for argoproj.io/Application (app-of-apps waves) under lua5.1', () => {
+  const app = (status?: unknown) => ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'graphistry-postgres', namespace: 'argocd' }, ...(status === undefined ? {} : { status }) });
+  const cases: Array<[string, unknown, Outcome]> = [
+    ['just created (no status)', undefined, { status: 'Progressing', message: 'waiting for the application controller to report health' }],
+    ['status without health', { sync: { status: 'OutOfSync' } }, { status: 'Progressing', message: 'waiting for the application controller to report health' }],
+    ['a sync running', { health: { status: 'Healthy' }, operationState: { phase: 'Running', message: 'waiting for healthy state of apps/Deployment/x' } }, { status: 'Progressing', message: 'sync running: waiting for healthy state of apps/Deployment/x' }],
+    ['the last sync failed and left it out of sync', { health: { status: 'Healthy' }, sync: { status: 'OutOfSync' }, operationState: { phase: 'Failed', message: 'one or more objects failed to apply' } }, { status: 'Degraded', message: 'last sync failed: one or more objects failed to apply' }],
+    ['a failed sync that a later change put in sync', { health: { status: 'Healthy' }, sync: { status: 'Synced' }, operationState: { phase: 'Failed' } }, { status: 'Healthy', message: '' }],
+    ['a health status Argo CD does not know', { health: { status: 'Weird' } }, { status: 'Unknown', message: '' }],
+    ['healthy after a successful sync', { health: { status: 'Healthy' }, sync: { status: 'Synced' }, operationState: { phase: 'Succeeded' } }, { status: 'Healthy', message: '' }],
+    ['degraded, with the controller\'s message', { health: { status: 'Degraded', message: 'Deployment x exceeded its progress deadline' }, sync: { status: 'Synced' } }, { status: 'Degraded', message: 'Deployment x exceeded its progress deadline' }],
+  ];
+
+  test('maps each sample status to the health the parent waits on', () => {
+    const got = runHealth(ArgoCdHealthCheck.argoCdApplication().lua, cases.map(([, status]) => app(status)));
+    expect(got.map((g, i) => [cases[i][0], g])).toEqual(cases.map(([name, , want]) => [name, want]));
+  });
+});

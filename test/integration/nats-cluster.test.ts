@@ -25,16 +25,10 @@ import { NatsAuth, NatsPersistence, NatsServer, NatsServerProps, NatsTls } from 
 import { renderRelease } from '../../lib/release';
 import { DemoWorkload, envOf, newRelease, Obj, Template } from '../support';
 import { freePort, httpGet } from './support/net';
+import { natsServerBinary, waitNatsHealthy } from './support/nats';
 
-const NATS = [process.env.NATS_SERVER_BIN, '/usr/sbin/nats-server', '/usr/bin/nats-server'].filter((p): p is string => !!p).find((p) => fs.existsSync(p));
 const sc = StringCodec();
 const PASSWORD = 'pw "with" \\ and $dollar';
-
-function natsBin(): string {
-  // Fail, never skip: a missing binary means the CI install step is broken.
-  if (!NATS) throw new Error('nats-server not found; install the Debian package nats-server');
-  return NATS;
-}
 
 function render(props: NatsServerProps): { t: Template; client: Obj } {
   const r = newRelease();
@@ -55,20 +49,6 @@ function makeCerts(dir: string): { ca: string; cert: string; key: string } {
   return { ca: f('ca.crt'), cert: f('tls.crt'), key: f('tls.key') };
 }
 
-async function healthy(url: string, proc: ChildProcess, log: () => string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (proc.exitCode !== null) throw new Error(`nats-server exited with ${proc.exitCode}:\n${log()}`);
-    try {
-      if ((await httpGet(url)).status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`not healthy within ${timeoutMs} ms (${url}):\n${log()}`);
-}
-
 async function stop(procs: ChildProcess[]): Promise<void> {
   for (const p of procs) {
     if (p.exitCode !== null) continue;
@@ -81,7 +61,7 @@ async function stop(procs: ChildProcess[]): Promise<void> {
 }
 
 describe('three nats-server processes form a cluster from the rendered config (users auth, TLS on clients and routes)', () => {
-  const bin = natsBin();
+  const bin = natsServerBinary();
   const { t, client } = render({
     cluster: { replicas: 3 },
     auth: NatsAuth.users([{ user: 'app', password: { name: 'nats-app', key: 'password' } }]),
@@ -130,7 +110,7 @@ describe('three nats-server processes form a cluster from the rendered config (u
       procs.push(p);
     }
     // /healthz is 200 only once JetStream has a meta leader: the cluster has formed.
-    await Promise.all([0, 1, 2].map((i) => healthy(`http://127.0.0.1:${ports.monitor[i]}/healthz`, procs[i], () => logs[i], 45_000)));
+    await Promise.all([0, 1, 2].map((i) => waitNatsHealthy(`http://127.0.0.1:${ports.monitor[i]}/healthz`, procs[i], () => logs[i], 45_000)));
     nc = await connect({
       servers: ports.client.map((p) => `tls://127.0.0.1:${p}`),
       user: clientEnv.NATS_USER as string,
@@ -214,7 +194,7 @@ describe('three nats-server processes form a cluster from the rendered config (u
 });
 
 describe('nats-server with token and nkey authentication from the rendered configs', () => {
-  const bin = natsBin();
+  const bin = natsServerBinary();
   const procs: ChildProcess[] = [];
   let dir: string;
 
@@ -245,7 +225,7 @@ describe('nats-server with token and nkey authentication from the rendered confi
     p.stdout!.on('data', (d) => (log += d));
     p.stderr!.on('data', (d) => (log += d));
     procs.push(p);
-    await healthy(`http://127.0.0.1:${monitor}/healthz`, p, () => log);
+    await waitNatsHealthy(`http://127.0.0.1:${monitor}/healthz`, p, () => log);
     return port;
   }
 

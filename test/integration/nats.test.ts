@@ -16,32 +16,9 @@ import { connect, JetStreamClient, KV, NatsConnection, StringCodec } from 'nats'
 import { buildIotFleet } from '../../apps/iot-fleet';
 import { renderRelease, RenderedRelease } from '../../lib/release';
 import { freePort, httpGet } from './support/net';
+import { natsServerBinary, waitNatsHealthy } from './support/nats';
 
-const CANDIDATES = [process.env.NATS_SERVER_BIN, '/usr/sbin/nats-server', '/usr/bin/nats-server'].filter((p): p is string => !!p);
 const sc = StringCodec();
-
-function natsServerBinary(): string {
-  const found = CANDIDATES.find((p) => fs.existsSync(p));
-  // Fail, never skip: a missing binary means the CI install step is broken.
-  if (!found) throw new Error(`nats-server not found (looked at ${CANDIDATES.join(', ')}); install the Debian package nats-server`);
-  return found;
-}
-
-
-
-async function waitHealthy(url: string, proc: ChildProcess, log: () => string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (proc.exitCode !== null) throw new Error(`nats-server exited with ${proc.exitCode}:\n${log()}`);
-    try {
-      if ((await httpGet(url)).status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`nats-server not healthy within ${timeoutMs} ms:\n${log()}`);
-}
 
 async function nextWithin<T>(it: AsyncIterator<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -85,7 +62,7 @@ describe('nats-server on the generated config, with the operator\'s KV buckets',
     proc = spawn(bin, ['-c', configPath, '-a', '127.0.0.1', '-p', String(clientPort), '-m', String(monitorPort)], { stdio: ['ignore', 'pipe', 'pipe'] });
     proc.stdout!.on('data', (d) => (output += d));
     proc.stderr!.on('data', (d) => (output += d));
-    await waitHealthy(`http://127.0.0.1:${monitorPort}/healthz`, proc, () => output);
+    await waitNatsHealthy(`http://127.0.0.1:${monitorPort}/healthz`, proc, () => output);
     nc = await connect({ servers: `nats://127.0.0.1:${clientPort}`, timeout: 5000, maxReconnectAttempts: 0 });
     js = nc.jetstream();
   }, 30_000);

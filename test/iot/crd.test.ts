@@ -1,10 +1,9 @@
 import {
   CrdSchema,
-  IOT_CR_SYNC_WAVE,
-  IOT_CRD_SYNC_WAVE,
   IOT_DEPLOYMENT_SCHEMA,
   IotDeploymentCrd,
 } from '../../lib/iot';
+import { SYNC_WAVES } from '../../lib/gitops/ordering';
 import { Manifest } from '../../lib/release';
 import { crdValidator } from './schema-validator';
 import { synthIn } from '../support';
@@ -54,13 +53,25 @@ describe('IotDeploymentCrd', () => {
   test('survives pruning, Application deletion and helm uninstall (seed 003), and is ordered before the CRs', () => {
     expect(crd.metadata.annotations['argocd.argoproj.io/sync-options']).toBe('Prune=false,Delete=false');
     expect(crd.metadata.annotations['helm.sh/resource-policy']).toBe('keep');
-    expect(Number(crd.metadata.annotations['argocd.argoproj.io/sync-wave'])).toBe(Number(IOT_CRD_SYNC_WAVE));
-    expect(Number(IOT_CRD_SYNC_WAVE)).toBeLessThan(0);
-    expect(Number(IOT_CRD_SYNC_WAVE)).toBeLessThan(Number(IOT_CR_SYNC_WAVE));
+    // The wave comes from lib/gitops/ordering.ts: the prerequisites' wave, before the custom resources'.
+    expect(Number(crd.metadata.annotations['argocd.argoproj.io/sync-wave'])).toBe(SYNC_WAVES.prerequisites);
+    expect(SYNC_WAVES.prerequisites).toBeLessThan(SYNC_WAVES.customResources);
   });
 
   test('the synthesized schema is exactly the TypeScript definition', () => {
     expect(version.schema.openAPIV3Schema).toEqual(JSON.parse(JSON.stringify(IOT_DEPLOYMENT_SCHEMA)));
+  });
+
+  test("the status is bounded like the agent (seed 003: a ring of 32 events, errors cut to 512), and the CRD description says so", () => {
+    const agg = IOT_DEPLOYMENT_SCHEMA.properties!.status.properties!.aggregate;
+    expect(agg.properties!.recentEvents.maxItems).toBe(32);
+    expect(agg.properties!.recentEvents.items!.properties!.message.maxLength).toBe(512);
+    expect(agg.properties!.lastError.properties!.message.maxLength).toBe(512);
+    expect(agg.description).toContain('at most 32 recent events, messages cut to 512 characters');
+    // The limits allow exactly what the agent produces.
+    const cr = goodCr();
+    cr.status = { aggregate: { recentEvents: Array.from({ length: 32 }, () => ({ severity: 'Error', message: 'x'.repeat(512) })), lastError: { message: 'y'.repeat(512) } } };
+    expect(validate(cr)).toEqual({ valid: true, errors: [] });
   });
 
   test('the status carries the aggregate: succeeded, failed, pending, last error, recent events, last heartbeat', () => {
@@ -165,6 +176,9 @@ describe('IotDeploymentCrd', () => {
       ['a negative status count', (cr) => (cr.status = { aggregate: { succeeded: -1 } }), '/status/aggregate/succeeded '],
       ['a status timestamp that is not RFC 3339', (cr) => (cr.status = { aggregate: { lastHeartbeatAt: 'yesterday' } }), '/status/aggregate/lastHeartbeatAt '],
       ['an unknown event severity', (cr) => (cr.status = { aggregate: { recentEvents: [{ severity: 'Fatal' }] } }), '/status/aggregate/recentEvents/0/severity '],
+      ['33 recent events (the agent keeps a ring of 32)', (cr) => (cr.status = { aggregate: { recentEvents: Array.from({ length: 33 }, () => ({ severity: 'Info' })) } }), '/status/aggregate/recentEvents '],
+      ['an event message of 513 characters (the agent cuts at 512)', (cr) => (cr.status = { aggregate: { recentEvents: [{ message: 'x'.repeat(513) }] } }), '/status/aggregate/recentEvents/0/message '],
+      ['a last error of 513 characters', (cr) => (cr.status = { aggregate: { lastError: { message: 'x'.repeat(513) } } }), '/status/aggregate/lastError/message '],
     ];
     test.each(malformed)('rejects a CR with %s', (_what, mutate, path) => {
       const cr = goodCr();

@@ -57,7 +57,7 @@ describe('IotFleet.addDeployment', () => {
     expect(ApiObject.of(web.resource).kind).toBe('Deployment');
   });
 
-  test('Argo CD sync waves: the CRD and every NATS object at -1, the operator and the NetworkPolicies at 0, the CRs at 1', () => {
+  test('Argo CD sync waves: the CRD, every NATS object, the operator\'s ServiceAccount and RBAC and the NetworkPolicies at -1, the operator at 0, the CRs at 1', () => {
     const wave = (o: Manifest) => Number((o.metadata.annotations as Record<string, string> | undefined)?.['argocd.argoproj.io/sync-wave'] ?? 0);
     const waves: Record<string, number[]> = {};
     for (const o of out.objects) {
@@ -66,12 +66,12 @@ describe('IotFleet.addDeployment', () => {
         : o.kind === 'CustomResourceDefinition' ? 'crd'
         : o.kind === 'NetworkPolicy' ? 'policy'
         : labels['app.kubernetes.io/name'] === 'nats' ? 'nats'
-        : labels['app.kubernetes.io/name'] === 'iot-operator' ? 'operator'
+        : labels['app.kubernetes.io/name'] === 'iot-operator' ? (o.kind === 'Deployment' ? 'operator' : 'operator identity')
         : `other ${o.kind}/${o.metadata.name}`;
       (waves[role] ??= []).push(wave(o));
     }
-    // The policies (default deny, NATS, operator) apply with the operator: NATS at -1 runs unrestricted until then.
-    expect(waves).toEqual({ crd: [-1], nats: [-1, -1, -1, -1], operator: [0, 0, 0, 0], policy: [0, 0, 0], cr: [1, 1] });
+    // The policies (default deny, NATS, operator) apply before any pod starts, with the config (lib/gitops/ordering.ts).
+    expect(waves).toEqual({ crd: [-1], nats: [-1, -1, -1, -1], 'operator identity': [-1, -1, -1], operator: [0], policy: [-1, -1, -1], cr: [1, 1] });
     expect(Object.values(waves).flat()).toHaveLength(out.objects.length);
   });
 
@@ -175,6 +175,23 @@ describe('IotFleet behaviour', () => {
 
   test('device images follow the release registry redirect', () => {
     expect(renderOne(base, { registry: 'mirror.corp:5000' }).spec.score.data.image).toBe('mirror.corp:5000/library/nginx:1.27.2-alpine');
+  });
+
+  test('with a registry redirect, the notes say exactly what each device needs to pull from the mirror (pull secrets never reach devices)', () => {
+    const release = new Release(new App(), 'r', { namespace: 'iot', images: { registry: 'mirror.corp:5000/edge', pullSecrets: ['mirror-pull'] } });
+    const fleet = new IotFleet(release, 'Fleet', {});
+    fleet.addDeployment('web', base);
+    const out = renderRelease(release);
+    const note = out.notes.find((n) => n.includes('device pulls'))!;
+    expect(crs(out)[0].spec.score.data.image).toBe('mirror.corp:5000/edge/library/nginx:1.27.2-alpine');
+    expect(note).toContain('rewritten to mirror.corp:5000/edge/...');
+    expect(note).toContain("The release's pull secrets (mirror-pull) are Kubernetes Secrets: they reach the operator's pod, never a device.");
+    expect(note).toContain('podman login --authfile ~/.config/containers/auth.json mirror.corp:5000 ');
+    expect(note).toContain('/etc/containers/certs.d/mirror.corp:5000/ca.crt');
+    // Without a redirect, devices pull from the images' own registries and need nothing from the release.
+    const plain = fleetIn();
+    plain.fleet.addDeployment('web', base);
+    expect(renderRelease(plain.release).notes.some((n) => n.includes('device pulls'))).toBe(false);
   });
 
   test('one warning lists every deployment that maps a host port below 1024', () => {

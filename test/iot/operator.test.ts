@@ -42,6 +42,15 @@ describe('IotOperator (namespaced, default)', () => {
     expect(env.RUST_LOG).toBe('info');
   });
 
+  test('waits for the NATS client port it dials (an init wait with no API access), on every apply path', () => {
+    const waits = (pod.initContainers ?? []) as Array<Record<string, any>>;
+    expect(waits.map((w) => w.image)).toEqual(['busybox:1.36.1']);
+    const url = new URL(envOf(c).NATS_URL as string);
+    expect(waits[0].args[0]).toContain(`nc -z -w 2 ${url.hostname} ${url.port}`);
+    // A network-only wait: the operator's Role keeps exactly its own rules.
+    expect(find(out, 'Role').rules).toEqual(IOT_OPERATOR_RULES.map((r) => ({ ...r })));
+  });
+
   test('the NATS URL resolves to the client Service and its port', () => {
     const url = new URL(envOf(c).NATS_URL);
     const svc = find(out, 'Service', url.hostname.split('.')[0]);

@@ -1,3 +1,4 @@
+import { SYNC_WAVES } from '../../lib/gitops';
 import { HostForm } from '../../lib/core';
 import { ApiObject, App, JsonPatch, Size } from 'cdk8s';
 import { configChecksum, ConfigError, ConfigErrors, sized } from '../../lib/core';
@@ -213,12 +214,13 @@ describe('NatsServer custom', () => {
       ['StatefulSet/r-nats', '-1'],
       ['Service/r-nats', '-1'],
       ['Service/r-nats-headless', '-1'],
-      // The release's NetworkPolicies are not the server's objects: they keep the default wave.
-      ['NetworkPolicy/r-default-deny', undefined],
-      ['NetworkPolicy/r-nats', undefined],
+      // The release's NetworkPolicies are not the server's objects: they take the ordering's wave for policies.
+      ['NetworkPolicy/r-default-deny', String(SYNC_WAVES.prerequisites)],
+      ['NetworkPolicy/r-nats', String(SYNC_WAVES.prerequisites)],
     ]);
     expect(find(out, 'Service', 'r-nats').metadata.annotations['policy.ops-kit.io/load-balancer']).toBe('devices');
-    expect(render().out.objects.map(wave)).toEqual([undefined, undefined, undefined, undefined, undefined, undefined]);
+    // Without it each object takes its phase's wave from lib/gitops/ordering.ts: config and policies first, the rest in 0.
+    expect(render().out.objects.map(wave)).toEqual(render().out.objects.map((o) => (['ConfigMap', 'NetworkPolicy'].includes(o.kind) ? String(SYNC_WAVES.prerequisites) : undefined)));
   });
 
   test('declares KV buckets once, in order', () => {

@@ -70,7 +70,7 @@ describe('ObjectStorage.s3', () => {
   test('workload identity: no key anywhere, the pod runs under a ServiceAccount annotated with the IAM role', () => {
     const { main, pod, t, app } = wired(() => ObjectStorage.s3({ peer: ANYWHERE, bucket: 'eden-artifacts', region: 'us-east-1', auth: IRSA }));
     expect(Object.keys(envOf(main))).toEqual(['S3_BUCKET_NAME', 'AWS_REGION', 'S3_FORCE_PATH_STYLE']);
-    expect(t.find('ServiceAccount', 'web').metadata.annotations).toEqual({ 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/eden-blobs' });
+    expect(t.find('ServiceAccount', 'web').metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-wave': '-1', 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/eden-blobs' });
     expect(pod.serviceAccountName).toBe('web');
     expect(violationsOf(app)).toEqual([]);
   });
@@ -130,7 +130,7 @@ describe('ObjectStorage.gcs', () => {
   test('workload identity: a ServiceAccount annotated with the Google service account, no key', () => {
     const { main, t } = wired(() => ObjectStorage.gcs({ peer: ANYWHERE, bucket: 'eden-artifacts', auth: GcsAuth.workloadIdentity({ serviceAccount: 'eden-blobs@my-project.iam.gserviceaccount.com' }) }));
     expect(envOf(main)).toEqual({ GCS_BUCKET_NAME: 'eden-artifacts' });
-    expect(t.find('ServiceAccount', 'web').metadata.annotations).toEqual({ 'iam.gke.io/gcp-service-account': 'eden-blobs@my-project.iam.gserviceaccount.com' });
+    expect(t.find('ServiceAccount', 'web').metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-wave': '-1', 'iam.gke.io/gcp-service-account': 'eden-blobs@my-project.iam.gserviceaccount.com' });
   });
 
   test('fails when the Google service account is not an email of iam.gserviceaccount.com', () => {

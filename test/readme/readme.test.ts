@@ -6,6 +6,8 @@ import { synthesize } from '../../apps/main';
 import { renderApp } from '../../lib/release';
 import { releaseWarnings } from '../../lib/verify';
 import { buildMessaging, synth } from './example';
+import { buildShop } from './workload-example';
+import { verifyReleases } from '../../lib/verify';
 
 const README = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
 const EXAMPLE = fs.readFileSync(path.join(__dirname, 'example.ts'), 'utf8');
@@ -86,5 +88,31 @@ describe('README example', () => {
     expect(texts.length).toBeGreaterThan(20);
     const repoFile = /(?<![\w/.-])(?:lib|apps(?!\/v\d)|test|bench|bin|imports|schemas|shared)\/[\w./-]+|\.\.\/shared|\b[\w-]+\.ts\b/g;
     expect(texts.flatMap((t) => t.match(repoFile) ?? [])).toEqual([]);
+  });
+});
+
+describe('README workload example', () => {
+  const WORKLOAD_EXAMPLE = fs.readFileSync(path.join(__dirname, 'workload-example.ts'), 'utf8');
+
+  test('the README quotes test/readme/workload-example.ts verbatim', () => {
+    const m = README.match(/<!-- README-WORKLOAD-EXAMPLE:START -->\n```ts\n([\s\S]*?)```\n<!-- README-WORKLOAD-EXAMPLE:END -->/);
+    expect(m).not.toBeNull();
+    expect(m![1]).toBe(WORKLOAD_EXAMPLE);
+  });
+
+  test('the example synthesizes and verifies clean: Deployment without replicas, HPA, PDB, Service, Ingress, an Indexed Job, a GPU Job', () => {
+    const app = new App();
+    buildShop(app);
+    const releases = renderApp(app);
+    const [report] = verifyReleases(releases);
+    expect(report.violations).toEqual([]);
+    const objects = releases[0].objects as any[];
+    expect(objects.map((o) => o.kind).sort()).toEqual([
+      'Deployment', 'HorizontalPodAutoscaler', 'Ingress', 'Job', 'Job', 'NetworkPolicy', 'NetworkPolicy', 'NetworkPolicy', 'NetworkPolicy', 'PodDisruptionBudget', 'Service',
+    ]);
+    expect(objects.find((o) => o.kind === 'Deployment').spec.replicas).toBeUndefined();
+    const jobs = objects.filter((o) => o.kind === 'Job');
+    expect(jobs.find((j) => j.metadata.name.startsWith('reindex-')).spec.completionMode).toBe('Indexed');
+    expect(jobs.find((j) => j.metadata.name.startsWith('train-')).spec.template.spec.containers[0].resources.limits['nvidia.com/gpu']).toBe(1);
   });
 });

@@ -13,6 +13,7 @@ const ALLOWED: ReadonlyArray<{ file: string; text: string; reason: string }> = [
   { file: 'graphistry/engine-dispatcher.ts', text: 'http://${upstream}:${r.port}', reason: 'the in-pod dispatcher forwards to sibling containers on loopback' },
   { file: 'nginx/server.ts', text: 'http://${address}/', reason: 'parses a bracketed IPv6 listen address with URL to canonicalise it; nothing dials it' },
   { file: 'graphistry/stack.ts', text: '${scheme}://${host}', reason: 'the public site URL from the Ingress host or TLS domain, not an in-cluster address' },
+  { file: 'workload/web-service.ts', text: "${o.tls ? 'https' : 'http'}://${h}", reason: 'the public URL an Ingress serves (its host), for the release notes, not an in-cluster address' },
   { file: 'object-storage/minio.ts', text: 'http://${this.name}-{0...${this.replicas - 1}}.${this.headlessEndpoint.fqdn()}', reason: "MinIO's {x...y} ellipsis over the pod names under the headless endpoint's FQDN (one argument names every drive)" },
   { file: 'object-storage/storage.ts', text: "${b.kind === 'gcs' ? 'gs' : 's3'}://${b.bucket}", reason: 'a bucket URI in messages, not a network address' },
   { file: 'postgres/client.ts', text: 'postgresql://${s.login.user ?? \'<user>\'}:<password>@${s.host}', reason: "the DSN form an error message shows the operator, with the connection's host" },

@@ -189,7 +189,8 @@ describe('the example apps\' NetworkPolicies, evaluated against their pods', () 
   test('from a node address, only NodePort targets behind externalTrafficPolicy: Cluster are reachable (kube-proxy SNAT)', () => {
     const node: Pod = { what: 'node', namespace: '', labels: {}, ports: [], ip: '10.20.0.200', hostNetwork: true };
     const reachable = pods.filter((p) => !p.hostNetwork).flatMap((p) => p.ports.filter((x) => connects(policies, node, p, x.port, x.protocol)).map((x) => `${p.namespace}/${p.what}:${x.port}`));
-    expect(reachable).toEqual(['graphistry/Deployment/caddy:8080']);
+    // The two NodePort Services: graphistry-multinode's Caddy on 30080 (HTTP) and graphistry-edge's on 30081 and 30443.
+    expect(reachable).toEqual(['graphistry-edge/Deployment/caddy:8080', 'graphistry-edge/Deployment/caddy:8443', 'graphistry/Deployment/caddy:8080']);
   });
 
   test('a pod of another namespace reaches no pod of the app, and the app\'s pods reach no pod of another namespace', () => {

@@ -131,10 +131,32 @@ describe('release synth pipeline', () => {
     expect(builtIn).toBe('deployment-web.yaml');
   });
 
-  test('createNamespace renders the Namespace object', () => {
+  test('createNamespace renders the Namespace object, kept on prune and delete, first, labelled with the level its pods need', () => {
     const app = new App();
     const r = new Release(app, 'ns', { namespace: 'iot-system', createNamespace: true });
-    expect(renderRelease(r).objects).toEqual([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'iot-system' } }]);
+    expect(renderRelease(r).objects).toEqual([{
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: {
+        name: 'iot-system',
+        annotations: {
+          'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false',
+          'argocd.argoproj.io/sync-wave': '-1',
+          'helm.sh/resource-policy': 'keep',
+        },
+        // No pods: the strictest level.
+        labels: {
+          'pod-security.kubernetes.io/audit': 'restricted',
+          'pod-security.kubernetes.io/enforce': 'restricted',
+          'pod-security.kubernetes.io/enforce-version': 'v1.28',
+          'pod-security.kubernetes.io/warn': 'restricted',
+        },
+      },
+    }]);
+    // A privileged pod in it (host network) loosens the label to what it needs.
+    new k8s.KubePod(r, 'Agent', { metadata: { name: 'agent' }, spec: { hostNetwork: true, containers: [{ name: 'c', image: 'busybox:1.36' }] } });
+    const ns = renderRelease(r).objects.find((o) => o.kind === 'Namespace')!;
+    expect((ns.metadata.labels as Record<string, string>)['pod-security.kubernetes.io/enforce']).toBe('privileged');
   });
 
   test('the release pull secrets are declared external on the workloads that use them', () => {
@@ -150,6 +172,7 @@ describe('release synth pipeline', () => {
     new k8s.KubeConfigMap(r, 'Cfg', { metadata: { name: 'cfg' } });
     const [web, cfg] = ['Deployment', 'ConfigMap'].map((k) => renderRelease(r).objects.find((o) => o.kind === k)!);
     expect((web.metadata.annotations as any)['refs.ops-kit.io/external']).toBe('Secret/regcred,Secret/web-tls');
-    expect(cfg.metadata.annotations).toBeUndefined();
+    // Only the ordering's wave: no external-references annotation on an object without pods.
+    expect(cfg.metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-wave': '-1' });
   });
 });

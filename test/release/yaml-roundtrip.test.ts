@@ -69,9 +69,10 @@ describe('YAML emitter: what it writes parses back to the object it was given', 
     for (const version of SCHEMAS) expect(readYaml(emitYaml(doc), version)).toStrictEqual({ value: doc });
   });
 
+  // Folders starting with '_' hold reports and patches, not manifests (argocd/_argocd-cm/ is a merge patch with a header).
   test('every manifest in dist/ reads the same under both schemas and is written back byte for byte', () => {
     const dist = path.join(__dirname, '..', '..', 'dist');
-    const files = fs.readdirSync(dist, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.yaml') && !f.startsWith('_'));
+    const files = fs.readdirSync(dist, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.yaml') && !f.split(path.sep).some((part) => part.startsWith('_')));
     expect(files.length).toBeGreaterThan(100);
     for (const file of files) {
       const text = fs.readFileSync(path.join(dist, file), 'utf8');

@@ -4,3 +4,4 @@ export * from './template';
 export * from './workloads';
 export * from './addresses';
 export * from './data-services';
+export * from './fixtures';

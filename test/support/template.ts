@@ -2,6 +2,7 @@ import { ApiObject, App } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { ConnectionRecord } from '../../lib/core/wiring';
 import { Manifest, Release, ReleaseProps, renderApp, renderRelease, RenderedRelease } from '../../lib/release';
+import { formatReport, verifyReleases } from '../../lib/verify';
 import { assertLike, Matcher } from './match';
 
 /** Loosely typed JSON of a rendered object. */
@@ -17,6 +18,17 @@ export class Template {
   /** Renders `release` exactly as `npm run synth` would (validation, normalization, wiring records). */
   public static fromRelease(release: Release): Template {
     return new Template(renderRelease(release));
+  }
+
+  /**
+   * Renders `release` like `fromRelease` and fails with the verification report (schema, policy, references, wiring)
+   * unless it verifies clean: for tests whose output must be what a synth would write.
+   */
+  public static verified(release: Release): Template {
+    const t = Template.fromRelease(release);
+    const [report] = verifyReleases([t.rendered]);
+    if (!report.ok) throw new Error(formatReport(report));
+    return t;
   }
 
   /** Every release of `app`, rendered. */

@@ -1,5 +1,5 @@
 import { ExternalPeer, HostForm, NodeSelection } from '../../lib/core';
-import { ApiObject, Size } from 'cdk8s';
+import { ApiObject, App, Duration, Size } from 'cdk8s';
 import { configChecksum } from '../../lib/core/checksum';
 import { ImageRef } from '../../lib/core/images';
 import {
@@ -10,9 +10,11 @@ import {
   NodeExporterSource,
   OtlpProtocol,
   TelemetryMode,
+  TelemetryStack,
 } from '../../lib/telemetry';
 import { envOf, podSpecOf } from '../support';
-import { collectorYaml, find, kindsAndNames, podTarget, prometheusYaml, relabel, render, workloads } from './helpers';
+import { Release } from '../../lib/release';
+import { collectorYaml, find, kindsAndNames, podTarget, prometheusYaml, relabel, render, SELF_HOSTED as SELF_HOSTED_MODE, workloads } from './helpers';
 
 const SELF_HOSTED_OBJECTS = [
   'ConfigMap/grafana-datasources',
@@ -27,7 +29,9 @@ const SELF_HOSTED_OBJECTS = [
   'PersistentVolumeClaim/grafana-data',
   'PersistentVolumeClaim/jaeger-data',
   'PersistentVolumeClaim/prometheus-data',
+  'Role/otel-collector',
   'Role/prometheus',
+  'RoleBinding/otel-collector',
   'RoleBinding/prometheus',
   'Service/dcgm-exporter',
   'Service/grafana',
@@ -35,6 +39,7 @@ const SELF_HOSTED_OBJECTS = [
   'Service/node-exporter',
   'Service/otel-collector',
   'Service/prometheus',
+  'ServiceAccount/otel-collector',
   'ServiceAccount/prometheus',
 ];
 
@@ -103,6 +108,67 @@ describe('TelemetryStack defaults (self-hosted)', () => {
     expect(checked).toBe(3);
   });
 
+  test('every telemetry pod template carries checksum/config; members configured by env and args (Jaeger, the exporters) hash those', () => {
+    for (const mode of [SELF_HOSTED_MODE, CLOUD]) {
+      const all = workloads(render({ mode }).objects);
+      expect(all.length).toBeGreaterThanOrEqual(3);
+      for (const w of all) expect(w.spec.template.metadata.annotations?.['checksum/config']).toMatch(/^[0-9a-f]{64}$/);
+    }
+    const jaeger = find(objects, 'Deployment', 'jaeger');
+    const c = podSpec(jaeger).containers[0];
+    expect(jaeger.spec.template.metadata.annotations['checksum/config']).toBe(configChecksum({ args: c.args, env: c.env }));
+    // A change that lives only in Jaeger's env (its retention) changes the checksum; so does one in the exporters' env.
+    const changed = (props: Parameters<typeof render>[0], kind: string, name: string) =>
+      find(render(props).objects, kind, name).spec.template.metadata.annotations['checksum/config'];
+    expect(changed({ jaeger: { retention: Duration.hours(24) } }, 'Deployment', 'jaeger')).not.toBe(jaeger.spec.template.metadata.annotations['checksum/config']);
+    const dcgm = find(objects, 'DaemonSet', 'dcgm-exporter').spec.template.metadata.annotations['checksum/config'];
+    expect(changed({ dcgmExporter: DcgmExporterSource.bundled({ env: { DCGM_EXPORTER_INTERVAL: '10000' } }) }, 'DaemonSet', 'dcgm-exporter')).not.toBe(dcgm);
+  });
+
+  test('the collector DaemonSet waits for Prometheus and Jaeger (k8s-wait-for on their Services), with a Role to read them', () => {
+    const ds = find(objects, 'DaemonSet', 'otel-collector');
+    const init = podSpec(ds).initContainers;
+    expect(init.map((c: any) => [c.name, c.image, c.args])).toEqual([
+      ['wait-for-jaeger', 'groundnuty/k8s-wait-for:v2.0', ['service', 'jaeger']],
+      ['wait-for-prometheus', 'groundnuty/k8s-wait-for:v2.0', ['service', 'prometheus']],
+    ]);
+    // The waits name the Services the stack renders (their endpoints), not strings.
+    expect(stack.collector.wiring.waits.map((w) => w.service)).toEqual([stack.jaeger!.endpoint.name, stack.prometheus!.endpoint.name]);
+    expect(podSpec(ds).serviceAccountName).toBe('otel-collector');
+    expect(podSpec(ds).automountServiceAccountToken).toBe(true);
+    expect(find(objects, 'Role', 'otel-collector').rules.map((r: any) => [r.resources, r.verbs])).toEqual([
+      [['services', 'endpoints'], ['get', 'list', 'watch']],
+      [['pods'], ['get', 'list', 'watch']],
+    ]);
+    for (const c of init) {
+      expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+      expect(c.resources.limits).toBeDefined();
+    }
+  });
+
+  test('in cloud mode the collector has no backends to wait for: no init containers, no API access', () => {
+    const { objects: cloud } = render({ mode: CLOUD });
+    const ds = find(cloud, 'DaemonSet', 'otel-collector');
+    expect(podSpec(ds).initContainers).toBeUndefined();
+    expect(podSpec(ds).serviceAccountName).toBeUndefined();
+    expect(cloud.some((o) => o.kind === 'Role' || o.kind === 'ServiceAccount')).toBe(false);
+  });
+
+  test('fails when the collector is asked to wait for a Service in another namespace', () => {
+    const app = new App();
+    const other = new Release(app, 'other', { namespace: 'other' });
+    const here = new Release(app, 'here', { namespace: 'ns' });
+    const elsewhere = new TelemetryStack(other, 'T', { mode: SELF_HOSTED_MODE });
+    const stack = new TelemetryStack(here, 'T', { mode: CLOUD });
+    let message = '';
+    try {
+      stack.collector.waitFor(elsewhere.prometheus!.endpoint);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/^'collector.waitFor' is "Service other\/prometheus", but the wait reads Services in its own namespace only; allowed: a Service in the collector's namespace ns$/);
+  });
+
   test('every image is pinned', () => {
     for (const w of workloads(objects)) {
       for (const c of [...(podSpec(w).initContainers ?? []), ...podSpec(w).containers]) expect(ImageRef.parse(c.image).pinned).toBe(true);
@@ -150,6 +216,14 @@ describe('TelemetryStack defaults (self-hosted)', () => {
     expect(podSpec(d).securityContext.fsGroup).toBe(472);
     expect(d.metadata.annotations['refs.ops-kit.io/external']).toBe('Secret/grafana-admin');
     expect(d.spec.strategy).toEqual({ type: 'Recreate' });
+  });
+
+  test("Grafana's root URL stays relative with a public URL; it is absolute only when grafana.rootUrl gives one (seed)", () => {
+    const rootUrl = (o: ReturnType<typeof render>['objects']) => env(podSpec(find(o, 'Deployment', 'grafana')).containers[0]).GF_SERVER_ROOT_URL;
+    expect(rootUrl(render({ publicUrl: 'https://viz.example.com' }).objects)).toBe('/grafana');
+    expect(rootUrl(render({ publicUrl: 'https://viz.example.com', grafana: { rootUrl: 'https://viz.example.com/grafana/' } }).objects)).toBe(
+      'https://viz.example.com/grafana/',
+    );
   });
 
   test('Grafana provisions Prometheus and Jaeger datasources at their sub-paths', () => {
@@ -443,7 +517,8 @@ describe('route prefixes are one setting', () => {
     expect(promArgs).toContain('--web.external-url=https://viz.example.com/ops/prom');
     expect(podSpec(find(objects, 'Deployment', 'prometheus')).containers[0].readinessProbe.httpGet.path).toBe('/ops/prom/-/ready');
     expect(env(podSpec(find(objects, 'Deployment', 'jaeger')).containers[0]).QUERY_BASE_PATH).toBe('/ops/traces');
-    expect(env(podSpec(find(objects, 'Deployment', 'grafana')).containers[0]).GF_SERVER_ROOT_URL).toBe('https://viz.example.com/ops/grafana/');
+    // Relative even with a public URL: an absolute root URL is set only when grafana.rootUrl gives one.
+    expect(env(podSpec(find(objects, 'Deployment', 'grafana')).containers[0]).GF_SERVER_ROOT_URL).toBe('/ops/grafana');
     expect(prometheusYaml(objects).scrape_configs[0].metrics_path).toBe('/ops/prom/metrics');
     const ds = require('yaml').parse(find(objects, 'ConfigMap', 'grafana-datasources').data['datasources.yaml']);
     expect(ds.datasources.map((d: any) => d.url)).toEqual(['http://prometheus:9090/ops/prom', 'http://jaeger:16686/ops/traces']);

@@ -18,16 +18,24 @@ describe('the verification layer accepts every variant', () => {
     expect(report.exceptions.filter((e) => !e.used)).toEqual([]);
   });
 
-  test('the exceptions are exactly the host access of node-exporter, root plus SYS_ADMIN for dcgm-exporter, and the open peers of Prometheus', () => {
-    const report = verifyManifests(render().objects as any);
+  test('the exceptions are exactly the host access of node-exporter, root plus SYS_ADMIN for dcgm-exporter, and the open peers of Prometheus and the collector', () => {
+    const rendered = render();
+    const report = verifyManifests(rendered.objects as any);
     expect(report.exceptions.map((e) => `${e.object} ${e.rule}`)).toEqual([
       'DaemonSet/ns/dcgm-exporter capabilities-dropped',
       'DaemonSet/ns/dcgm-exporter non-root',
       'DaemonSet/ns/node-exporter no-host-access',
       // Undeclared API server and node addresses: Prometheus may reach any address on 443/6443 (discovery) and 9100
       // (the host-network node-exporter), and its policy says why.
+      // The collector's init waits read Services and pods from the API (Wiring.connectToKubernetesApi through its
+      // pod's addWait), and the API server's addresses are undeclared here: any address on 443/6443, said on its policy.
+      'NetworkPolicy/ns/otel-collector netpol-open-peer',
       'NetworkPolicy/ns/prometheus netpol-open-peer',
     ]);
+    const collector = rendered.objects.find((o: any) => o.kind === 'NetworkPolicy' && o.metadata.name === 'otel-collector') as any;
+    const apiRule = collector.spec.egress.find((r: any) => r.ports?.some((p: any) => p.port === 6443));
+    expect(apiRule.ports.map((p: any) => p.port)).toEqual([443, 6443]);
+    expect(collector.metadata.annotations['policy.ops-kit.io/netpol-open-peer']).toContain("the API server's addresses are not declared");
     expect(report.externals.map((e) => [e.ref, e.referencedBy])).toEqual([['Secret/ns/grafana-admin', ['Deployment/ns/grafana']]]);
   });
 });

@@ -1,23 +1,11 @@
-import * as fs from 'fs';
-import * as path from 'path';
-import { ConnectionRecord } from '../../lib/core';
-import { KubeObject, networkFindings, parseManifests, RULES } from '../../lib/verify';
+import { networkFindings, RULES } from '../../lib/verify';
+import { wiringCorpus } from '../support';
 
 // The NetworkPolicy corpus: each file holds the manifests of release `shop` (its policies included) and one
 // WiringFixture document with its connection records. No CNI runs here, so these rules are the proof that a release's
 // policies isolate its pods and let exactly its wired traffic through. Files in broken/ break exactly the rule their
 // name starts with (`<rule>--<case>.yaml`, message in `# expect:`); clean/ pass every NetworkPolicy rule.
-const FIXTURES = path.join(__dirname, '..', 'fixtures', 'network');
-const list = (dir: string) => fs.readdirSync(path.join(FIXTURES, dir)).sort();
-const ruleOf = (name: string) => name.split('--')[0];
-
-function load(dir: string, file: string): { text: string; objects: KubeObject[]; connections: ConnectionRecord[] } {
-  const full = path.join(FIXTURES, dir, file);
-  const text = fs.readFileSync(full, 'utf-8');
-  const all = parseManifests(text, full);
-  const fixture = all.find((o) => o.kind === 'WiringFixture') as unknown as { connections: ConnectionRecord[] };
-  return { text, objects: all.filter((o) => o.kind !== 'WiringFixture'), connections: fixture.connections };
-}
+const { list, ruleOf, load } = wiringCorpus('network');
 
 function findingsOf(dir: string, file: string) {
   const { text, objects, connections } = load(dir, file);

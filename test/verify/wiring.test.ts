@@ -1,24 +1,12 @@
-import * as fs from 'fs';
-import * as path from 'path';
 import { App } from 'cdk8s';
-import { ConnectionRecord, HostForm, Wiring } from '../../lib/core';
+import { HostForm, Wiring } from '../../lib/core';
 import { renderApp } from '../../lib/release';
-import { KubeObject, parseManifests, RULES, verifyReleases, wiringFindings } from '../../lib/verify';
-import { DemoWorkload, newRelease } from '../support';
+import { RULES, verifyReleases, wiringFindings } from '../../lib/verify';
+import { DemoWorkload, newRelease, wiringCorpus } from '../support';
 
 // The wiring corpus: each file holds manifests and one WiringFixture document with connection records. Files in
 // broken/ break exactly the rule their name starts with (`<rule>--<case>.yaml`, message in `# expect:`); clean/ pass.
-const FIXTURES = path.join(__dirname, '..', 'fixtures', 'wiring');
-const list = (dir: string) => fs.readdirSync(path.join(FIXTURES, dir)).sort();
-const ruleOf = (name: string) => name.split('--')[0];
-
-function load(dir: string, file: string): { text: string; objects: KubeObject[]; connections: ConnectionRecord[] } {
-  const full = path.join(FIXTURES, dir, file);
-  const text = fs.readFileSync(full, 'utf-8');
-  const all = parseManifests(text, full);
-  const fixture = all.find((o) => o.kind === 'WiringFixture') as unknown as { connections: ConnectionRecord[] };
-  return { text, objects: all.filter((o) => o.kind !== 'WiringFixture'), connections: fixture.connections };
-}
+const { list, ruleOf, load } = wiringCorpus('wiring');
 
 describe('wiring corpus', () => {
   test('every wiring rule has broken and clean cases', () => {

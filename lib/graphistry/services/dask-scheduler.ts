@@ -1,8 +1,7 @@
-import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { HostForm } from '../../core/endpoint';
 import { Images } from '../../core/images';
-import { Probes } from '../../core/probes';
+import { Probes, probeSeconds } from '../../core/probes';
 import { DEFAULT_CUDA_VARIANT, DEFAULT_GRAPHISTRY_TAG, graphistryImage } from '../defaults';
 import { GraphistryServiceRepositories, SERVICE_DEFAULT_RESOURCES, graphistryServiceProfile, ServiceNames, ServicePorts } from './defaults';
 import { WaitFor } from '../../core/waits';
@@ -72,18 +71,8 @@ export class DaskScheduler extends GraphistryService implements IConnectable {
         { name: 'dashboard', port: ServicePorts.DASK_DASHBOARD, targetPort: 'dashboard' },
       ],
       resources: props.resources ?? SERVICE_DEFAULT_RESOURCES[ServiceNames.DASK_SCHEDULER],
-      liveness: Probes.curl(health, {
-        initialDelay: Duration.seconds(30),
-        period: Duration.seconds(30),
-        timeout: Duration.seconds(10),
-        failureThreshold: 3,
-      }),
-      readiness: Probes.curl(health, {
-        initialDelay: Duration.seconds(10),
-        period: Duration.seconds(10),
-        timeout: Duration.seconds(5),
-        failureThreshold: 3,
-      }),
+      liveness: Probes.curl(health, probeSeconds(30, 30, 10)),
+      readiness: Probes.curl(health, probeSeconds(10, 10, 5)),
       security: props.securityProfile ?? graphistryServiceProfile(),
       placement: props.placement,
       rollout: props.rollout,

@@ -19,6 +19,12 @@ export const GraphistryServiceRepositories = {
  */
 export const REDIS_IMAGE = 'redis:7.2.5-alpine3.20';
 
+/**
+ * The Redis logical database Graphistry's services share: nexus' `REDIS_URL` path, and `REDIS_DB` of the engine's
+ * forge-etl-python and dask-cuda-worker (the seed mirrors it in both blocks, so the two cannot drift apart).
+ */
+export const GRAPHISTRY_REDIS_DATABASE = 0;
+
 /** The names clients dial. Graphistry's own config and env refer to these, so they are fixed. */
 export const ServiceNames = {
   NEXUS: 'nexus',

@@ -1,11 +1,10 @@
-import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { HostForm, ServiceEndpoint } from '../../core/endpoint';
 import { EnvSource } from '../../core/env';
 import { check, ConfigError } from '../../core/errors';
 import { Images } from '../../core/images';
 import { assertDnsSubdomain, isDnsSubdomain } from '../../core/names';
-import { Probes } from '../../core/probes';
+import { Probes, probeSeconds } from '../../core/probes';
 import { sized } from '../../core/resources';
 import { Release } from '../../release/release';
 import { DEFAULT_CUDA_VARIANT, DEFAULT_GRAPHISTRY_TAG, graphistryImage } from '../defaults';
@@ -146,8 +145,8 @@ export class GraphAppKit extends GraphistryService {
       servicePorts: [{ name: 'http', port: ServicePorts.GRAPH_APP_KIT, targetPort: 'http' }],
       resources: props.resources ?? SERVICE_DEFAULT_RESOURCES[v.serviceName],
       // TCP: Streamlit's health path moves with its base path and version; the listener does not.
-      liveness: tcp({ initialDelay: Duration.seconds(30), period: Duration.seconds(30), timeout: Duration.seconds(5), failureThreshold: 3 }),
-      readiness: tcp({ initialDelay: Duration.seconds(5), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 }),
+      liveness: tcp(probeSeconds(30, 30, 5)),
+      readiness: tcp(probeSeconds(5, 10, 5)),
       volumeMounts: GAK_VIEW_DIRECTORIES.map((d) => ({ name: 'views', mountPath: `${GAK_APPS_PATH}/${d}`, subPath: d })),
       volumes: [{ name: 'views', persistentVolumeClaim: { claimName: props.claimName } }],
       initContainers: [{ name: 'seed-views', image, command: ['sh', '-c', seed], resources: sized(50, 500, 64, 256), volumeMounts: [{ name: 'views', mountPath: '/gak' }] }],

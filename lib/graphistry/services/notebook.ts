@@ -1,10 +1,9 @@
-import { Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { Images } from '../../core/images';
 import { assertDnsSubdomain } from '../../core/names';
 import { assertExternalRefs, ExternalRef } from '../../core/policy';
-import { Probes } from '../../core/probes';
+import { Probes, probeSeconds } from '../../core/probes';
 import { DEFAULT_CUDA_VARIANT, DEFAULT_GRAPHISTRY_TAG, graphistryImage } from '../defaults';
 import { GraphistryServiceRepositories, SERVICE_DEFAULT_RESOURCES, graphistryServiceProfile, ServiceNames, ServicePorts } from './defaults';
 import { GraphistryService, GraphistryServiceOptions, ServiceCommonProps } from './workload';
@@ -89,18 +88,8 @@ export class Notebook extends GraphistryService {
       ports: [{ name: 'http', port: ServicePorts.NOTEBOOK }],
       servicePorts: [{ name: 'http', port: ServicePorts.NOTEBOOK, targetPort: 'http' }],
       resources: props.resources ?? SERVICE_DEFAULT_RESOURCES[ServiceNames.NOTEBOOK],
-      liveness: Probes.curl(api, {
-        initialDelay: Duration.seconds(60),
-        period: Duration.seconds(60),
-        timeout: Duration.seconds(30),
-        failureThreshold: 3,
-      }),
-      readiness: Probes.curl(api, {
-        initialDelay: Duration.seconds(15),
-        period: Duration.seconds(10),
-        timeout: Duration.seconds(10),
-        failureThreshold: 3,
-      }),
+      liveness: Probes.curl(api, probeSeconds(60, 60, 30)),
+      readiness: Probes.curl(api, probeSeconds(15, 10, 10)),
       volumeMounts: mounts,
       volumes,
       security: props.securityProfile ?? graphistryServiceProfile(),

@@ -1,9 +1,8 @@
-import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Images } from '../../core/images';
 import { assertDnsSubdomain } from '../../core/names';
 import { assertExternalRefs, ExternalRef } from '../../core/policy';
-import { Probes } from '../../core/probes';
+import { Probes, probeSeconds } from '../../core/probes';
 import { DEFAULT_GRAPHISTRY_TAG, graphistryImage } from '../defaults';
 import { DATA_PATH } from '../engine';
 import { Postgres } from '../postgres';
@@ -51,18 +50,8 @@ export class Pivot extends GraphistryService {
       ports: [{ name: 'http', port: ServicePorts.PIVOT }],
       servicePorts: [{ name: 'http', port: ServicePorts.PIVOT, targetPort: 'http' }],
       resources: props.resources ?? SERVICE_DEFAULT_RESOURCES[ServiceNames.PIVOT],
-      liveness: Probes.curl(health, {
-        initialDelay: Duration.seconds(60),
-        period: Duration.seconds(60),
-        timeout: Duration.seconds(30),
-        failureThreshold: 3,
-      }),
-      readiness: Probes.curl(health, {
-        initialDelay: Duration.seconds(15),
-        period: Duration.seconds(10),
-        timeout: Duration.seconds(10),
-        failureThreshold: 3,
-      }),
+      liveness: Probes.curl(health, probeSeconds(60, 60, 30)),
+      readiness: Probes.curl(health, probeSeconds(15, 10, 10)),
       volumeMounts: [{ name: 'data-mount', mountPath: DATA_PATH }],
       volumes: [{ name: 'data-mount', persistentVolumeClaim: { claimName: props.dataMountClaim } }],
       security: props.securityProfile ?? graphistryServiceProfile(),

@@ -1,9 +1,9 @@
-import { Duration, Size } from 'cdk8s';
+import { Size } from 'cdk8s';
 import { Construct } from 'constructs';
 import { HostForm } from '../../core/endpoint';
 import { check, ErrorCollector } from '../../core/errors';
 import { Images, ImageRef } from '../../core/images';
-import { Probes } from '../../core/probes';
+import { Probes, probeSeconds } from '../../core/probes';
 import { quantityOf } from '../../core/resources';
 import { SecurityProfile } from '../../core/security';
 import { WaitFor } from '../../core/waits';
@@ -78,7 +78,7 @@ export class Redis extends GraphistryService implements IConnectable {
     this.engine = engine;
     const image = Images.of(this).resolve(props.engine ? 'engine' : 'image', engine.image);
     const limit = props.dataSizeLimit ?? Size.gibibytes(2);
-    const ping = Probes.exec([engine.cli, 'ping'], { initialDelay: Duration.seconds(5), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 3 });
+    const ping = Probes.exec([engine.cli, 'ping'], probeSeconds(5, 10, 5));
     this.connectAll(props.connections);
     this.env.user(props.env, 'env');
     this.render({

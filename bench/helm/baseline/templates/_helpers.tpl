@@ -121,3 +121,70 @@ metadata:
   {{- toYaml . | nindent 2 }}
   {{- end }}
 {{- end -}}
+
+{{/* A pod template (metadata and spec) of a workload, Job or CronJob. Arguments: (dict "root" $ "w" .). */}}
+{{- define "baseline.podTemplate" -}}
+{{- $root := .root }}
+{{- $w := .w -}}
+template:
+  metadata:
+    labels:
+      {{- include "baseline.labels" (dict "root" $root "labels" $w.labels) | nindent 6 }}
+    {{- with $w.podAnnotations }}
+    annotations:
+      {{- toYaml . | nindent 6 }}
+    {{- end }}
+  spec:
+    automountServiceAccountToken: {{ $w.automountServiceAccountToken | default false }}
+    {{- with $w.serviceAccountName }}
+    serviceAccountName: {{ . }}
+    {{- end }}
+    {{- with $w.imagePullSecrets }}
+    imagePullSecrets:
+      {{- range . }}
+      - name: {{ . }}
+      {{- end }}
+    {{- end }}
+    {{- with $w.initContainers }}
+    initContainers:
+      {{- range . }}
+      {{- include "baseline.container" (dict "root" $root "c" .) | nindent 6 }}
+      {{- end }}
+    {{- end }}
+    containers:
+      {{- range $w.containers }}
+      {{- include "baseline.container" (dict "root" $root "c" .) | nindent 6 }}
+      {{- end }}
+    securityContext:
+      {{- toYaml ($w.podSecurityContext | default $root.Values.defaults.podSecurityContext) | nindent 6 }}
+    nodeSelector:
+      {{- toYaml ($w.nodeSelector | default dict) | nindent 6 }}
+    {{- with $w.tolerations }}
+    tolerations:
+      {{- toYaml . | nindent 6 }}
+    {{- end }}
+    {{- with $w.affinity }}
+    affinity:
+      {{- toYaml . | nindent 6 }}
+    {{- end }}
+    {{- with $w.volumes }}
+    volumes:
+      {{- range . }}
+      - name: {{ .name }}
+        {{- with .claim }}
+        persistentVolumeClaim:
+          claimName: {{ . }}
+        {{- end }}
+        {{- with .configMap }}
+        configMap:
+          {{- toYaml . | nindent 10 }}
+        {{- end }}
+        {{- with .source }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
+      {{- end }}
+    {{- end }}
+    {{- with $w.extraPod }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+{{- end -}}

@@ -1,0 +1,43 @@
+import { ArgoCdSync, DeliveryTarget } from '../lib/gitops';
+
+/** The repository the example apps' dist/ is committed to (this project's), which Argo CD reads. */
+export const EXAMPLE_REPO_URL = 'https://github.com/nationtech/cdk8s-ops-kit.git';
+
+/** The branch Argo CD deploys the examples from. */
+export const EXAMPLE_REVISION = 'main';
+
+/**
+ * The IoT platform's delivery: Argo CD syncs on its own and reverts drift, but does not prune: the fleet's custom
+ * resources decide what runs on every device, so removing one from Git is an operator's sync, not a side effect.
+ */
+export function iotDelivery(): DeliveryTarget {
+  return DeliveryTarget.argoCd({
+    name: 'iot',
+    repoURL: EXAMPLE_REPO_URL,
+    targetRevision: EXAMPLE_REVISION,
+    sync: ArgoCdSync.automated({ selfHeal: true }),
+  });
+}
+
+/** Graphistry's delivery: fully automated (prune and self-heal); claims and CRDs survive pruning (Prune=false). */
+export function graphistryDelivery(): DeliveryTarget {
+  return DeliveryTarget.argoCd({
+    name: 'graphistry',
+    repoURL: EXAMPLE_REPO_URL,
+    targetRevision: EXAMPLE_REVISION,
+    sync: ArgoCdSync.automated({ prune: true, selfHeal: true }),
+  });
+}
+
+/**
+ * The dimtensor team's delivery: automated with self-heal; pruning stays an operator's sync, since a Job named after
+ * its template is replaced by a new one on every change and a finished Job's logs are worth keeping until its TTL.
+ */
+export function dimtensorDelivery(): DeliveryTarget {
+  return DeliveryTarget.argoCd({
+    name: 'dimtensor',
+    repoURL: EXAMPLE_REPO_URL,
+    targetRevision: EXAMPLE_REVISION,
+    sync: ArgoCdSync.automated({ selfHeal: true }),
+  });
+}
