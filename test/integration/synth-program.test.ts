@@ -61,6 +61,23 @@ describe('the compiled synth program (bin/synth.js)', () => {
     expect({ status: again.status, stderr: again.stderr }).toEqual({ status: 0, stderr: '' });
   });
 
+  test("an edited program file of an app (read through __dirname) reaches dist/ through cdk8s synth, no manual build", () => {
+    // apps/dimtensor.ts mounts serve.py from a ConfigMap; the bundle reads its copy in build/synth/dimtensor/.
+    const program = path.join(project, 'apps', 'dimtensor', 'serve.py');
+    const marker = '# Edited in a copy of the project after it was built.';
+    fs.writeFileSync(program, `${marker}\n${fs.readFileSync(program, 'utf8')}`);
+    const r = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'cdk8s'), ['synth'], { cwd: project, env, encoding: 'utf8', timeout: 300_000 });
+    expect({ status: r.status, stderr: r.stderr }).toMatchObject({ status: 0 });
+    expect(r.stderr).toContain('synth: rebuilding build/synth/ (apps/dimtensor/serve.py changed)');
+    expect(fs.readFileSync(path.join(project, 'build', 'synth', 'dimtensor', 'serve.py'), 'utf8')).toBe(fs.readFileSync(program, 'utf8'));
+    expect(fs.readFileSync(path.join(project, 'dist', 'dimtensor-inference', 'configmap-dimtensor-inference-config.yaml'), 'utf8')).toContain(`    ${marker}\n`);
+    // A copy beside the bundle that went missing is restored before the synth reads it.
+    fs.rmSync(path.join(project, 'build', 'synth', 'dimtensor'), { recursive: true });
+    const again = spawnSync(process.execPath, ['bin/synth.js', '--quiet'], { cwd: project, env, encoding: 'utf8', timeout: 300_000 });
+    expect({ status: again.status, stderr: again.stderr }).toEqual({ status: 0, stderr: 'synth: rebuilding build/synth/ (build/synth/dimtensor/analyze.py is gone)\n' });
+    expect(fs.readFileSync(path.join(project, 'dist', 'dimtensor-inference', 'configmap-dimtensor-inference-config.yaml'), 'utf8')).toContain(`    ${marker}\n`);
+  });
+
   test('a regenerated schema file regenerates the validators (their key is its hash) and the output stays the same', () => {
     const schema = path.join(project, 'schemas', 'kubernetes-1.28.0.json.gz');
     // The same definitions, compressed at another level: new bytes, same meaning.
