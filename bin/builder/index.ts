@@ -349,7 +349,18 @@ function redirects(root: string): esbuild.Plugin {
 /** Bundles every entry into build/synth/ and writes the manifest. */
 async function bundle(root: string, log: (line: string) => void): Promise<Manifest> {
   const t0 = Date.now();
-  const inject = `export const OPS_KIT_BUNDLED_VALIDATORS = () => require(${JSON.stringify(path.join(root, GENERATED_VALIDATORS))});\n`;
+  // The generated validators, and their separately loaded parts (the third-party CRDs: Argo CD's Application is 1.2 MB
+  // of checks, which every synth with a delivery target runs), compiled into the bundle so they share its code cache;
+  // each part is still evaluated only when a check in it is first needed.
+  const generatedDir = path.dirname(path.join(root, GENERATED_VALIDATORS));
+  const parts = fs.readdirSync(generatedDir).filter((f) => /^validators-[0-9a-f]+\.js$/.test(f)).sort();
+  const inject = [
+    `export const OPS_KIT_BUNDLED_VALIDATORS = () => require(${JSON.stringify(path.join(root, GENERATED_VALIDATORS))});`,
+    'export const OPS_KIT_BUNDLED_VALIDATOR_PARTS = {',
+    ...parts.map((f) => `  ${JSON.stringify(f)}: () => require(${JSON.stringify(path.join(generatedDir, f))}),`),
+    '};',
+    '',
+  ].join('\n');
   if (readText(path.join(root, INJECT)) !== inject) writeAtomic(path.join(root, INJECT), inject);
   const staging = fs.mkdtempSync(path.join(root, 'build', '.synth-'));
   try {

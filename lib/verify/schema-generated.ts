@@ -145,6 +145,8 @@ export function staleReason(
  * code cache. Elsewhere (tests, the npm package) the module is read from `GENERATED_VALIDATORS`.
  */
 declare const OPS_KIT_BUNDLED_VALIDATORS: (() => GeneratedModule) | undefined;
+/** Set by the synth bundle beside it: the modules of the separately loaded parts, by file name, evaluated on first use. */
+declare const OPS_KIT_BUNDLED_VALIDATOR_PARTS: Readonly<Record<string, () => GeneratedModule>> | undefined;
 
 /**
  * The outcome of looking for generated validators: the module, or why there is none that fits.
@@ -183,7 +185,8 @@ export function loadGeneratedValidators(schemaSha256: string, file?: string): Ge
         if (!part) return undefined;
         if (!loaded.has(id)) {
           try {
-            loaded.set(id, (require(path.join(dir, part)) as GeneratedModule).validators[id]);
+            const bundled = file === undefined && typeof OPS_KIT_BUNDLED_VALIDATOR_PARTS === 'object' ? OPS_KIT_BUNDLED_VALIDATOR_PARTS[part] : undefined;
+            loaded.set(id, (bundled ? bundled() : (require(path.join(dir, part)) as GeneratedModule)).validators[id]);
           } catch {
             loaded.set(id, undefined);
           }
