@@ -23,6 +23,8 @@ import * as path from 'path';
 import * as YAML from 'yaml';
 import { synthesize } from '../apps/main';
 import { helmBinary } from '../bin/helm';
+import { renderArgoCd } from '../lib/gitops/argocd';
+import { Manifest } from '../lib/release';
 import { baselineValues } from './helm-values';
 import { HelmRun, ReleaseLister, Scenario, scenarios } from './scenarios';
 
@@ -188,12 +190,24 @@ function table(header: string[], rows: string[][]): string {
 }
 
 /** Each example app's releases, rendered in memory, with the baseline chart's values for them. */
-const releaseLister: ReleaseLister = (app) =>
-  synthesize({ only: [app] }).map((r) => {
-    const { values, unsupported } = baselineValues(r.objects);
-    if (unsupported.length) process.stderr.write(`  baseline chart: no template for ${[...new Set(unsupported)].join(', ')} (release ${r.name}); see bench/README.md\n`);
-    return { name: r.name, namespace: r.namespace, values };
-  });
+const releaseLister: ReleaseLister = (app) => {
+  const releases = synthesize({ only: [app] });
+  const values = (name: string, objects: readonly Manifest[]) => {
+    const v = baselineValues(objects);
+    if (v.unsupported.length) process.stderr.write(`  baseline chart: no template for ${[...new Set(v.unsupported)].join(', ')} (release ${name}); see bench/README.md\n`);
+    return v.values;
+  };
+  const list = releases.map((r) => ({ name: r.name, namespace: r.namespace, values: values(r.name, r.objects) }));
+  // The app's Argo CD delivery (dist/argocd/: Applications and AppProjects), which a Helm user writes too: one more
+  // helm template of the same chart, rendering them as custom resources.
+  const delivery = renderArgoCd(releases);
+  if (delivery) {
+    const objects = delivery.manifests.map((m) => m.object as Manifest);
+    const name = `argocd-${app}`;
+    list.push({ name, namespace: objects[0].metadata.namespace ?? 'argocd', values: values(name, objects) });
+  }
+  return list;
+};
 
 function main(): void {
   const options = parse(process.argv.slice(2));
