@@ -10,6 +10,7 @@ import { EXTERNAL_REFS_ANNOTATION } from '../core/policy';
 import { withSyncWaves } from '../gitops/ordering';
 import { DeliveryTarget } from '../gitops/target';
 import { manifestWorkloads, podSecurityLabels, podSecurityRequirement } from '../verify/pod-security';
+import { PodOwner } from './network-policies';
 import { Release } from './release';
 import { NetworkPolicyMode } from '../verify/types';
 import { renderApiObject } from './render';
@@ -108,12 +109,12 @@ function treeOrdered(app: IConstruct): boolean {
  * The objects of one release, each rendered once (see render.ts), in the order cdk8s's `Chart.toJson()` gives them;
  * cluster-scoped objects without a namespace, pull secrets declared external.
  */
-function releaseObjects(release: Release, ordered: boolean): Manifest[] {
+function releaseObjects(release: Release, ordered: boolean, appPods?: readonly PodOwner[]): Manifest[] {
   const pullSecrets = new Set(Images.of(release).settings.pullSecrets ?? []);
   let objects: Manifest[];
   if (ordered) {
     // What Release.toJson() does before the chart's objects are synthesized.
-    release.renderNetworkPolicies();
+    release.renderNetworkPolicies(appPods);
     const app = App.of(release) as App;
     objects = [];
     for (const c of release.node.findAll()) {
@@ -129,8 +130,8 @@ function releaseObjects(release: Release, ordered: boolean): Manifest[] {
   return objects;
 }
 
-function renderValidated(release: Release, ordered: boolean): RenderedRelease {
-  const objects = withSyncWaves(labelNamespace(releaseObjects(release, ordered), release.releaseNamespace));
+function renderValidated(release: Release, ordered: boolean, appPods?: readonly PodOwner[]): RenderedRelease {
+  const objects = withSyncWaves(labelNamespace(releaseObjects(release, ordered, appPods), release.releaseNamespace));
   const seen = new Map<string, string>();
   for (const o of objects) {
     const file = manifestFileName(o);
@@ -204,7 +205,9 @@ export function renderApp(app: App): RenderedRelease[] {
   // Release names are DNS labels (lower-case letters, digits, '-'), on which code-unit order is the order
   // localeCompare gave (test/release/render.test.ts); it does not depend on the machine's locale.
   const byName = (a: Release, b: Release) => (a.releaseName < b.releaseName ? -1 : a.releaseName > b.releaseName ? 1 : 0);
-  return releases.sort(byName).map((r) => renderValidated(r, ordered));
+  // The app's pods as NetworkPolicies see them, once for every release (nothing changes them while releases render).
+  const appPods = ordered ? Release.appPodOwners(app) : undefined;
+  return releases.sort(byName).map((r) => renderValidated(r, ordered, appPods));
 }
 
 /** The pod spec inside a workload (Pod, Deployment-like, Job, CronJob), if any. */
