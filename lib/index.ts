@@ -167,7 +167,7 @@ export type { NodeSpreadOptions, TopologySpreadOptions } from './workload/spread
 export { AccessMode, PodVolume } from './workload/volumes';
 export type { EmptyDirOptions, ExistingClaimOptions, KeyedVolumeOptions, Mount, WorkloadClaimOptions } from './workload/volumes';
 export { ServiceExposure, WebService } from './workload/web-service';
-export type { LoadBalancerExposureOptions, NodePortExposureOptions, WebServiceProps, WebServiceServiceOptions } from './workload/web-service';
+export type { HttpClientOptions, LoadBalancerExposureOptions, NodePortExposureOptions, WebServiceProps, WebServiceServiceOptions } from './workload/web-service';
 export { Worker, WorkloadKind } from './workload/worker';
 export type { DeploymentKindOptions, PrometheusScrapeOptions, StatefulSetKindOptions, WorkerProps } from './workload/worker';
 
@@ -216,7 +216,8 @@ export { NATS_CLUSTER_PORT } from './nats/config';
 export type { NatsClusterSettings, NatsTlsSettings } from './nats/config';
 export { NatsAuth, NatsTls } from './nats/auth';
 export type { NatsTlsOptions, NatsUser } from './nats/auth';
-export { NATS_CA_DIR } from './nats/server';
+export { ExternalNats, NATS_CA_DIR } from './nats/client';
+export type { ExternalNatsOptions, INats } from './nats/client';
 export type { NatsClusterOptions, NatsConnectOptions, NatsEnvNames } from './nats/server';
 
 // Data services: Postgres
