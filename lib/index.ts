@@ -265,6 +265,19 @@ export type { ExternalQdrantOptions, IQdrant, QdrantConnectOptions } from './qdr
 export { QDRANT_GPU_IMAGE, QDRANT_IMAGE, QDRANT_MAX_NAME, QDRANT_UID, QdrantServer } from './qdrant/server';
 export type { QdrantGpuOptions, QdrantServerProps } from './qdrant/server';
 
+// Identity: Dex
+export {
+  assertIssuerUrl, assertRedirectUri, DEX_CONFIG_KEYS, DEX_DATA_DIR, DEX_GRPC_PORT, DEX_HTTP_PORT, DEX_IMAGE, DEX_STORAGE_TYPES,
+  DEX_TELEMETRY_PORT, DEX_VERSION, DexConnector,
+} from './dex/config';
+export type { ConnectorSecretEnv, DexGitHubConnectorOptions, DexOidcConnectorOptions, DexStaticClient, DexStaticClientOptions } from './dex/config';
+export { Dex, DEX_UID, DexClient } from './dex/dex';
+export type { DexClientConnectOptions, DexClientEnvNames, DexProps } from './dex/dex';
+
+// Search: Quickwit
+export { Quickwit, QUICKWIT_GRPC_PORT, QUICKWIT_IMAGE, QUICKWIT_MAX_NAME, QUICKWIT_REST_PORT, QUICKWIT_UID, QuickwitMetastore } from './quickwit/quickwit';
+export type { QuickwitProps } from './quickwit/quickwit';
+
 // Telemetry stack
 export { CollectorConfig, CollectorEnv } from './telemetry/collector-config';
 export type { CollectorPipeline, ComponentKind, ComponentSettings } from './telemetry/collector-config';
