@@ -378,3 +378,16 @@ export type {
 export { GRAPHISTRY_STORAGE_CLASS, GraphistryClaims, GraphistryStorage, KEEP_ON_PRUNE_ANNOTATIONS, StorageAccessMode } from './graphistry/storage';
 export type { GraphistryClaimOptions, GraphistryStorageProps } from './graphistry/storage';
 export { Tier } from './graphistry/tier';
+
+// semantic-explorer: the application services on the workload blocks and the data-services components
+export { SEMANTIC_EXPLORER_REPOSITORY_PREFIX, SemanticExplorerService } from './semantic-explorer/images';
+export type { SemanticExplorerImages } from './semantic-explorer/images';
+export {
+  SEMANTIC_EXPLORER_API_PORT, SEMANTIC_EXPLORER_EMBEDDING_PORT, SEMANTIC_EXPLORER_INFERENCE_UID, SEMANTIC_EXPLORER_LLM_PORT,
+  SEMANTIC_EXPLORER_MODELS_DIR, SEMANTIC_EXPLORER_OIDC_ENV, SEMANTIC_EXPLORER_TENSORRT_DIR, SEMANTIC_EXPLORER_VISUALIZATIONS_HEALTH_PORT,
+  SEMANTIC_EXPLORER_WORKER_HEALTH_PORT, SemanticExplorer,
+} from './semantic-explorer/semantic-explorer';
+export type {
+  SemanticExplorerApiOptions, SemanticExplorerDatabase, SemanticExplorerEmbeddingOptions, SemanticExplorerGpuOptions,
+  SemanticExplorerInferenceOptions, SemanticExplorerInfrastructure, SemanticExplorerProps, SemanticExplorerWorkerOptions,
+} from './semantic-explorer/semantic-explorer';
