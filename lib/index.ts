@@ -224,6 +224,8 @@ export type { NatsClusterOptions, NatsConnectOptions, NatsEnvNames } from './nat
 export { POSTGRES_CA_DIR, POSTGRES_PORT, PostgresEnv, PostgresTls } from './postgres/client';
 export type { IPostgres, PostgresConnectOptions, PostgresEnvNames, PostgresLogin } from './postgres/client';
 export { ExternalPostgres } from './postgres/external';
+export { PostgresExporter } from './postgres/exporter';
+export type { PostgresExporterProps } from './postgres/exporter';
 export type { ExternalPostgresOptions } from './postgres/external';
 export type { PostgresSettings } from './postgres/settings';
 export {

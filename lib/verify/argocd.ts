@@ -317,7 +317,10 @@ export function verifyArgoCd(
   options: Omit<VerifyOptions, 'name' | 'files'> & { readonly distPaths?: ReadonlyMap<string, string> } = {},
 ): VerifyReport {
   const { distPaths, ...verifyOptions } = options;
-  const report = verifyManifests(objects.map((e) => e.object), { ...verifyOptions, name: ARGOCD_DIR, files: objects.map((e) => e.file) });
+  // Argo CD installs the Application and AppProject CRDs the delivery objects are.
+  const installedCrds = [...(verifyOptions.installedCrds ?? []), 'Application.argoproj.io', 'AppProject.argoproj.io'];
+  const files = objects.map((e) => e.file);
+  const report = verifyManifests(objects.map((e) => e.object), { ...verifyOptions, installedCrds, name: ARGOCD_DIR, files });
   const findings = argoCdFindings({ objects, folders, distPaths });
   if (!findings.length) return report;
   const violations: Violation[] = [
