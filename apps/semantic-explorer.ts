@@ -4,7 +4,7 @@ import { Dex, DexConnector } from '../lib/dex';
 import { DeliveryTarget } from '../lib/gitops';
 import { ExternalNats, INats, NatsAuth, NatsPersistence, NatsServer } from '../lib/nats';
 import { MinioServer, ObjectStorage, S3Auth } from '../lib/object-storage';
-import { ExternalPostgres, IPostgres, PostgresLogin, PostgresServer, PostgresTls } from '../lib/postgres';
+import { ExternalPostgres, IPostgres, PostgresExporter, PostgresLogin, PostgresServer, PostgresTls } from '../lib/postgres';
 import { ExternalQdrant, IQdrant, QdrantAuth, QdrantServer } from '../lib/qdrant';
 import { Quickwit, QuickwitMetastore } from '../lib/quickwit';
 import { Release } from '../lib/release';
@@ -33,6 +33,8 @@ export const SEMANTIC_EXPLORER_SECRETS = {
   oidcClient: 'semantic-explorer-oidc',
   /** The GitHub OAuth app Dex logs users in with (`client-id`, `client-secret`). */
   github: 'semantic-explorer-github',
+  /** The postgres-exporter role's password (key `password`); its role is a member of `pg_monitor`. */
+  postgresExporter: 'semantic-explorer-pg-exporter',
   /** Object storage keys (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`). */
   storage: 'semantic-explorer-s3',
   /** NATS token (key `token`). */
@@ -121,7 +123,7 @@ function internalInfra(release: Release): Infra {
   const postgres = new PostgresServer(release, 'Postgres', {
     superuser: { password: { name: 'semantic-explorer-pg-superuser', key: 'password' } },
     storage: { size: Size.gibibytes(100) },
-    exporter: { password: { name: 'semantic-explorer-pg-exporter', key: 'password' } },
+    exporter: { password: { name: SEMANTIC_EXPLORER_SECRETS.postgresExporter, key: 'password' } },
   });
   const role = postgres.addRole(DATABASE, { password: LOGIN.password!, url: LOGIN.url });
   postgres.addDatabase(DATABASE, { owner: role });
@@ -163,6 +165,14 @@ export function buildSemanticExplorer(app: App, options: SemanticExplorerAppOpti
     }),
   });
   const infra = internal ? internalInfra(release) : externalInfra();
+  if (!internal) {
+    // The managed database's pod takes no sidecar: its exporter runs beside the application, as its own monitor role.
+    new PostgresExporter(release, 'PostgresExporter', {
+      postgres: infra.postgres,
+      login: { user: 'postgres_exporter', password: { name: SEMANTIC_EXPLORER_SECRETS.postgresExporter, key: 'password' } },
+      database: DATABASE,
+    });
+  }
 
   const issuer = `https://${SEMANTIC_EXPLORER_AUTH_HOST}`;
   const dex = new Dex(release, 'Dex', {

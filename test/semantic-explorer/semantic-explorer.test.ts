@@ -158,6 +158,14 @@ describe('the fifteen failures of the real chart cannot happen', () => {
     expect(pod(find(r, 'Deployment', 'api')).runtimeClassName).toBeUndefined();
   });
 
+  test('failure 3: the managed Postgres gets a postgres-exporter Deployment whose connection is in the graph', () => {
+    const exporter = find(external.r, 'Deployment', 'semantic-explorer-postgres-exporter');
+    expect(exporter).toBeDefined();
+    expect(pod(exporter).containers[0].image).toMatch(/postgres-exporter:v\d/);
+    expect(external.r.connections.some((c) => c.to.type === 'external' && c.to.host === 'pg.data.example.internal' &&
+      c.from.type === 'workload' && selects(c.from.selector, podLabels(exporter)))).toBe(true);
+  });
+
   test('failure 3: the in-cluster Postgres renders its postgres-exporter, logged in as its own role', () => {
     const pg = pod(find(internal.r, 'StatefulSet', 'semantic-explorer-internal-postgres'));
     const exporter = pg.containers.find((c: Obj) => c.name === 'exporter');
