@@ -1,5 +1,5 @@
 import { App, Size } from 'cdk8s';
-import { ExternalPeer, NetworkPolicies } from '../lib/core';
+import { ExternalEndpoint, ExternalPeer, NetworkPolicies } from '../lib/core';
 import { Dex, DexConnector } from '../lib/dex';
 import { DeliveryTarget } from '../lib/gitops';
 import { ExternalNats, INats, NatsAuth, NatsPersistence, NatsServer } from '../lib/nats';
@@ -198,6 +198,16 @@ export function buildSemanticExplorer(app: App, options: SemanticExplorerAppOpti
     metastore: QuickwitMetastore.postgres(infra.postgres, { database: DATABASE, login: LOGIN }),
   });
 
+  // The API fetches the issuer's discovery document and keys at the issuer URL, the public host: inside the cluster
+  // that traffic reaches the ingress controller's pods (kube-proxy forwards the load balancer's address to them), so
+  // the API's egress to them on 443 is a connection of its own, or the default deny drops every login.
+  const publicIssuer = ExternalEndpoint.of({
+    host: SEMANTIC_EXPLORER_AUTH_HOST,
+    ports: [{ name: 'https', port: 443 }],
+    peer: NetworkPolicies.of(release).ingressController,
+    description: 'the OIDC issuer through the ingress controller',
+  });
+
   return new SemanticExplorer(release, 'SemanticExplorer', {
     images: { tag: SEMANTIC_EXPLORER_TAG, inferenceTag: SEMANTIC_EXPLORER_INFERENCE_TAG },
     infrastructure: {
@@ -205,7 +215,10 @@ export function buildSemanticExplorer(app: App, options: SemanticExplorerAppOpti
     },
     oidc: dex.client('semantic-explorer'),
     encryptionKey: { name: SEMANTIC_EXPLORER_SECRETS.encryption, key: 'master-key' },
-    api: { ingress: { hosts: [SEMANTIC_EXPLORER_HOST], className: 'nginx', tls } },
+    api: {
+      ingress: { hosts: [SEMANTIC_EXPLORER_HOST], className: 'nginx', tls },
+      connections: [{ connect: (client) => void client.connect(publicIssuer, 'https', { purpose: 'OIDC discovery and token exchange at the public issuer' }) }],
+    },
     embedding: { tensorrtCache: { size: Size.gibibytes(10) } },
   });
 }

@@ -99,6 +99,12 @@ export interface SemanticExplorerApiOptions {
    * @default {}
    */
   readonly env?: EnvMap;
+  /**
+   * Further servers the API dials, as connections (recorded in the graph, so its NetworkPolicy allows them): the OIDC
+   * issuer's public address, which the API reaches through the ingress controller for discovery and token exchange.
+   * @default []
+   */
+  readonly connections?: readonly IConnectable[];
 }
 
 /** A worker service. */
@@ -360,6 +366,7 @@ export class SemanticExplorer extends Construct {
         this.inference(this.llm, 'LLM', s, true),
         ...this.otel(s, SemanticExplorerService.API),
         this.encryption(s),
+        ...(api.connections ?? []),
       ],
       scaling: Scaling.autoscale({ minReplicas: replicas.min, maxReplicas: replicas.max, cpuUtilization: 70, memoryUtilization: 80 }),
       disruptionBudget: DisruptionBudget.minAvailable(1),

@@ -300,8 +300,15 @@ describe('the fifteen failures of the real chart cannot happen', () => {
     expect(client).toBeDefined();
     const dexEnv = envOf(pod(find(r, 'Deployment', dexName)).containers[0]);
     expect(dexEnv[client.secretEnv]).toEqual(e.OIDC_CLIENT_SECRET);
-    // Dex is reachable on the issuer's host through its Ingress.
+    // Dex is reachable on the issuer's host through its Ingress, and the API's NetworkPolicy lets it reach that host:
+    // the public address leads to the ingress controller's pods, on 443.
     expect(find(r, 'Ingress', dexName).spec.rules[0].host).toBe(new URL(config.issuer).hostname);
+    const apiPolicy = find(r, 'NetworkPolicy', 'api');
+    expect(apiPolicy.spec.egress).toContainEqual({
+      to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' } } }],
+      ports: [{ port: 443, protocol: 'TCP' }],
+    });
+    expect(r.connections.some((c) => c.to.type === 'external' && c.to.host === new URL(e.OIDC_ISSUER_URL).hostname)).toBe(true);
   });
 
   test.each(BOTH)('failure 12 (%s): every image is pinned (no :latest) and pulled IfNotPresent', (_n, r) => {
