@@ -440,6 +440,19 @@ function renderWith(overrides: Partial<Omit<SemanticExplorerProps, 'infrastructu
   return { se, r: renderRelease(release) };
 }
 
+test('defaults: the application objects match the reviewed snapshot (a record; the behaviour is asserted above)', () => {
+  const { r } = renderWith({});
+  const app = objs(r).filter((o) => o.metadata.labels?.['app.kubernetes.io/part-of'] === 'semantic-explorer');
+  expect(app.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
+    ...APP_SERVICES.map((n) => `Deployment/${n}`),
+    'HorizontalPodAutoscaler/api', 'HorizontalPodAutoscaler/worker-collections', 'HorizontalPodAutoscaler/worker-datasets', 'HorizontalPodAutoscaler/worker-visualizations-py',
+    'Ingress/api', 'PersistentVolumeClaim/embedding-inference-api-models', 'PersistentVolumeClaim/llm-inference-api-models',
+    'PodDisruptionBudget/api', 'PodDisruptionBudget/worker-collections', 'PodDisruptionBudget/worker-datasets', 'PodDisruptionBudget/worker-visualizations-py',
+    'Service/api', 'Service/embedding-inference-api', 'Service/llm-inference-api',
+  ].sort());
+  expect(app).toMatchSnapshot();
+});
+
 test('the in-cluster Qdrant can run the GPU image variant (an option of the component)', () => {
   const release = newRelease();
   new QdrantServer(release, 'Qdrant', { replicas: 3, auth: QdrantAuth.apiKey({ name: 'q', key: 'k' }), gpu: {} });
