@@ -299,6 +299,8 @@ export { HOST_IP_ENV, NodeExporter, NodeExporterHostAccess, NodeExporterSource }
 export type { NodeExporterOptions, NodeExporterProps } from './telemetry/node-exporter';
 export { COLLECTOR_DEFAULT_TOLERATIONS, OtelCollector } from './telemetry/otel-collector';
 export type { OtelClientOptions, OtelCollectorOptions, OtelCollectorProps } from './telemetry/otel-collector';
+export { OtelGateway } from './telemetry/otel-gateway';
+export type { OtelGatewayProps, OtlpDestination } from './telemetry/otel-gateway';
 export { podScrapeJob, PrometheusConfig, staticScrapeJob } from './telemetry/prometheus-config';
 export type {
   KubernetesSdConfig, KubernetesSdRole, PodScrapeJobOptions, PrometheusGlobalConfig, RelabelAction, RelabelConfig,
