@@ -9,6 +9,7 @@ import { ExternalQdrant, IQdrant, QdrantAuth, QdrantServer } from '../lib/qdrant
 import { Quickwit, QuickwitMetastore } from '../lib/quickwit';
 import { Release } from '../lib/release';
 import { SemanticExplorer, SemanticExplorerDatabase } from '../lib/semantic-explorer';
+import { OtelGateway, Prometheus, ScrapeTarget } from '../lib/telemetry';
 import { ExternalValkey, IValkey, ValkeyAuth, ValkeyServer } from '../lib/valkey';
 import { IngressTls, renderIngress } from '../lib/workload';
 import { semanticExplorerDelivery } from './delivery';
@@ -165,13 +166,17 @@ export function buildSemanticExplorer(app: App, options: SemanticExplorerAppOpti
     }),
   });
   const infra = internal ? internalInfra(release) : externalInfra();
+  const postgresMetrics: ScrapeTarget[] = [];
   if (!internal) {
     // The managed database's pod takes no sidecar: its exporter runs beside the application, as its own monitor role.
-    new PostgresExporter(release, 'PostgresExporter', {
+    const exporter = new PostgresExporter(release, 'PostgresExporter', {
       postgres: infra.postgres,
       login: { user: 'postgres_exporter', password: { name: SEMANTIC_EXPLORER_SECRETS.postgresExporter, key: 'password' } },
       database: DATABASE,
     });
+    postgresMetrics.push(exporter.scrapeTarget());
+  } else if (infra.postgres instanceof PostgresServer && infra.postgres.metricsEndpoint) {
+    postgresMetrics.push(ScrapeTarget.pods('postgres-exporter', infra.postgres.metricsEndpoint, 'metrics'));
   }
 
   const issuer = `https://${SEMANTIC_EXPLORER_AUTH_HOST}`;
@@ -193,9 +198,20 @@ export function buildSemanticExplorer(app: App, options: SemanticExplorerAppOpti
     hosts: [SEMANTIC_EXPLORER_AUTH_HOST], className: 'nginx', tls, port: 'http',
   });
 
-  new Quickwit(release, 'Quickwit', {
+  const quickwit = new Quickwit(release, 'Quickwit', {
     indexStorage: infra.quickwitIndexes,
     metastore: QuickwitMetastore.postgres(infra.postgres, { database: DATABASE, login: LOGIN }),
+  });
+
+  // Telemetry: the collector as a Deployment, logs and traces to Quickwit, metrics to Prometheus (a namespaced Role
+  // bound to the account its pod runs as, discovery in its own namespace).
+  const otel = new OtelGateway(release, 'Otel', { name: 'otel-collector', logsAndTraces: quickwit.otlpTarget });
+  new Prometheus(release, 'Prometheus', {
+    name: 'prometheus',
+    routePrefix: '',
+    externalUrl: '/',
+    scrapeTargets: [...otel.scrapeTargets(), ...postgresMetrics],
+    persistence: { size: Size.gibibytes(50) },
   });
 
   // The API fetches the issuer's discovery document and keys at the issuer URL, the public host: inside the cluster
@@ -220,6 +236,7 @@ export function buildSemanticExplorer(app: App, options: SemanticExplorerAppOpti
       connections: [{ connect: (client) => void client.connect(publicIssuer, 'https', { purpose: 'OIDC discovery and token exchange at the public issuer' }) }],
     },
     embedding: { tensorrtCache: { size: Size.gibibytes(10) } },
+    telemetry: otel,
   });
 }
 

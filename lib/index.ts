@@ -393,5 +393,5 @@ export {
 } from './semantic-explorer/semantic-explorer';
 export type {
   SemanticExplorerApiOptions, SemanticExplorerDatabase, SemanticExplorerEmbeddingOptions, SemanticExplorerGpuOptions,
-  SemanticExplorerInferenceOptions, SemanticExplorerInfrastructure, SemanticExplorerProps, SemanticExplorerWorkerOptions,
+  SemanticExplorerInferenceOptions, SemanticExplorerInfrastructure, SemanticExplorerProps, SemanticExplorerTelemetry, SemanticExplorerWorkerOptions,
 } from './semantic-explorer/semantic-explorer';

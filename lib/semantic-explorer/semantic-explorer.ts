@@ -11,13 +11,13 @@ import { Resources, sized } from '../core/resources';
 import { assertSecretKey, SecretKey } from '../core/secrets';
 import { SecurityProfile } from '../core/security';
 import { assertWholeSeconds } from '../core/validate';
-import { ClientBinding, IConnectable } from '../core/wiring';
+import { ClientBinding, Connection, IConnectable } from '../core/wiring';
 import { INats } from '../nats/client';
 import { ObjectStorage } from '../object-storage/storage';
 import { IPostgres, PostgresEnv, PostgresLogin } from '../postgres/client';
 import { IQdrant } from '../qdrant/client';
 import { Release } from '../release/release';
-import { OtelCollector } from '../telemetry/otel-collector';
+import { OtelClientOptions } from '../telemetry/otel-collector';
 import { IValkey } from '../valkey/client';
 import { DisruptionBudget } from '../workload/disruption';
 import { WorkloadIngressOptions } from '../workload/ingress';
@@ -47,6 +47,15 @@ export const SEMANTIC_EXPLORER_MODELS_DIR = '/models';
 export const SEMANTIC_EXPLORER_TENSORRT_DIR = '/tensorrt-cache';
 /** The env keys every application container must get from a connection (the contract the chart broke). */
 export const SEMANTIC_EXPLORER_OIDC_ENV = ['OIDC_ISSUER_URL', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET'] as const;
+
+/**
+ * Where the services send OTLP: an `OtelGateway` (the collector as a Deployment) or the per-node `OtelCollector`;
+ * its `connect` sets OTEL_EXPORTER_OTLP_ENDPOINT, the protocol and OTEL_SERVICE_NAME.
+ */
+export interface SemanticExplorerTelemetry {
+  /** Wires one service's container to the collector. */
+  connect(client: ClientBinding, options: OtelClientOptions): Connection;
+}
 
 /** A database and login of the Postgres server for the application. */
 export interface SemanticExplorerDatabase {
@@ -194,7 +203,7 @@ export interface SemanticExplorerProps {
    * The OpenTelemetry collector every service exports to (OTEL_EXPORTER_OTLP_ENDPOINT from its `connect`).
    * @default - no OTLP export
    */
-  readonly telemetry?: OtelCollector;
+  readonly telemetry?: SemanticExplorerTelemetry;
   /** The API. */
   readonly api: SemanticExplorerApiOptions;
   /**
@@ -315,7 +324,7 @@ export class SemanticExplorer extends Construct {
     check(infra.storage.kind === 's3', 'infrastructure.storage', infra.storage.description, 'an S3 bucket (ObjectStorage.minio or .s3)', 'the services read AWS_* and S3_BUCKET_NAME');
     connectable('infrastructure.cache', infra.cache, 'a ValkeyServer or ExternalValkey.of({...})');
     connectable('oidc', props.oidc, "the OIDC issuer (a Dex the release renders, or a connectable setting OIDC_*)");
-    if (props.telemetry !== undefined) check(props.telemetry instanceof OtelCollector, 'telemetry', props.telemetry, 'an OtelCollector');
+    if (props.telemetry !== undefined) connectable('telemetry', props.telemetry, 'an OtelGateway or OtelCollector');
     const encryptionKey = assertSecretKey('encryptionKey', props.encryptionKey);
     const timeout = props.inferenceTimeout ?? Duration.seconds(120);
     assertWholeSeconds('inferenceTimeout', timeout, { min: 1 });
@@ -515,7 +524,7 @@ interface Settings {
   readonly encryptionKey: SecretKey;
   readonly timeout: Duration;
   readonly gpu: Gpu;
-  readonly telemetry: OtelCollector | undefined;
+  readonly telemetry: SemanticExplorerTelemetry | undefined;
   readonly oidc: IConnectable;
 }
 

@@ -377,6 +377,12 @@ describe('the env contract comes from the connections', () => {
     expect(api.DATABASE_URL).toEqual({ secretKeyRef: { name: SEMANTIC_EXPLORER_SECRETS.database, key: 'url' } });
     expect(env(r, 'worker-datasets').EMBEDDING_INFERENCE_API_URL).toBe(api.EMBEDDING_INFERENCE_API_URL);
     expect(env(r, 'worker-visualizations-py').LLM_INFERENCE_API_URL).toBe(api.LLM_INFERENCE_API_URL);
+    // Every service, the inference APIs included, exports OTLP to the release's collector Service (a Deployment).
+    for (const n of APP_SERVICES) {
+      const otlp = new URL(env(r, n).OTEL_EXPORTER_OTLP_ENDPOINT as string);
+      expect(find(r, 'Service', otlp.hostname.split('.')[0]).spec.ports.map((p: Obj) => p.port)).toContain(Number(otlp.port));
+      expect(find(r, 'Deployment', otlp.hostname.split('.')[0])).toBeDefined();
+    }
     // Each key an application container reads from a connection is owned by it: the same value wherever it is set.
     for (const n of ['worker-collections', 'worker-datasets', 'worker-visualizations-py']) expect(env(r, n).NATS_URL).toBe(api.NATS_URL);
   });
