@@ -132,7 +132,8 @@ describe('semantic-explorer guide example', () => {
   const se = buildSemanticExplorer(new App());
   const out = synthRelease(Release.of(se));
   const podOf = (name: string) => findObject(out.manifests, 'Deployment', name).spec.template.spec;
-  const envOf = (name: string): Record<string, unknown> => Object.fromEntries(podOf(name).containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+  const envOf = (name: string): Record<string, unknown> =>
+    Object.fromEntries(podOf(name).containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
 
   test('the inference APIs land on the GPU pool with the runtime class; the API does not', () => {
     for (const n of ['embedding-inference-api', 'llm-inference-api']) {
