@@ -194,7 +194,7 @@ export function buildSemanticExplorer(app: App, options: SemanticExplorerAppOpti
     }],
   });
   const tls = IngressTls.certManager({ clusterIssuer: 'letsencrypt-prod' });
-  renderIngress(release, 'DexIngress', dex.endpoint, { 'app.kubernetes.io/name': 'dex', 'app.kubernetes.io/instance': release.releaseName }, {
+  renderIngress(release, 'DexIngress', dex.endpoint, dex.selector, {
     hosts: [SEMANTIC_EXPLORER_AUTH_HOST], className: 'nginx', tls, port: 'http',
   });
 
