@@ -38,24 +38,50 @@ export interface INats extends IConnectable {
  * The one implementation of `INats.connect`, shared by the in-cluster server and an external one.
  * @internal
  */
-export function connectNats(server: INats, client: ClientBinding, options: NatsConnectOptions, waitName: string): Connection {
+export function connectNats(server: INats, client: ClientBinding, options: NatsConnectOptions, waitName: string, what: string): Connection {
   const names: Required<NatsEnvNames> = {
     url: 'NATS_URL', replicas: 'NATS_REPLICAS', token: 'NATS_TOKEN', user: 'NATS_USER', password: 'NATS_PASSWORD', nkeySeed: 'NATS_NKEY_SEED', caFile: 'NATS_CA_FILE',
     ...(options.env ?? {}),
   };
   const form = options.hostForm ?? HostForm.NAMESPACED;
+  const auth = server.auth;
+  if (options.urlSecret !== undefined) {
+    assertSecretKey('connect.urlSecret', options.urlSecret);
+    check(auth.kind === 'token' || auth.kind === 'users', 'connect.urlSecret', options.urlSecret,
+      'unset, or a Secret key holding the URL with credentials when the server authenticates by token or users',
+      auth.kind === 'none' ? `${what} authenticates no client: its URL carries no credentials` : 'a URL cannot carry an nkey signature');
+  }
   const c = client.connect(server.endpoint, 'client', { purpose: options.purpose ?? 'messaging' });
   const hint = c.envHint();
-  client.setEnv(names.url, c.url(server.scheme, { form }), hint);
-  if (names.replicas !== false) client.setEnv(names.replicas, String(server.replicas), hint);
   const secret = (name: string, key: SecretKey) => client.setEnv(name, secretKeyEnv(key), hint).addExternalRef({ kind: 'Secret', name: key.name });
-  const auth = server.auth;
+  // With urlSecret the credentials travel inside the URL, which the operator writes into the Secret.
+  if (options.urlSecret !== undefined) secret(names.url, options.urlSecret);
+  else client.setEnv(names.url, c.url(server.scheme, { form }), hint);
+  if (names.replicas !== false) client.setEnv(names.replicas, String(server.replicas), hint);
+  if (options.urlSecret === undefined) setCredentialEnv(auth, options, names, secret, (name, value) => client.setEnv(name, value, hint));
+  if (server.ca) {
+    const dir = `${NATS_CA_DIR}/${server.ca.name}`;
+    client.mountSecret({ volume: deriveName(['nats-ca', server.ca.name]), secretName: server.ca.name, mountPath: dir, items: [{ key: server.ca.key, path: 'ca.crt' }] });
+    client.setEnv(names.caFile, `${dir}/ca.crt`, hint);
+  }
+  if (options.wait ?? true) client.addWait(WaitFor.tcp({ name: waitName, host: c.host(form), port: c.port.port }));
+  return c;
+}
+
+/** Sets the credential variables of the auth kind on a client that reads them separately from the URL. */
+function setCredentialEnv(
+  auth: NatsAuth,
+  options: NatsConnectOptions,
+  names: Required<NatsEnvNames>,
+  secret: (name: string, key: SecretKey) => unknown,
+  plain: (name: string, value: string) => unknown,
+): void {
   if (auth.token) secret(names.token, auth.token);
   if (auth.kind === 'users') {
     const users = auth.users;
     const user = options.user !== undefined ? users.find((u) => u.user === options.user) : users.length === 1 ? users[0] : undefined;
     check(user !== undefined, 'connect.user', options.user, `one of the server's users: ${users.map((u) => u.user).join(', ')}`, options.user === undefined ? 'the server has several users' : undefined);
-    client.setEnv(names.user, user.user, hint);
+    plain(names.user, user.user);
     secret(names.password, user.password);
   }
   if (auth.kind === 'nkeys') {
@@ -64,13 +90,6 @@ export function connectNats(server: INats, client: ClientBinding, options: NatsC
   } else {
     check(options.nkeySeed === undefined, 'connect.nkeySeed', options.nkeySeed, 'unset', `the server's auth is ${auth.kind}, not nkeys`);
   }
-  if (server.ca) {
-    const dir = `${NATS_CA_DIR}/${server.ca.name}`;
-    client.mountSecret({ volume: deriveName(['nats-ca', server.ca.name]), secretName: server.ca.name, mountPath: dir, items: [{ key: server.ca.key, path: 'ca.crt' }] });
-    client.setEnv(names.caFile, `${dir}/ca.crt`, hint);
-  }
-  if (options.wait ?? true) client.addWait(WaitFor.tcp({ name: waitName, host: c.host(form), port: c.port.port }));
-  return c;
 }
 
 /** Options of a NATS outside the app. */
@@ -146,6 +165,6 @@ export class ExternalNats implements INats {
 
   /** Wires `client` to the cluster (see `INats.connect`). */
   public connect(client: ClientBinding, options: NatsConnectOptions = {}): Connection {
-    return connectNats(this, client, options, 'nats');
+    return connectNats(this, client, options, 'nats', this.endpoint.description);
   }
 }

@@ -140,6 +140,14 @@ export interface NatsConnectOptions {
    * @default 'messaging'
    */
   readonly purpose?: string;
+  /**
+   * For a client that reads its credentials only inside its URL (`nats://<user>:<password>@<host>:4222`): the URL
+   * env variable comes from this key of an operator-created Secret, which holds the whole URL with the credentials,
+   * and no separate credential variable is set. Only with token or users authentication (a URL cannot carry an nkey
+   * signature); the URL stays out of the manifests, as every credential does.
+   * @default - the URL without credentials, and the credentials in their own variables
+   */
+  readonly urlSecret?: SecretKey;
 }
 
 /** JetStream limits; defaults are derived from the container's memory limit and the store volume's size. */
@@ -431,7 +439,7 @@ export class NatsServer extends WorkloadConstruct implements INats {
     const o: NatsConnectOptions = 'urlEnv' in options
       ? { env: { url: options.urlEnv, replicas: false }, wait: false, purpose: options.purpose }
       : options;
-    return inConstruct(this, () => connectNats(this, client, o, this.name));
+    return inConstruct(this, () => connectNats(this, client, o, this.name, `NATS server ${this.name}`));
   }
 
   private clusterReplicas(cluster: NatsClusterOptions | undefined): number {

@@ -92,6 +92,7 @@ const rules: RuleInfo[] = [
   { id: 'affinity-selects', category: 'reference', rationale: 'an affinity, anti-affinity or topology spread selector that matches no pod of the release places or spreads nothing' },
   { id: 'rbac-subject-used', category: 'reference', rationale: 'a RoleBinding subject no pod runs as grants its permissions to nobody, while the pods that need them get 403' },
   { id: 'crd-installed', category: 'reference', rationale: 'a custom resource whose CRD is neither rendered nor declared installed is rejected by the API server (a ServiceMonitor without the Prometheus Operator)' },
+  { id: 'iot-watched-namespace', category: 'reference', rationale: 'a fleet deployment in a namespace no IoT operator watches is accepted by the API server and never reconciled: no device ever runs it' },
   { id: 'external-refs', category: 'reference', rationale: 'the external-references annotation must be readable, or the externals list an operator relies on is wrong' },
   // wiring graph (connections recorded by the constructs, checked against every release of the app)
   { id: 'wiring-client', category: 'wiring', rationale: 'a connection from pods the app does not render is an allow rule and a wait for nothing' },
