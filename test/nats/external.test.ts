@@ -40,6 +40,16 @@ describe('ExternalNats', () => {
     expect(keys(ExternalNats.of({ url: 'nats://nats.example.com', replicas: 3, auth: TOKEN, peer: PEER }), r2)).toEqual(inCluster);
   });
 
+  test('a client that reads its credentials only inside the URL gets NATS_URL from the Secret (urlSecret), and no token variable', () => {
+    const r = newRelease();
+    const nats = ExternalNats.of({ url: 'nats://nats.example.com', replicas: 3, auth: TOKEN, peer: PEER });
+    new DemoWorkload(r, 'Web', { name: 'web', connect: [(b) => nats.connect(b, { urlSecret: { name: 'nats-url', key: 'url' } })] });
+    const env = envOf(Template.fromRelease(r).container('Deployment', 'web', 'main'));
+    expect(env.NATS_URL).toEqual({ secretKeyRef: { name: 'nats-url', key: 'url' } });
+    expect(env.NATS_TOKEN).toBeUndefined();
+    expect(env.NATS_REPLICAS).toBe('3');
+  });
+
   test('fails when the URL carries credentials, is not nats:// or tls://, or has a path', () => {
     expect(() => ExternalNats.of({ url: 'nats://u:p@nats.example.com', replicas: 3, auth: TOKEN })).toThrow(/'url' is "nats:\/\/<credentials>@nats.example.com", but credentials belong in auth/);
     expect(() => ExternalNats.of({ url: 'http://nats.example.com', replicas: 3, auth: TOKEN })).toThrow("'url' is \"http://nats.example.com\"; allowed: a nats:// or tls:// URL");
