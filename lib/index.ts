@@ -43,7 +43,7 @@ export type { PodOptions } from './core/pod';
 export { renderPodTemplate } from './core/pod-template';
 export type { PodAccountOptions, PodContainer, PodTemplateOptions, RenderedPodTemplate } from './core/pod-template';
 export {
-  assertExternalRefs, EXTERNAL_REF_KINDS, EXTERNAL_REFS_ANNOTATION, externalRefsAnnotation, POLICY_EXCEPTION_PREFIX,
+  assertExternalRefs, CRD_INSTALLED_ANNOTATION, EXTERNAL_REF_KINDS, EXTERNAL_REFS_ANNOTATION, externalRefsAnnotation, POLICY_EXCEPTION_PREFIX,
   policyExceptionAnnotations,
 } from './core/policy';
 export type { ExternalRef, PolicyException } from './core/policy';

@@ -94,7 +94,10 @@ export interface DexStaticClient {
   readonly redirectUris: readonly string[];
 }
 
-/** The env name a static client's secret reaches Dex under. */
+/**
+ * The env name a static client's secret reaches Dex under.
+ * @internal
+ */
 export function clientSecretEnv(id: string): string {
   return `DEX_CLIENT_${id.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_SECRET`;
 }
@@ -216,7 +219,10 @@ function connectorEnv(id: string): { id: string; secret: string } {
   return { id: assertEnvName('connectors.id', `${base}_CLIENT_ID`), secret: `${base}_CLIENT_SECRET` };
 }
 
-/** What the config file is rendered from. */
+/**
+ * What the config file is rendered from.
+ * @internal
+ */
 export interface DexConfigOptions {
   /** The issuer URL (checked with `assertIssuerUrl`). */
   readonly issuer: string;
@@ -229,6 +235,7 @@ export interface DexConfigOptions {
 /**
  * Dex's `config.yaml`: issuer, sqlite3 storage on the pod's data directory, the three listeners, static clients whose
  * secrets Dex reads from env (`secretEnv`), connectors whose credentials it expands from env, no password database.
+ * @internal
  */
 export function renderDexConfig(o: DexConfigOptions): Record<string, unknown> {
   return {
@@ -245,7 +252,10 @@ export function renderDexConfig(o: DexConfigOptions): Record<string, unknown> {
   };
 }
 
-/** The config as the file Dex reads. */
+/**
+ * The config as the file Dex reads.
+ * @internal
+ */
 export function dexConfigYaml(config: Record<string, unknown>): string {
   return stringify(config, { lineWidth: 0 });
 }
