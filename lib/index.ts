@@ -353,7 +353,7 @@ export {
 } from './graphistry/ports';
 export type { DispatchRoute, EnginePortPlanOptions, PortAllocation } from './graphistry/ports';
 export { Postgres } from './graphistry/postgres';
-export type { CrunchyPostgresProps, ExternalPostgresProps, PostgresClientOptions, SecretKeyRef } from './graphistry/postgres';
+export type { CrunchyPostgresProps, ExternalPostgresProps, PostgresClientOptions, SecretKeyRef, ServerPostgresProps } from './graphistry/postgres';
 export { basicAuthSecretCommand, DOCKER_HUB_AUTH_SERVER, GRAPHISTRY_TELEMETRY_AUTH_SECRET, GraphistrySecretKind } from './graphistry/secrets';
 export { DaskScheduler } from './graphistry/services/dask-scheduler';
 export type { DaskSchedulerClientOptions, DaskSchedulerProps } from './graphistry/services/dask-scheduler';
