@@ -41,3 +41,16 @@ export function dimtensorDelivery(): DeliveryTarget {
     sync: ArgoCdSync.automated({ selfHeal: true }),
   });
 }
+
+/**
+ * semantic-explorer's delivery: fully automated (prune and self-heal). Its claims (models, data services) carry
+ * Prune=false, so removing one from Git never deletes a volume.
+ */
+export function semanticExplorerDelivery(): DeliveryTarget {
+  return DeliveryTarget.argoCd({
+    name: 'semantic-explorer-apps',
+    repoURL: EXAMPLE_REPO_URL,
+    targetRevision: EXAMPLE_REVISION,
+    sync: ArgoCdSync.automated({ prune: true, selfHeal: true }),
+  });
+}

@@ -167,7 +167,7 @@ export type { NodeSpreadOptions, TopologySpreadOptions } from './workload/spread
 export { AccessMode, PodVolume } from './workload/volumes';
 export type { EmptyDirOptions, ExistingClaimOptions, KeyedVolumeOptions, Mount, WorkloadClaimOptions } from './workload/volumes';
 export { ServiceExposure, WebService } from './workload/web-service';
-export type { LoadBalancerExposureOptions, NodePortExposureOptions, WebServiceProps, WebServiceServiceOptions } from './workload/web-service';
+export type { HttpClientOptions, LoadBalancerExposureOptions, NodePortExposureOptions, WebServiceProps, WebServiceServiceOptions } from './workload/web-service';
 export { Worker, WorkloadKind } from './workload/worker';
 export type { DeploymentKindOptions, PrometheusScrapeOptions, StatefulSetKindOptions, WorkerProps } from './workload/worker';
 
@@ -216,7 +216,8 @@ export { NATS_CLUSTER_PORT } from './nats/config';
 export type { NatsClusterSettings, NatsTlsSettings } from './nats/config';
 export { NatsAuth, NatsTls } from './nats/auth';
 export type { NatsTlsOptions, NatsUser } from './nats/auth';
-export { NATS_CA_DIR } from './nats/server';
+export { ExternalNats, NATS_CA_DIR } from './nats/client';
+export type { ExternalNatsOptions, INats } from './nats/client';
 export type { NatsClusterOptions, NatsConnectOptions, NatsEnvNames } from './nats/server';
 
 // Data services: Postgres
@@ -381,3 +382,16 @@ export type {
 export { GRAPHISTRY_STORAGE_CLASS, GraphistryClaims, GraphistryStorage, KEEP_ON_PRUNE_ANNOTATIONS, StorageAccessMode } from './graphistry/storage';
 export type { GraphistryClaimOptions, GraphistryStorageProps } from './graphistry/storage';
 export { Tier } from './graphistry/tier';
+
+// semantic-explorer: the application services on the workload blocks and the data-services components
+export { SEMANTIC_EXPLORER_REPOSITORY_PREFIX, SemanticExplorerService } from './semantic-explorer/images';
+export type { SemanticExplorerImages } from './semantic-explorer/images';
+export {
+  SEMANTIC_EXPLORER_API_PORT, SEMANTIC_EXPLORER_EMBEDDING_PORT, SEMANTIC_EXPLORER_INFERENCE_UID, SEMANTIC_EXPLORER_LLM_PORT,
+  SEMANTIC_EXPLORER_MODELS_DIR, SEMANTIC_EXPLORER_OIDC_ENV, SEMANTIC_EXPLORER_TENSORRT_DIR, SEMANTIC_EXPLORER_VISUALIZATIONS_HEALTH_PORT,
+  SEMANTIC_EXPLORER_WORKER_HEALTH_PORT, SemanticExplorer,
+} from './semantic-explorer/semantic-explorer';
+export type {
+  SemanticExplorerApiOptions, SemanticExplorerDatabase, SemanticExplorerEmbeddingOptions, SemanticExplorerGpuOptions,
+  SemanticExplorerInferenceOptions, SemanticExplorerInfrastructure, SemanticExplorerProps, SemanticExplorerTelemetry, SemanticExplorerWorkerOptions,
+} from './semantic-explorer/semantic-explorer';

@@ -10,6 +10,7 @@ import { buildGraphistry } from './graphistry';
 import { buildGraphistryWithPostgres } from './graphistry-postgres';
 import { buildDimtensor } from './dimtensor';
 import { buildIotFleet } from './iot-fleet';
+import { buildSemanticExplorer } from './semantic-explorer';
 
 const ROOT = path.join(__dirname, '..', '..');
 const GUIDES = path.join(ROOT, 'docs', 'guides');
@@ -160,5 +161,35 @@ describe('dimtensor guide example', () => {
     const job = batch.manifests.find((o) => o.kind === 'Job') as any;
     expect(job.spec).toMatchObject({ completionMode: 'Indexed', parallelism: 10, completions: 100 });
     expect(job.spec.ttlSecondsAfterFinished).toBeUndefined();
+  });
+});
+
+describe('semantic-explorer guide example', () => {
+  const se = buildSemanticExplorer(new App());
+  const out = synthRelease(Release.of(se));
+  const podOf = (name: string) => findObject(out.manifests, 'Deployment', name).spec.template.spec;
+  const envOf = (name: string): Record<string, unknown> =>
+    Object.fromEntries(podOf(name).containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+
+  test('the inference APIs land on the GPU pool with the runtime class; the API does not', () => {
+    for (const n of ['embedding-inference-api', 'llm-inference-api']) {
+      expect(podOf(n).nodeSelector).toEqual({ 'cloud.example.com/pool': 'l4' });
+      expect(podOf(n).runtimeClassName).toBe('nvidia');
+    }
+    expect(podOf('api').runtimeClassName).toBeUndefined();
+  });
+
+  test('NATS_REPLICAS is the external cluster size and the OIDC issuer is the one Dex serves', () => {
+    const env = envOf('api');
+    expect(env.NATS_URL).toBe('nats://nats.messaging.corp.example:4222');
+    expect(env.NATS_REPLICAS).toBe('3');
+    const config = YAML.parse(findObject(out.manifests, 'ConfigMap', 'semantic-explorer-dex-config').data['config.yaml']);
+    expect(env.OIDC_ISSUER_URL).toBe(config.issuer);
+  });
+
+  test("the guide's Secrets table names every Secret the release references", () => {
+    const externals = out.report.externals.map((e) => e.ref).filter((r) => r.startsWith('Secret/')).map((r) => r.split('/').pop()!);
+    expect(externals.length).toBeGreaterThanOrEqual(10);
+    for (const name of externals) expect(guide('semantic-explorer.md')).toContain(`\`${name}\``);
   });
 });
