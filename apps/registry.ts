@@ -1,5 +1,6 @@
 import { App } from 'cdk8s';
 import { dimtensorApp } from './dimtensor';
+import { edenApp } from './eden';
 import { graphistryApp } from './graphistry';
 import { iotFleetApp } from './iot-fleet';
 
@@ -21,4 +22,5 @@ export const EXAMPLE_APPS: readonly ExampleApp[] = [
   iotFleetApp,
   graphistryApp,
   dimtensorApp,
+  edenApp,
 ];
