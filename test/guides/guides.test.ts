@@ -8,6 +8,7 @@ import { findObject } from '../support';
 import { deliver } from './argo-cd';
 import { buildGraphistry } from './graphistry';
 import { buildDimtensor } from './dimtensor';
+import { buildEden } from './eden';
 import { buildIotFleet } from './iot-fleet';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -124,5 +125,29 @@ describe('dimtensor guide example', () => {
     const job = batch.manifests.find((o) => o.kind === 'Job') as any;
     expect(job.spec).toMatchObject({ completionMode: 'Indexed', parallelism: 10, completions: 100 });
     expect(job.spec.ttlSecondsAfterFinished).toBeUndefined();
+  });
+});
+
+describe('EDEN guide example', () => {
+  const pending = synthRelease(Release.of(buildEden(new App(), false)));
+  const ready = synthRelease(Release.of(buildEden(new App(), true)));
+
+  test('pending renders the infrastructure, the repo-init Job and the task store; ready adds every service', () => {
+    const workloads = (m: typeof pending.manifests) => m.filter((o) => ['Deployment', 'StatefulSet'].includes(o.kind)).map((o) => o.metadata.name).sort();
+    expect(workloads(pending.manifests)).toEqual(['eden-forgejo', 'eden-postgres', 'eden-task-store-server']);
+    expect(workloads(ready.manifests)).toEqual([
+      'eden-evaluator-host', 'eden-executor-host', 'eden-forgejo', 'eden-ideator-host', 'eden-orchestrator', 'eden-postgres', 'eden-task-store-server', 'eden-web-ui',
+    ]);
+    expect(pending.manifests.some((o) => o.kind === 'Job')).toBe(true);
+  });
+
+  test("the guide's Secrets table names every Secret the notes ask for", () => {
+    const notes = [...pending.notes, ...ready.notes].join('\n');
+    const asked = new Set([...notes.matchAll(/create secret generic ([a-z0-9-]+)/g)].map((m) => m[1]));
+    expect(asked.size).toBeGreaterThanOrEqual(3);
+    for (const name of asked) {
+      const row = name.endsWith('-identity') ? '`eden-<service>-identity`' : `\`${name}\``;
+      expect(guide('eden.md')).toContain(`| ${row} |`);
+    }
   });
 });
