@@ -1,6 +1,6 @@
 import { App, Size } from 'cdk8s';
 import { ExternalPeer, NetworkPolicies } from '../lib/core';
-import { FleetRollout, IotFleet } from '../lib/iot';
+import { FleetRollout, IotFleet, OperatorScope } from '../lib/iot';
 import { NatsExposure, NatsPersistence } from '../lib/nats';
 import { Release } from '../lib/release';
 import { iotDelivery } from './delivery';
@@ -23,15 +23,22 @@ export const IOT_EXAMPLE_NETWORK = NetworkPolicies.defaultDeny({
   nodes: ExternalPeer.cidr({ cidrs: ['172.18.0.0/16'], reason: 'the k3d nodes\' Docker network' }),
 });
 
+/** The namespace the example's fleet deployments live in, apart from the platform (seed 003's demo: `iot-demo`). */
+export const IOT_DEMO_NAMESPACE = 'iot-demo';
+
 /**
- * The IoT platform's cluster side: the fleet-deployment CRD, a NATS JetStream server that devices on the device LAN
- * reach through a load balancer restricted to that LAN, the operator, and three fleet deployments that select devices
- * by their `group` and `device` labels. Argo CD delivers it (target `iot`).
+ * The IoT platform's cluster side, as seed 003's demo lays it out: release `iot-fleet` in `iot-system` holds the
+ * fleet-deployment CRD, a NATS JetStream server that devices on the device LAN reach through a load balancer
+ * restricted to that LAN, and the operator, which watches `iot-demo` only; release `iot-demo` holds the operator's
+ * Role there and three fleet deployments that select devices by their `group` and `device` labels. Argo CD delivers
+ * both (target `iot`), the platform first.
  */
 export function buildIotFleet(app: App): Release {
   // Delivered by Argo CD from dist/argocd/iot/ (the root Application dist/argocd/application.argoproj.io-iot.yaml).
-  const release = new Release(app, 'iot-fleet', { namespace: 'iot-system', networkPolicy: IOT_EXAMPLE_NETWORK, delivery: iotDelivery() });
+  const delivery = iotDelivery();
+  const release = new Release(app, 'iot-fleet', { namespace: 'iot-system', networkPolicy: IOT_EXAMPLE_NETWORK, delivery });
   const fleet = new IotFleet(release, 'Fleet', {
+    operator: { scope: OperatorScope.namespaces([IOT_DEMO_NAMESPACE]) },
     nats: {
       exposure: NatsExposure.loadBalancer({
         reason: 'device agents connect from the device LAN outside the cluster; the load balancer admits that LAN only',
@@ -41,14 +48,16 @@ export function buildIotFleet(app: App): Release {
     },
   });
 
+  // The custom resources live in iot-demo, as in the seed's demo; the operator watches that namespace only.
+  const demo = fleet.namespace(new Release(app, 'iot-demo', { namespace: IOT_DEMO_NAMESPACE, networkPolicy: IOT_EXAMPLE_NETWORK, delivery, dependsOn: [release] }));
   // Every device of the lab group serves a small web page on host port 8080.
-  fleet.addDeployment('hello-web', {
+  demo.addDeployment('hello-web', {
     targetSelector: { matchLabels: { group: 'lab' } },
     image: 'docker.io/library/nginx:1.27.2-alpine',
     ports: ['8080:80'],
   });
   // One named device runs a metrics exporter.
-  fleet.addDeployment('edge-exporter', {
+  demo.addDeployment('edge-exporter', {
     targetSelector: { matchLabels: { device: 'iot-smoke-vm' } },
     image: 'quay.io/prometheus/node-exporter:v1.8.2',
     ports: ['9100:9100'],
@@ -56,7 +65,7 @@ export function buildIotFleet(app: App): Release {
   // Every device of the field group runs an HTTP echo server on host port 8081, ten devices at a time. traefik/whoami
   // listens on :80 with no configuration (it answers with the request and the container's name and addresses), so the
   // mapping works as shipped. matchLabels only: the operator (v0, per the seed) does not evaluate matchExpressions.
-  fleet.addDeployment('field-echo', {
+  demo.addDeployment('field-echo', {
     targetSelector: { matchLabels: { group: 'field' } },
     image: 'docker.io/traefik/whoami:v1.11.0',
     ports: ['8081:80'],
@@ -68,7 +77,7 @@ export function buildIotFleet(app: App): Release {
 
 export const iotFleetApp: ExampleApp = {
   name: 'iot-fleet',
-  description: 'IoT fleet: fleet-deployment CRD, NATS JetStream behind a load balancer restricted to the device LAN, operator, three label-selected deployments',
+  description: 'IoT fleet: fleet-deployment CRD, NATS JetStream behind a load balancer restricted to the device LAN and the operator in iot-system; three label-selected deployments in iot-demo, the namespace the operator watches',
   build: (app) => {
     buildIotFleet(app);
   },

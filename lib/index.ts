@@ -34,7 +34,7 @@ export {
   MAX_DNS_SUBDOMAIN,
 } from './core/names';
 export type { DeriveNameOptions } from './core/names';
-export { INGRESS_NGINX_CONTROLLER, KUBE_DNS, KUBERNETES_API_PORTS, NetworkPolicies } from './core/network';
+export { INGRESS_NGINX_CONTROLLER, KUBE_DNS, KUBE_PROMETHEUS, KUBERNETES_API_PORTS, NetworkPolicies } from './core/network';
 export type { DefaultDenyOptions, NetworkPoliciesOffOptions } from './core/network';
 export { addPlacementRequirements, NodeSelection, Placement, placementWithDefaults } from './core/placement';
 export type { GlobalPlacementProps, PlacementRequirements, ResolvedPlacement, Toleration, WorkloadPlacementOptions } from './core/placement';
@@ -308,7 +308,7 @@ export type {
   DeviceSelector, DeviceSelectorRequirement, DeviceSelectorSupport, FleetDeploymentFindings, FleetDeploymentOptions,
   FleetPortMapping,
 } from './iot/deployment';
-export { IOT_AGENT_STATUS_BUCKET, IOT_DESIRED_STATE_BUCKET, IOT_NATS_SYNC_WAVE, IotFleet } from './iot/fleet';
+export { FleetNamespace, IOT_AGENT_STATUS_BUCKET, IOT_DESIRED_STATE_BUCKET, IOT_NATS_SYNC_WAVE, IotFleet } from './iot/fleet';
 export type { IotFleetBuckets, IotFleetNatsOptions, IotFleetOperatorOptions, IotFleetProps } from './iot/fleet';
 export { IOT_OPERATOR_ENV, IOT_OPERATOR_IMAGE, IOT_OPERATOR_RULES, IotOperator, OperatorProbes, OperatorScope } from './iot/operator';
 export type { IotOperatorProps, OperatorHttpProbeOptions } from './iot/operator';

@@ -53,7 +53,20 @@ export interface DefaultDenyOptions {
    *   { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' } })
    */
   readonly ingressController?: ExternalPeer;
+  /**
+   * The cluster's Prometheus that discovers pods by their `prometheus.io/scrape` annotations (a Prometheus outside
+   * the release): every workload that asks for annotation-based scraping admits its pods on the metrics port.
+   * @default - the Prometheus of kube-prometheus-stack: ExternalPeer.pods({ namespace: 'monitoring', selector:
+   *   { 'app.kubernetes.io/name': 'prometheus' } }), with a NETWORK POLICY ASSUMPTION in the notes
+   */
+  readonly prometheus?: ExternalPeer;
 }
+
+/** The Prometheus pods of kube-prometheus-stack (the Prometheus Operator labels them `app.kubernetes.io/name: prometheus`). */
+export const KUBE_PROMETHEUS = {
+  namespace: 'monitoring',
+  selector: { 'app.kubernetes.io/name': 'prometheus' },
+} as const;
 
 /** Options of `NetworkPolicies.off`. */
 export interface NetworkPoliciesOffOptions {
@@ -84,6 +97,7 @@ export class NetworkPolicies {
     const apiServer = peer('apiServer');
     const nodes = peer('nodes');
     const ingressController = peer('ingressController');
+    const prometheus = peer('prometheus');
     if (nodes) check(nodes.toRecord().type === 'cidr', 'networkPolicy.nodes', nodes.description, 'ExternalPeer.cidr({ cidrs, reason }): nodes are addresses, not pods');
     return new NetworkPolicies(true, undefined, {
       dns: dns ?? ExternalPeer.pods({ namespace: KUBE_DNS.namespace, selector: { ...KUBE_DNS.selector }, ports: [...KUBE_DNS.ports] }),
@@ -96,7 +110,13 @@ export class NetworkPolicies {
       }),
       ingressController: ingressController
         ?? ExternalPeer.pods({ namespace: INGRESS_NGINX_CONTROLLER.namespace, selector: { ...INGRESS_NGINX_CONTROLLER.selector } }),
-    }, { apiServer: apiServer !== undefined, nodes: nodes !== undefined, ingressController: ingressController !== undefined });
+      prometheus: prometheus ?? ExternalPeer.pods({ namespace: KUBE_PROMETHEUS.namespace, selector: { ...KUBE_PROMETHEUS.selector } }),
+    }, {
+      apiServer: apiServer !== undefined,
+      nodes: nodes !== undefined,
+      ingressController: ingressController !== undefined,
+      prometheus: prometheus !== undefined,
+    });
   }
 
   /** No NetworkPolicies for the release, with the reason (printed in the notes and the verification report). */
@@ -136,9 +156,15 @@ export class NetworkPolicies {
       readonly apiServer: ExternalPeer;
       readonly nodes: ExternalPeer;
       readonly ingressController: ExternalPeer;
+      readonly prometheus: ExternalPeer;
     },
     /** Which of the cluster's addresses the user declared (the others are defaults). */
-    public readonly declared: { readonly apiServer: boolean; readonly nodes: boolean; readonly ingressController: boolean },
+    public readonly declared: {
+      readonly apiServer: boolean;
+      readonly nodes: boolean;
+      readonly ingressController: boolean;
+      readonly prometheus: boolean;
+    },
   ) {}
 
   /** The cluster DNS resolver. */
@@ -159,6 +185,11 @@ export class NetworkPolicies {
   /** The ingress controller's pods. */
   public get ingressController(): ExternalPeer {
     return this.peers.ingressController;
+  }
+
+  /** The cluster's Prometheus that scrapes pods by their `prometheus.io/scrape` annotations. */
+  public get prometheus(): ExternalPeer {
+    return this.peers.prometheus;
   }
 
   /**

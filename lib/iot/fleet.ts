@@ -8,7 +8,10 @@ import { NatsKvBucket } from '../nats/kv';
 import { Release } from '../release/release';
 import { IotDeploymentCrd } from './crd';
 import { FleetDeployment, FleetDeploymentOptions } from './deployment';
-import { IotOperator, IotOperatorProps } from './operator';
+import { IOT_OPERATOR_RULES, IotOperator, IotOperatorProps, natsUrlWithCredentials } from './operator';
+import { k8s } from 'cdk8s-plus-28';
+import { MANAGED_BY } from '../core/labels';
+import { externalRefsAnnotation } from '../core/policy';
 import { FleetHostPorts } from './host-ports';
 
 /** Default KV bucket names (the names the operator and the device agents were built with). */
@@ -126,6 +129,8 @@ export class IotFleet extends Construct {
     if (!nats) errors.throwIfAny();
     this.nats = nats!;
     const before = errors.errors.length;
+    errors.check(this.nats.auth.kind !== 'nkeys', 'nats.auth', 'NatsAuth.nkeys(...)', 'NatsAuth.none(), .token(...) or .users([...])',
+      'the operator reads only NATS_URL, and a URL cannot carry an nkey signature');
     const bucket = (name: string, description: string): NatsKvBucket =>
       errors.attempt(() => this.nats.addKeyValueBucket(name, description), { name, description });
     this.desiredStateBucket = bucket(
@@ -148,7 +153,7 @@ export class IotFleet extends Construct {
     errors.throwIfAny();
     this.operator = operator!;
     this.hostPorts = new FleetHostPorts(this.operator.selectorSupport.matchExpressions);
-    if (this.nats.exposure.external) {
+    if (this.nats.exposure.external && this.nats.auth.kind === 'none') {
       // The NATS server's own warning says the port is unauthenticated; for a fleet that means more than data access.
       this.release.addWarning(
         `fleet ${this.name}: the ${this.desiredStateBucket.name} KV bucket decides which image every device runs, and NATS ${this.nats.name} ` +
@@ -161,8 +166,33 @@ export class IotFleet extends Construct {
         `(plain \`get deployments\` lists apps/v1). Device agents connect to the NATS server ${this.nats.name} and use the KV buckets ` +
         `${this.desiredStateBucket.name} and ${this.agentStatusBucket.name}.`,
     );
+    this.addAuthNote();
     this.addDevicePullNote();
     this.node.addValidation({ validate: () => this.collectWarnings() });
+  }
+
+  /**
+   * NATS client authentication is an option, not the default: seed 003 defers device authentication to its Chapter 4
+   * (Zitadel, OpenBao and per-device credentials) and its operator reads only NATS_URL. The note says which it is.
+   */
+  private addAuthNote(): void {
+    const auth = this.nats.auth;
+    const namespace = this.release.releaseNamespace;
+    if (auth.kind === 'none') {
+      this.release.addNote(
+        `IoT fleet ${this.name}, NATS authentication: off. Seed 003 defers device authentication to its Chapter 4 (per-device credentials) ` +
+          'and the operator reads only NATS_URL, so the fleet does not turn it on by default. To turn it on: nats.auth NatsAuth.token(...) or ' +
+          'NatsAuth.users([...]) with operator.natsUrlSecret, an operator-created Secret holding NATS_URL with the credentials; every device agent then needs them too.',
+      );
+      return;
+    }
+    const url = this.operator.natsUrlSecret!;
+    const form = natsUrlWithCredentials(this.nats);
+    this.release.addNote(
+      `IoT fleet ${this.name}, NATS authentication: ${auth.kind} (NATS server ${this.nats.name}). The operator reads only NATS_URL, from key ${url.key} of Secret ${url.name}: ` +
+        `before syncing, \`kubectl -n ${namespace} create secret generic ${url.name} --from-literal=${url.key}='${form}'\` with the same credentials as the server's Secret ` +
+        '(URL-encode reserved characters). Every device agent must connect with credentials the server accepts (in its own NATS URL), or it is refused.',
+    );
   }
 
   /**
@@ -190,14 +220,35 @@ export class IotFleet extends Construct {
    * image of the existing call (same name, new image).
    */
   public addDeployment(name: string, options: FleetDeploymentOptions): FleetDeployment {
+    return this.addDeploymentIn(this, this.release, name, options);
+  }
+
+  /**
+   * The fleet's custom resources in another release's namespace, which the operator must watch
+   * (`operator.scope: OperatorScope.namespaces([...])`): the returned construct, built in `release`, renders the
+   * operator's Role and RoleBinding there (the subject is the operator's ServiceAccount in the fleet's namespace) and
+   * adds deployments with `addDeployment`. Deployment names stay unique across the whole fleet (they are NATS KV key
+   * tokens). Once per release.
+   */
+  public namespace(release: Release): FleetNamespace {
+    return new FleetNamespace(release, `IotFleet-${this.name}`, this);
+  }
+
+  /** @internal */
+  public addDeploymentIn(scope: Construct, release: Release, name: string, options: FleetDeploymentOptions): FleetDeployment {
+    const namespace = release.releaseNamespace;
+    const watched = this.operator.watchedNamespaces;
+    check(watched === undefined || watched.includes(namespace), `deployments.${name}`, name,
+      `a deployment in a namespace operator ${this.operator.name} watches (${(watched ?? []).join(', ')})`,
+      `it would land in namespace ${namespace}, which the operator does not watch: nothing would ever reconcile it; add ${namespace} to operator.scope OperatorScope.namespaces([...])`);
     if (this._deployments.has(name)) {
       throw new ConfigError(`deployments.${name}`, name, 'a name not used by another deployment of this fleet', 'the name is already added; to upgrade, change the image of the existing deployment');
     }
     // Both kinds are called Deployment: one name for two different objects in one namespace misleads whoever debugs it.
     check(name !== this.operator.name, `deployments.${name}`, name, `a name other than the operator's Deployment (${this.operator.name})`,
       `kubectl, events and Argo CD show both as "Deployment ${name}" in the same namespace`);
-    const d = new FleetDeployment(this, name, options, {
-      instance: this.release.releaseName,
+    const d = new FleetDeployment(scope, name, options, {
+      instance: release.releaseName,
       fleet: this.name,
       crdElsewhere: this.crd === undefined,
       selectorSupport: this.operator.selectorSupport,
@@ -243,5 +294,49 @@ export class IotFleet extends Construct {
       );
     }
     return [];
+  }
+}
+
+/**
+ * The fleet's custom resources in one more namespace (`IotFleet.namespace(release)`): the operator's Role and
+ * RoleBinding in the release's namespace, and the deployments added there.
+ */
+export class FleetNamespace extends Construct {
+  /** The namespace (the release's). */
+  public readonly namespace: string;
+  /** The operator's Role in this namespace. */
+  public readonly role: k8s.KubeRole;
+  /** Its RoleBinding to the operator's ServiceAccount (in the fleet's namespace). */
+  public readonly roleBinding: k8s.KubeRoleBinding;
+  private readonly release: Release;
+
+  /** @internal */
+  constructor(release: Release, id: string, private readonly fleet: IotFleet) {
+    const namespace = release.releaseNamespace;
+    const fleetNamespace = Release.of(fleet).releaseNamespace;
+    const watched = fleet.operator.watchedNamespaces;
+    check(namespace !== fleetNamespace, 'namespace', namespace, `a release in another namespace than the fleet's (${fleetNamespace})`, 'in its own namespace, add deployments with fleet.addDeployment');
+    check(watched !== undefined, 'namespace', namespace, 'a namespace listed in operator.scope OperatorScope.namespaces([...])',
+      `operator ${fleet.operator.name} is cluster-scoped: its ClusterRole already covers ${namespace}, so add no Role; render these deployments with OperatorScope.namespaces([...]) instead, or in the fleet's release`);
+    check(watched.includes(namespace), 'namespace', namespace, `a namespace operator ${fleet.operator.name} watches (${watched.join(', ')})`,
+      `add ${namespace} to operator.scope OperatorScope.namespaces([...]), or nothing reconciles its deployments`);
+    super(release, id);
+    this.release = release;
+    this.namespace = namespace;
+    const name = fleet.operator.name;
+    const labels = { ...fleet.operator.selector, 'app.kubernetes.io/part-of': 'iot-platform', 'app.kubernetes.io/managed-by': MANAGED_BY };
+    this.role = new k8s.KubeRole(this, 'Role', { metadata: { name, labels }, rules: IOT_OPERATOR_RULES.map((r) => ({ ...r })) });
+    this.roleBinding = new k8s.KubeRoleBinding(this, 'RoleBinding', {
+      // The ServiceAccount is the fleet release's (a dependency this release syncs after).
+      metadata: { name, labels, annotations: externalRefsAnnotation([{ kind: 'ServiceAccount', name }]) },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+      subjects: [{ kind: 'ServiceAccount', name, namespace: fleetNamespace }],
+    });
+    release.addNote(`IoT fleet ${fleet.name}: namespace ${namespace} holds fleet deployments; operator ${name} (namespace ${fleetNamespace}) watches it through Role and RoleBinding ${name} here; ServiceAccount ${name} is release ${Release.of(fleet).releaseName}'s, which syncs first.`);
+  }
+
+  /** Adds a fleet deployment in this namespace (as `IotFleet.addDeployment`, names unique across the fleet). */
+  public addDeployment(name: string, options: FleetDeploymentOptions): FleetDeployment {
+    return this.fleet.addDeploymentIn(this, this.release, name, options);
   }
 }

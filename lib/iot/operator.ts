@@ -11,8 +11,10 @@ import { assertDnsLabel, deriveName } from '../core/names';
 import { Placement, WorkloadPlacementOptions } from '../core/placement';
 import { PolicyException, policyExceptionAnnotations } from '../core/policy';
 import { Probes } from '../core/probes';
-import { NamespacedAccess } from '../core/rbac';
+import { buildServiceAccount, NamespacedAccess } from '../core/rbac';
 import { Resources, sized } from '../core/resources';
+import { SecretKey } from '../core/secrets';
+import { HostForm } from '../core/endpoint';
 import { SecurityProfile } from '../core/security';
 import { NatsKvBucket } from '../nats/kv';
 import { NatsServer } from '../nats/server';
@@ -78,11 +80,27 @@ export const IOT_OPERATOR_ENV = {
   logLevel: 'RUST_LOG',
 } as const;
 
-/** What the operator may see: its own namespace (default) or every namespace. */
+/**
+ * What the operator may see: its own namespace (default), a list of namespaces (each with its own Role and
+ * RoleBinding), or every namespace.
+ */
 export class OperatorScope {
   /** A namespaced Role: the operator reconciles deployments in its own namespace only. */
   public static namespace(): OperatorScope {
-    return new OperatorScope(false, undefined);
+    return new OperatorScope(false, undefined, undefined);
+  }
+
+  /**
+   * The operator reconciles deployments in these namespaces only (`WATCH_NAMESPACE` is their comma-separated list, an
+   * assumption about the image like the variable itself). Each namespace gets its own Role and RoleBinding: the
+   * operator's own namespace from the fleet's release, any other from the release that holds its custom resources
+   * (`IotFleet.namespace(release)`), so every release's objects stay in its namespace.
+   */
+  public static namespaces(names: readonly string[]): OperatorScope {
+    check(Array.isArray(names) && names.length > 0, 'scope.namespaces', names, 'at least one namespace');
+    names.forEach((n, i) => assertDnsLabel(`scope.namespaces[${i}]`, n));
+    check(new Set(names).size === names.length, 'scope.namespaces', names, 'each namespace once');
+    return new OperatorScope(false, undefined, [...names]);
   }
 
   /**
@@ -90,7 +108,7 @@ export class OperatorScope {
    */
   public static cluster(options: { readonly reason: string }): OperatorScope {
     check(typeof options.reason === 'string' && options.reason.trim().length > 0, 'scope.cluster.reason', options.reason, 'a non-empty reason (recorded as the cluster-scope policy exception)');
-    return new OperatorScope(true, options.reason);
+    return new OperatorScope(true, options.reason, undefined);
   }
 
   private constructor(
@@ -98,6 +116,8 @@ export class OperatorScope {
     public readonly cluster: boolean,
     /** The cluster-scope reason. */
     public readonly reason: string | undefined,
+    /** The watched namespaces (`namespaces(...)`); undefined for the own namespace or cluster scope. */
+    public readonly namespaces: readonly string[] | undefined,
   ) {}
 }
 
@@ -227,6 +247,15 @@ class NoOperatorProbes extends OperatorProbes {
   }
 }
 
+/**
+ * The form of a NATS URL with credentials for `nats` (placeholders for the credentials), as the operator reads it.
+ * @internal
+ */
+export function natsUrlWithCredentials(nats: NatsServer): string {
+  const url = nats.endpoint.url(nats.tls ? 'tls' : 'nats', 'client', { form: HostForm.NAMESPACED });
+  return url.replace('://', nats.auth.kind === 'token' ? '://<token>@' : '://<user>:<password>@');
+}
+
 /** Props of IotOperator. */
 export interface IotOperatorProps {
   /** The NATS server the operator and the device agents share. JetStream must be on. */
@@ -274,6 +303,15 @@ export interface IotOperatorProps {
    */
   readonly probes?: OperatorProbes;
   /**
+   * The operator reads only NATS_URL (seed 003), so when its NATS server authenticates clients (`NatsAuth.token` or
+   * `NatsAuth.users` on the server) the credentials must travel inside that URL: this key of an operator-created
+   * Secret holds the whole URL, `nats://<user>:<password>@<host>:4222` or `nats://<token>@<host>:4222`, and NATS_URL
+   * is read from it (never a literal in the manifests). Required when the server authenticates clients, refused when
+   * it does not.
+   * @default - none (the server authenticates no client)
+   */
+  readonly natsUrlSecret?: SecretKey;
+  /**
    * Extra environment variables. The wiring variables (IOT_OPERATOR_ENV) are owned by the construct.
    * @default - none
    */
@@ -314,14 +352,21 @@ export class IotOperator extends WorkloadConstruct {
   public readonly deployment: k8s.KubeDeployment;
   /** The operator's ServiceAccount. */
   public readonly serviceAccount: k8s.KubeServiceAccount;
-  /** The Role (namespace scope) or ClusterRole (cluster scope). */
-  public readonly role: k8s.KubeRole | k8s.KubeClusterRole;
+  /**
+   * The Role in the operator's namespace (namespace scope, or a namespace list that includes it) or the ClusterRole
+   * (cluster scope); undefined when the operator watches only other namespaces.
+   */
+  public readonly role: k8s.KubeRole | k8s.KubeClusterRole | undefined;
+  /** The namespaces the operator watches; undefined for every namespace (cluster scope). */
+  public readonly watchedNamespaces: readonly string[] | undefined;
   /** The RoleBinding (namespace scope) or ClusterRoleBinding (cluster scope). */
-  public readonly roleBinding: k8s.KubeRoleBinding | k8s.KubeClusterRoleBinding;
+  public readonly roleBinding: k8s.KubeRoleBinding | k8s.KubeClusterRoleBinding | undefined;
   /** The env the operator gets (for tests and wiring checks). */
   public readonly env: EnvBuilder;
   /** The pod's connections (NATS). */
   public readonly wiring: PodWiring;
+  /** The Secret key NATS_URL is read from, when the NATS server authenticates clients (`props.natsUrlSecret`). */
+  public readonly natsUrlSecret: SecretKey | undefined;
   /** What the operator's selector evaluation supports (`props.supports`). */
   public readonly selectorSupport: Required<DeviceSelectorSupport>;
 
@@ -334,6 +379,7 @@ export class IotOperator extends WorkloadConstruct {
     this.name = props.name !== undefined ? errors.attempt(() => assertDnsLabel('name', props.name!), 'operator') : deriveName([release.releaseName, 'iot-operator']);
     const opScope = props.scope ?? OperatorScope.namespace();
     this.selectorSupport = { matchExpressions: props.supports?.matchExpressions === true };
+    this.natsUrlSecret = props.natsUrlSecret;
     this.checkBuckets(props, errors);
 
     const imageRef = props.image ?? IOT_OPERATOR_IMAGE;
@@ -353,17 +399,29 @@ export class IotOperator extends WorkloadConstruct {
     // The operator opens both KV buckets at start and exits when NATS is not there ("expected INFO, got nothing"): its
     // pod waits for the client port itself (an init wait, no API access), so the order holds under kubectl and Helm
     // too, not only under Argo CD's sync waves.
-    props.nats.connect(this.wiring.container('operator', this.env), {
-      env: { url: IOT_OPERATOR_ENV.natsUrl, replicas: false },
-      wait: true,
-      purpose: 'desired state and agent status (KV)',
-    });
+    const authenticates = props.nats.auth.kind !== 'none';
+    errors.check(props.nats.auth.kind !== 'nkeys', 'nats.auth', 'NatsAuth.nkeys(...)', 'NatsAuth.none(), .token(...) or .users([...])',
+      'the operator reads only NATS_URL, and a URL cannot carry an nkey signature');
+    errors.check(!authenticates || props.natsUrlSecret !== undefined, 'natsUrlSecret', props.natsUrlSecret,
+      `{ name, key } of an operator-created Secret holding NATS_URL with credentials (${natsUrlWithCredentials(props.nats)})`,
+      `NATS server ${props.nats.name} authenticates clients (${props.nats.auth.kind}) and the operator reads only NATS_URL`);
+    errors.check(authenticates || props.natsUrlSecret === undefined, 'natsUrlSecret', props.natsUrlSecret, 'unset',
+      `NATS server ${props.nats.name} authenticates no client (NatsAuth.none()): there are no credentials to put in the URL`);
+    if (props.nats.auth.kind !== 'nkeys' && authenticates === (props.natsUrlSecret !== undefined)) {
+      errors.attempt(() => props.nats.connect(this.wiring.container('operator', this.env), {
+        env: { url: IOT_OPERATOR_ENV.natsUrl, replicas: false },
+        wait: true,
+        purpose: 'desired state and agent status (KV)',
+        urlSecret: props.natsUrlSecret,
+      }));
+    }
     // The operator watches its custom resources and writes their status through the API server.
     Wiring.of(this).connectToKubernetesApi(this, { container: 'operator', purpose: 'watches fleet deployments and writes their status' });
     this.env
       .own(IOT_OPERATOR_ENV.desiredStateBucket, props.desiredStateBucket.name)
       .own(IOT_OPERATOR_ENV.agentStatusBucket, props.agentStatusBucket.name);
-    if (!opScope.cluster) this.env.own(IOT_OPERATOR_ENV.watchNamespace, namespace);
+    this.watchedNamespaces = opScope.cluster ? undefined : opScope.namespaces ?? [namespace];
+    if (this.watchedNamespaces) this.env.own(IOT_OPERATOR_ENV.watchNamespace, this.watchedNamespaces.join(','));
     const probeParts = probes instanceof OperatorProbes ? probes.bind(this.env) : undefined;
     errors.attempt(() => this.env.defaults({ [IOT_OPERATOR_ENV.logLevel]: logLevel }).user(props.env, 'env'));
     const placement = errors.attempt(() => Placement.of(this).forWorkload(props.placement, 'placement'));
@@ -418,6 +476,10 @@ export class IotOperator extends WorkloadConstruct {
 
   /** The ServiceAccount and its RBAC: a namespaced Role, or a ClusterRole (a recorded exception) for cluster scope. */
   private renderAccess(opScope: OperatorScope, namespace: string, labels: Record<string, string>) {
+    if (!opScope.cluster && !this.watchedNamespaces!.includes(namespace)) {
+      // Every watched namespace is another release's: its Role comes with it (IotFleet.namespace).
+      return { serviceAccount: buildServiceAccount(this, 'ServiceAccount', { name: this.name, labels }), role: undefined, roleBinding: undefined };
+    }
     if (!opScope.cluster) {
       const access = new NamespacedAccess(this, 'Access', { name: this.name, labels, rules: IOT_OPERATOR_RULES });
       return {

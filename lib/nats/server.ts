@@ -141,6 +141,14 @@ export interface NatsConnectOptions {
    * @default 'messaging'
    */
   readonly purpose?: string;
+  /**
+   * For a client that reads its credentials only inside its URL (`nats://<user>:<password>@<host>:4222`): the URL
+   * env variable comes from this key of an operator-created Secret, which holds the whole URL with the credentials,
+   * and no separate credential variable is set. Only with token or users authentication (a URL cannot carry an nkey
+   * signature); the URL stays out of the manifests, as every credential does.
+   * @default - the URL without credentials, and the credentials in their own variables
+   */
+  readonly urlSecret?: SecretKey;
 }
 
 /** JetStream limits; defaults are derived from the container's memory limit and the store volume's size. */
@@ -431,17 +439,42 @@ export class NatsServer extends WorkloadConstruct {
       ...(options.env ?? {}),
     };
     const form = options.hostForm ?? HostForm.NAMESPACED;
+    if (options.urlSecret !== undefined) {
+      assertSecretKey('connect.urlSecret', options.urlSecret);
+      check(this.auth.kind === 'token' || this.auth.kind === 'users', 'connect.urlSecret', options.urlSecret,
+        'unset, or a Secret key holding the URL with credentials when the server authenticates by token or users',
+        this.auth.kind === 'none' ? `NATS server ${this.name} authenticates no client: its URL carries no credentials` : 'a URL cannot carry an nkey signature');
+    }
     const c = client.connect(this.endpoint, 'client', { purpose: options.purpose ?? 'messaging' });
     const hint = c.envHint();
-    client.setEnv(names.url, c.url(this.tls ? 'tls' : 'nats', { form }), hint);
-    if (names.replicas !== false) client.setEnv(names.replicas, String(this.replicas), hint);
     const secret = (name: string, key: SecretKey) => client.setEnv(name, secretKeyEnv(key), hint).addExternalRef({ kind: 'Secret', name: key.name });
+    // With urlSecret the credentials travel inside the URL, which the operator writes into the Secret.
+    if (options.urlSecret !== undefined) secret(names.url, options.urlSecret);
+    else client.setEnv(names.url, c.url(this.tls ? 'tls' : 'nats', { form }), hint);
+    if (names.replicas !== false) client.setEnv(names.replicas, String(this.replicas), hint);
+    if (options.urlSecret === undefined) this.setCredentialEnv(options, names, secret, (name, value) => client.setEnv(name, value, hint));
+    if (this.tls?.caKey) {
+      const dir = `${NATS_CA_DIR}/${this.tls.secretName}`;
+      client.mountSecret({ volume: deriveName(['nats-ca', this.tls.secretName]), secretName: this.tls.secretName, mountPath: dir, items: [{ key: this.tls.caKey, path: 'ca.crt' }] });
+      client.setEnv(names.caFile, `${dir}/ca.crt`, hint);
+    }
+    if (options.wait ?? true) client.addWait(WaitFor.tcp({ name: this.name, host: c.host(form), port: NATS_CLIENT_PORT }));
+    return c;
+  }
+
+  /** Sets the credential variables of the server's auth kind on a client that reads them separately from the URL. */
+  private setCredentialEnv(
+    options: NatsConnectOptions,
+    names: Required<NatsEnvNames>,
+    secret: (name: string, key: SecretKey) => unknown,
+    plain: (name: string, value: string) => unknown,
+  ): void {
     if (this.auth.token) secret(names.token, this.auth.token);
     if (this.auth.kind === 'users') {
       const users = this.auth.users;
       const user = options.user !== undefined ? users.find((u) => u.user === options.user) : users.length === 1 ? users[0] : undefined;
       check(user !== undefined, 'connect.user', options.user, `one of the server's users: ${users.map((u) => u.user).join(', ')}`, options.user === undefined ? 'the server has several users' : undefined);
-      client.setEnv(names.user, user.user, hint);
+      plain(names.user, user.user);
       secret(names.password, user.password);
     }
     if (this.auth.kind === 'nkeys') {
@@ -450,13 +483,6 @@ export class NatsServer extends WorkloadConstruct {
     } else {
       check(options.nkeySeed === undefined, 'connect.nkeySeed', options.nkeySeed, 'unset', `the server's auth is ${this.auth.kind}, not nkeys`);
     }
-    if (this.tls?.caKey) {
-      const dir = `${NATS_CA_DIR}/${this.tls.secretName}`;
-      client.mountSecret({ volume: deriveName(['nats-ca', this.tls.secretName]), secretName: this.tls.secretName, mountPath: dir, items: [{ key: this.tls.caKey, path: 'ca.crt' }] });
-      client.setEnv(names.caFile, `${dir}/ca.crt`, hint);
-    }
-    if (options.wait ?? true) client.addWait(WaitFor.tcp({ name: this.name, host: c.host(form), port: NATS_CLIENT_PORT }));
-    return c;
   }
 
   private clusterReplicas(cluster: NatsClusterOptions | undefined): number {

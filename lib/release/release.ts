@@ -4,7 +4,7 @@ import { Construct, IConstruct } from 'constructs';
 import { ClusterDomain, DEFAULT_CLUSTER_DOMAIN, ExternalEndpoint } from '../core/endpoint';
 import { check, ConfigError, ErrorCollector } from '../core/errors';
 import { stableStringify } from '../core/hash';
-import { NetworkPolicies } from '../core/network';
+import { KUBE_PROMETHEUS, NetworkPolicies } from '../core/network';
 import { ConnectionRecord, Wiring } from '../core/wiring';
 import { MANAGED_BY } from '../core/labels';
 import { ingressConnections, networkPolicyNote, NetworkPolicyPlan, planNetworkPolicies, PodOwner, podOwnerOf, PolicyPeer, PolicyPort, runsPods } from './network-policies';
@@ -360,6 +360,22 @@ export class Release extends Chart {
           `NETWORK POLICY ASSUMPTION: ${fronted.join(', ')} ${fronted.length === 1 ? 'is' : 'are'} fronted by your own ingress controller, and the ` +
             'NetworkPolicies admit only ingress-nginx\'s controller pods (namespace ingress-nginx): with another controller its traffic is dropped.' +
             fix("NetworkPolicies.defaultDeny({ ingressController: ExternalPeer.pods({ namespace: 'kube-system', selector: { 'app.kubernetes.io/name': 'traefik' } }) })"),
+        );
+      }
+    }
+    if (!np.declared.prometheus) {
+      // Workloads that ask for annotation-based scraping admit the Prometheus peer; with the default peer, say so.
+      const scraper = stableStringify(np.prometheus.toRecord());
+      const scraped = [...new Set(Wiring.of(this).connections
+        .map((c) => c.toRecord((scope) => Release.tryOf(scope)?.releaseName))
+        .filter((r) => r.from.type === 'external' && stableStringify(r.from.peer) === scraper && r.to.type === 'pods' && r.to.release === this.releaseName)
+        .map((r) => `pods ${Object.entries(r.to.type === 'pods' ? r.to.selector : {}).map(([k, v]) => `${k}=${v}`).join(',')}`))];
+      if (scraped.length) {
+        lines.push(
+          `NETWORK POLICY ASSUMPTION: ${scraped.join(', ')} ${scraped.length === 1 ? 'asks' : 'ask'} to be scraped by the cluster's Prometheus (prometheus.io/scrape annotations), ` +
+            `and the NetworkPolicies admit only kube-prometheus-stack's Prometheus pods (namespace ${KUBE_PROMETHEUS.namespace}, app.kubernetes.io/name=prometheus) on the metrics port: ` +
+            'with another Prometheus its scrapes time out.' +
+            fix("NetworkPolicies.defaultDeny({ prometheus: ExternalPeer.pods({ namespace: 'observability', selector: { 'app.kubernetes.io/name': 'prometheus' } }) })"),
         );
       }
     }

@@ -88,6 +88,7 @@ const rules: RuleInfo[] = [
   { id: 'argocd-namespace', category: 'delivery', rationale: 'an Application whose destination namespace is not its release\'s puts namespaced objects where their references do not resolve' },
   { id: 'argocd-project', category: 'delivery', rationale: 'an Application whose project does not exist, or does not allow its repository or destination, is refused by Argo CD' },
   { id: 'argocd-whitelist', category: 'delivery', rationale: 'Argo CD refuses to sync a kind its project does not whitelist (a cluster-scoped kind, or Namespace for CreateNamespace=true), and whitelists wider than the releases render grant more than they need' },
+  { id: 'iot-watched-namespace', category: 'reference', rationale: 'a fleet deployment in a namespace no IoT operator watches is accepted by the API server and never reconciled: no device ever runs it' },
   { id: 'external-refs', category: 'reference', rationale: 'the external-references annotation must be readable, or the externals list an operator relies on is wrong' },
   // wiring graph (connections recorded by the constructs, checked against every release of the app)
   { id: 'wiring-client', category: 'wiring', rationale: 'a connection from pods the app does not render is an allow rule and a wait for nothing' },

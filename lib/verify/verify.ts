@@ -12,6 +12,7 @@ import { wiringFindingObject, wiringFindings } from './wiring';
 import { networkFindings } from './network';
 import { syncWaveFindings } from '../gitops/ordering';
 import { namespaceLevelFindings } from './pod-security';
+import { iotWatchFindings } from './iot';
 
 function compare(a: string | undefined, b: string | undefined): number {
   const x = a ?? '';
@@ -102,6 +103,7 @@ export function verifyManifests(objects: readonly KubeObject[], options: VerifyO
   // Sync order (Argo CD waves) and the Pod Security level a rendered Namespace enforces.
   for (const f of syncWaveFindings(objects)) push(f.object as KubeObject, { rule: 'sync-wave-order', message: f.message, fix: f.fix, path: f.path });
   for (const f of namespaceLevelFindings(objects)) push(f.object, { rule: 'pod-security-level', message: f.message, fix: f.fix, path: f.path });
+  for (const f of iotWatchFindings(objects, objects)) push(f.object, { rule: 'iot-watched-namespace', message: f.message, fix: f.fix, path: f.path });
 
   sortViolations(violations);
   exceptions.sort((a, b) => compare(a.object, b.object) || compare(a.rule, b.rule));
@@ -181,6 +183,12 @@ export function verifyReleases(releases: readonly VerifiableRelease[], options: 
     const owned = (releases[i].connections ?? []).filter((c) => ownsConnection(c, releases[i].name, names));
     for (const f of wiringFindings(owned, allObjects)) {
       shared.push({ object: wiringFindingObject(f), rule: f.rule, message: f.message, fix: f.fix, ...(f.path ? { path: f.path } : {}) });
+    }
+    // Fleet deployments against the operators of every release (the operator often lives in another release).
+    for (const f of iotWatchFindings(releases[i].objects, allObjects)) {
+      const object = objectId(f.object);
+      if (report.violations.some((v) => v.object === object && v.rule === 'iot-watched-namespace')) continue;
+      shared.push({ object, rule: 'iot-watched-namespace', message: f.message, fix: f.fix, path: f.path });
     }
     const np = releases[i].networkPolicy;
     let exceptions = report.exceptions;

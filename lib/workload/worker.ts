@@ -2,7 +2,9 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { DeploymentRollout, renderDeployment } from '../core/deployment';
 import { renderStatefulSet } from '../core/statefulset';
-import { ServiceEndpoint } from '../core/endpoint';
+import { PodEndpoint, ServiceEndpoint } from '../core/endpoint';
+import { NetworkPolicies } from '../core/network';
+import { ConnectionKind, Wiring } from '../core/wiring';
 import { check, ConfigError, inConstruct } from '../core/errors';
 import { isPortName } from '../core/names';
 import { buildService, RenderedService } from '../core/service';
@@ -161,7 +163,23 @@ export class Worker extends WorkloadBlock {
     }
     this.autoscaler = scaling._render(this, 'Autoscaler', { apiVersion: 'apps/v1', kind: kind.kind, name: this.name }, this.labels);
     this.podDisruptionBudget = inConstruct(this, () => this.renderBudget(props.disruptionBudget));
+    if (props.prometheusScrape) inConstruct(this, () => this.admitScraper(props.prometheusScrape!));
     this.addPrerequisiteNotes(props);
+  }
+
+  /**
+   * The Prometheus that reads the scrape annotations runs outside the release: its pods (the release's
+   * `networkPolicy.prometheus` peer) are recorded as connecting to this workload's pods on the metrics port, so the
+   * default deny admits them there and the notes list the flow.
+   */
+  private admitScraper(scrape: PrometheusScrapeOptions): void {
+    const port = this.pod.options.containers[0].ports?.find((p) => p.name === scrape.port);
+    if (!port) return;
+    const pods = PodEndpoint.of(this, [{ name: scrape.port, port: port.port, protocol: port.protocol }]);
+    Wiring.of(this).connectFrom(NetworkPolicies.of(this).prometheus, pods, scrape.port, {
+      kind: ConnectionKind.SCRAPE,
+      purpose: 'annotation-based Prometheus scrape (prometheus.io/scrape)',
+    });
   }
 
   /** The StatefulSet and its governing headless Service (every named container port, or none: DNS names only). */

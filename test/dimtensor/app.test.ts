@@ -1,7 +1,9 @@
 import { App } from 'cdk8s';
 import { buildDimtensor, DIMTENSOR_NAMESPACE, dimtensorApp, MLFLOW_NETWORK_CIDR, MLFLOW_SERVER, SWEEP_PARAMS } from '../../apps/dimtensor';
 import { EXAMPLE_APPS } from '../../apps/registry';
-import { renderApp, RenderedRelease } from '../../lib/release';
+import { Release, renderApp, renderRelease, RenderedRelease } from '../../lib/release';
+import { MlImageVariant, MlWorkload } from '../../lib/dimtensor';
+import { ExternalPeer, KUBE_PROMETHEUS, NetworkPolicies } from '../../lib/core';
 import { checkUpgrade, formatReport, formatUpgradeReport, KubeObject, verifyReleases } from '../../lib/verify';
 import { envOf, Template } from '../support';
 
@@ -32,6 +34,49 @@ describe('apps/dimtensor', () => {
     expect(egress).toContainEqual({ ports: [{ port: 5000, protocol: 'TCP' }], to: [{ ipBlock: { cidr: MLFLOW_NETWORK_CIDR } }] });
     expect(egress.flatMap((e) => e.ports.map((p) => p.port)).sort((a, b) => a - b)).toEqual([53, 53, 5000]);
     expect(JSON.stringify(training.connections)).toContain(MLFLOW_SERVER.host);
+  });
+
+  test('dimtensor-inference admits the cluster\'s Prometheus (outside the release) on the metrics port its scrape annotations name, and verification proves it', () => {
+    const inference = releases.find((r) => r.name === 'dimtensor-inference')!;
+    const deployment = inference.objects.find((o) => o.kind === 'Deployment') as any;
+    const annotations = deployment.spec.template.metadata.annotations;
+    expect(annotations['prometheus.io/scrape']).toBe('true');
+    const metricsPort = Number(annotations['prometheus.io/port']);
+    // The scraper is a typed peer in the wiring graph: a SCRAPE connection from kube-prometheus-stack's Prometheus pods.
+    const scrape = inference.connections.find((c) => c.kind === 'scrape' && c.from.type === 'external');
+    expect(scrape).toMatchObject({
+      from: { peer: { type: 'pods', namespace: KUBE_PROMETHEUS.namespace, selector: KUBE_PROMETHEUS.selector } },
+      to: { type: 'pods', port: { port: metricsPort } },
+    });
+    const policy = inference.objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'dimtensor-inference') as any;
+    const rule = {
+      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }],
+      ports: [{ port: metricsPort, protocol: 'TCP' }],
+    };
+    expect(policy.spec.ingress).toContainEqual(rule);
+    expect(inference.notes.join('\n')).toMatch(/pods monitoring\/app.kubernetes.io\/name=prometheus +dimtensor-inference +8080\/TCP/);
+    expect(inference.notes.join('\n')).toContain('NETWORK POLICY ASSUMPTION: pods app.kubernetes.io/name=dimtensor');
+    // Without the rule, the default deny drops the scrape, and verification says so (no rule, no traffic).
+    const broken = releases.map((r) => r !== inference ? r : {
+      ...r,
+      objects: r.objects.map((o) => {
+        if (o !== policy) return o;
+        return { ...policy, spec: { ...policy.spec, ingress: policy.spec.ingress.filter((i: any) => JSON.stringify(i) !== JSON.stringify(rule)) } };
+      }),
+    });
+    const violations = verifyReleases(broken).flatMap((r) => r.violations).filter((v) => v.rule === 'netpol-allows');
+    expect(violations.map((v) => v.message).join('\n')).toMatch(/prometheus/);
+  });
+
+  test('a declared Prometheus peer replaces the default, and the assumption note goes', () => {
+    const peer = ExternalPeer.pods({ namespace: 'observability', selector: { app: 'prom' } });
+    const r = new Release(new App(), 'ml', { namespace: 'ml', networkPolicy: NetworkPolicies.defaultDeny({ prometheus: peer }) });
+    MlWorkload.service(r, 'Api', { image: { tag: '4.2.0', variant: MlImageVariant.CPU_FULL }, prometheusScrape: true });
+    const inference = renderRelease(r);
+    const policy = inference.objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'ml') as any;
+    expect(JSON.stringify(policy.spec.ingress)).toContain('"kubernetes.io/metadata.name":"observability"');
+    expect(JSON.stringify(policy.spec.ingress)).not.toContain('"kubernetes.io/metadata.name":"monitoring"');
+    expect(inference.notes.join('\n')).not.toContain('scraped by the cluster\'s Prometheus');
   });
 
   test('every release verifies clean (schema, policy, references, wiring)', () => {

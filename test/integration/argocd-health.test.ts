@@ -11,7 +11,7 @@ import * as path from 'path';
 import { App } from 'cdk8s';
 import { buildIotFleet } from '../../apps/iot-fleet';
 import { ArgoCdHealthCheck, luaString } from '../../lib/gitops';
-import { renderRelease } from '../../lib/release';
+import { renderApp } from '../../lib/release';
 import { crdValidator } from '../iot/schema-validator';
 
 const CANDIDATES = [process.env.LUA51_BIN, '/usr/bin/lua5.1'].filter((p): p is string => !!p);
@@ -63,7 +63,12 @@ function runHealth(lua: string, objects: readonly unknown[]): Outcome[] {
 }
 
 describe('Argo CD health check for iot.nationtech.io/Deployment under lua5.1', () => {
-  const rendered = renderRelease(buildIotFleet(new App())).objects;
+  // The example's CRD is iot-fleet's, its custom resources iot-demo's (seed 003's layout).
+  const rendered = renderApp((() => {
+    const app = new App();
+    buildIotFleet(app);
+    return app;
+  })()).flatMap((r) => r.objects);
   const crd = rendered.find((o) => o.kind === 'CustomResourceDefinition') as any;
   const validate = crdValidator(crd.spec.versions[0].schema.openAPIV3Schema);
   const cr = rendered.find((o) => o.apiVersion === 'iot.nationtech.io/v1alpha1') as any;

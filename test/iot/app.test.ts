@@ -1,31 +1,60 @@
 import { App } from 'cdk8s';
-import { buildIotFleet, IOT_DEVICE_LAN_CIDR, iotFleetApp } from '../../apps/iot-fleet';
+import { buildIotFleet, IOT_DEMO_NAMESPACE, IOT_DEVICE_LAN_CIDR, iotFleetApp } from '../../apps/iot-fleet';
 import { EXAMPLE_APPS } from '../../apps/registry';
-import { IOT_DEPLOYMENT_SCHEMA } from '../../lib/iot';
-import { renderRelease } from '../../lib/release';
-import { formatReport, verifyManifests } from '../../lib/verify';
+import { IOT_DEPLOYMENT_SCHEMA, IOT_OPERATOR_RULES } from '../../lib/iot';
+import { renderApp, renderRelease } from '../../lib/release';
+import { formatReport, verifyManifests, verifyReleases } from '../../lib/verify';
 import { crdValidator } from './schema-validator';
 
 describe('apps/iot-fleet', () => {
-  const out = renderRelease(buildIotFleet(new App()));
+  const app = new App();
+  const out = renderRelease(buildIotFleet(app));
+  const demo = renderApp(app).find((r) => r.name === 'iot-demo')!;
   const byKind = (kind: string, apiVersion?: string) =>
     out.objects.filter((o) => o.kind === kind && (!apiVersion || o.apiVersion === apiVersion)) as any[];
-  const crs = byKind('Deployment', 'iot.nationtech.io/v1alpha1');
+  const crs = demo.objects.filter((o) => o.kind === 'Deployment' && o.apiVersion === 'iot.nationtech.io/v1alpha1') as any[];
 
   test('is registered for npm run synth', () => {
     expect(EXAMPLE_APPS).toContain(iotFleetApp);
     expect(iotFleetApp.name).toBe('iot-fleet');
   });
 
-  test('renders the iot-fleet release in iot-system: CRD, NATS, operator, three CRs', () => {
+  test('renders the iot-fleet release in iot-system (CRD, NATS, operator) and the three CRs in iot-demo, as seed 003\'s demo', () => {
     expect(out.name).toBe('iot-fleet');
     expect(out.namespace).toBe('iot-system');
     expect(out.objects.map((o) => `${o.apiVersion} ${o.kind}/${o.metadata.name}`).sort()).toMatchSnapshot();
     expect(byKind('CustomResourceDefinition')).toHaveLength(1);
     expect(byKind('StatefulSet')).toHaveLength(1);
     expect(byKind('Deployment', 'apps/v1')).toHaveLength(1);
+    expect(byKind('Deployment', 'iot.nationtech.io/v1alpha1')).toHaveLength(0);
     expect(crs).toHaveLength(3);
     for (const o of out.objects.filter((x) => x.kind !== 'CustomResourceDefinition')) expect(o.metadata.namespace).toBe('iot-system');
+    expect(demo.namespace).toBe(IOT_DEMO_NAMESPACE);
+    for (const o of demo.objects) expect(o.metadata.namespace).toBe('iot-demo');
+    expect(demo.dependsOn).toEqual(['iot-fleet']);
+  });
+
+  test('the operator watches iot-demo only, through a Role and RoleBinding there bound to its ServiceAccount in iot-system', () => {
+    const op = byKind('Deployment', 'apps/v1')[0];
+    const env = op.spec.template.spec.containers[0].env.find((e: any) => e.name === 'WATCH_NAMESPACE');
+    expect(env.value).toBe('iot-demo');
+    expect(byKind('Role')).toHaveLength(0);
+    const role = demo.objects.find((o) => o.kind === 'Role') as any;
+    const binding = demo.objects.find((o) => o.kind === 'RoleBinding') as any;
+    expect(role.rules).toEqual(IOT_OPERATOR_RULES);
+    expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.metadata.name });
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: op.spec.template.spec.serviceAccountName, namespace: 'iot-system' }]);
+  });
+
+  test('verification passes the example and fails when the operator stops watching iot-demo', () => {
+    const releases = renderApp(app).filter((r) => r.name.startsWith('iot-'));
+    const verify = (rs: typeof releases) => verifyReleases(rs.map((r) => ({ name: r.name, objects: r.objects, connections: r.connections })));
+    expect(verify(releases).flatMap((r) => r.violations)).toEqual([]);
+    // The operator's WATCH_NAMESPACE back to its own namespace: the Role in iot-demo grants, but the pod never looks.
+    const edited = releases.map((r) => ({ ...r, objects: r.objects.map((o) => JSON.parse(JSON.stringify(o).replace('"name":"WATCH_NAMESPACE","value":"iot-demo"', '"name":"WATCH_NAMESPACE","value":"iot-system"'))) }));
+    const violations = verify(edited).flatMap((r) => r.violations).filter((v) => v.rule === 'iot-watched-namespace');
+    expect(violations.map((v) => v.object).sort()).toEqual(['Deployment/iot-demo/edge-exporter', 'Deployment/iot-demo/field-echo', 'Deployment/iot-demo/hello-web']);
+    expect(violations[0].message).toMatch(/is in namespace iot-demo, which no IoT operator watches \(watched: none\)/);
   });
 
   test('NATS is exposed by a LoadBalancer on 4222 with no pinned node port and a recorded reason', () => {

@@ -1,10 +1,12 @@
 import { ApiObject, App } from 'cdk8s';
 import { ConfigError, ConfigErrors } from '../../lib/core';
-import { FleetDeploymentOptions, FleetRollout, IOT_DEPLOYMENT_SCHEMA, IotFleet, IotFleetProps, parseFleetPortMapping } from '../../lib/iot';
+import { FleetDeploymentOptions, FleetRollout, IOT_DEPLOYMENT_SCHEMA, IotFleet, IotFleetProps, IOT_OPERATOR_ENV, OperatorScope, parseFleetPortMapping } from '../../lib/iot';
 import { NatsExposure } from '../../lib/nats';
 import { Manifest, Release, renderRelease, RenderedRelease } from '../../lib/release';
 import { verifyManifests } from '../../lib/verify';
 import { crdValidator } from './schema-validator';
+import { envOf } from '../support';
+import { WATCH_NAMESPACE_ENV } from '../../lib/verify/iot';
 
 const validate = crdValidator(IOT_DEPLOYMENT_SCHEMA);
 
@@ -404,4 +406,67 @@ describe('host port collisions across fleet deployments (issue 19)', () => {
     withExpr.addDeployment('b', { targetSelector: { matchLabels: { site: 'x' }, matchExpressions: [{ key: 'group', operator: 'NotIn', values: ['lab'] }] }, image: img, ports: ['8080:80'] });
     expect(withExpr.deployments).toHaveLength(2);
   });
+});
+
+describe('IotFleet watched namespaces (seed 003: custom resources in iot-demo, NATS in iot-system)', () => {
+  const build = (scope: OperatorScope) => {
+    const app = new App();
+    const platform = new Release(app, 'platform', { namespace: 'iot-system' });
+    const fleet = new IotFleet(platform, 'Fleet', { operator: { scope } });
+    return { app, platform, fleet, demo: () => new Release(app, 'demo', { namespace: 'iot-demo', dependsOn: [platform] }) };
+  };
+  const sel = { targetSelector: { matchLabels: { group: 'lab' } }, image: 'docker.io/library/nginx:1.27.2' };
+
+  test('each watched namespace gets its own Role and RoleBinding; WATCH_NAMESPACE lists them all', () => {
+    const { fleet, demo } = build(OperatorScope.namespaces(['iot-system', 'iot-demo']));
+    const ns = fleet.namespace(demo());
+    ns.addDeployment('hello-web', sel);
+    fleet.addDeployment('local', { ...sel, targetSelector: { matchLabels: { group: 'other' } } });
+    expect(fleet.operator.watchedNamespaces).toEqual(['iot-system', 'iot-demo']);
+    expect(envOf((renderRelease(Release.of(fleet)).objects.find((o) => o.kind === 'Deployment' && o.apiVersion === 'apps/v1') as any).spec.template.spec.containers[0]).WATCH_NAMESPACE).toBe('iot-system,iot-demo');
+    const demoObjects = renderRelease(Release.of(ns)).objects;
+    expect(demoObjects.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`).sort()).toEqual([
+      'Deployment/iot-demo/hello-web', 'Role/iot-demo/platform-operator', 'RoleBinding/iot-demo/platform-operator',
+    ]);
+    expect(fleet.operator.role!.metadata.namespace).toBe('iot-system');
+  });
+
+  test('an operator watching only other namespaces renders no Role in its own', () => {
+    const { fleet } = build(OperatorScope.namespaces(['iot-demo']));
+    expect(fleet.operator.role).toBeUndefined();
+    expect(renderRelease(Release.of(fleet)).objects.filter((o) => o.kind === 'Role' || o.kind === 'RoleBinding')).toEqual([]);
+  });
+
+  test('fails when a deployment lands in a namespace the operator does not watch', () => {
+    const { fleet } = build(OperatorScope.namespaces(['iot-demo']));
+    expect(() => fleet.addDeployment('hello-web', sel)).toThrow(
+      /'deployments.hello-web' is "hello-web", but it would land in namespace iot-system, which the operator does not watch.*; allowed: a deployment in a namespace operator platform-operator watches \(iot-demo\)/,
+    );
+  });
+
+  test('fails when a fleet namespace is not watched, is the fleet\'s own, or the operator is cluster-scoped', () => {
+    expect(() => build(OperatorScope.namespaces(['iot-other'])).fleet.namespace(build(OperatorScope.namespace()).demo())).toThrow(/'namespace' is "iot-demo"/);
+    const a = build(OperatorScope.namespaces(['iot-other']));
+    expect(() => a.fleet.namespace(a.demo())).toThrow(/'namespace' is "iot-demo", but add iot-demo to operator.scope.*; allowed: a namespace operator platform-operator watches \(iot-other\)/);
+    const b = build(OperatorScope.namespaces(['iot-system']));
+    expect(() => b.fleet.namespace(b.platform)).toThrow(/'namespace' is "iot-system".*allowed: a release in another namespace than the fleet's \(iot-system\)/);
+    const c = build(OperatorScope.cluster({ reason: 'test' }));
+    expect(() => c.fleet.namespace(c.demo())).toThrow(/'namespace' is "iot-demo", but operator platform-operator is cluster-scoped/);
+  });
+
+  test('fails when a namespace list is empty, repeats a namespace or holds an invalid name', () => {
+    expect(() => OperatorScope.namespaces([])).toThrow(/'scope.namespaces' is \[\]; allowed: at least one namespace/);
+    expect(() => OperatorScope.namespaces(['a', 'a'])).toThrow(/'scope.namespaces' is \["a","a"\]; allowed: each namespace once/);
+    expect(() => OperatorScope.namespaces(['Iot_Demo'])).toThrow(/'scope.namespaces\[0\]' is "Iot_Demo"/);
+  });
+
+  test('fails when a deployment name is reused in another namespace (names are NATS KV key tokens fleet-wide)', () => {
+    const { fleet, demo } = build(OperatorScope.namespaces(['iot-system', 'iot-demo']));
+    fleet.addDeployment('hello-web', sel);
+    expect(() => fleet.namespace(demo()).addDeployment('hello-web', sel)).toThrow(/'deployments.hello-web' is "hello-web".*already added/);
+  });
+});
+
+test('verification reads the operator\'s watched namespaces from the variable the operator construct sets', () => {
+  expect(WATCH_NAMESPACE_ENV).toBe(IOT_OPERATOR_ENV.watchNamespace);
 });

@@ -4,7 +4,7 @@ import * as path from 'path';
 import { App } from 'cdk8s';
 import { ConfigError } from '../../lib/core';
 import { IOT_OPERATOR_ENV, IOT_OPERATOR_IMAGE, IOT_OPERATOR_RULES, IotFleet, IotFleetProps, IotOperator, OperatorProbes, OperatorScope } from '../../lib/iot';
-import { NatsServer } from '../../lib/nats';
+import { NatsAuth, NatsServer } from '../../lib/nats';
 import { Release, RenderedRelease } from '../../lib/release';
 import { verifyManifests } from '../../lib/verify';
 import { envOf, findObject, synthIn } from '../support';
@@ -236,5 +236,59 @@ describe('IotOperator fails when', () => {
 
   test('fails when the log level is not a RUST_LOG filter', () => {
     expect(() => render({ operator: { logLevel: 'info; rm -rf' } })).toThrow(/operator.logLevel/);
+  });
+});
+
+describe('IotOperator NATS authentication (an option: seed 003 defers device auth, the operator reads only NATS_URL)', () => {
+  const urlSecret = { name: 'iot-operator-nats', key: 'url' };
+
+  test('off by default, and the notes say why and how to turn it on', () => {
+    const { out } = render();
+    const c = find(out, 'Deployment', 'r-operator').spec.template.spec.containers[0];
+    expect(envOf(c).NATS_URL).toBe('nats://r-nats.iot.svc:4222');
+    const note = out.notes.find((n) => n.includes('NATS authentication'))!;
+    expect(note).toContain('off. Seed 003 defers device authentication to its Chapter 4');
+    expect(note).toContain('the operator reads only NATS_URL');
+    expect(note).toContain('operator.natsUrlSecret');
+  });
+
+  test.each([
+    ['token', NatsAuth.token({ name: 'nats-auth', key: 'token' }), 'nats://<token>@r-nats.iot.svc:4222'],
+    ['users', NatsAuth.users([{ user: 'operator', password: { name: 'nats-auth', key: 'operator' } }]), 'nats://<user>:<password>@r-nats.iot.svc:4222'],
+  ])('with %s auth, NATS_URL comes from the operator-created Secret, never a literal, and no other credential variable is set', (_kind, auth, form) => {
+    const { out } = render({ nats: { auth }, operator: { natsUrlSecret: urlSecret } });
+    const c = find(out, 'Deployment', 'r-operator').spec.template.spec.containers[0];
+    const url = c.env.find((e: any) => e.name === 'NATS_URL');
+    expect(url).toEqual({ name: 'NATS_URL', valueFrom: { secretKeyRef: { name: 'iot-operator-nats', key: 'url' } } });
+    expect(c.env.some((e: any) => ['NATS_TOKEN', 'NATS_USER', 'NATS_PASSWORD'].includes(e.name))).toBe(false);
+    // The server reads its own Secret; the pod still waits for the client port it dials.
+    const dep = find(out, 'Deployment', 'r-operator');
+    expect(dep.spec.template.spec.initContainers.map((i: any) => i.name)).toContain('wait-for-r-nats');
+    const note = out.notes.find((n) => n.includes('NATS authentication'))!;
+    expect(note).toContain(`Secret iot-operator-nats`);
+    expect(note).toContain(`--from-literal=url='${form}'`);
+    expect(out.warnings.some((w) => w.includes('has no client authentication'))).toBe(false);
+  });
+
+  test('fails when the server authenticates clients and operator.natsUrlSecret is unset', () => {
+    expect(() => render({ nats: { auth: NatsAuth.token({ name: 'nats-auth', key: 'token' }) } }))
+      .toThrow(/'operator.natsUrlSecret' is undefined, but NATS server r-nats authenticates clients \(token\) and the operator reads only NATS_URL; allowed: \{ name, key \} of an operator-created Secret holding NATS_URL with credentials \(nats:\/\/<token>@r-nats.iot.svc:4222\)/);
+  });
+
+  test('fails when operator.natsUrlSecret is set and the server authenticates no client', () => {
+    expect(() => render({ operator: { natsUrlSecret: urlSecret } })).toThrow(/'operator.natsUrlSecret' is \{"name":"iot-operator-nats","key":"url"\}, but NATS server r-nats authenticates no client.*; allowed: unset$/);
+  });
+
+  test('fails when the server authenticates by nkey (a URL cannot carry the signature)', () => {
+    const nkey = `U${'A'.repeat(55)}`;
+    expect(() => render({ nats: { auth: NatsAuth.nkeys([nkey]) }, operator: { natsUrlSecret: urlSecret } })).toThrow(/'nats.auth' is "NatsAuth.nkeys\(...\)", but .*a URL cannot carry an nkey signature; allowed: NatsAuth.none\(\), .token\(...\) or .users\(\[...\]\)/);
+  });
+
+  test('fails when connect.urlSecret is used with a server that authenticates no client', () => {
+    const release = new Release(new App(), 'r', { namespace: 'iot' });
+    const nats = new NatsServer(release, 'Nats');
+    const a = nats.addKeyValueBucket('a', 'x');
+    const b = nats.addKeyValueBucket('b', 'x');
+    expect(() => new IotOperator(release, 'Op', { nats, desiredStateBucket: a, agentStatusBucket: b, natsUrlSecret: urlSecret })).toThrow(/'natsUrlSecret'.*allowed: unset/);
   });
 });

@@ -73,6 +73,10 @@ describe('WebService', () => {
     expect(spec.terminationGracePeriodSeconds).toBe(45);
     expect(spec.containers[0].lifecycle).toEqual({ preStop: { exec: { command: ['sleep', '5'] } } });
     expect(t.find('Deployment', 'api').spec.template.metadata.annotations).toEqual({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '8080', 'prometheus.io/path': '/metrics' });
+    // The Prometheus that reads the annotations (the release's prometheus peer, kube-prometheus-stack's by default) is
+    // admitted on the annotated port and nowhere else.
+    const scraperRules = t.find('NetworkPolicy', 'api').spec.ingress.filter((i: any) => JSON.stringify(i.from).includes('"app.kubernetes.io/name":"prometheus"'));
+    expect(scraperRules).toEqual([{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }], ports: [{ port: 8080, protocol: 'TCP' }] }]);
     expect(t.find('Deployment', 'api').metadata.labels['app.kubernetes.io/version']).toBe('2.1.0');
     expect(t.find('Deployment', 'api').spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'shop', 'app.kubernetes.io/instance': 'r', 'app.kubernetes.io/component': 'api' });
   });
