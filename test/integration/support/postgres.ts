@@ -77,12 +77,15 @@ export class EntrypointPostgres {
     return this.asPostgres(`${this.bin}/psql`, ['-X', url, '-tAc', sql]);
   }
 
-  /** Runs every init script again on the running server, as an operator would with kubectl exec. */
+  /** Runs every init script again on the running server, as an operator would with kubectl exec (`extra` overrides env). */
   public runScripts(extra: Record<string, string> = {}): void {
+    for (const name of Object.keys(this.input.scripts).sort()) ok(this.runScript(name, extra));
+  }
+
+  /** Runs one init script with the container's env (`extra` overrides it) and returns what it did. */
+  public runScript(name: string, extra: Record<string, string> = {}): SpawnSyncReturns<string> {
     const vars = this.containerEnv(extra);
-    for (const name of Object.keys(this.input.scripts).sort()) {
-      ok(this.asPostgres('sh', [path.join(this.scriptDir, name)], { ...vars, PGHOST: this.sock, ...(this.running ? { PGPORT: String(this.port) } : {}) }));
-    }
+    return this.asPostgres('sh', [path.join(this.scriptDir, name)], { ...vars, PGHOST: this.sock, ...(this.running ? { PGPORT: String(this.port) } : {}) });
   }
 
   /** Stops the server and removes its directory. */
