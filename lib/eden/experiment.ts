@@ -498,7 +498,7 @@ export class EdenExperiment extends Construct {
     }
     args.push('--host', '0.0.0.0', '--port', String(EDEN_TASK_STORE_PORT), '--log-level', 'info');
     const postgres: IConnectable = { connect: (client) => void this.postgres.connect(client, { env: [PostgresEnv.url('EDEN_STORE_URL')], purpose: 'event store' }) };
-    const secrets = [this.props.secrets.app, ...this.databaseSecrets()];
+    const secrets = [this.props.secrets.app, ...this.databaseSecrets(), ...blobs.secretNames];
     const svc = new WebService(this, 'TaskStoreServer', {
       name: `${this.name}-task-store-server`,
       identity: { name: 'eden', component: 'task-store-server', partOf: 'eden', version: this.props.image.tag },

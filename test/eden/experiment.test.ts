@@ -105,6 +105,10 @@ describe('EdenExperiment rules', () => {
     const keys = render({ blobs: EdenBlobs.bucket(ObjectStorage.gcs({ bucket: 'bkt', auth: GcsAuth.keyFile({ secretName: 'gcs-key' }), peer: ANYWHERE })) });
     const store = keys.objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'eden-task-store-server') as any;
     expect(store.spec.template.spec.serviceAccountName).toBeUndefined();
+    // The key file's Secret is part of the rollout checksum: pointing the store at another Secret restarts it.
+    const other = render({ blobs: EdenBlobs.bucket(ObjectStorage.gcs({ bucket: 'bkt', auth: GcsAuth.keyFile({ secretName: 'gcs-key-v2' }), peer: ANYWHERE })) });
+    const sum = (r: RenderedRelease) => (r.objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'eden-task-store-server') as any).spec.template.metadata.annotations['checksum/secrets'];
+    expect(sum(other)).not.toBe(sum(keys));
     const wi = render({ blobs: EdenBlobs.bucket(ObjectStorage.s3({ bucket: 'bkt', auth: S3Auth.workloadIdentity({ roleArn: 'arn:aws:iam::123456789012:role/x' }), peer: ANYWHERE })) });
     const c = (wi.objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'eden-task-store-server') as any).spec.template.spec.containers[0];
     expect(c.env.map((e: any) => e.name)).not.toContain('AWS_ACCESS_KEY_ID');
