@@ -1,6 +1,7 @@
-import { App } from 'cdk8s';
+import { App, Size } from 'cdk8s';
 import { ExternalPeer, NetworkPolicies, NodeSelection } from '../lib/core';
 import { GraphistryStack, GraphistryStackProps, Postgres, StorageAccessMode, Tier } from '../lib/graphistry';
+import { PostgresServer } from '../lib/postgres';
 import { CaddyCookieSecret, CaddyLbFallback, CaddyRouteAuth, CaddyServiceType, CaddyTls } from '../lib/ingress';
 import { Release } from '../lib/release';
 import { DcgmExporterSource, TelemetryMode } from '../lib/telemetry';
@@ -9,7 +10,8 @@ import { DeliveryTarget } from '../lib/gitops';
 import type { ExampleApp } from './registry';
 
 /**
- * Postgres runs as its own release (Crunchy PGO in `graphistry-db`); these releases only connect to it. The password
+ * The single-node examples' Postgres runs as its own release outside this app (Crunchy PGO in `graphistry-db`); they
+ * only connect to it (the multi-node example's is `graphistry-postgres`, below). The password
  * Secret is copied into each Graphistry namespace by the operator (or a secret manager).
  */
 export const GRAPHISTRY_EXAMPLE_POSTGRES = {
@@ -111,18 +113,73 @@ export const GRAPHISTRY_POOLS = {
   gpu: { 'graphistry.io/role': 'gpu' },
 } as const;
 
+/** The in-cluster Postgres release of the multi-node example: its name, namespace, database and Secrets. */
+export const GRAPHISTRY_POSTGRES_RELEASE = {
+  name: 'graphistry-postgres',
+  namespace: 'graphistry-postgres',
+  database: 'graphistry',
+  user: 'graphistry',
+  /** The superuser's password, in the Postgres namespace only. */
+  superuserSecret: { name: 'graphistry-postgres-superuser', key: 'password' },
+  /**
+   * The graphistry role's password: in the Postgres namespace (the init script sets it) and, with the same content, in
+   * Graphistry's (its clients read it from there).
+   */
+  passwordSecret: { name: 'graphistry-postgres', key: 'password' },
+} as const;
+
+/** The Postgres release and the connection Graphistry's clients use. */
+export interface GraphistryPostgresRelease {
+  /** The release (`graphistry-postgres`). */
+  readonly release: Release;
+  /** The server. */
+  readonly server: PostgresServer;
+  /** Graphistry's connection: the graphistry role on the graphistry database. */
+  readonly postgres: Postgres;
+}
+
+/**
+ * Graphistry's Postgres as its own release (the data-services PostgresServer in `graphistry-postgres`): one database
+ * owned by the graphistry role, a kept 20 GiB claim on the CPU pool, the superuser and the role's passwords from
+ * operator-created Secrets. The multi-node release depends on it, so Argo CD syncs it in an earlier wave.
+ */
+export function buildGraphistryPostgres(app: App, delivery?: DeliveryTarget): GraphistryPostgresRelease {
+  const pg = GRAPHISTRY_POSTGRES_RELEASE;
+  const release = new Release(app, pg.name, {
+    namespace: pg.namespace,
+    delivery,
+    networkPolicy: GRAPHISTRY_EXAMPLE_NETWORK,
+    placement: { nodeSelector: GRAPHISTRY_POOLS.cpu },
+  });
+  const server = new PostgresServer(release, 'Postgres', {
+    name: 'postgres',
+    superuser: { password: pg.superuserSecret },
+    storage: { size: Size.gibibytes(20) },
+  });
+  const role = server.addRole(pg.user, { password: pg.passwordSecret });
+  server.addDatabase(pg.database, { owner: role });
+  return { release, server, postgres: Postgres.server(server, { database: pg.database, login: role }) };
+}
+
 /**
  * The multi-node layout: CPU singletons (Caddy, nexus, Redis, dask-scheduler, pivot) on a CPU pool through the
  * release-wide selector; the engine, the notebook and graph-app-kit on the GPU pool through their own selectors; the
  * NVIDIA GPU Operator's taint tolerated release-wide (tolerations only admit, they never move a pod). Storage is
  * ReadWriteMany so pods on several nodes share the claims. An external load balancer terminates TLS and reaches
  * Caddy on a node port; telemetry is self-hosted, with the collector and node-exporter on every node. The GPU pods
- * (engine, notebook, graph-app-kit, dcgm-exporter) run under the `nvidia` RuntimeClass.
+ * (engine, notebook, graph-app-kit, dcgm-exporter) run under the `nvidia` RuntimeClass. Postgres is the
+ * `graphistry-postgres` release (`database`, built with the same delivery unless given), synced in an earlier wave.
  */
-export function buildGraphistryMultiNode(app: App, delivery?: DeliveryTarget): Release {
+export function buildGraphistryMultiNode(
+  app: App,
+  delivery?: DeliveryTarget,
+  database: GraphistryPostgresRelease = buildGraphistryPostgres(app, delivery),
+): Release {
   const release = new Release(app, 'graphistry-multinode', {
     namespace: 'graphistry',
     delivery,
+    // Postgres first: nexus, pivot and the engine wait for it (their connections say so too; this states it).
+    dependsOn: [database.release],
     images: { pullSecrets: [GRAPHISTRY_PULL_SECRET] },
     networkPolicy: GRAPHISTRY_EXAMPLE_NETWORK,
     placement: {
@@ -133,6 +190,8 @@ export function buildGraphistryMultiNode(app: App, delivery?: DeliveryTarget): R
   const base = common(Tier.FULL);
   new GraphistryStack(release, 'Graphistry', {
     ...base,
+    // The in-cluster Postgres release, through the data-services component's typed connection.
+    postgres: database.postgres,
     publicUrl: 'https://graphistry.example.com',
     storage: { accessMode: StorageAccessMode.READ_WRITE_MANY, storageClassName: 'retain-sc-nfs' },
     caddy: {

@@ -1,11 +1,11 @@
 import { ApiObject } from 'cdk8s';
 import { CaddyRouteAuth } from '../ingress/routing';
-import { ClusterDomain } from '../core/endpoint';
+import { ClusterDomain, ServiceEndpoint } from '../core/endpoint';
 import { check } from '../core/errors';
 import { stableStringify } from '../core/hash';
 import { Images } from '../core/images';
 import { Placement } from '../core/placement';
-import type { Release } from '../release/release';
+import { Release } from '../release/release';
 import { CADDY_HEALTH_PATH } from '../ingress/routing';
 import { GPU_PRESENT_LABEL } from '../telemetry/dcgm-exporter';
 import { TelemetryRoute } from '../telemetry/common';
@@ -96,6 +96,11 @@ export interface OperatorIngressFacts {
 export interface GraphistryNotesInput {
   /** The tier the release renders. */
   readonly tier: Tier;
+  /**
+   * Where Postgres runs, when the app renders it: its release, namespace and Service.
+   * @default - a separate release the app does not render
+   */
+  readonly postgresRelease?: { readonly release: string; readonly namespace: string; readonly service: string };
   /** The release namespace. */
   readonly namespace: string;
   /**
@@ -308,7 +313,9 @@ export function graphistryNotes(i: GraphistryNotesInput): OperatorNotes {
 
   notes.section(`GRAPHISTRY (${tier.name.toUpperCase()} TIER)`, [
     'Tiers: platform (nexus, nexus-proxy) < analytics (+ redis, dask-scheduler, engine: nginx, forge-etl-python, dask-cuda-worker) < viz (+ streamgl-viz, streamgl-sessions, streamgl-gpu) < full (+ pivot, notebook, graph-app-kit).',
-    'Postgres is a separate release and must be running before this one syncs.',
+    i.postgresRelease
+      ? `Postgres is release ${i.postgresRelease.release} (Service ${i.postgresRelease.service} in namespace ${i.postgresRelease.namespace}): this release's clients connect to it, so Argo CD syncs it in an earlier wave; applied by hand, apply it first.`
+      : 'Postgres is a separate release and must be running before this one syncs.',
   ]);
 
   notes.section('BEFORE SYNCING, CREATE', [...i.secretsToCreate, ...i.otherPrerequisites]);
@@ -478,8 +485,22 @@ function postgresSecretLine(postgres: Postgres, ns: string): string {
   const key = typeof password === 'string' ? undefined : password.valueFrom.secretKeyRef?.key;
   const name = postgres.secretName;
   if (name.includes('-pguser-')) return `Secret ${name} (Postgres connection, maintained by PGO in this namespace)`;
+  const at = postgresReleaseOf(postgres);
+  if (at && at.namespace !== ns) {
+    const k = key ?? 'password';
+    return `Secret ${name} (Postgres password, key ${k}: the same content as Secret ${name} in namespace ${at.namespace}, which release ${at.release} reads; Kubernetes hands a pod only its own namespace's Secrets): ` +
+      `kubectl -n ${ns} create secret generic ${name} --from-literal=${k}="$(kubectl -n ${at.namespace} get secret ${name} -o jsonpath='{.data.${k.replace(/\./g, '\\.')}}' | base64 -d)"`;
+  }
   return `Secret ${name} (Postgres password${key ? `, key ${key}` : ''}; the database role's password, copied from where the Postgres release keeps it): ` +
     `kubectl -n ${ns} create secret generic ${name} --from-literal=${key ?? 'password'}="$POSTGRES_PASSWORD"`;
+}
+
+/** The release, namespace and Service of a Postgres the app renders (`Postgres.server` of a PostgresServer), else undefined. */
+function postgresReleaseOf(postgres: Postgres): { release: string; namespace: string; service: string } | undefined {
+  const endpoint = postgres.server?.endpoint;
+  if (!(endpoint instanceof ServiceEndpoint) || !endpoint.owner) return undefined;
+  const r = Release.tryOf(endpoint.owner);
+  return r ? { release: r.releaseName, namespace: endpoint.namespace, service: endpoint.name } : undefined;
 }
 
 /** A telemetry route as the notes print it (Service name and port number for port-forward recipes). */
@@ -598,6 +619,7 @@ export function addStackNotes(stack: GraphistryStack, release: Release, props: G
 
   for (const text of graphistryNotes({
     tier: stack.tier,
+    postgresRelease: postgresReleaseOf(props.postgres),
     namespace: ns,
     siteUrl: stack.siteUrl,
     caddyService: stack.caddy?.endpoint.name,

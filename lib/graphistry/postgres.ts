@@ -1,4 +1,4 @@
-import { ExternalEndpoint, ExternalPeer } from '../core/endpoint';
+import { ExternalEndpoint, ExternalPeer, HostForm, IConnectionTarget } from '../core/endpoint';
 import { namespaceOf } from '../core/workload';
 import { check } from '../core/errors';
 import { EnvSource, EnvValue } from '../core/env';
@@ -7,6 +7,8 @@ import { ExternalRef } from '../core/policy';
 import { InitWait, WaitFor } from '../core/waits';
 import { ClientBinding, Connection, IConnectable } from '../core/wiring';
 import { assertPort } from '../core/validate';
+import { secretKeyEnv } from '../core/secrets';
+import { IPostgres, PostgresEnv, PostgresLogin } from '../postgres/client';
 
 /** A key in an existing Secret. */
 export interface SecretKeyRef {
@@ -54,6 +56,40 @@ export interface CrunchyPostgresProps {
   readonly port?: number;
 }
 
+/** Props of `Postgres.server`. */
+export interface ServerPostgresProps {
+  /**
+   * The database Graphistry uses (`PostgresServer.addDatabase`, owned by `login`'s role so nexus' migrations can
+   * create its tables).
+   * @default - the server's default database
+   */
+  readonly database?: string;
+  /**
+   * The role Graphistry logs in as (`PostgresServer.addRole`): a user and its password Secret key. Required: the
+   * superuser is never handed to an application by default.
+   */
+  readonly login: PostgresLogin;
+}
+
+/**
+ * The env names Graphistry's images read the connection from, as a data-services client env.
+ * @internal
+ */
+export const GRAPHISTRY_POSTGRES_ENV = PostgresEnv.named({
+  host: 'POSTGRES_HOST',
+  port: 'POSTGRES_PORT',
+  database: 'POSTGRES_DB',
+  user: 'POSTGRES_USER',
+  password: 'POSTGRES_PASSWORD',
+});
+
+/** A data-services Postgres (lib/postgres) and how Graphistry logs in to it. */
+interface ServerDelegate {
+  readonly server: IPostgres;
+  readonly database: string;
+  readonly login: PostgresLogin;
+}
+
 /** How a client container is wired to Postgres. */
 export interface PostgresClientOptions {
   /**
@@ -99,6 +135,40 @@ export class Postgres implements IConnectable {
   }
 
   /**
+   * A Postgres of the data-services component: a `PostgresServer` the app renders (typically its own release, for
+   * example in another namespace: the wiring graph then orders the releases' Argo CD sync waves and the default-deny
+   * NetworkPolicies of both namespaces admit exactly Graphistry's clients), or an `ExternalPostgres`. Every client
+   * gets POSTGRES_HOST (`<service>.<namespace>.svc`), POSTGRES_PORT, POSTGRES_DB, POSTGRES_USER and POSTGRES_PASSWORD
+   * (a Secret key reference: the Secret must exist in Graphistry's namespace) and the `pg_isready` wait, through the
+   * server's own `connect`, which checks that the database exists and the role may connect to it.
+   */
+  public static server(server: IPostgres, props: ServerPostgresProps): Postgres {
+    check(server !== undefined && server !== null && typeof (server as IPostgres).connect === 'function' && (server as IPostgres).endpoint !== undefined,
+      'postgres.server', server, 'a PostgresServer or ExternalPostgres (lib/postgres)');
+    check(props?.login?.user !== undefined && props.login.password !== undefined, 'postgres.login', props?.login,
+      'a role with a user and a password Secret key (PostgresServer.addRole): Graphistry reads POSTGRES_USER and POSTGRES_PASSWORD', 'credentials are never defaulted');
+    const database = props.database ?? server.database;
+    const delegate: ServerDelegate = { server, database, login: props.login };
+    const host = server.endpoint.hostFor(HostForm.NAMESPACED, undefined);
+    const port = server.endpoint.port('postgres', 'postgres.server').port;
+    return new Postgres(
+      server.endpoint,
+      {
+        POSTGRES_HOST: host,
+        POSTGRES_PORT: String(port),
+        POSTGRES_DB: database,
+        POSTGRES_USER: props.login.user!,
+        POSTGRES_PASSWORD: secretKeyEnv(props.login.password!),
+      },
+      props.login.password!.name,
+      { user: props.login.user, database },
+      undefined,
+      undefined,
+      delegate,
+    );
+  }
+
+  /**
    * A Crunchy PGO cluster in the same namespace: every connection value is read from the user Secret PGO maintains
    * (`<cluster>-pguser-<user>`), so a password rotation by PGO needs no change here.
    */
@@ -129,7 +199,7 @@ export class Postgres implements IConnectable {
 
   private constructor(
     /** The server's address: what clients and the init wait dial, and what the wiring graph records. */
-    public readonly endpoint: ExternalEndpoint,
+    public readonly endpoint: IConnectionTarget,
     private readonly envMap: Readonly<Record<string, EnvValue>>,
     /** The Secret holding the password (and, for PGO, everything else). */
     public readonly secretName: string,
@@ -138,6 +208,8 @@ export class Postgres implements IConnectable {
     private readonly namespaceService?: string,
     /** Labels of the server's pods in the client's namespace (PGO), for the NetworkPolicy peer. */
     private readonly namespacePods?: Readonly<Record<string, string>>,
+    /** The data-services server clients connect through (`Postgres.server`). */
+    private readonly delegate?: ServerDelegate,
   ) {}
 
   private readonly byNamespace = new Map<string, ExternalEndpoint>();
@@ -146,8 +218,8 @@ export class Postgres implements IConnectable {
    * The endpoint a client in `namespace` connects to: for a PGO cluster, whose pods run in the client's own namespace,
    * the same address with those pods as its peer.
    */
-  private endpointFor(namespace: string | undefined): ExternalEndpoint {
-    if (!this.namespacePods || namespace === undefined) return this.endpoint;
+  private endpointFor(namespace: string | undefined): IConnectionTarget {
+    if (!this.namespacePods || namespace === undefined || !(this.endpoint instanceof ExternalEndpoint)) return this.endpoint;
     let e = this.byNamespace.get(namespace);
     if (!e) {
       const peer = ExternalPeer.pods({ namespace, selector: this.namespacePods, ports: [this.port] });
@@ -159,12 +231,17 @@ export class Postgres implements IConnectable {
 
   /** Host the init wait probes. */
   public get host(): string {
-    return this.endpoint.host;
+    return this.endpoint.hostFor(HostForm.NAMESPACED, undefined);
   }
 
   /** Port the init wait probes. */
   public get port(): number {
-    return this.endpoint.port().port;
+    return this.endpoint.port('postgres').port;
+  }
+
+  /** The data-services server behind this connection (`Postgres.server`), else undefined. */
+  public get server(): IPostgres | undefined {
+    return this.delegate?.server;
   }
 
   /** POSTGRES_HOST, POSTGRES_PORT, POSTGRES_DB, POSTGRES_USER, POSTGRES_PASSWORD. */
@@ -182,6 +259,18 @@ export class Postgres implements IConnectable {
    * `pg_isready` wait and the Secret (and, for PGO, the Service) as external references.
    */
   public connect(client: ClientBinding, options: PostgresClientOptions = {}): Connection {
+    const d = this.delegate;
+    if (d) {
+      // The component's own connect: graph edge, env under Graphistry's names, pg_isready wait, Secret reference.
+      return d.server.connect(client, {
+        database: d.database,
+        login: d.login,
+        env: (options.env ?? true) ? [GRAPHISTRY_POSTGRES_ENV] : [],
+        wait: options.wait ?? true,
+        hostForm: HostForm.NAMESPACED,
+        purpose: 'database',
+      });
+    }
     const c = client.connect(this.endpointFor(namespaceOf(client.workload, 'the Postgres client')), 'postgres', { purpose: 'database' });
     if (options.env ?? true) for (const [k, v] of Object.entries(this.envMap)) client.setEnv(k, v, c.envHint());
     if (options.wait ?? true) client.addWait(this.wait());

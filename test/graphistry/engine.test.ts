@@ -19,6 +19,7 @@ import {
   VIZ_BUILD_PATH,
 } from '../../lib/graphistry';
 import { envOf, newRelease, Template } from '../support';
+import { PostgresServer } from '../../lib/postgres';
 
 type Obj = Record<string, any>;
 
@@ -515,5 +516,30 @@ describe('EngineDaemonSet options', () => {
     expect(() => Postgres.external({ host: 'pg', port: 70000, database: 'd', user: 'u', passwordSecret: { name: 's', key: 'k' }, peer: ExternalPeer.cidr({ cidrs: ['10.30.0.0/24'], reason: 'the database network' }) })).toThrow(/'postgres.port' is 70000/);
     expect(() => Postgres.external({ host: 'pg', database: 'd', user: 'u', passwordSecret: { name: 'S!', key: 'k' }, peer: ExternalPeer.cidr({ cidrs: ['10.30.0.0/24'], reason: 'the database network' }) })).toThrow(/'postgres.passwordSecret.name'/);
     expect(() => Postgres.crunchy({ cluster: 'Bad', user: 'u' })).toThrow(/'postgres.cluster' is "Bad"/);
+  });
+
+  describe('Postgres.server (a data-services PostgresServer)', () => {
+    const server = () => {
+      const app = new App();
+      const db = new Release(app, 'db', { namespace: 'db' });
+      const pg = new PostgresServer(db, 'Pg', { name: 'pg', superuser: { password: { name: 'pg-super', key: 'password' } } });
+      const role = pg.addRole('graphistry', { password: { name: 'graphistry-pg', key: 'password' } });
+      pg.addDatabase('graphistry', { owner: role });
+      return { app, pg, role };
+    };
+
+    test('fails when the login has no user and password (the superuser is never the default)', () => {
+      const { pg } = server();
+      expect(() => Postgres.server(pg, { login: { url: { name: 'dsn', key: 'url' } } })).toThrow(
+        /'postgres.login' is .*"url".*credentials are never defaulted; allowed: a role with a user and a password Secret key \(PostgresServer.addRole\)/,
+      );
+      expect(() => Postgres.server(undefined as never, { login: { user: 'u', password: { name: 's', key: 'k' } } })).toThrow(/'postgres.server' is undefined.*allowed: a PostgresServer or ExternalPostgres/);
+    });
+
+    test('fails when the database is not on the server, naming it (checked by the server\'s own connect)', () => {
+      const { app, pg, role } = server();
+      const r = new Release(app, 'gx', { namespace: 'gx' });
+      expect(() => new EngineDaemonSet(r, 'Engine', { ...base, ...servers(r), postgres: Postgres.server(pg, { database: 'nope', login: role }) })).toThrow(/'connect.database' is "nope".*allowed: a database of pg: postgres, graphistry/);
+    });
   });
 });

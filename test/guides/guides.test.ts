@@ -3,10 +3,11 @@ import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import * as YAML from 'yaml';
-import { Release, synthRelease, verifyArgoCdTree } from 'cdk8s-ops-kit';
+import { Release, renderApp, synthRelease, verifyArgoCdTree, verifyReleases } from 'cdk8s-ops-kit';
 import { findObject } from '../support';
 import { deliver } from './argo-cd';
 import { buildGraphistry } from './graphistry';
+import { buildGraphistryWithPostgres } from './graphistry-postgres';
 import { buildDimtensor } from './dimtensor';
 import { buildEden } from './eden';
 import { buildIotFleet } from './iot-fleet';
@@ -63,6 +64,41 @@ describe('Graphistry guide example', () => {
     const grafana = /Secret ([a-z0-9-]+) with keys admin-user/.exec(notes)?.[1];
     expect(asked.length).toBeGreaterThanOrEqual(6);
     for (const name of [...asked, grafana!]) expect(guide('graphistry.md')).toContain(`| \`${name}\` |`);
+  });
+});
+
+describe('Graphistry guide: Postgres as its own release', () => {
+  // The releases verify together: a connection to another release's Service is checked against what that one renders.
+  const app = new App();
+  const stack = buildGraphistryWithPostgres(app);
+  const release = Release.of(stack);
+  const rendered = renderApp(app);
+  const out = { manifests: rendered.find((r) => r.name === 'graphistry')!.objects };
+  const dbOut = { manifests: rendered.find((r) => r.name === 'graphistry-postgres')!.objects };
+
+  test('both releases verify clean; the stack\'s depends on the Postgres release, whose StatefulSet renders', () => {
+    for (const report of verifyReleases(rendered)) {
+      expect({ release: report.name, violations: report.violations }).toEqual({ release: report.name, violations: [] });
+    }
+    expect(release.releaseDependencies.map((r) => r.releaseName)).toEqual(['graphistry-postgres']);
+    findObject(dbOut.manifests, 'StatefulSet', 'postgres');
+  });
+
+  test('nexus connects with the namespaced host, the graphistry role and its password Secret', () => {
+    const env = findObject(out.manifests, 'Deployment', 'nexus').spec.template.spec.containers[0].env;
+    expect(env).toEqual(expect.arrayContaining([
+      { name: 'POSTGRES_HOST', value: 'postgres.graphistry-postgres.svc' },
+      { name: 'POSTGRES_USER', value: 'graphistry' },
+      { name: 'POSTGRES_PASSWORD', valueFrom: { secretKeyRef: { name: 'graphistry-postgres', key: 'password' } } },
+    ]));
+  });
+
+  test('the Postgres NetworkPolicy admits nexus and the engine from the graphistry namespace, and nothing else', () => {
+    const policy = findObject(dbOut.manifests, 'NetworkPolicy', 'postgres');
+    const from = policy.spec.ingress.map((r: { from: Array<{ namespaceSelector: unknown; podSelector: { matchLabels: Record<string, string> } }> }) =>
+      [r.from[0].namespaceSelector, r.from[0].podSelector.matchLabels['app.kubernetes.io/name']]);
+    const ns = { matchLabels: { 'kubernetes.io/metadata.name': 'graphistry' } };
+    expect(from).toEqual([[ns, 'nexus'], [ns, 'engine']]);
   });
 });
 
