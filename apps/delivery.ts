@@ -54,3 +54,16 @@ export function semanticExplorerDelivery(): DeliveryTarget {
     sync: ArgoCdSync.automated({ prune: true, selfHeal: true }),
   });
 }
+
+/**
+ * EDEN's delivery: automated with self-heal, no pruning. The bring-up moves through phases (pending, then ready); an
+ * edit that drops the app tier by mistake must not delete the running services and their clones on the next sync.
+ */
+export function edenDelivery(): DeliveryTarget {
+  return DeliveryTarget.argoCd({
+    name: 'eden-platform',
+    repoURL: EXAMPLE_REPO_URL,
+    targetRevision: EXAMPLE_REVISION,
+    sync: ArgoCdSync.automated({ selfHeal: true }),
+  });
+}

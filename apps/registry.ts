@@ -1,5 +1,6 @@
 import { App } from 'cdk8s';
 import { dimtensorApp } from './dimtensor';
+import { edenApp } from './eden';
 import { graphistryApp } from './graphistry';
 import { iotFleetApp } from './iot-fleet';
 import { semanticExplorerApp } from './semantic-explorer';
@@ -23,4 +24,5 @@ export const EXAMPLE_APPS: readonly ExampleApp[] = [
   graphistryApp,
   dimtensorApp,
   semanticExplorerApp,
+  edenApp,
 ];

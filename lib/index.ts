@@ -165,7 +165,7 @@ export type { AutoscaleOptions, ScalingRules } from './workload/scaling';
 export { HOSTNAME_TOPOLOGY_KEY, Spread, ZONE_TOPOLOGY_KEY } from './workload/spread';
 export type { NodeSpreadOptions, TopologySpreadOptions } from './workload/spread';
 export { AccessMode, PodVolume } from './workload/volumes';
-export type { EmptyDirOptions, ExistingClaimOptions, KeyedVolumeOptions, Mount, WorkloadClaimOptions } from './workload/volumes';
+export type { EmptyDirOptions, ExistingClaimOptions, FilesVolumeOptions, KeyedVolumeOptions, Mount, WorkloadClaimOptions } from './workload/volumes';
 export { ServiceExposure, WebService } from './workload/web-service';
 export type { HttpClientOptions, LoadBalancerExposureOptions, NodePortExposureOptions, WebServiceProps, WebServiceServiceOptions } from './workload/web-service';
 export { Worker, WorkloadKind } from './workload/worker';
@@ -395,3 +395,23 @@ export type {
   SemanticExplorerApiOptions, SemanticExplorerDatabase, SemanticExplorerEmbeddingOptions, SemanticExplorerGpuOptions,
   SemanticExplorerInferenceOptions, SemanticExplorerInfrastructure, SemanticExplorerProps, SemanticExplorerTelemetry, SemanticExplorerWorkerOptions,
 } from './semantic-explorer/semantic-explorer';
+
+// Forgejo, the git forge
+export { FORGEJO_CONFIG_DIR, FORGEJO_DATA_DIR, FORGEJO_HEALTH_PATH, FORGEJO_HTTP_PORT, FORGEJO_IMAGE, FORGEJO_MAX_NAME, FORGEJO_UID, ForgejoServer } from './forgejo/server';
+export type { ForgejoServerProps } from './forgejo/server';
+
+// EDEN: the reference deployment with a typed bring-up
+export { EDEN_BLOB_DIR, EdenBlobs } from './eden/blobs';
+export type { EdenFileBlobsOptions } from './eden/blobs';
+export { EDEN_CONFIG_PATH, EDEN_CONFIG_URI, EDEN_CREDENTIAL_HELPER, EDEN_CREDENTIAL_HELPER_PATH, EDEN_GIT_USER, EdenExperimentConfig } from './eden/config';
+export { EDEN_CONTROL_PLANE_DATABASE, EDEN_POSTGRES_KEYS, EdenDatabase } from './eden/database';
+export type { EdenExternalDatabaseOptions, EdenInClusterDatabaseOptions } from './eden/database';
+export {
+  EDEN_APP_KEYS, EDEN_ARTIFACTS_DIR, EDEN_CLONE_DIR, EDEN_CONTROL_PLANE_PORT, EDEN_CREDENTIAL_DIR, EDEN_FORGEJO_KEYS, EDEN_MAX_NAME, EDEN_REPO_PATH,
+  EDEN_SEED_DIR, EDEN_TASK_STORE_PORT, EDEN_UID, EDEN_WEB_UI_PORT, EdenExperiment,
+} from './eden/experiment';
+export type {
+  EdenExperimentProps, EdenExperimentSpec, EdenImageOptions, EdenLeaseModeOptions, EdenReplicas, EdenSecretNames, EdenStorageOptions,
+} from './eden/experiment';
+export { AppTier, EDEN_EXPERIMENT_ID, EDEN_IDENTITY_SERVICES, EDEN_TOKEN_KEY, EDEN_WORKER_ID, EdenIdentity } from './eden/tier';
+export type { EdenIdentities, EdenWorker, PendingAppTierOptions, ReadyAppTierOptions } from './eden/tier';

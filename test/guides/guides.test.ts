@@ -9,6 +9,7 @@ import { deliver } from './argo-cd';
 import { buildGraphistry } from './graphistry';
 import { buildGraphistryWithPostgres } from './graphistry-postgres';
 import { buildDimtensor } from './dimtensor';
+import { buildEden } from './eden';
 import { buildIotFleet } from './iot-fleet';
 import { buildSemanticExplorer } from './semantic-explorer';
 
@@ -191,5 +192,29 @@ describe('semantic-explorer guide example', () => {
     const externals = out.report.externals.map((e) => e.ref).filter((r) => r.startsWith('Secret/')).map((r) => r.split('/').pop()!);
     expect(externals.length).toBeGreaterThanOrEqual(10);
     for (const name of externals) expect(guide('semantic-explorer.md')).toContain(`\`${name}\``);
+  });
+});
+
+describe('EDEN guide example', () => {
+  const pending = synthRelease(Release.of(buildEden(new App(), false)));
+  const ready = synthRelease(Release.of(buildEden(new App(), true)));
+
+  test('pending renders the infrastructure, the repo-init Job and the task store; ready adds every service', () => {
+    const workloads = (m: typeof pending.manifests) => m.filter((o) => ['Deployment', 'StatefulSet'].includes(o.kind)).map((o) => o.metadata.name).sort();
+    expect(workloads(pending.manifests)).toEqual(['eden-forgejo', 'eden-postgres', 'eden-task-store-server']);
+    expect(workloads(ready.manifests)).toEqual([
+      'eden-evaluator-host', 'eden-executor-host', 'eden-forgejo', 'eden-ideator-host', 'eden-orchestrator', 'eden-postgres', 'eden-task-store-server', 'eden-web-ui',
+    ]);
+    expect(pending.manifests.some((o) => o.kind === 'Job')).toBe(true);
+  });
+
+  test("the guide's Secrets table names every Secret the notes ask for", () => {
+    const notes = [...pending.notes, ...ready.notes].join('\n');
+    const asked = new Set([...notes.matchAll(/create secret generic ([a-z0-9-]+)/g)].map((m) => m[1]));
+    expect(asked.size).toBeGreaterThanOrEqual(3);
+    for (const name of asked) {
+      const row = name.endsWith('-identity') ? '`eden-<service>-identity`' : `\`${name}\``;
+      expect(guide('eden.md')).toContain(`| ${row} |`);
+    }
   });
 });
