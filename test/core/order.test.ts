@@ -1,4 +1,5 @@
 import { compareText } from '../../lib/core/order';
+import { rng } from '../support/random';
 
 // compareText must order text exactly as localeCompare did on the machines that wrote dist/ (en-US), whatever the
 // machine's locale: it replaced localeCompare in the constructs that sort labels, rules and hosts.
@@ -16,17 +17,6 @@ function* product(xs: readonly string[]): Generator<[string, string]> {
   for (const a of xs) for (const b of xs) yield [a, b];
 }
 
-/** A small seeded PRNG (mulberry32), so a failure replays from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PRINTABLE = Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i)).join('') + '\t\n\r\v\f';
 
