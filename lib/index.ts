@@ -43,7 +43,7 @@ export type { PodOptions } from './core/pod';
 export { renderPodTemplate } from './core/pod-template';
 export type { PodAccountOptions, PodContainer, PodTemplateOptions, RenderedPodTemplate } from './core/pod-template';
 export {
-  assertExternalRefs, EXTERNAL_REF_KINDS, EXTERNAL_REFS_ANNOTATION, externalRefsAnnotation, POLICY_EXCEPTION_PREFIX,
+  assertExternalRefs, CRD_INSTALLED_ANNOTATION, EXTERNAL_REF_KINDS, EXTERNAL_REFS_ANNOTATION, externalRefsAnnotation, POLICY_EXCEPTION_PREFIX,
   policyExceptionAnnotations,
 } from './core/policy';
 export type { ExternalRef, PolicyException } from './core/policy';
@@ -223,6 +223,8 @@ export type { NatsClusterOptions, NatsConnectOptions, NatsEnvNames } from './nat
 export { POSTGRES_CA_DIR, POSTGRES_PORT, PostgresEnv, PostgresTls } from './postgres/client';
 export type { IPostgres, PostgresConnectOptions, PostgresEnvNames, PostgresLogin } from './postgres/client';
 export { ExternalPostgres } from './postgres/external';
+export { PostgresExporter } from './postgres/exporter';
+export type { PostgresExporterProps } from './postgres/exporter';
 export type { ExternalPostgresOptions } from './postgres/external';
 export type { PostgresSettings } from './postgres/settings';
 export {
@@ -264,6 +266,19 @@ export type { ExternalQdrantOptions, IQdrant, QdrantConnectOptions } from './qdr
 export { QDRANT_GPU_IMAGE, QDRANT_IMAGE, QDRANT_MAX_NAME, QDRANT_UID, QdrantServer } from './qdrant/server';
 export type { QdrantGpuOptions, QdrantServerProps } from './qdrant/server';
 
+// Identity: Dex
+export {
+  assertIssuerUrl, assertRedirectUri, DEX_CONFIG_KEYS, DEX_DATA_DIR, DEX_GRPC_PORT, DEX_HTTP_PORT, DEX_IMAGE, DEX_STORAGE_TYPES,
+  DEX_TELEMETRY_PORT, DEX_VERSION, DexConnector,
+} from './dex/config';
+export type { ConnectorSecretEnv, DexGitHubConnectorOptions, DexOidcConnectorOptions, DexStaticClient, DexStaticClientOptions } from './dex/config';
+export { Dex, DEX_UID, DexClient } from './dex/dex';
+export type { DexClientConnectOptions, DexClientEnvNames, DexProps } from './dex/dex';
+
+// Search: Quickwit
+export { Quickwit, QUICKWIT_GRPC_PORT, QUICKWIT_IMAGE, QUICKWIT_MAX_NAME, QUICKWIT_REST_PORT, QUICKWIT_UID, QuickwitMetastore } from './quickwit/quickwit';
+export type { QuickwitProps } from './quickwit/quickwit';
+
 // Telemetry stack
 export { CollectorConfig, CollectorEnv } from './telemetry/collector-config';
 export type { CollectorPipeline, ComponentKind, ComponentSettings } from './telemetry/collector-config';
@@ -283,6 +298,8 @@ export { HOST_IP_ENV, NodeExporter, NodeExporterHostAccess, NodeExporterSource }
 export type { NodeExporterOptions, NodeExporterProps } from './telemetry/node-exporter';
 export { COLLECTOR_DEFAULT_TOLERATIONS, OtelCollector } from './telemetry/otel-collector';
 export type { OtelClientOptions, OtelCollectorOptions, OtelCollectorProps } from './telemetry/otel-collector';
+export { OtelGateway } from './telemetry/otel-gateway';
+export type { OtelGatewayProps, OtlpDestination } from './telemetry/otel-gateway';
 export { podScrapeJob, PrometheusConfig, staticScrapeJob } from './telemetry/prometheus-config';
 export type {
   KubernetesSdConfig, KubernetesSdRole, PodScrapeJobOptions, PrometheusGlobalConfig, RelabelAction, RelabelConfig,

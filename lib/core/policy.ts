@@ -14,6 +14,12 @@ export const POLICY_EXCEPTION_PREFIX = 'policy.ops-kit.io/';
  */
 export const EXTERNAL_REFS_ANNOTATION = 'refs.ops-kit.io/external';
 
+/**
+ * On a custom resource whose CRD the release does not render: who installs that CRD (`the Prometheus Operator, installed
+ * by the platform team`). Verification refuses a custom resource of a kind nobody renders or declares installed.
+ */
+export const CRD_INSTALLED_ANNOTATION = 'refs.ops-kit.io/crd-installed';
+
 /** A named, reasoned exception to one policy rule. */
 export interface PolicyException {
   /** The rule id (for example `non-root`, `load-balancer`, `cluster-scope`). */

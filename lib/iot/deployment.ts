@@ -5,6 +5,7 @@ import { check, ErrorCollector } from '../core/errors';
 import { Images } from '../core/images';
 import { assertLabelKey, assertLabels, assertLabelValue, MANAGED_BY } from '../core/labels';
 import { assertDnsLabel } from '../core/names';
+import { CRD_INSTALLED_ANNOTATION } from '../core/policy';
 import { IOT_ROLLOUT_STRATEGIES, IOT_SELECTOR_OPERATORS } from './crd';
 import { assertInt } from '../core/validate';
 
@@ -287,7 +288,11 @@ export class FleetDeployment extends Construct {
         // The sync wave (after the CRD and the operator) comes from lib/gitops/ordering.ts, as every object's does.
         annotations: {
           // Argo CD skips the dry run by itself only when the CRD is part of the same sync.
-          ...(identity.crdElsewhere ? { 'argocd.argoproj.io/sync-options': 'SkipDryRunOnMissingResource=true' } : {}),
+          ...(identity.crdElsewhere ? {
+            'argocd.argoproj.io/sync-options': 'SkipDryRunOnMissingResource=true',
+            // Verification refuses a custom resource whose CRD nobody renders or declares installed.
+            [CRD_INSTALLED_ANNOTATION]: 'the release that renders the IotFleet CRD (installCrd: true)',
+          } : {}),
         },
       },
       spec: {

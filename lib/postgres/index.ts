@@ -3,3 +3,4 @@ export * from './initdb';
 export * from './settings';
 export * from './server';
 export * from './external';
+export * from './exporter';

@@ -12,3 +12,4 @@ export * from './dcgm-exporter';
 export * from './node-exporter';
 export * from './telemetry-stack';
 export * from './scrape';
+export * from './otel-gateway';

@@ -256,8 +256,12 @@ export class OtelCollector extends WorkloadConstruct {
 const POD_IP = CollectorEnv.env('MY_POD_IP');
 const onPodIp = (port: number) => CollectorEnv.concat(POD_IP, `:${port}`);
 
-/** Components both modes share: health check, OTLP in, memory limiter, batching, self-metrics. */
-function baseConfig(): CollectorConfig {
+/**
+ * Components every collector shares (both modes of the per-node collector, and the gateway): health check, OTLP in,
+ * memory limiter, self-metrics, each on the pod IP.
+ * @internal
+ */
+export function collectorBaseConfig(): CollectorConfig {
   return new CollectorConfig()
     .addExtension('health_check', { endpoint: onPodIp(OtelCollector.HEALTH_PORT) })
     .addReceiver('otlp', {
@@ -277,7 +281,7 @@ function selfHostedConfig(collector: OtelCollector, props: OtelCollectorProps): 
   const jaeger = collector.wiring.pod().connect(props.jaeger.endpoint, 'otlp-grpc', { purpose: 'traces' });
   collector.waitFor(props.jaeger.endpoint);
   const processors = ['memory_limiter', 'batch'];
-  return baseConfig()
+  return collectorBaseConfig()
     .addProcessor('batch', {})
     .addExporter('otlp/jaeger', { endpoint: jaeger.hostPort(HostForm.SHORT), tls: { insecure: true } })
     .addExporter('prometheus', { endpoint: onPodIp(OtelCollector.APP_METRICS_PORT) })
@@ -288,7 +292,7 @@ function selfHostedConfig(collector: OtelCollector, props: OtelCollectorProps): 
 
 function cloudConfig(collector: OtelCollector, props: OtelCollectorProps, cloud: ResolvedCloudOptions): CollectorConfig {
   Wiring.of(collector).connect(collector, cloud.target, 'otlp', { purpose: 'telemetry to the cloud backend' });
-  const config = baseConfig();
+  const config = collectorBaseConfig();
   const exporterId = cloud.protocol === OtlpProtocol.GRPC ? 'otlp/cloud' : 'otlphttp/cloud';
   const exporter: Record<string, unknown> = { endpoint: cloud.endpoint };
   cloud.auth.configure(config, exporter);

@@ -289,6 +289,12 @@ function loadTree(dir: string): ArgoCdObject[] {
 }
 
 /**
+ * The kinds the delivery objects are, whose CRDs Argo CD itself installs (for the crd-installed rule).
+ * @internal
+ */
+export const ARGOCD_INSTALLED_CRDS: readonly string[] = ['Application.argoproj.io', 'AppProject.argoproj.io'];
+
+/**
  * Verifies the Argo CD folder of a dist/ tree on disk: the Applications and AppProjects against the Argo CD CRD
  * schemas (`verifyManifests`) and the delivery checks (`argoCdFindings`) against the release folders beside it.
  * Returns one report named `argocd`.
@@ -317,7 +323,9 @@ export function verifyArgoCd(
   options: Omit<VerifyOptions, 'name' | 'files'> & { readonly distPaths?: ReadonlyMap<string, string> } = {},
 ): VerifyReport {
   const { distPaths, ...verifyOptions } = options;
-  const report = verifyManifests(objects.map((e) => e.object), { ...verifyOptions, name: ARGOCD_DIR, files: objects.map((e) => e.file) });
+  const installedCrds = [...(verifyOptions.installedCrds ?? []), ...ARGOCD_INSTALLED_CRDS];
+  const files = objects.map((e) => e.file);
+  const report = verifyManifests(objects.map((e) => e.object), { ...verifyOptions, installedCrds, name: ARGOCD_DIR, files });
   const findings = argoCdFindings({ objects, folders, distPaths });
   if (!findings.length) return report;
   const violations: Violation[] = [

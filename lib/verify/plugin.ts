@@ -1,5 +1,6 @@
 import * as path from 'path';
 import { loadManifestFiles } from './load';
+import { ARGOCD_INSTALLED_CRDS } from './argocd';
 import { formatReport, verifyReleases } from './verify';
 import { VerifyReport } from './types';
 
@@ -77,7 +78,8 @@ export class OpsKitValidation {
     try {
       const releases = [...byDir].map(([dir, files]) => ({ name: path.basename(dir), ...loadManifestFiles(files) }));
       const { schemaPath, crdDirs, schema } = this.properties;
-      reports = verifyReleases(releases, { schemaPath, crdDirs, schema });
+      // The delivery folders (dist/argocd/...) hold Argo CD's own kinds, whose CRDs Argo CD installs.
+      reports = verifyReleases(releases, { schemaPath, crdDirs, schema, installedCrds: ARGOCD_INSTALLED_CRDS });
     } catch (e) {
       context.report.addViolation({
         ruleName: 'verify-error',

@@ -88,6 +88,10 @@ const rules: RuleInfo[] = [
   { id: 'argocd-namespace', category: 'delivery', rationale: 'an Application whose destination namespace is not its release\'s puts namespaced objects where their references do not resolve' },
   { id: 'argocd-project', category: 'delivery', rationale: 'an Application whose project does not exist, or does not allow its repository or destination, is refused by Argo CD' },
   { id: 'argocd-whitelist', category: 'delivery', rationale: 'Argo CD refuses to sync a kind its project does not whitelist (a cluster-scoped kind, or Namespace for CreateNamespace=true), and whitelists wider than the releases render grant more than they need' },
+  { id: 'statefulset-service', category: 'reference', rationale: 'a StatefulSet whose serviceName names no headless Service of the release gives its pods no DNS names: peers never find each other and per-pod scrape targets resolve to nothing' },
+  { id: 'affinity-selects', category: 'reference', rationale: 'an affinity, anti-affinity or topology spread selector that matches no pod of the release places or spreads nothing' },
+  { id: 'rbac-subject-used', category: 'reference', rationale: 'a RoleBinding subject no pod runs as grants its permissions to nobody, while the pods that need them get 403' },
+  { id: 'crd-installed', category: 'reference', rationale: 'a custom resource whose CRD is neither rendered nor declared installed is rejected by the API server (a ServiceMonitor without the Prometheus Operator)' },
   { id: 'iot-watched-namespace', category: 'reference', rationale: 'a fleet deployment in a namespace no IoT operator watches is accepted by the API server and never reconciled: no device ever runs it' },
   { id: 'external-refs', category: 'reference', rationale: 'the external-references annotation must be readable, or the externals list an operator relies on is wrong' },
   // wiring graph (connections recorded by the constructs, checked against every release of the app)

@@ -114,6 +114,13 @@ export interface VerifyOptions {
    * @default - none
    */
   readonly files?: readonly (string | undefined)[];
+  /**
+   * Custom resource kinds whose CRDs are installed in the target cluster though no release renders them, as
+   * `Kind.group` (`ServiceMonitor.monitoring.coreos.com`); a single object can declare it with the
+   * `refs.ops-kit.io/crd-installed` annotation instead.
+   * @default - none
+   */
+  readonly installedCrds?: readonly string[];
 }
 
 /**

@@ -3,6 +3,7 @@ import { apiFindings } from './hardening';
 import { ConnectionRecord } from '../core/wiring';
 import { declaredExceptions, policyFindings } from './policy';
 import { referenceFindings } from './references';
+import { releaseRuleFindings } from './release-rules';
 import { RULES } from './rules';
 import { releaseCrdVersions, SchemaValidator } from './schema';
 import { defaultCrdDirs } from './schema-source';
@@ -99,6 +100,7 @@ export function verifyManifests(objects: readonly KubeObject[], options: VerifyO
   // References.
   const refs = referenceFindings(objects);
   for (const f of refs.findings) push(f.object, { rule: f.rule, message: f.message, fix: f.fix, path: f.path });
+  for (const f of releaseRuleFindings(objects, options.installedCrds)) push(f.object, { rule: f.rule, message: f.message, fix: f.fix, path: f.path });
 
   // Sync order (Argo CD waves) and the Pod Security level a rendered Namespace enforces.
   for (const f of syncWaveFindings(objects)) push(f.object as KubeObject, { rule: 'sync-wave-order', message: f.message, fix: f.fix, path: f.path });
@@ -167,7 +169,12 @@ function ownsConnection(c: ConnectionRecord, name: string, names: ReadonlySet<st
  * applications owning one object overwrite each other's changes and prune it when either stops rendering it.
  */
 export function verifyReleases(releases: readonly VerifiableRelease[], options: Omit<VerifyOptions, 'name' | 'files'> = {}): VerifyReport[] {
-  const reports = releases.map((r) => verifyManifests(r.objects, { ...options, name: r.name, files: r.files }));
+  // A custom resource whose CRD another release of the app renders is served once that release is applied.
+  const appCrds = releases.flatMap((r) => r.objects)
+    .filter((o) => o?.kind === 'CustomResourceDefinition')
+    .map((o) => `${(o as { spec?: { names?: { kind?: string } } }).spec?.names?.kind}.${(o as { spec?: { group?: string } }).spec?.group}`);
+  const installedCrds = [...(options.installedCrds ?? []), ...appCrds];
+  const reports = releases.map((r) => verifyManifests(r.objects, { ...options, installedCrds, name: r.name, files: r.files }));
   const owners = new Map<string, string[]>();
   for (const r of releases) {
     for (const id of new Set(r.objects.filter((o) => o?.metadata?.name).map(identityKey))) {

@@ -243,6 +243,8 @@ describe('IotFleet behaviour', () => {
     expect(crs(renderRelease(release))[0].metadata.annotations).toEqual({
       'argocd.argoproj.io/sync-wave': '1',
       'argocd.argoproj.io/sync-options': 'SkipDryRunOnMissingResource=true',
+      // and they say who installs their CRD, which verification's crd-installed rule reads
+      'refs.ops-kit.io/crd-installed': 'the release that renders the IotFleet CRD (installCrd: true)',
     });
     // With the CRD in the same sync, Argo CD skips the dry run by itself.
     expect(renderOne(base).metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-wave': '1' });

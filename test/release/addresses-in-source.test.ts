@@ -16,6 +16,7 @@ const ALLOWED: ReadonlyArray<{ file: string; text: string; reason: string }> = [
   { file: 'workload/web-service.ts', text: "${o.tls ? 'https' : 'http'}://${h}", reason: 'the public URL an Ingress serves (its host), for the release notes, not an in-cluster address' },
   { file: 'object-storage/minio.ts', text: 'http://${this.name}-{0...${this.replicas - 1}}.${this.headlessEndpoint.fqdn()}', reason: "MinIO's {x...y} ellipsis over the pod names under the headless endpoint's FQDN (one argument names every drive)" },
   { file: 'object-storage/storage.ts', text: "${b.kind === 'gcs' ? 'gs' : 's3'}://${b.bucket}", reason: 'a bucket URI in messages, not a network address' },
+  { file: 'quickwit/quickwit.ts', text: 's3://${storage.bucket}/', reason: "Quickwit's index root: a bucket URI, not a network address (the S3 endpoint comes from the connection)" },
   { file: 'postgres/client.ts', text: 'postgresql://${s.login.user ?? \'<user>\'}:<password>@${s.host}', reason: "the DSN form an error message shows the operator, with the connection's host" },
   { file: 'postgres/server.ts', text: 'postgresql://${r.user}:$${v}@${host}', reason: "the DSN the notes tell the operator to store in the role's URL Secret, with the endpoint's host" },
 ];
