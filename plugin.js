@@ -6,16 +6,18 @@
 //       version: 0.1.0
 //       class: OpsKitValidation
 //
-// In the package it loads the compiled library. In a checkout of this repository (lib/ present) it compiles the
-// TypeScript on the fly with tsx, in a private namespace, so `cdk8s synth` runs the same checks as `npm run synth`
-// without a build step and without touching the CLI's own module loading.
+// In the package it loads the compiled library. In a checkout of this repository (lib/ present) it loads the plugin's
+// compiled bundle (build/synth/plugin.js, written by npm run prepare), rebuilt first when a source changed, exactly as
+// bin/synth.js does for the synth program: `cdk8s synth` runs no TypeScript loader.
 'use strict';
 const fs = require('fs');
 const path = require('path');
 
 if (fs.existsSync(path.join(__dirname, 'lib', 'verify', 'plugin.ts'))) {
-  const { register } = require('tsx/cjs/api');
-  module.exports = register({ namespace: 'cdk8s-ops-kit-verify' }).require('./lib/verify/plugin.ts', __filename);
+  const launcher = require('./bin/synth.js');
+  const program = launcher.load(launcher.ensureBuilt(), 'plugin');
+  process.once('exit', () => program.saveCodeCache());
+  module.exports = program.exports;
 } else {
   module.exports = require('./build/lib/verify/plugin.js');
 }

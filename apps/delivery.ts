@@ -41,3 +41,29 @@ export function dimtensorDelivery(): DeliveryTarget {
     sync: ArgoCdSync.automated({ selfHeal: true }),
   });
 }
+
+/**
+ * semantic-explorer's delivery: fully automated (prune and self-heal). Its claims (models, data services) carry
+ * Prune=false, so removing one from Git never deletes a volume.
+ */
+export function semanticExplorerDelivery(): DeliveryTarget {
+  return DeliveryTarget.argoCd({
+    name: 'semantic-explorer-apps',
+    repoURL: EXAMPLE_REPO_URL,
+    targetRevision: EXAMPLE_REVISION,
+    sync: ArgoCdSync.automated({ prune: true, selfHeal: true }),
+  });
+}
+
+/**
+ * EDEN's delivery: automated with self-heal, no pruning. The bring-up moves through phases (pending, then ready); an
+ * edit that drops the app tier by mistake must not delete the running services and their clones on the next sync.
+ */
+export function edenDelivery(): DeliveryTarget {
+  return DeliveryTarget.argoCd({
+    name: 'eden-platform',
+    repoURL: EXAMPLE_REPO_URL,
+    targetRevision: EXAMPLE_REVISION,
+    sync: ArgoCdSync.automated({ selfHeal: true }),
+  });
+}

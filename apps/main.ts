@@ -1,6 +1,6 @@
 /**
  * Synth entry point: renders every example app into dist/ (one folder per release, manifests only).
- * Used by `npm run synth` and by `cdk8s synth` (through cdk8s.yaml).
+ * `npm run synth` and `cdk8s synth` (through cdk8s.yaml) run it compiled, through bin/synth.js.
  *
  *   npm run synth                       all apps into dist/
  *   npm run synth -- --only graphistry  one app (benchmarks use this)
@@ -13,6 +13,7 @@
  */
 import { App } from 'cdk8s';
 import { notesText, renderApp, RenderedRelease } from '../lib/release';
+import { timed, timings } from '../lib/release/timing';
 import { formatReport, verifyAndWrite } from '../lib/verify';
 import { EXAMPLE_APPS, ExampleApp } from './registry';
 
@@ -36,7 +37,8 @@ export function buildApp(options: SynthOptions = {}, apps: readonly ExampleApp[]
 
 /** Renders the selected apps in memory: constructs validated, objects synthesized, nothing written. */
 export function synthesize(options: SynthOptions = {}, apps: readonly ExampleApp[] = EXAMPLE_APPS): RenderedRelease[] {
-  return renderApp(buildApp(options, apps));
+  const app = timed('build', () => buildApp(options, apps));
+  return timed('render', () => renderApp(app));
 }
 
 export { verifyAndWrite } from '../lib/verify';
@@ -55,39 +57,59 @@ function parseArgs(argv: readonly string[]): SynthOptions & { out: string; quiet
   return { out, only: only.length ? only : undefined, quiet };
 }
 
-function main(): void {
-  const args = parseArgs(process.argv.slice(2));
+/**
+ * The synth program: parses `argv`, renders, verifies and writes the selected apps, prints the summary, and returns
+ * the exit code (0, or 1 when anything failed; then nothing was written). bin/synth.js runs it from the compiled
+ * bundle; `apps` lets the benchmark run the same program on its own apps.
+ */
+export function main(argv: readonly string[], apps: readonly ExampleApp[] = EXAMPLE_APPS): number {
+  const code = run(argv, apps);
+  if (process.env.OPS_KIT_TIMINGS) process.stderr.write(`${JSON.stringify({ timings: timings() })}\n`);
+  return code;
+}
+
+function run(argv: readonly string[], apps: readonly ExampleApp[]): number {
+  let args: ReturnType<typeof parseArgs>;
+  try {
+    args = parseArgs(argv);
+  } catch (e) {
+    process.stderr.write(`synth failed; nothing was written\n\n${(e as Error).message}\n`);
+    return 1;
+  }
   let releases: RenderedRelease[];
   try {
-    releases = synthesize(args);
+    releases = synthesize(args, apps);
   } catch (e) {
     process.stderr.write(`synth failed; nothing was written to ${args.out}/\n\n${(e as Error).message}\n`);
-    process.exit(1);
+    return 1;
   }
   let result: ReturnType<typeof verifyAndWrite>;
   try {
     result = verifyAndWrite(releases, args.out, { cdk8sOutdir: process.env.CDK8S_OUTDIR || undefined, quiet: args.quiet });
   } catch (e) {
     process.stderr.write(`synth failed; nothing was written to ${args.out}/\n\n${(e as Error).message}\n`);
-    process.exit(1);
+    return 1;
   }
   if (!result.ok) {
     const failed = result.reports.filter((r) => !r.ok);
     process.stderr.write(`synth failed verification; nothing was written to ${args.out}/\n\n${failed.map(formatReport).join('\n')}`);
-    process.exit(1);
+    return 1;
   }
   const files = result.files!;
   if (!args.quiet) {
+    const out: string[] = [];
     for (const r of result.reports) {
       // Passing reports list the exceptions (with reasons) and the externals an operator must create.
-      process.stdout.write(r.exceptions.length || r.externals.length ? `${formatReport(r)}\n` : `verify ${r.name}: ${r.objectCount} object(s), all checks passed\n`);
+      out.push(r.exceptions.length || r.externals.length ? `${formatReport(r)}\n` : `verify ${r.name}: ${r.objectCount} object(s), all checks passed\n`);
     }
     for (const r of result.releases) {
       const notes = notesText(r);
-      if (notes) process.stdout.write(`${notes}\n`);
+      if (notes) out.push(`${notes}\n`);
     }
-    process.stdout.write(`synthesized ${releases.length} release(s), ${[...files.keys()].filter((f) => f.endsWith('.yaml')).length} manifest(s) into ${args.out}/\n`);
+    out.push(`synthesized ${releases.length} release(s), ${[...files.keys()].filter((f) => f.endsWith('.yaml')).length} manifest(s) into ${args.out}/\n`);
+    process.stdout.write(out.join(''));
   }
+  return 0;
 }
 
-if (require.main === module) main();
+if (require.main === module) process.exitCode = main(process.argv.slice(2));

@@ -1,7 +1,9 @@
 import { App } from 'cdk8s';
 import { dimtensorApp } from './dimtensor';
+import { edenApp } from './eden';
 import { graphistryApp } from './graphistry';
 import { iotFleetApp } from './iot-fleet';
+import { semanticExplorerApp } from './semantic-explorer';
 
 /** An example system: one file under apps/ that adds one or more Releases to the app. */
 export interface ExampleApp {
@@ -21,4 +23,6 @@ export const EXAMPLE_APPS: readonly ExampleApp[] = [
   iotFleetApp,
   graphistryApp,
   dimtensorApp,
+  semanticExplorerApp,
+  edenApp,
 ];

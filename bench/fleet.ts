@@ -10,8 +10,14 @@ import { Release, renderApp } from '../lib/release';
 
 /** A fresh App with one release holding a fleet of `n` deployments. */
 export function fleetApp(n: number): App {
-  if (!Number.isInteger(n) || n < 0) throw new Error(`'n' is ${n}; allowed: a whole number >= 0`);
   const app = new App();
+  addFleetRelease(app, n);
+  return app;
+}
+
+/** Adds the release of `fleetApp` to an existing app (the benchmark's synth program builds it this way). */
+export function addFleetRelease(app: App, n: number): void {
+  if (!Number.isInteger(n) || n < 0) throw new Error(`'n' is ${n}; allowed: a whole number >= 0`);
   const release = new Release(app, 'iot-fleet-scale', { namespace: 'iot-scale' });
   const fleet = new IotFleet(release, 'Fleet', {
     nats: { exposure: NatsExposure.loadBalancer({ reason: 'benchmark: devices connect from outside the cluster', sourceRanges: ['10.20.0.0/16'] }) },
@@ -30,7 +36,6 @@ export function fleetApp(n: number): App {
       rollout: i % 3 === 0 ? FleetRollout.rolling({ maxConcurrent: 10 }) : undefined,
     });
   }
-  return app;
 }
 
 /** Builds and synthesizes a fleet of `n` deployments; returns the number of objects rendered. */

@@ -1,7 +1,9 @@
 /**
- * Benchmark scenarios. Each runs in a fresh process (bench/child.ts) so timings and peak memory are not polluted by
- * earlier runs. A scenario reports its phases; the parent measures wall time and reads peak RSS.
+ * Benchmark scenarios: what `npm run bench` runs, each the synth program (bin/synth.js, compiled, in a fresh process,
+ * as users start it) beside `helm template` of a baseline chart rendering the same number and kinds of objects
+ * (bench/helm/). bench/run.ts measures them; bench/program.ts is the synth program over the generated apps below.
  */
+import * as path from 'path';
 import { App, Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
@@ -15,52 +17,8 @@ import { buildPodSpec } from '../lib/core/pod';
 import { Probes } from '../lib/core/probes';
 import { sized } from '../lib/core/resources';
 import { SecurityProfile } from '../lib/core/security';
-import { distFiles, Release, renderApp, RenderedRelease } from '../lib/release';
-import { verifyReleases } from '../lib/verify';
-import { buildApp } from '../apps/main';
+import { Release } from '../lib/release';
 import { EXAMPLE_APPS } from '../apps/registry';
-import { fleetApp } from './fleet';
-
-/** Phase timings in milliseconds plus the number of objects produced. */
-export interface ScenarioResult {
-  readonly objects: number;
-  readonly phases: Record<string, number>;
-}
-
-export interface Scenario {
-  readonly name: string;
-  readonly run: () => ScenarioResult;
-}
-
-function timed<T>(phases: Record<string, number>, name: string, fn: () => T): T {
-  const t0 = process.hrtime.bigint();
-  const out = fn();
-  phases[name] = Number(process.hrtime.bigint() - t0) / 1e6;
-  return out;
-}
-
-/**
- * Verification as synth runs it (schema, policy, references), timed twice: `verify` is the first run in the process
- * and includes loading and compiling the Kubernetes schemas, `verify warm` a second run over the same objects.
- */
-const POST_RENDER_PHASES: Array<{ name: string; run: (releases: RenderedRelease[]) => void }> = [
-  { name: 'verify', run: (releases) => void verifyReleases(releases) },
-  { name: 'verify warm', run: (releases) => void verifyReleases(releases) },
-];
-
-function synthScenario(name: string, build: () => App): Scenario {
-  return {
-    name,
-    run: () => {
-      const phases: Record<string, number> = {};
-      const app = timed(phases, 'build', build);
-      const releases = timed(phases, 'render', () => renderApp(app));
-      for (const p of POST_RENDER_PHASES) timed(phases, p.name, () => p.run(releases));
-      timed(phases, 'serialize', () => distFiles(releases));
-      return { objects: releases.reduce((n, r) => n + r.objects.length, 0), phases };
-    },
-  };
-}
 
 /**
  * N generated objects: web workloads of one Deployment, one Service and one ConfigMap each, built with the core
@@ -68,6 +26,12 @@ function synthScenario(name: string, build: () => App): Scenario {
  */
 export function generatedApp(n: number): App {
   const app = new App();
+  addGeneratedRelease(app, n);
+  return app;
+}
+
+/** Adds the release of `generatedApp` to an existing app (the benchmark's synth program builds it this way). */
+export function addGeneratedRelease(app: App, n: number): void {
   const release = new Release(app, `scale-${n}`, { namespace: 'scale', placement: { nodeSelector: { pool: 'cpu' } } });
   const security = SecurityProfile.restricted({ runAsUser: 10001 });
   for (let i = 0; i < Math.ceil(n / 3); i++) {
@@ -106,16 +70,52 @@ export function generatedApp(n: number): App {
       spec: { selector: selectorLabels(identity), ports: [{ name: 'http', port: 80, targetPort: k8s.IntOrString.fromString('http') }] },
     });
   }
-  return app;
 }
 
-/** Every scenario `npm run bench` runs, in order. */
-export function scenarios(): Scenario[] {
-  const list: Scenario[] = [];
-  for (const a of EXAMPLE_APPS) list.push(synthScenario(`app:${a.name}`, () => buildApp({ only: [a.name] })));
-  list.push(synthScenario('all apps', () => buildApp()));
-  list.push(synthScenario('scale: 1,000 objects', () => generatedApp(1000)));
-  list.push(synthScenario('scale: 10,000 objects', () => generatedApp(10000)));
-  list.push(synthScenario('iot fleet: 10,000 deployments', () => fleetApp(10000)));
+/** One `helm template` invocation: release name, namespace, chart folder and extra arguments. */
+export interface HelmRun {
+  readonly release: string;
+  readonly namespace: string;
+  readonly chart: string;
+  /** Values: either a values object for the baseline chart (written to a file), or `--set` pairs. */
+  readonly values?: Record<string, unknown>;
+  readonly set?: Readonly<Record<string, string>>;
+}
+
+/** A benchmark scenario: the synth program's arguments, and what Helm renders for the same objects. */
+export interface Scenario {
+  readonly name: string;
+  /** Arguments of bin/synth.js (`--quiet` and `--out` are added). */
+  readonly synthArgs: readonly string[];
+  /** The helm invocations, run back to back (one per release), or undefined when there is no Helm counterpart. */
+  readonly helm?: readonly HelmRun[];
+}
+
+const CHARTS = path.join(__dirname, 'helm');
+
+/** The releases an example app renders, in memory (for the baseline chart's values). */
+export type ReleaseLister = (
+  app: string,
+) => ReadonlyArray<{ readonly name: string; readonly namespace: string; readonly values: Record<string, unknown> }>;
+
+/** Workloads of the scale scenarios: each is 3 objects, as in `generatedApp`. */
+export function scaleWorkloads(objects: number): number {
+  return Math.ceil(objects / 3);
+}
+
+/** Every scenario `npm run bench` runs, in order. `releases` gives each example app's releases and baseline values. */
+export function scenarios(releases: ReleaseLister): Scenario[] {
+  const baseline = path.join(CHARTS, 'baseline');
+  const helmFor = (app: string) => releases(app).map((r) => ({ release: r.name, namespace: r.namespace, chart: baseline, values: r.values }));
+  const list: Scenario[] = EXAMPLE_APPS.map((a) => ({ name: `app:${a.name}`, synthArgs: ['--only', a.name], helm: helmFor(a.name) }));
+  list.push({ name: 'all apps', synthArgs: [], helm: EXAMPLE_APPS.flatMap((a) => helmFor(a.name)) });
+  for (const n of [1000, 10000]) {
+    list.push({
+      name: `scale: ${n.toLocaleString('en-US')} objects`,
+      synthArgs: ['--program', 'bench', `scale:${n}`],
+      helm: [{ release: `scale-${n}`, namespace: 'scale', chart: path.join(CHARTS, 'scale'), set: { workloads: String(scaleWorkloads(n)) } }],
+    });
+  }
+  list.push({ name: 'iot fleet: 10,000 deployments', synthArgs: ['--program', 'bench', 'fleet:10000'] });
   return list;
 }

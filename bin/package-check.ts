@@ -4,14 +4,16 @@
  *   npm run build && npm run package:check
  *
  * The intended files are derived from the sources, not listed by hand: the compiled `.js` and `.d.ts` of every module
- * in lib/ and imports/, the vendored CRDs and schemas, the validation plugin's entry point, README, LICENSE and
- * package.json. A file missing from the dry run (a module the `files` globs miss) or one the dry run adds (a test, an
- * app, a stale build output, a source map) fails the check, naming each file.
+ * in lib/ and imports/, the schema validators the build generates (the module and the part files it names), the
+ * vendored CRDs and schemas, the validation plugin's entry point, README, LICENSE and package.json. A file missing
+ * from the dry run (a module the `files` globs miss) or one the dry run adds (a test, an app, a stale build output, a
+ * source map) fails the check, naming each file.
  * Exit codes: 0 the lists agree, 1 they differ, 2 the dry run failed.
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { GENERATED_VALIDATORS } from '../lib/verify/schema-generated';
 
 /** The files a package built from `root` should contain, sorted. */
 export function intendedFiles(root: string): string[] {
@@ -27,6 +29,13 @@ export function intendedFiles(root: string): string[] {
       const base = f.slice(0, -'.ts'.length);
       out.push(`build/${base}.js`, `build/${base}.d.ts`);
     }
+  }
+  // The validators bin/build.js generates from the shipped schema: the module, and the files it loads on first use.
+  out.push(GENERATED_VALIDATORS);
+  const generated = path.join(root, GENERATED_VALIDATORS);
+  if (fs.existsSync(generated)) {
+    const parts = (require(generated) as { parts?: Record<string, string> }).parts ?? {};
+    for (const file of Object.values(parts)) out.push(path.posix.join(path.posix.dirname(GENERATED_VALIDATORS), file));
   }
   for (const f of walk('imports/crds')) if (f.endsWith('.yaml')) out.push(f);
   for (const f of walk('schemas')) if (f.endsWith('.json.gz')) out.push(f);

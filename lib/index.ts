@@ -165,9 +165,9 @@ export type { AutoscaleOptions, ScalingRules } from './workload/scaling';
 export { HOSTNAME_TOPOLOGY_KEY, Spread, ZONE_TOPOLOGY_KEY } from './workload/spread';
 export type { NodeSpreadOptions, TopologySpreadOptions } from './workload/spread';
 export { AccessMode, PodVolume } from './workload/volumes';
-export type { EmptyDirOptions, ExistingClaimOptions, KeyedVolumeOptions, Mount, WorkloadClaimOptions } from './workload/volumes';
+export type { EmptyDirOptions, ExistingClaimOptions, FilesVolumeOptions, KeyedVolumeOptions, Mount, WorkloadClaimOptions } from './workload/volumes';
 export { ServiceExposure, WebService } from './workload/web-service';
-export type { LoadBalancerExposureOptions, NodePortExposureOptions, WebServiceProps, WebServiceServiceOptions } from './workload/web-service';
+export type { HttpClientOptions, LoadBalancerExposureOptions, NodePortExposureOptions, WebServiceProps, WebServiceServiceOptions } from './workload/web-service';
 export { Worker, WorkloadKind } from './workload/worker';
 export type { DeploymentKindOptions, PrometheusScrapeOptions, StatefulSetKindOptions, WorkerProps } from './workload/worker';
 
@@ -216,7 +216,8 @@ export { NATS_CLUSTER_PORT } from './nats/config';
 export type { NatsClusterSettings, NatsTlsSettings } from './nats/config';
 export { NatsAuth, NatsTls } from './nats/auth';
 export type { NatsTlsOptions, NatsUser } from './nats/auth';
-export { NATS_CA_DIR } from './nats/server';
+export { ExternalNats, NATS_CA_DIR } from './nats/client';
+export type { ExternalNatsOptions, INats } from './nats/client';
 export type { NatsClusterOptions, NatsConnectOptions, NatsEnvNames } from './nats/server';
 
 // Data services: Postgres
@@ -381,3 +382,36 @@ export type {
 export { GRAPHISTRY_STORAGE_CLASS, GraphistryClaims, GraphistryStorage, KEEP_ON_PRUNE_ANNOTATIONS, StorageAccessMode } from './graphistry/storage';
 export type { GraphistryClaimOptions, GraphistryStorageProps } from './graphistry/storage';
 export { Tier } from './graphistry/tier';
+
+// semantic-explorer: the application services on the workload blocks and the data-services components
+export { SEMANTIC_EXPLORER_REPOSITORY_PREFIX, SemanticExplorerService } from './semantic-explorer/images';
+export type { SemanticExplorerImages } from './semantic-explorer/images';
+export {
+  SEMANTIC_EXPLORER_API_PORT, SEMANTIC_EXPLORER_EMBEDDING_PORT, SEMANTIC_EXPLORER_INFERENCE_UID, SEMANTIC_EXPLORER_LLM_PORT,
+  SEMANTIC_EXPLORER_MODELS_DIR, SEMANTIC_EXPLORER_OIDC_ENV, SEMANTIC_EXPLORER_TENSORRT_DIR, SEMANTIC_EXPLORER_VISUALIZATIONS_HEALTH_PORT,
+  SEMANTIC_EXPLORER_WORKER_HEALTH_PORT, SemanticExplorer,
+} from './semantic-explorer/semantic-explorer';
+export type {
+  SemanticExplorerApiOptions, SemanticExplorerDatabase, SemanticExplorerEmbeddingOptions, SemanticExplorerGpuOptions,
+  SemanticExplorerInferenceOptions, SemanticExplorerInfrastructure, SemanticExplorerProps, SemanticExplorerTelemetry, SemanticExplorerWorkerOptions,
+} from './semantic-explorer/semantic-explorer';
+
+// Forgejo, the git forge
+export { FORGEJO_CONFIG_DIR, FORGEJO_DATA_DIR, FORGEJO_HEALTH_PATH, FORGEJO_HTTP_PORT, FORGEJO_IMAGE, FORGEJO_MAX_NAME, FORGEJO_UID, ForgejoServer } from './forgejo/server';
+export type { ForgejoServerProps } from './forgejo/server';
+
+// EDEN: the reference deployment with a typed bring-up
+export { EDEN_BLOB_DIR, EdenBlobs } from './eden/blobs';
+export type { EdenFileBlobsOptions } from './eden/blobs';
+export { EDEN_CONFIG_PATH, EDEN_CONFIG_URI, EDEN_CREDENTIAL_HELPER, EDEN_CREDENTIAL_HELPER_PATH, EDEN_GIT_USER, EdenExperimentConfig } from './eden/config';
+export { EDEN_CONTROL_PLANE_DATABASE, EDEN_POSTGRES_KEYS, EdenDatabase } from './eden/database';
+export type { EdenExternalDatabaseOptions, EdenInClusterDatabaseOptions } from './eden/database';
+export {
+  EDEN_APP_KEYS, EDEN_ARTIFACTS_DIR, EDEN_CLONE_DIR, EDEN_CONTROL_PLANE_PORT, EDEN_CREDENTIAL_DIR, EDEN_FORGEJO_KEYS, EDEN_MAX_NAME, EDEN_REPO_PATH,
+  EDEN_SEED_DIR, EDEN_TASK_STORE_PORT, EDEN_UID, EDEN_WEB_UI_PORT, EdenExperiment,
+} from './eden/experiment';
+export type {
+  EdenExperimentProps, EdenExperimentSpec, EdenImageOptions, EdenLeaseModeOptions, EdenReplicas, EdenSecretNames, EdenStorageOptions,
+} from './eden/experiment';
+export { AppTier, EDEN_EXPERIMENT_ID, EDEN_IDENTITY_SERVICES, EDEN_TOKEN_KEY, EDEN_WORKER_ID, EdenIdentity } from './eden/tier';
+export type { EdenIdentities, EdenWorker, PendingAppTierOptions, ReadyAppTierOptions } from './eden/tier';

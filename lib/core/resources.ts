@@ -2,6 +2,7 @@ import { Size, SizeRoundingBehavior } from 'cdk8s';
 import { Cpu, k8s } from 'cdk8s-plus-28';
 import { check } from './errors';
 import { assertInt } from './validate';
+import { compareText } from './order';
 
 /**
  * Requests and limits for one container. Both are required: a container without requests is scheduled blind and one
@@ -104,7 +105,7 @@ export function renderResources(prop: string, r: Resources): k8s.ResourceRequire
     cpu: k8s.Quantity.fromString(r.cpu.limit.amount),
     memory: k8s.Quantity.fromString(sizeQuantity(r.memory.limit)),
   };
-  for (const [name, n] of Object.entries(r.extended ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [name, n] of Object.entries(r.extended ?? {}).sort(([a], [b]) => compareText(a, b))) {
     assertInt(`${prop}.extended.${name}`, n, { min: 0 });
     if (n === 0) continue;
     requests[name] = k8s.Quantity.fromNumber(n);

@@ -6,6 +6,7 @@ import { assertLabels } from './labels';
 import { assertDnsLabel, assertDnsSubdomain, deriveName, isDnsSubdomain } from './names';
 import { sized, Resources } from './resources';
 import { assertPort } from './validate';
+import { compareText } from './order';
 
 /** Image used to wait for Services and pods (reads the API, so the pod's ServiceAccount needs `rules`). */
 export const K8S_WAIT_FOR_IMAGE = 'groundnuty/k8s-wait-for:v2.0';
@@ -81,7 +82,7 @@ export class WaitFor {
   /** Waits until every pod matching the label selector is ready (stronger than a Service wait: needs ready pods). */
   public static pods(name: string, selector: Readonly<Record<string, string>>): InitWait {
     assertDnsLabel('waitFor.pods.name', name, 54);
-    const entries = Object.entries(assertLabels('waitFor.pods.selector', selector)).sort(([a], [b]) => a.localeCompare(b));
+    const entries = Object.entries(assertLabels('waitFor.pods.selector', selector)).sort(([a], [b]) => compareText(a, b));
     check(entries.length > 0, 'waitFor.pods.selector', selector, 'at least one label');
     const sel = entries.map(([k, v]) => `${k}=${v}`).join(',');
     return { name: `wait-for-${name}`, image: K8S_WAIT_FOR_IMAGE, command: [], args: ['pod', `-l${sel}`], rules: [READ_PODS] };
@@ -116,5 +117,5 @@ export class WaitFor {
 export function waitRules(waits: readonly InitWait[]): k8s.PolicyRule[] {
   const byKey = new Map<string, k8s.PolicyRule>();
   for (const w of waits) for (const r of w.rules) byKey.set(JSON.stringify(r), r);
-  return [...byKey.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, r]) => r);
+  return [...byKey.entries()].sort(([a], [b]) => compareText(a, b)).map(([, r]) => r);
 }

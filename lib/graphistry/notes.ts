@@ -6,6 +6,7 @@ import { stableStringify } from '../core/hash';
 import { Images } from '../core/images';
 import { Placement } from '../core/placement';
 import { Release } from '../release/release';
+import { renderApiObject } from '../release/render';
 import { CADDY_HEALTH_PATH } from '../ingress/routing';
 import { GPU_PRESENT_LABEL } from '../telemetry/dcgm-exporter';
 import { TelemetryRoute } from '../telemetry/common';
@@ -472,13 +473,13 @@ function operatorIngressLines(i: GraphistryNotesInput, o: OperatorIngressFacts):
 
 /** The node ports of Caddy's Service, read from the object itself (its port names are http and https). */
 function caddyNodePorts(service: ApiObject): Array<{ name: string; nodePort: number }> {
-  const ports = (service.toJson().spec?.ports ?? []) as Array<{ name?: string; nodePort?: number }>;
+  const ports = (renderApiObject(service).spec?.ports ?? []) as Array<{ name?: string; nodePort?: number }>;
   return ports.filter((p) => p.nodePort !== undefined).map((p) => ({ name: p.name ?? 'http', nodePort: p.nodePort! }));
 }
 
 /** Name, class and ingress-nginx body-size limit of the rendered Ingress, read from the object itself. */
 function ingressSummary(ingress: ApiObject): { name: string; className?: string; proxyBodySize?: string } {
-  const json = ingress.toJson();
+  const json = renderApiObject(ingress);
   return { name: ingress.name, className: json.spec?.ingressClassName, proxyBodySize: json.metadata?.annotations?.['nginx.ingress.kubernetes.io/proxy-body-size'] };
 }
 

@@ -1,5 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { renderApiObject } from '../release/render';
 import { POD_TEMPLATE_PATHS, renderedPodSpec } from '../core/pod';
 import { RenderedWorkload } from '../verify/pod-security';
 
@@ -18,7 +19,8 @@ export function renderedWorkloads(scope: IConstruct): RenderedWorkload[] {
   for (const c of scope.node.findAll()) {
     if (!(c instanceof ApiObject)) continue;
     if (c.kind !== 'Pod' && !(c.kind in POD_TEMPLATE_PATHS)) continue;
-    const json = c.toJson();
+    // The same JSON as c.toJson(), in one pass (this runs for every workload while the stack is built).
+    const json = renderApiObject(c);
     const pod = renderedPodSpec(json);
     if (pod) out.push({ kind: c.kind, name: json.metadata?.name ?? c.name, pod });
   }

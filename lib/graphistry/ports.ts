@@ -1,6 +1,7 @@
 import { ConfigError } from '../core/errors';
 import { Tier } from './tier';
 import { assertInt } from '../core/validate';
+import { compareText } from '../core/order';
 
 /** nginx's public listener inside the engine pod (Caddy's upstream, the `nginx` Service's target). */
 export const ENGINE_NGINX_PORT = 80;
@@ -167,6 +168,6 @@ export class EnginePortPlan {
         { host: 'streamgl-viz', port: this.streamglViz },
       );
     }
-    return routes.sort((x, y) => x.host.localeCompare(y.host));
+    return routes.sort((x, y) => compareText(x.host, y.host));
   }
 }

@@ -6,8 +6,12 @@ import { Images } from '../core/images';
 import { assertLabelKey, assertLabels, assertLabelValue, MANAGED_BY } from '../core/labels';
 import { assertDnsLabel } from '../core/names';
 import { CRD_INSTALLED_ANNOTATION } from '../core/policy';
+import { registerL1Module } from '../release/render';
 import { IOT_ROLLOUT_STRATEGIES, IOT_SELECTOR_OPERATORS } from './crd';
 import { assertInt } from '../core/validate';
+
+// The fleet Deployment's L1 class renders in one pass like the Kubernetes kinds (a fleet can hold thousands).
+registerL1Module(iot);
 
 /** A label requirement on devices, as in a Kubernetes LabelSelector. */
 export interface DeviceSelectorRequirement {

@@ -1,4 +1,5 @@
 export * from './auth';
+export * from './client';
 export * from './config';
 export * from './exposure';
 export * from './kv';

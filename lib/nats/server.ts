@@ -15,14 +15,15 @@ import { buildPodSpec } from '../core/pod';
 import { externalRefsAnnotation, policyExceptionAnnotations } from '../core/policy';
 import { Probes } from '../core/probes';
 import { quantityOf, renderResources, Resources, sized } from '../core/resources';
-import { assertSecretKey, SecretCommands, SecretKey, secretKeyEnv } from '../core/secrets';
+import { SecretCommands, SecretKey, secretKeyEnv } from '../core/secrets';
 import { SecurityProfile } from '../core/security';
 import { buildService } from '../core/service';
-import { WAIT_RESOURCES, WaitFor } from '../core/waits';
+import { WAIT_RESOURCES } from '../core/waits';
 import { ClientBinding, Connection, Wiring } from '../core/wiring';
 import { WorkloadConstruct } from '../core/workload';
 import { Release } from '../release/release';
 import { NatsAuth, NatsTls, authConfigScript } from './auth';
+import { connectNats, INats } from './client';
 import { NATS_CLIENT_PORT, NATS_CLUSTER_PORT, NATS_MONITOR_PORT, NatsConfig, NatsTlsSettings } from './config';
 import { NatsExposure, NatsPersistence } from './exposure';
 import { assertBucketName, NatsKvBucket } from './kv';
@@ -49,8 +50,6 @@ const RUNTIME_DIR = '/run/nats';
 const AUTH_FILE = 'auth.conf';
 /** Where the TLS Secret is mounted in the server. */
 const TLS_DIR = '/etc/nats-tls';
-/** Where a client reads the CA of a TLS server (one directory per Secret). */
-export const NATS_CA_DIR = '/etc/nats-ca';
 
 /** The env names a client reads. */
 export interface NatsEnvNames {
@@ -274,7 +273,7 @@ function mebibytes(s: Size): number {
  * StatefulSet replaces its pod (old one gone before the new one starts) and gives each pod its own claim from a
  * template, where a Deployment's rolling update would start a second server on the same volume.
  */
-export class NatsServer extends WorkloadConstruct {
+export class NatsServer extends WorkloadConstruct implements INats {
   /** The server name (StatefulSet, ConfigMap, client Service). */
   public readonly name: string;
   /** The client port. */
@@ -314,6 +313,16 @@ export class NatsServer extends WorkloadConstruct {
   /** The PodDisruptionBudget of a cluster (at most one server down at a time). */
   public readonly podDisruptionBudget?: k8s.KubePodDisruptionBudget;
   private readonly _buckets = new Map<string, NatsKvBucket>();
+
+  /** The URL scheme clients dial (`tls` with TLS). */
+  public get scheme(): 'nats' | 'tls' {
+    return this.tls ? 'tls' : 'nats';
+  }
+
+  /** The CA bundle clients verify a TLS server against, when the TLS Secret carries one. */
+  public get ca(): SecretKey | undefined {
+    return this.tls?.caKey ? { name: this.tls.secretName, key: this.tls.caKey } : undefined;
+  }
 
   constructor(scope: Construct, id: string, props: NatsServerProps = {}) {
     super(scope, id);
@@ -430,59 +439,7 @@ export class NatsServer extends WorkloadConstruct {
     const o: NatsConnectOptions = 'urlEnv' in options
       ? { env: { url: options.urlEnv, replicas: false }, wait: false, purpose: options.purpose }
       : options;
-    return inConstruct(this, () => this.connectClient(client, o));
-  }
-
-  private connectClient(client: ClientBinding, options: NatsConnectOptions): Connection {
-    const names: Required<NatsEnvNames> = {
-      url: 'NATS_URL', replicas: 'NATS_REPLICAS', token: 'NATS_TOKEN', user: 'NATS_USER', password: 'NATS_PASSWORD', nkeySeed: 'NATS_NKEY_SEED', caFile: 'NATS_CA_FILE',
-      ...(options.env ?? {}),
-    };
-    const form = options.hostForm ?? HostForm.NAMESPACED;
-    if (options.urlSecret !== undefined) {
-      assertSecretKey('connect.urlSecret', options.urlSecret);
-      check(this.auth.kind === 'token' || this.auth.kind === 'users', 'connect.urlSecret', options.urlSecret,
-        'unset, or a Secret key holding the URL with credentials when the server authenticates by token or users',
-        this.auth.kind === 'none' ? `NATS server ${this.name} authenticates no client: its URL carries no credentials` : 'a URL cannot carry an nkey signature');
-    }
-    const c = client.connect(this.endpoint, 'client', { purpose: options.purpose ?? 'messaging' });
-    const hint = c.envHint();
-    const secret = (name: string, key: SecretKey) => client.setEnv(name, secretKeyEnv(key), hint).addExternalRef({ kind: 'Secret', name: key.name });
-    // With urlSecret the credentials travel inside the URL, which the operator writes into the Secret.
-    if (options.urlSecret !== undefined) secret(names.url, options.urlSecret);
-    else client.setEnv(names.url, c.url(this.tls ? 'tls' : 'nats', { form }), hint);
-    if (names.replicas !== false) client.setEnv(names.replicas, String(this.replicas), hint);
-    if (options.urlSecret === undefined) this.setCredentialEnv(options, names, secret, (name, value) => client.setEnv(name, value, hint));
-    if (this.tls?.caKey) {
-      const dir = `${NATS_CA_DIR}/${this.tls.secretName}`;
-      client.mountSecret({ volume: deriveName(['nats-ca', this.tls.secretName]), secretName: this.tls.secretName, mountPath: dir, items: [{ key: this.tls.caKey, path: 'ca.crt' }] });
-      client.setEnv(names.caFile, `${dir}/ca.crt`, hint);
-    }
-    if (options.wait ?? true) client.addWait(WaitFor.tcp({ name: this.name, host: c.host(form), port: NATS_CLIENT_PORT }));
-    return c;
-  }
-
-  /** Sets the credential variables of the server's auth kind on a client that reads them separately from the URL. */
-  private setCredentialEnv(
-    options: NatsConnectOptions,
-    names: Required<NatsEnvNames>,
-    secret: (name: string, key: SecretKey) => unknown,
-    plain: (name: string, value: string) => unknown,
-  ): void {
-    if (this.auth.token) secret(names.token, this.auth.token);
-    if (this.auth.kind === 'users') {
-      const users = this.auth.users;
-      const user = options.user !== undefined ? users.find((u) => u.user === options.user) : users.length === 1 ? users[0] : undefined;
-      check(user !== undefined, 'connect.user', options.user, `one of the server's users: ${users.map((u) => u.user).join(', ')}`, options.user === undefined ? 'the server has several users' : undefined);
-      plain(names.user, user.user);
-      secret(names.password, user.password);
-    }
-    if (this.auth.kind === 'nkeys') {
-      check(options.nkeySeed !== undefined, 'connect.nkeySeed', options.nkeySeed, "{ name, key } of the Secret holding the client's nkey seed", 'the server authenticates clients by nkey');
-      secret(names.nkeySeed, assertSecretKey('connect.nkeySeed', options.nkeySeed));
-    } else {
-      check(options.nkeySeed === undefined, 'connect.nkeySeed', options.nkeySeed, 'unset', `the server's auth is ${this.auth.kind}, not nkeys`);
-    }
+    return inConstruct(this, () => connectNats(this, client, o, this.name, `NATS server ${this.name}`));
   }
 
   private clusterReplicas(cluster: NatsClusterOptions | undefined): number {

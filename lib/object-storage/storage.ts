@@ -293,6 +293,17 @@ export class ObjectStorage implements IConnectable {
     return this.backend.kind === 'file' ? this.backend.mountPath : undefined;
   }
 
+  /**
+   * The operator-created Secrets a client reads (the keys or key file), for rollout checksums: a client pointed at a
+   * new Secret restarts. Empty for file storage and workload identity.
+   */
+  public get secretNames(): readonly string[] {
+    const b = this.backend;
+    if (b.kind === 'file') return [];
+    if (b.kind === 's3') return b.auth.accessKeyId ? [b.auth.accessKeyId.name] : [];
+    return b.auth.keyFile ? [b.auth.keyFile.name] : [];
+  }
+
   /** What it is, for messages and the ServiceAccount annotation source (`s3://media/eden/`). */
   public get description(): string {
     const b = this.backend;

@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { ConfigError } from '../core/errors';
+import { renderApiObject } from './render';
 
 /**
  * Node ports are allocated cluster-wide, one Service per port number: the API server refuses the second Service that
@@ -12,7 +13,8 @@ export function nodePortCollisions(scope: IConstruct): string[] {
   const claims = new Map<number, string[]>();
   for (const c of scope.node.findAll()) {
     if (!(c instanceof ApiObject) || c.kind !== 'Service' || c.apiVersion !== 'v1') continue;
-    const ports = (c.toJson().spec?.ports ?? []) as Array<{ nodePort?: number }>;
+    // The Service as it renders (c.toJson()), in one pass: this validation runs for every Service of the release.
+    const ports = (renderApiObject(c).spec?.ports ?? []) as Array<{ nodePort?: number }>;
     for (const p of new Set(ports.map((x) => x.nodePort).filter((n): n is number => n !== undefined))) {
       const who = `Service ${c.name} (${c.node.path})`;
       claims.set(p, [...(claims.get(p) ?? []), who]);

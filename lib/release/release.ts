@@ -7,6 +7,7 @@ import { stableStringify } from '../core/hash';
 import { KUBE_PROMETHEUS, NetworkPolicies } from '../core/network';
 import { ConnectionRecord, Wiring } from '../core/wiring';
 import { MANAGED_BY } from '../core/labels';
+import { renderApiObject } from './render';
 import { ingressConnections, networkPolicyNote, NetworkPolicyPlan, planNetworkPolicies, PodOwner, podOwnerOf, PolicyPeer, PolicyPort, runsPods } from './network-policies';
 import { GlobalPlacementProps, Placement } from '../core/placement';
 import { ImageSettings, Images } from '../core/images';
@@ -235,7 +236,7 @@ export class Release extends Chart {
       .filter((r) => (r.from.type === 'workload' && r.from.release === name) || (r.to.type !== 'external' && r.to.release === name));
     const np = this.networkPolicy;
     if (!np.enabled) return wired;
-    const objects = this.renderedObjects().filter((o) => o.kind === 'Ingress' || o.kind === 'Service').map((o) => o.toJson());
+    const objects = this.renderedObjects().filter((o) => o.kind === 'Ingress' || o.kind === 'Service').map((o) => renderApiObject(o));
     return [...wired, ...ingressConnections(name, objects, np.ingressController.toRecord())];
   }
 
@@ -256,13 +257,18 @@ export class Release extends Chart {
     return this.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c) && rendered(c));
   }
 
-  /** The objects that run pods in every release of the app, as NetworkPolicies see them. */
-  private appPods(): PodOwner[] {
+  /**
+   * The objects that run pods in every release of the app under `root`, as NetworkPolicies see them. The NetworkPolicies
+   * a release renders run no pods, so one list serves every release of a synth (renderApp computes it once instead of
+   * rendering every workload of the app once per release).
+   * @internal
+   */
+  public static appPodOwners(root: IConstruct): PodOwner[] {
     const out: PodOwner[] = [];
-    for (const r of this.node.root.node.findAll().filter((c): c is Release => Release.isRelease(c))) {
+    for (const r of root.node.findAll().filter((c): c is Release => Release.isRelease(c))) {
       for (const o of r.renderedObjects()) {
         if (!runsPods(o.kind)) continue;
-        const owner = podOwnerOf(o.toJson(), r.releaseName);
+        const owner = podOwnerOf(renderApiObject(o), r.releaseName);
         if (owner) out.push(owner);
       }
     }
@@ -270,19 +276,25 @@ export class Release extends Chart {
   }
 
   /** The plan of the release's NetworkPolicies (when they are on). */
-  private networkPolicyPlan(): NetworkPolicyPlan {
+  private networkPolicyPlan(appPods?: readonly PodOwner[]): NetworkPolicyPlan {
     const np = this.networkPolicy;
     return planNetworkPolicies({
       release: this.releaseName,
       namespace: this.releaseNamespace,
       connections: this.connectionRecords(),
-      pods: this.appPods(),
+      pods: appPods ?? Release.appPodOwners(this.node.root),
       dns: np.dns.toRecord(),
       nodes: np.nodes.toRecord(),
     });
   }
 
-  private renderNetworkPolicies(): void {
+  /**
+   * Renders the NetworkPolicies into the child `NetworkPolicies` (replacing it), as toJson() does first: for the synth's
+   * one-pass render (lib/release/render.ts), which reads the objects without calling toJson(). `appPods` is
+   * `Release.appPodOwners(app)` when the caller already has it (the app must not have changed since).
+   * @internal
+   */
+  public renderNetworkPolicies(appPods?: readonly PodOwner[]): void {
     this.node.tryRemoveChild(NETWORK_POLICIES_ID);
     const np = this.networkPolicy;
     if (!np.enabled) {
@@ -292,7 +304,7 @@ export class Release extends Chart {
       ];
       return;
     }
-    const plan = this.networkPolicyPlan();
+    const plan = this.networkPolicyPlan(appPods);
     const scope = new Construct(this, NETWORK_POLICIES_ID);
     const labels = { 'app.kubernetes.io/instance': this.releaseName, 'app.kubernetes.io/managed-by': MANAGED_BY };
     for (const p of plan.policies) {

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Chart, Yaml } from 'cdk8s';
+import { ApiObject, App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { ConfigError } from '../core/errors';
 import { ConnectionRecord } from '../core/wiring';
@@ -10,8 +10,11 @@ import { EXTERNAL_REFS_ANNOTATION } from '../core/policy';
 import { withSyncWaves } from '../gitops/ordering';
 import { DeliveryTarget } from '../gitops/target';
 import { manifestWorkloads, podSecurityLabels, podSecurityRequirement } from '../verify/pod-security';
+import { PodOwner } from './network-policies';
 import { Release } from './release';
 import { NetworkPolicyMode } from '../verify/types';
+import { renderApiObject } from './render';
+import { emitYaml } from './yaml';
 
 /** A Kubernetes object as synthesized (plain JSON). */
 export type Manifest = {
@@ -88,12 +91,47 @@ export function validateConstructs(root: IConstruct): void {
   if (errors.length) throw new SynthError(errors);
 }
 
-/** Synthesizes one release to plain objects (validating its constructs first). */
-export function renderRelease(release: Release): RenderedRelease {
-  validateConstructs(release);
+/**
+ * True when the app's objects can be listed in construct-tree order: nothing declares a dependency (cdk8s orders
+ * objects topologically then) and no chart is nested in another. Otherwise releases render through cdk8s's own
+ * `Chart.toJson()`, which gives the same objects.
+ */
+function treeOrdered(app: IConstruct): boolean {
+  let nested = false;
+  for (const c of app.node.findAll()) {
+    if (c.node.dependencies.length > 0) return false;
+    if (Chart.isChart(c) && c.node.scopes.slice(0, -1).some((s) => Chart.isChart(s))) nested = true;
+  }
+  return !nested;
+}
+
+/**
+ * The objects of one release, each rendered once (see render.ts), in the order cdk8s's `Chart.toJson()` gives them;
+ * cluster-scoped objects without a namespace, pull secrets declared external.
+ */
+function releaseObjects(release: Release, ordered: boolean, appPods?: readonly PodOwner[]): Manifest[] {
   const pullSecrets = new Set(Images.of(release).settings.pullSecrets ?? []);
-  const rendered = (release.toJson() as Manifest[]).map(normalize).map((o) => declarePullSecrets(o, pullSecrets));
-  const objects = withSyncWaves(labelNamespace(rendered, release.releaseNamespace));
+  let objects: Manifest[];
+  if (ordered) {
+    // What Release.toJson() does before the chart's objects are synthesized.
+    release.renderNetworkPolicies(appPods);
+    const app = App.of(release) as App;
+    objects = [];
+    for (const c of release.node.findAll()) {
+      if (ApiObject.isApiObject(c) && c.chart === release) objects.push(renderApiObject(c, app) as Manifest);
+    }
+  } else {
+    objects = release.toJson() as Manifest[];
+  }
+  for (const o of objects) {
+    normalize(o);
+    declarePullSecrets(o, pullSecrets);
+  }
+  return objects;
+}
+
+function renderValidated(release: Release, ordered: boolean, appPods?: readonly PodOwner[]): RenderedRelease {
+  const objects = withSyncWaves(labelNamespace(releaseObjects(release, ordered, appPods), release.releaseNamespace));
   const seen = new Map<string, string>();
   for (const o of objects) {
     const file = manifestFileName(o);
@@ -141,6 +179,12 @@ export function releaseConnections(release: Release): ConnectionRecord[] {
   return release.connectionRecords();
 }
 
+/** Synthesizes one release to plain objects (validating its constructs first). */
+export function renderRelease(release: Release): RenderedRelease {
+  validateConstructs(release);
+  return renderValidated(release, treeOrdered(App.of(release)));
+}
+
 /**
  * Synthesizes every release in an app, in release-name order. Fails when the app holds a cdk8s Chart that is not a
  * Release: its objects would be written nowhere.
@@ -157,7 +201,13 @@ export function renderApp(app: App): RenderedRelease[] {
     if (names.has(r.releaseName)) throw new SynthError([`two releases are named ${r.releaseName}; release names are dist/ folders and must be unique`]);
     names.add(r.releaseName);
   }
-  return releases.sort((a, b) => a.releaseName.localeCompare(b.releaseName)).map(renderRelease);
+  const ordered = treeOrdered(app);
+  // Release names are DNS labels (lower-case letters, digits, '-'), on which code-unit order is the order
+  // localeCompare gave (test/release/render.test.ts); it does not depend on the machine's locale.
+  const byName = (a: Release, b: Release) => (a.releaseName < b.releaseName ? -1 : a.releaseName > b.releaseName ? 1 : 0);
+  // The app's pods as NetworkPolicies see them, once for every release (nothing changes them while releases render).
+  const appPods = ordered ? Release.appPodOwners(app) : undefined;
+  return releases.sort(byName).map((r) => renderValidated(r, ordered, appPods));
 }
 
 /** The pod spec inside a workload (Pod, Deployment-like, Job, CronJob), if any. */
@@ -173,22 +223,18 @@ function podSpecOf(o: Manifest): { imagePullSecrets?: Array<{ name?: string }> }
  * external references on every workload that uses them, merged into any refs the construct already declared, so the
  * verification report lists them for the operator instead of failing on a Secret the release does not render.
  */
-function declarePullSecrets(o: Manifest, pullSecrets: ReadonlySet<string>): Manifest {
-  if (pullSecrets.size === 0) return o;
+function declarePullSecrets(o: Manifest, pullSecrets: ReadonlySet<string>): void {
+  if (pullSecrets.size === 0) return;
   const used = (podSpecOf(o)?.imagePullSecrets ?? []).map((s) => s.name).filter((n): n is string => !!n && pullSecrets.has(n));
-  if (used.length === 0) return o;
-  const annotations = { ...((o.metadata.annotations as Record<string, string> | undefined) ?? {}) };
+  if (used.length === 0) return;
+  const annotations = ((o.metadata.annotations as Record<string, string> | undefined) ?? (o.metadata.annotations = {}));
   const existing = annotations[EXTERNAL_REFS_ANNOTATION] ? annotations[EXTERNAL_REFS_ANNOTATION].split(',') : [];
   annotations[EXTERNAL_REFS_ANNOTATION] = [...new Set([...existing, ...used.map((n) => `Secret/${n}`)])].sort().join(',');
-  return { ...o, metadata: { ...o.metadata, annotations } };
 }
 
-function normalize(o: Manifest): Manifest {
-  if (CLUSTER_SCOPED_KINDS.has(o.kind) && o.metadata.namespace !== undefined) {
-    const { namespace: _ns, ...metadata } = o.metadata;
-    return { ...o, metadata: metadata as Manifest['metadata'] };
-  }
-  return o;
+/** Cluster-scoped objects carry no namespace (cdk8s sets the chart's on every object). */
+function normalize(o: Manifest): void {
+  if (CLUSTER_SCOPED_KINDS.has(o.kind) && o.metadata.namespace !== undefined) delete o.metadata.namespace;
 }
 
 /** API groups of Kubernetes itself; kinds from any other group carry the group in their file name. */
@@ -211,7 +257,8 @@ export function manifestFileName(o: Manifest): string {
 /** One manifest as written to dist/ (YAML, keys as rendered). * @internal
  */
 export function manifestText(o: Manifest): string {
-  return Yaml.stringify(o);
+  // The same bytes as cdk8s's Yaml.stringify(o) (lib/release/yaml.ts, proved by its property test), in one pass.
+  return emitYaml(o);
 }
 
 /** Name of the folder (beside the release folders) that holds notes and reports, never manifests. */
@@ -307,9 +354,45 @@ export class OutputWriteError extends Error {
 }
 
 /**
+ * The files of an existing output directory that already hold exactly the bytes `files` gives them, and whether the
+ * directory holds nothing else (then it is already the output, marker included, and nothing needs writing).
+ */
+function unchangedFiles(abs: string, files: ReadonlyMap<string, string>): { readonly same: ReadonlySet<string>; readonly identical: boolean } {
+  const same = new Set<string>();
+  let marker: string | undefined;
+  try {
+    marker = fs.readFileSync(path.join(abs, OUTPUT_MARKER), 'utf8');
+  } catch {
+    return { same, identical: false };
+  }
+  let others = 0;
+  const folders = new Set<string>();
+  for (const rel of files.keys()) for (let d = path.posix.dirname(rel); d !== '.'; d = path.posix.dirname(d)) folders.add(d);
+  const walk = (rel: string) => {
+    for (const e of fs.readdirSync(path.join(abs, rel), { withFileTypes: true })) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) {
+        // A folder no file of the new output lives in (an empty one, or a release that is gone) must go.
+        if (!folders.has(r)) others++;
+        walk(r);
+      } else if (r === OUTPUT_MARKER) continue;
+      else {
+        const want = e.isFile() ? files.get(r) : undefined;
+        if (want !== undefined && fs.readFileSync(path.join(abs, r)).equals(Buffer.from(want, 'utf8'))) same.add(r);
+        else others++;
+      }
+    }
+  };
+  walk('');
+  return { same, identical: marker === MARKER_TEXT && others === 0 && same.size === files.size };
+}
+
+/**
  * Replaces `outdir` with exactly `files` (plus the `OUTPUT_MARKER`), atomically: everything is written into a staging
  * directory beside it, and only when every write succeeded is the old directory swapped out by rename. A failure at any
- * point (a full disk, a file too large, no permission) leaves the old output byte-identical.
+ * point (a full disk, a file too large, no permission) leaves the old output byte-identical. Writing skips what is
+ * unchanged without giving that up: an output that already holds exactly these files is left as it is, and a file whose
+ * bytes are unchanged is hard-linked into the staging directory instead of written again (written when linking fails).
  *
  * Refuses, touching nothing, an `outdir` that cannot be synth output (see `unsafeOutdirReason`) and an existing,
  * non-empty `outdir` without the marker (see `unmarkedOutdirReason`): this never deletes a directory it did not write.
@@ -325,18 +408,36 @@ export function writeDist(outdir: string, files: ReadonlyMap<string, string>): v
   try {
     fs.mkdirSync(path.dirname(abs), { recursive: true });
     removeLeftovers(abs);
+    const existing = unchangedFiles(abs, files);
+    if (existing.identical) return;
     staging = fs.mkdtempSync(siblingPrefix(abs, 'new'));
     // The marker first, so a staging directory a killed synth leaves behind is recognisably ours.
     fs.writeFileSync(path.join(staging, OUTPUT_MARKER), MARKER_TEXT);
+    const dirs = new Set<string>();
     for (const [rel, content] of files) {
       const full = path.join(staging, rel);
-      fs.mkdirSync(path.dirname(full), { recursive: true });
+      const dir = path.dirname(full);
+      if (!dirs.has(dir)) {
+        fs.mkdirSync(dir, { recursive: true });
+        dirs.add(dir);
+      }
+      if (existing.same.has(rel) && linked(path.join(abs, rel), full)) continue;
       fs.writeFileSync(full, content);
     }
     swapIn(staging, abs);
   } catch (e) {
     if (staging) fs.rmSync(staging, { recursive: true, force: true });
     throw new OutputWriteError(outdir, e as Error);
+  }
+}
+
+/** Hard-links `from` to `to`; false when the filesystem does not allow it (the caller writes the file instead). */
+function linked(from: string, to: string): boolean {
+  try {
+    fs.linkSync(from, to);
+    return true;
+  } catch {
+    return false;
   }
 }
 

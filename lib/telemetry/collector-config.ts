@@ -1,5 +1,5 @@
-import { stringify } from 'yaml';
 import { check, ConfigError } from '../core/errors';
+import { emitYaml12 } from '../release/yaml';
 
 /**
  * Typed builder for the OpenTelemetry Collector configuration. Components are added by kind with their own settings;
@@ -276,7 +276,8 @@ export class CollectorConfig {
   /** The configuration as YAML text (validated first). */
   public toYaml(): string {
     this.validate();
-    return stringify(this.toJson(), { lineWidth: 0 });
+    // As the yaml library writes it (YAML 1.2, no line width), without loading it; quoted where go-yaml would misread.
+    return emitYaml12(this.toJson());
   }
 
   private add(kind: ComponentKind, id: string, settings: ComponentSettings): this {

@@ -1,8 +1,8 @@
-import { stringify } from 'yaml';
 import { HostForm, ServiceEndpoint } from '../core/endpoint';
 import { check } from '../core/errors';
 import { Wiring } from '../core/wiring';
 import { IWorkload } from '../core/workload';
+import { emitYaml12 } from '../release/yaml';
 
 /**
  * Typed builder for a Grafana datasource provisioning file (`provisioning/datasources/*.yaml`).
@@ -136,6 +136,7 @@ export class GrafanaDatasources {
 
   /** The provisioning file as YAML text. */
   public toYaml(): string {
-    return stringify(this.toJson(), { lineWidth: 0 });
+    // As the yaml library writes it (YAML 1.2, no line width), without loading it; quoted where go-yaml would misread.
+    return emitYaml12(this.toJson());
   }
 }

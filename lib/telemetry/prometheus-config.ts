@@ -1,11 +1,11 @@
 import { Duration } from 'cdk8s';
-import { stringify } from 'yaml';
 import { check, ConfigError } from '../core/errors';
-import { RE2JS } from 're2js';
 import { assertLabels } from '../core/labels';
 import { assertDnsLabel } from '../core/names';
 import { parseHostPort } from './common';
 import { assertInt, assertPort } from '../core/validate';
+import { compareText } from '../core/order';
+import { emitYaml12 } from '../release/yaml';
 
 /**
  * Typed builder for `prometheus.yml` (the subset this library renders: global settings and scrape configs with
@@ -149,17 +149,30 @@ export function promDuration(prop: string, d: Duration): string {
   return `${ms}ms`;
 }
 
+/** RE2 syntax errors by regex (undefined: valid), so each distinct regex is compiled once per synth. */
+const RE2_CHECKED = new Map<string, string | undefined>();
+
 /**
  * Throws unless `regex` is an RE2 regular expression, the syntax Prometheus (Go's regexp) accepts. JavaScript's own
- * RegExp is more permissive: lookarounds (`(?=x)`) and backreferences pass it, and promtool rejects them.
+ * RegExp is more permissive: lookarounds (`(?=x)`) and backreferences pass it, and promtool rejects them. A regex
+ * with no RE2 metacharacter (`9400`, `Running`) and no unpaired surrogate is a literal and always valid; the rest
+ * are compiled with re2js, which is loaded only then.
  * @internal
  */
 export function assertRe2(prop: string, regex: string): string {
-  try {
-    RE2JS.compile(`^(?:${regex})$`);
-  } catch (e) {
-    throw new ConfigError(prop, regex, 'an RE2 regular expression (Prometheus syntax: no lookarounds or backreferences)', (e as Error).message);
+  if (!RE2_CHECKED.has(regex)) {
+    let error: string | undefined;
+    if (/[\\.+*?()|[\]{}^$\uD800-\uDFFF]/.test(regex)) {
+      try {
+        (require('re2js') as typeof import('re2js')).RE2JS.compile(`^(?:${regex})$`);
+      } catch (e) {
+        error = (e as Error).message;
+      }
+    }
+    RE2_CHECKED.set(regex, error);
   }
+  const error = RE2_CHECKED.get(regex);
+  if (error !== undefined) throw new ConfigError(prop, regex, 'an RE2 regular expression (Prometheus syntax: no lookarounds or backreferences)', error);
   return regex;
 }
 
@@ -210,7 +223,7 @@ function checkKubernetesSd(prop: string, k: KubernetesSdConfig): Record<string, 
   const roles: KubernetesSdRole[] = ['pod', 'service', 'endpoints', 'endpointslice', 'node', 'ingress'];
   check(roles.includes(k.role), `${prop}.role`, k.role, roles.join(', '));
   // The selector is one `k=v,k2=v2` string: a ',' or '!=' inside a value would silently add selector terms.
-  const selector = Object.entries(assertLabels(`${prop}.labelSelector`, k.labelSelector ?? {})).sort(([a], [b]) => a.localeCompare(b));
+  const selector = Object.entries(assertLabels(`${prop}.labelSelector`, k.labelSelector ?? {})).sort(([a], [b]) => compareText(a, b));
   for (const n of k.namespaces ?? []) assertDnsLabel(`${prop}.namespaces`, n);
   return {
     role: k.role,
@@ -220,7 +233,7 @@ function checkKubernetesSd(prop: string, k: KubernetesSdConfig): Record<string, 
 }
 
 function sorted(m: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.fromEntries(Object.entries(m).sort(([a], [b]) => a.localeCompare(b)));
+  return Object.fromEntries(Object.entries(m).sort(([a], [b]) => compareText(a, b)));
 }
 
 /** Drops undefined values so the YAML holds only what was set. */
@@ -282,7 +295,7 @@ export interface PodScrapeJobOptions {
  * node's metrics silently disappear; scraping pods makes each DaemonSet pod its own target with a stable `node` label.
  */
 export function podScrapeJob(o: PodScrapeJobOptions): ScrapeConfig {
-  const labels = Object.entries(o.podLabels).sort(([a], [b]) => a.localeCompare(b));
+  const labels = Object.entries(o.podLabels).sort(([a], [b]) => compareText(a, b));
   check(labels.length > 0, `${o.jobName}.podLabels`, o.podLabels, 'at least one label');
   assertPort(`${o.jobName}.port`, o.port);
   const metaLabel = (k: string) => `__meta_kubernetes_pod_label_${k.replace(/[^a-zA-Z0-9_]/g, '_')}`;
@@ -360,6 +373,7 @@ export class PrometheusConfig {
 
   /** The configuration as `prometheus.yml` text. */
   public toYaml(): string {
-    return stringify(this.toJson(), { lineWidth: 0 });
+    // As the yaml library writes it (YAML 1.2, no line width), without loading it; quoted where go-yaml would misread.
+    return emitYaml12(this.toJson());
   }
 }

@@ -90,10 +90,73 @@ function policyTypes(p: Json): string[] {
   return Array.isArray(p.spec?.egress) ? ['Ingress', 'Egress'] : ['Ingress'];
 }
 
-/** The policies that select a pod (in its namespace) for one direction. */
+/**
+ * The policies of one namespace and direction, with each one's position in `index.policies`: each under the one
+ * `key=value` pair of its podSelector's matchLabels that the fewest of these policies share (a pod without that label
+ * cannot be selected by it), those without matchLabels apart.
+ */
+interface PolicyBuckets {
+  readonly byPair: Map<string, Array<{ readonly at: number; readonly policy: KubeObject }>>;
+  readonly rest: Array<{ readonly at: number; readonly policy: KubeObject }>;
+}
+
+const policyBuckets = new WeakMap<Index, Map<string, PolicyBuckets>>();
+
+function matchLabelPairs(policy: KubeObject): string[] {
+  const ml = (policy as Json).spec?.podSelector?.matchLabels;
+  return ml && typeof ml === 'object' ? Object.entries(ml).map(([k, v]) => `${k}=${String(v)}`) : [];
+}
+
+function bucketsOf(index: Index, namespace: string, dir: 'Ingress' | 'Egress'): PolicyBuckets {
+  let all = policyBuckets.get(index);
+  if (!all) {
+    const groups = new Map<string, Array<{ at: number; policy: KubeObject; pairs: string[] }>>();
+    index.policies.forEach((policy, at) => {
+      for (const d of new Set(policyTypes(policy))) {
+        const key = `${namespaceOf(policy)}\u0000${d}`;
+        const g = groups.get(key);
+        const entry = { at, policy, pairs: matchLabelPairs(policy) };
+        if (g) g.push(entry);
+        else groups.set(key, [entry]);
+      }
+    });
+    all = new Map();
+    for (const [key, entries] of groups) {
+      const count = new Map<string, number>();
+      for (const e of entries) for (const pair of e.pairs) count.set(pair, (count.get(pair) ?? 0) + 1);
+      const b: PolicyBuckets = { byPair: new Map(), rest: [] };
+      for (const { at, policy, pairs } of entries) {
+        if (!pairs.length) {
+          b.rest.push({ at, policy });
+          continue;
+        }
+        const rarest = pairs.reduce((x, y) => (count.get(y)! < count.get(x)! ? y : x));
+        const list = b.byPair.get(rarest);
+        if (list) list.push({ at, policy });
+        else b.byPair.set(rarest, [{ at, policy }]);
+      }
+      all.set(key, b);
+    }
+    policyBuckets.set(index, all);
+  }
+  return all.get(`${namespace}\u0000${dir}`) ?? { byPair: new Map(), rest: [] };
+}
+
+/**
+ * The policies that select a pod (in its namespace) for one direction, in `index.policies` order. Only the policies
+ * whose bucket pair the pod carries, and those without matchLabels, are matched against it: the
+ * verification of a release with thousands of workloads and a policy each stays linear.
+ */
 function selecting(index: Index, pod: { namespace: string; labels: Readonly<Record<string, string>> }, dir: 'Ingress' | 'Egress'): KubeObject[] {
-  return index.policies.filter((p) =>
-    namespaceOf(p) === pod.namespace && npSelects((p as Json).spec?.podSelector, pod.labels) && policyTypes(p).includes(dir));
+  const b = bucketsOf(index, pod.namespace, dir);
+  const candidates = [...b.rest];
+  for (const [k, v] of Object.entries(pod.labels)) {
+    const list = b.byPair.get(`${k}=${v}`);
+    if (list) candidates.push(...list);
+  }
+  if (candidates.length > 1) candidates.sort((x, y) => x.at - y.at);
+  // Each policy is in one bucket and a pod has each label once, so no policy is a candidate twice.
+  return candidates.filter((c) => npSelects((c.policy as Json).spec?.podSelector, pod.labels)).map((c) => c.policy);
 }
 
 /** True when every address of `cidr` is in `block` and outside its `except` ranges. */

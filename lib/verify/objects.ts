@@ -146,6 +146,15 @@ export function selects(selector: Record<string, string> | undefined, labels: Re
   return entries.length > 0 && entries.every(([k, v]) => labels[k] === v);
 }
 
+const valueSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+
+/** The values of an In/NotIn requirement as a set, made once per array (a default deny can list thousands). */
+function valueSet(values: readonly string[]): ReadonlySet<string> {
+  let set = valueSets.get(values);
+  if (!set) valueSets.set(values, (set = new Set(values)));
+  return set;
+}
+
 /**
  * True when a LabelSelector (matchLabels + matchExpressions) matches `labels`.
  * @internal
@@ -160,8 +169,8 @@ export function labelSelectorMatches(sel: Json, labels: Record<string, string>):
     const has = Object.prototype.hasOwnProperty.call(labels, e.key);
     const values = (e.values ?? []) as string[];
     switch (e.operator) {
-      case 'In': return has && values.includes(labels[e.key]);
-      case 'NotIn': return !has || !values.includes(labels[e.key]);
+      case 'In': return has && (Array.isArray(values) ? valueSet(values).has(labels[e.key]) : false);
+      case 'NotIn': return !has || !(Array.isArray(values) && valueSet(values).has(labels[e.key]));
       case 'Exists': return has;
       case 'DoesNotExist': return !has;
       default: return false;

@@ -146,17 +146,33 @@ export function kubernetesDefinitions(schemaPath: string = defaultSchemaPath()):
   const abs = path.resolve(schemaPath);
   const cached = DEFINITIONS_CACHE.get(abs);
   if (cached) return cached;
-  const bundled = abs === path.join(packageRoot(), BUNDLED_KUBERNETES_SCHEMA);
-  if (!fs.existsSync(abs)) {
-    throw new Error(bundled
+  const bytes = schemaFileBytes(abs);
+  const raw = JSON.parse((abs.endsWith('.gz') ? zlib.gunzipSync(bytes) : bytes).toString('utf-8')) as { definitions?: Record<string, Json> };
+  if (!raw || typeof raw.definitions !== 'object') throw new Error(`${abs} holds no "definitions": it is not a Kubernetes OpenAPI definitions file`);
+  const loaded: KubernetesDefinitions = { path: abs, bundled: isBundledSchema(abs), definitions: raw.definitions };
+  DEFINITIONS_CACHE.set(abs, loaded);
+  return loaded;
+}
+
+function isBundledSchema(abs: string): boolean {
+  return abs === path.join(packageRoot(), BUNDLED_KUBERNETES_SCHEMA);
+}
+
+/**
+ * The bytes of a Kubernetes schema file, unparsed (the generated validators are matched to a schema by its hash, so a
+ * synth whose objects are all valid never parses it). Throws, naming the fix, when the file is missing.
+ * @internal
+ */
+export function schemaFileBytes(schemaPath: string): Buffer {
+  const abs = path.resolve(schemaPath);
+  try {
+    return fs.readFileSync(abs);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    throw new Error(isBundledSchema(abs)
       ? `the Kubernetes schema the package ships is missing at ${abs}; reinstall the package (or run npm run vendor-schemas in a checkout)`
       : `Kubernetes schema not found at ${abs}; set ${SCHEMA_PATH_ENV} or VerifyOptions.schemaPath to the _definitions.json of Kubernetes 1.28, or unset both to use the schema the package ships`);
   }
-  const raw = readJsonFile(abs) as { definitions?: Record<string, Json> };
-  if (!raw || typeof raw.definitions !== 'object') throw new Error(`${abs} holds no "definitions": it is not a Kubernetes OpenAPI definitions file`);
-  const loaded: KubernetesDefinitions = { path: abs, bundled, definitions: raw.definitions };
-  DEFINITIONS_CACHE.set(abs, loaded);
-  return loaded;
 }
 
 /**

@@ -1,62 +1,13 @@
 import * as path from 'path';
-import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
+import type Ajv from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { groupOf, Json, show } from './objects';
-import { CRD_DIRS_ENV, CrdVersion, crdSearchDescription, crdVersions, defaultSchemaPath, findCrd, kubernetesDefinitions } from './schema-source';
+import { CheckFunction, coreValidatorId, crdValidatorId, GeneratedValidators, loadGeneratedValidators, sha256 } from './schema-generated';
+import { CORE_ID, coreAjv, crdRootSchema, gvkIndex, QUANTITY_PATTERN, REPORTING_AJV_OPTIONS, strictDefinitions } from './schema-strict';
+import { CRD_DIRS_ENV, CrdVersion, crdSearchDescription, crdVersions, defaultSchemaPath, findCrd, kubernetesDefinitions, schemaFileBytes } from './schema-source';
 import { KubeObject } from './types';
 
-const CORE_ID = 'k8s-v1.28.json';
-const OBJECT_META = `${CORE_ID}#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta`;
-const QUANTITY_DEF = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
-/** The API server's quantity syntax. */
-const QUANTITY_PATTERN = '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$';
-const KNOWN_FORMATS = new Set(['int32', 'int64', 'double', 'float', 'byte', 'date-time']);
-
-/**
- * Enumerations the API server enforces but the published OpenAPI definitions only describe in prose. A typo in one of
- * these (`imagePullPolicy: always`) passes the plain schema and fails on apply, so the strict schema checks them.
- * @internal
- */
-export const KNOWN_ENUMS: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
-  'io.k8s.api.core.v1.Container': { imagePullPolicy: ['Always', 'IfNotPresent', 'Never'], terminationMessagePolicy: ['File', 'FallbackToLogsOnError'], restartPolicy: ['Always'] },
-  'io.k8s.api.core.v1.ContainerPort': { protocol: ['TCP', 'UDP', 'SCTP'] },
-  'io.k8s.api.core.v1.ServicePort': { protocol: ['TCP', 'UDP', 'SCTP'] },
-  'io.k8s.api.core.v1.ServiceSpec': {
-    type: ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'],
-    externalTrafficPolicy: ['Cluster', 'Local'],
-    internalTrafficPolicy: ['Cluster', 'Local'],
-    sessionAffinity: ['None', 'ClientIP'],
-    ipFamilyPolicy: ['SingleStack', 'PreferDualStack', 'RequireDualStack'],
-  },
-  'io.k8s.api.core.v1.PodSpec': { restartPolicy: ['Always', 'OnFailure', 'Never'], dnsPolicy: ['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None'], preemptionPolicy: ['PreemptLowerPriority', 'Never'] },
-  'io.k8s.api.core.v1.SeccompProfile': { type: ['RuntimeDefault', 'Unconfined', 'Localhost'] },
-  'io.k8s.api.core.v1.PersistentVolumeClaimSpec': { volumeMode: ['Filesystem', 'Block'] },
-  'io.k8s.api.core.v1.Toleration': { operator: ['Exists', 'Equal'], effect: ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] },
-  'io.k8s.api.core.v1.HTTPGetAction': { scheme: ['HTTP', 'HTTPS'] },
-  'io.k8s.api.networking.v1.HTTPIngressPath': { pathType: ['Exact', 'Prefix', 'ImplementationSpecific'] },
-  'io.k8s.api.batch.v1.CronJobSpec': { concurrencyPolicy: ['Allow', 'Forbid', 'Replace'] },
-  'io.k8s.api.batch.v1.JobSpec': { completionMode: ['NonIndexed', 'Indexed'] },
-  'io.k8s.api.apps.v1.StatefulSetSpec': { podManagementPolicy: ['OrderedReady', 'Parallel'] },
-  'io.k8s.api.apps.v1.DeploymentStrategy': { type: ['Recreate', 'RollingUpdate'] },
-  'io.k8s.api.apps.v1.DaemonSetUpdateStrategy': { type: ['RollingUpdate', 'OnDelete'] },
-  'io.k8s.api.apps.v1.StatefulSetUpdateStrategy': { type: ['RollingUpdate', 'OnDelete'] },
-};
-/** Enumerations of list items (`accessModes: [ReadWriteOnce]`). */
-const KNOWN_ITEM_ENUMS: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
-  'io.k8s.api.core.v1.PersistentVolumeClaimSpec': { accessModes: ['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod'] },
-};
-
-function applyEnums(definitions: Record<string, Json>): void {
-  for (const [table, items] of [[KNOWN_ENUMS, false], [KNOWN_ITEM_ENUMS, true]] as const) {
-    for (const [def, props] of Object.entries(table)) {
-      for (const [prop, values] of Object.entries(props)) {
-        const p = definitions[def]?.properties?.[prop];
-        if (!p) throw new Error(`verify: the schema has no ${def}.${prop} (KNOWN_ENUMS is out of date with the definitions)`);
-        if (items) p.items = { ...p.items, enum: [...values] };
-        else definitions[def].properties[prop] = { ...p, enum: [...values] };
-      }
-    }
-  }
-}
+export { KNOWN_ENUMS, strictify } from './schema-strict';
 
 /**
  * A schema problem in one object, with a field path and a fix.
@@ -77,56 +28,23 @@ export interface SchemaFinding {
 }
 
 /**
- * Rewrites an OpenAPI schema node for strict validation, as kubeconform -strict does: objects that list their
- * properties reject any other field. Kubernetes extensions are honoured: `x-kubernetes-preserve-unknown-fields`
- * keeps a node open, `x-kubernetes-int-or-string` accepts both, `x-kubernetes-embedded-resource` implies apiVersion,
- * kind and metadata. Branches of anyOf/allOf/oneOf/not are left open (a branch only constrains, it does not list every
- * field). Formats the validator does not know are dropped rather than failing compilation.
+ * Where the validator of one kind comes from: generated at build time, or compiled by ajv in this process.
  * @internal
  */
-export function strictify(node: Json, crd: boolean, open = false): Json {
-  if (Array.isArray(node)) return node.map((n) => strictify(n, crd, open));
-  if (!node || typeof node !== 'object') return node;
-  const out: Json = { ...node };
-  if (typeof out.format === 'string' && !KNOWN_FORMATS.has(out.format)) delete out.format;
-  if (crd && out['x-kubernetes-int-or-string'] === true && !out.anyOf && !out.oneOf) {
-    out.type = ['integer', 'string'];
-    delete out.format;
-  }
-  if (crd && out['x-kubernetes-embedded-resource'] === true) {
-    out.properties = { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object' }, ...(out.properties ?? {}) };
-  }
-  for (const k of ['properties', 'patternProperties', 'definitions']) {
-    if (out[k] && typeof out[k] === 'object') {
-      out[k] = Object.fromEntries(Object.entries(out[k]).map(([name, s]) => [name, strictify(s, crd, open)]));
-    }
-  }
-  if (out.additionalProperties && typeof out.additionalProperties === 'object') out.additionalProperties = strictify(out.additionalProperties, crd, open);
-  if (out.items) out.items = strictify(out.items, crd, open);
-  for (const k of ['allOf', 'anyOf', 'oneOf', 'not']) if (out[k]) out[k] = strictify(out[k], crd, true);
-  // Core int-or-string and Quantity are oneOf [string, integer|number]: a union type gives one clear error.
-  if (!crd && Array.isArray(out.oneOf) && out.oneOf.every((b: Json) => b && Object.keys(b).length === 1 && typeof b.type === 'string')) {
-    out.type = out.oneOf.map((b: Json) => b.type);
-    delete out.oneOf;
-  }
-  if (!open && out.properties && out.additionalProperties === undefined && out['x-kubernetes-preserve-unknown-fields'] !== true) {
-    out.additionalProperties = false;
-  }
-  return out;
-}
+export type ValidatorSource = 'generated' | 'runtime';
 
-function addFormats(ajv: Ajv): void {
-  ajv.addFormat('int32', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 });
-  ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isInteger(n) });
-  ajv.addFormat('double', { type: 'number', validate: () => true });
-  ajv.addFormat('float', { type: 'number', validate: () => true });
-  ajv.addFormat('byte', /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/);
-  ajv.addFormat('date-time', /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$/);
+/** The runtime side: the strict definitions in an ajv instance that reports every error. Built only when needed. */
+interface Reporting {
+  readonly ajv: Ajv;
+  readonly gvk: Map<string, string>;
 }
 
 /**
- * Validates objects against the Kubernetes 1.28 definitions and CRD schemas. Schemas are compiled on first use and
- * cached for the life of the process (`SchemaValidator.get` returns the shared instance for a schema path).
+ * Validates objects against the Kubernetes 1.28 definitions and CRD schemas. Valid objects are checked by the
+ * validators generated at build time when they fit the schema in use (see `schema-generated.ts`); a kind without one,
+ * and every object a generated check rejects, goes to a validator ajv compiles in this process from the same strict
+ * schema with every error reported, which is also what explains the failure. Compiled validators are cached for the
+ * life of the process (`SchemaValidator.get` returns the shared instance for a schema path).
  */
 export class SchemaValidator {
   private static readonly instances = new Map<string, SchemaValidator>();
@@ -142,30 +60,66 @@ export class SchemaValidator {
     return v;
   }
 
-  private readonly ajv: Ajv;
-  /** `group/version/kind` to definition name. */
-  private readonly gvk = new Map<string, string>();
+  /**
+   * A validator that compiles every schema with ajv in this process and never uses generated validators: slower, and
+   * the reference the generated ones are tested against. Not cached.
+   * @internal
+   */
+  public static runtimeOnly(schemaPath: string = defaultSchemaPath()): SchemaValidator {
+    return new SchemaValidator(path.resolve(schemaPath), false);
+  }
+
+  /**
+   * The generated validators in use, or undefined (then `generatedUnusedReason` says why).
+   * @internal
+   */
+  public readonly generated: GeneratedValidators | undefined;
+  /**
+   * Why no generated validators are used, when they are not.
+   * @internal
+   */
+  public readonly generatedUnusedReason: string | undefined;
+  private reportingState: Reporting | undefined;
   private readonly byDefinition = new Map<string, ValidateFunction>();
-  private readonly byCrdSchema = new WeakMap<object, ValidateFunction>();
+  private readonly byCrdSchema = new WeakMap<object, { readonly check?: CheckFunction; readonly text: string }>();
   private readonly byCrdText = new Map<string, ValidateFunction>();
 
-  private constructor(public readonly schemaPath: string) {
-    const raw = kubernetesDefinitions(schemaPath);
-    const definitions = Object.fromEntries(Object.entries(raw.definitions).map(([name, def]) => [name, strictify(def, false)])) as Record<
-      string,
-      Json
-    >;
-    applyEnums(definitions);
-    const quantity = definitions[QUANTITY_DEF];
-    if (quantity) definitions[QUANTITY_DEF] = { ...quantity, pattern: QUANTITY_PATTERN };
-    for (const [name, def] of Object.entries(definitions)) {
-      for (const g of (def['x-kubernetes-group-version-kind'] ?? []) as Json[]) this.gvk.set(`${g.group}/${g.version}/${g.kind}`, name);
+  private constructor(public readonly schemaPath: string, useGenerated = true) {
+    // Only the bytes are read (to match them with the generated validators); the JSON is parsed when needed.
+    const bytes = schemaFileBytes(schemaPath);
+    const lookup = useGenerated ? loadGeneratedValidators(sha256(bytes)) : { reason: 'generated validators are not used by a runtime-only validator' };
+    this.generated = lookup.validators;
+    this.generatedUnusedReason = lookup.reason;
+  }
+
+  /**
+   * Where the validator of `group/version/kind` comes from (for tests and benchmarks).
+   * @internal
+   */
+  public sourceOf(gvk: string): ValidatorSource {
+    const def = this.definitionOf(gvk);
+    return def !== undefined && this.generated?.check(coreValidatorId(def)) ? 'generated' : 'runtime';
+  }
+
+  /**
+   * Where the validator of a CRD version schema comes from.
+   * @internal
+   */
+  public sourceOfCrd(schema: Json): ValidatorSource {
+    return this.generated?.check(crdValidatorId(JSON.stringify(schema))) ? 'generated' : 'runtime';
+  }
+
+  private reporting(): Reporting {
+    if (!this.reportingState) {
+      const definitions = strictDefinitions(kubernetesDefinitions(this.schemaPath).definitions);
+      this.reportingState = { ajv: coreAjv(definitions, REPORTING_AJV_OPTIONS), gvk: gvkIndex(definitions) };
     }
-    this.ajv = new Ajv({
-      allErrors: true, strict: false, allowUnionTypes: true, verbose: true, validateSchema: false, logger: false, code: { optimize: false },
-    });
-    addFormats(this.ajv);
-    this.ajv.addSchema({ $id: CORE_ID, definitions });
+    return this.reportingState;
+  }
+
+  private definitionOf(gvk: string): string | undefined {
+    if (this.generated) return this.generated.gvk[gvk];
+    return this.reporting().gvk.get(gvk);
   }
 
   /**
@@ -179,50 +133,57 @@ export class SchemaValidator {
     }
     const [group, version] = o.apiVersion.includes('/') ? [groupOf(o.apiVersion), o.apiVersion.split('/')[1]] : ['', o.apiVersion];
     const key = `${group}/${version}/${o.kind}`;
-    let validate: ValidateFunction | undefined;
-    let label: string;
-    const def = this.gvk.get(key);
+    const def = this.definitionOf(key);
     if (def) {
-      validate = this.byDefinition.get(def);
-      if (!validate) {
-        validate = this.ajv.getSchema(`${CORE_ID}#/definitions/${def}`)!;
-        this.byDefinition.set(def, validate);
-      }
-      label = `the Kubernetes 1.28 schema of ${o.kind}`;
-    } else {
-      const crd = releaseCrds.get(key) ?? findCrd(group, o.kind, key, crdDirs);
-      if (!crd) {
-        return [{
-          rule: 'schema-kind',
-          message: `no schema for apiVersion ${show(o.apiVersion)} kind ${show(o.kind)}: it is not a Kubernetes 1.28 kind, and no CustomResourceDefinition for it is in the release or in ${crdSearchDescription(crdDirs)}`,
-          fix: `check the apiVersion and kind (for example apps/v1 Deployment, networking.k8s.io/v1 Ingress), or render the CRD in the release, or name a directory holding it in VerifyOptions.crdDirs or $${CRD_DIRS_ENV}`,
-          path: 'apiVersion',
-        }];
-      }
-      if (!crd.schema) return [];
-      validate = this.crdValidator(crd.schema);
-      label = `the schema of CRD ${crd.crd}`;
+      const check = this.generated?.check(coreValidatorId(def));
+      if (check && check(o)) return [];
+      return this.report(this.coreValidator(def), o, `the Kubernetes 1.28 schema of ${o.kind}`);
     }
+    const crd = releaseCrds.get(key) ?? findCrd(group, o.kind, key, crdDirs);
+    if (!crd) {
+      return [{
+        rule: 'schema-kind',
+        message: `no schema for apiVersion ${show(o.apiVersion)} kind ${show(o.kind)}: it is not a Kubernetes 1.28 kind, and no CustomResourceDefinition for it is in the release or in ${crdSearchDescription(crdDirs)}`,
+        fix: `check the apiVersion and kind (for example apps/v1 Deployment, networking.k8s.io/v1 Ingress), or render the CRD in the release, or name a directory holding it in VerifyOptions.crdDirs or $${CRD_DIRS_ENV}`,
+        path: 'apiVersion',
+      }];
+    }
+    if (!crd.schema) return [];
+    const { check, text } = this.crdCheck(crd.schema);
+    if (check && check(o)) return [];
+    return this.report(this.crdValidator(crd.schema, text), o, `the schema of CRD ${crd.crd}`);
+  }
+
+  private report(validate: ValidateFunction, o: KubeObject, label: string): SchemaFinding[] {
     if (validate(o)) return [];
     return convertErrors(validate.errors ?? [], label);
   }
 
-  private crdValidator(schema: Json): ValidateFunction {
-    let v = this.byCrdSchema.get(schema);
-    if (v) return v;
-    const text = JSON.stringify(schema);
-    v = this.byCrdText.get(text);
+  private coreValidator(def: string): ValidateFunction {
+    let validate = this.byDefinition.get(def);
+    if (!validate) {
+      validate = this.reporting().ajv.getSchema(`${CORE_ID}#/definitions/${def}`)!;
+      this.byDefinition.set(def, validate);
+    }
+    return validate;
+  }
+
+  private crdCheck(schema: Json): { readonly check?: CheckFunction; readonly text: string } {
+    let found = this.byCrdSchema.get(schema);
+    if (!found) {
+      const text = JSON.stringify(schema);
+      found = { check: this.generated?.check(crdValidatorId(text)), text };
+      this.byCrdSchema.set(schema, found);
+    }
+    return found;
+  }
+
+  private crdValidator(schema: Json, text: string): ValidateFunction {
+    let v = this.byCrdText.get(text);
     if (!v) {
-      const root = strictify(schema, true);
-      // metadata is ObjectMeta; a CRD may only add restrictions (on name and generateName), which the API server enforces.
-      const crdMeta = schema?.properties?.metadata;
-      const metadata = crdMeta && typeof crdMeta === 'object' ? { allOf: [{ $ref: OBJECT_META }, strictify(crdMeta, true, true)] } : { $ref: OBJECT_META };
-      root.properties = { ...(root.properties ?? {}), apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata };
-      if (root['x-kubernetes-preserve-unknown-fields'] !== true) root.additionalProperties = false;
-      v = this.ajv.compile(root);
+      v = this.reporting().ajv.compile(crdRootSchema(schema));
       this.byCrdText.set(text, v);
     }
-    this.byCrdSchema.set(schema, v);
     return v;
   }
 }

@@ -3,6 +3,7 @@ import { App } from 'cdk8s';
 import { ArgoCdOutput, releaseDeliveryNote, renderArgoCd } from '../gitops/argocd';
 import { distFiles, manifestText, renderApp, RenderedRelease, REPORTS_DIR, writeDist } from '../release/synth';
 import { ARGOCD_DIR, verifyArgoCd } from './argocd';
+import { timed } from '../release/timing';
 import { VerifyOptions, VerifyReport } from './types';
 import { formatReport, verifyReleases } from './verify';
 
@@ -92,11 +93,11 @@ export function verifyAndWrite(releases: readonly RenderedRelease[], outdir: str
     for (const w of warnings) print(`WARNING [${w.release}] ${w.message}`);
   }
   // The delivery first: a dependency cycle or a clash of names fails before any verification output.
-  const delivery = renderArgoCd(releases);
-  let reports = verifyReleases(releases, verifyOptions);
+  const delivery = timed('delivery', () => renderArgoCd(releases));
+  let reports = timed('verify', () => verifyReleases(releases, verifyOptions));
   if (delivery) {
     const folders = new Map(releases.map((r) => [r.name, r.objects]));
-    reports = [...reports, verifyArgoCd(delivery.manifests, folders, { ...verifyOptions, distPaths: delivery.distPaths })];
+    reports = [...reports, timed('verify', () => verifyArgoCd(delivery.manifests, folders, { ...verifyOptions, distPaths: delivery.distPaths }))];
   }
   if (!reports.every((r) => r.ok)) return { ok: false, releases, reports, warnings };
   const written = delivery
@@ -105,10 +106,12 @@ export function verifyAndWrite(releases: readonly RenderedRelease[], outdir: str
       return d ? { ...r, notes: [...r.notes, releaseDeliveryNote(r, d, delivery)] } : r;
     })
     : releases;
-  const files = outputFiles(written, reports, delivery);
-  // The CLI's scratch copy first: if it cannot be written, outdir is not touched either.
-  if (cdk8sOutdir !== undefined && path.resolve(cdk8sOutdir) !== path.resolve(outdir)) writeDist(cdk8sOutdir, files);
-  writeDist(outdir, files);
+  const files = timed('yaml', () => outputFiles(written, reports, delivery));
+  timed('write', () => {
+    // The CLI's scratch copy first: if it cannot be written, outdir is not touched either.
+    if (cdk8sOutdir !== undefined && path.resolve(cdk8sOutdir) !== path.resolve(outdir)) writeDist(cdk8sOutdir, files);
+    writeDist(outdir, files);
+  });
   return { ok: true, releases: written, reports, warnings, files };
 }
 

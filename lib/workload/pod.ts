@@ -7,7 +7,7 @@ import { check, ConfigError } from '../core/errors';
 import { Gpu } from '../core/gpu';
 import { Images } from '../core/images';
 import { ResolvedPlacement, Placement, WorkloadPlacementOptions } from '../core/placement';
-import { ExternalRef } from '../core/policy';
+import { ExternalRef, PolicyException } from '../core/policy';
 import { PodContainer, PodTemplateOptions } from '../core/pod-template';
 import { assertResources, Resources, sized } from '../core/resources';
 import { SecurityProfile } from '../core/security';
@@ -87,6 +87,12 @@ export interface WorkloadInitContainerProps {
   readonly name: string;
   /** The image, pinned by tag or digest. */
   readonly image: string;
+  /**
+   * Pull policy of this container's image (an init container that shares a locally loaded image with the main
+   * container shares its `Never`).
+   * @default IfNotPresent
+   */
+  readonly imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
   /** @default - the image's entrypoint */
   readonly command?: readonly string[];
   /** @default - the image's command */
@@ -194,6 +200,12 @@ export interface WorkloadPodProps {
    * @default - none
    */
   readonly podAnnotations?: Readonly<Record<string, string>>;
+  /**
+   * Policy exceptions of the workload, each with its reason (`{ rule: 'probes', reason }` for a process that serves
+   * nothing a probe could ask), rendered as `policy.ops-kit.io/<rule>` annotations the verification honours.
+   * @default - none beyond the security profile's
+   */
+  readonly policyExceptions?: readonly PolicyException[];
 }
 
 /**
@@ -364,6 +376,7 @@ export function prepareBlockPod(block: WorkloadBlock, props: WorkloadPodProps, e
       prop: `initContainers[${j}]`,
       name: ic.name,
       image: images.resolve(`initContainers[${j}].image`, ic.image),
+      imagePullPolicy: ic.imagePullPolicy,
       command: ic.command,
       args: ic.args,
       env: ienv,
@@ -414,7 +427,7 @@ export function prepareBlockPod(block: WorkloadBlock, props: WorkloadPodProps, e
     claimTemplateNames: claimTemplates.map((t) => t.metadata!.name!),
     security,
     placement,
-    account: props.serviceAccount ? { annotations: props.serviceAccount.annotations } : undefined,
+    account: serviceAccount(props, wiring),
     externalRefs,
     podAnnotations: { ...(props.podAnnotations ?? {}), ...(extras.annotations ?? {}), ...(configs.length ? checksumAnnotations(...configs) : {}) },
     runtimeClassName: gpu?.runtimeClassName,
@@ -422,8 +435,25 @@ export function prepareBlockPod(block: WorkloadBlock, props: WorkloadPodProps, e
     restartPolicy: extras.restartPolicy,
     priorityClassName: props.priorityClassName,
     topologySpreadConstraints: extras.topologySpreadConstraints,
+    policyExceptions: props.policyExceptions,
   };
   return { options, wiring, claimTemplates, sharedClaims, configMaps, claims };
+}
+
+/**
+ * The pod's own ServiceAccount: the user's annotations and those the connections asked for (workload identity for
+ * object storage), or none when neither asks for one. A key both set to different values fails, naming the connection.
+ */
+function serviceAccount(props: WorkloadPodProps, wiring: PodWiring): PodTemplateOptions['account'] {
+  const fromWiring = wiring.serviceAccountAnnotations;
+  const own = props.serviceAccount?.annotations ?? {};
+  if (props.serviceAccount === undefined && Object.keys(fromWiring).length === 0) return undefined;
+  for (const [k, v] of Object.entries(own)) {
+    if (fromWiring[k] !== undefined && fromWiring[k] !== v) {
+      throw new ConfigError(`serviceAccount.annotations.${k}`, v, `${fromWiring[k]} (what a connection of the pod set), or no value of your own`, 'a connection needs this annotation on the pod\'s ServiceAccount');
+    }
+  }
+  return { annotations: { ...own, ...fromWiring } };
 }
 
 /** preStop must finish inside the grace period, or the process is killed before it ever sees SIGTERM. */

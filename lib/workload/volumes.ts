@@ -58,6 +58,15 @@ export interface KeyedVolumeOptions {
   readonly items?: ReadonlyArray<{ readonly key: string; readonly path: string }>;
 }
 
+/** Options of a `files` volume. */
+export interface FilesVolumeOptions {
+  /**
+   * Mount the files executable (mode 0555): scripts a program runs, such as a git credential helper.
+   * @default false - mode 0644
+   */
+  readonly executable?: boolean;
+}
+
 /** Options of an emptyDir. */
 export interface EmptyDirOptions {
   /**
@@ -153,7 +162,7 @@ export class PodVolume {
    * Files the workload renders into a ConfigMap of its own (`<workload>-<name>`), mounted read-only. Their content is
    * hashed into the pod template, so editing a file rolls the pods (or, for a Job, makes a new Job).
    */
-  public static files(name: string, files: Readonly<Record<string, string>>): PodVolume {
+  public static files(name: string, files: Readonly<Record<string, string>>, options: FilesVolumeOptions = {}): PodVolume {
     const keys = Object.keys(files);
     check(keys.length > 0, `volumes.${name}.files`, files, 'at least one file');
     for (const k of keys) check(CONFIG_KEY.test(k) && k.length <= 253, `volumes.${name}.files`, k, "a file name of letters, digits, '-', '_' and '.'");
@@ -161,7 +170,7 @@ export class PodVolume {
     return new PodVolume(name, 'files', (ctx) => {
       const cmName = deriveName([ctx.workloadName, name]);
       const configMap = new k8s.KubeConfigMap(ctx.scope, `Files-${name}`, { metadata: { name: cmName, labels: { ...ctx.labels } }, data });
-      return { volume: { name, configMap: { name: cmName } }, config: data, configMap };
+      return { volume: { name, configMap: { name: cmName, defaultMode: options.executable ? 0o555 : undefined } }, config: data, configMap };
     }, true);
   }
 

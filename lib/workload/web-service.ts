@@ -1,11 +1,15 @@
+import { Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { ExternalPeer, ServiceEndpoint } from '../core/endpoint';
+import { ExternalPeer, HostForm, ServiceEndpoint } from '../core/endpoint';
+import { assertEnvName } from '../core/env';
+import { WaitFor } from '../core/waits';
+import { ClientBinding, IConnectable } from '../core/wiring';
 import { check, ConfigError, inConstruct } from '../core/errors';
 import { assertLabelKey } from '../core/labels';
 import { policyExceptionAnnotations } from '../core/policy';
 import { buildService, RenderedService, ServicePortOptions } from '../core/service';
-import { assertCidr } from '../core/validate';
+import { assertCidr, assertWholeSeconds } from '../core/validate';
 import { Release } from '../release/release';
 import { renderIngress, WorkloadIngressOptions } from './ingress';
 import { Worker, WorkerProps } from './worker';
@@ -85,6 +89,47 @@ export interface WebServiceServiceOptions {
   readonly externalClients?: ExternalPeer;
 }
 
+/** How a client container connects to a WebService over HTTP (`webService.httpClient({...})`). */
+export interface HttpClientOptions {
+  /** Env variable receiving the base URL (`http://<service>.<namespace>.svc:<port>`), owned by the connection. */
+  readonly urlEnv: string;
+  /**
+   * The Service port (by name).
+   * @default - the Service's only port (required when it has several)
+   */
+  readonly port?: string;
+  /**
+   * A path after the authority (`/v1`).
+   * @default - none
+   */
+  readonly path?: string;
+  /**
+   * How long the client waits for a response, set in whole seconds under `timeoutEnv`.
+   * @default - not set (the client's own default)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Env variable receiving `timeout` in whole seconds (required with `timeout`).
+   * @default - none
+   */
+  readonly timeoutEnv?: string;
+  /**
+   * Add the init-container wait (a TCP connection through the Service, which succeeds once a pod is ready).
+   * @default true
+   */
+  readonly wait?: boolean;
+  /**
+   * The form of the host name in the URL.
+   * @default HostForm.NAMESPACED
+   */
+  readonly hostForm?: HostForm;
+  /**
+   * What the connection is for (reports, notes).
+   * @default - none
+   */
+  readonly purpose?: string;
+}
+
 /** Props of a `WebService`. */
 export interface WebServiceProps extends WorkerProps {
   /**
@@ -117,6 +162,31 @@ export class WebService extends Worker {
     this.service = s.service;
     this.endpoint = s.endpoint;
     this.ingress = inConstruct(this, () => this.ingressObject(props, s.endpoint, s.exposure));
+  }
+
+  /**
+   * A client of this service over HTTP, for a block's `connections`: the graph edge to the Service port, the URL (and
+   * timeout) in the env names the client reads, and the TCP wait. The URL always names this Service, so it cannot
+   * point at one that is not rendered.
+   */
+  public httpClient(options: HttpClientOptions): IConnectable {
+    check(options !== undefined && typeof options === 'object', 'httpClient', options, '{ urlEnv, ... }');
+    assertEnvName('httpClient.urlEnv', options.urlEnv);
+    const timeout = options.timeout !== undefined ? assertWholeSeconds('httpClient.timeout', options.timeout, { min: 1 }) : undefined;
+    if (timeout !== undefined) check(options.timeoutEnv !== undefined, 'httpClient.timeoutEnv', options.timeoutEnv, 'the env name the client reads the timeout from', 'the timeout and its env name come together');
+    if (options.timeoutEnv !== undefined) check(timeout !== undefined, 'httpClient.timeout', options.timeout, 'a Duration', `the timeout and its env name (${options.timeoutEnv}) come together`);
+    if (options.timeoutEnv !== undefined) assertEnvName('httpClient.timeoutEnv', options.timeoutEnv);
+    const endpoint = this.endpoint;
+    const waitName = this.name;
+    return {
+      connect: (client: ClientBinding) => {
+        const form = options.hostForm ?? HostForm.NAMESPACED;
+        const c = client.connect(endpoint, options.port, { purpose: options.purpose });
+        client.setEnv(options.urlEnv, c.url('http', { form, path: options.path }), c.envHint());
+        if (timeout !== undefined) client.setEnv(options.timeoutEnv!, String(timeout), c.envHint());
+        if (options.wait ?? true) client.addWait(WaitFor.tcp({ name: waitName, host: c.host(form), port: c.port.port }));
+      },
+    };
   }
 
   /** The Service on every named port (or the given ports), exposed as asked. */

@@ -10,7 +10,9 @@ import { buildGraphistry } from './graphistry';
 import { buildGraphistryWithPostgres } from './graphistry-postgres';
 import { buildGraphistryWithRedisAuth } from './graphistry-redis-auth';
 import { buildDimtensor } from './dimtensor';
+import { buildEden } from './eden';
 import { buildIotFleet } from './iot-fleet';
+import { buildSemanticExplorer } from './semantic-explorer';
 
 const ROOT = path.join(__dirname, '..', '..');
 const GUIDES = path.join(ROOT, 'docs', 'guides');
@@ -188,5 +190,59 @@ describe('dimtensor guide example', () => {
     const job = batch.manifests.find((o) => o.kind === 'Job') as any;
     expect(job.spec).toMatchObject({ completionMode: 'Indexed', parallelism: 10, completions: 100 });
     expect(job.spec.ttlSecondsAfterFinished).toBeUndefined();
+  });
+});
+
+describe('semantic-explorer guide example', () => {
+  const se = buildSemanticExplorer(new App());
+  const out = synthRelease(Release.of(se));
+  const podOf = (name: string) => findObject(out.manifests, 'Deployment', name).spec.template.spec;
+  const envOf = (name: string): Record<string, unknown> =>
+    Object.fromEntries(podOf(name).containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+
+  test('the inference APIs land on the GPU pool with the runtime class; the API does not', () => {
+    for (const n of ['embedding-inference-api', 'llm-inference-api']) {
+      expect(podOf(n).nodeSelector).toEqual({ 'cloud.example.com/pool': 'l4' });
+      expect(podOf(n).runtimeClassName).toBe('nvidia');
+    }
+    expect(podOf('api').runtimeClassName).toBeUndefined();
+  });
+
+  test('NATS_REPLICAS is the external cluster size and the OIDC issuer is the one Dex serves', () => {
+    const env = envOf('api');
+    expect(env.NATS_URL).toBe('nats://nats.messaging.corp.example:4222');
+    expect(env.NATS_REPLICAS).toBe('3');
+    const config = YAML.parse(findObject(out.manifests, 'ConfigMap', 'semantic-explorer-dex-config').data['config.yaml']);
+    expect(env.OIDC_ISSUER_URL).toBe(config.issuer);
+  });
+
+  test("the guide's Secrets table names every Secret the release references", () => {
+    const externals = out.report.externals.map((e) => e.ref).filter((r) => r.startsWith('Secret/')).map((r) => r.split('/').pop()!);
+    expect(externals.length).toBeGreaterThanOrEqual(10);
+    for (const name of externals) expect(guide('semantic-explorer.md')).toContain(`\`${name}\``);
+  });
+});
+
+describe('EDEN guide example', () => {
+  const pending = synthRelease(Release.of(buildEden(new App(), false)));
+  const ready = synthRelease(Release.of(buildEden(new App(), true)));
+
+  test('pending renders the infrastructure, the repo-init Job and the task store; ready adds every service', () => {
+    const workloads = (m: typeof pending.manifests) => m.filter((o) => ['Deployment', 'StatefulSet'].includes(o.kind)).map((o) => o.metadata.name).sort();
+    expect(workloads(pending.manifests)).toEqual(['eden-forgejo', 'eden-postgres', 'eden-task-store-server']);
+    expect(workloads(ready.manifests)).toEqual([
+      'eden-evaluator-host', 'eden-executor-host', 'eden-forgejo', 'eden-ideator-host', 'eden-orchestrator', 'eden-postgres', 'eden-task-store-server', 'eden-web-ui',
+    ]);
+    expect(pending.manifests.some((o) => o.kind === 'Job')).toBe(true);
+  });
+
+  test("the guide's Secrets table names every Secret the notes ask for", () => {
+    const notes = [...pending.notes, ...ready.notes].join('\n');
+    const asked = new Set([...notes.matchAll(/create secret generic ([a-z0-9-]+)/g)].map((m) => m[1]));
+    expect(asked.size).toBeGreaterThanOrEqual(3);
+    for (const name of asked) {
+      const row = name.endsWith('-identity') ? '`eden-<service>-identity`' : `\`${name}\``;
+      expect(guide('eden.md')).toContain(`| ${row} |`);
+    }
   });
 });

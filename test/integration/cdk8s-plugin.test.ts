@@ -10,7 +10,7 @@ const ROOT = path.join(__dirname, '..', '..');
 const CDK8S = path.join(ROOT, 'node_modules', '.bin', 'cdk8s');
 const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'verify');
 const env = { ...process.env, CDK8S_CHECK_UPGRADE: 'false' };
-const TSX = `${JSON.stringify(process.execPath)} ${JSON.stringify(path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'))}`;
+const PROGRAM = `${JSON.stringify(process.execPath)} ${JSON.stringify(path.join(ROOT, 'bin', 'synth.js'))}`;
 
 /** Every file below `dir` with its bytes, for byte-for-byte comparisons. */
 function snapshot(dir: string): Record<string, string> {
@@ -37,7 +37,7 @@ describe('cdk8s synth with the verification plugin', () => {
   });
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-  test('the CommonJS shim loads the TypeScript plugin in a plain node process', () => {
+  test('the CommonJS shim loads the compiled plugin in a plain node process', () => {
     const r = spawnSync(process.execPath, ['-e', "const m = require('./plugin.js'); process.stdout.write(typeof new m.OpsKitValidation({}).validate)"], { cwd: ROOT, encoding: 'utf-8', timeout: 60_000 });
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('function');
@@ -48,7 +48,7 @@ describe('cdk8s synth with the verification plugin', () => {
     const out = path.join(tmp, 'dist');
     const scratch = path.join(tmp, 'scratch');
     // The project's cdk8s.yaml, with the app writing into tmp instead of the checkout's dist/.
-    const r = spawnSync(CDK8S, ['synth', '--output', scratch, '--app', `${TSX} apps/main.ts --out ${out}`], { cwd: ROOT, env, encoding: 'utf-8', timeout: 120_000 });
+    const r = spawnSync(CDK8S, ['synth', '--output', scratch, '--app', `${PROGRAM} --out ${out}`], { cwd: ROOT, env, encoding: 'utf-8', timeout: 120_000 });
     expect({ status: r.status, stderr: r.stderr }).toMatchObject({ status: 0 });
     expect(r.stdout).toContain('Performing validations');
     expect(r.stdout).toContain('Validations ended succesfully');
@@ -64,7 +64,7 @@ describe('cdk8s synth with the verification plugin', () => {
     const out = path.join(tmp, 'dist');
     const before = snapshot(out);
     expect(Object.keys(before).length).toBeGreaterThan(10);
-    const r = spawnSync(CDK8S, ['synth', '--output', path.join(tmp, 'scratch'), '--app', `${TSX} apps/main.ts --only no-such-app --out ${out}`], {
+    const r = spawnSync(CDK8S, ['synth', '--output', path.join(tmp, 'scratch'), '--app', `${PROGRAM} --only no-such-app --out ${out}`], {
       cwd: ROOT, env, encoding: 'utf-8', timeout: 120_000,
     });
     expect(r.status).not.toBe(0);

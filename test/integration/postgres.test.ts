@@ -10,23 +10,11 @@
  * the scripts' psql at it; the image uses /var/run/postgresql), and the real server listens on 127.0.0.1 and a free
  * port (`-c listen_addresses`, `-c port` appended after the rendered settings).
  */
-import { execFileSync, spawnSync, SpawnSyncReturns } from 'child_process';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import { App } from 'cdk8s';
-import { PostgresEnv, PostgresServer, POSTGRES_PGDATA } from '../../lib/postgres';
+import { PostgresEnv, PostgresServer } from '../../lib/postgres';
 import { renderRelease } from '../../lib/release';
 import { DemoWorkload, envOf, newRelease, Obj, Template } from '../support';
-import { freePort } from './support/net';
-
-const BIN = ['/usr/lib/postgresql/16/bin', '/usr/lib/postgresql/15/bin'].find((d) => fs.existsSync(path.join(d, 'initdb')));
-
-function pgBin(): string {
-  // Fail, never skip: a missing binary means the CI install step is broken.
-  if (!BIN) throw new Error('PostgreSQL server binaries not found under /usr/lib/postgresql/{16,15}/bin; install the Debian package postgresql');
-  return BIN;
-}
+import { EntrypointPostgres, ok, pgBin } from './support/postgres';
 
 const PASSWORDS = { superuser: 'su-7f1c0a9e', app: 'app-3b9d2c44', reader: 'rd-a1b2c3d4', exporter: 'ex-0f9e8d7c' };
 
@@ -56,73 +44,25 @@ describe('PostgreSQL initialized from the rendered init scripts and started with
   const scripts: Record<string, string> = t.find('ConfigMap', 'eden-postgres-initdb').data;
   const settings: string[] = container.args.slice(1);
 
-  let dir: string;
-  let pgdata: string;
-  let sock: string;
-  let port: number;
-  let scriptDir: string;
-  // What the server container's env would hold, with the Secrets' values filled in.
-  const containerEnv = (overrides: Record<string, string> = {}): Record<string, string> => ({
-    POSTGRES_USER: env.POSTGRES_USER as string,
-    POSTGRES_DB: env.POSTGRES_DB as string,
-    POSTGRES_PASSWORD: PASSWORDS.superuser,
+  let pg: EntrypointPostgres;
+  // The server container's env with the Secrets' values filled in (what the init scripts read).
+  const roleEnv = (overrides: Record<string, string> = {}): Record<string, string> => ({
     PG_ROLE_PASSWORD_app: PASSWORDS.app,
     PG_ROLE_PASSWORD_reader: PASSWORDS.reader,
     PG_ROLE_PASSWORD_postgres_exporter: PASSWORDS.exporter,
     ...overrides,
   });
 
-  /** Runs a command as the postgres user with exactly `vars` added to a minimal environment. */
-  function asPostgres(cmd: string, args: string[], vars: Record<string, string> = {}, timeout = 30_000): SpawnSyncReturns<string> {
-    const envArgs = Object.entries({ PATH: `${bin}:/usr/bin:/bin`, ...vars }).map(([k, v]) => `${k}=${v}`);
-    return spawnSync('runuser', ['-u', 'postgres', '--', 'env', '-i', ...envArgs, cmd, ...args], { encoding: 'utf8', timeout, cwd: dir });
-  }
-
-  function ok(r: SpawnSyncReturns<string>): string {
-    if (r.status !== 0) throw new Error(`exit ${r.status}${r.signal ? ` (${r.signal})` : ''}:\n${r.stdout}\n${r.stderr}`);
-    return r.stdout;
-  }
-
-  /** psql over TCP as `user` with `password`: what a client pod does. */
-  function psqlTcp(user: string, password: string, database: string, sql: string): SpawnSyncReturns<string> {
-    return asPostgres(`${bin}/psql`, ['-X', '-h', '127.0.0.1', '-p', String(port), '-U', user, '-d', database, '-tAc', sql], { PGPASSWORD: password });
-  }
-
-  /** The real server's port, once it runs (its socket is named after it); unset while the temporary server runs on 5432. */
-  let pgPort: string | undefined;
-
-  function runScripts(vars: Record<string, string>): void {
-    for (const name of Object.keys(scripts).sort()) ok(asPostgres('sh', [path.join(scriptDir, name)], { ...vars, PGHOST: sock, ...(pgPort ? { PGPORT: pgPort } : {}) }));
-  }
-
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pg-it-'));
-    fs.chmodSync(dir, 0o755);
-    pgdata = path.join(dir, 'data', path.basename(POSTGRES_PGDATA));
-    sock = path.join(dir, 'sock');
-    scriptDir = path.join(dir, 'initdb');
-    for (const d of [path.dirname(pgdata), sock, scriptDir]) fs.mkdirSync(d, { recursive: true });
-    for (const [name, text] of Object.entries(scripts)) fs.writeFileSync(path.join(scriptDir, name), text, { mode: 0o555 });
-    const pwfile = path.join(dir, 'pwfile');
-    fs.writeFileSync(pwfile, `${PASSWORDS.superuser}\n`);
-    execFileSync('chown', ['-R', 'postgres:postgres', dir]);
-    port = await freePort();
-
-    // The entrypoint's docker_init_database_dir and docker_setup_db, then docker_process_init_files.
-    ok(asPostgres(`${bin}/initdb`, ['-D', pgdata, `--username=${env.POSTGRES_USER}`, `--pwfile=${pwfile}`, '--auth-local=trust', '--auth-host=scram-sha-256']));
-    ok(asPostgres(`${bin}/pg_ctl`, ['-D', pgdata, '-w', '-t', '30', '-o', `-c listen_addresses='' -k ${sock}`, 'start']));
-    ok(asPostgres(`${bin}/psql`, ['-X', '-v', 'ON_ERROR_STOP=1', '-h', sock, '-U', env.POSTGRES_USER as string, '-d', 'postgres', '-c', `CREATE DATABASE "${env.POSTGRES_DB}"`]));
-    runScripts(containerEnv());
-    ok(asPostgres(`${bin}/pg_ctl`, ['-D', pgdata, '-w', '-t', '30', '-m', 'fast', 'stop']));
-    // The real server: the rendered settings, then the test's listen address and port.
-    ok(asPostgres(`${bin}/pg_ctl`, ['-D', pgdata, '-w', '-t', '30', '-l', path.join(dir, 'server.log'), '-o', [...settings, '-c', 'listen_addresses=127.0.0.1', '-c', `port=${port}`, '-k', sock].join(' '), 'start']));
-    pgPort = String(port);
+    pg = await EntrypointPostgres.start({
+      user: env.POSTGRES_USER as string, database: env.POSTGRES_DB as string, password: PASSWORDS.superuser, scripts, env: roleEnv(), settings,
+    });
   }, 90_000);
 
-  afterAll(() => {
-    if (pgdata && fs.existsSync(path.join(pgdata, 'postmaster.pid'))) asPostgres(`${bin}/pg_ctl`, ['-D', pgdata, '-w', '-t', '20', '-m', 'immediate', 'stop']);
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  }, 30_000);
+  afterAll(() => pg?.stop(), 30_000);
+
+  const asPostgres = (cmd: string, args: string[], vars: Record<string, string> = {}, timeout = 30_000) => pg.asPostgres(cmd, args, vars, timeout);
+  const psqlTcp = (user: string, password: string, database: string, sql: string) => pg.psql(user, password, database, sql);
 
   test('the rendered settings contain no space or quote, so they pass through argv unchanged', () => {
     expect(settings.length % 2).toBe(0);
@@ -135,7 +75,7 @@ describe('PostgreSQL initialized from the rendered init scripts and started with
   test('pg_isready, exactly as the probes run it (the port moved to the test port), says the server accepts connections', () => {
     const probe: string[] = container.readinessProbe.exec.command;
     expect(probe).toEqual(['pg_isready', '-h', '127.0.0.1', '-p', '5432', '-U', 'eden', '-d', 'eden']);
-    const args = probe.slice(1).map((a, i, all) => (all[i - 1] === '-p' ? String(port) : a));
+    const args = probe.slice(1).map((a, i, all) => (all[i - 1] === '-p' ? String(pg.port) : a));
     expect(asPostgres(`${bin}/pg_isready`, args).status).toBe(0);
   });
 
@@ -143,7 +83,7 @@ describe('PostgreSQL initialized from the rendered init scripts and started with
     const wait = (client.spec.template.spec.initContainers as Obj[]).find((c) => c.name === 'wait-for-postgres')!;
     const script: string = wait.args[0];
     expect(script).toContain("'-h' 'eden-postgres.eden.svc' '-p' '5432'");
-    const local = script.replace("'eden-postgres.eden.svc'", "'127.0.0.1'").replace("'-p' '5432'", `'-p' '${port}'`);
+    const local = script.replace("'eden-postgres.eden.svc'", "'127.0.0.1'").replace("'-p' '5432'", `'-p' '${pg.port}'`);
     expect(ok(asPostgres('sh', ['-c', local], {}, 15_000))).not.toContain('waiting');
   });
 
@@ -183,15 +123,15 @@ describe('PostgreSQL initialized from the rendered init scripts and started with
   });
 
   test('the scripts run again on the running server without error, and bring a changed password in line with the env', () => {
-    runScripts(containerEnv({ PG_ROLE_PASSWORD_reader: 'rotated-5e6f' }));
+    pg.runScripts({ PG_ROLE_PASSWORD_reader: 'rotated-5e6f' });
     expect(ok(psqlTcp('reader', 'rotated-5e6f', 'app_data', 'SELECT 1')).trim()).toBe('1');
     expect(psqlTcp('reader', PASSWORDS.reader, 'app_data', 'SELECT 1').status).not.toBe(0);
-    runScripts(containerEnv());
+    pg.runScripts();
     expect(ok(psqlTcp('reader', PASSWORDS.reader, 'app_data', 'SELECT 1')).trim()).toBe('1');
   });
 
   test('an empty role password stops the roles script before any SQL runs', () => {
-    const r = asPostgres('sh', [path.join(scriptDir, '10-roles.sh')], { ...containerEnv({ PG_ROLE_PASSWORD_app: '' }), PGHOST: sock, PGPORT: String(port) });
+    const r = pg.runScript('10-roles.sh', { PG_ROLE_PASSWORD_app: '' });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('role app: the password (Secret app-db key password) is empty or missing');
     expect(ok(psqlTcp('app', PASSWORDS.app, 'app_data', 'SELECT 1')).trim()).toBe('1');

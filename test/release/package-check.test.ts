@@ -10,6 +10,11 @@ describe('package check', () => {
       'build/lib/index.js', 'build/lib/index.d.ts', 'build/lib/core/wiring.js', 'build/imports/iot.nationtech.io.d.ts',
       'imports/crds/iot.nationtech.io_deployments.yaml', 'schemas/kubernetes-1.28.0.json.gz', 'plugin.js', 'package.json',
     ]));
+    // The generated schema validators ship too: the module and each part file it names, no other.
+    const generated = files.filter((f) => f.startsWith('build/lib/verify/generated/'));
+    expect(generated).toContain('build/lib/verify/generated/validators.js');
+    const parts = Object.values((require(path.join(root, 'build/lib/verify/generated/validators.js')) as { parts: Record<string, string> }).parts);
+    expect(generated.sort()).toEqual(['build/lib/verify/generated/validators.js', ...parts.map((f) => `build/lib/verify/generated/${f}`)].sort());
     expect(files.filter((f) => f.startsWith('test/') || f.startsWith('apps/') || f.startsWith('dist/') || (f.endsWith('.ts') && !f.endsWith('.d.ts')))).toEqual([]);
   });
 

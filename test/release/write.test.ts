@@ -142,13 +142,93 @@ describe('writeDist (atomic output)', () => {
   });
 });
 
+describe('writeDist skips what is unchanged, and stays atomic', () => {
+  let parent: string;
+  let out: string;
+  beforeEach(() => {
+    parent = fs.mkdtempSync(path.join(os.tmpdir(), 'ops-kit-unchanged-'));
+    out = path.join(parent, 'dist');
+    writeDist(out, files(5, 'v1'));
+  });
+  afterEach(() => {
+    jest.restoreAllMocks();
+    fs.rmSync(parent, { recursive: true, force: true });
+  });
+
+  const inode = (rel: string) => fs.statSync(path.join(out, rel)).ino;
+
+  test('an output that already holds exactly these files is left as it is: nothing written, renamed or removed', () => {
+    const before = tree(out);
+    const inodes = [0, 1, 2, 3, 4].map((i) => inode(`app/configmap-c${i}.yaml`));
+    const writes = jest.spyOn(nodeFs, 'writeFileSync');
+    const renames = jest.spyOn(nodeFs, 'renameSync');
+    const staging = jest.spyOn(nodeFs, 'mkdtempSync');
+    writeDist(out, files(5, 'v1'));
+    expect([writes.mock.calls.length, renames.mock.calls.length, staging.mock.calls.length]).toEqual([0, 0, 0]);
+    expect(tree(out)).toEqual(before);
+    expect([0, 1, 2, 3, 4].map((i) => inode(`app/configmap-c${i}.yaml`))).toEqual(inodes);
+  });
+
+  test('unchanged files are linked into the new output, changed ones written, and the whole is swapped in', () => {
+    const kept = inode('app/configmap-c0.yaml');
+    const next = files(5, 'v1');
+    next.set('app/configmap-c4.yaml', 'changed\n');
+    const writes = jest.spyOn(nodeFs, 'writeFileSync');
+    writeDist(out, next);
+    // The marker and the one changed file; the four unchanged ones are hard links to the previous output's files.
+    expect(writes.mock.calls.map((c) => path.basename(String(c[0])))).toEqual([OUTPUT_MARKER, 'configmap-c4.yaml']);
+    expect(inode('app/configmap-c0.yaml')).toBe(kept);
+    expect(fs.readFileSync(path.join(out, 'app/configmap-c4.yaml'), 'utf8')).toBe('changed\n');
+    expect(fs.statSync(path.join(out, 'app/configmap-c0.yaml')).nlink).toBe(1);
+    expect(fs.readdirSync(parent)).toEqual(['dist']);
+  });
+
+  test('fails when the one changed file cannot be written: the previous output stays byte-identical, links and all', () => {
+    const before = tree(out);
+    const next = files(5, 'v1');
+    next.set('app/configmap-c2.yaml', 'changed\n');
+    const real = nodeFs.writeFileSync;
+    jest.spyOn(nodeFs, 'writeFileSync').mockImplementation(((...args: Parameters<typeof fs.writeFileSync>) => {
+      if (String(args[0]).endsWith('configmap-c2.yaml')) throw ioError('ENOSPC', 'write');
+      return real(...args);
+    }) as typeof fs.writeFileSync);
+    expect(() => writeDist(out, next)).toThrow(OutputWriteError);
+    expect(tree(out)).toEqual(before);
+    expect(fs.statSync(path.join(out, 'app/configmap-c0.yaml')).nlink).toBe(1);
+    expect(fs.readdirSync(parent)).toEqual(['dist']);
+  });
+
+  test('a file edited by hand, a stray file and an empty folder are not "unchanged": the output is replaced whole', () => {
+    fs.writeFileSync(path.join(out, 'app', 'configmap-c1.yaml'), 'edited by hand\n');
+    writeDist(out, files(5, 'v1'));
+    expect(fs.readFileSync(path.join(out, 'app', 'configmap-c1.yaml'), 'utf8')).toContain('tag: v1');
+    fs.writeFileSync(path.join(out, 'app', 'stray.yaml'), 'x: 1\n');
+    fs.mkdirSync(path.join(out, 'gone'));
+    writeDist(out, files(5, 'v1'));
+    expect(Object.keys(tree(out))).toEqual([OUTPUT_MARKER, 'app', ...[0, 1, 2, 3, 4].map((i) => `app/configmap-c${i}.yaml`)]);
+  });
+
+  test('a filesystem without hard links gets the unchanged files written instead', () => {
+    const next = files(5, 'v1');
+    next.set('app/configmap-c4.yaml', 'changed\n');
+    jest.spyOn(nodeFs, 'linkSync').mockImplementation(() => {
+      throw ioError('EPERM', 'link');
+    });
+    const before = inode('app/configmap-c0.yaml');
+    writeDist(out, next);
+    expect(inode('app/configmap-c0.yaml')).not.toBe(before);
+    expect(fs.readFileSync(path.join(out, 'app/configmap-c0.yaml'), 'utf8')).toContain('tag: v1');
+    expect(fs.readFileSync(path.join(out, 'app/configmap-c4.yaml'), 'utf8')).toBe('changed\n');
+  });
+});
+
 describe('npm run synth --out', () => {
   test('fails when --out names a non-empty directory without the marker, and leaves it untouched', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ops-kit-out-'));
     try {
       fs.writeFileSync(path.join(dir, 'thesis.tex'), 'years of work\n');
       const { CDK8S_OUTDIR: _ignored, ...env } = process.env;
-      const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'apps/main.ts', '--only', 'iot-fleet', '--out', dir], {
+      const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'synth.js'), '--only', 'iot-fleet', '--out', dir], {
         cwd: ROOT, encoding: 'utf8', timeout: 120_000, env,
       });
       expect(r.status).toBe(1);

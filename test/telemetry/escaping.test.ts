@@ -1,5 +1,5 @@
 import { parse } from 'yaml';
-import { CollectorConfig, CollectorEnv, escapeCollectorString, escapeGrafanaProvisioning, GrafanaDatasources, renderScrapeConfig } from '../../lib/telemetry';
+import { assertRe2, CollectorConfig, CollectorEnv, escapeCollectorString, escapeGrafanaProvisioning, GrafanaDatasources, renderScrapeConfig } from '../../lib/telemetry';
 
 /*
  * Neither the OpenTelemetry Collector nor Grafana can be installed here, so these tests hold the builders to the
@@ -73,6 +73,17 @@ describe('Prometheus config values', () => {
     );
     expect(job({ metricRelabelConfigs: [{ sourceLabels: ['a'], regex: '(a)\\1', action: 'drop' }] })).toThrow("'scrapeConfigs[0].metricRelabelConfigs[0].regex' is \"(a)\\\\1\"");
     expect(job({ relabelConfigs: [{ sourceLabels: ['a'], regex: '[[:alpha:]]+|(?P<n>x)', action: 'keep' }] })).not.toThrow();
+  });
+
+  test('a regex checked once is not compiled again, and gives the same verdict every time', () => {
+    for (let i = 0; i < 3; i++) {
+      expect(() => assertRe2('r', '(?<=x)a')).toThrow(/is "\(\?<=x\)a", but error parsing regexp: invalid named capture/);
+      expect(assertRe2('r', '([^:]+)')).toBe('([^:]+)');
+    }
+  });
+
+  test('a regex without RE2 metacharacters is a literal and valid without compiling it', () => {
+    for (const literal of ['9400', 'Running', 'telemetry;graphistry-multinode;dcgm-exporter', 'a b,c:d/e#f', 'é日本']) expect(assertRe2('r', literal)).toBe(literal);
   });
 
   test('fails when a labelSelector value holds "," or "!=", which would silently add selector terms', () => {

@@ -312,3 +312,42 @@ describe('WebService', () => {
     expect(d.metadata.annotations['policy.ops-kit.io/capabilities-dropped']).toBe('binds :80');
   });
 });
+
+describe('WebService.httpClient', () => {
+  test('a client gets the URL of the rendered Service, the timeout in seconds and the TCP wait; the edge is in the graph', () => {
+    const r = newRelease();
+    const backend = new WebService(r, 'Backend', { name: 'backend', container: HTTP_CONTAINER });
+    new Worker(r, 'Client', {
+      name: 'client',
+      container: HTTP_CONTAINER,
+      connections: [backend.httpClient({ urlEnv: 'BACKEND_URL', timeout: Duration.minutes(2), timeoutEnv: 'BACKEND_TIMEOUT_SECS', path: '/v1' })],
+    });
+    const t = Template.verified(r);
+    const env = envOf(t.container('Deployment', 'client', 'client'));
+    expect(env.BACKEND_URL).toBe(`http://${backend.endpoint.host(HostForm.NAMESPACED)}:8080/v1`);
+    expect(env.BACKEND_TIMEOUT_SECS).toBe('120');
+    const init = t.find('Deployment', 'client').spec.template.spec.initContainers;
+    expect(init.map((c: { name: string }) => c.name)).toEqual(['wait-for-backend']);
+    expect(init[0].args[0]).toContain(`nc -z -w 2 ${backend.endpoint.host(HostForm.NAMESPACED)} 8080`);
+    expect(t.connections.find((c) => c.to.type === 'service' && c.to.name === 'backend')).toBeDefined();
+    // The backend's NetworkPolicy admits the client's pods on the port.
+    const policy = t.find('NetworkPolicy', 'backend');
+    expect(JSON.stringify(policy.spec.ingress)).toContain('"app.kubernetes.io/name":"client"');
+  });
+
+  test('without a wait there is no init container; the URL is still set', () => {
+    const r = newRelease();
+    const backend = new WebService(r, 'Backend', { name: 'backend', container: HTTP_CONTAINER });
+    new Worker(r, 'Client', { name: 'client', container: HTTP_CONTAINER, connections: [backend.httpClient({ urlEnv: 'BACKEND_URL', wait: false })] });
+    const t = Template.verified(r);
+    expect(t.find('Deployment', 'client').spec.template.spec.initContainers).toBeUndefined();
+    expect(envOf(t.container('Deployment', 'client', 'client')).BACKEND_URL).toMatch(/^http:\/\/backend\./);
+  });
+
+  test('fails when the env name is invalid, or the timeout comes without its env name', () => {
+    const backend = new WebService(newRelease(), 'Backend', { name: 'backend', container: HTTP_CONTAINER });
+    expect(() => backend.httpClient({ urlEnv: '1URL' })).toThrow("'httpClient.urlEnv' is \"1URL\"; allowed: an environment variable name: letters, digits, '_', '-' and '.', not starting with a digit");
+    expect(() => backend.httpClient({ urlEnv: 'URL', timeout: Duration.seconds(30) })).toThrow("'httpClient.timeoutEnv' is undefined, but the timeout and its env name come together; allowed: the env name the client reads the timeout from");
+    expect(() => backend.httpClient({ urlEnv: 'URL', timeoutEnv: 'T' })).toThrow("'httpClient.timeout' is undefined, but the timeout and its env name (T) come together; allowed: a Duration");
+  });
+});

@@ -1,0 +1,158 @@
+#!/usr/bin/env node
+// The synth program as `npm run synth` and `cdk8s synth` (cdk8s.yaml `app:`) start it: compiled JavaScript, never a
+// TypeScript loader. It runs build/synth/main.js, the bundle of apps/main.ts that bin/build.js writes.
+//
+// No stale fast path: build/synth/inputs.json lists every source the bundle was made from with its size, mtime and
+// SHA-256 (the files apps/ reads at run time, such as apps/dimtensor/serve.py, are among them, and their copies beside the
+// bundle are checked too). Before each run every one is stat'ed; a file whose size or mtime differs is hashed, and if its bytes changed
+// (or it is gone) the bundle is rebuilt first (bin/build.js: esbuild, about a second) and the reason printed. The bundle runs
+// from a V8 code cache kept beside it, named after the bundle's hash, this node binary and its flags: a different node, a
+// rejected cache or a rebuilt bundle silently compiles from source and writes a new cache.
+//
+//   node bin/synth.js [--only app[,app]] [--out dir] [--quiet]
+'use strict';
+const crypto = require('crypto');
+const fs = require('fs');
+const Module = require('module');
+const path = require('path');
+const vm = require('vm');
+
+const ROOT = path.resolve(__dirname, '..');
+const MANIFEST = 'build/synth/inputs.json';
+const MANIFEST_FORMAT = 2;
+
+function sha256(file) {
+  return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+}
+
+function readManifest(root = ROOT) {
+  try {
+    const m = JSON.parse(fs.readFileSync(path.join(root, MANIFEST), 'utf8'));
+    return m && m.format === MANIFEST_FORMAT ? m : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Why the bundles must be rebuilt, or undefined when every input and output is as recorded. */
+function staleReason(manifest, root = ROOT) {
+  if (!manifest) return 'it has not been built in this checkout';
+  let touched = false;
+  const files = [...manifest.inputs, ...Object.values(manifest.outputs), ...manifest.assets];
+  for (const f of files) {
+    let st;
+    try {
+      st = fs.statSync(path.join(root, f.path));
+    } catch {
+      return `${f.path} is gone`;
+    }
+    if (st.size === f.size && st.mtimeMs === f.mtimeMs) continue;
+    if (st.size !== f.size || sha256(path.join(root, f.path)) !== f.sha256) return `${f.path} changed`;
+    // Same bytes, new mtime (a checkout, a copy, a touch): remember the mtime so the next run does not hash it again.
+    f.mtimeMs = st.mtimeMs;
+    touched = true;
+  }
+  if (touched) {
+    const file = path.join(root, MANIFEST);
+    const tmp = `${file}.${process.pid}.tmp`;
+    try {
+      fs.writeFileSync(tmp, `${JSON.stringify(manifest, null, 1)}\n`);
+      fs.renameSync(tmp, file);
+    } catch {
+      fs.rmSync(tmp, { force: true });
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The current manifest, after rebuilding when a source changed. The rebuild runs bin/build.js in a child process (it
+ * is asynchronous, and the callers, a cdk8s validation plugin among them, need the bundle synchronously).
+ */
+function ensureBuilt(log = (line) => process.stderr.write(`${line}\n`)) {
+  const manifest = readManifest();
+  const reason = staleReason(manifest);
+  if (!reason) return manifest;
+  log(`synth: rebuilding build/synth/ (${reason})`);
+  const r = require('child_process').spawnSync(process.execPath, [path.join(__dirname, 'build.js'), '--quiet'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+  const rebuilt = r.status === 0 ? readManifest() : undefined;
+  if (!rebuilt || staleReason(rebuilt)) {
+    throw new Error(`build/synth/ is out of date (${reason}) and could not be rebuilt${r.stderr ? `: ${r.stderr.trim()}` : ''}\nfix: run npm ci (it installs esbuild and runs npm run prepare), or npm run prepare`);
+  }
+  return rebuilt;
+}
+
+/**
+ * Loads a bundle (`main`, `plugin` or `bench`) like a CommonJS module, from its code cache when there is a valid one.
+ * `saveCodeCache()` writes a new cache when there was none or V8 rejected it; call it after the work is done, so the
+ * cache holds every function the run compiled.
+ */
+function load(manifest, entry) {
+  const output = manifest.outputs[entry];
+  if (!output) throw new Error(`no bundle named ${entry}; known: ${Object.keys(manifest.outputs).join(', ')}`);
+  const file = path.join(ROOT, output.path);
+  // V8 rejects a cache made by another V8 or with other flags; one file per node binary and flag set avoids thrashing.
+  const flags = process.execArgv.length ? `-${crypto.createHash('sha256').update(process.execArgv.join(' ')).digest('hex').slice(0, 8)}` : '';
+  const cacheFile = path.join(path.dirname(file), `${entry}.${output.sha256.slice(0, 16)}.${process.version}-${process.arch}${flags}.v8cache`);
+  let cachedData;
+  try {
+    cachedData = fs.readFileSync(cacheFile);
+  } catch {
+    cachedData = undefined;
+  }
+  const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData });
+  const mod = new Module(file, module);
+  mod.filename = file;
+  mod.paths = Module._nodeModulePaths(path.dirname(file));
+  mod.loaded = true;
+  script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(file), mod, file, path.dirname(file));
+  const needCache = cachedData === undefined || script.cachedDataRejected === true;
+  return {
+    exports: mod.exports,
+    saveCodeCache() {
+      if (!needCache) return;
+      const tmp = `${cacheFile}.${process.pid}.tmp`;
+      try {
+        fs.writeFileSync(tmp, script.createCachedData());
+        fs.renameSync(tmp, cacheFile);
+      } catch {
+        fs.rmSync(tmp, { force: true });
+      }
+    },
+  };
+}
+
+/** Runs a bundle's `main(argv)`; returns its exit code. With OPS_KIT_TIMINGS set, prints how long starting took. */
+function run(entry, argv) {
+  const t0 = process.hrtime.bigint();
+  const c0 = process.cpuUsage();
+  const manifest = ensureBuilt();
+  const t1 = process.hrtime.bigint();
+  const c1 = process.cpuUsage();
+  const program = load(manifest, entry);
+  if (process.env.OPS_KIT_TIMINGS) {
+    const c2 = process.cpuUsage();
+    const ms = (a, b) => Number(b - a) / 1e6;
+    const cms = (a, b) => (b.user + b.system - a.user - a.system) / 1000;
+    const wall = { node: process.uptime() * 1000 - ms(t0, process.hrtime.bigint()), check: ms(t0, t1), load: ms(t1, process.hrtime.bigint()) };
+    const cpu = { node: cms({ user: 0, system: 0 }, c0), check: cms(c0, c1), load: cms(c1, c2) };
+    process.stderr.write(`${JSON.stringify({ start: { wall, cpu } })}\n`);
+  }
+  const code = program.exports.main(argv);
+  if (code === 0) program.saveCodeCache();
+  return code;
+}
+
+module.exports = { ensureBuilt, load, run, staleReason, readManifest };
+
+if (require.main === module) {
+  // `--program <bundle>` runs another bundle (the benchmark's, `bench`) with the rest of the arguments.
+  const argv = process.argv.slice(2);
+  const entry = argv[0] === '--program' ? argv[1] : 'main';
+  try {
+    process.exitCode = run(entry, argv[0] === '--program' ? argv.slice(2) : argv);
+  } catch (e) {
+    process.stderr.write(`${e && e.message ? e.message : e}\n`);
+    process.exitCode = 1;
+  }
+}

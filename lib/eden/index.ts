@@ -1,0 +1,5 @@
+export * from './blobs';
+export * from './config';
+export * from './database';
+export * from './experiment';
+export * from './tier';

@@ -1,0 +1,61 @@
+import { compareText } from '../../lib/core/order';
+
+// compareText must order text exactly as localeCompare did on the machines that wrote dist/ (en-US), whatever the
+// machine's locale: it replaced localeCompare in the constructs that sort labels, rules and hosts.
+const collator = new Intl.Collator('en-US');
+const sign = (n: number) => Math.sign(n);
+
+/** The pairs on which compareText and the en-US collator disagree (empty when they agree on all). */
+function disagreements(pairs: Iterable<[string, string]>): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const [a, b] of pairs) if (sign(compareText(a, b)) !== sign(collator.compare(a, b))) out.push([a, b]);
+  return out;
+}
+
+function* product(xs: readonly string[]): Generator<[string, string]> {
+  for (const a of xs) for (const b of xs) yield [a, b];
+}
+
+/** A small seeded PRNG (mulberry32), so a failure replays from its seed. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const PRINTABLE = Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i)).join('') + '\t\n\r\v\f';
+
+describe('compareText', () => {
+  test('every pair of characters (printable ASCII, tab, line breaks) compares as the en-US collator does', () => {
+    expect(disagreements(product([...PRINTABLE]))).toEqual([]);
+  });
+
+  test('every pair of two-character strings over letters of both cases, digits and the punctuation labels use', () => {
+    const alphabet = 'aAbBzZ09-_./:@';
+    const strings = [...alphabet].flatMap((x) => [...alphabet].map((y) => x + y));
+    expect(disagreements(product(strings))).toEqual([]);
+  });
+
+  test('random strings, ASCII and not, compare as the en-US collator does', () => {
+    const r = rng(42);
+    const pool = `${PRINTABLE}\u0000\u0007\u007fäÅéßø日本😀`;
+    const word = () => Array.from({ length: Math.floor(r() * 10) }, () => pool[Math.floor(r() * (r() < 0.9 ? 95 : pool.length))]).join('');
+    const pairs: Array<[string, string]> = [];
+    for (let i = 0; i < 50_000; i++) {
+      const a = word();
+      pairs.push([a, r() < 0.3 ? a.toUpperCase() : r() < 0.5 ? a + word() : word()]);
+    }
+    expect(disagreements(pairs)).toEqual([]);
+  });
+
+  test('does not follow the machine\'s locale, as localeCompare does (Danish sorts "aa" after "z")', () => {
+    const words = ['aab', 'ab', 'z', 'Ab', 'a-b', 'a_b', 'a.b', 'a10', 'a9'];
+    expect([...words].sort(compareText)).toEqual([...words].sort((a, b) => a.localeCompare(b, 'en-US')));
+    expect([...words].sort((a, b) => a.localeCompare(b, 'da-DK'))).not.toEqual([...words].sort(compareText));
+  });
+});
