@@ -369,7 +369,7 @@ export { Notebook, NOTEBOOK_GAK_PATHS } from './graphistry/services/notebook';
 export type { NotebookProps } from './graphistry/services/notebook';
 export { Pivot } from './graphistry/services/pivot';
 export type { PivotProps } from './graphistry/services/pivot';
-export { Redis, REDIS_UID } from './graphistry/services/redis';
+export { GRAPHISTRY_REDIS_NO_AUTH_REASON, Redis, REDIS_UID } from './graphistry/services/redis';
 export type { RedisClientOptions, RedisProps } from './graphistry/services/redis';
 export { GraphistryService } from './graphistry/services/workload';
 export type { GraphistryServiceOptions, ServiceCommonProps } from './graphistry/services/workload';

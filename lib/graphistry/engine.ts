@@ -673,6 +673,10 @@ export class EngineDaemonSet extends WorkloadConstruct {
       const env = new EnvBuilder(`EngineDaemonSet container ${r.name}`);
       const client = this.wiring.container(r.name, env);
       const built = r.build(ctx, client);
+      // With a Redis password every container that talks to Redis reads it through REDIS_URL (nginx does not talk to it).
+      if (ctx.props.redis.auth.password && r.name !== EngineContainers.NGINX) {
+        ctx.props.redis.connect(client, { urlEnv: 'REDIS_URL', database: GRAPHISTRY_REDIS_DATABASE });
+      }
       for (const c of o?.connections ?? []) c.connect(client);
       env.user(o?.env, `${r.prop}.env`);
       if (r.jwt) env.envFrom(EnvFrom.secret(ctx.jwtSecret));

@@ -10,9 +10,12 @@ import { renderApiObject } from '../release/render';
 import { CADDY_HEALTH_PATH } from '../ingress/routing';
 import { GPU_PRESENT_LABEL } from '../telemetry/dcgm-exporter';
 import { TelemetryRoute } from '../telemetry/common';
+import { VALKEY_PORT } from '../valkey/config';
 import { EngineContainers } from './engine';
 import { podSecurityRequirement, PodSecurityRequirement, renderedWorkloads } from './pod-security';
 import { Postgres } from './postgres';
+import { GRAPHISTRY_REDIS_DATABASE } from './services/defaults';
+import type { Redis } from './services/redis';
 import { basicAuthSecretCommand, GraphistrySecretKind, pullSecretCreateCommand } from './secrets';
 import type { GraphistryStack, GraphistryStackProps } from './stack';
 import { StorageAccessMode } from './storage';
@@ -580,6 +583,14 @@ export function addStackNotes(stack: GraphistryStack, release: Release, props: G
   if (routeAuth) {
     secrets.push(`Secret ${routeAuth.secretName} (login of the Prometheus and Jaeger routes, bcrypt hash): ${basicAuthSecretCommand(routeAuth.secretName, ns, routeAuth.usernameKey, routeAuth.passwordHashKey)}`);
   }
+  const redisSecret = stack.redis?.auth.password;
+  if (redisSecret) {
+    secrets.push(
+      `Secret ${redisSecret.name} (Redis password, key ${redisSecret.key}; URL-safe, it goes into REDIS_URL as it is): ` +
+        `kubectl -n ${ns} create secret generic ${redisSecret.name} --from-literal=${redisSecret.key}="$(openssl rand -hex 32)". ` +
+        'Redis reads it at start: after changing it, restart redis, then nexus and the engine pods.',
+    );
+  }
   const other = [`StorageClass ${stack.storage.storageClassName} (reclaimPolicy: Retain${stack.storage.accessMode === StorageAccessMode.READ_WRITE_MANY ? ', ReadWriteMany-capable' : ''})`];
 
   const inCluster: Array<[string, string]> = [['nexus (v2 API only)', stack.nexus.endpoint.url('http', 'http')]];
@@ -662,6 +673,21 @@ export function addStackNotes(stack: GraphistryStack, release: Release, props: G
   }).render()) {
     release.addNote(text);
   }
+  if (stack.redis) release.addNote(redisAuthNote(stack.redis, stack.tier));
+}
+
+/** Whether Graphistry's Redis asks for a password, who gets it, and, off by default, why. */
+function redisAuthNote(redis: Redis, tier: Tier): string {
+  const secret = redis.auth.password;
+  if (!secret) {
+    return `Redis authentication: off (${redis.auth.noneReason}). Whoever reaches port ${VALKEY_PORT} of Service ${redis.endpoint.name} reads and writes ` +
+      "Graphistry's caches and queues: it is a ClusterIP Service, and under the release's default-deny NetworkPolicies only its wired clients reach it. " +
+      "Turn it on with redis.auth: ValkeyAuth.password({ name, key }) of an operator-created Secret.";
+  }
+  const engine = ['forge-etl-python', 'dask-cuda-worker', ...(tier.atLeast(Tier.VIZ) ? ['streamgl-viz', 'streamgl-sessions', 'streamgl-gpu'] : [])];
+  return `Redis authentication: on (requirepass from Secret ${secret.name} key ${secret.key}, written at start into a memory-backed config file). ` +
+    `nexus and the engine's ${engine.join(', ')} get REDIS_PASSWORD from the Secret and REDIS_URL=redis://:$(REDIS_PASSWORD)@${redis.endpoint.name}:${VALKEY_PORT}/${GRAPHISTRY_REDIS_DATABASE}; ` +
+    'the dask scheduler is not given Redis settings (the chart gives it none). An image that ignores the password in REDIS_URL fails with NOAUTH: turn auth off again if one does.';
 }
 
 /**

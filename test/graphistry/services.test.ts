@@ -15,11 +15,12 @@ import {
   Pivot,
   Postgres,
   Redis,
+  GRAPHISTRY_REDIS_NO_AUTH_REASON,
 } from '../../lib/graphistry';
 import { DeploymentRollout } from '../../lib/core';
 import { ReleaseProps } from '../../lib/release';
 import { REDIS_IMAGE } from '../../lib/graphistry/services/defaults';
-import { VALKEY_IMAGE, VALKEY_PORT, VALKEY_UID, ValkeyEngine } from '../../lib/valkey';
+import { runtimeConfigScript, VALKEY_IMAGE, VALKEY_PORT, VALKEY_RUNTIME_CONFIG, VALKEY_UID, ValkeyAuth, ValkeyEngine } from '../../lib/valkey';
 import { DemoWorkload, envOf, newRelease, Template } from '../support';
 
 type Obj = Record<string, any>;
@@ -238,6 +239,74 @@ describe('Redis', () => {
   test('fails when both engine and image are given', () => {
     expect(() => render((s) => new Redis(s, 'Redis', { engine: ValkeyEngine.valkey(), image: 'redis:7.4.1-alpine' }))).toThrow(
       `Redis "gx/Redis": 'image' is "redis:7.4.1-alpine", but the engine names its image (${VALKEY_IMAGE}); allowed: unset when engine is given`,
+    );
+  });
+});
+
+describe('Redis authentication (auth)', () => {
+  const auth = ValkeyAuth.password({ name: 'graphistry-redis', key: 'password' });
+  const on = render((s) => new Redis(s, 'Redis', { auth }));
+  const off = render((s) => new Redis(s, 'Redis'));
+
+  test('off by default, with the reason the notes print', () => {
+    const redis = new Redis(newRelease(), 'Redis');
+    expect(redis.auth.password).toBeUndefined();
+    expect(redis.auth.noneReason).toBe(GRAPHISTRY_REDIS_NO_AUTH_REASON);
+    expect(off.pod.initContainers).toBeUndefined();
+    expect(off.main.command).toBeUndefined();
+    expect(off.main.env).toBeUndefined();
+    expect(off.pod.volumes.map((v: Obj) => v.name)).toEqual(['data']);
+  });
+
+  test('on: an init container writes requirepass from the Secret into a memory-backed runtime config the server starts with', () => {
+    const init = on.pod.initContainers.find((c: Obj) => c.name === 'config');
+    expect(init.command).toEqual(['sh', '-c', runtimeConfigScript({ passwordSource: 'Secret graphistry-redis key password' })]);
+    expect(init.env).toEqual([{ name: 'VALKEY_PASSWORD', valueFrom: { secretKeyRef: { name: 'graphistry-redis', key: 'password' } } }]);
+    expect(init.volumeMounts).toEqual([{ name: 'runtime', mountPath: '/run/valkey' }]);
+    expect(init.image).toBe(on.main.image);
+    expect(on.pod.volumes.find((v: Obj) => v.name === 'runtime').emptyDir).toEqual({ medium: 'Memory', sizeLimit: '1Mi' });
+    expect(on.main.command).toEqual(['redis-server', VALKEY_RUNTIME_CONFIG]);
+    expect(on.main.volumeMounts).toContainEqual({ name: 'runtime', mountPath: '/run/valkey', readOnly: true });
+    // Never argv, never a ConfigMap.
+    expect(JSON.stringify(on.objects)).not.toMatch(/requirepass "/);
+    expect(on.objects.filter((o) => o.kind === 'ConfigMap')).toEqual([]);
+    expect(on.deployment.metadata.annotations[EXTERNAL_REFS_ANNOTATION]).toBe('Secret/graphistry-redis');
+  });
+
+  test('on: the probes keep `redis-cli ping` and read the password from REDISCLI_AUTH (Valkey: VALKEYCLI_AUTH)', () => {
+    expect(on.main.readinessProbe.exec.command).toEqual(['redis-cli', 'ping']);
+    expect(on.main.env).toEqual([{ name: 'REDISCLI_AUTH', valueFrom: { secretKeyRef: { name: 'graphistry-redis', key: 'password' } } }]);
+    const v = render((s) => new Redis(s, 'Redis', { auth, engine: ValkeyEngine.valkey() }));
+    expect(v.main.env.map((e: Obj) => e.name)).toEqual(['VALKEYCLI_AUTH']);
+    expect(v.main.command).toEqual(['valkey-server', VALKEY_RUNTIME_CONFIG]);
+  });
+
+  test('on: nexus gets REDIS_PASSWORD from the Secret, declared before REDIS_URL, which names it as $(REDIS_PASSWORD)', () => {
+    const r = render((s) => new Nexus(s, 'Nexus', { ...nexusBase, redis: new Redis(s, 'Redis', { auth }) }));
+    const env = r.main.env as Obj[];
+    const names = env.map((e) => e.name);
+    expect(names.indexOf('REDIS_PASSWORD')).toBeLessThan(names.indexOf('REDIS_URL'));
+    expect(env.find((e) => e.name === 'REDIS_PASSWORD')?.valueFrom).toEqual({ secretKeyRef: { name: 'graphistry-redis', key: 'password' } });
+    expect(envOf(r.main).REDIS_URL).toBe('redis://:$(REDIS_PASSWORD)@redis:6379/0');
+    expect(r.deployment.metadata.annotations[EXTERNAL_REFS_ANNOTATION]).toContain('Secret/graphistry-redis');
+  });
+
+  test('fails when auth is not a ValkeyAuth', () => {
+    expect(() => render((s) => new Redis(s, 'Redis', { auth: { password: { name: 'x', key: 'y' } } as unknown as ValkeyAuth }))).toThrow(
+      /'auth' is .*allowed: ValkeyAuth.password\(\{ name, key \}\) of an operator-created Secret, or ValkeyAuth.none\(\{ reason \}\)/,
+    );
+  });
+
+  test('fails when the Secret key is missing or the password env name is invalid', () => {
+    expect(() => new Redis(newRelease(), 'Redis', { auth: ValkeyAuth.password({ name: 'graphistry-redis', key: '' }) })).toThrow(/'auth.password/);
+    expect(() => render((s) => new DemoWorkload(s, 'W', { name: 'w', connect: [(client) => new Redis(s, 'Redis', { auth }).connect(client, { urlEnv: 'R', passwordEnv: 'bad name' })] }))).toThrow(
+      /'passwordEnv' is "bad name"/,
+    );
+  });
+
+  test('fails when nexus.env overrides REDIS_PASSWORD: the connection owns it', () => {
+    expect(() => render((s) => new Nexus(s, 'Nexus', { ...nexusBase, redis: new Redis(s, 'Redis', { auth }), env: { REDIS_PASSWORD: 'hunter2' } }))).toThrow(
+      /'env.REDIS_PASSWORD' is "hunter2", but REDIS_PASSWORD is owned by Nexus/,
     );
   });
 });

@@ -8,6 +8,7 @@ import { findObject } from '../support';
 import { deliver } from './argo-cd';
 import { buildGraphistry } from './graphistry';
 import { buildGraphistryWithPostgres } from './graphistry-postgres';
+import { buildGraphistryWithRedisAuth } from './graphistry-redis-auth';
 import { buildDimtensor } from './dimtensor';
 import { buildEden } from './eden';
 import { buildIotFleet } from './iot-fleet';
@@ -100,6 +101,33 @@ describe('Graphistry guide: Postgres as its own release', () => {
       [r.from[0].namespaceSelector, r.from[0].podSelector.matchLabels['app.kubernetes.io/name']]);
     const ns = { matchLabels: { 'kubernetes.io/metadata.name': 'graphistry' } };
     expect(from).toEqual([[ns, 'nexus'], [ns, 'engine']]);
+  });
+});
+
+describe('Graphistry guide: a password on Redis', () => {
+  const app = new App();
+  buildGraphistryWithRedisAuth(app);
+  const rendered = renderApp(app);
+  const out = rendered.find((r) => r.name === 'graphistry')!;
+
+  test('the release verifies clean; Redis starts with the runtime config its init container writes from the Secret', () => {
+    for (const report of verifyReleases(rendered)) {
+      expect({ release: report.name, violations: report.violations }).toEqual({ release: report.name, violations: [] });
+    }
+    const pod = findObject(out.objects, 'Deployment', 'redis').spec.template.spec;
+    expect(pod.initContainers.map((c: { name: string }) => c.name)).toEqual(['config']);
+    expect(pod.containers[0].command).toEqual(['redis-server', '/run/valkey/runtime.conf']);
+  });
+
+  test('nexus and the engine\'s Redis clients get the password by reference in REDIS_URL; the notes print the Secret command', () => {
+    const url = 'redis://:$(REDIS_PASSWORD)@redis:6379/0';
+    const nexus = findObject(out.objects, 'Deployment', 'nexus').spec.template.spec.containers[0];
+    expect(nexus.env).toContainEqual({ name: 'REDIS_URL', value: url });
+    type Container = { name: string; env?: Array<{ name: string; value?: string }> };
+    const engine = findObject(out.objects, 'DaemonSet', 'engine').spec.template.spec.containers as Container[];
+    expect(engine.filter((c) => c.env?.some((e) => e.name === 'REDIS_URL' && e.value === url)).map((c) => c.name))
+      .toEqual(['forge-etl-python', 'dask-cuda-worker', 'streamgl-viz', 'streamgl-sessions', 'streamgl-gpu']);
+    expect(out.notes.join('\n')).toContain('create secret generic graphistry-redis --from-literal=password="$(openssl rand -hex 32)"');
   });
 });
 
