@@ -5,6 +5,7 @@ import { check } from '../core/errors';
 import { assertGid } from '../core/validate';
 import { checksumAnnotations } from '../core/checksum';
 import { ContainerOptions } from '../core/container';
+import { PodContainer } from '../core/pod-template';
 import { DeploymentRollout, RenderedDeployment, renderDeployment } from '../core/deployment';
 import { EndpointPortSpec, ServiceEndpoint } from '../core/endpoint';
 import { isDnsSubdomain } from '../core/names';
@@ -275,8 +276,13 @@ export function workloadAnnotations(...maps: ReadonlyArray<Record<string, string
 export interface BackendDeploymentParts {
   /** Prop path prefix of error messages (`prometheus`). */
   readonly prop: string;
-  /** The backend's one container. */
+  /** The backend's main container. */
   readonly container: ContainerOptions;
+  /**
+   * Containers beside the main one (Grafana's dashboard sidecar).
+   * @default - none
+   */
+  readonly sidecars?: readonly PodContainer[];
   /**
    * The pod's volumes other than the data volume (which follows them).
    * @default - none
@@ -321,7 +327,7 @@ export function renderBackendDeployment(member: WorkloadConstruct, id: MemberIde
     name: id.name,
     prop: parts.prop,
     labels: id.labels,
-    containers: [parts.container],
+    containers: [parts.container, ...(parts.sidecars ?? [])],
     volumes: [...(parts.volumes ?? []), parts.storage.volume],
     security: parts.security,
     placement: parts.placement,

@@ -12,6 +12,11 @@ import { Resources, sized } from '../core/resources';
 import { SecurityProfile } from '../core/security';
 import { dataVolume, FsGroup, MemberIdentity, TELEMETRY_IMAGES, TELEMETRY_STORAGE_CLASS, TelemetryPersistence, renderBackendDeployment } from './common';
 import { GrafanaDatasources } from './grafana-datasources';
+import { emitYaml12 } from '../release/yaml';
+import { assertLabelKey, assertLabelValue } from '../core/labels';
+import { NamespacedAccess } from '../core/rbac';
+import { Wiring } from '../core/wiring';
+import { PodContainer } from '../core/pod-template';
 import { GrafanaAdminSecret } from './mode';
 
 /** Operator settings of Grafana. */
@@ -62,7 +67,45 @@ export interface GrafanaOptions {
    * @default - the release-wide nodeSelector, tolerations and affinity
    */
   readonly placement?: WorkloadPlacementOptions;
+  /**
+   * A dashboard sidecar (kiwigrid/k8s-sidecar) that watches ConfigMaps labelled `grafana_dashboard=1` in the pod's own
+   * namespace and writes their files where Grafana's dashboard provider reads them, so teams ship dashboards as
+   * ConfigMaps. Namespace-scoped only: it gets a Role (get/list/watch configmaps) in its namespace, never a
+   * ClusterRole, and the pod mounts the ServiceAccount token only when the sidecar is on.
+   * @default - no sidecar; dashboards only through the UI
+   */
+  readonly dashboardSidecar?: GrafanaDashboardSidecarOptions;
 }
+
+/** The dashboard sidecar of Grafana. */
+export interface GrafanaDashboardSidecarOptions {
+  /**
+   * Image, pinned.
+   * @default 'kiwigrid/k8s-sidecar:1.27.4'
+   */
+  readonly image?: string;
+  /**
+   * Requests and limits.
+   * @default - 50m/200m CPU, 64Mi/128Mi memory
+   */
+  readonly resources?: Resources;
+  /**
+   * Label key a dashboard ConfigMap carries.
+   * @default 'grafana_dashboard'
+   */
+  readonly label?: string;
+  /**
+   * Value of that label.
+   * @default '1'
+   */
+  readonly labelValue?: string;
+}
+
+/** Image of the dashboard sidecar. */
+export const GRAFANA_DASHBOARD_SIDECAR_IMAGE = 'kiwigrid/k8s-sidecar:1.27.4';
+
+/** Where the sidecar writes dashboards and Grafana's file provider reads them (a shared emptyDir). */
+const DASHBOARDS_DIR = '/var/lib/grafana-dashboards';
 
 /** What the stack wires into Grafana. */
 export interface GrafanaProps extends GrafanaOptions {
@@ -102,6 +145,10 @@ export class Grafana extends WorkloadConstruct {
   public readonly selector: Readonly<Record<string, string>>;
   /** The root URL Grafana is configured with. */
   public readonly rootUrl: string;
+  /** ServiceAccount, Role (get/list/watch configmaps in the release namespace) and RoleBinding, with the sidecar. */
+  public readonly access?: NamespacedAccess;
+  /** The dashboard provider ConfigMap, with the sidecar. */
+  public readonly dashboardProvider?: k8s.KubeConfigMap;
 
   constructor(scope: Construct, id: string, props: GrafanaProps) {
     super(scope, id);
@@ -136,6 +183,12 @@ export class Grafana extends WorkloadConstruct {
       })
       .user(props.env, 'env');
 
+    const sidecar = props.dashboardSidecar ? this.dashboardSidecar(ident, props.dashboardSidecar) : undefined;
+    if (sidecar) {
+      this.access = sidecar.access;
+      this.dashboardProvider = sidecar.provider;
+    }
+
     const security = SecurityProfile.restricted({ runAsUser: 472, runAsGroup: 472, fsGroup: (props.fsGroup ?? FsGroup.of(472)).gid });
     const parts = renderBackendDeployment(this, ident, {
       prop: '',
@@ -151,19 +204,80 @@ export class Grafana extends WorkloadConstruct {
         volumeMounts: [
           { name: 'datasources', mountPath: '/etc/grafana/provisioning/datasources', readOnly: true },
           { name: 'data', mountPath: '/var/lib/grafana' },
+          ...(sidecar?.grafanaMounts ?? []),
         ],
       },
-      volumes: [{ name: 'datasources', configMap: { name: this.configMap.name } }],
+      sidecars: sidecar ? [sidecar.container] : undefined,
+      volumes: [{ name: 'datasources', configMap: { name: this.configMap.name } }, ...(sidecar?.volumes ?? [])],
       security,
       placement: Placement.of(this).forWorkload(props.placement, 'placement'),
       storage,
       externalRefs: [{ kind: 'Secret', name: props.admin.secretName }],
-      config: data,
+      config: sidecar ? { ...data, ...sidecar.config } : data,
+      serviceAccountName: sidecar?.access.serviceAccountName,
       servicePorts: [{ name: 'http', port: Grafana.PORT }],
     });
     this.deployment = parts.deployment;
     this.service = parts.service!.service;
     this.endpoint = parts.service!.endpoint;
+  }
+
+  private dashboardSidecar(ident: MemberIdentity, o: GrafanaDashboardSidecarOptions) {
+    const label = assertLabelKey('dashboardSidecar.label', o.label ?? 'grafana_dashboard');
+    const labelValue = assertLabelValue('dashboardSidecar.labelValue', o.labelValue ?? '1');
+    const config = {
+      'dashboards.yaml': emitYaml12({
+        apiVersion: 1,
+        providers: [{
+          name: 'sidecar',
+          orgId: 1,
+          type: 'file',
+          disableDeletion: false,
+          allowUiUpdates: false,
+          updateIntervalSeconds: 30,
+          options: { path: DASHBOARDS_DIR, foldersFromFilesStructure: true },
+        }],
+      }),
+    };
+    const provider = new k8s.KubeConfigMap(this, 'DashboardProvider', { metadata: { name: `${ident.name}-dashboard-provider`, labels: ident.labels }, data: config });
+    const access = new NamespacedAccess(this, 'Access', {
+      name: ident.name,
+      labels: ident.labels,
+      rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch'] }],
+    });
+    // The sidecar watches ConfigMaps through the API server.
+    Wiring.of(this).connectToKubernetesApi(this, { container: 'dashboards', purpose: 'dashboard sidecar watches ConfigMaps' });
+    const env = new EnvBuilder('Grafana dashboard sidecar')
+      .own('LABEL', label)
+      .own('LABEL_VALUE', labelValue)
+      .own('FOLDER', DASHBOARDS_DIR)
+      .own('RESOURCE', 'configmap')
+      // Its own namespace only (the downward API): a Role, never a ClusterRole, covers it.
+      .own('NAMESPACE', EnvSource.field('metadata.namespace'))
+      .own('METHOD', 'WATCH')
+      .own('UNIQUE_FILENAMES', 'false');
+    const container: PodContainer = {
+      name: 'dashboards',
+      prop: 'dashboardSidecar',
+      image: Images.of(this).resolve('dashboardSidecar.image', o.image ?? GRAFANA_DASHBOARD_SIDECAR_IMAGE),
+      env,
+      resources: o.resources ?? sized(50, 200, 64, 128),
+      volumeMounts: [{ name: 'dashboards', mountPath: DASHBOARDS_DIR }],
+    };
+    return {
+      access,
+      provider,
+      config,
+      container,
+      volumes: [
+        { name: 'dashboards', emptyDir: {} },
+        { name: 'dashboard-provider', configMap: { name: provider.name } },
+      ] as k8s.Volume[],
+      grafanaMounts: [
+        { name: 'dashboard-provider', mountPath: '/etc/grafana/provisioning/dashboards', readOnly: true },
+        { name: 'dashboards', mountPath: DASHBOARDS_DIR, readOnly: true },
+      ],
+    };
   }
 }
 
