@@ -10,7 +10,7 @@ import { DeploymentRollout, RenderedDeployment, renderDeployment } from '../core
 import { EndpointPortSpec, ServiceEndpoint } from '../core/endpoint';
 import { isDnsSubdomain } from '../core/names';
 import { ResolvedPlacement } from '../core/placement';
-import { ExternalRef } from '../core/policy';
+import { ExternalRef, PolicyException } from '../core/policy';
 import { keepStateAnnotations } from '../core/retention';
 import { buildService, RenderedService } from '../core/service';
 import { WorkloadConstruct } from '../core/workload';
@@ -284,6 +284,11 @@ export interface BackendDeploymentParts {
    */
   readonly sidecars?: readonly PodContainer[];
   /**
+   * Policy exceptions of the workload beyond the security profile's (a sidecar with nothing to probe).
+   * @default - none
+   */
+  readonly policyExceptions?: readonly PolicyException[];
+  /**
    * The pod's volumes other than the data volume (which follows them).
    * @default - none
    */
@@ -334,6 +339,7 @@ export function renderBackendDeployment(member: WorkloadConstruct, id: MemberIde
     replicas: 1,
     rollout: DeploymentRollout.recreate(),
     externalRefs: refs,
+    policyExceptions: parts.policyExceptions,
     podAnnotations: parts.config
       ? checksumAnnotations(parts.config)
       : settingsChecksum({ args: parts.container.args, env: parts.container.env?.build() }),

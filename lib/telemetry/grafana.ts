@@ -208,6 +208,7 @@ export class Grafana extends WorkloadConstruct {
         ],
       },
       sidecars: sidecar ? [sidecar.container] : undefined,
+      policyExceptions: sidecar?.exceptions,
       volumes: [{ name: 'datasources', configMap: { name: this.configMap.name } }, ...(sidecar?.volumes ?? [])],
       security,
       placement: Placement.of(this).forWorkload(props.placement, 'placement'),
@@ -267,6 +268,10 @@ export class Grafana extends WorkloadConstruct {
     return {
       access,
       provider,
+      exceptions: [{
+        rule: 'probes',
+        reason: 'the dashboard sidecar (k8s-sidecar) serves no port to probe: it watches ConfigMaps and exits when the watch fails, which the kubelet restarts; the grafana container is probed',
+      }],
       config,
       container,
       volumes: [
