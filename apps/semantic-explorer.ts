@@ -9,7 +9,7 @@ import { ExternalQdrant, IQdrant, QdrantAuth, QdrantServer } from '../lib/qdrant
 import { Quickwit, QuickwitMetastore } from '../lib/quickwit';
 import { Release } from '../lib/release';
 import { SemanticExplorer, SemanticExplorerDatabase } from '../lib/semantic-explorer';
-import { OtelGateway, Prometheus, ScrapeTarget } from '../lib/telemetry';
+import { Grafana, GrafanaDatasources, OtelGateway, Prometheus, ScrapeTarget } from '../lib/telemetry';
 import { ExternalValkey, IValkey, ValkeyAuth, ValkeyServer } from '../lib/valkey';
 import { IngressTls, renderIngress } from '../lib/workload';
 import { semanticExplorerDelivery } from './delivery';
@@ -44,6 +44,8 @@ export const SEMANTIC_EXPLORER_SECRETS = {
   qdrant: 'semantic-explorer-qdrant',
   /** Valkey password (key `password`). */
   valkey: 'semantic-explorer-valkey',
+  /** Grafana's admin login (`admin-user`, `admin-password`), read when its database is first created. */
+  grafanaAdmin: 'semantic-explorer-grafana-admin',
 } as const;
 
 /** The managed services' network (an example RFC 1918 range; set yours). */
@@ -204,14 +206,24 @@ export function buildSemanticExplorer(app: App, options: SemanticExplorerAppOpti
   });
 
   // Telemetry: the collector as a Deployment, logs and traces to Quickwit, metrics to Prometheus (a namespaced Role
-  // bound to the account its pod runs as, discovery in its own namespace).
+  // bound to the account its pod runs as, discovery in its own namespace), Grafana on Prometheus with a dashboard
+  // sidecar that loads ConfigMaps labelled grafana_dashboard=1 from this namespace only (a configmaps-only Role).
   const otel = new OtelGateway(release, 'Otel', { name: 'otel-collector', logsAndTraces: quickwit.otlpTarget });
-  new Prometheus(release, 'Prometheus', {
+  const prometheus = new Prometheus(release, 'Prometheus', {
     name: 'prometheus',
     routePrefix: '',
     externalUrl: '/',
     scrapeTargets: [...otel.scrapeTargets(), ...postgresMetrics],
     persistence: { size: Size.gibibytes(50) },
+  });
+  new Grafana(release, 'Grafana', {
+    name: 'grafana',
+    routePrefix: '/grafana',
+    admin: { secretName: SEMANTIC_EXPLORER_SECRETS.grafanaAdmin, userKey: 'admin-user', passwordKey: 'admin-password' },
+    datasources: new GrafanaDatasources().addService({
+      name: 'Prometheus', type: 'prometheus', uid: 'prometheus', endpoint: prometheus.endpoint, ...(prometheus.routePrefix ? { path: prometheus.routePrefix } : {}), isDefault: true, jsonData: { httpMethod: 'POST' },
+    }),
+    dashboardSidecar: {},
   });
 
   // The API fetches the issuer's discovery document and keys at the issuer URL, the public host: inside the cluster

@@ -289,8 +289,8 @@ export { DcgmExporter, DcgmExporterSource, GPU_PRESENT_LABEL } from './telemetry
 export type { DcgmExporterOptions, DcgmExporterProps } from './telemetry/dcgm-exporter';
 export { GrafanaDatasources } from './telemetry/grafana-datasources';
 export type { GrafanaDatasource, GrafanaServiceDatasource } from './telemetry/grafana-datasources';
-export { Grafana } from './telemetry/grafana';
-export type { GrafanaOptions, GrafanaProps } from './telemetry/grafana';
+export { GRAFANA_DASHBOARD_SIDECAR_IMAGE, Grafana } from './telemetry/grafana';
+export type { GrafanaDashboardSidecarOptions, GrafanaOptions, GrafanaProps } from './telemetry/grafana';
 export { Jaeger } from './telemetry/jaeger';
 export type { JaegerOptions, JaegerProps } from './telemetry/jaeger';
 export { CloudAuth, OtlpProtocol, TelemetryMode } from './telemetry/mode';

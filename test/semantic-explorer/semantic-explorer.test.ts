@@ -118,6 +118,37 @@ describe('the releases', () => {
   });
 });
 
+describe('Grafana with a namespace-scoped dashboard sidecar', () => {
+  test.each(BOTH)('%s: Grafana reads Prometheus, its sidecar watches grafana_dashboard=1 ConfigMaps in its own namespace only', (_n, r) => {
+    const spec = pod(find(r, 'Deployment', 'grafana'));
+    const ds = find(r, 'ConfigMap', 'grafana-datasources').data['datasources.yaml'];
+    const prometheus = find(r, 'Service', 'prometheus');
+    expect(ds).toContain(`url: http://${prometheus.metadata.name}:${prometheus.spec.ports[0].port}`);
+    expect(ds).toContain('type: prometheus');
+    const sidecar = spec.containers.find((c: Obj) => c.name === 'dashboards');
+    const e = Object.fromEntries(sidecar.env.map((v: Obj) => [v.name, v.value ?? v.valueFrom]));
+    expect([e.LABEL, e.LABEL_VALUE, e.METHOD, e.RESOURCE]).toEqual(['grafana_dashboard', '1', 'WATCH', 'configmap']);
+    expect(e.NAMESPACE).toEqual({ fieldRef: { fieldPath: 'metadata.namespace' } });
+    expect(sidecar.image).toMatch(/^kiwigrid\/k8s-sidecar:\d+\.\d+\.\d+$/);
+    expect(sidecar.resources.limits).toBeDefined();
+    expect(spec.securityContext.runAsNonRoot).toBe(true);
+  });
+
+  test.each(BOTH)('%s: the Role allows exactly get/list/watch on configmaps, bound to the account the Grafana pod runs as', (_n, r) => {
+    const spec = pod(find(r, 'Deployment', 'grafana'));
+    expect(spec.automountServiceAccountToken).toBe(true);
+    const binding = find(r, 'RoleBinding', spec.serviceAccountName);
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: spec.serviceAccountName, namespace: r.namespace }]);
+    expect(find(r, 'Role', binding.roleRef.name).rules).toEqual([{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch'] }]);
+  });
+
+  test.each(BOTH)("%s: Grafana's API-server egress is in the wiring graph, so the default deny lets the sidecar through", (_n, r) => {
+    const egress = find(r, 'NetworkPolicy', 'grafana').spec.egress as Obj[];
+    expect(egress.some((rule) => rule.ports?.some((p: Obj) => p.port === 6443))).toBe(true);
+    expect(egress.some((rule) => rule.ports?.some((p: Obj) => p.port === 9090))).toBe(true);
+  });
+});
+
 describe('the fifteen failures of the real chart cannot happen', () => {
   test.each(BOTH)('failure 1 (%s): every dependency wait the document lists is rendered as an init container', (_n, r) => {
     const waits = (n: string) => (pod(find(r, 'Deployment', n)).initContainers ?? []).map((c: Obj) => c.name).sort();
