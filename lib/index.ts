@@ -22,8 +22,8 @@ export { assertEnvName, EnvBuilder, EnvFrom, envFromPairs, EnvSource } from './c
 export type { EnvMap, EnvValue, OwnedKeyHint } from './core/env';
 export { buildChild, check, checkAll, ConfigError, ConfigErrors, ErrorCollector, inConstruct, propPath } from './core/errors';
 export type { ConstructRef } from './core/errors';
-export { DOCKER_HUB, ImageRef, Images, unpinnedImageException } from './core/images';
-export type { ImageSettings, UnpinnedImageAllowance } from './core/images';
+export { assertPinnedTag, DOCKER_HUB, ImageRef, Images, LATEST_TAG_REASON, unpinnedImageException } from './core/images';
+export type { ImageSettings, PinnedTagOptions, UnpinnedImageAllowance } from './core/images';
 export {
   assertLabelKey, assertLabels, assertLabelValue, assertStableSelector, MANAGED_BY, selectorLabels, standardLabels,
   UNSTABLE_SELECTOR_KEYS,

@@ -7,6 +7,43 @@ const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?))*(?::[0-9]+)?$|^\[[0-9a-fA-F:]+\](?::[0-9]+)?$/;
 
+/** Why a product image's tag must be pinned: the default reason `assertPinnedTag` gives for `latest`. */
+export const LATEST_TAG_REASON = 'latest moves under running pods: two replicas can run different code, and a rollback restores nothing';
+
+/** Options of `assertPinnedTag`. */
+export interface PinnedTagOptions {
+  /** A real tag shown in the error (`4.2.0`): the allowed text reads "a release tag such as <example>". */
+  readonly example: string;
+  /**
+   * Longest tag accepted, for references that append a suffix to the tag (`<tag>-<variant>` must still fit 128).
+   * @default 128
+   */
+  readonly maxLength?: number;
+  /**
+   * Why a missing or malformed tag is refused (the error's "but ..." part).
+   * @default - none: the error names the prop, the value and what is allowed
+   */
+  readonly missingReason?: string;
+  /**
+   * Why `latest` is refused.
+   * @default LATEST_TAG_REASON
+   */
+  readonly latestReason?: string;
+}
+
+/**
+ * Checks a release tag every product image must pin: a valid image tag (letters, digits, '.', '_', '-', not starting
+ * with '.' or '-') of at most `maxLength` characters, and never `latest`. The one check behind every product's tag prop.
+ */
+export function assertPinnedTag(prop: string, tag: string, options: PinnedTagOptions): string {
+  const max = options.maxLength ?? 128;
+  const allowed = `a release tag such as ${options.example}`;
+  check(typeof tag === 'string' && TAG.test(tag) && tag.length <= max, prop, tag,
+    `${allowed} (letters, digits, ".", "_", "-"; at most ${max} characters)`, options.missingReason);
+  check(tag !== 'latest', prop, tag, allowed, options.latestReason ?? LATEST_TAG_REASON);
+  return tag;
+}
+
 /** The registry Docker uses for references without a registry host. */
 export const DOCKER_HUB = 'docker.io';
 

@@ -5,7 +5,7 @@ import { EnvFrom, EnvMap } from '../core/env';
 import { buildChild, check, ConfigError, inConstruct } from '../core/errors';
 import { ForwardedProps } from '../core/props';
 import { Gpu } from '../core/gpu';
-import { ImageRef } from '../core/images';
+import { assertPinnedTag, ImageRef } from '../core/images';
 import { assertDnsSubdomain } from '../core/names';
 import { WorkloadPlacementOptions } from '../core/placement';
 import { Probes } from '../core/probes';
@@ -52,8 +52,7 @@ export interface MlImageOptions {
 /** The image reference `<repository>:<tag>-<variant>`, validated. */
 export function mlImageRef(o: MlImageOptions): string {
   check(Object.values(MlImageVariant).includes(o.variant), 'image.variant', o.variant, 'MlImageVariant.CPU_FULL, ML or JUPYTER (cpu-full, ml, jupyter)');
-  check(typeof o.tag === 'string' && /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,100}$/.test(o.tag), 'image.tag', o.tag, 'a release tag such as 4.2.0 (letters, digits, ".", "_", "-")');
-  check(o.tag !== 'latest', 'image.tag', o.tag, 'a release tag such as 4.2.0', 'latest moves under a running release, and the chart ignored the tag for the latest variant');
+  assertPinnedTag('image.tag', o.tag, { example: '4.2.0', maxLength: 101, latestReason: 'latest moves under a running release, and the chart ignored the tag for the latest variant' });
   const ref = `${o.repository ?? 'dimtensor'}:${o.tag}-${o.variant}`;
   ImageRef.parse(ref, 'image.repository');
   return ref;

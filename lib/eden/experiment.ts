@@ -5,7 +5,7 @@ import { configChecksum } from '../core/checksum';
 import { HostForm, ServiceEndpoint } from '../core/endpoint';
 import { EnvMap, EnvSource } from '../core/env';
 import { check, inConstruct } from '../core/errors';
-import { ImageRef } from '../core/images';
+import { assertPinnedTag, ImageRef } from '../core/images';
 import { assertDnsLabel, assertDnsSubdomain, deriveName } from '../core/names';
 import { WorkloadPlacementOptions } from '../core/placement';
 import { PolicyException } from '../core/policy';
@@ -298,7 +298,7 @@ export class EdenExperiment extends Construct {
     check(props.image !== undefined && typeof props.image === 'object', 'image', props.image, '{ repository, tag } of the pushed eden-reference image (no default)');
     check(typeof props.image.repository === 'string' && props.image.repository.length > 0, 'image.repository', props.image.repository, 'the repository the eden-reference image was pushed to (ghcr.io/<org>/eden-reference)',
       'a cluster cannot pull the locally built image');
-    check(typeof props.image.tag === 'string' && /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(props.image.tag) && props.image.tag !== 'latest', 'image.tag', props.image.tag, 'the pushed tag (letters, digits, ".", "_", "-"), never latest');
+    assertPinnedTag('image.tag', props.image.tag, { example: '0.3.1 (the tag you pushed)' });
     check(props.image.pullPolicy === undefined || ['Always', 'IfNotPresent', 'Never'].includes(props.image.pullPolicy), 'image.pullPolicy', props.image.pullPolicy, 'Always, IfNotPresent or Never');
     const image = `${props.image.repository}:${props.image.tag}`;
     ImageRef.parse(image, 'image.repository');

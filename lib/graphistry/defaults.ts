@@ -1,5 +1,6 @@
 import { ClusterDomain } from '../core/endpoint';
 import { check } from '../core/errors';
+import { assertPinnedTag } from '../core/images';
 import { Resources, sized } from '../core/resources';
 import { SecurityProfile } from '../core/security';
 
@@ -39,7 +40,7 @@ export const GraphistryRepositories = {
  * CPU-only images and the CUDA version for GPU images.
  */
 export function graphistryImage(repository: string, tag: string, variant: string): string {
-  check(tag !== 'latest' && /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,100}$/.test(tag), 'tag', tag, 'a Graphistry release tag such as v2.50.7 (not latest)');
+  assertPinnedTag('tag', tag, { example: 'v2.50.7', maxLength: 101 });
   check(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,20}$/.test(variant), 'cudaVariant', variant, 'a CUDA variant such as 12.8, or universal');
   return `${GRAPHISTRY_REGISTRY_PATH}/${repository}:${tag}-${variant}`;
 }

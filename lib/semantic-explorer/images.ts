@@ -1,5 +1,4 @@
-import { check } from '../core/errors';
-import { ImageRef } from '../core/images';
+import { assertPinnedTag, ImageRef } from '../core/images';
 
 /** The Docker Hub namespace the project publishes its images under. */
 export const SEMANTIC_EXPLORER_REPOSITORY_PREFIX = 'jofish89';
@@ -40,8 +39,6 @@ export interface SemanticExplorerImages {
   readonly repositoryPrefix?: string;
 }
 
-const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-
 /**
  * Validates the image settings and returns the reference of `service`'s image.
  * @internal
@@ -50,10 +47,7 @@ export function semanticExplorerImage(images: SemanticExplorerImages, service: S
   const gpu = service === SemanticExplorerService.EMBEDDING_INFERENCE || service === SemanticExplorerService.LLM_INFERENCE;
   const prop = gpu ? 'images.inferenceTag' : 'images.tag';
   const tag = gpu ? images.inferenceTag : images.tag;
-  check(typeof tag === 'string' && TAG.test(tag), prop, tag, gpu ? 'a release tag such as 0.4.1-cuda12-sm89' : 'a release tag such as 0.4.1',
-    'every image is pinned; there is no default tag');
-  check(tag !== 'latest', prop, tag, gpu ? 'a release tag such as 0.4.1-cuda12-sm89' : 'a release tag such as 0.4.1',
-    'latest moves under running pods: two replicas can run different code, and a rollback restores nothing');
+  assertPinnedTag(prop, tag, { example: gpu ? '0.4.1-cuda12-sm89' : '0.4.1', missingReason: 'every image is pinned; there is no default tag' });
   const prefix = images.repositoryPrefix ?? SEMANTIC_EXPLORER_REPOSITORY_PREFIX;
   const ref = `${prefix}/${service}:${tag}`;
   ImageRef.parse(ref, 'images.repositoryPrefix');
