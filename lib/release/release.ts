@@ -7,6 +7,7 @@ import { stableStringify } from '../core/hash';
 import { KUBE_PROMETHEUS, NetworkPolicies } from '../core/network';
 import { ConnectionRecord, Wiring } from '../core/wiring';
 import { MANAGED_BY } from '../core/labels';
+import { passMemo } from './pass';
 import { renderApiObject } from './render';
 import { ingressConnections, networkPolicyNote, NetworkPolicyPlan, planNetworkPolicies, PodOwner, podOwnerOf, PolicyPeer, PolicyPort, runsPods } from './network-policies';
 import { GlobalPlacementProps, Placement } from '../core/placement';
@@ -229,15 +230,25 @@ export class Release extends Chart {
    * an Ingress of the release routes to (from the release's ingress controller).
    */
   public connectionRecords(): ConnectionRecord[] {
+    return [...passMemo(this, 'connectionRecords', () => this.computeConnectionRecords())];
+  }
+
+  private computeConnectionRecords(): ConnectionRecord[] {
     const name = this.releaseName;
-    const releaseOf = (scope: IConstruct) => Release.tryOf(scope)?.releaseName;
-    const wired = Wiring.of(this)
-      .connections.map((c) => c.toRecord(releaseOf))
-      .filter((r) => (r.from.type === 'workload' && r.from.release === name) || (r.to.type !== 'external' && r.to.release === name));
+    const wired = this.wiringRecords().filter((r) => (r.from.type === 'workload' && r.from.release === name) || (r.to.type !== 'external' && r.to.release === name));
     const np = this.networkPolicy;
     if (!np.enabled) return wired;
     const objects = this.renderedObjects().filter((o) => o.kind === 'Ingress' || o.kind === 'Service').map((o) => renderApiObject(o));
     return [...wired, ...ingressConnections(name, objects, np.ingressController.toRecord())];
+  }
+
+  /** The records of the app-wide wiring graph (once per render pass: every release of the app reads the same graph). */
+  private wiringRecords(): readonly ConnectionRecord[] {
+    const wiring = Wiring.of(this);
+    return passMemo(wiring, 'records', () => {
+      const releaseOf = (scope: IConstruct) => Release.tryOf(scope)?.releaseName;
+      return wiring.connections.map((c) => c.toRecord(releaseOf));
+    });
   }
 
   /**
@@ -363,8 +374,7 @@ export class Release extends Chart {
       }
       // Services the wiring says the operator's own ingress controller fronts (no Ingress object of the release names it).
       const controller = stableStringify(np.ingressController.toRecord());
-      const fronted = [...new Set(Wiring.of(this).connections
-        .map((c) => c.toRecord((scope) => Release.tryOf(scope)?.releaseName))
+      const fronted = [...new Set(this.wiringRecords()
         .filter((r) => r.from.type === 'external' && stableStringify(r.from.peer) === controller && r.to.type !== 'external' && r.to.release === this.releaseName)
         .map((r) => (r.to.type === 'service' ? r.to.name : `pods ${Object.entries(r.to.type === 'pods' ? r.to.selector : {}).map(([k, v]) => `${k}=${v}`).join(',')}`)))];
       if (fronted.length) {
@@ -378,8 +388,7 @@ export class Release extends Chart {
     if (!np.declared.prometheus) {
       // Workloads that ask for annotation-based scraping admit the Prometheus peer; with the default peer, say so.
       const scraper = stableStringify(np.prometheus.toRecord());
-      const scraped = [...new Set(Wiring.of(this).connections
-        .map((c) => c.toRecord((scope) => Release.tryOf(scope)?.releaseName))
+      const scraped = [...new Set(this.wiringRecords()
         .filter((r) => r.from.type === 'external' && stableStringify(r.from.peer) === scraper && r.to.type === 'pods' && r.to.release === this.releaseName)
         .map((r) => `pods ${Object.entries(r.to.type === 'pods' ? r.to.selector : {}).map(([k, v]) => `${k}=${v}`).join(',')}`))];
       if (scraped.length) {

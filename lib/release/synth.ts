@@ -13,6 +13,7 @@ import { manifestWorkloads, podSecurityLabels, podSecurityRequirement } from '..
 import { PodOwner } from './network-policies';
 import { Release } from './release';
 import { NetworkPolicyMode } from '../verify/types';
+import { renderPass } from './pass';
 import { renderApiObject } from './render';
 import { emitYaml } from './yaml';
 
@@ -182,7 +183,7 @@ export function releaseConnections(release: Release): ConnectionRecord[] {
 /** Synthesizes one release to plain objects (validating its constructs first). */
 export function renderRelease(release: Release): RenderedRelease {
   validateConstructs(release);
-  return renderValidated(release, treeOrdered(App.of(release)));
+  return renderPass(() => renderValidated(release, treeOrdered(App.of(release))));
 }
 
 /**
@@ -190,6 +191,10 @@ export function renderRelease(release: Release): RenderedRelease {
  * Release: its objects would be written nowhere.
  */
 export function renderApp(app: App): RenderedRelease[] {
+  return renderPass(() => renderAppInPass(app));
+}
+
+function renderAppInPass(app: App): RenderedRelease[] {
   const strays = app.node.findAll().filter((c) => Chart.isChart(c) && !Release.isRelease(c));
   if (strays.length) {
     throw new SynthError(strays.map((c) => `[${c.node.path}] is a cdk8s Chart, not a Release, so its objects would not be written to any dist/ folder; create a Release instead (new Release(scope, id, { namespace }))`));

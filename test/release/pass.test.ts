@@ -1,0 +1,76 @@
+import { App } from 'cdk8s';
+import { Connection } from '../../lib/core/wiring';
+import { renderApp } from '../../lib/release';
+import { passMemo, renderPass } from '../../lib/release/pass';
+import { DemoWorkload, newRelease } from '../support';
+
+// A render pass computes the wiring graph's records once for the whole app instead of once per release and use; these
+// tests state that it does, and that nothing it computed outlives the pass (a tree changed between two renders is
+// read afresh).
+
+function twoReleases(app: App) {
+  const data = newRelease({ id: 'data', namespace: 'data' }, app);
+  const cache = new DemoWorkload(data, 'Cache', { name: 'cache', ports: [{ name: 'redis', port: 6379 }], service: [{ name: 'redis', port: 6379 }] });
+  const web = newRelease({ id: 'web', namespace: 'web' }, app);
+  return { data, cache, web };
+}
+
+describe('render pass', () => {
+  test('passMemo computes once inside a pass and every time outside one', () => {
+    const owner = {};
+    let n = 0;
+    const compute = () => ++n;
+    expect(passMemo(owner, 'k', compute)).toBe(1);
+    expect(passMemo(owner, 'k', compute)).toBe(2);
+    renderPass(() => {
+      expect(passMemo(owner, 'k', compute)).toBe(3);
+      expect(passMemo(owner, 'k', compute)).toBe(3);
+      expect(passMemo(owner, 'other', compute)).toBe(4);
+      expect(passMemo({}, 'k', compute)).toBe(5);
+      // A nested pass is the same pass.
+      renderPass(() => expect(passMemo(owner, 'k', compute)).toBe(3));
+    });
+    expect(passMemo(owner, 'k', compute)).toBe(6);
+  });
+
+  test('a pass ends when its function throws', () => {
+    const owner = {};
+    let n = 0;
+    expect(() => renderPass(() => {
+      passMemo(owner, 'k', () => ++n);
+      throw new Error('boom');
+    })).toThrow('boom');
+    expect(passMemo(owner, 'k', () => ++n)).toBe(2);
+  });
+
+  test('renderApp converts each connection of the app to its record once, however many releases read the graph', () => {
+    const app = new App();
+    const { cache, web } = twoReleases(app);
+    new DemoWorkload(web, 'Web', { name: 'web', ports: [{ name: 'http', port: 8080 }], connect: [(c) => c.connect(cache.endpoint!, 'redis', { purpose: 'cache' })] });
+    const spy = jest.spyOn(Connection.prototype, 'toRecord');
+    try {
+      const out = renderApp(app);
+      // The app holds one wired connection: one record for both releases and every use (plan, notes, report).
+      expect(out.map((r) => r.name)).toEqual(['data', 'web']);
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect(out.map((r) => r.connections?.filter((c) => c.kind !== 'ingress').map((c) => `${c.from.type}->${c.to.type}:${c.purpose}`))).toEqual([
+        ['workload->service:cache'],
+        ['workload->service:cache'],
+      ]);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  test('a connection added after a render is in the next render (nothing is kept between passes)', () => {
+    const app = new App();
+    const { cache, web } = twoReleases(app);
+    const first = renderApp(app);
+    expect(first.flatMap((r) => r.connections ?? [])).toEqual([]);
+    new DemoWorkload(web, 'Web', { name: 'web', ports: [{ name: 'http', port: 8080 }], connect: [(c) => c.connect(cache.endpoint!, 'redis', { purpose: 'cache' })] });
+    const second = renderApp(app);
+    expect(second.find((r) => r.name === 'data')!.connections!.map((c) => c.purpose)).toEqual(['cache']);
+    const cachePolicy = second.find((r) => r.name === 'data')!.objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'cache') as any;
+    expect(cachePolicy.spec.ingress[0].ports).toEqual([{ port: 6379, protocol: 'TCP' }]);
+  });
+});
