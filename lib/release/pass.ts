@@ -35,3 +35,18 @@ export function passMemo<T>(owner: object, key: string, compute: () => T): T {
   values.set(key, v);
   return v;
 }
+
+/**
+ * The value `passMemo(owner, key, ...)` holds, handed over to the caller and forgotten by the pass (so the caller may
+ * change it, and a later `passMemo` computes afresh); `compute()` when the pass holds none.
+ * @internal
+ */
+export function passTake<T>(owner: object, key: string, compute: () => T): T {
+  const values = active?.get(owner);
+  if (values?.has(key)) {
+    const v = values.get(key) as T;
+    values.delete(key);
+    return v;
+  }
+  return compute();
+}

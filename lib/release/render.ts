@@ -18,6 +18,7 @@
  */
 import { ApiObject, App, ApiObjectMetadataDefinition, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
+import { passMemo, passTake } from './pass';
 
 type Json = any;
 
@@ -554,9 +555,23 @@ export interface RenderOutcome {
  * where possible. `app` is the object's app (passed by callers that render many objects).
  * @internal
  */
-export function renderApiObject(o: ApiObject, app: App = App.of(o) as App): Json {
-  return renderApiObjectWithPath(o, app).json;
+export function renderApiObject(o: ApiObject, app?: App): Json {
+  // Inside a render pass the objects that are read before their release renders them (workloads for the
+  // NetworkPolicies, Services and Ingresses for the wiring and the node-port check) are rendered once: readers share
+  // the JSON (and must not change it) until `takeRenderedApiObject` hands it to the release.
+  return passMemo(o, RENDERED, () => renderApiObjectWithPath(o, app ?? (App.of(o) as App)).json);
 }
+
+/**
+ * `renderApiObject` for the caller that owns the result (and may change it): inside a render pass, the JSON already
+ * rendered for readers, which the pass then forgets.
+ * @internal
+ */
+export function takeRenderedApiObject(o: ApiObject, app?: App): Json {
+  return passTake(o, RENDERED, () => renderApiObjectWithPath(o, app ?? (App.of(o) as App)).json);
+}
+
+const RENDERED = 'rendered';
 
 /**
  * `renderApiObject`, and which path rendered it (for tests).

@@ -14,7 +14,7 @@ import { PodOwner } from './network-policies';
 import { Release } from './release';
 import { NetworkPolicyMode } from '../verify/types';
 import { renderPass } from './pass';
-import { renderApiObject } from './render';
+import { takeRenderedApiObject } from './render';
 import { emitYaml } from './yaml';
 
 /** A Kubernetes object as synthesized (plain JSON). */
@@ -119,7 +119,7 @@ function releaseObjects(release: Release, ordered: boolean, appPods?: readonly P
     const app = App.of(release) as App;
     objects = [];
     for (const c of release.node.findAll()) {
-      if (ApiObject.isApiObject(c) && c.chart === release) objects.push(renderApiObject(c, app) as Manifest);
+      if (ApiObject.isApiObject(c) && c.chart === release) objects.push(takeRenderedApiObject(c, app) as Manifest);
     }
   } else {
     objects = release.toJson() as Manifest[];

@@ -1,7 +1,8 @@
 import { App } from 'cdk8s';
 import { Connection } from '../../lib/core/wiring';
 import { renderApp } from '../../lib/release';
-import { passMemo, renderPass } from '../../lib/release/pass';
+import { passMemo, passTake, renderPass } from '../../lib/release/pass';
+import { renderApiObject, takeRenderedApiObject } from '../../lib/release/render';
 import { DemoWorkload, newRelease } from '../support';
 
 // A render pass computes the wiring graph's records once for the whole app instead of once per release and use; these
@@ -72,5 +73,38 @@ describe('render pass', () => {
     expect(second.find((r) => r.name === 'data')!.connections!.map((c) => c.purpose)).toEqual(['cache']);
     const cachePolicy = second.find((r) => r.name === 'data')!.objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'cache') as any;
     expect(cachePolicy.spec.ingress[0].ports).toEqual([{ port: 6379, protocol: 'TCP' }]);
+  });
+
+  test('passTake hands the value over once and the pass forgets it', () => {
+    const owner = {};
+    let n = 0;
+    const compute = () => ({ n: ++n });
+    renderPass(() => {
+      const shared = passMemo(owner, 'k', compute);
+      expect(passTake(owner, 'k', compute)).toBe(shared);
+      expect(passTake(owner, 'k', compute)).toEqual({ n: 2 });
+      expect(passMemo(owner, 'k', compute)).toEqual({ n: 3 });
+    });
+    expect(passTake(owner, 'k', compute)).toEqual({ n: 4 });
+  });
+
+  test('inside a pass an object is rendered once for its readers; the release takes that JSON, and a later reader gets a fresh copy', () => {
+    const app = new App();
+    const { cache } = twoReleases(app);
+    const service = cache.service!;
+    renderPass(() => {
+      const read = renderApiObject(service);
+      expect(renderApiObject(service)).toBe(read);
+      const owned = takeRenderedApiObject(service);
+      expect(owned).toBe(read);
+      owned.metadata.annotations = { changed: 'by its owner' };
+      const again = renderApiObject(service);
+      expect(again).not.toBe(owned);
+      expect(again.metadata.annotations).toBeUndefined();
+      expect(again).toEqual(service.toJson());
+    });
+    // Outside a pass every call renders.
+    expect(renderApiObject(service)).not.toBe(renderApiObject(service));
+    expect(takeRenderedApiObject(service)).toEqual(service.toJson());
   });
 });
