@@ -4,6 +4,7 @@ import { EndpointPort, ExternalPeer, ExternalPeerRecord, HostForm, IConnectionTa
 import { EnvBuilder, EnvFrom, EnvValue, OwnedKeyHint } from './env';
 import { check, ConfigError } from './errors';
 import { stableStringify } from './hash';
+import { compareText } from './order';
 import { assertLabelKey } from './labels';
 import { assertDnsLabel } from './names';
 import { ExternalRef } from './policy';
@@ -381,7 +382,7 @@ export class PodWiring {
    * workload with any renders a ServiceAccount of its own carrying them and runs its pods as it.
    */
   public get serviceAccountAnnotations(): Record<string, string> {
-    return Object.fromEntries([...this._serviceAccount.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, v.value]));
+    return Object.fromEntries([...this._serviceAccount.entries()].sort(([a], [b]) => compareText(a, b)).map(([k, v]) => [k, v.value]));
   }
 
   /** @internal */

@@ -1,5 +1,6 @@
 import { Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import { check } from '../core/errors';
+import { compareText } from '../core/order';
 import { assertInt } from '../core/validate';
 
 /**
@@ -100,7 +101,7 @@ export function renderSettings(settings: PostgresSettings, memoryLimit: Size): A
     assertInt('settings.logMinDurationStatement', ms, { min: 0 }, 'a whole number of milliseconds >= 0');
     out.push(['log_min_duration_statement', `${ms}ms`]);
   }
-  for (const [name, value] of Object.entries(settings.extra ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [name, value] of Object.entries(settings.extra ?? {}).sort(([a], [b]) => compareText(a, b))) {
     const prop = `settings.extra.${name}`;
     check(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?$/.test(name), prop, name, 'a setting name: lowercase letters, digits and \'_\' (an extension\'s setting as ext.name)');
     check(!OWNED.has(name), prop, value, 'a setting the container does not own', `${name} is set by the server construct (its port, listen address, data directory and authentication must match its probes and Service)`);

@@ -4,6 +4,7 @@ import { checksumAnnotations } from '../core/checksum';
 import { ContainerPortSpec } from '../core/container';
 import { EnvBuilder, EnvFrom, EnvMap } from '../core/env';
 import { check, ConfigError } from '../core/errors';
+import { compareText } from '../core/order';
 import { Gpu } from '../core/gpu';
 import { Images } from '../core/images';
 import { ResolvedPlacement, Placement, WorkloadPlacementOptions } from '../core/placement';
@@ -390,7 +391,7 @@ export function prepareBlockPod(block: WorkloadBlock, props: WorkloadPodProps, e
   const configs: Array<Record<string, string>> = [];
   const configMaps: k8s.KubeConfigMap[] = [];
   const claims: k8s.KubePersistentVolumeClaim[] = [];
-  for (const { bound: b } of [...bound.values()].sort((x, y) => x.volume.name.localeCompare(y.volume.name))) {
+  for (const { bound: b } of [...bound.values()].sort((x, y) => compareText(x.volume.name, y.volume.name))) {
     if (b.volume) volumes.push(b.volume);
     if (b.claimTemplate) claimTemplates.push(b.claimTemplate);
     if (b.externalRef) externalRefs.push(b.externalRef);

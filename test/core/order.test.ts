@@ -48,4 +48,27 @@ describe('compareText', () => {
     expect([...words].sort(compareText)).toEqual([...words].sort((a, b) => a.localeCompare(b, 'en-US')));
     expect([...words].sort((a, b) => a.localeCompare(b, 'da-DK'))).not.toEqual([...words].sort(compareText));
   });
+
+  test('the library and the apps sort text with compareText, never localeCompare (locale-dependent, and its first call sets up ICU: about 10 ms of every synth)', () => {
+    const fs = require('fs') as typeof import('fs');
+    const path = require('path') as typeof import('path');
+    const root = path.resolve(__dirname, '../..');
+    const found: string[] = [];
+    const walk = (dir: string) => {
+      for (const e of fs.readdirSync(path.join(root, dir), { withFileTypes: true })) {
+        const rel = `${dir}/${e.name}`;
+        if (e.isDirectory()) walk(rel);
+        else if (rel.endsWith('.ts')) {
+          fs.readFileSync(path.join(root, rel), 'utf8').split('\n').forEach((line, i) => {
+            const code = line.replace(/\/\/.*$/, '').replace(/^\s*\*.*$/, '');
+            if (/\.localeCompare\(/.test(code)) found.push(`${rel}:${i + 1}`);
+          });
+        }
+      }
+    };
+    walk('lib');
+    walk('apps');
+    expect(found).toEqual([]);
+  });
 });
+
