@@ -1,9 +1,8 @@
-import { isIPv6 } from 'net';
 import { IConstruct } from 'constructs';
 import { check, ConfigError } from './errors';
 import { assertLabels } from './labels';
 import { assertDnsLabel, assertDnsSubdomain, isDnsSubdomain, isPortName } from './names';
-import { assertCidr, familiesFullyCovered, isIp } from './validate';
+import { assertCidr, familiesFullyCovered, isIp, isIPv6Literal } from './validate';
 import { IWorkload, namespaceOf } from './workload';
 
 /** The DNS domain a Kubernetes cluster uses unless its kubelets are configured otherwise. */
@@ -180,12 +179,12 @@ const DEFAULT_PORTS: Readonly<Record<string, number>> = { http: 80, https: 443, 
 function buildUrl(scheme: string, host: string, port: number, path: string | undefined): string {
   check(SCHEME.test(scheme), 'url.scheme', scheme, 'a lowercase URL scheme such as http, https, redis, nats or postgresql');
   if (path !== undefined) check(path.startsWith('/') && !/\s/.test(path), 'url.path', path, "a path starting with '/', without whitespace");
-  const authority = `${isIPv6(host) ? `[${host}]` : host}${DEFAULT_PORTS[scheme] === port ? '' : `:${port}`}`;
+  const authority = `${isIPv6Literal(host) ? `[${host}]` : host}${DEFAULT_PORTS[scheme] === port ? '' : `:${port}`}`;
   return `${scheme}://${authority}${path ?? ''}`;
 }
 
 function hostPortOf(host: string, port: number): string {
-  return `${isIPv6(host) ? `[${host}]` : host}:${port}`;
+  return `${isIPv6Literal(host) ? `[${host}]` : host}:${port}`;
 }
 
 /**

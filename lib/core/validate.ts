@@ -108,17 +108,27 @@ export function assertWildcardHost(prop: string, host: string): string {
 
 /** True when `value` is an IPv4 address in dotted-decimal form without leading zeros, or an IPv6 address. */
 export function isIp(value: string): boolean {
-  return typeof value === 'string' && (isStrictIPv4(value) || isIPv6(value));
+  return typeof value === 'string' && (isStrictIPv4(value) || isIPv6Literal(value));
 }
 
 function isStrictIPv4(value: string): boolean {
-  return isIPv4(value) && value.split('.').every((o) => o === '0' || !o.startsWith('0'));
+  // Only digits and dots can be an IPv4 address: a host name is answered without loading node's net module.
+  return typeof value === 'string' && /^[0-9.]+$/.test(value) && isIPv4(value) && value.split('.').every((o) => o === '0' || !o.startsWith('0'));
+}
+
+/**
+ * `net.isIPv6(value)`, answered without node's IPv6 pattern for text without a ':' (no IPv6 address lacks one): its
+ * first use costs about 15 ms of CPU, and most hosts a synth checks are DNS names.
+ * @internal
+ */
+export function isIPv6Literal(value: string): boolean {
+  return typeof value === 'string' && value.includes(':') && isIPv6(value);
 }
 
 /** The address family of an IP literal, or undefined. */
 export function ipFamily(value: string): 4 | 6 | undefined {
   if (isStrictIPv4(value)) return 4;
-  if (typeof value === 'string' && isIPv6(value)) return 6;
+  if (isIPv6Literal(value)) return 6;
   return undefined;
 }
 

@@ -4,6 +4,7 @@ import {
   assertReplicas, assertResolver, assertUid, assertWholeMilliseconds, assertWholeSeconds, assertWildcardHost, ConfigError,
   familiesFullyCovered, parseCidr, parseHostPort, syncWave,
 } from '../../lib/core';
+import { ipFamily, isIp, isIPv6Literal } from '../../lib/core/validate';
 
 /** The ConfigError a call throws (fails the test when it throws nothing). */
 function errorOf(fn: () => unknown): ConfigError {
@@ -160,5 +161,22 @@ describe('durations and quantities', () => {
     for (const q of ['500m', '1Gi', '2', '1.5G', '1e3']) expect(assertQuantity('q', q)).toBe(q);
     for (const q of ['512mb', '1 Gi', '', 'Gi', '1.2.3']) expect(errorOf(() => assertQuantity('storage', q)).message).toContain('allowed: a Kubernetes quantity');
     expect(errorOf(() => assertQuantity('storage', '-1Gi')).message).toContain('not negative');
+  });
+});
+
+describe('IP literals without node\'s patterns for host names', () => {
+  // isIp, ipFamily and isIPv6Literal answer text that cannot be an address without node's net patterns (the IPv6 one
+  // costs about 15 ms on first use); the answers must be node's.
+  const samples = [
+    '::', '::1', 'fe80::1', '2001:db8::8a2e:370:7334', '::ffff:10.0.0.1', '1::2::3', 'fe80::1%eth0', 'gggg::1', ':', '[::1]',
+    '10.0.0.1', '0.0.0.0', '255.255.255.255', '256.0.0.1', '01.2.3.4', '1.2.3', '1.2.3.4.5', '1..2.3', '',
+    'example.com', 'nats.iot.svc.cluster.local', 'a:b', 'localhost', '10.0.0.1:80', ' 10.0.0.1', '１.2.3.4',
+  ];
+  test.each(samples)('%j', (s) => {
+    const net = require('net') as typeof import('net');
+    expect(isIPv6Literal(s)).toBe(net.isIPv6(s));
+    const strictV4 = net.isIPv4(s) && s.split('.').every((o) => o === '0' || !o.startsWith('0'));
+    expect(isIp(s)).toBe(strictV4 || net.isIPv6(s));
+    expect(ipFamily(s)).toBe(strictV4 ? 4 : net.isIPv6(s) ? 6 : undefined);
   });
 });
