@@ -95,14 +95,37 @@ describe('the compiled synth program (bin/synth.js)', () => {
     const caches = () => fs.readdirSync(dir).filter((f) => f.startsWith('main.') && f.endsWith('.v8cache'));
     const run = () => spawnSync(process.execPath, ['bin/synth.js', '--quiet', '--only', 'iot-fleet', '--out', path.join(tmp, 'out-cache')], { cwd: project, env, encoding: 'utf8', timeout: 120_000 });
     expect(run().status).toBe(0);
-    const [cache] = caches();
-    expect(cache).toMatch(new RegExp(`^main\\.[0-9a-f]{16}\\.${process.version.replace(/\./g, '\\.')}-${process.arch}\\.v8cache$`));
+    // Named after the bundle, this node (no flags) and the selection of apps (`--only iot-fleet`); other runs wrote the others.
+    const named = new RegExp(`^main\\.[0-9a-f]{16}\\.${process.version.replace(/\./g, '\\.')}-${process.arch}~[0-9a-f]{8}\\.v8cache$`);
+    expect(caches().filter((f) => named.test(f))).toHaveLength(1);
+    const cache = caches().find((f) => named.test(f))!;
     const expected = fs.readFileSync(path.join(tmp, 'out-cache', 'iot-fleet', 'configmap-iot-fleet-nats.yaml'), 'utf8');
     fs.writeFileSync(path.join(dir, cache), Buffer.alloc(4096, 7));
     const r = run();
     expect({ status: r.status, stderr: r.stderr, stdout: r.stdout }).toEqual({ status: 0, stderr: '', stdout: '' });
     expect(fs.readFileSync(path.join(dir, cache)).equals(Buffer.alloc(4096, 7))).toBe(false);
     expect(fs.readFileSync(path.join(tmp, 'out-cache', 'iot-fleet', 'configmap-iot-fleet-nats.yaml'), 'utf8')).toBe(expected);
+  });
+
+  test('each selection of apps has its own code cache, written by its first run; the output folder and --quiet do not count', () => {
+    const dir = path.join(project, 'build', 'synth');
+    for (const f of fs.readdirSync(dir).filter((f) => f.endsWith('.v8cache'))) fs.rmSync(path.join(dir, f));
+    const caches = () => fs.readdirSync(dir).filter((f) => f.startsWith('main.') && f.endsWith('.v8cache')).sort();
+    const run = (...args: string[]) => spawnSync(process.execPath, ['bin/synth.js', ...args], { cwd: project, env, encoding: 'utf8', timeout: 300_000 });
+    expect(run('--quiet', '--out', path.join(tmp, 'out-all')).status).toBe(0);
+    const [all] = caches();
+    expect(all).toMatch(/^main\.[0-9a-f]{16}\.v[\d.]+-\w+\.v8cache$/);
+    expect(run('--only', 'iot-fleet', '--out', path.join(tmp, 'out-iot')).status).toBe(0);
+    const iot = caches().find((f) => f !== all)!;
+    expect(iot).toBe(all.replace(/\.v8cache$/, `~${createHash('sha256').update('--only\0iot-fleet').digest('hex').slice(0, 8)}.v8cache`));
+    // Another output folder and --quiet reuse the selection's cache (no third file, the first two unchanged).
+    const before = caches().map((f) => sha256(path.join(dir, f)));
+    expect(run('--only', 'iot-fleet', '--quiet', '--out', path.join(tmp, 'out-iot-2')).status).toBe(0);
+    expect(caches()).toEqual([all, iot].sort());
+    expect(caches().map((f) => sha256(path.join(dir, f)))).toEqual(before);
+    // The smaller selection's cache holds less code: a run of one app does not read the code of all the others.
+    expect(fs.statSync(path.join(dir, iot)).size).toBeLessThan(fs.statSync(path.join(dir, all)).size);
+    expect(fs.readFileSync(path.join(tmp, 'out-iot-2', 'iot-fleet', 'configmap-iot-fleet-nats.yaml'), 'utf8')).toBe(fs.readFileSync(path.join(tmp, 'out-all', 'iot-fleet', 'configmap-iot-fleet-nats.yaml'), 'utf8'));
   });
 
   test('in the compiled bundle every object renders in one pass and through the YAML emitter, identical to cdk8s', () => {
