@@ -171,17 +171,22 @@ export class Redis extends Construct implements IConnectable, IWorkload {
     return this.server.access;
   }
 
-  /** @see IPodSelector.toPodSelectorConfig() */
+  /** The namespace the pods run in. */
+  public get podNamespace(): string {
+    return this.server.podNamespace;
+  }
+
+  /** The server's pods for a cdk8s-plus selector (see `IPodSelector.toPodSelectorConfig`). */
   public toPodSelectorConfig(): PodSelectorConfig {
     return this.server.toPodSelectorConfig();
   }
 
-  /** @see INetworkPolicyPeer.toNetworkPolicyPeerConfig() */
+  /** The server's pods as a cdk8s-plus NetworkPolicy peer (see `INetworkPolicyPeer.toNetworkPolicyPeerConfig`). */
   public toNetworkPolicyPeerConfig(): NetworkPolicyPeerConfig {
     return this.server.toNetworkPolicyPeerConfig();
   }
 
-  /** @see INetworkPolicyPeer.toPodSelector() */
+  /** The server, which selects Redis' pods (see `INetworkPolicyPeer.toPodSelector`). */
   public toPodSelector(): IPodSelector {
     return this.server;
   }
