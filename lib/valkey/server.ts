@@ -117,7 +117,8 @@ export class ValkeyProbes {
 
   /**
    * `<cli> ping` as both the liveness and the readiness probe, with `timing` and no startup probe: the CLI's exit
-   * status alone, for a server with little to load (a cache without persistence or replicas).
+   * status alone, for a server with little to load (a cache without persistence or replicas). A replica probed this
+   * way joins the read Service before its first sync completes.
    * @param timing the probes' timing @default - Kubernetes' defaults
    */
   public static ping(timing: ProbeTiming = {}): ValkeyProbes {
@@ -562,6 +563,7 @@ export class ValkeyServer extends WorkloadConstruct implements IValkey {
 
       let config: ValkeyConfig | undefined;
       let configMap: k8s.KubeConfigMap | undefined;
+      let configText: string | undefined;
       if (rendered) {
         config = new ValkeyConfig({
           name: this.name,
@@ -572,7 +574,8 @@ export class ValkeyServer extends WorkloadConstruct implements IValkey {
           maxMemoryPolicy: props.maxMemoryPolicy ?? 'noeviction',
           include: VALKEY_RUNTIME_CONFIG,
         });
-        configMap = new k8s.KubeConfigMap(this, 'Config', { metadata: { name: this.name, labels }, data: { [CONFIG_FILE]: config.render() } });
+        configText = config.render();
+        configMap = new k8s.KubeConfigMap(this, 'Config', { metadata: { name: this.name, labels }, data: { [CONFIG_FILE]: configText } });
       }
 
       const plan: PodPlan = {
@@ -586,7 +589,7 @@ export class ValkeyServer extends WorkloadConstruct implements IValkey {
           ?? SecurityProfile.restricted({ runAsUser: VALKEY_UID, runAsGroup: VALKEY_UID, fsGroup: VALKEY_UID, readOnlyRootFilesystem: true }),
         probes: props.probes ?? ValkeyProbes.replicationAware(),
         containerName,
-        configText: config?.render(),
+        configText,
         configMapName: this.name,
         dataSizeLimit: props.dataSizeLimit ?? resources.memory.limit,
         env: props.env,

@@ -53,6 +53,15 @@ describe('ValkeyServer workload: WorkloadKind.deployment() for a cache', () => {
     expect(server.readEndpoint).toBe(server.endpoint);
   });
 
+  test('with the default rendered config, the Deployment mounts the ConfigMap and keeps the component\'s probes', () => {
+    const { t } = render({ workload: WorkloadKind.deployment() });
+    expect(t.ids()).toEqual(['ConfigMap/r-valkey', 'Deployment/r-valkey', 'NetworkPolicy/r-default-deny', 'NetworkPolicy/r-valkey', 'Service/r-valkey']);
+    const c = t.container('Deployment', 'r-valkey', 'valkey');
+    expect(c.command).toEqual(['valkey-server', '/etc/valkey/valkey.conf']);
+    expect(c.startupProbe.exec.command).toEqual(['sh', '-c', "valkey-cli -p 6379 ping | grep -qE 'PONG|LOADING'"]);
+    expect(t.find('Deployment').spec.template.metadata.annotations).toHaveProperty(['checksum/config']);
+  });
+
   test('the rollout defaults to rolling with maxSurge 1 and maxUnavailable 0', () => {
     expect(render(CACHE).t.find('Deployment').spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
   });
