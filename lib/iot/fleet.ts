@@ -69,7 +69,10 @@ export interface IotFleetCapacity {
  * that hold every device's keys at their largest (desired state: devices x deployments per device x 5 revisions x
  * 16 KiB; agent status: devices x 128 KiB). Replicas: 1 on a single server, 3 in a cluster.
  */
-export function iotFleetBucketSettings(capacity: IotFleetCapacity = {}): { readonly desiredState: NatsKvBucketSettings; readonly agentStatus: NatsKvBucketSettings } {
+export function iotFleetBucketSettings(capacity: IotFleetCapacity = {}): {
+  readonly desiredState: NatsKvBucketSettings;
+  readonly agentStatus: NatsKvBucketSettings;
+} {
   const devices = capacity.devices ?? 1000;
   const perDevice = capacity.deploymentsPerDevice ?? 4;
   assertInt('capacity.devices', devices, { min: 1, max: 1_000_000 }, 'a whole number of devices, 1 to 1,000,000');

@@ -115,7 +115,8 @@ describe('the KV bucket Job of iot-fleet against a real nats-server', () => {
     const status = (await jsm.streams.info('KV_agent-status')).config;
     expect(desired).toMatchObject({
       subjects: ['$KV.desired-state.>'], max_msgs_per_subject: IOT_BUCKET_LIMITS.desiredState.history, max_age: 0,
-      max_msg_size: IOT_BUCKET_LIMITS.desiredState.maxValueKiB * 1024, max_bytes: 1000 * 4 * 5 * 16 * 1024, storage: StorageType.File, num_replicas: 1,
+      max_msg_size: IOT_BUCKET_LIMITS.desiredState.maxValueKiB * 1024, max_bytes: 1000 * 4 * 5 * 16 * 1024,
+      storage: StorageType.File, num_replicas: 1,
       allow_rollup_hdrs: true, deny_delete: true, allow_direct: true, discard: 'new',
     });
     expect(status).toMatchObject({
@@ -162,7 +163,8 @@ describe('the KV bucket Job of iot-fleet against a real nats-server', () => {
     await early.put('status.pi-7', sc.encode('{"device_id":"pi-7"}'));
     expect((await jsm.streams.info('KV_agent-status')).config).toMatchObject({ max_msgs_per_subject: 1, max_age: 0, max_msg_size: -1 });
     const r = runJob();
-    expect(r).toEqual({ status: 0, stdout: 'bucket desired-state: in place with the declared settings\nbucket agent-status: updated to the declared settings\n', stderr: '' });
+    const stdout = 'bucket desired-state: in place with the declared settings\nbucket agent-status: updated to the declared settings\n';
+    expect(r).toEqual({ status: 0, stdout, stderr: '' });
     expect((await jsm.streams.info('KV_agent-status')).config).toMatchObject({ max_age: 24 * 3600 * 1e9, max_msg_size: 128 * 1024, max_bytes: 1000 * 128 * 1024 });
     expect(sc.decode((await early.get('status.pi-7'))!.value)).toBe('{"device_id":"pi-7"}');
   }, 30_000);

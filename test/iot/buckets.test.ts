@@ -32,7 +32,8 @@ describe('IotFleet KV buckets (issue 20: status that scales)', () => {
     const s = iotFleetBucketSettings({ devices: 50_000, deploymentsPerDevice: 2 });
     expect(s.desiredState.maxBucketSize.toKibibytes()).toBe(50_000 * 2 * 5 * 16);
     expect(s.agentStatus.maxBucketSize.toKibibytes()).toBe(50_000 * 128);
-    const big = fleetIn({ capacity: { devices: 10_000 }, nats: { cluster: { replicas: 3 }, persistence: NatsPersistence.volume({ size: Size.gibibytes(20) }) } }).fleet;
+    const nats = { cluster: { replicas: 3 }, persistence: NatsPersistence.volume({ size: Size.gibibytes(20) }) };
+    const big = fleetIn({ capacity: { devices: 10_000 }, nats }).fleet;
     expect(kvStreamConfig(big.agentStatusBucket)).toMatchObject({ num_replicas: 3, max_bytes: 10_000 * 128 * 1024 });
   });
 

@@ -15,7 +15,9 @@ const settings = (s: Partial<NatsKvBucketSettings> = {}): NatsKvBucketSettings =
   ...s,
 });
 
-function render(props: NatsServerProps = {}, add: (s: NatsServer) => void = (s) => s.addKeyValueBucket('orders', 'order state by id', settings())): { server: NatsServer; out: RenderedRelease } {
+const addOrders = (s: NatsServer) => s.addKeyValueBucket('orders', 'order state by id', settings());
+
+function render(props: NatsServerProps = {}, add: (s: NatsServer) => void = addOrders): { server: NatsServer; out: RenderedRelease } {
   const { construct: server, template } = synthIn((r) => {
     const s = new NatsServer(r, 'Nats', props);
     add(s);
@@ -30,7 +32,8 @@ describe('KV bucket settings', () => {
   test('a bucket with settings carries its resolved limits, and kvStreamConfig is the stream a KV client would create', () => {
     const { server } = render();
     const b = server.buckets[0];
-    expect(b.limits).toEqual({ history: 3, ttl: expect.any(NatsKvTtl), maxValueBytes: 8192, maxBucketBytes: 64 * 1024 * 1024, replicas: 1, storage: NatsKvStorage.FILE });
+    expect(b.limits).toEqual({ history: 3, ttl: expect.any(NatsKvTtl), maxValueBytes: 8192, maxBucketBytes: 64 * 1024 * 1024,
+      replicas: 1, storage: NatsKvStorage.FILE });
     expect(kvStreamConfig(b)).toEqual({
       name: 'KV_orders', description: 'order state by id', subjects: ['$KV.orders.>'], retention: 'limits', max_consumers: -1, max_msgs: -1,
       max_bytes: 64 * 1024 * 1024, max_age: 3600e9, max_msgs_per_subject: 3, max_msg_size: 8192, discard: 'new', storage: 'file', num_replicas: 1,
