@@ -130,7 +130,10 @@ export interface NatsKvBucket {
   readonly limits?: NatsKvLimits;
 }
 
-/** What a bucket's settings are checked against: its server. */
+/**
+ * What a bucket's settings are checked against: its server.
+ * @internal
+ */
 export interface NatsKvServerLimits {
   /** Servers in the cluster (1 for a single server). */
   readonly replicas: number;
