@@ -232,7 +232,7 @@ export class IotFleet extends Construct {
         `(plain \`get deployments\` lists apps/v1). Device agents connect to the NATS server ${this.nats.name} and use the KV buckets ` +
         `${this.desiredStateBucket.name} and ${this.agentStatusBucket.name}, sized for ${this.capacity.devices} devices with up to ${this.capacity.deploymentsPerDevice} deployments each ` +
         '(capacity): a device silent for a day ages out of the status bucket, and a fleet larger than the capacity finds the buckets full (puts refused). ' +
-        'The operator and the agents must open both buckets, not create them with settings of their own.',
+        'The operator waits for both buckets in an init container (on every apply path); it and the agents must open them, not create them with settings of their own.',
     );
     this.addAuthNote();
     this.addDevicePullNote();

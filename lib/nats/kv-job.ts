@@ -7,15 +7,15 @@ import { Images } from '../core/images';
 import { selectorLabels, standardLabels } from '../core/labels';
 import { deriveName } from '../core/names';
 import { Placement } from '../core/placement';
-import { renderPodTemplate } from '../core/pod-template';
+import { PodContainer, renderPodTemplate } from '../core/pod-template';
 import { quantityOf, renderResources, Resources } from '../core/resources';
 import { assertSecretKey, SecretKey } from '../core/secrets';
 import { SecurityProfile } from '../core/security';
 import { WAIT_RESOURCES } from '../core/waits';
-import { PodWiring } from '../core/wiring';
+import { ClientBinding, PodWiring } from '../core/wiring';
 import { WorkloadConstruct } from '../core/workload';
 import { Release } from '../release/release';
-import { kvBucketScript, NatsKvBucket } from './kv';
+import { kvBucketScript, kvBucketWaitScript, NatsKvBucket } from './kv';
 import type { NatsServer } from './server';
 
 /**
@@ -100,16 +100,9 @@ export class NatsKvBucketJob extends WorkloadConstruct {
       data: { [SCRIPT_FILE]: Lazy.any({ produce: () => this.script() }) as unknown as string },
     });
 
-    // nats CLI variables: NATS_URL, NATS_USER (a user name, or the token), NATS_PASSWORD, NATS_CA.
-    const env = new EnvBuilder(`NatsServer ${server.name} KV bucket job`).own('HOME', '/tmp');
+    const env = new EnvBuilder(`NatsServer ${server.name} KV bucket job`);
     this.wiring = new PodWiring(this);
-    server.connect(this.wiring.container('buckets', env), {
-      env: { url: 'NATS_URL', replicas: false, token: 'NATS_USER', user: 'NATS_USER', password: 'NATS_PASSWORD', caFile: 'NATS_CA' },
-      user: options.user,
-      urlSecret: options.urlSecret,
-      wait: true,
-      purpose: 'creates the KV buckets (JetStream API)',
-    });
+    const binding = connectNatsCli(server, this.wiring, 'buckets', env, options, { wait: true, purpose: 'creates the KV buckets (JetStream API)' });
     const security = SecurityProfile.restricted({ runAsUser: NATS_BOX_UID, runAsGroup: NATS_BOX_UID, readOnlyRootFilesystem: true });
     const rendered = renderPodTemplate(this, {
       name,
@@ -121,7 +114,7 @@ export class NatsKvBucketJob extends WorkloadConstruct {
         command: ['/bin/sh', `${SCRIPT_DIR}/${SCRIPT_FILE}`],
         env,
         resources,
-        volumeMounts: [{ name: 'script', mountPath: SCRIPT_DIR, readOnly: true }, { name: 'tmp', mountPath: '/tmp' }],
+        volumeMounts: [{ name: 'script', mountPath: SCRIPT_DIR, readOnly: true }, { name: 'tmp', mountPath: '/tmp' }, ...binding.volumeMounts],
       }],
       wiring: this.wiring,
       volumes: [
@@ -162,6 +155,74 @@ export class NatsKvBucketJob extends WorkloadConstruct {
   private buckets(): NatsKvBucket[] {
     return this.server.buckets.filter((b) => b.limits !== undefined);
   }
+}
+
+/**
+ * The connection options of a client that runs the `nats` CLI.
+ * @internal
+ */
+export interface NatsCliClientOptions {
+  /**
+   * Which user the client is (users auth).
+   * @default - the only user
+   */
+  readonly user?: string;
+  /**
+   * A Secret key holding the whole client URL with credentials.
+   * @default - the URL without credentials, and the credentials in their own variables
+   */
+  readonly urlSecret?: SecretKey;
+}
+
+/**
+ * Wires container `container` of `wiring` to `server` the way the `nats` CLI reads a connection: NATS_URL (from
+ * `urlSecret` when given), NATS_USER (a user name, or the token), NATS_PASSWORD, NATS_CA (the mounted CA bundle), and
+ * HOME on a path the CLI may read. Returns the binding (its volume mounts go on the container).
+ * @internal
+ */
+export function connectNatsCli(
+  server: NatsServer,
+  wiring: PodWiring,
+  container: string,
+  env: EnvBuilder,
+  options: NatsCliClientOptions,
+  how: { readonly wait: boolean; readonly purpose: string },
+): ClientBinding {
+  env.own('HOME', '/tmp');
+  const binding = wiring.container(container, env);
+  server.connect(binding, {
+    env: { url: 'NATS_URL', replicas: false, token: 'NATS_USER', user: 'NATS_USER', password: 'NATS_PASSWORD', caFile: 'NATS_CA' },
+    user: options.user,
+    urlSecret: options.urlSecret,
+    wait: how.wait,
+    purpose: how.purpose,
+  });
+  return binding;
+}
+
+/**
+ * The init container a client of `server` adds to wait until `buckets` exist, so it never opens a bucket before the
+ * bucket Job has created it (with kubectl or Helm as well as under Argo CD's sync waves). It runs the Job's image with
+ * the client's NATS credentials (`options`).
+ * @internal
+ */
+export function kvBucketWaitContainer(
+  server: NatsServer,
+  wiring: PodWiring,
+  buckets: readonly NatsKvBucket[],
+  options: NatsCliClientOptions,
+): PodContainer {
+  const name = 'wait-for-kv-buckets';
+  const env = new EnvBuilder(`${server.name} client init container ${name}`);
+  const binding = connectNatsCli(server, wiring, name, env, options, { wait: false, purpose: 'waits for the KV buckets' });
+  return {
+    name,
+    image: server.kvToolImage,
+    command: ['/bin/sh', '-c', kvBucketWaitScript(buckets.map((b) => b.name))],
+    env,
+    resources: WAIT_RESOURCES,
+    volumeMounts: binding.volumeMounts.length ? [...binding.volumeMounts] : undefined,
+  };
 }
 
 function nonEmpty(a: Record<string, string> | undefined): Record<string, string> | undefined {

@@ -254,3 +254,25 @@ export function kvBucketScript(buckets: readonly NatsKvBucket[]): string {
   }
   return `${lines.join('\n')}\n`;
 }
+
+/**
+ * The script of an init container that waits until every named KV bucket exists (a stream info request per bucket
+ * answers with its config), so a client that opens the buckets at start-up never races the bucket Job, whatever
+ * applies the manifests. Credentials come from the environment, as for the Job.
+ * @internal
+ */
+export function kvBucketWaitScript(names: readonly string[]): string {
+  const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
+  return [
+    'set -u',
+    'ready() {',
+    '  out=$(nats request --raw "\\$JS.API.STREAM.INFO.KV_$1" \'{}\' 2>/dev/null) || return 1',
+    '  case "$out" in *\'"config":{\'*) return 0 ;; esac',
+    '  return 1',
+    '}',
+    `for b in ${names.map(quote).join(' ')}; do`,
+    '  until ready "$b"; do echo "waiting for KV bucket $b (created by the bucket Job)"; sleep 2; done',
+    'done',
+    '',
+  ].join('\n');
+}

@@ -27,7 +27,7 @@ import { connectNats, INats } from './client';
 import { NATS_CLIENT_PORT, NATS_CLUSTER_PORT, NATS_MONITOR_PORT, NatsConfig, NatsTlsSettings } from './config';
 import { NatsExposure, NatsPersistence } from './exposure';
 import { assertBucketName, formatBytes, NatsKvBucket, NatsKvBucketSettings, NatsKvStorage, resolveKvSettings } from './kv';
-import { NatsKvBucketJob, NatsKvJobOptions } from './kv-job';
+import { NATS_BOX_IMAGE, NatsKvBucketJob, NatsKvJobOptions } from './kv-job';
 import { assertInt, syncWave } from '../core/validate';
 
 /**
@@ -756,6 +756,11 @@ export class NatsServer extends WorkloadConstruct implements INats {
     check(used + size <= store, `buckets.${name}.maxBucketSize`, formatBytes(size),
       `at most ${formatBytes(Math.max(0, store - used))}: the ${storage} store holds ${formatBytes(store)}` + (others.length ? `, of which ${others.map((b) => `${b.name} reserves ${formatBytes(b.limits!.maxBucketBytes)}`).join(', ')}` : ''),
       `JetStream reserves each bucket's size when it creates it and refuses a bucket that does not fit ("insufficient storage resources"); raise ${what}`);
+  }
+
+  /** The image (resolved) of the bucket Job and of the clients' bucket waits: `kvJob.image` or NATS_BOX_IMAGE. */
+  public get kvToolImage(): string {
+    return Images.of(this).resolve('kvJob.image', this.kvJobOptions.image ?? NATS_BOX_IMAGE);
   }
 
   /** The bucket Job, once a bucket is declared with settings. */

@@ -184,6 +184,23 @@ describe('the KV bucket Job of iot-fleet against a real nats-server', () => {
     await expect(jsm.streams.info('KV_agent-status')).rejects.toThrow(/stream not found/);
   }, 30_000);
 
+  test('the operator\'s init container waits until both buckets exist, then lets the operator start', async () => {
+    const operator = rendered.objects.find((o) => o.kind === 'Deployment' && o.apiVersion === 'apps/v1') as any;
+    const wait = operator.spec.template.spec.initContainers.find((c: any) => c.name === 'wait-for-kv-buckets');
+    const runWait = (ms: number) => spawnSync(wait.command[0], wait.command.slice(1), {
+      env: { PATH: `${path.join(dir, 'bin')}:${process.env.PATH}`, HOME: dir, NATS_URL: url },
+      encoding: 'utf8',
+      timeout: ms,
+    });
+    await deleteBuckets();
+    const before = runWait(5000);
+    expect(before.signal).toBe('SIGTERM');
+    expect(before.stdout).toContain('waiting for KV bucket desired-state (created by the bucket Job)');
+    expect(runJob().status).toBe(0);
+    const after = runWait(20_000);
+    expect({ status: after.status, stdout: after.stdout }).toEqual({ status: 0, stdout: '' });
+  }, 60_000);
+
   test('fails when NATS does not answer, naming the bucket', () => {
     const saved = url;
     url = 'nats://127.0.0.1:1';
