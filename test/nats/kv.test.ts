@@ -1,6 +1,6 @@
 import { Duration, Size } from 'cdk8s';
 import {
-  kvStreamConfig, NATS_BOX_IMAGE, NatsAuth, NatsKvBucketSettings, NatsKvStorage, NatsKvTtl, NatsPersistence, NatsServer, NatsServerProps,
+  kvStreamConfig, NATS_BOX_IMAGE, NatsAuth, NatsTls, NatsKvBucketSettings, NatsKvStorage, NatsKvTtl, NatsPersistence, NatsServer, NatsServerProps,
 } from '../../lib/nats';
 import { NATS_BOX_IMAGE as EXPORTED_BOX_IMAGE, kvStreamConfig as exportedConfig } from '../../lib';
 import { kvBucketScript } from '../../lib/nats/kv';
@@ -186,6 +186,16 @@ describe('the bucket Job', () => {
     const { out: o } = render({ auth: NatsAuth.token({ name: 'nats-token', key: 'token' }) });
     const env = find(o, 'Job').spec.template.spec.containers[0].env;
     expect(env).toContainEqual({ name: 'NATS_USER', valueFrom: { secretKeyRef: { name: 'nats-token', key: 'token' } } });
+  });
+
+  test('TLS: a tls:// URL and the CA bundle mounted where NATS_CA points, for the Job and a client\'s bucket wait', () => {
+    const { out: o } = render({ tls: NatsTls.fromSecret({ secretName: 'nats-tls' }) });
+    const jc = find(o, 'Job').spec.template.spec.containers[0];
+    const ca = jc.env.find((e: any) => e.name === 'NATS_CA').value;
+    expect(jc.env.find((e: any) => e.name === 'NATS_URL').value).toBe('tls://r-nats.ns.svc:4222');
+    expect(jc.volumeMounts.some((m: any) => ca.startsWith(`${m.mountPath}/`))).toBe(true);
+    const vol = find(o, 'Job').spec.template.spec.volumes.find((v: any) => v.secret?.secretName === 'nats-tls');
+    expect(vol.secret.items).toEqual([{ key: 'ca.crt', path: 'ca.crt' }]);
   });
 
   test('fails when the server authenticates by nkey (the CLI reads a seed only from a file)', () => {
