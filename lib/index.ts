@@ -244,8 +244,8 @@ export type { ValkeyConfigProps, ValkeyEvictionPolicy } from './valkey/config';
 export { REDIS7_IMAGE, VALKEY_IMAGE, ValkeyEngine } from './valkey/engine';
 export { ExternalValkey } from './valkey/external';
 export type { ExternalValkeyOptions } from './valkey/external';
-export { VALKEY_MAX_NAME, VALKEY_RUNTIME_CONFIG, VALKEY_UID, ValkeyPersistence, ValkeyServer } from './valkey/server';
-export type { ValkeyServerProps } from './valkey/server';
+export { VALKEY_MAX_NAME, VALKEY_RUNTIME_CONFIG, VALKEY_UID, ValkeyConfigSource, ValkeyPersistence, ValkeyProbes, ValkeyServer } from './valkey/server';
+export type { ValkeyIdentity, ValkeyServerProps } from './valkey/server';
 
 // Data services: Object storage and MinIO
 export { GcsAuth, GKE_WORKLOAD_IDENTITY_ANNOTATION, IRSA_ANNOTATION, S3Auth } from './object-storage/auth';

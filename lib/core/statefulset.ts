@@ -23,6 +23,11 @@ export interface StatefulSetSpec extends PodTemplateOptions {
    * @default - Kubernetes default (OrderedReady)
    */
   readonly podManagementPolicy?: 'OrderedReady' | 'Parallel';
+  /**
+   * How pods are replaced on a change.
+   * @default - Kubernetes default (RollingUpdate), not rendered
+   */
+  readonly updateStrategy?: k8s.StatefulSetUpdateStrategy;
 }
 
 /** The StatefulSet and what its pod template rendered. */
@@ -56,6 +61,7 @@ function renderStatefulSetUnattributed(workload: WorkloadConstruct, spec: Statef
       replicas: spec.replicas,
       serviceName: spec.serviceName,
       podManagementPolicy: spec.podManagementPolicy,
+      updateStrategy: spec.updateStrategy,
       selector: { matchLabels: { ...workload.selector } },
       template: pod.template,
       volumeClaimTemplates: spec.volumeClaimTemplates?.length ? [...spec.volumeClaimTemplates] : undefined,

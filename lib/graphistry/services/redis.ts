@@ -1,22 +1,25 @@
 import { Size } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-28';
+import { k8s, IPodSelector, NetworkPolicyPeerConfig, PodSelectorConfig } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { HostForm } from '../../core/endpoint';
+import { DeploymentRollout } from '../../core/deployment';
+import { HostForm, ServiceEndpoint } from '../../core/endpoint';
+import { ImageRef } from '../../core/images';
 import { check, ErrorCollector } from '../../core/errors';
-import { Images, ImageRef } from '../../core/images';
-import { assertEnvName, EnvBuilder } from '../../core/env';
-import { Probes, probeSeconds } from '../../core/probes';
-import { quantityOf } from '../../core/resources';
+import { assertEnvName } from '../../core/env';
+import { probeSeconds } from '../../core/probes';
+import { forwardChildProps } from '../../core/props';
+import { NamespacedAccess } from '../../core/rbac';
 import { secretKeyEnv } from '../../core/secrets';
 import { SecurityProfile } from '../../core/security';
-import { WAIT_RESOURCES, WaitFor } from '../../core/waits';
-import { ClientBinding, Connection, IConnectable } from '../../core/wiring';
+import { WaitFor } from '../../core/waits';
+import { ClientBinding, Connection, IConnectable, PodWiring } from '../../core/wiring';
+import { IWorkload } from '../../core/workload';
 import { ValkeyAuth } from '../../valkey/client';
-import { VALKEY_PORT } from '../../valkey/config';
 import { ValkeyEngine } from '../../valkey/engine';
-import { runtimeConfigScript, VALKEY_RUNTIME_CONFIG, VALKEY_UID } from '../../valkey/server';
+import { VALKEY_UID, ValkeyConfigSource, ValkeyProbes, ValkeyServer } from '../../valkey/server';
+import { WorkloadKind } from '../../workload/worker';
 import { REDIS_IMAGE, SERVICE_DEFAULT_RESOURCES, ServiceNames } from './defaults';
-import { GraphistryService, GraphistryServiceOptions, GraphistryServiceSpec, ServiceCommonProps } from './workload';
+import { GraphistryServiceOptions, ServiceCommonProps } from './workload';
 
 /** uid and gid of the `redis` user in the official image (the Valkey component's, which the `valkey` image shares). */
 export const REDIS_UID = VALKEY_UID;
@@ -29,9 +32,6 @@ export const REDIS_UID = VALKEY_UID;
  */
 export const GRAPHISTRY_REDIS_NO_AUTH_REASON =
   "Graphistry's images read Redis only from a URL, with no password setting of their own, and a password inside the URL is not verified for every image";
-
-/** Where the init container writes the runtime config (a memory-backed volume). */
-const RUNTIME_VOLUME = 'runtime';
 
 /** Props of Redis. */
 export interface RedisProps extends ServiceCommonProps, GraphistryServiceOptions {
@@ -90,49 +90,105 @@ export interface RedisClientOptions {
 }
 
 /**
- * Redis for nexus' and the engine's caches and queues, on the Valkey component's engine (image, CLI, port and user;
- * `ValkeyServer` is the same server as a StatefulSet with a password, replicas and persistence). Graphistry's clients
- * connect without a password, so this one is a Deployment with an emptyDir (caches and queues rebuild after a restart)
- * and its Service is a ClusterIP, never a LoadBalancer: exposing it outside the cluster would hand the queues to anyone
+ * Graphistry's Redis, for nexus' and the engine's caches and queues: a thin preset on the Valkey component's
+ * `ValkeyServer` (`server`), which renders it. The preset keeps what Graphistry has always rendered: a Deployment
+ * (`name=redis, component=cache, part-of=graphistry`, an immutable selector) rolled with the stack's rollout, the
+ * image's default settings (RDB snapshots on an emptyDir, caches and queues rebuild after a restart), `redis-cli ping`
+ * probes, and a ClusterIP Service, never a LoadBalancer: exposing it outside the cluster would hand the queues to anyone
  * who can reach the address. Runs as the image's own non-root `redis` user (no exceptions to the restricted profile).
+ * Graphistry's clients connect with `connect` (a URL env, optionally with the password); `server.connect` is the
+ * component's generic wiring (VALKEY_URL, VALKEY_PASSWORD) for any other client.
  */
-export class Redis extends GraphistryService implements IConnectable {
+export class Redis extends Construct implements IConnectable, IWorkload {
+  /** The Valkey component's server that renders the Deployment and the Service (construct id `Server`). */
+  public readonly server: ValkeyServer;
   /** The server program and its image, from the Valkey component. */
   public readonly engine: ValkeyEngine;
   /** How clients authenticate (no password unless `auth` gives one). */
   public readonly auth: ValkeyAuth;
 
   constructor(scope: Construct, id: string, props: RedisProps = {}) {
-    const engine = props.engine ?? ValkeyEngine.redis(props.image ?? REDIS_IMAGE);
-    super(scope, id, { name: ServiceNames.REDIS, component: 'cache', version: ImageRef.parse(engine.image, 'image').tag ?? 'pinned', container: 'redis' }, 'Redis');
+    super(scope, id);
     const errors = new ErrorCollector(this);
     errors.check(props.engine === undefined || props.image === undefined, 'image', props.image, 'unset when engine is given', `the engine names its image (${props.engine?.image})`);
     errors.check(props.engine === undefined || props.engine instanceof ValkeyEngine, 'engine', props.engine, 'ValkeyEngine.redis(image) or ValkeyEngine.valkey(image)');
     errors.check(props.auth === undefined || props.auth instanceof ValkeyAuth, 'auth', props.auth, "ValkeyAuth.password({ name, key }) of an operator-created Secret, or ValkeyAuth.none({ reason })");
+    errors.check(props.rollout === undefined || props.rollout instanceof DeploymentRollout, 'rollout', props.rollout, 'DeploymentRollout.rolling({...}) or DeploymentRollout.recreate()');
+    // Checked here, so a bad image is named as written (ValkeyEngine.redis names it engine.image).
+    if (props.engine === undefined && props.image !== undefined) errors.attempt(() => ImageRef.parse(props.image!, 'image'));
     errors.throwIfAny();
-    this.engine = engine;
+    this.engine = props.engine ?? ValkeyEngine.redis(props.image ?? REDIS_IMAGE);
     this.auth = props.auth ?? ValkeyAuth.none({ reason: GRAPHISTRY_REDIS_NO_AUTH_REASON });
-    const image = Images.of(this).resolve(props.engine ? 'engine' : 'image', engine.image);
-    const limit = props.dataSizeLimit ?? Size.gibibytes(2);
-    const security = props.securityProfile ?? SecurityProfile.restricted({ runAsUser: REDIS_UID, runAsGroup: REDIS_UID, fsGroup: REDIS_UID });
-    const ping = Probes.exec([engine.cli, 'ping'], probeSeconds(5, 10, 5));
-    this.connectAll(props.connections);
-    const secured = this.passwordFromConfig(image);
-    this.env.user(props.env, 'env');
-    this.render({
-      image,
-      ...secured,
-      ports: [{ name: 'redis', port: VALKEY_PORT }],
-      servicePorts: [{ name: 'redis', port: VALKEY_PORT, targetPort: 'redis' }],
+    // The server's messages name Redis' props: `image` when the image was given that way.
+    forwardChildProps(this, 'Server', { prefix: '', renames: props.engine ? {} : { 'engine.image': 'image' } });
+    this.server = new ValkeyServer(this, 'Server', {
+      name: ServiceNames.REDIS,
+      engine: this.engine,
+      auth: this.auth,
+      workload: WorkloadKind.deployment({ rollout: props.rollout }),
+      identity: { name: ServiceNames.REDIS, component: 'cache', partOf: 'graphistry' },
+      containerName: 'redis',
+      config: ValkeyConfigSource.imageDefaults(),
+      probes: ValkeyProbes.ping(probeSeconds(5, 10, 5)),
+      dataSizeLimit: props.dataSizeLimit ?? Size.gibibytes(2),
       resources: props.resources ?? SERVICE_DEFAULT_RESOURCES[ServiceNames.REDIS],
-      liveness: ping,
-      readiness: ping,
-      volumeMounts: [{ name: 'data', mountPath: '/data' }, ...secured.volumeMounts],
-      volumes: [{ name: 'data', emptyDir: { sizeLimit: quantityOf(limit) } }, ...secured.volumes],
-      security,
       placement: props.placement,
-      rollout: props.rollout,
+      securityProfile: props.securityProfile ?? SecurityProfile.restricted({ runAsUser: REDIS_UID, runAsGroup: REDIS_UID, fsGroup: REDIS_UID }),
+      env: props.env,
+      connections: props.connections,
+      // The stack's notes say who gets the password and why it is off (notes.ts).
+      notes: false,
     });
+  }
+
+  /** Labels selecting Redis' pods. */
+  public get selector(): Readonly<Record<string, string>> {
+    return this.server.selector;
+  }
+
+  /** The Service's endpoint: what clients connect to. */
+  public get endpoint(): ServiceEndpoint {
+    return this.server.endpoint;
+  }
+
+  /** The Deployment (construct id `Server/Resource`). */
+  public get deployment(): k8s.KubeDeployment {
+    return this.server.deployment;
+  }
+
+  /** The ClusterIP Service (construct id `Server/Service`). */
+  public get service(): k8s.KubeService {
+    return this.server.service;
+  }
+
+  /** The server pod's connections (`connections`: waits, volumes, external references, graph edges). */
+  public get wiring(): PodWiring {
+    return this.server.wiring;
+  }
+
+  /** ServiceAccount and RBAC, when a connection's init wait reads the API. */
+  public get access(): NamespacedAccess | undefined {
+    return this.server.access;
+  }
+
+  /** The namespace the pods run in. */
+  public get podNamespace(): string {
+    return this.server.podNamespace;
+  }
+
+  /** The server's pods for a cdk8s-plus selector (see `IPodSelector.toPodSelectorConfig`). */
+  public toPodSelectorConfig(): PodSelectorConfig {
+    return this.server.toPodSelectorConfig();
+  }
+
+  /** The server's pods as a cdk8s-plus NetworkPolicy peer (see `INetworkPolicyPeer.toNetworkPolicyPeerConfig`). */
+  public toNetworkPolicyPeerConfig(): NetworkPolicyPeerConfig {
+    return this.server.toNetworkPolicyPeerConfig();
+  }
+
+  /** The server, which selects Redis' pods (see `INetworkPolicyPeer.toPodSelector`). */
+  public toPodSelector(): IPodSelector {
+    return this.server;
   }
 
   /**
@@ -159,28 +215,5 @@ export class Redis extends GraphistryService implements IConnectable {
     }
     if (options.wait) client.addWait(WaitFor.service(this.endpoint));
     return c;
-  }
-
-  /**
-   * With a password: the init container that writes `requirepass` from the Secret into the runtime config on a
-   * memory-backed volume (the Valkey component's script), the server started with that file, and REDISCLI_AUTH for
-   * the probes' CLI, so the password is in no command line. Without one: nothing, and the server starts as before.
-   */
-  private passwordFromConfig(image: string): Pick<GraphistryServiceSpec, 'command' | 'initContainers' | 'externalRefs'> & { volumeMounts: k8s.VolumeMount[]; volumes: k8s.Volume[] } {
-    const secret = this.auth.password;
-    if (!secret) return { volumeMounts: [], volumes: [] };
-    const script = runtimeConfigScript({ passwordSource: `Secret ${secret.name} key ${secret.key}` });
-    const runtimeDir = VALKEY_RUNTIME_CONFIG.slice(0, VALKEY_RUNTIME_CONFIG.lastIndexOf('/'));
-    this.env.own(this.engine.cliAuthEnv, secretKeyEnv(secret), { controlledBy: "the 'auth' prop (the probes' CLI reads the password from it)" });
-    const initEnv = new EnvBuilder(`Redis ${this.node.path} container config`);
-    initEnv.own('VALKEY_PASSWORD', secretKeyEnv(secret));
-    return {
-      command: [this.engine.server, VALKEY_RUNTIME_CONFIG],
-      initContainers: [{ name: 'config', image, command: ['sh', '-c', script], env: initEnv, resources: WAIT_RESOURCES, volumeMounts: [{ name: RUNTIME_VOLUME, mountPath: runtimeDir }] }],
-      volumeMounts: [{ name: RUNTIME_VOLUME, mountPath: runtimeDir, readOnly: true }],
-      // Memory-backed: the password file never touches the node's disk.
-      volumes: [{ name: RUNTIME_VOLUME, emptyDir: { medium: 'Memory', sizeLimit: quantityOf(Size.mebibytes(1)) } }],
-      externalRefs: [{ kind: 'Secret', name: secret.name }],
-    };
   }
 }
