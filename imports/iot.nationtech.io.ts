@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 
 
 /**
- * A workload rolled out to every IoT device whose labels match targetSelector. The operator writes the desired state to NATS KV; device agents run it with Podman and report back.
+ * A workload rolled out to every IoT device whose labels match targetSelector. The operator writes the desired state to NATS KV; device agents run it with Podman and report back. Limits of the KV buckets (created with them by the fleet's bucket Job): desired state, key <device>.<deployment>, at most 16 KiB per value (the serialized spec.score must fit), 5 revisions kept per key for rollback, no expiry; agent status, key status.<device>, at most 128 KiB per heartbeat, 1 revision, expiring 24 hours after a device's last heartbeat (a silent device drops out of status.aggregate); each agent reports at most 32 recent events with messages cut to 512 characters.
  *
  * @schema Deployment
  */
@@ -58,7 +58,7 @@ export class Deployment extends ApiObject {
 }
 
 /**
- * A workload rolled out to every IoT device whose labels match targetSelector. The operator writes the desired state to NATS KV; device agents run it with Podman and report back.
+ * A workload rolled out to every IoT device whose labels match targetSelector. The operator writes the desired state to NATS KV; device agents run it with Podman and report back. Limits of the KV buckets (created with them by the fleet's bucket Job): desired state, key <device>.<deployment>, at most 16 KiB per value (the serialized spec.score must fit), 5 revisions kept per key for rollback, no expiry; agent status, key status.<device>, at most 128 KiB per heartbeat, 1 revision, expiring 24 hours after a device's last heartbeat (a silent device drops out of status.aggregate); each agent reports at most 32 recent events with messages cut to 512 characters.
  *
  * @schema Deployment
  */

@@ -209,7 +209,10 @@ export { NATS_CLIENT_PORT, NATS_MAX_PAYLOAD_LIMIT, NATS_MONITOR_PORT, NatsConfig
 export type { NatsConfigProps, NatsJetStreamSettings } from './nats/config';
 export { NatsExposure, NatsPersistence } from './nats/exposure';
 export type { NatsLoadBalancerOptions, NatsNodePortOptions, NatsOpenLoadBalancer, NatsVolumeOptions } from './nats/exposure';
-export type { NatsKvBucket } from './nats/kv';
+export { NATS_KV_MAX_HISTORY, NATS_KV_MAX_REPLICAS, NatsKvStorage, NatsKvTtl, kvStreamConfig } from './nats/kv';
+export type { NatsKvBucket, NatsKvBucketSettings, NatsKvLimits } from './nats/kv';
+export { NATS_BOX_IMAGE } from './nats/kv-job';
+export type { NatsKvJobOptions } from './nats/kv-job';
 export { NATS_IMAGE, NATS_MAX_NAME, NatsServer } from './nats/server';
 export type { NatsClientOptions, NatsJetStreamLimits, NatsServerProps } from './nats/server';
 export { NATS_CLUSTER_PORT } from './nats/config';
@@ -317,7 +320,7 @@ export type { TelemetryRoutePrefixes, TelemetryStackProps } from './telemetry/te
 export {
   IOT_AGGREGATE_STATUS_SCHEMA, IOT_API_VERSION, IOT_DEPLOYMENT_CRD_NAME,
   IOT_DEPLOYMENT_KIND, IOT_DEPLOYMENT_PLURAL, IOT_DEPLOYMENT_PRINTER_COLUMNS, IOT_DEPLOYMENT_SCHEMA,
-  IOT_AGENT_LIMITS, IOT_DEPLOYMENT_SHORT_NAMES, IOT_DEPLOYMENT_SINGULAR, IOT_EVENT_SEVERITIES, IOT_GROUP, IOT_PORT_MAPPING_PATTERN,
+  IOT_AGENT_LIMITS, IOT_BUCKET_LIMITS, IOT_DEPLOYMENT_SHORT_NAMES, IOT_DEPLOYMENT_SINGULAR, IOT_EVENT_SEVERITIES, IOT_GROUP, IOT_PORT_MAPPING_PATTERN,
   IOT_ROLLOUT_STRATEGIES, IOT_SCORE_TYPES, IOT_SELECTOR_OPERATORS, IOT_STATUS_SCHEMA, IOT_VERSION, IotDeploymentCrd,
 } from './iot/crd';
 export type { IotAggregateStatusField, IotDeploymentCrdProps } from './iot/crd';
@@ -326,8 +329,8 @@ export type {
   DeviceSelector, DeviceSelectorRequirement, DeviceSelectorSupport, FleetDeploymentFindings, FleetDeploymentOptions,
   FleetPortMapping,
 } from './iot/deployment';
-export { FleetNamespace, IOT_AGENT_STATUS_BUCKET, IOT_DESIRED_STATE_BUCKET, IOT_NATS_SYNC_WAVE, IotFleet } from './iot/fleet';
-export type { IotFleetBuckets, IotFleetNatsOptions, IotFleetOperatorOptions, IotFleetProps } from './iot/fleet';
+export { FleetNamespace, IOT_AGENT_STATUS_BUCKET, IOT_DESIRED_STATE_BUCKET, IOT_NATS_SYNC_WAVE, IotFleet, iotFleetBucketSettings } from './iot/fleet';
+export type { IotFleetBuckets, IotFleetCapacity, IotFleetNatsOptions, IotFleetOperatorOptions, IotFleetProps } from './iot/fleet';
 export { IOT_OPERATOR_ENV, IOT_OPERATOR_IMAGE, IOT_OPERATOR_RULES, IotOperator, OperatorProbes, OperatorScope } from './iot/operator';
 export type { IotOperatorProps, OperatorHttpProbeOptions } from './iot/operator';
 export type { CrdSchema } from './iot/schema';

@@ -35,6 +35,28 @@ export const IOT_EVENT_SEVERITIES = ['Info', 'Warn', 'Error'] as const;
  */
 export const IOT_AGENT_LIMITS = { recentEvents: 32, messageLength: 512 } as const;
 
+/**
+ * The limits the fleet's KV buckets are created with (IotFleet; the bucket sizes follow its `capacity`). Sized for the
+ * scaling design the seed's reviewer asked for: per-device keys, each device writing only its own.
+ *
+ * desired-state (key `<device>.<deployment>`, one score per key, written by the operator):
+ * - max value 16 KiB: one PodmanV0 score (image up to 512 characters, port mappings, env); the fleet refuses a
+ *   deployment whose score serializes larger;
+ * - history 5: the current desired state and the 4 before it, so a rollback can read what a device ran before;
+ * - no TTL: an expired key would make the agent remove the deployment from the device.
+ *
+ * agent-status (key `status.<device>`, one heartbeat per device every 30 s, written by its agent):
+ * - max value 128 KiB: the ring of 32 events with messages cut to 512 characters is at most 32 x (512 characters x 4
+ *   bytes of UTF-8 + about 256 bytes of time, severity, device and deployment) = 72 KiB, and the per-deployment phases,
+ *   labels and inventory fit in the rest;
+ * - history 1: only the latest heartbeat is read;
+ * - TTL 24 hours: a device silent for a day ages out of the bucket, and so out of every deployment's counts.
+ */
+export const IOT_BUCKET_LIMITS = {
+  desiredState: { maxValueKiB: 16, history: 5 },
+  agentStatus: { maxValueKiB: 128, history: 1, ttlHours: 24 },
+} as const;
+
 const DNS_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
 const LABEL_KEY = '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$';
 const LABEL_VALUE = '^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$';
@@ -124,7 +146,12 @@ export const IOT_STATUS_SCHEMA = {
 /** The openAPIV3Schema of `deployments.iot.nationtech.io/v1alpha1`: the one definition of the resource. */
 export const IOT_DEPLOYMENT_SCHEMA: CrdSchema = {
   type: 'object',
-  description: 'A workload rolled out to every IoT device whose labels match targetSelector. The operator writes the desired state to NATS KV; device agents run it with Podman and report back.',
+  description:
+    'A workload rolled out to every IoT device whose labels match targetSelector. The operator writes the desired state to NATS KV; device agents run it with Podman and report back. ' +
+    `Limits of the KV buckets (created with them by the fleet's bucket Job): desired state, key <device>.<deployment>, at most ${IOT_BUCKET_LIMITS.desiredState.maxValueKiB} KiB per value ` +
+    `(the serialized spec.score must fit), ${IOT_BUCKET_LIMITS.desiredState.history} revisions kept per key for rollback, no expiry; agent status, key status.<device>, at most ` +
+    `${IOT_BUCKET_LIMITS.agentStatus.maxValueKiB} KiB per heartbeat, ${IOT_BUCKET_LIMITS.agentStatus.history} revision, expiring ${IOT_BUCKET_LIMITS.agentStatus.ttlHours} hours after a device's last heartbeat ` +
+    `(a silent device drops out of status.aggregate); each agent reports at most ${IOT_AGENT_LIMITS.recentEvents} recent events with messages cut to ${IOT_AGENT_LIMITS.messageLength} characters.`,
   required: ['spec'],
   properties: {
     apiVersion: { type: 'string' },

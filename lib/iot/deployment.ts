@@ -7,7 +7,7 @@ import { assertLabelKey, assertLabels, assertLabelValue, MANAGED_BY } from '../c
 import { assertDnsLabel } from '../core/names';
 import { CRD_INSTALLED_ANNOTATION } from '../core/policy';
 import { registerL1Module } from '../release/render';
-import { IOT_ROLLOUT_STRATEGIES, IOT_SELECTOR_OPERATORS } from './crd';
+import { IOT_BUCKET_LIMITS, IOT_ROLLOUT_STRATEGIES, IOT_SELECTOR_OPERATORS } from './crd';
 import { assertInt } from '../core/validate';
 
 // The fleet Deployment's L1 class renders in one pass like the Kubernetes kinds (a fleet can hold thousands).
@@ -283,6 +283,20 @@ export class FleetDeployment extends Construct {
     for (const k of Object.keys(extra)) {
       errors.check(!(k in own), `${prop}.labels.${k}`, extra[k], `any key except ${Object.keys(own).join(', ')}`, `${k} is set by the fleet`);
     }
+    const score = {
+      type: iot.DeploymentSpecScoreType.PODMAN_V0,
+      data: {
+        image: this.image,
+        // Normalized: `8080:80/tcp` and `8080:80` are the same mapping and render the same.
+        ports: this.ports.length ? this.ports.map((p) => `${p.hostPort}:${p.containerPort}${p.protocol === 'udp' ? '/udp' : ''}`) : undefined,
+        env: env.length ? env : undefined,
+      },
+    };
+    // The operator writes the score as one value of the desired-state bucket, which refuses anything larger.
+    const scoreBytes = Buffer.byteLength(JSON.stringify(score), 'utf8');
+    const maxScore = IOT_BUCKET_LIMITS.desiredState.maxValueKiB * 1024;
+    errors.check(scoreBytes <= maxScore, `${prop}.env`, `a score of ${scoreBytes} bytes`, `a score (image, ports, env) of at most ${maxScore} bytes serialized`,
+      `the desired-state KV bucket refuses a value over ${IOT_BUCKET_LIMITS.desiredState.maxValueKiB} KiB: no device would ever receive the deployment; move large settings into a file the image reads`);
     errors.throwIfAny();
 
     this.resource = new iot.Deployment(this, 'Resource', {
@@ -301,15 +315,7 @@ export class FleetDeployment extends Construct {
       },
       spec: {
         targetSelector: selector,
-        score: {
-          type: iot.DeploymentSpecScoreType.PODMAN_V0,
-          data: {
-            image: this.image,
-            // Normalized: `8080:80/tcp` and `8080:80` are the same mapping and render the same.
-            ports: this.ports.length ? this.ports.map((p) => `${p.hostPort}:${p.containerPort}${p.protocol === 'udp' ? '/udp' : ''}`) : undefined,
-            env: env.length ? env : undefined,
-          },
-        },
+        score,
         rollout: { strategy: rollout.strategy as iot.DeploymentSpecRolloutStrategy, maxConcurrent: rollout.maxConcurrent },
       },
     });

@@ -4,9 +4,11 @@ import { Images } from '../core/images';
 import { assertDnsLabel } from '../core/names';
 import { forwardChildProps } from '../core/props';
 import { NatsServer, NatsServerProps } from '../nats/server';
-import { NatsKvBucket } from '../nats/kv';
+import { Duration, Size } from 'cdk8s';
+import { NatsKvBucket, NatsKvBucketSettings, NatsKvTtl } from '../nats/kv';
+import { assertInt } from '../core/validate';
 import { Release } from '../release/release';
-import { IotDeploymentCrd } from './crd';
+import { IOT_BUCKET_LIMITS, IotDeploymentCrd } from './crd';
 import { FleetDeployment, FleetDeploymentOptions } from './deployment';
 import { IOT_OPERATOR_RULES, IotOperator, IotOperatorProps, natsUrlWithCredentials } from './operator';
 import { k8s } from 'cdk8s-plus-28';
@@ -48,6 +50,51 @@ export interface IotFleetBuckets {
   readonly agentStatus?: string;
 }
 
+/** How big the fleet is designed to grow: the KV buckets' sizes follow from it. */
+export interface IotFleetCapacity {
+  /**
+   * Devices the fleet holds at most. Each gets one agent-status key (at most 128 KiB) and its desired-state keys.
+   * @default 1000
+   */
+  readonly devices?: number;
+  /**
+   * Fleet deployments one device runs at most (its desired-state keys, each at most 16 KiB, 5 revisions kept).
+   * @default 4
+   */
+  readonly deploymentsPerDevice?: number;
+}
+
+/**
+ * The settings the fleet's buckets are created with, for a capacity: the limits of IOT_BUCKET_LIMITS, and bucket sizes
+ * that hold every device's keys at their largest (desired state: devices x deployments per device x 5 revisions x
+ * 16 KiB; agent status: devices x 128 KiB). Replicas: 1 on a single server, 3 in a cluster.
+ */
+export function iotFleetBucketSettings(capacity: IotFleetCapacity = {}): {
+  readonly desiredState: NatsKvBucketSettings;
+  readonly agentStatus: NatsKvBucketSettings;
+} {
+  const devices = capacity.devices ?? 1000;
+  const perDevice = capacity.deploymentsPerDevice ?? 4;
+  assertInt('capacity.devices', devices, { min: 1, max: 1_000_000 }, 'a whole number of devices, 1 to 1,000,000');
+  assertInt('capacity.deploymentsPerDevice', perDevice, { min: 1, max: 256 }, 'a whole number of deployments per device, 1 to 256');
+  const d = IOT_BUCKET_LIMITS.desiredState;
+  const a = IOT_BUCKET_LIMITS.agentStatus;
+  return {
+    desiredState: {
+      history: d.history,
+      ttl: NatsKvTtl.none({ reason: 'desired state must never expire: an expired key would make the agent remove the deployment from its device' }),
+      maxValueSize: Size.kibibytes(d.maxValueKiB),
+      maxBucketSize: Size.kibibytes(devices * perDevice * d.history * d.maxValueKiB),
+    },
+    agentStatus: {
+      history: a.history,
+      ttl: NatsKvTtl.after(Duration.hours(a.ttlHours)),
+      maxValueSize: Size.kibibytes(a.maxValueKiB),
+      maxBucketSize: Size.kibibytes(devices * a.history * a.maxValueKiB),
+    },
+  };
+}
+
 /** Props of IotFleet. */
 export interface IotFleetProps {
   /**
@@ -70,6 +117,11 @@ export interface IotFleetProps {
    * @default - `desired-state` and `agent-status`
    */
   readonly buckets?: IotFleetBuckets;
+  /**
+   * How big the fleet is designed to grow; the KV buckets are sized for it (and must fit the NATS store together).
+   * @default - 1000 devices, 4 deployments per device
+   */
+  readonly capacity?: IotFleetCapacity;
   /**
    * Render the CustomResourceDefinition. The CRD is cluster-wide: exactly one release per cluster should own it. Without
    * it, the CRs carry `SkipDryRunOnMissingResource=true`, so Argo CD's dry run does not fail the whole sync while the
@@ -107,6 +159,8 @@ export class IotFleet extends Construct {
   public readonly agentStatusBucket: NatsKvBucket;
   /** The operator. */
   public readonly operator: IotOperator;
+  /** The capacity the buckets are sized for. */
+  public readonly capacity: Required<IotFleetCapacity>;
   private readonly _deployments = new Map<string, FleetDeployment>();
   private readonly hostPorts: FleetHostPorts;
   private readonly release: Release;
@@ -124,22 +178,34 @@ export class IotFleet extends Construct {
     // so their errors name them as the fleet's user wrote them).
     forwardChildProps(this, 'Nats', { prefix: 'nats' });
     forwardChildProps(this, 'Operator', { prefix: 'operator' });
-    const nats = errors.attempt(() => new NatsServer(this, 'Nats', { name: `${this.name}-nats`, ...props.nats, jetstream: true, syncWave: IOT_NATS_SYNC_WAVE }));
+    this.capacity = { devices: props.capacity?.devices ?? 1000, deploymentsPerDevice: props.capacity?.deploymentsPerDevice ?? 4 };
+    const settings = errors.attempt(() => iotFleetBucketSettings(props.capacity));
+    // The bucket Job connects as the operator does: with its NATS URL Secret when the server authenticates clients.
+    const natsUrlSecret = props.operator?.natsUrlSecret;
+    const nats = errors.attempt(() => new NatsServer(this, 'Nats', {
+      name: `${this.name}-nats`,
+      ...props.nats,
+      jetstream: true,
+      syncWave: IOT_NATS_SYNC_WAVE,
+      kvJob: { ...props.nats?.kvJob, urlSecret: props.nats?.auth?.kind === 'token' || props.nats?.auth?.kind === 'users' ? natsUrlSecret : undefined },
+    }));
     // The buckets and the operator are built on the server: without it there is nothing more to check.
-    if (!nats) errors.throwIfAny();
+    if (!nats || !settings) errors.throwIfAny();
     this.nats = nats!;
     const before = errors.errors.length;
     errors.check(this.nats.auth.kind !== 'nkeys', 'nats.auth', 'NatsAuth.nkeys(...)', 'NatsAuth.none(), .token(...) or .users([...])',
       'the operator reads only NATS_URL, and a URL cannot carry an nkey signature');
-    const bucket = (name: string, description: string): NatsKvBucket =>
-      errors.attempt(() => this.nats.addKeyValueBucket(name, description), { name, description });
+    const bucket = (name: string, description: string, s: NatsKvBucketSettings): NatsKvBucket =>
+      errors.attempt(() => this.nats.addKeyValueBucket(name, description, s), { name, description });
     this.desiredStateBucket = bucket(
       props.buckets?.desiredState ?? IOT_DESIRED_STATE_BUCKET,
       'desired state per device and deployment (key <device>.<deployment>), written by the operator, read by agents',
+      settings!.desiredState,
     );
     this.agentStatusBucket = bucket(
       props.buckets?.agentStatus ?? IOT_AGENT_STATUS_BUCKET,
       'agent heartbeats, labels and per-deployment phase (key status.<device>), written by agents, read by the operator',
+      settings!.agentStatus,
     );
     // The operator checks its buckets against the server's: after a bucket error it would only repeat it.
     if (errors.errors.length > before) errors.throwIfAny();
@@ -164,7 +230,9 @@ export class IotFleet extends Construct {
     this.release.addNote(
       `IoT fleet ${this.name}: list deployments with \`kubectl -n ${this.release.releaseNamespace} get iotdeploy\` ` +
         `(plain \`get deployments\` lists apps/v1). Device agents connect to the NATS server ${this.nats.name} and use the KV buckets ` +
-        `${this.desiredStateBucket.name} and ${this.agentStatusBucket.name}.`,
+        `${this.desiredStateBucket.name} and ${this.agentStatusBucket.name}, sized for ${this.capacity.devices} devices with up to ${this.capacity.deploymentsPerDevice} deployments each ` +
+        '(capacity): a device silent for a day ages out of the status bucket, and a fleet larger than the capacity finds the buckets full (puts refused). ' +
+        'The operator waits for both buckets in an init container (on every apply path); it and the agents must open them, not create them with settings of their own.',
     );
     this.addAuthNote();
     this.addDevicePullNote();

@@ -17,6 +17,8 @@ import { SecretKey } from '../core/secrets';
 import { HostForm } from '../core/endpoint';
 import { SecurityProfile } from '../core/security';
 import { NatsKvBucket } from '../nats/kv';
+import { kvBucketWaitContainer } from '../nats/kv-job';
+import { PodContainer } from '../core/pod-template';
 import { NatsServer } from '../nats/server';
 import { PodWiring, Wiring } from '../core/wiring';
 import { WorkloadConstruct } from '../core/workload';
@@ -35,6 +37,8 @@ import { assertPort } from '../core/validate';
  * - it talks to NATS JetStream: desired state under `<device>.<deployment>`, agent heartbeats read from the
  *   `agent-status` bucket under `status.<device>`; it opens both KV buckets at start-up and exits when NATS is not
  *   reachable yet ("expected INFO, got nothing"), which is why the fleet's NATS objects sync in an earlier wave;
+ *   the buckets are created by the NATS server's bucket Job with explicit limits, and the operator's pod waits until
+ *   they exist, so this library assumes the operator opens them rather than creating them with settings of its own;
  * - it is a Rust kube-rs controller with a 5-second status aggregator, one process, no leader election;
  * - its chart was to be published on hub.nationtech.io, whose operator image "hasn't been published yet", and that
  *   chart shipped a ClusterRole. The seed ran the operator host-side against `nats://localhost:4222`.
@@ -396,6 +400,7 @@ export class IotOperator extends WorkloadConstruct {
     errors.check(/^[A-Za-z0-9_:=,.-]+$/.test(logLevel), 'logLevel', logLevel, 'a RUST_LOG filter such as info or iot_operator=debug,kube=info');
     this.env = new EnvBuilder('IotOperator container operator');
     this.wiring = new PodWiring(this);
+    const initContainers: PodContainer[] = [];
     // The operator opens both KV buckets at start and exits when NATS is not there ("expected INFO, got nothing"): its
     // pod waits for the client port itself (an init wait, no API access), so the order holds under kubectl and Helm
     // too, not only under Argo CD's sync waves.
@@ -414,6 +419,13 @@ export class IotOperator extends WorkloadConstruct {
         purpose: 'desired state and agent status (KV)',
         urlSecret: props.natsUrlSecret,
       }));
+      // Buckets the server's Job creates: the operator opens them at start-up, so it waits until they exist (on every
+      // apply path, not only under Argo CD's waves) and never creates one with defaults of its own.
+      const created = [props.desiredStateBucket, props.agentStatusBucket].filter((b) => b.limits !== undefined);
+      if (created.length) {
+        const wait = errors.attempt(() => kvBucketWaitContainer(props.nats, this.wiring, created, { urlSecret: props.natsUrlSecret }));
+        if (wait) initContainers.push(wait);
+      }
     }
     // The operator watches its custom resources and writes their status through the API server.
     Wiring.of(this).connectToKubernetesApi(this, { container: 'operator', purpose: 'watches fleet deployments and writes their status' });
@@ -453,6 +465,7 @@ export class IotOperator extends WorkloadConstruct {
         },
       ],
       wiring: this.wiring,
+      initContainers,
       security,
       placement: placement!,
       replicas: 1,

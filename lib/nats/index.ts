@@ -4,3 +4,5 @@ export * from './config';
 export * from './exposure';
 export * from './kv';
 export * from './server';
+export { NATS_BOX_IMAGE } from './kv-job';
+export type { NatsKvJobOptions } from './kv-job';

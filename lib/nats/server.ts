@@ -26,7 +26,8 @@ import { NatsAuth, NatsTls, authConfigScript } from './auth';
 import { connectNats, INats } from './client';
 import { NATS_CLIENT_PORT, NATS_CLUSTER_PORT, NATS_MONITOR_PORT, NatsConfig, NatsTlsSettings } from './config';
 import { NatsExposure, NatsPersistence } from './exposure';
-import { assertBucketName, NatsKvBucket } from './kv';
+import { assertBucketName, formatBytes, NatsKvBucket, NatsKvBucketSettings, NatsKvStorage, resolveKvSettings } from './kv';
+import { NATS_BOX_IMAGE, NatsKvBucketJob, NatsKvJobOptions } from './kv-job';
 import { assertInt, syncWave } from '../core/validate';
 
 /**
@@ -240,6 +241,12 @@ export interface NatsServerProps {
    * @default - none
    */
   readonly tls?: NatsTls;
+  /**
+   * How the Job that creates the KV buckets declared with settings (`addKeyValueBucket(name, description, settings)`)
+   * connects and runs. The Job is rendered with the first such bucket.
+   * @default - NATS_BOX_IMAGE, connecting as any other client (the only user of users auth)
+   */
+  readonly kvJob?: NatsKvJobOptions;
 }
 
 /** Clustering of a NatsServer. */
@@ -255,6 +262,10 @@ export interface NatsClusterOptions {
    * @default - the server name
    */
   readonly name?: string;
+}
+
+function bytesOf(s: Size): number {
+  return Math.round(s.toKibibytes() * 1024);
 }
 
 function mebibytes(s: Size): number {
@@ -313,6 +324,10 @@ export class NatsServer extends WorkloadConstruct implements INats {
   /** The PodDisruptionBudget of a cluster (at most one server down at a time). */
   public readonly podDisruptionBudget?: k8s.KubePodDisruptionBudget;
   private readonly _buckets = new Map<string, NatsKvBucket>();
+  private readonly kvJobOptions: NatsKvJobOptions;
+  private readonly waveAnnotations: Record<string, string>;
+  private kvJob?: NatsKvBucketJob;
+  private readonly syncWave?: string;
 
   /** The URL scheme clients dial (`tls` with TLS). */
   public get scheme(): 'nats' | 'tls' {
@@ -363,6 +378,9 @@ export class NatsServer extends WorkloadConstruct implements INats {
     const labels = { ...extra, ...standardLabels({ ...identity, version: versionLabel }) };
 
     const wave: Record<string, string> = waveValue !== undefined ? { 'argocd.argoproj.io/sync-wave': waveValue } : {};
+    this.waveAnnotations = wave;
+    this.syncWave = waveValue;
+    this.kvJobOptions = props.kvJob ?? {};
     const annotations = (a: Record<string, string>): Record<string, string> | undefined =>
       Object.keys({ ...a, ...wave }).length ? { ...a, ...wave } : undefined;
 
@@ -424,6 +442,24 @@ export class NatsServer extends WorkloadConstruct implements INats {
     );
     const more = this.securityNotes(namespace);
     if (more) release.addNote(more);
+    release.addLazyNote(() => this.bucketNote());
+  }
+
+  /** The note on the buckets the Job creates: their limits, and what clients must do. */
+  private bucketNote(): string {
+    const declared = this.buckets.filter((b) => b.limits);
+    if (!this.kvJob || !declared.length) return '';
+    const list = declared.map((b) => {
+      const l = b.limits!;
+      return `${b.name} (history ${l.history}, TTL ${l.ttl}, values up to ${formatBytes(l.maxValueBytes)}, bucket up to ${formatBytes(l.maxBucketBytes)}, ` +
+        `${l.replicas} replica${l.replicas > 1 ? 's' : ''}, ${l.storage} storage)`;
+    });
+    return `NATS ${this.name}: Job ${this.kvJob.jobName()} creates the KV buckets ${list.join('; ')} once the server accepts connections, ` +
+      'and brings a bucket that exists with other settings to these (a storage type change fails the Job with JetStream\'s answer; nothing is deleted). ' +
+      'Re-syncing the same settings changes nothing; changed settings render a new Job. Clients must open these buckets, not create them: ' +
+      'a client that creates one with its own settings gets "stream name already in use with a different configuration". ' +
+      (this.syncWave !== undefined ? `Argo CD runs the Job in the server's sync wave (${this.syncWave}), so clients in later waves start once the buckets exist; ` +
+        'applied another way (kubectl apply), a client may start first and must retry until they do.' : 'A client that starts before the Job has run must retry until the buckets exist.');
   }
 
   /**
@@ -688,18 +724,58 @@ export class NatsServer extends WorkloadConstruct implements INats {
   }
 
   /**
-   * Declares a JetStream KV bucket clients of this server use. The name is validated and must be unique on the server;
-   * the bucket itself is created by the first client that opens it.
+   * Declares a JetStream KV bucket clients of this server use. The name is validated and must be unique on the server.
+   * With `settings`, the bucket is created by the server's bucket Job with exactly those limits (history, TTL, value
+   * and bucket size, replicas, storage), and an existing bucket is brought to them; the buckets' sizes must fit the
+   * JetStream store together. Without, the first client that opens the bucket creates it with its own defaults.
    */
-  public addKeyValueBucket(name: string, description: string): NatsKvBucket {
+  public addKeyValueBucket(name: string, description: string, settings?: NatsKvBucketSettings): NatsKvBucket {
     return inConstruct(this, () => {
       check(this.jetstream, 'jetstream', false, 'true when KV buckets are used', `bucket ${JSON.stringify(name)} needs JetStream`);
       assertBucketName(`buckets.${name}`, name);
       check(!this._buckets.has(name), `buckets.${name}`, name, 'a bucket name not declared twice on one server');
-      const bucket: NatsKvBucket = { name, description };
+      check(typeof description === 'string' && description.trim().length > 0 && description.length <= 1024, `buckets.${name}.description`, description, 'a non-empty description of at most 1024 characters');
+      const limits = settings !== undefined
+        ? resolveKvSettings(`buckets.${name}`, settings, { replicas: this.replicas, maxPayloadBytes: bytesOf(this.config.maxPayload) })
+        : undefined;
+      if (limits) this.checkStore(name, limits.storage, limits.maxBucketBytes);
+      const bucket: NatsKvBucket = { name, description, limits };
       this._buckets.set(name, bucket);
+      if (limits && !this.kvJob) this.kvJob = new NatsKvBucketJob(this, 'KvJob', this.kvJobOptions, this.waveAnnotations);
       return bucket;
     });
+  }
+
+  /** The buckets of one storage type must fit that store together: JetStream reserves each bucket's size at creation. */
+  private checkStore(name: string, storage: NatsKvStorage, size: number): void {
+    const js = this.config.jetstream!;
+    const store = bytesOf(storage === NatsKvStorage.MEMORY ? js.maxMemoryStore : js.maxFileStore);
+    const others = [...this._buckets.values()].filter((b) => b.limits?.storage === storage);
+    const used = others.reduce((n, b) => n + b.limits!.maxBucketBytes, 0);
+    const what = storage === NatsKvStorage.MEMORY ? 'jetstreamLimits.maxMemoryStore' : 'jetstreamLimits.maxFileStore (or a bigger persistence size)';
+    check(used + size <= store, `buckets.${name}.maxBucketSize`, formatBytes(size),
+      `at most ${formatBytes(Math.max(0, store - used))}: the ${storage} store holds ${formatBytes(store)}` + (others.length ? `, of which ${others.map((b) => `${b.name} reserves ${formatBytes(b.limits!.maxBucketBytes)}`).join(', ')}` : ''),
+      `JetStream reserves each bucket's size when it creates it and refuses a bucket that does not fit ("insufficient storage resources"); raise ${what}`);
+  }
+
+  /** The image (resolved) of the bucket Job and of the clients' bucket waits: `kvJob.image` or NATS_BOX_IMAGE. */
+  public get kvToolImage(): string {
+    return Images.of(this).resolve('kvJob.image', this.kvJobOptions.image ?? NATS_BOX_IMAGE);
+  }
+
+  /** The bucket Job, once a bucket is declared with settings. */
+  public get kvBucketJob(): k8s.KubeJob | undefined {
+    return this.kvJob?.job;
+  }
+
+  /** The bucket Job's script ConfigMap, once a bucket is declared with settings. */
+  public get kvBucketScript(): k8s.KubeConfigMap | undefined {
+    return this.kvJob?.configMap;
+  }
+
+  /** The bucket Job's name (it changes with the buckets' settings), once a bucket is declared with settings. */
+  public get kvBucketJobName(): string | undefined {
+    return this.kvJob?.jobName();
   }
 
   /** The declared KV buckets, in declaration order. */

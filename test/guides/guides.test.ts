@@ -142,6 +142,13 @@ describe('IoT fleet guide example', () => {
     const lb = out.manifests.find((o) => o.kind === 'Service' && (o as any).spec.type === 'LoadBalancer') as any;
     expect(lb.spec.loadBalancerSourceRanges).toEqual(['192.168.50.0/24']);
   });
+
+  test('the KV buckets are created by the Job with the limits the guide states, sized for 2,000 devices', () => {
+    expect(out.manifests.filter((o) => o.kind === 'Job').map((o) => o.metadata.name)).toEqual([fleet.nats.kvBucketJobName]);
+    const script: string = findObject(out.manifests, 'ConfigMap', 'iot-fleet-nats-kv').data['buckets.sh'];
+    expect(script).toContain('"max_bytes":655360000,"max_age":0,"max_msgs_per_subject":5,"max_msg_size":16384');
+    expect(script).toContain('"max_bytes":262144000,"max_age":86400000000000,"max_msgs_per_subject":1,"max_msg_size":131072');
+  });
 });
 
 describe('Argo CD guide example', () => {

@@ -14,6 +14,8 @@ export function buildIotFleet(app: App): IotFleet {
       }),
       persistence: NatsPersistence.volume({ size: Size.gibibytes(5) }),
     },
+    // The KV buckets are sized for 2,000 devices running up to 4 deployments each; they must fit the store.
+    capacity: { devices: 2000, deploymentsPerDevice: 4 },
   });
   // Every device labelled group=lab serves a web page on host port 8080.
   fleet.addDeployment('hello-web', {

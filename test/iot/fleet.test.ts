@@ -72,8 +72,13 @@ describe('IotFleet.addDeployment', () => {
         : `other ${o.kind}/${o.metadata.name}`;
       (waves[role] ??= []).push(wave(o));
     }
-    // The policies (default deny, NATS, operator) apply before any pod starts, with the config (lib/gitops/ordering.ts).
-    expect(waves).toEqual({ crd: [-1], nats: [-1, -1, -1, -1], 'operator identity': [-1, -1, -1], operator: [0], policy: [-1, -1, -1], cr: [1, 1] });
+    // The policies (default deny, NATS, bucket Job, operator) apply before any pod starts, with the config (lib/gitops/ordering.ts).
+    // The bucket Job runs in NATS's wave: Argo CD waits for it to complete, so the operator (wave 0) starts once the
+    // buckets exist with their declared settings.
+    expect(waves).toEqual({ crd: [-1], nats: [-1, -1, -1, -1, -1, -1], 'operator identity': [-1, -1, -1], operator: [0], policy: [-1, -1, -1, -1], cr: [1, 1] });
+    const job = out.objects.find((o) => o.kind === 'Job')!;
+    expect(job.metadata.name).toMatch(/^fleet-nats-kv-[a-z0-9]{8}$|^[a-z0-9-]+-nats-kv-[a-z0-9]{8}$/);
+    expect(wave(job)).toBe(-1);
     expect(Object.values(waves).flat()).toHaveLength(out.objects.length);
   });
 

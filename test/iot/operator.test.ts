@@ -44,11 +44,21 @@ describe('IotOperator (namespaced, default)', () => {
 
   test('waits for the NATS client port it dials (an init wait with no API access), on every apply path', () => {
     const waits = (pod.initContainers ?? []) as Array<Record<string, any>>;
-    expect(waits.map((w) => w.image)).toEqual(['busybox:1.36.1']);
+    expect(waits.map((w) => w.image)).toEqual(['busybox:1.36.1', 'natsio/nats-box:0.19.7-nonroot']);
     const url = new URL(envOf(c).NATS_URL as string);
     expect(waits[0].args[0]).toContain(`nc -z -w 2 ${url.hostname} ${url.port}`);
     // A network-only wait: the operator's Role keeps exactly its own rules.
     expect(find(out, 'Role').rules).toEqual(IOT_OPERATOR_RULES.map((r) => ({ ...r })));
+  });
+
+  test('then waits until both KV buckets exist (created by the bucket Job), with the NATS URL it connects with', () => {
+    const wait = (pod.initContainers as Array<Record<string, any>>)[1];
+    expect(wait.name).toBe('wait-for-kv-buckets');
+    expect(wait.command.slice(0, 2)).toEqual(['/bin/sh', '-c']);
+    expect(wait.command[2]).toContain(`for b in '${fleet.desiredStateBucket.name}' '${fleet.agentStatusBucket.name}'; do`);
+    expect(wait.command[2]).toContain('nats request --raw "\\$JS.API.STREAM.INFO.KV_$1"');
+    expect(envOf(wait)).toEqual({ HOME: '/tmp', NATS_URL: envOf(c).NATS_URL });
+    expect(wait.resources).toEqual({ requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '64Mi' } });
   });
 
   test('the NATS URL resolves to the client Service and its port', () => {
@@ -263,7 +273,12 @@ describe('IotOperator NATS authentication (an option: seed 003 defers device aut
     expect(c.env.some((e: any) => ['NATS_TOKEN', 'NATS_USER', 'NATS_PASSWORD'].includes(e.name))).toBe(false);
     // The server reads its own Secret; the pod still waits for the client port it dials.
     const dep = find(out, 'Deployment', 'r-operator');
-    expect(dep.spec.template.spec.initContainers.map((i: any) => i.name)).toContain('wait-for-r-nats');
+    expect(dep.spec.template.spec.initContainers.map((i: any) => i.name)).toEqual(['wait-for-r-nats', 'wait-for-kv-buckets']);
+    // The bucket wait connects with the same Secret, and so does the bucket Job.
+    const bucketWait = dep.spec.template.spec.initContainers[1];
+    expect(bucketWait.env).toEqual([{ name: 'HOME', value: '/tmp' }, url]);
+    const job = out.objects.find((o) => o.kind === 'Job') as any;
+    expect(job.spec.template.spec.containers[0].env).toEqual([{ name: 'HOME', value: '/tmp' }, url]);
     const note = out.notes.find((n) => n.includes('NATS authentication'))!;
     expect(note).toContain(`Secret iot-operator-nats`);
     expect(note).toContain(`--from-literal=url='${form}'`);
