@@ -57,3 +57,15 @@ export function compareText(a: string, b: string): number {
   if (a.length !== b.length) return a.length - b.length;
   return tertiary;
 }
+
+/**
+ * The entries of `m` in the order of their keys' UTF-16 code units (the order `<` gives: file paths in dist/), as a
+ * new Map. The engine's own sort without a comparator compares exactly so, and is several times faster than calling a
+ * comparator for each of the tens of thousands of comparisons that sorting a large output takes.
+ * @internal
+ */
+export function sortedByKey<V>(m: ReadonlyMap<string, V>): Map<string, V> {
+  const out = new Map<string, V>();
+  for (const k of [...m.keys()].sort()) out.set(k, m.get(k) as V);
+  return out;
+}

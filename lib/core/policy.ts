@@ -10,7 +10,8 @@ export const POLICY_EXCEPTION_PREFIX = 'policy.ops-kit.io/';
 
 /**
  * Annotation listing objects a workload references that the app does not render and an operator must create first,
- * as comma-separated `Kind/name` (`Secret/graphistry-jwt,PersistentVolumeClaim/data`).
+ * as comma-separated `Kind/name` (`Secret/graphistry-jwt,PersistentVolumeClaim/data`), or `Kind/namespace/name` for
+ * a ServiceAccount in another namespace than the referencing object's.
  */
 export const EXTERNAL_REFS_ANNOTATION = 'refs.ops-kit.io/external';
 
@@ -44,8 +45,15 @@ export function policyExceptionAnnotations(exceptions: readonly PolicyException[
 export interface ExternalRef {
   /** The kind of object. */
   readonly kind: 'Secret' | 'ConfigMap' | 'PersistentVolumeClaim' | 'ServiceAccount' | 'Service';
-  /** Its name, in the referencing object's namespace. */
+  /** Its name. */
   readonly name: string;
+  /**
+   * A ServiceAccount's namespace, when it is not the referencing object's (a RoleBinding in a watched namespace naming
+   * the account of an operator that runs in another one). Written as `ServiceAccount/namespace/name`; other kinds are
+   * always in the referencing object's namespace.
+   * @default - the referencing object's namespace (written as `Kind/name`)
+   */
+  readonly namespace?: string;
 }
 
 /** The kinds an external reference may name. */
@@ -61,6 +69,11 @@ export function assertExternalRefs(prop: string, refs: readonly ExternalRef[]): 
     check(EXTERNAL_REF_KINDS.includes(r?.kind), `${prop}[${i}].kind`, r?.kind, EXTERNAL_REF_KINDS.join(', '));
     if (r.kind === 'Service') assertDnsLabel(`${prop}[${i}].name`, r.name);
     else assertDnsSubdomain(`${prop}[${i}].name`, r.name);
+    if (r.namespace !== undefined) {
+      check(r.kind === 'ServiceAccount', `${prop}[${i}].namespace`, r.namespace,
+        `no namespace for a ${r.kind} (pods reference it in their own namespace); only a ServiceAccount, a binding's subject, lives in another`);
+      assertDnsLabel(`${prop}[${i}].namespace`, r.namespace);
+    }
   });
   return refs;
 }
@@ -72,6 +85,6 @@ export function assertExternalRefs(prop: string, refs: readonly ExternalRef[]): 
  */
 export function externalRefsAnnotation(refs: readonly ExternalRef[], prop = 'externalRefs'): Record<string, string> {
   assertExternalRefs(prop, refs);
-  const items = [...new Set(refs.map((r) => `${r.kind}/${r.name}`))].sort();
+  const items = [...new Set(refs.map((r) => (r.namespace === undefined ? `${r.kind}/${r.name}` : `${r.kind}/${r.namespace}/${r.name}`)))].sort();
   return items.length ? { [EXTERNAL_REFS_ANNOTATION]: items.join(',') } : {};
 }

@@ -396,7 +396,7 @@ export class FleetNamespace extends Construct {
     this.role = new k8s.KubeRole(this, 'Role', { metadata: { name, labels }, rules: IOT_OPERATOR_RULES.map((r) => ({ ...r })) });
     this.roleBinding = new k8s.KubeRoleBinding(this, 'RoleBinding', {
       // The ServiceAccount is the fleet release's (a dependency this release syncs after).
-      metadata: { name, labels, annotations: externalRefsAnnotation([{ kind: 'ServiceAccount', name }]) },
+      metadata: { name, labels, annotations: externalRefsAnnotation([{ kind: 'ServiceAccount', name, namespace: fleetNamespace }]) },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
       subjects: [{ kind: 'ServiceAccount', name, namespace: fleetNamespace }],
     });

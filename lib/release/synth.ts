@@ -4,6 +4,7 @@ import * as path from 'path';
 import { ApiObject, App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { ConfigError } from '../core/errors';
+import { sortedByKey } from '../core/order';
 import { ConnectionRecord } from '../core/wiring';
 import { Images } from '../core/images';
 import { EXTERNAL_REFS_ANNOTATION } from '../core/policy';
@@ -277,7 +278,7 @@ export function distFiles(releases: readonly RenderedRelease[]): Map<string, str
     const notes = notesText(r);
     if (notes) files.set(path.posix.join(REPORTS_DIR, r.name, 'NOTES.txt'), notes);
   }
-  return new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return sortedByKey(files);
 }
 
 /** The operator notes of a release as text (warnings first), or '' when it has none. */
@@ -383,13 +384,27 @@ function unchangedFiles(abs: string, files: ReadonlyMap<string, string>): { read
       } else if (r === OUTPUT_MARKER) continue;
       else {
         const want = e.isFile() ? files.get(r) : undefined;
-        if (want !== undefined && fs.readFileSync(path.join(abs, r)).equals(Buffer.from(want, 'utf8'))) same.add(r);
+        if (want !== undefined && holdsText(path.join(abs, r), want)) same.add(r);
         else others++;
       }
     }
   };
   walk('');
   return { same, identical: marker === MARKER_TEXT && others === 0 && same.size === files.size };
+}
+
+/** Text whose bytes a decoded comparison cannot vouch for: U+FFFD, and surrogates (a lone one is written as U+FFFD). */
+const DECODE_AMBIGUOUS = /[\uD800-\uDFFF\uFFFD]/;
+
+/**
+ * True when `file` holds exactly the UTF-8 bytes of `text`. Decoding the file and comparing strings is one call into
+ * node per file (no Buffer for each side) and is exact: decoding is one-to-one on valid UTF-8, and invalid bytes
+ * decode to U+FFFD, so a text holding U+FFFD (or a surrogate) is compared byte for byte instead.
+ * @internal
+ */
+export function holdsText(file: string, text: string): boolean {
+  if (DECODE_AMBIGUOUS.test(text)) return fs.readFileSync(file).equals(Buffer.from(text, 'utf8'));
+  return fs.readFileSync(file, 'utf8') === text;
 }
 
 /**

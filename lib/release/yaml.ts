@@ -242,21 +242,32 @@ function isPlainObject(v: object): boolean {
   return proto === Object.prototype;
 }
 
-/** A value at `indent` (the indentation of its own continuation lines). */
-function node(value: unknown, indent: string): string {
+/**
+ * The pieces of the document being written, joined once at its end: a string built by appending is a tree of
+ * thousands of small nodes, which the garbage collector copies while thousands of documents wait to be written and
+ * which is flattened again on every write; a join makes one flat string.
+ */
+let parts: string[] = [];
+
+/** Writes a value at `indent` (the indentation of its own continuation lines). */
+function node(value: unknown, indent: string): void {
   switch (typeof value) {
     case 'string':
-      return scalarString(value, indent, false);
+      parts.push(scalarString(value, indent, false));
+      return;
     case 'number':
       if (!Number.isFinite(value)) throw UNSUPPORTED;
-      return Object.is(value, -0) ? '-0' : JSON.stringify(value);
+      parts.push(Object.is(value, -0) ? '-0' : JSON.stringify(value));
+      return;
     case 'boolean':
-      return value ? 'true' : 'false';
+      parts.push(value ? 'true' : 'false');
+      return;
     case 'object':
-      if (value === null) return 'null';
-      if (Array.isArray(value)) return sequence(value, indent);
-      if (!isPlainObject(value)) throw UNSUPPORTED;
-      return mapping(value as Record<string, unknown>, indent);
+      if (value === null) parts.push('null');
+      else if (Array.isArray(value)) sequence(value, indent);
+      else if (!isPlainObject(value)) throw UNSUPPORTED;
+      else mapping(value as Record<string, unknown>, indent);
+      return;
     default:
       throw UNSUPPORTED;
   }
@@ -266,19 +277,16 @@ function isCollection(value: unknown): value is object {
   return typeof value === 'object' && value !== null;
 }
 
-/** True for `[]` and `{}` (a map whose values are all left out counts as empty): they are written inline. */
-function isEmpty(value: object): boolean {
-  if (Array.isArray(value)) return value.length === 0;
-  for (const k in value) if (keepUndefined || (value as Record<string, unknown>)[k] !== undefined) return false;
-  return true;
-}
-
-function mapping(obj: Record<string, unknown>, indent: string): string {
+function mapping(obj: Record<string, unknown>, indent: string): void {
   let keys = Object.keys(obj);
   if (!keepUndefined) keys = keys.filter((k) => obj[k] !== undefined);
-  if (keys.length === 0) return '{}';
+  if (keys.length === 0) {
+    parts.push('{}');
+    return;
+  }
   const inner = indent + INDENT_STEP;
-  let out = '';
+  const newline = `\n${indent}`;
+  const nested = `\n${inner}`;
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i];
     const value = obj[key];
@@ -286,27 +294,35 @@ function mapping(obj: Record<string, unknown>, indent: string): string {
     // A byte order mark as the document's first character would be taken for the stream's encoding mark and dropped.
     if (indent === '' && i === 0 && k.charCodeAt(0) === 0xfeff) k = `"\\uFEFF${doubleQuoted(key.slice(1), inner, true).slice(1)}`;
     if (k.length > MAX_IMPLICIT_KEY) throw UNSUPPORTED;
-    if (i > 0) out += `\n${indent}`;
-    out += `${k}:`;
-    if (isCollection(value) && !isEmpty(value)) {
-      out += `\n${inner}${node(value, inner)}`;
-    } else {
-      out += ` ${node(value, inner)}`;
+    if (i > 0) parts.push(newline);
+    parts.push(k, ':');
+    if (!isCollection(value)) {
+      parts.push(' ');
+      node(value, inner);
+      continue;
     }
+    // A collection goes on the lines below its key, unless it is empty (`[]`, `{}`: a map whose values are all left
+    // out counts as empty), which is written inline; an empty one writes exactly that one piece, a non-empty one more.
+    const at = parts.length;
+    parts.push(nested);
+    node(value, inner);
+    if (parts.length === at + 2 && (parts[at + 1] === '{}' || parts[at + 1] === '[]')) parts[at] = ' ';
   }
-  return out;
 }
 
-function sequence(items: readonly unknown[], indent: string): string {
-  if (items.length === 0) return '[]';
+function sequence(items: readonly unknown[], indent: string): void {
+  if (items.length === 0) {
+    parts.push('[]');
+    return;
+  }
   const inner = indent + INDENT_STEP;
-  let out = '';
+  const next = `\n${indent}- `;
   for (let i = 0; i < items.length; i++) {
     if (!(i in items) || (keepUndefined && items[i] === undefined)) throw UNSUPPORTED;
-    if (i > 0) out += `\n${indent}`;
-    out += `- ${items[i] === undefined ? 'null' : node(items[i], inner)}`;
+    parts.push(i > 0 ? next : '- ');
+    if (items[i] === undefined) parts.push('null');
+    else node(items[i], inner);
   }
-  return out;
 }
 
 /**
@@ -331,10 +347,15 @@ function emit(doc: unknown, flavour: YamlFlavour): { readonly text: string; read
       scalarCache.values.clear();
       scalarCache.flavour = flavour;
     }
+    parts = [];
     try {
-      return { text: `${node(doc, '')}\n`, path: 'emitter' };
+      node(doc, '');
+      parts.push('\n');
+      return { text: parts.join(''), path: 'emitter' };
     } catch (e) {
       if (e !== UNSUPPORTED) throw e;
+    } finally {
+      parts = [];
     }
   }
   if (flavour === 'cdk8s') {

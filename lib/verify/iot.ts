@@ -33,10 +33,29 @@ function grantsWatch(role: KubeObject | undefined): boolean {
     (r?.apiGroups ?? []).includes(IOT_GROUP) && (r?.resources ?? []).includes(IOT_DEPLOYMENT_PLURAL) && (r?.verbs ?? []).includes('watch'));
 }
 
+/**
+ * Finds a Role or ClusterRole by the kind, namespace and name a binding's roleRef gives: the first in object order (a
+ * ClusterRole in any namespace), as a search of the objects finds it, from a map made once.
+ */
+function roleFinder(all: readonly KubeObject[]): (kind: string, ns: string, name: string) => KubeObject | undefined {
+  const first = new Map<string, KubeObject>();
+  const byNs = new Map<string, KubeObject>();
+  for (const o of all) {
+    if (typeof o?.kind !== 'string' || groupOf(String(o.apiVersion ?? '')) !== 'rbac.authorization.k8s.io') continue;
+    const name = o.metadata?.name;
+    if (typeof name !== 'string') continue;
+    const key = `${o.kind}\u0000${name}`;
+    if (!first.has(key)) first.set(key, o);
+    const ns = o.metadata?.namespace;
+    if (typeof ns === 'string' && !byNs.has(`${key}\u0000${ns}`)) byNs.set(`${key}\u0000${ns}`, o);
+  }
+  return (kind, ns, name) => (kind === 'ClusterRole' ? first.get(`${kind}\u0000${name}`) : byNs.get(`${kind}\u0000${name}\u0000${ns}`));
+}
+
 /** `<namespace>/<name>` of every ServiceAccount granted to watch fleet deployments in `namespace` ('*' for every namespace). */
 function grants(all: readonly KubeObject[]): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
-  const role = (kind: string, ns: string, name: string) => all.find((o) => isRbac(o, kind) && o.metadata?.name === name && (kind === 'ClusterRole' || o.metadata?.namespace === ns));
+  const role = roleFinder(all);
   for (const b of all) {
     const cluster = isRbac(b, 'ClusterRoleBinding');
     if (!cluster && !isRbac(b, 'RoleBinding')) continue;
@@ -53,16 +72,24 @@ function grants(all: readonly KubeObject[]): Map<string, Set<string>> {
   return out;
 }
 
-/** The WATCH_NAMESPACE lists of the pods running as `sa` (undefined entries: unset, every namespace). */
-function watchLists(all: readonly KubeObject[], sa: string): Array<readonly string[] | undefined> {
-  const out: Array<readonly string[] | undefined> = [];
+/** The pod specs of `all` by the ServiceAccount they run as (`<namespace>/<name>`), in object order, in one pass. */
+function podsByAccount(all: readonly KubeObject[]): Map<string, Json[]> {
+  const out = new Map<string, Json[]>();
   for (const o of all) {
     const pod = podTemplateOf(o)?.spec as Json;
-    if (!pod || `${o.metadata?.namespace}/${pod.serviceAccountName ?? 'default'}` !== sa) continue;
-    const env = ((pod.containers ?? []) as Json[]).flatMap((c) => (c?.env ?? []) as Json[]).find((e) => e?.name === WATCH_NAMESPACE_ENV);
-    out.push(env?.value === undefined ? undefined : String(env.value).split(',').map((n) => n.trim()).filter(Boolean));
+    if (!pod) continue;
+    const sa = `${o.metadata?.namespace}/${pod.serviceAccountName ?? 'default'}`;
+    const pods = out.get(sa);
+    if (pods) pods.push(pod);
+    else out.set(sa, [pod]);
   }
   return out;
+}
+
+/** The WATCH_NAMESPACE list of a pod spec (undefined: unset, every namespace). */
+function watchList(pod: Json): readonly string[] | undefined {
+  const env = ((pod.containers ?? []) as Json[]).flatMap((c) => (c?.env ?? []) as Json[]).find((e) => e?.name === WATCH_NAMESPACE_ENV);
+  return env?.value === undefined ? undefined : String(env.value).split(',').map((n) => n.trim()).filter(Boolean);
 }
 
 /**
@@ -79,11 +106,26 @@ export function iotWatchFindings(crs: readonly KubeObject[], all: readonly KubeO
   if (!fleetCrs.length) return [];
   const granted = grants(all);
   if (!granted.size) return [];
-  const watchedBy = (ns: string) =>
-    [...granted.entries()].some(([sa, nss]) => (nss.has('*') || nss.has(ns)) && watchLists(all, sa).every((l) => l === undefined || l.includes(ns)));
+  const pods = podsByAccount(all);
+  const lists = new Map<string, Array<readonly string[] | undefined>>();
+  const listsOf = (sa: string) => {
+    let l = lists.get(sa);
+    if (!l) lists.set(sa, (l = (pods.get(sa) ?? []).map(watchList)));
+    return l;
+  };
+  // Thousands of fleet deployments share a few namespaces: each namespace is decided once.
+  const decided = new Map<string, boolean>();
+  const watchedBy = (ns: string) => {
+    let yes = decided.get(ns);
+    if (yes === undefined) {
+      yes = [...granted.entries()].some(([sa, nss]) => (nss.has('*') || nss.has(ns)) && listsOf(sa).every((l) => l === undefined || l.includes(ns)));
+      decided.set(ns, yes);
+    }
+    return yes;
+  };
   const watched = [...new Set([...granted.entries()].flatMap(([sa, nss]) => {
-    const lists = watchLists(all, sa);
-    return [...nss].filter((ns) => lists.every((l) => l === undefined || ns === '*' || l.includes(ns))).map((ns) => (ns === '*' ? 'every namespace' : ns));
+    const own = listsOf(sa);
+    return [...nss].filter((ns) => own.every((l) => l === undefined || ns === '*' || l.includes(ns))).map((ns) => (ns === '*' ? 'every namespace' : ns));
   }))].sort();
   return fleetCrs.flatMap((cr) => {
     const ns = String(cr.metadata?.namespace ?? '');

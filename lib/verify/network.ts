@@ -48,115 +48,239 @@ interface ArrivingPort {
   readonly protocol: string;
 }
 
-interface PodInfo {
+/**
+ * A pod template of the app, with its namespace and its position among the app's pod templates (lookups return pods in
+ * that order).
+ * @internal
+ */
+export interface PodInfo {
+  /** The pod template and its owner. */
   readonly template: PodTemplate;
+  /** The owner's namespace. */
   readonly namespace: string;
+  /** True when the pods use the node's network (NetworkPolicies do not apply to them). */
   readonly hostNetwork: boolean;
+  /** Position among the app's pod templates. */
+  readonly at: number;
 }
 
-interface Index {
-  readonly pods: PodInfo[];
-  readonly policies: KubeObject[];
-  readonly services: Map<string, KubeObject>;
-  readonly namespaceLabels: Map<string, Record<string, string>>;
+/** A pod, as the policies that select it see it. */
+interface PodLabels {
+  readonly namespace: string;
+  readonly labels: Readonly<Record<string, string>>;
 }
 
-function buildIndex(objects: readonly KubeObject[]): Index {
-  const index: Index = { pods: [], policies: [], services: new Map(), namespaceLabels: new Map() };
+/**
+ * How the NetworkPolicy rules find pods and policies. `indexedLookup` (the synth's) answers from indexes by
+ * namespace and label; the tests hold a reference that scans every object and prove the two give the same answers, in
+ * the same order, so the rules' findings are the same.
+ * @internal
+ */
+export interface NetworkLookup {
+  /** The app's pod templates, in object order. */
+  readonly pods: readonly PodInfo[];
+  /** The app's NetworkPolicies, in object order. */
+  readonly policies: readonly KubeObject[];
+  /** The app's Services by `namespace/name` (the first of each). */
+  readonly services: ReadonlyMap<string, KubeObject>;
+  /** The labels of the Namespaces the app renders, by name. */
+  readonly namespaceLabels: ReadonlyMap<string, Record<string, string>>;
+  /** `namespace/name` of every ServiceAccount a RoleBinding or ClusterRoleBinding of the app grants something. */
+  readonly boundAccounts: ReadonlySet<string>;
+  /** The pods of `namespace` a NetworkPolicy label selector selects (`{}` selects all of them), in order. */
+  podsSelectedBy(namespace: string, selector: Json): readonly PodInfo[];
+  /** The pods of `namespace` whose labels hold every pair of `selector` (a Service's; none for an empty one), in order. */
+  podsMatching(namespace: string, selector: Record<string, string> | undefined): readonly PodInfo[];
+  /** The policies of the pod's namespace that select it for direction `dir`, in order. */
+  policiesSelecting(pod: PodLabels, dir: 'Ingress' | 'Egress'): readonly KubeObject[];
+}
+
+/** Builds a lookup over an app's objects. @internal */
+export type NetworkLookupFactory = (objects: readonly KubeObject[]) => NetworkLookup;
+
+/**
+ * The objects the rules look at, in order: pod templates, NetworkPolicies, Services (the first of each name) and
+ * Namespace labels.
+ * @internal
+ */
+export function networkObjects(objects: readonly KubeObject[]): Pick<NetworkLookup, 'pods' | 'policies' | 'services' | 'namespaceLabels' | 'boundAccounts'> {
+  const pods: PodInfo[] = [];
+  const policies: KubeObject[] = [];
+  const services = new Map<string, KubeObject>();
+  const namespaceLabels = new Map<string, Record<string, string>>();
   for (const o of objects) {
     if (!o?.metadata?.name) continue;
     const t = podTemplateOf(o);
-    if (t) index.pods.push({ template: t, namespace: namespaceOf(o), hostNetwork: t.spec?.hostNetwork === true });
-    if (o.kind === 'NetworkPolicy' && String(o.apiVersion).startsWith('networking.k8s.io/')) index.policies.push(o);
-    if (o.kind === 'Service' && o.apiVersion === 'v1') index.services.set(`${namespaceOf(o)}/${o.metadata.name}`, o);
-    if (o.kind === 'Namespace') index.namespaceLabels.set(o.metadata.name, { ...((o.metadata.labels as Record<string, string>) ?? {}) });
+    if (t) pods.push({ template: t, namespace: namespaceOf(o), hostNetwork: t.spec?.hostNetwork === true, at: pods.length });
+    if (o.kind === 'NetworkPolicy' && String(o.apiVersion).startsWith('networking.k8s.io/')) policies.push(o);
+    if (o.kind === 'Service' && o.apiVersion === 'v1') services.set(`${namespaceOf(o)}/${o.metadata.name}`, o);
+    if (o.kind === 'Namespace') namespaceLabels.set(o.metadata.name, { ...((o.metadata.labels as Record<string, string>) ?? {}) });
   }
-  return index;
+  return { pods, policies, services, namespaceLabels, boundAccounts: boundAccounts(objects) };
 }
 
-/** A NetworkPolicy label selector: `{}` selects everything, otherwise matchLabels and matchExpressions must hold. */
-function npSelects(sel: Json, labels: Readonly<Record<string, string>>): boolean {
+/**
+ * A NetworkPolicy label selector: `{}` selects everything, otherwise matchLabels and matchExpressions must hold.
+ * @internal
+ */
+export function npSelects(sel: Json, labels: Readonly<Record<string, string>>): boolean {
   if (!sel || typeof sel !== 'object') return false;
   if (!Object.keys(sel.matchLabels ?? {}).length && !(sel.matchExpressions ?? []).length) return true;
   return labelSelectorMatches(sel, labels as Record<string, string>);
 }
 
-function nsLabels(index: Index, ns: string): Record<string, string> {
-  return { ...(index.namespaceLabels.get(ns) ?? {}), 'kubernetes.io/metadata.name': ns };
-}
-
-function policyTypes(p: Json): string[] {
+/**
+ * The directions a policy isolates: its policyTypes, or Ingress (plus Egress when it has egress rules).
+ * @internal
+ */
+export function policyTypes(p: Json): string[] {
   if (Array.isArray(p.spec?.policyTypes) && p.spec.policyTypes.length) return p.spec.policyTypes;
   return Array.isArray(p.spec?.egress) ? ['Ingress', 'Egress'] : ['Ingress'];
 }
 
+/** The key of one label in the indexes (a NUL cannot be in a label key, so no two pairs share a key). */
+function pairKey(k: string, v: unknown): string {
+  return `${k}\u0000${String(v)}`;
+}
+
+/** The `key=value` pairs of a label map, or undefined when it is not a plain object (such a value is always a candidate). */
+function labelPairs(labels: unknown): string[] | undefined {
+  if (!labels || typeof labels !== 'object' || Array.isArray(labels)) return undefined;
+  return Object.entries(labels).map(([k, v]) => pairKey(k, v));
+}
+
+/** Items under each of their pairs, those without plain labels apart; `smallest` picks the fewest candidates. */
+class PairIndex<T extends { readonly at: number }> {
+  readonly all: T[] = [];
+  private readonly byPair = new Map<string, T[]>();
+  private readonly odd: T[] = [];
+
+  add(item: T, labels: unknown): void {
+    this.all.push(item);
+    const pairs = labelPairs(labels);
+    if (!pairs) {
+      this.odd.push(item);
+      return;
+    }
+    for (const p of pairs) {
+      const list = this.byPair.get(p);
+      if (list) list.push(item);
+      else this.byPair.set(p, [item]);
+    }
+  }
+
+  /**
+   * A superset of the items whose labels hold every pair of `selector` (a plain object with at least one pair), in
+   * order: the items under its rarest pair, plus those without plain labels.
+   */
+  candidates(selector: object): readonly T[] {
+    let best: readonly T[] | undefined;
+    for (const [k, v] of Object.entries(selector)) {
+      const list = this.byPair.get(pairKey(k, v)) ?? [];
+      if (!best || list.length < best.length) best = list;
+      if (!best.length) break;
+    }
+    if (!this.odd.length) return best ?? [];
+    return [...(best ?? []), ...this.odd].sort((x, y) => x.at - y.at);
+  }
+}
+
 /**
- * The policies of one namespace and direction, with each one's position in `index.policies`: each under the one
- * `key=value` pair of its podSelector's matchLabels that the fewest of these policies share (a pod without that label
- * cannot be selected by it), those without matchLabels apart.
+ * The lookup the synth uses: pods by namespace and label pair, policies by namespace and direction under the rarest
+ * pair of their podSelector's matchLabels. A selector is matched only against the pods that carry its rarest pair (and
+ * a pod only against the policies in the buckets of its own labels), so verifying a release with thousands of
+ * workloads, a policy and a Service each stays linear. Every candidate is still matched in full, so the answers are
+ * exactly those of matching everything.
+ * @internal
+ */
+export function indexedLookup(objects: readonly KubeObject[]): NetworkLookup {
+  const base = networkObjects(objects);
+  const podsByNs = new Map<string, PairIndex<PodInfo>>();
+  for (const p of base.pods) {
+    let ix = podsByNs.get(p.namespace);
+    if (!ix) podsByNs.set(p.namespace, (ix = new PairIndex()));
+    ix.add(p, p.template.labels);
+  }
+  let buckets: Map<string, PolicyBuckets> | undefined;
+  return {
+    ...base,
+    podsSelectedBy(namespace, selector) {
+      const ix = podsByNs.get(namespace);
+      if (!ix || !selector || typeof selector !== 'object') return [];
+      const ml = selector.matchLabels;
+      const pairs = ml && typeof ml === 'object' && !Array.isArray(ml) && Object.keys(ml).length > 0;
+      return (pairs ? ix.candidates(ml) : ix.all).filter((p) => npSelects(selector, p.template.labels));
+    },
+    podsMatching(namespace, selector) {
+      const ix = podsByNs.get(namespace);
+      if (!ix || !selector || typeof selector !== 'object' || Array.isArray(selector) || !Object.keys(selector).length) {
+        return ix ? ix.all.filter((p) => selects(selector, p.template.labels)) : [];
+      }
+      return ix.candidates(selector).filter((p) => selects(selector, p.template.labels));
+    },
+    policiesSelecting(pod, dir) {
+      buckets ??= policyBuckets(base.policies);
+      const b = buckets.get(`${pod.namespace}\u0000${dir}`);
+      if (!b) return [];
+      const candidates = [...b.rest];
+      const pairs = labelPairs(pod.labels);
+      if (pairs) {
+        for (const pair of pairs) {
+          const list = b.byPair.get(pair);
+          if (list) candidates.push(...list);
+        }
+      } else for (const list of b.byPair.values()) candidates.push(...list);
+      if (candidates.length > 1) candidates.sort((x, y) => x.at - y.at);
+      // Each policy is in one bucket and a pod has each label once, so no policy is a candidate twice.
+      return candidates.filter((c) => npSelects((c.policy as Json).spec?.podSelector, pod.labels)).map((c) => c.policy);
+    },
+  };
+}
+
+/**
+ * The policies of one namespace and direction, with each one's position among the app's policies: each under the one
+ * pair of its podSelector's matchLabels that the fewest of these policies share (a pod without that label cannot be
+ * selected by it), those without plain matchLabels apart.
  */
 interface PolicyBuckets {
   readonly byPair: Map<string, Array<{ readonly at: number; readonly policy: KubeObject }>>;
   readonly rest: Array<{ readonly at: number; readonly policy: KubeObject }>;
 }
 
-const policyBuckets = new WeakMap<Index, Map<string, PolicyBuckets>>();
-
-function matchLabelPairs(policy: KubeObject): string[] {
-  const ml = (policy as Json).spec?.podSelector?.matchLabels;
-  return ml && typeof ml === 'object' ? Object.entries(ml).map(([k, v]) => `${k}=${String(v)}`) : [];
-}
-
-function bucketsOf(index: Index, namespace: string, dir: 'Ingress' | 'Egress'): PolicyBuckets {
-  let all = policyBuckets.get(index);
-  if (!all) {
-    const groups = new Map<string, Array<{ at: number; policy: KubeObject; pairs: string[] }>>();
-    index.policies.forEach((policy, at) => {
-      for (const d of new Set(policyTypes(policy))) {
-        const key = `${namespaceOf(policy)}\u0000${d}`;
-        const g = groups.get(key);
-        const entry = { at, policy, pairs: matchLabelPairs(policy) };
-        if (g) g.push(entry);
-        else groups.set(key, [entry]);
-      }
-    });
-    all = new Map();
-    for (const [key, entries] of groups) {
-      const count = new Map<string, number>();
-      for (const e of entries) for (const pair of e.pairs) count.set(pair, (count.get(pair) ?? 0) + 1);
-      const b: PolicyBuckets = { byPair: new Map(), rest: [] };
-      for (const { at, policy, pairs } of entries) {
-        if (!pairs.length) {
-          b.rest.push({ at, policy });
-          continue;
-        }
-        const rarest = pairs.reduce((x, y) => (count.get(y)! < count.get(x)! ? y : x));
-        const list = b.byPair.get(rarest);
-        if (list) list.push({ at, policy });
-        else b.byPair.set(rarest, [{ at, policy }]);
-      }
-      all.set(key, b);
+function policyBuckets(policies: readonly KubeObject[]): Map<string, PolicyBuckets> {
+  const groups = new Map<string, Array<{ at: number; policy: KubeObject; pairs: string[] }>>();
+  policies.forEach((policy, at) => {
+    const pairs = labelPairs((policy as Json).spec?.podSelector?.matchLabels) ?? [];
+    for (const d of new Set(policyTypes(policy))) {
+      const key = `${namespaceOf(policy)}\u0000${d}`;
+      const g = groups.get(key);
+      const entry = { at, policy, pairs };
+      if (g) g.push(entry);
+      else groups.set(key, [entry]);
     }
-    policyBuckets.set(index, all);
+  });
+  const all = new Map<string, PolicyBuckets>();
+  for (const [key, entries] of groups) {
+    const count = new Map<string, number>();
+    for (const e of entries) for (const pair of e.pairs) count.set(pair, (count.get(pair) ?? 0) + 1);
+    const b: PolicyBuckets = { byPair: new Map(), rest: [] };
+    for (const { at, policy, pairs } of entries) {
+      if (!pairs.length) {
+        b.rest.push({ at, policy });
+        continue;
+      }
+      const rarest = pairs.reduce((x, y) => (count.get(y)! < count.get(x)! ? y : x));
+      const list = b.byPair.get(rarest);
+      if (list) list.push({ at, policy });
+      else b.byPair.set(rarest, [{ at, policy }]);
+    }
+    all.set(key, b);
   }
-  return all.get(`${namespace}\u0000${dir}`) ?? { byPair: new Map(), rest: [] };
+  return all;
 }
 
-/**
- * The policies that select a pod (in its namespace) for one direction, in `index.policies` order. Only the policies
- * whose bucket pair the pod carries, and those without matchLabels, are matched against it: the
- * verification of a release with thousands of workloads and a policy each stays linear.
- */
-function selecting(index: Index, pod: { namespace: string; labels: Readonly<Record<string, string>> }, dir: 'Ingress' | 'Egress'): KubeObject[] {
-  const b = bucketsOf(index, pod.namespace, dir);
-  const candidates = [...b.rest];
-  for (const [k, v] of Object.entries(pod.labels)) {
-    const list = b.byPair.get(`${k}=${v}`);
-    if (list) candidates.push(...list);
-  }
-  if (candidates.length > 1) candidates.sort((x, y) => x.at - y.at);
-  // Each policy is in one bucket and a pod has each label once, so no policy is a candidate twice.
-  return candidates.filter((c) => npSelects((c.policy as Json).spec?.podSelector, pod.labels)).map((c) => c.policy);
+function nsLabels(index: NetworkLookup, ns: string): Record<string, string> {
+  return { ...(index.namespaceLabels.get(ns) ?? {}), 'kubernetes.io/metadata.name': ns };
 }
 
 /** True when every address of `cidr` is in `block` and outside its `except` ranges. */
@@ -172,7 +296,7 @@ function blockContains(block: Json, cidr: string): boolean {
 }
 
 /** True when a rule's peer (of a policy in `policyNs`) matches one end of a connection. */
-function peerMatches(index: Index, peer: Json, policyNs: string, end: End): boolean {
+function peerMatches(index: NetworkLookup, peer: Json, policyNs: string, end: End): boolean {
   if (end.kind === 'cidr') return !!peer?.ipBlock && end.cidrs.every((c) => blockContains(peer.ipBlock, c));
   // A host-network pod has its node's address; verification does not know the nodes' addresses, so any range counts.
   if (end.hostNetwork) return !!peer?.ipBlock;
@@ -195,8 +319,8 @@ function portMatches(rulePort: Json, p: ArrivingPort): boolean {
  * True when `pod`'s policies let the connection through in direction `dir` (`other` is the far end, `port` the port
  * at the receiving pod): not isolated in that direction, or some rule of a policy selecting it matches both.
  */
-function allowed(index: Index, pod: { namespace: string; labels: Readonly<Record<string, string>> }, dir: 'Ingress' | 'Egress', other: End, port: ArrivingPort): boolean {
-  const policies = selecting(index, pod, dir);
+function allowed(index: NetworkLookup, pod: PodLabels, dir: 'Ingress' | 'Egress', other: End, port: ArrivingPort): boolean {
+  const policies = index.policiesSelecting(pod, dir);
   if (!policies.length) return true;
   const key = dir === 'Ingress' ? 'ingress' : 'egress';
   const peersKey = dir === 'Ingress' ? 'from' : 'to';
@@ -227,7 +351,7 @@ function containerPorts(t: PodTemplate): Json[] {
 }
 
 /** The port a connection arrives on at `t`, or undefined when the pods do not declare it (the wiring rules say so). */
-function arrivingPort(index: Index, c: ConnectionRecord, t: PodTemplate): ArrivingPort | undefined {
+function arrivingPort(index: NetworkLookup, c: ConnectionRecord, t: PodTemplate): ArrivingPort | undefined {
   const to = c.to;
   if (to.type === 'pods') {
     const declared = containerPorts(t).find((p) => p?.name === to.port.targetPort);
@@ -244,12 +368,12 @@ function arrivingPort(index: Index, c: ConnectionRecord, t: PodTemplate): Arrivi
 }
 
 /** The pods a connection reaches, with the selector of the Service (as rendered) or of the pods. */
-function targets(index: Index, c: ConnectionRecord): PodInfo[] {
+function targets(index: NetworkLookup, c: ConnectionRecord): readonly PodInfo[] {
   const to = c.to;
   if (to.type === 'external') return [];
   let selector: Record<string, string> | undefined = to.selector as Record<string, string>;
   if (to.type === 'service') selector = (index.services.get(`${to.namespace}/${to.name}`) as Json)?.spec?.selector;
-  return index.pods.filter((p) => p.namespace === to.namespace && selects(selector, p.template.labels));
+  return index.podsMatching(to.namespace, selector);
 }
 
 function fmtPort(p: ArrivingPort): string {
@@ -269,8 +393,15 @@ function fmtPort(p: ArrivingPort): string {
  * - `netpol-exposed`: the pods behind a NodePort or LoadBalancer Service admit some address from outside.
  */
 export function networkFindings(release: NetworkRelease, allObjects: readonly KubeObject[]): NetworkFinding[] {
-  const index = buildIndex(allObjects);
-  const own = buildIndex(release.objects);
+  return networkFindingsWith(release, indexedLookup(allObjects));
+}
+
+/**
+ * `networkFindings` with the app's objects already in a lookup (`verifyReleases` builds one for all its releases).
+ * @internal
+ */
+export function networkFindingsWith(release: NetworkRelease, index: NetworkLookup): NetworkFinding[] {
+  const own = networkObjects(release.objects);
   const findings: NetworkFinding[] = [];
   const ownPolicies = new Set(own.policies);
 
@@ -278,7 +409,7 @@ export function networkFindings(release: NetworkRelease, allObjects: readonly Ku
   for (const p of own.pods) {
     if (p.hostNetwork) continue;
     for (const dir of ['Ingress', 'Egress'] as const) {
-      if (!selecting(index, { namespace: p.namespace, labels: p.template.labels }, dir).some((x) => ownPolicies.has(x))) {
+      if (!index.policiesSelecting({ namespace: p.namespace, labels: p.template.labels }, dir).some((x) => ownPolicies.has(x))) {
         findings.push({
           rule: 'netpol-coverage',
           message: `the pods of ${objectId(p.template.owner)} are not isolated for ${dir.toLowerCase()}: no NetworkPolicy of release ${release.name} selects them with policyType ${dir}, so they ${dir === 'Ingress' ? 'accept every connection' : 'may connect anywhere'}`,
@@ -302,7 +433,7 @@ export function networkFindings(release: NetworkRelease, allObjects: readonly Ku
   for (const pol of own.policies) {
     const ns = namespaceOf(pol);
     const spec = (pol as Json).spec ?? {};
-    if (!index.pods.some((p) => p.namespace === ns && npSelects(spec.podSelector, p.template.labels))) {
+    if (!index.podsSelectedBy(ns, spec.podSelector).length) {
       findings.push({ rule: 'netpol-selects', message: `NetworkPolicy ${pol.metadata.name} selects no pod in namespace ${ns} (podSelector ${show(spec.podSelector)})`,
         fix: 'select the workload by its own selector labels (the release renders each workload\'s policy from them)', object: pol, path: 'spec.podSelector' });
     }
@@ -315,7 +446,7 @@ export function networkFindings(release: NetworkRelease, allObjects: readonly Ku
         if (target === undefined || !podNamespaces.has(target)) return;
         const ml = (peer.podSelector.matchLabels ?? {}) as Record<string, string>;
         if (declaredExternal.has(`${target}|${JSON.stringify(Object.entries(ml).sort())}`)) return;
-        if (index.pods.some((p) => p.namespace === target && npSelects(peer.podSelector, p.template.labels))) return;
+        if (index.podsSelectedBy(target, peer.podSelector).length) return;
         findings.push({
           rule: 'netpol-selects',
           message: `NetworkPolicy ${pol.metadata.name} ${key} rule ${i} names pods ${show(peer.podSelector)} in namespace ${target}, which no workload of the app runs`,
@@ -348,8 +479,7 @@ export function networkFindings(release: NetworkRelease, allObjects: readonly Ku
     // Egress, in the client's release.
     if (c.from.type === 'workload' && c.from.release === release.name) {
       const from = c.from;
-      const clients = index.pods.filter((p) =>
-        p.namespace === from.namespace && selects(from.selector as Record<string, string>, p.template.labels) && !p.hostNetwork);
+      const clients = index.podsMatching(from.namespace, from.selector as Record<string, string>).filter((p) => !p.hostNetwork);
       if (c.to.type === 'external' && !c.to.peer && clients.length) {
         fail(clients[0].template.owner, `the external endpoint ${c.to.host} declares no peer, so no NetworkPolicy rule can allow it`,
           'declare who answers there on the endpoint (ExternalPeer.pods or ExternalPeer.cidr)');
@@ -369,9 +499,7 @@ export function networkFindings(release: NetworkRelease, allObjects: readonly Ku
       if (c.from.type === 'external') sources = peerEnds(c.from.peer);
       else {
         const from = c.from;
-        sources = index.pods
-          .filter((p) => p.namespace === from.namespace && selects(from.selector as Record<string, string>, p.template.labels))
-          .map(podEnd);
+        sources = index.podsMatching(from.namespace, from.selector as Record<string, string>).map(podEnd);
       }
       for (const d of dests) {
         if (!d.pod || d.pod.hostNetwork) continue;
@@ -387,16 +515,17 @@ export function networkFindings(release: NetworkRelease, allObjects: readonly Ku
   }
 
   // netpol-api-access
-  const bound = boundAccounts(allObjects);
+  const bound = index.boundAccounts;
+  const serviceAccount = serviceAccountFinder(release.objects);
   for (const p of own.pods) {
     if (p.hostNetwork) continue;
     const spec = p.template.spec ?? {};
     const account = (spec.serviceAccountName ?? spec.serviceAccount ?? 'default') as string;
-    const sa = release.objects.find((o) => o.kind === 'ServiceAccount' && o.metadata.name === account && namespaceOf(o) === p.namespace) as Json | undefined;
+    const sa = serviceAccount(p.namespace, account);
     const mounted = spec.automountServiceAccountToken ?? sa?.automountServiceAccountToken ?? true;
     if (mounted !== true || !bound.has(`${p.namespace}/${account}`)) continue;
     const pod = { namespace: p.namespace, labels: p.template.labels };
-    const policies = selecting(index, pod, 'Egress');
+    const policies = index.policiesSelecting(pod, 'Egress');
     if (!policies.length) continue;
     const reaches = policies.some((pol) => ((pol as Json).spec?.egress ?? []).some((rule: Json) => {
       const peers = (rule?.to ?? []) as Json[];
@@ -418,14 +547,14 @@ export function networkFindings(release: NetworkRelease, allObjects: readonly Ku
   for (const svc of own.services.values()) {
     const spec = (svc as Json).spec ?? {};
     if (spec.type !== 'NodePort' && spec.type !== 'LoadBalancer') continue;
-    const pods = index.pods.filter((p) => p.namespace === namespaceOf(svc) && selects(spec.selector, p.template.labels) && !p.hostNetwork);
+    const pods = index.podsMatching(namespaceOf(svc), spec.selector).filter((p) => !p.hostNetwork);
     for (const [i, sp] of ((spec.ports ?? []) as Json[]).entries()) {
       for (const pod of pods) {
         const record = { kind: 'ingress', from: { type: 'external' }, to: { type: 'service', namespace: namespaceOf(svc), name: svc.metadata.name, port: { name: sp.name, port: sp.port, protocol: sp.protocol ?? 'TCP', targetPort: sp.targetPort ?? sp.port } } } as unknown as ConnectionRecord;
         const port = arrivingPort(index, record, pod.template);
         if (!port) continue;
         const labels = { namespace: pod.namespace, labels: pod.template.labels };
-        const policies = selecting(index, labels, 'Ingress');
+        const policies = index.policiesSelecting(labels, 'Ingress');
         if (!policies.length) continue;
         const admits = policies.some((pol) => ((pol as Json).spec?.ingress ?? []).some((rule: Json) => {
           const peers = (rule?.from ?? []) as Json[];
@@ -446,6 +575,25 @@ export function networkFindings(release: NetworkRelease, allObjects: readonly Ku
     }
   }
   return findings;
+}
+
+/**
+ * Finds a ServiceAccount of `objects` by namespace and name: the first in object order, as searching the objects would,
+ * from a map made once (a release with thousands of pods looks one up for each).
+ * @internal
+ */
+export function serviceAccountFinder(objects: readonly KubeObject[]): (namespace: string, name: unknown) => Json | undefined {
+  const accounts = new Map<string, Map<unknown, Json>>();
+  for (const o of objects) {
+    if (o?.kind !== 'ServiceAccount') continue;
+    const ns = namespaceOf(o);
+    let byName = accounts.get(ns);
+    if (!byName) accounts.set(ns, (byName = new Map()));
+    const name = o.metadata?.name;
+    if (name !== undefined && !byName.has(name)) byName.set(name, o);
+  }
+  // A Map key matches NaN, which === never does.
+  return (namespace, name) => (Number.isNaN(name) ? undefined : accounts.get(namespace)?.get(name));
 }
 
 /** `namespace/name` of every ServiceAccount a RoleBinding or ClusterRoleBinding grants something. */

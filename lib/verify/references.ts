@@ -32,23 +32,29 @@ export const EXTERNAL_KINDS: readonly string[] = ['ConfigMap', 'PersistentVolume
 const BUILTIN_CLUSTER_ROLES = new Set(['cluster-admin', 'admin', 'edit', 'view']);
 
 const NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+const NAMESPACE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /**
- * Parses `Kind/name,Kind/name` from the external-references annotation of an object.
+ * Parses `Kind/name,ServiceAccount/namespace/name` from the external-references annotation of an object (a reference
+ * without a namespace is in the object's own; only a ServiceAccount, a binding's subject, is named in another).
  * @internal
  */
-export function declaredExternals(o: KubeObject): { refs: Array<{ kind: string; name: string }>; problems: string[] } {
+export function declaredExternals(o: KubeObject): { refs: Array<{ kind: string; name: string; namespace?: string }>; problems: string[] } {
   const raw = annotationsOf(o)[EXTERNAL_REFS_ANNOTATION];
-  const refs: Array<{ kind: string; name: string }> = [];
+  const refs: Array<{ kind: string; name: string; namespace?: string }> = [];
   const problems: string[] = [];
   if (raw === undefined) return { refs, problems };
   for (const item of String(raw).split(',').map((s) => s.trim()).filter(Boolean)) {
-    const [kind, name, extra] = item.split('/');
-    if (extra !== undefined || !EXTERNAL_KINDS.includes(kind) || !name || !NAME.test(name)) {
-      problems.push(`${show(item)} is not Kind/name with Kind one of ${EXTERNAL_KINDS.join(', ')}`);
+    const parts = item.split('/');
+    const [kind] = parts;
+    const name = parts[parts.length - 1];
+    const namespace = parts.length === 3 ? parts[1] : undefined;
+    if (parts.length < 2 || parts.length > 3 || !EXTERNAL_KINDS.includes(kind) || !name || !NAME.test(name) ||
+        (namespace !== undefined && (kind !== 'ServiceAccount' || !NAMESPACE.test(namespace)))) {
+      problems.push(`${show(item)} is not Kind/name with Kind one of ${EXTERNAL_KINDS.join(', ')}, or ServiceAccount/namespace/name`);
       continue;
     }
-    refs.push({ kind, name });
+    refs.push(namespace === undefined ? { kind, name } : { kind, name, namespace });
   }
   return { refs, problems };
 }
@@ -75,8 +81,8 @@ function key(kind: string, ns: string, name: string): string {
   return `${kind}|${ns}|${name}`;
 }
 
-const EXTERNAL_FIX = (kind: string, name: string) =>
-  `render the ${kind} in this release, or declare it with externalRefsAnnotation([{ kind: '${kind}', name: '${name}' }]) (annotation ${EXTERNAL_REFS_ANNOTATION}) on the referencing object's metadata so the report lists it for the operator`;
+const EXTERNAL_FIX = (kind: string, name: string, namespace?: string) =>
+  `render the ${kind} in this release, or declare it with externalRefsAnnotation([{ kind: '${kind}', name: '${name}'${namespace ? `, namespace: '${namespace}'` : ''} }]) (annotation ${EXTERNAL_REFS_ANNOTATION}) on the referencing object's metadata so the report lists it for the operator`;
 
 /**
  * Runs the cross-object reference checks over one release and collects the externals an operator must create.
@@ -110,18 +116,21 @@ export function referenceFindings(objects: readonly KubeObject[]): { findings: R
     for (const p of decl.problems) {
       add('external-refs', `annotation ${EXTERNAL_REFS_ANNOTATION}: ${p}`, 'list externals with externalRefsAnnotation([...]) (comma-separated Kind/name)', `metadata.annotations.${EXTERNAL_REFS_ANNOTATION}`);
     }
-    const declared = new Set(decl.refs.map((r) => `${r.kind}/${r.name}`));
+    // Declared references by `Kind/namespace/name` (the object's own namespace when the reference names none).
+    const declared = new Set(decl.refs.map((r) => `${r.kind}/${r.namespace ?? ns}/${r.name}`));
     for (const r of decl.refs) {
-      if (find(r.kind, ns, r.name)) {
-        add('external-refs', `declares ${r.kind}/${r.name} external, but the release renders it`, `remove ${r.kind}/${r.name} from ${EXTERNAL_REFS_ANNOTATION}, so the operator is not told to create it`, `metadata.annotations.${EXTERNAL_REFS_ANNOTATION}`);
+      const rns = r.namespace ?? ns;
+      const written = r.namespace === undefined ? `${r.kind}/${r.name}` : `${r.kind}/${r.namespace}/${r.name}`;
+      if (find(r.kind, rns, r.name)) {
+        add('external-refs', `declares ${written} external, but the release renders it`, `remove ${written} from ${EXTERNAL_REFS_ANNOTATION}, so the operator is not told to create it`, `metadata.annotations.${EXTERNAL_REFS_ANNOTATION}`);
       } else {
-        const ref = `${r.kind}/${ns ? `${ns}/` : ''}${r.name}`;
+        const ref = `${r.kind}/${rns ? `${rns}/` : ''}${r.name}`;
         if (!externals.has(ref)) externals.set(ref, new Set());
         externals.get(ref)!.add(id);
       }
     }
 
-    /** Checks that `kind/name` exists in the release or is declared external; returns the rendered object if any. */
+    /** Checks that `kind/name` (in `refNs`) exists in the release or is declared external; returns the rendered object if any. */
     const requireRef = (rule: string, kind: string, name: unknown, what: string, path: string, refNs = ns): KubeObject | undefined => {
       if (typeof name !== 'string' || !name) {
         add(rule, `${what} names no ${kind}`, `set the ${kind} name`, path);
@@ -129,7 +138,7 @@ export function referenceFindings(objects: readonly KubeObject[]): { findings: R
       }
       const found = find(kind, refNs, name);
       if (found) return found;
-      if (refNs === ns && declared.has(`${kind}/${name}`)) return undefined;
+      if (declared.has(`${kind}/${refNs}/${name}`)) return undefined;
       add(rule, `${what} ${kind} ${show(name)}${refNs !== ns ? ` in namespace ${refNs}` : ''}, which the release does not render and the object does not declare external`, EXTERNAL_FIX(kind, name), path);
       return undefined;
     };
@@ -338,7 +347,7 @@ function checkIngress(o: KubeObject, ns: string, find: Find, declared: Set<strin
     if (!svc) continue;
     const s = find('Service', ns, svc.name);
     if (!s) {
-      if (declared.has(`Service/${svc.name}`)) continue;
+      if (declared.has(`Service/${ns}/${svc.name}`)) continue;
       add('ingress-backend', `backend Service ${show(svc.name)} is not rendered by the release and not declared external`, EXTERNAL_FIX('Service', svc.name), `${path}.service.name`);
       continue;
     }
@@ -375,7 +384,8 @@ function checkBinding(o: KubeObject, ns: string, find: Find, declared: Set<strin
       return;
     }
     if (s.name === 'default' || find('ServiceAccount', sns, s.name)) return;
-    if (declared.has(`ServiceAccount/${s.name}`)) return;
-    add('rbac-references', `subject ServiceAccount ${show(s.name)} in namespace ${sns} is not rendered by the release and not declared external`, EXTERNAL_FIX('ServiceAccount', s.name), `subjects[${i}].name`);
+    if (declared.has(`ServiceAccount/${sns}/${s.name}`)) return;
+    add('rbac-references', `subject ServiceAccount ${show(s.name)} in namespace ${sns} is not rendered by the release and not declared external`,
+      sns === ns ? EXTERNAL_FIX('ServiceAccount', s.name) : EXTERNAL_FIX('ServiceAccount', s.name, sns), `subjects[${i}].name`);
   });
 }

@@ -96,17 +96,17 @@ function checkAffinity(t: PodTemplate, templates: readonly PodTemplate[], add: A
 function checkSubjectsUsed(o: KubeObject, objects: readonly KubeObject[], templates: readonly PodTemplate[], add: Add): void {
   const j = o as Json;
   const ns = namespaceOf(o);
-  const declared = new Set(declaredExternals(o).refs.map((r) => `${r.kind}/${r.name}`));
+  const declared = new Set(declaredExternals(o).refs.map((r) => `${r.kind}/${r.namespace ?? ns}/${r.name}`));
   ((Array.isArray(j.subjects) ? j.subjects : []) as Json[]).forEach((s, i) => {
     if (s?.kind !== 'ServiceAccount') return;
     const sns = s.namespace ?? ns;
-    if (declared.has(`ServiceAccount/${s.name}`)) return;
+    if (declared.has(`ServiceAccount/${sns}/${s.name}`)) return;
     // An account in another namespace is used by pods this release does not render: it must be declared.
     const used = templates.some((t) => namespaceOf(t.owner) === sns && (t.spec?.serviceAccountName ?? 'default') === s.name);
     if (used) return;
     if (!objects.some((x) => x.kind === 'ServiceAccount' && x.metadata.name === s.name && namespaceOf(x) === sns) && s.name !== 'default') return; // rbac-references reports it
     add('rbac-subject-used', `subject ServiceAccount ${show(s.name)} in namespace ${sns} is the account of no pod of the release: the permissions reach nobody, and the pods that need them get 403`,
-      `run the pods that need the permissions as ${s.name} (spec.serviceAccountName), or declare the account external (annotation ${EXTERNAL_REFS_ANNOTATION}: ServiceAccount/${s.name}) when pods outside the release use it`,
+      `run the pods that need the permissions as ${s.name} (spec.serviceAccountName), or declare the account external (annotation ${EXTERNAL_REFS_ANNOTATION}: ServiceAccount/${sns === ns ? '' : `${sns}/`}${s.name}) when pods outside the release use it`,
       `subjects[${i}].name`);
   });
 }

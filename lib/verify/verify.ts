@@ -10,7 +10,7 @@ import { defaultCrdDirs } from './schema-source';
 import { namespaceOf, objectId } from './objects';
 import { HonouredException, KubeObject, NetworkPolicyMode, VerifyOptions, VerifyReport, Violation } from './types';
 import { wiringFindingObject, wiringFindings } from './wiring';
-import { networkFindings } from './network';
+import { indexedLookup, NetworkLookup, networkFindingsWith } from './network';
 import { syncWaveFindings } from '../gitops/ordering';
 import { namespaceLevelFindings } from './pod-security';
 import { iotWatchFindings } from './iot';
@@ -185,6 +185,7 @@ export function verifyReleases(releases: readonly VerifiableRelease[], options: 
   const portClaims = releases.map((r) => nodePortClaims(r.objects));
   const names = new Set(releases.map((r) => r.name));
   const allObjects = releases.flatMap((r) => r.objects);
+  let lookup: NetworkLookup | undefined;
   return reports.map((report, i) => {
     const shared: Violation[] = [];
     const owned = (releases[i].connections ?? []).filter((c) => ownsConnection(c, releases[i].name, names));
@@ -201,7 +202,8 @@ export function verifyReleases(releases: readonly VerifiableRelease[], options: 
     let exceptions = report.exceptions;
     if (np?.mode === 'default-deny') {
       const release = { name: releases[i].name, objects: releases[i].objects, connections: releases[i].connections ?? [] };
-      for (const f of networkFindings(release, allObjects)) {
+      // The app's pods and policies are indexed once for all its releases.
+      for (const f of networkFindingsWith(release, (lookup ??= indexedLookup(allObjects)))) {
         shared.push({ object: objectId(f.object), rule: f.rule, message: f.message, fix: f.fix, ...(f.path ? { path: f.path } : {}) });
       }
     } else if (np?.mode === 'off') {

@@ -4,6 +4,7 @@ import { ArgoCdOutput, releaseDeliveryNote, renderArgoCd } from '../gitops/argoc
 import { distFiles, manifestText, renderApp, RenderedRelease, REPORTS_DIR, writeDist } from '../release/synth';
 import { ARGOCD_DIR, verifyArgoCd } from './argocd';
 import { timed } from '../release/timing';
+import { sortedByKey } from '../core/order';
 import { VerifyOptions, VerifyReport } from './types';
 import { formatReport, verifyReleases } from './verify';
 
@@ -67,7 +68,7 @@ export function outputFiles(releases: readonly RenderedRelease[], reports: reado
     for (const [file, text] of delivery.patches) files.set(file, text);
     files.set(path.posix.join(REPORTS_DIR, ARGOCD_DIR, 'NOTES.txt'), delivery.notes);
   }
-  return new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return sortedByKey(files);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { compareText } from '../../lib/core/order';
+import { compareText, sortedByKey } from '../../lib/core/order';
 import { rng } from '../support/random';
 
 // compareText must order text exactly as localeCompare did on the machines that wrote dist/ (en-US), whatever the
@@ -72,3 +72,18 @@ describe('compareText', () => {
   });
 });
 
+describe('sortedByKey', () => {
+  test('orders a map by its keys exactly as comparing with < does (paths, case, unicode, surrogate pairs), values kept', () => {
+    const r = rng(7);
+    const alphabet = ['a', 'B', 'z', '-', '.', '/', '_', '0', '9', 'é', 'Ω', '\u{1F600}', '\uFFFD', '~', ' '];
+    for (let round = 0; round < 50; round++) {
+      const m = new Map<string, number>();
+      for (let i = 0; i < 200; i++) {
+        const key = Array.from({ length: 1 + Math.floor(r() * 6) }, () => alphabet[Math.floor(r() * alphabet.length)]).join('');
+        m.set(key, i);
+      }
+      const want = [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      expect([...sortedByKey(m).entries()]).toEqual(want);
+    }
+  });
+});

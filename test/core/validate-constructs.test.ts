@@ -102,6 +102,19 @@ describe('external references', () => {
     expect(() => assertExternalRefs('additionalExternalRefs', [{ kind: 'Pod' as 'Secret', name: 'a' }])).toThrow("'additionalExternalRefs[0].kind' is \"Pod\"; allowed: ConfigMap, PersistentVolumeClaim, Secret, Service, ServiceAccount");
     expect(externalRefsAnnotation([{ kind: 'Secret', name: 'b' }, { kind: 'Secret', name: 'a' }])).toEqual({ 'refs.ops-kit.io/external': 'Secret/a,Secret/b' });
   });
+
+  test('a ServiceAccount in another namespace is written Kind/namespace/name', () => {
+    expect(externalRefsAnnotation([{ kind: 'ServiceAccount', name: 'op', namespace: 'iot-system' }, { kind: 'Secret', name: 'a' }])).toEqual({
+      'refs.ops-kit.io/external': 'Secret/a,ServiceAccount/iot-system/op',
+    });
+  });
+
+  test('fails when a namespace is given to a kind pods reference in their own namespace, or is not a namespace name', () => {
+    expect(() => assertExternalRefs('externalRefs', [{ kind: 'Secret', name: 'a', namespace: 'other' }])).toThrow(
+      "'externalRefs[0].namespace' is \"other\"; allowed: no namespace for a Secret (pods reference it in their own namespace); only a ServiceAccount, a binding's subject, lives in another",
+    );
+    expect(() => assertExternalRefs('externalRefs', [{ kind: 'ServiceAccount', name: 'a', namespace: 'Bad.NS' }])).toThrow("'externalRefs[0].namespace' is \"Bad.NS\"; allowed: a DNS-1123 label");
+  });
 });
 
 describe('CaddyRouteAuth', () => {

@@ -44,6 +44,8 @@ describe('apps/iot-fleet', () => {
     expect(role.rules).toEqual(IOT_OPERATOR_RULES);
     expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.metadata.name });
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: op.spec.template.spec.serviceAccountName, namespace: 'iot-system' }]);
+    // The account is declared external in its own namespace, so the report tells the operator where it lives.
+    expect(binding.metadata.annotations['refs.ops-kit.io/external']).toBe(`ServiceAccount/iot-system/${op.spec.template.spec.serviceAccountName}`);
   });
 
   test('verification passes the example and fails when the operator stops watching iot-demo', () => {

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
-import { OUTPUT_MARKER, OutputWriteError, writeDist } from '../../lib/release';
+import { holdsText, OUTPUT_MARKER, OutputWriteError, writeDist } from '../../lib/release';
 
 // The node module object: the library's `import * as fs` reads through to it, so a spy here is seen there.
 const nodeFs = require('fs') as typeof fs;
@@ -219,6 +219,38 @@ describe('writeDist skips what is unchanged, and stays atomic', () => {
     expect(inode('app/configmap-c0.yaml')).not.toBe(before);
     expect(fs.readFileSync(path.join(out, 'app/configmap-c0.yaml'), 'utf8')).toContain('tag: v1');
     expect(fs.readFileSync(path.join(out, 'app/configmap-c4.yaml'), 'utf8')).toBe('changed\n');
+  });
+});
+
+describe('holdsText (is an existing file already these bytes?)', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ops-kit-holds-'));
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const file = (name: string, bytes: Buffer) => {
+    const f = path.join(dir, name);
+    fs.writeFileSync(f, bytes);
+    return f;
+  };
+
+  test('true exactly when the file holds the UTF-8 bytes of the text, whatever the text holds', () => {
+    const texts = ['', 'a: 1\n', 'name: caf\u00e9 \u03a9\n', 'emoji: \u{1F600}\n', 'replacement: \uFFFD\n', 'lone: \uD800 end\n', '\uFEFFbom: 1\n'];
+    texts.forEach((text, i) => {
+      const bytes = Buffer.from(text, 'utf8');
+      expect({ text, same: holdsText(file(`t${i}`, bytes), text) }).toEqual({ text, same: true });
+      for (const other of [Buffer.concat([bytes, Buffer.from('\n')]), bytes.subarray(0, Math.max(0, bytes.length - 1)), Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), bytes])]) {
+        if (other.equals(bytes)) continue;
+        expect({ text, other: other.toString('hex'), same: holdsText(file(`o${i}`, other), text) }).toEqual({ text, other: other.toString('hex'), same: false });
+      }
+    });
+  });
+
+  test('invalid UTF-8 in the file is never taken for the U+FFFD it decodes to', () => {
+    // 0xff is no UTF-8 byte, and an encoded surrogate (ed a0 80) is not valid UTF-8: both decode to U+FFFD.
+    expect(holdsText(file('ff', Buffer.from([0x61, 0xff, 0x0a])), 'a\uFFFD\n')).toBe(false);
+    expect(holdsText(file('surrogate', Buffer.from([0x61, 0xed, 0xa0, 0x80, 0x0a])), 'a\uFFFD\n')).toBe(false);
+    expect(holdsText(file('latin1', Buffer.from('caf\u00e9\n', 'latin1')), 'caf\u00e9\n')).toBe(false);
   });
 });
 

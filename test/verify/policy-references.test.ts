@@ -114,7 +114,25 @@ describe('references', () => {
   test('external declarations parse Kind/name lists and reject anything else', () => {
     const o = (v: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', annotations: { 'refs.ops-kit.io/external': v } } });
     expect(declaredExternals(o('PersistentVolumeClaim/data, Secret/jwt'))).toEqual({ refs: [{ kind: 'PersistentVolumeClaim', name: 'data' }, { kind: 'Secret', name: 'jwt' }], problems: [] });
-    expect(declaredExternals(o('Secret/jwt/extra,Deployment/x,Secret/Bad_Name')).problems).toHaveLength(3);
+    expect(declaredExternals(o('Secret/jwt/extra,Deployment/x,Secret/Bad_Name,ServiceAccount/Bad_NS/op,ServiceAccount/a/b/c')).problems).toHaveLength(5);
+    expect(declaredExternals(o('ServiceAccount/iot-system/op')).refs).toEqual([{ kind: 'ServiceAccount', name: 'op', namespace: 'iot-system' }]);
+  });
+
+  test('a RoleBinding subject in another namespace is external only when declared with that namespace', () => {
+    const binding = (external: string): KubeObject => ({
+      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'op', namespace: 'demo', annotations: { 'refs.ops-kit.io/external': external } },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'op' }, subjects: [{ kind: 'ServiceAccount', name: 'op', namespace: 'system' }],
+    });
+    const role: KubeObject = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'op', namespace: 'demo' }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }] };
+    const ok = verifyManifests([role, binding('ServiceAccount/system/op')]);
+    expect(ok.violations).toEqual([]);
+    expect(ok.externals).toEqual([{ ref: 'ServiceAccount/system/op', referencedBy: ['RoleBinding/demo/op'] }]);
+    // Declared without its namespace, the reference means demo/op: the subject system/op is undeclared.
+    const wrong = verifyManifests([role, binding('ServiceAccount/op')]);
+    expect(wrong.violations.map((v) => v.rule)).toEqual(['rbac-references']);
+    const ref = wrong.violations.find((v) => v.rule === 'rbac-references')!;
+    expect(ref.message).toBe('subject ServiceAccount "op" in namespace system is not rendered by the release and not declared external');
+    expect(ref.fix).toContain("externalRefsAnnotation([{ kind: 'ServiceAccount', name: 'op', namespace: 'system' }])");
   });
 
   test('an HPA target must be scalable and match apiVersion', () => {
