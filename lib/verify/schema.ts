@@ -192,9 +192,9 @@ export class SchemaValidator {
  * CRD versions rendered in a set of objects, by `group/version/kind`.
  * @internal
  */
-export function releaseCrdVersions(objects: readonly KubeObject[]): Map<string, CrdVersion> {
+export function releaseCrdVersions(objects: readonly KubeObject[], source = 'in the release'): Map<string, CrdVersion> {
   const out = new Map<string, CrdVersion>();
-  for (const o of objects) crdVersions(o, 'in the release', out);
+  for (const o of objects) crdVersions(o, source, out);
   return out;
 }
 

@@ -6,7 +6,7 @@ import { referenceFindings } from './references';
 import { releaseRuleFindings } from './release-rules';
 import { RULES } from './rules';
 import { releaseCrdVersions, SchemaValidator } from './schema';
-import { defaultCrdDirs } from './schema-source';
+import { CrdVersion, defaultCrdDirs } from './schema-source';
 import { namespaceOf, objectId } from './objects';
 import { HonouredException, KubeObject, NetworkPolicyMode, VerifyOptions, VerifyReport, Violation } from './types';
 import { wiringFindingObject, wiringFindings } from './wiring';
@@ -37,6 +37,15 @@ function sortViolations(violations: Violation[]): Violation[] {
  * references. Pure apart from reading the schema files once per process. Objects are not modified.
  */
 export function verifyManifests(objects: readonly KubeObject[], options: VerifyOptions = {}): VerifyReport {
+  return verifyWith(objects, options, undefined);
+}
+
+/**
+ * `verifyManifests`, with the CRD versions the other releases of the app render (`appCrds`): a custom resource whose
+ * CRD another release renders is validated against that CRD (the one the cluster will serve) before the directories
+ * are searched; the release's own CRDs still win.
+ */
+function verifyWith(objects: readonly KubeObject[], options: VerifyOptions, appCrds: ReadonlyMap<string, CrdVersion> | undefined): VerifyReport {
   const violations: Violation[] = [];
   const exceptions: HonouredException[] = [];
   const fileOf = new Map<KubeObject, string | undefined>();
@@ -64,7 +73,8 @@ export function verifyManifests(objects: readonly KubeObject[], options: VerifyO
   if (options.schema !== false) {
     const validator = SchemaValidator.get(options.schemaPath);
     const crdDirs = options.crdDirs ?? defaultCrdDirs();
-    const releaseCrds = releaseCrdVersions(objects);
+    const own = releaseCrdVersions(objects);
+    const releaseCrds = appCrds ? new Map([...appCrds, ...own]) : own;
     for (const o of objects) {
       for (const f of validator.validate(o, crdDirs, releaseCrds)) push(o, f);
     }
@@ -174,7 +184,9 @@ export function verifyReleases(releases: readonly VerifiableRelease[], options: 
     .filter((o) => o?.kind === 'CustomResourceDefinition')
     .map((o) => `${(o as { spec?: { names?: { kind?: string } } }).spec?.names?.kind}.${(o as { spec?: { group?: string } }).spec?.group}`);
   const installedCrds = [...(options.installedCrds ?? []), ...appCrds];
-  const reports = releases.map((r) => verifyManifests(r.objects, { ...options, installedCrds, name: r.name, files: r.files }));
+  // Their schemas are found in the rendered CRDs (not by reading and parsing CRD files) for every release.
+  const appCrdVersions = releaseCrdVersions(releases.flatMap((r) => r.objects), 'in another release of the app');
+  const reports = releases.map((r) => verifyWith(r.objects, { ...options, installedCrds, name: r.name, files: r.files }, appCrdVersions));
   const owners = new Map<string, string[]>();
   for (const r of releases) {
     for (const id of new Set(r.objects.filter((o) => o?.metadata?.name).map(identityKey))) {
