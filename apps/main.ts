@@ -13,7 +13,7 @@
  */
 import { App } from 'cdk8s';
 import { notesText, renderApp, RenderedRelease } from '../lib/release';
-import { timed, timings } from '../lib/release/timing';
+import { gcTimings, timed, timings } from '../lib/release/timing';
 import { formatReport, verifyAndWrite } from '../lib/verify';
 import { EXAMPLE_APPS, ExampleApp } from './registry';
 
@@ -64,7 +64,12 @@ function parseArgs(argv: readonly string[]): SynthOptions & { out: string; quiet
  */
 export function main(argv: readonly string[], apps: readonly ExampleApp[] = EXAMPLE_APPS): number {
   const code = run(argv, apps);
-  if (process.env.OPS_KIT_TIMINGS) process.stderr.write(`${JSON.stringify({ timings: timings() })}\n`);
+  if (process.env.OPS_KIT_TIMINGS) {
+    process.stderr.write(`${JSON.stringify({ timings: timings() })}\n`);
+    // Collection pauses are reported asynchronously (node records each as an immediate, and the observer receives them
+    // in a later one): printed two immediates later.
+    setImmediate(() => setImmediate(() => process.stderr.write(`${JSON.stringify({ gc: gcTimings() })}\n`)));
+  }
   return code;
 }
 
