@@ -12,6 +12,7 @@
 //
 //   node bin/synth.js [--only app[,app]] [--out dir] [--quiet]
 'use strict';
+const { isAscii } = require('buffer');
 const crypto = require('crypto');
 const fs = require('fs');
 const Module = require('module');
@@ -97,6 +98,15 @@ function variantOf(argv) {
 }
 
 /**
+ * A bundle's text. The bundles are ASCII (esbuild's charset: 'ascii'), and ASCII bytes read as latin1 are the same
+ * text, copied into a one-byte string without UTF-8 decoding (the 3.8 MB main bundle: about 18 instead of 30 ms of CPU
+ * here); bytes that are not all ASCII are decoded as UTF-8.
+ */
+function sourceText(bytes) {
+  return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
+}
+
+/**
  * Loads a bundle (`main`, `plugin` or `bench`) like a CommonJS module, from its code cache when there is a valid one.
  * `saveCodeCache()` writes a new cache when there was none or V8 rejected it; call it after the work is done, so the
  * cache holds every function the run compiled. `variant` (see `variantOf`) keeps one cache per selection of apps:
@@ -116,7 +126,7 @@ function load(manifest, entry, variant = '') {
   } catch {
     cachedData = undefined;
   }
-  const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData });
+  const script = new vm.Script(Module.wrap(sourceText(fs.readFileSync(file))), { filename: file, cachedData });
   const mod = new Module(file, module);
   mod.filename = file;
   mod.paths = Module._nodeModulePaths(path.dirname(file));
@@ -159,7 +169,7 @@ function run(entry, argv) {
   return code;
 }
 
-module.exports = { ensureBuilt, load, run, staleReason, readManifest, variantOf };
+module.exports = { ensureBuilt, load, run, staleReason, readManifest, sourceText, variantOf };
 
 if (require.main === module) {
   // `--program <bundle>` runs another bundle (the benchmark's, `bench`) with the rest of the arguments.

@@ -8,6 +8,7 @@ import * as path from 'path';
 const launcher = require('../../bin/synth.js') as {
   readManifest(root: string): Manifest | undefined;
   staleReason(manifest: Manifest | undefined, root: string): string | undefined;
+  sourceText(bytes: Buffer): string;
 };
 
 interface Entry { path: string; size: number; mtimeMs: number; sha256: string }
@@ -90,5 +91,19 @@ describe('bin/synth.js: is the compiled program current?', () => {
     const file = path.join(root, 'build', 'synth', 'inputs.json');
     fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), format: 1 }));
     expect(stale()).toBe('it has not been built in this checkout');
+  });
+});
+
+describe('bin/synth.js: reading a bundle', () => {
+  test('ASCII bytes give the same text as UTF-8 decoding (read as latin1, without decoding)', () => {
+    const text = 'exports.main = () => "\\u00e9t\\u00e9";\n// every ASCII byte: ' + Array.from({ length: 128 }, (_, i) => String.fromCharCode(i)).join('');
+    expect(launcher.sourceText(Buffer.from(text, 'utf8'))).toBe(text);
+  });
+
+  test('bytes that are not all ASCII are decoded as UTF-8 (latin1 would turn them into other characters)', () => {
+    const text = 'exports.name = "\u00e9t\u00e9 \u2713 \u{1F680}";\n';
+    const bytes = Buffer.from(text, 'utf8');
+    expect(bytes.toString('latin1')).not.toBe(text);
+    expect(launcher.sourceText(bytes)).toBe(text);
   });
 });
