@@ -123,6 +123,8 @@ interface Result {
   readonly synth: Sample[];
   readonly helm: Sample[];
   readonly phases: Array<Record<string, number>>;
+  /** Garbage-collection pauses (main thread, ms) in each phase, per run. */
+  readonly gc: Array<Record<string, number>>;
   readonly mismatch?: string;
 }
 
@@ -167,20 +169,24 @@ function runScenario(s: Scenario, options: Options, helm: string, work: string):
   const synth: Sample[] = [];
   const helmSamples: Sample[] = [];
   const phases: Array<Record<string, number>> = [];
+  const gc: Array<Record<string, number>> = [];
   for (let i = 0; i < options.runs; i++) {
     const r = measure(process.execPath, synthArgs, undefined, options.phases ? timingEnv : env);
     synth.push(r);
     if (options.phases) {
       const p: Record<string, number> = {};
+      const g: Record<string, number> = {};
       for (const line of r.stderr.split('\n').filter((l) => l.startsWith('{'))) {
-        const j = JSON.parse(line) as { start?: { cpu: Record<string, number> }; timings?: { cpu: Record<string, number> } };
-        Object.assign(p, (j.start ?? j.timings)!.cpu);
+        const j = JSON.parse(line) as { start?: { cpu: Record<string, number> }; timings?: { cpu: Record<string, number> }; gc?: Record<string, number> };
+        if (j.gc) Object.assign(g, j.gc);
+        else Object.assign(p, (j.start ?? j.timings)!.cpu);
       }
       phases.push(p);
+      gc.push(g);
     }
     if (helmArgs.length) helmSamples.push(runHelm());
   }
-  return { scenario: s, objects: total(synthKinds), synth, helm: helmSamples, phases, mismatch };
+  return { scenario: s, objects: total(synthKinds), synth, helm: helmSamples, phases, gc, mismatch };
 }
 
 function table(header: string[], rows: string[][]): string {
@@ -255,6 +261,9 @@ function main(): void {
   if (options.phases) {
     const names = [...new Set(results.flatMap((r) => r.phases.flatMap((p) => Object.keys(p))))];
     console.log(`\nsynth program phases, CPU ms (median; OPS_KIT_TIMINGS):\n${table(['scenario', ...names], results.map((r) => [r.scenario.name, ...names.map((n) => median(r.phases.map((p) => p[n] ?? 0)).toFixed(0))]))}`);
+    // A phase's CPU includes the collections that run in it, wherever the garbage was made.
+    const gcNames = [...new Set(results.flatMap((r) => r.gc.flatMap((p) => Object.keys(p))))];
+    if (gcNames.length) console.log(`\nof which garbage-collection pauses, main thread, wall ms (median):\n${table(['scenario', ...gcNames], results.map((r) => [r.scenario.name, ...gcNames.map((n) => median(r.gc.map((p) => p[n] ?? 0)).toFixed(0))]))}`);
   }
 }
 
