@@ -15,6 +15,7 @@ import { buildIotFleet } from '../../apps/iot-fleet';
 import { IOT_BUCKET_LIMITS } from '../../lib/iot/crd';
 import { renderRelease } from '../../lib/release';
 import { freePort } from './support/net';
+import { stopProcess } from './support/process';
 import { natsServerBinary, waitNatsHealthy } from './support/nats';
 
 const sc = StringCodec();
@@ -89,13 +90,7 @@ describe('the KV bucket Job of iot-fleet against a real nats-server', () => {
 
   afterAll(async () => {
     if (nc) await nc.close();
-    if (proc && proc.exitCode === null) {
-      const exited = new Promise((r) => proc!.once('exit', r));
-      proc.kill('SIGTERM');
-      const timer = setTimeout(() => proc!.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await stopProcess(proc);
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   }, 15_000);
 

@@ -16,6 +16,7 @@ import { connect, JetStreamClient, KV, NatsConnection, StringCodec } from 'nats'
 import { buildIotFleet } from '../../apps/iot-fleet';
 import { renderRelease, RenderedRelease } from '../../lib/release';
 import { freePort, httpGet } from './support/net';
+import { stopProcess } from './support/process';
 import { natsServerBinary, waitNatsHealthy } from './support/nats';
 
 const sc = StringCodec();
@@ -69,13 +70,7 @@ describe('nats-server on the generated config, with the operator\'s KV buckets',
 
   afterAll(async () => {
     if (nc) await nc.close();
-    if (proc && proc.exitCode === null) {
-      const exited = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGTERM');
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await stopProcess(proc);
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   }, 15_000);
 
