@@ -17,6 +17,7 @@ import { renderRelease } from '../../lib/release';
 import { ValkeyAuth } from '../../lib/valkey';
 import { newRelease, Obj, Template } from '../support';
 import { freePort } from './support/net';
+import { stopProcess } from './support/process';
 import { binaries, resp, until } from './support/redis';
 
 // URL-safe, as the notes' command creates it (hex), since it goes into REDIS_URL as it is.
@@ -60,13 +61,7 @@ describe('Graphistry Redis with auth: redis-server on the runtime file its init 
   }, 30_000);
 
   afterAll(async () => {
-    if (proc && proc.exitCode === null) {
-      const exited = new Promise((res) => proc!.once('exit', res));
-      proc.kill('SIGTERM');
-      const timer = setTimeout(() => proc!.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await stopProcess(proc);
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   }, 15_000);
 

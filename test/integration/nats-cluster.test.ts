@@ -25,6 +25,7 @@ import { NatsAuth, NatsPersistence, NatsServer, NatsServerProps, NatsTls } from 
 import { renderRelease } from '../../lib/release';
 import { DemoWorkload, envOf, newRelease, Obj, Template } from '../support';
 import { freePort, httpGet } from './support/net';
+import { stopProcesses } from './support/process';
 import { natsServerBinary, waitNatsHealthy } from './support/nats';
 
 const sc = StringCodec();
@@ -47,17 +48,6 @@ function makeCerts(dir: string): { ca: string; cert: string; key: string } {
   fs.writeFileSync(f('ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n');
   ssl('x509', '-req', '-in', f('tls.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('tls.crt'), '-days', '1', '-extfile', f('ext.cnf'));
   return { ca: f('ca.crt'), cert: f('tls.crt'), key: f('tls.key') };
-}
-
-async function stop(procs: ChildProcess[]): Promise<void> {
-  for (const p of procs) {
-    if (p.exitCode !== null) continue;
-    const exited = new Promise((r) => p.once('exit', r));
-    p.kill('SIGTERM');
-    const timer = setTimeout(() => p.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
-  }
 }
 
 describe('three nats-server processes form a cluster from the rendered config (users auth, TLS on clients and routes)', () => {
@@ -122,7 +112,7 @@ describe('three nats-server processes form a cluster from the rendered config (u
 
   afterAll(async () => {
     if (nc) await nc.close();
-    await stop(procs);
+    await stopProcesses(procs);
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   }, 30_000);
 
@@ -203,7 +193,7 @@ describe('nats-server with token and nkey authentication from the rendered confi
   });
 
   afterAll(async () => {
-    await stop(procs);
+    await stopProcesses(procs);
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   }, 15_000);
 

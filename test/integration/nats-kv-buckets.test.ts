@@ -5,7 +5,7 @@
  * request with the npm client, the reply body on stdout) and refuses any other command line: the subjects and payloads
  * that reach JetStream are the rendered ones, byte for byte. A KV client then checks what the buckets do.
  */
-import { ChildProcess, spawn, spawnSync } from 'child_process';
+import { ChildProcess, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -14,8 +14,8 @@ import { connect, JetStreamManager, NatsConnection, StorageType, StringCodec } f
 import { buildIotFleet } from '../../apps/iot-fleet';
 import { IOT_BUCKET_LIMITS } from '../../lib/iot/crd';
 import { renderRelease } from '../../lib/release';
-import { freePort } from './support/net';
-import { natsServerBinary, waitNatsHealthy } from './support/nats';
+import { natsServerBinary, startNatsServer } from './support/nats';
+import { stopProcess } from './support/process';
 
 const sc = StringCodec();
 const NATS_MODULE = require.resolve('nats');
@@ -47,7 +47,6 @@ describe('the KV bucket Job of iot-fleet against a real nats-server', () => {
 
   let dir: string;
   let proc: ChildProcess | undefined;
-  let output = '';
   let url: string;
   let nc: NatsConnection;
   let jsm: JetStreamManager;
@@ -74,28 +73,14 @@ describe('the KV bucket Job of iot-fleet against a real nats-server', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nats-kv-it-'));
     fs.mkdirSync(path.join(dir, 'bin'));
     fs.writeFileSync(path.join(dir, 'bin', 'nats'), NATS_STANDIN, { mode: 0o755 });
-    const configPath = path.join(dir, 'nats.conf');
-    fs.writeFileSync(configPath, natsConf.replace(/^ {2}store_dir: "\/data"$/m, `  store_dir: "${path.join(dir, 'store')}"`));
-    const clientPort = await freePort();
-    const monitorPort = await freePort();
-    proc = spawn(bin, ['-c', configPath, '-a', '127.0.0.1', '-p', String(clientPort), '-m', String(monitorPort)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    proc.stdout!.on('data', (d) => (output += d));
-    proc.stderr!.on('data', (d) => (output += d));
-    await waitNatsHealthy(`http://127.0.0.1:${monitorPort}/healthz`, proc, () => output);
-    url = `nats://127.0.0.1:${clientPort}`;
+    ({ proc, url } = await startNatsServer(bin, natsConf, dir));
     nc = await connect({ servers: url, timeout: 5000, maxReconnectAttempts: 0 });
     jsm = await nc.jetstreamManager();
   }, 30_000);
 
   afterAll(async () => {
     if (nc) await nc.close();
-    if (proc && proc.exitCode === null) {
-      const exited = new Promise((r) => proc!.once('exit', r));
-      proc.kill('SIGTERM');
-      const timer = setTimeout(() => proc!.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await stopProcess(proc);
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   }, 15_000);
 

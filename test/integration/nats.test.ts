@@ -7,7 +7,7 @@
  * ports with command-line flags, which nats-server applies over the file (`-a`, `-p`, `-m`; the file sets
  * `http_port` without a host, so the monitor follows `-a`).
  */
-import { ChildProcess, execFileSync, spawn } from 'child_process';
+import { ChildProcess, execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -15,8 +15,9 @@ import { App } from 'cdk8s';
 import { connect, JetStreamClient, KV, NatsConnection, StringCodec } from 'nats';
 import { buildIotFleet } from '../../apps/iot-fleet';
 import { renderRelease, RenderedRelease } from '../../lib/release';
-import { freePort, httpGet } from './support/net';
-import { natsServerBinary, waitNatsHealthy } from './support/nats';
+import { httpGet } from './support/net';
+import { stopProcess } from './support/process';
+import { natsServerBinary, startNatsServer } from './support/nats';
 
 const sc = StringCodec();
 
@@ -45,7 +46,6 @@ describe('nats-server on the generated config, with the operator\'s KV buckets',
   let storeDir: string;
   let configPath: string;
   let proc: ChildProcess;
-  let output = '';
   let clientPort: number;
   let monitorPort: number;
   let nc: NatsConnection;
@@ -53,29 +53,14 @@ describe('nats-server on the generated config, with the operator\'s KV buckets',
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nats-it-'));
-    storeDir = path.join(dir, 'store');
-    configPath = path.join(dir, 'nats.conf');
-    const text = generated.replace(/^ {2}store_dir: "\/data"$/m, `  store_dir: "${storeDir}"`);
-    fs.writeFileSync(configPath, text);
-    clientPort = await freePort();
-    monitorPort = await freePort();
-    proc = spawn(bin, ['-c', configPath, '-a', '127.0.0.1', '-p', String(clientPort), '-m', String(monitorPort)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    proc.stdout!.on('data', (d) => (output += d));
-    proc.stderr!.on('data', (d) => (output += d));
-    await waitNatsHealthy(`http://127.0.0.1:${monitorPort}/healthz`, proc, () => output);
+    ({ proc, storeDir, configPath, clientPort, monitorPort } = await startNatsServer(bin, generated, dir));
     nc = await connect({ servers: `nats://127.0.0.1:${clientPort}`, timeout: 5000, maxReconnectAttempts: 0 });
     js = nc.jetstream();
   }, 30_000);
 
   afterAll(async () => {
     if (nc) await nc.close();
-    if (proc && proc.exitCode === null) {
-      const exited = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGTERM');
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await stopProcess(proc);
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   }, 15_000);
 

@@ -13,6 +13,7 @@ import { Release, renderRelease } from '../../lib/release';
 import { buildDispatcherConfig, DaskScheduler, EngineDaemonSet, EngineDaemonSetProps, Postgres, Redis, Tier } from '../../lib/graphistry';
 import { NginxConfFile, NginxDirective, NginxMainConfig } from '../../lib/nginx';
 import { freePort } from './support/net';
+import { stopProcess } from './support/process';
 
 const NGINX = '/usr/sbin/nginx';
 jest.setTimeout(30_000);
@@ -155,14 +156,7 @@ describe('live Host-header dispatch on loopback', () => {
   });
 
   afterAll(async () => {
-    if (nginx && nginx.exitCode === null) {
-      const exited = new Promise((resolve) => nginx!.once('exit', resolve));
-      nginx.kill('SIGTERM');
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 5_000)))]);
-      clearTimeout(timer);
-      if (nginx.exitCode === null) nginx.kill('SIGKILL');
-    }
+    await stopProcess(nginx);
     for (const s of upgraded) s.destroy();
     await Promise.all(
       backends.map((b) => {

@@ -25,6 +25,7 @@ import { stringify } from 'yaml';
 import { find, prometheusYaml, render } from '../telemetry/helpers';
 import { projectToFileSd, SimNode, SimPod, simulatePods } from '../telemetry/sd-projection';
 import { freePort, httpGet as get } from './support/net';
+import { stopProcesses } from './support/process';
 
 const PROMETHEUS = process.env.PROMETHEUS_BIN ?? '/usr/bin/prometheus';
 const NODE_EXPORTER = process.env.NODE_EXPORTER_BIN ?? '/usr/bin/prometheus-node-exporter';
@@ -152,16 +153,7 @@ describe('Prometheus runs the generated scrape config', () => {
   }, 60_000);
 
   afterAll(async () => {
-    for (const p of [proc, exporter]) {
-      if (p && p.exitCode === null && p.signalCode === null) {
-        const exited = new Promise((r) => p.once('exit', r));
-        p.kill('SIGTERM');
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 5000)))]);
-        clearTimeout(timer);
-        if (p.exitCode === null) p.kill('SIGKILL');
-      }
-    }
+    await stopProcesses([proc, exporter]);
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
 

@@ -17,6 +17,7 @@ import { renderRelease } from '../../lib/release';
 import { ValkeyAuth, ValkeyEngine, ValkeyPersistence, ValkeyServer } from '../../lib/valkey';
 import { newRelease, Obj, Template } from '../support';
 import { freePort } from './support/net';
+import { stopProcesses } from './support/process';
 import { binaries, resp, until } from './support/redis';
 
 // Quotes, a backslash, spaces, '$' and '%': everything the config file's quoting and printf must carry through.
@@ -83,14 +84,7 @@ describe('redis-server on the rendered config and the runtime file written from 
   }, 40_000);
 
   afterAll(async () => {
-    for (const p of procs) {
-      if (p.exitCode !== null) continue;
-      const exited = new Promise((res) => p.once('exit', res));
-      p.kill('SIGTERM');
-      const timer = setTimeout(() => p.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await stopProcesses(procs);
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   }, 15_000);
 

@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'child_process';
+import { stopProcess } from './process';
 import * as http from 'http';
 
 /** One HTTP answer. */
@@ -75,12 +76,4 @@ export async function startCaddy(o: StartCaddyOptions): Promise<ChildProcess> {
   }
 }
 
-/** SIGTERM, then SIGKILL after 5 s; resolves when the process has exited. */
-export async function stopProcess(proc: ChildProcess | undefined): Promise<void> {
-  if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-  const exited = new Promise((r) => proc.once('exit', r));
-  proc.kill('SIGTERM');
-  const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
-}
+export { stopProcess } from './process';

@@ -1,6 +1,7 @@
-import { ChildProcess } from 'child_process';
+import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
-import { httpGet } from './net';
+import * as path from 'path';
+import { freePort, httpGet } from './net';
 
 const CANDIDATES = [process.env.NATS_SERVER_BIN, '/usr/sbin/nats-server', '/usr/bin/nats-server'].filter((p): p is string => !!p);
 
@@ -24,4 +25,36 @@ export async function waitNatsHealthy(url: string, proc: ChildProcess, log: () =
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`nats-server not healthy within ${timeoutMs} ms (${url}):\n${log()}`);
+}
+
+/** A nats-server started on loopback from a rendered config whose JetStream store is moved into `dir`. */
+export interface StartedNats {
+  readonly proc: ChildProcess;
+  readonly configPath: string;
+  /** The JetStream store directory the config now names. */
+  readonly storeDir: string;
+  readonly clientPort: number;
+  readonly monitorPort: number;
+  /** `nats://127.0.0.1:<clientPort>`. */
+  readonly url: string;
+  /** Everything the server printed so far. */
+  output(): string;
+}
+
+/**
+ * Writes the rendered `config` into `dir` with its `store_dir: "/data"` line pointing at `dir/store`, starts
+ * nats-server on free loopback ports and waits until it is healthy (stop it with stopProcess).
+ */
+export async function startNatsServer(bin: string, config: string, dir: string): Promise<StartedNats> {
+  const storeDir = path.join(dir, 'store');
+  const configPath = path.join(dir, 'nats.conf');
+  fs.writeFileSync(configPath, config.replace(/^ {2}store_dir: "\/data"$/m, `  store_dir: "${storeDir}"`));
+  const clientPort = await freePort();
+  const monitorPort = await freePort();
+  let output = '';
+  const proc = spawn(bin, ['-c', configPath, '-a', '127.0.0.1', '-p', String(clientPort), '-m', String(monitorPort)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  proc.stdout!.on('data', (d) => (output += d));
+  proc.stderr!.on('data', (d) => (output += d));
+  await waitNatsHealthy(`http://127.0.0.1:${monitorPort}/healthz`, proc, () => output);
+  return { proc, configPath, storeDir, clientPort, monitorPort, url: `nats://127.0.0.1:${clientPort}`, output: () => output };
 }
