@@ -177,7 +177,8 @@ function runScenario(s: Scenario, options: Options, helm: string, work: string):
       const p: Record<string, number> = {};
       const g: Record<string, number> = {};
       for (const line of r.stderr.split('\n').filter((l) => l.startsWith('{'))) {
-        const j = JSON.parse(line) as { start?: { cpu: Record<string, number> }; timings?: { cpu: Record<string, number> }; gc?: Record<string, number> };
+        type Line = { start?: { cpu: Record<string, number> }; timings?: { cpu: Record<string, number> }; gc?: Record<string, number> };
+        const j = JSON.parse(line) as Line;
         if (j.gc) Object.assign(g, j.gc);
         else Object.assign(p, (j.start ?? j.timings)!.cpu);
       }
