@@ -24,7 +24,7 @@ import { Release } from '../release/release';
 import { WorkloadIngressOptions } from '../workload/ingress';
 import { Job } from '../workload/job';
 import { Mount, PodVolume } from '../workload/volumes';
-import { WorkloadInitContainerProps } from '../workload/pod';
+import { WorkloadIdentityOptions, WorkloadInitContainerProps } from '../workload/pod';
 import { Scaling } from '../workload/scaling';
 import { WebService } from '../workload/web-service';
 import { Worker, WorkloadKind } from '../workload/worker';
@@ -453,6 +453,16 @@ export class EdenExperiment extends Construct {
     return SecurityProfile.restricted({ runAsUser: EDEN_UID, runAsGroup: EDEN_UID, fsGroup: EDEN_UID });
   }
 
+  /** The labels of one EDEN component's pods (`app.kubernetes.io/component` is `component`). */
+  private identity(component: string): WorkloadIdentityOptions {
+    return { name: 'eden', component, partOf: 'eden', version: this.props.image.tag };
+  }
+
+  /** The EDEN image and its pull policy, as every container of the experiment runs it. */
+  private get imageSpec(): { image: string; imagePullPolicy: EdenImageOptions['pullPolicy'] } {
+    return { image: this.image, imagePullPolicy: this.props.image.pullPolicy };
+  }
+
   private get resources(): Resources {
     return this.props.resources ?? sized(100, 1000, 256, 1024);
   }
@@ -461,11 +471,10 @@ export class EdenExperiment extends Construct {
     const staging = PodVolume.emptyDir('staging', { sizeLimit: Size.gibibytes(2) });
     return new Job(this, 'RepoInit', {
       name: `${this.name}-repo-init`,
-      identity: { name: 'eden', component: 'repo-init', partOf: 'eden', version: this.props.image.tag },
+      identity: this.identity('repo-init'),
       container: {
         name: 'repo-init',
-        image: this.image,
-        imagePullPolicy: this.props.image.pullPolicy,
+        ...this.imageSpec,
         command: ['python', '-m', 'eden_service_common.repo_init'],
         args: ['--repo-path', `${EDEN_SEED_DIR}/repo`, '--push-to', '$(EDEN_FORGEJO_URL)', '--credential-helper', EDEN_CREDENTIAL_HELPER_PATH],
         env: { FORGEJO_REMOTE_PASSWORD: this.appSecret(EDEN_APP_KEYS.forgejoPassword) },
@@ -501,11 +510,10 @@ export class EdenExperiment extends Construct {
     const secrets = [this.props.secrets.app, ...this.databaseSecrets(), ...blobs.secretNames];
     const svc = new WebService(this, 'TaskStoreServer', {
       name: `${this.name}-task-store-server`,
-      identity: { name: 'eden', component: 'task-store-server', partOf: 'eden', version: this.props.image.tag },
+      identity: this.identity('task-store-server'),
       container: {
         name: 'task-store-server',
-        image: this.image,
-        imagePullPolicy: this.props.image.pullPolicy,
+        ...this.imageSpec,
         command: ['python', '-m', 'eden_task_store_server'],
         args,
         env: { EDEN_ADMIN_TOKEN: this.appSecret(EDEN_APP_KEYS.adminToken) },
@@ -613,11 +621,10 @@ export class EdenExperiment extends Construct {
     const toStore = this.httpConnection(this.taskStore!.endpoint, 'EDEN_TASK_STORE_URL', EDEN_TASK_STORE_PORT);
     const svc = new WebService(this, 'ControlPlane', {
       name: `${this.name}-control-plane`,
-      identity: { name: 'eden', component: 'control-plane', partOf: 'eden', version: this.props.image.tag },
+      identity: this.identity('control-plane'),
       container: {
         name: 'control-plane',
-        image: this.image,
-        imagePullPolicy: this.props.image.pullPolicy,
+        ...this.imageSpec,
         command: ['python', '-m', 'eden_control_plane_server'],
         args: ['--store-url', '$(EDEN_CONTROL_PLANE_STORE_URL)', '--host', '0.0.0.0', '--port', String(EDEN_CONTROL_PLANE_PORT), '--admin-token', '$(EDEN_ADMIN_TOKEN)',
           '--task-store-url', '$(EDEN_TASK_STORE_URL)', '--lease-duration-seconds', String(lease.leaseDuration?.toSeconds() ?? 30),
@@ -655,8 +662,7 @@ export class EdenExperiment extends Construct {
       : singleScript(workers[0].workerId, identity.tokenPath);
     const init: WorkloadInitContainerProps = {
       name: 'provision-credential',
-      image: this.image,
-      imagePullPolicy: this.props.image.pullPolicy,
+      ...this.imageSpec,
       command: ['sh', '-c', script],
       mounts: [...tokenMounts, { volume: credentials, path: EDEN_CREDENTIAL_DIR }],
     };
@@ -672,11 +678,10 @@ export class EdenExperiment extends Construct {
     const exceptions: PolicyException[] = web ? [] : [{ rule: 'probes', reason: `the ${s.suffix} serves no port to probe: it polls the task store, and a failure exits the process, which the kubelet restarts` }];
     const props = {
       name: `${this.name}-${s.suffix}`,
-      identity: { name: 'eden', component: s.suffix, partOf: 'eden', version: this.props.image.tag },
+      identity: this.identity(s.suffix),
       container: {
         name: s.suffix,
-        image: this.image,
-        imagePullPolicy: this.props.image.pullPolicy,
+        ...this.imageSpec,
         ...container,
         env: { EDEN_ADMIN_TOKEN: this.appSecret(EDEN_APP_KEYS.adminToken), ...(s.env ?? {}) },
         resources: this.resources,
