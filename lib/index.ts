@@ -66,9 +66,10 @@ export type { RenderedStatefulSet, StatefulSetSpec } from './core/statefulset';
 export {
   assertCidr, assertGid, assertHostname, assertInt, assertIp, assertIpOrCidr, assertNodePort, assertPort, assertQuantity,
   assertReplicas, assertResolver, assertUid, assertWholeMilliseconds, assertWholeSeconds, assertWildcardHost,
-  familiesFullyCovered, INT32_MAX, INT32_MIN, ipFamily, isIp, NODE_PORT_RANGE, parseCidr, parseHostPort, syncWave,
+  familiesFullyCovered, INT32_MAX, INT32_MIN, ipFamily, isIp, NODE_PORT_RANGE, parseCidr, parseHostPort, parseServerUrl,
+  syncWave,
 } from './core/validate';
-export type { Cidr, DurationBounds, HostPort, IntRange } from './core/validate';
+export type { Cidr, DurationBounds, HostPort, IntRange, ServerUrl, ServerUrlRules } from './core/validate';
 export { K8S_WAIT_FOR_IMAGE, PG_ISREADY_IMAGE, WAIT_RESOURCES, WaitFor, waitRules } from './core/waits';
 export type { InitWait, PostgresWaitOptions } from './core/waits';
 export { ClientBinding, Connection, ConnectionKind, ConnectionSource, PodWiring, Wiring } from './core/wiring';

@@ -254,6 +254,62 @@ export function parseHostPort(prop: string, endpoint: string): HostPort {
   return { host, port };
 }
 
+/** What a server URL prop accepts (see parseServerUrl). */
+export interface ServerUrlRules {
+  /** The schemes allowed, without `://` (`['redis', 'rediss']`). */
+  readonly schemes: readonly string[];
+  /** The schemes in words, for the message (`a redis:// or rediss:// (TLS) URL`). */
+  readonly schemesAllowed: string;
+  /** A URL to show when the value does not parse (`a URL such as redis://cache.corp.example:6379`). */
+  readonly example: string;
+  /** Where credentials go instead of the URL (the fix printed when the URL holds some). */
+  readonly credentialsFix: string;
+  /**
+   * Whether the URL may name a port.
+   * @default true
+   */
+  readonly port?: boolean;
+  /**
+   * The fix printed when the URL holds more than scheme, host (and port): a path, a query or a fragment.
+   * @default - none
+   */
+  readonly onlyFix?: string;
+}
+
+/** A server URL's parts. */
+export interface ServerUrl {
+  /** The scheme, without `://`. */
+  readonly scheme: string;
+  /** The host name or IP address (an IPv6 address without its brackets). */
+  readonly host: string;
+  /**
+   * The port the URL names.
+   * @default - none: the caller applies its protocol's port
+   */
+  readonly port?: number;
+}
+
+/**
+ * Parses the URL of a server the app does not render (an external cache, message bus, vector store or object store)
+ * and refuses credentials in it (a rendered URL ends up in Git and in every pod spec), a path, a query and a fragment.
+ * Every external server's `url` goes through it, so the credential check has one form.
+ */
+export function parseServerUrl(prop: string, url: string, rules: ServerUrlRules): ServerUrl {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new ConfigError(prop, url, rules.example);
+  }
+  check(rules.schemes.some((sc) => u.protocol === `${sc}:`), prop, url, rules.schemesAllowed);
+  check(u.username === '' && u.password === '', prop, url.replace(/\/\/[^@]*@/, '//<credentials>@'), 'a URL without credentials', rules.credentialsFix);
+  const withPort = rules.port ?? true;
+  check((withPort || u.port === '') && (u.pathname === '' || u.pathname === '/') && u.search === '' && u.hash === '', prop, url,
+    withPort ? 'scheme, host and port only' : 'scheme and host only', rules.onlyFix);
+  const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
+  return { scheme: u.protocol.slice(0, -1), host, ...(u.port ? { port: Number(u.port) } : {}) };
+}
+
 /**
  * Throws unless `value` is a DNS resolver address: an IP with an optional port and an optional `udp/` or `tcp/`
  * network prefix (`10.96.0.10`, `10.96.0.10:53`, `udp/[fd00::a]:53`).

@@ -1,8 +1,8 @@
 import { ExternalEndpoint, ExternalPeer, HostForm, IConnectionTarget } from '../core/endpoint';
-import { check, ConfigError } from '../core/errors';
+import { check } from '../core/errors';
 import { deriveName } from '../core/names';
 import { assertSecretKey, SecretKey, secretKeyEnv } from '../core/secrets';
-import { assertInt } from '../core/validate';
+import { assertInt, parseServerUrl } from '../core/validate';
 import { WaitFor } from '../core/waits';
 import { ClientBinding, Connection, IConnectable } from '../core/wiring';
 import { NatsAuth } from './auth';
@@ -127,27 +127,24 @@ export interface ExternalNatsOptions {
 export class ExternalNats implements INats {
   /** Declares an external NATS. */
   public static of(options: ExternalNatsOptions): ExternalNats {
-    let u: URL;
-    try {
-      u = new URL(options.url);
-    } catch {
-      throw new ConfigError('url', options.url, 'a URL such as nats://nats.messaging.example.internal:4222 or tls://...');
-    }
-    check(u.protocol === 'nats:' || u.protocol === 'tls:', 'url', options.url, 'a nats:// or tls:// URL');
-    check(u.username === '' && u.password === '', 'url', options.url.replace(/\/\/[^@]*@/, '//<credentials>@'), 'a URL without credentials', 'credentials belong in auth: NatsAuth.token({ name, key }) or NatsAuth.users([...])');
-    check((u.pathname === '' || u.pathname === '/') && !u.search && !u.hash, 'url', options.url, 'scheme, host and port only');
+    const u = parseServerUrl('url', options.url, {
+      schemes: ['nats', 'tls'],
+      schemesAllowed: 'a nats:// or tls:// URL',
+      example: 'a URL such as nats://nats.messaging.example.internal:4222 or tls://...',
+      credentialsFix: 'credentials belong in auth: NatsAuth.token({ name, key }) or NatsAuth.users([...])',
+    });
     assertInt('replicas', options.replicas, { min: 1, max: 9 }, 'the number of servers of the cluster: 1, or an odd number from 3 to 9');
     check(options.replicas === 1 || options.replicas % 2 === 1, 'replicas', options.replicas, '1, or an odd number from 3 to 9', 'a JetStream cluster replicates with Raft and runs an odd number of servers');
     check(options.auth instanceof NatsAuth, 'auth', options.auth, 'NatsAuth.none(), token(...), users([...]) or nkeys([...])', 'credentials are never defaulted');
     const ca = options.ca !== undefined ? assertSecretKey('ca', options.ca) : undefined;
-    if (ca) check(u.protocol === 'tls:', 'ca', ca, 'unset for a nats:// URL', 'a CA verifies a TLS server; use a tls:// URL');
+    if (ca) check(u.scheme === 'tls', 'ca', ca, 'unset for a nats:// URL', 'a CA verifies a TLS server; use a tls:// URL');
     const endpoint = ExternalEndpoint.of({
-      host: u.hostname.replace(/^\[(.*)\]$/, '$1'),
-      ports: [{ name: 'client', port: u.port ? Number(u.port) : NATS_CLIENT_PORT }],
+      host: u.host,
+      ports: [{ name: 'client', port: u.port ?? NATS_CLIENT_PORT }],
       peer: options.peer,
       description: options.description ?? 'external NATS',
     });
-    return new ExternalNats(endpoint, options.replicas, options.auth, u.protocol === 'tls:' ? 'tls' : 'nats', ca);
+    return new ExternalNats(endpoint, options.replicas, options.auth, u.scheme === 'tls' ? 'tls' : 'nats', ca);
   }
 
   private constructor(

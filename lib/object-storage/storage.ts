@@ -1,9 +1,10 @@
 import { PersistentClaim } from '../core/claims';
 import { ExternalEndpoint, ExternalPeer, HostForm, IConnectionTarget } from '../core/endpoint';
 import { assertEnvName } from '../core/env';
-import { check, ConfigError } from '../core/errors';
+import { check } from '../core/errors';
 import { deriveName } from '../core/names';
 import { SecretCommands, secretKeyEnv } from '../core/secrets';
+import { parseServerUrl } from '../core/validate';
 import { WaitFor } from '../core/waits';
 import { ClientBinding, Connection, IConnectable } from '../core/wiring';
 import { Release } from '../release/release';
@@ -172,17 +173,14 @@ function assertPrefix(prop: string, prefix: string | undefined): string | undefi
 }
 
 function parseEndpoint(url: string): { scheme: 'http' | 'https'; host: string; port: number } {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw new ConfigError('storage.endpointUrl', url, 'a URL such as https://s3.eu-central-1.wasabisys.com or http://minio.storage.svc:9000');
-  }
-  check(u.protocol === 'http:' || u.protocol === 'https:', 'storage.endpointUrl', url, 'an http:// or https:// URL');
-  check(u.username === '' && u.password === '', 'storage.endpointUrl', url.replace(/\/\/[^@]*@/, '//<credentials>@'), 'a URL without credentials', 'the keys belong in auth: S3Auth.keys({ secretName })');
-  check((u.pathname === '' || u.pathname === '/') && !u.search && !u.hash, 'storage.endpointUrl', url, 'scheme, host and port only');
-  const scheme = u.protocol === 'https:' ? 'https' : 'http';
-  return { scheme, host: u.hostname.replace(/^\[(.*)\]$/, '$1'), port: u.port ? Number(u.port) : scheme === 'https' ? 443 : 80 };
+  const u = parseServerUrl('storage.endpointUrl', url, {
+    schemes: ['http', 'https'],
+    schemesAllowed: 'an http:// or https:// URL',
+    example: 'a URL such as https://s3.eu-central-1.wasabisys.com or http://minio.storage.svc:9000',
+    credentialsFix: 'the keys belong in auth: S3Auth.keys({ secretName })',
+  });
+  const scheme = u.scheme === 'https' ? 'https' : 'http';
+  return { scheme, host: u.host, port: u.port ?? (scheme === 'https' ? 443 : 80) };
 }
 
 type Backend =

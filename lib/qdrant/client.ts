@@ -1,7 +1,8 @@
 import { ExternalEndpoint, ExternalPeer, HostForm, IConnectionTarget } from '../core/endpoint';
 import { assertEnvName } from '../core/env';
-import { check, ConfigError } from '../core/errors';
+import { check } from '../core/errors';
 import { assertSecretKey, SecretKey, secretKeyEnv } from '../core/secrets';
+import { parseServerUrl } from '../core/validate';
 import { WaitFor } from '../core/waits';
 import { ClientBinding, Connection, IConnectable } from '../core/wiring';
 
@@ -139,23 +140,22 @@ export interface ExternalQdrantOptions {
 export class ExternalQdrant implements IQdrant {
   /** Declares an external Qdrant. */
   public static of(options: ExternalQdrantOptions): ExternalQdrant {
-    let u: URL;
-    try {
-      u = new URL(options.url);
-    } catch {
-      throw new ConfigError('url', options.url, 'a URL such as https://xyz.cloud.qdrant.io');
-    }
-    check(u.protocol === 'http:' || u.protocol === 'https:', 'url', options.url, 'an http:// or https:// URL');
-    check(u.username === '' && u.password === '', 'url', options.url.replace(/\/\/[^@]*@/, '//<credentials>@'), 'a URL without credentials', 'the API key belongs in auth: QdrantAuth.apiKey({ name, key })');
-    check(u.port === '' && (u.pathname === '' || u.pathname === '/') && !u.search, 'url', options.url, 'scheme and host only', 'the ports are httpPort and grpcPort');
+    const u = parseServerUrl('url', options.url, {
+      schemes: ['http', 'https'],
+      schemesAllowed: 'an http:// or https:// URL',
+      example: 'a URL such as https://xyz.cloud.qdrant.io',
+      credentialsFix: 'the API key belongs in auth: QdrantAuth.apiKey({ name, key })',
+      port: false,
+      onlyFix: 'the ports are httpPort and grpcPort',
+    });
     check(options.auth instanceof QdrantAuth, 'auth', options.auth, 'QdrantAuth.apiKey({ name, key }) or QdrantAuth.none({ reason })', 'credentials are never generated or defaulted');
     const endpoint = ExternalEndpoint.of({
-      host: u.hostname,
+      host: u.host,
       ports: [{ name: 'http', port: options.httpPort ?? QDRANT_HTTP_PORT }, { name: 'grpc', port: options.grpcPort ?? QDRANT_GRPC_PORT }],
       peer: options.peer,
       description: 'external Qdrant',
     });
-    return new ExternalQdrant(endpoint, options.auth, u.protocol === 'https:' ? 'https' : 'http');
+    return new ExternalQdrant(endpoint, options.auth, u.scheme === 'https' ? 'https' : 'http');
   }
 
   private constructor(

@@ -1,5 +1,6 @@
 import { ExternalEndpoint, ExternalPeer } from '../core/endpoint';
-import { check, ConfigError } from '../core/errors';
+import { check } from '../core/errors';
+import { parseServerUrl } from '../core/validate';
 import { ClientBinding, Connection } from '../core/wiring';
 import { connectValkey, IValkey, ValkeyAuth, ValkeyConnectOptions } from './client';
 import { VALKEY_PORT } from './config';
@@ -31,18 +32,14 @@ export interface ExternalValkeyOptions {
 }
 
 function parse(prop: string, url: string): { host: string; port: number; tls: boolean } {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw new ConfigError(prop, url, 'a URL such as redis://cache.corp.example:6379 or rediss://cache.corp.example:6380');
-  }
-  check(u.protocol === 'redis:' || u.protocol === 'rediss:', prop, url, 'a redis:// or rediss:// (TLS) URL');
-  check(u.username === '' && u.password === '', prop, url.replace(/\/\/[^@]*@/, '//<credentials>@'), 'a URL without credentials',
-    'credentials in a rendered URL end up in Git and in every pod spec; give the password as auth: ValkeyAuth.password({ name, key })');
-  check((u.pathname === '' || u.pathname === '/') && u.search === '' && u.hash === '', prop, url, 'scheme, host and port only', 'the database is a connect option');
-  const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
-  return { host, port: u.port ? Number(u.port) : VALKEY_PORT, tls: u.protocol === 'rediss:' };
+  const u = parseServerUrl(prop, url, {
+    schemes: ['redis', 'rediss'],
+    schemesAllowed: 'a redis:// or rediss:// (TLS) URL',
+    example: 'a URL such as redis://cache.corp.example:6379 or rediss://cache.corp.example:6380',
+    credentialsFix: 'credentials in a rendered URL end up in Git and in every pod spec; give the password as auth: ValkeyAuth.password({ name, key })',
+    onlyFix: 'the database is a connect option',
+  });
+  return { host: u.host, port: u.port ?? VALKEY_PORT, tls: u.scheme === 'rediss' };
 }
 
 /**

@@ -4,7 +4,7 @@ import {
   assertReplicas, assertResolver, assertUid, assertWholeMilliseconds, assertWholeSeconds, assertWildcardHost, ConfigError,
   familiesFullyCovered, parseCidr, parseHostPort, syncWave,
 } from '../../lib/core';
-import { ipFamily, isIp, isIPv6Literal } from '../../lib/core/validate';
+import { ipFamily, isIp, isIPv6Literal, parseServerUrl, ServerUrlRules } from '../../lib/core/validate';
 
 /** The ConfigError a call throws (fails the test when it throws nothing). */
 function errorOf(fn: () => unknown): ConfigError {
@@ -125,6 +125,29 @@ describe('addresses', () => {
     expect(familiesFullyCovered(['0.0.0.0/0'])).toEqual([4]);
     expect(familiesFullyCovered(['0.0.0.0/1', '128.0.0.0/2'])).toEqual([]);
     expect(familiesFullyCovered(['192.168.0.0/16', '10.0.0.0/8'])).toEqual([]);
+  });
+
+  test('server URL: scheme, host and port; an IPv6 host loses its brackets', () => {
+    const rules: ServerUrlRules = { schemes: ['redis', 'rediss'], schemesAllowed: 'a redis:// or rediss:// URL', example: 'a URL such as redis://c:6379', credentialsFix: 'give auth' };
+    expect(parseServerUrl('url', 'rediss://cache.corp:6380', rules)).toEqual({ scheme: 'rediss', host: 'cache.corp', port: 6380 });
+    expect(parseServerUrl('url', 'redis://[fd00::5]/', rules)).toEqual({ scheme: 'redis', host: 'fd00::5' });
+    expect(parseServerUrl('url', 'redis://10.0.0.5', { ...rules, port: false })).toEqual({ scheme: 'redis', host: '10.0.0.5' });
+  });
+
+  test('fails when a server URL does not parse, has another scheme, credentials, a path, query or fragment, or a refused port', () => {
+    const rules: ServerUrlRules = { schemes: ['nats'], schemesAllowed: 'a nats:// URL', example: 'a URL such as nats://n:4222', credentialsFix: 'give auth', onlyFix: 'no path' };
+    const bad: Array<[string, string, Partial<ServerUrlRules>?]> = [
+      ['://n:4222', "'url' is \"://n:4222\"; allowed: a URL such as nats://n:4222"],
+      ['tls://n:4222', "'url' is \"tls://n:4222\"; allowed: a nats:// URL"],
+      ['nats://u:secret@n:4222', "'url' is \"nats://<credentials>@n:4222\", but give auth; allowed: a URL without credentials"],
+      ['nats://n:4222/x', "'url' is \"nats://n:4222/x\", but no path; allowed: scheme, host and port only"],
+      ['nats://n?x=1', "'url' is \"nats://n?x=1\", but no path; allowed: scheme, host and port only"],
+      ['nats://n#x', "'url' is \"nats://n#x\", but no path; allowed: scheme, host and port only"],
+      ['nats://n:4222', "'url' is \"nats://n:4222\", but no path; allowed: scheme and host only", { port: false }],
+    ];
+    for (const [v, message, extra] of bad) expect(errorOf(() => parseServerUrl('url', v, { ...rules, ...extra })).message).toContain(message);
+    // The secret never reaches the message.
+    expect(errorOf(() => parseServerUrl('url', 'nats://u:secret@n:4222', rules)).message).not.toContain('secret');
   });
 
   test('host:port: DNS names, IPv4, bracketed IPv6, port in range', () => {
