@@ -6,27 +6,27 @@ export const EXAMPLE_REPO_URL = 'https://github.com/nationtech/cdk8s-ops-kit.git
 /** The branch Argo CD deploys the examples from. */
 export const EXAMPLE_REVISION = 'main';
 
+/** An example app's Argo CD target: this repository at EXAMPLE_REVISION, automated, reverting drift; pruning as given. */
+function exampleTarget(name: string, { prune }: { readonly prune: boolean }): DeliveryTarget {
+  return DeliveryTarget.argoCd({
+    name,
+    repoURL: EXAMPLE_REPO_URL,
+    targetRevision: EXAMPLE_REVISION,
+    sync: ArgoCdSync.automated(prune ? { prune: true, selfHeal: true } : { selfHeal: true }),
+  });
+}
+
 /**
  * The IoT platform's delivery: Argo CD syncs on its own and reverts drift, but does not prune: the fleet's custom
  * resources decide what runs on every device, so removing one from Git is an operator's sync, not a side effect.
  */
 export function iotDelivery(): DeliveryTarget {
-  return DeliveryTarget.argoCd({
-    name: 'iot',
-    repoURL: EXAMPLE_REPO_URL,
-    targetRevision: EXAMPLE_REVISION,
-    sync: ArgoCdSync.automated({ selfHeal: true }),
-  });
+  return exampleTarget('iot', { prune: false });
 }
 
 /** Graphistry's delivery: fully automated (prune and self-heal); claims and CRDs survive pruning (Prune=false). */
 export function graphistryDelivery(): DeliveryTarget {
-  return DeliveryTarget.argoCd({
-    name: 'graphistry',
-    repoURL: EXAMPLE_REPO_URL,
-    targetRevision: EXAMPLE_REVISION,
-    sync: ArgoCdSync.automated({ prune: true, selfHeal: true }),
-  });
+  return exampleTarget('graphistry', { prune: true });
 }
 
 /**
@@ -34,12 +34,7 @@ export function graphistryDelivery(): DeliveryTarget {
  * its template is replaced by a new one on every change and a finished Job's logs are worth keeping until its TTL.
  */
 export function dimtensorDelivery(): DeliveryTarget {
-  return DeliveryTarget.argoCd({
-    name: 'dimtensor',
-    repoURL: EXAMPLE_REPO_URL,
-    targetRevision: EXAMPLE_REVISION,
-    sync: ArgoCdSync.automated({ selfHeal: true }),
-  });
+  return exampleTarget('dimtensor', { prune: false });
 }
 
 /**
@@ -47,12 +42,7 @@ export function dimtensorDelivery(): DeliveryTarget {
  * Prune=false, so removing one from Git never deletes a volume.
  */
 export function semanticExplorerDelivery(): DeliveryTarget {
-  return DeliveryTarget.argoCd({
-    name: 'semantic-explorer-apps',
-    repoURL: EXAMPLE_REPO_URL,
-    targetRevision: EXAMPLE_REVISION,
-    sync: ArgoCdSync.automated({ prune: true, selfHeal: true }),
-  });
+  return exampleTarget('semantic-explorer-apps', { prune: true });
 }
 
 /**
@@ -60,10 +50,5 @@ export function semanticExplorerDelivery(): DeliveryTarget {
  * edit that drops the app tier by mistake must not delete the running services and their clones on the next sync.
  */
 export function edenDelivery(): DeliveryTarget {
-  return DeliveryTarget.argoCd({
-    name: 'eden-platform',
-    repoURL: EXAMPLE_REPO_URL,
-    targetRevision: EXAMPLE_REVISION,
-    sync: ArgoCdSync.automated({ selfHeal: true }),
-  });
+  return exampleTarget('eden-platform', { prune: false });
 }
