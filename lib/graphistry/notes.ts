@@ -12,7 +12,7 @@ import { GPU_PRESENT_LABEL } from '../telemetry/dcgm-exporter';
 import { TelemetryRoute } from '../telemetry/common';
 import { VALKEY_PORT } from '../valkey/config';
 import { EngineContainers } from './engine';
-import { podSecurityRequirement, PodSecurityRequirement, renderedWorkloads } from './pod-security';
+import { podSecurityRequirement, PodSecurityRequirement, RenderedWorkload } from './pod-security';
 import { Postgres } from './postgres';
 import { GRAPHISTRY_REDIS_DATABASE } from './services/defaults';
 import type { Redis } from './services/redis';
@@ -538,6 +538,8 @@ export interface StackNoteFacts {
    * @default - none
    */
   readonly gakCredentials?: string;
+  /** The stack's workloads as rendered now (`renderedWorkloads(stack)`, read once for the notes and the warning). */
+  readonly workloads: readonly RenderedWorkload[];
 }
 
 /**
@@ -596,7 +598,7 @@ export function addStackNotes(stack: GraphistryStack, release: Release, props: G
   const inCluster: Array<[string, string]> = [['nexus (v2 API only)', stack.nexus.endpoint.url('http', 'http')]];
   if (stack.nexusProxy) inCluster.unshift(['nexus-proxy (v1 and v2 API)', stack.nexusProxy.endpoint.url('http', 'http')]);
 
-  const workloads = renderedWorkloads(stack);
+  const workloads = x.workloads;
   const globalSelector = stableStringify(Placement.of(stack).nodeSelector);
   const bySelector = new Map<string, { selector: Record<string, string>; workloads: string[]; releaseWide: boolean }>();
   const anyNode: string[] = [];
@@ -692,17 +694,17 @@ function redisAuthNote(redis: Redis, tier: Tier): string {
 
 /**
  * The STORAGE TOPOLOGY warning, or undefined: pods that share ReadWriteOnce claims but are pinned to other nodes than
- * the release-wide selector can never all start.
+ * the release-wide selector can never all start. `workloads` are the stack's, as `renderedWorkloads(stack)` reads them.
  * @internal
  */
-export function storageTopologyWarning(stack: GraphistryStack): string | undefined {
+export function storageTopologyWarning(stack: GraphistryStack, workloads: readonly RenderedWorkload[]): string | undefined {
   if (stack.storage.accessMode !== StorageAccessMode.READ_WRITE_ONCE) return undefined;
   const global = Placement.of(stack).nodeSelector;
   const key = (s: Readonly<Record<string, string>>) => stableStringify(s);
   const claims = new Set(Object.values(stack.storage.claims).map((c) => c.name));
   // Every pod of the stack that mounts one of its claims, read from the rendered object (so every placement prop is
   // covered, whichever workload it moves).
-  const split = renderedWorkloads(stack)
+  const split = workloads
     .filter((w) => ((w.pod.volumes ?? []) as Array<{ persistentVolumeClaim?: { claimName?: string } }>).some((v) => claims.has(v.persistentVolumeClaim?.claimName ?? '')))
     .filter((w) => key(w.pod.nodeSelector ?? {}) !== key(global))
     .map((w) => `${w.name} (${key(w.pod.nodeSelector ?? {})})`);

@@ -15,6 +15,7 @@ import { EngineContainers, EngineContainerOptions, EngineDaemonSet, EngineDaemon
 import { NexusProxy, NexusProxyProps } from './nexus-proxy';
 import { GraphistryOtelSdkOptions, otelSdkEnv } from './otel';
 import { addStackNotes, OperatorIngressFacts, RouteSummary, storageTopologyWarning } from './notes';
+import { renderedWorkloads } from './pod-security';
 import { Postgres } from './postgres';
 import { assertOperatorSecret, basicAuthSecretCommand, GRAPHISTRY_TELEMETRY_AUTH_SECRET, GraphistrySecretKind, optionalSecretName } from './secrets';
 import { DaskScheduler } from './services/dask-scheduler';
@@ -392,7 +393,10 @@ export class GraphistryStack extends Construct {
     } else {
       this.recordOperatorIngress(s);
     }
+    // Every workload rendered once, as it is now, for the notes and the storage topology warning.
+    const workloads = renderedWorkloads(this);
     addStackNotes(this, release, props, {
+      workloads,
       routes,
       operatorIngress: s.caddyOn ? undefined : this.operatorIngress(),
       jwtSecret: s.jwtSecret,
@@ -400,7 +404,7 @@ export class GraphistryStack extends Construct {
       optionalSecret: s.optionalSecret,
       gakCredentials: s.gakCredentials?.secretName,
     });
-    const split = storageTopologyWarning(this);
+    const split = storageTopologyWarning(this, workloads);
     if (split) release.addWarning(split, { scope: this, prop: 'storage.accessMode', value: 'StorageAccessMode.READ_WRITE_MANY' });
   }
 
