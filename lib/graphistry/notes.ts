@@ -543,12 +543,12 @@ export interface StackNoteFacts {
 }
 
 /**
- * Adds a Graphistry stack's operator notes to its release: the Secrets to create (pull secrets included: every one
- * the release's pods name), and the cluster prerequisites read from the pods the stack renders, so they follow every
- * prop that moves a pod.
+ * A Graphistry stack's operator notes for its release: the Secrets to create (pull secrets included: every one the
+ * release's pods name), and the cluster prerequisites read from the pods the stack renders (`x.workloads`), so they
+ * follow every prop that moves a pod.
  * @internal
  */
-export function addStackNotes(stack: GraphistryStack, release: Release, props: GraphistryStackProps, x: StackNoteFacts): void {
+export function stackNotes(stack: GraphistryStack, release: Release, props: GraphistryStackProps, x: StackNoteFacts): string[] {
   const ns = release.releaseNamespace;
   const secrets = [
     `Secret ${x.jwtSecret} (JWT signing key): ${GraphistrySecretKind.JWT.createCommand(x.jwtSecret, ns)}`,
@@ -631,7 +631,7 @@ export function addStackNotes(stack: GraphistryStack, release: Release, props: G
   const dashboards = [...(stack.graphAppKitPublic ? ['public'] : []), ...(stack.graphAppKitPrivate ? ['private'] : [])];
   const telemetry = stack.telemetry;
 
-  for (const text of graphistryNotes({
+  const notes = [...graphistryNotes({
     tier: stack.tier,
     postgresRelease: postgresReleaseOf(props.postgres),
     namespace: ns,
@@ -672,10 +672,9 @@ export function addStackNotes(stack: GraphistryStack, release: Release, props: G
     routedTelemetryUis: telemetry && stack.caddy && stack.tier.atLeast(Tier.ANALYTICS)
       ? telemetry.routes.map((r) => ({ ...uiOf(r), ownLogin: r.ui === 'grafana', auth: r.ui === 'grafana' ? undefined : props.caddy?.telemetryAuth }))
       : undefined,
-  }).render()) {
-    release.addNote(text);
-  }
-  if (stack.redis) release.addNote(redisAuthNote(stack.redis, stack.tier));
+  }).render()];
+  if (stack.redis) notes.push(redisAuthNote(stack.redis, stack.tier));
+  return notes;
 }
 
 /** Whether Graphistry's Redis asks for a password, who gets it, and, off by default, why. */
