@@ -135,7 +135,7 @@ export class Release extends Chart {
   public readonly delivery?: DeliveryTarget;
   private readonly _dependsOn: Release[] = [];
   private readonly _notes: Array<string | (() => string | readonly string[])> = [];
-  private readonly _warnings: Array<{ readonly message: string; readonly fix?: WarningFix } | (() => LazyWarning | undefined)> = [];
+  private readonly _warnings: Array<{ readonly message: string; readonly fix?: WarningFix } | (() => LazyWarningText | undefined)> = [];
   private _networkNotes: string[] = [];
 
   constructor(scope: Construct, id: string, props: ReleaseProps) {
@@ -225,10 +225,10 @@ export class Release extends Chart {
 
   /**
    * Adds a warning produced when the warnings are read, in this place among the others (undefined adds none): like
-   * `addLazyNotes`, for warnings read from the objects the release renders.
+   * `addLazyNotes`, for warnings read from the objects the release renders. `fix` as in `addWarning`.
    * @internal
    */
-  public addLazyWarning(produce: () => LazyWarning | undefined): void {
+  public addLazyWarning(produce: () => { readonly text: string; readonly fix?: WarningFix } | undefined): void {
     this._warnings.push(produce);
   }
 
@@ -512,22 +512,11 @@ function kubePort(p: PolicyPort): k8s.NetworkPolicyPort {
   };
 }
 
+/** What a lazy warning producer gives (see `Release.addLazyWarning`). */
+type LazyWarningText = { readonly text: string; readonly fix?: WarningFix };
+
 function sameWarning(w: { readonly message: string; readonly fix?: WarningFix }, message: string, fix: WarningFix | undefined): boolean {
   return w.message === message && w.fix?.prop === fix?.prop && w.fix?.scope === fix?.scope;
-}
-
-/**
- * A warning as a lazy producer gives it (see `Release.addLazyWarning`).
- * @internal
- */
-export interface LazyWarning {
-  /** The warning's text. */
-  readonly text: string;
-  /**
-   * The prop change that silences it.
-   * @default - none
-   */
-  readonly fix?: WarningFix;
 }
 
 /** A prop change that silences a warning. */
