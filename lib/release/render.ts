@@ -30,15 +30,18 @@ class UseToJson {
 /** How one field of an L1 type is converted (the shapes json2jsii generates). */
 type FieldForm =
   | { readonly kind: 'value' }
-  | { readonly kind: 'type'; readonly fn: string; readonly mod: L1Module }
+  | { readonly kind: 'type'; readonly fn: string; readonly mod: L1Module; shape?: Shape }
   | { readonly kind: 'array' }
-  | { readonly kind: 'arrayOf'; readonly fn: string; readonly mod: L1Module }
+  | { readonly kind: 'arrayOf'; readonly fn: string; readonly mod: L1Module; shape?: Shape }
   | { readonly kind: 'union' }
   | { readonly kind: 'date' }
   | { readonly kind: 'map' }
   | { readonly kind: 'mapUnion' }
   | { readonly kind: 'mapArray' }
-  | { readonly kind: 'mapOf'; readonly fn: string; readonly mod: L1Module };
+  | { readonly kind: 'mapOf'; readonly fn: string; readonly mod: L1Module; shape?: Shape };
+
+/** A form that converts with an L1 type's converter; `shape` caches `l1Shape(mod, fn)` once it is settled. */
+type TypedForm = Extract<FieldForm, { readonly fn: string }>;
 
 interface Field {
   /** The key in the rendered JSON. */
@@ -245,6 +248,9 @@ function l1Shape(mod: L1Module, name: string): Shape {
   return shape;
 }
 
+/** How many `sameAsConverter` checks are running (a shape's check may reach other shapes still unchecked). */
+let checking = 0;
+
 /**
  * Checks a parsed shape against the converter itself: one probe object with a distinct value in every field, of the
  * kind the field's form expects, must come out of the converter exactly as the walk renders it (same keys, same order,
@@ -257,11 +263,14 @@ function sameAsConverter(fn: (obj: Json) => Json, list: readonly Field[]): boole
     const k = f.form.kind;
     probe[f.prop] = k === 'value' ? v : k === 'type' || k === 'arrayOf' || k === 'mapOf' ? (k === 'arrayOf' ? [] : {}) : k === 'array' ? [v] : k === 'union' ? { value: v } : k === 'map' ? { [v]: v } : k === 'mapUnion' ? { [v]: { value: v } } : k === 'mapArray' ? { [v]: [v] } : undefined;
   });
+  checking++;
   try {
     return JSON.stringify(fn(probe)) === JSON.stringify(fields(probe, { fields: list, props: new Map(list.map((f, i) => [f.prop, i])) }, NO_EXTRA));
   } catch (e) {
     if (e instanceof UseToJson) return false;
     throw e;
+  } finally {
+    checking--;
   }
 }
 
@@ -318,16 +327,25 @@ function resolveValue(v: Json): Json {
   }
 }
 
+// The walk runs on every object of every synth, in V8's interpreter (the synth runs with --no-opt), where each call,
+// iterator step and comparator call costs: loops are indexed (no `for...of`, which steps an iterator object per item),
+// strings, numbers and booleans return before any resolver call, and field indices are kept sorted by insertion on one
+// shared stack instead of an array and a comparator sort per object.
+
 /** Resolve and sanitize: nulls dropped from objects, keys sorted. Exactly what cdk8s does before an L1 conversion. */
 function plain(raw: Json): Json {
+  const t = typeof raw;
+  if ((t === 'string' || t === 'number' || t === 'boolean') && PRIMITIVES_RESOLVE_TO_THEMSELVES) return raw;
   const v = resolveValue(raw);
   if (v === null || v === undefined) return undefined;
   if (typeof v !== 'object') return v;
   if (Array.isArray(v)) return v.map(plain);
   if (v.constructor !== Object) throw new UseToJson(`a class instance where cdk8s expects plain data`);
-  const keys = Object.keys(v).sort();
+  const keys = Object.keys(v);
+  if (keys.length > 1) keys.sort();
   const out: Record<string, Json> = {};
-  for (const k of keys) {
+  for (let n = 0; n < keys.length; n++) {
+    const k = keys[n];
     const c = plain(v[k]);
     if (c !== null && c !== undefined) out[k] = c;
   }
@@ -348,19 +366,37 @@ function plainArray(raw: Json): Json[] | undefined {
   return v;
 }
 
-/** A value of L1 type `fn`: its fields in the converter's order. */
-function typed(raw: Json, mod: L1Module, fn: string): Json {
-  const shape = l1Shape(mod, fn);
+/** The shape a typed form converts with: `l1Shape` once, then kept on the form (not while a shape is being checked). */
+function formShape(form: TypedForm): Shape {
+  if (form.shape) return form.shape;
+  const shape = l1Shape(form.mod, form.fn);
+  // While `sameAsConverter` probes a shape, the shapes it reaches may still turn out opaque: only settled ones are kept.
+  if (checking === 0) form.shape = shape;
+  return shape;
+}
+
+/** A value of L1 type `form.fn`: its fields in the converter's order. */
+function typed(raw: Json, form: TypedForm): Json {
+  const shape = form.shape ?? formShape(form);
   if ('opaque' in shape) {
     const v = plain(raw);
     return v === undefined ? undefined : shape.opaque(v);
   }
-  const v = plainObject(raw);
+  // A plain object is its own resolved value (what resolveValue and plainObject check, without the two calls).
+  const v = raw !== null && typeof raw === 'object' && raw.constructor === Object && !(raw instanceof Lazy) && typeof raw.resolve !== 'function' ? raw : plainObject(raw);
   if (v === undefined) return undefined;
   return fields(v, shape, NO_EXTRA);
 }
 
 const NO_EXTRA = (): boolean => false;
+
+/**
+ * Field indices of the objects being walked, one run per `fields` call on the stack of calls: a call's run holds the
+ * indices of the props its object holds, in the converter's order. Each call restores `top` when it returns; a walk
+ * that throws leaves it where it was, so `render` starts every object at 0.
+ */
+const order: number[] = [];
+let top = 0;
 
 /**
  * The fields of `v` in the converter's order. Only the props `v` holds are visited (an absent prop renders nothing
@@ -372,19 +408,34 @@ function fields(
   shape: { readonly fields: readonly Field[]; readonly props: ReadonlyMap<string, number> },
   extra: (k: string) => boolean | undefined,
 ): Record<string, Json> {
-  const present: number[] = [];
+  const props = shape.props;
+  const base = top;
   for (const k in v) {
-    const i = shape.props.get(k);
-    if (i !== undefined) present.push(i);
-    else if (!extra(k)) throw new UseToJson(`a field the L1 type does not know (${k})`);
+    const i = props.get(k);
+    if (i === undefined) {
+      if (!extra(k)) throw new UseToJson(`a field the L1 type does not know (${k})`);
+      continue;
+    }
+    // Insertion into the sorted run (props are usually written in about the converter's order).
+    let j = top++;
+    while (j > base && order[j - 1] > i) {
+      order[j] = order[j - 1];
+      j--;
+    }
+    order[j] = i;
   }
-  if (present.length > 1) present.sort((a, b) => a - b);
+  const end = top;
+  const list = shape.fields;
   const out: Record<string, Json> = {};
-  for (const i of present) {
-    const f = shape.fields[i];
-    const c = field(v[f.prop], f.form);
+  for (let n = base; n < end; n++) {
+    const f = list[order[n]];
+    const raw = v[f.prop];
+    const t = typeof raw;
+    // A string, number or boolean in a plain field is its own value (what field() and plain() return for it).
+    const c = f.form.kind === 'value' && (t === 'string' || t === 'number' || t === 'boolean') && PRIMITIVES_RESOLVE_TO_THEMSELVES ? raw : field(raw, f.form);
     if (c !== undefined) out[f.json] = c;
   }
+  top = base;
   return out;
 }
 
@@ -393,13 +444,13 @@ function field(raw: Json, form: FieldForm): Json {
     case 'value':
       return plain(raw);
     case 'type':
-      return typed(raw, form.mod, form.fn);
+      return typed(raw, form);
     case 'array':
       return plainArray(raw)?.map(plain);
     case 'arrayOf': {
       const a = plainArray(raw);
       // cdk8s sanitizes first: a null item becomes undefined, which the converter passes through.
-      return a?.map((x) => typed(x, form.mod, form.fn));
+      return a?.map((x) => typed(x, form));
     }
     case 'union': {
       const v = plain(raw);
@@ -417,9 +468,12 @@ function map(raw: Json, form: FieldForm): Json {
   const v = plainObject(raw);
   if (v === undefined) return undefined;
   const out: Record<string, Json> = {};
-  for (const k of Object.keys(v).sort()) {
+  const keys = Object.keys(v);
+  if (keys.length > 1) keys.sort();
+  for (let n = 0; n < keys.length; n++) {
+    const k = keys[n];
     let c: Json;
-    if (form.kind === 'mapOf') c = typed(v[k], form.mod, form.fn);
+    if (form.kind === 'mapOf') c = typed(v[k], form);
     else {
       c = plain(v[k]);
       if (c !== undefined && form.kind === 'mapUnion') c = c.value;
@@ -450,7 +504,8 @@ function metadataJson(meta: ApiObjectMetadataDefinition): Json {
   keys.sort();
   const out: Record<string, Json> = {};
   let n = 0;
-  for (const k of keys) {
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
     const c = pruned(METADATA_OWN.includes(k) ? m[k] : attrs[k]);
     if (c !== null && c !== undefined) {
       out[k] = c;
@@ -461,14 +516,19 @@ function metadataJson(meta: ApiObjectMetadataDefinition): Json {
 }
 
 function pruned(raw: Json): Json {
+  const t = typeof raw;
+  if ((t === 'string' || t === 'number' || t === 'boolean') && PRIMITIVES_RESOLVE_TO_THEMSELVES) return raw;
   const v = resolveValue(raw);
   if (v === null || v === undefined) return undefined;
   if (typeof v !== 'object') return v;
   if (Array.isArray(v)) return v.length === 0 ? undefined : v.map(pruned);
   if (v.constructor !== Object) throw new UseToJson(`a class instance in metadata`);
   const out: Record<string, Json> = {};
+  const keys = Object.keys(v);
+  if (keys.length > 1) keys.sort();
   let n = 0;
-  for (const k of Object.keys(v).sort()) {
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
     const c = pruned(v[k]);
     if (c !== null && c !== undefined) {
       out[k] = c;
@@ -500,6 +560,7 @@ function toJsonOwner(o: object): Function | undefined {
 }
 
 function render(o: ApiObject, app: App): Json {
+  top = 0;
   if (process.env.CDK8S_DISABLE_SORT || !hasDefaultResolvers(app)) throw new UseToJson(`custom resolvers or CDK8S_DISABLE_SORT`);
   const internals = o as unknown as { props?: Record<string, Json>; patches?: unknown[] };
   if (!Array.isArray(internals.patches) || internals.patches.length > 0 || !internals.props || typeof internals.props !== 'object') throw new UseToJson(`JSON patches`);

@@ -174,6 +174,57 @@ describe('one-pass render equals ApiObject.toJson()', () => {
     expect(paths.filter((p) => p === 'walk').length).toBeGreaterThan(paths.length / 2);
   });
 
+  test('property: typed fields written in any order and any subset come out in the converter order, as toJson() gives', () => {
+    // The walk orders the props an object holds by the L1 type's field order (an insertion into one shared stack of
+    // indices per nesting level): random subsets of Deployment, pod spec, container, probe and metadata fields, each
+    // object's keys shuffled, nested several levels deep, several objects per release.
+    const r0 = rng(29);
+    const shuffled = (entries: Array<[string, unknown]>): Record<string, unknown> => {
+      const kept = entries.filter(() => r0() < 0.7);
+      for (let i = kept.length - 1; i > 0; i--) {
+        const j = Math.floor(r0() * (i + 1));
+        [kept[i], kept[j]] = [kept[j], kept[i]];
+      }
+      return Object.fromEntries(kept);
+    };
+    const probe = () => shuffled([['periodSeconds', 5], ['httpGet', shuffled([['path', '/healthz'], ['port', k8s.IntOrString.fromString('http')], ['scheme', 'HTTP']])], ['failureThreshold', 3], ['initialDelaySeconds', 1], ['timeoutSeconds', undefined]]);
+    const container = (i: number) => ({
+      name: `c${i}`,
+      ...shuffled([
+        ['image', 'nginx:1.27'], ['args', ['-a', 'b']], ['command', ['run']], ['workingDir', '/w'], ['imagePullPolicy', 'IfNotPresent'],
+        ['env', [shuffled([['name', 'A'], ['value', '1']]), { name: 'B', valueFrom: shuffled([['fieldRef', { fieldPath: 'metadata.name' }], ['secretKeyRef', undefined]]) }]],
+        ['ports', [shuffled([['containerPort', 80], ['name', 'http'], ['protocol', 'TCP']])]],
+        ['resources', shuffled([['limits', { memory: k8s.Quantity.fromString('64Mi'), cpu: k8s.Quantity.fromString('1') }], ['requests', { cpu: k8s.Quantity.fromString('10m') }]])],
+        ['securityContext', shuffled([['runAsNonRoot', true], ['readOnlyRootFilesystem', true], ['capabilities', shuffled([['drop', ['ALL']], ['add', []]])], ['runAsUser', 1000]])],
+        ['readinessProbe', probe()], ['livenessProbe', probe()], ['stdin', false], ['tty', null],
+      ]),
+    });
+    const paths: string[] = [];
+    for (let n = 0; n < 150; n++) {
+      const app = new App();
+      const r = release(app);
+      for (let d = 0; d < 3; d++) {
+        const spec = shuffled([
+          ['serviceAccountName', 'sa'], ['automountServiceAccountToken', false], ['nodeSelector', { 'kubernetes.io/os': 'linux', a: 'b' }],
+          ['securityContext', shuffled([['fsGroup', 2000], ['runAsNonRoot', true], ['seccompProfile', { type: 'RuntimeDefault' }]])],
+          ['initContainers', [container(9)]], ['volumes', [shuffled([['name', 'v'], ['emptyDir', shuffled([['medium', 'Memory'], ['sizeLimit', k8s.Quantity.fromString('1Mi')]])]])]],
+          ['tolerations', [shuffled([['key', 'k'], ['operator', 'Exists'], ['effect', 'NoSchedule']])]], ['hostname', 'h'], ['priorityClassName', undefined],
+        ]);
+        new k8s.KubeDeployment(r, `D${d}`, {
+          ...(shuffled([['spec', {
+            ...shuffled([['replicas', 2], ['revisionHistoryLimit', 3], ['strategy', shuffled([['type', 'RollingUpdate'], ['rollingUpdate', shuffled([['maxSurge', k8s.IntOrString.fromNumber(1)], ['maxUnavailable', k8s.IntOrString.fromString('25%')]])]])]]),
+            selector: { matchLabels: { app: 'a' } },
+            template: shuffled([['metadata', shuffled([['labels', { app: 'a' }], ['annotations', { z: '1', a: '2' }]])], ['spec', { ...spec, containers: [container(0), container(1)] }]]) as any,
+          }]]) as any),
+          metadata: shuffled([['name', `d${d}`], ['labels', { b: '1', a: '2' }], ['annotations', { x: 'y' }], ['namespace', 'other']]) as any,
+        });
+      }
+      const counted = compareAll(app);
+      paths.push(...Object.entries(counted).flatMap(([p, k]) => Array(k).fill(p)));
+    }
+    expect(new Set(paths)).toEqual(new Set(['walk']));
+  });
+
   test.each([
     ['JSON patches', (r: Release) => {
       const cm = new k8s.KubeConfigMap(r, 'Cm', { metadata: { name: 'cm' }, data: { a: '1' } });
