@@ -316,10 +316,15 @@ export class Release extends Chart {
     return super.toJson();
   }
 
-  /** Every ApiObject under this release (not the NetworkPolicies it renders). */
-  private renderedObjects(): ApiObject[] {
-    const rendered = (c: IConstruct) => !c.node.scopes.some((s) => s.node.id === NETWORK_POLICIES_ID && s.node.scope === this);
-    return this.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c) && rendered(c));
+  /**
+   * Every ApiObject under this release (not the NetworkPolicies it renders). Once per render pass (the pass reads it
+   * for the connections, the app's pods and the notes; rendering NetworkPolicies changes nothing it lists).
+   */
+  private renderedObjects(): readonly ApiObject[] {
+    return passMemo(this, 'renderedObjects', () => {
+      const rendered = (c: IConstruct) => !c.node.scopes.some((s) => s.node.id === NETWORK_POLICIES_ID && s.node.scope === this);
+      return this.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c) && rendered(c));
+    });
   }
 
   /**
@@ -416,7 +421,7 @@ export class Release extends Chart {
     if (!np.declared.ingressController) {
       const classes = this.renderedObjects()
         .filter((o) => o.kind === 'Ingress')
-        .map((o) => ({ name: o.name, cls: o.toJson().spec?.ingressClassName as string | undefined }))
+        .map((o) => ({ name: o.name, cls: renderApiObject(o).spec?.ingressClassName as string | undefined }))
         .filter((i) => i.cls !== 'nginx');
       if (classes.length) {
         const which = classes.map((i) => `${i.name} (${i.cls === undefined ? 'the cluster\'s default class' : `class ${i.cls}`})`).join(', ');
