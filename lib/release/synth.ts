@@ -302,6 +302,16 @@ const MARKER_TEXT = [
 ].join('\n');
 
 /**
+ * `os.homedir()` without loading `os` where it is not needed: on POSIX, libuv answers `$HOME` when it is set (the synth
+ * bundle loads `os` on first use, about 3 ms of CPU, and this was a synth's only use).
+ * @internal
+ */
+export function homeDirectory(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+  const home = platform === 'win32' ? undefined : env.HOME;
+  return home ? home : os.homedir();
+}
+
+/**
  * Why `outdir` must not be replaced, or undefined when it may be: the filesystem root, the home directory, the working
  * directory or one of its parents, and any directory that holds `.git` or `package.json` are never synth output, so a
  * mistyped `--out .` cannot wipe a checkout.
@@ -310,7 +320,7 @@ const MARKER_TEXT = [
 export function unsafeOutdirReason(outdir: string, cwd: string = process.cwd()): string | undefined {
   const abs = path.resolve(cwd, outdir);
   if (abs === path.parse(abs).root) return 'it is the filesystem root';
-  if (abs === path.resolve(os.homedir())) return 'it is the home directory';
+  if (abs === path.resolve(homeDirectory())) return 'it is the home directory';
   const up = path.relative(abs, path.resolve(cwd));
   if (up === '' || (!up.startsWith('..') && !path.isAbsolute(up))) return 'it holds the working directory';
   for (const marker of ['.git', 'package.json']) {
@@ -376,23 +386,32 @@ function unchangedFiles(abs: string, files: ReadonlyMap<string, string>): { read
   }
   let others = 0;
   const folders = new Set<string>();
-  for (const rel of files.keys()) for (let d = path.posix.dirname(rel); d !== '.'; d = path.posix.dirname(d)) folders.add(d);
-  const walk = (rel: string) => {
-    for (const e of fs.readdirSync(path.join(abs, rel), { withFileTypes: true })) {
+  // Every folder above each file (`a/b/c.yaml`: `a/b`, `a`), as path.posix.dirname gives them for these normalized
+  // relative paths, without its per-character pass.
+  files.forEach((_, rel) => {
+    for (let i = rel.lastIndexOf('/'); i > 0; i = rel.lastIndexOf('/', i - 1)) folders.add(rel.slice(0, i));
+  });
+  // Paths joined by hand: `abs` is resolved (no trailing separator, not the root) and entries are single names, so
+  // this is what path.join gives, without its normalization pass over every character (685 files in dist/).
+  const walk = (rel: string, dir: string) => {
+    const entries = fs.readdirSync(dir, { withFileTypes: true });
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i];
       const r = rel ? `${rel}/${e.name}` : e.name;
+      const full = `${dir}${path.sep}${e.name}`;
       if (e.isDirectory()) {
         // A folder no file of the new output lives in (an empty one, or a release that is gone) must go.
         if (!folders.has(r)) others++;
-        walk(r);
+        walk(r, full);
       } else if (r === OUTPUT_MARKER) continue;
       else {
         const want = e.isFile() ? files.get(r) : undefined;
-        if (want !== undefined && holdsText(path.join(abs, r), want)) same.add(r);
+        if (want !== undefined && holdsText(full, want)) same.add(r);
         else others++;
       }
     }
   };
-  walk('');
+  walk('', abs);
   return { same, identical: marker === MARKER_TEXT && others === 0 && same.size === files.size };
 }
 

@@ -5,6 +5,7 @@ import { App } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { distFiles, manifestFileName, OUTPUT_MARKER, Release, renderApp, renderRelease, SynthError, unsafeOutdirReason, writeDist } from '../../lib/release';
+import { homeDirectory } from '../../lib/release/synth';
 import { buildApp, synthesize } from '../../apps/main';
 import { ExampleApp } from '../../apps/registry';
 
@@ -117,6 +118,15 @@ describe('release synth pipeline', () => {
     expect(unsafeOutdirReason('..', '/work/main')).toMatch(/working directory/);
     expect(unsafeOutdirReason('dist', '/work/main')).toBeUndefined();
     expect(unsafeOutdirReason('/tmp/ops-kit-nonexistent-out', '/work/main')).toBeUndefined();
+  });
+
+  test('homeDirectory is os.homedir() (libuv answers $HOME on POSIX when it is set) without loading os for it', () => {
+    expect(homeDirectory()).toBe(os.homedir());
+    expect(homeDirectory({ HOME: '/home/ops' }, 'linux')).toBe('/home/ops');
+    // No $HOME (or an empty one), and Windows (USERPROFILE, not HOME): os.homedir() answers.
+    expect(homeDirectory({}, 'linux')).toBe(os.homedir());
+    expect(homeDirectory({ HOME: '' }, 'linux')).toBe(os.homedir());
+    expect(homeDirectory({ HOME: '/home/ops' }, 'win32')).toBe(os.homedir());
   });
 
   test('manifest file names are lowercase kind and name', () => {

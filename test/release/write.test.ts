@@ -169,6 +169,22 @@ describe('writeDist skips what is unchanged, and stays atomic', () => {
     expect([0, 1, 2, 3, 4].map((i) => inode(`app/configmap-c${i}.yaml`))).toEqual(inodes);
   });
 
+  test('nested folders: an identical output is left as it is; a folder no file lives in any more is not "unchanged"', () => {
+    const nested = files(3, 'v1');
+    nested.set('_reports/app/NOTES.txt', 'notes\n');
+    nested.set('_reports/app/deep/er/verify.txt', 'ok\n');
+    writeDist(out, nested);
+    const before = tree(out);
+    const renames = jest.spyOn(nodeFs, 'renameSync');
+    writeDist(out, nested);
+    expect(renames.mock.calls.length).toBe(0);
+    expect(tree(out)).toEqual(before);
+    nested.delete('_reports/app/deep/er/verify.txt');
+    writeDist(out, nested);
+    expect(renames.mock.calls.length).toBeGreaterThan(0);
+    expect(Object.keys(tree(out)).filter((k) => k.startsWith('_reports'))).toEqual(['_reports', '_reports/app', '_reports/app/NOTES.txt']);
+  });
+
   test('unchanged files are linked into the new output, changed ones written, and the whole is swapped in', () => {
     const kept = inode('app/configmap-c0.yaml');
     const next = files(5, 'v1');
