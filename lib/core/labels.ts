@@ -104,3 +104,27 @@ export function assertStableSelector(prop: string, selector: Readonly<Record<str
     );
   }
 }
+
+/**
+ * True when every key/value of `selector` is among `labels` (an empty selector matches nothing here).
+ * @internal
+ */
+export function selects(selector: Readonly<Record<string, string>> | undefined, labels: Readonly<Record<string, string>>): boolean {
+  return everyLabelIn(selector ?? {}, labels, false);
+}
+
+/**
+ * True when every own enumerable key/value of `selector` is among `labels`; an empty selector gives `empty`. A loop
+ * instead of `Object.entries(...).every(([k, v]) => ...)`: verification runs in V8's interpreter (`--no-opt`), where
+ * that allocates an array per entry and destructures each through the iterator protocol.
+ * @internal
+ */
+export function everyLabelIn(selector: Readonly<Record<string, string>>, labels: Readonly<Record<string, string>>, empty: boolean): boolean {
+  const keys = Object.keys(selector);
+  if (keys.length === 0) return empty;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    if (labels[k] !== selector[k]) return false;
+  }
+  return true;
+}

@@ -1,11 +1,12 @@
 import { describePeer, ExternalPeerRecord, PortProtocol } from '../core/endpoint';
 import { stableStringify } from '../core/hash';
-import { UNSTABLE_SELECTOR_KEYS } from '../core/labels';
+import { selects, UNSTABLE_SELECTOR_KEYS } from '../core/labels';
 import { deriveName } from '../core/names';
 import { POD_TEMPLATE_PATHS } from '../core/pod';
 import { KUBERNETES_API_DESCRIPTION } from '../core/network';
 import { policyExceptionAnnotations } from '../core/policy';
 import { familiesFullyCovered } from '../core/validate';
+
 import { ConnectionKind, ConnectionRecord } from '../core/wiring';
 
 /**
@@ -103,12 +104,6 @@ export function podOwnerOf(o: Json, release?: string): PodOwner | undefined {
     ports,
     hostNetwork: spec.hostNetwork === true,
   };
-}
-
-/** True when every key/value of `selector` is among `labels` (an empty selector matches nothing). */
-function selects(selector: Readonly<Record<string, string>>, labels: Readonly<Record<string, string>>): boolean {
-  const entries = Object.entries(selector);
-  return entries.length > 0 && entries.every(([k, v]) => labels[k] === v);
 }
 
 /**

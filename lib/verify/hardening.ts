@@ -39,7 +39,10 @@ function labelKeyOk(key: string): boolean {
 
 function checkLabels(labels: unknown, path: string, add: (f: ApiFinding) => void): void {
   if (!labels || typeof labels !== 'object') return;
-  for (const [k, v] of Object.entries(labels as Record<string, unknown>)) {
+  const keys = Object.keys(labels);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    const v = (labels as Record<string, unknown>)[k];
     if (!labelKeyOk(k)) add({ rule: 'object-names', message: `label key ${show(k)} is not a valid label key`, fix: "use [dns-subdomain/]name with at most 63 characters of letters, digits, '-', '_' and '.'", path });
     if (typeof v !== 'string' || v.length > 63 || !LABEL_VALUE.test(v)) {
       add({ rule: 'object-names', message: `label ${k} has the value ${show(v)}${typeof v === 'string' && v.length > 63 ? ` (${v.length} characters)` : ''}, which is not a valid label value`, fix: "use at most 63 characters of letters, digits, '-', '_' and '.', starting and ending with a letter or digit", path: `${path}.${k}` });

@@ -1,4 +1,5 @@
 import { CLUSTER_SCOPED_KINDS } from '../release/synth';
+import { everyLabelIn } from '../core/labels';
 import { POD_TEMPLATE_PATHS } from '../core/pod';
 import { KubeObject } from './types';
 
@@ -137,14 +138,7 @@ export function containersOf(t: PodTemplate): ContainerAt[] {
   return out;
 }
 
-/**
- * True when every key/value of `selector` is among `labels` (an empty selector matches nothing here).
- * @internal
- */
-export function selects(selector: Record<string, string> | undefined, labels: Record<string, string>): boolean {
-  const entries = Object.entries(selector ?? {});
-  return entries.length > 0 && entries.every(([k, v]) => labels[k] === v);
-}
+export { selects } from '../core/labels';
 
 const valueSets = new WeakMap<readonly string[], ReadonlySet<string>>();
 
@@ -164,7 +158,7 @@ export function labelSelectorMatches(sel: Json, labels: Record<string, string>):
   const ml = (sel.matchLabels ?? {}) as Record<string, string>;
   const exprs = (Array.isArray(sel.matchExpressions) ? sel.matchExpressions : []) as Json[];
   if (!Object.keys(ml).length && !exprs.length) return false;
-  if (!Object.entries(ml).every(([k, v]) => labels[k] === v)) return false;
+  if (!everyLabelIn(ml, labels, true)) return false;
   return exprs.every((e) => {
     const has = Object.prototype.hasOwnProperty.call(labels, e.key);
     const values = (e.values ?? []) as string[];

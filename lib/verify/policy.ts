@@ -47,8 +47,12 @@ export interface ExceptionProblem {
 export function declaredExceptions(o: KubeObject): { exceptions: Map<PolicyRuleId, string>; problems: ExceptionProblem[] } {
   const exceptions = new Map<PolicyRuleId, string>();
   const problems: ExceptionProblem[] = [];
-  for (const [key, value] of Object.entries(annotationsOf(o))) {
+  const annotations = annotationsOf(o);
+  const keys = Object.keys(annotations);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
     if (!key.startsWith(POLICY_EXCEPTION_PREFIX)) continue;
+    const value = annotations[key];
     const rule = key.slice(POLICY_EXCEPTION_PREFIX.length);
     const path = `metadata.annotations.${key}`;
     if (!isPolicyRule(rule)) {

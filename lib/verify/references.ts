@@ -97,8 +97,11 @@ export function referenceFindings(objects: readonly KubeObject[]): { findings: R
     index.byKey.set(key(o.kind, namespaceOf(o), o.metadata.name), o);
     const t = podTemplateOf(o);
     if (!t) continue;
-    for (const [k, v] of Object.entries(t.labels)) {
-      const lk = `${namespaceOf(o)}|${k}=${v}`;
+    const ns = namespaceOf(o);
+    const keys = Object.keys(t.labels);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i];
+      const lk = `${ns}|${k}=${t.labels[k]}`;
       if (!index.templatesByLabel.has(lk)) index.templatesByLabel.set(lk, []);
       index.templatesByLabel.get(lk)!.push(t);
     }

@@ -1,5 +1,5 @@
 import { CRD_INSTALLED_ANNOTATION, EXTERNAL_REFS_ANNOTATION } from '../core/policy';
-import { annotationsOf, groupOf, Json, labelSelectorMatches, namespaceOf, podTemplateOf, PodTemplate, show } from './objects';
+import { annotationsOf, groupOf, Json, labelSelectorMatches, namespaceOf, podTemplateOf, PodTemplate, selects, show } from './objects';
 import { declaredExternals, ReferenceFinding } from './references';
 import { KubeObject } from './types';
 
@@ -54,7 +54,7 @@ function checkStatefulSetService(o: KubeObject, objects: readonly KubeObject[], 
   } else {
     const labels = (j.spec?.template?.metadata?.labels ?? {}) as Record<string, string>;
     const sel = (svc.spec?.selector ?? {}) as Record<string, string>;
-    if (!Object.keys(sel).length || !Object.entries(sel).every(([k, v]) => labels[k] === v)) {
+    if (!selects(sel, labels)) {
       add('statefulset-service', `the headless Service ${show(name)} does not select the StatefulSet's pods (selector ${show(sel)})`, fix, 'spec.serviceName');
     }
   }
