@@ -125,17 +125,21 @@ export interface ContainerAt {
  */
 export function containersOf(t: PodTemplate): ContainerAt[] {
   const out: ContainerAt[] = [];
-  const list = (key: string, init: boolean) => {
-    const cs = t.spec[key];
-    if (!Array.isArray(cs)) return;
-    cs.forEach((c: Json, i: number) => {
-      if (c && typeof c === 'object') out.push({ c, path: `${t.specPath}.${key}[${i}]`, init, sidecar: init && c.restartPolicy === 'Always' });
-    });
-  };
-  list('initContainers', true);
-  list('containers', false);
-  list('ephemeralContainers', false);
+  containersIn(t, 'initContainers', true, out);
+  containersIn(t, 'containers', false, out);
+  containersIn(t, 'ephemeralContainers', false, out);
   return out;
+}
+
+/** The containers of one list of a pod spec, added to `out` (a module function: this runs several times per object). */
+function containersIn(t: PodTemplate, key: string, init: boolean, out: ContainerAt[]): void {
+  const cs = t.spec[key];
+  if (!Array.isArray(cs)) return;
+  for (let i = 0; i < cs.length; i++) {
+    // forEach skipped holes; an index loop reads them as undefined, which the object check skips the same way.
+    const c: Json = cs[i];
+    if (c && typeof c === 'object') out.push({ c, path: `${t.specPath}.${key}[${i}]`, init, sidecar: init && c.restartPolicy === 'Always' });
+  }
 }
 
 export { selects } from '../core/labels';

@@ -74,6 +74,11 @@ const LOCATOR_WORDS = new Set(['FILE', 'FILENAME', 'PATH', 'DIR', 'DIRECTORY', '
 /** Variables an SDK defines as the path of a credentials file, whatever their name says. */
 const LOCATOR_NAMES = new Set(['GOOGLE_APPLICATION_CREDENTIALS']);
 
+/** A part of a name that says secret: a secret word glued to a prefix (not BYPASS), or the short forms PASS and PWD. */
+function isSecretWord(p: string): boolean {
+  return SECRET_WORDS.has(p) || /(PASSWORD|PASSWD|SECRET|TOKEN|APIKEY)$/.test(p) || p === 'PASS' || p === 'PWD';
+}
+
 /**
  * True when an env var name looks like it holds a credential: one of its parts (split on `_`, `-`, `.` and
  * camelCase) is PASSWORD, SECRET, TOKEN or KEY (`DB_PASSWORD`, `apiKey`, `JWT_SECRET`), unless another part says it
@@ -88,14 +93,18 @@ export function looksSecret(name: string): boolean {
     .split(/[^A-Za-z0-9]+/)
     .filter(Boolean)
     .map((p) => p.toUpperCase());
-  // PGPASSWORD, MYSQL_PWD, SMTP_PASS: a secret word glued to a prefix (not BYPASS), or the short forms PASS and PWD.
-  const secret = (p: string) => SECRET_WORDS.has(p) || /(PASSWORD|PASSWD|SECRET|TOKEN|APIKEY)$/.test(p) || p === 'PASS' || p === 'PWD';
-  if (!parts.some(secret)) return false;
+  // PGPASSWORD, MYSQL_PWD, SMTP_PASS: see isSecretWord.
+  if (!parts.some(isSecretWord)) return false;
   return !parts.some((p) => LOCATOR_WORDS.has(p));
 }
 
 function containerLabel(at: ContainerAt): string {
   return `${at.init ? 'init container' : 'container'} ${show(at.c.name)}`;
+}
+
+/** Adds a finding to `out` (a module function: policyFindings runs for every object, a closure would be made for each). */
+function addFinding(out: PolicyFinding[], rule: PolicyRuleId, message: string, fix: string, path?: string): void {
+  out.push({ rule, message, fix, path });
 }
 
 /**
@@ -104,19 +113,18 @@ function containerLabel(at: ContainerAt): string {
  */
 export function policyFindings(o: KubeObject): PolicyFinding[] {
   const out: PolicyFinding[] = [];
-  const add = (rule: PolicyRuleId, message: string, fix: string, path?: string) => out.push({ rule, message, fix, path });
   const spec = (o as Json).spec;
 
   if ((o.kind === 'ClusterRole' || o.kind === 'ClusterRoleBinding') && o.apiVersion.startsWith('rbac.authorization.k8s.io/')) {
-    add('cluster-scope', `${o.kind} ${show(o.metadata.name)} reaches every namespace, but the object does not declare cluster scope`,
+    addFinding(out, 'cluster-scope', `${o.kind} ${show(o.metadata.name)} reaches every namespace, but the object does not declare cluster scope`,
       `use a namespaced Role/RoleBinding (NamespacedAccess), or annotate the object with ${POLICY_EXCEPTION_PREFIX}cluster-scope: <why the release needs cluster-wide access>`);
   }
   if (o.kind === 'Service' && o.apiVersion === 'v1' && spec?.type === 'LoadBalancer') {
-    add('load-balancer', `Service ${show(o.metadata.name)} is type LoadBalancer, which exposes it outside the cluster, but it is not declared`,
+    addFinding(out, 'load-balancer', `Service ${show(o.metadata.name)} is type LoadBalancer, which exposes it outside the cluster, but it is not declared`,
       `use ClusterIP (behind the ingress) or NodePort, or annotate the Service with ${POLICY_EXCEPTION_PREFIX}load-balancer: <why it must be exposed>`, 'spec.type');
   }
   if (o.kind === 'Service' && o.apiVersion === 'v1' && spec?.type === 'NodePort') {
-    add('node-port', `Service ${show(o.metadata.name)} is type NodePort, which opens its port on every node's address, but it is not declared`,
+    addFinding(out, 'node-port', `Service ${show(o.metadata.name)} is type NodePort, which opens its port on every node's address, but it is not declared`,
       `use ClusterIP behind the ingress, or annotate the Service with ${POLICY_EXCEPTION_PREFIX}node-port: <why every node must serve it> (CaddyServiceType.nodePort({ reason }) and NatsExposure.nodePort(port, { reason }) do)`, 'spec.type');
   }
 
@@ -126,7 +134,7 @@ export function policyFindings(o: KubeObject): PolicyFinding[] {
         const cidrs = ((rule?.[peersKey] ?? []) as Json[]).map((p) => p?.ipBlock?.cidr).filter((c): c is string => typeof c === 'string');
         const families = familiesFullyCovered(cidrs);
         if (!families.length) return;
-        add('netpol-open-peer', `NetworkPolicy ${show(o.metadata.name)} ${key} rule ${i} allows every IPv${families.join(' and IPv')} address (${cidrs.join(', ')}), but the policy does not say why`,
+        addFinding(out, 'netpol-open-peer', `NetworkPolicy ${show(o.metadata.name)} ${key} rule ${i} allows every IPv${families.join(' and IPv')} address (${cidrs.join(', ')}), but the policy does not say why`,
           `allow the peer's own addresses, or annotate the policy with ${POLICY_EXCEPTION_PREFIX}netpol-open-peer: <why every address> (ExternalPeer.anywhere({ reason }) does)`, `spec.${key}[${i}].${peersKey}`);
       });
     }
@@ -142,12 +150,12 @@ export function policyFindings(o: KubeObject): PolicyFinding[] {
 
   for (const key of ['hostNetwork', 'hostPID', 'hostIPC'] as const) {
     if (pod[key] === true) {
-      add('no-host-access', `the pod sets ${key}: true`, `remove ${key}, or annotate the workload with ${POLICY_EXCEPTION_PREFIX}no-host-access: <reason>`, `${sp}.${key}`);
+      addFinding(out, 'no-host-access', `the pod sets ${key}: true`, `remove ${key}, or annotate the workload with ${POLICY_EXCEPTION_PREFIX}no-host-access: <reason>`, `${sp}.${key}`);
     }
   }
   (Array.isArray(pod.volumes) ? pod.volumes : []).forEach((v: Json, i: number) => {
     if (v?.hostPath) {
-      add('no-host-access', `volume ${show(v.name)} mounts the node path ${show(v.hostPath.path)}`,
+      addFinding(out, 'no-host-access', `volume ${show(v.name)} mounts the node path ${show(v.hostPath.path)}`,
         `use a PersistentVolumeClaim, emptyDir, ConfigMap or Secret; if the node's files are the point, annotate the workload with ${POLICY_EXCEPTION_PREFIX}no-host-access: <reason>`, `${sp}.volumes[${i}].hostPath`);
     }
   });
@@ -160,17 +168,17 @@ export function policyFindings(o: KubeObject): PolicyFinding[] {
 
     // pinned-images
     if (typeof c.image !== 'string' || !c.image) {
-      add('pinned-images', `${who} has no image`, 'set an image pinned by tag or digest', `${at.path}.image`);
+      addFinding(out, 'pinned-images', `${who} has no image`, 'set an image pinned by tag or digest', `${at.path}.image`);
     } else {
       try {
         const ref = ImageRef.parse(c.image, `${at.path}.image`);
         if (!ref.pinned) {
-          add('pinned-images', `${who} uses ${show(c.image)}, which is ${ref.tag === 'latest' ? 'the moving tag :latest' : 'untagged (so :latest)'}`,
+          addFinding(out, 'pinned-images', `${who} uses ${show(c.image)}, which is ${ref.tag === 'latest' ? 'the moving tag :latest' : 'untagged (so :latest)'}`,
             'pin the image by tag or digest (for example nginx:1.27.2); Images.of(scope).resolve(...) rejects unpinned images', `${at.path}.image`);
         }
       } catch (e) {
         const why = e instanceof ConfigError ? e.message : String(e);
-        add('pinned-images', `${who} has an invalid image reference: ${why}`, 'write [registry/]repository:tag or repository@sha256:digest', `${at.path}.image`);
+        addFinding(out, 'pinned-images', `${who} has an invalid image reference: ${why}`, 'write [registry/]repository:tag or repository@sha256:digest', `${at.path}.image`);
       }
     }
 
@@ -178,21 +186,21 @@ export function policyFindings(o: KubeObject): PolicyFinding[] {
     const runAsUser = csc.runAsUser ?? psc.runAsUser;
     const runAsNonRoot = csc.runAsNonRoot ?? psc.runAsNonRoot;
     if (runAsUser === 0) {
-      add('non-root', `${who} runs as uid 0`, `run as a non-zero uid, or declare SecurityProfile.restricted({ runAsRoot: { reason } }) (annotation ${POLICY_EXCEPTION_PREFIX}non-root)`, `${at.path}.securityContext.runAsUser`);
+      addFinding(out, 'non-root', `${who} runs as uid 0`, `run as a non-zero uid, or declare SecurityProfile.restricted({ runAsRoot: { reason } }) (annotation ${POLICY_EXCEPTION_PREFIX}non-root)`, `${at.path}.securityContext.runAsUser`);
     } else if (runAsNonRoot !== true) {
-      add('non-root', `${who} may run as root: runAsNonRoot is ${runAsNonRoot === false ? 'false' : 'not set'} on the container or the pod`,
+      addFinding(out, 'non-root', `${who} may run as root: runAsNonRoot is ${runAsNonRoot === false ? 'false' : 'not set'} on the container or the pod`,
         `set runAsNonRoot: true (SecurityProfile.restricted() does), or declare the runAsRoot exception with a reason (annotation ${POLICY_EXCEPTION_PREFIX}non-root)`, `${at.path}.securityContext.runAsNonRoot`);
     }
 
     // no-privilege-escalation
     if (csc.allowPrivilegeEscalation !== false) {
-      add('no-privilege-escalation', `${who} allows privilege escalation (allowPrivilegeEscalation is ${csc.allowPrivilegeEscalation === true ? 'true' : 'not set, and Kubernetes defaults it to true'})`,
+      addFinding(out, 'no-privilege-escalation', `${who} allows privilege escalation (allowPrivilegeEscalation is ${csc.allowPrivilegeEscalation === true ? 'true' : 'not set, and Kubernetes defaults it to true'})`,
         `set securityContext.allowPrivilegeEscalation: false (SecurityProfile.restricted() does), or annotate the workload with ${POLICY_EXCEPTION_PREFIX}no-privilege-escalation: <reason>`, `${at.path}.securityContext.allowPrivilegeEscalation`);
     }
 
     // no-privileged
     if (csc.privileged === true) {
-      add('no-privileged', `${who} is privileged`, `remove privileged: true and add only the capability it needs, or annotate the workload with ${POLICY_EXCEPTION_PREFIX}no-privileged: <reason>`, `${at.path}.securityContext.privileged`);
+      addFinding(out, 'no-privileged', `${who} is privileged`, `remove privileged: true and add only the capability it needs, or annotate the workload with ${POLICY_EXCEPTION_PREFIX}no-privileged: <reason>`, `${at.path}.securityContext.privileged`);
     }
 
     // capabilities-dropped
@@ -200,17 +208,17 @@ export function policyFindings(o: KubeObject): PolicyFinding[] {
     const drop = (Array.isArray(caps.drop) ? caps.drop : []) as string[];
     const addCaps = (Array.isArray(caps.add) ? caps.add : []) as string[];
     if (!drop.some((d) => String(d).toUpperCase() === 'ALL')) {
-      add('capabilities-dropped', `${who} does not drop ALL capabilities (drop is ${show(drop)})`, 'set securityContext.capabilities.drop: [ALL] (SecurityProfile.restricted() does)', `${at.path}.securityContext.capabilities.drop`);
+      addFinding(out, 'capabilities-dropped', `${who} does not drop ALL capabilities (drop is ${show(drop)})`, 'set securityContext.capabilities.drop: [ALL] (SecurityProfile.restricted() does)', `${at.path}.securityContext.capabilities.drop`);
     }
     if (addCaps.length) {
-      add('capabilities-dropped', `${who} adds capabilities ${addCaps.join(', ')}`,
+      addFinding(out, 'capabilities-dropped', `${who} adds capabilities ${addCaps.join(', ')}`,
         `add capabilities only through SecurityProfile.restricted({ addCapabilities: { capabilities, reason } }), which records ${POLICY_EXCEPTION_PREFIX}capabilities-dropped`, `${at.path}.securityContext.capabilities.add`);
     }
 
     // seccomp-runtime-default
     const seccomp = csc.seccompProfile?.type ?? psc.seccompProfile?.type;
     if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost') {
-      add('seccomp-runtime-default', `${who} runs ${seccomp ? `with seccomp profile ${show(seccomp)}` : 'without a seccomp profile'}`,
+      addFinding(out, 'seccomp-runtime-default', `${who} runs ${seccomp ? `with seccomp profile ${show(seccomp)}` : 'without a seccomp profile'}`,
         'set seccompProfile.type: RuntimeDefault on the pod or container (SecurityProfile.restricted() does)', `${at.path}.securityContext.seccompProfile`);
     }
 
@@ -222,13 +230,13 @@ export function policyFindings(o: KubeObject): PolicyFinding[] {
         for (const res of ['cpu', 'memory']) if (r[kind]?.[res] === undefined) missing.push(`${kind}.${res}`);
       }
       if (missing.length) {
-        add('resources', `${who} has no ${missing.join(', ')}`, 'give every container, init containers included, cpu and memory requests and limits (core Resources / sized(...))', `${at.path}.resources`);
+        addFinding(out, 'resources', `${who} has no ${missing.join(', ')}`, 'give every container, init containers included, cpu and memory requests and limits (core Resources / sized(...))', `${at.path}.resources`);
       }
       for (const res of Object.keys(r.requests ?? {})) {
         const req = parseQuantity(r.requests[res]);
         const lim = parseQuantity(r.limits?.[res]);
         if (req !== undefined && lim !== undefined && req > lim) {
-          add('resources', `${who} requests ${res} ${show(r.requests[res])}, more than its limit ${show(r.limits[res])}`, 'make the limit at least the request', `${at.path}.resources.requests.${res}`);
+          addFinding(out, 'resources', `${who} requests ${res} ${show(r.requests[res])}, more than its limit ${show(r.limits[res])}`, 'make the limit at least the request', `${at.path}.resources.requests.${res}`);
         }
       }
     }
@@ -237,14 +245,14 @@ export function policyFindings(o: KubeObject): PolicyFinding[] {
     if (t.longRunning && !ephemeral && (!at.init || at.sidecar)) {
       const missing = ['readinessProbe', 'livenessProbe'].filter((p) => !c[p]);
       if (missing.length) {
-        add('probes', `long-running ${who} has no ${missing.join(' and ')}`, `add ${missing.join(' and ')} (core Probes.http/tcp/exec), or annotate the workload with ${POLICY_EXCEPTION_PREFIX}probes: <why it cannot be probed>`, `${at.path}.${missing[0]}`);
+        addFinding(out, 'probes', `long-running ${who} has no ${missing.join(' and ')}`, `add ${missing.join(' and ')} (core Probes.http/tcp/exec), or annotate the workload with ${POLICY_EXCEPTION_PREFIX}probes: <why it cannot be probed>`, `${at.path}.${missing[0]}`);
       }
     }
 
     // no-host-access: host ports
     (Array.isArray(c.ports) ? c.ports : []).forEach((p: Json, i: number) => {
       if (p?.hostPort) {
-        add('no-host-access', `${who} binds host port ${p.hostPort}`, `expose the port through a Service instead, or annotate the workload with ${POLICY_EXCEPTION_PREFIX}no-host-access: <reason>`, `${at.path}.ports[${i}].hostPort`);
+        addFinding(out, 'no-host-access', `${who} binds host port ${p.hostPort}`, `expose the port through a Service instead, or annotate the workload with ${POLICY_EXCEPTION_PREFIX}no-host-access: <reason>`, `${at.path}.ports[${i}].hostPort`);
       }
     });
 
@@ -253,7 +261,7 @@ export function policyFindings(o: KubeObject): PolicyFinding[] {
       if (!e || typeof e.name !== 'string' || !looksSecret(e.name)) return;
       if (e.valueFrom?.secretKeyRef) return;
       const source = e.valueFrom?.configMapKeyRef ? `ConfigMap ${show(e.valueFrom.configMapKeyRef.name)}` : e.valueFrom ? `a ${Object.keys(e.valueFrom)[0]}` : 'a literal value';
-      add('secret-env', `${who} env ${e.name} looks like a credential but comes from ${source}`,
+      addFinding(out, 'secret-env', `${who} env ${e.name} looks like a credential but comes from ${source}`,
         `read it from a Secret: valueFrom.secretKeyRef (EnvSource.secret(name, key)); if it is not a secret, annotate the workload with ${POLICY_EXCEPTION_PREFIX}secret-env: <reason>`, `${at.path}.env[${i}]`);
     });
   }
