@@ -98,14 +98,19 @@ export interface CrdVersion {
   readonly schema: Json | undefined;
 }
 
+/** The package root once found (the package does not move while a process runs); the working directory is never kept. */
+let foundPackageRoot: string | undefined;
+
 /**
- * The directory holding this package's package.json (source and compiled layouts alike).
+ * The directory holding this package's package.json (source and compiled layouts alike). Found once per process:
+ * every custom resource's CRD lookup asks for it (three stat calls each from the synth bundle's folder).
  * @internal
  */
 export function packageRoot(): string {
+  if (foundPackageRoot !== undefined) return foundPackageRoot;
   let d = __dirname;
   while (path.dirname(d) !== d) {
-    if (fs.existsSync(path.join(d, 'package.json'))) return d;
+    if (fs.existsSync(path.join(d, 'package.json'))) return (foundPackageRoot = d);
     d = path.dirname(d);
   }
   return process.cwd();
