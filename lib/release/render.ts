@@ -401,12 +401,13 @@ let top = 0;
 /**
  * The fields of `v` in the converter's order. Only the props `v` holds are visited (an absent prop renders nothing
  * in any form), so a PodSpec with 5 of its 40 fields costs 5. A prop the type does not know makes the walk use
- * toJson(), unless `extra(k)` allows it (apiVersion and kind at the top).
+ * toJson(), unless `extra(k)` allows it (apiVersion and kind at the top). The fields are added to `out`.
  */
 function fields(
   v: Record<string, Json>,
   shape: { readonly fields: readonly Field[]; readonly props: ReadonlyMap<string, number> },
   extra: (k: string) => boolean | undefined,
+  out: Record<string, Json> = {},
 ): Record<string, Json> {
   const props = shape.props;
   const base = top;
@@ -426,7 +427,6 @@ function fields(
   }
   const end = top;
   const list = shape.fields;
-  const out: Record<string, Json> = {};
   for (let n = base; n < end; n++) {
     const f = list[order[n]];
     const raw = v[f.prop];
@@ -585,9 +585,12 @@ function render(o: ApiObject, app: App): Json {
   // apiVersion and kind are resolved as cdk8s does (then replaced by the class's GVK, as its toJson does).
   plain(data.apiVersion);
   plain(data.kind);
-  const out: Record<string, Json> = { apiVersion: l1.gvk.apiVersion, kind: l1.gvk.kind };
-  return Object.assign(out, fields(data, shape, (k) => k === 'apiVersion' || k === 'kind'));
+  // The fields go straight into the object that starts with the GVK (what Object.assign of the two gave).
+  return fields(data, shape, TOP_EXTRA, { apiVersion: l1.gvk.apiVersion, kind: l1.gvk.kind });
 }
+
+/** The props an L1 object may hold beyond its type's fields: the GVK, which its toJson() replaces. */
+const TOP_EXTRA = (k: string): boolean => k === 'apiVersion' || k === 'kind';
 
 /**
  * How an object was rendered: by the one-pass walk, or by its own `toJson()`.
