@@ -40,6 +40,18 @@ function capName(c: string): string {
   return c.toUpperCase().replace(/^CAP_/, '');
 }
 
+/** Adds a reason once (module functions, not closures: the evaluation runs for every workload, several times a synth). */
+function addReason(list: string[], reason: string): void {
+  if (!list.includes(reason)) list.push(reason);
+}
+
+/** The baseline reasons an SELinux options block gives. */
+function seLinuxReasons(baseline: string[], o: Json | undefined): void {
+  if (!o) return;
+  if (!SAFE_SELINUX_TYPES.has(o.type ?? '')) addReason(baseline, `SELinux type ${o.type}`);
+  if (o.user || o.role) addReason(baseline, 'SELinux user or role');
+}
+
 /**
  * Evaluates a rendered pod spec (plain JSON, as written to the manifests) against the Pod Security Standards the
  * way Pod Security Admission does: the baseline checks (host namespaces, privileged, added capabilities outside the
@@ -54,56 +66,48 @@ export function evaluatePodSecurity(pod: Json): PodSecurityEvaluation {
   const psc: Json = pod.securityContext ?? {};
   const baseline: string[] = [];
   const restricted: string[] = [];
-  const add = (list: string[], reason: string) => {
-    if (!list.includes(reason)) list.push(reason);
-  };
 
   // Baseline.
-  for (const ns of ['hostNetwork', 'hostPID', 'hostIPC'] as const) if (pod[ns] === true) add(baseline, ns);
-  if (psc.windowsOptions?.hostProcess === true) add(baseline, 'Windows hostProcess');
+  for (const ns of ['hostNetwork', 'hostPID', 'hostIPC'] as const) if (pod[ns] === true) addReason(baseline, ns);
+  if (psc.windowsOptions?.hostProcess === true) addReason(baseline, 'Windows hostProcess');
   const hostPaths = (pod.volumes ?? []).filter((v: Json) => v.hostPath !== undefined).map((v: Json) => v.hostPath.path as string);
-  if (hostPaths.length) add(baseline, `hostPath volumes ${hostPaths.join(', ')}`);
-  for (const s of psc.sysctls ?? []) if (!SAFE_SYSCTLS.has(s.name)) add(baseline, `sysctl ${s.name}`);
-  const seLinux = (o: Json | undefined) => {
-    if (!o) return;
-    if (!SAFE_SELINUX_TYPES.has(o.type ?? '')) add(baseline, `SELinux type ${o.type}`);
-    if (o.user || o.role) add(baseline, 'SELinux user or role');
-  };
-  seLinux(psc.seLinuxOptions);
-  if (psc.seccompProfile?.type === 'Unconfined') add(baseline, 'seccomp Unconfined');
+  if (hostPaths.length) addReason(baseline, `hostPath volumes ${hostPaths.join(', ')}`);
+  for (const s of psc.sysctls ?? []) if (!SAFE_SYSCTLS.has(s.name)) addReason(baseline, `sysctl ${s.name}`);
+  seLinuxReasons(baseline, psc.seLinuxOptions);
+  if (psc.seccompProfile?.type === 'Unconfined') addReason(baseline, 'seccomp Unconfined');
   for (const c of containers) {
     const sc: Json = c.securityContext ?? {};
-    if (sc.privileged === true) add(baseline, 'privileged');
-    if (sc.windowsOptions?.hostProcess === true) add(baseline, 'Windows hostProcess');
+    if (sc.privileged === true) addReason(baseline, 'privileged');
+    if (sc.windowsOptions?.hostProcess === true) addReason(baseline, 'Windows hostProcess');
     const extra = (sc.capabilities?.add ?? []).map(capName).filter((cap: string) => !BASELINE_CAPABILITIES.has(cap));
-    if (extra.length) add(baseline, `capabilities ${extra.join(', ')}`);
+    if (extra.length) addReason(baseline, `capabilities ${extra.join(', ')}`);
     const hostPorts = (c.ports ?? []).filter((p: Json) => p.hostPort).map((p: Json) => p.hostPort);
-    if (hostPorts.length) add(baseline, `hostPort ${hostPorts.join(', ')}`);
-    if (sc.seccompProfile?.type === 'Unconfined') add(baseline, 'seccomp Unconfined');
-    if (sc.procMount !== undefined && sc.procMount !== 'Default') add(baseline, `procMount ${sc.procMount}`);
-    seLinux(sc.seLinuxOptions);
+    if (hostPorts.length) addReason(baseline, `hostPort ${hostPorts.join(', ')}`);
+    if (sc.seccompProfile?.type === 'Unconfined') addReason(baseline, 'seccomp Unconfined');
+    if (sc.procMount !== undefined && sc.procMount !== 'Default') addReason(baseline, `procMount ${sc.procMount}`);
+    seLinuxReasons(baseline, sc.seLinuxOptions);
   }
   if (baseline.length) return { level: 'privileged', reasons: baseline };
 
   // Restricted.
   for (const v of pod.volumes ?? []) {
     const type = Object.keys(v).find((k) => k !== 'name');
-    if (type && !RESTRICTED_VOLUME_TYPES.has(type)) add(restricted, `${type} volume`);
+    if (type && !RESTRICTED_VOLUME_TYPES.has(type)) addReason(restricted, `${type} volume`);
   }
   const podSeccomp = psc.seccompProfile?.type;
   for (const c of containers) {
     const sc: Json = c.securityContext ?? {};
-    if (sc.allowPrivilegeEscalation !== false) add(restricted, 'allowPrivilegeEscalation not false');
+    if (sc.allowPrivilegeEscalation !== false) addReason(restricted, 'allowPrivilegeEscalation not false');
     const nonRoot = sc.runAsNonRoot ?? psc.runAsNonRoot;
     const uid = sc.runAsUser ?? psc.runAsUser;
-    if (uid === 0) add(restricted, 'runAsUser 0');
-    else if (nonRoot !== true) add(restricted, 'runAsNonRoot not true');
+    if (uid === 0) addReason(restricted, 'runAsUser 0');
+    else if (nonRoot !== true) addReason(restricted, 'runAsNonRoot not true');
     const seccomp = sc.seccompProfile?.type ?? podSeccomp;
-    if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost') add(restricted, 'no RuntimeDefault seccomp profile');
+    if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost') addReason(restricted, 'no RuntimeDefault seccomp profile');
     const drop = (sc.capabilities?.drop ?? []).map(capName);
-    if (!drop.includes('ALL')) add(restricted, 'capabilities not dropped to ALL');
+    if (!drop.includes('ALL')) addReason(restricted, 'capabilities not dropped to ALL');
     const added = (sc.capabilities?.add ?? []).map(capName).filter((cap: string) => cap !== 'NET_BIND_SERVICE');
-    if (added.length) add(restricted, `capabilities ${added.join(', ')}`);
+    if (added.length) addReason(restricted, `capabilities ${added.join(', ')}`);
   }
   if (restricted.length) return { level: 'baseline', reasons: restricted };
   return { level: 'restricted', reasons: [] };
