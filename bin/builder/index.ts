@@ -289,6 +289,9 @@ export function buildValidators(root: string, kinds: readonly string[], log: (li
   log(`generated ${generated.ids.length} schema validators (${Math.round(generated.code.length / 1024)} KB) in ${Date.now() - t0} ms`);
 }
 
+/** node's CommonJS module wrapper (`Module.wrapper`): the head and the tail written around each bundle. */
+export const BUNDLE_WRAPPER: readonly [string, string] = ['(function (exports, require, module, __filename, __dirname) { ', '\n});'];
+
 /** Packages and built-in modules the sources import as CommonJS; imported through one ES module each (see below). */
 const LINKED = ['cdk8s', 'constructs', 're2js', 'fs', 'path', 'crypto'];
 /**
@@ -380,6 +383,11 @@ async function bundle(root: string, log: (line: string) => void): Promise<Manife
       keepNames: true,
       charset: 'ascii',
       legalComments: 'none',
+      // Each bundle is written inside node's CommonJS wrapper, the function bin/synth.js's load() compiles, so that
+      // the text it reads is the script itself (wrapping it at load time made V8 copy 3.8 MB into a new string).
+      // A bundle is therefore loaded through load(), not require().
+      banner: { js: BUNDLE_WRAPPER[0] },
+      footer: { js: BUNDLE_WRAPPER[1] },
       metafile: true,
       logLevel: 'silent',
       inject: [path.join(root, INJECT)],

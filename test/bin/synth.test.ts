@@ -9,7 +9,10 @@ const launcher = require('../../bin/synth.js') as {
   readManifest(root: string): Manifest | undefined;
   staleReason(manifest: Manifest | undefined, root: string): string | undefined;
   sourceText(bytes: Buffer): string;
+  scriptText(text: string): string;
+  load(manifest: Manifest, entry: string, variant?: string): { exports: Record<string, unknown>; saveCodeCache(): void };
 };
+const Module = require('module') as { wrapper: [string, string]; wrap(text: string): string };
 
 interface Entry { path: string; size: number; mtimeMs: number; sha256: string }
 interface Manifest { format: number; inputs: Entry[]; outputs: Record<string, Entry>; assets: Entry[] }
@@ -105,5 +108,56 @@ describe('bin/synth.js: reading a bundle', () => {
     const bytes = Buffer.from(text, 'utf8');
     expect(bytes.toString('latin1')).not.toBe(text);
     expect(launcher.sourceText(bytes)).toBe(text);
+  });
+});
+
+describe('bin/synth.js: the script it compiles', () => {
+  const [head, tail] = Module.wrapper;
+
+  test('a bundle the build wrapped in the CommonJS wrapper is compiled as it is (with or without a final newline)', () => {
+    const wrapped = `${head}\nexports.main = () => 0;\n${tail}`;
+    expect(launcher.scriptText(wrapped)).toBe(wrapped);
+    expect(launcher.scriptText(`${wrapped}\n`)).toBe(`${wrapped}\n`);
+  });
+
+  test('any other text is wrapped at load time (a bundle from an older build, a module written by hand)', () => {
+    expect(launcher.scriptText('exports.main = () => 0;\n')).toBe(Module.wrap('exports.main = () => 0;\n'));
+    // The head alone, or the tail alone, is not the wrapper.
+    const headOnly = `${head}exports.x = 1; }`;
+    expect(launcher.scriptText(headOnly)).toBe(Module.wrap(headOnly));
+    const tailOnly = `exports.f = (function () {${tail}`;
+    expect(launcher.scriptText(tailOnly)).toBe(Module.wrap(tailOnly));
+  });
+
+  test('the bundles bin/build.js writes are wrapped, and load() runs a wrapped and an unwrapped bundle alike', () => {
+    const { BUNDLE_WRAPPER } = require('../../bin/builder/index') as { BUNDLE_WRAPPER: readonly [string, string] };
+    expect(BUNDLE_WRAPPER).toEqual(Module.wrapper);
+    const root = path.join(__dirname, '..', '..');
+    const manifest = launcher.readManifest(root);
+    if (manifest) {
+      const text = fs.readFileSync(path.join(root, manifest.outputs.main.path), 'latin1');
+      expect(text.startsWith(head)).toBe(true);
+      expect(launcher.scriptText(text)).toBe(text);
+    }
+    // load() on a scratch bundle of each form: same exports, code caches written and read back.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ops-kit-load-'));
+    try {
+      const bundle = (name: string, text: string) => {
+        fs.writeFileSync(path.join(dir, `${name}.js`), text);
+        return { path: path.relative(root, path.join(dir, `${name}.js`)), size: 0, mtimeMs: 0, sha256: createHash('sha256').update(text).digest('hex') };
+      };
+      const body = 'exports.main = (argv) => argv.length + (typeof require === "function" ? 40 : 0) + (module.exports === exports ? 1 : 0);\n';
+      const m: Manifest = { format: 2, inputs: [], assets: [], outputs: { plain: bundle('plain', body), wrapped: bundle('wrapped', `${head}\n${body}${tail}\n`) } };
+      for (const name of ['plain', 'wrapped']) {
+        for (let run = 0; run < 2; run++) {
+          const program = launcher.load(m, name, '~test');
+          expect((program.exports.main as (argv: string[]) => number)(['a', 'b'])).toBe(43);
+          program.saveCodeCache();
+        }
+        expect(fs.readdirSync(dir).filter((f) => f.startsWith(`${name}.`) && f.endsWith('~test.v8cache'))).toHaveLength(1);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
