@@ -5,6 +5,7 @@ import {
   familiesFullyCovered, parseCidr, parseHostPort, syncWave,
 } from '../../lib/core';
 import { ipFamily, isIp, isIPv6Literal, parseServerUrl, ServerUrlRules } from '../../lib/core/validate';
+import { rng } from '../release/yaml-gen';
 
 /** The ConfigError a call throws (fails the test when it throws nothing). */
 function errorOf(fn: () => unknown): ConfigError {
@@ -188,13 +189,56 @@ describe('durations and quantities', () => {
 });
 
 describe('IP literals without node\'s patterns for host names', () => {
-  // isIp, ipFamily and isIPv6Literal answer text that cannot be an address without node's net patterns (the IPv6 one
-  // costs about 15 ms on first use); the answers must be node's.
+  // isIp, ipFamily and isIPv6Literal answer without node's net module (loading it and its IPv6 pattern cost a synth
+  // about 25 ms); the answers must be node's.
   const samples = [
     '::', '::1', 'fe80::1', '2001:db8::8a2e:370:7334', '::ffff:10.0.0.1', '1::2::3', 'fe80::1%eth0', 'gggg::1', ':', '[::1]',
     '10.0.0.1', '0.0.0.0', '255.255.255.255', '256.0.0.1', '01.2.3.4', '1.2.3', '1.2.3.4.5', '1..2.3', '',
     'example.com', 'nats.iot.svc.cluster.local', 'a:b', 'localhost', '10.0.0.1:80', ' 10.0.0.1', '１.2.3.4',
   ];
+  // Text made of digits and dots (what the IPv4 pattern decides), at random: the same answers as node's.
+  const r = rng(11);
+  const random = (n: number) => Math.floor(r() * n);
+  const octet = () => (random(10) === 0 ? '' : String(random(5) === 0 ? random(1000) : random(256)).padStart(1 + random(2) * random(3), '0'));
+  const dotted = Array.from({ length: 400 }, () => Array.from({ length: random(5) === 0 ? 2 + random(4) : 4 }, octet).join('.'));
+  test('random dotted text: IPv4 exactly when node says so (and no octet has a leading zero)', () => {
+    const net = require('net') as typeof import('net');
+    let addresses = 0;
+    for (const s of dotted) {
+      const strictV4 = net.isIPv4(s) && s.split('.').every((o) => o === '0' || !o.startsWith('0'));
+      expect({ s, family: ipFamily(s) }).toEqual({ s, family: strictV4 ? 4 : undefined });
+      if (strictV4) addresses++;
+    }
+    expect(addresses).toBeGreaterThan(50);
+    expect(addresses).toBeLessThan(dotted.length - 50);
+  });
+  // IPv6-like text at random (groups of 0-5 hex digits or a stray letter, one or more '::', a dotted tail, a zone):
+  // the same answers as node's.
+  const hex = '0123456789abcdefABCDEF';
+  const group = () => (random(25) === 0 ? 'g' : Array.from({ length: random(12) === 0 ? random(6) : 1 + random(4) }, () => hex[random(hex.length)]).join(''));
+  const ipv6 = Array.from({ length: 4000 }, () => {
+    const n = random(10);
+    const parts = Array.from({ length: n }, group);
+    let text = parts.join(':');
+    if (random(2) === 0) {
+      const at = random(n + 1);
+      text = `${parts.slice(0, at).join(':')}::${parts.slice(at).join(':')}`;
+    }
+    if (random(4) === 0) text = `${text}${random(3) === 0 ? '' : ':'}${Array.from({ length: 4 }, octet).join('.')}`;
+    if (random(20) === 0) text = `${text}::`;
+    if (random(6) === 0) text = `${text}%${['eth0', '', 'en-1.2', 'a:b', 'x y', '%'][random(6)]}`;
+    return text;
+  });
+  test('random IPv6-like text: an IPv6 address exactly when node says so', () => {
+    const net = require('net') as typeof import('net');
+    let addresses = 0;
+    for (const s of ipv6) {
+      expect({ s, v6: isIPv6Literal(s) }).toEqual({ s, v6: net.isIPv6(s) });
+      if (net.isIPv6(s)) addresses++;
+    }
+    expect(addresses).toBeGreaterThan(400);
+    expect(addresses).toBeLessThan(ipv6.length - 400);
+  });
   test.each(samples)('%j', (s) => {
     const net = require('net') as typeof import('net');
     expect(isIPv6Literal(s)).toBe(net.isIPv6(s));
