@@ -161,3 +161,43 @@ describe('bin/synth.js: the script it compiles', () => {
     }
   });
 });
+
+describe('bin/builder: the shipped CRDs in the bundle', () => {
+  const root = path.join(__dirname, '..', '..');
+  type Source = typeof import('../../lib/verify/schema-source');
+
+  test('the bundle carries the text of schemas/crds.json.gz, uncompressed when it was built (the file is an input)', () => {
+    const manifest = launcher.readManifest(root);
+    if (!manifest) return;
+    expect(manifest.inputs.map((i) => i.path)).toContain('schemas/crds.json.gz');
+    const inject = fs.readFileSync(path.join(root, 'build', 'gen', 'inject.js'), 'utf8');
+    const embedded = /^export const OPS_KIT_BUNDLED_CRDS_JSON = (.*);$/m.exec(inject);
+    expect(embedded).not.toBeNull();
+    expect(JSON.parse(embedded![1])).toBe(require('zlib').gunzipSync(fs.readFileSync(path.join(root, 'schemas', 'crds.json.gz'))).toString('utf8'));
+  });
+
+  test('bundledCrds() gives the same CRD versions from the embedded text as from the file, and reads no file then', () => {
+    const load = () => {
+      let crds: ReturnType<Source['bundledCrds']> | undefined;
+      jest.isolateModules(() => {
+        crds = (require('../../lib/verify/schema-source') as Source).bundledCrds();
+      });
+      return crds!;
+    };
+    const fromFile = load();
+    const g = globalThis as { OPS_KIT_BUNDLED_CRDS_JSON?: string };
+    const text = require('zlib').gunzipSync(fs.readFileSync(path.join(root, 'schemas', 'crds.json.gz'))).toString('utf8') as string;
+    try {
+      g.OPS_KIT_BUNDLED_CRDS_JSON = text;
+      const embedded = load();
+      expect([...embedded.keys()]).toEqual(expect.arrayContaining(['argoproj.io/v1alpha1/Application', 'argoproj.io/v1alpha1/AppProject']));
+      expect(embedded).toEqual(fromFile);
+      // The embedded text is what counts: with only the AppProject CRD in it, the Application is not found.
+      const vendored = JSON.parse(text) as { crds: Array<{ spec: { names: { kind: string } } }> };
+      g.OPS_KIT_BUNDLED_CRDS_JSON = JSON.stringify({ ...vendored, crds: vendored.crds.filter((c) => c.spec.names.kind === 'AppProject') });
+      expect([...load().keys()].filter((k) => k.startsWith('argoproj.io/'))).toEqual(['argoproj.io/v1alpha1/AppProject']);
+    } finally {
+      delete g.OPS_KIT_BUNDLED_CRDS_JSON;
+    }
+  });
+});
