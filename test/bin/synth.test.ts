@@ -201,3 +201,30 @@ describe('bin/builder: the shipped CRDs in the bundle', () => {
     }
   });
 });
+
+describe('bin/builder: cdk8s-plus-28 as the bundles see it', () => {
+  const root = path.join(__dirname, '..', '..');
+  const { plusModuleOf } = require('../../bin/builder/index') as { plusModuleOf(root: string, name: string): string };
+
+  test('a name is imported from the module that defines it, not from the index that loads all of cdk8s-plus-28', () => {
+    expect(plusModuleOf(root, 'LabelSelector')).toBe('node_modules/cdk8s-plus-28/lib/pod.js');
+    expect(plusModuleOf(root, 'Deployment')).toBe('node_modules/cdk8s-plus-28/lib/deployment.js');
+    // Enums are assigned through `exports.<Name> = <Name> = {}` in their module too.
+    expect(plusModuleOf(root, 'RestartPolicy')).toBe('node_modules/cdk8s-plus-28/lib/pod.js');
+    // What each module exports is what the index exports under that name (the same class, not a copy).
+    const index = require(path.join(root, 'node_modules/cdk8s-plus-28/lib/index.js')) as Record<string, unknown>;
+    for (const name of ['LabelSelector', 'Deployment', 'RestartPolicy']) {
+      expect((require(path.join(root, plusModuleOf(root, name))) as Record<string, unknown>)[name]).toBe(index[name]);
+    }
+    // A name no module defines (or a prefix of one) falls back to the index.
+    expect(plusModuleOf(root, 'NoSuchThing')).toBe('node_modules/cdk8s-plus-28/lib/index.js');
+    expect(plusModuleOf(root, 'Label')).toBe('node_modules/cdk8s-plus-28/lib/index.js');
+  });
+
+  test('the shim the bundles were built with does not load the index', () => {
+    if (!launcher.readManifest(root)) return;
+    const shim = fs.readFileSync(path.join(root, 'build', 'gen', 'cdk8s-plus-28.mjs'), 'utf8');
+    expect(shim).toContain('export { LabelSelector } from "../../node_modules/cdk8s-plus-28/lib/pod.js";');
+    expect(shim).not.toContain('lib/index.js');
+  });
+});
