@@ -110,58 +110,90 @@ export function isIp(value: string): boolean {
   return typeof value === 'string' && (isStrictIPv4(value) || isIPv6Literal(value));
 }
 
-/** One octet of a dotted-decimal IPv4 address, 0 to 255 without leading zeros (node's `net.isIPv4` octet). */
-const IPV4_OCTET = '(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])';
-const IPV4 = new RegExp(`^(?:${IPV4_OCTET}\\.){3}${IPV4_OCTET}$`);
-
-/**
- * `net.isIPv4(value)` and no octet with a leading zero (node's pattern admits none), answered without node's net
- * module: loading it costs a synth about 12 ms of CPU, and every app declares CIDRs (see `isIPv6Literal`).
- */
 function isStrictIPv4(value: string): boolean {
-  return typeof value === 'string' && IPV4.test(value);
-}
-
-const IPV6_GROUP = /^[0-9A-Fa-f]{1,4}$/;
-/** The zone of a scoped address (`fe80::1%eth0`): what node's `net.isIPv6` accepts after the `%`. */
-const IPV6_ZONE = /^[0-9A-Za-z.:-]+$/;
-
-/** How many 16-bit groups `text` (colon-separated groups, an IPv4 address last when `last`) holds; -1 when malformed. */
-function ipv6Groups(text: string, last: boolean): number {
-  if (text === '') return 0;
-  const parts = text.split(':');
-  let groups = 0;
-  for (let i = 0; i < parts.length; i++) {
-    if (last && i === parts.length - 1 && parts[i].includes('.')) {
-      if (!IPV4.test(parts[i])) return -1;
-      groups += 2;
-    } else if (IPV6_GROUP.test(parts[i])) {
-      groups++;
-    } else {
-      return -1;
-    }
-  }
-  return groups;
+  return typeof value === 'string' && isIPv4Text(value, 0, value.length);
 }
 
 /**
- * `net.isIPv6(value)` (RFC 4291 text: eight groups of one to four hex digits, or fewer around one `::` standing for
- * at least one zero group, the last two optionally an IPv4 address, then an optional `%zone`), answered without
- * node's net module and its IPv6 pattern: the two cost a synth about 25 ms of CPU, for the `::/0` of every
- * `ExternalPeer.anywhere`. Tests compare the answers with node's on thousands of generated texts.
+ * True when `text[from, to)` is a dotted-decimal IPv4 address as node's `net.isIPv4` accepts it: four decimal octets
+ * 0-255, none with a leading zero ('01' is refused). Read character by character: node's pattern costs a compilation
+ * on its first use and its module loads node's streams.
+ */
+function isIPv4Text(text: string, from: number, to: number): boolean {
+  let octets = 0;
+  let start = from;
+  for (let i = from; i <= to; i++) {
+    if (i < to && text.charCodeAt(i) !== 46 /* . */) continue;
+    if (!isOctet(text, start, i) || ++octets > 4) return false;
+    start = i + 1;
+  }
+  return octets === 4;
+}
+
+/** True when `text[from, to)` is a decimal 0-255 without a leading zero. */
+function isOctet(text: string, from: number, to: number): boolean {
+  const n = to - from;
+  if (n < 1 || n > 3 || (n > 1 && text.charCodeAt(from) === 48)) return false;
+  let v = 0;
+  for (let i = from; i < to; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return false;
+    v = v * 10 + d;
+  }
+  return v <= 255;
+}
+
+/** True when `text[from, to)` is one to four hexadecimal digits (an IPv6 group). */
+function isHexGroup(text: string, from: number, to: number): boolean {
+  const n = to - from;
+  if (n < 1 || n > 4) return false;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70))) return false;
+  }
+  return true;
+}
+
+/** An IPv6 zone as node's pattern allows it after '%': letters, digits, '-', '.' and ':'. */
+const IPV6_ZONE = /^[0-9a-zA-Z.:-]+$/;
+
+/**
+ * `net.isIPv6(value)` without node's pattern (about 15 ms of CPU to compile on its first use, and its module loads
+ * node's streams): groups of one to four hex digits separated by ':', at most one '::' standing for one or more zero
+ * groups, an optional dotted IPv4 address as the last two groups, an optional zone after '%'. Eight groups without
+ * '::', at most seven with it. test/core/validate.test.ts compares it with `net.isIPv6` on generated text.
  * @internal
  */
 export function isIPv6Literal(value: string): boolean {
-  if (typeof value !== 'string' || !value.includes(':')) return false;
-  const zone = value.indexOf('%');
-  if (zone >= 0 && !IPV6_ZONE.test(value.slice(zone + 1))) return false;
-  const address = zone >= 0 ? value.slice(0, zone) : value;
-  const halves = address.split('::');
-  if (halves.length === 1) return ipv6Groups(address, true) === 8;
-  if (halves.length > 2) return false;
-  const head = ipv6Groups(halves[0], false);
-  const tail = ipv6Groups(halves[1], true);
+  if (typeof value !== 'string') return false;
+  const percent = value.indexOf('%');
+  const end = percent < 0 ? value.length : percent;
+  if (percent >= 0 && !IPV6_ZONE.test(value.slice(percent + 1))) return false;
+  const gap = value.indexOf('::');
+  if (gap < 0 || gap >= end) return ipv6GroupCount(value, 0, end) === 8;
+  const second = value.indexOf('::', gap + 1);
+  if (second >= 0 && second < end) return false;
+  // A dotted IPv4 address may only end the address, so not the part before '::'.
+  const head = gap === 0 ? 0 : ipv6GroupCount(value, 0, gap, false);
+  const tail = gap + 2 === end ? 0 : ipv6GroupCount(value, gap + 2, end);
   return head >= 0 && tail >= 0 && head + tail <= 7;
+}
+
+/**
+ * The number of IPv6 groups `text[from, to)` holds (':'-separated hex groups, the last one may be a dotted IPv4
+ * address, counting two, when `v4Tail`), or -1 when it is not such a list.
+ */
+function ipv6GroupCount(text: string, from: number, to: number, v4Tail = true): number {
+  let groups = 0;
+  let start = from;
+  for (let i = from; i <= to; i++) {
+    if (i < to && text.charCodeAt(i) !== 58 /* : */) continue;
+    if (isHexGroup(text, start, i)) groups++;
+    else if (v4Tail && i === to && isIPv4Text(text, start, i)) groups += 2;
+    else return -1;
+    start = i + 1;
+  }
+  return groups;
 }
 
 /** The address family of an IP literal, or undefined. */
