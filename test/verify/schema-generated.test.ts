@@ -9,7 +9,7 @@ import {
   bundledCrds, BUNDLED_KUBERNETES_SCHEMA, defaultSchemaPath, KubeObject, packageRoot, parseManifests, releaseCrdVersions, SchemaValidator,
   verifyManifests,
 } from '../../lib/verify';
-import { generateValidatorsModule, SHARED_SUBSCHEMA_MIN_LENGTH, shareSubschemas } from '../../lib/verify/schema-codegen';
+import { generateValidatorsModule, SHARED_SUBSCHEMA_MIN_LENGTH, shareSubschemas, withoutErrorDetails } from '../../lib/verify/schema-codegen';
 import {
   ajvVersion, coreValidatorId, crdValidatorId, GENERATED_FORMAT, GENERATED_VALIDATORS, loadGeneratedValidators, sha256, staleReason, transformSha256,
 } from '../../lib/verify/schema-generated';
@@ -192,6 +192,27 @@ describe('generated schema validators', () => {
     });
     const helmChecks = (code: string) => code.split('"field11"').length;
     expect(helmChecks(twice.parts[0].code)).toBe(helmChecks(once.parts[0].code));
+  });
+
+  test('the generated code builds no error details: error objects become empty ones, other literals stay', () => {
+    const code = [
+      'function validate1(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){',
+      'if(!(validate2(data.a, {instancePath:instancePath+"/a",parentData:data,parentDataProperty:"a",rootData}))){',
+      'vErrors = vErrors === null ? validate2.errors : vErrors.concat(validate2.errors);errors = vErrors.length;}',
+      'if(typeof data.b !== "string"){const err0 = {instancePath:instancePath+"/b",schemaPath:"#/properties/b/type",keyword:"type",params:{type: "string"}};',
+      'if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}',
+      'if(!pattern0.test(data.c)){validate1.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[{]}\\"x{2}$"}}];return false;}',
+      'return errors === 0;}',
+    ].join('\n');
+    const out = withoutErrorDetails(code);
+    expect(out).toContain('{instancePath="", parentData, parentDataProperty, rootData=data}={}');
+    expect(out).toContain('{instancePath:instancePath+"/a",parentData:data,parentDataProperty:"a",rootData}');
+    expect(out).toContain('const err0 = {};');
+    expect(out).toContain('validate1.errors = [{}];return false;}');
+    expect(out).not.toContain('schemaPath');
+    expect(out.split('\n')).toHaveLength(code.split('\n').length);
+    // The module on disk: verdicts only (the comparisons above with ajv at run time prove them the same).
+    expect(fs.readFileSync(path.join(packageRoot(), GENERATED_VALIDATORS), 'utf8')).not.toMatch(/schemaPath:|keyword:"/);
   });
 
   test('fails over to ajv at run time when the schema in use is not the one they were generated from', () => {
