@@ -122,13 +122,20 @@ export function check(condition: boolean, prop: string, value: unknown, allowed:
   if (!condition) throw new ConfigError(prop, value, allowed, reason);
 }
 
-/** Joins a prop path, skipping empty parts: `propPath('engine', 'env', 'PORT')` is `engine.env.PORT`. */
+/**
+ * Joins a prop path, skipping empty parts: `propPath('engine', 'env', 'PORT')` is `engine.env.PORT`; a number is an
+ * index (`propPath('ports', 0)` is `ports[0]`), and '.' is dropped before any '['. Built in one pass: constructs call
+ * it for every prop they check.
+ */
 export function propPath(...parts: Array<string | number | undefined>): string {
-  return parts
-    .filter((p) => p !== undefined && p !== '')
-    .map((p) => (typeof p === 'number' ? `[${p}]` : p))
-    .join('.')
-    .replace(/\.\[/g, '[');
+  let out: string | undefined;
+  for (const p of parts) {
+    if (p === undefined || p === '') continue;
+    const part = typeof p === 'number' ? `[${p}]` : p;
+    out = out === undefined ? part : `${out}.${part}`;
+  }
+  if (out === undefined) return '';
+  return out.includes('.[') ? out.replace(/\.\[/g, '[') : out;
 }
 
 /**

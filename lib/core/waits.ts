@@ -1,11 +1,10 @@
-import { isIP } from 'net';
 import { k8s } from 'cdk8s-plus-28';
 import { ServiceEndpoint } from './endpoint';
 import { check } from './errors';
 import { assertLabels } from './labels';
 import { assertDnsLabel, assertDnsSubdomain, deriveName, isDnsSubdomain } from './names';
 import { sized, Resources } from './resources';
-import { assertPort } from './validate';
+import { assertPort, isIp } from './validate';
 import { compareText } from './order';
 
 /** Image used to wait for Services and pods (reads the API, so the pod's ServiceAccount needs `rules`). */
@@ -106,7 +105,7 @@ export class WaitFor {
    * ready pod backs it, so this also waits for readiness.
    */
   public static tcp(options: TcpWaitOptions): InitWait {
-    check(typeof options.host === 'string' && (isDnsSubdomain(options.host) || isIP(options.host) !== 0), 'waitFor.tcp.host', options.host, 'a DNS name or an IP address');
+    check(typeof options.host === 'string' && (isDnsSubdomain(options.host) || isIp(options.host)), 'waitFor.tcp.host', options.host, 'a DNS name or an IP address');
     check(Number.isInteger(options.port) && options.port >= 1 && options.port <= 65535, 'waitFor.tcp.port', options.port, 'a port number 1-65535');
     const script = `until nc -z -w 2 ${options.host} ${options.port}; do echo waiting for ${options.host}:${options.port}; sleep 2; done`;
     return { name: deriveName(['wait-for', options.name]), image: TCP_WAIT_IMAGE, command: ['sh', '-c'], args: [script], rules: [] };

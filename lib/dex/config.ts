@@ -1,7 +1,7 @@
-import { stringify } from 'yaml';
 import { assertEnvName } from '../core/env';
 import { check, ConfigError } from '../core/errors';
 import { assertSecretKey, SecretKey } from '../core/secrets';
+import { emitYaml12 } from '../release/yaml';
 
 /**
  * The Dex release the typed config is written for. Its config file rules (checked here and in the tests) are those of
@@ -257,5 +257,5 @@ export function renderDexConfig(o: DexConfigOptions): Record<string, unknown> {
  * @internal
  */
 export function dexConfigYaml(config: Record<string, unknown>): string {
-  return stringify(config, { lineWidth: 0 });
+  return emitYaml12(config);
 }

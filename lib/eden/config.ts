@@ -38,6 +38,24 @@ export const EDEN_CREDENTIAL_HELPER = [
 ].join('\n');
 
 /**
+ * What a config text parses to: true for a mapping, false for any other document, or the parser's first error line.
+ * Texts already read are answered from `TEXT_SHAPES`: the example apps build four releases from one config text, and
+ * parsing it is a pure function of the text.
+ */
+function yamlShape(yaml: string): boolean | { readonly error: string } {
+  let doc: unknown;
+  try {
+    doc = parse(yaml);
+  } catch (e) {
+    return { error: (e as Error).message.split('\n')[0] };
+  }
+  return doc !== null && typeof doc === 'object' && !Array.isArray(doc);
+}
+
+/** `yamlShape` by config text, for the texts read so far. */
+const TEXT_SHAPES = new Map<string, boolean | { readonly error: string }>();
+
+/**
  * The experiment config (`experiment-config.schema.json`), passed to the services verbatim: as the file's text (kept
  * byte for byte, comments included) or as a structured object (rendered as YAML with sorted keys). Either way it must
  * be a YAML mapping.
@@ -46,13 +64,10 @@ export class EdenExperimentConfig {
   /** The config file's text, exactly as written. */
   public static text(yaml: string): EdenExperimentConfig {
     check(typeof yaml === 'string' && yaml.trim().length > 0, 'experiment.config', yaml, 'the YAML text of the experiment config');
-    let doc: unknown;
-    try {
-      doc = parse(yaml);
-    } catch (e) {
-      check(false, 'experiment.config', yaml.split('\n')[0], 'valid YAML', (e as Error).message.split('\n')[0]);
-    }
-    check(doc !== null && typeof doc === 'object' && !Array.isArray(doc), 'experiment.config', yaml.split('\n')[0], 'a YAML mapping (parallel_variants, evaluation_schema, objective, ...)');
+    let shape = TEXT_SHAPES.get(yaml);
+    if (shape === undefined) TEXT_SHAPES.set(yaml, (shape = yamlShape(yaml)));
+    if (typeof shape !== 'boolean') check(false, 'experiment.config', yaml.split('\n')[0], 'valid YAML', shape.error);
+    check(shape, 'experiment.config', yaml.split('\n')[0], 'a YAML mapping (parallel_variants, evaluation_schema, objective, ...)');
     return new EdenExperimentConfig(yaml.endsWith('\n') ? yaml : `${yaml}\n`);
   }
 

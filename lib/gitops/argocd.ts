@@ -12,7 +12,7 @@
  * toolchain (its name starts with `_`). The root is applied by hand, not synced by anything: a kubectl apply of the
  * whole folder would create every child Application at once, bypassing the waves.
  */
-import * as YAML from 'yaml';
+import { emitYaml12 } from '../release/yaml';
 import { MANAGED_BY } from '../core/labels';
 import { KEEP_SYNC_OPTIONS } from '../core/retention';
 import { Manifest, manifestFileName, RenderedRelease, SynthError } from '../release/synth';
@@ -300,7 +300,7 @@ export function renderArgoCd(releases: readonly RenderedRelease[]): ArgoCdOutput
       '# If argocd-cm is managed declaratively (Helm values configs.cm, or Git), add these keys there instead.',
       '',
     ].join('\n');
-    patches.set(`${ARGOCD_DIR}/${ARGOCD_CM_DIR}/${ns}.yaml`, header + YAML.stringify({ data }, { lineWidth: 0 }));
+    patches.set(`${ARGOCD_DIR}/${ARGOCD_CM_DIR}/${ns}.yaml`, header + emitYaml12({ data }));
   }
   const notes = [
     '# Argo CD delivery',

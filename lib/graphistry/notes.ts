@@ -12,7 +12,7 @@ import { GPU_PRESENT_LABEL } from '../telemetry/dcgm-exporter';
 import { TelemetryRoute } from '../telemetry/common';
 import { VALKEY_PORT } from '../valkey/config';
 import { EngineContainers } from './engine';
-import { podSecurityRequirement, PodSecurityRequirement, renderedWorkloads } from './pod-security';
+import { podSecurityRequirement, PodSecurityRequirement, RenderedWorkload } from './pod-security';
 import { Postgres } from './postgres';
 import { GRAPHISTRY_REDIS_DATABASE } from './services/defaults';
 import type { Redis } from './services/redis';
@@ -538,15 +538,17 @@ export interface StackNoteFacts {
    * @default - none
    */
   readonly gakCredentials?: string;
+  /** The stack's workloads as rendered now (`renderedWorkloads(stack)`, read once for the notes and the warning). */
+  readonly workloads: readonly RenderedWorkload[];
 }
 
 /**
- * Adds a Graphistry stack's operator notes to its release: the Secrets to create (pull secrets included: every one
- * the release's pods name), and the cluster prerequisites read from the pods the stack renders, so they follow every
- * prop that moves a pod.
+ * A Graphistry stack's operator notes for its release: the Secrets to create (pull secrets included: every one the
+ * release's pods name), and the cluster prerequisites read from the pods the stack renders (`x.workloads`), so they
+ * follow every prop that moves a pod.
  * @internal
  */
-export function addStackNotes(stack: GraphistryStack, release: Release, props: GraphistryStackProps, x: StackNoteFacts): void {
+export function stackNotes(stack: GraphistryStack, release: Release, props: GraphistryStackProps, x: StackNoteFacts): string[] {
   const ns = release.releaseNamespace;
   const secrets = [
     `Secret ${x.jwtSecret} (JWT signing key): ${GraphistrySecretKind.JWT.createCommand(x.jwtSecret, ns)}`,
@@ -596,7 +598,7 @@ export function addStackNotes(stack: GraphistryStack, release: Release, props: G
   const inCluster: Array<[string, string]> = [['nexus (v2 API only)', stack.nexus.endpoint.url('http', 'http')]];
   if (stack.nexusProxy) inCluster.unshift(['nexus-proxy (v1 and v2 API)', stack.nexusProxy.endpoint.url('http', 'http')]);
 
-  const workloads = renderedWorkloads(stack);
+  const workloads = x.workloads;
   const globalSelector = stableStringify(Placement.of(stack).nodeSelector);
   const bySelector = new Map<string, { selector: Record<string, string>; workloads: string[]; releaseWide: boolean }>();
   const anyNode: string[] = [];
@@ -629,7 +631,7 @@ export function addStackNotes(stack: GraphistryStack, release: Release, props: G
   const dashboards = [...(stack.graphAppKitPublic ? ['public'] : []), ...(stack.graphAppKitPrivate ? ['private'] : [])];
   const telemetry = stack.telemetry;
 
-  for (const text of graphistryNotes({
+  const notes = [...graphistryNotes({
     tier: stack.tier,
     postgresRelease: postgresReleaseOf(props.postgres),
     namespace: ns,
@@ -670,10 +672,9 @@ export function addStackNotes(stack: GraphistryStack, release: Release, props: G
     routedTelemetryUis: telemetry && stack.caddy && stack.tier.atLeast(Tier.ANALYTICS)
       ? telemetry.routes.map((r) => ({ ...uiOf(r), ownLogin: r.ui === 'grafana', auth: r.ui === 'grafana' ? undefined : props.caddy?.telemetryAuth }))
       : undefined,
-  }).render()) {
-    release.addNote(text);
-  }
-  if (stack.redis) release.addNote(redisAuthNote(stack.redis, stack.tier));
+  }).render()];
+  if (stack.redis) notes.push(redisAuthNote(stack.redis, stack.tier));
+  return notes;
 }
 
 /** Whether Graphistry's Redis asks for a password, who gets it, and, off by default, why. */
@@ -692,17 +693,17 @@ function redisAuthNote(redis: Redis, tier: Tier): string {
 
 /**
  * The STORAGE TOPOLOGY warning, or undefined: pods that share ReadWriteOnce claims but are pinned to other nodes than
- * the release-wide selector can never all start.
+ * the release-wide selector can never all start. `workloads` are the stack's, as `renderedWorkloads(stack)` reads them.
  * @internal
  */
-export function storageTopologyWarning(stack: GraphistryStack): string | undefined {
+export function storageTopologyWarning(stack: GraphistryStack, workloads: readonly RenderedWorkload[]): string | undefined {
   if (stack.storage.accessMode !== StorageAccessMode.READ_WRITE_ONCE) return undefined;
   const global = Placement.of(stack).nodeSelector;
   const key = (s: Readonly<Record<string, string>>) => stableStringify(s);
   const claims = new Set(Object.values(stack.storage.claims).map((c) => c.name));
   // Every pod of the stack that mounts one of its claims, read from the rendered object (so every placement prop is
   // covered, whichever workload it moves).
-  const split = renderedWorkloads(stack)
+  const split = workloads
     .filter((w) => ((w.pod.volumes ?? []) as Array<{ persistentVolumeClaim?: { claimName?: string } }>).some((v) => claims.has(v.persistentVolumeClaim?.claimName ?? '')))
     .filter((w) => key(w.pod.nodeSelector ?? {}) !== key(global))
     .map((w) => `${w.name} (${key(w.pod.nodeSelector ?? {})})`);

@@ -14,7 +14,8 @@ import { DEFAULT_CUDA_VARIANT, DEFAULT_GRAPHISTRY_TAG } from './defaults';
 import { EngineContainers, EngineContainerOptions, EngineDaemonSet, EngineDaemonSetProps } from './engine';
 import { NexusProxy, NexusProxyProps } from './nexus-proxy';
 import { GraphistryOtelSdkOptions, otelSdkEnv } from './otel';
-import { addStackNotes, OperatorIngressFacts, RouteSummary, storageTopologyWarning } from './notes';
+import { stackNotes, OperatorIngressFacts, RouteSummary, storageTopologyWarning } from './notes';
+import { renderedWorkloads } from './pod-security';
 import { Postgres } from './postgres';
 import { assertOperatorSecret, basicAuthSecretCommand, GRAPHISTRY_TELEMETRY_AUTH_SECRET, GraphistrySecretKind, optionalSecretName } from './secrets';
 import { DaskScheduler } from './services/dask-scheduler';
@@ -392,16 +393,21 @@ export class GraphistryStack extends Construct {
     } else {
       this.recordOperatorIngress(s);
     }
-    addStackNotes(this, release, props, {
+    // The notes and the storage topology warning read the workloads as they render: produced when the release's notes
+    // are read (at synth, inside the render pass, which renders each workload once for them and for the release).
+    const facts = {
       routes,
       operatorIngress: s.caddyOn ? undefined : this.operatorIngress(),
       jwtSecret: s.jwtSecret,
       nexusSecret: s.nexusSecret,
       optionalSecret: s.optionalSecret,
       gakCredentials: s.gakCredentials?.secretName,
+    };
+    release.addLazyNotes(() => stackNotes(this, release, props, { ...facts, workloads: renderedWorkloads(this) }));
+    release.addLazyWarning(() => {
+      const split = storageTopologyWarning(this, renderedWorkloads(this));
+      return split ? { text: split, fix: { scope: this, prop: 'storage.accessMode', value: 'StorageAccessMode.READ_WRITE_MANY' } } : undefined;
     });
-    const split = storageTopologyWarning(this);
-    if (split) release.addWarning(split, { scope: this, prop: 'storage.accessMode', value: 'StorageAccessMode.READ_WRITE_MANY' });
   }
 
   /**

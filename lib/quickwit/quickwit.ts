@@ -1,7 +1,6 @@
 import { Duration, Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { stringify } from 'yaml';
 import { checksumAnnotations } from '../core/checksum';
 import { assertClaimOptions, claimTemplate, ClaimOptions } from '../core/claims';
 import { HostForm, ServiceEndpoint } from '../core/endpoint';
@@ -22,6 +21,7 @@ import { WorkloadConstruct } from '../core/workload';
 import { ObjectStorage } from '../object-storage/storage';
 import { IPostgres, PostgresEnv, PostgresLogin } from '../postgres/client';
 import { Release } from '../release/release';
+import { emitYaml12 } from '../release/yaml';
 
 /** The Quickwit image, pinned (the 0.8 series the config's `version: 0.8` describes). */
 export const QUICKWIT_IMAGE = 'quickwit/quickwit:v0.8.2';
@@ -190,7 +190,7 @@ export class Quickwit extends WorkloadConstruct {
         indexer: { enable_otlp_endpoint: true },
         storage: { s3: { force_path_style_access: true } },
       };
-      const configYaml = stringify(config, { lineWidth: 0 });
+      const configYaml = emitYaml12(config);
       const configData = { 'quickwit.yaml': configYaml };
       this.configMap = new k8s.KubeConfigMap(this, 'Config', { metadata: { name: `${this.name}-config`, labels }, data: configData });
 

@@ -134,8 +134,8 @@ export class Release extends Chart {
    */
   public readonly delivery?: DeliveryTarget;
   private readonly _dependsOn: Release[] = [];
-  private readonly _notes: Array<string | (() => string)> = [];
-  private readonly _warnings: Array<{ readonly message: string; readonly fix?: WarningFix }> = [];
+  private readonly _notes: Array<string | (() => string | readonly string[])> = [];
+  private readonly _warnings: Array<{ readonly message: string; readonly fix?: WarningFix } | (() => LazyWarningText | undefined)> = [];
   private _networkNotes: string[] = [];
 
   constructor(scope: Construct, id: string, props: ReleaseProps) {
@@ -202,6 +202,17 @@ export class Release extends Chart {
   }
 
   /**
+   * Adds paragraphs produced when the notes are read, in this place among the others: for notes read from the
+   * objects the release renders (a Graphistry stack's prerequisites come from its pods). Inside a render pass they are
+   * produced before the release's objects are handed over (see `produceNotes`), so they read the JSON the pass has
+   * already rendered instead of rendering each object again. Empty paragraphs add nothing.
+   * @internal
+   */
+  public addLazyNotes(produce: () => readonly string[]): void {
+    this._notes.push(produce);
+  }
+
+  /**
    * Adds a warning: printed at synth and listed at the top of the notes. It does not fail the synth. When a prop
    * change silences it, pass it as `fix`: the warning then names that prop as the user wrote it (in the props of the
    * construct they created, see `forwardProps`) and a value that compiles.
@@ -209,14 +220,57 @@ export class Release extends Chart {
   public addWarning(text: string, fix?: WarningFix): void {
     check(text.trim().length > 0, 'warning', text, 'non-empty text');
     const message = text.trim();
-    if (!this._warnings.some((w) => w.message === message && w.fix?.prop === fix?.prop && w.fix?.scope === fix?.scope))
-      this._warnings.push({ message, fix });
+    if (!this._warnings.some((w) => typeof w !== 'function' && sameWarning(w, message, fix))) this._warnings.push({ message, fix });
+  }
+
+  /**
+   * Adds a warning produced when the warnings are read, in this place among the others (undefined adds none): like
+   * `addLazyNotes`, for warnings read from the objects the release renders. `fix` as in `addWarning`.
+   * @internal
+   */
+  public addLazyWarning(produce: () => { readonly text: string; readonly fix?: WarningFix } | undefined): void {
+    this._warnings.push(produce);
   }
 
   /** The operator notes, in the order they were added (the NetworkPolicy summary last, once rendered). */
   public get notes(): readonly string[] {
-    const notes = this._notes.map((n) => (typeof n === 'string' ? n : n().trim())).filter((n) => n.length > 0);
-    return [...notes, ...this._networkNotes];
+    return [...this.producedNotes(), ...this._networkNotes];
+  }
+
+  /**
+   * Produces the lazy notes and warnings of the release, once for the render pass (outside one, every read produces
+   * them): the render pass calls it before the release's objects are handed over, so producers that read rendered
+   * objects share the pass's JSON.
+   * @internal
+   */
+  public produceNotes(): void {
+    this.producedNotes();
+    this.producedWarnings();
+  }
+
+  private producedNotes(): readonly string[] {
+    return passMemo(this, 'notes', () => {
+      const out: string[] = [];
+      for (const n of this._notes) {
+        if (typeof n === 'string') out.push(n);
+        else for (const text of [n()].flat()) if (text.trim().length > 0) out.push(text.trim());
+      }
+      return out;
+    });
+  }
+
+  private producedWarnings(): ReadonlyArray<{ readonly message: string; readonly fix?: WarningFix }> {
+    return passMemo(this, 'warnings', () => {
+      const out: Array<{ readonly message: string; readonly fix?: WarningFix }> = [];
+      for (const w of this._warnings) {
+        const v = typeof w === 'function' ? w() : w;
+        if (!v) continue;
+        const message = 'text' in v ? v.text.trim() : v.message;
+        // The first of equal warnings, as addWarning keeps it.
+        if (message.length > 0 && !out.some((o) => sameWarning(o, message, v.fix))) out.push({ message, fix: v.fix });
+      }
+      return out;
+    });
   }
 
   /** How the release renders NetworkPolicies. */
@@ -433,7 +487,7 @@ export class Release extends Chart {
 
   /** The warnings with their fixes resolved to the construct the user created and the prop path they wrote. */
   public get warningDetails(): readonly SynthWarning[] {
-    return this._warnings.map(({ message, fix }) => {
+    return this.producedWarnings().map(({ message, fix }) => {
       if (!fix) return { message, text: message };
       const { construct, prop } = userProp(fix.scope, fix.prop);
       const resolved = { construct: construct.constructor.name, path: construct.node.path, prop, value: fix.value };
@@ -456,6 +510,13 @@ function kubePort(p: PolicyPort): k8s.NetworkPolicyPort {
     endPort: p.endPort,
     protocol: p.protocol,
   };
+}
+
+/** What a lazy warning producer gives (see `Release.addLazyWarning`). */
+type LazyWarningText = { readonly text: string; readonly fix?: WarningFix };
+
+function sameWarning(w: { readonly message: string; readonly fix?: WarningFix }, message: string, fix: WarningFix | undefined): boolean {
+  return w.message === message && w.fix?.prop === fix?.prop && w.fix?.scope === fix?.scope;
 }
 
 /** A prop change that silences a warning. */

@@ -133,6 +133,9 @@ function releaseObjects(release: Release, ordered: boolean, appPods?: readonly P
 }
 
 function renderValidated(release: Release, ordered: boolean, appPods?: readonly PodOwner[]): RenderedRelease {
+  // Lazy notes and warnings first: those read from rendered objects (a Graphistry stack's) share the JSON the pass
+  // holds before the release takes it, instead of rendering the objects again.
+  release.produceNotes();
   const objects = withSyncWaves(labelNamespace(releaseObjects(release, ordered, appPods), release.releaseNamespace));
   const seen = new Map<string, string>();
   for (const o of objects) {

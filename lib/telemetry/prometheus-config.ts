@@ -155,14 +155,15 @@ const RE2_CHECKED = new Map<string, string | undefined>();
 /**
  * Throws unless `regex` is an RE2 regular expression, the syntax Prometheus (Go's regexp) accepts. JavaScript's own
  * RegExp is more permissive: lookarounds (`(?=x)`) and backreferences pass it, and promtool rejects them. A regex
- * with no RE2 metacharacter (`9400`, `Running`) and no unpaired surrogate is a literal and always valid; the rest
- * are compiled with re2js, which is loaded only then.
+ * with no RE2 metacharacter (`9400`, `Running`) and no unpaired surrogate is a literal and always valid, and so is
+ * one of the plain forms `plainRe2` reads (`([^:]+)`, `(.+:.+)`); the rest are compiled with re2js, which is loaded
+ * only then.
  * @internal
  */
 export function assertRe2(prop: string, regex: string): string {
   if (!RE2_CHECKED.has(regex)) {
     let error: string | undefined;
-    if (/[\\.+*?()|[\]{}^$\uD800-\uDFFF]/.test(regex)) {
+    if (/[\\.+*?()|[\]{}^$\uD800-\uDFFF]/.test(regex) && !plainRe2(regex)) {
       try {
         (require('re2js') as typeof import('re2js')).RE2JS.compile(`^(?:${regex})$`);
       } catch (e) {
@@ -174,6 +175,84 @@ export function assertRe2(prop: string, regex: string): string {
   const error = RE2_CHECKED.get(regex);
   if (error !== undefined) throw new ConfigError(prop, regex, 'an RE2 regular expression (Prometheus syntax: no lookarounds or backreferences)', error);
   return regex;
+}
+
+/** Printable ASCII that is no RE2 metacharacter: a literal wherever it stands. */
+const RE2_LITERAL = /[ !"#%&',\-/0-9:;<=>@A-Z_`a-z~]/;
+/** The escapes a plain regex may hold: escaped punctuation (a literal) and the Perl classes. */
+const RE2_ESCAPE = /[\\.+*?()|[\]{}^$\-/dDsSwW]/;
+
+/**
+ * True when `regex` is in a small subset of RE2 that is always valid, so it needs no compiling: printable ASCII
+ * literals, `.`, escaped punctuation and `\d \s \w` (and their negations), classes `[...]` and `[^...]` of such
+ * characters without ranges or nested brackets, groups `(...)` and `(?:...)` that are balanced and not empty,
+ * alternation `|` between non-empty branches, and one `*`, `+` or `?` (optionally followed by `?`) after an atom.
+ * At most 256 characters. Anything else (`{n}`, ranges, flags, named groups, anchors) answers false and is compiled:
+ * false means "not known to be valid", never "invalid". test/telemetry/escaping.test.ts compiles every regex this
+ * accepts, generated, with re2js.
+ * @internal
+ */
+export function plainRe2(regex: string): boolean {
+  if (regex.length === 0 || regex.length > 256) return false;
+  let i = 0;
+  const escape = (): boolean => {
+    if (regex[i] !== '\\' || i + 1 >= regex.length || !RE2_ESCAPE.test(regex[i + 1])) return false;
+    i += 2;
+    return true;
+  };
+  const atom = (): boolean => {
+    const c = regex[i];
+    if (c === '.' || (c !== undefined && RE2_LITERAL.test(c))) {
+      i++;
+      return true;
+    }
+    if (c === '\\') return escape();
+    if (c === '[') {
+      i += regex[i + 1] === '^' ? 2 : 1;
+      const first = i;
+      while (i < regex.length && regex[i] !== ']') {
+        if (regex[i] === '\\') {
+          if (!escape()) return false;
+        } else if (RE2_LITERAL.test(regex[i]) && regex[i] !== '-') i++;
+        else if ('.+*?()|{}$'.includes(regex[i])) i++;
+        else return false;
+      }
+      if (i === first || regex[i] !== ']') return false;
+      i++;
+      return true;
+    }
+    if (c === '(') {
+      i += regex.startsWith('(?:', i) ? 3 : 1;
+      if (regex[i] === ')' || !alternation()) return false;
+      if (regex[i] !== ')') return false;
+      i++;
+      return true;
+    }
+    return false;
+  };
+  const repeat = (c: string | undefined) => c === '*' || c === '+' || c === '?';
+  const branch = (): boolean => {
+    let atoms = 0;
+    while (i < regex.length && regex[i] !== '|' && regex[i] !== ')') {
+      if (!atom()) return false;
+      atoms++;
+      if (repeat(regex[i])) {
+        i++;
+        if (regex[i] === '?') i++;
+        if (repeat(regex[i]) || regex[i] === '{') return false;
+      }
+    }
+    return atoms > 0;
+  };
+  const alternation = (): boolean => {
+    if (!branch()) return false;
+    while (regex[i] === '|') {
+      i++;
+      if (!branch()) return false;
+    }
+    return true;
+  };
+  return alternation() && i === regex.length;
 }
 
 function checkLabelName(prop: string, name: string): void {

@@ -2,6 +2,7 @@ import { Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
 import { checksumAnnotations, configChecksum, CONFIG_CHECKSUM_ANNOTATION } from '../../lib/core/checksum';
 import { ConfigError, propPath } from '../../lib/core/errors';
+import { rng } from '../support/random';
 import { externalRefsAnnotation, policyExceptionAnnotations } from '../../lib/core/policy';
 import { renderResources, sized } from '../../lib/core/resources';
 import { HostPathMount, SecurityProfile } from '../../lib/core/security';
@@ -191,6 +192,25 @@ describe('errors and annotations', () => {
     const e = new ConfigError('streamglGpu.workers', 109, 'at most 108', 'the list-server port 8200 collides with forge-etl-python');
     expect(e.message).toBe("'streamglGpu.workers' is 109, but the list-server port 8200 collides with forge-etl-python; allowed: at most 108");
     expect([e.prop, e.value, e.allowed]).toEqual(['streamglGpu.workers', 109, 'at most 108']);
+  });
+
+  test('propPath gives what joining, with "." dropped before "[", gives, on generated parts', () => {
+    const joined = (...parts: Array<string | number | undefined>) => parts
+      .filter((p) => p !== undefined && p !== '')
+      .map((p) => (typeof p === 'number' ? `[${p}]` : p))
+      .join('.')
+      .replace(/\.\[/g, '[');
+    const random = rng(7);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)];
+    const parts: Array<string | number | undefined> = [undefined, '', 'a', 'env', '[0]', 'x.[1]', '.', '[', 'b.', 0, 3, -1, 1.5, NaN, 'PORT'];
+    const differ: string[] = [];
+    for (let n = 0; n < 5000; n++) {
+      const args = Array.from({ length: Math.floor(random() * 6) }, () => pick(parts));
+      if (propPath(...args) !== joined(...args)) differ.push(JSON.stringify(args));
+    }
+    expect(differ).toEqual([]);
+    expect(propPath()).toBe('');
+    expect(propPath(undefined, '')).toBe('');
   });
 
   test('propPath joins parts and indexes', () => {

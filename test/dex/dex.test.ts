@@ -17,7 +17,8 @@ import {
 } from '../../lib/dex';
 import { DemoWorkload, envOf, newRelease, Obj, Template } from '../support';
 
-const GITHUB = DexConnector.github({ clientId: { name: 'dex-github', key: 'client-id' }, clientSecret: { name: 'dex-github', key: 'client-secret' }, orgs: ['FishySoftware'] });
+const GITHUB_PROPS = { clientId: { name: 'dex-github', key: 'client-id' }, clientSecret: { name: 'dex-github', key: 'client-secret' }, orgs: ['FishySoftware'] };
+const GITHUB = DexConnector.github(GITHUB_PROPS);
 const CLIENT = { id: 'semantic-explorer', secret: { name: 'oidc-client', key: 'secret' }, redirectUris: ['https://se.example.com/auth_callback'] };
 const ISSUER = 'https://se.example.com/dex';
 
@@ -47,6 +48,18 @@ function dexRules(config: Obj): string[] {
   }
   return broken;
 }
+
+describe('Dex config text', () => {
+  test('reads back as the config under YAML 1.1 too (Dex parses it with go-yaml): a name such as "yes" or "0755" is quoted', () => {
+    const { t } = render({ staticClients: [{ ...CLIENT, name: 'yes' }], connectors: [DexConnector.github({ ...GITHUB_PROPS, name: '0755' })] });
+    const text: string = t.find('ConfigMap', 'r-dex-config').data['config.yaml'];
+    for (const version of ['1.1', '1.2'] as const) {
+      const config = parse(text, { version });
+      expect(config.staticClients[0].name).toBe('yes');
+      expect(config.connectors[0].name).toBe('0755');
+    }
+  });
+});
 
 describe(`Dex defaults (typed config for Dex ${DEX_VERSION})`, () => {
   const { dex, t } = render();

@@ -37,6 +37,21 @@ describe('EdenExperiment rules', () => {
     failsWith({ experiment: { id: 'exp-1', config: EdenExperimentConfig.object({ parallel_variants: 1 }) } }, 'experiment.id', 'exp-1', '^exp_[0-9a-hjkmnp-tv-z]{26}$');
   });
 
+  test('fails when experiment.config text is not YAML, or not a mapping; the same verdict each time a text is given', () => {
+    for (let i = 0; i < 2; i++) {
+      expect(() => EdenExperimentConfig.text('parallel_variants: [1\nobjective: x')).toThrow(
+        /'experiment\.config' is "parallel_variants: \[1", but .*; allowed: valid YAML/,
+      );
+      expect(() => EdenExperimentConfig.text('- parallel_variants: 1\n')).toThrow(
+        `'experiment.config' is "- parallel_variants: 1"; allowed: a YAML mapping (parallel_variants, evaluation_schema, objective, ...)`,
+      );
+      expect(() => EdenExperimentConfig.text('42')).toThrow(`'experiment.config' is "42"; allowed: a YAML mapping`);
+      expect(() => EdenExperimentConfig.text('  \n')).toThrow(`'experiment.config' is "  \\n"; allowed: the YAML text of the experiment config`);
+      expect(EdenExperimentConfig.text('parallel_variants: 1').text).toBe('parallel_variants: 1\n');
+      expect(EdenExperimentConfig.text('# kept as written\nparallel_variants: 1\n').text).toBe('# kept as written\nparallel_variants: 1\n');
+    }
+  });
+
   test('fails when a worker id does not fit the 64-character worker-id grammar', () => {
     const long = `wkr_${'a'.repeat(61)}`;
     expect(() => EdenIdentity.of({ workerId: long, tokenSecret: 's' })._validate('appTier.identities.webUi')).toThrow(/appTier\.identities\.webUi\.workerId.*wkr_a+.*\^\[a-z0-9\]\[a-z0-9_-\]\{0,63\}\$/s);

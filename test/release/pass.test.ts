@@ -1,6 +1,6 @@
 import { App } from 'cdk8s';
 import { Connection } from '../../lib/core/wiring';
-import { renderApp } from '../../lib/release';
+import { renderApp, renderRelease } from '../../lib/release';
 import { passMemo, passTake, renderPass } from '../../lib/release/pass';
 import { renderApiObject, takeRenderedApiObject } from '../../lib/release/render';
 import { DemoWorkload, newRelease } from '../support';
@@ -106,5 +106,35 @@ describe('render pass', () => {
     // Outside a pass every call renders.
     expect(renderApiObject(service)).not.toBe(renderApiObject(service));
     expect(takeRenderedApiObject(service)).toEqual(service.toJson());
+  });
+  test('lazy notes and warnings are produced once per pass, before the release takes its objects: they read the JSON the release writes', () => {
+    const app = new App();
+    const { data, cache } = twoReleases(app);
+    const service = cache.service!;
+    let produced = 0;
+    let seen: unknown;
+    data.addNote('first');
+    data.addLazyNotes(() => {
+      produced++;
+      seen = renderApiObject(service);
+      return [`ports: ${(seen as any).spec.ports.map((p: { port: number }) => p.port).join(',')}`, ' ', 'after'];
+    });
+    data.addNote('last');
+    data.addWarning('eager one');
+    data.addLazyWarning(() => ({ text: 'lazy one ', fix: { scope: cache, prop: 'name', value: "'x'" } }));
+    data.addLazyWarning(() => undefined);
+    data.addLazyWarning(() => ({ text: 'eager one' }));
+    data.addWarning('eager two');
+    const out = renderRelease(data);
+    // In the order added, empty paragraphs and undefined warnings dropped, the first of equal warnings kept.
+    expect(out.notes.slice(0, 4)).toEqual(['first', 'ports: 6379', 'after', 'last']);
+    expect(out.warnings).toEqual(['eager one', expect.stringMatching(/^lazy one Fix: in the props of DemoWorkload .*, set name: 'x'\.$/), 'eager two']);
+    // Produced once for the notes and the warnings of the pass, from the JSON the release then took and wrote.
+    expect(produced).toBe(1);
+    expect(out.objects.find((o) => o.kind === 'Service')).toBe(seen);
+    // Outside a pass every read produces them afresh.
+    expect(data.notes.slice(0, 4)).toEqual(['first', 'ports: 6379', 'after', 'last']);
+    expect(data.notes).toHaveLength(out.notes.length);
+    expect(produced).toBe(3);
   });
 });

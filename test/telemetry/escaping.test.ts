@@ -1,5 +1,6 @@
 import { parse } from 'yaml';
-import { assertRe2, CollectorConfig, CollectorEnv, escapeCollectorString, escapeGrafanaProvisioning, GrafanaDatasources, renderScrapeConfig } from '../../lib/telemetry';
+import { assertRe2, plainRe2, CollectorConfig, CollectorEnv, escapeCollectorString, escapeGrafanaProvisioning, GrafanaDatasources, renderScrapeConfig } from '../../lib/telemetry';
+import { rng } from '../support/random';
 
 /*
  * Neither the OpenTelemetry Collector nor Grafana can be installed here, so these tests hold the builders to the
@@ -84,6 +85,37 @@ describe('Prometheus config values', () => {
 
   test('a regex without RE2 metacharacters is a literal and valid without compiling it', () => {
     for (const literal of ['9400', 'Running', 'telemetry;graphistry-multinode;dcgm-exporter', 'a b,c:d/e#f', 'é日本']) expect(assertRe2('r', literal)).toBe(literal);
+  });
+
+  test('plain regexes are known valid without compiling them; every one plainRe2 accepts compiles with re2js', () => {
+    const { RE2JS } = require('re2js') as typeof import('re2js');
+    const compiles = (r: string) => {
+      try {
+        RE2JS.compile(`^(?:${r})$`);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (const r of ['([^:]+)', '(.+:.+)', '(.*)', 'a|b', '(?:web|api)-.+', 'x\\.y*?', '[\\d.]+', '(\\w+)(\\.\\w+)?', '[^;]*;(.+)']) {
+      expect([r, plainRe2(r)]).toEqual([r, true]);
+    }
+    // Valid RE2 outside the subset is compiled (false is "not known"), invalid RE2 always is.
+    for (const r of ['a{2}', '[a-z]+', '^a$', '(?i)a', '(?P<n>x)', '[[:alpha:]]', '()', 'a|', '(?:)', '[]a]', 'a**', '(?=x)', '(a)\\1', '\\q', '(a', 'a)', '[a', 'é+', '']) {
+      expect([r, plainRe2(r)]).toEqual([r, false]);
+    }
+    const random = rng(2);
+    const tokens = ['a', 'Z', '0', ':', ';', '-', '/', ' ', '.', '*', '+', '?', '|', '(', ')', '(?:', '[', '[^', ']', '\\', '\\.', '\\d', '\\w', '\\q', '{', '}', '^', '$', ',', '_'];
+    let accepted = 0;
+    const wrong: string[] = [];
+    for (let n = 0; n < 30000; n++) {
+      const r = Array.from({ length: 1 + Math.floor(random() * 10) }, () => tokens[Math.floor(random() * tokens.length)]).join('');
+      if (!plainRe2(r)) continue;
+      accepted++;
+      if (!compiles(r)) wrong.push(r);
+    }
+    expect(wrong).toEqual([]);
+    expect(accepted).toBeGreaterThan(1000);
   });
 
   test('fails when a labelSelector value holds "," or "!=", which would silently add selector terms', () => {
