@@ -70,6 +70,100 @@ function formatsSource(): string {
 }
 
 /**
+ * Subschemas whose JSON text is at least this long become definitions of their own (see `shareSubschemas`).
+ * @internal
+ */
+export const SHARED_SUBSCHEMA_MIN_LENGTH = 400;
+
+/** Keywords whose value is one schema, an object of schemas, or a list of schemas (where `shareSubschemas` looks). */
+const SCHEMA_KEYWORDS = ['items', 'additionalProperties', 'not'];
+const SCHEMA_MAP_KEYWORDS = ['properties', 'patternProperties'];
+const SCHEMA_LIST_KEYWORDS = ['allOf', 'anyOf', 'oneOf'];
+
+/**
+ * A CRD's root schema with its larger subschemas moved into `definitions` and referenced (`$ref`), each distinct one
+ * once, for code generation only. A CRD schema holds no references, so ajv generates one function for all of it: Argo
+ * CD's Application was a single 1.2 MB function, compiled in full (status, operation and all) the first time an
+ * Application is checked, and every copy of ApplicationSource (spec.source, spec.sources, the sync operation, the
+ * status and history) was generated again. With the subschemas referenced, ajv generates one function per distinct
+ * subschema, and a synth compiles only those its objects reach. The verdict is the same: a `$ref` to a copy of a
+ * subschema validates exactly what the subschema did (a subschema holding an `$id` or a `#` reference, whose meaning
+ * depends on where it sits, is left in place). Deterministic: the same schema gives the same definitions and names.
+ * @internal
+ */
+export function shareSubschemas(root: Json): Json {
+  const definitions: Record<string, Json> = {};
+  const names = new Map<string, string>();
+  // Judged on the subschema as written (its children not yet moved): long enough, and no `$id` or `#` reference.
+  const movable = (text: string) => text.length >= SHARED_SUBSCHEMA_MIN_LENGTH && !text.includes('"$id"') && !text.includes('"$ref":"#');
+  // Children first, so a moved subschema refers to the subschemas moved out of it.
+  const share = (node: Json, top: boolean): Json => {
+    if (!node || typeof node !== 'object' || Array.isArray(node)) return node;
+    const asWritten = top ? '' : JSON.stringify(node);
+    const out: Json = { ...node };
+    for (const k of SCHEMA_KEYWORDS) if (out[k] && typeof out[k] === 'object' && !Array.isArray(out[k])) out[k] = share(out[k], false);
+    for (const k of SCHEMA_MAP_KEYWORDS) {
+      if (out[k] && typeof out[k] === 'object') out[k] = Object.fromEntries(Object.entries(out[k] as object).map(([p, v]) => [p, share(v as Json, false)]));
+    }
+    for (const k of SCHEMA_LIST_KEYWORDS) if (Array.isArray(out[k])) out[k] = (out[k] as Json[]).map((v) => share(v, false));
+    if (top || !movable(asWritten)) return out;
+    const text = JSON.stringify(out);
+    let name = names.get(text);
+    if (!name) {
+      name = `s${names.size}`;
+      names.set(text, name);
+      definitions[name] = out;
+    }
+    return { $ref: `#/definitions/${name}` };
+  };
+  if (!root || typeof root !== 'object' || Array.isArray(root) || 'definitions' in root || '$defs' in root) return root;
+  const shared = share(root, true);
+  return names.size ? { ...shared, definitions } : shared;
+}
+
+/** The index just past the string literal that starts at `start` (a quote or backtick), escapes skipped. */
+function endOfString(code: string, start: number): number {
+  const quote = code[start];
+  let i = start + 1;
+  while (i < code.length && code[i] !== quote) i += code[i] === '\\' ? 2 : 1;
+  return i + 1;
+}
+
+/**
+ * Generated code with every error object ajv builds (`{instancePath,schemaPath:"#/type",keyword:"type",params:{...}}`)
+ * replaced by an empty object. A generated validator is only asked for its verdict (`SchemaValidator.validate`
+ * reports a failure with ajv compiled at run time, which explains it), and the code reads no field of an error but
+ * `instancePath` (which an empty object lacks, as theirs may); the counts that decide `anyOf` and `oneOf` are kept,
+ * one object for one. Error objects were about 30% of the generated text. Other object literals that start with
+ * `instancePath` (a function's options, the options passed to a referenced schema's function) are left alone.
+ * @internal
+ */
+export function withoutErrorDetails(code: string): string {
+  const parts: string[] = [];
+  let from = 0;
+  for (let at = code.indexOf('{instancePath', from); at >= 0; at = code.indexOf('{instancePath', from)) {
+    let depth = 0;
+    let end = at;
+    while (end < code.length) {
+      const c = code[end];
+      if (c === '"' || c === "'" || c === '`') {
+        end = endOfString(code, end);
+        continue;
+      }
+      if (c === '{') depth++;
+      else if (c === '}' && --depth === 0) break;
+      end++;
+    }
+    const literal = code.slice(at, end + 1);
+    const error = /^\{instancePath[,:]/.test(literal) && literal.includes(',schemaPath:') && literal.includes(',keyword:') && !literal.includes('parentData');
+    parts.push(code.slice(from, at), error ? '{}' : literal);
+    from = end + 1;
+  }
+  parts.push(code.slice(from));
+  return parts.join('');
+}
+
+/**
  * Generates the validators module. Deterministic: the same sources give the same text.
  * @internal
  */
@@ -89,7 +183,7 @@ export function generateValidatorsModule(sources: ValidatorSources): GeneratedMo
     if (crdIds.has(id)) return undefined;
     crdIds.add(id);
     // A relative $id, so the schema's reference to `k8s-v1.28.json#/...` (ObjectMeta) resolves to the core definitions.
-    ajv.addSchema({ ...crdRootSchema(schema), $id: `${id.replace(':', '-')}.json` });
+    ajv.addSchema({ ...shareSubschemas(crdRootSchema(schema)), $id: `${id.replace(':', '-')}.json` });
     return id;
   };
   for (const schema of sources.crdSchemas) {
@@ -107,7 +201,7 @@ export function generateValidatorsModule(sources: ValidatorSources): GeneratedMo
     `const OPS_KIT_FORMATS = ${formatsSource()};`,
     'const validators = {};',
     '(function (exports) {',
-    standaloneCode(ajv, refsToExport),
+    withoutErrorDetails(standaloneCode(ajv, refsToExport)),
     '})(validators);',
     'exports.validators = validators;',
   ];

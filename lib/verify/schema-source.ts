@@ -197,6 +197,12 @@ export function crdVersions(o: Json, source: string, into: Map<string, CrdVersio
 let bundledCrdCache: Map<string, CrdVersion> | undefined;
 
 /**
+ * Set by the synth bundle (bin/builder): the text of `BUNDLED_CRDS`, uncompressed when the bundle was built (the file
+ * is one of its inputs, so a changed file rebuilds it). Elsewhere (tests, the npm package) the file is read.
+ */
+declare const OPS_KIT_BUNDLED_CRDS_JSON: string | undefined;
+
+/**
  * The third-party CRD versions the package ships, by `group/version/kind`.
  * @internal
  */
@@ -204,9 +210,10 @@ export function bundledCrds(): ReadonlyMap<string, CrdVersion> {
   if (!bundledCrdCache) {
     const file = path.join(packageRoot(), BUNDLED_CRDS);
     const out = new Map<string, CrdVersion>();
-    if (fs.existsSync(file)) {
-      for (const crd of (readJsonFile(file) as VendoredCrds).crds) crdVersions(crd, `shipped with cdk8s-ops-kit in ${BUNDLED_CRDS}`, out);
-    }
+    const vendored = typeof OPS_KIT_BUNDLED_CRDS_JSON === 'string'
+      ? (JSON.parse(OPS_KIT_BUNDLED_CRDS_JSON) as VendoredCrds)
+      : fs.existsSync(file) ? (readJsonFile(file) as VendoredCrds) : undefined;
+    for (const crd of vendored?.crds ?? []) crdVersions(crd, `shipped with cdk8s-ops-kit in ${BUNDLED_CRDS}`, out);
     bundledCrdCache = out;
   }
   return bundledCrdCache;

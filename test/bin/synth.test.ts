@@ -9,7 +9,10 @@ const launcher = require('../../bin/synth.js') as {
   readManifest(root: string): Manifest | undefined;
   staleReason(manifest: Manifest | undefined, root: string): string | undefined;
   sourceText(bytes: Buffer): string;
+  scriptText(text: string): string;
+  load(manifest: Manifest, entry: string, variant?: string): { exports: Record<string, unknown>; saveCodeCache(): void };
 };
+const Module = require('module') as { wrapper: [string, string]; wrap(text: string): string };
 
 interface Entry { path: string; size: number; mtimeMs: number; sha256: string }
 interface Manifest { format: number; inputs: Entry[]; outputs: Record<string, Entry>; assets: Entry[] }
@@ -105,5 +108,123 @@ describe('bin/synth.js: reading a bundle', () => {
     const bytes = Buffer.from(text, 'utf8');
     expect(bytes.toString('latin1')).not.toBe(text);
     expect(launcher.sourceText(bytes)).toBe(text);
+  });
+});
+
+describe('bin/synth.js: the script it compiles', () => {
+  const [head, tail] = Module.wrapper;
+
+  test('a bundle the build wrapped in the CommonJS wrapper is compiled as it is (with or without a final newline)', () => {
+    const wrapped = `${head}\nexports.main = () => 0;\n${tail}`;
+    expect(launcher.scriptText(wrapped)).toBe(wrapped);
+    expect(launcher.scriptText(`${wrapped}\n`)).toBe(`${wrapped}\n`);
+  });
+
+  test('any other text is wrapped at load time (a bundle from an older build, a module written by hand)', () => {
+    expect(launcher.scriptText('exports.main = () => 0;\n')).toBe(Module.wrap('exports.main = () => 0;\n'));
+    // The head alone, or the tail alone, is not the wrapper.
+    const headOnly = `${head}exports.x = 1; }`;
+    expect(launcher.scriptText(headOnly)).toBe(Module.wrap(headOnly));
+    const tailOnly = `exports.f = (function () {${tail}`;
+    expect(launcher.scriptText(tailOnly)).toBe(Module.wrap(tailOnly));
+  });
+
+  test('the bundles bin/build.js writes are wrapped, and load() runs a wrapped and an unwrapped bundle alike', () => {
+    const { BUNDLE_WRAPPER } = require('../../bin/builder/index') as { BUNDLE_WRAPPER: readonly [string, string] };
+    expect(BUNDLE_WRAPPER).toEqual(Module.wrapper);
+    const root = path.join(__dirname, '..', '..');
+    const manifest = launcher.readManifest(root);
+    if (manifest) {
+      const text = fs.readFileSync(path.join(root, manifest.outputs.main.path), 'latin1');
+      expect(text.startsWith(head)).toBe(true);
+      expect(launcher.scriptText(text)).toBe(text);
+    }
+    // load() on a scratch bundle of each form: same exports, code caches written and read back.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ops-kit-load-'));
+    try {
+      const bundle = (name: string, text: string) => {
+        fs.writeFileSync(path.join(dir, `${name}.js`), text);
+        return { path: path.relative(root, path.join(dir, `${name}.js`)), size: 0, mtimeMs: 0, sha256: createHash('sha256').update(text).digest('hex') };
+      };
+      const body = 'exports.main = (argv) => argv.length + (typeof require === "function" ? 40 : 0) + (module.exports === exports ? 1 : 0);\n';
+      const m: Manifest = { format: 2, inputs: [], assets: [], outputs: { plain: bundle('plain', body), wrapped: bundle('wrapped', `${head}\n${body}${tail}\n`) } };
+      for (const name of ['plain', 'wrapped']) {
+        for (let run = 0; run < 2; run++) {
+          const program = launcher.load(m, name, '~test');
+          expect((program.exports.main as (argv: string[]) => number)(['a', 'b'])).toBe(43);
+          program.saveCodeCache();
+        }
+        expect(fs.readdirSync(dir).filter((f) => f.startsWith(`${name}.`) && f.endsWith('~test.v8cache'))).toHaveLength(1);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('bin/builder: the shipped CRDs in the bundle', () => {
+  const root = path.join(__dirname, '..', '..');
+  type Source = typeof import('../../lib/verify/schema-source');
+
+  test('the bundle carries the text of schemas/crds.json.gz, uncompressed when it was built (the file is an input)', () => {
+    const manifest = launcher.readManifest(root);
+    if (!manifest) return;
+    expect(manifest.inputs.map((i) => i.path)).toContain('schemas/crds.json.gz');
+    const inject = fs.readFileSync(path.join(root, 'build', 'gen', 'inject.js'), 'utf8');
+    const embedded = /^export const OPS_KIT_BUNDLED_CRDS_JSON = (.*);$/m.exec(inject);
+    expect(embedded).not.toBeNull();
+    expect(JSON.parse(embedded![1])).toBe(require('zlib').gunzipSync(fs.readFileSync(path.join(root, 'schemas', 'crds.json.gz'))).toString('utf8'));
+  });
+
+  test('bundledCrds() gives the same CRD versions from the embedded text as from the file, and reads no file then', () => {
+    const load = () => {
+      let crds: ReturnType<Source['bundledCrds']> | undefined;
+      jest.isolateModules(() => {
+        crds = (require('../../lib/verify/schema-source') as Source).bundledCrds();
+      });
+      return crds!;
+    };
+    const fromFile = load();
+    const g = globalThis as { OPS_KIT_BUNDLED_CRDS_JSON?: string };
+    const text = require('zlib').gunzipSync(fs.readFileSync(path.join(root, 'schemas', 'crds.json.gz'))).toString('utf8') as string;
+    try {
+      g.OPS_KIT_BUNDLED_CRDS_JSON = text;
+      const embedded = load();
+      expect([...embedded.keys()]).toEqual(expect.arrayContaining(['argoproj.io/v1alpha1/Application', 'argoproj.io/v1alpha1/AppProject']));
+      expect(embedded).toEqual(fromFile);
+      // The embedded text is what counts: with only the AppProject CRD in it, the Application is not found.
+      const vendored = JSON.parse(text) as { crds: Array<{ spec: { names: { kind: string } } }> };
+      g.OPS_KIT_BUNDLED_CRDS_JSON = JSON.stringify({ ...vendored, crds: vendored.crds.filter((c) => c.spec.names.kind === 'AppProject') });
+      expect([...load().keys()].filter((k) => k.startsWith('argoproj.io/'))).toEqual(['argoproj.io/v1alpha1/AppProject']);
+    } finally {
+      delete g.OPS_KIT_BUNDLED_CRDS_JSON;
+    }
+  });
+});
+
+describe('bin/builder: cdk8s-plus-28 as the bundles see it', () => {
+  const root = path.join(__dirname, '..', '..');
+  const { plusModuleOf } = require('../../bin/builder/index') as { plusModuleOf(root: string, name: string): string };
+
+  test('a name is imported from the module that defines it, not from the index that loads all of cdk8s-plus-28', () => {
+    expect(plusModuleOf(root, 'LabelSelector')).toBe('node_modules/cdk8s-plus-28/lib/pod.js');
+    expect(plusModuleOf(root, 'Deployment')).toBe('node_modules/cdk8s-plus-28/lib/deployment.js');
+    // Enums are assigned through `exports.<Name> = <Name> = {}` in their module too.
+    expect(plusModuleOf(root, 'RestartPolicy')).toBe('node_modules/cdk8s-plus-28/lib/pod.js');
+    // What each module exports is what the index exports under that name (the same class, not a copy).
+    const index = require(path.join(root, 'node_modules/cdk8s-plus-28/lib/index.js')) as Record<string, unknown>;
+    for (const name of ['LabelSelector', 'Deployment', 'RestartPolicy']) {
+      expect((require(path.join(root, plusModuleOf(root, name))) as Record<string, unknown>)[name]).toBe(index[name]);
+    }
+    // A name no module defines (or a prefix of one) falls back to the index.
+    expect(plusModuleOf(root, 'NoSuchThing')).toBe('node_modules/cdk8s-plus-28/lib/index.js');
+    expect(plusModuleOf(root, 'Label')).toBe('node_modules/cdk8s-plus-28/lib/index.js');
+  });
+
+  test('the shim the bundles were built with does not load the index', () => {
+    if (!launcher.readManifest(root)) return;
+    const shim = fs.readFileSync(path.join(root, 'build', 'gen', 'cdk8s-plus-28.mjs'), 'utf8');
+    expect(shim).toContain('export { LabelSelector } from "../../node_modules/cdk8s-plus-28/lib/pod.js";');
+    expect(shim).not.toContain('lib/index.js');
   });
 });

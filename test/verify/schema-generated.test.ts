@@ -3,15 +3,17 @@ import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { buildApp } from '../../apps/main';
+import { renderArgoCd } from '../../lib/gitops/argocd';
 import { renderApp } from '../../lib/release';
 import {
   bundledCrds, BUNDLED_KUBERNETES_SCHEMA, defaultSchemaPath, KubeObject, packageRoot, parseManifests, releaseCrdVersions, SchemaValidator,
   verifyManifests,
 } from '../../lib/verify';
-import { generateValidatorsModule } from '../../lib/verify/schema-codegen';
+import { generateValidatorsModule, SHARED_SUBSCHEMA_MIN_LENGTH, shareSubschemas, withoutErrorDetails } from '../../lib/verify/schema-codegen';
 import {
   ajvVersion, coreValidatorId, crdValidatorId, GENERATED_FORMAT, GENERATED_VALIDATORS, loadGeneratedValidators, sha256, staleReason, transformSha256,
 } from '../../lib/verify/schema-generated';
+import { crdRootSchema } from '../../lib/verify/schema-strict';
 import { rng } from '../release/yaml-gen';
 
 
@@ -28,7 +30,10 @@ function gvkOf(o: KubeObject): string {
   return `${group}/${version}/${o.kind}`;
 }
 
-const appObjects = renderApp(buildApp()).flatMap((r) => r.objects) as KubeObject[];
+const rendered = renderApp(buildApp());
+const appObjects = rendered.flatMap((r) => r.objects) as KubeObject[];
+/** The example apps' Argo CD delivery (Applications and AppProjects: third-party CRDs the package ships). */
+const argoObjects = renderArgoCd(rendered)!.manifests.map((m) => m.object) as unknown as KubeObject[];
 const corpus = ['broken', 'clean'].flatMap((dir) =>
   fs.readdirSync(path.join(FIXTURES, dir)).sort().flatMap((f) => parseManifests(fs.readFileSync(path.join(FIXTURES, dir, f), 'utf8'), f)),
 );
@@ -126,6 +131,88 @@ describe('generated schema validators', () => {
     expect(generated.generated!.check(id)!(ok)).toBe(true);
     expect(generated.generated!.check(id)!(bad)).toBe(false);
     expect(verifyManifests([bad as KubeObject]).violations.map((v) => v.message)).toEqual(expect.arrayContaining([expect.stringContaining('unknown field spec.destination.servr')]));
+  });
+
+  test('give the same verdict as ajv at run time on the Argo CD delivery objects and thousands of mutations of them', () => {
+    expect([...new Set(argoObjects.map(gvkOf))].sort()).toEqual(['argoproj.io/v1alpha1/AppProject', 'argoproj.io/v1alpha1/Application']);
+    for (const [gvk, crd] of bundledCrds()) if (gvk.startsWith('argoproj.io/')) expect({ gvk, source: generated.sourceOfCrd(crd.schema) }).toEqual({ gvk, source: 'generated' });
+    const r = rng(5);
+    const cases = [...argoObjects];
+    for (let i = 0; i < 1500; i++) cases.push(mutate(argoObjects[i % argoObjects.length], r));
+    let failing = 0;
+    for (const o of cases) {
+      const a = generated.validate(o, [], new Map());
+      const b = runtime.validate(o, [], new Map());
+      expect({ o, findings: a }).toEqual({ o, findings: b });
+      if (b.length) failing++;
+    }
+    expect(failing).toBeGreaterThan(500);
+  });
+
+  test('a CRD subschema written more than once is generated once, and each large one is a function of its own', () => {
+    const field = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`field${i}`, { type: 'string', description: 'x'.repeat(20) }]));
+    const source = { type: 'object', required: ['repoURL'], properties: { repoURL: { type: 'string' }, helm: { type: 'object', properties: field(12) } } };
+    const small = { type: 'object', properties: { name: { type: 'string' } } };
+    const withId = { $id: 'elsewhere.json', type: 'object', properties: field(12) };
+    const schema = {
+      type: 'object',
+      properties: {
+        spec: { type: 'object', properties: { source, sources: { type: 'array', items: source }, small, withId } },
+        status: { type: 'object', properties: { sync: { type: 'object', properties: { source, small } } } },
+      },
+    };
+    const root = crdRootSchema(schema);
+    const shared = shareSubschemas(root) as any;
+    const isRef = { $ref: expect.stringMatching(/^#\/definitions\/s\d+$/) };
+    const deref = (node: any) => (node.$ref ? shared.definitions[node.$ref.split('/').pop()] : node);
+    const spec = deref(shared.properties.spec);
+    const ref = spec.properties.source;
+    expect(ref).toEqual(isRef);
+    // Every copy refers to the one definition; the copy is the subschema as strictified, nested large ones referenced.
+    expect(deref(spec.properties.sources).items).toEqual(ref);
+    expect(deref(deref(deref(shared.properties.status).properties.sync).properties.source)).toBe(deref(ref));
+    expect(deref(ref).properties.helm).toEqual(isRef);
+    expect(deref(deref(ref).properties.helm)).toEqual(root.properties.spec.properties.source.properties.helm);
+    const inlined = { ...deref(ref), properties: { ...deref(ref).properties, helm: deref(deref(ref).properties.helm) } };
+    expect(inlined).toEqual(root.properties.spec.properties.source);
+    // Small subschemas stay where they are, and so does one whose meaning depends on its place (an $id).
+    expect(JSON.stringify(small).length).toBeLessThan(SHARED_SUBSCHEMA_MIN_LENGTH);
+    expect(spec.properties.small).toEqual(root.properties.spec.properties.small);
+    expect(spec.properties.withId).toEqual(root.properties.spec.properties.withId);
+    // The root's own keywords are kept; a schema that already has definitions is left alone.
+    expect(shared.properties.metadata).toEqual(root.properties.metadata);
+    expect(shared.additionalProperties).toBe(false);
+    expect(shareSubschemas({ ...root, definitions: {} })).toEqual({ ...root, definitions: {} });
+    // Generated code: one function for the source however often it is written.
+    const { definitions } = JSON.parse(zlib.gunzipSync(fs.readFileSync(defaultSchemaPath())).toString('utf8'));
+    const once = generateValidatorsModule({ definitions, schemaSha256: 'a', transformSha256: 'b', kinds: [], crdSchemas: [], separateCrdSchemas: [schema] });
+    const twice = generateValidatorsModule({
+      definitions, schemaSha256: 'a', transformSha256: 'b', kinds: [], crdSchemas: [],
+      separateCrdSchemas: [{ ...schema, properties: { ...schema.properties, other: { type: 'object', properties: { source } } } }],
+    });
+    const helmChecks = (code: string) => code.split('"field11"').length;
+    expect(helmChecks(twice.parts[0].code)).toBe(helmChecks(once.parts[0].code));
+  });
+
+  test('the generated code builds no error details: error objects become empty ones, other literals stay', () => {
+    const code = [
+      'function validate1(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){',
+      'if(!(validate2(data.a, {instancePath:instancePath+"/a",parentData:data,parentDataProperty:"a",rootData}))){',
+      'vErrors = vErrors === null ? validate2.errors : vErrors.concat(validate2.errors);errors = vErrors.length;}',
+      'if(typeof data.b !== "string"){const err0 = {instancePath:instancePath+"/b",schemaPath:"#/properties/b/type",keyword:"type",params:{type: "string"}};',
+      'if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}',
+      'if(!pattern0.test(data.c)){validate1.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[{]}\\"x{2}$"}}];return false;}',
+      'return errors === 0;}',
+    ].join('\n');
+    const out = withoutErrorDetails(code);
+    expect(out).toContain('{instancePath="", parentData, parentDataProperty, rootData=data}={}');
+    expect(out).toContain('{instancePath:instancePath+"/a",parentData:data,parentDataProperty:"a",rootData}');
+    expect(out).toContain('const err0 = {};');
+    expect(out).toContain('validate1.errors = [{}];return false;}');
+    expect(out).not.toContain('schemaPath');
+    expect(out.split('\n')).toHaveLength(code.split('\n').length);
+    // The module on disk: verdicts only (the comparisons above with ajv at run time prove them the same).
+    expect(fs.readFileSync(path.join(packageRoot(), GENERATED_VALIDATORS), 'utf8')).not.toMatch(/schemaPath:|keyword:"/);
   });
 
   test('fails over to ajv at run time when the schema in use is not the one they were generated from', () => {
