@@ -309,8 +309,11 @@ function portKey(p: PolicyPort): string {
   return `${p.protocol}/${typeof p.port === 'number' ? String(p.port).padStart(5, '0') : p.port}${p.endPort ? `-${p.endPort}` : ''}`;
 }
 
-function addRule(set: RuleSet, peers: readonly PolicyPeer[], ports: readonly PolicyPort[], reason?: string): void {
-  const key = stableStringify(peers);
+/**
+ * Adds `ports` to the rule of `peers` in `set`. `key` is `stableStringify(peers)`, which a caller adding the same
+ * peers for several pods computes once.
+ */
+function addRule(set: RuleSet, peers: readonly PolicyPeer[], ports: readonly PolicyPort[], reason: string | undefined, key: string): void {
   let r = set.rules.get(key);
   if (!r) {
     r = { peers: [...peers], ports: new Map(), reason };
@@ -385,7 +388,8 @@ export function planNetworkPolicies(input: NetworkPolicyInput): NetworkPolicyPla
   // DNS for every workload of the release (host-network pods use the node's resolver and no policy applies to them).
   const dnsPorts = input.dns.ports ?? [53];
   const dnsRule = dnsPorts.flatMap((port) => [{ port, protocol: 'UDP' }, { port, protocol: 'TCP' }]);
-  for (const o of mine.filter((p) => !p.hostNetwork)) addRule(entryOf(o).egress, externalPeers(input.dns, namespace), dnsRule);
+  const dnsKey = stableStringify(externalPeers(input.dns, namespace));
+  for (const o of mine.filter((p) => !p.hostNetwork)) addRule(entryOf(o).egress, externalPeers(input.dns, namespace), dnsRule, undefined, dnsKey);
   if (mine.some((p) => !p.hostNetwork)) flow('every pod of the release', `cluster DNS (${peerText(input.dns)})`, dnsRule);
 
   for (const c of input.connections) {
@@ -401,8 +405,11 @@ export function planNetworkPolicies(input: NetworkPolicyInput): NetworkPolicyPla
           continue;
         }
         const ports = (to.peer.ports ?? [to.port.port]).map((port) => ({ port, protocol: to.port.protocol }));
+        let key: string | undefined;
         for (const o of clients) {
-          addRule(entryOf(o).egress, externalPeers(to.peer, namespace), ports, openReason(to.peer));
+          const peers = externalPeers(to.peer, namespace);
+          key ??= stableStringify(peers);
+          addRule(entryOf(o).egress, peers, ports, openReason(to.peer), key);
           flow(ownerName(o), to.description === KUBERNETES_API_DESCRIPTION ? `${to.description} (${peerText(to.peer)})` : `${to.description} ${to.host} (${peerText(to.peer)})`, ports);
           if (to.peer.type === 'cidr') reasons.set(to.peer.cidrs.join(', '), to.peer.reason);
           if (to.description === KUBERNETES_API_DESCRIPTION) apiClients.add(o.name);
@@ -414,8 +421,9 @@ export function planNetworkPolicies(input: NetworkPolicyInput): NetworkPolicyPla
           const ports = [targetPort(c, server)];
           const peers = server.hostNetwork ? externalPeers(input.nodes, namespace) : [podsPeer(to.namespace, to.selector, namespace)];
           usesNodes ||= server.hostNetwork;
+          const key = clients.length ? stableStringify(peers) : '';
           for (const o of clients) {
-            addRule(entryOf(o).egress, peers, ports, server.hostNetwork ? openReason(input.nodes) : undefined);
+            addRule(entryOf(o).egress, peers, ports, server.hostNetwork ? openReason(input.nodes) : undefined, key);
             flow(ownerName(o), server.hostNetwork ? `${ownerName(server)} (host network: ${peerText(input.nodes)})` : ownerName(server), ports);
           }
         }
@@ -425,27 +433,35 @@ export function planNetworkPolicies(input: NetworkPolicyInput): NetworkPolicyPla
     const to = c.to;
     if (to.type !== 'external' && to.release === release) {
       const servers = mine.filter((o) => o.namespace === to.namespace && selects(to.selector, o.labels) && !o.hostNetwork);
+      // The client side (its peers, reason and description) depends on the connection only: found once for all servers.
+      let key: string | undefined;
+      let reason: string | undefined;
+      let who = '';
+      let hostNetwork = false;
       for (const server of servers) {
         const ports = [targetPort(c, server)];
         let peers: PolicyPeer[];
-        let reason: string | undefined;
-        let who: string;
         if (c.from.type === 'external') {
           peers = externalPeers(c.from.peer, namespace);
-          reason = openReason(c.from.peer);
-          who = peerText(c.from.peer);
-          if (c.from.peer.type === 'cidr') reasons.set(c.from.peer.cidrs.join(', '), c.from.peer.reason);
+          if (key === undefined) {
+            reason = openReason(c.from.peer);
+            who = peerText(c.from.peer);
+            if (c.from.peer.type === 'cidr') reasons.set(c.from.peer.cidrs.join(', '), c.from.peer.reason);
+          }
         } else {
           const from = c.from;
-          const clientOwners = podsIn(from.namespace, from.selector);
-          const hostNetwork = clientOwners.some((o) => o.hostNetwork);
-          usesNodes ||= hostNetwork;
+          if (key === undefined) {
+            const clientOwners = podsIn(from.namespace, from.selector);
+            hostNetwork = clientOwners.some((o) => o.hostNetwork);
+            usesNodes ||= hostNetwork;
+            reason = hostNetwork ? openReason(input.nodes) : undefined;
+            who = clientOwners.length ? clientOwners.map(ownerName).join(', ') : from.path;
+            if (hostNetwork) who = `${who} (host network: ${peerText(input.nodes)})`;
+          }
           peers = hostNetwork ? externalPeers(input.nodes, namespace) : [podsPeer(from.namespace, from.selector, namespace)];
-          reason = hostNetwork ? openReason(input.nodes) : undefined;
-          who = clientOwners.length ? clientOwners.map(ownerName).join(', ') : from.path;
-          if (hostNetwork) who = `${who} (host network: ${peerText(input.nodes)})`;
         }
-        addRule(entryOf(server).ingress, peers, ports, reason);
+        key ??= stableStringify(peers);
+        addRule(entryOf(server).ingress, peers, ports, reason, key);
         flow(who, ownerName(server), ports);
       }
     }
