@@ -64,9 +64,20 @@ const isArgo = (o: KubeObject, kind: string) => groupOf(String(o?.apiVersion ?? 
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
+/**
+ * The regular expressions of the glob patterns seen, by pattern: an AppProject's entries are matched against every
+ * object its Applications render (a few patterns, thousands of matches), and compiling one costs far more than a test.
+ */
+const globs = new Map<string, RegExp>();
+
 /** Argo CD's glob match for project entries (`*` matches any run of characters). */
 function glob(pattern: string, value: string): boolean {
-  const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  let re = globs.get(pattern);
+  if (!re) {
+    re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+    globs.set(pattern, re);
+  }
+  // Without the g and y flags, test() neither reads nor moves lastIndex: a kept expression answers as a new one.
   return re.test(value);
 }
 

@@ -136,6 +136,24 @@ describe('the whitelist follows what the releases render', () => {
     const messages = verifyArgoCdTree(path.join(tmp, 'dist')).violations.map((v) => v.message);
     expect(messages).toEqual(expect.arrayContaining([expect.stringContaining('AppProject iot allows */* (a wildcard) in clusterResourceWhitelist')]));
   });
+
+  test('a whitelist pattern answers the same after other values were matched against it (compiled patterns are kept)', () => {
+    fs.cpSync(DIST, path.join(tmp, 'dist'), { recursive: true });
+    const whitelist = (tree: string) => verifyArgoCdTree(tree).violations.filter((v) => v.rule === 'argocd-whitelist').map((v) => v.message);
+    const before = whitelist(path.join(tmp, 'dist'));
+    // A kind the project lists under a group that is not the one it renders: '.' in the group matches only itself.
+    const file = path.join(tmp, 'dist', 'argocd', 'iot', 'appproject.argoproj.io-iot.yaml');
+    const project = readYaml(file);
+    project.spec.clusterResourceWhitelist.push({ group: 'rbacXauthorization.k8s.io', kind: 'ClusterRole' }, { group: 'rbac.authorization.k8s.io', kind: 'Cluster*' });
+    fs.writeFileSync(file, YAML.stringify(project));
+    const messages = whitelist(path.join(tmp, 'dist'));
+    expect(messages).toEqual(expect.arrayContaining([
+      expect.stringContaining('AppProject iot allows rbacXauthorization.k8s.io/ClusterRole in clusterResourceWhitelist'),
+      expect.stringContaining('AppProject iot allows rbac.authorization.k8s.io/Cluster* (a wildcard) in clusterResourceWhitelist'),
+    ]));
+    fs.cpSync(DIST, path.join(tmp, 'dist'), { recursive: true });
+    expect(whitelist(path.join(tmp, 'dist'))).toEqual(before);
+  });
 });
 
 describe('reference checks of the committed delivery', () => {
