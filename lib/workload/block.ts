@@ -1,13 +1,14 @@
 import { Construct } from 'constructs';
 import { check, ConfigError, inConstruct } from '../core/errors';
 import { Gpu } from '../core/gpu';
-import { selectorLabels, standardLabels } from '../core/labels';
+import { everyLabelIn, selectorLabels, standardLabels } from '../core/labels';
 import { assertDnsLabel } from '../core/names';
 import { userProp } from '../core/props';
 import { NamespacedAccess } from '../core/rbac';
 import { k8s } from 'cdk8s-plus-28';
 import { PodWiring } from '../core/wiring';
 import { WorkloadConstruct } from '../core/workload';
+import { passMemo } from '../release/pass';
 import { Release } from '../release/release';
 import { RenderedPodTemplate } from '../core/pod-template';
 import { BlockPod, PodExtras, prepareBlockPod, WorkloadPodProps } from './pod';
@@ -161,10 +162,13 @@ export abstract class WorkloadBlock extends WorkloadConstruct {
     const release = Release.tryOf(this);
     if (!release) return [];
     const errors: string[] = [];
-    for (const other of release.node.findAll()) {
-      if (other === this || !(other instanceof WorkloadBlock) || other.podNamespace !== this.podNamespace) continue;
-      const selects = Object.entries(this.selector).every(([k, v]) => other.labels[k] === v);
-      if (selects) {
+    // Every block of the release checks the others: inside a render pass the release's blocks are listed once, not
+    // once per block (a walk of the release's whole construct tree each time).
+    const blocks = passMemo(release, WORKLOAD_BLOCKS, () => release.node.findAll().filter((c): c is WorkloadBlock => c instanceof WorkloadBlock));
+    for (let i = 0; i < blocks.length; i++) {
+      const other = blocks[i];
+      if (other === this || other.podNamespace !== this.podNamespace) continue;
+      if (everyLabelIn(this.selector, other.labels, true)) {
         // Named as the user of the construct they created wrote them (an MlWorkload user sets `component`).
         const knobs = [...new Set(['identity.name', 'identity.component'].map((p) => `'${userProp(this, p).prop}'`))].join(' or ');
         const error = new ConfigError(
@@ -180,3 +184,6 @@ export abstract class WorkloadBlock extends WorkloadConstruct {
     return errors;
   }
 }
+
+/** The render-pass key of a release's workload blocks, in construct-tree order. */
+const WORKLOAD_BLOCKS = 'workloadBlocks';

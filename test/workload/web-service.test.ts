@@ -1,4 +1,5 @@
-import { ApiObject, Duration, JsonPatch } from 'cdk8s';
+import { ApiObject, App, Duration, JsonPatch } from 'cdk8s';
+import { renderApp } from '../../lib/release/synth';
 import {
   ConfigError,
   DeploymentRollout,
@@ -286,6 +287,17 @@ describe('WebService', () => {
       new WebService(r, 'A', { name: 'a', identity: { name: 'shop' }, container: HTTP_CONTAINER });
       new Worker(r, 'B', { name: 'b', identity: { name: 'shop', component: 'worker' }, container: HTTP_CONTAINER });
       expect(() => Template.verified(r)).toThrow(/WebService "r\/A": 'name' is "a", but its selector .* also selects the pods of Deployment b \(r\/B\).*; allowed: a distinct 'identity.name' or 'identity.component' for one of them/);
+    });
+
+    test('two workloads select each other\'s pods: found in a render pass and outside one, with a block added after a check', () => {
+      const r = newRelease();
+      const a = new WebService(r, 'A', { name: 'a', identity: { name: 'shop' }, container: HTTP_CONTAINER });
+      expect(a.node.validate()).toEqual([]);
+      new Worker(r, 'B', { name: 'b', identity: { name: 'shop', component: 'worker' }, container: HTTP_CONTAINER });
+      // Outside a pass the release's blocks are listed afresh at every check, so the later block is seen.
+      expect(a.node.validate()).toEqual([expect.stringMatching(/its selector .* also selects the pods of Deployment b \(r\/B\)/)]);
+      // In a render pass (renderApp) the list is made once for the release and shared by its blocks' checks.
+      expect(() => renderApp(r.node.root as App)).toThrow(/\[r\/A\] .*also selects the pods of Deployment b \(r\/B\)/);
     });
 
     test('the name is not a DNS label, or a StatefulSet name leaves no room for its revision label', () => {
