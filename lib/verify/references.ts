@@ -175,7 +175,12 @@ function adder(findings: ReferenceFinding[], o: KubeObject): Add {
 }
 
 /** Checks that `kind/name` (in `refNs`) exists in the release or is declared external; returns the rendered object if any. */
-function refRequirer(ns: string, find: (kind: string, ns: string, name: string) => KubeObject | undefined, declared: ReadonlySet<string>, add: Add): RequireRef {
+function refRequirer(
+  ns: string,
+  find: (kind: string, ns: string, name: string) => KubeObject | undefined,
+  declared: ReadonlySet<string>,
+  add: Add,
+): RequireRef {
   return (rule, kind, name, what, path, refNs = ns) => {
     if (typeof name !== 'string' || !name) {
       add(rule, `${what} names no ${kind}`, `set the ${kind} name`, path);
