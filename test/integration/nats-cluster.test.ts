@@ -26,7 +26,7 @@ import { renderRelease } from '../../lib/release';
 import { DemoWorkload, envOf, newRelease, Obj, Template } from '../support';
 import { freePort, httpGet } from './support/net';
 import { stopProcesses } from './support/process';
-import { natsServerBinary, waitNatsHealthy } from './support/nats';
+import { natsServerBinary, startNatsServer, waitNatsHealthy } from './support/nats';
 
 const sc = StringCodec();
 const PASSWORD = 'pw "with" \\ and $dollar';
@@ -206,17 +206,10 @@ describe('nats-server with token and nkey authentication from the rendered confi
       const init = spawnSync('sh', ['-c', auth.command[2].replace('> /run/nats/auth.conf', `> ${root}/run/nats/auth.conf`)], { env: { PATH: process.env.PATH, ...secretEnv }, encoding: 'utf8' });
       if (init.status !== 0) throw new Error(init.stderr);
     }
-    const file = path.join(root, 'etc/nats/nats.conf');
-    fs.writeFileSync(file, (t.find('ConfigMap').data['nats.conf'] as string).replace('store_dir: "/data"', `store_dir: "${root}/data"`));
-    const port = await freePort();
-    const monitor = await freePort();
-    let log = '';
-    const p = spawn(bin, ['-c', file, '-a', '127.0.0.1', '-p', String(port), '-m', String(monitor)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    p.stdout!.on('data', (d) => (log += d));
-    p.stderr!.on('data', (d) => (log += d));
-    procs.push(p);
-    await waitNatsHealthy(`http://127.0.0.1:${monitor}/healthz`, p, () => log);
-    return port;
+    // The pod's layout, so the config's relative include of run/nats/auth.conf resolves as in the pod.
+    const server = await startNatsServer(bin, t.find('ConfigMap').data['nats.conf'] as string, root, { configFile: 'etc/nats/nats.conf', storeDir: path.join(root, 'data') });
+    procs.push(server.proc);
+    return server.clientPort;
   }
 
   test('token: a token NATS would misparse as a variable value works, because the init script quotes it', async () => {

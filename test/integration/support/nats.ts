@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { freePort, httpGet } from './net';
+import { stopProcess } from './process';
 
 const CANDIDATES = [process.env.NATS_SERVER_BIN, '/usr/sbin/nats-server', '/usr/bin/nats-server'].filter((p): p is string => !!p);
 
@@ -41,13 +42,26 @@ export interface StartedNats {
   output(): string;
 }
 
+/** Where `startNatsServer` writes the config and the JetStream store. */
+export interface NatsServerLayout {
+  /**
+   * The config file, relative to `dir` (a config with a relative `include` needs the pod's layout, e.g.
+   * `etc/nats/nats.conf` beside `run/nats/auth.conf`).
+   * @default 'nats.conf'
+   */
+  readonly configFile?: string;
+  /** @default `dir/store` */
+  readonly storeDir?: string;
+}
+
 /**
- * Writes the rendered `config` into `dir` with its `store_dir: "/data"` line pointing at `dir/store`, starts
- * nats-server on free loopback ports and waits until it is healthy (stop it with stopProcess).
+ * Writes the rendered `config` into `dir` with its `store_dir: "/data"` line pointing at the store directory, starts
+ * nats-server on free loopback ports and waits until it is healthy (stop it with stopProcess; a server that does not
+ * become healthy is stopped before the error is thrown).
  */
-export async function startNatsServer(bin: string, config: string, dir: string): Promise<StartedNats> {
-  const storeDir = path.join(dir, 'store');
-  const configPath = path.join(dir, 'nats.conf');
+export async function startNatsServer(bin: string, config: string, dir: string, layout: NatsServerLayout = {}): Promise<StartedNats> {
+  const storeDir = layout.storeDir ?? path.join(dir, 'store');
+  const configPath = path.join(dir, layout.configFile ?? 'nats.conf');
   fs.writeFileSync(configPath, config.replace(/^ {2}store_dir: "\/data"$/m, `  store_dir: "${storeDir}"`));
   const clientPort = await freePort();
   const monitorPort = await freePort();
@@ -55,6 +69,11 @@ export async function startNatsServer(bin: string, config: string, dir: string):
   const proc = spawn(bin, ['-c', configPath, '-a', '127.0.0.1', '-p', String(clientPort), '-m', String(monitorPort)], { stdio: ['ignore', 'pipe', 'pipe'] });
   proc.stdout!.on('data', (d) => (output += d));
   proc.stderr!.on('data', (d) => (output += d));
-  await waitNatsHealthy(`http://127.0.0.1:${monitorPort}/healthz`, proc, () => output);
+  try {
+    await waitNatsHealthy(`http://127.0.0.1:${monitorPort}/healthz`, proc, () => output);
+  } catch (e) {
+    await stopProcess(proc);
+    throw e;
+  }
   return { proc, configPath, storeDir, clientPort, monitorPort, url: `nats://127.0.0.1:${clientPort}`, output: () => output };
 }
