@@ -29,6 +29,14 @@ import { baselineValues } from './helm-values';
 import { HelmRun, ReleaseLister, Scenario, scenarios } from './scenarios';
 
 const ROOT = path.join(__dirname, '..');
+
+/** The node flags `npm run synth` starts the synth program with (package.json; cdk8s.yaml's `app:` is held to the same by a test). */
+const SYNTH_NODE_FLAGS: readonly string[] = (() => {
+  const script: string = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts.synth;
+  const m = /^node((?: --[a-z0-9-]+(?:=\S+)?)*) bin\/synth\.js$/.exec(script);
+  if (!m) throw new Error(`package.json scripts.synth is ${JSON.stringify(script)}; the benchmark expects "node [--flag ...] bin/synth.js"`);
+  return m[1].split(' ').filter(Boolean);
+})();
 const TIME = '/usr/bin/time';
 
 interface Sample {
@@ -136,7 +144,7 @@ function runScenario(s: Scenario, options: Options, helm: string, work: string):
   const env = { ...inherited };
   const timingEnv = { ...env, OPS_KIT_TIMINGS: '1' };
   // As npm run synth and cdk8s.yaml start it.
-  const synthArgs = ['--no-opt', path.join(ROOT, 'bin', 'synth.js'), ...s.synthArgs, '--quiet', '--out', out];
+  const synthArgs = [...SYNTH_NODE_FLAGS, path.join(ROOT, 'bin', 'synth.js'), ...s.synthArgs, '--quiet', '--out', out];
   const helmArgs = (s.helm ?? []).map((h: HelmRun, i) => {
     const args = ['template', h.release, h.chart, '--namespace', h.namespace];
     if (h.values) {
@@ -236,7 +244,7 @@ function main(): void {
   }
   const cpus = os.cpus();
   console.log(`${options.runs} run(s) per side per scenario, alternating; medians. node ${process.version}, helm ${helmVersion}, ${cpus.length} CPU(s) (${cpus[0]?.model.trim()}), load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}.`);
-  console.log('synth: node --no-opt bin/synth.js (render, verify, write every object); Helm: helm template of bench/helm/ per release, output to a file.\n');
+  console.log(`synth: node ${SYNTH_NODE_FLAGS.join(' ')} bin/synth.js (render, verify, write every object); Helm: helm template of bench/helm/ per release, output to a file.\n`);
   const rows = results.map((r) => {
     const sw = median(r.synth.map((x) => x.wallMs));
     const hw = r.helm.length ? median(r.helm.map((x) => x.wallMs)) : undefined;
