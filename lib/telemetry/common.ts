@@ -270,6 +270,38 @@ export function workloadAnnotations(...maps: ReadonlyArray<Record<string, string
 }
 
 /**
+ * What a per-node member's DaemonSet is rendered from.
+ * @internal
+ */
+export interface MemberDaemonSetParts {
+  /** The built pod spec. */
+  readonly spec: k8s.PodSpec;
+  /**
+   * Workload-metadata annotations (`workloadAnnotations`: policy exceptions, external references).
+   * @default - none
+   */
+  readonly annotations?: Record<string, string>;
+  /** The pod template's annotations (its `checksum/config`). */
+  readonly podAnnotations: Record<string, string>;
+}
+
+/**
+ * The DaemonSet (construct id `Resource`) of a per-node member (the collector, the exporters): one pod per node,
+ * replaced one node at a time (`maxUnavailable: 1`; with one pod per node a surge is impossible).
+ * @internal
+ */
+export function renderMemberDaemonSet(member: WorkloadConstruct, id: MemberIdentity, parts: MemberDaemonSetParts): k8s.KubeDaemonSet {
+  return new k8s.KubeDaemonSet(member, 'Resource', {
+    metadata: { name: id.name, labels: id.labels, annotations: parts.annotations },
+    spec: {
+      selector: { matchLabels: id.selector },
+      updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1) } },
+      template: { metadata: { labels: id.labels, annotations: parts.podAnnotations }, spec: parts.spec },
+    },
+  });
+}
+
+/**
  * What a stateful backend's Deployment is made of.
  * @internal
  */

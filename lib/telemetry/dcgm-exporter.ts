@@ -3,17 +3,13 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { PodEndpoint, ServiceEndpoint } from '../core/endpoint';
 import { WorkloadConstruct } from '../core/workload';
-import { buildContainer } from '../core/container';
 import { EnvBuilder, EnvMap } from '../core/env';
 import { check } from '../core/errors';
-import { Images } from '../core/images';
-import { assertOwnNodeSelection, NodeSelection, Placement, placementWithDefaults, WorkloadPlacementOptions } from '../core/placement';
-import { buildPodSpec } from '../core/pod';
-import { policyExceptionAnnotations } from '../core/policy';
-import { Probes } from '../core/probes';
+import { NodeSelection, WorkloadPlacementOptions } from '../core/placement';
 import { Resources, sized } from '../core/resources';
 import { SecurityProfile } from '../core/security';
-import { MemberIdentity, renderService, settingsChecksum, TELEMETRY_IMAGES, workloadAnnotations } from './common';
+import { MemberIdentity, TELEMETRY_IMAGES } from './common';
+import { renderHostExporter } from './host-exporter';
 import { ExporterSource, externalExporter, ExternalExporterOptions, IBundledExporter } from './scrape';
 
 /** The node label the NVIDIA GPU feature discovery (and the GPU Operator) puts on GPU nodes. */
@@ -116,8 +112,6 @@ export class DcgmExporter extends WorkloadConstruct implements IBundledExporter 
     super(scope, id);
     const ident = new MemberIdentity(this, props.name, props.partOf);
     this.selector = ident.selector;
-    this.metricsPods = PodEndpoint.of(this, [{ name: 'metrics', port: DcgmExporter.PORT }]);
-
     const profiling = props.profilingMetrics ?? true;
     // The capability is spelled SYS_ADMIN on purpose, never CAP_SYS_ADMIN: the container keeps
     // allowPrivilegeEscalation: false, and the API server rejects that combination when capabilities.add holds the
@@ -142,45 +136,24 @@ export class DcgmExporter extends WorkloadConstruct implements IBundledExporter 
       check(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(props.runtimeClassName), 'runtimeClassName', props.runtimeClassName, 'a RuntimeClass name (DNS-1123 subdomain)');
     }
 
-    const container = buildContainer(
-      '',
-      {
-        name: 'dcgm-exporter',
-        image: Images.of(this).resolve('image', props.image ?? TELEMETRY_IMAGES.dcgmExporter),
-        ports: [{ name: 'metrics', port: DcgmExporter.PORT }],
-        env,
-        resources: props.resources ?? sized(100, 500, 512, 1024),
-        // The host engine takes tens of seconds to enumerate GPUs before /health answers.
-        readiness: Probes.http('/health', 'metrics', { initialDelay: Duration.seconds(45), period: Duration.seconds(10) }),
-        liveness: Probes.http('/health', 'metrics', { initialDelay: Duration.seconds(45), period: Duration.seconds(15), failureThreshold: 4 }),
-        volumeMounts: security.hostPathMounts(),
-      },
+    const rendered = renderHostExporter(this, ident, {
+      containerName: 'dcgm-exporter',
+      port: DcgmExporter.PORT,
+      image: props.image ?? TELEMETRY_IMAGES.dcgmExporter,
+      env,
+      resources: props.resources ?? sized(100, 500, 512, 1024),
+      healthPath: '/health',
+      // The host engine takes tens of seconds to enumerate GPUs before /health answers.
+      probeInitialDelay: Duration.seconds(45),
       security,
-    );
-    assertOwnNodeSelection('placement.nodeSelection', props.placement?.nodeSelection, ['exactly']);
-    const placement = Placement.of(this).forWorkload(
-      placementWithDefaults(
-        { nodeSelection: NodeSelection.exactly({ [GPU_PRESENT_LABEL]: 'true' }), tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }] },
-        props.placement,
-      ),
-      'placement',
-    );
-    const spec = buildPodSpec(this, '', {
-      containers: [container],
-      security,
-      placement,
+      placementDefaults: { nodeSelection: NodeSelection.exactly({ [GPU_PRESENT_LABEL]: 'true' }), tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }] },
+      placement: props.placement,
+      nodeSelectionModes: ['exactly'],
       runtimeClassName: props.runtimeClassName,
     });
-    this.daemonSet = new k8s.KubeDaemonSet(this, 'Resource', {
-      metadata: { name: ident.name, labels: ident.labels, annotations: workloadAnnotations(policyExceptionAnnotations(security.exceptions)) },
-      spec: {
-        selector: { matchLabels: ident.selector },
-        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1) } },
-        template: { metadata: { labels: ident.labels, annotations: settingsChecksum(spec.containers[0]) }, spec },
-      },
-    });
-    const svc = renderService(this, ident, [{ name: 'metrics', port: DcgmExporter.PORT }], true);
-    this.service = svc.service;
-    this.endpoint = svc.endpoint;
+    this.metricsPods = rendered.metricsPods;
+    this.daemonSet = rendered.daemonSet;
+    this.service = rendered.service;
+    this.endpoint = rendered.endpoint;
   }
 }

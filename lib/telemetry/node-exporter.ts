@@ -1,18 +1,13 @@
-import { Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { PodEndpoint, ServiceEndpoint } from '../core/endpoint';
 import { WorkloadConstruct } from '../core/workload';
-import { buildContainer } from '../core/container';
 import { EnvBuilder, EnvSource } from '../core/env';
-import { Images } from '../core/images';
-import { assertOwnNodeSelection, NodeSelection, Placement, placementWithDefaults, WorkloadPlacementOptions } from '../core/placement';
-import { buildPodSpec } from '../core/pod';
-import { policyExceptionAnnotations } from '../core/policy';
-import { Probes } from '../core/probes';
+import { NodeSelection, WorkloadPlacementOptions } from '../core/placement';
 import { Resources, sized } from '../core/resources';
 import { SecurityProfile } from '../core/security';
-import { MemberIdentity, renderService, settingsChecksum, TELEMETRY_IMAGES, workloadAnnotations } from './common';
+import { MemberIdentity, TELEMETRY_IMAGES } from './common';
+import { renderHostExporter } from './host-exporter';
 import { ExporterSource, externalExporter, ExternalExporterOptions, IBundledExporter } from './scrape';
 
 /**
@@ -132,7 +127,6 @@ export class NodeExporter extends WorkloadConstruct implements IBundledExporter 
     super(scope, id);
     const ident = new MemberIdentity(this, props.name, props.partOf);
     this.selector = ident.selector;
-    this.metricsPods = PodEndpoint.of(this, [{ name: 'metrics', port: NodeExporter.PORT }]);
     const access = props.hostAccess ?? NodeExporterHostAccess.full();
 
     // With hostNetwork, bind the node's primary IP only (see NodeExporterHostAccess.full). The brackets make the
@@ -164,41 +158,22 @@ export class NodeExporter extends WorkloadConstruct implements IBundledExporter 
         : undefined,
       hostNetwork: access.hostNetwork ? { reason: "node-exporter joins the node's network namespace (hostNetwork) so interface and socket metrics describe the node, not the pod" } : undefined,
     });
-    const container = buildContainer(
-      '',
-      {
-        name: 'node-exporter',
-        image: Images.of(this).resolve('image', props.image ?? TELEMETRY_IMAGES.nodeExporter),
-        args,
-        env,
-        ports: [{ name: 'metrics', port: NodeExporter.PORT }],
-        resources: props.resources ?? sized(50, 250, 32, 128),
-        readiness: Probes.http('/', 'metrics', { period: Duration.seconds(10) }),
-        liveness: Probes.http('/', 'metrics', { period: Duration.seconds(15), failureThreshold: 4 }),
-        volumeMounts: security.hostPathMounts(),
-      },
+    const rendered = renderHostExporter(this, ident, {
+      containerName: 'node-exporter',
+      port: NodeExporter.PORT,
+      image: props.image ?? TELEMETRY_IMAGES.nodeExporter,
+      args,
+      env,
+      resources: props.resources ?? sized(50, 250, 32, 128),
+      healthPath: '/',
       security,
-    );
-    assertOwnNodeSelection('placement.nodeSelection', props.placement?.nodeSelection, ['everywhere', 'exactly']);
-    const placement = Placement.of(this).forWorkload(
-      placementWithDefaults({ nodeSelection: NodeSelection.everywhere(), tolerations: [{ operator: 'Exists' }] }, props.placement),
-      'placement',
-    );
-    const spec = buildPodSpec(this, '', {
-      containers: [container],
-      security,
-      placement,
+      placementDefaults: { nodeSelection: NodeSelection.everywhere(), tolerations: [{ operator: 'Exists' }] },
+      placement: props.placement,
+      nodeSelectionModes: ['everywhere', 'exactly'],
     });
-    this.daemonSet = new k8s.KubeDaemonSet(this, 'Resource', {
-      metadata: { name: ident.name, labels: ident.labels, annotations: workloadAnnotations(policyExceptionAnnotations(security.exceptions)) },
-      spec: {
-        selector: { matchLabels: ident.selector },
-        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1) } },
-        template: { metadata: { labels: ident.labels, annotations: settingsChecksum(spec.containers[0]) }, spec },
-      },
-    });
-    const svc = renderService(this, ident, [{ name: 'metrics', port: NodeExporter.PORT }], true);
-    this.service = svc.service;
-    this.endpoint = svc.endpoint;
+    this.metricsPods = rendered.metricsPods;
+    this.daemonSet = rendered.daemonSet;
+    this.service = rendered.service;
+    this.endpoint = rendered.endpoint;
   }
 }

@@ -18,7 +18,7 @@ import { Probes } from '../core/probes';
 import { Resources, sized } from '../core/resources';
 import { SecurityProfile } from '../core/security';
 import { CollectorConfig, CollectorEnv } from './collector-config';
-import { MemberIdentity, renderService, TELEMETRY_IMAGES, workloadAnnotations } from './common';
+import { MemberIdentity, renderMemberDaemonSet, renderService, TELEMETRY_IMAGES, workloadAnnotations } from './common';
 import { OtlpProtocol, ResolvedCloudOptions, TelemetryMode } from './mode';
 import { Jaeger } from './jaeger';
 import { renderScrapeConfig } from './prometheus-config';
@@ -195,17 +195,10 @@ export class OtelCollector extends WorkloadConstruct {
       serviceAccountName: Lazy.any({ produce: () => this.access?.serviceAccountName }),
       automountServiceAccountToken: Lazy.any({ produce: () => (this.access ? true : built.automountServiceAccountToken) }),
     };
-    this.daemonSet = new k8s.KubeDaemonSet(this, 'Resource', {
-      metadata: {
-        name: ident.name,
-        labels: ident.labels,
-        annotations: workloadAnnotations(policyExceptionAnnotations(security.exceptions), externalRefsAnnotation(secrets.map((name) => ({ kind: 'Secret' as const, name })))),
-      },
-      spec: {
-        selector: { matchLabels: ident.selector },
-        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1) } },
-        template: { metadata: { labels: ident.labels, annotations: checksumAnnotations(data) }, spec },
-      },
+    this.daemonSet = renderMemberDaemonSet(this, ident, {
+      spec,
+      annotations: workloadAnnotations(policyExceptionAnnotations(security.exceptions), externalRefsAnnotation(secrets.map((name) => ({ kind: 'Secret' as const, name })))),
+      podAnnotations: checksumAnnotations(data),
     });
     const svc = renderService(
       this,
