@@ -5,7 +5,7 @@ import { HostForm, PodEndpoint, ServiceEndpoint } from '../core/endpoint';
 import { ClientBinding, Connection, PodWiring, Wiring } from '../core/wiring';
 import { WorkloadConstruct } from '../core/workload';
 import { checksumAnnotations } from '../core/checksum';
-import { buildContainer, buildWaitContainer, ContainerPortSpec } from '../core/container';
+import { buildContainer, buildWaitContainer, ContainerOptions, ContainerPortSpec } from '../core/container';
 import { EnvBuilder, EnvMap, EnvSource } from '../core/env';
 import { check } from '../core/errors';
 import { NamespacedAccess } from '../core/rbac';
@@ -135,7 +135,7 @@ export class OtelCollector extends WorkloadConstruct {
     const env = new EnvBuilder('OtelCollector')
       .own('MY_POD_IP', EnvSource.field('status.podIP'))
       .own('K8S_NODE_NAME', EnvSource.field('spec.nodeName'))
-      .own('GOMEMLIMIT', `${Math.floor(resources.memory.limit.toMebibytes() * 0.8)}MiB`);
+      .own('GOMEMLIMIT', collectorMemLimit(resources));
     const auth = props.mode.cloud?.auth;
     const secrets = auth?.secretName !== undefined ? [auth.secretName] : [];
     if (auth) env.ownAll(auth.credentialEnv());
@@ -146,33 +146,10 @@ export class OtelCollector extends WorkloadConstruct {
       { name: 'self-metrics', port: OtelCollector.SELF_METRICS_PORT },
     ]);
     this.config = props.mode.cloud ? cloudConfig(this, props, props.mode.cloud) : selfHostedConfig(this, props);
-    const data = { 'collector.yaml': this.config.toYaml() };
-    this.configMap = new k8s.KubeConfigMap(this, 'Config', { metadata: { name: `${ident.name}-config`, labels: ident.labels }, data });
-
-    const ports: ContainerPortSpec[] = [
-      { name: 'otlp-grpc', port: OtelCollector.OTLP_GRPC_PORT },
-      { name: 'otlp-http', port: OtelCollector.OTLP_HTTP_PORT },
-    ];
-    if (selfHosted) ports.push({ name: 'metrics', port: OtelCollector.APP_METRICS_PORT });
-    ports.push({ name: 'self-metrics', port: OtelCollector.SELF_METRICS_PORT }, { name: 'health', port: OtelCollector.HEALTH_PORT });
-
-    const security = SecurityProfile.restricted({ runAsUser: 10001, runAsGroup: 10001, readOnlyRootFilesystem: true });
-    const container = buildContainer(
-      '',
-      {
-        name: 'otel-collector',
-        image: Images.of(this).resolve('image', props.image ?? TELEMETRY_IMAGES.collector),
-        args: ['--config=/conf/collector.yaml'],
-        ports,
-        env,
-        resources,
-        // The health_check extension answers on its root path.
-        readiness: Probes.http('/', 'health', { period: Duration.seconds(10) }),
-        liveness: Probes.http('/', 'health', { period: Duration.seconds(15), failureThreshold: 4 }),
-        volumeMounts: [{ name: 'config', mountPath: '/conf', readOnly: true }],
-      },
-      security,
-    );
+    const pod = collectorPod(this, ident, { config: this.config, image: props.image, env, resources, appMetrics: selfHosted });
+    this.configMap = pod.configMap;
+    const security = pod.security;
+    const container = buildContainer('', pod.container, security);
     assertOwnNodeSelection('placement.nodeSelection', props.placement?.nodeSelection, ['everywhere', 'exactly']);
     const placement = Placement.of(this).forWorkload(
       placementWithDefaults({ nodeSelection: NodeSelection.everywhere(), tolerations: COLLECTOR_DEFAULT_TOLERATIONS }, props.placement),
@@ -180,7 +157,7 @@ export class OtelCollector extends WorkloadConstruct {
     );
     const built = buildPodSpec(this, '', {
       containers: [container],
-      volumes: [{ name: 'config', configMap: { name: this.configMap.name } }],
+      volumes: [pod.volume],
       security,
       placement,
     });
@@ -198,7 +175,7 @@ export class OtelCollector extends WorkloadConstruct {
     this.daemonSet = renderMemberDaemonSet(this, ident, {
       spec,
       annotations: workloadAnnotations(policyExceptionAnnotations(security.exceptions), externalRefsAnnotation(secrets.map((name) => ({ kind: 'Secret' as const, name })))),
-      podAnnotations: checksumAnnotations(data),
+      podAnnotations: pod.podAnnotations,
     });
     const svc = renderService(
       this,
@@ -247,6 +224,78 @@ export class OtelCollector extends WorkloadConstruct {
 }
 
 const POD_IP = CollectorEnv.env('MY_POD_IP');
+/**
+ * What every collector's pod is made of (the per-node collector and the gateway).
+ * @internal
+ */
+export interface CollectorPod {
+  /** The generated config (construct id `Config`, named `<name>-config`). */
+  readonly configMap: k8s.KubeConfigMap;
+  /** The `otel-collector` container, mounting the config at /conf. */
+  readonly container: ContainerOptions;
+  /** The pod volume of the config. */
+  readonly volume: k8s.Volume;
+  /** The image's uid and gid 10001, with a read-only root filesystem. */
+  readonly security: SecurityProfile;
+  /** The pod template's `checksum/config` of the config. */
+  readonly podAnnotations: Record<string, string>;
+}
+
+/**
+ * `GOMEMLIMIT` of a collector: 80% of its memory limit, where `memory_limiter` also refuses data, so the collector
+ * sheds load instead of being OOM-killed.
+ * @internal
+ */
+export function collectorMemLimit(resources: Resources): string {
+  return `${Math.floor(resources.memory.limit.toMebibytes() * 0.8)}MiB`;
+}
+
+/**
+ * Renders a collector's config ConfigMap and returns the pod parts around it: the `otel-collector` container on the
+ * contrib image (or `image`, resolved as prop `image`) with the OTLP ports, the application metrics port when
+ * `appMetrics`, the self-metrics and health ports, probed on the health_check extension.
+ * @internal
+ */
+export function collectorPod(
+  member: WorkloadConstruct,
+  ident: MemberIdentity,
+  o: {
+    readonly config: CollectorConfig;
+    readonly image?: string;
+    readonly env: EnvBuilder;
+    readonly resources: Resources;
+    readonly appMetrics: boolean;
+  },
+): CollectorPod {
+  const data = { 'collector.yaml': o.config.toYaml() };
+  const configMap = new k8s.KubeConfigMap(member, 'Config', { metadata: { name: `${ident.name}-config`, labels: ident.labels }, data });
+  const ports: ContainerPortSpec[] = [
+    { name: 'otlp-grpc', port: OtelCollector.OTLP_GRPC_PORT },
+    { name: 'otlp-http', port: OtelCollector.OTLP_HTTP_PORT },
+  ];
+  if (o.appMetrics) ports.push({ name: 'metrics', port: OtelCollector.APP_METRICS_PORT });
+  ports.push({ name: 'self-metrics', port: OtelCollector.SELF_METRICS_PORT }, { name: 'health', port: OtelCollector.HEALTH_PORT });
+  const container: ContainerOptions = {
+    name: 'otel-collector',
+    image: Images.of(member).resolve('image', o.image ?? TELEMETRY_IMAGES.collector),
+    args: ['--config=/conf/collector.yaml'],
+    ports,
+    env: o.env,
+    resources: o.resources,
+    // The health_check extension answers on its root path.
+    readiness: Probes.http('/', 'health', { period: Duration.seconds(10) }),
+    liveness: Probes.http('/', 'health', { period: Duration.seconds(15), failureThreshold: 4 }),
+    volumeMounts: [{ name: 'config', mountPath: '/conf', readOnly: true }],
+  };
+  return {
+    configMap,
+    container,
+    volume: { name: 'config', configMap: { name: configMap.name } },
+    security: SecurityProfile.restricted({ runAsUser: 10001, runAsGroup: 10001, readOnlyRootFilesystem: true }),
+    podAnnotations: checksumAnnotations(data),
+  };
+}
+
 const onPodIp = (port: number) => CollectorEnv.concat(POD_IP, `:${port}`);
 
 /**

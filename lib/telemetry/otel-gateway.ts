@@ -1,22 +1,17 @@
-import { Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { checksumAnnotations } from '../core/checksum';
 import { renderDeployment } from '../core/deployment';
 import { HostForm, PodEndpoint, ServiceEndpoint } from '../core/endpoint';
 import { EnvBuilder, EnvMap, EnvSource } from '../core/env';
 import { check, ConfigError, inConstruct } from '../core/errors';
-import { Images } from '../core/images';
 import { Placement, WorkloadPlacementOptions } from '../core/placement';
-import { Probes } from '../core/probes';
 import { Resources, sized } from '../core/resources';
-import { SecurityProfile } from '../core/security';
 import { assertInt } from '../core/validate';
 import { ClientBinding, Connection, PodWiring } from '../core/wiring';
 import { WorkloadConstruct } from '../core/workload';
 import { CollectorConfig, CollectorEnv } from './collector-config';
-import { MemberIdentity, TELEMETRY_IMAGES } from './common';
-import { collectorBaseConfig, OtelClientOptions, OtelCollector } from './otel-collector';
+import { MemberIdentity } from './common';
+import { collectorBaseConfig, collectorMemLimit, collectorPod, OtelClientOptions, OtelCollector } from './otel-collector';
 import { ScrapeTarget } from './scrape';
 
 /** An OTLP/gRPC destination of the gateway: a Service port the app renders (Quickwit's `grpc`, a Jaeger). */
@@ -107,7 +102,7 @@ export class OtelGateway extends WorkloadConstruct {
       const env = new EnvBuilder(`OtelGateway ${props.name} container otel-collector`);
       const client = this.wiring.container('otel-collector', env);
       env.own('MY_POD_IP', EnvSource.field('status.podIP'))
-        .own('GOMEMLIMIT', `${Math.floor(resources.memory.limit.toMebibytes() * 0.8)}MiB`);
+        .own('GOMEMLIMIT', collectorMemLimit(resources));
       env.user(props.env, 'env');
 
       this.metricsPods = PodEndpoint.of(this, [
@@ -126,37 +121,19 @@ export class OtelGateway extends WorkloadConstruct {
           .addPipeline('logs', { receivers: ['otlp'], processors, exporters: ['otlp/logs-traces'] });
       }
       this.config = config.validate();
-      const data = { 'collector.yaml': this.config.toYaml() };
-      this.configMap = new k8s.KubeConfigMap(this, 'Config', { metadata: { name: `${ident.name}-config`, labels: ident.labels }, data });
-
-      const security = SecurityProfile.restricted({ runAsUser: 10001, runAsGroup: 10001, readOnlyRootFilesystem: true });
+      const pod = collectorPod(this, ident, { config: this.config, image: props.image, env, resources, appMetrics: true });
+      this.configMap = pod.configMap;
       const rendered = renderDeployment(this, {
         name: ident.name,
         prop: '',
         labels: ident.labels,
         replicas,
-        containers: [{
-          name: 'otel-collector',
-          image: Images.of(this).resolve('image', props.image ?? TELEMETRY_IMAGES.collector),
-          args: ['--config=/conf/collector.yaml'],
-          ports: [
-            { name: 'otlp-grpc', port: OtelCollector.OTLP_GRPC_PORT },
-            { name: 'otlp-http', port: OtelCollector.OTLP_HTTP_PORT },
-            { name: 'metrics', port: OtelCollector.APP_METRICS_PORT },
-            { name: 'self-metrics', port: OtelCollector.SELF_METRICS_PORT },
-            { name: 'health', port: OtelCollector.HEALTH_PORT },
-          ],
-          env,
-          resources,
-          readiness: Probes.http('/', 'health', { period: Duration.seconds(10) }),
-          liveness: Probes.http('/', 'health', { period: Duration.seconds(15), failureThreshold: 4 }),
-          volumeMounts: [{ name: 'config', mountPath: '/conf', readOnly: true }],
-        }],
+        containers: [pod.container],
         wiring: this.wiring,
-        volumes: [{ name: 'config', configMap: { name: this.configMap.name } }],
-        security,
+        volumes: [pod.volume],
+        security: pod.security,
         placement: Placement.of(this).forWorkload(props.placement, 'placement'),
-        podAnnotations: checksumAnnotations(data),
+        podAnnotations: pod.podAnnotations,
         topologySpreadConstraints: replicas > 1
           ? [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { ...this.selector } } }]
           : undefined,
