@@ -395,19 +395,13 @@ const CONTAINER_RECIPES: readonly ContainerRecipe[] = [
       // forwards to the same pod's forge-etl-python: a loopback alias, not the `nginx` Service.
       own(client, { PORT: String(ctx.plan.streamglViz), FORGE_ETL_HOSTNAME: EngineContainers.NGINX, FORGE_ETL_PORT: String(ctx.plan.nginx) });
       ctx.props.postgres.connect(client);
-      const timing = (initialDelay: number, period: number) => ({
-        initialDelay: Duration.seconds(initialDelay),
-        period: Duration.seconds(period),
-        timeout: Duration.seconds(5),
-        failureThreshold: 3,
-      });
       return {
         ports: [
           { name: EnginePortNames.STREAMGL_VIZ, port: ctx.plan.streamglViz },
           { name: EnginePortNames.STREAMGL_VIZ_SECONDARY, port: ctx.plan.streamglVizSecondary },
         ],
-        liveness: Probes.tcp(EnginePortNames.STREAMGL_VIZ, timing(60, 30)),
-        readiness: Probes.tcp(EnginePortNames.STREAMGL_VIZ, timing(10, 10)),
+        liveness: Probes.tcp(EnginePortNames.STREAMGL_VIZ, probeSeconds(60, 30, 5)),
+        readiness: Probes.tcp(EnginePortNames.STREAMGL_VIZ, probeSeconds(10, 10, 5)),
         volumeMounts: [DATA_MOUNT],
       };
     },
@@ -422,16 +416,10 @@ const CONTAINER_RECIPES: readonly ContainerRecipe[] = [
     build: (ctx, client) => {
       own(client, { PORT: String(ctx.plan.streamglSessions), NGINX_HOST: EngineContainers.NGINX });
       ctx.props.postgres.connect(client);
-      const timing = (initialDelay: number, period: number) => ({
-        initialDelay: Duration.seconds(initialDelay),
-        period: Duration.seconds(period),
-        timeout: Duration.seconds(5),
-        failureThreshold: 3,
-      });
       return {
         ports: [{ name: EnginePortNames.STREAMGL_SESSIONS, port: ctx.plan.streamglSessions }],
-        liveness: Probes.tcp(EnginePortNames.STREAMGL_SESSIONS, timing(60, 30)),
-        readiness: Probes.tcp(EnginePortNames.STREAMGL_SESSIONS, timing(10, 10)),
+        liveness: Probes.tcp(EnginePortNames.STREAMGL_SESSIONS, probeSeconds(60, 30, 5)),
+        readiness: Probes.tcp(EnginePortNames.STREAMGL_SESSIONS, probeSeconds(10, 10, 5)),
         volumeMounts: [DATA_MOUNT],
       };
     },
