@@ -2,6 +2,7 @@ import { Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { checksumAnnotations } from '../core/checksum';
+import { renderDaemonSet } from '../core/daemonset';
 import { buildContainer, buildWaitContainer, ContainerOptions } from '../core/container';
 import { ClusterDomain, HostForm, LINUX_EPHEMERAL_PORTS, PodEndpoint, ServiceEndpoint } from '../core/endpoint';
 import { EnvBuilder, EnvFrom, EnvMap } from '../core/env';
@@ -750,17 +751,13 @@ export class EngineDaemonSet extends WorkloadConstruct {
       ...(props.additionalExternalRefs ?? []),
     ];
     const annotations = { ...policyExceptionAnnotations(security.exceptions), ...externalRefsAnnotation(external) };
-    return new k8s.KubeDaemonSet(this, 'Resource', {
-      metadata: { name: EngineNames.DAEMON_SET, labels, annotations: Object.keys(annotations).length ? annotations : undefined },
-      spec: {
-        selector: { matchLabels: { ...this.selector } },
-        // One node at a time; each node has exactly one engine pod, so surge is impossible.
-        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1) } },
-        template: {
-          metadata: { labels, annotations: checksumAnnotations(this.dispatcherConfig) },
-          spec: podSpec,
-        },
-      },
+    return renderDaemonSet(this, {
+      name: EngineNames.DAEMON_SET,
+      labels,
+      selector: this.selector,
+      annotations: Object.keys(annotations).length ? annotations : undefined,
+      podAnnotations: checksumAnnotations(this.dispatcherConfig),
+      spec: podSpec,
     });
   }
 

@@ -6,6 +6,7 @@ import { assertGid } from '../core/validate';
 import { checksumAnnotations } from '../core/checksum';
 import { ContainerOptions } from '../core/container';
 import { PodContainer } from '../core/pod-template';
+import { DaemonSetParts, renderDaemonSet } from '../core/daemonset';
 import { DeploymentRollout, RenderedDeployment, renderDeployment } from '../core/deployment';
 import { EndpointPortSpec, ServiceEndpoint } from '../core/endpoint';
 import { isDnsSubdomain } from '../core/names';
@@ -270,35 +271,12 @@ export function workloadAnnotations(...maps: ReadonlyArray<Record<string, string
 }
 
 /**
- * What a per-node member's DaemonSet is rendered from.
+ * The DaemonSet (construct id `Resource`) of a per-node member (the collector, the exporters), named and labelled by
+ * its identity.
  * @internal
  */
-export interface MemberDaemonSetParts {
-  /** The built pod spec. */
-  readonly spec: k8s.PodSpec;
-  /**
-   * Workload-metadata annotations (`workloadAnnotations`: policy exceptions, external references).
-   * @default - none
-   */
-  readonly annotations?: Record<string, string>;
-  /** The pod template's annotations (its `checksum/config`). */
-  readonly podAnnotations: Record<string, string>;
-}
-
-/**
- * The DaemonSet (construct id `Resource`) of a per-node member (the collector, the exporters): one pod per node,
- * replaced one node at a time (`maxUnavailable: 1`; with one pod per node a surge is impossible).
- * @internal
- */
-export function renderMemberDaemonSet(member: WorkloadConstruct, id: MemberIdentity, parts: MemberDaemonSetParts): k8s.KubeDaemonSet {
-  return new k8s.KubeDaemonSet(member, 'Resource', {
-    metadata: { name: id.name, labels: id.labels, annotations: parts.annotations },
-    spec: {
-      selector: { matchLabels: id.selector },
-      updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1) } },
-      template: { metadata: { labels: id.labels, annotations: parts.podAnnotations }, spec: parts.spec },
-    },
-  });
+export function renderMemberDaemonSet(member: WorkloadConstruct, id: MemberIdentity, parts: Omit<DaemonSetParts, 'name' | 'labels' | 'selector'>): k8s.KubeDaemonSet {
+  return renderDaemonSet(member, { name: id.name, labels: id.labels, selector: id.selector, ...parts });
 }
 
 /**
