@@ -21,7 +21,7 @@ import * as YAML from 'yaml';
 import { GENERATED_VALIDATORS, SCHEMA_TRANSFORM_SOURCE } from '../../lib/verify/schema-generated';
 import { generateValidatorsModule } from '../../lib/verify/schema-codegen';
 import { BUNDLED_CRDS, BUNDLED_KUBERNETES_SCHEMA, OWN_CRDS_DIR, VendoredCrds, VendoredDefinitions } from '../../lib/verify/schema-source';
-import { l1Names, SHAPE_TABLE_FORMAT, shapeTableStatement, sliceL1 } from './l1-slice';
+import { l1Names, shapeTableStatement, sliceL1 } from './l1-slice';
 
 /** Bumped when the manifest layout changes (bin/synth.js checks it). */
 export const MANIFEST_FORMAT = 2;
@@ -170,7 +170,8 @@ export function l1Roots(root: string): string[] {
 
 /**
  * What build/gen/k8s-l1.js is made from: cdk8s-plus-28's k8s.js, the slicer, the parse that makes its shape table
- * (lib/release/render.ts) and this builder, the table's layout and the roots. A change to any remakes the file.
+ * (lib/release/render.ts, which also defines the table's layout), this builder and the roots. A change to any remakes
+ * the file.
  */
 export function sliceInputs(root: string, roots: readonly string[]): Record<string, unknown> {
   const hash = (rel: string) => sha256(fs.readFileSync(path.join(root, rel)));
@@ -179,12 +180,12 @@ export function sliceInputs(root: string, roots: readonly string[]): Record<stri
     slicerSha256: hash('bin/builder/l1-slice.ts'),
     renderSha256: hash('lib/release/render.ts'),
     builderSha256: hash('bin/builder/index.ts'),
-    shapeTableFormat: SHAPE_TABLE_FORMAT,
     roots,
   };
 }
 
-function buildSlice(root: string, roots: readonly string[], log: (line: string) => void): void {
+/** Writes build/gen/k8s-l1.js and its inputs record, unless the inputs are unchanged and the file is the one written. */
+export function buildSlice(root: string, roots: readonly string[], log: (line: string) => void): void {
   const source = fs.readFileSync(path.join(root, K8S_MODULE));
   const inputs = sliceInputs(root, roots);
   const file = path.join(root, SLICE);

@@ -14,7 +14,7 @@
 import Module = require('module');
 import * as path from 'path';
 import * as ts from 'typescript';
-import { L1_SHAPE_TABLE_FORMAT, l1ShapeTable } from '../../lib/release/render';
+import { L1_SHAPES, l1ShapeTable } from '../../lib/release/render';
 
 /** The statements of `source` that `roots` need, as one CommonJS module that exports every kept declaration. */
 export interface L1Slice {
@@ -154,9 +154,6 @@ export function evaluateSlice(code: string, filename: string): Record<string, un
  */
 export function shapeTableStatement(code: string, filename: string): { statement: string; converters: number } {
   const table = l1ShapeTable(evaluateSlice(code, filename));
-  const statement = `Object.defineProperty(exports, Symbol.for("cdk8s-ops-kit.l1-shapes"), { value: ${JSON.stringify(table)} });\n`;
+  const statement = `Object.defineProperty(exports, Symbol.for(${JSON.stringify(Symbol.keyFor(L1_SHAPES))}), { value: ${JSON.stringify(table)} });\n`;
   return { statement, converters: Object.keys(table.shapes).length };
 }
-
-/** The layout of the precomputed shapes (an input of the slice: a new layout remakes it). */
-export const SHAPE_TABLE_FORMAT = L1_SHAPE_TABLE_FORMAT;

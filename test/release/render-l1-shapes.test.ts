@@ -4,7 +4,7 @@ import * as path from 'path';
 import { ApiObject, App, Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { buildSync } from 'esbuild';
-import { BUNDLE_CODE_OPTIONS, l1Roots, sliceInputs } from '../../bin/builder/index';
+import { BUNDLE_CODE_OPTIONS, buildSlice, l1Roots, sliceInputs } from '../../bin/builder/index';
 import { evaluateSlice, shapeTableStatement, sliceL1 } from '../../bin/builder/l1-slice';
 import { L1_SHAPE_TABLE_FORMAT, L1_SHAPES, L1ShapeTable, l1ShapeEntry, l1ShapeTable, registerL1Module, renderApiObjectWithPath } from '../../lib/release/render';
 import { apiObjects, renderEqualsToJsonSuite } from './render-cases';
@@ -112,6 +112,33 @@ describe('precomputed L1 shapes of the sliced k8s module', () => {
         fs.writeFileSync(path.join(root, f), original);
       }
       expect(JSON.stringify(sliceInputs(root, [...roots, 'KubeService']))).not.toBe(before);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  test('the slice file is written once for the same inputs, and made again when it was edited', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ops-kit-slice-build-'));
+    try {
+      for (const f of ['bin/builder/l1-slice.ts', 'bin/builder/index.ts', 'lib/release/render.ts']) {
+        fs.mkdirSync(path.dirname(path.join(root, f)), { recursive: true });
+        fs.copyFileSync(path.join(ROOT, f), path.join(root, f));
+      }
+      fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(root, 'node_modules'));
+      const file = path.join(root, 'build/gen/k8s-l1.js');
+      const built: string[] = [];
+      const build = () => buildSlice(root, ['KubeConfigMap'], (line) => built.push(line));
+      build();
+      expect(built).toHaveLength(1);
+      const written = fs.readFileSync(file, 'utf8');
+      expect(tableOf(evaluateSlice(written, file)).shapes.toJson_KubeConfigMapProps).toEqual([['metadata', 'type', 'toJson_ObjectMeta'], ['binaryData', 'map'], ['data', 'map'], 'immutable']);
+      build();
+      expect(built).toHaveLength(1);
+      // A table edited by hand (or a file replaced) is not kept: the file is made from its inputs again.
+      fs.writeFileSync(file, written.replace('"immutable"', '"mutable"'));
+      build();
+      expect(built).toHaveLength(2);
+      expect(fs.readFileSync(file, 'utf8')).toBe(written);
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }
