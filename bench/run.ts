@@ -244,7 +244,7 @@ function main(): void {
   }
   const cpus = os.cpus();
   console.log(`${options.runs} run(s) per side per scenario, alternating; medians. node ${process.version}, helm ${helmVersion}, ${cpus.length} CPU(s) (${cpus[0]?.model.trim()}), load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}.`);
-  console.log(`synth: node ${SYNTH_NODE_FLAGS.join(' ')} bin/synth.js (render, verify, write every object); Helm: helm template of bench/helm/ per release, output to a file.\n`);
+  console.log(`synth: ${['node', ...SYNTH_NODE_FLAGS, 'bin/synth.js'].join(' ')} (render, verify, write every object); Helm: helm template of bench/helm/ per release, output to a file.\n`);
   const rows = results.map((r) => {
     const sw = median(r.synth.map((x) => x.wallMs));
     const hw = r.helm.length ? median(r.helm.map((x) => x.wallMs)) : undefined;

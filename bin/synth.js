@@ -202,6 +202,36 @@ function load(manifest, entry, variant = '') {
   };
 }
 
+/**
+ * V8 settings for the bundle's work, set while it runs instead of on node's command line. Any V8 flag on the command
+ * line changes V8's flag hash, and node's own modules (fs, crypto, vm, ...) then fail the check of the code cache
+ * node carries for them and are compiled from source on every start (42 of them in a synth). Set at run time, after the
+ * bundle was compiled from its cache, they leave those caches in use:
+ * - `--no-opt`: a synth is too short for V8's optimizing compiler (TurboFan) to pay back its compile time;
+ * - `--semi-space-growth-factor=1`: the young generation stays at its first size instead of growing into fresh pages
+ *   (on these machines a page touched for the first time costs 15-20 us of CPU).
+ * `RESTORE` puts back V8's defaults before the code cache is written, so the cache carries the flag hash of a plain
+ * start and the next run accepts it.
+ * @internal
+ */
+const SYNTH_V8_FLAGS = { run: '--no-opt --semi-space-growth-factor=1', restore: '--opt --semi-space-growth-factor=2' };
+
+/**
+ * Calls `fn` with SYNTH_V8_FLAGS in force. Node started with flags of its own (`node --inspect bin/synth.js`, an older
+ * `node --no-opt bin/synth.js`) is left as it was: those are the caller's choice, and restoring defaults afterwards
+ * would not give back the flag hash the run started with.
+ */
+function withSynthFlags(fn) {
+  if (process.execArgv.length > 0) return fn();
+  const v8 = require('v8');
+  v8.setFlagsFromString(SYNTH_V8_FLAGS.run);
+  try {
+    return fn();
+  } finally {
+    v8.setFlagsFromString(SYNTH_V8_FLAGS.restore);
+  }
+}
+
 /** Runs a bundle's `main(argv)`; returns its exit code. With OPS_KIT_TIMINGS set, prints how long starting took. */
 function run(entry, argv) {
   const t0 = process.hrtime.bigint();
@@ -218,12 +248,12 @@ function run(entry, argv) {
     const cpu = { node: cms({ user: 0, system: 0 }, c0), check: cms(c0, c1), load: cms(c1, c2) };
     process.stderr.write(`${JSON.stringify({ start: { wall, cpu } })}\n`);
   }
-  const code = program.exports.main(argv);
+  const code = withSynthFlags(() => program.exports.main(argv));
   if (code === 0) program.saveCodeCache();
   return code;
 }
 
-module.exports = { ensureBuilt, load, run, staleReason, readManifest, scriptText, sourceText, variantOf };
+module.exports = { ensureBuilt, load, run, staleReason, readManifest, scriptText, sourceText, variantOf, withSynthFlags, SYNTH_V8_FLAGS };
 
 if (require.main === module) {
   // `--program <bundle>` runs another bundle (the benchmark's, `bench`) with the rest of the arguments.

@@ -1,3 +1,4 @@
+import { spawnSync } from 'child_process';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -156,6 +157,79 @@ describe('bin/synth.js: the script it compiles', () => {
         }
         expect(fs.readdirSync(dir).filter((f) => f.startsWith(`${name}.`) && f.endsWith('~test.v8cache'))).toHaveLength(1);
       }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("bin/synth.js: V8's flags while the bundle works", () => {
+  // Each case runs in a fresh node (the flags are process-wide), started as cdk8s.yaml starts the synth: no flags.
+  const SYNTH = path.join(__dirname, '..', '..', 'bin', 'synth.js');
+  let scratch: string;
+  beforeAll(() => (scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'ops-kit-flags-'))));
+  afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
+  // A script file, not `node -e` (whose `-e` would be one of node's own flags, process.execArgv).
+  const child = (script: string, execArgv: string[] = []) => {
+    const file = path.join(scratch, `probe-${createHash('sha256').update(script).digest('hex').slice(0, 12)}.js`);
+    fs.writeFileSync(file, script);
+    const r = spawnSync(process.execPath, [...execArgv, file], { encoding: 'utf8', env: { ...process.env, LAUNCHER: SYNTH }, timeout: 60_000 });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    return JSON.parse(r.stdout) as Record<string, unknown>;
+  };
+  // What a function made hot inside and outside withSynthFlags became, and how large the young generation grew.
+  const probe = `
+    const v8 = require('v8');
+    const { withSynthFlags } = require(process.env.LAUNCHER);
+    v8.setFlagsFromString('--allow-natives-syntax');
+    const status = new Function('f', 'return %GetOptimizationStatus(f)');
+    const make = () => function hot(x) { let s = 0; for (let i = 0; i < 50; i++) s += i * x; return s; };
+    const drive = (f) => { let t = 0; for (let i = 0; i < 200000; i++) t += f(i); return t; };
+    const youngMiB = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size / 1048576;
+    const churn = () => { let keep = []; for (let i = 0; i < 300000; i++) { keep.push({ a: i, b: [i] }); if (keep.length > 20000) keep = []; } };
+    const inside = withSynthFlags(() => { const f = make(); drive(f); churn(); return { optimized: (status(f) & 16) !== 0, youngMiB: youngMiB() }; });
+    const after = make(); drive(after); churn();
+    console.log(JSON.stringify({ inside, after: { optimized: (status(after) & 16) !== 0, youngMiB: youngMiB() } }));
+  `;
+
+  test('no optimizing compiler and a young generation that does not grow while the work runs; defaults again after', () => {
+    const r = child(probe) as { inside: { optimized: boolean; youngMiB: number }; after: { optimized: boolean; youngMiB: number } };
+    expect(r.inside).toEqual({ optimized: false, youngMiB: expect.any(Number) });
+    expect(r.inside.youngMiB).toBeLessThanOrEqual(2);
+    expect(r.after.optimized).toBe(true);
+    expect(r.after.youngMiB).toBeGreaterThan(2);
+  });
+
+  test('node started with flags of its own is left as it was', () => {
+    const r = child(probe, ['--stack-size=984']) as { inside: { optimized: boolean; youngMiB: number } };
+    expect(r.inside.optimized).toBe(true);
+    expect(r.inside.youngMiB).toBeGreaterThan(2);
+  });
+
+  test("a code cache written after the work is accepted by the next plain start (V8's flag hash is back to a plain start's)", () => {
+    const dir = fs.mkdtempSync(path.join(scratch, 'cache-'));
+    try {
+      // Writes a cache of a small script after running it under withSynthFlags (or, as the control, with the run
+      // flags left set), then reports whether a fresh node, before any flag change, accepts that cache.
+      const write = (restore: boolean) => `
+        const fs = require('fs'); const vm = require('vm'); const v8 = require('v8');
+        const { withSynthFlags, SYNTH_V8_FLAGS } = require(process.env.LAUNCHER);
+        const script = new vm.Script('(function(){ return [1, 2, 3].map((x) => x * 2).join(); })', { filename: 'probe.js' });
+        const fn = script.runInThisContext();
+        ${restore ? 'withSynthFlags(fn);' : 'v8.setFlagsFromString(SYNTH_V8_FLAGS.run); fn();'}
+        fs.writeFileSync(${JSON.stringify(path.join(dir, 'probe.cache'))}, script.createCachedData());
+        console.log('{}');
+      `;
+      const read = `
+        const fs = require('fs'); const vm = require('vm');
+        const script = new vm.Script('(function(){ return [1, 2, 3].map((x) => x * 2).join(); })', { filename: 'probe.js', cachedData: fs.readFileSync(${JSON.stringify(path.join(dir, 'probe.cache'))}) });
+        console.log(JSON.stringify({ rejected: script.cachedDataRejected }));
+      `;
+      child(write(true));
+      expect(child(read)).toEqual({ rejected: false });
+      child(write(false));
+      expect(child(read)).toEqual({ rejected: true });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
