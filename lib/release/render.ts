@@ -303,7 +303,7 @@ function l1Shape(mod: L1Module, name: string): Shape {
 //   - the bundle carries the file minified by esbuild (whitespace and syntax), which keeps what each function does:
 //     the converters toJson() calls in the bundle give what the checked ones gave.
 // Test: test/release/render-l1-shapes.test.ts (every entry of the slice against the parse of the file as written and
-// as the bundle minifies it; every example app rendered with a table against toJson()).
+// as esbuild bundles it, minified and renamed; every example app rendered with a table against toJson()).
 
 /**
  * The property of a module's exports that holds its precomputed shapes (an `L1ShapeTable`).
@@ -325,7 +325,7 @@ export const L1_SHAPE_TABLE_FORMAT = 1;
 export type L1FieldEntry = string | readonly (string | number)[];
 
 /**
- * The shapes of a module's converters, by the name the converters' source gives them: 0 for a converter the walk
+ * The shapes of a module's converters, by export name (the converters a field names too): 0 for a converter the walk
  * calls as it is (its source is not one of the generated shapes), else its fields in output order.
  * @internal
  */
@@ -394,12 +394,13 @@ function shapeTableOf(exports: Record<string, unknown>): L1ShapeTable | null {
   return t !== null && typeof t === 'object' && t.format === L1_SHAPE_TABLE_FORMAT && t.shapes !== null && typeof t.shapes === 'object' ? t : null;
 }
 
-function encodeShape(shape: Shape): 0 | L1FieldEntry[] {
+/** A shape as a table entry; `nameOf` gives the name to write for a converter a field names. */
+function encodeShape(shape: Shape, nameOf: (form: TypedForm) => string = (form) => form.fn): 0 | L1FieldEntry[] {
   if ('opaque' in shape) return 0;
   return shape.fields.map((f) => {
     if (f.form.kind === 'value' && f.json === f.prop) return f.prop;
     const e: string[] = [f.prop, f.form.kind];
-    if ('fn' in f.form) e.push(f.form.fn);
+    if ('fn' in f.form) e.push(nameOf(f.form));
     if (f.json !== f.prop) e.push(f.json);
     return e;
   });
@@ -437,9 +438,20 @@ const VALUE: FieldForm = { kind: 'value' };
 export function l1ShapeTable(exports: object): L1ShapeTable {
   const mod = newL1Module(exports);
   mod.table = null;
-  indexConverters(mod);
+  const exportOf = new Map<Function, string>();
+  for (const key of Object.keys(mod.exports).filter((k) => k.startsWith('toJson_')).sort()) {
+    const f = mod.exports[key];
+    if (typeof f === 'function' && sourceName(f) && !exportOf.has(f)) exportOf.set(f, key);
+  }
+  // Names as the module exports them (in the slice as written, the names the converters' source gives them).
+  const exportName = (form: TypedForm): string => {
+    const f = converter(mod, form.fn);
+    const name = f && exportOf.get(f);
+    if (!name) throw new Error(`l1ShapeTable: the converter ${form.fn} a field names is not exported by the module`);
+    return name;
+  };
   const shapes: Record<string, 0 | L1FieldEntry[]> = {};
-  for (const name of [...mod.converters.keys()].sort()) shapes[name] = encodeShape(l1Shape(mod, name));
+  for (const [f, name] of exportOf) shapes[name] = encodeShape(l1Shape(mod, sourceName(f)!), exportName);
   return { format: L1_SHAPE_TABLE_FORMAT, shapes };
 }
 
