@@ -21,7 +21,7 @@ import * as YAML from 'yaml';
 import { GENERATED_VALIDATORS, SCHEMA_TRANSFORM_SOURCE } from '../../lib/verify/schema-generated';
 import { generateValidatorsModule } from '../../lib/verify/schema-codegen';
 import { BUNDLED_CRDS, BUNDLED_KUBERNETES_SCHEMA, OWN_CRDS_DIR, VendoredCrds, VendoredDefinitions } from '../../lib/verify/schema-source';
-import { l1Names, sliceL1 } from './l1-slice';
+import { l1Names, shapeTableStatement, sliceL1 } from './l1-slice';
 
 /** Bumped when the manifest layout changes (bin/synth.js checks it). */
 export const MANIFEST_FORMAT = 2;
@@ -168,15 +168,37 @@ export function l1Roots(root: string): string[] {
   return [...names].sort();
 }
 
-function buildSlice(root: string, roots: readonly string[], log: (line: string) => void): void {
+/**
+ * What build/gen/k8s-l1.js is made from: cdk8s-plus-28's k8s.js, the slicer, the parse that makes its shape table
+ * (lib/release/render.ts, which also defines the table's layout), this builder and the roots. A change to any remakes
+ * the file.
+ */
+export function sliceInputs(root: string, roots: readonly string[]): Record<string, unknown> {
+  const hash = (rel: string) => sha256(fs.readFileSync(path.join(root, rel)));
+  return {
+    k8sSha256: hash(K8S_MODULE),
+    slicerSha256: hash('bin/builder/l1-slice.ts'),
+    renderSha256: hash('lib/release/render.ts'),
+    builderSha256: hash('bin/builder/index.ts'),
+    roots,
+  };
+}
+
+/** Writes build/gen/k8s-l1.js and its inputs record, unless the inputs are unchanged and the file is the one written. */
+export function buildSlice(root: string, roots: readonly string[], log: (line: string) => void): void {
   const source = fs.readFileSync(path.join(root, K8S_MODULE));
-  const inputs = { k8sSha256: sha256(source), slicerSha256: sha256(fs.readFileSync(path.join(root, 'bin/builder/l1-slice.ts'))), roots };
-  const previous = readJson<typeof inputs>(path.join(root, SLICE_INPUTS));
-  if (previous && JSON.stringify(previous) === JSON.stringify(inputs) && fs.existsSync(path.join(root, SLICE))) return;
+  const inputs = sliceInputs(root, roots);
+  const file = path.join(root, SLICE);
+  const previous = readJson<{ inputs?: unknown; sha256?: string }>(path.join(root, SLICE_INPUTS));
+  // Unchanged inputs, and the file is the one written from them (an edited or replaced file is made again).
+  const current = readText(file);
+  if (previous && JSON.stringify(previous.inputs) === JSON.stringify(inputs) && current !== undefined && sha256(current) === previous.sha256) return;
   const t0 = Date.now();
   const slice = sliceL1(source.toString('utf8'), roots);
+  // The converters' shapes, parsed from the functions of exactly this code (see L1_SHAPES in lib/release/render.ts).
+  const table = shapeTableStatement(slice.code, file);
   // Names the slice does not hold come from the complete module, loaded only then (see l1-slice.ts).
-  const code = `${slice.code}
+  const code = `${slice.code}${table.statement}
 const sliced = module.exports;
 let complete;
 module.exports = new Proxy(sliced, {
@@ -187,9 +209,9 @@ module.exports = new Proxy(sliced, {
   },
 });
 `;
-  writeAtomic(path.join(root, SLICE), code);
-  writeAtomic(path.join(root, SLICE_INPUTS), JSON.stringify(inputs, null, 1));
-  log(`sliced ${slice.names.length} of cdk8s-plus-28's L1 definitions (${Math.round(code.length / 1024)} KB of ${Math.round(source.length / 1024)} KB) in ${Date.now() - t0} ms`);
+  writeAtomic(file, code);
+  writeAtomic(path.join(root, SLICE_INPUTS), JSON.stringify({ inputs, sha256: sha256(code) }, null, 1));
+  log(`sliced ${slice.names.length} of cdk8s-plus-28's L1 definitions (${Math.round(code.length / 1024)} KB of ${Math.round(source.length / 1024)} KB, ${table.converters} converter shapes) in ${Date.now() - t0} ms`);
 }
 
 /** The names the sources import from `cdk8s-plus-28` (`import { k8s, Cpu } from 'cdk8s-plus-28'`). */
@@ -369,6 +391,20 @@ function redirects(root: string): esbuild.Plugin {
   };
 }
 
+/**
+ * How the bundles transform the code they carry (test/release/render-l1-shapes.test.ts checks the sliced converters
+ * read the same way after it). Whitespace and syntax minified: a smaller file reads and compiles faster, and comments
+ * (some not ASCII, which would make V8 hold the source as two-byte) go. Identifiers are kept for readable stack
+ * traces, and names (`constructor.name` appears in messages) survive esbuild's renaming of colliding top-level symbols.
+ */
+export const BUNDLE_CODE_OPTIONS = {
+  target: 'node20',
+  minifyWhitespace: true,
+  minifySyntax: true,
+  keepNames: true,
+  charset: 'ascii',
+} as const;
+
 /** Bundles every entry into build/synth/ and writes the manifest. */
 async function bundle(root: string, log: (line: string) => void): Promise<Manifest> {
   const t0 = Date.now();
@@ -399,14 +435,7 @@ async function bundle(root: string, log: (line: string) => void): Promise<Manife
       bundle: true,
       platform: 'node',
       format: 'cjs',
-      target: 'node20',
-      // Whitespace and syntax minified: a smaller file reads and compiles faster, and comments (some not ASCII, which
-      // would make V8 hold the source as two-byte) go. Identifiers are kept for readable stack traces, and names
-      // (\`constructor.name\` appears in messages) survive esbuild's renaming of colliding top-level symbols.
-      minifyWhitespace: true,
-      minifySyntax: true,
-      keepNames: true,
-      charset: 'ascii',
+      ...BUNDLE_CODE_OPTIONS,
       legalComments: 'none',
       // Each bundle is written inside node's CommonJS wrapper, the function bin/synth.js's load() compiles, so that
       // the text it reads is the script itself (wrapping it at load time made V8 copy 3.8 MB into a new string).

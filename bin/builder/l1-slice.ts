@@ -11,7 +11,10 @@
  * A name the scan misses (`const { KubeJob } = k8s`) still works: the synth bundle's `k8s` object falls back to the
  * complete file for any name the slice does not hold (see buildSlice in bin/builder/index.ts).
  */
+import Module = require('module');
+import * as path from 'path';
 import * as ts from 'typescript';
+import { L1_SHAPES, l1ShapeTable } from '../../lib/release/render';
 
 /** The statements of `source` that `roots` need, as one CommonJS module that exports every kept declaration. */
 export interface L1Slice {
@@ -131,4 +134,26 @@ export function sliceL1(source: string, roots: Iterable<string>): L1Slice {
 /** Every `k8s.<Name>` member access in a source text. */
 export function l1Names(text: string): string[] {
   return [...text.matchAll(/\bk8s\.([A-Za-z_$][\w$]*)/g)].map((m) => m[1]);
+}
+
+/** Evaluates a slice's code as the CommonJS module at `filename` (its `require`s resolve from there); its exports. */
+export function evaluateSlice(code: string, filename: string): Record<string, unknown> {
+  type Compilable = NodeModule & { _compile(code: string, file: string): void };
+  const M = Module as unknown as { new (id: string): Compilable; _nodeModulePaths(dir: string): string[] };
+  const m = new M(filename);
+  m.filename = filename;
+  m.paths = M._nodeModulePaths(path.dirname(filename));
+  m._compile(code, filename);
+  return m.exports as Record<string, unknown>;
+}
+
+/**
+ * The statement appended to a slice's code that gives the module its precomputed converter shapes (the walk's
+ * `L1_SHAPES` property, see lib/release/render.ts): `l1ShapeTable` of the functions this very code defines, evaluated
+ * as the module at `filename`. Non-writable and non-configurable, so nothing replaces it after the module is loaded.
+ */
+export function shapeTableStatement(code: string, filename: string): { statement: string; converters: number } {
+  const table = l1ShapeTable(evaluateSlice(code, filename));
+  const statement = `Object.defineProperty(exports, Symbol.for(${JSON.stringify(Symbol.keyFor(L1_SHAPES))}), { value: ${JSON.stringify(table)} });\n`;
+  return { statement, converters: Object.keys(table.shapes).length };
 }

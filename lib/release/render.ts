@@ -30,17 +30,20 @@ class UseToJson {
 /** How one field of an L1 type is converted (the shapes json2jsii generates). */
 type FieldForm =
   | { readonly kind: 'value' }
-  | { readonly kind: 'type'; readonly fn: string; readonly mod: L1Module; shape?: Shape }
+  | { readonly kind: 'type'; readonly fn: string; readonly mod: L1Module; readonly exported?: true; shape?: Shape }
   | { readonly kind: 'array' }
-  | { readonly kind: 'arrayOf'; readonly fn: string; readonly mod: L1Module; shape?: Shape }
+  | { readonly kind: 'arrayOf'; readonly fn: string; readonly mod: L1Module; readonly exported?: true; shape?: Shape }
   | { readonly kind: 'union' }
   | { readonly kind: 'date' }
   | { readonly kind: 'map' }
   | { readonly kind: 'mapUnion' }
   | { readonly kind: 'mapArray' }
-  | { readonly kind: 'mapOf'; readonly fn: string; readonly mod: L1Module; shape?: Shape };
+  | { readonly kind: 'mapOf'; readonly fn: string; readonly mod: L1Module; readonly exported?: true; shape?: Shape };
 
-/** A form that converts with an L1 type's converter; `shape` caches `l1Shape(mod, fn)` once it is settled. */
+/**
+ * A form that converts with an L1 type's converter; `shape` caches `l1Shape(mod, fn)` once it is settled. `fn` is the
+ * name the converters' source gives it, or, for a form from a precomputed table (`exported`), its export name.
+ */
 type TypedForm = Extract<FieldForm, { readonly fn: string }>;
 
 interface Field {
@@ -64,6 +67,19 @@ interface L1Module {
   readonly converters: Map<string, (obj: Json) => Json>;
   indexed: boolean;
   readonly shapes: Map<string, Shape>;
+  /**
+   * The module's precomputed shapes (see `L1_SHAPES`), null when it carries none.
+   * @default - read from the module on first use
+   */
+  table?: L1ShapeTable | null;
+  /** Shapes from the table, by export name. */
+  readonly exportedShapes: Map<string, Shape>;
+  /**
+   * The export name of each converter the table describes, by function (made when a converter's source name is not
+   * its export name, as in a bundle where esbuild renamed it).
+   * @default - made on first need
+   */
+  exportNames?: Map<Function, string>;
 }
 
 /** cdk8s-plus-28's `k8s`, and the `cdk8s import` modules registered by the constructs that use them. */
@@ -76,7 +92,11 @@ const l1Modules: L1Module[] = [];
  */
 export function registerL1Module(mod: object): void {
   if (l1Modules.some((m) => m.exports === mod)) return;
-  l1Modules.push({ exports: mod as Record<string, unknown>, converters: new Map(), indexed: false, shapes: new Map() });
+  l1Modules.push(newL1Module(mod));
+}
+
+function newL1Module(mod: object): L1Module {
+  return { exports: mod as Record<string, unknown>, converters: new Map(), indexed: false, shapes: new Map(), exportedShapes: new Map() };
 }
 registerL1Module(k8s);
 
@@ -107,15 +127,19 @@ function converter(mod: L1Module, name: string): ((obj: Json) => Json) | undefin
     mod.converters.set(name, fn as (obj: Json) => Json);
     return fn as (obj: Json) => Json;
   }
-  if (!mod.indexed) {
-    mod.indexed = true;
-    for (const key of Object.keys(mod.exports)) {
-      const f = key.startsWith('toJson_') ? mod.exports[key] : undefined;
-      const local = typeof f === 'function' ? sourceName(f) : undefined;
-      if (local && !mod.converters.has(local)) mod.converters.set(local, f as (obj: Json) => Json);
-    }
-  }
+  indexConverters(mod);
   return mod.converters.get(name);
+}
+
+/** Records every `toJson_*` export of the module by the name its source gives it (once). */
+function indexConverters(mod: L1Module): void {
+  if (mod.indexed) return;
+  mod.indexed = true;
+  for (const key of Object.keys(mod.exports)) {
+    const f = key.startsWith('toJson_') ? mod.exports[key] : undefined;
+    const local = typeof f === 'function' ? sourceName(f) : undefined;
+    if (local && !mod.converters.has(local)) mod.converters.set(local, f as (obj: Json) => Json);
+  }
 }
 
 /** The registered module that exports `cls`. */
@@ -215,13 +239,21 @@ function splitProperty(p: string): [string, string] | undefined {
   return m ? [m[1], m[3]] : undefined;
 }
 
-/** The shape of the converter `name` of module `mod` (as its callers' source spells it). */
+/**
+ * The shape of the converter `name` of module `mod` (as its callers' source spells it): the module's precomputed
+ * shape when it carries one for the name (see `L1_SHAPES`), else read from the converter's source and checked.
+ */
 function l1Shape(mod: L1Module, name: string): Shape {
   const shapes = mod.shapes;
   const cached = shapes.get(name);
   if (cached) return cached;
   const fn = converter(mod, name);
   if (!fn) throw new UseToJson(`no converter named ${name} in the class's module`);
+  const pre = precomputedShapeOf(mod, name, fn);
+  if (pre) {
+    shapes.set(name, pre);
+    return pre;
+  }
   let shape: Shape = { opaque: fn };
   const src = normalizedSource(fn);
   const m = /^function ?[\w$]+\(([\w$]+)\)\{if\(\1===void 0\)\{?return(?: ?void 0)?;?\}?(?:const|let|var) ([\w$]+)=\{(.*)\};return Object\.entries\(\2\)\.reduce\(\(r,i\)=>\(?i\[1\]===void 0\)?\?r:\(?\{\.\.\.r,\[i\[0\]\]:i\[1\]\}\)?,\{\}\);?\}$/.exec(src);
@@ -246,6 +278,192 @@ function l1Shape(mod: L1Module, name: string): Shape {
   }
   shapes.set(name, shape);
   return shape;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Precomputed shapes.
+//
+// Reading a converter's source (`normalizedSource`, the patterns above, the probe check) costs about 20 ms of CPU in
+// every synth under --no-opt, mostly for the same core types every app meets. bin/builder runs `l1ShapeTable` on the
+// sliced k8s module at build time and appends the result to that module's file (build/gen/k8s-l1.js), where it is the
+// module's `L1_SHAPES` property; `l1Shape` takes a shape from it instead of parsing, and parses as before for any
+// other module (the `cdk8s import` ones) and for a name the table lacks.
+//
+// Why an entry equals the shape the parse would give the converter it is used for:
+//   - it is that parse: `l1ShapeTable` runs `l1Shape` (the same patterns, the same `sameAsConverter` probe) on the
+//     functions evaluated from the text the table is then appended to, in one build step and one atomic write, and
+//     the builder remakes the file whenever cdk8s-plus-28's k8s.js, the slicer, the builder or this file changes
+//     (its inputs record their hashes, and the file's own; bin/synth.js rebuilds when any bundle input changes);
+//   - it is used only for that module's functions: the table is read from the exports object it is defined on,
+//     never shared across modules; its names are export names (as the slice defines them), resolved through that
+//     object, and a converter the walk meets by its source name takes the entry of the export that is the very same
+//     function (in a bundle esbuild may rename a converter; the export keeps its name). A name the table or the
+//     exports lack is parsed as before;
+//   - a table of another layout is not read (`L1_SHAPE_TABLE_FORMAT`);
+//   - the bundle carries the file minified by esbuild (whitespace and syntax), which keeps what each function does:
+//     the converters toJson() calls in the bundle give what the checked ones gave.
+// Test: test/release/render-l1-shapes.test.ts (every entry of the slice against the parse of the file as written and
+// as esbuild bundles it, minified and renamed; every example app rendered with a table against toJson()).
+
+/**
+ * The property of a module's exports that holds its precomputed shapes (an `L1ShapeTable`).
+ * @internal
+ */
+export const L1_SHAPES: unique symbol = Symbol.for('cdk8s-ops-kit.l1-shapes') as any;
+
+/**
+ * The layout of `L1ShapeTable`; bump it when the layout or the meaning of an entry changes.
+ * @internal
+ */
+export const L1_SHAPE_TABLE_FORMAT = 1;
+
+/**
+ * One field of a precomputed shape: its prop alone (a plain value under the same key), or `[prop, kind]`, then the
+ * converter's name for a typed kind, then the JSON key when it is not the prop.
+ * @internal
+ */
+export type L1FieldEntry = string | readonly (string | number)[];
+
+/**
+ * The shapes of a module's converters, by export name (the converters a field names too): 0 for a converter the walk
+ * calls as it is (its source is not one of the generated shapes), else its fields in output order.
+ * @internal
+ */
+export interface L1ShapeTable {
+  /** `L1_SHAPE_TABLE_FORMAT` of the code that made it. */
+  readonly format: number;
+  /** The entries, by converter name. */
+  readonly shapes: Readonly<Record<string, 0 | readonly L1FieldEntry[]>>;
+}
+
+const TYPED_KINDS: ReadonlySet<FieldForm['kind']> = new Set(['type', 'arrayOf', 'mapOf']);
+const FIELD_KINDS: ReadonlySet<string> = new Set(['value', 'type', 'array', 'arrayOf', 'union', 'date', 'map', 'mapUnion', 'mapArray', 'mapOf']);
+
+function tableOf(mod: L1Module): L1ShapeTable | null {
+  return mod.table === undefined ? (mod.table = shapeTableOf(mod.exports)) : mod.table;
+}
+
+/**
+ * The precomputed shape of converter `fn` (whose source calls it `name`): the table's entry for the export that is
+ * this very function, or undefined when the module carries no table or its table has no entry for it.
+ */
+function precomputedShapeOf(mod: L1Module, name: string, fn: Function): Shape | undefined {
+  const table = tableOf(mod);
+  if (table === null) return undefined;
+  const exports = mod.exports;
+  if (Object.prototype.hasOwnProperty.call(exports, name) && exports[name] === fn) return exportedShape(mod, name);
+  // A converter renamed in a bundle (esbuild renames a nested function that a top-level one of the bundle would
+  // shadow): its table entry is under its export name.
+  if (!mod.exportNames) {
+    mod.exportNames = new Map();
+    for (const key of Object.keys(table.shapes)) {
+      const f = Object.prototype.hasOwnProperty.call(exports, key) ? exports[key] : undefined;
+      if (typeof f === 'function' && !mod.exportNames.has(f)) mod.exportNames.set(f, key);
+    }
+  }
+  const exported = mod.exportNames.get(fn);
+  return exported === undefined ? undefined : exportedShape(mod, exported);
+}
+
+/** The table's shape of the converter exported as `name`, or undefined when the table or the export lacks it. */
+function exportedShape(mod: L1Module, name: string): Shape | undefined {
+  const cached = mod.exportedShapes.get(name);
+  if (cached) return cached;
+  const table = tableOf(mod);
+  const entry = table !== null && Object.prototype.hasOwnProperty.call(table.shapes, name) ? table.shapes[name] : undefined;
+  const fn = Object.prototype.hasOwnProperty.call(mod.exports, name) ? mod.exports[name] : undefined;
+  if (entry === undefined || typeof fn !== 'function') return undefined;
+  const shape = decodeShape(entry, fn as (obj: Json) => Json, mod);
+  mod.exportedShapes.set(name, shape);
+  return shape;
+}
+
+/** The shape of a form from a table: the table's, else the converter exported under that name, parsed. */
+function exportedFormShape(form: TypedForm): Shape {
+  const shape = exportedShape(form.mod, form.fn);
+  if (shape) return shape;
+  const fn = Object.prototype.hasOwnProperty.call(form.mod.exports, form.fn) ? form.mod.exports[form.fn] : undefined;
+  const local = typeof fn === 'function' ? sourceName(fn) : undefined;
+  if (!local) throw new UseToJson(`no converter named ${form.fn} in the class's module`);
+  return l1Shape(form.mod, local);
+}
+
+function shapeTableOf(exports: Record<string, unknown>): L1ShapeTable | null {
+  if (!Object.prototype.hasOwnProperty.call(exports, L1_SHAPES)) return null;
+  const t = (exports as Record<symbol, unknown>)[L1_SHAPES] as L1ShapeTable | undefined;
+  return t !== null && typeof t === 'object' && t.format === L1_SHAPE_TABLE_FORMAT && t.shapes !== null && typeof t.shapes === 'object' ? t : null;
+}
+
+/** A shape as a table entry; `nameOf` gives the name to write for a converter a field names. */
+function encodeShape(shape: Shape, nameOf: (form: TypedForm) => string = (form) => form.fn): 0 | L1FieldEntry[] {
+  if ('opaque' in shape) return 0;
+  return shape.fields.map((f) => {
+    if (f.form.kind === 'value' && f.json === f.prop) return f.prop;
+    const e: string[] = [f.prop, f.form.kind];
+    if ('fn' in f.form) e.push(nameOf(f.form));
+    if (f.json !== f.prop) e.push(f.json);
+    return e;
+  });
+}
+
+/** A table entry as the walk's shape; the converters its fields name are export names of `mod`. */
+function decodeShape(entry: 0 | readonly L1FieldEntry[], fn: (obj: Json) => Json, mod: L1Module): Shape {
+  if (entry === 0) return { opaque: fn };
+  const list: Field[] = [];
+  const props = new Map<string, number>();
+  for (let i = 0; i < entry.length; i++) {
+    const e = entry[i];
+    let field: Field;
+    if (typeof e === 'string') field = { json: e, prop: e, form: VALUE };
+    else {
+      const kind = e[1] as FieldForm['kind'];
+      if (!FIELD_KINDS.has(kind)) throw new Error(`precomputed L1 shape: unknown field kind ${kind}`);
+      const typedKind = TYPED_KINDS.has(kind);
+      const form = (typedKind ? { kind, fn: e[2] as string, mod, exported: true } : { kind }) as FieldForm;
+      field = { json: (e[typedKind ? 3 : 2] as string | undefined) ?? (e[0] as string), prop: e[0] as string, form };
+    }
+    list.push(field);
+    props.set(field.prop, i);
+  }
+  return { fields: list, props };
+}
+
+const VALUE: FieldForm = { kind: 'value' };
+
+/**
+ * Build time: the shape of every converter module `exports` defines, by the parse and probe check the walk uses
+ * (bin/builder writes it into the sliced k8s module). Reads nothing the module carries already, and keeps nothing.
+ * @internal
+ */
+export function l1ShapeTable(exports: object): L1ShapeTable {
+  const mod = newL1Module(exports);
+  mod.table = null;
+  const exportOf = new Map<Function, string>();
+  for (const key of Object.keys(mod.exports).filter((k) => k.startsWith('toJson_')).sort()) {
+    const f = mod.exports[key];
+    if (typeof f === 'function' && sourceName(f) && !exportOf.has(f)) exportOf.set(f, key);
+  }
+  // Names as the module exports them (in the slice as written, the names the converters' source gives them).
+  const exportName = (form: TypedForm): string => {
+    const f = converter(mod, form.fn);
+    const name = f && exportOf.get(f);
+    if (!name) throw new Error(`l1ShapeTable: the converter ${form.fn} a field names is not exported by the module`);
+    return name;
+  };
+  const shapes: Record<string, 0 | L1FieldEntry[]> = {};
+  for (const [f, name] of exportOf) shapes[name] = encodeShape(l1Shape(mod, sourceName(f)!), exportName);
+  return { format: L1_SHAPE_TABLE_FORMAT, shapes };
+}
+
+/**
+ * The shape the walk uses for converter `name` of `exports` (from its table when it carries one), encoded as a table
+ * entry; for tests. With `parse`, read from the source even when the module carries a table.
+ * @internal
+ */
+export function l1ShapeEntry(exports: object, name: string, parse = false): 0 | L1FieldEntry[] {
+  const mod = newL1Module(exports);
+  if (parse) mod.table = null;
+  return encodeShape(l1Shape(mod, name));
 }
 
 /** How many `sameAsConverter` checks are running (a shape's check may reach other shapes still unchecked). */
@@ -369,7 +587,7 @@ function plainArray(raw: Json): Json[] | undefined {
 /** The shape a typed form converts with: `l1Shape` once, then kept on the form (not while a shape is being checked). */
 function formShape(form: TypedForm): Shape {
   if (form.shape) return form.shape;
-  const shape = l1Shape(form.mod, form.fn);
+  const shape = form.exported ? exportedFormShape(form) : l1Shape(form.mod, form.fn);
   // While `sameAsConverter` probes a shape, the shapes it reaches may still turn out opaque: only settled ones are kept.
   if (checking === 0) form.shape = shape;
   return shape;
