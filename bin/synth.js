@@ -210,7 +210,7 @@ function load(manifest, entry, variant = '') {
  * - `--no-opt`: a synth is too short for V8's optimizing compiler (TurboFan) to pay back its compile time;
  * - `--semi-space-growth-factor=1`: the young generation stays at its first size instead of growing into fresh pages
  *   (on these machines a page touched for the first time costs 15-20 us of CPU).
- * `RESTORE` puts back V8's defaults before the code cache is written, so the cache carries the flag hash of a plain
+ * `restore` puts back V8's defaults before the code cache is written, so the cache carries the flag hash of a plain
  * start and the next run accepts it.
  * @internal
  */

@@ -403,7 +403,7 @@ export class GraphistryStack extends Construct {
       optionalSecret: s.optionalSecret,
       gakCredentials: s.gakCredentials?.secretName,
     };
-    release.addLazyNotes(() => stackNotes(this, release, props, { ...facts, workloads: renderedWorkloads(this) }));
+    release.addLazyNote(() => stackNotes(this, release, props, { ...facts, workloads: renderedWorkloads(this) }));
     release.addLazyWarning(() => {
       const split = storageTopologyWarning(this, renderedWorkloads(this));
       return split ? { text: split, fix: { scope: this, prop: 'storage.accessMode', value: 'StorageAccessMode.READ_WRITE_MANY' } } : undefined;

@@ -6,7 +6,6 @@ import { POD_TEMPLATE_PATHS } from '../core/pod';
 import { KUBERNETES_API_DESCRIPTION } from '../core/network';
 import { policyExceptionAnnotations } from '../core/policy';
 import { familiesFullyCovered } from '../core/validate';
-
 import { ConnectionKind, ConnectionRecord } from '../core/wiring';
 
 /**

@@ -194,21 +194,14 @@ export class Release extends Chart {
   }
 
   /**
-   * Adds a paragraph produced when the notes are read (at synth), for constructs whose `add*()` calls after the
-   * constructor change what the notes say (a server's roles and databases). An empty result adds nothing.
+   * Adds a paragraph (or several) produced when the notes are read (at synth), in this place among the others: for
+   * constructs whose `add*()` calls after the constructor change what the notes say (a server's roles and databases),
+   * and for notes read from the objects the release renders (a Graphistry stack's prerequisites come from its pods).
+   * Inside a render pass they are produced before the release's objects are handed over (see `produceNotes`), so
+   * those read the JSON the pass has already rendered instead of rendering each object again. Empty paragraphs add
+   * nothing.
    */
-  public addLazyNote(produce: () => string): void {
-    this._notes.push(produce);
-  }
-
-  /**
-   * Adds paragraphs produced when the notes are read, in this place among the others: for notes read from the
-   * objects the release renders (a Graphistry stack's prerequisites come from its pods). Inside a render pass they are
-   * produced before the release's objects are handed over (see `produceNotes`), so they read the JSON the pass has
-   * already rendered instead of rendering each object again. Empty paragraphs add nothing.
-   * @internal
-   */
-  public addLazyNotes(produce: () => readonly string[]): void {
+  public addLazyNote(produce: () => string | readonly string[]): void {
     this._notes.push(produce);
   }
 
@@ -225,7 +218,7 @@ export class Release extends Chart {
 
   /**
    * Adds a warning produced when the warnings are read, in this place among the others (undefined adds none): like
-   * `addLazyNotes`, for warnings read from the objects the release renders. `fix` as in `addWarning`.
+   * `addLazyNote`, for warnings read from the objects the release renders. `fix` as in `addWarning`.
    * @internal
    */
   public addLazyWarning(produce: () => { readonly text: string; readonly fix?: WarningFix } | undefined): void {

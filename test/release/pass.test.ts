@@ -114,7 +114,7 @@ describe('render pass', () => {
     let produced = 0;
     let seen: unknown;
     data.addNote('first');
-    data.addLazyNotes(() => {
+    data.addLazyNote(() => {
       produced++;
       seen = renderApiObject(service);
       return [`ports: ${(seen as any).spec.ports.map((p: { port: number }) => p.port).join(',')}`, ' ', 'after'];
